@@ -1,0 +1,176 @@
+/*
+ * Character backends: "stdio", "null" and "file:PATH" (QEMU's -serial
+ * spellings; see backends/chardev.h).
+ *
+ * stdio writes with write(2) on fd 1, unbuffered, so guest output appears
+ * as it is produced and interleaves correctly with our own messages. Input
+ * is read from fd 0 only after poll(2) says it is ready; we do not set
+ * O_NONBLOCK, because on a terminal fd 0 and fd 1 share one open file
+ * description and the flag would make stdout writes fail with EAGAIN.
+ *
+ * When stdin is a terminal it is put in raw mode the way QEMU's stdio
+ * chardev does (no line editing, no echo, no CR/LF translation on input,
+ * ISIG kept so Ctrl-C still reaches the process), and restored at exit by
+ * be_chardev_restore_tty, which is also safe to call from a signal handler.
+ *
+ * file:PATH truncates the file, as QEMU's file chardev does by default, and
+ * has no input.
+ */
+#include "backends/chardev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+typedef enum ChrKind { CHR_STDIO, CHR_NULL, CHR_FILE } ChrKind;
+
+struct BeChardev {
+    ChrKind kind;
+    int out_fd;      /* -1: output discarded */
+    int in_fd;       /* -1: no input (or input reached end of file) */
+};
+
+static struct termios saved_tty;
+static volatile bool tty_is_raw;
+static bool stdio_in_use;
+
+void be_chardev_restore_tty(void)
+{
+    if (tty_is_raw) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+        tty_is_raw = false;
+    }
+}
+
+static void make_stdin_raw(void)
+{
+    static bool atexit_done;
+    struct termios tty;
+
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) != 0) {
+        return;
+    }
+    tty = saved_tty;
+    tty.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    tty.c_oflag |= OPOST;
+    tty.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN);
+    tty.c_cflag &= ~(CSIZE | PARENB);
+    tty.c_cflag |= CS8;
+    tty.c_cc[VMIN] = 1;
+    tty.c_cc[VTIME] = 0;
+    if (!atexit_done) {
+        atexit(be_chardev_restore_tty);
+        atexit_done = true;
+    }
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &tty) == 0) {
+        tty_is_raw = true;
+    }
+}
+
+BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
+{
+    BeChardev c = { .out_fd = -1, .in_fd = -1 };
+
+    if (strcmp(spec, "stdio") == 0) {
+        if (stdio_in_use) {
+            snprintf(err, errlen, "chardev 'stdio' can only be used once");
+            return NULL;
+        }
+        c.kind = CHR_STDIO;
+        c.out_fd = STDOUT_FILENO;
+        c.in_fd = STDIN_FILENO;
+        stdio_in_use = true;
+        make_stdin_raw();
+    } else if (strcmp(spec, "null") == 0) {
+        c.kind = CHR_NULL;
+    } else if (strncmp(spec, "file:", 5) == 0 && spec[5] != '\0') {
+        const char *path = spec + 5;
+        c.kind = CHR_FILE;
+        c.out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (c.out_fd < 0) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            return NULL;
+        }
+    } else {
+        snprintf(err, errlen,
+                 "unsupported chardev '%s' (supported: stdio, null, file:PATH)",
+                 spec);
+        return NULL;
+    }
+
+    BeChardev *p = malloc(sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "%s: out of memory", spec);
+        if (c.kind == CHR_FILE) {
+            close(c.out_fd);
+        }
+        return NULL;
+    }
+    *p = c;
+    return p;
+}
+
+void be_chardev_close(BeChardev *c)
+{
+    if (!c) {
+        return;
+    }
+    if (c->kind == CHR_FILE) {
+        close(c->out_fd);
+    } else if (c->kind == CHR_STDIO) {
+        be_chardev_restore_tty();
+        stdio_in_use = false;
+    }
+    free(c);
+}
+
+void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
+{
+    while (c->out_fd >= 0 && len > 0) {
+        ssize_t n = write(c->out_fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN) {
+                struct pollfd pfd = { .fd = c->out_fd, .events = POLLOUT };
+                poll(&pfd, 1, -1);
+                continue;
+            }
+            /* The reader went away (EPIPE, full disk): the guest's output
+               has nowhere to go, and the guest must not notice. */
+            return;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
+{
+    if (c->in_fd < 0 || max == 0) {
+        return 0;
+    }
+    struct pollfd pfd = { .fd = c->in_fd, .events = POLLIN };
+    if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+        return 0;
+    }
+    ssize_t n = read(c->in_fd, buf, max);
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+        /* End of input: stop offering the fd so nobody polls it forever. */
+        c->in_fd = -1;
+        return 0;
+    }
+    return n < 0 ? 0 : (size_t)n;
+}
+
+int be_chardev_input_fd(const BeChardev *c)
+{
+    return c->in_fd;
+}

@@ -1,0 +1,38 @@
+/*
+ * Character backends: where a serial port's output goes and its input comes
+ * from. Specs follow QEMU's -serial/-chardev spelling: "stdio", "null",
+ * "file:PATH".
+ *
+ * Output is deterministic (the guest produced it) and is written directly.
+ * Input is nondeterministic: be_chardev_read_nd is called only by the core
+ * input poller, which turns bytes into events (core/input.h); devices never
+ * read a backend themselves.
+ */
+#ifndef BACKENDS_CHARDEV_H
+#define BACKENDS_CHARDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct BeChardev BeChardev;
+
+/* Open a backend; on failure returns NULL with a message (naming the spec
+   or file) in err. */
+BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen);
+void be_chardev_close(BeChardev *c);
+
+void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len);
+
+/* Read up to max bytes that are available now, without blocking. */
+size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max);
+
+/* File descriptor to poll for input, or -1 if the backend has none (or
+   its input reached end of file). */
+int be_chardev_input_fd(const BeChardev *c);
+
+/* Put the terminal back the way it was if "stdio" made it raw. Registered
+   with atexit by be_chardev_open; async-signal-safe, so a fatal-signal
+   handler may call it too. Idempotent. */
+void be_chardev_restore_tty(void);
+
+#endif

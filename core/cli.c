@@ -1,0 +1,435 @@
+/*
+ * Command-line options (see core/cli.h).
+ *
+ * The table `options` is the single list of what `rewind run` accepts; the
+ * help text is printed from it, so --help always tells the truth.
+ */
+#include "core/cli.h"
+#include "accel/accel.h"
+#include "core/clock.h"
+#include "core/machine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef bool (*OptHandler)(CoreConfig *cfg, const char *opt, const char *arg,
+                           CoreCliResult *res);
+
+typedef struct CliOption {
+    const char *name;      /* without the leading dash(es) */
+    const char *alias;
+    const char *argname;   /* NULL: takes no argument */
+    const char *help;
+    OptHandler handler;
+} CliOption;
+
+static bool fail(const char *opt, const char *fmt, const char *what)
+{
+    fprintf(stderr, "rewind: -%s: ", opt);
+    fprintf(stderr, fmt, what);
+    fputc('\n', stderr);
+    return false;
+}
+
+bool core_cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || v <= 0) {
+        return false;
+    }
+    uint64_t mult = 1024 * 1024;   /* QEMU: a bare number is MiB */
+    switch (*end) {
+    case 0: break;
+    case 'k': case 'K': mult = 1024; end++; break;
+    case 'm': case 'M': mult = 1024 * 1024; end++; break;
+    case 'g': case 'G': mult = 1024ull * 1024 * 1024; end++; break;
+    case 't': case 'T': mult = 1024ull * 1024 * 1024 * 1024; end++; break;
+    case 'b': case 'B': mult = 1; end++; break;
+    default: return false;
+    }
+    if (*end == 'i' || *end == 'B') {
+        end++;
+    }
+    if (*end) {
+        return false;
+    }
+    double bytes = v * (double)mult;
+    if (bytes > 1e15) {
+        return false;
+    }
+    *out = (uint64_t)bytes;
+    return true;
+}
+
+static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s || *end || errno || v > max || s[0] == '-') {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool opt_machine(CoreConfig *cfg, const char *opt, const char *arg,
+                        CoreCliResult *res)
+{
+    if (strcmp(arg, "help") == 0 || strcmp(arg, "?") == 0) {
+        printf("Supported machines are:\n");
+        for (const CoreMachineType *const *t = core_machine_types(); *t; t++) {
+            printf("%-20s %s%s\n", (*t)->name, (*t)->desc,
+                   t == core_machine_types() ? " (default)" : "");
+        }
+        *res = CORE_CLI_EXIT_OK;
+        return false;
+    }
+    char *copy = strdup(arg);
+    char *save = NULL;
+    bool ok = true;
+    for (char *tok = strtok_r(copy, ",", &save); tok && ok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (strncmp(tok, "type=", 5) == 0) {
+            tok += 5;
+        }
+        if (!strchr(tok, '=')) {
+            if (!core_machine_type_find(tok)) {
+                ok = fail(opt, "unknown machine '%s' (try -machine help)", tok);
+            } else {
+                cfg->machine = core_machine_type_find(tok)->name;
+            }
+        } else if (strncmp(tok, "dumpdtb=", 8) == 0) {
+            cfg->dumpdtb = strdup(tok + 8);
+        } else if (strncmp(tok, "accel=", 6) == 0) {
+            if (!accel_name_supported(tok + 6)) {
+                ok = fail(opt, "accelerator '%s' is not supported (only tcg)",
+                          tok + 6);
+            }
+        } else {
+            ok = fail(opt, "unsupported machine property '%s'", tok);
+        }
+    }
+    free(copy);
+    return ok;
+}
+
+static bool opt_cpu(CoreConfig *cfg, const char *opt, const char *arg,
+                    CoreCliResult *res)
+{
+    if (strcmp(arg, "help") == 0 || strcmp(arg, "?") == 0) {
+        printf("Available CPUs:\n  rv64   RV64IMAFDC with M/S/U modes (default)\n");
+        *res = CORE_CLI_EXIT_OK;
+        return false;
+    }
+    if (strcmp(arg, "rv64") != 0) {
+        return fail(opt, "CPU model '%s' is not supported (try -cpu help)", arg);
+    }
+    cfg->cpu = "rv64";
+    return true;
+}
+
+static bool opt_memory(CoreConfig *cfg, const char *opt, const char *arg,
+                       CoreCliResult *res)
+{
+    (void)res;
+    const char *s = strncmp(arg, "size=", 5) == 0 ? arg + 5 : arg;
+    if (strchr(s, ',') || !core_cli_parse_size(s, &cfg->ram_size)) {
+        return fail(opt, "invalid RAM size '%s' (examples: 128M, 2G)", arg);
+    }
+    return true;
+}
+
+static bool opt_smp(CoreConfig *cfg, const char *opt, const char *arg,
+                    CoreCliResult *res)
+{
+    (void)res;
+    const char *s = strncmp(arg, "cpus=", 5) == 0 ? arg + 5 : arg;
+    uint64_t n;
+    if (strchr(s, ',') || !parse_uint(s, CORE_MAX_CPUS, &n) || n == 0) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "'%%s': expected a hart count from 1 to %d",
+                 CORE_MAX_CPUS);
+        return fail(opt, msg, arg);
+    }
+    cfg->smp = (unsigned)n;
+    return true;
+}
+
+static bool opt_accel(CoreConfig *cfg, const char *opt, const char *arg,
+                      CoreCliResult *res)
+{
+    (void)cfg;
+    if (strcmp(arg, "help") == 0) {
+        printf("Accelerators supported:\ntcg\n");
+        *res = CORE_CLI_EXIT_OK;
+        return false;
+    }
+    if (!accel_name_supported(arg)) {
+        return fail(opt, "accelerator '%s' is not supported (only tcg)", arg);
+    }
+    return true;
+}
+
+#define STRING_OPT(fn, field)                                              \
+    static bool fn(CoreConfig *cfg, const char *opt, const char *arg,      \
+                   CoreCliResult *res)                                     \
+    {                                                                      \
+        (void)opt;                                                         \
+        (void)res;                                                         \
+        cfg->field = arg;                                                  \
+        return true;                                                       \
+    }
+STRING_OPT(opt_kernel, kernel)
+STRING_OPT(opt_bios, bios)
+STRING_OPT(opt_initrd, initrd)
+STRING_OPT(opt_append, append)
+STRING_OPT(opt_dtb, dtb)
+STRING_OPT(opt_trace, trace_insns)
+
+static bool opt_serial(CoreConfig *cfg, const char *opt, const char *arg,
+                       CoreCliResult *res)
+{
+    (void)res;
+    /* mon:stdio multiplexes a monitor we do not have; its Ctrl-A keys
+       work on plain stdio too. */
+    if (strcmp(arg, "mon:stdio") == 0) {
+        arg = "stdio";
+    }
+    if (strcmp(arg, "stdio") && strcmp(arg, "null") &&
+        strncmp(arg, "file:", 5)) {
+        return fail(opt, "unsupported serial backend '%s' "
+                    "(supported: stdio, mon:stdio, null, file:PATH)", arg);
+    }
+    cfg->serial = arg;
+    return true;
+}
+
+static bool opt_monitor(CoreConfig *cfg, const char *opt, const char *arg,
+                        CoreCliResult *res)
+{
+    (void)cfg;
+    (void)res;
+    if (strcmp(arg, "none") != 0) {
+        return fail(opt, "'%s': there is no monitor yet; only 'none' is "
+                    "supported", arg);
+    }
+    return true;
+}
+
+static bool opt_display(CoreConfig *cfg, const char *opt, const char *arg,
+                        CoreCliResult *res)
+{
+    (void)cfg;
+    (void)res;
+    if (strcmp(arg, "none") != 0) {
+        return fail(opt, "'%s': rewind has no graphical display; use "
+                    "-display none or -nographic", arg);
+    }
+    return true;
+}
+
+static bool opt_nographic(CoreConfig *cfg, const char *opt, const char *arg,
+                          CoreCliResult *res)
+{
+    (void)opt;
+    (void)arg;
+    (void)res;
+    cfg->nographic = true;
+    return true;
+}
+
+static bool opt_no_reboot(CoreConfig *cfg, const char *opt, const char *arg,
+                          CoreCliResult *res)
+{
+    (void)cfg;
+    (void)opt;
+    (void)arg;
+    (void)res;
+    return true;   /* rewind never reboots: a reset request ends the run */
+}
+
+static bool opt_icount(CoreConfig *cfg, const char *opt, const char *arg,
+                       CoreCliResult *res)
+{
+    (void)res;
+    char *copy = strdup(arg);
+    char *save = NULL;
+    bool ok = true;
+    for (char *tok = strtok_r(copy, ",", &save); tok && ok;
+         tok = strtok_r(NULL, ",", &save)) {
+        const char *v = strncmp(tok, "shift=", 6) == 0 ? tok + 6 : tok;
+        uint64_t n;
+        if (strchr(v, '=')) {
+            if (strncmp(tok, "rr=", 3) == 0 || strncmp(tok, "rrfile=", 7) == 0) {
+                ok = fail(opt, "'%s': record/replay is not available yet", tok);
+            } else {
+                ok = fail(opt, "unsupported -icount property '%s' "
+                          "(supported: shift=N)", tok);
+            }
+        } else if (strcmp(v, "auto") == 0) {
+            ok = fail(opt, "'%s': shift=auto would let host speed reach the "
+                      "guest; give a number", v);
+        } else if (!parse_uint(v, CORE_ICOUNT_SHIFT_MAX, &n)) {
+            char msg[64];
+            snprintf(msg, sizeof(msg), "invalid shift '%%s' (0 to %d)",
+                     CORE_ICOUNT_SHIFT_MAX);
+            ok = fail(opt, msg, v);
+        } else {
+            cfg->icount_shift = (unsigned)n;
+        }
+    }
+    free(copy);
+    return ok;
+}
+
+static bool opt_max_insns(CoreConfig *cfg, const char *opt, const char *arg,
+                          CoreCliResult *res)
+{
+    (void)res;
+    if (!parse_uint(arg, UINT64_MAX, &cfg->max_insns)) {
+        return fail(opt, "invalid instruction count '%s'", arg);
+    }
+    return true;
+}
+
+static bool opt_stats(CoreConfig *cfg, const char *opt, const char *arg,
+                      CoreCliResult *res)
+{
+    (void)opt;
+    (void)arg;
+    (void)res;
+    cfg->stats = true;
+    return true;
+}
+
+static bool opt_device(CoreConfig *cfg, const char *opt, const char *arg,
+                       CoreCliResult *res)
+{
+    (void)cfg;
+    if (strcmp(arg, "help") == 0 || strcmp(arg, "?") == 0) {
+        printf("No devices can be added with -device yet.\n"
+               "Built into the virt machine: ns16550a (serial, 0x10000000), "
+               "sifive_test (finisher, 0x100000), clint (0x2000000).\n");
+        *res = CORE_CLI_EXIT_OK;
+        return false;
+    }
+    char type[64];
+    snprintf(type, sizeof(type), "%.*s", (int)strcspn(arg, ","), arg);
+    return fail(opt, "device '%s' is not supported (try -device help)", type);
+}
+
+static bool opt_help(CoreConfig *cfg, const char *opt, const char *arg,
+                     CoreCliResult *res);
+
+static const CliOption options[] = {
+    { "machine", "M", "NAME[,dumpdtb=FILE]", "machine type (-machine help lists them)", opt_machine },
+    { "cpu", NULL, "MODEL", "CPU model: rv64", opt_cpu },
+    { "m", NULL, "SIZE", "RAM size, e.g. 128M, 2G (default 128M)", opt_memory },
+    { "smp", NULL, "N", "number of harts (default 1)", opt_smp },
+    { "accel", NULL, "tcg", "accelerator (only tcg)", opt_accel },
+    { "bios", NULL, "FILE|none|default", "firmware (default: OpenSBI fw_dynamic)", opt_bios },
+    { "kernel", NULL, "FILE", "kernel or bare-metal program (ELF or raw)", opt_kernel },
+    { "initrd", NULL, "FILE", "initial ram disk", opt_initrd },
+    { "append", NULL, "CMDLINE", "kernel command line", opt_append },
+    { "dtb", NULL, "FILE", "use this device tree instead of the generated one", opt_dtb },
+    { "serial", NULL, "DEV", "serial port: stdio, mon:stdio, null, file:PATH", opt_serial },
+    { "monitor", NULL, "none", "monitor (only none)", opt_monitor },
+    { "nographic", NULL, NULL, "no display; serial on stdio (always the case)", opt_nographic },
+    { "display", NULL, "none", "display (only none)", opt_display },
+    { "no-reboot", NULL, NULL, "exit instead of rebooting (always the case)", opt_no_reboot },
+    { "icount", NULL, "[shift=]N", "2^N ns of guest time per instruction (default 3)", opt_icount },
+    { "device", NULL, "TYPE|help", "add a device (none can be added yet)", opt_device },
+    { "max-insns", NULL, "N", "stop after N instructions", opt_max_insns },
+    { "trace", NULL, "FILE", "write every executed instruction to FILE (slow)", opt_trace },
+    { "stats", NULL, NULL, "print instruction count and state hash at exit", opt_stats },
+    { "help", "h", NULL, "show this help", opt_help },
+};
+
+void core_cli_print_usage(void)
+{
+    printf("Usage: rewind COMMAND [options]\n\n"
+           "Commands:\n"
+           "  run [options]     run a guest (QEMU-style machine options)\n"
+           "  record, replay, verify, shell, info, query\n"
+           "                    not available yet\n\n"
+           "Options of run (one or two leading dashes):\n");
+    for (size_t i = 0; i < CORE_ARRAY_SIZE(options); i++) {
+        const CliOption *o = &options[i];
+        char left[64];
+        snprintf(left, sizeof(left), "-%s%s%s%s%s", o->name,
+                 o->alias ? ", -" : "", o->alias ? o->alias : "",
+                 o->argname ? " " : "", o->argname ? o->argname : "");
+        printf("  %-32s %s\n", left, o->help);
+    }
+    printf("\nOn stdio, Ctrl-A x quits and Ctrl-A Ctrl-A sends Ctrl-A.\n"
+           "Exit status: the guest's (test finisher: pass 0, fail N), "
+           "1 for a usage error, 3 if the guest halted forever.\n");
+}
+
+static bool opt_help(CoreConfig *cfg, const char *opt, const char *arg,
+                     CoreCliResult *res)
+{
+    (void)cfg;
+    (void)opt;
+    (void)arg;
+    core_cli_print_usage();
+    *res = CORE_CLI_EXIT_OK;
+    return false;
+}
+
+static const CliOption *find_option(const char *name)
+{
+    for (size_t i = 0; i < CORE_ARRAY_SIZE(options); i++) {
+        if (strcmp(options[i].name, name) == 0 ||
+            (options[i].alias && strcmp(options[i].alias, name) == 0)) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+CoreCliResult core_cli_parse(int argc, char **argv, CoreConfig *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->machine = "virt";
+    cfg->cpu = "rv64";
+    cfg->ram_size = 128ull * 1024 * 1024;
+    cfg->smp = 1;
+    cfg->serial = "stdio";
+    cfg->icount_shift = CORE_ICOUNT_SHIFT_DEFAULT;
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == 0) {
+            fprintf(stderr, "rewind: unexpected argument '%s' "
+                    "(options start with '-'; see rewind --help)\n", a);
+            return CORE_CLI_ERROR;
+        }
+        const char *name = a + 1 + (a[1] == '-');
+        const CliOption *o = find_option(name);
+        if (!o) {
+            fprintf(stderr, "rewind: unsupported option '%s' "
+                    "(see rewind --help)\n", a);
+            return CORE_CLI_ERROR;
+        }
+        const char *arg = NULL;
+        if (o->argname) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "rewind: %s needs an argument (%s)\n", a,
+                        o->argname);
+                return CORE_CLI_ERROR;
+            }
+            arg = argv[++i];
+        }
+        CoreCliResult res = CORE_CLI_ERROR;
+        if (!o->handler(cfg, o->name, arg, &res)) {
+            return res;
+        }
+    }
+    return CORE_CLI_OK;
+}

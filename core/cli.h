@@ -1,0 +1,26 @@
+/*
+ * Command-line parsing for `rewind run` and friends: QEMU's spelling of
+ * machine options, turned into a CoreConfig. Unsupported options are
+ * refused with a message naming them, never ignored.
+ */
+#ifndef CORE_CLI_H
+#define CORE_CLI_H
+
+#include "core/config.h"
+
+typedef enum CoreCliResult {
+    CORE_CLI_OK,       /* cfg is ready to run */
+    CORE_CLI_EXIT_OK,  /* a help/list request was answered: exit 0 */
+    CORE_CLI_ERROR,    /* message printed: exit 1 */
+} CoreCliResult;
+
+/* Parse the options after the subcommand. Help output goes to stdout,
+   errors to stderr (prefixed "rewind: "). */
+CoreCliResult core_cli_parse(int argc, char **argv, CoreConfig *cfg);
+
+/* Parse a QEMU-style size ("128M", "2G", "512" = MiB). */
+bool core_cli_parse_size(const char *s, uint64_t *out);
+
+void core_cli_print_usage(void);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * The machine configuration the command line produces.
+ *
+ * Everything in here is part of the run's initial state (DESIGN.md): two
+ * runs with equal configurations and equal input events are identical.
+ */
+#ifndef CORE_CONFIG_H
+#define CORE_CONFIG_H
+
+#include "core/types.h"
+
+typedef struct CoreConfig {
+    const char *machine;       /* "virt" */
+    const char *cpu;           /* "rv64" */
+    uint64_t ram_size;         /* bytes */
+    unsigned smp;
+    const char *bios;          /* NULL = default, "none", or a path */
+    const char *kernel;
+    const char *initrd;
+    const char *append;
+    const char *dtb;
+    const char *dumpdtb;       /* -machine dumpdtb=FILE */
+    const char *serial;        /* chardev spec: "stdio", "null", "file:PATH" */
+    unsigned icount_shift;
+    uint64_t max_insns;        /* 0 = unlimited */
+    const char *trace_insns;   /* per-instruction trace file, or NULL */
+    bool nographic;
+    bool stats;                /* print icount and state hash at exit */
+} CoreConfig;
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * Asynchronous input: the one door through which the host's world reaches
+ * devices (DESIGN.md, "The determinism contract").
+ *
+ * Backends never touch a device. The input poller reads a backend and hands
+ * the bytes to core_input_serial_rx(); replay calls the same function with
+ * bytes from the trace at the same icount. Bytes a device cannot take yet
+ * wait in a per-port queue that belongs to the machine state (it is saved
+ * with the CoreStateDesc behind core_input_device_ops), so undelivered input
+ * is reproduced exactly on replay and after a checkpoint restore.
+ *
+ * Delivery happens only at deterministic points: when input arrives (at the
+ * icount the event is stamped with) and when the device says it has room
+ * again (core_input_ready, called from a guest register access).
+ *
+ * Usage:
+ *     CoreInput *in = core_input_new();
+ *     core_machine_add_device(m, &core_input_device_ops, in, "input");
+ *     core_input_register_serial(in, 0, uart_rx_sink, uart);  // device
+ *     core_input_serial_rx(in, 0, buf, n);                    // poller
+ *     core_input_ready(in, 0);               // device: guest drained FIFO
+ */
+#ifndef CORE_INPUT_H
+#define CORE_INPUT_H
+
+#include "core/machine.h"
+
+#define CORE_INPUT_MAX_SERIAL 4
+#define CORE_INPUT_QUEUE_SIZE 1024   /* bytes queued per serial port */
+
+typedef struct CoreInput CoreInput;
+
+/* A device's receive function: take up to len bytes, return how many it
+   accepted (0 when its buffer is full). */
+typedef size_t (*CoreInputSerialSink)(void *opaque, const uint8_t *buf,
+                                      size_t len);
+
+CoreInput *core_input_new(void);
+void core_input_free(CoreInput *in);
+
+/* Connect serial port `port` (< CORE_INPUT_MAX_SERIAL) to a device. */
+void core_input_register_serial(CoreInput *in, unsigned port,
+                                CoreInputSerialSink sink, void *opaque);
+
+/* Bytes received from the host for serial `port`. Queues them behind any
+   bytes still waiting, then delivers as many as the device accepts. Returns
+   the number of bytes taken (delivered or queued); fewer than len means the
+   queue is full and the caller should keep the rest for later. */
+size_t core_input_serial_rx(CoreInput *in, unsigned port, const uint8_t *buf,
+                            size_t len);
+
+/* The device on `port` has room again: deliver queued bytes now. */
+void core_input_ready(CoreInput *in, unsigned port);
+
+/* Retry delivery on every port. Only call at deterministic points. */
+void core_input_deliver(CoreInput *in);
+
+/* True if some port has queued, undelivered bytes. */
+bool core_input_pending(const CoreInput *in);
+
+/* Bytes still free in the queue of `port` (how much the poller may read). */
+size_t core_input_serial_room(const CoreInput *in, unsigned port);
+
+/* Registry entry for save/load of the queues. Reset keeps queued bytes:
+   input typed before a guest reset still arrives afterwards, as on QEMU. */
+extern const CoreDeviceOps core_input_device_ops;
+
+#endif

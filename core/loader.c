@@ -1,0 +1,414 @@
+/*
+ * Loading guest images: ELF64 little-endian executables and raw binaries
+ * (see core/loader.h).
+ *
+ * ELF (System V gABI, "ELF Header" and "Program Header"): only ELF64,
+ * little-endian, ET_EXEC or ET_DYN (OpenSBI's firmware is position
+ * independent and ET_DYN), for the e_machine the caller asks for. Every
+ * PT_LOAD segment is placed at its physical address p_paddr: p_filesz
+ * bytes from the file, then zeros up to p_memsz, as QEMU's load_elf does
+ * for a board without an IOMMU. All headers and segment ranges are checked
+ * before the first byte is written, so a rejected image leaves guest memory
+ * untouched.
+ *
+ * Every message starts with the file name, e.g.
+ *     kernel.elf: ELF for machine 62 (x86-64), expected RISC-V (243)
+ */
+#include "core/loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EHDR_SIZE 64
+#define PHDR_SIZE 56
+#define PT_LOAD 1
+#define ET_EXEC 2
+#define ET_DYN 3
+
+static const uint8_t elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
+
+typedef struct Segment {
+    gpa_t paddr;
+    uint64_t offset, filesz, memsz;
+} Segment;
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static uint64_t le(const uint8_t *p, unsigned bytes)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < bytes; i++) {
+        v |= (uint64_t)p[i] << (8 * i);
+    }
+    return v;
+}
+
+static const char *machine_name(unsigned machine)
+{
+    switch (machine) {
+    case 2: return "SPARC";
+    case 3: return "x86";
+    case 8: return "MIPS";
+    case 20: return "PowerPC";
+    case 21: return "PowerPC64";
+    case 22: return "S/390";
+    case 40: return "ARM";
+    case 43: return "SPARC V9";
+    case 62: return "x86-64";
+    case 183: return "AArch64";
+    case 243: return "RISC-V";
+    case 258: return "LoongArch";
+    default: return "unknown";
+    }
+}
+
+/* Read exactly len bytes at off; false on a short read or error. */
+static bool read_at(int fd, uint64_t off, void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = pread(fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        p += n;
+        off += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static int open_image(const char *path, uint64_t *size, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+
+    if (fd < 0) {
+        return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail(err, errlen, -EINVAL, "%s: not a regular file", path);
+    }
+    *size = (uint64_t)st.st_size;
+    return fd;
+}
+
+/* True if every byte of [addr, addr+len) is RAM or ROM. */
+static bool fits_in_memory(CoreAddrSpace *as, gpa_t addr, uint64_t len)
+{
+    if (len == 0) {
+        return true;
+    }
+    if (addr + len - 1 < addr) {
+        return false;
+    }
+    gpa_t last = addr + len - 1;
+    for (;;) {
+        CoreMemRegion *r = core_mem_find(as, addr);
+        if (!r || r->kind == CORE_MEM_MMIO) {
+            return false;
+        }
+        gpa_t region_last = r->base + r->size - 1;
+        if (region_last >= last) {
+            return true;
+        }
+        addr = region_last + 1;
+    }
+}
+
+/* "0x80000000-0x87ffffff", one range per RAM/ROM region, for messages. */
+static void describe_memory(CoreAddrSpace *as, char *buf, size_t buflen,
+                            const char **label)
+{
+    size_t n = core_mem_region_count(as), used = 0, count = 0;
+    bool has_rom = false;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        CoreMemRegion *r = core_mem_region(as, i);
+        if (r->kind == CORE_MEM_MMIO) {
+            continue;
+        }
+        has_rom |= r->kind == CORE_MEM_ROM;
+        int w = snprintf(buf + used, buflen - used, "%s0x%" PRIx64 "-0x%" PRIx64,
+                         count ? ", " : "", r->base, r->base + r->size - 1);
+        if (w < 0 || (size_t)w >= buflen - used) {
+            break;
+        }
+        used += (size_t)w;
+        count++;
+    }
+    if (count == 0) {
+        snprintf(buf, buflen, "none mapped");
+    }
+    *label = has_rom ? "RAM/ROM" : "RAM";
+}
+
+static bool write_zeros(CoreAddrSpace *as, gpa_t addr, uint64_t len)
+{
+    static const uint8_t zeros[65536];
+    while (len > 0) {
+        uint64_t n = len < sizeof(zeros) ? len : sizeof(zeros);
+        if (!core_mem_write_bytes(as, addr, zeros, n)) {
+            return false;
+        }
+        addr += n;
+        len -= n;
+    }
+    return true;
+}
+
+static int check_header(const char *path, const uint8_t *h, uint16_t machine,
+                        char *err, size_t errlen)
+{
+    if (h[4] != 2) {
+        return fail(err, errlen, -ENOEXEC, "%s: %s ELF, expected ELF64", path,
+                    h[4] == 1 ? "32-bit" : "unknown-class");
+    }
+    if (h[5] != 1) {
+        return fail(err, errlen, -ENOEXEC, "%s: %s ELF, expected little-endian",
+                    path, h[5] == 2 ? "big-endian" : "unknown-endian");
+    }
+    unsigned type = le(h + 16, 2), mach = le(h + 18, 2);
+    if (mach != machine) {
+        return fail(err, errlen, -ENOEXEC, "%s: ELF for machine %u (%s), expected %s (%u)",
+                    path, mach, machine_name(mach), machine_name(machine), machine);
+    }
+    if (type != ET_EXEC && type != ET_DYN) {
+        return fail(err, errlen, -ENOEXEC, "%s: ELF type %u, expected an executable",
+                    path, type);
+    }
+    if (le(h + 54, 2) < PHDR_SIZE) {
+        return fail(err, errlen, -ENOEXEC, "%s: program header entries of %u bytes, "
+                    "expected at least %u", path, (unsigned)le(h + 54, 2), PHDR_SIZE);
+    }
+    return 0;
+}
+
+/* Read and validate the PT_LOAD segments; returns their count or < 0. */
+static int read_segments(CoreAddrSpace *as, const char *path, int fd,
+                         uint64_t fsize, const uint8_t *h, Segment **out,
+                         char *err, size_t errlen)
+{
+    uint64_t phoff = le(h + 32, 8);
+    unsigned phentsize = le(h + 54, 2), phnum = le(h + 56, 2);
+    Segment *segs = calloc(phnum ? phnum : 1, sizeof(*segs));
+    int nsegs = 0;
+
+    if (!segs) {
+        return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+    }
+    if (phoff > fsize || (uint64_t)phnum * phentsize > fsize - phoff) {
+        free(segs);
+        return fail(err, errlen, -ENOEXEC, "%s: truncated ELF (program headers "
+                    "end past the end of the file)", path);
+    }
+    for (unsigned i = 0; i < phnum; i++) {
+        uint8_t ph[PHDR_SIZE];
+        if (!read_at(fd, phoff + (uint64_t)i * phentsize, ph, sizeof(ph))) {
+            free(segs);
+            return fail(err, errlen, -EIO, "%s: cannot read program header %u", path, i);
+        }
+        if (le(ph, 4) != PT_LOAD) {
+            continue;
+        }
+        Segment s = { .offset = le(ph + 8, 8), .paddr = le(ph + 24, 8),
+                      .filesz = le(ph + 32, 8), .memsz = le(ph + 40, 8) };
+        if (s.memsz == 0) {
+            continue;
+        }
+        if (s.filesz > s.memsz) {
+            free(segs);
+            return fail(err, errlen, -ENOEXEC, "%s: segment at 0x%" PRIx64
+                        " has file size 0x%" PRIx64 " > memory size 0x%" PRIx64,
+                        path, s.paddr, s.filesz, s.memsz);
+        }
+        if (s.offset > fsize || s.filesz > fsize - s.offset) {
+            free(segs);
+            return fail(err, errlen, -ENOEXEC, "%s: truncated ELF (segment at 0x%"
+                        PRIx64 " needs file bytes 0x%" PRIx64 "-0x%" PRIx64
+                        ", file is 0x%" PRIx64 " bytes)", path, s.paddr, s.offset,
+                        s.offset + s.filesz, fsize);
+        }
+        if (!fits_in_memory(as, s.paddr, s.memsz)) {
+            char ranges[256];
+            const char *label;
+            describe_memory(as, ranges, sizeof(ranges), &label);
+            free(segs);
+            return fail(err, errlen, -ERANGE, "%s: segment at 0x%" PRIx64
+                        " (size 0x%" PRIx64 ") is outside %s (%s)",
+                        path, s.paddr, s.memsz, label, ranges);
+        }
+        segs[nsegs++] = s;
+    }
+    if (nsegs == 0) {
+        free(segs);
+        return fail(err, errlen, -ENOEXEC, "%s: ELF has no loadable segments", path);
+    }
+    *out = segs;
+    return nsegs;
+}
+
+static int load_elf_fd(CoreAddrSpace *as, const char *path, int fd,
+                       uint64_t fsize, uint16_t machine, CoreLoadedImage *out,
+                       char *err, size_t errlen)
+{
+    uint8_t h[EHDR_SIZE];
+    Segment *segs = NULL;
+
+    if (fsize < sizeof(elf_magic) || !read_at(fd, 0, h, sizeof(elf_magic)) ||
+        memcmp(h, elf_magic, sizeof(elf_magic)) != 0) {
+        return fail(err, errlen, -ENOEXEC, "%s: not an ELF file", path);
+    }
+    if (fsize < EHDR_SIZE || !read_at(fd, 0, h, EHDR_SIZE)) {
+        return fail(err, errlen, -ENOEXEC, "%s: truncated ELF header (%" PRIu64
+                    " bytes, need %u)", path, fsize, EHDR_SIZE);
+    }
+    int rc = check_header(path, h, machine, err, errlen);
+    if (rc < 0) {
+        return rc;
+    }
+    int nsegs = read_segments(as, path, fd, fsize, h, &segs, err, errlen);
+    if (nsegs < 0) {
+        return nsegs;
+    }
+
+    CoreLoadedImage img = { .entry = le(h + 24, 8), .low = UINT64_MAX,
+                            .high = 0, .is_elf = true };
+    for (int i = 0; i < nsegs && rc == 0; i++) {
+        const Segment *s = &segs[i];
+        uint8_t *data = malloc(s->filesz ? s->filesz : 1);
+        if (!data) {
+            rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+        } else if (!read_at(fd, s->offset, data, s->filesz)) {
+            rc = fail(err, errlen, -EIO, "%s: read error in segment at 0x%" PRIx64,
+                      path, s->paddr);
+        } else if (!core_mem_write_bytes(as, s->paddr, data, s->filesz) ||
+                   !write_zeros(as, s->paddr + s->filesz, s->memsz - s->filesz)) {
+            rc = fail(err, errlen, -ERANGE, "%s: cannot write segment at 0x%" PRIx64,
+                      path, s->paddr);
+        }
+        free(data);
+        if (s->paddr < img.low) {
+            img.low = s->paddr;
+        }
+        if (s->paddr + s->memsz > img.high) {
+            img.high = s->paddr + s->memsz;
+        }
+    }
+    free(segs);
+    if (rc == 0 && out) {
+        *out = img;
+    }
+    return rc;
+}
+
+static int load_raw_fd(CoreAddrSpace *as, const char *path, int fd,
+                       uint64_t fsize, gpa_t addr, CoreLoadedImage *out,
+                       char *err, size_t errlen)
+{
+    if (fsize == 0) {
+        return fail(err, errlen, -EINVAL, "%s: empty file", path);
+    }
+    if (!fits_in_memory(as, addr, fsize)) {
+        return fail(err, errlen, -ERANGE, "%s: 0x%" PRIx64 " bytes at 0x%" PRIx64
+                    " do not fit in RAM", path, fsize, addr);
+    }
+    uint8_t *data = malloc(fsize);
+    int rc = 0;
+    if (!data) {
+        rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+    } else if (!read_at(fd, 0, data, fsize)) {
+        rc = fail(err, errlen, -EIO, "%s: read error", path);
+    } else if (!core_mem_write_bytes(as, addr, data, fsize)) {
+        rc = fail(err, errlen, -ERANGE, "%s: cannot write 0x%" PRIx64 " bytes at 0x%"
+                  PRIx64, path, fsize, addr);
+    }
+    free(data);
+    if (rc == 0 && out) {
+        *out = (CoreLoadedImage){ .entry = addr, .low = addr,
+                                  .high = addr + fsize, .is_elf = false };
+    }
+    return rc;
+}
+
+int core_load_elf(CoreAddrSpace *as, const char *path, uint16_t machine,
+                  CoreLoadedImage *out, char *err, size_t errlen)
+{
+    uint64_t fsize;
+    int fd = open_image(path, &fsize, err, errlen);
+    if (fd < 0) {
+        return fd;
+    }
+    int rc = load_elf_fd(as, path, fd, fsize, machine, out, err, errlen);
+    close(fd);
+    return rc;
+}
+
+int core_load_raw(CoreAddrSpace *as, const char *path, gpa_t addr,
+                  CoreLoadedImage *out, char *err, size_t errlen)
+{
+    uint64_t fsize;
+    int fd = open_image(path, &fsize, err, errlen);
+    if (fd < 0) {
+        return fd;
+    }
+    int rc = load_raw_fd(as, path, fd, fsize, addr, out, err, errlen);
+    close(fd);
+    return rc;
+}
+
+int core_load_image(CoreAddrSpace *as, const char *path, uint16_t machine,
+                    gpa_t raw_addr, CoreLoadedImage *out, char *err,
+                    size_t errlen)
+{
+    uint64_t fsize;
+    uint8_t magic[4];
+    int fd = open_image(path, &fsize, err, errlen);
+    if (fd < 0) {
+        return fd;
+    }
+    int rc;
+    if (fsize >= sizeof(magic) && read_at(fd, 0, magic, sizeof(magic)) &&
+        memcmp(magic, elf_magic, sizeof(magic)) == 0) {
+        rc = load_elf_fd(as, path, fd, fsize, machine, out, err, errlen);
+    } else {
+        rc = load_raw_fd(as, path, fd, fsize, raw_addr, out, err, errlen);
+    }
+    close(fd);
+    return rc;
+}
+
+bool core_file_is_elf(const char *path)
+{
+    uint8_t magic[4];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    bool is_elf = read_at(fd, 0, magic, sizeof(magic)) &&
+                  memcmp(magic, elf_magic, sizeof(magic)) == 0;
+    close(fd);
+    return is_elf;
+}

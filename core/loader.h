@@ -1,0 +1,30 @@
+/*
+ * Loading guest images into RAM/ROM: ELF64 (RISC-V, executable) or raw
+ * binaries. Errors name the file and what is wrong with it.
+ */
+#ifndef CORE_LOADER_H
+#define CORE_LOADER_H
+
+#include "core/mem.h"
+
+typedef struct CoreLoadedImage {
+    gpa_t entry;     /* ELF entry, or the load address for raw images */
+    gpa_t low;       /* lowest byte loaded */
+    gpa_t high;      /* one past the highest byte loaded */
+    bool is_elf;
+} CoreLoadedImage;
+
+/* Required ELF e_machine, e.g. 243 (EM_RISCV). */
+int core_load_elf(CoreAddrSpace *as, const char *path, uint16_t machine,
+                  CoreLoadedImage *out, char *err, size_t errlen);
+/* Load a raw binary at addr. */
+int core_load_raw(CoreAddrSpace *as, const char *path, gpa_t addr,
+                  CoreLoadedImage *out, char *err, size_t errlen);
+/* ELF if the file starts with the ELF magic, else raw at raw_addr. */
+int core_load_image(CoreAddrSpace *as, const char *path, uint16_t machine,
+                    gpa_t raw_addr, CoreLoadedImage *out, char *err,
+                    size_t errlen);
+/* True if path starts with the ELF magic. */
+bool core_file_is_elf(const char *path);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * Machines: lifetime, device registry, exit requests, machine types and
+ * the whole-state hash (see core/machine.h).
+ */
+#include "core/machine.h"
+#include "core/hash.h"
+#include "core/input.h"
+#include "hw/riscv/virt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const CoreMachineType *const machine_types[] = {
+    &hw_virt_machine_type,
+    NULL,
+};
+
+const CoreMachineType *const *core_machine_types(void)
+{
+    return machine_types;
+}
+
+const CoreMachineType *core_machine_type_find(const char *name)
+{
+    for (const CoreMachineType *const *t = machine_types; *t; t++) {
+        if (strcmp((*t)->name, name) == 0) {
+            return *t;
+        }
+    }
+    return NULL;
+}
+
+CoreMachine *core_machine_new(const CoreConfig *cfg)
+{
+    CoreMachine *m = calloc(1, sizeof(*m));
+    if (!m) {
+        return NULL;
+    }
+    m->cfg = cfg;
+    m->icount_shift = cfg->icount_shift;
+    m->as = core_mem_new();
+    m->input = core_input_new();
+    if (!m->as || !m->input) {
+        core_machine_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+bool core_machine_init(CoreMachine *m, char *err, size_t errlen)
+{
+    const CoreMachineType *t = core_machine_type_find(m->cfg->machine);
+    if (!t) {
+        snprintf(err, errlen, "unknown machine '%s' (try -machine help)",
+                 m->cfg->machine);
+        return false;
+    }
+    return t->init(m, err, errlen);
+}
+
+void core_machine_free(CoreMachine *m)
+{
+    if (!m) {
+        return;
+    }
+    if (m->board_free) {
+        m->board_free(m);
+    }
+    core_input_free(m->input);
+    core_mem_free(m->as);
+    free(m);
+}
+
+void core_machine_add_device(CoreMachine *m, const CoreDeviceOps *ops,
+                             void *opaque, const char *id)
+{
+    /* Boards add a fixed set of devices; running out is a programming
+       error, not a user error. */
+    if (m->ndevices >= CORE_MAX_DEVICES) {
+        fprintf(stderr, "rewind: too many devices (max %d)\n", CORE_MAX_DEVICES);
+        abort();
+    }
+    CoreDevice *d = &m->devices[m->ndevices++];
+    d->ops = ops;
+    d->opaque = opaque;
+    snprintf(d->id, sizeof(d->id), "%s", id);
+}
+
+void core_machine_reset_devices(CoreMachine *m)
+{
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        if (m->devices[i].ops->reset) {
+            m->devices[i].ops->reset(m->devices[i].opaque);
+        }
+    }
+}
+
+void core_machine_request_exit(CoreMachine *m, CoreExitKind kind, int code)
+{
+    if (m->exit_kind == CORE_EXIT_NONE) {
+        m->exit_kind = kind;
+        m->exit_code = code;
+    }
+    m->attention |= CORE_ATTN_EXIT;
+}
+
+uint64_t core_machine_state_hash(CoreMachine *m)
+{
+    CoreHash h;
+    core_hash_init(&h);
+    CoreBuf buf = { 0 };
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        core_state_save(m->cpu_ops->state, m->cpus[i], &buf);
+    }
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        if (m->devices[i].ops->state) {
+            core_state_save(m->devices[i].ops->state, m->devices[i].opaque,
+                            &buf);
+        }
+    }
+    core_hash_update(&h, buf.data, buf.len);
+    core_buf_free(&buf);
+    uint64_t clock[4] = { m->icount, m->idle_ns, m->sched_hart, m->sched_left };
+    core_hash_update(&h, clock, sizeof(clock));
+    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
+        CoreMemRegion *r = core_mem_region(m->as, i);
+        if (r->kind == CORE_MEM_RAM) {
+            core_hash_update(&h, r->host, r->size);
+        }
+    }
+    return core_hash_final(&h);
+}

@@ -1,0 +1,134 @@
+/*
+ * A machine: the address space, the harts, the devices and the virtual
+ * clock, plus the registry of machine types (`-machine help`).
+ *
+ * The execution loop checks one word, `attention`, after every translation
+ * block; anything slow (an exit request, an interrupt line that changed,
+ * input waiting) sets a bit there instead of adding a check to the hot path.
+ *
+ * `icount` is the global count of retired instructions over all harts. The
+ * execution engine keeps it exact whenever device code runs (MMIO access,
+ * timer callback), so devices may read the clock at any time.
+ */
+#ifndef CORE_MACHINE_H
+#define CORE_MACHINE_H
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/mem.h"
+#include "core/state.h"
+
+#define CORE_MAX_CPUS 8
+#define CORE_MAX_DEVICES 64
+
+enum {
+    CORE_ATTN_EXIT = 1u << 0,  /* stop the run (core_machine_request_exit) */
+    CORE_ATTN_IRQ  = 1u << 1,  /* an interrupt line changed: recheck */
+    CORE_ATTN_STOP = 1u << 2,  /* leave the run loop (debugger, budget) */
+};
+
+/* A device instance known to the machine, for reset and save/load. */
+typedef struct CoreDeviceOps {
+    const char *name;                 /* type name, e.g. "ns16550a" */
+    void (*reset)(void *opaque);
+    const CoreStateDesc *state;       /* NULL only for stateless devices */
+} CoreDeviceOps;
+
+typedef struct CoreDevice {
+    const CoreDeviceOps *ops;
+    void *opaque;
+    char id[32];
+} CoreDevice;
+
+/* What the scheduler needs from a target CPU (one per hart). */
+typedef struct CoreCpuOps {
+    /* Retire at most budget instructions; stop early on attention. */
+    uint64_t (*run)(void *cpu, uint64_t budget);
+    /* False while the hart waits for an interrupt that is not pending. */
+    bool (*has_work)(void *cpu);
+    const CoreStateDesc *state;
+} CoreCpuOps;
+
+/* How the machine reached its end. */
+typedef enum CoreExitKind {
+    CORE_EXIT_NONE,
+    CORE_EXIT_POWEROFF,   /* guest asked: finisher pass / poweroff */
+    CORE_EXIT_FAIL,       /* guest asked: finisher fail(code) */
+    CORE_EXIT_RESET,      /* guest asked for a reset */
+    CORE_EXIT_LIMIT,      /* instruction limit reached */
+    CORE_EXIT_HALT,       /* nothing can ever run again (all harts wait,
+                             no timer, no input) */
+    CORE_EXIT_SIGNAL,     /* host asked (Ctrl-C, SIGTERM) */
+} CoreExitKind;
+
+struct CoreMachine {
+    const CoreConfig *cfg;
+    CoreAddrSpace *as;
+
+    uint64_t icount;          /* exact global retired-instruction count */
+    unsigned icount_shift;
+    uint64_t idle_ns;         /* virtual time skipped while all harts idle */
+    volatile uint32_t attention;
+
+    CoreTimer *timers;        /* armed timers, sorted by (deadline, seq) */
+    uint64_t timer_seq;
+
+    unsigned ncpus;
+    void *cpus[CORE_MAX_CPUS];       /* target CPU objects (RVCPU *) */
+    const CoreCpuOps *cpu_ops;
+    /* Round-robin scheduler position (machine state: saved with it). */
+    uint32_t sched_hart;
+    uint64_t sched_left;
+
+    struct BeChardev *serial_backend; /* host side of serial port 0 */
+
+    CoreDevice devices[CORE_MAX_DEVICES];
+    unsigned ndevices;
+
+    CoreExitKind exit_kind;
+    int exit_code;                   /* process exit status to report */
+
+    struct CoreInput *input;         /* asynchronous input queues */
+    void *board;                     /* the machine type's own state */
+    void (*board_free)(CoreMachine *m);
+};
+
+/* Create an empty machine for cfg (the machine type's init fills it). */
+CoreMachine *core_machine_new(const CoreConfig *cfg);
+/* Build it with its machine type; false with a message on failure. */
+bool core_machine_init(CoreMachine *m, char *err, size_t errlen);
+void core_machine_free(CoreMachine *m);
+
+/* Reset every device (in registration order). */
+void core_machine_reset_devices(CoreMachine *m);
+
+/* A 64-bit hash of the whole guest state: every hart, every device, every
+   byte of RAM, the clock and the scheduler position. Equal states give
+   equal hashes in every run on every host. */
+uint64_t core_machine_state_hash(CoreMachine *m);
+
+/* Register a device for reset and save/load; `id` must be unique. */
+void core_machine_add_device(CoreMachine *m, const CoreDeviceOps *ops,
+                             void *opaque, const char *id);
+
+/* Ask the run loop to stop after the current instruction. */
+void core_machine_request_exit(CoreMachine *m, CoreExitKind kind, int code);
+
+static inline void core_machine_attention(CoreMachine *m, uint32_t bits)
+{
+    m->attention |= bits;
+}
+
+/* Machine types, for -machine NAME and -machine help. */
+typedef struct CoreMachineType {
+    const char *name;
+    const char *desc;
+    /* Build the machine from m->cfg: RAM, devices, harts, loaded images.
+       On failure return false with a message in err. */
+    bool (*init)(CoreMachine *m, char *err, size_t errlen);
+} CoreMachineType;
+
+const CoreMachineType *core_machine_type_find(const char *name);
+const CoreMachineType *const *core_machine_types(void); /* NULL-terminated */
+
+#endif

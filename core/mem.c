@@ -1,0 +1,246 @@
+/*
+ * Guest-physical address space (see core/mem.h).
+ *
+ * Regions are kept in a small array sorted by base; lookups remember the
+ * last hit because accesses cluster. Only slow paths come here: the CPU's
+ * TLB caches host pointers for RAM.
+ */
+#include "core/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define MAX_REGIONS 64
+
+struct CoreAddrSpace {
+    CoreMemRegion regions[MAX_REGIONS];
+    size_t n;
+    size_t last;
+    CoreCodeWriteHook code_hook;
+    void *code_hook_opaque;
+};
+
+CoreAddrSpace *core_mem_new(void)
+{
+    return calloc(1, sizeof(CoreAddrSpace));
+}
+
+void core_mem_free(CoreAddrSpace *as)
+{
+    if (!as) {
+        return;
+    }
+    for (size_t i = 0; i < as->n; i++) {
+        CoreMemRegion *r = &as->regions[i];
+        if (r->host) {
+            munmap(r->host, r->size);
+        }
+        free(r->code_bitmap);
+    }
+    free(as);
+}
+
+static CoreMemRegion *add_region(CoreAddrSpace *as, const char *name,
+                                 CoreMemKind kind, gpa_t base, uint64_t size)
+{
+    if (as->n == MAX_REGIONS || size == 0 || base + size < base) {
+        return NULL;
+    }
+    size_t pos = 0;
+    while (pos < as->n && as->regions[pos].base < base) {
+        pos++;
+    }
+    if (pos > 0) {
+        CoreMemRegion *prev = &as->regions[pos - 1];
+        if (prev->base + prev->size > base) {
+            return NULL;
+        }
+    }
+    if (pos < as->n && base + size > as->regions[pos].base) {
+        return NULL;
+    }
+    memmove(&as->regions[pos + 1], &as->regions[pos],
+            (as->n - pos) * sizeof(CoreMemRegion));
+    as->n++;
+    as->last = 0;
+    CoreMemRegion *r = &as->regions[pos];
+    memset(r, 0, sizeof(*r));
+    r->name = name;
+    r->kind = kind;
+    r->base = base;
+    r->size = size;
+    return r;
+}
+
+static CoreMemRegion *add_backed(CoreAddrSpace *as, const char *name,
+                                 CoreMemKind kind, gpa_t base, uint64_t size)
+{
+    if ((base | size) & 0xfff) {
+        return NULL;
+    }
+    /* Anonymous mappings are zero-filled and only touched pages cost host
+       memory, so a large -m is cheap until the guest uses it. */
+    void *host = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (host == MAP_FAILED) {
+        return NULL;
+    }
+    uint8_t *bitmap = calloc((size >> 12) / 8 + 1, 1);
+    if (!bitmap) {
+        munmap(host, size);
+        return NULL;
+    }
+    CoreMemRegion *r = add_region(as, name, kind, base, size);
+    if (!r) {
+        munmap(host, size);
+        free(bitmap);
+        return NULL;
+    }
+    r->host = host;
+    r->code_bitmap = bitmap;
+    return r;
+}
+
+CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
+                                gpa_t base, uint64_t size)
+{
+    return add_backed(as, name, CORE_MEM_RAM, base, size);
+}
+
+CoreMemRegion *core_mem_add_rom(CoreAddrSpace *as, const char *name,
+                                gpa_t base, uint64_t size)
+{
+    return add_backed(as, name, CORE_MEM_ROM, base, size);
+}
+
+CoreMemRegion *core_mem_map_mmio(CoreAddrSpace *as, const char *name,
+                                 gpa_t base, uint64_t size,
+                                 const CoreMemOps *ops, void *opaque)
+{
+    CoreMemRegion *r = add_region(as, name, CORE_MEM_MMIO, base, size);
+    if (r) {
+        r->ops = ops;
+        r->opaque = opaque;
+    }
+    return r;
+}
+
+static bool contains(const CoreMemRegion *r, gpa_t addr)
+{
+    return addr >= r->base && addr - r->base < r->size;
+}
+
+CoreMemRegion *core_mem_find(CoreAddrSpace *as, gpa_t addr)
+{
+    if (as->n && contains(&as->regions[as->last], addr)) {
+        return &as->regions[as->last];
+    }
+    size_t lo = 0, hi = as->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        CoreMemRegion *r = &as->regions[mid];
+        if (addr < r->base) {
+            hi = mid;
+        } else if (addr - r->base >= r->size) {
+            lo = mid + 1;
+        } else {
+            as->last = mid;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+uint8_t *core_mem_host_ptr(CoreAddrSpace *as, gpa_t addr, uint64_t len)
+{
+    CoreMemRegion *r = core_mem_find(as, addr);
+    if (!r || !r->host || len > r->size - (addr - r->base)) {
+        return NULL;
+    }
+    return r->host + (addr - r->base);
+}
+
+bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
+                          uint64_t len)
+{
+    const uint8_t *s = src;
+    while (len) {
+        CoreMemRegion *r = core_mem_find(as, addr);
+        if (!r || !r->host) {
+            return false;
+        }
+        uint64_t off = addr - r->base;
+        uint64_t n = r->size - off < len ? r->size - off : len;
+        memcpy(r->host + off, s, n);
+        core_mem_notify_write(as, r, addr, n);
+        addr += n;
+        s += n;
+        len -= n;
+    }
+    return true;
+}
+
+bool core_mem_read_bytes(CoreAddrSpace *as, gpa_t addr, void *dst,
+                         uint64_t len)
+{
+    uint8_t *d = dst;
+    while (len) {
+        CoreMemRegion *r = core_mem_find(as, addr);
+        if (!r || !r->host) {
+            return false;
+        }
+        uint64_t off = addr - r->base;
+        uint64_t n = r->size - off < len ? r->size - off : len;
+        memcpy(d, r->host + off, n);
+        addr += n;
+        d += n;
+        len -= n;
+    }
+    return true;
+}
+
+size_t core_mem_region_count(const CoreAddrSpace *as)
+{
+    return as->n;
+}
+
+CoreMemRegion *core_mem_region(CoreAddrSpace *as, size_t i)
+{
+    return i < as->n ? &as->regions[i] : NULL;
+}
+
+void core_mem_set_code_page(CoreMemRegion *r, gpa_t addr, bool has_code)
+{
+    uint64_t page = (addr - r->base) >> 12;
+    if (has_code) {
+        r->code_bitmap[page >> 3] |= (uint8_t)(1u << (page & 7));
+    } else {
+        r->code_bitmap[page >> 3] &= (uint8_t)~(1u << (page & 7));
+    }
+}
+
+void core_mem_set_code_write_hook(CoreAddrSpace *as, CoreCodeWriteHook hook,
+                                  void *opaque)
+{
+    as->code_hook = hook;
+    as->code_hook_opaque = opaque;
+}
+
+void core_mem_notify_write(CoreAddrSpace *as, CoreMemRegion *r, gpa_t addr,
+                           uint64_t len)
+{
+    if (!r->code_bitmap || len == 0) {
+        return;
+    }
+    gpa_t first = addr & ~0xfffull;
+    gpa_t last = (addr + len - 1) & ~0xfffull;
+    for (gpa_t page = first; page <= last; page += 0x1000) {
+        if (core_mem_page_has_code(r, page)) {
+            core_mem_set_code_page(r, page, false);
+            if (as->code_hook) {
+                as->code_hook(as->code_hook_opaque, page);
+            }
+        }
+    }
+}

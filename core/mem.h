@@ -1,0 +1,97 @@
+/*
+ * Guest-physical address space: RAM, ROM and MMIO regions.
+ *
+ * RAM and ROM are host buffers mapped at a guest-physical base; the CPU's
+ * TLB caches host pointers into them. MMIO regions dispatch to a device's
+ * CoreMemOps. Regions never overlap (core_mem_map refuses that).
+ *
+ * The address space also tracks, per RAM/ROM page, whether translated code
+ * was made from it ("code pages"), so that writes to such pages can
+ * invalidate the translation blocks (see tcg/tb.h).
+ *
+ * Usage:
+ *     CoreAddrSpace *as = core_mem_new();
+ *     core_mem_add_ram(as, "ram", 0x80000000, 128 << 20);
+ *     core_mem_map_mmio(as, 0x10000000, 0x100, &uart_ops, uart);
+ *     uint8_t *p = core_mem_host_ptr(as, 0x80000000, 4); // NULL if not RAM
+ */
+#ifndef CORE_MEM_H
+#define CORE_MEM_H
+
+#include "core/types.h"
+
+/* Device register access. `offset` is relative to the region base; `size`
+   is 1, 2, 4 or 8 and within [min_access, max_access]; accesses of other
+   sizes, or misaligned ones, are refused with an access fault before the
+   device sees them. */
+typedef struct CoreMemOps {
+    const char *name;
+    uint64_t (*read)(void *opaque, uint64_t offset, unsigned size);
+    void (*write)(void *opaque, uint64_t offset, uint64_t value, unsigned size);
+    unsigned min_access;   /* 0 means 1 */
+    unsigned max_access;   /* 0 means 8 */
+} CoreMemOps;
+
+typedef enum CoreMemKind { CORE_MEM_RAM, CORE_MEM_ROM, CORE_MEM_MMIO } CoreMemKind;
+
+typedef struct CoreMemRegion {
+    const char *name;
+    CoreMemKind kind;
+    gpa_t base;
+    uint64_t size;
+    uint8_t *host;            /* RAM/ROM: the backing buffer */
+    uint8_t *code_bitmap;     /* RAM/ROM: one bit per page holding code */
+    const CoreMemOps *ops;    /* MMIO */
+    void *opaque;             /* MMIO */
+} CoreMemRegion;
+
+typedef struct CoreAddrSpace CoreAddrSpace;
+
+CoreAddrSpace *core_mem_new(void);
+void core_mem_free(CoreAddrSpace *as);
+
+/* Add zero-filled RAM (or ROM: writable only by loaders). Returns the
+   region, or NULL if it overlaps another region or allocation fails. */
+CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
+                                gpa_t base, uint64_t size);
+CoreMemRegion *core_mem_add_rom(CoreAddrSpace *as, const char *name,
+                                gpa_t base, uint64_t size);
+CoreMemRegion *core_mem_map_mmio(CoreAddrSpace *as, const char *name,
+                                 gpa_t base, uint64_t size,
+                                 const CoreMemOps *ops, void *opaque);
+
+/* The region containing addr, or NULL. */
+CoreMemRegion *core_mem_find(CoreAddrSpace *as, gpa_t addr);
+
+/* Host pointer to [addr, addr+len) if it lies inside one RAM/ROM region. */
+uint8_t *core_mem_host_ptr(CoreAddrSpace *as, gpa_t addr, uint64_t len);
+
+/* Copy bytes into RAM/ROM (loaders, DMA). Returns false if any byte of the
+   range is not RAM/ROM. Invalidates translated code it overwrites. */
+bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
+                          uint64_t len);
+bool core_mem_read_bytes(CoreAddrSpace *as, gpa_t addr, void *dst,
+                         uint64_t len);
+
+/* Number of regions and region i, in increasing base order (for save/load,
+   hashing and the device tree). */
+size_t core_mem_region_count(const CoreAddrSpace *as);
+CoreMemRegion *core_mem_region(CoreAddrSpace *as, size_t i);
+
+/* Code-page tracking for translated-code invalidation. */
+static inline bool core_mem_page_has_code(const CoreMemRegion *r, gpa_t addr)
+{
+    uint64_t page = (addr - r->base) >> 12;
+    return (r->code_bitmap[page >> 3] >> (page & 7)) & 1;
+}
+void core_mem_set_code_page(CoreMemRegion *r, gpa_t addr, bool has_code);
+
+/* Called when a write hits a code page: set by the TB cache. */
+typedef void (*CoreCodeWriteHook)(void *opaque, gpa_t page);
+void core_mem_set_code_write_hook(CoreAddrSpace *as, CoreCodeWriteHook hook,
+                                  void *opaque);
+/* Report a write to [addr, addr+len) of RAM so code pages get invalidated. */
+void core_mem_notify_write(CoreAddrSpace *as, CoreMemRegion *r, gpa_t addr,
+                           uint64_t len);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * The top-level run loop: execute the machine, feed it host input, stop
+ * on exit requests, instruction limits, signals or a halted guest.
+ */
+#ifndef CORE_RUN_H
+#define CORE_RUN_H
+
+#include "core/machine.h"
+
+/* Run until the machine exits. Returns the process exit status QEMU would
+   give (finisher pass 0, fail code, ...) and sets m->exit_kind. */
+int core_run(CoreMachine *m);
+
+/* Human-readable reason for the exit. */
+const char *core_exit_kind_name(CoreExitKind kind);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * Basic types shared by every module.
+ *
+ * Guest addresses get their own names so that interfaces say which address
+ * space they speak about: gpa_t is a guest-physical address, gva_t a
+ * guest-virtual one. Both are plain integers; the names are documentation.
+ */
+#ifndef CORE_TYPES_H
+#define CORE_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t gpa_t;
+typedef uint64_t gva_t;
+
+#define CORE_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CORE_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CORE_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * The RISC-V `virt` board (see hw/riscv/virt.h).
+ *
+ * Boot follows QEMU: every hart starts in the mask ROM at 0x1000, whose
+ * reset vector loads a0 = mhartid, a1 = device tree address, a2 = the
+ * OpenSBI fw_dynamic info block, and jumps to the firmware (-bios) or,
+ * with -bios none, straight to the kernel (-kernel). The device tree sits
+ * at the end of RAM (below 3 GiB), aligned down to 2 MiB.
+ */
+#include "hw/riscv/virt.h"
+#include "backends/chardev.h"
+#include "core/input.h"
+#include "core/loader.h"
+#include "hw/char/uart16550.h"
+#include "hw/intc/clint.h"
+#include "hw/misc/sifive_test.h"
+#include "tcg/riscv/rv.h"
+
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EM_RISCV 243
+#define MiB (1024ull * 1024)
+
+const VirtMapEntry hw_virt_map[VIRT_REGION_COUNT] = {
+    [VIRT_MROM]  = { 0x1000, 0xf000 },
+    [VIRT_TEST]  = { 0x100000, 0x1000 },
+    [VIRT_CLINT] = { 0x2000000, 0x10000 },
+    [VIRT_UART0] = { 0x10000000, 0x100 },
+    [VIRT_DRAM]  = { 0x80000000, 0 },
+};
+
+/* Where QEMU's virt looks for OpenSBI (Debian's qemu-system-data and
+   opensbi packages). */
+static const char *const default_bios_paths[] = {
+    "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin",
+    "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin",
+    NULL,
+};
+
+typedef struct VirtBoard {
+    TBCache *tbs;
+    Clint *clint;
+    BeChardev *serial;
+} VirtBoard;
+
+static uint64_t cpu_run_op(void *cpu, uint64_t budget)
+{
+    return rv_cpu_run(cpu, budget);
+}
+
+static bool cpu_has_work_op(void *cpu)
+{
+    return rv_cpu_has_work(cpu);
+}
+
+static const CoreCpuOps rv_cpu_ops = {
+    .run = cpu_run_op,
+    .has_work = cpu_has_work_op,
+    .state = &rv_cpu_state_desc,
+};
+
+static uint64_t clint_time(void *opaque)
+{
+    return hw_clint_mtime(opaque);
+}
+
+static void flush_jump_caches(void *opaque)
+{
+    CoreMachine *m = opaque;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        RVCPU *cpu = m->cpus[i];
+        memset(cpu->jump_cache, 0, sizeof(cpu->jump_cache));
+    }
+}
+
+static void virt_free(CoreMachine *m)
+{
+    VirtBoard *b = m->board;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        rv_cpu_free(m->cpus[i]);
+    }
+    if (b) {
+        if (b->serial) {
+            be_chardev_close(b->serial);
+        }
+        tb_cache_free(b->tbs);
+        free(b);
+    }
+    m->board = NULL;
+}
+
+static const char *find_default_bios(void)
+{
+    for (const char *const *p = default_bios_paths; *p; p++) {
+        if (access(*p, R_OK) == 0) {
+            return *p;
+        }
+    }
+    return NULL;
+}
+
+/* Write the reset vector and fw_dynamic info into the mask ROM. */
+static bool write_reset_vector(CoreMachine *m, gpa_t start, gpa_t fdt_addr,
+                               gpa_t kernel_entry)
+{
+    gpa_t rom = hw_virt_map[VIRT_MROM].base;
+    uint32_t code[10] = {
+        0x00000297,   /* auipc t0, 0          */
+        0x02828613,   /* addi  a2, t0, 40     */
+        0xf1402573,   /* csrr  a0, mhartid    */
+        0x0202b583,   /* ld    a1, 32(t0)     */
+        0x0182b283,   /* ld    t0, 24(t0)     */
+        0x00028067,   /* jr    t0             */
+        (uint32_t)start, (uint32_t)(start >> 32),
+        (uint32_t)fdt_addr, (uint32_t)(fdt_addr >> 32),
+    };
+    /* OpenSBI fw_dynamic info (version 2): magic, version, next_addr,
+       next_mode (1 = S-mode), options, boot_hart (-1: any). */
+    uint64_t info[6] = { 0x4942534f, 2, kernel_entry, 1, 0, ~0ull };
+    return core_mem_write_bytes(m->as, rom, code, sizeof(code)) &&
+           core_mem_write_bytes(m->as, rom + sizeof(code), info, sizeof(info));
+}
+
+static bool load_file(const char *path, void **data, size_t *size, char *err,
+                      size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %m", path);
+        return false;
+    }
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *buf = len > 0 ? malloc((size_t)len) : NULL;
+    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+        snprintf(err, errlen, "%s: cannot read", path);
+        free(buf);
+        fclose(f);
+        return false;
+    }
+    fclose(f);
+    *data = buf;
+    *size = (size_t)len;
+    return true;
+}
+
+/* Place and patch the device tree (initrd range), return its address. */
+static bool place_dtb(CoreMachine *m, gpa_t initrd_start, gpa_t initrd_end,
+                      gpa_t *fdt_addr, char *err, size_t errlen)
+{
+    const CoreConfig *cfg = m->cfg;
+    void *fdt;
+    size_t size;
+    if (cfg->dtb) {
+        if (!load_file(cfg->dtb, &fdt, &size, err, errlen)) {
+            return false;
+        }
+        if (fdt_check_header(fdt) != 0 || fdt_totalsize(fdt) > size) {
+            snprintf(err, errlen, "%s: not a flattened device tree", cfg->dtb);
+            free(fdt);
+            return false;
+        }
+        /* Room for the properties patched in below. */
+        size_t room = size + 4096;
+        void *bigger = realloc(fdt, room);
+        if (!bigger || fdt_open_into(bigger, bigger, (int)room) != 0) {
+            snprintf(err, errlen, "%s: cannot edit device tree", cfg->dtb);
+            free(bigger ? bigger : fdt);
+            return false;
+        }
+        fdt = bigger;
+    } else {
+        fdt = hw_virt_build_dtb(m, &size, err, errlen);
+        if (!fdt) {
+            return false;
+        }
+        size_t room = size + 4096;
+        void *bigger = realloc(fdt, room);
+        if (!bigger) {
+            free(fdt);
+            snprintf(err, errlen, "out of memory");
+            return false;
+        }
+        fdt = bigger;
+        fdt_open_into(fdt, fdt, (int)room);
+    }
+    if (initrd_end > initrd_start) {
+        int chosen = fdt_path_offset(fdt, "/chosen");
+        if (chosen < 0) {
+            chosen = fdt_add_subnode(fdt, 0, "chosen");
+        }
+        fdt_setprop_u64(fdt, chosen, "linux,initrd-start", initrd_start);
+        fdt_setprop_u64(fdt, chosen, "linux,initrd-end", initrd_end);
+    }
+    fdt_pack(fdt);
+    size = fdt_totalsize(fdt);
+
+    if (cfg->dumpdtb) {
+        FILE *f = fopen(cfg->dumpdtb, "wb");
+        if (!f || fwrite(fdt, 1, size, f) != size || fclose(f) != 0) {
+            snprintf(err, errlen, "%s: cannot write device tree", cfg->dumpdtb);
+            free(fdt);
+            return false;
+        }
+    }
+
+    gpa_t dram = hw_virt_map[VIRT_DRAM].base;
+    gpa_t top = dram + cfg->ram_size;
+    if (dram < 3072 * MiB && top > 3072 * MiB) {
+        top = 3072 * MiB;
+    }
+    if (top - dram < size + 2 * MiB) {
+        snprintf(err, errlen, "RAM too small for the device tree (-m %llu bytes)",
+                 (unsigned long long)cfg->ram_size);
+        free(fdt);
+        return false;
+    }
+    *fdt_addr = (top - size) & ~(2 * MiB - 1);
+    bool ok = core_mem_write_bytes(m->as, *fdt_addr, fdt, size);
+    free(fdt);
+    if (!ok) {
+        snprintf(err, errlen, "cannot place the device tree at 0x%llx",
+                 (unsigned long long)*fdt_addr);
+    }
+    return ok;
+}
+
+static bool virt_load_images(CoreMachine *m, char *err, size_t errlen)
+{
+    const CoreConfig *cfg = m->cfg;
+    gpa_t dram = hw_virt_map[VIRT_DRAM].base;
+    gpa_t start = dram, kernel_entry = 0, initrd_start = 0, initrd_end = 0;
+    gpa_t kernel_floor = dram;
+    CoreLoadedImage img;
+
+    const char *bios = cfg->bios;
+    if (!bios || strcmp(bios, "default") == 0) {
+        bios = find_default_bios();
+        if (!bios) {
+            snprintf(err, errlen,
+                     "-bios default: OpenSBI not found (looked for %s and %s; "
+                     "install Debian's opensbi or qemu-system-data package, "
+                     "or use -bios none)",
+                     default_bios_paths[0], default_bios_paths[1]);
+            return false;
+        }
+    }
+    if (strcmp(bios, "none") != 0) {
+        if (core_load_image(m->as, bios, EM_RISCV, dram, &img, err, errlen)) {
+            return false;
+        }
+        start = img.entry;
+        /* The kernel goes at the next 2 MiB boundary after the firmware
+           (RV64 kernels need 2 MiB alignment). */
+        kernel_floor = (img.high + 2 * MiB - 1) & ~(2 * MiB - 1);
+    }
+    if (cfg->kernel) {
+        if (core_load_image(m->as, cfg->kernel, EM_RISCV, kernel_floor, &img,
+                            err, errlen)) {
+            return false;
+        }
+        kernel_entry = img.entry;
+        if (strcmp(bios, "none") == 0) {
+            start = img.entry;
+        }
+    } else if (strcmp(bios, "none") == 0) {
+        snprintf(err, errlen, "-bios none needs -kernel: nothing to run");
+        return false;
+    }
+    if (cfg->initrd) {
+        if (!cfg->kernel) {
+            snprintf(err, errlen, "-initrd needs -kernel");
+            return false;
+        }
+        /* Far enough above the kernel that it is not overwritten when the
+           kernel unpacks, low enough to be in reach of small RAM. */
+        uint64_t gap = cfg->ram_size / 2 < 128 * MiB ? cfg->ram_size / 2
+                                                      : 128 * MiB;
+        initrd_start = (kernel_entry + gap) & ~0xfffull;
+        if (core_load_raw(m->as, cfg->initrd, initrd_start, &img, err, errlen)) {
+            return false;
+        }
+        initrd_end = img.high;
+    }
+    gpa_t fdt_addr;
+    if (!place_dtb(m, initrd_start, initrd_end, &fdt_addr, err, errlen)) {
+        return false;
+    }
+    if (!write_reset_vector(m, start, fdt_addr, kernel_entry)) {
+        snprintf(err, errlen, "cannot write the reset vector");
+        return false;
+    }
+    return true;
+}
+
+static bool virt_init(CoreMachine *m, char *err, size_t errlen)
+{
+    const CoreConfig *cfg = m->cfg;
+    VirtBoard *b = calloc(1, sizeof(*b));
+    if (!b) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    m->board = b;
+    m->board_free = virt_free;
+
+    if (cfg->smp < 1 || cfg->smp > CORE_MAX_CPUS) {
+        snprintf(err, errlen, "-smp %u: virt supports 1 to %d harts",
+                 cfg->smp, CORE_MAX_CPUS);
+        return false;
+    }
+    if (cfg->ram_size < 16 * MiB || cfg->ram_size > 64 * 1024 * MiB ||
+        (cfg->ram_size & 0xfff)) {
+        snprintf(err, errlen, "-m: RAM size must be a multiple of 4 KiB "
+                 "between 16 MiB and 64 GiB");
+        return false;
+    }
+    if (!core_mem_add_rom(m->as, "mrom", hw_virt_map[VIRT_MROM].base,
+                          hw_virt_map[VIRT_MROM].size) ||
+        !core_mem_add_ram(m->as, "ram", hw_virt_map[VIRT_DRAM].base,
+                          cfg->ram_size)) {
+        snprintf(err, errlen, "cannot allocate %llu bytes of guest RAM",
+                 (unsigned long long)cfg->ram_size);
+        return false;
+    }
+
+    b->tbs = tb_cache_new(64 * MiB);
+    if (!b->tbs) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    tb_cache_set_flush_hook(b->tbs, flush_jump_caches, m);
+    m->cpu_ops = &rv_cpu_ops;
+    m->ncpus = cfg->smp;
+    for (unsigned h = 0; h < cfg->smp; h++) {
+        m->cpus[h] = rv_cpu_new(m, h, b->tbs);
+        if (!m->cpus[h]) {
+            snprintf(err, errlen, "out of memory");
+            return false;
+        }
+    }
+
+    core_machine_add_device(m, &core_input_device_ops, m->input, "input");
+    if (!hw_sifive_test_create(m, hw_virt_map[VIRT_TEST].base)) {
+        snprintf(err, errlen, "cannot map the test finisher");
+        return false;
+    }
+    CoreIrq mti[CORE_MAX_CPUS], msi[CORE_MAX_CPUS];
+    for (unsigned h = 0; h < cfg->smp; h++) {
+        mti[h] = core_irq_make(rv_cpu_irq_handler, m->cpus[h], RV_IRQ_MTI);
+        msi[h] = core_irq_make(rv_cpu_irq_handler, m->cpus[h], RV_IRQ_MSI);
+    }
+    b->clint = hw_clint_create(m, hw_virt_map[VIRT_CLINT].base, cfg->smp,
+                               mti, msi);
+    if (!b->clint) {
+        snprintf(err, errlen, "cannot map the CLINT");
+        return false;
+    }
+    for (unsigned h = 0; h < cfg->smp; h++) {
+        rv_cpu_set_time_source(m->cpus[h], clint_time, b->clint);
+    }
+
+    b->serial = be_chardev_open(cfg->serial ? cfg->serial : "stdio", err,
+                                errlen);
+    if (!b->serial) {
+        return false;
+    }
+    m->serial_backend = b->serial;
+    /* No PLIC yet: the UART's interrupt line is not wired; guests poll. */
+    CoreIrq none = { 0 };
+    if (!hw_uart16550_create(m, hw_virt_map[VIRT_UART0].base, none, b->serial,
+                             m->input, 0)) {
+        snprintf(err, errlen, "cannot map the UART");
+        return false;
+    }
+    return virt_load_images(m, err, errlen);
+}
+
+const CoreMachineType hw_virt_machine_type = {
+    .name = "virt",
+    .desc = "RISC-V VirtIO board (QEMU-compatible layout)",
+    .init = virt_init,
+};

@@ -1,0 +1,133 @@
+/*
+ * RISC-V hart objects: creation, reset state and saved state.
+ *
+ * Reset follows QEMU's virt: M-mode, pc at the reset vector, mstatus with
+ * FS off, misa = RV64IMAFDCSU. The saved state is every architectural
+ * register; host-side caches (TLBs, jump cache) are rebuilt after a load.
+ */
+#include "tcg/riscv/rv.h"
+#include "tcg/riscv/rv_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MISA_EXT(c) (1ull << ((c) - 'A'))
+#define RV_MISA (2ull << 62 | MISA_EXT('I') | MISA_EXT('M') | MISA_EXT('A') | \
+                 MISA_EXT('F') | MISA_EXT('D') | MISA_EXT('C') | \
+                 MISA_EXT('S') | MISA_EXT('U'))
+
+RVCPU *rv_cpu_new(CoreMachine *m, unsigned hartid, TBCache *tbs)
+{
+    RVCPU *cpu = calloc(1, sizeof(*cpu));
+    if (!cpu) {
+        return NULL;
+    }
+    cpu->machine = m;
+    cpu->mhartid = hartid;
+    cpu->tbs = tbs;
+    rv_cpu_reset(cpu, 0x1000);
+    return cpu;
+}
+
+void rv_cpu_free(RVCPU *cpu)
+{
+    free(cpu);
+}
+
+void rv_cpu_reset(RVCPU *cpu, gva_t pc)
+{
+    memset(cpu->x, 0, sizeof(cpu->x));
+    memset(cpu->f, 0, sizeof(cpu->f));
+    cpu->pc = pc;
+    cpu->fflags = 0;
+    cpu->frm = 0;
+    cpu->priv = RV_PRIV_M;
+    cpu->wfi = 0;
+    cpu->instret = 0;
+    cpu->mstatus = 0;
+    cpu->misa = RV_MISA;
+    cpu->medeleg = cpu->mideleg = cpu->mip = cpu->mie = 0;
+    cpu->mtvec = cpu->mscratch = cpu->mepc = cpu->mcause = cpu->mtval = 0;
+    cpu->stvec = cpu->sscratch = cpu->sepc = cpu->scause = cpu->stval = 0;
+    cpu->satp = 0;
+    cpu->mcounteren = cpu->scounteren = 0;
+    cpu->menvcfg = cpu->senvcfg = cpu->mcountinhibit = 0;
+    cpu->stimecmp = 0;
+    memset(cpu->pmpcfg, 0, sizeof(cpu->pmpcfg));
+    memset(cpu->pmpaddr, 0, sizeof(cpu->pmpaddr));
+    cpu->res_addr = 0;
+    cpu->res_value = 0;
+    cpu->res_valid = 0;
+    rv_cpu_flush_tlb(cpu);
+}
+
+void rv_cpu_set_time_source(RVCPU *cpu, RVTimeFn fn, void *opaque)
+{
+    cpu->time_fn = fn;
+    cpu->time_opaque = opaque;
+}
+
+void rv_cpu_set_trace(RVCPU *cpu, void *file)
+{
+    cpu->trace = file;
+}
+
+static bool cpu_post_load(void *opaque)
+{
+    RVCPU *cpu = opaque;
+    if (cpu->priv != RV_PRIV_U && cpu->priv != RV_PRIV_S &&
+        cpu->priv != RV_PRIV_M) {
+        return false;
+    }
+    cpu->x[0] = 0;
+    rv_cpu_flush_tlb(cpu);
+    return true;
+}
+
+static const CoreStateField cpu_fields[] = {
+    { "x", offsetof(RVCPU, x), 32 * sizeof(uint64_t) },
+    CORE_STATE_ARRAY(RVCPU, f),
+    CORE_STATE_FIELD(RVCPU, pc),
+    CORE_STATE_FIELD(RVCPU, fflags),
+    CORE_STATE_FIELD(RVCPU, frm),
+    CORE_STATE_FIELD(RVCPU, priv),
+    CORE_STATE_FIELD(RVCPU, wfi),
+    CORE_STATE_FIELD(RVCPU, mhartid),
+    CORE_STATE_FIELD(RVCPU, instret),
+    CORE_STATE_FIELD(RVCPU, mstatus),
+    CORE_STATE_FIELD(RVCPU, misa),
+    CORE_STATE_FIELD(RVCPU, medeleg),
+    CORE_STATE_FIELD(RVCPU, mideleg),
+    CORE_STATE_FIELD(RVCPU, mip),
+    CORE_STATE_FIELD(RVCPU, mie),
+    CORE_STATE_FIELD(RVCPU, mtvec),
+    CORE_STATE_FIELD(RVCPU, mscratch),
+    CORE_STATE_FIELD(RVCPU, mepc),
+    CORE_STATE_FIELD(RVCPU, mcause),
+    CORE_STATE_FIELD(RVCPU, mtval),
+    CORE_STATE_FIELD(RVCPU, stvec),
+    CORE_STATE_FIELD(RVCPU, sscratch),
+    CORE_STATE_FIELD(RVCPU, sepc),
+    CORE_STATE_FIELD(RVCPU, scause),
+    CORE_STATE_FIELD(RVCPU, stval),
+    CORE_STATE_FIELD(RVCPU, satp),
+    CORE_STATE_FIELD(RVCPU, mcounteren),
+    CORE_STATE_FIELD(RVCPU, scounteren),
+    CORE_STATE_FIELD(RVCPU, menvcfg),
+    CORE_STATE_FIELD(RVCPU, senvcfg),
+    CORE_STATE_FIELD(RVCPU, mcountinhibit),
+    CORE_STATE_FIELD(RVCPU, stimecmp),
+    CORE_STATE_ARRAY(RVCPU, pmpcfg),
+    CORE_STATE_ARRAY(RVCPU, pmpaddr),
+    CORE_STATE_FIELD(RVCPU, res_addr),
+    CORE_STATE_FIELD(RVCPU, res_value),
+    CORE_STATE_FIELD(RVCPU, res_valid),
+    CORE_STATE_END
+};
+
+const CoreStateDesc rv_cpu_state_desc = {
+    .name = "rv64-hart",
+    .version = 1,
+    .fields = cpu_fields,
+    .post_load = cpu_post_load,
+};

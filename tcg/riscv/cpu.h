@@ -1,0 +1,189 @@
+/*
+ * RISC-V hart state and the pre-decoded instruction format.
+ *
+ * Guest code is decoded once per translation block into an array of RVInsn;
+ * each RVInsn carries a pointer to the function that executes it (RVExecFn)
+ * and its operands already extracted. Executing an instruction is one
+ * indirect call: fn(cpu, insn).
+ *
+ * Register x0: the decoder rewrites a destination of x0 to RV_REG_SINK (32),
+ * a scratch slot nobody reads, so handlers write x[rd] unconditionally and
+ * x[0] stays zero without a check on the hot path.
+ *
+ * A handler returns one of the RV_EXEC_* codes:
+ *   RV_EXEC_NEXT  retired, fall through to the next instruction of the block;
+ *   RV_EXEC_JUMP  retired, cpu->pc holds the next pc, leave the block;
+ *   RV_EXEC_TRAP  not retired: a trap was taken (rv_raise_exception already
+ *                 set cpu->pc to the handler), leave the block.
+ */
+#ifndef TCG_RISCV_CPU_H
+#define TCG_RISCV_CPU_H
+
+#include "core/types.h"
+
+typedef struct RVCPU RVCPU;
+typedef struct RVInsn RVInsn;
+typedef struct CoreMachine CoreMachine;
+
+typedef int (*RVExecFn)(RVCPU *cpu, const RVInsn *in);
+
+enum {
+    RV_EXEC_NEXT = 0,
+    RV_EXEC_JUMP = 1,
+    RV_EXEC_TRAP = 2,
+};
+
+#define RV_REG_SINK 32
+
+/* One decoded instruction. */
+struct RVInsn {
+    RVExecFn fn;
+    int64_t imm;       /* sign-extended immediate; CSR number for CSR ops;
+                          shamt for shifts; aq/rl bits for AMOs (bit1 aq, bit0 rl) */
+    gva_t pc;          /* guest virtual pc of this instruction */
+    uint32_t raw;      /* the 32-bit encoding (expanded form for RVC) */
+    uint8_t rd, rs1, rs2, rs3;
+    uint8_t len;       /* 2 or 4 */
+    uint8_t rm;        /* funct3 field: FP rounding mode, CSR variant, ... */
+    uint8_t idx;       /* position inside its translation block */
+    uint8_t flags;     /* RV_OPF_* of its decode table entry */
+    uint16_t op;       /* index into the decode table (for disassembly, stats) */
+    uint16_t craw;     /* RVC: the 16 bits as in memory (illegal-instruction
+                          tval, tracing); 0 for 32-bit instructions */
+};
+
+/* Privilege levels (privileged spec 1.2). */
+enum { RV_PRIV_U = 0, RV_PRIV_S = 1, RV_PRIV_M = 3 };
+
+/* Software TLB: direct-mapped, one per privilege level used for access. */
+#define RV_TLB_BITS 8
+#define RV_TLB_SIZE (1u << RV_TLB_BITS)
+#define RV_PAGE_BITS 12
+#define RV_PAGE_SIZE (1ull << RV_PAGE_BITS)
+#define RV_PAGE_MASK (~(RV_PAGE_SIZE - 1))
+#define RV_TLB_INVALID (~0ull)
+
+typedef struct RVTlbEntry {
+    gva_t tag_read;     /* page address if reads may use the fast path */
+    gva_t tag_write;    /* page address if writes may use the fast path */
+    gva_t tag_exec;     /* page address if fetches are allowed */
+    uintptr_t addend;   /* host pointer = guest virtual address + addend */
+    gpa_t phys_page;    /* guest-physical page address */
+} RVTlbEntry;
+
+/* Jump cache: virtual pc -> translation block, flushed with the TLB. */
+#define RV_JC_BITS 12
+#define RV_JC_SIZE (1u << RV_JC_BITS)
+typedef struct TB TB;
+
+struct RVCPU {
+    /* Architectural state (saved/restored, hashed). */
+    uint64_t x[33];
+    uint64_t f[32];          /* NaN-boxed: single-precision values have the
+                                upper 32 bits all ones */
+    gva_t pc;
+    uint32_t fflags;         /* accrued exception flags, fcsr[4:0] */
+    uint32_t frm;            /* dynamic rounding mode, fcsr[7:5] */
+    uint32_t priv;
+    uint32_t wfi;            /* waiting for an interrupt */
+    uint64_t mhartid;
+    uint64_t instret;        /* instructions retired by this hart */
+
+    uint64_t mstatus, misa, medeleg, mideleg, mip, mie;
+    uint64_t mtvec, mscratch, mepc, mcause, mtval;
+    uint64_t stvec, sscratch, sepc, scause, stval, satp;
+    uint64_t mcounteren, scounteren, menvcfg, senvcfg, mcountinhibit;
+    uint64_t stimecmp;
+    uint64_t pmpcfg[2];      /* RV64: pmpcfg0 and pmpcfg2 */
+    uint64_t pmpaddr[16];
+
+    /* LR/SC reservation: SC succeeds if the reserved doubleword still holds
+       the value LR read (deterministic across harts, like a CAS). */
+    gpa_t res_addr;
+    uint64_t res_value;
+    uint32_t res_valid;
+
+    /* ---- host-side state, not part of the guest state ---- */
+    CoreMachine *machine;
+    uint64_t icount_base;    /* global icount before the first insn of the
+                                block being executed */
+    RVTlbEntry tlb[4][RV_TLB_SIZE];  /* indexed by privilege (2 unused) */
+    RVTlbEntry *data_tlb;    /* tlb for loads/stores (priv or MPRV's MPP) */
+    RVTlbEntry *fetch_tlb;   /* tlb for fetches (priv) */
+    TB *jump_cache[RV_JC_SIZE];
+    struct TBCache *tbs;     /* shared by all harts of the machine */
+    uint64_t (*time_fn)(void *opaque);
+    void *time_opaque;
+    void *trace;             /* FILE * for -d in_asm style tracing, or NULL */
+    uint32_t code_written;   /* a store invalidated translated code */
+};
+
+/* Exact global icount at the start of instruction `in` of the running block. */
+static inline uint64_t rv_icount_at(const RVCPU *cpu, const RVInsn *in)
+{
+    return cpu->icount_base + in->idx;
+}
+
+/* mstatus bits used on hot paths. */
+#define RV_MSTATUS_SIE   (1ull << 1)
+#define RV_MSTATUS_MIE   (1ull << 3)
+#define RV_MSTATUS_SPIE  (1ull << 5)
+#define RV_MSTATUS_UBE   (1ull << 6)
+#define RV_MSTATUS_MPIE  (1ull << 7)
+#define RV_MSTATUS_SPP   (1ull << 8)
+#define RV_MSTATUS_MPP_SHIFT 11
+#define RV_MSTATUS_MPP   (3ull << 11)
+#define RV_MSTATUS_FS_SHIFT 13
+#define RV_MSTATUS_FS    (3ull << 13)
+#define RV_MSTATUS_XS    (3ull << 15)
+#define RV_MSTATUS_MPRV  (1ull << 17)
+#define RV_MSTATUS_SUM   (1ull << 18)
+#define RV_MSTATUS_MXR   (1ull << 19)
+#define RV_MSTATUS_TVM   (1ull << 20)
+#define RV_MSTATUS_TW    (1ull << 21)
+#define RV_MSTATUS_TSR   (1ull << 22)
+#define RV_MSTATUS_UXL   (3ull << 32)
+#define RV_MSTATUS_SXL   (3ull << 34)
+#define RV_MSTATUS_SD    (1ull << 63)
+#define RV_FS_OFF 0
+#define RV_FS_DIRTY 3
+
+/* Exception causes (privileged spec, table 3.6). */
+enum {
+    RV_EXC_INSN_MISALIGNED = 0,
+    RV_EXC_INSN_ACCESS = 1,
+    RV_EXC_ILLEGAL = 2,
+    RV_EXC_BREAKPOINT = 3,
+    RV_EXC_LOAD_MISALIGNED = 4,
+    RV_EXC_LOAD_ACCESS = 5,
+    RV_EXC_STORE_MISALIGNED = 6,
+    RV_EXC_STORE_ACCESS = 7,
+    RV_EXC_ECALL_U = 8,
+    RV_EXC_ECALL_S = 9,
+    RV_EXC_ECALL_M = 11,
+    RV_EXC_INSN_PAGE = 12,
+    RV_EXC_LOAD_PAGE = 13,
+    RV_EXC_STORE_PAGE = 15,
+};
+
+/* Interrupt numbers (bit positions in mip/mie). */
+enum {
+    RV_IRQ_SSI = 1, RV_IRQ_MSI = 3,
+    RV_IRQ_STI = 5, RV_IRQ_MTI = 7,
+    RV_IRQ_SEI = 9, RV_IRQ_MEI = 11,
+};
+
+/* Take a synchronous exception at instruction `in` (its pc goes to xepc).
+   Always returns RV_EXEC_TRAP so handlers can `return rv_raise_exception(..)`. */
+int rv_raise_exception(RVCPU *cpu, const RVInsn *in, unsigned cause, uint64_t tval);
+
+/* Illegal-instruction exception with the instruction bits as tval. */
+int rv_raise_illegal(RVCPU *cpu, const RVInsn *in);
+
+/* Mark the FP state dirty after an instruction wrote f[] or fcsr. */
+static inline void rv_fp_set_dirty(RVCPU *cpu)
+{
+    cpu->mstatus |= RV_MSTATUS_FS | RV_MSTATUS_SD;
+}
+
+#endif

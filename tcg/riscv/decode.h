@@ -1,0 +1,88 @@
+/*
+ * RISC-V instruction decoding: the decode table and its use.
+ *
+ * Every instruction the front-end knows is one row of a table (RVOpDesc):
+ * a mask/match pair over the 32-bit encoding, the operand format that says
+ * which fields to extract, flags, and the handler that executes it. The
+ * table is split by extension into per-file fragments (rv_ops_int in
+ * exec_int.c, rv_ops_fp in exec_fp.c, ...) that decode.c joins at start-up.
+ *
+ * Compressed (16-bit) instructions are first expanded into their 32-bit
+ * equivalent (unprivileged spec ch. 16, "C" extension) and then decoded by
+ * the same table, so each operation has exactly one handler.
+ *
+ * Usage:
+ *     RVInsn in;
+ *     if (!rv_decode(&in, raw_bits, pc)) ... // in.fn is rv_exec_illegal
+ */
+#ifndef TCG_RISCV_DECODE_H
+#define TCG_RISCV_DECODE_H
+
+#include "tcg/riscv/cpu.h"
+
+/* Operand formats: which fields rv_decode extracts into RVInsn. */
+typedef enum RVFormat {
+    RV_FMT_NONE,   /* no operands (ecall, fence.i, mret, ...) */
+    RV_FMT_R,      /* rd, rs1, rs2 (rm = funct3) */
+    RV_FMT_R4,     /* rd, rs1, rs2, rs3 (FMA), rm = funct3 */
+    RV_FMT_I,      /* rd, rs1, imm[11:0] sign-extended */
+    RV_FMT_I_SH,   /* rd, rs1, shamt (imm = bits 25:20, 6 bits on RV64) */
+    RV_FMT_I_SHW,  /* rd, rs1, shamt (imm = bits 24:20) */
+    RV_FMT_S,      /* rs1, rs2, imm store offset */
+    RV_FMT_B,      /* rs1, rs2, imm branch offset */
+    RV_FMT_U,      /* rd, imm = bits 31:12 << 12, sign-extended */
+    RV_FMT_J,      /* rd, imm jump offset */
+    RV_FMT_CSR,    /* rd, rs1 (register or 5-bit uimm), imm = csr number */
+    RV_FMT_AMO,    /* rd, rs1, rs2, imm = aq<<1 | rl */
+    RV_FMT_FENCE,  /* imm = bits 31:20 (fm, pred, succ) */
+} RVFormat;
+
+/* Flags of a decode table row. */
+enum {
+    RV_OPF_END_TB = 1 << 0,  /* always ends its translation block (control
+                                flow, CSR access, fences that matter, xRET,
+                                ecall/ebreak, wfi) */
+    RV_OPF_FP     = 1 << 1,  /* needs mstatus.FS != Off */
+    RV_OPF_LOAD   = 1 << 2,
+    RV_OPF_STORE  = 1 << 3,
+};
+
+typedef struct RVOpDesc {
+    const char *name;   /* assembler mnemonic, e.g. "addi", "fmadd.d" */
+    uint32_t mask;
+    uint32_t match;
+    RVFormat fmt;
+    uint16_t flags;
+    RVExecFn fn;
+} RVOpDesc;
+
+/* Table fragments, each terminated by a row with name == NULL. */
+extern const RVOpDesc rv_ops_int[];    /* RV64I, M, Zifencei (exec_int.c) */
+extern const RVOpDesc rv_ops_amo[];    /* A (exec_amo.c) */
+extern const RVOpDesc rv_ops_fp[];     /* F and D (exec_fp.c) */
+extern const RVOpDesc rv_ops_system[]; /* Zicsr, ecall, ebreak, xRET, wfi,
+                                          sfence.vma (exec_system.c) */
+
+/* Decode one instruction. `raw` holds the low 16 bits for a compressed
+   instruction (bits 1:0 != 3) or all 32 bits otherwise. Fills every field of
+   *in except idx. Returns false for an illegal encoding, in which case
+   in->fn is the illegal-instruction handler and in->len is still right. */
+bool rv_decode(RVInsn *in, uint32_t raw, gva_t pc);
+
+/* Expand a 16-bit compressed instruction to its 32-bit equivalent;
+   returns 0 for an illegal/reserved encoding. */
+uint32_t rv_expand_compressed(uint16_t c);
+
+/* Length in bytes of the instruction whose first 16 bits are `lo`. */
+static inline unsigned rv_insn_len(uint16_t lo)
+{
+    return (lo & 3) == 3 ? 4 : 2;
+}
+
+/* The table row a decoded instruction came from (in->op). */
+const RVOpDesc *rv_decode_op(uint16_t op);
+
+/* Handler for illegal encodings: raises the illegal-instruction exception. */
+int rv_exec_illegal(RVCPU *cpu, const RVInsn *in);
+
+#endif

@@ -1,0 +1,411 @@
+/*
+ * RV64F and RV64D instructions: handlers and their decode table rows
+ * (unprivileged spec, chapters "F" and "D" standard extensions).
+ *
+ * One handler serves both precisions wherever the encoding has the fmt
+ * field (bits 26:25, 00 = S, 01 = D): the handler reads bit 25 of the raw
+ * encoding. The arithmetic itself lives in fpu.c.
+ *
+ * Invariants kept here:
+ * - NaN-boxing: a single-precision result is written with the upper 32 bits
+ *   all ones; a single-precision operand whose upper half is not all ones
+ *   reads as the canonical NaN (spec "NaN Boxing of Narrower Values").
+ *   fsw, fmv.x.w and the loads move raw bits and do not check boxing.
+ * - The decoder turns an rd field of 0 into RV_REG_SINK; that is right for
+ *   integer destinations but an FP destination must use rd & 31 (f0 is a
+ *   real register).
+ * - The rounding mode comes from the rm field, 7 meaning frm; 5, 6 and an
+ *   frm above 4 are illegal, also for conversions that cannot round (as the
+ *   spec's encodings and other implementations treat them).
+ * - mstatus.FS is checked by the engine (RV_OPF_FP); handlers mark the FP
+ *   state dirty whenever they write an f register or raise a flag.
+ */
+#include "tcg/riscv/cpu.h"
+#include "tcg/riscv/decode.h"
+#include "tcg/riscv/fpu.h"
+#include "tcg/riscv/mem_access.h"
+
+#define BOX_S 0xffffffff00000000ull
+
+static inline RVFpuFmt insn_fmt(const RVInsn *in)
+{
+    return (in->raw >> 25) & 1 ? RV_FPU_D : RV_FPU_S;
+}
+
+/* The effective rounding mode, or -1 if it is reserved. */
+static inline int insn_rm(const RVCPU *cpu, const RVInsn *in)
+{
+    unsigned rm = in->rm == RV_RM_DYN ? cpu->frm : in->rm;
+    return rm <= RV_RM_RMM ? (int)rm : -1;
+}
+
+static inline uint64_t read_fp(const RVCPU *cpu, RVFpuFmt fmt, unsigned r)
+{
+    uint64_t v = cpu->f[r];
+    if (fmt == RV_FPU_D) {
+        return v;
+    }
+    return (v & BOX_S) == BOX_S ? (uint32_t)v : RV_FPU_CNAN_S;
+}
+
+static inline void write_fp(RVCPU *cpu, RVFpuFmt fmt, unsigned rd, uint64_t v)
+{
+    cpu->f[rd & 31] = fmt == RV_FPU_D ? v : BOX_S | (uint32_t)v;
+    rv_fp_set_dirty(cpu);
+}
+
+static inline void accrue(RVCPU *cpu, uint32_t flags)
+{
+    if (flags) {
+        cpu->fflags |= flags;
+        rv_fp_set_dirty(cpu);
+    }
+}
+
+/* ---- loads and stores ---- */
+
+static int fp_load(RVCPU *cpu, const RVInsn *in, unsigned size)
+{
+    uint64_t v;
+    int r = rv_load(cpu, in, cpu->x[in->rs1] + (uint64_t)in->imm, size, &v);
+    if (r) {
+        return r;
+    }
+    write_fp(cpu, size == 4 ? RV_FPU_S : RV_FPU_D, in->rd, v);
+    return RV_EXEC_NEXT;
+}
+
+static int exec_flw(RVCPU *cpu, const RVInsn *in)
+{
+    return fp_load(cpu, in, 4);
+}
+
+static int exec_fld(RVCPU *cpu, const RVInsn *in)
+{
+    return fp_load(cpu, in, 8);
+}
+
+static int exec_fsw(RVCPU *cpu, const RVInsn *in)
+{
+    return rv_store(cpu, in, cpu->x[in->rs1] + (uint64_t)in->imm, 4,
+                    cpu->f[in->rs2]);
+}
+
+static int exec_fsd(RVCPU *cpu, const RVInsn *in)
+{
+    return rv_store(cpu, in, cpu->x[in->rs1] + (uint64_t)in->imm, 8,
+                    cpu->f[in->rs2]);
+}
+
+/* ---- arithmetic ---- */
+
+typedef uint64_t (*FpBinop)(RVFpuFmt fmt, uint64_t a, uint64_t b, int rm,
+                            uint32_t *flags);
+
+static int fp_binop(RVCPU *cpu, const RVInsn *in, FpBinop op)
+{
+    RVFpuFmt fmt = insn_fmt(in);
+    int rm = insn_rm(cpu, in);
+    uint32_t fl = 0;
+
+    if (rm < 0) {
+        return rv_raise_illegal(cpu, in);
+    }
+    uint64_t r = op(fmt, read_fp(cpu, fmt, in->rs1), read_fp(cpu, fmt, in->rs2),
+                    rm, &fl);
+    write_fp(cpu, fmt, in->rd, r);
+    cpu->fflags |= fl;
+    return RV_EXEC_NEXT;
+}
+
+static int exec_fadd(RVCPU *cpu, const RVInsn *in)
+{
+    return fp_binop(cpu, in, rv_fpu_add);
+}
+
+static int exec_fsub(RVCPU *cpu, const RVInsn *in)
+{
+    return fp_binop(cpu, in, rv_fpu_sub);
+}
+
+static int exec_fmul(RVCPU *cpu, const RVInsn *in)
+{
+    return fp_binop(cpu, in, rv_fpu_mul);
+}
+
+static int exec_fdiv(RVCPU *cpu, const RVInsn *in)
+{
+    return fp_binop(cpu, in, rv_fpu_div);
+}
+
+static int exec_fsqrt(RVCPU *cpu, const RVInsn *in)
+{
+    RVFpuFmt fmt = insn_fmt(in);
+    int rm = insn_rm(cpu, in);
+    uint32_t fl = 0;
+
+    if (rm < 0) {
+        return rv_raise_illegal(cpu, in);
+    }
+    write_fp(cpu, fmt, in->rd,
+             rv_fpu_sqrt(fmt, read_fp(cpu, fmt, in->rs1), rm, &fl));
+    cpu->fflags |= fl;
+    return RV_EXEC_NEXT;
+}
+
+static int fp_fma(RVCPU *cpu, const RVInsn *in, bool neg_prod, bool neg_c)
+{
+    RVFpuFmt fmt = insn_fmt(in);
+    int rm = insn_rm(cpu, in);
+    uint32_t fl = 0;
+
+    if (rm < 0) {
+        return rv_raise_illegal(cpu, in);
+    }
+    uint64_t r = rv_fpu_fma(fmt, read_fp(cpu, fmt, in->rs1),
+                            read_fp(cpu, fmt, in->rs2),
+                            read_fp(cpu, fmt, in->rs3), neg_prod, neg_c, rm,
+                            &fl);
+    write_fp(cpu, fmt, in->rd, r);
+    cpu->fflags |= fl;
+    return RV_EXEC_NEXT;
+}
+
+static int exec_fmadd(RVCPU *cpu, const RVInsn *in)
+{
+    return fp_fma(cpu, in, false, false);
+}
+
+static int exec_fmsub(RVCPU *cpu, const RVInsn *in)
+{
+    return fp_fma(cpu, in, false, true);
+}
+
+static int exec_fnmsub(RVCPU *cpu, const RVInsn *in)
+{
+    return fp_fma(cpu, in, true, false);
+}
+
+static int exec_fnmadd(RVCPU *cpu, const RVInsn *in)
+{
+    return fp_fma(cpu, in, true, true);
+}
+
+/* ---- sign injection, min/max ---- */
+
+/* funct3 0: sign of rs2; 1: its opposite; 2: xor of both signs. */
+static int exec_fsgnj(RVCPU *cpu, const RVInsn *in)
+{
+    RVFpuFmt fmt = insn_fmt(in);
+    uint64_t sbit = fmt == RV_FPU_D ? 1ull << 63 : 1ull << 31;
+    uint64_t a = read_fp(cpu, fmt, in->rs1), b = read_fp(cpu, fmt, in->rs2);
+    uint64_t s;
+
+    switch (in->rm) {
+    case 0:
+        s = b & sbit;
+        break;
+    case 1:
+        s = ~b & sbit;
+        break;
+    default:
+        s = (a ^ b) & sbit;
+        break;
+    }
+    write_fp(cpu, fmt, in->rd, (a & ~sbit) | s);
+    return RV_EXEC_NEXT;
+}
+
+static int exec_fminmax(RVCPU *cpu, const RVInsn *in)
+{
+    RVFpuFmt fmt = insn_fmt(in);
+    uint64_t a = read_fp(cpu, fmt, in->rs1), b = read_fp(cpu, fmt, in->rs2);
+    uint32_t fl = 0;
+    uint64_t r = in->rm == 0 ? rv_fpu_min(fmt, a, b, &fl)
+                             : rv_fpu_max(fmt, a, b, &fl);
+    write_fp(cpu, fmt, in->rd, r);
+    cpu->fflags |= fl;
+    return RV_EXEC_NEXT;
+}
+
+/* ---- comparisons and classification (integer results) ---- */
+
+/* funct3 2: feq, 1: flt, 0: fle. */
+static int exec_fcmp(RVCPU *cpu, const RVInsn *in)
+{
+    RVFpuFmt fmt = insn_fmt(in);
+    uint64_t a = read_fp(cpu, fmt, in->rs1), b = read_fp(cpu, fmt, in->rs2);
+    uint32_t fl = 0;
+    bool r;
+
+    switch (in->rm) {
+    case 2:
+        r = rv_fpu_eq(fmt, a, b, &fl);
+        break;
+    case 1:
+        r = rv_fpu_lt(fmt, a, b, &fl);
+        break;
+    default:
+        r = rv_fpu_le(fmt, a, b, &fl);
+        break;
+    }
+    cpu->x[in->rd] = r;
+    accrue(cpu, fl);
+    return RV_EXEC_NEXT;
+}
+
+static int exec_fclass(RVCPU *cpu, const RVInsn *in)
+{
+    RVFpuFmt fmt = insn_fmt(in);
+    cpu->x[in->rd] = rv_fpu_class(fmt, read_fp(cpu, fmt, in->rs1));
+    return RV_EXEC_NEXT;
+}
+
+/* ---- conversions and moves ---- */
+
+/* fcvt.{w,wu,l,lu}.{s,d}: the integer type is the rs2 field. */
+static int exec_fcvt_to_int(RVCPU *cpu, const RVInsn *in)
+{
+    RVFpuFmt fmt = insn_fmt(in);
+    int rm = insn_rm(cpu, in);
+    uint32_t fl = 0;
+
+    if (rm < 0) {
+        return rv_raise_illegal(cpu, in);
+    }
+    cpu->x[in->rd] = rv_fpu_to_int(fmt, read_fp(cpu, fmt, in->rs1),
+                                   (RVFpuInt)((in->raw >> 20) & 3), rm, &fl);
+    accrue(cpu, fl);
+    return RV_EXEC_NEXT;
+}
+
+/* fcvt.{s,d}.{w,wu,l,lu} */
+static int exec_fcvt_from_int(RVCPU *cpu, const RVInsn *in)
+{
+    RVFpuFmt fmt = insn_fmt(in);
+    int rm = insn_rm(cpu, in);
+    uint32_t fl = 0;
+
+    if (rm < 0) {
+        return rv_raise_illegal(cpu, in);
+    }
+    write_fp(cpu, fmt, in->rd,
+             rv_fpu_from_int(fmt, cpu->x[in->rs1],
+                             (RVFpuInt)((in->raw >> 20) & 3), rm, &fl));
+    cpu->fflags |= fl;
+    return RV_EXEC_NEXT;
+}
+
+/* fcvt.s.d and fcvt.d.s: the destination format is the fmt field. */
+static int exec_fcvt_fp(RVCPU *cpu, const RVInsn *in)
+{
+    RVFpuFmt to = insn_fmt(in);
+    RVFpuFmt from = to == RV_FPU_D ? RV_FPU_S : RV_FPU_D;
+    int rm = insn_rm(cpu, in);
+    uint32_t fl = 0;
+
+    if (rm < 0) {
+        return rv_raise_illegal(cpu, in);
+    }
+    write_fp(cpu, to, in->rd,
+             rv_fpu_convert(to, from, read_fp(cpu, from, in->rs1), rm, &fl));
+    cpu->fflags |= fl;
+    return RV_EXEC_NEXT;
+}
+
+/* fmv.x.w sign-extends the raw low 32 bits, boxed or not. */
+static int exec_fmv_x_f(RVCPU *cpu, const RVInsn *in)
+{
+    uint64_t v = cpu->f[in->rs1];
+    cpu->x[in->rd] = insn_fmt(in) == RV_FPU_D
+                     ? v : (uint64_t)(int64_t)(int32_t)v;
+    return RV_EXEC_NEXT;
+}
+
+static int exec_fmv_f_x(RVCPU *cpu, const RVInsn *in)
+{
+    write_fp(cpu, insn_fmt(in), in->rd, cpu->x[in->rs1]);
+    return RV_EXEC_NEXT;
+}
+
+/* ---- decode table ---- */
+
+#define FP RV_OPF_FP
+#define M_R     0xfe00007fu  /* funct7, opcode */
+#define M_R_F3  0xfe00707fu  /* funct7, funct3, opcode */
+#define M_R_RS2 0xfff0007fu  /* funct7, rs2, opcode */
+#define M_R_ALL 0xfff0707fu  /* funct7, rs2, funct3, opcode */
+#define M_R4    0x0600007fu  /* fmt, opcode */
+#define M_LS    0x0000707fu  /* funct3, opcode */
+
+const RVOpDesc rv_ops_fp[] = {
+    { "flw",       M_LS,    0x00002007, RV_FMT_I,  FP | RV_OPF_LOAD,  exec_flw },
+    { "fld",       M_LS,    0x00003007, RV_FMT_I,  FP | RV_OPF_LOAD,  exec_fld },
+    { "fsw",       M_LS,    0x00002027, RV_FMT_S,  FP | RV_OPF_STORE, exec_fsw },
+    { "fsd",       M_LS,    0x00003027, RV_FMT_S,  FP | RV_OPF_STORE, exec_fsd },
+
+    { "fmadd.s",   M_R4,    0x00000043, RV_FMT_R4, FP, exec_fmadd },
+    { "fmsub.s",   M_R4,    0x00000047, RV_FMT_R4, FP, exec_fmsub },
+    { "fnmsub.s",  M_R4,    0x0000004b, RV_FMT_R4, FP, exec_fnmsub },
+    { "fnmadd.s",  M_R4,    0x0000004f, RV_FMT_R4, FP, exec_fnmadd },
+    { "fmadd.d",   M_R4,    0x02000043, RV_FMT_R4, FP, exec_fmadd },
+    { "fmsub.d",   M_R4,    0x02000047, RV_FMT_R4, FP, exec_fmsub },
+    { "fnmsub.d",  M_R4,    0x0200004b, RV_FMT_R4, FP, exec_fnmsub },
+    { "fnmadd.d",  M_R4,    0x0200004f, RV_FMT_R4, FP, exec_fnmadd },
+
+    { "fadd.s",    M_R,     0x00000053, RV_FMT_R,  FP, exec_fadd },
+    { "fsub.s",    M_R,     0x08000053, RV_FMT_R,  FP, exec_fsub },
+    { "fmul.s",    M_R,     0x10000053, RV_FMT_R,  FP, exec_fmul },
+    { "fdiv.s",    M_R,     0x18000053, RV_FMT_R,  FP, exec_fdiv },
+    { "fsqrt.s",   M_R_RS2, 0x58000053, RV_FMT_R,  FP, exec_fsqrt },
+    { "fadd.d",    M_R,     0x02000053, RV_FMT_R,  FP, exec_fadd },
+    { "fsub.d",    M_R,     0x0a000053, RV_FMT_R,  FP, exec_fsub },
+    { "fmul.d",    M_R,     0x12000053, RV_FMT_R,  FP, exec_fmul },
+    { "fdiv.d",    M_R,     0x1a000053, RV_FMT_R,  FP, exec_fdiv },
+    { "fsqrt.d",   M_R_RS2, 0x5a000053, RV_FMT_R,  FP, exec_fsqrt },
+
+    { "fsgnj.s",   M_R_F3,  0x20000053, RV_FMT_R,  FP, exec_fsgnj },
+    { "fsgnjn.s",  M_R_F3,  0x20001053, RV_FMT_R,  FP, exec_fsgnj },
+    { "fsgnjx.s",  M_R_F3,  0x20002053, RV_FMT_R,  FP, exec_fsgnj },
+    { "fsgnj.d",   M_R_F3,  0x22000053, RV_FMT_R,  FP, exec_fsgnj },
+    { "fsgnjn.d",  M_R_F3,  0x22001053, RV_FMT_R,  FP, exec_fsgnj },
+    { "fsgnjx.d",  M_R_F3,  0x22002053, RV_FMT_R,  FP, exec_fsgnj },
+    { "fmin.s",    M_R_F3,  0x28000053, RV_FMT_R,  FP, exec_fminmax },
+    { "fmax.s",    M_R_F3,  0x28001053, RV_FMT_R,  FP, exec_fminmax },
+    { "fmin.d",    M_R_F3,  0x2a000053, RV_FMT_R,  FP, exec_fminmax },
+    { "fmax.d",    M_R_F3,  0x2a001053, RV_FMT_R,  FP, exec_fminmax },
+
+    { "feq.s",     M_R_F3,  0xa0002053, RV_FMT_R,  FP, exec_fcmp },
+    { "flt.s",     M_R_F3,  0xa0001053, RV_FMT_R,  FP, exec_fcmp },
+    { "fle.s",     M_R_F3,  0xa0000053, RV_FMT_R,  FP, exec_fcmp },
+    { "feq.d",     M_R_F3,  0xa2002053, RV_FMT_R,  FP, exec_fcmp },
+    { "flt.d",     M_R_F3,  0xa2001053, RV_FMT_R,  FP, exec_fcmp },
+    { "fle.d",     M_R_F3,  0xa2000053, RV_FMT_R,  FP, exec_fcmp },
+    { "fclass.s",  M_R_ALL, 0xe0001053, RV_FMT_R,  FP, exec_fclass },
+    { "fclass.d",  M_R_ALL, 0xe2001053, RV_FMT_R,  FP, exec_fclass },
+
+    { "fcvt.w.s",  M_R_RS2, 0xc0000053, RV_FMT_R,  FP, exec_fcvt_to_int },
+    { "fcvt.wu.s", M_R_RS2, 0xc0100053, RV_FMT_R,  FP, exec_fcvt_to_int },
+    { "fcvt.l.s",  M_R_RS2, 0xc0200053, RV_FMT_R,  FP, exec_fcvt_to_int },
+    { "fcvt.lu.s", M_R_RS2, 0xc0300053, RV_FMT_R,  FP, exec_fcvt_to_int },
+    { "fcvt.w.d",  M_R_RS2, 0xc2000053, RV_FMT_R,  FP, exec_fcvt_to_int },
+    { "fcvt.wu.d", M_R_RS2, 0xc2100053, RV_FMT_R,  FP, exec_fcvt_to_int },
+    { "fcvt.l.d",  M_R_RS2, 0xc2200053, RV_FMT_R,  FP, exec_fcvt_to_int },
+    { "fcvt.lu.d", M_R_RS2, 0xc2300053, RV_FMT_R,  FP, exec_fcvt_to_int },
+    { "fcvt.s.w",  M_R_RS2, 0xd0000053, RV_FMT_R,  FP, exec_fcvt_from_int },
+    { "fcvt.s.wu", M_R_RS2, 0xd0100053, RV_FMT_R,  FP, exec_fcvt_from_int },
+    { "fcvt.s.l",  M_R_RS2, 0xd0200053, RV_FMT_R,  FP, exec_fcvt_from_int },
+    { "fcvt.s.lu", M_R_RS2, 0xd0300053, RV_FMT_R,  FP, exec_fcvt_from_int },
+    { "fcvt.d.w",  M_R_RS2, 0xd2000053, RV_FMT_R,  FP, exec_fcvt_from_int },
+    { "fcvt.d.wu", M_R_RS2, 0xd2100053, RV_FMT_R,  FP, exec_fcvt_from_int },
+    { "fcvt.d.l",  M_R_RS2, 0xd2200053, RV_FMT_R,  FP, exec_fcvt_from_int },
+    { "fcvt.d.lu", M_R_RS2, 0xd2300053, RV_FMT_R,  FP, exec_fcvt_from_int },
+    { "fcvt.s.d",  M_R_RS2, 0x40100053, RV_FMT_R,  FP, exec_fcvt_fp },
+    { "fcvt.d.s",  M_R_RS2, 0x42000053, RV_FMT_R,  FP, exec_fcvt_fp },
+
+    { "fmv.x.w",   M_R_ALL, 0xe0000053, RV_FMT_R,  FP, exec_fmv_x_f },
+    { "fmv.x.d",   M_R_ALL, 0xe2000053, RV_FMT_R,  FP, exec_fmv_x_f },
+    { "fmv.w.x",   M_R_ALL, 0xf0000053, RV_FMT_R,  FP, exec_fmv_f_x },
+    { "fmv.d.x",   M_R_ALL, 0xf2000053, RV_FMT_R,  FP, exec_fmv_f_x },
+    { NULL, 0, 0, 0, 0, NULL },
+};

@@ -1,0 +1,378 @@
+/*
+ * Address translation and the memory-access slow paths.
+ * Privileged spec 4.3-4.5 (Sv32/39/48 page tables; Sv39 and Sv48 here),
+ * including hardware A/D updates as QEMU does by default.
+ *
+ * The software TLB caches, per virtual page, a host addend and which
+ * access kinds may take the fast path: reads and fetches of RAM/ROM, and
+ * writes to RAM pages that are writable, dirty and hold no translated
+ * code. Everything else comes here on every access (MMIO, code pages).
+ */
+#include "tcg/riscv/rv_int.h"
+#include "tcg/riscv/mem_access.h"
+#include "tcg/riscv/rv.h"
+#include "core/machine.h"
+
+#include <string.h>
+
+#define PTE_V (1u << 0)
+#define PTE_R (1u << 1)
+#define PTE_W (1u << 2)
+#define PTE_X (1u << 3)
+#define PTE_U (1u << 4)
+#define PTE_A (1u << 6)
+#define PTE_D (1u << 7)
+#define PTE_PPN_MASK ((1ull << 44) - 1)
+#define PTE_RESERVED (0x3ffull << 54)   /* PBMT, N and reserved bits */
+
+unsigned rv_data_priv(const RVCPU *cpu)
+{
+    if (cpu->priv == RV_PRIV_M && (cpu->mstatus & RV_MSTATUS_MPRV)) {
+        return (cpu->mstatus & RV_MSTATUS_MPP) >> RV_MSTATUS_MPP_SHIFT;
+    }
+    return cpu->priv;
+}
+
+void rv_update_tlb_mode(RVCPU *cpu)
+{
+    cpu->fetch_tlb = cpu->tlb[cpu->priv];
+    cpu->data_tlb = cpu->tlb[rv_data_priv(cpu)];
+}
+
+static void tlb_clear(RVTlbEntry *tlb)
+{
+    /* All-ones tags never match a page address (low bits are zero). */
+    memset(tlb, 0xff, sizeof(RVTlbEntry) * RV_TLB_SIZE);
+}
+
+void rv_cpu_flush_tlb(RVCPU *cpu)
+{
+    for (unsigned i = 0; i < 4; i++) {
+        tlb_clear(cpu->tlb[i]);
+    }
+    memset(cpu->jump_cache, 0, sizeof(cpu->jump_cache));
+    rv_update_tlb_mode(cpu);
+}
+
+void rv_tlb_protect_code_page(CoreMachine *m, gpa_t page)
+{
+    for (unsigned h = 0; h < m->ncpus; h++) {
+        RVCPU *cpu = m->cpus[h];
+        for (unsigned t = 0; t < 4; t++) {
+            RVTlbEntry *tlb = cpu->tlb[t];
+            for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
+                if (tlb[i].phys_page == page) {
+                    tlb[i].tag_write = RV_TLB_INVALID;
+                }
+            }
+        }
+    }
+}
+
+static int fault_cause(RVAccess acc, bool page_fault)
+{
+    static const int page[] = { RV_EXC_LOAD_PAGE, RV_EXC_STORE_PAGE,
+                                RV_EXC_INSN_PAGE };
+    static const int access[] = { RV_EXC_LOAD_ACCESS, RV_EXC_STORE_ACCESS,
+                                  RV_EXC_INSN_ACCESS };
+    return page_fault ? page[acc] : access[acc];
+}
+
+int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
+                     gpa_t *pa, bool *writable_ok)
+{
+    unsigned mode = cpu->satp >> 60;
+    if (priv == RV_PRIV_M || mode == 0) {
+        *pa = va;
+        if (writable_ok) {
+            *writable_ok = true;
+        }
+        return 0;
+    }
+    unsigned levels = mode == 8 ? 3 : 4;
+    unsigned va_bits = 12 + 9 * levels;
+    /* Bits above the VA width must all equal the top VA bit. */
+    int64_t sva = (int64_t)va;
+    if ((sva << (64 - va_bits)) >> (64 - va_bits) != sva) {
+        return fault_cause(acc, true);
+    }
+    CoreAddrSpace *as = cpu->machine->as;
+    gpa_t table = (cpu->satp & PTE_PPN_MASK) << 12;
+    for (int level = levels - 1; level >= 0; level--) {
+        unsigned vpn = (va >> (12 + 9 * level)) & 0x1ff;
+        gpa_t pte_addr = table + vpn * 8;
+        uint8_t *p = core_mem_host_ptr(as, pte_addr, 8);
+        if (!p) {
+            return fault_cause(acc, false);
+        }
+        uint64_t pte;
+        memcpy(&pte, p, 8);
+        if (!(pte & PTE_V) || ((pte & PTE_W) && !(pte & PTE_R)) ||
+            (pte & PTE_RESERVED)) {
+            return fault_cause(acc, true);
+        }
+        uint64_t ppn = (pte >> 10) & PTE_PPN_MASK;
+        if (!(pte & (PTE_R | PTE_X))) {
+            if (pte & (PTE_A | PTE_D | PTE_U)) {
+                return fault_cause(acc, true);
+            }
+            table = ppn << 12;
+            continue;
+        }
+        /* Leaf: check permissions. */
+        bool user = pte & PTE_U;
+        if (priv == RV_PRIV_U && !user) {
+            return fault_cause(acc, true);
+        }
+        if (priv == RV_PRIV_S && user &&
+            (acc == RV_ACC_EXEC || !(cpu->mstatus & RV_MSTATUS_SUM))) {
+            return fault_cause(acc, true);
+        }
+        bool ok;
+        switch (acc) {
+        case RV_ACC_READ:
+            ok = (pte & PTE_R) ||
+                 ((pte & PTE_X) && (cpu->mstatus & RV_MSTATUS_MXR));
+            break;
+        case RV_ACC_WRITE:
+            ok = pte & PTE_W;
+            break;
+        default:
+            ok = pte & PTE_X;
+            break;
+        }
+        if (!ok) {
+            return fault_cause(acc, true);
+        }
+        uint64_t low_mask = (1ull << (9 * level)) - 1;
+        if (ppn & low_mask) {
+            return fault_cause(acc, true);   /* misaligned superpage */
+        }
+        uint64_t need = PTE_A | (acc == RV_ACC_WRITE ? PTE_D : 0);
+        if ((pte & need) != need) {
+            pte |= need;
+            memcpy(p, &pte, 8);
+            CoreMemRegion *r = core_mem_find(as, pte_addr);
+            core_mem_notify_write(as, r, pte_addr, 8);
+        }
+        uint64_t vpn_low = (va >> 12) & low_mask;
+        *pa = ((ppn | vpn_low) << 12) | (va & 0xfff);
+        if (writable_ok) {
+            *writable_ok = (pte & PTE_W) && (pte & PTE_D);
+        }
+        return 0;
+    }
+    return fault_cause(acc, true);
+}
+
+/* Fill the TLB entry for va's page after a successful translation to a
+   RAM/ROM region. */
+static void tlb_fill(RVTlbEntry *tlb, gva_t va, gpa_t pa, CoreMemRegion *r,
+                     RVAccess acc, bool writable_ok)
+{
+    RVTlbEntry *e = rv_tlb_entry(tlb, va);
+    gva_t vpage = va & RV_PAGE_MASK;
+    gpa_t ppage = pa & RV_PAGE_MASK;
+    uintptr_t host = (uintptr_t)(r->host + (ppage - r->base));
+    if (e->tag_read != vpage && e->tag_exec != vpage && e->tag_write != vpage) {
+        e->tag_read = e->tag_write = e->tag_exec = RV_TLB_INVALID;
+    }
+    e->addend = host - vpage;
+    e->phys_page = ppage;
+    if (acc == RV_ACC_EXEC) {
+        e->tag_exec = vpage;
+    } else {
+        e->tag_read = vpage;
+    }
+    if (acc == RV_ACC_WRITE && writable_ok && r->kind == CORE_MEM_RAM &&
+        !core_mem_page_has_code(r, ppage)) {
+        e->tag_write = vpage;
+    }
+}
+
+typedef struct Resolved {
+    gpa_t pa;
+    CoreMemRegion *r;
+    bool writable_ok;
+} Resolved;
+
+/* Translate and find the region; returns 0 or an exception cause. */
+static int resolve(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
+                   Resolved *out)
+{
+    int cause = rv_mmu_translate(cpu, va, acc, priv, &out->pa,
+                                 &out->writable_ok);
+    if (cause) {
+        return cause;
+    }
+    out->r = core_mem_find(cpu->machine->as, out->pa);
+    if (!out->r) {
+        return fault_cause(acc, false);
+    }
+    return 0;
+}
+
+static int mmio_access(RVCPU *cpu, const RVInsn *in, CoreMemRegion *r,
+                       gpa_t pa, unsigned size, uint64_t *val, bool write)
+{
+    const CoreMemOps *ops = r->ops;
+    unsigned min = ops->min_access ? ops->min_access : 1;
+    unsigned max = ops->max_access ? ops->max_access : 8;
+    uint64_t off = pa - r->base;
+    if (size < min || size > max || (pa & (size - 1)) ||
+        off + size > r->size) {
+        return write ? RV_EXC_STORE_ACCESS : RV_EXC_LOAD_ACCESS;
+    }
+    /* Devices may read the clock: make the global icount exact. */
+    cpu->machine->icount = rv_icount_at(cpu, in);
+    if (write) {
+        if (ops->write) {
+            ops->write(r->opaque, off, *val, size);
+        }
+    } else {
+        *val = ops->read ? ops->read(r->opaque, off, size) : 0;
+        if (size < 8) {
+            *val &= (1ull << (8 * size)) - 1;
+        }
+    }
+    return 0;
+}
+
+int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
+                 uint64_t *val)
+{
+    if ((addr & (RV_PAGE_SIZE - 1)) + size > RV_PAGE_SIZE) {
+        /* Misaligned access across a page: byte by byte, little-endian. */
+        uint64_t v = 0;
+        for (unsigned i = 0; i < size; i++) {
+            uint64_t b;
+            int rc = rv_load_slow(cpu, in, addr + i, 1, &b);
+            if (rc) {
+                return rc;
+            }
+            v |= b << (8 * i);
+        }
+        *val = v;
+        return 0;
+    }
+    Resolved res;
+    int cause = resolve(cpu, addr, RV_ACC_READ, rv_data_priv(cpu), &res);
+    if (cause) {
+        return rv_raise_exception(cpu, in, cause, addr);
+    }
+    if (res.r->kind == CORE_MEM_MMIO) {
+        cause = mmio_access(cpu, in, res.r, res.pa, size, val, false);
+        return cause ? rv_raise_exception(cpu, in, cause, addr) : 0;
+    }
+    tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_READ, false);
+    uint64_t v = 0;
+    memcpy(&v, res.r->host + (res.pa - res.r->base), size);
+    *val = v;
+    return 0;
+}
+
+int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
+                  uint64_t val)
+{
+    if ((addr & (RV_PAGE_SIZE - 1)) + size > RV_PAGE_SIZE) {
+        /* Check both pages before writing anything, so a fault leaves
+           memory unchanged. */
+        gpa_t pa;
+        unsigned priv = rv_data_priv(cpu);
+        gva_t second = (addr + size - 1) & RV_PAGE_MASK;
+        int cause = rv_mmu_translate(cpu, addr, RV_ACC_WRITE, priv, &pa, NULL);
+        if (!cause) {
+            cause = rv_mmu_translate(cpu, second, RV_ACC_WRITE, priv, &pa, NULL);
+        }
+        if (cause) {
+            return rv_raise_exception(cpu, in, cause, cause ? addr : 0);
+        }
+        int rc = 0;
+        for (unsigned i = 0; i < size && !rc; i++) {
+            rc = rv_store_slow(cpu, in, addr + i, 1, val >> (8 * i));
+        }
+        return rc == RV_EXEC_TRAP ? rc : (cpu->code_written ? RV_EXEC_JUMP : 0);
+    }
+    Resolved res;
+    int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), &res);
+    if (cause) {
+        return rv_raise_exception(cpu, in, cause, addr);
+    }
+    if (res.r->kind == CORE_MEM_MMIO) {
+        cause = mmio_access(cpu, in, res.r, res.pa, size, &val, true);
+        if (cause) {
+            return rv_raise_exception(cpu, in, cause, addr);
+        }
+        /* A device write may stop the machine or raise an interrupt:
+           end the block so the run loop sees it at once. */
+        if (cpu->machine->attention) {
+            cpu->pc = in->pc + in->len;
+            return RV_EXEC_JUMP;
+        }
+        return 0;
+    }
+    if (res.r->kind == CORE_MEM_ROM) {
+        return rv_raise_exception(cpu, in, RV_EXC_STORE_ACCESS, addr);
+    }
+    memcpy(res.r->host + (res.pa - res.r->base), &val, size);
+    if (core_mem_page_has_code(res.r, res.pa)) {
+        core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
+        cpu->code_written = 1;
+    }
+    tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
+             res.writable_ok);
+    if (cpu->code_written) {
+        /* The running block may be stale: leave it after this store. */
+        cpu->code_written = 0;
+        cpu->pc = in->pc + in->len;
+        return RV_EXEC_JUMP;
+    }
+    return 0;
+}
+
+int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
+               void **host)
+{
+    if (addr & (size - 1)) {
+        return rv_raise_exception(cpu, in, RV_EXC_STORE_MISALIGNED, addr);
+    }
+    Resolved res;
+    int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), &res);
+    if (cause) {
+        return rv_raise_exception(cpu, in, cause, addr);
+    }
+    if (res.r->kind != CORE_MEM_RAM) {
+        return rv_raise_exception(cpu, in, RV_EXC_STORE_ACCESS, addr);
+    }
+    if (core_mem_page_has_code(res.r, res.pa)) {
+        /* Rare: an atomic on a code page. Invalidate before the write;
+           the block keeps running, which is safe because it holds
+           decoded copies of its instructions. */
+        core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
+    }
+    tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
+             res.writable_ok);
+    *host = res.r->host + (res.pa - res.r->base);
+    return 0;
+}
+
+int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
+                  gpa_t *phys_page)
+{
+    RVTlbEntry *e = rv_tlb_entry(cpu->fetch_tlb, pc);
+    gva_t vpage = pc & RV_PAGE_MASK;
+    if (e->tag_exec != vpage) {
+        Resolved res;
+        int cause = resolve(cpu, pc, RV_ACC_EXEC, cpu->priv, &res);
+        if (cause) {
+            return cause;
+        }
+        if (res.r->kind == CORE_MEM_MMIO) {
+            return RV_EXC_INSN_ACCESS;
+        }
+        tlb_fill(cpu->fetch_tlb, pc, res.pa, res.r, RV_ACC_EXEC, false);
+    }
+    *host_page = (const uint8_t *)(uintptr_t)(vpage + e->addend);
+    *phys_page = e->phys_page;
+    return 0;
+}

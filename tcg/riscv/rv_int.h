@@ -1,0 +1,63 @@
+/*
+ * Internals shared by the files of the RISC-V front-end (not for use
+ * outside tcg/riscv/).
+ */
+#ifndef TCG_RISCV_RV_INT_H
+#define TCG_RISCV_RV_INT_H
+
+#include "tcg/riscv/cpu.h"
+#include "tcg/tb.h"
+
+typedef enum RVAccess { RV_ACC_READ, RV_ACC_WRITE, RV_ACC_EXEC } RVAccess;
+
+/* Translate va for an access at privilege `priv` (already adjusted for
+   MPRV). On success returns 0 and sets *pa and, if not NULL, *writable_ok
+   (the TLB may cache write permission: the page is writable and dirty).
+   On failure returns the exception cause. Updates A/D bits. */
+int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
+                     gpa_t *pa, bool *writable_ok);
+
+/* Privilege used for loads and stores (MPRV applies MPP in M-mode). */
+unsigned rv_data_priv(const RVCPU *cpu);
+
+/* Re-point data_tlb/fetch_tlb after a change of priv or MPRV/MPP. */
+void rv_update_tlb_mode(RVCPU *cpu);
+
+/* Fetch support: host pointer to the page holding pc and its physical
+   address; returns 0 or an exception cause (instruction page/access
+   fault). */
+int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
+                  gpa_t *phys_page);
+
+/* Remove fast-path write permission for a guest-physical page from every
+   hart's TLB (the page now holds translated code). */
+void rv_tlb_protect_code_page(CoreMachine *m, gpa_t page);
+
+/* Traps. */
+void rv_take_trap(RVCPU *cpu, bool interrupt, unsigned cause, uint64_t tval,
+                  gva_t epc);
+/* Take the highest-priority pending and enabled interrupt, if any. */
+bool rv_check_interrupts(RVCPU *cpu);
+uint64_t rv_pending_interrupts(const RVCPU *cpu);
+
+/* CSR access with privilege checks. Returns 0 or RV_EXC_ILLEGAL.
+   `instret_now` is the hart's retired count before the accessing
+   instruction; `insn_idx` its index in the running block. */
+int rv_csr_read(RVCPU *cpu, unsigned csr, uint64_t *val, uint64_t instret_now);
+int rv_csr_write(RVCPU *cpu, unsigned csr, uint64_t val, unsigned insn_idx);
+
+/* Set the privilege level and refresh derived state. */
+void rv_set_priv(RVCPU *cpu, unsigned priv);
+
+/* Find or translate the block at cpu->pc. Returns NULL if fetching raised
+   an exception (already taken: cpu->pc is the handler). */
+TB *rv_tb_find(RVCPU *cpu);
+
+/* TB mode flags: what a translation depends on besides its address. */
+static inline uint32_t rv_tb_flags(const RVCPU *cpu)
+{
+    uint32_t fs_on = ((cpu->mstatus & RV_MSTATUS_FS) != 0);
+    return cpu->priv | (fs_on << 2);
+}
+
+#endif

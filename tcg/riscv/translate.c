@@ -1,0 +1,137 @@
+/*
+ * Building translation blocks: decode guest instructions once into an
+ * array of RVInsn stored in a TB (tcg/tb.h).
+ *
+ * A block ends after an instruction flagged RV_OPF_END_TB, at the end of
+ * the guest page, or after RV_TB_MAX_INSNS. An instruction that straddles
+ * two pages gets a block of its own that is not cached (it depends on two
+ * page mappings; such instructions are rare).
+ *
+ * When mstatus.FS is Off, floating-point instructions decode to the
+ * illegal-instruction handler; FS is part of the TB flags, so blocks made
+ * in either state are never confused.
+ */
+#include "tcg/riscv/rv_int.h"
+#include "tcg/riscv/decode.h"
+#include "tcg/riscv/rv.h"
+#include "core/machine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RV_TB_MAX_INSNS 128
+
+static TB *scratch_tb;   /* storage for an uncached page-straddling block */
+
+static uint32_t read_u16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+/* Decode the page-straddling instruction at pc into a one-off TB. */
+static TB *translate_straddling(RVCPU *cpu, const uint8_t *page, gpa_t phys,
+                                uint32_t flags)
+{
+    gva_t pc = cpu->pc;
+    uint32_t lo = read_u16(page + (pc & 0xfff));
+    const uint8_t *page2;
+    gpa_t phys2;
+    int cause = rv_fetch_page(cpu, pc + 2, &page2, &phys2);
+    if (cause) {
+        rv_take_trap(cpu, false, cause, pc + 2, pc);
+        return NULL;
+    }
+    uint32_t raw = lo | (read_u16(page2) << 16);
+    if (!scratch_tb) {
+        scratch_tb = calloc(1, sizeof(TB) + sizeof(RVInsn));
+    }
+    TB *tb = scratch_tb;
+    tb->pc = pc;
+    tb->phys_pc = phys | (pc & 0xfff);
+    tb->flags = flags;
+    tb->n_insns = 1;
+    tb->valid = 1;
+    tb->cached = 0;
+    RVInsn *in = (RVInsn *)tb->payload;
+    rv_decode(in, raw, pc);
+    in->idx = 0;
+    if ((in->flags & RV_OPF_FP) && !(flags & 4)) {
+        in->fn = rv_exec_illegal;
+    }
+    return tb;
+}
+
+static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
+                     uint32_t flags)
+{
+    gva_t pc = cpu->pc;
+    unsigned off = pc & 0xfff;
+    if (off == 0xffe && rv_insn_len(read_u16(page + off)) == 4) {
+        return translate_straddling(cpu, page, phys_page, flags);
+    }
+    TB *tb = tb_alloc(cpu->tbs, RV_TB_MAX_INSNS * sizeof(RVInsn));
+    tb->pc = pc;
+    tb->phys_pc = phys_page | off;
+    tb->flags = flags;
+    RVInsn *insns = (RVInsn *)tb->payload;
+    unsigned n = 0;
+    while (n < RV_TB_MAX_INSNS && off < RV_PAGE_SIZE) {
+        uint32_t lo = read_u16(page + off);
+        unsigned len = rv_insn_len(lo);
+        if (off + len > RV_PAGE_SIZE) {
+            break;   /* straddles: it starts the next block */
+        }
+        uint32_t raw = len == 4 ? lo | (read_u16(page + off + 2) << 16) : lo;
+        RVInsn *in = &insns[n];
+        rv_decode(in, raw, (pc & RV_PAGE_MASK) | off);
+        in->idx = n;
+        if ((in->flags & RV_OPF_FP) && !(flags & 4)) {
+            in->fn = rv_exec_illegal;
+        }
+        n++;
+        off += len;
+        if (in->flags & RV_OPF_END_TB) {
+            break;
+        }
+    }
+    tb->n_insns = n;
+    tb_shrink(cpu->tbs, tb, n * sizeof(RVInsn));
+    tb_insert(cpu->tbs, tb);
+
+    CoreAddrSpace *as = cpu->machine->as;
+    CoreMemRegion *r = core_mem_find(as, phys_page);
+    if (r && r->code_bitmap && !core_mem_page_has_code(r, phys_page)) {
+        core_mem_set_code_page(r, phys_page, true);
+        rv_tlb_protect_code_page(cpu->machine, phys_page);
+    }
+    return tb;
+}
+
+TB *rv_tb_find(RVCPU *cpu)
+{
+    gva_t pc = cpu->pc;
+    uint32_t flags = rv_tb_flags(cpu);
+    TB **slot = &cpu->jump_cache[(pc >> 1) & (RV_JC_SIZE - 1)];
+    TB *tb = *slot;
+    if (CORE_LIKELY(tb && tb->pc == pc && tb->flags == flags && tb->valid)) {
+        return tb;
+    }
+    const uint8_t *page;
+    gpa_t phys_page;
+    int cause = rv_fetch_page(cpu, pc, &page, &phys_page);
+    if (cause) {
+        rv_take_trap(cpu, false, cause, pc, pc);
+        return NULL;
+    }
+    tb = tb_lookup(cpu->tbs, pc, phys_page | (pc & 0xfff), flags);
+    if (!tb) {
+        tb = translate(cpu, page, phys_page, flags);
+        if (!tb || !tb->cached) {
+            return tb;
+        }
+    }
+    *slot = tb;
+    return tb;
+}

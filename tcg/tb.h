@@ -1,0 +1,69 @@
+/*
+ * Translation-block cache.
+ *
+ * A translation block (TB) is a run of guest instructions decoded once,
+ * starting at a pc and ending at a control-flow instruction, a page end or
+ * a length limit; it never spans two guest pages, so invalidating a page
+ * invalidates exactly the TBs made from it. The payload (the decoded
+ * instructions) belongs to the target front-end; this module only stores,
+ * finds and invalidates TBs.
+ *
+ * TBs live in one arena. When it is full the whole cache is flushed (and
+ * the flush hook tells the CPUs to drop pointers they cache), which is
+ * simpler and faster than freeing TBs one by one. An invalidated TB stays
+ * readable (valid == 0) until the next flush, so a stale pointer in a jump
+ * cache is caught by the valid check rather than dereferencing freed memory.
+ *
+ * Usage:
+ *     TB *tb = tb_lookup(c, pc, phys_pc, flags);
+ *     if (!tb) { tb = tb_alloc(c, payload_size); ...fill...; tb_insert(c, tb); }
+ */
+#ifndef TCG_TB_H
+#define TCG_TB_H
+
+#include "core/types.h"
+
+typedef struct TB TB;
+struct TB {
+    gva_t pc;
+    gpa_t phys_pc;
+    uint32_t flags;        /* target mode bits the translation depends on */
+    uint32_t n_insns;
+    uint32_t valid;
+    uint32_t cached;       /* 0 for one-off TBs that are not in the cache */
+    TB *hash_next;
+    TB *page_next;
+    uint64_t payload[];    /* target instructions, 8-byte aligned */
+};
+
+typedef struct TBCache TBCache;
+typedef void (*TBFlushHook)(void *opaque);
+
+TBCache *tb_cache_new(size_t arena_bytes);
+void tb_cache_free(TBCache *c);
+
+/* Called after a full flush, so CPUs can drop cached TB pointers. */
+void tb_cache_set_flush_hook(TBCache *c, TBFlushHook hook, void *opaque);
+
+TB *tb_lookup(TBCache *c, gva_t pc, gpa_t phys_pc, uint32_t flags);
+
+/* Allocate a TB with room for payload_bytes; may flush the cache first. */
+TB *tb_alloc(TBCache *c, size_t payload_bytes);
+/* Shrink the most recent tb_alloc to payload_bytes (translation used less
+   room than it asked for). */
+void tb_shrink(TBCache *c, TB *tb, size_t payload_bytes);
+
+void tb_insert(TBCache *c, TB *tb);
+
+/* Invalidate every TB made from the guest-physical page (4 KiB). */
+void tb_invalidate_page(TBCache *c, gpa_t page);
+void tb_flush(TBCache *c);
+
+typedef struct TBStats {
+    uint64_t translated;
+    uint64_t invalidated;
+    uint64_t flushes;
+} TBStats;
+const TBStats *tb_stats(const TBCache *c);
+
+#endif

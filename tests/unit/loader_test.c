@@ -1,0 +1,324 @@
+/*
+ * Unit tests for core/loader.c: ELF64 and raw images land at the right
+ * guest-physical addresses, and every kind of bad file is refused with a
+ * message that names the file, without touching guest memory.
+ *
+ * The ELF files are built byte by byte here (System V gABI layout), so the
+ * test needs no cross toolchain.
+ */
+#include "core/loader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
+
+static void check(bool ok, const char *what, const char *file, int line)
+{
+    if (ok) {
+        passed++;
+    } else {
+        failed++;
+        fprintf(stderr, "%s:%d: FAILED: %s\n", file, line, what);
+    }
+}
+
+#define RAM_BASE 0x80000000ull
+#define RAM_SIZE 0x100000ull
+
+static char dir[64];
+
+static const char *tmp_path(const char *name)
+{
+    static char paths[8][128];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, 128, "%s/%s", dir, name);
+    return p;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        perror(path);
+        exit(2);
+    }
+}
+
+static void put(uint8_t *p, uint64_t v, unsigned bytes)
+{
+    for (unsigned i = 0; i < bytes; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+typedef struct TestSeg {
+    uint64_t paddr, filesz, memsz;
+    uint8_t fill;
+} TestSeg;
+
+/* An ELF64 LE executable: header, program headers, then segment data
+   (each segment's bytes are `fill`). Returns the size written to buf. */
+static size_t make_elf(uint8_t *buf, uint16_t machine, uint64_t entry,
+                       const TestSeg *segs, unsigned nsegs)
+{
+    size_t off = 64 + 56 * nsegs;
+
+    memset(buf, 0, off);
+    memcpy(buf, "\x7f" "ELF", 4);
+    buf[4] = 2;      /* ELFCLASS64 */
+    buf[5] = 1;      /* ELFDATA2LSB */
+    buf[6] = 1;      /* EV_CURRENT */
+    put(buf + 16, 2, 2);          /* ET_EXEC */
+    put(buf + 18, machine, 2);
+    put(buf + 20, 1, 4);
+    put(buf + 24, entry, 8);
+    put(buf + 32, 64, 8);         /* e_phoff */
+    put(buf + 52, 64, 2);         /* e_ehsize */
+    put(buf + 54, 56, 2);         /* e_phentsize */
+    put(buf + 56, nsegs, 2);
+    for (unsigned i = 0; i < nsegs; i++) {
+        uint8_t *ph = buf + 64 + 56 * i;
+        put(ph, 1, 4);            /* PT_LOAD */
+        put(ph + 4, 7, 4);        /* RWX */
+        put(ph + 8, off, 8);
+        put(ph + 16, segs[i].paddr, 8);
+        put(ph + 24, segs[i].paddr, 8);
+        put(ph + 32, segs[i].filesz, 8);
+        put(ph + 40, segs[i].memsz, 8);
+        put(ph + 48, 0x1000, 8);
+        memset(buf + off, segs[i].fill, segs[i].filesz);
+        off += segs[i].filesz;
+    }
+    return off;
+}
+
+static CoreAddrSpace *new_as(void)
+{
+    CoreAddrSpace *as = core_mem_new();
+    core_mem_add_ram(as, "ram", RAM_BASE, RAM_SIZE);
+    uint8_t *ram = core_mem_host_ptr(as, RAM_BASE, RAM_SIZE);
+    memset(ram, 0xaa, RAM_SIZE);   /* so zero-filling is visible */
+    return as;
+}
+
+static bool ram_untouched(CoreAddrSpace *as)
+{
+    uint8_t *ram = core_mem_host_ptr(as, RAM_BASE, RAM_SIZE);
+    for (uint64_t i = 0; i < RAM_SIZE; i++) {
+        if (ram[i] != 0xaa) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool contains(const char *s, const char *sub)
+{
+    if (!strstr(s, sub)) {
+        fprintf(stderr, "  message \"%s\" lacks \"%s\"\n", s, sub);
+        return false;
+    }
+    return true;
+}
+
+static void test_elf_segments_loaded_by_paddr(void)
+{
+    static uint8_t buf[4096];
+    TestSeg segs[] = {
+        { RAM_BASE, 16, 32, 0x11 },
+        { RAM_BASE + 0x1000, 8, 8, 0x22 },
+    };
+    size_t len = make_elf(buf, 243, RAM_BASE + 4, segs, 2);
+    const char *path = tmp_path("good.elf");
+    CoreAddrSpace *as = new_as();
+    CoreLoadedImage img;
+    char err[256] = "";
+
+    write_file(path, buf, len);
+    CHECK(core_file_is_elf(path));
+    CHECK(core_load_elf(as, path, 243, &img, err, sizeof(err)) == 0);
+    CHECK(img.is_elf && img.entry == RAM_BASE + 4);
+    CHECK(img.low == RAM_BASE && img.high == RAM_BASE + 0x1008);
+    uint8_t *ram = core_mem_host_ptr(as, RAM_BASE, RAM_SIZE);
+    CHECK(ram[0] == 0x11 && ram[15] == 0x11);
+    CHECK(ram[16] == 0 && ram[31] == 0);          /* memsz beyond filesz */
+    CHECK(ram[32] == 0xaa);                       /* past the segment */
+    CHECK(ram[0x1000] == 0x22 && ram[0x1007] == 0x22 && ram[0x1008] == 0xaa);
+
+    /* core_load_image sees the magic and loads it as ELF too. */
+    memset(ram, 0xaa, RAM_SIZE);
+    CHECK(core_load_image(as, path, 243, RAM_BASE + 0x8000, &img, err,
+                          sizeof(err)) == 0);
+    CHECK(img.is_elf && ram[0] == 0x11 && ram[0x8000] == 0xaa);
+    core_mem_free(as);
+}
+
+static void test_raw_image(void)
+{
+    uint8_t data[300];
+    const char *path = tmp_path("raw.bin");
+    CoreAddrSpace *as = new_as();
+    CoreLoadedImage img;
+    char err[256] = "";
+
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)i;
+    }
+    write_file(path, data, sizeof(data));
+    CHECK(!core_file_is_elf(path));
+    CHECK(core_load_image(as, path, 243, RAM_BASE + 0xff000,
+                          &img, err, sizeof(err)) == 0);
+    CHECK(!img.is_elf && img.entry == RAM_BASE + 0xff000);
+    CHECK(img.low == img.entry && img.high == img.entry + sizeof(data));
+    uint8_t *p = core_mem_host_ptr(as, img.entry, sizeof(data));
+    CHECK(p && memcmp(p, data, sizeof(data)) == 0);
+
+    CHECK(core_load_raw(as, path, RAM_BASE + RAM_SIZE - 100, &img, err,
+                        sizeof(err)) < 0);
+    CHECK(contains(err, path) && contains(err, "0x12c bytes at 0x800fff9c") &&
+          contains(err, "do not fit in RAM"));
+    core_mem_free(as);
+}
+
+static void test_missing_file(void)
+{
+    const char *path = tmp_path("nonexistent.elf");
+    CoreAddrSpace *as = new_as();
+    char err[256] = "";
+
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, path) && contains(err, "No such file or directory"));
+    err[0] = '\0';
+    CHECK(core_load_image(as, path, 243, RAM_BASE, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, "No such file or directory"));
+    CHECK(!core_file_is_elf(path));
+    core_mem_free(as);
+}
+
+static void test_garbage_is_not_elf(void)
+{
+    const char *path = tmp_path("garbage.elf");
+    CoreAddrSpace *as = new_as();
+    char err[256] = "";
+
+    write_file(path, "this is not an ELF file at all", 30);
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, path) && contains(err, "not an ELF file"));
+    CHECK(ram_untouched(as));
+    core_mem_free(as);
+}
+
+static void test_wrong_architecture(void)
+{
+    static uint8_t buf[4096];
+    TestSeg seg = { RAM_BASE, 16, 16, 0x33 };
+    size_t len = make_elf(buf, 62, RAM_BASE, &seg, 1);
+    const char *path = tmp_path("x86.elf");
+    CoreAddrSpace *as = new_as();
+    char err[256] = "";
+
+    write_file(path, buf, len);
+    CHECK(core_load_image(as, path, 243, RAM_BASE, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, path) &&
+          contains(err, "ELF for machine 62 (x86-64), expected RISC-V (243)"));
+    CHECK(ram_untouched(as));
+
+    make_elf(buf, 243, RAM_BASE, &seg, 1);
+    buf[4] = 1;
+    write_file(path, buf, len);
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, "32-bit ELF, expected ELF64"));
+    buf[4] = 2;
+    buf[5] = 2;
+    write_file(path, buf, len);
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, "big-endian ELF, expected little-endian"));
+    CHECK(ram_untouched(as));
+    core_mem_free(as);
+}
+
+static void test_truncated_elf(void)
+{
+    static uint8_t buf[4096];
+    TestSeg seg = { RAM_BASE, 256, 256, 0x44 };
+    size_t len = make_elf(buf, 243, RAM_BASE, &seg, 1);
+    const char *path = tmp_path("trunc.elf");
+    CoreAddrSpace *as = new_as();
+    char err[256] = "";
+
+    write_file(path, buf, 40);
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, path) && contains(err, "truncated ELF header"));
+
+    write_file(path, buf, 64 + 20);
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, path) && contains(err, "truncated ELF") &&
+          contains(err, "program headers"));
+
+    write_file(path, buf, len - 1);
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, path) && contains(err, "truncated ELF") &&
+          contains(err, "segment at 0x80000000"));
+    CHECK(ram_untouched(as));
+    core_mem_free(as);
+}
+
+static void test_segment_outside_ram(void)
+{
+    static uint8_t buf[4096];
+    TestSeg segs[] = {
+        { RAM_BASE, 16, 16, 0x55 },                  /* fine */
+        { RAM_BASE + RAM_SIZE - 8, 16, 16, 0x66 },   /* straddles the end */
+    };
+    size_t len = make_elf(buf, 243, RAM_BASE, segs, 2);
+    const char *path = tmp_path("outside.elf");
+    CoreAddrSpace *as = new_as();
+    char err[256] = "";
+
+    write_file(path, buf, len);
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, path) &&
+          contains(err, "segment at 0x800ffff8 (size 0x10) is outside RAM "
+                        "(0x80000000-0x800fffff)"));
+    CHECK(ram_untouched(as));   /* the good first segment was not written */
+
+    segs[1].paddr = 0x1000;
+    core_mem_add_rom(as, "mrom", 0x10000, 0x1000);
+    len = make_elf(buf, 243, RAM_BASE, segs, 2);
+    write_file(path, buf, len);
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, "segment at 0x1000 (size 0x10) is outside RAM/ROM "
+                        "(0x10000-0x10fff, 0x80000000-0x800fffff)"));
+    core_mem_free(as);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/loader_test.XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    test_elf_segments_loaded_by_paddr();
+    test_raw_image();
+    test_missing_file();
+    test_garbage_is_not_elf();
+    test_wrong_architecture();
+    test_truncated_elf();
+    test_segment_outside_ram();
+
+    const char *names[] = { "good.elf", "raw.bin", "garbage.elf", "x86.elf",
+                            "trunc.elf", "outside.elf" };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        unlink(tmp_path(names[i]));
+    }
+    rmdir(dir);
+    printf("loader: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
