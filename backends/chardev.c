@@ -12,6 +12,9 @@
  * chardev does (no line editing, no echo, no CR/LF translation on input,
  * ISIG kept so Ctrl-C still reaches the process), and restored at exit by
  * be_chardev_restore_tty, which is also safe to call from a signal handler.
+ * A process started in the background of its terminal (e.g. by timeout(1))
+ * leaves the terminal alone and takes no input, instead of being stopped
+ * by SIGTTOU/SIGTTIN.
  *
  * file:PATH truncates the file, as QEMU's file chardev does by default, and
  * has no input.
@@ -86,7 +89,13 @@ BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
         c.out_fd = STDOUT_FILENO;
         c.in_fd = STDIN_FILENO;
         stdio_in_use = true;
-        make_stdin_raw();
+        if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) != getpgrp()) {
+            /* A background job (e.g. under timeout(1)) would be stopped by
+               SIGTTOU/SIGTTIN on touching the terminal: no input then. */
+            c.in_fd = -1;
+        } else {
+            make_stdin_raw();
+        }
     } else if (strcmp(spec, "null") == 0) {
         c.kind = CHR_NULL;
     } else if (strncmp(spec, "file:", 5) == 0 && spec[5] != '\0') {

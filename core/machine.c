@@ -64,6 +64,11 @@ void core_machine_free(CoreMachine *m)
     if (!m) {
         return;
     }
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        if (m->devices[i].ops->free) {
+            m->devices[i].ops->free(m->devices[i].opaque);
+        }
+    }
     if (m->board_free) {
         m->board_free(m);
     }

@@ -32,6 +32,7 @@ typedef struct CoreDeviceOps {
     const char *name;                 /* type name, e.g. "ns16550a" */
     void (*reset)(void *opaque);
     const CoreStateDesc *state;       /* NULL only for stateless devices */
+    void (*free)(void *opaque);       /* called by core_machine_free */
 } CoreDeviceOps;
 
 typedef struct CoreDevice {

@@ -427,6 +427,7 @@ static const CoreDeviceOps uart_ops = {
     .name = "ns16550a",
     .reset = uart_reset,
     .state = &uart_state,
+    .free = free,
 };
 
 Uart16550 *hw_uart16550_create(CoreMachine *m, gpa_t base, CoreIrq irq,

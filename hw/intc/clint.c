@@ -212,6 +212,7 @@ static const CoreDeviceOps clint_ops = {
     .name = "clint",
     .reset = clint_reset,
     .state = &clint_state,
+    .free = free,
 };
 
 Clint *hw_clint_create(CoreMachine *m, gpa_t base, unsigned nharts,

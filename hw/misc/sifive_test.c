@@ -67,6 +67,7 @@ static const CoreDeviceOps sifive_test_ops = {
     .name = "sifive_test",
     .reset = sifive_test_reset,
     .state = NULL,
+    .free = free,
 };
 
 SifiveTest *hw_sifive_test_create(CoreMachine *m, gpa_t base)

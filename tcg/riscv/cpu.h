@@ -10,11 +10,17 @@
  * a scratch slot nobody reads, so handlers write x[rd] unconditionally and
  * x[0] stays zero without a check on the hot path.
  *
- * A handler returns one of the RV_EXEC_* codes:
- *   RV_EXEC_NEXT  retired, fall through to the next instruction of the block;
+ * A handler either continues with the next instruction (RV_NEXT, a tail
+ * call) or returns one of the RV_EXEC_* codes:
  *   RV_EXEC_JUMP  retired, cpu->pc holds the next pc, leave the block;
  *   RV_EXEC_TRAP  not retired: a trap was taken (rv_raise_exception already
  *                 set cpu->pc to the handler), leave the block.
+ * RV_EXEC_NEXT (0) is only returned by helpers such as rv_load/rv_store
+ * to say "no exit"; a handler never returns it.
+ *
+ * How many instructions of the block retired is cpu->exit_idx: the run
+ * loop presets it to the block length; exits in the middle of a block (a
+ * trap, a store that hit code or a device) set it.
  */
 #ifndef TCG_RISCV_CPU_H
 #define TCG_RISCV_CPU_H
@@ -35,6 +41,12 @@ enum {
 
 #define RV_REG_SINK 32
 
+/* Continue with the next instruction of the block. Every block ends with a
+   sentinel entry, so in[1] always exists; this is a tail call, so a block
+   runs as a chain of jumps between handlers (threaded code) and returns
+   to the run loop only at its end, a jump or a trap. */
+#define RV_NEXT(cpu, in) return (in)[1].fn((cpu), (in) + 1)
+
 /* One decoded instruction. */
 struct RVInsn {
     RVExecFn fn;
@@ -51,6 +63,12 @@ struct RVInsn {
     uint16_t craw;     /* RVC: the 16 bits as in memory (illegal-instruction
                           tval, tracing); 0 for 32-bit instructions */
 };
+
+/* Longest translation block, in instructions. */
+#define RV_TB_MAX_INSNS 128
+
+/* Ends every block: moves pc past the last instruction and leaves. */
+int rv_exec_block_end(RVCPU *cpu, const RVInsn *in);
 
 /* Privilege levels (privileged spec 1.2). */
 enum { RV_PRIV_U = 0, RV_PRIV_S = 1, RV_PRIV_M = 3 };
@@ -116,6 +134,10 @@ struct RVCPU {
     void *time_opaque;
     void *trace;             /* FILE * for -d in_asm style tracing, or NULL */
     uint32_t code_written;   /* a store invalidated translated code */
+    uint32_t exit_idx;       /* instructions of the block that retired */
+    uint64_t load_result;    /* value of the last rv_load_slow */
+    RVInsn partial[RV_TB_MAX_INSNS + 1];  /* a block cut short by the
+                                             instruction budget */
 };
 
 /* Exact global icount at the start of instruction `in` of the running block. */

@@ -16,8 +16,10 @@
 #include "tcg/riscv/rv.h"
 #include "core/machine.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 static void trace_insn(RVCPU *cpu, const RVInsn *in)
 {
@@ -33,16 +35,21 @@ static void trace_insn(RVCPU *cpu, const RVInsn *in)
 static inline uint32_t run_block(RVCPU *cpu, TB *tb, uint32_t n)
 {
     const RVInsn *ins = (const RVInsn *)tb->payload;
-    for (uint32_t i = 0; i < n; i++) {
-        int r = ins[i].fn(cpu, &ins[i]);
-        if (CORE_UNLIKELY(r)) {
-            return r == RV_EXEC_JUMP ? i + 1 : i;
-        }
+    if (CORE_UNLIKELY(n < tb->n_insns)) {
+        /* Cut short by the budget: run a copy that ends after n. */
+        memcpy(cpu->partial, ins, n * sizeof(RVInsn));
+        RVInsn *end = &cpu->partial[n];
+        memset(end, 0, sizeof(*end));
+        end->fn = rv_exec_block_end;
+        end->pc = ins[n].pc;
+        end->idx = (uint8_t)n;
+        ins = cpu->partial;
     }
-    /* Fell off the end of what we ran: continue at the next instruction. */
-    const RVInsn *last = &ins[n - 1];
-    cpu->pc = last->pc + last->len;
-    return n;
+    cpu->exit_idx = n;
+    int r = ins[0].fn(cpu, ins);
+    assert(r == RV_EXEC_JUMP || r == RV_EXEC_TRAP);
+    (void)r;
+    return cpu->exit_idx;
 }
 
 uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
@@ -59,18 +66,23 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
     rv_check_interrupts(cpu);
 
     while (done < budget) {
-        TB *tb = rv_tb_find(cpu);
-        if (CORE_UNLIKELY(!tb)) {
-            continue;   /* fetch fault: the trap was taken, pc moved */
+        /* The jump cache inline; rv_tb_find does the rest. */
+        gva_t pc = cpu->pc;
+        TB *tb = cpu->jump_cache[(pc >> 1) & (RV_JC_SIZE - 1)];
+        if (CORE_UNLIKELY(!tb || tb->pc != pc || tb->flags != rv_tb_flags(cpu) ||
+                          !tb->valid)) {
+            tb = rv_tb_find(cpu);
+            if (CORE_UNLIKELY(!tb)) {
+                continue;   /* fetch fault: the trap was taken, pc moved */
+            }
         }
         uint64_t left = budget - done;
         uint32_t n = tb->n_insns < left ? tb->n_insns : (uint32_t)left;
+        cpu->icount_base = m->icount;
         if (CORE_UNLIKELY(cpu->trace != NULL)) {
             n = 1;
-            cpu->icount_base = m->icount;
             trace_insn(cpu, (const RVInsn *)tb->payload);
         }
-        cpu->icount_base = m->icount;
         uint32_t retired = run_block(cpu, tb, n);
         m->icount = cpu->icount_base + retired;
         cpu->instret += retired;

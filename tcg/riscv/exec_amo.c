@@ -36,7 +36,7 @@ static int do_lr(RVCPU *cpu, const RVInsn *in, unsigned size)
     cpu->res_addr = addr;
     cpu->res_value = v;
     cpu->x[in->rd] = size == 4 ? sext32(v) : v;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int do_sc(RVCPU *cpu, const RVInsn *in, unsigned size)
@@ -54,7 +54,7 @@ static int do_sc(RVCPU *cpu, const RVInsn *in, unsigned size)
     }
     if (!reserved) {
         cpu->x[in->rd] = 1;
-        return RV_EXEC_NEXT;
+        RV_NEXT(cpu, in);
     }
     int r = rv_amo_ptr(cpu, in, addr, size, &host);
     if (CORE_UNLIKELY(r)) {
@@ -63,11 +63,11 @@ static int do_sc(RVCPU *cpu, const RVInsn *in, unsigned size)
     memcpy(&cur, host, size);   /* little-endian host: low bytes first */
     if (cur != cpu->res_value) {
         cpu->x[in->rd] = 1;
-        return RV_EXEC_NEXT;
+        RV_NEXT(cpu, in);
     }
     memcpy(host, &src, size);
     cpu->x[in->rd] = 0;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int ex_lr_w(RVCPU *cpu, const RVInsn *in) { return do_lr(cpu, in, 4); }
@@ -90,7 +90,7 @@ static int ex_sc_d(RVCPU *cpu, const RVInsn *in) { return do_sc(cpu, in, 8); }
         uint32_t v = (op);                                               \
         memcpy(host, &v, 4);                                             \
         cpu->x[in->rd] = sext32(a);                                      \
-        return RV_EXEC_NEXT;                                             \
+        RV_NEXT(cpu, in);                                             \
     }
 
 #define AMO_D(name, op)                                                  \
@@ -106,7 +106,7 @@ static int ex_sc_d(RVCPU *cpu, const RVInsn *in) { return do_sc(cpu, in, 8); }
         uint64_t v = (op);                                               \
         memcpy(host, &v, 8);                                             \
         cpu->x[in->rd] = a;                                              \
-        return RV_EXEC_NEXT;                                             \
+        RV_NEXT(cpu, in);                                             \
     }
 
 AMO_W(amoswap, b)

@@ -9,8 +9,8 @@
  * since rd may name one of them.
  *
  * Control flow: taken jumps and branches set cpu->pc and return
- * RV_EXEC_JUMP; a branch not taken returns RV_EXEC_NEXT and the engine
- * continues at pc + len. C is always enabled, so targets only need 2-byte
+ * RV_EXEC_JUMP; a branch not taken continues with RV_NEXT (the block's
+ * sentinel then moves pc to pc + len). C is always enabled, so targets only need 2-byte
  * alignment, which bit 0 of every offset already guarantees.
  */
 #include "tcg/riscv/decode.h"
@@ -30,13 +30,13 @@ static inline uint64_t sext32(uint64_t v)
 static int ex_lui(RVCPU *cpu, const RVInsn *in)
 {
     RD = (uint64_t)in->imm;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int ex_auipc(RVCPU *cpu, const RVInsn *in)
 {
     RD = in->pc + (uint64_t)in->imm;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int ex_jal(RVCPU *cpu, const RVInsn *in)
@@ -63,7 +63,7 @@ static int ex_jalr(RVCPU *cpu, const RVInsn *in)
             cpu->pc = in->pc + (uint64_t)in->imm;            \
             return RV_EXEC_JUMP;                             \
         }                                                    \
-        return RV_EXEC_NEXT;                                 \
+        RV_NEXT(cpu, in);                                 \
     }
 
 BRANCH(beq, RS1 == RS2)
@@ -84,7 +84,7 @@ BRANCH(bgeu, RS1 >= RS2)
             return r;                                                \
         }                                                            \
         RD = ext;                                                    \
-        return RV_EXEC_NEXT;                                         \
+        RV_NEXT(cpu, in);                                         \
     }
 
 LOAD(lb, 1, (uint64_t)(int64_t)(int8_t)v)
@@ -98,7 +98,11 @@ LOAD(lwu, 4, v)
 #define STORE(name, size)                                            \
     static int ex_##name(RVCPU *cpu, const RVInsn *in)               \
     {                                                                \
-        return rv_store(cpu, in, RS1 + (uint64_t)in->imm, size, RS2); \
+        int r = rv_store(cpu, in, RS1 + (uint64_t)in->imm, size, RS2); \
+        if (CORE_UNLIKELY(r)) {                                      \
+            return r;                                                \
+        }                                                            \
+        RV_NEXT(cpu, in);                                            \
     }
 
 STORE(sb, 1)
@@ -112,7 +116,7 @@ STORE(sd, 8)
     static int ex_##name(RVCPU *cpu, const RVInsn *in)       \
     {                                                        \
         RD = (expr);                                         \
-        return RV_EXEC_NEXT;                                 \
+        RV_NEXT(cpu, in);                                 \
     }
 
 #define IMM ((uint64_t)in->imm)
@@ -213,7 +217,7 @@ static int ex_fence(RVCPU *cpu, const RVInsn *in)
 {
     (void)cpu;
     (void)in;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 /* Stores into code already invalidate translations; ending the block makes

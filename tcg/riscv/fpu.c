@@ -371,15 +371,22 @@ uint64_t rv_fpu_div(RVFpuFmt fmt, uint64_t a, uint64_t b, int rm,
     return pack_u128(f, sign, q, ua.exp - ub.exp - 64, rm, flags);
 }
 
-/* floor(sqrt(m)) for m < 2^127, one result bit per step. */
+/*
+ * floor(sqrt(m)) for 2^125 <= m < 2^127. The host's sqrt only provides a
+ * starting point: the integer correction and the final checks make the
+ * result exact whatever the estimate (host rounding mode included), so
+ * only the speed depends on the host.
+ */
 static uint64_t isqrt128(u128 m)
 {
-    uint64_t r = 0;
-    for (int i = 63; i >= 0; i--) {
-        uint64_t t = r | (1ull << i);
-        if ((u128)t * t <= m) {
-            r = t;
-        }
+    uint64_t r = (uint64_t)__builtin_sqrt((double)m);
+    __int128 diff = (__int128)(m - (u128)r * r);
+    r += (int64_t)((double)diff / (2.0 * (double)r));
+    while ((u128)r * r > m) {
+        r--;
+    }
+    while ((u128)(r + 1) * (r + 1) <= m) {
+        r++;
     }
     return r;
 }

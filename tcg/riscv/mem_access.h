@@ -20,8 +20,10 @@
 #include <string.h>
 #include "tcg/riscv/cpu.h"
 
-int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
-                 uint64_t *val);
+/* The loaded value goes to cpu->load_result rather than through a pointer,
+   so handlers keep no address-taken locals and their RV_NEXT stays a tail
+   call. */
+int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size);
 int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
                   uint64_t val);
 
@@ -56,7 +58,9 @@ static inline int rv_load(RVCPU *cpu, const RVInsn *in, gva_t addr,
         }
         return 0;
     }
-    return rv_load_slow(cpu, in, addr, size, val);
+    int r = rv_load_slow(cpu, in, addr, size);
+    *val = cpu->load_result;
+    return r;
 }
 
 /* Store the low `size` (1, 2, 4, 8) bytes of val. */

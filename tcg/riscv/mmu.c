@@ -212,6 +212,14 @@ static int resolve(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
     return 0;
 }
 
+/* Leave the block after `in`, which retired. */
+static int leave_after(RVCPU *cpu, const RVInsn *in)
+{
+    cpu->pc = in->pc + in->len;
+    cpu->exit_idx = in->idx + 1;
+    return RV_EXEC_JUMP;
+}
+
 static int mmio_access(RVCPU *cpu, const RVInsn *in, CoreMemRegion *r,
                        gpa_t pa, unsigned size, uint64_t *val, bool write)
 {
@@ -238,19 +246,18 @@ static int mmio_access(RVCPU *cpu, const RVInsn *in, CoreMemRegion *r,
     return 0;
 }
 
-int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
-                 uint64_t *val)
+int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
 {
+    uint64_t *val = &cpu->load_result;
     if ((addr & (RV_PAGE_SIZE - 1)) + size > RV_PAGE_SIZE) {
         /* Misaligned access across a page: byte by byte, little-endian. */
         uint64_t v = 0;
         for (unsigned i = 0; i < size; i++) {
-            uint64_t b;
-            int rc = rv_load_slow(cpu, in, addr + i, 1, &b);
+            int rc = rv_load_slow(cpu, in, addr + i, 1);
             if (rc) {
                 return rc;
             }
-            v |= b << (8 * i);
+            v |= cpu->load_result << (8 * i);
         }
         *val = v;
         return 0;
@@ -285,13 +292,17 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
             cause = rv_mmu_translate(cpu, second, RV_ACC_WRITE, priv, &pa, NULL);
         }
         if (cause) {
-            return rv_raise_exception(cpu, in, cause, cause ? addr : 0);
+            return rv_raise_exception(cpu, in, cause, addr);
         }
-        int rc = 0;
-        for (unsigned i = 0; i < size && !rc; i++) {
-            rc = rv_store_slow(cpu, in, addr + i, 1, val >> (8 * i));
+        bool leave = false;
+        for (unsigned i = 0; i < size; i++) {
+            int rc = rv_store_slow(cpu, in, addr + i, 1, val >> (8 * i));
+            if (rc == RV_EXEC_TRAP) {
+                return rc;
+            }
+            leave |= rc != 0;
         }
-        return rc == RV_EXEC_TRAP ? rc : (cpu->code_written ? RV_EXEC_JUMP : 0);
+        return leave ? leave_after(cpu, in) : 0;
     }
     Resolved res;
     int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), &res);
@@ -306,8 +317,7 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         /* A device write may stop the machine or raise an interrupt:
            end the block so the run loop sees it at once. */
         if (cpu->machine->attention) {
-            cpu->pc = in->pc + in->len;
-            return RV_EXEC_JUMP;
+            return leave_after(cpu, in);
         }
         return 0;
     }
@@ -324,8 +334,7 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     if (cpu->code_written) {
         /* The running block may be stale: leave it after this store. */
         cpu->code_written = 0;
-        cpu->pc = in->pc + in->len;
-        return RV_EXEC_JUMP;
+        return leave_after(cpu, in);
     }
     return 0;
 }

@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RV_TB_MAX_INSNS 128
-
 static TB *scratch_tb;   /* storage for an uncached page-straddling block */
 
 static uint32_t read_u16(const uint8_t *p)
@@ -28,6 +26,21 @@ static uint32_t read_u16(const uint8_t *p)
     uint16_t v;
     memcpy(&v, p, 2);
     return v;
+}
+
+int rv_exec_block_end(RVCPU *cpu, const RVInsn *in)
+{
+    cpu->pc = in->pc;
+    return RV_EXEC_JUMP;
+}
+
+/* The entry after `last`: continues at the next pc. */
+static void set_sentinel(RVInsn *s, const RVInsn *last)
+{
+    memset(s, 0, sizeof(*s));
+    s->fn = rv_exec_block_end;
+    s->pc = last->pc + last->len;
+    s->idx = last->idx + 1;
 }
 
 /* Decode the page-straddling instruction at pc into a one-off TB. */
@@ -45,7 +58,7 @@ static TB *translate_straddling(RVCPU *cpu, const uint8_t *page, gpa_t phys,
     }
     uint32_t raw = lo | (read_u16(page2) << 16);
     if (!scratch_tb) {
-        scratch_tb = calloc(1, sizeof(TB) + sizeof(RVInsn));
+        scratch_tb = calloc(1, sizeof(TB) + 2 * sizeof(RVInsn));
     }
     TB *tb = scratch_tb;
     tb->pc = pc;
@@ -60,6 +73,7 @@ static TB *translate_straddling(RVCPU *cpu, const uint8_t *page, gpa_t phys,
     if ((in->flags & RV_OPF_FP) && !(flags & 4)) {
         in->fn = rv_exec_illegal;
     }
+    set_sentinel(&in[1], in);
     return tb;
 }
 
@@ -71,7 +85,7 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
     if (off == 0xffe && rv_insn_len(read_u16(page + off)) == 4) {
         return translate_straddling(cpu, page, phys_page, flags);
     }
-    TB *tb = tb_alloc(cpu->tbs, RV_TB_MAX_INSNS * sizeof(RVInsn));
+    TB *tb = tb_alloc(cpu->tbs, (RV_TB_MAX_INSNS + 1) * sizeof(RVInsn));
     tb->pc = pc;
     tb->phys_pc = phys_page | off;
     tb->flags = flags;
@@ -97,7 +111,8 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
         }
     }
     tb->n_insns = n;
-    tb_shrink(cpu->tbs, tb, n * sizeof(RVInsn));
+    set_sentinel(&insns[n], &insns[n - 1]);
+    tb_shrink(cpu->tbs, tb, (n + 1) * sizeof(RVInsn));
     tb_insert(cpu->tbs, tb);
 
     CoreAddrSpace *as = cpu->machine->as;

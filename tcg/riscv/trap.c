@@ -51,6 +51,7 @@ int rv_raise_exception(RVCPU *cpu, const RVInsn *in, unsigned cause,
                        uint64_t tval)
 {
     rv_take_trap(cpu, false, cause, tval, in->pc);
+    cpu->exit_idx = in->idx;
     return RV_EXEC_TRAP;
 }
 

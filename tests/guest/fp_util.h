@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "rt.h"
+
 /* fflags bits (unprivileged spec 11.2). */
 #define NX 0x01
 #define UF 0x02
@@ -134,8 +136,14 @@
 /* Result bits and the flags it raised, in one check each. */
 #define CHECK_FP(expr, bits, flags)                                          \
     do {                                                                     \
-        CHECK_EQ((expr), (bits));                                            \
-        CHECK_EQ(fl, (flags));                                               \
+        uint64_t fp_r_ = (expr);                                             \
+        rt_checks += 2;                                                      \
+        if (fp_r_ != (uint64_t)(bits))                                       \
+            rt_check_fail(__FILE__, __LINE__, #expr " result", true,         \
+                          (uint64_t)(bits), fp_r_);                          \
+        if (fl != (uint64_t)(flags))                                         \
+            rt_check_fail(__FILE__, __LINE__, #expr " fflags", true,         \
+                          (uint64_t)(flags), fl);                            \
     } while (0)
 
 static inline uint64_t fp_read_fcsr(void)

@@ -45,18 +45,21 @@ static void line_set(void *opaque, int n, int level)
     ((Lines *)opaque)->level[n] = level;
 }
 
+static const CoreConfig test_cfg = { .machine = "none", .icount_shift = 3 };
+
+/* An empty machine: address space, clock, input queues, no board. */
 static CoreMachine *new_machine(void)
 {
-    CoreMachine *m = calloc(1, sizeof(*m));
-    m->as = core_mem_new();
-    m->icount_shift = 3;
+    CoreMachine *m = core_machine_new(&test_cfg);
+    if (!m) {
+        abort();
+    }
     return m;
 }
 
 static void free_machine(CoreMachine *m)
 {
-    core_mem_free(m->as);
-    free(m);
+    core_machine_free(m);
 }
 
 static uint64_t rd(CoreMachine *m, gpa_t addr, unsigned size)
@@ -142,7 +145,7 @@ static void uart_rig(UartRig *r)
 
     memset(r, 0, sizeof(*r));
     r->m = new_machine();
-    r->in = core_input_new();
+    r->in = r->m->input;
     snprintf(r->out_path, sizeof(r->out_path), "/tmp/devices_test.%d.out",
              (int)getpid());
     snprintf(err, sizeof(err), "file:%s", r->out_path);
@@ -156,7 +159,6 @@ static void uart_unrig(UartRig *r)
 {
     be_chardev_close(r->chr);
     unlink(r->out_path);
-    core_input_free(r->in);
     free_machine(r->m);
 }
 
@@ -519,8 +521,10 @@ static void test_finisher_exit_kinds(void)
     wr(m, 0x100000, 0x5555, 4);
     CHECK(m->exit_kind == CORE_EXIT_POWEROFF && m->exit_code == 0);
     CHECK(m->attention & CORE_ATTN_EXIT);
+    m->exit_kind = CORE_EXIT_NONE;       /* the first request wins: clear it */
     wr(m, 0x100000, (42u << 16) | 0x3333, 4);
     CHECK(m->exit_kind == CORE_EXIT_FAIL && m->exit_code == 42);
+    m->exit_kind = CORE_EXIT_NONE;
     wr(m, 0x100000, 0x7777, 2);
     CHECK(m->exit_kind == CORE_EXIT_RESET);
     free_machine(m);
