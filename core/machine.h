@@ -60,6 +60,7 @@ typedef enum CoreExitKind {
     CORE_EXIT_HALT,       /* nothing can ever run again (all harts wait,
                              no timer, no input) */
     CORE_EXIT_SIGNAL,     /* host asked (Ctrl-C, SIGTERM) */
+    CORE_EXIT_STUCK,      /* a hart traps forever without progress */
 } CoreExitKind;
 
 struct CoreMachine {

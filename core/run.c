@@ -58,6 +58,7 @@ const char *core_exit_kind_name(CoreExitKind kind)
     case CORE_EXIT_LIMIT: return "instruction limit reached";
     case CORE_EXIT_HALT: return "guest halted (all harts wait, nothing can wake them)";
     case CORE_EXIT_SIGNAL: return "stopped by signal";
+    case CORE_EXIT_STUCK: return "guest stuck in a trap loop";
     }
     return "?";
 }

@@ -136,6 +136,7 @@ struct RVCPU {
     uint32_t code_written;   /* a store invalidated translated code */
     uint32_t exit_idx;       /* instructions of the block that retired */
     uint64_t load_result;    /* value of the last rv_load_slow */
+    uint32_t stuck_traps;    /* traps in a row with nothing retired */
     RVInsn partial[RV_TB_MAX_INSNS + 1];  /* a block cut short by the
                                              instruction budget */
 };

@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define RV_STUCK_TRAP_LIMIT 64
+
 static void trace_insn(RVCPU *cpu, const RVInsn *in)
 {
     char text[96];
@@ -52,6 +54,24 @@ static inline uint32_t run_block(RVCPU *cpu, TB *tb, uint32_t n)
     return cpu->exit_idx;
 }
 
+/* A trap was taken without retiring anything. A hart whose trap handler
+   itself traps at once can never make progress (e.g. garbage loaded as a
+   kernel, mtvec still 0): stop the machine and say why instead of
+   spinning forever. Returns true when the run must stop. */
+static bool no_progress(RVCPU *cpu)
+{
+    if (++cpu->stuck_traps < RV_STUCK_TRAP_LIMIT) {
+        return cpu->machine->attention != 0;
+    }
+    fprintf(stderr, "rewind: hart %" PRIu64 " is stuck: %u traps in a row "
+            "without retiring an instruction (last mcause 0x%" PRIx64
+            ", mepc 0x%" PRIx64 ", mtval 0x%" PRIx64 ", mtvec 0x%" PRIx64
+            ")\n", cpu->mhartid, cpu->stuck_traps, cpu->mcause, cpu->mepc,
+            cpu->mtval, cpu->mtvec);
+    core_machine_request_exit(cpu->machine, CORE_EXIT_STUCK, 4);
+    return true;
+}
+
 uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
 {
     CoreMachine *m = cpu->machine;
@@ -73,7 +93,11 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
                           !tb->valid)) {
             tb = rv_tb_find(cpu);
             if (CORE_UNLIKELY(!tb)) {
-                continue;   /* fetch fault: the trap was taken, pc moved */
+                /* Fetch fault: the trap was taken, pc moved. */
+                if (no_progress(cpu)) {
+                    break;
+                }
+                continue;
             }
         }
         uint64_t left = budget - done;
@@ -84,6 +108,11 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
             trace_insn(cpu, (const RVInsn *)tb->payload);
         }
         uint32_t retired = run_block(cpu, tb, n);
+        if (retired) {
+            cpu->stuck_traps = 0;
+        } else if (no_progress(cpu)) {
+            break;
+        }
         m->icount = cpu->icount_base + retired;
         cpu->instret += retired;
         done += retired;

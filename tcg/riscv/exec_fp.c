@@ -15,8 +15,9 @@
  *   integer destinations but an FP destination must use rd & 31 (f0 is a
  *   real register).
  * - The rounding mode comes from the rm field, 7 meaning frm; 5, 6 and an
- *   frm above 4 are illegal, also for conversions that cannot round (as the
- *   spec's encodings and other implementations treat them).
+ *   frm above 4 are illegal. That holds for every instruction with an rm
+ *   field, also the exact ones (fcvt.d.s, fcvt.d.w[u]), as in Spike and
+ *   QEMU; GNU as encodes those with rm = RNE by default.
  * - mstatus.FS is checked by the engine (RV_OPF_FP); handlers mark the FP
  *   state dirty whenever they write an f register or raise a flag.
  */

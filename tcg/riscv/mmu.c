@@ -102,7 +102,8 @@ int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
         unsigned vpn = (va >> (12 + 9 * level)) & 0x1ff;
         gpa_t pte_addr = table + vpn * 8;
         uint8_t *p = core_mem_host_ptr(as, pte_addr, 8);
-        if (!p) {
+        /* Page-table reads are implicit S-mode accesses (PMP applies). */
+        if (!p || !rv_pmp_allows(cpu, pte_addr, 8, RV_ACC_READ, RV_PRIV_S)) {
             return fault_cause(acc, false);
         }
         uint64_t pte;
@@ -194,17 +195,24 @@ typedef struct Resolved {
     gpa_t pa;
     CoreMemRegion *r;
     bool writable_ok;
+    bool cacheable;    /* PMP allows the whole page: the TLB may keep it */
 } Resolved;
 
-/* Translate and find the region; returns 0 or an exception cause. */
+/* Translate, check PMP for [pa, pa+size) and find the region; returns 0 or
+   an exception cause. */
 static int resolve(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
-                   Resolved *out)
+                   unsigned size, Resolved *out)
 {
     int cause = rv_mmu_translate(cpu, va, acc, priv, &out->pa,
                                  &out->writable_ok);
     if (cause) {
         return cause;
     }
+    if (!rv_pmp_allows(cpu, out->pa, size, acc, priv)) {
+        return fault_cause(acc, false);
+    }
+    out->cacheable = rv_pmp_allows(cpu, out->pa & RV_PAGE_MASK, RV_PAGE_SIZE,
+                                   acc, priv);
     out->r = core_mem_find(cpu->machine->as, out->pa);
     if (!out->r) {
         return fault_cause(acc, false);
@@ -263,7 +271,7 @@ int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
         return 0;
     }
     Resolved res;
-    int cause = resolve(cpu, addr, RV_ACC_READ, rv_data_priv(cpu), &res);
+    int cause = resolve(cpu, addr, RV_ACC_READ, rv_data_priv(cpu), size, &res);
     if (cause) {
         return rv_raise_exception(cpu, in, cause, addr);
     }
@@ -271,7 +279,9 @@ int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
         cause = mmio_access(cpu, in, res.r, res.pa, size, val, false);
         return cause ? rv_raise_exception(cpu, in, cause, addr) : 0;
     }
-    tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_READ, false);
+    if (res.cacheable) {
+        tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_READ, false);
+    }
     uint64_t v = 0;
     memcpy(&v, res.r->host + (res.pa - res.r->base), size);
     *val = v;
@@ -305,7 +315,7 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         return leave ? leave_after(cpu, in) : 0;
     }
     Resolved res;
-    int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), &res);
+    int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), size, &res);
     if (cause) {
         return rv_raise_exception(cpu, in, cause, addr);
     }
@@ -329,8 +339,10 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
         cpu->code_written = 1;
     }
-    tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
-             res.writable_ok);
+    if (res.cacheable) {
+        tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
+                 res.writable_ok);
+    }
     if (cpu->code_written) {
         /* The running block may be stale: leave it after this store. */
         cpu->code_written = 0;
@@ -346,7 +358,7 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         return rv_raise_exception(cpu, in, RV_EXC_STORE_MISALIGNED, addr);
     }
     Resolved res;
-    int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), &res);
+    int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), size, &res);
     if (cause) {
         return rv_raise_exception(cpu, in, cause, addr);
     }
@@ -359,8 +371,10 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
            decoded copies of its instructions. */
         core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
     }
-    tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
-             res.writable_ok);
+    if (res.cacheable) {
+        tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
+                 res.writable_ok);
+    }
     *host = res.r->host + (res.pa - res.r->base);
     return 0;
 }
@@ -372,11 +386,12 @@ int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
     gva_t vpage = pc & RV_PAGE_MASK;
     if (e->tag_exec != vpage) {
         Resolved res;
-        int cause = resolve(cpu, pc, RV_ACC_EXEC, cpu->priv, &res);
+        /* Fetch permission is checked per page: a block never leaves it. */
+        int cause = resolve(cpu, pc, RV_ACC_EXEC, cpu->priv, 2, &res);
         if (cause) {
             return cause;
         }
-        if (res.r->kind == CORE_MEM_MMIO) {
+        if (res.r->kind == CORE_MEM_MMIO || !res.cacheable) {
             return RV_EXC_INSN_ACCESS;
         }
         tlb_fill(cpu->fetch_tlb, pc, res.pa, res.r, RV_ACC_EXEC, false);

@@ -17,6 +17,11 @@ typedef enum RVAccess { RV_ACC_READ, RV_ACC_WRITE, RV_ACC_EXEC } RVAccess;
 int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
                      gpa_t *pa, bool *writable_ok);
 
+/* PMP: may an access of len bytes at pa with privilege priv proceed? */
+bool rv_pmp_allows(const RVCPU *cpu, gpa_t pa, uint64_t len, RVAccess acc,
+                   unsigned priv);
+bool rv_pmp_any_active(const RVCPU *cpu);
+
 /* Privilege used for loads and stores (MPRV applies MPP in M-mode). */
 unsigned rv_data_priv(const RVCPU *cpu);
 

@@ -160,6 +160,7 @@ void rt_trap_handler(uint64_t *regs)
     rt_trap.cause = cause;
     rt_trap.epc = epc;
     rt_trap.tval = tval;
+    rt_trap.status = RT_CSR_READ(mstatus);
     rt_trap.count++;
     rt_trap.armed = false;
     rt_trap.taken = true;

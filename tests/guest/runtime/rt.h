@@ -92,6 +92,7 @@ typedef struct RtTrap {
     uint64_t cause;      /* mcause of the last expected trap */
     uint64_t epc;        /* mepc of it (the faulting instruction) */
     uint64_t tval;       /* mtval of it */
+    uint64_t status;     /* mstatus as the handler saw it */
     uint64_t count;      /* expected traps taken since boot */
     uint64_t expected;   /* mask of causes armed by rt_expect_trap* */
     bool armed;

@@ -1,0 +1,115 @@
+/*
+ * smc - self-modifying code (unprivileged spec ch. 3, Zifencei).
+ *
+ * A store to instruction memory followed by fence.i must make the new
+ * instruction visible to fetch on the same hart, however the emulator
+ * caches translations: rewriting a function that has already run (32-bit
+ * and 16-bit instructions), rewriting it again and again, building code
+ * in a data buffer, and a store that rewrites the very next instruction
+ * in straight-line code right before a fence.i.  Without fence.i the
+ * outcome is unspecified; the test prints which one it saw.
+ */
+#include "rt.h"
+
+/* addi a0, zero, imm */
+#define ADDI_A0(imm) ((((uint32_t)(imm) & 0xfff) << 20) | (10u << 7) | 0x13u)
+/* addi a0, a0, imm */
+#define ADDI_A0_A0(imm) ((((uint32_t)(imm) & 0xfff) << 20) | (10u << 15) | \
+                         (10u << 7) | 0x13u)
+#define RET 0x00008067u                  /* jalr x0, 0(ra) */
+/* c.li a0, imm (-32..31) */
+#define C_LI_A0(imm) ((uint16_t)(0x4000u | (((uint32_t)(imm) & 0x20) << 7) | \
+                                 (10u << 7) | (((uint32_t)(imm) & 0x1f) << 2) | 1u))
+
+extern uint32_t smc_func[];
+extern uint16_t smc_cfunc[];
+uint64_t smc_next(uint32_t insn);
+uint64_t smc_next_nofence(uint32_t insn);
+
+typedef uint64_t (*Fn)(uint64_t);
+
+static uint32_t jit[64] __attribute__((aligned(64)));
+
+static void fence_i(void)
+{
+    asm volatile("fence.i" ::: "memory");
+}
+
+static uint64_t call(const void *code, uint64_t arg)
+{
+    return ((Fn)(uintptr_t)code)(arg);
+}
+
+static void test_patch_function(void)
+{
+    volatile uint32_t *f = smc_func;
+    volatile uint16_t *cf = smc_cfunc;
+
+    CHECK_EQ(call(smc_func, 0), 1);
+    f[0] = ADDI_A0(2);
+    fence_i();
+    CHECK_EQ(call(smc_func, 0), 2);
+    f[0] = ADDI_A0(-3);
+    fence_i();
+    CHECK_EQ(call(smc_func, 0), (uint64_t)-3);
+    /* Many rewrites, each executed, so a stale translation would show. */
+    for (int i = 0; i < 200; i++) {
+        f[0] = ADDI_A0(i * 7 - 700);
+        fence_i();
+        CHECK_EQ(call(smc_func, 0), (uint64_t)(int64_t)(i * 7 - 700));
+    }
+
+    CHECK_EQ(call(smc_cfunc, 0), 1);
+    cf[0] = C_LI_A0(5);
+    fence_i();
+    CHECK_EQ(call(smc_cfunc, 0), 5);
+    cf[0] = C_LI_A0(-32);
+    fence_i();
+    CHECK_EQ(call(smc_cfunc, 0), (uint64_t)-32);
+}
+
+static void test_jit_buffer(void)
+{
+    volatile uint32_t *code = jit;
+
+    /* n copies of addi a0, a0, k followed by ret; grows and shrinks. */
+    for (int round = 0; round < 20; round++) {
+        int n = 1 + (round * 13) % 60;
+        int k = round - 10;
+
+        for (int i = 0; i < n; i++)
+            code[i] = ADDI_A0_A0(k);
+        code[n] = RET;
+        fence_i();
+        CHECK_EQ(call(jit, 1000), (uint64_t)(1000 + n * k));
+    }
+}
+
+static void test_next_instruction(void)
+{
+    uint64_t r;
+
+    CHECK_EQ(smc_next(ADDI_A0(42)), 42);
+    CHECK_EQ(smc_next(ADDI_A0(-5)), (uint64_t)-5);
+    for (int i = 0; i < 50; i++)
+        CHECK_EQ(smc_next(ADDI_A0(i)), (uint64_t)i);
+
+    r = smc_next_nofence(ADDI_A0(99));
+    rt_puts("smc: store to the next instruction without fence.i ran the ");
+    rt_puts(r == 99 ? "new" : r == 7 ? "old" : "???");
+    rt_puts(" instruction\n");
+    CHECK(r == 99 || r == 7);
+    /* After a fence.i the earlier store (99) is visible; the new store
+     * (100) again may or may not be. */
+    fence_i();
+    r = smc_next_nofence(ADDI_A0(100));
+    CHECK(r == 99 || r == 100);
+}
+
+int main(void)
+{
+    test_patch_function();
+    test_jit_buffer();
+    test_next_instruction();
+    return rt_pass("smc");
+}

@@ -1,0 +1,51 @@
+/*
+ * smc_asm.S - code that smc.c rewrites at run time.
+ *
+ * smc_func and smc_cfunc are patched through their addresses from C;
+ * smc_next and smc_next_nofence patch their own next instruction.
+ */
+    .text
+
+/* Returns 1 until its first (32-bit) instruction is rewritten. */
+    .globl smc_func
+    .balign 4
+smc_func:
+    .option push
+    .option norvc
+    addi    a0, zero, 1
+    ret
+    .option pop
+
+/* Returns 1 until its first (16-bit c.li) instruction is rewritten. */
+    .globl smc_cfunc
+    .balign 4
+smc_cfunc:
+    c.li    a0, 1
+    c.jr    ra
+
+/* a0 = a 32-bit instruction writing a0; it is stored over the instruction
+ * at 1:, made visible with fence.i and executed straight away. */
+    .globl smc_next
+    .balign 4
+smc_next:
+    .option push
+    .option norvc
+    lla     t0, 1f
+    sw      a0, 0(t0)
+    fence.i
+1:  addi    a0, zero, 7
+    ret
+    .option pop
+
+/* Same without fence.i: the spec leaves it open whether the old or the new
+ * instruction runs; smc.c only reports what happened. */
+    .globl smc_next_nofence
+    .balign 4
+smc_next_nofence:
+    .option push
+    .option norvc
+    lla     t0, 1f
+    sw      a0, 0(t0)
+1:  addi    a0, zero, 7
+    ret
+    .option pop

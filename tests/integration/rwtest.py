@@ -1,0 +1,43 @@
+"""Tiny helpers shared by the integration tests: run rewind, check results,
+print a closing 'N passed, M failed' line, exit non-zero on failure."""
+import subprocess
+import sys
+
+
+class Suite:
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, cond, what, detail=""):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL: {what}" + (f"\n  {detail}" if detail else ""))
+
+    def finish(self):
+        print(f"{self.name}: {self.passed} passed, {self.failed} failed")
+        sys.exit(1 if self.failed or not self.passed else 0)
+
+
+def run(exe, *args, timeout=60, stdin=subprocess.DEVNULL):
+    """Run rewind; returns (exit status, stdout, stderr)."""
+    p = subprocess.run([exe, *args], stdin=stdin, capture_output=True,
+                       timeout=timeout)
+    return (p.returncode, p.stdout.decode(errors="replace"),
+            p.stderr.decode(errors="replace"))
+
+
+def stats(stderr):
+    """Parse the --stats line into a dict."""
+    for line in stderr.splitlines():
+        if line.startswith("icount="):
+            out = {}
+            for part in line.split():
+                if "=" in part:
+                    k, v = part.split("=", 1)
+                    out[k] = v.strip('"')
+            return out
+    return {}
