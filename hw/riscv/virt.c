@@ -77,6 +77,11 @@ static void flush_jump_caches(void *opaque)
     }
 }
 
+static void invalidate_code_page(void *opaque, gpa_t page)
+{
+    tb_invalidate_page(opaque, page);
+}
+
 static void virt_free(CoreMachine *m)
 {
     VirtBoard *b = m->board;
@@ -335,6 +340,7 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
         return false;
     }
     tb_cache_set_flush_hook(b->tbs, flush_jump_caches, m);
+    core_mem_set_code_write_hook(m->as, invalidate_code_page, b->tbs);
     m->cpu_ops = &rv_cpu_ops;
     m->ncpus = cfg->smp;
     for (unsigned h = 0; h < cfg->smp; h++) {

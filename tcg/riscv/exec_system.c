@@ -58,7 +58,7 @@ static int exec_ecall(RVCPU *cpu, const RVInsn *in)
 
 static int exec_ebreak(RVCPU *cpu, const RVInsn *in)
 {
-    return rv_raise_exception(cpu, in, RV_EXC_BREAKPOINT, in->pc);
+    return rv_raise_exception(cpu, in, RV_EXC_BREAKPOINT, 0);
 }
 
 static int exec_mret(RVCPU *cpu, const RVInsn *in)
