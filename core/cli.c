@@ -104,7 +104,8 @@ static bool opt_machine(CoreConfig *cfg, const char *opt, const char *arg,
                 cfg->machine = core_machine_type_find(tok)->name;
             }
         } else if (strncmp(tok, "dumpdtb=", 8) == 0) {
-            cfg->dumpdtb = strdup(tok + 8);
+            /* Point into argv, which outlives the config. */
+            cfg->dumpdtb = arg + (tok - copy) + 8;
         } else if (strncmp(tok, "accel=", 6) == 0) {
             if (!accel_name_supported(tok + 6)) {
                 ok = fail(opt, "accelerator '%s' is not supported (only tcg)",

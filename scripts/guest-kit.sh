@@ -1,0 +1,419 @@
+#!/usr/bin/env bash
+# rewind guest kit: a Debian riscv64 Linux kernel plus two busybox initramfs
+# images, for booting Linux on rewind (and on QEMU, the reference).
+#
+# Packages come from Debian 13 "trixie" riscv64 through apt with a private
+# configuration (own sources.list, lists, cache and an empty dpkg status under
+# the cache dir): the host's apt setup is neither read for packages nor
+# changed. See usage() for the outputs.
+set -euo pipefail
+
+SUITE=trixie
+MIRROR=http://deb.debian.org/debian
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+KERNEL_META=linux-image-riscv64
+BUSYBOX_PKG=busybox-static
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+INIT_TEMPLATE="$REPO_ROOT/scripts/initramfs-init.sh"
+CACHE=${REWIND_KIT_CACHE:-$HOME/.cache/rewind/guest-kit}
+OUT=${REWIND_KIT_DIR:-build/guest-kit}
+case "$OUT" in /*) ;; *) OUT="$REPO_ROOT/$OUT" ;; esac
+EPOCH=${SOURCE_DATE_EPOCH:-0}   # mtime of every file in the initramfs images
+
+usage() {
+    cat <<EOF
+usage: scripts/guest-kit.sh [--update] [--script FILE] [--check] [--help]
+
+Builds the Linux guest kit for rewind into \$REWIND_KIT_DIR
+(default build/guest-kit, relative to the repo root):
+  Image            raw RISC-V Linux kernel Image (QEMU/rewind -kernel)
+  initrd.gz        busybox initramfs: prints REWIND-BOOT-OK, runs the baked
+                   /etc/rewind-test.sh, prints REWIND-TEST-DONE, powers off
+  initrd-shell.gz  busybox initramfs: prints REWIND-BOOT-OK, interactive shell
+                   on the console (ttyS0), powers off when the shell exits
+  kit.env          package versions and sha256 of every file
+
+Kernel (the package $KERNEL_META depends on) and $BUSYBOX_PKG come
+from Debian $SUITE riscv64, downloaded with apt into \$REWIND_KIT_CACHE
+(default ~/.cache/rewind/guest-kit). Once cached, a run does no network
+access. Boot it with:
+  qemu-system-riscv64 -M virt -m 512M -nographic -bios default \\
+    -kernel build/guest-kit/Image -initrd build/guest-kit/initrd.gz \\
+    -append console=ttyS0
+
+Kernel command line knobs read by /init:
+  rewind.mode=test|shell   override the image's mode
+  rewind.script=PATH       script to run in test mode
+
+options:
+  --update       refresh the package lists and fetch newer packages if any
+  --script FILE  bake FILE as /etc/rewind-test.sh instead of the default
+  --check        afterwards boot both images in qemu-system-riscv64 and
+                 check the markers (and that the shell answers)
+  --help         this text
+EOF
+}
+
+log() { echo "guest-kit: $*" >&2; }
+die() {
+    echo "guest-kit: error: $1" >&2
+    shift
+    for l in "$@"; do echo "guest-kit:   $l" >&2; done
+    exit 1
+}
+need_cmd() { # cmd package
+    command -v "$1" >/dev/null 2>&1 && return 0
+    die "'$1' not found" "install it: apt-get install $2"
+}
+
+UPDATE=0 CHECK=0 TEST_SCRIPT=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --help|-h) usage; exit 0 ;;
+    --update) UPDATE=1 ;;
+    --check) CHECK=1 ;;
+    --script)
+        [ $# -ge 2 ] || die "--script needs a file"
+        TEST_SCRIPT=$2; shift
+        [ -r "$TEST_SCRIPT" ] || die "--script: cannot read $TEST_SCRIPT" ;;
+    *) usage >&2; die "unknown argument '$1'" ;;
+    esac
+    shift
+done
+
+[ -r "$INIT_TEMPLATE" ] || die "missing $INIT_TEMPLATE (the /init template)"
+for c in dpkg-deb:dpkg cpio:cpio gzip:gzip sha256sum:coreutils file:file; do
+    need_cmd "${c%%:*}" "${c#*:}"
+done
+
+mkdir -p "$CACHE" "$OUT" || die "cannot create $CACHE or $OUT"
+CACHE=$(cd "$CACHE" && pwd)
+APTDIR=$CACHE/apt
+DEBS=$CACHE/debs
+RESOLVED=$CACHE/resolved.env
+
+# ---------------------------------------------------------------- apt ----
+# Private apt: APT_CONFIG is read before anything else and points the
+# config-parts dir at an empty directory and the main config at /dev/null, so
+# nothing from /etc/apt (sources, pinning, hooks like Post-Invoke) applies.
+# Only an HTTP proxy configured on the host is carried over.
+setup_apt() {
+    if [ ! -r "$KEYRING" ]; then
+        log "installing debian-archive-keyring (for $KEYRING)"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo=sudo
+        $sudo apt-get install -y -q debian-archive-keyring >&2 ||
+            die "cannot install debian-archive-keyring" \
+                "run: apt-get update && apt-get install debian-archive-keyring"
+        [ -r "$KEYRING" ] || die "$KEYRING still missing after installing debian-archive-keyring"
+    fi
+    mkdir -p "$APTDIR"/{etc/apt.conf.d,etc/preferences.d,state/lists/partial,cache/archives/partial} "$DEBS"
+    echo "deb [arch=riscv64 signed-by=$KEYRING] $MIRROR $SUITE main" >"$APTDIR/etc/sources.list"
+    : >"$APTDIR/state/status"
+    local proxy_http proxy_https
+    proxy_http=$(apt-config shell P Acquire::http::Proxy 2>/dev/null | sed -n "s/^P='\(.*\)'$/\1/p" || true)
+    proxy_https=$(apt-config shell P Acquire::https::Proxy 2>/dev/null | sed -n "s/^P='\(.*\)'$/\1/p" || true)
+    {
+        echo "Dir::Etc::Parts \"$APTDIR/etc/apt.conf.d\";"
+        echo "Dir::Etc::Main \"/dev/null\";"
+        [ -z "$proxy_http" ] || echo "Acquire::http::Proxy \"$proxy_http\";"
+        [ -z "$proxy_https" ] || echo "Acquire::https::Proxy \"$proxy_https\";"
+    } >"$APTDIR/apt.conf"
+    APT_OPTS=(
+        -o "Dir::State=$APTDIR/state"
+        -o "Dir::State::status=$APTDIR/state/status"
+        -o "Dir::Cache=$APTDIR/cache"
+        -o "Dir::Etc::SourceList=$APTDIR/etc/sources.list"
+        -o "Dir::Etc::SourceParts=-"
+        -o "Dir::Etc::Preferences=$APTDIR/etc/preferences"
+        -o "Dir::Etc::PreferencesParts=$APTDIR/etc/preferences.d"
+        -o "APT::Architecture=riscv64"
+        -o "APT::Architectures=riscv64"
+        -o "Acquire::Languages=none"
+        -o "Acquire::Retries=3"
+        -o "Debug::NoLocking=1"
+    )
+    # As root, apt drops to user _apt to download, which cannot write into a
+    # cache under /root: download as root instead (files are still verified
+    # against the signed Release file).
+    [ "$(id -u)" -ne 0 ] || APT_OPTS+=(-o "APT::Sandbox::User=root")
+}
+apt_private() { # apt-get|apt-cache args...
+    local tool=$1; shift
+    APT_CONFIG="$APTDIR/apt.conf" "$tool" "${APT_OPTS[@]}" "$@"
+}
+pkg_field() { # pkg field
+    apt_private apt-cache show --no-all-versions "$1" | sed -n "s/^$2: //p" | head -n1
+}
+
+fetch_packages() {
+    setup_apt
+    log "updating private package lists ($MIRROR $SUITE main, riscv64)"
+    local t0=$SECONDS
+    if ! apt_private apt-get -q update >"$CACHE/apt-update.log" 2>&1 ||
+        grep -qE '^(W|E): ' "$CACHE/apt-update.log"; then
+        cat "$CACHE/apt-update.log" >&2
+        die "apt-get update of $MIRROR $SUITE (riscv64) failed (log: $CACHE/apt-update.log)" \
+            "this needs network access to $MIRROR; check it with:" \
+            "  apt-get -o Debug::Acquire::http=1 ... or: curl -sI $MIRROR/dists/$SUITE/InRelease" \
+            "a GPG/NO_PUBKEY error means $KEYRING is too old for $SUITE:" \
+            "  upgrade debian-archive-keyring"
+    fi
+    local kpkg
+    kpkg=$(apt_private apt-cache depends --important "$KERNEL_META" 2>/dev/null |
+        sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-riscv64\)$/\1/p' | head -n1)
+    [ -n "$kpkg" ] || die "cannot resolve $KERNEL_META to a linux-image-<version>-riscv64 package" \
+        "see: APT_CONFIG=$APTDIR/apt.conf apt-cache ${APT_OPTS[*]} depends $KERNEL_META"
+    local meta_ver kver bver
+    meta_ver=$(pkg_field "$KERNEL_META" Version)
+    kver=$(pkg_field "$kpkg" Version)
+    bver=$(pkg_field "$BUSYBOX_PKG" Version)
+    log "resolved $KERNEL_META $meta_ver -> $kpkg $kver; $BUSYBOX_PKG $bver"
+    log "downloading $kpkg and $BUSYBOX_PKG into $DEBS"
+    (cd "$DEBS" && apt_private apt-get -q download "$kpkg" "$BUSYBOX_PKG") >"$CACHE/apt-download.log" 2>&1 || {
+        cat "$CACHE/apt-download.log" >&2
+        die "apt-get download failed (log: $CACHE/apt-download.log)"
+    }
+    local kdeb bdeb
+    kdeb=$(cd "$DEBS" && ls -1 "${kpkg}_"*"_riscv64.deb" | grep -F "_$(echo "$kver" | sed 's/:/%3a/')_" | head -n1)
+    bdeb=$(cd "$DEBS" && ls -1 "${BUSYBOX_PKG}_"*"_riscv64.deb" | grep -F "_$(echo "$bver" | sed 's/:/%3a/')_" | head -n1)
+    [ -n "$kdeb" ] && [ -n "$bdeb" ] || die "downloaded .deb files not found in $DEBS"
+    local size
+    size=$(du -cb "$DEBS/$kdeb" "$DEBS/$bdeb" | tail -n1 | cut -f1)
+    log "fetched $((size / 1024)) KiB in $((SECONDS - t0)) s"
+    cat >"$RESOLVED.tmp" <<EOF
+KIT_SUITE=$SUITE
+KIT_KERNEL_META_VERSION=$meta_ver
+KIT_KERNEL_PKG=$kpkg
+KIT_KERNEL_PKG_VERSION=$kver
+KIT_KERNEL_DEB=$kdeb
+KIT_KERNEL_DEB_SHA256=$(sha256sum "$DEBS/$kdeb" | cut -d' ' -f1)
+KIT_BUSYBOX_PKG_VERSION=$bver
+KIT_BUSYBOX_DEB=$bdeb
+KIT_BUSYBOX_DEB_SHA256=$(sha256sum "$DEBS/$bdeb" | cut -d' ' -f1)
+EOF
+    mv "$RESOLVED.tmp" "$RESOLVED"
+}
+
+cache_valid() {
+    [ -r "$RESOLVED" ] || return 1
+    # shellcheck disable=SC1090
+    . "$RESOLVED"
+    [ -r "$DEBS/${KIT_KERNEL_DEB:-none}" ] && [ -r "$DEBS/${KIT_BUSYBOX_DEB:-none}" ] || return 1
+    echo "$KIT_KERNEL_DEB_SHA256  $DEBS/$KIT_KERNEL_DEB" | sha256sum -c --status || return 1
+    echo "$KIT_BUSYBOX_DEB_SHA256  $DEBS/$KIT_BUSYBOX_DEB" | sha256sum -c --status || return 1
+}
+
+if [ "$UPDATE" -eq 0 ] && cache_valid; then
+    log "using cached packages ($KIT_KERNEL_DEB, $KIT_BUSYBOX_DEB); --update to refresh"
+else
+    fetch_packages
+    cache_valid || die "cache in $CACHE inconsistent right after download; remove it and retry"
+fi
+
+# ------------------------------------------------------------ extract ----
+extract() { # deb -> prints dir
+    local deb=$1 dir="$CACHE/extract/${1%.deb}"
+    if [ ! -e "$dir/.done" ]; then
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        dpkg-deb -x "$DEBS/$deb" "$dir" || die "dpkg-deb -x $DEBS/$deb failed (corrupt download? delete it and rerun)"
+        touch "$dir/.done"
+    fi
+    echo "$dir"
+}
+KDIR=$(extract "$KIT_KERNEL_DEB")
+BDIR=$(extract "$KIT_BUSYBOX_DEB")
+
+# The kernel: Debian's riscv64 package ships boot/vmlinux-* or boot/vmlinuz-*;
+# produce the raw Image (header magic "RISCV\0\0\0" at 0x30, "RSC\x05" at
+# 0x38), decompressing when needed.
+kimg=$(ls -1 "$KDIR"/boot/vmlinu[xz]-* 2>/dev/null | head -n1)
+[ -n "$kimg" ] || die "no boot/vmlinux-* or boot/vmlinuz-* in $KIT_KERNEL_DEB"
+KRELEASE=${kimg##*/vmlinu?-}
+kconfig="$KDIR/boot/config-$KRELEASE"
+is_image() { # file: RISC-V Image header?
+    [ "$(od -An -tx1 -j48 -N12 "$1" | tr -d ' \n')" = "524953435600000052534305" ]
+}
+IMAGE_TMP="$OUT/.Image.tmp"
+case "$(file -b "$kimg")" in
+*gzip*) gzip -dc "$kimg" >"$IMAGE_TMP" ;;
+*zstd* | *Zstandard*) need_cmd zstd zstd; zstd -dcq "$kimg" >"$IMAGE_TMP" ;;
+*XZ*) xz -dc "$kimg" >"$IMAGE_TMP" ;;
+*) cp "$kimg" "$IMAGE_TMP" ;;
+esac
+is_image "$IMAGE_TMP" || die "$kimg ($(file -b "$kimg")) is not a RISC-V Image" \
+    "expected 'RISCV\\0\\0\\0' at 0x30 and 'RSC\\x05' at 0x38; header:" \
+    "$(head -c 64 "$IMAGE_TMP" | od -Ax -tx1 | head -n4 | tr '\n' ' ')"
+
+# Drivers the virt machine needs without modules (the initramfs has none).
+if [ -r "$kconfig" ]; then
+    for opt in SERIAL_8250 SERIAL_8250_CONSOLE SERIAL_OF_PLATFORM SIFIVE_PLIC DEVTMPFS; do
+        grep -q "^CONFIG_$opt=y" "$kconfig" ||
+            log "warning: CONFIG_$opt is not built in ($(grep -E "^(# )?CONFIG_$opt[= ]" "$kconfig" || echo unset)); the console may not work"
+    done
+fi
+
+# ---------------------------------------------------------- initramfs ----
+bb="$BDIR/bin/busybox"
+[ -x "$bb" ] || die "no bin/busybox in $KIT_BUSYBOX_DEB"
+grep -aq 'cttyhack' "$bb" || log "warning: busybox has no cttyhack applet; the shell has no job control"
+
+default_test_script() {
+    cat <<'EOF'
+#!/bin/sh
+# rewind default guest test (baked into initrd.gz as /etc/rewind-test.sh).
+echo "rewind-test: start"
+uname -a
+cat /proc/cpuinfo
+dmesg | tail -n 5
+i=0 s=0
+while [ $i -lt 2000 ]; do
+    i=$((i + 1))
+    s=$((s + i * i))
+done
+if [ "$s" = 2668667000 ]; then
+    echo "rewind-test: compute ok sum=$s"
+else
+    echo "rewind-test: compute WRONG sum=$s (want 2668667000)"
+    exit 1
+fi
+EOF
+}
+
+# newc header for one entry without data (directory or device node).
+newc_entry() { # name mode(octal) rdevmajor rdevminor ino
+    local name=$1 namesize=$((${#1} + 1))
+    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+        "$5" "$((8#$2))" 0 0 1 "$EPOCH" 0 0 0 "$3" "$4" "$namesize" 0
+    printf '%s\0' "$name"
+    local pad=$(((4 - (110 + namesize) % 4) % 4))
+    [ "$pad" -eq 0 ] || head -c "$pad" /dev/zero
+}
+
+build_initrd() { # mode out
+    local mode=$1 out=$2 root
+    root=$(mktemp -d "$OUT/.root.XXXXXX")
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root}
+    cp "$bb" "$root/bin/busybox"
+    ln -s busybox "$root/bin/sh"
+    cp "$INIT_TEMPLATE" "$root/init"
+    echo "$mode" >"$root/etc/rewind-mode"
+    if [ -n "$TEST_SCRIPT" ]; then cp "$TEST_SCRIPT" "$root/etc/rewind-test.sh"
+    else default_test_script >"$root/etc/rewind-test.sh"; fi
+    echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+    echo "root:x:0:" >"$root/etc/group"
+    echo "rewind" >"$root/etc/hostname"
+    # Fixed modes and mtimes: the images are byte-for-byte reproducible.
+    find "$root" -type d -exec chmod 0755 {} +
+    chmod 1777 "$root/tmp"
+    chmod 0700 "$root/root"
+    find "$root" -type f -exec chmod 0644 {} +
+    chmod 0755 "$root/init" "$root/bin/busybox" "$root/etc/rewind-test.sh"
+    find "$root" -exec touch -h -d "@$EPOCH" {} +
+    {
+        (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+            cpio --quiet -o -H newc -R 0:0 --reproducible)
+        # A second archive (the kernel unpacks concatenated ones) with
+        # /dev/console, which cpio cannot make without root. The kernel opens
+        # it for /init's stdin/stdout/stderr before /init runs.
+        newc_entry dev/console 020600 5 1 900001
+        newc_entry TRAILER!!! 0 0 0 0
+    } | gzip -n -9 >"$out.tmp"
+    rm -rf "$root"
+}
+
+install_if_changed() { # tmp final
+    if [ -e "$2" ] && cmp -s "$1" "$2"; then rm -f "$1"; else mv "$1" "$2"; fi
+}
+
+build_initrd test "$OUT/initrd.gz"
+build_initrd shell "$OUT/initrd-shell.gz"
+install_if_changed "$IMAGE_TMP" "$OUT/Image"
+install_if_changed "$OUT/initrd.gz.tmp" "$OUT/initrd.gz"
+install_if_changed "$OUT/initrd-shell.gz.tmp" "$OUT/initrd-shell.gz"
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+{
+    echo "# rewind guest kit, made by scripts/guest-kit.sh"
+    cat "$RESOLVED"
+    echo "KIT_KERNEL_RELEASE=$KRELEASE"
+    echo "KIT_KERNEL_FILE=${kimg#"$KDIR"/}"
+    echo "KIT_IMAGE_SHA256=$(sha "$OUT/Image")"
+    echo "KIT_INITRD_SHA256=$(sha "$OUT/initrd.gz")"
+    echo "KIT_INITRD_SHELL_SHA256=$(sha "$OUT/initrd-shell.gz")"
+    echo "KIT_INIT_SHA256=$(sha "$INIT_TEMPLATE")"
+    echo "KIT_SOURCE_DATE_EPOCH=$EPOCH"
+} >"$OUT/kit.env.tmp"
+install_if_changed "$OUT/kit.env.tmp" "$OUT/kit.env"
+
+log "kit ready in $OUT: kernel $KRELEASE ($KIT_KERNEL_PKG_VERSION), busybox $KIT_BUSYBOX_PKG_VERSION"
+
+# -------------------------------------------------------------- check ----
+[ "$CHECK" -eq 1 ] || exit 0
+need_cmd qemu-system-riscv64 qemu-system-misc
+need_cmd python3 python3
+log "checking the kit in qemu-system-riscv64"
+python3 - "$OUT" <<'EOF'
+import os, subprocess, sys, time, select
+
+out = sys.argv[1]
+
+def boot(initrd, smp, send=None, timeout=300):
+    """Boot; return (ok, log, timings). send: list of (wait_for, text)."""
+    cmd = ["qemu-system-riscv64", "-M", "virt", "-m", "512M", "-smp", str(smp),
+           "-nographic", "-bios", "default", "-kernel", f"{out}/Image",
+           "-initrd", f"{out}/{initrd}", "-append", "console=ttyS0"]
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    buf, marks, pending = b"", {}, list(send or [])
+    while time.monotonic() - t0 < timeout:
+        r, _, _ = select.select([p.stdout], [], [], 0.5)
+        if r:
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buf += chunk
+        for m in (b"REWIND-BOOT-OK", b"REWIND-TEST-DONE"):
+            if m in buf and m not in marks:
+                marks[m] = time.monotonic() - t0
+        while pending and pending[0][0].encode() in buf[buf.find(b"REWIND-BOOT-OK"):] \
+                and b"REWIND-BOOT-OK" in buf:
+            wait, text = pending.pop(0)
+            buf += b"\n[sent %r]\n" % text.encode()
+            p.stdin.write(text.encode()); p.stdin.flush()
+            time.sleep(0.2)
+    else:
+        p.kill()
+        p.wait()
+        return False, buf, marks, None
+    rc = p.wait()
+    return rc == 0, buf, marks, time.monotonic() - t0
+
+fails = 0
+for smp in (1, 4):
+    ok, log, marks, total = boot("initrd.gz", smp)
+    ok = ok and b"REWIND-BOOT-OK" in marks and b"REWIND-TEST-DONE" in marks \
+        and b"compute ok" in log
+    print(f"guest-kit: check initrd.gz -smp {smp}: {'ok' if ok else 'FAILED'}; "
+          f"boot-ok {marks.get(b'REWIND-BOOT-OK', -1):.1f}s, "
+          f"test-done {marks.get(b'REWIND-TEST-DONE', -1):.1f}s, "
+          f"poweroff {total if total else -1:.1f}s", file=sys.stderr)
+    if not ok:
+        fails += 1
+        sys.stderr.write(log.decode(errors="replace")[-3000:] + "\n")
+
+ok, log, marks, total = boot("initrd-shell.gz", 1,
+                             send=[("rewind:/# ", "echo hi-$((6*7))\n"),
+                                   ("hi-42\r\n", "exit\n")])
+ok = ok and b"\nhi-42" in log.replace(b"\r", b"")
+print(f"guest-kit: check initrd-shell.gz: {'ok' if ok else 'FAILED'}; "
+      f"boot-ok {marks.get(b'REWIND-BOOT-OK', -1):.1f}s, poweroff after exit "
+      f"{total if total else -1:.1f}s", file=sys.stderr)
+if not ok:
+    fails += 1
+    sys.stderr.write(log.decode(errors="replace")[-3000:] + "\n")
+sys.exit(1 if fails else 0)
+EOF
