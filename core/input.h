@@ -13,12 +13,19 @@
  * icount the event is stamped with) and when the device says it has room
  * again (core_input_ready, called from a guest register access).
  *
+ * The host's wall clock (for the RTC) is an input too. It is read once,
+ * when the guest first needs it, through a hook (the host clock by default;
+ * replay installs its own, or pins the value with core_input_set_wallclock,
+ * as `-rtc base=DATETIME` does). From then on it is machine state, saved
+ * with the queues, so a restored checkpoint never asks the host again.
+ *
  * Usage:
  *     CoreInput *in = core_input_new();
  *     core_machine_add_device(m, &core_input_device_ops, in, "input");
  *     core_input_register_serial(in, 0, uart_rx_sink, uart);  // device
  *     core_input_serial_rx(in, 0, buf, n);                    // poller
  *     core_input_ready(in, 0);               // device: guest drained FIFO
+ *     uint64_t epoch_ns = core_input_wallclock_ns(in, core_clock_ns(m));
  */
 #ifndef CORE_INPUT_H
 #define CORE_INPUT_H
@@ -61,8 +68,31 @@ bool core_input_pending(const CoreInput *in);
 /* Bytes still free in the queue of `port` (how much the poller may read). */
 size_t core_input_serial_room(const CoreInput *in, unsigned port);
 
-/* Registry entry for save/load of the queues. Reset keeps queued bytes:
-   input typed before a guest reset still arrives afterwards, as on QEMU. */
+/* Where the wall clock comes from: returns ns since the Unix epoch. */
+typedef uint64_t (*CoreInputWallclockFn)(void *opaque);
+
+/* Replace the wall-clock source (NULL: back to the host clock,
+   be_host_wallclock_ns_nd). Host wiring, not machine state. */
+void core_input_set_wallclock_hook(CoreInput *in, CoreInputWallclockFn fn,
+                                   void *opaque);
+
+/* Pin the wall-clock time at virtual time 0 (machine start) to `ns`
+   (since the Unix epoch): the hook will not be asked. */
+void core_input_set_wallclock(CoreInput *in, uint64_t ns);
+
+/* The wall-clock time (ns since the Unix epoch) at virtual time 0. The
+   first call, unless the value was pinned, asks the hook and subtracts
+   `now_ns`, the current virtual time, so that the guest's clock reads the
+   hook's time at that moment; later calls return the same value. Call it
+   only at deterministic points (a guest register access). */
+uint64_t core_input_wallclock_ns(CoreInput *in, uint64_t now_ns);
+
+/* True once the wall-clock base is known (pinned or read). */
+bool core_input_wallclock_known(const CoreInput *in);
+
+/* Registry entry for save/load of the queues and the wall-clock base.
+   Reset keeps both: input typed before a guest reset still arrives
+   afterwards, and the RTC keeps its time, as on QEMU. */
 extern const CoreDeviceOps core_input_device_ops;
 
 #endif

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 SUITE=trixie
-MIRROR=http://deb.debian.org/debian
+MIRROR=${REWIND_KIT_MIRROR:-http://deb.debian.org/debian}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 KERNEL_META=linux-image-riscv64
 BUSYBOX_PKG=busybox-static
@@ -41,6 +41,10 @@ access. Boot it with:
   qemu-system-riscv64 -M virt -m 512M -nographic -bios default \\
     -kernel build/guest-kit/Image -initrd build/guest-kit/initrd.gz \\
     -append console=ttyS0
+
+Environment: REWIND_KIT_DIR, REWIND_KIT_CACHE, REWIND_KIT_MIRROR (default
+$MIRROR), SOURCE_DATE_EPOCH (file times in the images; default 0).
+The images are byte-for-byte reproducible from the same packages.
 
 Kernel command line knobs read by /init:
   rewind.mode=test|shell   override the image's mode
@@ -131,6 +135,9 @@ setup_apt() {
         -o "APT::Architecture=riscv64"
         -o "APT::Architectures=riscv64"
         -o "Acquire::Languages=none"
+        -o "Acquire::GzipIndexes=true"
+        -o "Dir::Cache::pkgcache="
+        -o "Dir::Cache::srcpkgcache="
         -o "Acquire::Retries=3"
         -o "Debug::NoLocking=1"
     )
@@ -154,11 +161,12 @@ fetch_packages() {
     if ! apt_private apt-get -q update >"$CACHE/apt-update.log" 2>&1 ||
         grep -qE '^(W|E): ' "$CACHE/apt-update.log"; then
         cat "$CACHE/apt-update.log" >&2
-        die "apt-get update of $MIRROR $SUITE (riscv64) failed (log: $CACHE/apt-update.log)" \
-            "this needs network access to $MIRROR; check it with:" \
-            "  apt-get -o Debug::Acquire::http=1 ... or: curl -sI $MIRROR/dists/$SUITE/InRelease" \
-            "a GPG/NO_PUBKEY error means $KEYRING is too old for $SUITE:" \
-            "  upgrade debian-archive-keyring"
+        die "step 'apt-get update' of $MIRROR $SUITE riscv64 failed (log: $CACHE/apt-update.log)" \
+            "a connection error: this step needs network access to $MIRROR" \
+            "  (only the first run, or --update, does); test: curl -sI $MIRROR/dists/$SUITE/InRelease" \
+            "a NO_PUBKEY/signature error: $KEYRING is too old for $SUITE;" \
+            "  upgrade it: apt-get install debian-archive-keyring" \
+            "the private apt setup to rerun by hand: APT_CONFIG=$APTDIR/apt.conf apt-get ${APT_OPTS[*]} update"
     fi
     local kpkg
     kpkg=$(apt_private apt-cache depends --important "$KERNEL_META" 2>/dev/null |
@@ -170,18 +178,33 @@ fetch_packages() {
     kver=$(pkg_field "$kpkg" Version)
     bver=$(pkg_field "$BUSYBOX_PKG" Version)
     log "resolved $KERNEL_META $meta_ver -> $kpkg $kver; $BUSYBOX_PKG $bver"
-    log "downloading $kpkg and $BUSYBOX_PKG into $DEBS"
-    (cd "$DEBS" && apt_private apt-get -q download "$kpkg" "$BUSYBOX_PKG") >"$CACHE/apt-download.log" 2>&1 || {
-        cat "$CACHE/apt-download.log" >&2
-        die "apt-get download failed (log: $CACHE/apt-download.log)"
-    }
-    local kdeb bdeb
-    kdeb=$(cd "$DEBS" && ls -1 "${kpkg}_"*"_riscv64.deb" | grep -F "_$(echo "$kver" | sed 's/:/%3a/')_" | head -n1)
-    bdeb=$(cd "$DEBS" && ls -1 "${BUSYBOX_PKG}_"*"_riscv64.deb" | grep -F "_$(echo "$bver" | sed 's/:/%3a/')_" | head -n1)
-    [ -n "$kdeb" ] && [ -n "$bdeb" ] || die "downloaded .deb files not found in $DEBS"
-    local size
-    size=$(du -cb "$DEBS/$kdeb" "$DEBS/$bdeb" | tail -n1 | cut -f1)
-    log "fetched $((size / 1024)) KiB in $((SECONDS - t0)) s"
+    # apt-get download names files PKG_VERSION_ARCH.deb, with ':' as %3a.
+    local kdeb="${kpkg}_${kver//:/%3a}_riscv64.deb" bdeb="${BUSYBOX_PKG}_${bver//:/%3a}_riscv64.deb"
+    # Reuse a .deb already there only if it matches the index's SHA256.
+    local want=() p f
+    for p in "$kpkg" "$BUSYBOX_PKG"; do
+        f=$kdeb; [ "$p" = "$kpkg" ] || f=$bdeb
+        if [ -s "$DEBS/$f" ] && echo "$(pkg_field "$p" SHA256)  $DEBS/$f" | sha256sum -c --status; then
+            continue
+        fi
+        rm -f "$DEBS/$f"
+        want+=("$p")
+    done
+    if [ ${#want[@]} -gt 0 ]; then
+        log "downloading ${want[*]} into $DEBS"
+        t0=$SECONDS
+        (cd "$DEBS" && apt_private apt-get -q download "${want[@]}") >"$CACHE/apt-download.log" 2>&1 || {
+            cat "$CACHE/apt-download.log" >&2
+            die "step 'apt-get download ${want[*]}' failed (log: $CACHE/apt-download.log)" \
+                "rerun the script; a hash mismatch means a broken mirror or proxy"
+        }
+        log "downloaded in $((SECONDS - t0)) s; packages: $(du -cb "$DEBS/$kdeb" "$DEBS/$bdeb" | tail -n1 | cut -f1) bytes"
+    else
+        log "packages already downloaded"
+    fi
+    if [ ! -r "$DEBS/$kdeb" ] || [ ! -r "$DEBS/$bdeb" ]; then
+        die "downloaded $kdeb or $bdeb not found in $DEBS (log: $CACHE/apt-download.log)"
+    fi
     cat >"$RESOLVED.tmp" <<EOF
 KIT_SUITE=$SUITE
 KIT_KERNEL_META_VERSION=$meta_ver
@@ -213,23 +236,31 @@ else
 fi
 
 # ------------------------------------------------------------ extract ----
-extract() { # deb -> prints dir
+extract() { # deb [member...] -> prints dir; members: only those (tar globs)
     local deb=$1 dir="$CACHE/extract/${1%.deb}"
+    shift
     if [ ! -e "$dir/.done" ]; then
         rm -rf "$dir"
         mkdir -p "$dir"
-        dpkg-deb -x "$DEBS/$deb" "$dir" || die "dpkg-deb -x $DEBS/$deb failed (corrupt download? delete it and rerun)"
+        if [ $# -eq 0 ]; then
+            dpkg-deb -x "$DEBS/$deb" "$dir"
+        else
+            dpkg-deb --fsys-tarfile "$DEBS/$deb" | tar -x -C "$dir" --wildcards "$@"
+        fi || die "cannot extract $DEBS/$deb (corrupt download? delete it and rerun)"
         touch "$dir/.done"
     fi
     echo "$dir"
 }
-KDIR=$(extract "$KIT_KERNEL_DEB")
+# The initramfs carries no modules: everything the virt machine needs for a
+# console, interrupts, RTC and power-off is built in (=y) in Debian's config.
+KDIR=$(extract "$KIT_KERNEL_DEB" './boot/*')
 BDIR=$(extract "$KIT_BUSYBOX_DEB")
 
 # The kernel: Debian's riscv64 package ships boot/vmlinux-* or boot/vmlinuz-*;
 # produce the raw Image (header magic "RISCV\0\0\0" at 0x30, "RSC\x05" at
 # 0x38), decompressing when needed.
-kimg=$(ls -1 "$KDIR"/boot/vmlinu[xz]-* 2>/dev/null | head -n1)
+kimg=""
+for f in "$KDIR"/boot/vmlinu[xz]-*; do [ -e "$f" ] && kimg=$f && break; done
 [ -n "$kimg" ] || die "no boot/vmlinux-* or boot/vmlinuz-* in $KIT_KERNEL_DEB"
 KRELEASE=${kimg##*/vmlinu?-}
 kconfig="$KDIR/boot/config-$KRELEASE"
@@ -251,13 +282,14 @@ is_image "$IMAGE_TMP" || die "$kimg ($(file -b "$kimg")) is not a RISC-V Image" 
 if [ -r "$kconfig" ]; then
     for opt in SERIAL_8250 SERIAL_8250_CONSOLE SERIAL_OF_PLATFORM SIFIVE_PLIC DEVTMPFS; do
         grep -q "^CONFIG_$opt=y" "$kconfig" ||
-            log "warning: CONFIG_$opt is not built in ($(grep -E "^(# )?CONFIG_$opt[= ]" "$kconfig" || echo unset)); the console may not work"
+            log "warning: CONFIG_$opt is not built in ($(grep -E "^(# )?CONFIG_${opt}[= ]" "$kconfig" || echo unset)); the console may not work"
     done
 fi
 
 # ---------------------------------------------------------- initramfs ----
-bb="$BDIR/bin/busybox"
-[ -x "$bb" ] || die "no bin/busybox in $KIT_BUSYBOX_DEB"
+bb="$BDIR/usr/bin/busybox"   # trixie is merged-/usr; older releases: bin/
+[ -x "$bb" ] || bb="$BDIR/bin/busybox"
+[ -x "$bb" ] || die "no usr/bin/busybox or bin/busybox in $KIT_BUSYBOX_DEB"
 grep -aq 'cttyhack' "$bb" || log "warning: busybox has no cttyhack applet; the shell has no job control"
 
 default_test_script() {

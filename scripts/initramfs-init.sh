@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash disable=SC2013
 # rewind guest kit: /init (PID 1) of the busybox initramfs images built by
 # scripts/guest-kit.sh. Everything here is busybox; there are no modules.
 #
@@ -19,6 +20,7 @@
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=vt100
 
 mount -t sysfs sysfs /sys
+hostname -F /etc/hostname 2>/dev/null
 # Not CONFIG_DEVTMPFS_MOUNT: the kernel only automounts devtmpfs on a real
 # root filesystem, never on the initramfs, so mount it here.
 mount -t devtmpfs devtmpfs /dev || echo "rewind-init: cannot mount devtmpfs on /dev"

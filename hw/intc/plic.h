@@ -11,7 +11,7 @@
  * contexts).
  *
  * Usage:
- *     CoreIrq ctx[2 * n];            // ctx[2h]: MEIP of hart h, ctx[2h+1]: SEIP
+ *     CoreIrq ctx[2 * n];      // ctx[2h]: MEIP of hart h, ctx[2h+1]: SEIP
  *     Plic *p = hw_plic_create(m, 0xc000000, n, ctx);
  *     CoreIrq uart_irq = hw_plic_source(p, 10);
  */

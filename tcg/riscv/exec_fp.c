@@ -73,7 +73,7 @@ static int fp_load(RVCPU *cpu, const RVInsn *in, unsigned size)
         return r;
     }
     write_fp(cpu, size == 4 ? RV_FPU_S : RV_FPU_D, in->rd, v);
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int exec_flw(RVCPU *cpu, const RVInsn *in)
@@ -88,14 +88,22 @@ static int exec_fld(RVCPU *cpu, const RVInsn *in)
 
 static int exec_fsw(RVCPU *cpu, const RVInsn *in)
 {
-    return rv_store(cpu, in, cpu->x[in->rs1] + (uint64_t)in->imm, 4,
-                    cpu->f[in->rs2]);
+    int r = rv_store(cpu, in, cpu->x[in->rs1] + (uint64_t)in->imm, 4,
+                     cpu->f[in->rs2]);
+    if (r) {
+        return r;
+    }
+    RV_NEXT(cpu, in);
 }
 
 static int exec_fsd(RVCPU *cpu, const RVInsn *in)
 {
-    return rv_store(cpu, in, cpu->x[in->rs1] + (uint64_t)in->imm, 8,
-                    cpu->f[in->rs2]);
+    int r = rv_store(cpu, in, cpu->x[in->rs1] + (uint64_t)in->imm, 8,
+                     cpu->f[in->rs2]);
+    if (r) {
+        return r;
+    }
+    RV_NEXT(cpu, in);
 }
 
 /* ---- arithmetic ---- */
@@ -116,7 +124,7 @@ static int fp_binop(RVCPU *cpu, const RVInsn *in, FpBinop op)
                     rm, &fl);
     write_fp(cpu, fmt, in->rd, r);
     cpu->fflags |= fl;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int exec_fadd(RVCPU *cpu, const RVInsn *in)
@@ -151,7 +159,7 @@ static int exec_fsqrt(RVCPU *cpu, const RVInsn *in)
     write_fp(cpu, fmt, in->rd,
              rv_fpu_sqrt(fmt, read_fp(cpu, fmt, in->rs1), rm, &fl));
     cpu->fflags |= fl;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int fp_fma(RVCPU *cpu, const RVInsn *in, bool neg_prod, bool neg_c)
@@ -169,7 +177,7 @@ static int fp_fma(RVCPU *cpu, const RVInsn *in, bool neg_prod, bool neg_c)
                             &fl);
     write_fp(cpu, fmt, in->rd, r);
     cpu->fflags |= fl;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int exec_fmadd(RVCPU *cpu, const RVInsn *in)
@@ -214,7 +222,7 @@ static int exec_fsgnj(RVCPU *cpu, const RVInsn *in)
         break;
     }
     write_fp(cpu, fmt, in->rd, (a & ~sbit) | s);
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int exec_fminmax(RVCPU *cpu, const RVInsn *in)
@@ -226,7 +234,7 @@ static int exec_fminmax(RVCPU *cpu, const RVInsn *in)
                              : rv_fpu_max(fmt, a, b, &fl);
     write_fp(cpu, fmt, in->rd, r);
     cpu->fflags |= fl;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 /* ---- comparisons and classification (integer results) ---- */
@@ -252,14 +260,14 @@ static int exec_fcmp(RVCPU *cpu, const RVInsn *in)
     }
     cpu->x[in->rd] = r;
     accrue(cpu, fl);
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int exec_fclass(RVCPU *cpu, const RVInsn *in)
 {
     RVFpuFmt fmt = insn_fmt(in);
     cpu->x[in->rd] = rv_fpu_class(fmt, read_fp(cpu, fmt, in->rs1));
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 /* ---- conversions and moves ---- */
@@ -277,7 +285,7 @@ static int exec_fcvt_to_int(RVCPU *cpu, const RVInsn *in)
     cpu->x[in->rd] = rv_fpu_to_int(fmt, read_fp(cpu, fmt, in->rs1),
                                    (RVFpuInt)((in->raw >> 20) & 3), rm, &fl);
     accrue(cpu, fl);
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 /* fcvt.{s,d}.{w,wu,l,lu} */
@@ -294,7 +302,7 @@ static int exec_fcvt_from_int(RVCPU *cpu, const RVInsn *in)
              rv_fpu_from_int(fmt, cpu->x[in->rs1],
                              (RVFpuInt)((in->raw >> 20) & 3), rm, &fl));
     cpu->fflags |= fl;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 /* fcvt.s.d and fcvt.d.s: the destination format is the fmt field. */
@@ -311,7 +319,7 @@ static int exec_fcvt_fp(RVCPU *cpu, const RVInsn *in)
     write_fp(cpu, to, in->rd,
              rv_fpu_convert(to, from, read_fp(cpu, from, in->rs1), rm, &fl));
     cpu->fflags |= fl;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 /* fmv.x.w sign-extends the raw low 32 bits, boxed or not. */
@@ -320,13 +328,13 @@ static int exec_fmv_x_f(RVCPU *cpu, const RVInsn *in)
     uint64_t v = cpu->f[in->rs1];
     cpu->x[in->rd] = insn_fmt(in) == RV_FPU_D
                      ? v : (uint64_t)(int64_t)(int32_t)v;
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 static int exec_fmv_f_x(RVCPU *cpu, const RVInsn *in)
 {
     write_fp(cpu, insn_fmt(in), in->rd, cpu->x[in->rs1]);
-    return RV_EXEC_NEXT;
+    RV_NEXT(cpu, in);
 }
 
 /* ---- decode table ---- */

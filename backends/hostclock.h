@@ -1,0 +1,17 @@
+/*
+ * The host's wall clock, the one place rewind reads it.
+ *
+ * The result is nondeterministic, so only the input door (core/input.h,
+ * core_input_wallclock_ns) calls this, through a hook that the replay
+ * engine replaces with the value from the trace.
+ */
+#ifndef BACKENDS_HOSTCLOCK_H
+#define BACKENDS_HOSTCLOCK_H
+
+#include <stdint.h>
+
+/* Host real time (CLOCK_REALTIME) in ns since the Unix epoch; 0 if the
+   host clock reads before the epoch or cannot be read. */
+uint64_t be_host_wallclock_ns_nd(void);
+
+#endif
