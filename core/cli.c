@@ -8,6 +8,7 @@
 #include "accel/accel.h"
 #include "core/clock.h"
 #include "core/machine.h"
+#include "core/rtc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -308,6 +309,21 @@ static bool opt_stats(CoreConfig *cfg, const char *opt, const char *arg,
     return true;
 }
 
+static bool opt_rtc(CoreConfig *cfg, const char *opt, const char *arg,
+                    CoreCliResult *res)
+{
+    (void)res;
+    bool use_host;
+    uint64_t ns = 0;
+    if (!core_rtc_parse_base(arg, &use_host, &ns)) {
+        return fail(opt, "'%s': expected base=utc or base=YYYY-MM-DDTHH:MM:SS "
+                    "(optionally ,clock=vm)", arg);
+    }
+    cfg->rtc_pinned = !use_host;
+    cfg->rtc_base_ns = ns;
+    return true;
+}
+
 static bool opt_device(CoreConfig *cfg, const char *opt, const char *arg,
                        CoreCliResult *res)
 {
@@ -315,7 +331,8 @@ static bool opt_device(CoreConfig *cfg, const char *opt, const char *arg,
     if (strcmp(arg, "help") == 0 || strcmp(arg, "?") == 0) {
         printf("No devices can be added with -device yet.\n"
                "Built into the virt machine: ns16550a (serial, 0x10000000), "
-               "sifive_test (finisher, 0x100000), clint (0x2000000).\n");
+               "sifive_test (finisher, 0x100000), goldfish-rtc (0x101000),\n"
+               "clint (0x2000000), plic (0xc000000).\n");
         *res = CORE_CLI_EXIT_OK;
         return false;
     }
@@ -344,6 +361,7 @@ static const CliOption options[] = {
     { "display", NULL, "none", "display (only none)", opt_display },
     { "no-reboot", NULL, NULL, "exit instead of rebooting (always the case)", opt_no_reboot },
     { "icount", NULL, "[shift=]N", "2^N ns of guest time per instruction (default 3)", opt_icount },
+    { "rtc", NULL, "base=utc|DATE", "real-time clock start (default: host time when first read)", opt_rtc },
     { "device", NULL, "TYPE|help", "add a device (none can be added yet)", opt_device },
     { "max-insns", NULL, "N", "stop after N instructions", opt_max_insns },
     { "trace", NULL, "FILE", "write every executed instruction to FILE (slow)", opt_trace },

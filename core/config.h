@@ -26,6 +26,8 @@ typedef struct CoreConfig {
     const char *trace_insns;   /* per-instruction trace file, or NULL */
     bool nographic;
     bool stats;                /* print icount and state hash at exit */
+    bool rtc_pinned;           /* -rtc base=DATE: the RTC starts at rtc_base_ns */
+    uint64_t rtc_base_ns;      /* ns since the Unix epoch */
 } CoreConfig;
 
 #endif

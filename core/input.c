@@ -8,11 +8,16 @@
  * CORE_INPUT_QUEUE_SIZE bytes), so consuming from the front with memmove is
  * cheaper than it looks and simpler than a ring.
  *
+ * The wall-clock base is one more saved value: 0 and "unknown" until the
+ * guest first needs it, so a run that never looks at the RTC saves, and
+ * hashes, the same state as any other run of the same guest.
+ *
  * A device's sink may call back into core_input_ready (e.g. if accepting a
  * byte frees room elsewhere); the per-port `delivering` flag stops that
  * from recursing.
  */
 #include "core/input.h"
+#include "backends/hostclock.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -22,11 +27,15 @@ struct CoreInput {
     /* Saved state. */
     uint32_t serial_len[CORE_INPUT_MAX_SERIAL];
     uint8_t serial_queue[CORE_INPUT_MAX_SERIAL][CORE_INPUT_QUEUE_SIZE];
+    uint64_t wallclock_ns;      /* wall clock at virtual time 0 ... */
+    uint32_t wallclock_known;   /* ... once this is 1 (else both are 0) */
 
     /* Host side: wiring to devices, rebuilt by the board, never saved. */
     CoreInputSerialSink sink[CORE_INPUT_MAX_SERIAL];
     void *sink_opaque[CORE_INPUT_MAX_SERIAL];
     bool delivering[CORE_INPUT_MAX_SERIAL];
+    CoreInputWallclockFn wallclock_fn;   /* NULL: the host clock */
+    void *wallclock_opaque;
 };
 
 CoreInput *core_input_new(void)
@@ -135,9 +144,42 @@ bool core_input_pending(const CoreInput *in)
     return false;
 }
 
+void core_input_set_wallclock_hook(CoreInput *in, CoreInputWallclockFn fn,
+                                   void *opaque)
+{
+    in->wallclock_fn = fn;
+    in->wallclock_opaque = opaque;
+}
+
+void core_input_set_wallclock(CoreInput *in, uint64_t ns)
+{
+    in->wallclock_ns = ns;
+    in->wallclock_known = 1;
+}
+
+uint64_t core_input_wallclock_ns(CoreInput *in, uint64_t now_ns)
+{
+    if (!in->wallclock_known) {
+        uint64_t wall = in->wallclock_fn
+                            ? in->wallclock_fn(in->wallclock_opaque)
+                            : be_host_wallclock_ns_nd();
+        core_input_set_wallclock(in, wall > now_ns ? wall - now_ns : 0);
+    }
+    return in->wallclock_ns;
+}
+
+bool core_input_wallclock_known(const CoreInput *in)
+{
+    return in->wallclock_known != 0;
+}
+
 static bool input_post_load(void *opaque)
 {
     CoreInput *in = opaque;
+
+    if (in->wallclock_known > 1 || (!in->wallclock_known && in->wallclock_ns)) {
+        return false;
+    }
 
     for (unsigned port = 0; port < CORE_INPUT_MAX_SERIAL; port++) {
         uint32_t len = in->serial_len[port];
@@ -156,17 +198,20 @@ static bool input_post_load(void *opaque)
 static const CoreStateField input_fields[] = {
     CORE_STATE_ARRAY(CoreInput, serial_len),
     CORE_STATE_ARRAY(CoreInput, serial_queue),
+    CORE_STATE_FIELD(CoreInput, wallclock_ns),
+    CORE_STATE_FIELD(CoreInput, wallclock_known),
     CORE_STATE_END
 };
 
 static const CoreStateDesc input_state = {
     .name = "input",
-    .version = 1,
+    .version = 2,
     .fields = input_fields,
     .post_load = input_post_load,
 };
 
-/* Queued input survives a guest reset, like bytes in QEMU's chardev. */
+/* Queued input survives a guest reset, like bytes in QEMU's chardev; so
+   does the wall-clock base (the RTC keeps running). */
 static void input_reset(void *opaque)
 {
     (void)opaque;

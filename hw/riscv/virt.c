@@ -13,6 +13,8 @@
 #include "core/loader.h"
 #include "hw/char/uart16550.h"
 #include "hw/intc/clint.h"
+#include "hw/intc/plic.h"
+#include "hw/rtc/goldfish_rtc.h"
 #include "hw/misc/sifive_test.h"
 #include "tcg/riscv/rv.h"
 
@@ -28,7 +30,9 @@
 const VirtMapEntry hw_virt_map[VIRT_REGION_COUNT] = {
     [VIRT_MROM]  = { 0x1000, 0xf000 },
     [VIRT_TEST]  = { 0x100000, 0x1000 },
+    [VIRT_RTC]   = { 0x101000, 0x1000 },
     [VIRT_CLINT] = { 0x2000000, 0x10000 },
+    [VIRT_PLIC]  = { 0xc000000, 0x600000 },
     [VIRT_UART0] = { 0x10000000, 0x100 },
     [VIRT_DRAM]  = { 0x80000000, 0 },
 };
@@ -377,10 +381,26 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
         return false;
     }
     m->serial_backend = b->serial;
-    /* No PLIC yet: the UART's interrupt line is not wired; guests poll. */
-    CoreIrq none = { 0 };
-    if (!hw_uart16550_create(m, hw_virt_map[VIRT_UART0].base, none, b->serial,
-                             m->input, 0)) {
+    CoreIrq ctx[2 * CORE_MAX_CPUS];
+    for (unsigned h = 0; h < cfg->smp; h++) {
+        ctx[2 * h] = core_irq_make(rv_cpu_irq_handler, m->cpus[h], RV_IRQ_MEI);
+        ctx[2 * h + 1] = core_irq_make(rv_cpu_irq_handler, m->cpus[h], RV_IRQ_SEI);
+    }
+    Plic *plic = hw_plic_create(m, hw_virt_map[VIRT_PLIC].base, cfg->smp, ctx);
+    if (!plic) {
+        snprintf(err, errlen, "cannot map the PLIC");
+        return false;
+    }
+    if (cfg->rtc_pinned) {
+        core_input_set_wallclock(m->input, cfg->rtc_base_ns);
+    }
+    if (!hw_goldfish_rtc_create(m, hw_virt_map[VIRT_RTC].base,
+                                hw_plic_source(plic, 11), m->input)) {
+        snprintf(err, errlen, "cannot map the RTC");
+        return false;
+    }
+    if (!hw_uart16550_create(m, hw_virt_map[VIRT_UART0].base,
+                             hw_plic_source(plic, 10), b->serial, m->input, 0)) {
         snprintf(err, errlen, "cannot map the UART");
         return false;
     }

@@ -10,7 +10,9 @@
 typedef enum VirtRegion {
     VIRT_MROM,
     VIRT_TEST,
+    VIRT_RTC,
     VIRT_CLINT,
+    VIRT_PLIC,
     VIRT_UART0,
     VIRT_DRAM,
     VIRT_REGION_COUNT

@@ -6,6 +6,7 @@
  */
 #include "hw/riscv/virt.h"
 #include "hw/intc/clint.h"
+#include "hw/intc/plic.h"
 
 #include <libfdt.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 /* Phandles: 1..ncpus for the harts' interrupt controllers. */
 #define PHANDLE_CPU_INTC(h) (1 + (h))
+#define PHANDLE_PLIC (1 + CORE_MAX_CPUS)
 
 static int add_reg(void *fdt, int node, gpa_t base, uint64_t size)
 {
@@ -83,6 +85,36 @@ static int build(void *fdt, CoreMachine *m)
     rc |= add_reg(fdt, node, hw_virt_map[VIRT_UART0].base,
                   hw_virt_map[VIRT_UART0].size);
     rc |= fdt_setprop_u32(fdt, node, "clock-frequency", 0x384000);
+    rc |= fdt_setprop_u32(fdt, node, "interrupt-parent", PHANDLE_PLIC);
+    rc |= fdt_setprop_u32(fdt, node, "interrupts", 10);
+
+    snprintf(name, sizeof(name), "rtc@%llx", (unsigned long long)hw_virt_map[VIRT_RTC].base);
+    node = fdt_add_subnode(fdt, soc, name);
+    rc |= fdt_setprop_string(fdt, node, "compatible", "google,goldfish-rtc");
+    rc |= add_reg(fdt, node, hw_virt_map[VIRT_RTC].base, hw_virt_map[VIRT_RTC].size);
+    rc |= fdt_setprop_u32(fdt, node, "interrupt-parent", PHANDLE_PLIC);
+    rc |= fdt_setprop_u32(fdt, node, "interrupts", 11);
+
+    snprintf(name, sizeof(name), "plic@%llx", (unsigned long long)hw_virt_map[VIRT_PLIC].base);
+    node = fdt_add_subnode(fdt, soc, name);
+    rc |= fdt_setprop_u32(fdt, node, "#interrupt-cells", 1);
+    rc |= fdt_setprop_u32(fdt, node, "#address-cells", 0);
+    rc |= fdt_setprop(fdt, node, "compatible", "sifive,plic-1.0.0\0riscv,plic0",
+                      sizeof("sifive,plic-1.0.0\0riscv,plic0"));
+    rc |= fdt_setprop(fdt, node, "interrupt-controller", NULL, 0);
+    {
+        fdt32_t pe[4 * CORE_MAX_CPUS];
+        for (unsigned h = 0; h < m->ncpus; h++) {
+            pe[4 * h + 0] = cpu_to_fdt32(PHANDLE_CPU_INTC(h));
+            pe[4 * h + 1] = cpu_to_fdt32(11);
+            pe[4 * h + 2] = cpu_to_fdt32(PHANDLE_CPU_INTC(h));
+            pe[4 * h + 3] = cpu_to_fdt32(9);
+        }
+        rc |= fdt_setprop(fdt, node, "interrupts-extended", pe, m->ncpus * 4 * sizeof(fdt32_t));
+    }
+    rc |= add_reg(fdt, node, hw_virt_map[VIRT_PLIC].base, hw_virt_map[VIRT_PLIC].size);
+    rc |= fdt_setprop_u32(fdt, node, "riscv,ndev", HW_PLIC_NDEV);
+    rc |= fdt_setprop_u32(fdt, node, "phandle", PHANDLE_PLIC);
 
     snprintf(name, sizeof(name), "clint@%llx",
              (unsigned long long)hw_virt_map[VIRT_CLINT].base);

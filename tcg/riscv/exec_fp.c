@@ -19,7 +19,9 @@
  *   field, also the exact ones (fcvt.d.s, fcvt.d.w[u]), as in Spike and
  *   QEMU; GNU as encodes those with rm = RNE by default.
  * - mstatus.FS is checked by the engine (RV_OPF_FP); handlers mark the FP
- *   state dirty whenever they write an f register or raise a flag.
+ *   state dirty whenever they write an f register or change fflags.
+ * - Flags are ORed straight into cpu->fflags (no address-taken locals), so
+ *   RV_NEXT stays a tail call.
  */
 #include "tcg/riscv/cpu.h"
 #include "tcg/riscv/decode.h"
@@ -55,10 +57,10 @@ static inline void write_fp(RVCPU *cpu, RVFpuFmt fmt, unsigned rd, uint64_t v)
     rv_fp_set_dirty(cpu);
 }
 
-static inline void accrue(RVCPU *cpu, uint32_t flags)
+/* For instructions whose only FP-state effect is on fflags. */
+static inline void dirty_if_changed(RVCPU *cpu, uint32_t old_fflags)
 {
-    if (flags) {
-        cpu->fflags |= flags;
+    if (cpu->fflags != old_fflags) {
         rv_fp_set_dirty(cpu);
     }
 }
@@ -115,15 +117,13 @@ static int fp_binop(RVCPU *cpu, const RVInsn *in, FpBinop op)
 {
     RVFpuFmt fmt = insn_fmt(in);
     int rm = insn_rm(cpu, in);
-    uint32_t fl = 0;
 
     if (rm < 0) {
         return rv_raise_illegal(cpu, in);
     }
-    uint64_t r = op(fmt, read_fp(cpu, fmt, in->rs1), read_fp(cpu, fmt, in->rs2),
-                    rm, &fl);
+    uint64_t r = op(fmt, read_fp(cpu, fmt, in->rs1),
+                    read_fp(cpu, fmt, in->rs2), rm, &cpu->fflags);
     write_fp(cpu, fmt, in->rd, r);
-    cpu->fflags |= fl;
     RV_NEXT(cpu, in);
 }
 
@@ -151,14 +151,12 @@ static int exec_fsqrt(RVCPU *cpu, const RVInsn *in)
 {
     RVFpuFmt fmt = insn_fmt(in);
     int rm = insn_rm(cpu, in);
-    uint32_t fl = 0;
 
     if (rm < 0) {
         return rv_raise_illegal(cpu, in);
     }
     write_fp(cpu, fmt, in->rd,
-             rv_fpu_sqrt(fmt, read_fp(cpu, fmt, in->rs1), rm, &fl));
-    cpu->fflags |= fl;
+             rv_fpu_sqrt(fmt, read_fp(cpu, fmt, in->rs1), rm, &cpu->fflags));
     RV_NEXT(cpu, in);
 }
 
@@ -166,7 +164,6 @@ static int fp_fma(RVCPU *cpu, const RVInsn *in, bool neg_prod, bool neg_c)
 {
     RVFpuFmt fmt = insn_fmt(in);
     int rm = insn_rm(cpu, in);
-    uint32_t fl = 0;
 
     if (rm < 0) {
         return rv_raise_illegal(cpu, in);
@@ -174,9 +171,8 @@ static int fp_fma(RVCPU *cpu, const RVInsn *in, bool neg_prod, bool neg_c)
     uint64_t r = rv_fpu_fma(fmt, read_fp(cpu, fmt, in->rs1),
                             read_fp(cpu, fmt, in->rs2),
                             read_fp(cpu, fmt, in->rs3), neg_prod, neg_c, rm,
-                            &fl);
+                            &cpu->fflags);
     write_fp(cpu, fmt, in->rd, r);
-    cpu->fflags |= fl;
     RV_NEXT(cpu, in);
 }
 
@@ -229,11 +225,9 @@ static int exec_fminmax(RVCPU *cpu, const RVInsn *in)
 {
     RVFpuFmt fmt = insn_fmt(in);
     uint64_t a = read_fp(cpu, fmt, in->rs1), b = read_fp(cpu, fmt, in->rs2);
-    uint32_t fl = 0;
-    uint64_t r = in->rm == 0 ? rv_fpu_min(fmt, a, b, &fl)
-                             : rv_fpu_max(fmt, a, b, &fl);
+    uint64_t r = in->rm == 0 ? rv_fpu_min(fmt, a, b, &cpu->fflags)
+                             : rv_fpu_max(fmt, a, b, &cpu->fflags);
     write_fp(cpu, fmt, in->rd, r);
-    cpu->fflags |= fl;
     RV_NEXT(cpu, in);
 }
 
@@ -244,22 +238,22 @@ static int exec_fcmp(RVCPU *cpu, const RVInsn *in)
 {
     RVFpuFmt fmt = insn_fmt(in);
     uint64_t a = read_fp(cpu, fmt, in->rs1), b = read_fp(cpu, fmt, in->rs2);
-    uint32_t fl = 0;
+    uint32_t old_fflags = cpu->fflags;
     bool r;
 
     switch (in->rm) {
     case 2:
-        r = rv_fpu_eq(fmt, a, b, &fl);
+        r = rv_fpu_eq(fmt, a, b, &cpu->fflags);
         break;
     case 1:
-        r = rv_fpu_lt(fmt, a, b, &fl);
+        r = rv_fpu_lt(fmt, a, b, &cpu->fflags);
         break;
     default:
-        r = rv_fpu_le(fmt, a, b, &fl);
+        r = rv_fpu_le(fmt, a, b, &cpu->fflags);
         break;
     }
     cpu->x[in->rd] = r;
-    accrue(cpu, fl);
+    dirty_if_changed(cpu, old_fflags);
     RV_NEXT(cpu, in);
 }
 
@@ -277,14 +271,15 @@ static int exec_fcvt_to_int(RVCPU *cpu, const RVInsn *in)
 {
     RVFpuFmt fmt = insn_fmt(in);
     int rm = insn_rm(cpu, in);
-    uint32_t fl = 0;
+    uint32_t old_fflags = cpu->fflags;
 
     if (rm < 0) {
         return rv_raise_illegal(cpu, in);
     }
     cpu->x[in->rd] = rv_fpu_to_int(fmt, read_fp(cpu, fmt, in->rs1),
-                                   (RVFpuInt)((in->raw >> 20) & 3), rm, &fl);
-    accrue(cpu, fl);
+                                   (RVFpuInt)((in->raw >> 20) & 3), rm,
+                                   &cpu->fflags);
+    dirty_if_changed(cpu, old_fflags);
     RV_NEXT(cpu, in);
 }
 
@@ -293,15 +288,14 @@ static int exec_fcvt_from_int(RVCPU *cpu, const RVInsn *in)
 {
     RVFpuFmt fmt = insn_fmt(in);
     int rm = insn_rm(cpu, in);
-    uint32_t fl = 0;
 
     if (rm < 0) {
         return rv_raise_illegal(cpu, in);
     }
     write_fp(cpu, fmt, in->rd,
              rv_fpu_from_int(fmt, cpu->x[in->rs1],
-                             (RVFpuInt)((in->raw >> 20) & 3), rm, &fl));
-    cpu->fflags |= fl;
+                             (RVFpuInt)((in->raw >> 20) & 3), rm,
+                             &cpu->fflags));
     RV_NEXT(cpu, in);
 }
 
@@ -311,14 +305,13 @@ static int exec_fcvt_fp(RVCPU *cpu, const RVInsn *in)
     RVFpuFmt to = insn_fmt(in);
     RVFpuFmt from = to == RV_FPU_D ? RV_FPU_S : RV_FPU_D;
     int rm = insn_rm(cpu, in);
-    uint32_t fl = 0;
 
     if (rm < 0) {
         return rv_raise_illegal(cpu, in);
     }
     write_fp(cpu, to, in->rd,
-             rv_fpu_convert(to, from, read_fp(cpu, from, in->rs1), rm, &fl));
-    cpu->fflags |= fl;
+             rv_fpu_convert(to, from, read_fp(cpu, from, in->rs1), rm,
+                            &cpu->fflags));
     RV_NEXT(cpu, in);
 }
 

@@ -1292,6 +1292,12 @@ int main(void)
             e->tag_read = e->tag_write = e->tag_exec = RV_TLB_INVALID;
         }
     }
+    for (unsigned p = 0; p < 4; p++) {
+        for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
+            RVTlbEntry *e = &cpu.tlb[p][i];
+            e->tag_read = e->tag_write = e->tag_exec = RV_TLB_INVALID;
+        }
+    }
     cpu.priv = RV_PRIV_M;
     cpu.mtvec = 0x80000000;
     for (size_t i = 0; i < CORE_ARRAY_SIZE(cases); i++) {
