@@ -18,8 +18,9 @@
 typedef enum AccelStop {
     ACCEL_STOP_LIMIT,      /* reached until_icount */
     ACCEL_STOP_ATTENTION,  /* exit or stop requested (m->attention) */
-    ACCEL_STOP_IDLE,       /* every hart waits and no timer is armed:
-                              only input can wake the machine */
+    ACCEL_STOP_IDLE,       /* every hart waits, and either no timer is
+                              armed (only input can wake the machine) or
+                              m->idle_realtime asks the caller to wait */
 } AccelStop;
 
 /* Names accepted by -accel. */

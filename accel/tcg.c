@@ -58,7 +58,7 @@ AccelStop accel_run(CoreMachine *m, uint64_t until_icount)
                 continue;
             }
             uint64_t deadline = core_timer_next_ns(m);
-            if (deadline == UINT64_MAX) {
+            if (deadline == UINT64_MAX || m->idle_realtime) {
                 return ACCEL_STOP_IDLE;
             }
             /* Idle skip: jump the clock to the next deadline. */

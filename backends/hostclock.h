@@ -14,4 +14,7 @@
    host clock reads before the epoch or cannot be read. */
 uint64_t be_host_wallclock_ns_nd(void);
 
+/* Host monotonic time in ns, for measuring how long the host waited. */
+uint64_t be_host_monotonic_ns_nd(void);
+
 #endif

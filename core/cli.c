@@ -266,12 +266,14 @@ static bool opt_icount(CoreConfig *cfg, const char *opt, const char *arg,
          tok = strtok_r(NULL, ",", &save)) {
         const char *v = strncmp(tok, "shift=", 6) == 0 ? tok + 6 : tok;
         uint64_t n;
-        if (strchr(v, '=')) {
+        if (strcmp(tok, "sleep=on") == 0 || strcmp(tok, "sleep=off") == 0) {
+            cfg->icount_nosleep = strcmp(tok, "sleep=off") == 0;
+        } else if (strchr(v, '=')) {
             if (strncmp(tok, "rr=", 3) == 0 || strncmp(tok, "rrfile=", 7) == 0) {
                 ok = fail(opt, "'%s': record/replay is not available yet", tok);
             } else {
                 ok = fail(opt, "unsupported -icount property '%s' "
-                          "(supported: shift=N)", tok);
+                          "(supported: shift=N, sleep=on|off)", tok);
             }
         } else if (strcmp(v, "auto") == 0) {
             ok = fail(opt, "'%s': shift=auto would let host speed reach the "
@@ -360,7 +362,7 @@ static const CliOption options[] = {
     { "nographic", NULL, NULL, "no display; serial on stdio (always the case)", opt_nographic },
     { "display", NULL, "none", "display (only none)", opt_display },
     { "no-reboot", NULL, NULL, "exit instead of rebooting (always the case)", opt_no_reboot },
-    { "icount", NULL, "[shift=]N", "2^N ns of guest time per instruction (default 3)", opt_icount },
+    { "icount", NULL, "[shift=]N[,sleep=on|off]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input", opt_icount },
     { "rtc", NULL, "base=utc|DATE", "real-time clock start (default: host time when first read)", opt_rtc },
     { "device", NULL, "TYPE|help", "add a device (none can be added yet)", opt_device },
     { "max-insns", NULL, "N", "stop after N instructions", opt_max_insns },

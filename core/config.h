@@ -22,6 +22,8 @@ typedef struct CoreConfig {
     const char *dumpdtb;       /* -machine dumpdtb=FILE */
     const char *serial;        /* chardev spec: "stdio", "null", "file:PATH" */
     unsigned icount_shift;
+    bool icount_nosleep;       /* -icount sleep=off: idle time is skipped
+                                  at once even while waiting for input */
     uint64_t max_insns;        /* 0 = unlimited */
     const char *trace_insns;   /* per-instruction trace file, or NULL */
     bool nographic;

@@ -87,6 +87,11 @@ struct CoreMachine {
     CoreDevice devices[CORE_MAX_DEVICES];
     unsigned ndevices;
 
+    /* Host side: when every hart waits, return to the run loop instead of
+       skipping to the next deadline, so it can wait for host input in
+       real time (-icount sleep=on with an interactive input). */
+    bool idle_realtime;
+
     CoreExitKind exit_kind;
     int exit_code;                   /* process exit status to report */
 

@@ -14,6 +14,7 @@
 #include "core/run.h"
 #include "accel/accel.h"
 #include "backends/chardev.h"
+#include "backends/hostclock.h"
 #include "core/input.h"
 
 #include <errno.h>
@@ -118,6 +119,37 @@ static void poll_input(CoreMachine *m, int timeout_ms)
     core_input_deliver(m->input);
 }
 
+static int input_fd(CoreMachine *m)
+{
+    return m->serial_backend ? be_chardev_input_fd(m->serial_backend) : -1;
+}
+
+/* Every hart waits. With no timer armed only input can wake the guest;
+   otherwise wait for input in real time until the deadline (sleep=on),
+   and let guest time advance by what the host waited. Returns false if
+   nothing can ever wake the guest. */
+static bool wait_idle(CoreMachine *m)
+{
+    uint64_t deadline = core_timer_next_ns(m);
+    if (deadline == UINT64_MAX) {
+        if (input_fd(m) < 0 && !core_input_pending(m->input)) {
+            core_machine_request_exit(m, CORE_EXIT_HALT, 0);
+            return false;
+        }
+        poll_input(m, 100);
+        return true;
+    }
+    uint64_t now = core_clock_ns(m);
+    uint64_t want = deadline > now ? deadline - now : 0;
+    uint64_t t0 = be_host_monotonic_ns_nd();
+    /* At most 100 ms at a time, so signals are handled promptly. */
+    uint64_t ms = (want + 999999) / 1000000;
+    poll_input(m, (int)(ms > 100 ? 100 : ms));
+    uint64_t waited = be_host_monotonic_ns_nd() - t0;
+    m->idle_ns += waited < want ? waited : want;
+    return true;
+}
+
 int core_run(CoreMachine *m)
 {
     const CoreConfig *cfg = m->cfg;
@@ -127,6 +159,7 @@ int core_run(CoreMachine *m)
         if (cfg->max_insns && until > cfg->max_insns) {
             until = cfg->max_insns;
         }
+        m->idle_realtime = !cfg->icount_nosleep && input_fd(m) >= 0;
         AccelStop stop = accel_run(m, until);
         if (signal_seen) {
             core_machine_request_exit(m, CORE_EXIT_SIGNAL, 128 + signal_seen);
@@ -140,12 +173,9 @@ int core_run(CoreMachine *m)
             break;
         }
         if (stop == ACCEL_STOP_IDLE) {
-            int fd = m->serial_backend ? be_chardev_input_fd(m->serial_backend) : -1;
-            if (fd < 0 && !core_input_pending(m->input)) {
-                core_machine_request_exit(m, CORE_EXIT_HALT, 0);
+            if (!wait_idle(m)) {
                 break;
             }
-            poll_input(m, 100);
         } else {
             poll_input(m, 0);
         }
