@@ -17,6 +17,7 @@
 /* Phandles: 1..ncpus for the harts' interrupt controllers. */
 #define PHANDLE_CPU_INTC(h) (1 + (h))
 #define PHANDLE_PLIC (1 + CORE_MAX_CPUS)
+#define PHANDLE_TEST (2 + CORE_MAX_CPUS)
 
 static int add_reg(void *fdt, int node, gpa_t base, uint64_t size)
 {
@@ -142,6 +143,20 @@ static int build(void *fdt, CoreMachine *m)
                       sizeof("sifive,test1\0sifive,test0\0syscon"));
     rc |= add_reg(fdt, node, hw_virt_map[VIRT_TEST].base,
                   hw_virt_map[VIRT_TEST].size);
+    rc |= fdt_setprop_u32(fdt, node, "phandle", PHANDLE_TEST);
+
+    /* Poweroff and reboot through the finisher, as syscon nodes. */
+    static const struct { const char *name, *compat; uint32_t value; } sys[] = {
+        { "reboot", "syscon-reboot", 0x7777 },
+        { "poweroff", "syscon-poweroff", 0x5555 },
+    };
+    for (unsigned i = 0; i < 2; i++) {
+        node = fdt_add_subnode(fdt, soc, sys[i].name);
+        rc |= fdt_setprop_u32(fdt, node, "value", sys[i].value);
+        rc |= fdt_setprop_u32(fdt, node, "offset", 0);
+        rc |= fdt_setprop_u32(fdt, node, "regmap", PHANDLE_TEST);
+        rc |= fdt_setprop_string(fdt, node, "compatible", sys[i].compat);
+    }
 
     rc |= fdt_pack(fdt);
     return rc;

@@ -98,6 +98,10 @@ typedef struct PrivTrap {
 } PrivTrap;
 
 extern volatile PrivTrap priv_trap;
+/* mcause and mstatus of the ecall that ended the last priv_run(): 8, 9 or
+ * 11 tell the mode fn returned in (9 also when a U-mode return was
+ * forwarded by the S handler). */
+extern volatile uint64_t priv_return_cause, priv_return_status;
 
 typedef struct PrivIrq {
     unsigned level;
