@@ -103,6 +103,7 @@ RESOLVED=$CACHE/resolved.env
 # nothing from /etc/apt (sources, pinning, hooks like Post-Invoke) applies.
 # Only an HTTP proxy configured on the host is carried over.
 setup_apt() {
+    need_cmd apt-get apt
     if [ ! -r "$KEYRING" ]; then
         log "installing debian-archive-keyring (for $KEYRING)"
         local sudo=""
@@ -139,7 +140,6 @@ setup_apt() {
         -o "Dir::Cache::pkgcache="
         -o "Dir::Cache::srcpkgcache="
         -o "Acquire::Retries=3"
-        -o "Debug::NoLocking=1"
     )
     # As root, apt drops to user _apt to download, which cannot write into a
     # cache under /root: download as root instead (files are still verified

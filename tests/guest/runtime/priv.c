@@ -15,7 +15,7 @@ bool (*volatile priv_irq_hook)(unsigned level, uint64_t cause);
 static uint8_t m_stack[TRAP_STACK_SIZE] __attribute__((aligned(16)));
 static uint8_t s_stack[TRAP_STACK_SIZE] __attribute__((aligned(16)));
 
-enum { REG_RA = 1, REG_A7 = 17 };
+enum { REG_RA = 1, REG_A0 = 10, REG_A7 = 17 };
 
 static void print_trap(unsigned level, uint64_t cause, uint64_t epc,
                        uint64_t tval)
@@ -87,7 +87,7 @@ static uint64_t handle(unsigned level, uint64_t *frame, uint64_t cause,
         return epc;
     }
     if (!priv_trap.armed || priv_trap.want_level != level ||
-        priv_trap.want_cause != cause) {
+        (priv_trap.want_cause != cause && priv_trap.want_cause2 != cause)) {
         print_trap(level, cause, epc, tval);
         rt_exit(RT_UNEXPECTED_TRAP_EXIT);
     }
@@ -100,6 +100,12 @@ static uint64_t handle(unsigned level, uint64_t *frame, uint64_t cause,
     priv_trap.count++;
     priv_trap.armed = false;
     priv_trap.taken = true;
+    if (priv_trap.abort) {
+        priv_trap.abort = false;
+        frame[REG_A0] = PRIV_ABORTED;
+        *unwind = true;
+        return epc;
+    }
     if (code == RT_CAUSE_MISALIGNED_FETCH || code == RT_CAUSE_FETCH_ACCESS ||
         code == PRIV_CAUSE_FETCH_PAGE) {
         return frame[REG_RA];
@@ -132,11 +138,24 @@ int priv_s_trap(uint64_t *frame)
 
 void priv_expect(unsigned level, uint64_t cause)
 {
+    priv_expect2(level, cause, cause);
+}
+
+void priv_expect2(unsigned level, uint64_t cause, uint64_t cause2)
+{
     priv_trap.want_level = level;
     priv_trap.want_cause = cause;
+    priv_trap.want_cause2 = cause2;
+    priv_trap.abort = false;
     priv_trap.taken = false;
     priv_trap.armed = true;
     asm volatile("" ::: "memory");
+}
+
+void priv_expect_abort(unsigned level, uint64_t cause)
+{
+    priv_expect(level, cause);
+    priv_trap.abort = true;
 }
 
 bool priv_trapped(unsigned level, uint64_t cause)

@@ -93,8 +93,10 @@ typedef struct PrivTrap {
     uint64_t count;    /* expected exceptions taken so far */
     unsigned want_level;
     uint64_t want_cause;
+    uint64_t want_cause2;
     bool armed;
     bool taken;
+    bool abort;        /* end the running priv_run() instead of resuming */
 } PrivTrap;
 
 extern volatile PrivTrap priv_trap;
@@ -127,6 +129,13 @@ uint64_t priv_run(unsigned mode, uint64_t (*fn)(uint64_t), uint64_t arg);
 
 /* Arms the handlers for exactly one exception `cause` taken at `level`. */
 void priv_expect(unsigned level, uint64_t cause);
+/* Same, accepting either of two causes: for the few cases where QEMU 7.2
+ * and the spec disagree (the test reports which one it saw). */
+void priv_expect2(unsigned level, uint64_t cause, uint64_t cause2);
+/* Same, but the trap ends the running priv_run(), which returns
+ * PRIV_ABORTED: for code that cannot go on (e.g. it may not fetch). */
+void priv_expect_abort(unsigned level, uint64_t cause);
+#define PRIV_ABORTED 0xab0a7edULL
 /* True (and disarms) if the armed exception was taken as expected. */
 bool priv_trapped(unsigned level, uint64_t cause);
 
