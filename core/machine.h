@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/debug.h"
 #include "core/mem.h"
 #include "core/state.h"
 
@@ -47,6 +48,8 @@ typedef struct CoreCpuOps {
     uint64_t (*run)(void *cpu, uint64_t budget);
     /* False while the hart waits for an interrupt that is not pending. */
     bool (*has_work)(void *cpu);
+    uint64_t (*instret)(void *cpu);   /* instructions this hart retired */
+    gva_t (*pc)(void *cpu);
     const CoreStateDesc *state;
 } CoreCpuOps;
 
@@ -96,6 +99,15 @@ struct CoreMachine {
     int exit_code;                   /* process exit status to report */
 
     struct CoreInput *input;         /* asynchronous input queues */
+    CoreDebug *debug;         /* attached debugger, or NULL */
+    /* Board hook: breakpoints/watchpoints changed (drop translations). */
+    void (*debug_changed)(CoreMachine *m);
+    /* Replay hooks (set while replaying a trace): move to an earlier
+       icount, or execute backwards. Return false if impossible; update
+       *why with where the machine now stands. */
+    bool (*rr_goto)(CoreMachine *m, uint64_t icount, CoreStop *why);
+    bool (*rr_reverse)(CoreMachine *m, const CoreRunCmd *cmd,
+                       CoreStop *why);
     void *board;                     /* the machine type's own state */
     void (*board_free)(CoreMachine *m);
 };

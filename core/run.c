@@ -15,6 +15,7 @@
 #include "accel/accel.h"
 #include "backends/chardev.h"
 #include "backends/hostclock.h"
+#include "core/debug.h"
 #include "core/input.h"
 
 #include <errno.h>
@@ -150,15 +151,125 @@ static bool wait_idle(CoreMachine *m)
     return true;
 }
 
+/* ---- debugger front ends ---- */
+
+static unsigned polls;
+
+/* Serve the front end after a stop until it resumes the machine. */
+static void serve_debugger(CoreMachine *m, CoreStop why)
+{
+    CoreDebug *d = m->debug;
+    const CoreCpuOps *ops = m->cpu_ops;
+    for (;;) {
+        CoreRunCmd cmd = d->fe->stopped(d->fe->opaque, m, &why);
+        why.cmd_failed = false;
+        if (why.reason == CORE_STOP_EXITED) {
+            return;   /* nothing left to run, whatever was asked */
+        }
+        unsigned hart = cmd.hart < m->ncpus ? cmd.hart : why.hart;
+        void *cpu = m->cpus[hart < m->ncpus ? hart : 0];
+        switch (cmd.kind) {
+        case CORE_CMD_CONTINUE:
+        case CORE_CMD_STEP:
+            /* Resuming executes the instruction a hart is stopped at,
+               even if it carries a breakpoint. */
+            if (core_debug_has_breakpoint(m, ops->pc(cpu))) {
+                d->skip_hart = (int)hart;
+                d->skip_pc = ops->pc(cpu);
+            }
+            if (cmd.kind == CORE_CMD_STEP) {
+                d->step_hart = (int)hart;
+                d->step_target = ops->instret(cpu) + 1;
+            }
+            return;
+        case CORE_CMD_GOTO:
+            if (cmd.icount >= m->icount) {
+                d->goto_icount = cmd.icount;
+                return;
+            }
+            if (m->rr_goto && m->rr_goto(m, cmd.icount, &why)) {
+                continue;
+            }
+            why.cmd_failed = true;
+            continue;
+        case CORE_CMD_REVERSE_STEP:
+        case CORE_CMD_REVERSE_CONTINUE:
+            if (m->rr_reverse && m->rr_reverse(m, &cmd, &why)) {
+                continue;
+            }
+            why.cmd_failed = true;
+            continue;
+        case CORE_CMD_DETACH:
+            core_debug_detach(m);
+            return;
+        case CORE_CMD_QUIT:
+            core_machine_request_exit(m, CORE_EXIT_SIGNAL, 0);
+            return;
+        }
+    }
+}
+
+/* After a slice with a debugger attached: did something stop the machine
+   (breakpoint, watchpoint, finished step or goto, Ctrl-C)? If so, serve
+   the front end and return true. */
+static bool debugger_check(CoreMachine *m)
+{
+    CoreDebug *d = m->debug;
+    CoreStop why = d->stop;
+    if (why.reason == CORE_STOP_NONE) {
+        if (d->step_hart >= 0 &&
+            m->cpu_ops->instret(m->cpus[d->step_hart]) >= d->step_target) {
+            why = (CoreStop){ .reason = CORE_STOP_STEP,
+                              .hart = (unsigned)d->step_hart };
+        } else if (d->goto_icount != UINT64_MAX && m->icount >= d->goto_icount) {
+            why = (CoreStop){ .reason = CORE_STOP_ICOUNT, .hart = m->sched_hart };
+        } else if ((polls++ & 1023) == 0 || d->step_hart < 0) {
+            if (!d->fe->poll_interrupt(d->fe->opaque)) {
+                return false;
+            }
+            why = (CoreStop){ .reason = CORE_STOP_INTERRUPT,
+                              .hart = m->sched_hart };
+        } else {
+            return false;
+        }
+    }
+    d->stop.reason = CORE_STOP_NONE;
+    d->step_hart = -1;
+    d->goto_icount = UINT64_MAX;
+    m->attention &= ~CORE_ATTN_STOP;
+    serve_debugger(m, why);
+    return true;
+}
+
+/* Instruction count at which the run loop must regain control. */
+static uint64_t next_limit(CoreMachine *m)
+{
+    uint64_t until = m->icount + CORE_POLL_INTERVAL;
+    const CoreConfig *cfg = m->cfg;
+    if (cfg->max_insns && until > cfg->max_insns) {
+        until = cfg->max_insns;
+    }
+    CoreDebug *d = m->debug;
+    if (d) {
+        if (d->step_hart >= 0) {
+            until = m->icount + 1;
+        }
+        if (d->goto_icount < until) {
+            until = d->goto_icount;
+        }
+    }
+    return until;
+}
+
 int core_run(CoreMachine *m)
 {
     const CoreConfig *cfg = m->cfg;
     install_signals(m);
+    if (m->debug && m->debug->start_stopped) {
+        serve_debugger(m, (CoreStop){ .reason = CORE_STOP_ATTACH });
+    }
     while (m->exit_kind == CORE_EXIT_NONE) {
-        uint64_t until = m->icount + CORE_POLL_INTERVAL;
-        if (cfg->max_insns && until > cfg->max_insns) {
-            until = cfg->max_insns;
-        }
+        uint64_t until = next_limit(m);
         m->idle_realtime = !cfg->icount_nosleep && input_fd(m) >= 0;
         AccelStop stop = accel_run(m, until);
         if (signal_seen) {
@@ -167,6 +278,9 @@ int core_run(CoreMachine *m)
         }
         if (m->exit_kind != CORE_EXIT_NONE) {
             break;
+        }
+        if (m->debug && debugger_check(m)) {
+            continue;
         }
         if (cfg->max_insns && m->icount >= cfg->max_insns) {
             core_machine_request_exit(m, CORE_EXIT_LIMIT, 0);
@@ -179,6 +293,10 @@ int core_run(CoreMachine *m)
         } else {
             poll_input(m, 0);
         }
+    }
+    if (m->debug) {
+        serve_debugger(m, (CoreStop){ .reason = CORE_STOP_EXITED,
+                                      .exit_code = m->exit_code });
     }
     signal_machine = NULL;
     return m->exit_code;

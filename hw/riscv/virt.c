@@ -61,9 +61,21 @@ static bool cpu_has_work_op(void *cpu)
     return rv_cpu_has_work(cpu);
 }
 
+static uint64_t cpu_instret_op(void *cpu)
+{
+    return ((RVCPU *)cpu)->instret;
+}
+
+static gva_t cpu_pc_op(void *cpu)
+{
+    return ((RVCPU *)cpu)->pc;
+}
+
 static const CoreCpuOps rv_cpu_ops = {
     .run = cpu_run_op,
     .has_work = cpu_has_work_op,
+    .instret = cpu_instret_op,
+    .pc = cpu_pc_op,
     .state = &rv_cpu_state_desc,
 };
 
@@ -84,6 +96,17 @@ static void flush_jump_caches(void *opaque)
 static void invalidate_code_page(void *opaque, gpa_t page)
 {
     tb_invalidate_page(opaque, page);
+}
+
+/* Breakpoints or watchpoints changed: translations and TLB entries made
+   under the old set must go. */
+static void virt_debug_changed(CoreMachine *m)
+{
+    VirtBoard *b = m->board;
+    tb_flush(b->tbs);
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        rv_cpu_flush_tlb(m->cpus[i]);
+    }
 }
 
 static void virt_free(CoreMachine *m)
@@ -317,6 +340,7 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     }
     m->board = b;
     m->board_free = virt_free;
+    m->debug_changed = virt_debug_changed;
 
     if (cfg->smp < 1 || cfg->smp > CORE_MAX_CPUS) {
         snprintf(err, errlen, "-smp %u: virt supports 1 to %d harts",

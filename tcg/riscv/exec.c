@@ -14,6 +14,7 @@
 #include "tcg/riscv/rv_int.h"
 #include "tcg/riscv/disas.h"
 #include "tcg/riscv/rv.h"
+#include "core/debug.h"
 #include "core/machine.h"
 
 #include <assert.h>
@@ -72,6 +73,29 @@ static bool no_progress(RVCPU *cpu)
     return true;
 }
 
+/* A debugger is attached: stop before executing a breakpoint pc, except
+   once for the hart resuming from it. */
+static bool breakpoint_stop(RVCPU *cpu)
+{
+    CoreMachine *m = cpu->machine;
+    CoreDebug *d = m->debug;
+    if (d->skip_hart == (int)cpu->mhartid) {
+        /* The resume exemption covers only the very next block. */
+        bool skip = d->skip_pc == cpu->pc;
+        d->skip_hart = -1;
+        if (skip) {
+            return false;
+        }
+    }
+    if (!core_debug_has_breakpoint(m, cpu->pc)) {
+        return false;
+    }
+    d->stop = (CoreStop){ .reason = CORE_STOP_BREAKPOINT,
+                          .hart = (unsigned)cpu->mhartid };
+    m->attention |= CORE_ATTN_STOP;
+    return true;
+}
+
 uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
 {
     CoreMachine *m = cpu->machine;
@@ -86,6 +110,9 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
     rv_check_interrupts(cpu);
 
     while (done < budget) {
+        if (CORE_UNLIKELY(m->debug != NULL) && breakpoint_stop(cpu)) {
+            break;
+        }
         /* The jump cache inline; rv_tb_find does the rest. */
         gva_t pc = cpu->pc;
         TB *tb = cpu->jump_cache[(pc >> 1) & (RV_JC_SIZE - 1)];

@@ -11,6 +11,7 @@
 #include "tcg/riscv/rv_int.h"
 #include "tcg/riscv/mem_access.h"
 #include "tcg/riscv/rv.h"
+#include "core/debug.h"
 #include "core/machine.h"
 
 #include <string.h>
@@ -78,8 +79,25 @@ static int fault_cause(RVAccess acc, bool page_fault)
     return page_fault ? page[acc] : access[acc];
 }
 
+static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
+                bool *writable_ok, bool debug);
+
 int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
                      gpa_t *pa, bool *writable_ok)
+{
+    return walk(cpu, va, acc, priv, pa, writable_ok, false);
+}
+
+int rv_mmu_lookup(RVCPU *cpu, gva_t va, unsigned priv, gpa_t *pa)
+{
+    /* Debugger view: any mapped page counts as readable, and nothing in
+       the page tables changes. */
+    return walk(cpu, va, RV_ACC_READ, priv, pa, NULL, true);
+}
+
+/* `debug`: the debugger's view (no permission checks, no A/D updates). */
+static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
+                bool *writable_ok, bool debug)
 {
     unsigned mode = cpu->satp >> 60;
     if (priv == RV_PRIV_M || mode == 0) {
@@ -122,6 +140,9 @@ int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
         }
         /* Leaf: check permissions. */
         bool user = pte & PTE_U;
+        if (debug) {
+            goto leaf_ok;
+        }
         if (priv == RV_PRIV_U && !user) {
             return fault_cause(acc, true);
         }
@@ -145,12 +166,13 @@ int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
         if (!ok) {
             return fault_cause(acc, true);
         }
+leaf_ok:;
         uint64_t low_mask = (1ull << (9 * level)) - 1;
         if (ppn & low_mask) {
             return fault_cause(acc, true);   /* misaligned superpage */
         }
         uint64_t need = PTE_A | (acc == RV_ACC_WRITE ? PTE_D : 0);
-        if ((pte & need) != need) {
+        if (!debug && (pte & need) != need) {
             pte |= need;
             memcpy(p, &pte, 8);
             CoreMemRegion *r = core_mem_find(as, pte_addr);
@@ -168,9 +190,14 @@ int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
 
 /* Fill the TLB entry for va's page after a successful translation to a
    RAM/ROM region. */
-static void tlb_fill(RVTlbEntry *tlb, gva_t va, gpa_t pa, CoreMemRegion *r,
-                     RVAccess acc, bool writable_ok)
+static void tlb_fill(const RVCPU *cpu, RVTlbEntry *tlb, gva_t va, gpa_t pa,
+                     CoreMemRegion *r, RVAccess acc, bool writable_ok)
 {
+    const CoreMachine *m = cpu->machine;
+    if (CORE_UNLIKELY(m->debug != NULL) && acc != RV_ACC_EXEC &&
+        core_debug_page_watched(m, va & RV_PAGE_MASK)) {
+        return;   /* accesses to watched pages stay on the slow path */
+    }
     RVTlbEntry *e = rv_tlb_entry(tlb, va);
     gva_t vpage = va & RV_PAGE_MASK;
     gpa_t ppage = pa & RV_PAGE_MASK;
@@ -218,6 +245,25 @@ static int resolve(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
         return fault_cause(acc, false);
     }
     return 0;
+}
+
+/* A debugger watches [addr, addr+size)? Record the stop; the block ends
+   after this instruction (translate.c cuts blocks after memory accesses
+   while watchpoints exist). */
+static void check_watch(RVCPU *cpu, gva_t addr, unsigned size, bool write)
+{
+    CoreMachine *m = cpu->machine;
+    if (CORE_LIKELY(m->debug == NULL)) {
+        return;
+    }
+    const CoreWatchpoint *w = core_debug_watch_hit(m, addr, size, write);
+    if (w && m->debug->stop.reason == CORE_STOP_NONE) {
+        m->debug->stop = (CoreStop){ .reason = CORE_STOP_WATCHPOINT,
+                                     .hart = (unsigned)cpu->mhartid,
+                                     .watch_addr = w->addr,
+                                     .watch_kind = w->kind };
+        m->attention |= CORE_ATTN_STOP;
+    }
 }
 
 /* Leave the block after `in`, which retired. */
@@ -277,14 +323,19 @@ int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
     }
     if (res.r->kind == CORE_MEM_MMIO) {
         cause = mmio_access(cpu, in, res.r, res.pa, size, val, false);
-        return cause ? rv_raise_exception(cpu, in, cause, addr) : 0;
+        if (cause) {
+            return rv_raise_exception(cpu, in, cause, addr);
+        }
+        check_watch(cpu, addr, size, false);
+        return 0;
     }
     if (res.cacheable) {
-        tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_READ, false);
+        tlb_fill(cpu, cpu->data_tlb, addr, res.pa, res.r, RV_ACC_READ, false);
     }
     uint64_t v = 0;
     memcpy(&v, res.r->host + (res.pa - res.r->base), size);
     *val = v;
+    check_watch(cpu, addr, size, false);
     return 0;
 }
 
@@ -324,6 +375,7 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         if (cause) {
             return rv_raise_exception(cpu, in, cause, addr);
         }
+        check_watch(cpu, addr, size, true);
         /* A device write may stop the machine or raise an interrupt:
            end the block so the run loop sees it at once. */
         if (cpu->machine->attention) {
@@ -335,12 +387,13 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         return rv_raise_exception(cpu, in, RV_EXC_STORE_ACCESS, addr);
     }
     memcpy(res.r->host + (res.pa - res.r->base), &val, size);
+    check_watch(cpu, addr, size, true);
     if (core_mem_page_has_code(res.r, res.pa)) {
         core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
         cpu->code_written = 1;
     }
     if (res.cacheable) {
-        tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
+        tlb_fill(cpu, cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
                  res.writable_ok);
     }
     if (cpu->code_written) {
@@ -372,10 +425,37 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
     }
     if (res.cacheable) {
-        tlb_fill(cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
+        tlb_fill(cpu, cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
                  res.writable_ok);
     }
     *host = res.r->host + (res.pa - res.r->base);
+    /* An AMO reads and writes. */
+    check_watch(cpu, addr, size, true);
+    check_watch(cpu, addr, size, false);
+    return 0;
+}
+
+int rv_debug_access(RVCPU *cpu, gva_t addr, void *buf, size_t len, bool write)
+{
+    uint8_t *p = buf;
+    unsigned priv = rv_data_priv(cpu);
+    while (len) {
+        size_t n = RV_PAGE_SIZE - (addr & (RV_PAGE_SIZE - 1));
+        n = n < len ? n : len;
+        gpa_t pa;
+        if (rv_mmu_lookup(cpu, addr, priv, &pa)) {
+            return -1;
+        }
+        CoreAddrSpace *as = cpu->machine->as;
+        bool ok = write ? core_mem_write_bytes(as, pa, p, n)
+                        : core_mem_read_bytes(as, pa, p, n);
+        if (!ok) {
+            return -1;
+        }
+        addr += n;
+        p += n;
+        len -= n;
+    }
     return 0;
 }
 
@@ -394,7 +474,7 @@ int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
         if (res.r->kind == CORE_MEM_MMIO || !res.cacheable) {
             return RV_EXC_INSN_ACCESS;
         }
-        tlb_fill(cpu->fetch_tlb, pc, res.pa, res.r, RV_ACC_EXEC, false);
+        tlb_fill(cpu, cpu->fetch_tlb, pc, res.pa, res.r, RV_ACC_EXEC, false);
     }
     *host_page = (const uint8_t *)(uintptr_t)(vpage + e->addend);
     *phys_page = e->phys_page;

@@ -42,6 +42,11 @@ void rv_cpu_flush_tlb(RVCPU *cpu);
    written there (icount, hart, pc, encoding, disassembly). Slow. */
 void rv_cpu_set_trace(RVCPU *cpu, void *file);
 
+/* Debugger memory access through the hart's current translation (no A/D
+   updates, RAM/ROM only: MMIO is refused). Writes invalidate translated
+   code. Returns 0 or -1. */
+int rv_debug_access(RVCPU *cpu, gva_t addr, void *buf, size_t len, bool write);
+
 extern const CoreStateDesc rv_cpu_state_desc;
 
 #endif

@@ -22,6 +22,10 @@ bool rv_pmp_allows(const RVCPU *cpu, gpa_t pa, uint64_t len, RVAccess acc,
                    unsigned priv);
 bool rv_pmp_any_active(const RVCPU *cpu);
 
+/* Translation for the debugger: no A/D updates, no permission checks
+   beyond the mapping existing. Returns 0 or an exception cause. */
+int rv_mmu_lookup(RVCPU *cpu, gva_t va, unsigned priv, gpa_t *pa);
+
 /* Privilege used for loads and stores (MPRV applies MPP in M-mode). */
 unsigned rv_data_priv(const RVCPU *cpu);
 

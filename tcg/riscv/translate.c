@@ -14,6 +14,7 @@
 #include "tcg/riscv/rv_int.h"
 #include "tcg/riscv/decode.h"
 #include "tcg/riscv/rv.h"
+#include "core/debug.h"
 #include "core/machine.h"
 
 #include <stdlib.h>
@@ -77,6 +78,18 @@ static TB *translate_straddling(RVCPU *cpu, const uint8_t *page, gpa_t phys,
     return tb;
 }
 
+/* Loads, stores and AMOs (major opcodes LOAD, LOAD-FP, STORE, STORE-FP,
+   AMO; compressed forms are decoded from their expansion). */
+static bool is_memory_op(uint32_t raw)
+{
+    switch (raw & 0x7f) {
+    case 0x03: case 0x07: case 0x23: case 0x27: case 0x2f:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
                      uint32_t flags)
 {
@@ -91,7 +104,12 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
     tb->flags = flags;
     RVInsn *insns = (RVInsn *)tb->payload;
     unsigned n = 0;
+    const CoreDebug *dbg = cpu->machine->debug;
     while (n < RV_TB_MAX_INSNS && off < RV_PAGE_SIZE) {
+        gva_t ipc = (pc & RV_PAGE_MASK) | off;
+        if (dbg && n > 0 && core_debug_has_breakpoint(cpu->machine, ipc)) {
+            break;   /* breakpoints always start a block */
+        }
         uint32_t lo = read_u16(page + off);
         unsigned len = rv_insn_len(lo);
         if (off + len > RV_PAGE_SIZE) {
@@ -108,6 +126,9 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
         off += len;
         if (in->flags & RV_OPF_END_TB) {
             break;
+        }
+        if (dbg && dbg->nwp && is_memory_op(in->raw)) {
+            break;   /* a watchpoint hit stops right after the access */
         }
     }
     tb->n_insns = n;
