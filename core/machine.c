@@ -3,7 +3,6 @@
  * the whole-state hash (see core/machine.h).
  */
 #include "core/machine.h"
-#include "core/hash.h"
 #include "core/input.h"
 #include "hw/riscv/virt.h"
 
@@ -108,31 +107,4 @@ void core_machine_request_exit(CoreMachine *m, CoreExitKind kind, int code)
         m->exit_code = code;
     }
     m->attention |= CORE_ATTN_EXIT;
-}
-
-uint64_t core_machine_state_hash(CoreMachine *m)
-{
-    CoreHash h;
-    core_hash_init(&h);
-    CoreBuf buf = { 0 };
-    for (unsigned i = 0; i < m->ncpus; i++) {
-        core_state_save(m->cpu_ops->state, m->cpus[i], &buf);
-    }
-    for (unsigned i = 0; i < m->ndevices; i++) {
-        if (m->devices[i].ops->state) {
-            core_state_save(m->devices[i].ops->state, m->devices[i].opaque,
-                            &buf);
-        }
-    }
-    core_hash_update(&h, buf.data, buf.len);
-    core_buf_free(&buf);
-    uint64_t clock[4] = { m->icount, m->idle_ns, m->sched_hart, m->sched_left };
-    core_hash_update(&h, clock, sizeof(clock));
-    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
-        CoreMemRegion *r = core_mem_region(m->as, i);
-        if (r->kind == CORE_MEM_RAM) {
-            core_hash_update(&h, r->host, r->size);
-        }
-    }
-    return core_hash_final(&h);
 }

@@ -19,7 +19,23 @@ struct CoreAddrSpace {
     size_t last;
     CoreCodeWriteHook code_hook;
     void *code_hook_opaque;
+    CoreWriteProtectHook wp_hook;
+    void *wp_hook_opaque;
 };
+
+void core_mem_set_write_protect_hook(CoreAddrSpace *as,
+                                     CoreWriteProtectHook hook, void *opaque)
+{
+    as->wp_hook = hook;
+    as->wp_hook_opaque = opaque;
+}
+
+void core_mem_write_protect_all(CoreAddrSpace *as)
+{
+    if (as->wp_hook) {
+        as->wp_hook(as->wp_hook_opaque);
+    }
+}
 
 CoreAddrSpace *core_mem_new(void)
 {
@@ -37,6 +53,9 @@ void core_mem_free(CoreAddrSpace *as)
             munmap(r->host, r->size);
         }
         free(r->code_bitmap);
+        free(r->dirty_ckpt);
+        free(r->dirty_hash);
+        free(r->page_hash);
     }
     free(as);
 }
@@ -105,7 +124,21 @@ static CoreMemRegion *add_backed(CoreAddrSpace *as, const char *name,
 CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
                                 gpa_t base, uint64_t size)
 {
-    return add_backed(as, name, CORE_MEM_RAM, base, size);
+    CoreMemRegion *r = add_backed(as, name, CORE_MEM_RAM, base, size);
+    if (!r) {
+        return NULL;
+    }
+    uint64_t pages = size >> 12;
+    r->dirty_ckpt = malloc(pages / 8 + 1);
+    r->dirty_hash = malloc(pages / 8 + 1);
+    r->page_hash = malloc(pages * sizeof(uint64_t));
+    if (!r->dirty_ckpt || !r->dirty_hash || !r->page_hash) {
+        return NULL;   /* freed with the address space */
+    }
+    /* Everything is "dirty" until the first checkpoint and hash. */
+    memset(r->dirty_ckpt, 0xff, pages / 8 + 1);
+    memset(r->dirty_hash, 0xff, pages / 8 + 1);
+    return r;
 }
 
 CoreMemRegion *core_mem_add_rom(CoreAddrSpace *as, const char *name,
@@ -173,6 +206,7 @@ bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
         uint64_t off = addr - r->base;
         uint64_t n = r->size - off < len ? r->size - off : len;
         memcpy(r->host + off, s, n);
+        core_mem_mark_dirty(r, addr, n);
         core_mem_notify_write(as, r, addr, n);
         addr += n;
         s += n;

@@ -41,6 +41,14 @@ typedef struct CoreMemRegion {
     uint64_t size;
     uint8_t *host;            /* RAM/ROM: the backing buffer */
     uint8_t *code_bitmap;     /* RAM/ROM: one bit per page holding code */
+    /* RAM: pages possibly written since the last checkpoint / the last
+       hash update. Set when a write may happen: a write reaches the slow
+       path, or the CPU caches write permission for the page (its TLB
+       write tags are dropped whenever these bits are cleared). */
+    uint8_t *dirty_ckpt;
+    uint8_t *dirty_hash;
+    uint64_t *page_hash;      /* RAM: hash of each page, valid unless
+                                 dirty_hash says otherwise */
     const CoreMemOps *ops;    /* MMIO */
     void *opaque;             /* MMIO */
 } CoreMemRegion;
@@ -85,6 +93,34 @@ static inline bool core_mem_page_has_code(const CoreMemRegion *r, gpa_t addr)
     return (r->code_bitmap[page >> 3] >> (page & 7)) & 1;
 }
 void core_mem_set_code_page(CoreMemRegion *r, gpa_t addr, bool has_code);
+
+/* Mark [addr, addr+len) of a RAM region as possibly written. */
+static inline void core_mem_mark_dirty(CoreMemRegion *r, gpa_t addr,
+                                       uint64_t len)
+{
+    if (!r->dirty_ckpt || len == 0) {
+        return;
+    }
+    uint64_t first = (addr - r->base) >> 12;
+    uint64_t last = (addr + len - 1 - r->base) >> 12;
+    for (uint64_t p = first; p <= last; p++) {
+        r->dirty_ckpt[p >> 3] |= (uint8_t)(1u << (p & 7));
+        r->dirty_hash[p >> 3] |= (uint8_t)(1u << (p & 7));
+    }
+}
+
+static inline bool core_mem_bit(const uint8_t *bitmap, uint64_t page)
+{
+    return (bitmap[page >> 3] >> (page & 7)) & 1;
+}
+
+/* Hook that drops cached write permissions in every CPU (set by the
+   board), called before dirty bits are cleared. */
+typedef void (*CoreWriteProtectHook)(void *opaque);
+void core_mem_set_write_protect_hook(CoreAddrSpace *as,
+                                     CoreWriteProtectHook hook, void *opaque);
+/* Drop cached write permissions everywhere (calls the hook). */
+void core_mem_write_protect_all(CoreAddrSpace *as);
 
 /* Called when a write hits a code page: set by the TB cache. */
 typedef void (*CoreCodeWriteHook)(void *opaque, gpa_t page);

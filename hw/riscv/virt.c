@@ -109,6 +109,16 @@ static void virt_debug_changed(CoreMachine *m)
     }
 }
 
+/* Dirty-page tracking restarts: CPUs must fault again on their first write
+   to each page. */
+static void virt_write_protect(void *opaque)
+{
+    CoreMachine *m = opaque;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        rv_cpu_flush_tlb(m->cpus[i]);
+    }
+}
+
 static void virt_free(CoreMachine *m)
 {
     VirtBoard *b = m->board;
@@ -369,6 +379,7 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     }
     tb_cache_set_flush_hook(b->tbs, flush_jump_caches, m);
     core_mem_set_code_write_hook(m->as, invalidate_code_page, b->tbs);
+    core_mem_set_write_protect_hook(m->as, virt_write_protect, m);
     m->cpu_ops = &rv_cpu_ops;
     m->ncpus = cfg->smp;
     for (unsigned h = 0; h < cfg->smp; h++) {

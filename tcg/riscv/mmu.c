@@ -176,6 +176,7 @@ leaf_ok:;
             pte |= need;
             memcpy(p, &pte, 8);
             CoreMemRegion *r = core_mem_find(as, pte_addr);
+            core_mem_mark_dirty(r, pte_addr, 8);
             core_mem_notify_write(as, r, pte_addr, 8);
         }
         uint64_t vpn_low = (va >> 12) & low_mask;
@@ -214,6 +215,8 @@ static void tlb_fill(const RVCPU *cpu, RVTlbEntry *tlb, gva_t va, gpa_t pa,
     }
     if (acc == RV_ACC_WRITE && writable_ok && r->kind == CORE_MEM_RAM &&
         !core_mem_page_has_code(r, ppage)) {
+        /* Fast-path writes are invisible: count the page as written now. */
+        core_mem_mark_dirty(r, ppage, RV_PAGE_SIZE);
         e->tag_write = vpage;
     }
 }
@@ -387,6 +390,7 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         return rv_raise_exception(cpu, in, RV_EXC_STORE_ACCESS, addr);
     }
     memcpy(res.r->host + (res.pa - res.r->base), &val, size);
+    core_mem_mark_dirty(res.r, res.pa, size);
     check_watch(cpu, addr, size, true);
     if (core_mem_page_has_code(res.r, res.pa)) {
         core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
@@ -429,6 +433,7 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
                  res.writable_ok);
     }
     *host = res.r->host + (res.pa - res.r->base);
+    core_mem_mark_dirty(res.r, res.pa, size);
     /* An AMO reads and writes. */
     check_watch(cpu, addr, size, true);
     check_watch(cpu, addr, size, false);

@@ -1,0 +1,39 @@
+/*
+ * Whole-machine snapshots and the machine state hash.
+ *
+ * A snapshot holds the clock and scheduler position, every hart, every
+ * device (through their CoreStateDesc tables) and RAM pages: all non-zero
+ * pages for a full snapshot, the pages written since the previous snapshot
+ * for an incremental one. Restoring checkpoint k means loading the full
+ * snapshot and then every increment up to k, in order.
+ *
+ * The state hash covers the same state: H(harts, devices, clock) combined
+ * with the hash of every RAM page. Page hashes are cached and only pages
+ * written since the last hash are hashed again, so hashing a large,
+ * mostly idle RAM is cheap.
+ *
+ * A snapshot also carries the hash of each 1 MiB of RAM, so a divergence
+ * report can say which RAM ranges differ.
+ */
+#ifndef CORE_SNAPSHOT_H
+#define CORE_SNAPSHOT_H
+
+#include "core/machine.h"
+
+#define CORE_SNAPSHOT_GROUP_PAGES 256   /* 1 MiB per group hash */
+
+/* Append a snapshot of m to out. Clears the "written since the last
+   checkpoint" page set (the next incremental snapshot starts from here). */
+void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out);
+
+/* Apply a snapshot. A full one first resets RAM to zero. Returns 0, or
+   -1 with *err set (the machine may then be partly restored). */
+int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
+                       const char **err);
+
+/* Describe how the current machine differs from a snapshot of the same
+   point (harts, devices, clock, RAM groups) into buf. */
+void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,
+                        char *buf, size_t buflen);
+
+#endif
