@@ -37,9 +37,6 @@ static int next_runnable(CoreMachine *m, unsigned h)
 AccelStop accel_run(CoreMachine *m, uint64_t until_icount)
 {
     const CoreCpuOps *ops = m->cpu_ops;
-    if (m->sched_left == 0) {
-        m->sched_left = ACCEL_QUANTUM;
-    }
     for (;;) {
         if (m->attention & (CORE_ATTN_EXIT | CORE_ATTN_STOP)) {
             return ACCEL_STOP_ATTENTION;

@@ -37,7 +37,15 @@ struct BeChardev {
     ChrKind kind;
     int out_fd;      /* -1: output discarded */
     int in_fd;       /* -1: no input (or input reached end of file) */
+    BeChardevTap tap;
+    void *tap_opaque;
 };
+
+void be_chardev_set_tap(BeChardev *c, BeChardevTap tap, void *opaque)
+{
+    c->tap = tap;
+    c->tap_opaque = opaque;
+}
 
 static struct termios saved_tty;
 static volatile bool tty_is_raw;
@@ -98,6 +106,10 @@ BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
         }
     } else if (strcmp(spec, "null") == 0) {
         c.kind = CHR_NULL;
+    } else if (strcmp(spec, "stdout") == 0) {
+        /* Output only, terminal untouched: what a replay shows. */
+        c.kind = CHR_NULL;
+        c.out_fd = STDOUT_FILENO;
     } else if (strncmp(spec, "file:", 5) == 0 && spec[5] != '\0') {
         const char *path = spec + 5;
         c.kind = CHR_FILE;
@@ -108,7 +120,7 @@ BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
         }
     } else {
         snprintf(err, errlen,
-                 "unsupported chardev '%s' (supported: stdio, null, file:PATH)",
+                 "unsupported chardev '%s' (supported: stdio, stdout, null, file:PATH)",
                  spec);
         return NULL;
     }
@@ -141,6 +153,9 @@ void be_chardev_close(BeChardev *c)
 
 void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
 {
+    if (c->tap) {
+        c->tap(c->tap_opaque, buf, len);
+    }
     while (c->out_fd >= 0 && len > 0) {
         ssize_t n = write(c->out_fd, buf, len);
         if (n < 0) {

@@ -23,6 +23,10 @@ void be_chardev_close(BeChardev *c);
 
 void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len);
 
+/* Observe everything written (record/replay use it for the console). */
+typedef void (*BeChardevTap)(void *opaque, const uint8_t *buf, size_t len);
+void be_chardev_set_tap(BeChardev *c, BeChardevTap tap, void *opaque);
+
 /* Read up to max bytes that are available now, without blocking. */
 size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max);
 

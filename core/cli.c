@@ -255,6 +255,25 @@ static bool opt_no_reboot(CoreConfig *cfg, const char *opt, const char *arg,
     return true;   /* rewind never reboots: a reset request ends the run */
 }
 
+char *core_cli_strip_rr(const char *arg)
+{
+    char *copy = strdup(arg);
+    char *out = calloc(1, strlen(arg) + 1);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (strncmp(tok, "rr=", 3) == 0 || strncmp(tok, "rrfile=", 7) == 0) {
+            continue;
+        }
+        if (out[0]) {
+            strcat(out, ",");
+        }
+        strcat(out, tok);
+    }
+    free(copy);
+    return out;
+}
+
 static bool opt_icount(CoreConfig *cfg, const char *opt, const char *arg,
                        CoreCliResult *res)
 {
@@ -262,16 +281,20 @@ static bool opt_icount(CoreConfig *cfg, const char *opt, const char *arg,
     char *copy = strdup(arg);
     char *save = NULL;
     bool ok = true;
+    const char *rr = NULL;
+    const char *rrfile = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok && ok;
          tok = strtok_r(NULL, ",", &save)) {
         const char *v = strncmp(tok, "shift=", 6) == 0 ? tok + 6 : tok;
         uint64_t n;
         if (strcmp(tok, "sleep=on") == 0 || strcmp(tok, "sleep=off") == 0) {
             cfg->icount_nosleep = strcmp(tok, "sleep=off") == 0;
+        } else if (strncmp(tok, "rr=", 3) == 0) {
+            rr = arg + (tok - copy) + 3;
+        } else if (strncmp(tok, "rrfile=", 7) == 0) {
+            rrfile = arg + (tok - copy) + 7;
         } else if (strchr(v, '=')) {
-            if (strncmp(tok, "rr=", 3) == 0 || strncmp(tok, "rrfile=", 7) == 0) {
-                ok = fail(opt, "'%s': record/replay is not available yet", tok);
-            } else {
+            {
                 ok = fail(opt, "unsupported -icount property '%s' "
                           "(supported: shift=N, sleep=on|off)", tok);
             }
@@ -288,6 +311,18 @@ static bool opt_icount(CoreConfig *cfg, const char *opt, const char *arg,
         }
     }
     free(copy);
+    if (ok && rr) {
+        size_t len = strcspn(rr, ",");
+        if (!rrfile) {
+            ok = fail(opt, "'%s': rr= needs rrfile=DIR (the trace)", arg);
+        } else if (strncmp(rr, "record", len) == 0 && len == 6) {
+            cfg->rr_record_dir = strndup(rrfile, strcspn(rrfile, ","));
+        } else if (strncmp(rr, "replay", len) == 0 && len == 6) {
+            cfg->rr_replay_dir = strndup(rrfile, strcspn(rrfile, ","));
+        } else {
+            ok = fail(opt, "'%s': rr= takes record or replay", arg);
+        }
+    }
     return ok;
 }
 
@@ -362,7 +397,7 @@ static const CliOption options[] = {
     { "nographic", NULL, NULL, "no display; serial on stdio (always the case)", opt_nographic },
     { "display", NULL, "none", "display (only none)", opt_display },
     { "no-reboot", NULL, NULL, "exit instead of rebooting (always the case)", opt_no_reboot },
-    { "icount", NULL, "[shift=]N[,sleep=on|off]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input", opt_icount },
+    { "icount", NULL, "[shift=]N[,sleep=on|off][,rr=record,rrfile=DIR]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input; rr=record: record to DIR", opt_icount },
     { "rtc", NULL, "base=utc|DATE", "real-time clock start (default: host time when first read)", opt_rtc },
     { "device", NULL, "TYPE|help", "add a device (none can be added yet)", opt_device },
     { "max-insns", NULL, "N", "stop after N instructions", opt_max_insns },
@@ -376,8 +411,16 @@ void core_cli_print_usage(void)
     printf("Usage: rewind COMMAND [options]\n\n"
            "Commands:\n"
            "  run [options]     run a guest (QEMU-style machine options)\n"
-           "  record, replay, verify, shell, info, query\n"
-           "                    not available yet\n\n"
+           "  record -o DIR [--checkpoint-every N] [options]\n"
+           "                    run and record every input to the trace DIR\n"
+           "  replay DIR [--until ICOUNT] [--quiet] [--stats] [--trace FILE]\n"
+           "                    replay a trace bit for bit, checking checkpoints\n"
+           "  verify DIR [--junit FILE]\n"
+           "                    headless replay: exit 0 identical, 1 divergence,\n"
+           "                    2 unusable trace\n"
+           "  info DIR          summary of a trace\n"
+           "  query DIR \"SQL\"  read-only SQL on the trace index\n"
+           "  trace reindex DIR rebuild DIR/index.sqlite from the event log\n\n"
            "Options of run (one or two leading dashes):\n");
     for (size_t i = 0; i < CORE_ARRAY_SIZE(options); i++) {
         const CliOption *o = &options[i];

@@ -23,4 +23,7 @@ bool core_cli_parse_size(const char *s, uint64_t *out);
 
 void core_cli_print_usage(void);
 
+/* The -icount argument without its rr= and rrfile= parts (malloc'd). */
+char *core_cli_strip_rr(const char *arg);
+
 #endif

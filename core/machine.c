@@ -3,6 +3,7 @@
  * the whole-state hash (see core/machine.h).
  */
 #include "core/machine.h"
+#include "accel/accel.h"
 #include "core/input.h"
 #include "hw/riscv/virt.h"
 
@@ -38,6 +39,7 @@ CoreMachine *core_machine_new(const CoreConfig *cfg)
     }
     m->cfg = cfg;
     m->icount_shift = cfg->icount_shift;
+    m->sched_left = ACCEL_QUANTUM;
     m->as = core_mem_new();
     m->input = core_input_new();
     if (!m->as || !m->input) {
@@ -107,4 +109,11 @@ void core_machine_request_exit(CoreMachine *m, CoreExitKind kind, int code)
         m->exit_code = code;
     }
     m->attention |= CORE_ATTN_EXIT;
+}
+
+size_t core_machine_inputs(const CoreConfig *cfg, const char **names,
+                           const char **paths)
+{
+    const CoreMachineType *t = core_machine_type_find(cfg->machine);
+    return t && t->inputs ? t->inputs(cfg, names, paths) : 0;
 }

@@ -64,6 +64,7 @@ typedef enum CoreExitKind {
                              no timer, no input) */
     CORE_EXIT_SIGNAL,     /* host asked (Ctrl-C, SIGTERM) */
     CORE_EXIT_STUCK,      /* a hart traps forever without progress */
+    CORE_EXIT_REPLAY_END, /* the replay session ended the run */
 } CoreExitKind;
 
 struct CoreMachine {
@@ -99,6 +100,7 @@ struct CoreMachine {
     int exit_code;                   /* process exit status to report */
 
     struct CoreInput *input;         /* asynchronous input queues */
+    struct RRSession *rr;            /* record/replay session, or NULL */
     CoreDebug *debug;         /* attached debugger, or NULL */
     /* Board hook: breakpoints/watchpoints changed (drop translations). */
     void (*debug_changed)(CoreMachine *m);
@@ -145,7 +147,17 @@ typedef struct CoreMachineType {
     /* Build the machine from m->cfg: RAM, devices, harts, loaded images.
        On failure return false with a message in err. */
     bool (*init)(CoreMachine *m, char *err, size_t errlen);
+    /* The files the configuration loads (firmware, kernel, ...), resolved
+       as init would: up to CORE_MAX_INPUTS names and paths. */
+    size_t (*inputs)(const CoreConfig *cfg, const char **names,
+                     const char **paths);
 } CoreMachineType;
+
+#define CORE_MAX_INPUTS 8
+
+/* Input files of cfg (see CoreMachineType.inputs); 0 if unknown type. */
+size_t core_machine_inputs(const CoreConfig *cfg, const char **names,
+                           const char **paths);
 
 const CoreMachineType *core_machine_type_find(const char *name);
 const CoreMachineType *const *core_machine_types(void); /* NULL-terminated */

@@ -1,12 +1,23 @@
 /*
  * rewind's entry point: subcommand dispatch, then build and run the
  * machine. Only this file exits the process.
+ *
+ *   run      QEMU-style options; -icount ...,rr=record,rrfile=DIR records
+ *   record   -o DIR [--checkpoint-every N] MACHINE-OPTIONS
+ *   replay   DIR [--until N] [--quiet] [--stats] [--trace FILE]
+ *   verify   DIR [--junit FILE]
+ *   info     DIR
+ *   query    DIR "SQL"
+ *   trace    reindex DIR
  */
 #include "core/cli.h"
 #include "core/machine.h"
 #include "core/run.h"
+#include "replay/inspect.h"
+#include "replay/rr.h"
 #include "tcg/riscv/rv.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +25,136 @@
 
 #define EXIT_USAGE 1
 #define EXIT_HALTED 3
+/* verify / replay */
+#define EXIT_DIVERGED 1
+#define EXIT_UNUSABLE 2
+
+static bool parse_count(const char *opt, const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (!*s || *end || errno || s[0] == '-') {
+        fprintf(stderr, "rewind: %s: invalid number '%s'\n", opt, s);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* Build the machine for cfg; prints the error and returns NULL on failure. */
+static CoreMachine *build_machine(const CoreConfig *cfg)
+{
+    if (!cfg->kernel && cfg->bios && strcmp(cfg->bios, "none") == 0) {
+        fprintf(stderr, "rewind: -bios none needs -kernel: nothing to run\n");
+        return NULL;
+    }
+    CoreMachine *m = core_machine_new(cfg);
+    if (!m) {
+        fprintf(stderr, "rewind: out of memory\n");
+        return NULL;
+    }
+    char err[512] = "";
+    if (!core_machine_init(m, err, sizeof(err))) {
+        fprintf(stderr, "rewind: %s\n", err);
+        core_machine_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static FILE *open_trace(CoreMachine *m, const char *path)
+{
+    if (!path) {
+        return NULL;
+    }
+    FILE *trace = strcmp(path, "-") == 0 ? stderr : fopen(path, "w");
+    if (!trace) {
+        fprintf(stderr, "rewind: --trace %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        rv_cpu_set_trace(m->cpus[i], trace);
+    }
+    return trace;
+}
+
+static void close_trace(FILE *trace)
+{
+    if (trace && trace != stderr) {
+        fclose(trace);
+    }
+}
+
+/* Print why the run ended (where it is news) and map it to a status. */
+static int exit_status(CoreMachine *m, int status)
+{
+    switch (m->exit_kind) {
+    case CORE_EXIT_LIMIT:
+    case CORE_EXIT_RESET:
+        fprintf(stderr, "rewind: %s at icount %" PRIu64 "\n",
+                core_exit_kind_name(m->exit_kind), m->icount);
+        return status;
+    case CORE_EXIT_HALT:
+        fprintf(stderr, "rewind: %s at icount %" PRIu64 "\n",
+                core_exit_kind_name(m->exit_kind), m->icount);
+        return EXIT_HALTED;
+    default:
+        return status;
+    }
+}
+
+static void print_stats(CoreMachine *m)
+{
+    fprintf(stderr, "icount=%" PRIu64 " guest_ns=%" PRIu64
+            " state_hash=%016" PRIx64 " exit=\"%s\"\n", m->icount,
+            core_clock_ns(m), core_machine_state_hash(m),
+            core_exit_kind_name(m->exit_kind));
+}
+
+/* Run (and, with a trace directory, record) a machine. */
+static int run_machine(CoreConfig *cfg, const char *record_dir,
+                       uint64_t interval, int argc, char **argv)
+{
+    CoreMachine *m = build_machine(cfg);
+    if (!m) {
+        return EXIT_USAGE;
+    }
+    if (cfg->dumpdtb) {
+        core_machine_free(m);   /* QEMU writes the device tree and exits */
+        return 0;
+    }
+    FILE *trace = open_trace(m, cfg->trace_insns);
+    if (cfg->trace_insns && !trace) {
+        core_machine_free(m);
+        return EXIT_USAGE;
+    }
+    RRSession *rr = NULL;
+    if (record_dir) {
+        RROptions opts = { .checkpoint_interval = interval };
+        char err[512] = "";
+        rr = rr_record_begin(m, record_dir, argc, argv, &opts, err, sizeof(err));
+        if (!rr) {
+            fprintf(stderr, "rewind: %s\n", err);
+            close_trace(trace);
+            core_machine_free(m);
+            return EXIT_USAGE;
+        }
+    }
+    int status = exit_status(m, core_run(m));
+    if (rr && rr_record_end(rr) != 0) {
+        status = EXIT_USAGE;
+    } else if (rr) {
+        fprintf(stderr, "rewind: recorded %" PRIu64 " instructions to %s\n",
+                m->icount, record_dir);
+    }
+    if (cfg->stats) {
+        print_stats(m);
+    }
+    close_trace(trace);
+    core_machine_free(m);
+    return status;
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -22,66 +163,235 @@ static int cmd_run(int argc, char **argv)
     if (res != CORE_CLI_OK) {
         return res == CORE_CLI_EXIT_OK ? 0 : EXIT_USAGE;
     }
-    if (!cfg.kernel && cfg.bios && strcmp(cfg.bios, "none") == 0) {
-        fprintf(stderr, "rewind: -bios none needs -kernel: nothing to run\n");
+    if (cfg.rr_replay_dir) {
+        fprintf(stderr, "rewind: -icount rr=replay: use 'rewind replay %s'\n",
+                cfg.rr_replay_dir);
         return EXIT_USAGE;
     }
-    CoreMachine *m = core_machine_new(&cfg);
-    if (!m) {
-        fprintf(stderr, "rewind: out of memory\n");
-        return EXIT_USAGE;
+    if (!cfg.rr_record_dir) {
+        return run_machine(&cfg, NULL, 0, 0, NULL);
     }
-    char err[512] = "";
-    if (!core_machine_init(m, err, sizeof(err))) {
-        fprintf(stderr, "rewind: %s\n", err);
-        core_machine_free(m);
-        return EXIT_USAGE;
-    }
-    if (cfg.dumpdtb) {
-        /* QEMU writes the device tree and exits. */
-        core_machine_free(m);
-        return 0;
-    }
-    FILE *trace = NULL;
-    if (cfg.trace_insns) {
-        trace = strcmp(cfg.trace_insns, "-") == 0 ? stderr
-                                                   : fopen(cfg.trace_insns, "w");
-        if (!trace) {
-            fprintf(stderr, "rewind: -trace %s: %m\n", cfg.trace_insns);
-            core_machine_free(m);
-            return EXIT_USAGE;
-        }
-        for (unsigned i = 0; i < m->ncpus; i++) {
-            rv_cpu_set_trace(m->cpus[i], trace);
+    /* QEMU spelling of a recording: record the options without rr=. */
+    char **clean = calloc((size_t)argc + 1, sizeof(char *));
+    char *icount_arg = NULL;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        clean[n++] = argv[i];
+        const char *o = argv[i] + (argv[i][0] == '-' && argv[i][1] == '-');
+        if (strcmp(o, "-icount") == 0 && i + 1 < argc) {
+            icount_arg = core_cli_strip_rr(argv[++i]);
+            if (icount_arg[0]) {
+                clean[n++] = icount_arg;
+            } else {
+                n--;
+            }
         }
     }
-
-    int status = core_run(m);
-    switch (m->exit_kind) {
-    case CORE_EXIT_LIMIT:
-    case CORE_EXIT_RESET:
-        fprintf(stderr, "rewind: %s at icount %" PRIu64 "\n",
-                core_exit_kind_name(m->exit_kind), m->icount);
-        break;
-    case CORE_EXIT_HALT:
-        fprintf(stderr, "rewind: %s at icount %" PRIu64 "\n",
-                core_exit_kind_name(m->exit_kind), m->icount);
-        status = EXIT_HALTED;
-        break;
-    default:
-        break;
-    }
-    if (cfg.stats) {
-        fprintf(stderr, "icount=%" PRIu64 " guest_ns=%" PRIu64
-                " state_hash=%016" PRIx64 " exit=\"%s\"\n", m->icount,
-                core_clock_ns(m), core_machine_state_hash(m),
-                core_exit_kind_name(m->exit_kind));
-    }
-    if (trace && trace != stderr) {
-        fclose(trace);
-    }
-    core_machine_free(m);
+    int status = run_machine(&cfg, cfg.rr_record_dir,
+                             RR_DEFAULT_CHECKPOINT_INTERVAL, n, clean);
+    free(icount_arg);
+    free(clean);
     return status;
+}
+
+static int cmd_record(int argc, char **argv)
+{
+    const char *dir = NULL;
+    uint64_t interval = RR_DEFAULT_CHECKPOINT_INTERVAL;
+    char **rest = calloc((size_t)argc + 1, sizeof(char *));
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) &&
+            i + 1 < argc) {
+            dir = argv[++i];
+        } else if (strcmp(argv[i], "--checkpoint-every") == 0 && i + 1 < argc) {
+            if (!parse_count("--checkpoint-every", argv[++i], &interval) ||
+                interval == 0) {
+                free(rest);
+                return EXIT_USAGE;
+            }
+        } else {
+            rest[n++] = argv[i];
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, "rewind: record needs -o DIR (the trace directory "
+                "to create)\n");
+        free(rest);
+        return EXIT_USAGE;
+    }
+    CoreConfig cfg;
+    CoreCliResult res = core_cli_parse(n, rest, &cfg);
+    int status;
+    if (res != CORE_CLI_OK) {
+        status = res == CORE_CLI_EXIT_OK ? 0 : EXIT_USAGE;
+    } else if (cfg.rr_record_dir || cfg.rr_replay_dir) {
+        fprintf(stderr, "rewind: record: drop -icount rr=...; -o gives the trace\n");
+        status = EXIT_USAGE;
+    } else {
+        status = run_machine(&cfg, dir, interval, n, rest);
+    }
+    free(rest);
+    return status;
+}
+
+typedef struct ReplayArgs {
+    const char *dir;
+    RROptions opts;
+    bool stats;
+    const char *trace;
+    const char *junit;
+} ReplayArgs;
+
+static bool parse_replay_args(const char *cmd, int argc, char **argv,
+                              ReplayArgs *a, bool verify)
+{
+    memset(a, 0, sizeof(*a));
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        bool more = i + 1 < argc;
+        if (strcmp(o, "--until") == 0 && more) {
+            if (!parse_count(o, argv[++i], &a->opts.until)) {
+                return false;
+            }
+        } else if (strcmp(o, "--perturb-at") == 0 && more) {
+            /* Test-only: inject a divergence to check it is reported. */
+            if (!parse_count(o, argv[++i], &a->opts.perturb_icount)) {
+                return false;
+            }
+        } else if (!verify && strcmp(o, "--quiet") == 0) {
+            a->opts.quiet = true;
+        } else if (!verify && strcmp(o, "--stats") == 0) {
+            a->stats = true;
+        } else if (!verify && strcmp(o, "--trace") == 0 && more) {
+            a->trace = argv[++i];
+        } else if (verify && strcmp(o, "--junit") == 0 && more) {
+            a->junit = argv[++i];
+        } else if (o[0] != '-' && !a->dir) {
+            a->dir = o;
+        } else {
+            fprintf(stderr, "rewind: %s: unexpected argument '%s'\n", cmd, o);
+            return false;
+        }
+    }
+    if (!a->dir) {
+        fprintf(stderr, "rewind: %s needs a trace directory\n", cmd);
+        return false;
+    }
+    if (verify) {
+        a->opts.quiet = true;
+    }
+    return true;
+}
+
+static void write_junit(const char *path, const char *dir, RRResult r,
+                        const char *report, uint64_t icount, uint64_t checks)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "rewind: --junit %s: %s\n", path, strerror(errno));
+        return;
+    }
+    bool failed = r == RR_RESULT_DIVERGED || r == RR_RESULT_UNUSABLE;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites>\n<testsuite name=\"rewind verify\" tests=\"1\" "
+            "failures=\"%d\" errors=\"0\">\n"
+            "  <properties><property name=\"icount\" value=\"%" PRIu64 "\"/>"
+            "<property name=\"checkpoints_checked\" value=\"%" PRIu64 "\"/>"
+            "</properties>\n  <testcase classname=\"replay\" name=\"",
+            failed, icount, checks);
+    for (const char *p = dir; *p; p++) {
+        switch (*p) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*p, f);
+        }
+    }
+    fputs("\">\n", f);
+    if (failed) {
+        fputs("    <failure message=\"replay is not identical\"><![CDATA[", f);
+        fputs(report, f);
+        fputs("]]></failure>\n", f);
+    } else {
+        fputs("    <system-out><![CDATA[", f);
+        fputs(report, f);
+        fputs("]]></system-out>\n", f);
+    }
+    fputs("  </testcase>\n</testsuite>\n</testsuites>\n", f);
+    fclose(f);
+}
+
+static int do_replay(const char *cmd, int argc, char **argv, bool verify)
+{
+    ReplayArgs a;
+    if (!parse_replay_args(cmd, argc, argv, &a, verify)) {
+        return verify ? EXIT_UNUSABLE : EXIT_USAGE;
+    }
+    char err[1024] = "";
+    RRSession *s = rr_replay_open(a.dir, err, sizeof(err));
+    if (!s) {
+        fprintf(stderr, "rewind: %s\n", err);
+        if (a.junit) {
+            write_junit(a.junit, a.dir, RR_RESULT_UNUSABLE, err, 0, 0);
+        }
+        return EXIT_UNUSABLE;
+    }
+    int rargc;
+    char **rargv;
+    rr_replay_argv(s, &rargc, &rargv);
+    CoreConfig cfg;
+    if (core_cli_parse(rargc, rargv, &cfg) != CORE_CLI_OK) {
+        fprintf(stderr, "rewind: %s: the recorded command line is not "
+                "accepted by this rewind\n", a.dir);
+        rr_replay_finish(s, err, sizeof(err));
+        return EXIT_UNUSABLE;
+    }
+    /* Replay never reads the host's input and never writes a user's
+       files: console to stdout (or nowhere), no device-tree dump. */
+    cfg.serial = a.opts.quiet ? "null" : "stdout";
+    cfg.dumpdtb = NULL;
+    cfg.max_insns = 0;
+    cfg.stats = a.stats;
+    cfg.trace_insns = a.trace;
+    CoreMachine *m = build_machine(&cfg);
+    if (!m) {
+        rr_replay_finish(s, err, sizeof(err));
+        return EXIT_UNUSABLE;
+    }
+    if (!rr_replay_attach(s, m, &a.opts, err, sizeof(err))) {
+        fprintf(stderr, "rewind: %s\n", err);
+        if (a.junit) {
+            write_junit(a.junit, a.dir, RR_RESULT_UNUSABLE, err, 0, 0);
+        }
+        rr_replay_finish(s, err, sizeof(err));
+        core_machine_free(m);
+        return EXIT_UNUSABLE;
+    }
+    FILE *trace = open_trace(m, a.trace);
+    core_run(m);
+    uint64_t checks = rr_replay_checkpoints_checked(s);
+    char report[4096];
+    RRResult r = rr_replay_finish(s, report, sizeof(report));
+    fprintf(stderr, "rewind: %s", report);
+    if (a.junit) {
+        write_junit(a.junit, a.dir, r, report, m->icount, checks);
+    }
+    if (a.stats) {
+        print_stats(m);
+    }
+    close_trace(trace);
+    core_machine_free(m);
+    switch (r) {
+    case RR_RESULT_IDENTICAL:
+    case RR_RESULT_PARTIAL:
+        return 0;
+    case RR_RESULT_DIVERGED:
+        return EXIT_DIVERGED;
+    default:
+        return EXIT_UNUSABLE;
+    }
 }
 
 int main(int argc, char **argv)
@@ -103,18 +413,31 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) {
         return cmd_run(argc - 2, argv + 2);
     }
+    if (strcmp(cmd, "record") == 0) {
+        return cmd_record(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "replay") == 0) {
+        return do_replay("replay", argc - 2, argv + 2, false);
+    }
+    if (strcmp(cmd, "verify") == 0) {
+        return do_replay("verify", argc - 2, argv + 2, true);
+    }
+    if (strcmp(cmd, "info") == 0) {
+        return rr_cmd_info(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "query") == 0) {
+        return rr_cmd_query(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "trace") == 0) {
+        return rr_cmd_trace(argc - 2, argv + 2);
+    }
     if (cmd[0] == '-') {
         /* QEMU habit: options without a command mean `run`. */
         return cmd_run(argc - 1, argv + 1);
     }
-    static const char *const later[] = { "record", "replay", "verify", "shell",
-                                         "info", "query", NULL };
-    for (const char *const *l = later; *l; l++) {
-        if (strcmp(cmd, *l) == 0) {
-            fprintf(stderr, "rewind: '%s' is not available yet in this "
-                    "version; only 'run' is\n", cmd);
-            return EXIT_USAGE;
-        }
+    if (strcmp(cmd, "shell") == 0) {
+        fprintf(stderr, "rewind: 'shell' is not available yet in this version\n");
+        return EXIT_USAGE;
     }
     fprintf(stderr, "rewind: unknown command '%s' (see rewind --help)\n", cmd);
     return EXIT_USAGE;

@@ -17,6 +17,7 @@
 #include "backends/hostclock.h"
 #include "core/debug.h"
 #include "core/input.h"
+#include "replay/rr.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -61,6 +62,7 @@ const char *core_exit_kind_name(CoreExitKind kind)
     case CORE_EXIT_HALT: return "guest halted (all harts wait, nothing can wake them)";
     case CORE_EXIT_SIGNAL: return "stopped by signal";
     case CORE_EXIT_STUCK: return "guest stuck in a trap loop";
+    case CORE_EXIT_REPLAY_END: return "replay ended";
     }
     return "?";
 }
@@ -78,6 +80,9 @@ static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
             escape_pending = false;
             if (c == 'x') {
                 fprintf(stderr, "\nrewind: terminated (Ctrl-A x)\n");
+                if (m->rr) {
+                    rr_log_shutdown(m->rr, 0);
+                }
                 core_machine_request_exit(m, CORE_EXIT_SIGNAL, 0);
                 continue;
             }
@@ -114,10 +119,15 @@ static void poll_input(CoreMachine *m, int timeout_ms)
     }
     if (held_len) {
         size_t took = core_input_serial_rx(m->input, 0, held, held_len);
+        if (m->rr) {
+            rr_log_serial(m->rr, 0, held, took);
+        }
         memmove(held, held + took, held_len - took);
         held_len -= took;
     }
-    core_input_deliver(m->input);
+    /* Queued bytes reach the device only when it says it has room
+       (core_input_ready from a guest register access): a deterministic
+       point, unlike this host-timed poll. */
 }
 
 static int input_fd(CoreMachine *m)
@@ -142,12 +152,23 @@ static bool wait_idle(CoreMachine *m)
     }
     uint64_t now = core_clock_ns(m);
     uint64_t want = deadline > now ? deadline - now : 0;
-    uint64_t t0 = be_host_monotonic_ns_nd();
-    /* At most 100 ms at a time, so signals are handled promptly. */
-    uint64_t ms = (want + 999999) / 1000000;
-    poll_input(m, (int)(ms > 100 ? 100 : ms));
-    uint64_t waited = be_host_monotonic_ns_nd() - t0;
-    m->idle_ns += waited < want ? waited : want;
+    uint64_t skip = want;
+    if (!m->cfg->icount_nosleep && input_fd(m) >= 0) {
+        uint64_t t0 = be_host_monotonic_ns_nd();
+        /* At most 100 ms at a time, so signals are handled promptly. */
+        uint64_t ms = (want + 999999) / 1000000;
+        poll_input(m, (int)(ms > 100 ? 100 : ms));
+        uint64_t waited = be_host_monotonic_ns_nd() - t0;
+        skip = waited < want ? waited : want;
+    }
+    /* The skip is an input (its size may come from the host). Input that
+       arrived during the wait was logged first; replay applies both in
+       the same order at the same icount. */
+    if (m->rr) {
+        rr_log_idle(m->rr, skip);
+    }
+    m->idle_ns += skip;
+    poll_input(m, 0);
     return true;
 }
 
@@ -203,6 +224,9 @@ static void serve_debugger(CoreMachine *m, CoreStop why)
             core_debug_detach(m);
             return;
         case CORE_CMD_QUIT:
+            if (m->rr) {
+                rr_log_shutdown(m->rr, 0);
+            }
             core_machine_request_exit(m, CORE_EXIT_SIGNAL, 0);
             return;
         }
@@ -270,17 +294,37 @@ int core_run(CoreMachine *m)
     }
     while (m->exit_kind == CORE_EXIT_NONE) {
         uint64_t until = next_limit(m);
-        m->idle_realtime = !cfg->icount_nosleep && input_fd(m) >= 0;
+        if (m->rr) {
+            uint64_t rr_stop = rr_next_stop(m->rr);
+            until = rr_stop < until ? rr_stop : until;
+            /* Every idle skip goes through the log. */
+            m->idle_realtime = true;
+        } else {
+            m->idle_realtime = !cfg->icount_nosleep && input_fd(m) >= 0;
+        }
         AccelStop stop = accel_run(m, until);
         if (signal_seen) {
+            if (m->rr) {
+                rr_log_shutdown(m->rr, signal_seen);
+            }
             core_machine_request_exit(m, CORE_EXIT_SIGNAL, 128 + signal_seen);
             break;
         }
         if (m->exit_kind != CORE_EXIT_NONE) {
             break;
         }
+        if (m->rr) {
+            if (!rr_at(m->rr, stop == ACCEL_STOP_IDLE)) {
+                core_machine_request_exit(m, CORE_EXIT_REPLAY_END, 0);
+                break;
+            }
+            rr_tick(m->rr);
+        }
         if (m->debug && debugger_check(m)) {
             continue;
+        }
+        if (m->rr && rr_replaying(m->rr)) {
+            continue;   /* input and idle time come from the trace */
         }
         if (cfg->max_insns && m->icount >= cfg->max_insns) {
             core_machine_request_exit(m, CORE_EXIT_LIMIT, 0);

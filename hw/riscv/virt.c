@@ -442,8 +442,33 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     return virt_load_images(m, err, errlen);
 }
 
+static size_t virt_inputs(const CoreConfig *cfg, const char **names,
+                          const char **paths)
+{
+    size_t n = 0;
+    const char *bios = cfg->bios;
+    if (!bios || strcmp(bios, "default") == 0) {
+        bios = find_default_bios();
+    }
+    if (bios && strcmp(bios, "none") != 0) {
+        names[n] = "bios";
+        paths[n++] = bios;
+    }
+    const char *const files[][2] = {
+        { "kernel", cfg->kernel }, { "initrd", cfg->initrd }, { "dtb", cfg->dtb },
+    };
+    for (size_t i = 0; i < 3; i++) {
+        if (files[i][1]) {
+            names[n] = files[i][0];
+            paths[n++] = files[i][1];
+        }
+    }
+    return n;
+}
+
 const CoreMachineType hw_virt_machine_type = {
     .name = "virt",
     .desc = "RISC-V VirtIO board (QEMU-compatible layout)",
     .init = virt_init,
+    .inputs = virt_inputs,
 };

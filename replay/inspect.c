@@ -1,0 +1,190 @@
+/*
+ * Looking at traces without running them: `rewind info`, `rewind query`
+ * and `rewind trace reindex` (see replay/inspect.h). Nothing here writes
+ * to a trace except reindex, which replaces index.sqlite atomically.
+ */
+#include "replay/inspect.h"
+#include "tracedb/trace.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static uint64_t file_size(const char *dir, const char *name)
+{
+    char path[1024];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+static double mib(uint64_t bytes)
+{
+    return (double)bytes / (1024.0 * 1024.0);
+}
+
+int rr_cmd_info(int argc, char **argv)
+{
+    if (argc != 1) {
+        fprintf(stderr, "rewind: usage: rewind info DIR\n");
+        return 1;
+    }
+    const char *dir = argv[0];
+    char err[1024];
+    TdbReader *r = tdb_reader_open(dir, err, sizeof(err));
+    if (!r) {
+        fprintf(stderr, "rewind: %s\n", err);
+        return 2;
+    }
+    uint64_t counts[32] = { 0 };
+    uint64_t raw = 0, idle_ns = 0, last = 0, final_hash = 0;
+    bool ended = false;
+    TdbEvent ev;
+    int rc;
+    while ((rc = tdb_reader_next(r, &ev)) > 0) {
+        counts[ev.kind < 32 ? ev.kind : 0]++;
+        raw += ev.len + 12;
+        last = ev.icount;
+        if (ev.kind == TDB_EV_IDLE_SKIP && ev.len >= 8) {
+            idle_ns += tdb_get_u64(ev.data);
+        }
+        if (ev.kind == TDB_EV_END) {
+            ended = true;
+            final_hash = ev.len >= 8 ? tdb_get_u64(ev.data) : 0;
+        }
+    }
+    const char *shift_s = tdb_reader_meta(r, "icount_shift");
+    unsigned shift = shift_s ? (unsigned)atoi(shift_s) : 0;
+    const char *argv_s = tdb_reader_meta(r, "argv");
+    const char *ver = tdb_reader_meta(r, "rewind_version");
+    const char *created = tdb_reader_meta(r, "created_utc");
+
+    printf("trace:        %s\n", dir);
+    printf("recorded by:  rewind %s%s%s\n", ver ? ver : "?",
+           created ? " at " : "", created ? created : "");
+    printf("command line: %s\n", argv_s ? argv_s : "?");
+    const TdbInput *inputs;
+    size_t ninputs = tdb_reader_inputs(r, &inputs);
+    for (size_t i = 0; i < ninputs; i++) {
+        printf("input:        %-7s %s (%" PRIu64 " bytes, hash %s)\n",
+               inputs[i].name, inputs[i].path, inputs[i].size, inputs[i].hash);
+    }
+    uint64_t guest_ns = (last << shift) + idle_ns;
+    printf("duration:     %" PRIu64 " instructions, %.3f s of guest time "
+           "(%.3f s idle)\n", last, (double)guest_ns / 1e9, (double)idle_ns / 1e9);
+    printf("state:        %s\n", ended ? "complete" : "incomplete (no END record: "
+           "the recorder was killed or the file is truncated)");
+    if (ended) {
+        printf("final hash:   %016" PRIx64 "\n", final_hash);
+    }
+    if (rc < 0) {
+        printf("error:        %s\n", tdb_reader_error(r));
+    } else if (tdb_reader_warning(r)) {
+        printf("warning:      %s\n", tdb_reader_warning(r));
+    }
+    printf("events:      ");
+    for (unsigned k = 1; k < 32; k++) {
+        if (counts[k]) {
+            printf(" %s=%" PRIu64, tdb_kind_name(k), counts[k]);
+        }
+    }
+    printf("\n");
+    const TdbCheckpoint *ck;
+    size_t nck = tdb_reader_checkpoints(r, &ck);
+    uint64_t ev_bytes = file_size(dir, "events.zst");
+    uint64_t ck_bytes = file_size(dir, "checkpoints.zst");
+    uint64_t ix_bytes = file_size(dir, "index.sqlite");
+    printf("checkpoints:  %zu", nck);
+    if (nck > 1) {
+        printf(", every %" PRIu64 " instructions", ck[1].icount - ck[0].icount);
+    }
+    printf("\n");
+    printf("frames:       %" PRIu64 "\n", tdb_reader_frames(r));
+    printf("size:         events %.2f MiB (%.1fx compression), checkpoints "
+           "%.2f MiB, index %.2f MiB\n", mib(ev_bytes),
+           ev_bytes ? (double)raw / (double)ev_bytes : 0.0, mib(ck_bytes),
+           mib(ix_bytes));
+    printf("index:        %s\n", tdb_index_state_name(tdb_reader_index_state(r)));
+    tdb_reader_close(r);
+    return rc < 0 ? 2 : 0;
+}
+
+int rr_cmd_query(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "rewind: usage: rewind query DIR \"SQL\"\n");
+        return 1;
+    }
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/index.sqlite", argv[0]);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, "rewind: %s: no index (rebuild it with 'rewind trace "
+                "reindex %s')\n", path, argv[0]);
+        return 2;
+    }
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "rewind: %s: %s\n", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return 2;
+    }
+    sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+    sqlite3_stmt *st_;
+    const char *tail = argv[1];
+    int status = 0;
+    while (tail && *tail) {
+        if (sqlite3_prepare_v2(db, tail, -1, &st_, &tail) != SQLITE_OK) {
+            fprintf(stderr, "rewind: query: %s\n", sqlite3_errmsg(db));
+            status = 1;
+            break;
+        }
+        if (!st_) {
+            break;   /* trailing whitespace or comment */
+        }
+        int cols = sqlite3_column_count(st_);
+        for (int c = 0; c < cols; c++) {
+            printf("%s%s", c ? "\t" : "", sqlite3_column_name(st_, c));
+        }
+        if (cols) {
+            printf("\n");
+        }
+        int rc;
+        while ((rc = sqlite3_step(st_)) == SQLITE_ROW) {
+            for (int c = 0; c < cols; c++) {
+                const unsigned char *v = sqlite3_column_text(st_, c);
+                printf("%s%s", c ? "\t" : "", v ? (const char *)v : "NULL");
+            }
+            printf("\n");
+        }
+        if (rc != SQLITE_DONE) {
+            fprintf(stderr, "rewind: query: %s\n", sqlite3_errmsg(db));
+            status = 1;
+        }
+        sqlite3_finalize(st_);
+        if (status) {
+            break;
+        }
+    }
+    sqlite3_close(db);
+    return status;
+}
+
+int rr_cmd_trace(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[0], "reindex") == 0) {
+        char err[1024];
+        if (tdb_reindex(argv[1], err, sizeof(err)) != 0) {
+            fprintf(stderr, "rewind: %s\n", err);
+            return 2;
+        }
+        printf("rewind: rebuilt %s/index.sqlite\n", argv[1]);
+        return 0;
+    }
+    fprintf(stderr, "rewind: usage: rewind trace reindex DIR\n");
+    return 1;
+}

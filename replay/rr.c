@@ -1,0 +1,740 @@
+/*
+ * Record and replay sessions (see replay/rr.h).
+ *
+ * Ordering rule: events are applied in the exact order of the trace. A
+ * checkpoint is itself an event (CHECKPOINT) in that order, so restoring
+ * checkpoint k and continuing with the events that follow its CHECKPOINT
+ * event reproduces the run exactly, even when other events share its
+ * icount.
+ *
+ * Console output is checked as a stream: recorded CONSOLE bytes and the
+ * bytes the replay prints are compared in order, whatever their batching.
+ */
+#include "replay/rr.h"
+#include "backends/chardev.h"
+#include "backends/hostclock.h"
+#include "core/hash.h"
+#include "core/input.h"
+#include "core/snapshot.h"
+#include "tracedb/trace.h"
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FLUSH_INTERVAL_NS 100000000ull
+#define CONSOLE_MAX 4096
+
+struct RRSession {
+    CoreMachine *m;
+    bool replay;
+    RROptions opts;
+    char dir[512];
+
+    /* record */
+    TdbWriter *w;
+    uint64_t next_checkpoint;
+    uint64_t last_flush_ns;
+    uint8_t line[CONSOLE_MAX];
+    size_t line_len;
+    uint64_t line_icount;
+    bool failed;
+
+    /* replay */
+    TdbReader *r;
+    int argc;
+    char **argv;
+    bool have_pending;
+    TdbEvent pending;
+    uint8_t *pending_data;
+    size_t pending_cap;
+    GByteArray *expect_console;   /* recorded bytes not yet matched */
+    GByteArray *actual_console;   /* printed bytes not yet matched */
+    uint64_t checkpoints_checked;
+    uint64_t last_good_icount;    /* icount of the last matching check */
+    RRResult result;
+    bool done;
+    char report[4096];
+};
+
+static uint64_t load_u64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* ---- input files ---- */
+
+/* Hash a file's content; false if it cannot be read. */
+static bool hash_file(const char *path, uint64_t *size, char hex[17])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return false;
+    }
+    CoreHash h;
+    core_hash_init(&h);
+    uint8_t buf[65536];
+    size_t n;
+    *size = 0;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        core_hash_update(&h, buf, n);
+        *size += n;
+    }
+    bool ok = !ferror(f);
+    fclose(f);
+    snprintf(hex, 17, "%016" PRIx64, core_hash_final(&h));
+    return ok;
+}
+
+/* ---- recording ---- */
+
+static void append(RRSession *s, uint32_t kind, const void *data, size_t len)
+{
+    if (s->failed) {
+        return;
+    }
+    TdbEvent ev = { .kind = kind, .hart = 0, .icount = s->m->icount,
+                    .len = (uint32_t)len, .data = data };
+    if (tdb_writer_append(s->w, &ev) != 0) {
+        fprintf(stderr, "rewind: recording failed: %s\n", tdb_writer_error(s->w));
+        s->failed = true;
+    }
+}
+
+static void flush_console(RRSession *s)
+{
+    if (s->line_len) {
+        TdbEvent ev = { .kind = TDB_EV_CONSOLE, .icount = s->line_icount,
+                        .len = (uint32_t)s->line_len, .data = s->line };
+        if (!s->failed && tdb_writer_append(s->w, &ev) != 0) {
+            s->failed = true;
+        }
+        s->line_len = 0;
+    }
+}
+
+/* Console output while recording: one CONSOLE event per line, stamped
+   with the icount of the write that completed it. */
+static void record_console(void *opaque, const uint8_t *buf, size_t len)
+{
+    RRSession *s = opaque;
+    for (size_t i = 0; i < len; i++) {
+        if (s->line_len == 0) {
+            s->line_icount = s->m->icount;
+        }
+        s->line[s->line_len++] = buf[i];
+        if (buf[i] == '\n' || s->line_len == CONSOLE_MAX) {
+            s->line_icount = s->m->icount;
+            flush_console(s);
+        }
+    }
+}
+
+static uint64_t record_wallclock(void *opaque)
+{
+    RRSession *s = opaque;
+    uint64_t ns = be_host_wallclock_ns_nd();
+    flush_console(s);
+    append(s, TDB_EV_WALLCLOCK, &ns, 8);
+    return ns;
+}
+
+static void take_checkpoint(RRSession *s, bool full)
+{
+    CoreBuf blob = { 0 };
+    uint64_t hash = core_machine_state_hash(s->m);
+    core_snapshot_save(s->m, full, &blob);
+    flush_console(s);
+    if (!s->failed &&
+        tdb_writer_checkpoint(s->w, s->m->icount, hash, blob.data, blob.len)) {
+        fprintf(stderr, "rewind: checkpoint failed: %s\n", tdb_writer_error(s->w));
+        s->failed = true;
+    }
+    core_buf_free(&blob);
+}
+
+RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
+                           char **argv, const RROptions *opts, char *err,
+                           size_t errlen)
+{
+    const char *names[CORE_MAX_INPUTS], *paths[CORE_MAX_INPUTS];
+    size_t n = core_machine_inputs(m->cfg, names, paths);
+    TdbInput inputs[CORE_MAX_INPUTS];
+    char hashes[CORE_MAX_INPUTS][17];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t size;
+        if (!hash_file(paths[i], &size, hashes[i])) {
+            snprintf(err, errlen, "%s: cannot read %s", paths[i], names[i]);
+            return NULL;
+        }
+        inputs[i] = (TdbInput){ names[i], paths[i], size, hashes[i] };
+    }
+
+    /* The command line, verbatim, so replay rebuilds the same machine. */
+    enum { MAX_META = 64 };
+    if (argc > MAX_META - 8) {
+        snprintf(err, errlen, "too many options to record (%d)", argc);
+        return NULL;
+    }
+    TdbKV meta[MAX_META];
+    char keys[MAX_META][16], nums[4][32];
+    size_t nm = 0;
+    char *json = tdb_json_argv(argc, argv);
+    snprintf(nums[0], sizeof(nums[0]), "%d", argc);
+    snprintf(nums[1], sizeof(nums[1]), "%u", m->icount_shift);
+    snprintf(nums[2], sizeof(nums[2]), "%" PRIu64, opts->checkpoint_interval);
+    snprintf(nums[3], sizeof(nums[3]), "%u", m->ncpus);
+    meta[nm++] = (TdbKV){ "argv", json ? json : "[]" };
+    meta[nm++] = (TdbKV){ "argc", nums[0] };
+    meta[nm++] = (TdbKV){ "icount_shift", nums[1] };
+    meta[nm++] = (TdbKV){ "checkpoint_interval", nums[2] };
+    meta[nm++] = (TdbKV){ "harts", nums[3] };
+    meta[nm++] = (TdbKV){ "machine", m->cfg->machine };
+    for (int i = 0; i < argc; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "arg.%d", i);
+        meta[nm++] = (TdbKV){ keys[i], argv[i] };
+    }
+
+    RRSession *s = calloc(1, sizeof(*s));
+    if (!s) {
+        free(json);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->w = tdb_writer_create(dir, meta, nm, inputs, n, err, errlen);
+    free(json);
+    if (!s->w) {
+        free(s);
+        return NULL;
+    }
+    s->m = m;
+    s->opts = *opts;
+    snprintf(s->dir, sizeof(s->dir), "%s", dir);
+    m->rr = s;
+    core_input_set_wallclock_hook(m->input, record_wallclock, s);
+    if (m->serial_backend) {
+        be_chardev_set_tap(m->serial_backend, record_console, s);
+    }
+    take_checkpoint(s, true);
+    s->next_checkpoint = opts->checkpoint_interval;
+    s->last_flush_ns = be_host_monotonic_ns_nd();
+    return s;
+}
+
+int rr_record_end(RRSession *s)
+{
+    CoreMachine *m = s->m;
+    flush_console(s);
+    int rc = 0;
+    if (s->failed) {
+        tdb_writer_abort(s->w);
+        rc = -1;
+    } else if (tdb_writer_close(s->w, m->icount, core_machine_state_hash(m))) {
+        fprintf(stderr, "rewind: closing the trace failed\n");
+        rc = -1;
+    }
+    if (m->serial_backend) {
+        be_chardev_set_tap(m->serial_backend, NULL, NULL);
+    }
+    core_input_set_wallclock_hook(m->input, NULL, NULL);
+    m->rr = NULL;
+    free(s);
+    return rc;
+}
+
+void rr_log_serial(RRSession *s, unsigned port, const uint8_t *buf, size_t len)
+{
+    if (s->replay || len == 0) {
+        return;
+    }
+    uint8_t ev[1 + 256];
+    while (len) {
+        size_t n = len < 256 ? len : 256;
+        ev[0] = (uint8_t)port;
+        memcpy(ev + 1, buf, n);
+        append(s, TDB_EV_SERIAL_RX, ev, 1 + n);
+        buf += n;
+        len -= n;
+    }
+}
+
+void rr_log_idle(RRSession *s, uint64_t ns)
+{
+    if (!s->replay) {
+        append(s, TDB_EV_IDLE_SKIP, &ns, 8);
+    }
+}
+
+void rr_log_shutdown(RRSession *s, int reason)
+{
+    if (!s->replay) {
+        uint32_t r = (uint32_t)reason;
+        flush_console(s);
+        append(s, TDB_EV_SHUTDOWN, &r, 4);
+    }
+}
+
+void rr_tick(RRSession *s)
+{
+    if (s->replay) {
+        return;
+    }
+    uint64_t now = be_host_monotonic_ns_nd();
+    if (now - s->last_flush_ns >= FLUSH_INTERVAL_NS) {
+        flush_console(s);
+        if (!s->failed && tdb_writer_flush(s->w) != 0) {
+            fprintf(stderr, "rewind: recording failed: %s\n",
+                    tdb_writer_error(s->w));
+            s->failed = true;
+        }
+        s->last_flush_ns = now;
+    }
+}
+
+bool rr_replaying(const RRSession *s)
+{
+    return s->replay;
+}
+
+/* ---- replaying ---- */
+
+static void diverge(RRSession *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void diverge(RRSession *s, const char *fmt, ...)
+{
+    if (s->done) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    size_t used = strlen(s->report);
+    vsnprintf(s->report + used, sizeof(s->report) - used, fmt, ap);
+    va_end(ap);
+    s->result = RR_RESULT_DIVERGED;
+    s->done = true;
+}
+
+static void finish(RRSession *s, RRResult result, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void finish(RRSession *s, RRResult result, const char *fmt, ...)
+{
+    if (s->done) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->report, sizeof(s->report), fmt, ap);
+    va_end(ap);
+    s->result = result;
+    s->done = true;
+}
+
+/* Match printed against recorded console bytes as far as both go. */
+static void match_console(RRSession *s)
+{
+    size_t n = s->expect_console->len < s->actual_console->len
+                   ? s->expect_console->len : s->actual_console->len;
+    if (n == 0) {
+        return;
+    }
+    if (memcmp(s->expect_console->data, s->actual_console->data, n) != 0) {
+        size_t at = 0;
+        while (s->expect_console->data[at] == s->actual_console->data[at]) {
+            at++;
+        }
+        diverge(s, "divergence: console output differs near icount %" PRIu64
+                " (recorded byte 0x%02x, replay printed 0x%02x)\n",
+                s->m->icount, s->expect_console->data[at],
+                s->actual_console->data[at]);
+    }
+    g_byte_array_remove_range(s->expect_console, 0, (guint)n);
+    g_byte_array_remove_range(s->actual_console, 0, (guint)n);
+}
+
+static void replay_console(void *opaque, const uint8_t *buf, size_t len)
+{
+    RRSession *s = opaque;
+    g_byte_array_append(s->actual_console, buf, (guint)len);
+    match_console(s);
+}
+
+/* Load the next event into s->pending; false at the end or on error. */
+static bool fetch(RRSession *s)
+{
+    if (s->have_pending) {
+        return true;
+    }
+    TdbEvent ev;
+    int rc = tdb_reader_next(s->r, &ev);
+    if (rc < 0) {
+        finish(s, RR_RESULT_UNUSABLE, "trace unusable: %s\n",
+               tdb_reader_error(s->r));
+        return false;
+    }
+    if (rc == 0) {
+        const char *warn = tdb_reader_warning(s->r);
+        finish(s, RR_RESULT_PARTIAL,
+               "end of a trace without an END record at icount %" PRIu64
+               "%s%s: replayed up to there\n", s->m->icount,
+               warn ? "; " : "", warn ? warn : "");
+        return false;
+    }
+    if (ev.len > s->pending_cap) {
+        s->pending_cap = ev.len;
+        s->pending_data = realloc(s->pending_data, ev.len);
+    }
+    memcpy(s->pending_data, ev.data, ev.len);
+    s->pending = ev;
+    s->pending.data = s->pending_data;
+    s->have_pending = true;
+    return true;
+}
+
+static uint64_t replay_wallclock(void *opaque)
+{
+    RRSession *s = opaque;
+    while (fetch(s) && s->pending.kind == TDB_EV_CONSOLE) {
+        g_byte_array_append(s->expect_console, s->pending.data, s->pending.len);
+        s->have_pending = false;
+        match_console(s);
+    }
+    if (!s->have_pending || s->pending.kind != TDB_EV_WALLCLOCK ||
+        s->pending.icount != s->m->icount || s->pending.len != 8) {
+        diverge(s, "divergence: the guest read the RTC at icount %" PRIu64
+                ", which the recording did not do there\n", s->m->icount);
+        core_machine_attention(s->m, CORE_ATTN_STOP);
+        return 0;
+    }
+    s->have_pending = false;
+    return load_u64(s->pending.data);
+}
+
+/* Flip one bit of hart 0's x5 (test-only divergence injection). */
+static void perturb(RRSession *s)
+{
+    CoreMachine *m = s->m;
+    CoreBuf b = { 0 };
+    core_state_save(m->cpu_ops->state, m->cpus[0], &b);
+    /* Record: u16 name length, name, u32 version, u32 length, payload;
+       the payload starts with x0..x31. */
+    uint16_t nl;
+    memcpy(&nl, b.data, 2);
+    size_t x5 = 2 + nl + 8 + 5 * 8;
+    if (x5 < b.len) {
+        b.data[x5] ^= 1;
+        size_t pos = 0;
+        const char *err;
+        core_state_load(m->cpu_ops->state, m->cpus[0], b.data, b.len, &pos, &err);
+    }
+    core_buf_free(&b);
+    s->opts.perturb_icount = 0;
+}
+
+static void check_checkpoint(RRSession *s, const TdbEvent *ev)
+{
+    if (ev->len < 16) {
+        diverge(s, "trace damaged: short CHECKPOINT record at icount %" PRIu64 "\n",
+                ev->icount);
+        return;
+    }
+    uint64_t want = load_u64(ev->data + 8);
+    uint64_t got = core_machine_state_hash(s->m);
+    if (want == got) {
+        s->checkpoints_checked++;
+        s->last_good_icount = s->m->icount;
+        return;
+    }
+    diverge(s, "divergence: checkpoint at icount %" PRIu64 " does not match "
+            "(recorded state hash %016" PRIx64 ", replay %016" PRIx64 ")\n"
+            "the first difference arose between icount %" PRIu64
+            " (last matching check) and %" PRIu64 "\n",
+            s->m->icount, want, got, s->last_good_icount, s->m->icount);
+    const TdbCheckpoint *list;
+    size_t n = tdb_reader_checkpoints(s->r, &list);
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].icount == ev->icount && list[i].state_hash == want) {
+            void *blob;
+            size_t len;
+            if (tdb_reader_load_checkpoint(s->r, i, &blob, &len) == 0) {
+                char diff[2048];
+                core_snapshot_diff(s->m, blob, len, diff, sizeof(diff));
+                size_t used = strlen(s->report);
+                snprintf(s->report + used, sizeof(s->report) - used,
+                         "what differs:\n%s", diff);
+                free(blob);
+            }
+            break;
+        }
+    }
+}
+
+/* Apply one due event; false when the replay must stop. */
+static bool apply(RRSession *s, const TdbEvent *ev, bool idle)
+{
+    CoreMachine *m = s->m;
+    switch (ev->kind) {
+    case TDB_EV_META:
+    case TDB_EV_INTERRUPT:
+        return true;
+    case TDB_EV_SERIAL_RX:
+        if (ev->len >= 1 &&
+            core_input_serial_rx(m->input, ev->data[0], ev->data + 1,
+                                 ev->len - 1) != ev->len - 1) {
+            diverge(s, "divergence: serial input at icount %" PRIu64
+                    " did not fit the input queue\n", ev->icount);
+            return false;
+        }
+        return true;
+    case TDB_EV_IDLE_SKIP:
+        if (!idle) {
+            diverge(s, "divergence: the recording was idle at icount %" PRIu64
+                    " but a hart of the replay can run\n", ev->icount);
+            return false;
+        }
+        m->idle_ns += load_u64(ev->data);
+        return true;
+    case TDB_EV_CONSOLE:
+        g_byte_array_append(s->expect_console, ev->data, ev->len);
+        match_console(s);
+        return !s->done;
+    case TDB_EV_CHECKPOINT:
+        check_checkpoint(s, ev);
+        return !s->done;
+    case TDB_EV_SHUTDOWN:
+        finish(s, RR_RESULT_IDENTICAL, "the recording was stopped at icount %"
+               PRIu64 "; replay identical up to there (%" PRIu64
+               " checkpoints checked)\n", ev->icount, s->checkpoints_checked);
+        return false;
+    case TDB_EV_END: {
+        uint64_t want = ev->len >= 8 ? load_u64(ev->data) : 0;
+        uint64_t got = core_machine_state_hash(m);
+        if (want != got) {
+            diverge(s, "divergence: final state at icount %" PRIu64
+                    " differs (recorded %016" PRIx64 ", replay %016" PRIx64
+                    "); last matching check at icount %" PRIu64 "\n",
+                    ev->icount, want, got, s->last_good_icount);
+            return false;
+        }
+        if (s->expect_console->len || s->actual_console->len) {
+            diverge(s, "divergence: console output differs at the end "
+                    "(%u recorded bytes unmatched, %u printed)\n",
+                    s->expect_console->len, s->actual_console->len);
+            return false;
+        }
+        finish(s, RR_RESULT_IDENTICAL, "replay identical: %" PRIu64
+               " instructions, %" PRIu64 " checkpoints and the final state "
+               "match\n", ev->icount, s->checkpoints_checked + 1);
+        return false;
+    }
+    case TDB_EV_WALLCLOCK:
+        diverge(s, "divergence: the recording read the RTC at icount %" PRIu64
+                ", the replay did not\n", ev->icount);
+        return false;
+    default:
+        diverge(s, "trace has an event of unknown kind %u at icount %" PRIu64
+                "\n", ev->kind, ev->icount);
+        return false;
+    }
+}
+
+uint64_t rr_next_stop(RRSession *s)
+{
+    if (!s->replay) {
+        return s->next_checkpoint;
+    }
+    uint64_t stop = UINT64_MAX;
+    if (fetch(s)) {
+        stop = s->pending.icount;
+        if (s->pending.kind == TDB_EV_WALLCLOCK) {
+            stop++;   /* consumed while the reading instruction runs */
+        }
+    }
+    if (s->opts.until && s->opts.until < stop) {
+        stop = s->opts.until;
+    }
+    if (s->opts.perturb_icount && s->opts.perturb_icount < stop) {
+        stop = s->opts.perturb_icount;
+    }
+    return stop < s->m->icount ? s->m->icount : stop;
+}
+
+bool rr_at(RRSession *s, bool idle)
+{
+    CoreMachine *m = s->m;
+    if (!s->replay) {
+        if (m->icount >= s->next_checkpoint) {
+            take_checkpoint(s, false);
+            s->next_checkpoint += s->opts.checkpoint_interval;
+        }
+        return !s->failed;
+    }
+    if (s->done) {
+        return false;
+    }
+    if (s->opts.perturb_icount && m->icount >= s->opts.perturb_icount) {
+        perturb(s);
+    }
+    while (fetch(s)) {
+        const TdbEvent *ev = &s->pending;
+        if (ev->icount > m->icount || (ev->kind == TDB_EV_WALLCLOCK &&
+                                       ev->icount == m->icount)) {
+            break;
+        }
+        if (ev->icount < m->icount) {
+            diverge(s, "divergence: the replay passed icount %" PRIu64
+                    " without the %s event recorded there\n", ev->icount,
+                    tdb_kind_name(ev->kind));
+            return false;
+        }
+        TdbEvent copy = *ev;
+        s->have_pending = false;
+        if (!apply(s, &copy, idle)) {
+            return false;
+        }
+    }
+    if (s->done) {
+        return false;
+    }
+    if (s->opts.until && m->icount >= s->opts.until) {
+        finish(s, RR_RESULT_PARTIAL, "stopped at icount %" PRIu64
+               " (--until); %" PRIu64 " checkpoints matched on the way\n",
+               m->icount, s->checkpoints_checked);
+        return false;
+    }
+    if (idle && s->have_pending && s->pending.icount > m->icount &&
+        !core_input_pending(m->input)) {
+        diverge(s, "divergence: every hart waits at icount %" PRIu64
+                " but the recording went on running until %" PRIu64 "\n",
+                m->icount, s->pending.icount);
+        return false;
+    }
+    return true;
+}
+
+RRSession *rr_replay_open(const char *dir, char *err, size_t errlen)
+{
+    TdbReader *r = tdb_reader_open(dir, err, errlen);
+    if (!r) {
+        return NULL;
+    }
+    const char *argc_s = tdb_reader_meta(r, "argc");
+    if (!argc_s) {
+        snprintf(err, errlen, "%s: trace has no recorded command line", dir);
+        tdb_reader_close(r);
+        return NULL;
+    }
+    RRSession *s = calloc(1, sizeof(*s));
+    s->replay = true;
+    s->r = r;
+    snprintf(s->dir, sizeof(s->dir), "%s", dir);
+    s->argc = atoi(argc_s);
+    s->argv = calloc((size_t)s->argc + 1, sizeof(char *));
+    for (int i = 0; i < s->argc; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "arg.%d", i);
+        const char *v = tdb_reader_meta(r, key);
+        s->argv[i] = strdup(v ? v : "");
+    }
+    s->expect_console = g_byte_array_new();
+    s->actual_console = g_byte_array_new();
+    return s;
+}
+
+void rr_replay_argv(RRSession *s, int *argc, char ***argv)
+{
+    *argc = s->argc;
+    *argv = s->argv;
+}
+
+bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
+                      char *err, size_t errlen)
+{
+    /* Every recorded input must be here with the same content. */
+    const char *names[CORE_MAX_INPUTS], *paths[CORE_MAX_INPUTS];
+    size_t n = core_machine_inputs(m->cfg, names, paths);
+    const TdbInput *rec;
+    size_t nrec = tdb_reader_inputs(s->r, &rec);
+    for (size_t i = 0; i < nrec; i++) {
+        size_t j = 0;
+        while (j < n && strcmp(names[j], rec[i].name) != 0) {
+            j++;
+        }
+        if (j == n) {
+            snprintf(err, errlen, "%s: the recording used %s %s, which this "
+                     "machine does not load", s->dir, rec[i].name, rec[i].path);
+            return false;
+        }
+        uint64_t size;
+        char hex[17];
+        if (!hash_file(paths[j], &size, hex)) {
+            snprintf(err, errlen, "%s %s: cannot read it (recorded from %s)",
+                     rec[i].name, paths[j], rec[i].path);
+            return false;
+        }
+        if (strcmp(hex, rec[i].hash) != 0 || size != rec[i].size) {
+            snprintf(err, errlen, "%s %s: content differs from the recording "
+                     "(hash %s, %" PRIu64 " bytes; recorded %s, %" PRIu64
+                     " bytes)", rec[i].name, paths[j], hex, size, rec[i].hash,
+                     rec[i].size);
+            return false;
+        }
+    }
+    s->m = m;
+    s->opts = *opts;
+    m->rr = s;
+    core_input_set_wallclock_hook(m->input, replay_wallclock, s);
+    if (m->serial_backend) {
+        be_chardev_set_tap(m->serial_backend, replay_console, s);
+    }
+    return true;
+}
+
+uint64_t rr_replay_checkpoints_checked(const RRSession *s)
+{
+    return s->checkpoints_checked;
+}
+
+RRResult rr_replay_finish(RRSession *s, char *summary, size_t len)
+{
+    CoreMachine *m = s->m;
+    if (!s->done && m && m->exit_kind != CORE_EXIT_NONE) {
+        /* The guest ended the run itself: what is left in the trace must
+           be its end at this very icount. */
+        rr_at(s, true);
+        if (!s->done) {
+            diverge(s, "divergence: the guest stopped at icount %" PRIu64
+                    " (%s) but the recording went on\n", m->icount,
+                    m->exit_kind == CORE_EXIT_STUCK ? "stuck" : "exit");
+        }
+    }
+    if (!s->done) {
+        finish(s, RR_RESULT_PARTIAL, "replay stopped at icount %" PRIu64 "\n",
+               m ? m->icount : 0);
+    }
+    snprintf(summary, len, "%s", s->report);
+    RRResult r = s->result;
+    if (m) {
+        if (m->serial_backend) {
+            be_chardev_set_tap(m->serial_backend, NULL, NULL);
+        }
+        core_input_set_wallclock_hook(m->input, NULL, NULL);
+        m->rr = NULL;
+    }
+    tdb_reader_close(s->r);
+    for (int i = 0; i < s->argc; i++) {
+        free(s->argv[i]);
+    }
+    free(s->argv);
+    free(s->pending_data);
+    g_byte_array_free(s->expect_console, TRUE);
+    g_byte_array_free(s->actual_console, TRUE);
+    free(s);
+    return r;
+}

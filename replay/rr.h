@@ -1,0 +1,93 @@
+/*
+ * Record and replay: the determinism boundary (DESIGN.md).
+ *
+ * Recording logs, with the icount at which it takes effect, every input
+ * the host gives the machine (serial bytes, the RTC's wall-clock read,
+ * idle skips, shutdown requests), the guest's console output (for the
+ * index and for checking replays) and periodic checkpoints (a snapshot of
+ * the machine and its state hash) into a trace directory (tracedb/).
+ *
+ * Replaying builds the same machine from the recorded command line,
+ * refuses input images whose content differs, and feeds the recorded
+ * events at exactly their icount; backends are never consulted. Each
+ * recorded checkpoint's state hash is compared with the replay's; the
+ * first mismatch stops the replay with a divergence report.
+ *
+ * The run loop (core/run.c) calls:
+ *     rr_next_stop()   the icount where the session needs control back;
+ *     rr_at()          there (and when every hart idles, while replaying);
+ *     rr_log_*()       when recording, for host input it handed over.
+ *
+ * Usage (record):
+ *     RRSession *s = rr_record_begin(m, dir, argc, argv, &opts, err, len);
+ *     core_run(m);
+ *     rr_record_end(s);
+ * Usage (replay):
+ *     RRSession *s = rr_replay_open(dir, err, len);   // then parse
+ *     rr_replay_argv(s, &argc, &argv);                // the machine options
+ *     ...build m from them...
+ *     rr_replay_attach(s, m, &opts, err, len);
+ *     core_run(m);
+ *     RRResult r = rr_replay_finish(s);
+ */
+#ifndef REPLAY_RR_H
+#define REPLAY_RR_H
+
+#include "core/machine.h"
+
+typedef struct RRSession RRSession;
+
+typedef struct RROptions {
+    uint64_t checkpoint_interval;  /* instructions between checkpoints */
+    uint64_t until;                /* replay: stop at this icount (0: end) */
+    bool quiet;                    /* replay: no console output */
+    uint64_t perturb_icount;       /* test only: at this icount during
+                                      replay, flip a bit of hart 0's x5 */
+} RROptions;
+
+#define RR_DEFAULT_CHECKPOINT_INTERVAL 200000000ull
+
+/* Outcome of a replay. */
+typedef enum RRResult {
+    RR_RESULT_IDENTICAL,     /* every checkpoint and the end matched */
+    RR_RESULT_PARTIAL,       /* matched up to where it stopped (--until,
+                                or the end of a truncated trace) */
+    RR_RESULT_DIVERGED,
+    RR_RESULT_UNUSABLE,      /* the trace could not be read */
+} RRResult;
+
+/* ---- recording ---- */
+
+/* argv: the machine options exactly as given (replayed verbatim). */
+RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
+                           char **argv, const RROptions *opts, char *err,
+                           size_t errlen);
+/* Final event and close; returns 0 or -1 with a message printed. */
+int rr_record_end(RRSession *s);
+
+/* ---- replaying ---- */
+
+RRSession *rr_replay_open(const char *dir, char *err, size_t errlen);
+void rr_replay_argv(RRSession *s, int *argc, char ***argv);
+/* Check input images, attach to the built machine, restore checkpoint 0. */
+bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
+                      char *err, size_t errlen);
+/* After core_run: report and free. The report (divergence, checks made)
+   is printed to stderr unless quiet_report. */
+RRResult rr_replay_finish(RRSession *s, char *summary, size_t len);
+uint64_t rr_replay_checkpoints_checked(const RRSession *s);
+
+/* ---- hooks for the run loop ---- */
+
+uint64_t rr_next_stop(RRSession *s);
+/* At icount m->icount (idle: every hart waits). Returns false when the
+   run must end (end of replay, divergence). */
+bool rr_at(RRSession *s, bool idle);
+bool rr_replaying(const RRSession *s);
+void rr_log_serial(RRSession *s, unsigned port, const uint8_t *buf, size_t len);
+void rr_log_idle(RRSession *s, uint64_t ns);
+void rr_log_shutdown(RRSession *s, int reason);
+/* Called after every slice: flushes the trace every 100 ms of host time. */
+void rr_tick(RRSession *s);
+
+#endif
