@@ -1,0 +1,210 @@
+/*
+ * tracedb: the trace on disk. A trace is a directory (`boot.rwd/`) holding
+ *   events.zst       every nondeterministic input plus a few annotations, as
+ *                    independent, checksummed zstd frames of whole events;
+ *   checkpoints.zst  opaque state snapshots handed over by replay/, framed
+ *                    the same way;
+ *   index.sqlite     a query index (SQLite, WAL), rebuilt from the two files
+ *                    above by tdb_reindex().
+ * The byte format, the schema and the versioning rules are described in
+ * docs/trace-format.md. This module depends on zstd and sqlite3 only.
+ *
+ * Recording (replay/ owns the writer):
+ *
+ *     TdbKV meta[] = { { "argv", argv_json }, { "icount_shift", "3" } };
+ *     TdbInput in[] = { { "kernel", "/srv/Image", 22454784, "c0ffee..." } };
+ *     TdbWriter *w = tdb_writer_create("boot.rwd", meta, 2, in, 1,
+ *                                      err, sizeof(err));
+ *     TdbEvent ev = { TDB_EV_SERIAL_RX, 0, icount, n, port_and_bytes };
+ *     tdb_writer_append(w, &ev);        // inputs, in icount order
+ *     tdb_writer_flush(w);              // every 100 ms of host time
+ *     tdb_writer_checkpoint(w, icount, state_hash, blob, blob_len);
+ *     tdb_writer_close(w, final_icount, final_state_hash);
+ *
+ * Replaying:
+ *
+ *     TdbReader *r = tdb_reader_open("boot.rwd", err, sizeof(err));
+ *     TdbEvent ev;
+ *     int rc;
+ *     while ((rc = tdb_reader_next(r, &ev)) > 0) { ... feed ev ... }
+ *     if (rc < 0) fprintf(stderr, "%s\n", tdb_reader_error(r));
+ *     tdb_reader_close(r);
+ *
+ * Invariants: events come back exactly as appended, in order, icounts never
+ * decrease; the first event is META and a complete trace ends with END. A
+ * frame is either wholly readable or reported (checksum, truncation); a
+ * reader never returns events from a frame that failed its checks, and
+ * never writes to the trace directory. Fallible functions return 0 (or a
+ * count) on success and a negative value or NULL on failure, with a message
+ * naming the file, frame, icount range and offset at fault.
+ */
+#ifndef TRACEDB_TRACE_H
+#define TRACEDB_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Version of the bytes in events.zst / checkpoints.zst, written into every
+   frame header. A reader refuses frames with a larger version. */
+#define TDB_FORMAT_VERSION 1
+/* Version of the SQLite schema of index.sqlite (meta key schema_version). */
+#define TDB_SCHEMA_VERSION 1
+/* Largest payload of one event. */
+#define TDB_MAX_PAYLOAD (16u << 20)
+/* A frame is ended automatically once its raw (uncompressed) size
+   exceeds this. */
+#define TDB_FRAME_TARGET (256u << 10)
+
+typedef enum TdbKind {
+    TDB_EV_META = 1,        /* key=value\0 list; first event of a trace */
+    TDB_EV_SERIAL_RX = 2,   /* u8 port, then the received bytes */
+    TDB_EV_WALLCLOCK = 3,   /* u64 host wall clock, ns since the Unix epoch */
+    TDB_EV_IDLE_SKIP = 4,   /* u64 ns the virtual clock jumps while idle */
+    TDB_EV_SHUTDOWN = 5,    /* u32 reason */
+    TDB_EV_INTERRUPT = 6,   /* u32 reason (debugger / Ctrl-C stop request) */
+    TDB_EV_CONSOLE = 16,    /* guest console output bytes (annotation) */
+    TDB_EV_CHECKPOINT = 17, /* u64 icount, u64 state hash, u64 offset,
+                               u64 length in checkpoints.zst */
+    TDB_EV_END = 18,        /* u64 final state hash; icount = final icount */
+} TdbKind;
+
+typedef struct TdbEvent {
+    uint32_t kind;
+    uint32_t hart;
+    uint64_t icount;
+    uint32_t len;
+    const uint8_t *data;
+} TdbEvent;
+
+typedef struct TdbKV {
+    const char *key;
+    const char *value;
+} TdbKV;
+
+typedef struct TdbInput {
+    const char *name, *path;
+    uint64_t size;
+    const char *hash;
+} TdbInput;
+
+typedef struct TdbCheckpoint {
+    uint64_t icount, state_hash;
+    uint64_t offset, length;  /* whole record in checkpoints.zst */
+} TdbCheckpoint;
+
+typedef enum TdbIndexState {
+    TDB_INDEX_OK,          /* index.sqlite covers every complete frame */
+    TDB_INDEX_MISSING,     /* no index.sqlite */
+    TDB_INDEX_STALE,       /* indexes a different number of frames */
+    TDB_INDEX_UNUSABLE,    /* unreadable, or a newer schema */
+} TdbIndexState;
+
+typedef struct TdbWriter TdbWriter;
+typedef struct TdbReader TdbReader;
+struct sqlite3;
+
+/* Little-endian payload helpers. */
+static inline void tdb_put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static inline void tdb_put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static inline uint32_t tdb_get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t tdb_get_u64(const uint8_t *p)
+{
+    return (uint64_t)tdb_get_u32(p) | (uint64_t)tdb_get_u32(p + 4) << 32;
+}
+
+/* ---- writing ---- */
+
+/* dir must not exist or be empty; it is created. meta keys must not contain
+   '=' nor start with "input."; format_version is added, and rewind_version
+   and created_utc when the caller does not give them. The META event is
+   written and made durable before this returns. */
+TdbWriter *tdb_writer_create(const char *dir, const TdbKV *meta, size_t nmeta,
+                             const TdbInput *inputs, size_t ninputs,
+                             char *err, size_t errlen);
+/* Buffers ev into the current frame (ends the frame when it passes
+   TDB_FRAME_TARGET). ev->icount must not be below the previous event's.
+   META, CHECKPOINT and END are written by the calls below, not here. */
+int tdb_writer_append(TdbWriter *w, const TdbEvent *ev);
+/* Ends the current frame now: one write(), then its index rows in one
+   transaction. No-op when the frame is empty. */
+int tdb_writer_flush(TdbWriter *w);
+/* Appends the blob to checkpoints.zst, then a CHECKPOINT event, and flushes. */
+int tdb_writer_checkpoint(TdbWriter *w, uint64_t icount, uint64_t state_hash,
+                          const void *blob, size_t len);
+/* Appends END, flushes and syncs both files, closes the index; w stays
+   allocated so tdb_writer_error() can explain a failure. */
+int tdb_writer_end(TdbWriter *w, uint64_t final_icount, uint64_t final_hash);
+/* tdb_writer_end() unless already ended, then frees w. */
+int tdb_writer_close(TdbWriter *w, uint64_t final_icount, uint64_t final_hash);
+/* Crash path: drops the unflushed frame, writes no END, frees w. */
+void tdb_writer_abort(TdbWriter *w);
+const char *tdb_writer_error(TdbWriter *w);
+/* Bytes written so far to events.zst plus checkpoints.zst. */
+uint64_t tdb_writer_bytes(TdbWriter *w);
+
+/* ---- reading ---- */
+
+/* Checks every frame header of events.zst and decodes frame 0 (META).
+   Opens index.sqlite read-only when present; the reader works without it. */
+TdbReader *tdb_reader_open(const char *dir, char *err, size_t errlen);
+const char *tdb_reader_meta(TdbReader *r, const char *key);  /* NULL if absent */
+size_t tdb_reader_inputs(TdbReader *r, const TdbInput **inputs);
+/* 1 = event (data valid until the next call), 0 = end of the readable
+   trace, <0 = error (see tdb_reader_error). The META event is returned
+   first like any other. */
+int tdb_reader_next(TdbReader *r, TdbEvent *ev);
+int tdb_reader_rewind(TdbReader *r);
+/* Positions before the first event with icount >= target. */
+int tdb_reader_seek(TdbReader *r, uint64_t icount);
+bool tdb_reader_complete(TdbReader *r);       /* has an END event */
+uint64_t tdb_reader_last_icount(TdbReader *r); /* end of complete frames */
+/* Number of complete frames in events.zst. */
+uint64_t tdb_reader_frames(TdbReader *r);
+/* Valid checkpoint records of checkpoints.zst, sorted by icount. */
+size_t tdb_reader_checkpoints(TdbReader *r, const TdbCheckpoint **list);
+/* Reads, verifies and decompresses checkpoint i into a malloc'd blob. */
+int tdb_reader_load_checkpoint(TdbReader *r, size_t i, void **blob, size_t *len);
+const char *tdb_reader_error(TdbReader *r);
+/* "truncated after frame N (icount X)" for a killed recorder's trace (or a
+   damaged checkpoints.zst tail), else NULL. Not an error. */
+const char *tdb_reader_warning(TdbReader *r);
+TdbIndexState tdb_reader_index_state(TdbReader *r);
+/* The read-only index connection (OK or STALE index), else NULL. */
+struct sqlite3 *tdb_reader_db(TdbReader *r);
+void tdb_reader_close(TdbReader *r);
+
+/* Rebuilds index.sqlite from events.zst (+ checkpoints.zst): builds
+   index.sqlite.tmp and renames it over. Bookmarks of a readable old index
+   are kept. A truncated tail is indexed up to the last complete frame; a
+   corrupt frame fails and leaves the old index in place. */
+int tdb_reindex(const char *dir, char *err, size_t errlen);
+
+/* ---- names and text ---- */
+
+const char *tdb_kind_name(uint32_t kind);        /* "UNKNOWN" if not a kind */
+int tdb_kind_parse(const char *name);            /* kind, or -1 */
+const char *tdb_index_state_name(TdbIndexState s);
+/* One-line human summary of an event's payload (the index's `summary`). */
+void tdb_event_describe(const TdbEvent *ev, char *buf, size_t len);
+/* argv as a JSON array of strings (meta key argv); malloc'd, NULL on OOM. */
+char *tdb_json_argv(int argc, char *const argv[]);
+
+#endif
