@@ -39,7 +39,13 @@ struct BeChardev {
     int in_fd;       /* -1: no input (or input reached end of file) */
     BeChardevTap tap;
     void *tap_opaque;
+    bool muted;
 };
+
+void be_chardev_set_mute(BeChardev *c, bool mute)
+{
+    c->muted = mute;
+}
 
 void be_chardev_set_tap(BeChardev *c, BeChardevTap tap, void *opaque)
 {
@@ -156,7 +162,7 @@ void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
     if (c->tap) {
         c->tap(c->tap_opaque, buf, len);
     }
-    while (c->out_fd >= 0 && len > 0) {
+    while (c->out_fd >= 0 && !c->muted && len > 0) {
         ssize_t n = write(c->out_fd, buf, len);
         if (n < 0) {
             if (errno == EINTR) {

@@ -11,6 +11,7 @@
 #ifndef BACKENDS_CHARDEV_H
 #define BACKENDS_CHARDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,8 @@ void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len);
 /* Observe everything written (record/replay use it for the console). */
 typedef void (*BeChardevTap)(void *opaque, const uint8_t *buf, size_t len);
 void be_chardev_set_tap(BeChardev *c, BeChardevTap tap, void *opaque);
+/* Discard output (taps still see it): a replay re-executing a stretch. */
+void be_chardev_set_mute(BeChardev *c, bool mute);
 
 /* Read up to max bytes that are available now, without blocking. */
 size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max);

@@ -241,6 +241,8 @@ typedef struct ReplayArgs {
     bool stats;
     const char *trace;
     const char *junit;
+    uint64_t seek;
+    bool do_seek;
 } ReplayArgs;
 
 static bool parse_replay_args(const char *cmd, int argc, char **argv,
@@ -254,6 +256,11 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
             if (!parse_count(o, argv[++i], &a->opts.until)) {
                 return false;
             }
+        } else if (!verify && strcmp(o, "--seek") == 0 && more) {
+            if (!parse_count(o, argv[++i], &a->seek)) {
+                return false;
+            }
+            a->do_seek = true;
         } else if (strcmp(o, "--perturb-at") == 0 && more) {
             /* Test-only: inject a divergence to check it is reported. */
             if (!parse_count(o, argv[++i], &a->opts.perturb_icount)) {
@@ -370,6 +377,24 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
         return EXIT_UNUSABLE;
     }
     FILE *trace = open_trace(m, a.trace);
+    if (a.do_seek) {
+        /* Jump through checkpoints, then stop there. */
+        if (rr_seek(s, a.seek, err, sizeof(err)) != 0) {
+            fprintf(stderr, "rewind: --seek %" PRIu64 ": %s\n", a.seek, err);
+            rr_replay_finish(s, err, sizeof(err));
+            close_trace(trace);
+            core_machine_free(m);
+            return EXIT_UNUSABLE;
+        }
+        fprintf(stderr, "rewind: at icount %" PRIu64 "\n", m->icount);
+        if (a.stats) {
+            print_stats(m);
+        }
+        rr_replay_finish(s, err, sizeof(err));
+        close_trace(trace);
+        core_machine_free(m);
+        return 0;
+    }
     core_run(m);
     uint64_t checks = rr_replay_checkpoints_checked(s);
     char report[4096];

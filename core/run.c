@@ -285,58 +285,91 @@ static uint64_t next_limit(CoreMachine *m)
     return until;
 }
 
-int core_run(CoreMachine *m)
+/* One pass of the run loop: run up to the next point where someone needs
+   control (input poll, record/replay event, debugger, limit), then give
+   it. Returns false when the run must end. */
+static bool run_slice(CoreMachine *m, uint64_t stop_at)
 {
     const CoreConfig *cfg = m->cfg;
+    uint64_t until = next_limit(m);
+    if (stop_at < until) {
+        until = stop_at;
+    }
+    if (m->rr) {
+        uint64_t rr_stop = rr_next_stop(m->rr);
+        until = rr_stop < until ? rr_stop : until;
+        /* Every idle skip goes through the log. */
+        m->idle_realtime = true;
+    } else {
+        m->idle_realtime = !cfg->icount_nosleep && input_fd(m) >= 0;
+    }
+    AccelStop stop = accel_run(m, until);
+    if (signal_seen) {
+        if (m->rr) {
+            rr_log_shutdown(m->rr, signal_seen);
+        }
+        core_machine_request_exit(m, CORE_EXIT_SIGNAL, 128 + signal_seen);
+        return false;
+    }
+    if (m->exit_kind != CORE_EXIT_NONE) {
+        return false;
+    }
+    if (m->rr) {
+        if (!rr_at(m->rr, stop == ACCEL_STOP_IDLE)) {
+            if (m->debug && rr_replaying(m->rr)) {
+                /* At the end of the trace a debugger may still go back. */
+                serve_debugger(m, (CoreStop){ .reason = CORE_STOP_REPLAY_END,
+                                              .hart = m->sched_hart });
+                if (!rr_finished(m->rr) && m->exit_kind == CORE_EXIT_NONE) {
+                    return true;
+                }
+            }
+            core_machine_request_exit(m, CORE_EXIT_REPLAY_END, 0);
+            return false;
+        }
+        rr_tick(m->rr);
+    }
+    if (m->debug && debugger_check(m)) {
+        return m->exit_kind == CORE_EXIT_NONE;
+    }
+    if (m->rr && rr_replaying(m->rr)) {
+        return true;   /* input and idle time come from the trace */
+    }
+    if (cfg->max_insns && m->icount >= cfg->max_insns) {
+        core_machine_request_exit(m, CORE_EXIT_LIMIT, 0);
+        return false;
+    }
+    if (stop == ACCEL_STOP_IDLE) {
+        return wait_idle(m);
+    }
+    poll_input(m, 0);
+    return true;
+}
+
+bool core_run_to(CoreMachine *m, uint64_t icount)
+{
+    /* No debugger stops on the way: breakpoints passed while seeking are
+       not hits. Translations made meanwhile lack the breakpoint cuts, so
+       they are dropped afterwards. */
+    CoreDebug *d = m->debug;
+    m->debug = NULL;
+    while (m->icount < icount && m->exit_kind == CORE_EXIT_NONE &&
+           run_slice(m, icount)) {
+    }
+    m->debug = d;
+    if (d && m->debug_changed) {
+        m->debug_changed(m);
+    }
+    return m->icount == icount;
+}
+
+int core_run(CoreMachine *m)
+{
     install_signals(m);
     if (m->debug && m->debug->start_stopped) {
         serve_debugger(m, (CoreStop){ .reason = CORE_STOP_ATTACH });
     }
-    while (m->exit_kind == CORE_EXIT_NONE) {
-        uint64_t until = next_limit(m);
-        if (m->rr) {
-            uint64_t rr_stop = rr_next_stop(m->rr);
-            until = rr_stop < until ? rr_stop : until;
-            /* Every idle skip goes through the log. */
-            m->idle_realtime = true;
-        } else {
-            m->idle_realtime = !cfg->icount_nosleep && input_fd(m) >= 0;
-        }
-        AccelStop stop = accel_run(m, until);
-        if (signal_seen) {
-            if (m->rr) {
-                rr_log_shutdown(m->rr, signal_seen);
-            }
-            core_machine_request_exit(m, CORE_EXIT_SIGNAL, 128 + signal_seen);
-            break;
-        }
-        if (m->exit_kind != CORE_EXIT_NONE) {
-            break;
-        }
-        if (m->rr) {
-            if (!rr_at(m->rr, stop == ACCEL_STOP_IDLE)) {
-                core_machine_request_exit(m, CORE_EXIT_REPLAY_END, 0);
-                break;
-            }
-            rr_tick(m->rr);
-        }
-        if (m->debug && debugger_check(m)) {
-            continue;
-        }
-        if (m->rr && rr_replaying(m->rr)) {
-            continue;   /* input and idle time come from the trace */
-        }
-        if (cfg->max_insns && m->icount >= cfg->max_insns) {
-            core_machine_request_exit(m, CORE_EXIT_LIMIT, 0);
-            break;
-        }
-        if (stop == ACCEL_STOP_IDLE) {
-            if (!wait_idle(m)) {
-                break;
-            }
-        } else {
-            poll_input(m, 0);
-        }
+    while (m->exit_kind == CORE_EXIT_NONE && run_slice(m, UINT64_MAX)) {
     }
     if (m->debug) {
         serve_debugger(m, (CoreStop){ .reason = CORE_STOP_EXITED,

@@ -11,6 +11,10 @@
    give (finisher pass 0, fail code, ...) and sets m->exit_kind. */
 int core_run(CoreMachine *m);
 
+/* Run forward to exactly `icount` (for seeks): no debugger stops on the
+   way. False if the guest ended the run first. */
+bool core_run_to(CoreMachine *m, uint64_t icount);
+
 /* Human-readable reason for the exit. */
 const char *core_exit_kind_name(CoreExitKind kind);
 

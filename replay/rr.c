@@ -15,6 +15,7 @@
 #include "backends/hostclock.h"
 #include "core/hash.h"
 #include "core/input.h"
+#include "core/run.h"
 #include "core/snapshot.h"
 #include "tracedb/trace.h"
 
@@ -653,6 +654,8 @@ void rr_replay_argv(RRSession *s, int *argc, char ***argv)
     *argv = s->argv;
 }
 
+static bool goto_hook(CoreMachine *m, uint64_t icount, CoreStop *why);
+
 bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
                       char *err, size_t errlen)
 {
@@ -689,10 +692,98 @@ bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
     s->m = m;
     s->opts = *opts;
     m->rr = s;
+    m->rr_goto = goto_hook;
     core_input_set_wallclock_hook(m->input, replay_wallclock, s);
     if (m->serial_backend) {
         be_chardev_set_tap(m->serial_backend, replay_console, s);
     }
+    return true;
+}
+
+bool rr_finished(const RRSession *s)
+{
+    return s->done;
+}
+
+int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
+{
+    CoreMachine *m = s->m;
+    const TdbCheckpoint *list;
+    size_t n = tdb_reader_checkpoints(s->r, &list);
+    size_t k = 0;
+    while (k + 1 < n && list[k + 1].icount <= icount) {
+        k++;
+    }
+    if (n == 0 || list[0].icount > icount) {
+        snprintf(err, errlen, "no checkpoint at or before icount %" PRIu64, icount);
+        return -1;
+    }
+    /* The full snapshot, then every increment up to k. */
+    for (size_t i = 0; i <= k; i++) {
+        void *blob;
+        size_t len;
+        const char *why = NULL;
+        if (tdb_reader_load_checkpoint(s->r, i, &blob, &len) != 0) {
+            snprintf(err, errlen, "%s", tdb_reader_error(s->r));
+            return -1;
+        }
+        int rc = core_snapshot_load(m, blob, len, &why);
+        free(blob);
+        if (rc != 0) {
+            snprintf(err, errlen, "checkpoint %zu: %s", i, why);
+            return -1;
+        }
+    }
+    m->exit_kind = CORE_EXIT_NONE;
+    m->exit_code = 0;
+    m->attention = 0;
+    if (m->debug_changed) {
+        m->debug_changed(m);   /* translations of the old state are stale */
+    }
+    /* Continue with the events after checkpoint k's own record. */
+    tdb_reader_rewind(s->r);
+    s->have_pending = false;
+    TdbEvent ev;
+    int rc;
+    while ((rc = tdb_reader_next(s->r, &ev)) > 0) {
+        if (ev.kind == TDB_EV_CHECKPOINT && ev.len >= 24 &&
+            load_u64(ev.data + 16) == list[k].offset) {
+            break;
+        }
+    }
+    if (rc <= 0) {
+        snprintf(err, errlen, "checkpoint %zu has no record in events.zst", k);
+        return -1;
+    }
+    g_byte_array_set_size(s->expect_console, 0);
+    g_byte_array_set_size(s->actual_console, 0);
+    s->done = false;
+    s->report[0] = 0;
+    s->last_good_icount = list[k].icount;
+    /* Re-executed output was shown already. */
+    if (m->serial_backend) {
+        be_chardev_set_mute(m->serial_backend, true);
+    }
+    bool ok = core_run_to(m, icount);
+    if (m->serial_backend) {
+        be_chardev_set_mute(m->serial_backend, s->opts.quiet);
+    }
+    if (!ok) {
+        snprintf(err, errlen, "the replay ended at icount %" PRIu64
+                 " before reaching %" PRIu64, m->icount, icount);
+        return -1;
+    }
+    return 0;
+}
+
+static bool goto_hook(CoreMachine *m, uint64_t icount, CoreStop *why)
+{
+    char err[256];
+    if (rr_seek(m->rr, icount, err, sizeof(err)) != 0) {
+        fprintf(stderr, "rewind: goto %" PRIu64 ": %s\n", icount, err);
+        return false;
+    }
+    *why = (CoreStop){ .reason = CORE_STOP_ICOUNT, .hart = m->sched_hart };
     return true;
 }
 
@@ -726,6 +817,8 @@ RRResult rr_replay_finish(RRSession *s, char *summary, size_t len)
         }
         core_input_set_wallclock_hook(m->input, NULL, NULL);
         m->rr = NULL;
+        m->rr_goto = NULL;
+        m->rr_reverse = NULL;
     }
     tdb_reader_close(s->r);
     for (int i = 0; i < s->argc; i++) {

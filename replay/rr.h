@@ -76,6 +76,11 @@ bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
    is printed to stderr unless quiet_report. */
 RRResult rr_replay_finish(RRSession *s, char *summary, size_t len);
 uint64_t rr_replay_checkpoints_checked(const RRSession *s);
+/* Move the replay to exactly `icount`: restore the nearest checkpoint at
+   or before it and run forward (console output muted). 0 or -1. */
+int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen);
+/* The replay reached its end (or a divergence) and cannot go on. */
+bool rr_finished(const RRSession *s);
 
 /* ---- hooks for the run loop ---- */
 
