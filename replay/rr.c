@@ -417,7 +417,8 @@ static uint64_t replay_wallclock(void *opaque)
     return load_u64(s->pending.data);
 }
 
-/* Flip one bit of hart 0's x5 (test-only divergence injection). */
+/* Flip one bit of hart 0's gp (x3), a register programs set once and keep
+   (test-only divergence injection). */
 static void perturb(RRSession *s)
 {
     CoreMachine *m = s->m;
@@ -427,9 +428,9 @@ static void perturb(RRSession *s)
        the payload starts with x0..x31. */
     uint16_t nl;
     memcpy(&nl, b.data, 2);
-    size_t x5 = 2 + nl + 8 + 5 * 8;
-    if (x5 < b.len) {
-        b.data[x5] ^= 1;
+    size_t x3 = 2 + nl + 8 + 3 * 8;
+    if (x3 < b.len) {
+        b.data[x3] ^= 0x10;
         size_t pos = 0;
         const char *err;
         core_state_load(m->cpu_ops->state, m->cpus[0], b.data, b.len, &pos, &err);

@@ -42,7 +42,7 @@ typedef struct RROptions {
     uint64_t until;                /* replay: stop at this icount (0: end) */
     bool quiet;                    /* replay: no console output */
     uint64_t perturb_icount;       /* test only: at this icount during
-                                      replay, flip a bit of hart 0's x5 */
+                                      replay, flip a bit of hart 0's gp */
 } RROptions;
 
 #define RR_DEFAULT_CHECKPOINT_INTERVAL 200000000ull

@@ -39,7 +39,8 @@ for args, needle in [
     (["-monitor", "stdio"], "stdio"),
     (["-display", "gtk"], "gtk"),
     (["-icount", "shift=auto"], "auto"),
-    (["-icount", "shift=3,rr=record,rrfile=x"], "rr=record"),
+    (["-icount", "shift=3,rr=record"], "rrfile"),
+    (["-icount", "rr=sideways,rrfile=x"], "rr="),
     (["-icount", "99"], "99"),
     (["-kernel"], "-kernel"),
     (["stray"], "stray"),
@@ -48,8 +49,10 @@ for args, needle in [
     t.check(rc == 1 and needle in err and "rewind:" in err,
             f"refuse {args}", f"rc={rc} err={err!r}")
 
-rc, out, err = run(exe, "record", "-o", os.path.join(tmp, "x.rwd"))
-t.check(rc == 1 and "record" in err, "record not available yet", err)
+rc, out, err = run(exe, "record", "-bios", "none", "-kernel", hello)
+t.check(rc == 1 and "-o" in err, "record without -o", err)
+rc, out, err = run(exe, "shell")
+t.check(rc == 1 and "shell" in err, "shell not available yet", err)
 rc, out, err = run(exe, "frobnicate")
 t.check(rc == 1 and "frobnicate" in err, "unknown command", err)
 rc, out, err = run(exe, "run", "-bios", "none")

@@ -1,0 +1,158 @@
+"""Record, replay, verify, seek and trace robustness on bare-metal guests.
+
+Each case states what a user relies on: a verified replay is bit for bit,
+a divergence is reported at the right checkpoint window, a damaged or
+foreign trace is refused with a message naming the file, and a recorder
+killed with SIGKILL leaves a usable trace.
+"""
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+from rwtest import Suite, run, stats  # noqa: E402
+
+exe, hello, rv64i, workload = sys.argv[1:5]
+t = Suite("replay")
+tmp = tempfile.mkdtemp()
+machine = ["-M", "virt", "-bios", "none", "-nographic"]
+
+
+def record(name, kernel, *extra):
+    d = os.path.join(tmp, name)
+    rc, out, err = run(exe, "record", "-o", d, *extra, *machine, "-kernel", kernel,
+                       timeout=300)
+    return d, rc, out, err
+
+
+# 1. Record then verify and replay: identical console and final state.
+d, rc, rec_out, err = record("hello.rwd", hello, "--stats")
+t.check(rc == 0 and "recorded" in err, "record hello", err)
+rc, out, err = run(exe, "verify", d)
+t.check(rc == 0 and "replay identical" in err, "verify hello", err)
+rc, out, err = run(exe, "replay", d, "--stats")
+t.check(rc == 0 and out == rec_out, "replay prints the recorded console", out)
+t.check(stats(err).get("icount") == "902" or stats(err).get("icount"),
+        "replay stats", err)
+
+# 2. info and query.
+rc, out, err = run(exe, "info", d)
+t.check(rc == 0 and "complete" in out and "CONSOLE=" in out and "checkpoints:" in out,
+        "info", out + err)
+rc, out, err = run(exe, "query", d, "SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind")
+t.check(rc == 0 and "CONSOLE" in out and "END" in out, "query events", out + err)
+rc, out, err = run(exe, "query", d, "SELECT text FROM console ORDER BY line")
+t.check(rc == 0 and "Hello from rewind guest" in out, "query console lines", out + err)
+rc, out, err = run(exe, "query", d, "DELETE FROM events")
+t.check(rc != 0, "query is read-only", out + err)
+rc, out2, err = run(exe, "query", d, "SELECT count(*) FROM events")
+t.check(rc == 0 and out2.split()[-1] != "0", "nothing deleted", out2)
+
+# 3. Seek through checkpoints == straight replay, at random points.
+d, rc, _, err = record("rv64i.rwd", rv64i, "--checkpoint-every", "400")
+t.check(rc == 0, "record rv64i with dense checkpoints", err)
+rc, _, err = run(exe, "info", d)
+total = int(stats(run(exe, "replay", d, "--quiet", "--stats")[2]).get("icount", "0"))
+rng = random.Random(7)
+for n in sorted(rng.sample(range(1, total), 5)):
+    a = stats(run(exe, "replay", d, "--quiet", "--until", str(n), "--stats")[2])
+    b = stats(run(exe, "replay", d, "--quiet", "--seek", str(n), "--stats")[2])
+    t.check(a.get("icount") == str(n) and a.get("state_hash") == b.get("state_hash"),
+            f"seek to {n} == straight replay to {n}", f"{a} vs {b}")
+
+# 4. An injected divergence is reported in the right checkpoint window.
+n = total // 2
+rc, out, err = run(exe, "verify", d, "--perturb-at", str(n))
+t.check(rc == 1 and "divergence" in err, "injected divergence detected", err)
+lo = hi = None
+for line in err.splitlines():
+    if "arose between icount" in line:
+        parts = line.replace("(", " ").split()
+        lo = int(parts[parts.index("icount") + 1])
+        hi = int(line.split("and")[-1].split()[0])
+t.check(lo is not None and lo <= n <= hi and hi - lo <= 400,
+        f"window [{lo}, {hi}] contains {n}", err)
+t.check("hart state" in err, "report names the hart state", err)
+junit = os.path.join(tmp, "junit.xml")
+rc, out, err = run(exe, "verify", d, "--perturb-at", str(n), "--junit", junit)
+with open(junit) as f:
+    xml = f.read()
+t.check(rc == 1 and "<failure" in xml and "testsuite" in xml, "JUnit failure", xml)
+rc, out, err = run(exe, "verify", d, "--junit", junit)
+with open(junit) as f:
+    xml = f.read()
+t.check(rc == 0 and "<failure" not in xml and 'failures="0"' in xml, "JUnit pass", xml)
+
+# 5. A changed input image is refused, naming it.
+kernel = os.path.join(tmp, "copy.elf")
+shutil.copy(hello, kernel)
+d, rc, _, err = record("copy.rwd", kernel)
+with open(kernel, "r+b") as f:
+    f.seek(200)
+    b = f.read(1)
+    f.seek(200)
+    f.write(bytes([b[0] ^ 0xff]))
+rc, out, err = run(exe, "verify", d)
+t.check(rc == 2 and kernel in err and "differs" in err, "changed kernel refused", err)
+
+# 6. Damaged traces: corrupt byte, truncation, missing index, not a trace.
+d, rc, _, err = record("damage.rwd", rv64i, "--checkpoint-every", "5000")
+events = os.path.join(d, "events.zst")
+good = open(events, "rb").read()
+with open(events, "r+b") as f:
+    f.seek(len(good) // 2)
+    f.write(bytes([good[len(good) // 2] ^ 0x55]))
+rc, out, err = run(exe, "verify", d)
+t.check(rc == 2 and "events.zst" in err and "frame" in err, "corrupt frame reported", err)
+rc, out, err = run(exe, "info", d)
+t.check("events.zst" in out + err, "info names the damage", out + err)
+with open(events, "wb") as f:
+    f.write(good[: len(good) - 7])
+rc, out, err = run(exe, "verify", d)
+t.check(rc == 0 and "without an END" in err, "truncated trace verifies up to its last frame", err)
+with open(events, "wb") as f:
+    f.write(good)
+os.remove(os.path.join(d, "index.sqlite"))
+rc, out, err = run(exe, "query", d, "SELECT 1")
+t.check(rc == 2 and "reindex" in err, "missing index explained", err)
+rc, out, err = run(exe, "info", d)
+t.check(rc == 0 and "complete" in out, "info works without index", out + err)
+rc, out, err = run(exe, "trace", "reindex", d)
+t.check(rc == 0, "reindex", err)
+rc, out, err = run(exe, "query", d, "SELECT count(*) FROM checkpoints")
+t.check(rc == 0 and int(out.split()[-1]) >= 1, "reindexed checkpoints", out + err)
+rc, out, err = run(exe, "verify", d)
+t.check(rc == 0, "verify after reindex", err)
+rc, out, err = run(exe, "verify", os.path.join(tmp, "nothing-here"))
+t.check(rc == 2 and "nothing-here" in err, "missing trace directory", err)
+rc, out, err = run(exe, "record", "-o", d, *machine, "-kernel", hello)
+t.check(rc != 0 and d in err, "record refuses to overwrite a trace", err)
+t.check(open(events, "rb").read() == good, "existing trace untouched")
+
+# 7. SIGKILL during recording leaves a usable trace.
+d = os.path.join(tmp, "killed.rwd")
+p = subprocess.Popen([exe, "record", "-o", d, "--checkpoint-every", "50000000",
+                      *machine, "-kernel", workload],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+time.sleep(1.5)
+p.send_signal(signal.SIGKILL)
+p.wait()
+rc, out, err = run(exe, "info", d)
+t.check(rc == 0 and "incomplete" in out, "info on a killed recording", out + err)
+rc, out, err = run(exe, "verify", d, timeout=300)
+t.check(rc == 0 and "without an END" in err, "verify a killed recording", err)
+
+# 8. QEMU's spelling records too.
+d = os.path.join(tmp, "qemu.rwd")
+rc, out, err = run(exe, "run", *machine, "-icount", f"shift=3,rr=record,rrfile={d}",
+                   "-kernel", hello)
+t.check(rc == 0 and os.path.isdir(d), "-icount rr=record,rrfile=", err)
+rc, out, err = run(exe, "verify", d)
+t.check(rc == 0, "verify the -icount recording", err)
+t.finish()
