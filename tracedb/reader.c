@@ -148,12 +148,17 @@ static int walk_frames(TdbReader *r, uint64_t size, char *err, size_t errlen)
         TdbFrameHdr h;
         char why[160], msg[400];
         int rc = tdb_frame_hdr_read(r->fd_ev, off, size, &h, why, sizeof(why));
+        const TdbFrameHdr *last = r->nframes ? &r->frames[r->nframes - 1] : NULL;
         if (rc == TDB_AT_RECORD && h.number != r->nframes) {
             snprintf(why, sizeof(why), "frame number %" PRIu64
                      " out of sequence", h.number);
             rc = TDB_AT_CORRUPT;
+        } else if (rc == TDB_AT_RECORD && last &&
+                   h.first_icount < last->last_icount) {
+            snprintf(why, sizeof(why), "icount %" PRIu64 " goes back before "
+                     "the previous frame's", h.first_icount);
+            rc = TDB_AT_CORRUPT;
         }
-        const TdbFrameHdr *last = r->nframes ? &r->frames[r->nframes - 1] : NULL;
         switch (rc) {
         case TDB_AT_RECORD:
             if (r->nframes % 256 == 0) {

@@ -156,6 +156,7 @@ int tdb_writer_end(TdbWriter *w, uint64_t final_icount, uint64_t final_hash);
 int tdb_writer_close(TdbWriter *w, uint64_t final_icount, uint64_t final_hash);
 /* Crash path: drops the unflushed frame, writes no END, frees w. */
 void tdb_writer_abort(TdbWriter *w);
+/* The last failure's message, "" if none. */
 const char *tdb_writer_error(TdbWriter *w);
 /* Bytes written so far to events.zst plus checkpoints.zst. */
 uint64_t tdb_writer_bytes(TdbWriter *w);
@@ -182,6 +183,7 @@ uint64_t tdb_reader_frames(TdbReader *r);
 size_t tdb_reader_checkpoints(TdbReader *r, const TdbCheckpoint **list);
 /* Reads, verifies and decompresses checkpoint i into a malloc'd blob. */
 int tdb_reader_load_checkpoint(TdbReader *r, size_t i, void **blob, size_t *len);
+/* The last failure's message, "" if none. */
 const char *tdb_reader_error(TdbReader *r);
 /* "truncated after frame N (icount X)" for a killed recorder's trace (or a
    damaged checkpoints.zst tail), else NULL. Not an error. */
