@@ -361,6 +361,42 @@ static bool opt_rtc(CoreConfig *cfg, const char *opt, const char *arg,
     return true;
 }
 
+static bool opt_gdb(CoreConfig *cfg, const char *opt, const char *arg,
+                    CoreCliResult *res)
+{
+    (void)res;
+    if (strcmp(arg, "none") == 0) {
+        cfg->gdb = NULL;
+        return true;
+    }
+    if (strncmp(arg, "tcp:", 4) && strncmp(arg, "unix:", 5)) {
+        return fail(opt, "'%s': expected tcp::PORT, tcp:HOST:PORT or unix:PATH",
+                    arg);
+    }
+    cfg->gdb = arg;
+    return true;
+}
+
+static bool opt_s(CoreConfig *cfg, const char *opt, const char *arg,
+                  CoreCliResult *res)
+{
+    (void)opt;
+    (void)arg;
+    (void)res;
+    cfg->gdb = "tcp::1234";
+    return true;
+}
+
+static bool opt_S(CoreConfig *cfg, const char *opt, const char *arg,
+                  CoreCliResult *res)
+{
+    (void)opt;
+    (void)arg;
+    (void)res;
+    cfg->gdb_wait = true;
+    return true;
+}
+
 static bool opt_device(CoreConfig *cfg, const char *opt, const char *arg,
                        CoreCliResult *res)
 {
@@ -400,6 +436,9 @@ static const CliOption options[] = {
     { "icount", NULL, "[shift=]N[,sleep=on|off][,rr=record,rrfile=DIR]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input; rr=record: record to DIR", opt_icount },
     { "rtc", NULL, "base=utc|DATE", "real-time clock start (default: host time when first read)", opt_rtc },
     { "device", NULL, "TYPE|help", "add a device (none can be added yet)", opt_device },
+    { "gdb", NULL, "tcp::PORT|tcp:HOST:PORT|unix:PATH", "GDB remote stub (binds 127.0.0.1 unless a host is given)", opt_gdb },
+    { "s", NULL, NULL, "shorthand for -gdb tcp::1234", opt_s },
+    { "S", NULL, NULL, "stop before the first instruction (wait for gdb)", opt_S },
     { "max-insns", NULL, "N", "stop after N instructions", opt_max_insns },
     { "trace", NULL, "FILE", "write every executed instruction to FILE (slow)", opt_trace },
     { "stats", NULL, NULL, "print instruction count and state hash at exit", opt_stats },
@@ -414,7 +453,7 @@ void core_cli_print_usage(void)
            "  record -o DIR [--checkpoint-every N] [options]\n"
            "                    run and record every input to the trace DIR\n"
            "  replay DIR [--until ICOUNT] [--seek ICOUNT] [--quiet] [--stats]\n"
-           "             [--trace FILE]\n"
+           "             [--trace FILE] [-s | -gdb SPEC] [-S]\n"
            "                    replay a trace bit for bit, checking checkpoints;\n"
            "                    --seek jumps there through the nearest checkpoint\n"
            "  verify DIR [--junit FILE]\n"

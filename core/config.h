@@ -28,6 +28,8 @@ typedef struct CoreConfig {
     const char *trace_insns;   /* per-instruction trace file, or NULL */
     bool nographic;
     bool stats;                /* print icount and state hash at exit */
+    const char *gdb;           /* -gdb SPEC / -s, or NULL */
+    bool gdb_wait;             /* -S: stop before the first instruction */
     const char *rr_record_dir; /* -icount rr=record,rrfile=DIR */
     const char *rr_replay_dir; /* -icount rr=replay,rrfile=DIR */
     bool rtc_pinned;           /* -rtc base=DATE: the RTC starts at rtc_base_ns */

@@ -65,6 +65,7 @@ void core_machine_free(CoreMachine *m)
     if (!m) {
         return;
     }
+    core_debug_detach(m);
     for (unsigned i = 0; i < m->ndevices; i++) {
         if (m->devices[i].ops->free) {
             m->devices[i].ops->free(m->devices[i].opaque);

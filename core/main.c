@@ -13,6 +13,7 @@
 #include "core/cli.h"
 #include "core/machine.h"
 #include "core/run.h"
+#include "gdbstub/gdbstub.h"
 #include "replay/inspect.h"
 #include "replay/rr.h"
 #include "tcg/riscv/rv.h"
@@ -112,6 +113,38 @@ static void print_stats(CoreMachine *m)
             core_exit_kind_name(m->exit_kind));
 }
 
+/* Start the GDB stub of cfg (if any) and attach it. NULL without -gdb;
+   *failed reports an error (printed). */
+static GdbStub *start_gdb(CoreMachine *m, const CoreConfig *cfg, bool *failed)
+{
+    *failed = false;
+    if (!cfg->gdb) {
+        if (cfg->gdb_wait) {
+            fprintf(stderr, "rewind: -S stops the machine for a debugger: "
+                    "add -s or -gdb tcp::PORT\n");
+            *failed = true;
+        }
+        return NULL;
+    }
+    char err[512] = "";
+    GdbStub *stub = gdb_stub_open(m, cfg->gdb, err, sizeof(err));
+    if (!stub) {
+        fprintf(stderr, "rewind: -gdb %s: %s\n", cfg->gdb, err);
+        *failed = true;
+        return NULL;
+    }
+    core_debug_attach(m, gdb_stub_frontend(stub), cfg->gdb_wait);
+    return stub;
+}
+
+static void stop_gdb(CoreMachine *m, GdbStub *stub)
+{
+    if (stub) {
+        core_debug_detach(m);
+        gdb_stub_close(stub);
+    }
+}
+
 /* Run (and, with a trace directory, record) a machine. */
 static int run_machine(CoreConfig *cfg, const char *record_dir,
                        uint64_t interval, int argc, char **argv)
@@ -129,6 +162,13 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
         core_machine_free(m);
         return EXIT_USAGE;
     }
+    bool gdb_failed;
+    GdbStub *stub = start_gdb(m, cfg, &gdb_failed);
+    if (gdb_failed) {
+        close_trace(trace);
+        core_machine_free(m);
+        return EXIT_USAGE;
+    }
     RRSession *rr = NULL;
     if (record_dir) {
         RROptions opts = { .checkpoint_interval = interval };
@@ -136,12 +176,14 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
         rr = rr_record_begin(m, record_dir, argc, argv, &opts, err, sizeof(err));
         if (!rr) {
             fprintf(stderr, "rewind: %s\n", err);
+            stop_gdb(m, stub);
             close_trace(trace);
             core_machine_free(m);
             return EXIT_USAGE;
         }
     }
     int status = exit_status(m, core_run(m));
+    stop_gdb(m, stub);
     if (rr && rr_record_end(rr) != 0) {
         status = EXIT_USAGE;
     } else if (rr) {
@@ -243,6 +285,8 @@ typedef struct ReplayArgs {
     const char *junit;
     uint64_t seek;
     bool do_seek;
+    const char *gdb;
+    bool gdb_wait;
 } ReplayArgs;
 
 static bool parse_replay_args(const char *cmd, int argc, char **argv,
@@ -266,6 +310,12 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
             if (!parse_count(o, argv[++i], &a->opts.perturb_icount)) {
                 return false;
             }
+        } else if (!verify && strcmp(o, "-gdb") == 0 && more) {
+            a->gdb = argv[++i];
+        } else if (!verify && strcmp(o, "-s") == 0) {
+            a->gdb = "tcp::1234";
+        } else if (!verify && strcmp(o, "-S") == 0) {
+            a->gdb_wait = true;
         } else if (!verify && strcmp(o, "--quiet") == 0) {
             a->opts.quiet = true;
         } else if (!verify && strcmp(o, "--stats") == 0) {
@@ -377,6 +427,20 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
         return EXIT_UNUSABLE;
     }
     FILE *trace = open_trace(m, a.trace);
+    cfg.gdb = a.gdb;
+    cfg.gdb_wait = a.gdb_wait;
+    bool gdb_failed;
+    GdbStub *stub = start_gdb(m, &cfg, &gdb_failed);
+    if (gdb_failed) {
+        rr_replay_finish(s, err, sizeof(err));
+        close_trace(trace);
+        core_machine_free(m);
+        return EXIT_USAGE;
+    }
+    if (stub) {
+        static const GdbReplayOps ops = { rr_gdb_replaying, rr_gdb_checkpoints };
+        gdb_stub_set_replay(stub, &ops, s);
+    }
     if (a.do_seek) {
         /* Jump through checkpoints, then stop there. */
         if (rr_seek(s, a.seek, err, sizeof(err)) != 0) {
@@ -396,6 +460,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
         return 0;
     }
     core_run(m);
+    stop_gdb(m, stub);
     uint64_t checks = rr_replay_checkpoints_checked(s);
     char report[4096];
     RRResult r = rr_replay_finish(s, report, sizeof(report));

@@ -832,3 +832,24 @@ RRResult rr_replay_finish(RRSession *s, char *summary, size_t len)
     free(s);
     return r;
 }
+
+bool rr_gdb_replaying(void *opaque)
+{
+    return ((RRSession *)opaque)->replay;
+}
+
+void rr_gdb_checkpoints(void *opaque, void (*print)(void *ctx, const char *text),
+                        void *ctx)
+{
+    RRSession *s = opaque;
+    const TdbCheckpoint *list;
+    size_t n = tdb_reader_checkpoints(s->r, &list);
+    char line[640];
+    snprintf(line, sizeof(line), "%zu checkpoints in %s:\n", n, s->dir);
+    print(ctx, line);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(line, sizeof(line), "  #%zu  icount %" PRIu64 "  state %016"
+                 PRIx64 "\n", i, list[i].icount, list[i].state_hash);
+        print(ctx, line);
+    }
+}

@@ -79,6 +79,11 @@ uint64_t rr_replay_checkpoints_checked(const RRSession *s);
 /* Move the replay to exactly `icount`: restore the nearest checkpoint at
    or before it and run forward (console output muted). 0 or -1. */
 int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen);
+/* For the GDB stub's `monitor` commands (opaque = the session). */
+bool rr_gdb_replaying(void *opaque);
+void rr_gdb_checkpoints(void *opaque, void (*print)(void *ctx, const char *text),
+                        void *ctx);
+
 /* The replay reached its end (or a divergence) and cannot go on. */
 bool rr_finished(const RRSession *s);
 

@@ -99,6 +99,8 @@ static const CoreStateField cpu_fields[] = {
     CORE_STATE_FIELD(RVCPU, medeleg),
     CORE_STATE_FIELD(RVCPU, mideleg),
     CORE_STATE_FIELD(RVCPU, mip),
+    CORE_STATE_FIELD(RVCPU, seip_sw),
+    CORE_STATE_FIELD(RVCPU, seip_hw),
     CORE_STATE_FIELD(RVCPU, mie),
     CORE_STATE_FIELD(RVCPU, mtvec),
     CORE_STATE_FIELD(RVCPU, mscratch),

@@ -108,6 +108,7 @@ struct RVCPU {
     uint64_t instret;        /* instructions retired by this hart */
 
     uint64_t mstatus, misa, medeleg, mideleg, mip, mie;
+    uint8_t seip_sw, seip_hw;  /* mip.SEIP = software bit | PLIC line */
     uint64_t mtvec, mscratch, mepc, mcause, mtval;
     uint64_t stvec, sscratch, sepc, scause, stval, satp;
     uint64_t mcounteren, scounteren, menvcfg, senvcfg, mcountinhibit;

@@ -274,7 +274,11 @@ int rv_csr_write(RVCPU *cpu, unsigned csr, uint64_t val, unsigned insn_idx)
     case CSR_MCAUSE: cpu->mcause = val; return 0;
     case CSR_MTVAL: cpu->mtval = val; return 0;
     case CSR_MIP:
+        cpu->seip_sw = (val >> RV_IRQ_SEI) & 1;
         cpu->mip = (cpu->mip & ~MIP_WRITABLE) | (val & MIP_WRITABLE);
+        if (cpu->seip_hw) {
+            cpu->mip |= 1ull << RV_IRQ_SEI;
+        }
         return 0;
     default:
         break;
@@ -303,7 +307,13 @@ int rv_csr_write(RVCPU *cpu, unsigned csr, uint64_t val, unsigned insn_idx)
         unsigned i = csr - CSR_PMPADDR0;
         if (i < 16) {
             uint8_t cfg = cpu->pmpcfg[i / 8] >> (8 * (i % 8));
-            if (!(cfg & 0x80)) {
+            bool locked = cfg & 0x80;
+            if (i + 1 < 16) {
+                /* A locked TOR entry also locks its bottom (3.7.1). */
+                uint8_t next = cpu->pmpcfg[(i + 1) / 8] >> (8 * ((i + 1) % 8));
+                locked |= (next & 0x80) && ((next >> 3) & 3) == 1;
+            }
+            if (!locked) {
                 cpu->pmpaddr[i] = val & ((1ull << 54) - 1);
                 rv_cpu_flush_tlb(cpu);
             }

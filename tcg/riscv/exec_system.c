@@ -39,7 +39,14 @@ static int exec_csr(RVCPU *cpu, const RVInsn *in)
         return rv_raise_illegal(cpu, in);
     }
     if (do_write) {
-        uint64_t val = kind == 1 ? src : kind == 2 ? (old | src) : (old & ~src);
+        uint64_t base = old;
+        if (csr == 0x344 && kind != 1) {
+            /* csrrs/csrrc on mip modify the software SEIP bit, not the
+               PLIC's line that the read showed (privileged spec 3.1.9). */
+            base = (old & ~(1ull << RV_IRQ_SEI)) |
+                   ((uint64_t)cpu->seip_sw << RV_IRQ_SEI);
+        }
+        uint64_t val = kind == 1 ? src : kind == 2 ? (base | src) : (base & ~src);
         if (rv_csr_write(cpu, csr, val, in->idx)) {
             return rv_raise_illegal(cpu, in);
         }
@@ -68,6 +75,11 @@ static int exec_mret(RVCPU *cpu, const RVInsn *in)
     }
     uint64_t s = cpu->mstatus;
     unsigned mpp = (s & RV_MSTATUS_MPP) >> RV_MSTATUS_MPP_SHIFT;
+    /* As QEMU 7.2: with PMP implemented and no rule active, S/U could
+       not access anything, so returning below M is refused. */
+    if (mpp != RV_PRIV_M && !rv_pmp_any_active(cpu)) {
+        return rv_raise_illegal(cpu, in);
+    }
     s = (s & ~RV_MSTATUS_MIE) | ((s & RV_MSTATUS_MPIE) ? RV_MSTATUS_MIE : 0);
     s |= RV_MSTATUS_MPIE;
     s &= ~RV_MSTATUS_MPP;            /* MPP = U (least-privileged) */

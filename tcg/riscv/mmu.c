@@ -465,10 +465,11 @@ int rv_debug_access(RVCPU *cpu, gva_t addr, void *buf, size_t len, bool write)
 }
 
 int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
-                  gpa_t *phys_page)
+                  gpa_t *phys_page, bool *single)
 {
     RVTlbEntry *e = rv_tlb_entry(cpu->fetch_tlb, pc);
     gva_t vpage = pc & RV_PAGE_MASK;
+    *single = false;
     if (e->tag_exec != vpage) {
         Resolved res;
         /* Fetch permission is checked per page: a block never leaves it. */
@@ -476,8 +477,16 @@ int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
         if (cause) {
             return cause;
         }
-        if (res.r->kind == CORE_MEM_MMIO || !res.cacheable) {
+        if (res.r->kind == CORE_MEM_MMIO) {
             return RV_EXC_INSN_ACCESS;
+        }
+        if (!res.cacheable) {
+            /* PMP allows this halfword but not the whole page: no TLB
+               entry, and the caller decodes this one instruction only. */
+            *host_page = res.r->host + ((res.pa & RV_PAGE_MASK) - res.r->base);
+            *phys_page = res.pa & RV_PAGE_MASK;
+            *single = true;
+            return 0;
         }
         tlb_fill(cpu, cpu->fetch_tlb, pc, res.pa, res.r, RV_ACC_EXEC, false);
     }

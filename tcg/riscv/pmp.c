@@ -50,7 +50,9 @@ static bool region(const RVCPU *cpu, unsigned i, uint64_t *lo, uint64_t *hi)
 
 bool rv_pmp_any_active(const RVCPU *cpu)
 {
-    return cpu->pmpcfg[0] != 0 || cpu->pmpcfg[1] != 0;
+    /* An entry is a rule when its A field is not OFF. */
+    const uint64_t a_fields = 0x1818181818181818ull;
+    return ((cpu->pmpcfg[0] | cpu->pmpcfg[1]) & a_fields) != 0;
 }
 
 bool rv_pmp_allows(const RVCPU *cpu, gpa_t pa, uint64_t len, RVAccess acc,

@@ -36,7 +36,7 @@ void rv_update_tlb_mode(RVCPU *cpu);
    address; returns 0 or an exception cause (instruction page/access
    fault). */
 int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
-                  gpa_t *phys_page);
+                  gpa_t *phys_page, bool *single);
 
 /* Remove fast-path write permission for a guest-physical page from every
    hart's TLB (the page now holds translated code). */

@@ -44,20 +44,25 @@ static void set_sentinel(RVInsn *s, const RVInsn *last)
     s->idx = last->idx + 1;
 }
 
-/* Decode the page-straddling instruction at pc into a one-off TB. */
-static TB *translate_straddling(RVCPU *cpu, const uint8_t *page, gpa_t phys,
-                                uint32_t flags)
+/* Decode the one instruction at pc into a one-off TB: it straddles a page,
+   or PMP allows its page only in part (then each fetch is checked). */
+static TB *translate_single(RVCPU *cpu, const uint8_t *page, gpa_t phys,
+                            uint32_t flags)
 {
     gva_t pc = cpu->pc;
     uint32_t lo = read_u16(page + (pc & 0xfff));
-    const uint8_t *page2;
-    gpa_t phys2;
-    int cause = rv_fetch_page(cpu, pc + 2, &page2, &phys2);
-    if (cause) {
-        rv_take_trap(cpu, false, cause, pc + 2, pc);
-        return NULL;
+    uint32_t raw = lo;
+    if (rv_insn_len(lo) == 4) {
+        const uint8_t *page2;
+        gpa_t phys2;
+        bool single2;
+        int cause = rv_fetch_page(cpu, pc + 2, &page2, &phys2, &single2);
+        if (cause) {
+            rv_take_trap(cpu, false, cause, pc + 2, pc);
+            return NULL;
+        }
+        raw = lo | (read_u16(page2 + ((pc + 2) & 0xfff)) << 16);
     }
-    uint32_t raw = lo | (read_u16(page2) << 16);
     if (!scratch_tb) {
         scratch_tb = calloc(1, sizeof(TB) + 2 * sizeof(RVInsn));
     }
@@ -96,7 +101,7 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
     gva_t pc = cpu->pc;
     unsigned off = pc & 0xfff;
     if (off == 0xffe && rv_insn_len(read_u16(page + off)) == 4) {
-        return translate_straddling(cpu, page, phys_page, flags);
+        return translate_single(cpu, page, phys_page, flags);
     }
     TB *tb = tb_alloc(cpu->tbs, (RV_TB_MAX_INSNS + 1) * sizeof(RVInsn));
     tb->pc = pc;
@@ -156,10 +161,14 @@ TB *rv_tb_find(RVCPU *cpu)
     }
     const uint8_t *page;
     gpa_t phys_page;
-    int cause = rv_fetch_page(cpu, pc, &page, &phys_page);
+    bool single;
+    int cause = rv_fetch_page(cpu, pc, &page, &phys_page, &single);
     if (cause) {
         rv_take_trap(cpu, false, cause, pc, pc);
         return NULL;
+    }
+    if (single) {
+        return translate_single(cpu, page, phys_page, flags);
     }
     tb = tb_lookup(cpu->tbs, pc, phys_page | (pc & 0xfff), flags);
     if (!tb) {

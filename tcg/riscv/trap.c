@@ -118,6 +118,12 @@ void rv_cpu_irq_handler(void *opaque, int n, int level)
     RVCPU *cpu = opaque;
     uint64_t bit = 1ull << n;
     uint64_t old = cpu->mip;
+    if (n == RV_IRQ_SEI) {
+        /* mip.SEIP reads as the PLIC's line OR the bit software wrote
+           (privileged spec 3.1.9): the line must not erase that bit. */
+        cpu->seip_hw = level != 0;
+        level = cpu->seip_hw || cpu->seip_sw;
+    }
     cpu->mip = level ? (old | bit) : (old & ~bit);
     if (cpu->mip != old) {
         core_machine_attention(cpu->machine, CORE_ATTN_IRQ);

@@ -327,9 +327,6 @@ static void test_superpages(void)
     CHECK_EQ(run_ok(PRIV_S, fn_load, VA_GIGA_ALIAS + off), marker);
     run_ok(PRIV_S, fn_store, VA_GIGA_ALIAS + off);
     CHECK_EQ(marker, 0x5354524f5245ULL);
-    /* The MMIO gigapage at 0 is readable from S (UART LSR via ld is not
-     * allowed on every model, so only check it maps: the finisher page is
-     * touched by rt_exit on failure). */
 }
 
 static void test_user_pages(void)

@@ -1,0 +1,205 @@
+/*
+ * The RISC-V side of the GDB stub: the target description gdb reads with
+ * qXfer:features:read (GDB manual G.5 "Standard Target Features", RISC-V
+ * features) and register access by GDB's RISC-V numbers: x0-x31 = 0-31,
+ * pc = 32, f0-f31 = 33-64, CSR n = 65 + n, priv = 65 + 4096.
+ *
+ * The CSR feature lists exactly the CSRs the hart implements: those
+ * rv_csr_read accepts at M level (probed once), minus fflags/frm/fcsr,
+ * which the FPU feature carries, and the counters and PMP registers that
+ * only read as zero. The debugger reads and writes CSRs whatever the
+ * hart's privilege and FS state; a CSR write goes through rv_csr_write, so
+ * WARL rules and side effects (TLB flushes) apply as for the guest.
+ */
+#include "gdbstub/gdbstub_int.h"
+#include "tcg/riscv/disas.h"
+#include "tcg/riscv/rv.h"
+#include "tcg/riscv/rv_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { CSR_FFLAGS = 1, CSR_FRM = 2, CSR_FCSR = 3,
+       CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02 };
+
+/* CSRs the hart implements (reads succeed at M level), minus the FP ones
+   (they are in the FPU feature) and counters that only read as zero. */
+static void probe_csrs(GdbRegs *r, RVCPU *cpu)
+{
+    if (r->probed) {
+        return;
+    }
+    r->probed = true;
+    uint32_t priv = cpu->priv;
+    cpu->priv = RV_PRIV_M;
+    for (unsigned csr = 0; csr < GDB_NUM_CSRS; csr++) {
+        uint64_t v;
+        bool zero_counter = (csr >= 0xc03 && csr <= 0xc1f) ||
+                            (csr >= 0xb03 && csr <= 0xb1f) ||
+                            (csr >= 0x323 && csr <= 0x33f) ||
+                            (csr >= 0x3a4 && csr <= 0x3af) ||
+                            (csr >= 0x3c0 && csr <= 0x3ef);
+        if (csr <= CSR_FCSR || zero_counter || !rv_csr_name(csr) ||
+            rv_csr_read(cpu, csr, &v, cpu->instret) != 0) {
+            continue;
+        }
+        r->csrs[r->ncsrs++] = (uint16_t)csr;
+    }
+    cpu->priv = priv;
+}
+
+static bool csr_described(GdbRegs *r, RVCPU *cpu, unsigned csr)
+{
+    probe_csrs(r, cpu);
+    for (unsigned i = 0; i < r->ncsrs; i++) {
+        if (r->csrs[i] == csr) {
+            return true;
+        }
+    }
+    return csr >= CSR_FFLAGS && csr <= CSR_FCSR;
+}
+
+bool gdb_riscv_reg_read(GdbRegs *r, RVCPU *cpu, unsigned n, uint64_t *val,
+                        unsigned *size)
+{
+    *size = 8;
+    if (n < 32) {
+        *val = n ? cpu->x[n] : 0;
+    } else if (n == GDB_REG_PC) {
+        *val = cpu->pc;
+    } else if (n < GDB_REG_CSR0) {
+        *val = cpu->f[n - GDB_REG_F0];
+    } else if (n == GDB_REG_PRIV) {
+        *val = cpu->priv;
+    } else if (n < GDB_REG_PRIV) {
+        unsigned csr = n - GDB_REG_CSR0;
+        if (!csr_described(r, cpu, csr)) {
+            return false;
+        }
+        switch (csr) {
+        case CSR_FFLAGS: *size = 4; *val = cpu->fflags; return true;
+        case CSR_FRM: *size = 4; *val = cpu->frm; return true;
+        case CSR_FCSR: *size = 4; *val = cpu->frm << 5 | cpu->fflags; return true;
+        default: break;
+        }
+        /* The debugger sees every CSR, whatever the hart's privilege. */
+        uint32_t priv = cpu->priv;
+        cpu->priv = RV_PRIV_M;
+        int r = rv_csr_read(cpu, csr, val, cpu->instret);
+        cpu->priv = priv;
+        return r == 0;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+bool gdb_riscv_reg_write(GdbRegs *r, RVCPU *cpu, unsigned n, uint64_t val)
+{
+    if (n < 32) {
+        if (n) {
+            cpu->x[n] = val;
+        }
+    } else if (n == GDB_REG_PC) {
+        cpu->pc = val;
+    } else if (n < GDB_REG_CSR0) {
+        cpu->f[n - GDB_REG_F0] = val;
+    } else if (n == GDB_REG_PRIV) {
+        if (val > RV_PRIV_M || val == 2) {
+            return false;
+        }
+        rv_set_priv(cpu, (unsigned)val);
+    } else if (n < GDB_REG_PRIV) {
+        unsigned csr = n - GDB_REG_CSR0;
+        if (!csr_described(r, cpu, csr)) {
+            return false;
+        }
+        switch (csr) {
+        case CSR_FFLAGS: cpu->fflags = val & 0x1f; return true;
+        case CSR_FRM: cpu->frm = val & 7; return true;
+        case CSR_FCSR: cpu->fflags = val & 0x1f; cpu->frm = (val >> 5) & 7;
+                       return true;
+        case CSR_MCYCLE: case CSR_MINSTRET: cpu->instret = val; return true;
+        default: break;
+        }
+        uint32_t priv = cpu->priv;
+        cpu->priv = RV_PRIV_M;
+        int r = rv_csr_write(cpu, csr, val, 0);
+        rv_set_priv(cpu, priv);   /* also refreshes derived MMU state */
+        return r == 0;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static const char xml_target[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+    "<target version=\"1.0\">\n"
+    "  <architecture>riscv:rv64</architecture>\n"
+    "  <xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"riscv-64bit-cpu.xml\"/>\n"
+    "  <xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"riscv-64bit-fpu.xml\"/>\n"
+    "  <xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"riscv-64bit-virtual.xml\"/>\n"
+    "  <xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"riscv-csr.xml\"/>\n"
+    "</target>\n";
+
+bool gdb_riscv_xml(GdbRegs *r, RVCPU *cpu, const char *annex, char *buf,
+                  size_t cap)
+{
+    size_t n = 0;
+#define XML(...) \
+    do { \
+        int r_ = snprintf(buf + n, cap - n, __VA_ARGS__); \
+        if (r_ < 0 || (size_t)r_ >= cap - n) return false; \
+        n += (size_t)r_; \
+    } while (0)
+    if (strcmp(annex, "target.xml") == 0) {
+        XML("%s", xml_target);
+    } else if (strcmp(annex, "riscv-64bit-cpu.xml") == 0) {
+        XML("<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
+            "<feature name=\"org.gnu.gdb.riscv.cpu\">\n");
+        for (unsigned r = 0; r < 32; r++) {
+            const char *type = r == 1 ? "code_ptr"
+                             : (r == 2 || r == 3 || r == 4) ? "data_ptr" : "int";
+            XML("  <reg name=\"%s\" bitsize=\"64\" type=\"%s\" regnum=\"%u\"/>\n",
+                rv_reg_name(r), type, r);
+        }
+        XML("  <reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\" regnum=\"%u\"/>\n"
+            "</feature>\n", GDB_REG_PC);
+    } else if (strcmp(annex, "riscv-64bit-fpu.xml") == 0) {
+        XML("<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
+            "<feature name=\"org.gnu.gdb.riscv.fpu\">\n"
+            "  <union id=\"riscv_double\">\n"
+            "    <field name=\"float\" type=\"ieee_single\"/>\n"
+            "    <field name=\"double\" type=\"ieee_double\"/>\n"
+            "  </union>\n");
+        for (unsigned r = 0; r < 32; r++) {
+            XML("  <reg name=\"%s\" bitsize=\"64\" type=\"riscv_double\" regnum=\"%u\"/>\n",
+                rv_freg_name(r), GDB_REG_F0 + r);
+        }
+        XML("  <reg name=\"fflags\" bitsize=\"32\" type=\"int\" regnum=\"%u\" group=\"float\"/>\n"
+            "  <reg name=\"frm\" bitsize=\"32\" type=\"int\" regnum=\"%u\" group=\"float\"/>\n"
+            "  <reg name=\"fcsr\" bitsize=\"32\" type=\"int\" regnum=\"%u\" group=\"float\"/>\n"
+            "</feature>\n", GDB_REG_CSR0 + CSR_FFLAGS, GDB_REG_CSR0 + CSR_FRM,
+            GDB_REG_CSR0 + CSR_FCSR);
+    } else if (strcmp(annex, "riscv-64bit-virtual.xml") == 0) {
+        XML("<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
+            "<feature name=\"org.gnu.gdb.riscv.virtual\">\n"
+            "  <reg name=\"priv\" bitsize=\"64\" type=\"int\" regnum=\"%u\" group=\"system\"/>\n"
+            "</feature>\n", GDB_REG_PRIV);
+    } else if (strcmp(annex, "riscv-csr.xml") == 0) {
+        probe_csrs(r, cpu);
+        XML("<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
+            "<feature name=\"org.gnu.gdb.riscv.csr\">\n");
+        for (unsigned i = 0; i < r->ncsrs; i++) {
+            XML("  <reg name=\"%s\" bitsize=\"64\" type=\"int\" regnum=\"%u\" group=\"system\"/>\n",
+                rv_csr_name(r->csrs[i]), GDB_REG_CSR0 + r->csrs[i]);
+        }
+        XML("</feature>\n");
+    } else {
+        return false;
+    }
+    return true;
+#undef XML
+}

@@ -1,0 +1,95 @@
+"""Record a Linux boot with an interactive session typed on the serial
+console (commands whose output depends on the input and on time: date,
+/proc/uptime), then replay and verify it: console identical, every
+checkpoint hash identical, with -smp 1 and -smp 4. Also: record overhead
+and replay speed figures for the log."""
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+from rwtest import Suite, run  # noqa: E402
+
+exe, repo, kit = sys.argv[1:4]
+t = Suite("linux-record")
+if os.environ.get("REWIND_SKIP_LINUX") == "1" and not os.environ.get("CI"):
+    print("SKIP: REWIND_SKIP_LINUX=1 (the Linux record tests did not run)")
+    sys.exit(77)
+env = dict(os.environ, REWIND_KIT_DIR=kit)
+k = subprocess.run(["bash", os.path.join(repo, "scripts", "guest-kit.sh")],
+                   env=env, capture_output=True, text=True, timeout=1800)
+if k.returncode != 0:
+    print("FAIL: scripts/guest-kit.sh could not provide the guest kit:")
+    print(k.stdout[-3000:], k.stderr[-3000:])
+    sys.exit(1)
+tmp = tempfile.mkdtemp()
+
+
+def session(smp):
+    d = os.path.join(tmp, f"smp{smp}.rwd")
+    args = [exe, "record", "-o", d, "--checkpoint-every", "300000000",
+            "-M", "virt", "-m", "512M", "-smp", str(smp),
+            "-kernel", os.path.join(kit, "Image"),
+            "-initrd", os.path.join(kit, "initrd-shell.gz"),
+            "-append", "console=ttyS0", "-nographic"]
+    t0 = time.time()
+    p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    buf = b""
+
+    def wait_for(pattern, timeout):
+        nonlocal buf
+        end = time.time() + timeout
+        while time.time() < end and pattern not in buf:
+            r, _, _ = select.select([p.stdout], [], [], 0.5)
+            if r:
+                data = os.read(p.stdout.fileno(), 65536)
+                if not data:
+                    break
+                buf += data
+        return pattern in buf
+
+    ok = wait_for(b"REWIND-BOOT-OK", 600) and wait_for(b"# ", 60)
+    for cmd, marker in [(b"date +%s-%N; echo mark-1", b"mark-1\r\n"),
+                        (b"cat /proc/uptime; echo mark-2", b"mark-2\r\n"),
+                        (b"echo typed-$((6*7))", b"typed-42")]:
+        p.stdin.write(cmd + b"\n")
+        p.stdin.flush()
+        ok = ok and wait_for(marker, 60)
+    p.stdin.write(b"exit\n")
+    p.stdin.flush()
+    wait_for(b"reboot: Power down", 120)
+    rest, err = p.communicate(timeout=120)
+    buf += rest
+    took = time.time() - t0
+    t.check(ok and p.returncode == 0, f"smp{smp}: interactive recorded session",
+            buf[-1500:].decode(errors="replace") + err.decode(errors="replace"))
+    return d, buf, took
+
+
+for smp in (1, 4):
+    d, console, took = session(smp)
+    rc, out, err = run(exe, "info", d)
+    t.check(rc == 0 and "SERIAL_RX=" in out and "complete" in out,
+            f"smp{smp}: trace has the typed input", out)
+    t.check("WALLCLOCK=1" in out, f"smp{smp}: the RTC read is in the trace", out)
+    print(out)
+    t0 = time.time()
+    p = subprocess.run([exe, "replay", d], stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=900)
+    replay_time = time.time() - t0
+    t.check(p.returncode == 0 and b"replay identical" in p.stderr,
+            f"smp{smp}: replay identical", p.stderr.decode(errors="replace")[-1500:])
+    t.check(p.stdout == console, f"smp{smp}: replayed console byte for byte",
+            f"{len(p.stdout)} vs {len(console)} bytes")
+    rc, out, err = run(exe, "verify", d, timeout=900)
+    t.check(rc == 0 and "checkpoints and the final state match" in err,
+            f"smp{smp}: verify", err)
+    rc, out, err = run(exe, "query", d,
+                       "SELECT count(*) FROM console WHERE text LIKE '%typed-42%'")
+    t.check(rc == 0 and int(out.split()[-1]) >= 1, f"smp{smp}: console indexed", out + err)
+    print(f"smp{smp}: recorded session {took:.1f} s wall, replay {replay_time:.1f} s")
+t.finish()
