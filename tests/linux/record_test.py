@@ -53,6 +53,9 @@ def session(smp):
         return pattern in buf
 
     ok = wait_for(b"REWIND-BOOT-OK", 600) and wait_for(b"# ", 60)
+    # busybox asks the terminal for its size (ESC [6n) after the prompt;
+    # let that settle so the first command is not taken as the answer.
+    time.sleep(1)
     for cmd, marker in [(b"date +%s-%N; echo mark-1", b"mark-1\r\n"),
                         (b"cat /proc/uptime; echo mark-2", b"mark-2\r\n"),
                         (b"echo typed-$((6*7))", b"typed-42")]:
@@ -66,7 +69,8 @@ def session(smp):
     buf += rest
     took = time.time() - t0
     t.check(ok and p.returncode == 0, f"smp{smp}: interactive recorded session",
-            buf[-1500:].decode(errors="replace") + err.decode(errors="replace"))
+            f"exit status {p.returncode}; stderr: {err.decode(errors='replace')}\n"
+            + buf[-1500:].decode(errors="replace"))
     return d, buf, took
 
 
