@@ -363,6 +363,40 @@ bool core_run_to(CoreMachine *m, uint64_t icount)
     return m->icount == icount;
 }
 
+bool core_run_collecting(CoreMachine *m, uint64_t icount,
+                         void (*hit)(void *opaque, const CoreStop *stop),
+                         void *opaque)
+{
+    CoreDebug *d = m->debug;
+    while (m->icount < icount && m->exit_kind == CORE_EXIT_NONE) {
+        uint64_t until = next_limit(m) < icount ? next_limit(m) : icount;
+        if (m->rr) {
+            uint64_t rr_stop = rr_next_stop(m->rr);
+            until = rr_stop < until ? rr_stop : until;
+            m->idle_realtime = true;
+        }
+        AccelStop stop = accel_run(m, until);
+        if (m->exit_kind != CORE_EXIT_NONE) {
+            break;
+        }
+        if (m->rr && !rr_at(m->rr, stop == ACCEL_STOP_IDLE)) {
+            break;
+        }
+        if (d->stop.reason != CORE_STOP_NONE) {
+            CoreStop st = d->stop;
+            d->stop.reason = CORE_STOP_NONE;
+            m->attention &= ~CORE_ATTN_STOP;
+            hit(opaque, &st);
+            if (st.reason == CORE_STOP_BREAKPOINT) {
+                /* Go on past it, as a resumed debugger would. */
+                d->skip_hart = (int)st.hart;
+                d->skip_pc = m->cpu_ops->pc(m->cpus[st.hart]);
+            }
+        }
+    }
+    return m->icount == icount;
+}
+
 int core_run(CoreMachine *m)
 {
     install_signals(m);

@@ -15,6 +15,13 @@ int core_run(CoreMachine *m);
    way. False if the guest ended the run first. */
 bool core_run_to(CoreMachine *m, uint64_t icount);
 
+/* Run forward to `icount` with the debugger's breakpoints and watchpoints
+   armed, reporting each hit to `hit` instead of stopping (for reverse
+   continue). m->debug must be set. */
+bool core_run_collecting(CoreMachine *m, uint64_t icount,
+                         void (*hit)(void *opaque, const CoreStop *stop),
+                         void *opaque);
+
 /* Human-readable reason for the exit. */
 const char *core_exit_kind_name(CoreExitKind kind);
 

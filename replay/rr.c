@@ -655,6 +655,7 @@ void rr_replay_argv(RRSession *s, int *argc, char ***argv)
 }
 
 static bool goto_hook(CoreMachine *m, uint64_t icount, CoreStop *why);
+static bool reverse_hook(CoreMachine *m, const CoreRunCmd *cmd, CoreStop *why);
 
 bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
                       char *err, size_t errlen)
@@ -693,6 +694,7 @@ bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
     s->opts = *opts;
     m->rr = s;
     m->rr_goto = goto_hook;
+    m->rr_reverse = reverse_hook;
     core_input_set_wallclock_hook(m->input, replay_wallclock, s);
     if (m->serial_backend) {
         be_chardev_set_tap(m->serial_backend, replay_console, s);
@@ -787,6 +789,147 @@ static bool goto_hook(CoreMachine *m, uint64_t icount, CoreStop *why)
     return true;
 }
 
+/* ---- reverse execution ---- */
+
+typedef struct HitScan {
+    CoreMachine *m;
+    uint64_t before;     /* only hits strictly before this icount count */
+    bool found;
+    uint64_t at;
+    CoreStop stop;
+} HitScan;
+
+static void on_hit(void *opaque, const CoreStop *st)
+{
+    HitScan *h = opaque;
+    /* A breakpoint stops before its instruction; a watchpoint after the
+       access, which reverse execution reports at the accessing
+       instruction itself. */
+    uint64_t at = h->m->icount;
+    if (st->reason == CORE_STOP_WATCHPOINT && at > 0) {
+        at--;
+    }
+    if (at < h->before) {
+        h->found = true;
+        h->at = at;
+        h->stop = *st;
+    }
+}
+
+static void ignore_hit(void *opaque, const CoreStop *st)
+{
+    (void)opaque;
+    (void)st;
+}
+
+static bool seek_quiet(RRSession *s, uint64_t icount)
+{
+    char err[256];
+    if (rr_seek(s, icount, err, sizeof(err)) != 0) {
+        fprintf(stderr, "rewind: reverse: %s\n", err);
+        return false;
+    }
+    return true;
+}
+
+static bool at_begin(RRSession *s, CoreStop *why, unsigned hart)
+{
+    const TdbCheckpoint *list;
+    tdb_reader_checkpoints(s->r, &list);
+    if (!seek_quiet(s, list[0].icount)) {
+        return false;
+    }
+    *why = (CoreStop){ .reason = CORE_STOP_REPLAY_BEGIN, .hart = hart };
+    return true;
+}
+
+static bool reverse_continue(RRSession *s, CoreStop *why)
+{
+    CoreMachine *m = s->m;
+    uint64_t cur = m->icount;
+    const TdbCheckpoint *list;
+    size_t n = tdb_reader_checkpoints(s->r, &list);
+    size_t k = n;
+    while (k > 0 && list[k - 1].icount >= cur) {
+        k--;
+    }
+    /* Scan checkpoint intervals backwards; in each, run forward and keep
+       the last hit before `end`. */
+    uint64_t end = cur;
+    while (k-- > 0) {
+        if (!seek_quiet(s, list[k].icount)) {
+            return false;
+        }
+        HitScan h = { .m = m, .before = end };
+        core_run_collecting(m, end, on_hit, &h);
+        if (h.found) {
+            if (!seek_quiet(s, h.at)) {
+                return false;
+            }
+            *why = h.stop;
+            return true;
+        }
+        end = list[k].icount;
+    }
+    return at_begin(s, why, m->sched_hart);
+}
+
+static bool reverse_step(RRSession *s, unsigned hart, CoreStop *why)
+{
+    CoreMachine *m = s->m;
+    const CoreCpuOps *ops = m->cpu_ops;
+    uint64_t cur = m->icount;
+    uint64_t n = ops->instret(m->cpus[hart]);
+    if (cur == 0 || n == 0) {
+        return at_begin(s, why, hart);
+    }
+    if (m->ncpus == 1) {
+        if (!seek_quiet(s, cur - 1)) {
+            return false;
+        }
+        *why = (CoreStop){ .reason = CORE_STOP_STEP, .hart = hart };
+        return true;
+    }
+    /* Several harts: the point just before this hart's previous
+       instruction is the last icount where it had retired n - 1. */
+    for (uint64_t window = 8192ull * m->ncpus;; window *= 8) {
+        uint64_t lo = cur > window ? cur - window : 0;
+        if (!seek_quiet(s, lo)) {
+            return false;
+        }
+        if (ops->instret(m->cpus[hart]) <= n - 1) {
+            uint64_t p = lo;
+            while (m->icount < cur - 1 &&
+                   core_run_collecting(m, m->icount + 1, ignore_hit, NULL)) {
+                if (ops->instret(m->cpus[hart]) == n - 1) {
+                    p = m->icount;
+                }
+            }
+            if (!seek_quiet(s, p)) {
+                return false;
+            }
+            *why = (CoreStop){ .reason = CORE_STOP_STEP, .hart = hart };
+            return true;
+        }
+        if (lo == 0) {
+            return at_begin(s, why, hart);
+        }
+    }
+}
+
+static bool reverse_hook(CoreMachine *m, const CoreRunCmd *cmd, CoreStop *why)
+{
+    RRSession *s = m->rr;
+    if (!s || !s->replay || !m->debug) {
+        return false;
+    }
+    if (cmd->kind == CORE_CMD_REVERSE_STEP) {
+        unsigned hart = cmd->hart < m->ncpus ? cmd->hart : why->hart;
+        return reverse_step(s, hart, why);
+    }
+    return reverse_continue(s, why);
+}
+
 uint64_t rr_replay_checkpoints_checked(const RRSession *s)
 {
     return s->checkpoints_checked;
@@ -795,7 +938,8 @@ uint64_t rr_replay_checkpoints_checked(const RRSession *s)
 RRResult rr_replay_finish(RRSession *s, char *summary, size_t len)
 {
     CoreMachine *m = s->m;
-    if (!s->done && m && m->exit_kind != CORE_EXIT_NONE) {
+    if (!s->done && m && m->exit_kind != CORE_EXIT_NONE &&
+        m->exit_kind != CORE_EXIT_SIGNAL && m->exit_kind != CORE_EXIT_REPLAY_END) {
         /* The guest ended the run itself: what is left in the trace must
            be its end at this very icount. */
         rr_at(s, true);
