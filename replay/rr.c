@@ -802,13 +802,10 @@ typedef struct HitScan {
 static void on_hit(void *opaque, const CoreStop *st)
 {
     HitScan *h = opaque;
-    /* A breakpoint stops before its instruction; a watchpoint after the
-       access, which reverse execution reports at the accessing
-       instruction itself. */
+    /* A breakpoint stops before its instruction, a watchpoint right after
+       the access. gdb then steps back over the accessing instruction
+       itself, landing on it with the old value in memory. */
     uint64_t at = h->m->icount;
-    if (st->reason == CORE_STOP_WATCHPOINT && at > 0) {
-        at--;
-    }
     if (at < h->before) {
         h->found = true;
         h->at = at;
