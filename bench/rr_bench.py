@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Record/replay and reverse-debugging figures (not a test: prints numbers).
+
+usage: bench/rr_bench.py [BUILD_DIR]
+
+- record overhead: CPU workload and Linux boot, run vs record wall time;
+- replay speed vs record speed;
+- trace size per 10^9 instructions and per minute of an idle booted guest,
+  checkpoint size and interval;
+- seek latency to random points of a 10^10-instruction trace;
+- reverse-stepi / reverse-continue latency from gdb deep in a trace;
+- QEMU's own -icount rr=record on the same boot, when installed.
+"""
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "build")
+rw = os.path.join(build, "rewind")
+kit = os.path.join(build, "guest-kit")
+tmp = tempfile.mkdtemp()
+
+
+def timed(args, **kw):
+    t0 = time.monotonic()
+    p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, **kw)
+    return time.monotonic() - t0, p
+
+
+def size(path):
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    return sum(os.path.getsize(os.path.join(d, f))
+               for d, _, fs in os.walk(path) for f in fs)
+
+
+def info(trace):
+    return subprocess.run([rw, "info", trace], capture_output=True, text=True).stdout
+
+
+def icount_of(trace):
+    m = re.search(r"duration:\s+(\d+) instructions", info(trace))
+    return int(m.group(1)) if m else 0
+
+
+def run_vs_record(name, machine):
+    t_run, _ = timed([rw, "run", *machine])
+    d = os.path.join(tmp, name + ".rwd")
+    t_rec, p = timed([rw, "record", "-o", d, *machine])
+    t_rep, _ = timed([rw, "replay", d, "--quiet"])
+    n = icount_of(d)
+    ev = size(os.path.join(d, "events.zst"))
+    ck = size(os.path.join(d, "checkpoints.zst"))
+    print(f"{name}: {n} instructions; run {t_run:.2f} s, record {t_rec:.2f} s "
+          f"(overhead {100 * (t_rec / t_run - 1):+.1f}%), replay {t_rep:.2f} s "
+          f"(replay/record speed {t_rec / t_rep:.2f}x)")
+    print(f"{name}: events {ev} B ({ev / n * 1e9 / 1024:.1f} KiB per 10^9 "
+          f"instructions), checkpoints {ck / 2**20:.1f} MiB")
+    return d
+
+
+print("== record overhead, replay speed, trace size")
+workload = os.path.join(build, "bench", "workload.elf")
+run_vs_record("cpu-workload", ["-M", "virt", "-bios", "none", "-nographic",
+                               "-kernel", workload])
+have_kit = subprocess.run(["bash", os.path.join(root, "scripts", "guest-kit.sh")],
+                          env=dict(os.environ, REWIND_KIT_DIR=kit),
+                          capture_output=True).returncode == 0
+boot = None
+linux = ["-M", "virt", "-m", "512M", "-smp", "2", "-kernel", os.path.join(kit, "Image"),
+         "-initrd", os.path.join(kit, "initrd.gz"), "-append", "console=ttyS0",
+         "-nographic"]
+if have_kit:
+    boot = run_vs_record("linux-boot", linux)
+    print(info(boot))
+
+    # Idle guest: boot the shell image, let it sit idle (no input, idle time
+    # skipped at once), then stop it. Bytes per idle guest minute.
+    d = os.path.join(tmp, "idle.rwd")
+    p = subprocess.Popen([rw, "record", "-o", d, "-icount", "3,sleep=off",
+                          *[a for a in linux if a != os.path.join(kit, "initrd.gz")
+                            ] + ["-initrd", os.path.join(kit, "initrd-shell.gz")]],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    time.sleep(25)
+    p.terminate()
+    p.wait()
+    out = info(d)
+    gt = re.search(r"([\d.]+) s of guest time \(([\d.]+) s idle\)", out)
+    ev = size(os.path.join(d, "events.zst"))
+    if gt:
+        guest_s = float(gt.group(1))
+        print(f"idle guest: {guest_s:.0f} s of guest time ({float(gt.group(2)):.0f} s "
+              f"idle) in {ev} B of events: {ev / (guest_s / 60) / 1024:.1f} KiB per "
+              f"guest minute")
+
+print("== seek latency on a long trace")
+spin = os.path.join(build, "bench", "spin.elf")
+d = os.path.join(tmp, "spin.rwd")
+t_rec, _ = timed([rw, "record", "-o", d, "-M", "virt", "-bios", "none", "-nographic",
+                  "-kernel", spin])
+n = icount_of(d)
+print(f"spin: {n} instructions recorded in {t_rec:.1f} s, trace {size(d) / 1024:.0f} KiB")
+rng = random.Random(1)
+lat = []
+for _ in range(8):
+    target = rng.randrange(n)
+    t, _ = timed([rw, "replay", d, "--quiet", "--seek", str(target)])
+    lat.append(t)
+print(f"seek to a random icount (whole command, incl. start-up): median "
+      f"{statistics.median(lat) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms")
+
+print("== reverse execution latency from gdb")
+gdb = shutil.which("gdb-multiarch")
+if gdb:
+    port = socket.socket()
+    port.bind(("127.0.0.1", 0))
+    pnum = port.getsockname()[1]
+    port.close()
+    srv = subprocess.Popen([rw, "replay", d, "-S", "-gdb", f"tcp::{pnum}"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    srv.stderr.readline()
+    deep = n // 2 + 12345
+    script = os.path.join(tmp, "lat.py")
+    with open(script, "w") as f:
+        f.write(f"""
+import time, statistics
+gdb.execute("monitor goto {deep}")
+gdb.execute("maintenance flush register-cache")
+ts = []
+for i in range(10):
+    t = time.monotonic(); gdb.execute("reverse-stepi", to_string=True); ts.append(time.monotonic() - t)
+print("reverse-stepi at icount ~{deep}: median %.1f ms, max %.1f ms" % (statistics.median(ts) * 1000, max(ts) * 1000))
+pc = int(gdb.parse_and_eval("$pc"))
+gdb.execute("break *%d" % pc)
+gdb.execute("stepi", to_string=True)
+gdb.execute("stepi", to_string=True)
+ts = []
+for i in range(3):
+    t = time.monotonic(); gdb.execute("reverse-continue", to_string=True); ts.append(time.monotonic() - t)
+    gdb.execute("stepi", to_string=True); gdb.execute("stepi", to_string=True)
+print("reverse-continue to a breakpoint hit 2 instructions back: median %.1f ms" % (statistics.median(ts) * 1000))
+gdb.execute("kill")
+""")
+    out = subprocess.run([gdb, "-batch", "-nx", "-ex", "set architecture riscv:rv64",
+                          "-ex", f"target remote 127.0.0.1:{pnum}", "-x", script],
+                         capture_output=True, text=True, timeout=900).stdout
+    print("\n".join(l for l in out.splitlines() if "median" in l))
+    srv.wait(timeout=60)
+
+if have_kit and shutil.which("qemu-system-riscv64"):
+    print("== QEMU -icount rr=record on the same boot")
+    q = [a for a in linux]
+    t_plain, _ = timed(["qemu-system-riscv64", *q, "-bios", "default", "-icount", "shift=3"],
+                       timeout=600)
+    log = os.path.join(tmp, "qemu.rr")
+    t_rr, p = timed(["qemu-system-riscv64", *q, "-bios", "default",
+                     "-icount", f"shift=3,rr=record,rrfile={log}"], timeout=600)
+    print(f"qemu: boot with -icount {t_plain:.2f} s, recording {t_rr:.2f} s "
+          f"(exit {p.returncode}), log {size(log) if os.path.exists(log) else 0} B")
+shutil.rmtree(tmp, ignore_errors=True)
