@@ -5,6 +5,7 @@
 #include "core/machine.h"
 #include "accel/accel.h"
 #include "core/input.h"
+#include "core/undo.h"
 #include "hw/riscv/virt.h"
 
 #include <stdio.h>
@@ -66,6 +67,7 @@ void core_machine_free(CoreMachine *m)
         return;
     }
     core_debug_detach(m);
+    core_undo_clear(m);
     for (unsigned i = 0; i < m->ndevices; i++) {
         if (m->devices[i].ops->free) {
             m->devices[i].ops->free(m->devices[i].opaque);

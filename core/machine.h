@@ -101,6 +101,7 @@ struct CoreMachine {
 
     struct CoreInput *input;         /* asynchronous input queues */
     struct RRSession *rr;            /* record/replay session, or NULL */
+    void *undo;                      /* in-memory restore points (undo.c) */
     CoreDebug *debug;         /* attached debugger, or NULL */
     /* Board hook: breakpoints/watchpoints changed (drop translations). */
     void (*debug_changed)(CoreMachine *m);

@@ -56,6 +56,7 @@ void core_mem_free(CoreAddrSpace *as)
         free(r->dirty_ckpt);
         free(r->dirty_hash);
         free(r->page_hash);
+        free(r->undo_saved);
     }
     free(as);
 }
@@ -205,8 +206,8 @@ bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
         }
         uint64_t off = addr - r->base;
         uint64_t n = r->size - off < len ? r->size - off : len;
+        core_mem_mark_dirty(r, addr, n);   /* before the write */
         memcpy(r->host + off, s, n);
-        core_mem_mark_dirty(r, addr, n);
         core_mem_notify_write(as, r, addr, n);
         addr += n;
         s += n;

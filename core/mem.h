@@ -49,6 +49,9 @@ typedef struct CoreMemRegion {
     uint8_t *dirty_hash;
     uint64_t *page_hash;      /* RAM: hash of each page, valid unless
                                  dirty_hash says otherwise */
+    uint8_t *undo_saved;      /* RAM, while undo points exist: pages whose
+                                 content at the last point is saved */
+    void *undo;               /* the CoreUndo that owns undo_saved */
     const CoreMemOps *ops;    /* MMIO */
     void *opaque;             /* MMIO */
 } CoreMemRegion;
@@ -94,7 +97,12 @@ static inline bool core_mem_page_has_code(const CoreMemRegion *r, gpa_t addr)
 }
 void core_mem_set_code_page(CoreMemRegion *r, gpa_t addr, bool has_code);
 
-/* Mark [addr, addr+len) of a RAM region as possibly written. */
+/* Save page p of r before its first write since the last undo point
+   (core/undo.c). */
+void core_undo_save_page(CoreMemRegion *r, uint64_t page);
+
+/* Mark [addr, addr+len) of a RAM region as possibly written. Call it
+   before the write: an undo log may want the old content. */
 static inline void core_mem_mark_dirty(CoreMemRegion *r, gpa_t addr,
                                        uint64_t len)
 {
@@ -106,6 +114,9 @@ static inline void core_mem_mark_dirty(CoreMemRegion *r, gpa_t addr,
     for (uint64_t p = first; p <= last; p++) {
         r->dirty_ckpt[p >> 3] |= (uint8_t)(1u << (p & 7));
         r->dirty_hash[p >> 3] |= (uint8_t)(1u << (p & 7));
+        if (r->undo_saved && !((r->undo_saved[p >> 3] >> (p & 7)) & 1)) {
+            core_undo_save_page(r, p);
+        }
     }
 }
 

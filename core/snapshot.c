@@ -185,20 +185,12 @@ static const uint8_t *take(Cursor *c, size_t n)
     return p;
 }
 
-int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
-                       const char **err)
+/* Clock, scheduler, harts and devices (what save_devices wrote). */
+static int load_state(CoreMachine *m, Cursor *cur, const char **err)
 {
-    Cursor c = { data, len, 0, false };
-    const uint8_t *magic = take(&c, 4);
-    if (!magic || memcmp(magic, SNAP_MAGIC, 4) != 0) {
-        *err = "not a machine snapshot";
-        return -1;
-    }
-    if (get(&c, 4) != SNAP_VERSION) {
-        *err = "snapshot version not supported";
-        return -1;
-    }
-    bool full = get(&c, 4);
+    Cursor c = *cur;
+    const uint8_t *data = c.data;
+    size_t len = c.len;
     m->icount = get(&c, 8);
     m->idle_ns = get(&c, 8);
     m->sched_hart = (uint32_t)get(&c, 8);
@@ -228,6 +220,43 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
             return -1;
         }
         d++;
+    }
+    if (c.bad) {
+        *err = "snapshot truncated";
+        return -1;
+    }
+    *cur = c;
+    return 0;
+}
+
+void core_snapshot_save_state(CoreMachine *m, CoreBuf *out)
+{
+    save_devices(m, out);
+}
+
+int core_snapshot_load_state(CoreMachine *m, const uint8_t *data, size_t len,
+                             const char **err)
+{
+    Cursor c = { data, len, 0, false };
+    return load_state(m, &c, err);
+}
+
+int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
+                       const char **err)
+{
+    Cursor c = { data, len, 0, false };
+    const uint8_t *magic = take(&c, 4);
+    if (!magic || memcmp(magic, SNAP_MAGIC, 4) != 0) {
+        *err = "not a machine snapshot";
+        return -1;
+    }
+    if (get(&c, 4) != SNAP_VERSION) {
+        *err = "snapshot version not supported";
+        return -1;
+    }
+    bool full = get(&c, 4);
+    if (load_state(m, &c, err)) {
+        return -1;
     }
     uint32_t nram = (uint32_t)get(&c, 4);
     for (uint32_t k = 0; k < nram && !c.bad; k++) {

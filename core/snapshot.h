@@ -31,6 +31,12 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out);
 int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
                        const char **err);
 
+/* Only the clock, scheduler, harts and devices (no RAM): for in-memory
+   restore points that keep RAM differences elsewhere (core/undo.c). */
+void core_snapshot_save_state(CoreMachine *m, CoreBuf *out);
+int core_snapshot_load_state(CoreMachine *m, const uint8_t *data, size_t len,
+                             const char **err);
+
 /* Describe how the current machine differs from a snapshot of the same
    point (harts, devices, clock, RAM groups) into buf. */
 void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,

@@ -174,9 +174,9 @@ leaf_ok:;
         uint64_t need = PTE_A | (acc == RV_ACC_WRITE ? PTE_D : 0);
         if (!debug && (pte & need) != need) {
             pte |= need;
-            memcpy(p, &pte, 8);
             CoreMemRegion *r = core_mem_find(as, pte_addr);
-            core_mem_mark_dirty(r, pte_addr, 8);
+            core_mem_mark_dirty(r, pte_addr, 8);   /* before the write */
+            memcpy(p, &pte, 8);
             core_mem_notify_write(as, r, pte_addr, 8);
         }
         uint64_t vpn_low = (va >> 12) & low_mask;
@@ -389,8 +389,8 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     if (res.r->kind == CORE_MEM_ROM) {
         return rv_raise_exception(cpu, in, RV_EXC_STORE_ACCESS, addr);
     }
+    core_mem_mark_dirty(res.r, res.pa, size);   /* before the write */
     memcpy(res.r->host + (res.pa - res.r->base), &val, size);
-    core_mem_mark_dirty(res.r, res.pa, size);
     check_watch(cpu, addr, size, true);
     if (core_mem_page_has_code(res.r, res.pa)) {
         core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);

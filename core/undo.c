@@ -1,0 +1,187 @@
+/*
+ * Restore points with lazily saved pages (see core/undo.h).
+ *
+ * Invariant: for the newest point N, region->undo_saved has a bit for
+ * every page whose content at N has been saved in N's log; every other
+ * page still holds its content at N. Older points' logs hold the content
+ * at their time of the pages written before the next point.
+ */
+#include "core/undo.h"
+#include "core/snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 4096u
+
+typedef struct UndoPage {
+    CoreMemRegion *r;
+    uint64_t page;
+    uint8_t data[PAGE];
+} UndoPage;
+
+typedef struct UndoPoint {
+    uint64_t icount;
+    CoreBuf state;
+    UndoPage **pages;
+    size_t npages, cap;
+} UndoPoint;
+
+typedef struct CoreUndo {
+    CoreMachine *m;
+    UndoPoint points[CORE_UNDO_MAX_POINTS];
+    unsigned first, count;       /* ring of points, oldest first */
+} CoreUndo;
+
+static CoreUndo *undo_of(CoreMachine *m)
+{
+    return m->undo;
+}
+
+static UndoPoint *point(CoreUndo *u, unsigned i)
+{
+    return &u->points[(u->first + i) % CORE_UNDO_MAX_POINTS];
+}
+
+static void free_point(UndoPoint *p)
+{
+    for (size_t i = 0; i < p->npages; i++) {
+        free(p->pages[i]);
+    }
+    free(p->pages);
+    core_buf_free(&p->state);
+    memset(p, 0, sizeof(*p));
+}
+
+/* Start a new "saved" epoch: clear the bitmaps and make CPUs fault on
+   their next write to any page. */
+static void new_epoch(CoreMachine *m, CoreUndo *u)
+{
+    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
+        CoreMemRegion *r = core_mem_region(m->as, i);
+        if (r->kind != CORE_MEM_RAM) {
+            continue;
+        }
+        size_t bytes = r->size / PAGE / 8 + 1;
+        if (!r->undo_saved) {
+            r->undo_saved = malloc(bytes);
+        }
+        memset(r->undo_saved, 0, bytes);
+        r->undo = u;
+    }
+    core_mem_write_protect_all(m->as);
+}
+
+void core_undo_save_page(CoreMemRegion *r, uint64_t page)
+{
+    CoreUndo *u = r->undo;
+    r->undo_saved[page >> 3] |= (uint8_t)(1u << (page & 7));
+    if (!u || u->count == 0) {
+        return;
+    }
+    UndoPoint *p = point(u, u->count - 1);
+    if (p->npages == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 64;
+        p->pages = realloc(p->pages, p->cap * sizeof(UndoPage *));
+    }
+    UndoPage *pg = malloc(sizeof(*pg));
+    pg->r = r;
+    pg->page = page;
+    memcpy(pg->data, r->host + page * PAGE, PAGE);
+    p->pages[p->npages++] = pg;
+}
+
+void core_undo_point(CoreMachine *m)
+{
+    CoreUndo *u = undo_of(m);
+    if (!u) {
+        u = calloc(1, sizeof(*u));
+        u->m = m;
+        m->undo = u;
+    }
+    if (u->count == CORE_UNDO_MAX_POINTS) {
+        free_point(point(u, 0));
+        u->first = (u->first + 1) % CORE_UNDO_MAX_POINTS;
+        u->count--;
+    }
+    UndoPoint *p = point(u, u->count++);
+    memset(p, 0, sizeof(*p));
+    p->icount = m->icount;
+    core_snapshot_save_state(m, &p->state);
+    new_epoch(m, u);
+}
+
+bool core_undo_restore(CoreMachine *m, uint64_t icount, uint64_t *at)
+{
+    CoreUndo *u = undo_of(m);
+    if (!u || u->count == 0 || icount > m->icount) {
+        return false;
+    }
+    int j = (int)u->count - 1;
+    while (j >= 0 && point(u, (unsigned)j)->icount > icount) {
+        j--;
+    }
+    if (j < 0) {
+        return false;
+    }
+    /* Newest first, so the oldest saved content of a page wins. */
+    for (int k = (int)u->count - 1; k >= j; k--) {
+        UndoPoint *p = point(u, (unsigned)k);
+        for (size_t i = p->npages; i-- > 0;) {
+            UndoPage *pg = p->pages[i];
+            gpa_t addr = pg->r->base + pg->page * PAGE;
+            memcpy(pg->r->host + pg->page * PAGE, pg->data, PAGE);
+            pg->r->dirty_hash[pg->page >> 3] |= (uint8_t)(1u << (pg->page & 7));
+            pg->r->dirty_ckpt[pg->page >> 3] |= (uint8_t)(1u << (pg->page & 7));
+            core_mem_notify_write(m->as, pg->r, addr, PAGE);
+        }
+    }
+    UndoPoint *target = point(u, (unsigned)j);
+    const char *err = NULL;
+    if (core_snapshot_load_state(m, target->state.data, target->state.len,
+                                 &err) != 0) {
+        core_undo_clear(m);
+        return false;
+    }
+    *at = target->icount;
+    /* Point j stays, with an empty log: RAM now holds its content. */
+    for (int k = (int)u->count - 1; k > j; k--) {
+        free_point(point(u, (unsigned)k));
+    }
+    u->count = (unsigned)j + 1;
+    for (size_t i = 0; i < target->npages; i++) {
+        free(target->pages[i]);
+    }
+    target->npages = 0;
+    new_epoch(m, u);
+    return true;
+}
+
+void core_undo_clear(CoreMachine *m)
+{
+    CoreUndo *u = undo_of(m);
+    if (!u) {
+        return;
+    }
+    for (unsigned i = 0; i < u->count; i++) {
+        free_point(point(u, i));
+    }
+    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
+        CoreMemRegion *r = core_mem_region(m->as, i);
+        free(r->undo_saved);
+        r->undo_saved = NULL;
+        r->undo = NULL;
+    }
+    free(u);
+    m->undo = NULL;
+}
+
+uint64_t core_undo_newest(const CoreMachine *m)
+{
+    const CoreUndo *u = m->undo;
+    if (!u || u->count == 0) {
+        return UINT64_MAX;
+    }
+    return ((CoreUndo *)u)->points[(u->first + u->count - 1) %
+                                   CORE_UNDO_MAX_POINTS].icount;
+}
