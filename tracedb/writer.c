@@ -30,7 +30,7 @@
 #define REWIND_VERSION "unknown"
 #endif
 
-#define ZSTD_LEVEL 3
+#define ZSTD_LEVEL 1
 #define OUT_KEEP_MAX (64u << 20)   /* larger output buffers are not kept */
 
 struct TdbWriter {

@@ -115,7 +115,7 @@ static void virt_write_protect(void *opaque)
 {
     CoreMachine *m = opaque;
     for (unsigned i = 0; i < m->ncpus; i++) {
-        rv_cpu_flush_tlb(m->cpus[i]);
+        rv_cpu_drop_write_tags(m->cpus[i]);
     }
 }
 

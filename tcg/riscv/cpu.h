@@ -90,7 +90,7 @@ typedef struct RVTlbEntry {
 } RVTlbEntry;
 
 /* Jump cache: virtual pc -> translation block, flushed with the TLB. */
-#define RV_JC_BITS 12
+#define RV_JC_BITS 14
 #define RV_JC_SIZE (1u << RV_JC_BITS)
 typedef struct TB TB;
 

@@ -72,7 +72,8 @@ static void mstatus_write(RVCPU *cpu, uint64_t val, uint64_t mask)
     uint64_t xlate = RV_MSTATUS_MPRV | RV_MSTATUS_MPP | RV_MSTATUS_SUM |
                      RV_MSTATUS_MXR;
     if ((old ^ s) & (RV_MSTATUS_SUM | RV_MSTATUS_MXR)) {
-        rv_cpu_flush_tlb(cpu);
+        rv_cpu_flush_data_tlb(cpu);
+        rv_update_tlb_mode(cpu);
     } else if ((old ^ s) & xlate) {
         rv_update_tlb_mode(cpu);
     }

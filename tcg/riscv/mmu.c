@@ -55,6 +55,29 @@ void rv_cpu_flush_tlb(RVCPU *cpu)
     rv_update_tlb_mode(cpu);
 }
 
+void rv_cpu_flush_data_tlb(RVCPU *cpu)
+{
+    /* Fetch permission and the jump cache do not depend on SUM or MXR,
+       which Linux toggles on every user copy: keep them. */
+    for (unsigned t = 0; t < 4; t++) {
+        RVTlbEntry *tlb = cpu->tlb[t];
+        for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
+            tlb[i].tag_read = RV_TLB_INVALID;
+            tlb[i].tag_write = RV_TLB_INVALID;
+        }
+    }
+}
+
+void rv_cpu_drop_write_tags(RVCPU *cpu)
+{
+    for (unsigned t = 0; t < 4; t++) {
+        RVTlbEntry *tlb = cpu->tlb[t];
+        for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
+            tlb[i].tag_write = RV_TLB_INVALID;
+        }
+    }
+}
+
 void rv_tlb_protect_code_page(CoreMachine *m, gpa_t page)
 {
     for (unsigned h = 0; h < m->ncpus; h++) {

@@ -37,6 +37,10 @@ bool rv_cpu_has_work(RVCPU *cpu);
 
 /* Flush the hart's TLBs and jump cache (satp, sfence.vma, TB flush). */
 void rv_cpu_flush_tlb(RVCPU *cpu);
+/* Drop cached load/store permissions only (mstatus.SUM/MXR changed). */
+void rv_cpu_flush_data_tlb(RVCPU *cpu);
+/* Drop cached write permissions only (dirty tracking restarts). */
+void rv_cpu_drop_write_tags(RVCPU *cpu);
 
 /* Per-instruction trace: if f != NULL, every retired instruction is
    written there (icount, hart, pc, encoding, disassembly). Slow. */
