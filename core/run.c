@@ -400,6 +400,9 @@ bool core_run_collecting(CoreMachine *m, uint64_t icount,
 int core_run(CoreMachine *m)
 {
     install_signals(m);
+    if (m->exit_kind == CORE_EXIT_NONE) {
+        m->attention &= ~(CORE_ATTN_EXIT | CORE_ATTN_STOP);   /* resumed */
+    }
     if (m->debug && m->debug->start_stopped) {
         serve_debugger(m, (CoreStop){ .reason = CORE_STOP_ATTACH });
     }

@@ -342,10 +342,13 @@ static bool accept_client(GdbStub *s, bool block)
     if (s->listen_fd < 0) {
         return false;
     }
-    if (block) {
-        struct pollfd p = { .fd = s->listen_fd, .events = POLLIN };
-        while (poll(&p, 1, -1) < 0 && errno == EINTR) {
-        }
+    /* Without a client waiting, accept() would block the running guest. */
+    struct pollfd p = { .fd = s->listen_fd, .events = POLLIN };
+    int ready;
+    while ((ready = poll(&p, 1, block ? -1 : 0)) < 0 && errno == EINTR) {
+    }
+    if (ready <= 0) {
+        return false;
     }
     int fd = accept(s->listen_fd, NULL, NULL);
     if (fd < 0) {
