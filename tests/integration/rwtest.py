@@ -41,3 +41,20 @@ def stats(stderr):
                     out[k] = v.strip('"')
             return out
     return {}
+
+
+def ensure_kit(name, repo, kit):
+    """Make sure the Linux guest kit exists (scripts/guest-kit.sh, apt,
+    cached). REWIND_SKIP_LINUX=1 skips outside CI (exit 77); a kit that
+    cannot be had is a failure: CI must not skip the Linux tests."""
+    import os
+    if os.environ.get("REWIND_SKIP_LINUX") == "1" and not os.environ.get("CI"):
+        print(f"SKIP: REWIND_SKIP_LINUX=1 ({name} did not run)")
+        sys.exit(77)
+    k = subprocess.run(["bash", os.path.join(repo, "scripts", "guest-kit.sh")],
+                       env=dict(os.environ, REWIND_KIT_DIR=kit),
+                       capture_output=True, text=True, timeout=1800)
+    if k.returncode != 0:
+        print("FAIL: scripts/guest-kit.sh could not provide the guest kit:")
+        print(k.stdout[-3000:], k.stderr[-3000:])
+        sys.exit(1)

@@ -10,19 +10,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite  # noqa: E402
+from rwtest import Suite, ensure_kit  # noqa: E402
 
 exe, repo, kit, gdb = sys.argv[1:5]
 t = Suite("linux-gdb")
-if os.environ.get("REWIND_SKIP_LINUX") == "1" and not os.environ.get("CI"):
-    print("SKIP: REWIND_SKIP_LINUX=1 (the Linux gdb test did not run)")
-    sys.exit(77)
-k = subprocess.run(["bash", os.path.join(repo, "scripts", "guest-kit.sh")],
-                   env=dict(os.environ, REWIND_KIT_DIR=kit), capture_output=True,
-                   text=True, timeout=1800)
-if k.returncode != 0:
-    print("FAIL: no guest kit:", k.stderr[-2000:])
-    sys.exit(1)
+ensure_kit("the Linux gdb test", repo, kit)
 
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))

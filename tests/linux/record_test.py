@@ -11,20 +11,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run  # noqa: E402
+from rwtest import Suite, run, ensure_kit  # noqa: E402
 
 exe, repo, kit = sys.argv[1:4]
 t = Suite("linux-record")
-if os.environ.get("REWIND_SKIP_LINUX") == "1" and not os.environ.get("CI"):
-    print("SKIP: REWIND_SKIP_LINUX=1 (the Linux record tests did not run)")
-    sys.exit(77)
-env = dict(os.environ, REWIND_KIT_DIR=kit)
-k = subprocess.run(["bash", os.path.join(repo, "scripts", "guest-kit.sh")],
-                   env=env, capture_output=True, text=True, timeout=1800)
-if k.returncode != 0:
-    print("FAIL: scripts/guest-kit.sh could not provide the guest kit:")
-    print(k.stdout[-3000:], k.stderr[-3000:])
-    sys.exit(1)
+ensure_kit("the Linux record tests", repo, kit)
 tmp = tempfile.mkdtemp()
 
 
