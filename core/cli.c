@@ -473,7 +473,8 @@ void core_cli_print_usage(void)
     }
     printf("\nOn stdio, Ctrl-A x quits and Ctrl-A Ctrl-A sends Ctrl-A.\n"
            "Exit status: the guest's (test finisher: pass 0, fail N), "
-           "1 for a usage error, 3 if the guest halted forever.\n");
+           "1 for a usage error, 3 if the guest halted forever,\n"
+           "4 if a hart traps forever without retiring an instruction.\n");
 }
 
 static bool opt_help(CoreConfig *cfg, const char *opt, const char *arg,
