@@ -161,10 +161,10 @@ static bool wait_idle(CoreMachine *m)
         uint64_t waited = be_host_monotonic_ns_nd() - t0;
         skip = waited < want ? waited : want;
     }
-    /* The skip is an input (its size may come from the host). Input that
-       arrived during the wait was logged first; replay applies both in
-       the same order at the same icount. */
-    if (m->rr) {
+    /* A skip to the deadline is what replay does by itself; a shorter one
+       (input arrived first) is an input and goes into the log, after the
+       input that cut it short. */
+    if (m->rr && skip != want) {
         rr_log_idle(m->rr, skip);
     }
     m->idle_ns += skip;

@@ -41,7 +41,7 @@ int rr_cmd_info(int argc, char **argv)
         return 2;
     }
     uint64_t counts[32] = { 0 };
-    uint64_t raw = 0, idle_ns = 0, last = 0, final_hash = 0;
+    uint64_t raw = 0, idle_ns = 0, last = 0, final_hash = 0, end_ns = 0;
     bool ended = false;
     TdbEvent ev;
     int rc;
@@ -55,6 +55,7 @@ int rr_cmd_info(int argc, char **argv)
         if (ev.kind == TDB_EV_END) {
             ended = true;
             final_hash = ev.len >= 8 ? tdb_get_u64(ev.data) : 0;
+            end_ns = ev.len >= 16 ? tdb_get_u64(ev.data + 8) : 0;
         }
     }
     const char *shift_s = tdb_reader_meta(r, "icount_shift");
@@ -73,9 +74,16 @@ int rr_cmd_info(int argc, char **argv)
         printf("input:        %-7s %s (%" PRIu64 " bytes, hash %s)\n",
                inputs[i].name, inputs[i].path, inputs[i].size, inputs[i].hash);
     }
+    /* Skips to a timer deadline are not logged (replay redoes them), so
+       the guest time comes from END when the trace has one. */
     uint64_t guest_ns = (last << shift) + idle_ns;
+    if (end_ns >= guest_ns) {
+        idle_ns = end_ns - (last << shift);
+        guest_ns = end_ns;
+    }
     printf("duration:     %" PRIu64 " instructions, %.3f s of guest time "
-           "(%.3f s idle)\n", last, (double)guest_ns / 1e9, (double)idle_ns / 1e9);
+           "(%.3f s idle)%s\n", last, (double)guest_ns / 1e9, (double)idle_ns / 1e9,
+           ended ? "" : " so far (idle skips to deadlines not counted)");
     printf("state:        %s\n", ended ? "complete" : "incomplete (no END record: "
            "the recorder was killed or the file is truncated)");
     if (ended) {

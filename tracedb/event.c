@@ -32,7 +32,7 @@ static const KindDesc kinds[] = {
     { TDB_EV_INTERRUPT, "INTERRUPT", 4, 4 },
     { TDB_EV_CONSOLE, "CONSOLE", 0, TDB_MAX_PAYLOAD },
     { TDB_EV_CHECKPOINT, "CHECKPOINT", 32, 32 },
-    { TDB_EV_END, "END", 8, 8 },
+    { TDB_EV_END, "END", 8, 16 },
 };
 
 static const KindDesc *kind_desc(uint32_t kind)

@@ -66,7 +66,8 @@ typedef enum TdbKind {
     TDB_EV_CONSOLE = 16,    /* guest console output bytes (annotation) */
     TDB_EV_CHECKPOINT = 17, /* u64 icount, u64 state hash, u64 offset,
                                u64 length in checkpoints.zst */
-    TDB_EV_END = 18,        /* u64 final state hash; icount = final icount */
+    TDB_EV_END = 18,        /* u64 final state hash [, u64 guest ns];
+                               icount = final icount */
 } TdbKind;
 
 typedef struct TdbEvent {
@@ -149,6 +150,8 @@ int tdb_writer_flush(TdbWriter *w);
 /* Appends the blob to checkpoints.zst, then a CHECKPOINT event, and flushes. */
 int tdb_writer_checkpoint(TdbWriter *w, uint64_t icount, uint64_t state_hash,
                           const void *blob, size_t len);
+/* Guest time at the end, stored in END (before tdb_writer_end/close). */
+void tdb_writer_set_guest_ns(TdbWriter *w, uint64_t guest_ns);
 /* Appends END, flushes and syncs both files, closes the index; w stays
    allocated so tdb_writer_error() can explain a failure. */
 int tdb_writer_end(TdbWriter *w, uint64_t final_icount, uint64_t final_hash);

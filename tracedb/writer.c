@@ -42,6 +42,7 @@ struct TdbWriter {
     uint32_t n;
     uint64_t first_icount, last_icount;
     uint64_t prev_icount;      /* of the last event appended, any frame */
+    uint64_t guest_ns;         /* guest time at the end (END payload) */
     bool final;                /* the current frame holds END */
     bool failed, ended;
     TdbBuf out;                /* header + compressed data */
@@ -245,6 +246,11 @@ static void sync_dir(const char *dir)
     }
 }
 
+void tdb_writer_set_guest_ns(TdbWriter *w, uint64_t guest_ns)
+{
+    w->guest_ns = guest_ns;
+}
+
 int tdb_writer_end(TdbWriter *w, uint64_t final_icount, uint64_t final_hash)
 {
     if (w->ended || w->failed) {
@@ -256,8 +262,9 @@ int tdb_writer_end(TdbWriter *w, uint64_t final_icount, uint64_t final_hash)
                      "(icount %llu)", w->dir, (unsigned long long)final_icount,
                      (unsigned long long)w->prev_icount);
     }
-    uint8_t payload[8];
+    uint8_t payload[16];
     tdb_put_u64(payload, final_hash);
+    tdb_put_u64(payload + 8, w->guest_ns);
     TdbEvent ev = { TDB_EV_END, 0, final_icount, sizeof(payload), payload };
     w->ended = true;
     if (add_event(w, &ev) < 0 || tdb_writer_flush(w) < 0) {

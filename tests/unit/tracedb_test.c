@@ -409,9 +409,9 @@ static void test_round_trip(void)
     CHECK(append_errors == 0, "%d append/flush errors: %s", append_errors,
           tdb_writer_error(w));
     CHECK(tdb_writer_flush(w) == 0 && tdb_writer_flush(w) == 0, "flush twice");
-    uint8_t endp[8];
+    uint8_t endp[16] = { 0 };   /* final hash, guest ns (not set: 0) */
     tdb_put_u64(endp, main_final_hash);
-    push(s, TDB_EV_END, 0, s->icount + 7, endp, 8);
+    push(s, TDB_EV_END, 0, s->icount + 7, endp, 16);
     CHECK(tdb_writer_bytes(w) > before, "bytes grow");
     CHECK(tdb_writer_close(w, s->icount + 7, main_final_hash) == 0, "close");
 
@@ -648,8 +648,8 @@ static size_t small_trace(const char *name, Stream *s, int frames, int per,
         }
         upto[f] = s->n;
     }
-    uint8_t p[8] = { 1 };
-    push(s, TDB_EV_END, 0, s->icount, p, 8);
+    uint8_t p[16] = { 1 };
+    push(s, TDB_EV_END, 0, s->icount, p, 16);
     tdb_writer_close(w, s->icount, 1);
     upto[frames - 1] = s->n;
     const char *db = path_of(name, "index.sqlite");
