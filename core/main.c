@@ -484,6 +484,18 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
     }
 }
 
+/* `rewind CMD --help` anywhere in the arguments prints the usage. */
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-help") == 0 ||
+            strcmp(argv[i], "-h") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -497,6 +509,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-help") == 0 ||
         strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        core_cli_print_usage();
+        return 0;
+    }
+    /* run parses -help in its option table (after -append, "-h" is data). */
+    if (strcmp(cmd, "run") != 0 && cmd[0] != '-' && wants_help(argc, argv)) {
         core_cli_print_usage();
         return 0;
     }
