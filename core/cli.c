@@ -397,15 +397,47 @@ static bool opt_S(CoreConfig *cfg, const char *opt, const char *arg,
     return true;
 }
 
+/* The devices of the virt board, for -device help and -device TYPE,help. */
+static const struct {
+    const char *type, *desc;
+} builtin_devices[] = {
+    { "ns16550a", "16550A UART at 0x10000000 (PLIC source 10); properties: none "
+                  "(the -serial option picks its backend)" },
+    { "sifive_test", "SiFive test finisher at 0x100000: 0x5555 pass, "
+                     "(code << 16) | 0x3333 fail, 0x7777 reset" },
+    { "goldfish-rtc", "Goldfish RTC at 0x101000 (PLIC source 11); start time "
+                      "from -rtc" },
+    { "clint", "SiFive CLINT at 0x2000000: msip, mtimecmp, mtime (10 MHz "
+               "from the virtual clock)" },
+    { "plic", "PLIC at 0xc000000: 95 sources, M and S context per hart" },
+};
+
 static bool opt_device(CoreConfig *cfg, const char *opt, const char *arg,
                        CoreCliResult *res)
 {
     (void)cfg;
+    size_t tlen = strcspn(arg, ",");
+    if (strcmp(arg + tlen, ",help") == 0 || strcmp(arg + tlen, ",?") == 0) {
+        for (size_t i = 0; i < CORE_ARRAY_SIZE(builtin_devices); i++) {
+            if (strlen(builtin_devices[i].type) == tlen &&
+                strncmp(builtin_devices[i].type, arg, tlen) == 0) {
+                printf("%s: %s\nBuilt into the virt machine; it cannot be "
+                       "added again with -device.\n", builtin_devices[i].type,
+                       builtin_devices[i].desc);
+                *res = CORE_CLI_EXIT_OK;
+                return false;
+            }
+        }
+        char type[64];
+        snprintf(type, sizeof(type), "%.*s", (int)tlen, arg);
+        return fail(opt, "unknown device type '%s' (try -device help)", type);
+    }
     if (strcmp(arg, "help") == 0 || strcmp(arg, "?") == 0) {
-        printf("No devices can be added with -device yet.\n"
-               "Built into the virt machine: ns16550a (serial, 0x10000000), "
-               "sifive_test (finisher, 0x100000), goldfish-rtc (0x101000),\n"
-               "clint (0x2000000), plic (0xc000000).\n");
+        printf("No devices can be added with -device yet. Built into the "
+               "virt machine (-device TYPE,help for details):\n");
+        for (size_t i = 0; i < CORE_ARRAY_SIZE(builtin_devices); i++) {
+            printf("  %s\n", builtin_devices[i].type);
+        }
         *res = CORE_CLI_EXIT_OK;
         return false;
     }
