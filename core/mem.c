@@ -6,6 +6,7 @@
  * TLB caches host pointers for RAM.
  */
 #include "core/mem.h"
+#include "core/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ void core_mem_free(CoreAddrSpace *as)
         free(r->dirty_ckpt);
         free(r->dirty_hash);
         free(r->page_hash);
+        free(r->touched);
         free(r->undo_saved);
     }
     free(as);
@@ -130,15 +132,19 @@ CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
         return NULL;
     }
     uint64_t pages = size >> 12;
-    r->dirty_ckpt = malloc(pages / 8 + 1);
-    r->dirty_hash = malloc(pages / 8 + 1);
+    r->dirty_ckpt = calloc(pages / 8 + 1, 1);
+    r->dirty_hash = calloc(pages / 8 + 1, 1);
+    r->touched = calloc(pages / 8 + 1, 1);
     r->page_hash = malloc(pages * sizeof(uint64_t));
-    if (!r->dirty_ckpt || !r->dirty_hash || !r->page_hash) {
+    if (!r->dirty_ckpt || !r->dirty_hash || !r->touched || !r->page_hash) {
         return NULL;   /* freed with the address space */
     }
-    /* Everything is "dirty" until the first checkpoint and hash. */
-    memset(r->dirty_ckpt, 0xff, pages / 8 + 1);
-    memset(r->dirty_hash, 0xff, pages / 8 + 1);
+    /* RAM starts zero: only pages written later (loaders included, through
+       core_mem_mark_dirty) need hashing or saving. */
+    uint64_t zero = core_mem_zero_page_hash();
+    for (uint64_t p = 0; p < pages; p++) {
+        r->page_hash[p] = zero;
+    }
     return r;
 }
 
@@ -277,5 +283,31 @@ void core_mem_notify_write(CoreAddrSpace *as, CoreMemRegion *r, gpa_t addr,
                 as->code_hook(as->code_hook_opaque, page);
             }
         }
+    }
+}
+
+uint64_t core_mem_zero_page_hash(void)
+{
+    static uint64_t hash;
+    static bool done;
+    if (!done) {
+        static const uint8_t zero[4096];
+        hash = core_hash_bytes(zero, sizeof(zero));
+        done = true;
+    }
+    return hash;
+}
+
+void core_mem_ram_reset_zero(CoreMemRegion *r)
+{
+    uint64_t pages = r->size >> 12;
+    /* Fresh zero pages from the kernel, without touching them. */
+    madvise(r->host, r->size, MADV_DONTNEED);
+    memset(r->dirty_ckpt, 0, pages / 8 + 1);
+    memset(r->dirty_hash, 0, pages / 8 + 1);
+    memset(r->touched, 0, pages / 8 + 1);
+    uint64_t zero = core_mem_zero_page_hash();
+    for (uint64_t p = 0; p < pages; p++) {
+        r->page_hash[p] = zero;
     }
 }

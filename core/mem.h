@@ -49,6 +49,8 @@ typedef struct CoreMemRegion {
     uint8_t *dirty_hash;
     uint64_t *page_hash;      /* RAM: hash of each page, valid unless
                                  dirty_hash says otherwise */
+    uint8_t *touched;         /* RAM: pages ever written (all others are
+                                 still zero) */
     uint8_t *undo_saved;      /* RAM, while undo points exist: pages whose
                                  content at the last point is saved */
     void *undo;               /* the CoreUndo that owns undo_saved */
@@ -114,6 +116,7 @@ static inline void core_mem_mark_dirty(CoreMemRegion *r, gpa_t addr,
     for (uint64_t p = first; p <= last; p++) {
         r->dirty_ckpt[p >> 3] |= (uint8_t)(1u << (p & 7));
         r->dirty_hash[p >> 3] |= (uint8_t)(1u << (p & 7));
+        r->touched[p >> 3] |= (uint8_t)(1u << (p & 7));
         if (r->undo_saved && !((r->undo_saved[p >> 3] >> (p & 7)) & 1)) {
             core_undo_save_page(r, p);
         }
@@ -124,6 +127,13 @@ static inline bool core_mem_bit(const uint8_t *bitmap, uint64_t page)
 {
     return (bitmap[page >> 3] >> (page & 7)) & 1;
 }
+
+/* Hash of an all-zero page (what untouched RAM pages hash to). */
+uint64_t core_mem_zero_page_hash(void);
+
+/* RAM reads as zero again (snapshot restore): page hashes reset, nothing
+   dirty or touched. */
+void core_mem_ram_reset_zero(CoreMemRegion *r);
 
 /* Hook that drops cached write permissions in every CPU (set by the
    board), called before dirty bits are cleared. */

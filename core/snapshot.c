@@ -135,7 +135,10 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
         uint64_t n = 0;
         for (uint64_t p = 0; p < pages; p++) {
             const uint8_t *host = r->host + p * PAGE;
-            bool want = full ? !page_is_zero(host) : core_mem_bit(r->dirty_ckpt, p);
+            /* Untouched pages are zero: a full snapshot skips them without
+               reading them. */
+            bool want = full ? core_mem_bit(r->touched, p) && !page_is_zero(host)
+                             : core_mem_bit(r->dirty_ckpt, p);
             if (want) {
                 put64(out, p);
                 core_buf_append(out, host, PAGE);
@@ -268,9 +271,7 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
             return -1;
         }
         if (full) {
-            /* Fresh zero pages from the kernel, without touching them. */
-            madvise(r->host, r->size, MADV_DONTNEED);
-            memset(r->dirty_hash, 0xff, r->size / PAGE / 8 + 1);
+            core_mem_ram_reset_zero(r);
         }
         uint64_t n = get(&c, 8);
         for (uint64_t i = 0; i < n && !c.bad; i++) {
