@@ -369,7 +369,8 @@ bool core_run_collecting(CoreMachine *m, uint64_t icount,
 {
     CoreDebug *d = m->debug;
     while (m->icount < icount && m->exit_kind == CORE_EXIT_NONE) {
-        uint64_t until = next_limit(m) < icount ? next_limit(m) : icount;
+        uint64_t until = next_limit(m);
+        until = until < icount ? until : icount;
         if (m->rr) {
             uint64_t rr_stop = rr_next_stop(m->rr);
             until = rr_stop < until ? rr_stop : until;

@@ -800,6 +800,26 @@ bool rr_finished(const RRSession *s)
     return s->done;
 }
 
+/* Run the replay forward to exactly `icount`, console muted: the output
+   being re-executed was shown already. 0 or -1. */
+static int run_forward(RRSession *s, uint64_t icount, char *err, size_t errlen)
+{
+    CoreMachine *m = s->m;
+    if (m->serial_backend) {
+        be_chardev_set_mute(m->serial_backend, true);
+    }
+    bool ok = core_run_to(m, icount);
+    if (m->serial_backend) {
+        be_chardev_set_mute(m->serial_backend, s->opts.quiet);
+    }
+    if (!ok) {
+        snprintf(err, errlen, "the replay ended at icount %" PRIu64
+                 " before reaching %" PRIu64, m->icount, icount);
+        return -1;
+    }
+    return 0;
+}
+
 int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
 {
     CoreMachine *m = s->m;
@@ -812,31 +832,12 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
         if (m->debug_changed) {
             m->debug_changed(m);
         }
-        if (m->serial_backend) {
-            be_chardev_set_mute(m->serial_backend, true);
-        }
-        bool ok = core_run_to(m, icount);
-        if (m->serial_backend) {
-            be_chardev_set_mute(m->serial_backend, s->opts.quiet);
-        }
-        if (ok) {
-            return 0;
-        }
-        snprintf(err, errlen, "the replay ended at icount %" PRIu64
-                 " before reaching %" PRIu64, m->icount, icount);
-        return -1;
+        return run_forward(s, icount, err, errlen);
     }
     if (icount >= m->icount && icount - m->icount <= UNDO_INTERVAL && !s->done &&
         m->exit_kind == CORE_EXIT_NONE) {
         /* Close ahead: just run there. */
-        if (m->serial_backend) {
-            be_chardev_set_mute(m->serial_backend, true);
-        }
-        bool ok = core_run_to(m, icount);
-        if (m->serial_backend) {
-            be_chardev_set_mute(m->serial_backend, s->opts.quiet);
-        }
-        if (ok) {
+        if (run_forward(s, icount, err, errlen) == 0) {
             return 0;
         }
     }
@@ -898,20 +899,7 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
     s->done = false;
     s->report[0] = 0;
     s->last_good_icount = list[k].icount;
-    /* Re-executed output was shown already. */
-    if (m->serial_backend) {
-        be_chardev_set_mute(m->serial_backend, true);
-    }
-    bool ok = core_run_to(m, icount);
-    if (m->serial_backend) {
-        be_chardev_set_mute(m->serial_backend, s->opts.quiet);
-    }
-    if (!ok) {
-        snprintf(err, errlen, "the replay ended at icount %" PRIu64
-                 " before reaching %" PRIu64, m->icount, icount);
-        return -1;
-    }
-    return 0;
+    return run_forward(s, icount, err, errlen);
 }
 
 static bool goto_hook(CoreMachine *m, uint64_t icount, CoreStop *why)
