@@ -306,10 +306,27 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
             }
             a->do_seek = true;
         } else if (strcmp(o, "--perturb-at") == 0 && more) {
-            /* Test-only: inject a divergence to check it is reported. */
-            if (!parse_count(o, argv[++i], &a->opts.perturb_icount)) {
+            /* Test-only: inject a divergence to check it is reported.
+               N[:reg|ram|device|console], reg by default. */
+            char num[32];
+            const char *arg = argv[++i], *colon = strchr(arg, ':');
+            size_t nl = colon ? (size_t)(colon - arg) : strlen(arg);
+            snprintf(num, sizeof(num), "%.*s", (int)(nl < 31 ? nl : 31), arg);
+            if (nl >= sizeof(num) || !parse_count(o, num, &a->opts.perturb_icount)) {
                 return false;
             }
+            static const char *const kinds[] = { "reg", "ram", "device",
+                                                 "console" };
+            unsigned k = 0;
+            while (colon && k < 4 && strcmp(colon + 1, kinds[k]) != 0) {
+                k++;
+            }
+            if (k == 4) {
+                fprintf(stderr, "rewind: %s: unknown kind '%s' (reg, ram, "
+                        "device or console)\n", o, colon + 1);
+                return false;
+            }
+            a->opts.perturb_kind = (RRPerturb)k;
         } else if (!verify && strcmp(o, "-gdb") == 0 && more) {
             a->gdb = argv[++i];
         } else if (!verify && strcmp(o, "-s") == 0) {

@@ -440,11 +440,43 @@ static uint64_t replay_wallclock(void *opaque)
     return load_u64(s->pending.data);
 }
 
-/* Flip one bit of hart 0's gp (x3), a register programs set once and keep
-   (test-only divergence injection). */
+/* Test-only divergence injection (--perturb-at N:KIND). Each kind changes
+   one part of the state that the program does not read back, so that only
+   the replay's own checks can notice it. */
 static void perturb(RRSession *s)
 {
     CoreMachine *m = s->m;
+    s->opts.perturb_icount = 0;
+    if (s->opts.perturb_kind == RR_PERTURB_CONSOLE) {
+        static const uint8_t stray = 0x01;
+        replay_console(s, &stray, 1);
+        return;
+    }
+    if (s->opts.perturb_kind == RR_PERTURB_RAM) {
+        /* The last byte of the highest RAM region: far above any test
+           program's code, data and stack. */
+        CoreMemRegion *top = NULL;
+        for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
+            CoreMemRegion *r = core_mem_region(m->as, i);
+            top = r->kind == CORE_MEM_RAM ? r : top;
+        }
+        uint8_t b;
+        if (top && core_mem_read_bytes(m->as, top->base + top->size - 1, &b, 1)) {
+            b ^= 0x10;
+            core_mem_write_bytes(m->as, top->base + top->size - 1, &b, 1);
+        }
+        return;
+    }
+    if (s->opts.perturb_kind == RR_PERTURB_DEVICE) {
+        /* The ns16550a scratch register (offset 7) of the virt UART. */
+        CoreMemRegion *r = core_mem_find(m->as, 0x10000000);
+        if (r && r->kind == CORE_MEM_MMIO) {
+            uint64_t v = r->ops->read(r->opaque, 7, 1);
+            r->ops->write(r->opaque, 7, (v ^ 0x10) & 0xff, 1);
+        }
+        return;
+    }
+    /* gp (x3): programs set it once and keep it. */
     CoreBuf b = { 0 };
     core_state_save(m->cpu_ops->state, m->cpus[0], &b);
     /* Record: u16 name length, name, u32 version, u32 length, payload;
@@ -459,7 +491,6 @@ static void perturb(RRSession *s)
         core_state_load(m->cpu_ops->state, m->cpus[0], b.data, b.len, &pos, &err);
     }
     core_buf_free(&b);
-    s->opts.perturb_icount = 0;
 }
 
 static void check_checkpoint(RRSession *s, const TdbEvent *ev)

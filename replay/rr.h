@@ -37,12 +37,22 @@
 
 typedef struct RRSession RRSession;
 
+/* Test hook only (`--perturb-at N[:KIND]`): what the replay changes at
+   icount N, so the tests can check each kind of divergence is reported. */
+typedef enum RRPerturb {
+    RR_PERTURB_REG,       /* flip a bit of hart 0's gp */
+    RR_PERTURB_RAM,       /* flip a bit in the last byte of RAM */
+    RR_PERTURB_DEVICE,    /* flip a bit of the virt UART's scratch register */
+    RR_PERTURB_CONSOLE,   /* the replay "prints" one byte more */
+} RRPerturb;
+
 typedef struct RROptions {
     uint64_t checkpoint_interval;  /* instructions between checkpoints */
     uint64_t until;                /* replay: stop at this icount (0: end) */
     bool quiet;                    /* replay: no console output */
     uint64_t perturb_icount;       /* test only: at this icount during
-                                      replay, flip a bit of hart 0's gp */
+                                      replay, inject perturb_kind */
+    RRPerturb perturb_kind;
 } RROptions;
 
 #define RR_DEFAULT_CHECKPOINT_INTERVAL 200000000ull
