@@ -1,11 +1,47 @@
 #!/usr/bin/env bash
-# Build and run the whole test suite: the normal build (every suite), then
-# the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
-# Ends with one line "tests: N passed, M failed" over both runs.
+# Build and run the whole test suite: the normal build (every suite), the
+# unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer,
+# then the deliberate bugs of tests/mutations/ (each must be caught).
+# Ends with one line "tests: N passed, M failed, K skipped" over both runs.
+#
+# Fails on any failed or skipped test, and when the registered tests differ
+# from tests/expected-tests.txt (a suite lost to a missing tool, a deleted
+# test file). After adding or removing a test on purpose:
+#     scripts/test.sh --update-expected
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+list_tests() {
+  meson test -C build --list 2>/dev/null | grep ' / ' | LC_ALL=C sort
+}
+
+if [ "${1:-}" = "--update-expected" ]; then
+  bash scripts/build.sh >/dev/null || exit 1
+  list_tests > tests/expected-tests.txt
+  echo "tests/expected-tests.txt: $(wc -l < tests/expected-tests.txt) tests"
+  exit 0
+fi
+
 bash scripts/build.sh || exit 1
+
+# The registered tests, suite by suite, must be the expected ones.
+registered=$(list_tests)
+missing=$(LC_ALL=C comm -23 tests/expected-tests.txt <(echo "$registered"))
+extra=$(LC_ALL=C comm -13 tests/expected-tests.txt <(echo "$registered"))
+list_status=0
+if [ -n "$missing" ]; then
+  echo "tests: these expected tests are not registered (a missing tool, a"
+  echo "disabled option or a deleted test; see meson setup's output):"
+  echo "$missing" | sed 's/^/  /'
+  list_status=1
+fi
+if [ -n "$extra" ]; then
+  echo "tests: these tests are registered but not in tests/expected-tests.txt"
+  echo "(added on purpose? run scripts/test.sh --update-expected):"
+  echo "$extra" | sed 's/^/  /'
+  list_status=1
+fi
+
 meson test -C build --print-errorlogs --num-processes 2 | tee build/test-summary.txt
 status=${PIPESTATUS[0]}
 
@@ -21,9 +57,22 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   | tee build-asan/test-summary.txt
 asan_status=${PIPESTATUS[0]}
 
-ok=$(awk '$1 == "Ok:" || $1 == "Expected" && $2 == "Fail:" { n += $NF } END { print n + 0 }' \
-      build/test-summary.txt build-asan/test-summary.txt)
-bad=$(awk '$1 == "Fail:" || $1 == "Timeout:" || $1 == "Unexpected" { n += $NF } END { print n + 0 }' \
-      build/test-summary.txt build-asan/test-summary.txt)
-echo "tests: $ok passed, $bad failed"
-[ "$status" -eq 0 ] && [ "$asan_status" -eq 0 ]
+# Deliberate bugs: every one must make its tests fail.
+python3 tests/mutations/run.py
+mutation_status=$?
+
+sums="build/test-summary.txt build-asan/test-summary.txt"
+count() { awk "$1 { n += \$NF } END { print n + 0 }" $sums; }
+ok=$(count '$1 == "Ok:"')
+# No test is registered with should_fail (a guest that fails on purpose
+# asserts its exact status through tests/guest/expect_status.py), so an
+# "Expected Fail" is a test whose status was not checked: a failure.
+bad=$(count '$1 == "Fail:" || $1 == "Timeout:" || $1 == "Unexpected" || $1 == "Expected"')
+skipped=$(count '$1 == "Skipped:"')
+if [ "$skipped" -gt 0 ]; then
+  echo "tests: skipped (a skip is a failure here):"
+  grep -h ' SKIP ' $sums | sed 's/^/  /'
+fi
+echo "tests: $ok passed, $bad failed, $skipped skipped"
+[ "$status" -eq 0 ] && [ "$asan_status" -eq 0 ] && [ "$bad" -eq 0 ] &&
+  [ "$skipped" -eq 0 ] && [ "$list_status" -eq 0 ] && [ "$mutation_status" -eq 0 ]

@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""Apply each deliberate bug of tests/mutations/*.mutation and check that
+the tests it names catch it (see README.md in this folder).
+
+The source tree is copied once into build/mutants/src and built once in
+build/mutants/build (warnings are not errors there: a mutation may leave a
+variable unused). For each mutation: apply it to the copy, rebuild
+incrementally, run its tests, and put the file back. The listed tests are
+first run on the unmutated copy: a test that already fails would "catch"
+everything.
+
+    tests/mutations/run.py             every mutation
+    tests/mutations/run.py NAME...     only these (file names without
+                                       .mutation)
+    tests/mutations/run.py --list      list them and their tests
+
+Prints one line per mutation ("caught by TEST..." or "SURVIVED ...") and a
+summary; exits 1 if any mutation survived or could not be applied or
+built, 2 on a usage or file error.
+"""
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+KEYS = ("file", "find", "replace", "tests")
+
+
+class MutationError(Exception):
+    pass
+
+
+def unescape(text):
+    """`\\n` stands for a newline and `\\\\` for one backslash; any other
+    backslash is literal."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in "n\\":
+            out.append("\n" if text[i + 1] == "n" else "\\")
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def parse(path):
+    """A mutation file as a dict (name, about, file, find, replace, tests);
+    raises MutationError naming the file and line at fault."""
+    name = os.path.basename(path)[: -len(".mutation")]
+    m = {"name": name, "path": path, "about": ""}
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    for no, line in enumerate(lines, 1):
+        where = f"{os.path.relpath(path, ROOT)}:{no}"
+        if line.startswith("#"):
+            if not m["about"]:
+                m["about"] = line.lstrip("#").strip()
+            continue
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(": ")
+        if not sep and line.endswith(":"):
+            key, value = line[:-1], ""
+        elif not sep:
+            raise MutationError(f"{where}: expected 'key: value', got {line!r}")
+        if key not in KEYS:
+            raise MutationError(f"{where}: unknown key {key!r} "
+                                f"(keys: {', '.join(KEYS)})")
+        if key in m:
+            raise MutationError(f"{where}: {key} given twice")
+        m[key] = value if key == "tests" else unescape(value)
+    for key in KEYS:
+        if key not in m:
+            raise MutationError(f"{os.path.relpath(path, ROOT)}: no '{key}:' line")
+    m["tests"] = m["tests"].split()
+    if not m["tests"]:
+        raise MutationError(f"{os.path.relpath(path, ROOT)}: 'tests:' names no test")
+    if not m["find"]:
+        raise MutationError(f"{os.path.relpath(path, ROOT)}: 'find:' is empty")
+    if m["find"] == m["replace"]:
+        raise MutationError(f"{os.path.relpath(path, ROOT)}: replace equals find")
+    target = os.path.join(ROOT, m["file"])
+    if os.path.isabs(m["file"]) or not os.path.isfile(target):
+        raise MutationError(f"{os.path.relpath(path, ROOT)}: file {m['file']!r} "
+                            "is not a file of the repository")
+    with open(target, encoding="utf-8") as f:
+        count = f.read().count(m["find"])
+    if count != 1:
+        raise MutationError(f"{os.path.relpath(path, ROOT)}: 'find:' occurs "
+                            f"{count} times in {m['file']} (must be exactly once)")
+    return m
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def sync_tree(src_dir):
+    """Copy the repository's files (tracked and untracked, not ignored, as
+    they are on disk now) into src_dir; only changed files are rewritten,
+    so the scratch build stays incremental."""
+    p = sh(["git", "-C", ROOT, "ls-files", "-z", "--cached", "--others",
+            "--exclude-standard"])
+    if p.returncode != 0:
+        raise MutationError(f"git ls-files failed: {p.stderr.strip()}")
+    files = {f for f in p.stdout.split("\0") if f and os.path.isfile(os.path.join(ROOT, f))}
+    for f in sorted(files):
+        src, dst = os.path.join(ROOT, f), os.path.join(src_dir, f)
+        with open(src, "rb") as a:
+            data = a.read()
+        if os.path.exists(dst):
+            with open(dst, "rb") as b:
+                if b.read() == data:
+                    continue
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(dst, "wb") as b:
+            b.write(data)
+        shutil.copymode(src, dst)
+    for dirpath, _, names in os.walk(src_dir):
+        for n in names:
+            rel = os.path.relpath(os.path.join(dirpath, n), src_dir)
+            if rel not in files:
+                os.remove(os.path.join(dirpath, n))
+
+
+def test_results(build):
+    """{test name: meson result} from the last `meson test` run."""
+    out = {}
+    with open(os.path.join(build, "meson-logs", "testlog.json")) as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                out[r["name"].split(" / ")[-1]] = (r["result"], r.get("stdout") or "")
+    return out
+
+
+def run_tests(build, names):
+    sh(["meson", "test", "-C", build, "--no-rebuild", "--num-processes", "2",
+        *names])
+    return test_results(build)
+
+
+def fail_lines(stdout, limit=3):
+    """The first FAIL lines of a test's output: what caught the mutation."""
+    lines = [l for l in stdout.splitlines() if l.startswith("FAIL")]
+    more = f" (+{len(lines) - limit} more)" if len(lines) > limit else ""
+    return "".join(f"\n    {l[:160]}" for l in lines[:limit]) + more
+
+
+def build_tree(build):
+    p = sh(["ninja", "-C", build])
+    return p.returncode == 0, (p.stdout + p.stderr)[-2000:]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="*", help="mutations to run (default: all)")
+    ap.add_argument("--list", action="store_true", help="list the mutations")
+    ap.add_argument("--work", default=os.path.join(ROOT, "build", "mutants"),
+                    help="scratch directory (default: build/mutants)")
+    args = ap.parse_args()
+
+    paths = sorted(glob.glob(os.path.join(HERE, "*.mutation")))
+    muts, errors = [], []
+    for p in paths:
+        try:
+            muts.append(parse(p))
+        except MutationError as e:
+            errors.append(str(e))
+    known = {m["name"] for m in muts} | {os.path.basename(p)[:-9] for p in paths}
+    for n in args.names:
+        if n not in known:
+            errors.append(f"no mutation named {n!r} (tests/mutations/{n}.mutation)")
+    if errors:
+        for e in errors:
+            print(f"mutations: error: {e}", file=sys.stderr)
+        return 2
+    if args.names:
+        muts = [m for m in muts if m["name"] in args.names]
+    if args.list:
+        for m in muts:
+            print(f"{m['name']}: {m['file']} -> {' '.join(m['tests'])}\n    {m['about']}")
+        return 0
+    if not muts:
+        print("mutations: none found", file=sys.stderr)
+        return 2
+
+    t0 = time.monotonic()
+    src = os.path.join(args.work, "src")
+    build = os.path.join(args.work, "build")
+    os.makedirs(src, exist_ok=True)
+    try:
+        sync_tree(src)
+    except MutationError as e:
+        print(f"mutations: error: {e}", file=sys.stderr)
+        return 2
+    if not os.path.exists(os.path.join(build, "build.ninja")):
+        p = sh(["meson", "setup", build, src, "-Dwerror=false"])
+        if p.returncode != 0:
+            print(f"mutations: error: meson setup {build} failed:\n{p.stdout[-2000:]}"
+                  f"{p.stderr[-2000:]}", file=sys.stderr)
+            return 2
+    ok, log = build_tree(build)
+    if not ok:
+        print(f"mutations: error: the unmutated copy does not build:\n{log}",
+              file=sys.stderr)
+        return 2
+    p = sh(["meson", "test", "-C", build, "--list"])
+    registered = {line.split(" / ", 1)[1].strip() for line in p.stdout.splitlines()
+                  if " / " in line}
+    for m in muts:
+        for t in m["tests"]:
+            if t not in registered:
+                errors.append(f"{m['name']}.mutation: no test named {t!r} "
+                              "is registered (meson test --list)")
+    if errors:
+        for e in errors:
+            print(f"mutations: error: {e}", file=sys.stderr)
+        return 2
+
+    needed = sorted({t for m in muts for t in m["tests"]})
+    base = run_tests(build, needed)
+    bad = [t for t in needed if base.get(t, ("",))[0] != "OK"]
+    if bad:
+        print("mutations: error: these tests fail without any mutation: "
+              + ", ".join(f"{t} ({base.get(t, ('not run',))[0]})" for t in bad),
+              file=sys.stderr)
+        return 2
+    print(f"mutations: baseline ok ({len(needed)} tests), "
+          f"{time.monotonic() - t0:.0f} s", flush=True)
+
+    caught = survived = broken = 0
+    for m in muts:
+        target = os.path.join(src, m["file"])
+        with open(target, encoding="utf-8") as f:
+            original = f.read()
+        try:
+            with open(target, "w", encoding="utf-8") as f:
+                f.write(original.replace(m["find"], m["replace"], 1))
+            t1 = time.monotonic()
+            ok, log = build_tree(build)
+            if not ok:
+                broken += 1
+                print(f"{m['name']}: ERROR: does not compile with the mutation "
+                      f"(fix {m['name']}.mutation):\n{log}", flush=True)
+                continue
+            res = run_tests(build, m["tests"])
+            failed = [t for t in m["tests"] if res.get(t, ("",))[0]
+                      in ("FAIL", "TIMEOUT", "ERROR", "UNEXPECTEDPASS")]
+            passed = [t for t in m["tests"] if t not in failed]
+            secs = time.monotonic() - t1
+            if not passed:
+                caught += 1
+                print(f"{m['name']}: caught by {' '.join(failed)} ({secs:.0f} s)"
+                      + "".join(fail_lines(res[t][1]) for t in failed), flush=True)
+            else:
+                survived += 1
+                print(f"{m['name']}: SURVIVED: "
+                      + ", ".join(f"{t} {res.get(t, ('not run',))[0]}" for t in passed)
+                      + (f" (caught only by {' '.join(failed)})" if failed else ""),
+                      flush=True)
+        finally:
+            with open(target, "w", encoding="utf-8") as f:
+                f.write(original)
+    print(f"mutations: {caught} caught, {survived} survived, {broken} errors "
+          f"({time.monotonic() - t0:.0f} s)")
+    return 0 if caught == len(muts) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
