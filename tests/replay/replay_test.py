@@ -1,9 +1,12 @@
 """Record, replay, verify, seek and trace robustness on bare-metal guests.
 
 Each case states what a user relies on: a verified replay is bit for bit,
-a divergence is reported at the right checkpoint window, a damaged or
-foreign trace is refused with a message naming the file, and a recorder
-killed with SIGKILL leaves a usable trace.
+a divergence is reported at the right checkpoint window and as what it is
+(registers, RAM, a device, the console, the final state; injected with the
+--perturb-at test hook), a seek through a checkpoint lands exactly, serial
+input is replayed from the trace alone, a damaged or foreign trace is
+refused with a message naming the file, and a recorder killed with SIGKILL
+leaves a usable trace. tests/mutations/ plants the bugs this must catch.
 """
 import os
 import random
