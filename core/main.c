@@ -312,7 +312,11 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
             const char *arg = argv[++i], *colon = strchr(arg, ':');
             size_t nl = colon ? (size_t)(colon - arg) : strlen(arg);
             snprintf(num, sizeof(num), "%.*s", (int)(nl < 31 ? nl : 31), arg);
-            if (nl >= sizeof(num) || !parse_count(o, num, &a->opts.perturb_icount)) {
+            if (nl >= sizeof(num)) {
+                fprintf(stderr, "rewind: %s: invalid number '%s'\n", o, arg);
+                return false;
+            }
+            if (!parse_count(o, num, &a->opts.perturb_icount)) {
                 return false;
             }
             static const char *const kinds[] = { "reg", "ram", "device",
