@@ -378,6 +378,25 @@ t.check('failures="0"' in xml and "<failure" not in xml,
         "killed recorder: JUnit passes with --allow-incomplete", xml)
 
 
+# A recorder stopped by SIGTERM writes SHUTDOWN, then END: verify goes on
+# to END and checks the final state.
+d = os.path.join(tmp, "term.rwd")
+p = subprocess.Popen([exe, "record", "-o", d, "--checkpoint-every", "20000000",
+                      *machine, "-kernel", workload], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline and p.poll() is None:
+    if os.path.exists(ck_path(d)) and len(records(ck_path(d))) >= 2:
+        break
+    time.sleep(0.05)
+p.send_signal(signal.SIGTERM)
+p.wait()
+rc, out, err = verify(d)
+t.check(rc == 0 and "(the recording was stopped by a request), every event, " in err
+        and "checkpoints and the final state match" in err,
+        "recorder stopped by SIGTERM: verified to its END", err)
+
+
 # A full disk (the file size limit, as ENOSPC would): 0 instructions.
 def small_disk():
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
