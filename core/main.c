@@ -4,7 +4,8 @@
  *
  *   run      QEMU-style options; -icount ...,rr=record,rrfile=DIR records
  *   record   -o DIR [--checkpoint-every N] MACHINE-OPTIONS
- *   replay   DIR [--until N] [--quiet] [--stats] [--trace FILE]
+ *   replay   DIR [--until N] [--seek N] [--quiet] [--stats] [--trace FILE]
+ *            [--allow-incomplete]
  *   verify   DIR [--junit FILE] [--allow-incomplete]
  *   info     DIR
  *   query    DIR "SQL"
