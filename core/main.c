@@ -4,8 +4,9 @@
  *
  *   run      QEMU-style options; -icount ...,rr=record,rrfile=DIR records
  *   record   -o DIR [--checkpoint-every N] MACHINE-OPTIONS
- *   replay   DIR [--until N] [--quiet] [--stats] [--trace FILE]
- *   verify   DIR [--junit FILE]
+ *   replay   DIR [--until N] [--seek N] [--quiet] [--stats] [--trace FILE]
+ *            [--allow-incomplete]
+ *   verify   DIR [--junit FILE] [--allow-incomplete]
  *   info     DIR
  *   query    DIR "SQL"
  *   trace    reindex DIR
@@ -28,7 +29,8 @@
 #define EXIT_HALTED 3
 /* verify / replay */
 #define EXIT_DIVERGED 1
-#define EXIT_UNUSABLE 2
+#define EXIT_UNUSABLE 2      /* unreadable or damaged trace */
+#define EXIT_INCOMPLETE 3    /* identical as far as it goes, but no END */
 
 static bool parse_count(const char *opt, const char *s, uint64_t *out)
 {
@@ -287,6 +289,7 @@ typedef struct ReplayArgs {
     bool do_seek;
     const char *gdb;
     bool gdb_wait;
+    bool allow_incomplete;
 } ReplayArgs;
 
 static bool parse_replay_args(const char *cmd, int argc, char **argv,
@@ -343,6 +346,8 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
             a->stats = true;
         } else if (!verify && strcmp(o, "--trace") == 0 && more) {
             a->trace = argv[++i];
+        } else if (strcmp(o, "--allow-incomplete") == 0) {
+            a->allow_incomplete = true;
         } else if (verify && strcmp(o, "--junit") == 0 && more) {
             a->junit = argv[++i];
         } else if (o[0] != '-' && !a->dir) {
@@ -363,14 +368,19 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
 }
 
 static void write_junit(const char *path, const char *dir, RRResult r,
-                        const char *report, uint64_t icount, uint64_t checks)
+                        bool allow_incomplete, const char *report,
+                        uint64_t icount, uint64_t checks)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "rewind: --junit %s: %s\n", path, strerror(errno));
         return;
     }
-    bool failed = r == RR_RESULT_DIVERGED || r == RR_RESULT_UNUSABLE;
+    const char *failure = r == RR_RESULT_DIVERGED ? "replay is not identical"
+                          : r == RR_RESULT_UNUSABLE ? "trace unusable or damaged"
+                          : r == RR_RESULT_INCOMPLETE && !allow_incomplete
+                              ? "the recording is incomplete" : NULL;
+    int failed = failure != NULL;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<testsuites>\n<testsuite name=\"rewind verify\" tests=\"1\" "
             "failures=\"%d\" errors=\"0\">\n"
@@ -389,7 +399,7 @@ static void write_junit(const char *path, const char *dir, RRResult r,
     }
     fputs("\">\n", f);
     if (failed) {
-        fputs("    <failure message=\"replay is not identical\"><![CDATA[", f);
+        fprintf(f, "    <failure message=\"%s\"><![CDATA[", failure);
         fputs(report, f);
         fputs("]]></failure>\n", f);
     } else {
@@ -412,7 +422,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
     if (!s) {
         fprintf(stderr, "rewind: %s\n", err);
         if (a.junit) {
-            write_junit(a.junit, a.dir, RR_RESULT_UNUSABLE, err, 0, 0);
+            write_junit(a.junit, a.dir, RR_RESULT_UNUSABLE, false, err, 0, 0);
         }
         return EXIT_UNUSABLE;
     }
@@ -441,7 +451,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
     if (!rr_replay_attach(s, m, &a.opts, err, sizeof(err))) {
         fprintf(stderr, "rewind: %s\n", err);
         if (a.junit) {
-            write_junit(a.junit, a.dir, RR_RESULT_UNUSABLE, err, 0, 0);
+            write_junit(a.junit, a.dir, RR_RESULT_UNUSABLE, false, err, 0, 0);
         }
         rr_replay_finish(s, err, sizeof(err));
         core_machine_free(m);
@@ -487,7 +497,8 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
     RRResult r = rr_replay_finish(s, report, sizeof(report));
     fprintf(stderr, "rewind: %s", report);
     if (a.junit) {
-        write_junit(a.junit, a.dir, r, report, m->icount, checks);
+        write_junit(a.junit, a.dir, r, a.allow_incomplete, report, m->icount,
+                    checks);
     }
     if (a.stats) {
         print_stats(m);
@@ -500,6 +511,8 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
         return 0;
     case RR_RESULT_DIVERGED:
         return EXIT_DIVERGED;
+    case RR_RESULT_INCOMPLETE:
+        return a.allow_incomplete ? 0 : EXIT_INCOMPLETE;
     default:
         return EXIT_UNUSABLE;
     }

@@ -296,6 +296,87 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
     return 0;
 }
 
+/* First page of r at or after p set in bitmap, or `pages`. */
+static uint64_t next_bit(const uint8_t *bitmap, uint64_t p, uint64_t pages)
+{
+    while (p < pages && !core_mem_bit(bitmap, p)) {
+        p++;
+    }
+    return p;
+}
+
+int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
+                        bool since_last, char *why, size_t whylen)
+{
+    Cursor c = { data, len, 0, false };
+    const uint8_t *magic = take(&c, 4);
+    if (!magic || memcmp(magic, SNAP_MAGIC, 4) != 0 ||
+        get(&c, 4) != SNAP_VERSION) {
+        snprintf(why, whylen, "not a machine snapshot of this version");
+        return -1;
+    }
+    bool full = get(&c, 4);
+    CoreBuf now = { 0 };
+    save_devices(m, &now);
+    const uint8_t *rec = take(&c, now.len);
+    bool same = rec && memcmp(rec, now.data, now.len) == 0;
+    core_buf_free(&now);
+    if (!same) {
+        snprintf(why, whylen, "its hart, device or clock state differs from "
+                 "the replay's");
+        return -1;
+    }
+    uint32_t nram = (uint32_t)get(&c, 4);
+    for (uint32_t k = 0; k < nram && !c.bad; k++) {
+        gpa_t base = get(&c, 8);
+        uint64_t size = get(&c, 8);
+        CoreMemRegion *r = core_mem_find(m->as, base);
+        if (!r || r->kind != CORE_MEM_RAM || r->base != base || r->size != size) {
+            snprintf(why, whylen, "its RAM layout differs from the machine's");
+            return -1;
+        }
+        uint64_t pages = r->size / PAGE, n = get(&c, 8), expect = 0;
+        /* Pages must come in increasing order (as saved), so one walk
+           over the bitmap finds pages the snapshot should have had. */
+        const uint8_t *must = full ? r->touched : since_last ? r->dirty_ckpt : NULL;
+        for (uint64_t i = 0; i <= n && !c.bad; i++) {
+            uint64_t p = i < n ? get(&c, 8) : pages;
+            const uint8_t *src = i < n ? take(&c, PAGE) : NULL;
+            if (i < n && (!src || p >= pages || p < expect)) {
+                snprintf(why, whylen, "page list out of order or truncated");
+                return -1;
+            }
+            for (uint64_t q = must ? next_bit(must, expect, pages) : p; q < p;
+                 q = next_bit(must, q + 1, pages)) {
+                if (!full || !page_is_zero(r->host + q * PAGE)) {
+                    snprintf(why, whylen, "it lacks RAM page 0x%llx",
+                             (unsigned long long)(base + q * PAGE));
+                    return -1;
+                }
+            }
+            if (src && memcmp(src, r->host + p * PAGE, PAGE) != 0) {
+                snprintf(why, whylen, "its RAM page 0x%llx differs",
+                         (unsigned long long)(base + p * PAGE));
+                return -1;
+            }
+            expect = p + 1;
+        }
+        take(&c, get(&c, 8) * 8);   /* group hashes: covered by the pages */
+    }
+    if (c.bad || c.pos != len) {
+        snprintf(why, whylen, "snapshot truncated or followed by extra bytes");
+        return -1;
+    }
+    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
+        CoreMemRegion *r = core_mem_region(m->as, i);
+        if (r->kind == CORE_MEM_RAM) {
+            memset(r->dirty_ckpt, 0, r->size / PAGE / 8 + 1);
+        }
+    }
+    core_mem_write_protect_all(m->as);
+    return 0;
+}
+
 void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,
                         char *buf, size_t buflen)
 {

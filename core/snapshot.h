@@ -37,6 +37,15 @@ void core_snapshot_save_state(CoreMachine *m, CoreBuf *out);
 int core_snapshot_load_state(CoreMachine *m, const uint8_t *data, size_t len,
                              const char **err);
 
+/* Check that restoring this snapshot (after the previous ones of the same
+   run) gives exactly the current state: its harts, devices and clock
+   serialize to the same bytes, every page it carries equals RAM, a full
+   snapshot carries every non-zero page, and, with `since_last`, an
+   increment carries every page written since the previous check. Then
+   starts a new "written since" set, as saving does. 0, or -1 with `why`. */
+int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
+                        bool since_last, char *why, size_t whylen);
+
 /* Describe how the current machine differs from a snapshot of the same
    point (harts, devices, clock, RAM groups) into buf. */
 void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,

@@ -22,6 +22,42 @@ static uint64_t file_size(const char *dir, const char *name)
     return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/* Checks the record in checkpoints.zst that a CHECKPOINT event announces
+   (present, same icount/hash/length, CRC and zstd intact); NULL if good. */
+static const char *checkpoint_problem(TdbReader *r, const TdbEvent *ev,
+                                      char *buf, size_t len)
+{
+    if (ev->len != 32) {
+        return "malformed CHECKPOINT event";
+    }
+    uint64_t off = tdb_get_u64(ev->data + 16);
+    const TdbCheckpoint *ck;
+    size_t n = tdb_reader_checkpoints(r, &ck), i = 0;
+    while (i < n && ck[i].offset != off) {
+        i++;
+    }
+    if (i == n) {
+        const char *why = tdb_reader_checkpoint_damage(r);
+        snprintf(buf, len, "missing from checkpoints.zst (offset %" PRIu64
+                 ")%s%s", off, why ? ": " : "", why ? why : "");
+        return buf;
+    }
+    if (ck[i].icount != ev->icount || ck[i].state_hash !=
+        tdb_get_u64(ev->data + 8) || ck[i].length != tdb_get_u64(ev->data + 24)) {
+        snprintf(buf, len, "the record at offset %" PRIu64 " of "
+                 "checkpoints.zst does not match its event", off);
+        return buf;
+    }
+    void *blob;
+    size_t blen;
+    if (tdb_reader_load_checkpoint(r, i, &blob, &blen) != 0) {
+        snprintf(buf, len, "%s", tdb_reader_error(r));
+        return buf;
+    }
+    free(blob);
+    return NULL;
+}
+
 static double mib(uint64_t bytes)
 {
     return (double)bytes / (1024.0 * 1024.0);
@@ -43,9 +79,21 @@ int rr_cmd_info(int argc, char **argv)
     uint64_t counts[32] = { 0 };
     uint64_t raw = 0, idle_ns = 0, last = 0, final_hash = 0, end_ns = 0;
     bool ended = false;
+    uint64_t announced = 0, bad_ckpts = 0;
+    char ckpt_warn[5][700];
     TdbEvent ev;
     int rc;
     while ((rc = tdb_reader_next(r, &ev)) > 0) {
+        if (ev.kind == TDB_EV_CHECKPOINT) {
+            char why[600];
+            const char *bad = checkpoint_problem(r, &ev, why, sizeof(why));
+            announced++;
+            if (bad && bad_ckpts < 5) {
+                snprintf(ckpt_warn[bad_ckpts], sizeof(ckpt_warn[0]),
+                         "checkpoint at icount %" PRIu64 ": %s", ev.icount, bad);
+            }
+            bad_ckpts += bad != NULL;
+        }
         counts[ev.kind < 32 ? ev.kind : 0]++;
         raw += ev.len + 12;
         last = ev.icount;
@@ -106,11 +154,27 @@ int rr_cmd_info(int argc, char **argv)
     uint64_t ev_bytes = file_size(dir, "events.zst");
     uint64_t ck_bytes = file_size(dir, "checkpoints.zst");
     uint64_t ix_bytes = file_size(dir, "index.sqlite");
-    printf("checkpoints:  %zu", nck);
+    printf("checkpoints:  %" PRIu64 " announced, %zu in checkpoints.zst", announced,
+           nck);
     if (nck > 1) {
         printf(", every %" PRIu64 " instructions", ck[1].icount - ck[0].icount);
     }
+    if (bad_ckpts) {
+        printf(", %" PRIu64 " missing or damaged", bad_ckpts);
+    }
     printf("\n");
+    /* A complete trace announces every record; a killed recorder may have
+       written one record without its event. */
+    bool ck_damaged = bad_ckpts > 0 || (ended && nck != announced) ||
+                      (ended && tdb_reader_checkpoint_damage(r));
+    for (uint64_t i = 0; i < bad_ckpts && i < 5; i++) {
+        printf("warning:      %s\n", ckpt_warn[i]);
+    }
+    if (ended && !bad_ckpts && nck != announced) {
+        printf("warning:      checkpoints.zst holds %zu checkpoints, the event "
+               "log announces %" PRIu64 "\n", nck, announced);
+    }
+    /* (checkpoints.zst damage itself is in the warning line above.) */
     printf("frames:       %" PRIu64 "\n", tdb_reader_frames(r));
     printf("size:         events %.2f MiB (%.1fx compression), checkpoints "
            "%.2f MiB, index %.2f MiB\n", mib(ev_bytes),
@@ -118,7 +182,7 @@ int rr_cmd_info(int argc, char **argv)
            mib(ix_bytes));
     printf("index:        %s\n", tdb_index_state_name(tdb_reader_index_state(r)));
     tdb_reader_close(r);
-    return rc < 0 ? 2 : 0;
+    return rc < 0 || ck_damaged ? 2 : 0;
 }
 
 int rr_cmd_query(int argc, char **argv)

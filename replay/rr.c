@@ -57,6 +57,8 @@ struct RRSession {
     GByteArray *actual_console;   /* printed bytes not yet matched */
     uint64_t checkpoints_checked;
     uint64_t last_good_icount;    /* icount of the last matching check */
+    bool shutdown_seen;           /* the recording was stopped by a request */
+    bool fallback_warned;         /* a damaged checkpoint was reported */
     RRResult result;
     bool done;
     char report[4096];
@@ -354,6 +356,66 @@ static void finish(RRSession *s, RRResult result, const char *fmt, ...)
     s->done = true;
 }
 
+/* The trace cannot be trusted from here: exit status 2, not a divergence. */
+static void damaged(RRSession *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void damaged(RRSession *s, const char *fmt, ...)
+{
+    if (s->done) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = snprintf(s->report, sizeof(s->report), "trace damaged: ");
+    vsnprintf(s->report + n, sizeof(s->report) - (size_t)n, fmt, ap);
+    va_end(ap);
+    s->result = RR_RESULT_UNUSABLE;
+    s->done = true;
+}
+
+/* Index in the reader's list of the checkpoint record at `offset` of
+   checkpoints.zst, or -1. */
+static long find_record(RRSession *s, uint64_t offset)
+{
+    const TdbCheckpoint *list;
+    size_t n = tdb_reader_checkpoints(s->r, &list);
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].offset == offset) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* Why the record announced by a CHECKPOINT payload (u64 icount, hash,
+   offset, length) cannot be used, else NULL; *idx is its list index. */
+static const char *record_problem(RRSession *s, const uint8_t *payload,
+                                  long *idx, char *buf, size_t buflen)
+{
+    uint64_t icount = load_u64(payload), hash = load_u64(payload + 8);
+    uint64_t off = load_u64(payload + 16), len = load_u64(payload + 24);
+    const TdbCheckpoint *list;
+    tdb_reader_checkpoints(s->r, &list);
+    long i = find_record(s, off);
+    *idx = i;
+    if (i < 0) {
+        const char *why = tdb_reader_checkpoint_damage(s->r);
+        snprintf(buf, buflen, "its record (offset %" PRIu64 " of "
+                 "checkpoints.zst) is missing%s%s", off, why ? ": " : "",
+                 why ? why : "");
+        return buf;
+    }
+    if (list[i].icount != icount || list[i].state_hash != hash ||
+        list[i].length != len) {
+        snprintf(buf, buflen, "the record at offset %" PRIu64 " of "
+                 "checkpoints.zst (icount %" PRIu64 ") does not match it",
+                 off, list[i].icount);
+        return buf;
+    }
+    return NULL;
+}
+
 /* Match printed against recorded console bytes as far as both go. */
 static void match_console(RRSession *s)
 {
@@ -403,10 +465,13 @@ static bool fetch(RRSession *s)
     }
     if (rc == 0) {
         const char *warn = tdb_reader_warning(s->r);
-        finish(s, RR_RESULT_PARTIAL,
-               "end of a trace without an END record at icount %" PRIu64
-               "%s%s: replayed up to there\n", s->m->icount,
-               warn ? "; " : "", warn ? warn : "");
+        finish(s, RR_RESULT_INCOMPLETE,
+               "identical up to icount %" PRIu64 ", but the recording is "
+               "incomplete: the trace ends without an END record (recorder "
+               "killed, disk full or file cut)%s%s; %" PRIu64 " checkpoints "
+               "matched, the last at icount %" PRIu64 "\n", s->m->icount,
+               warn ? "; " : "", warn ? warn : "", s->checkpoints_checked,
+               s->last_good_icount);
         return false;
     }
     if (ev.len > s->pending_cap) {
@@ -493,16 +558,47 @@ static void perturb(RRSession *s)
     core_buf_free(&b);
 }
 
+/* A CHECKPOINT event: the replay's state hash must be the recorded one,
+   and the snapshot in checkpoints.zst must be there, intact, and restore
+   exactly this state. */
 static void check_checkpoint(RRSession *s, const TdbEvent *ev)
 {
-    if (ev->len < 16) {
-        diverge(s, "trace damaged: short CHECKPOINT record at icount %" PRIu64 "\n",
+    if (ev->len != 32 || load_u64(ev->data) != ev->icount) {
+        damaged(s, "malformed CHECKPOINT event at icount %" PRIu64 "\n",
                 ev->icount);
         return;
     }
     uint64_t want = load_u64(ev->data + 8);
     uint64_t got = core_machine_state_hash(s->m);
+    if (want == got && s->console_check_off) {
+        /* After a seek this is a debugging session, not a verification:
+           the seek itself reported any checkpoint it could not use. */
+        s->last_good_icount = s->m->icount;
+        return;
+    }
     if (want == got) {
+        char buf[600];
+        long i;
+        const char *bad = record_problem(s, ev->data, &i, buf, sizeof(buf));
+        void *blob = NULL;
+        size_t len = 0;
+        if (!bad && tdb_reader_load_checkpoint(s->r, (size_t)i, &blob, &len)) {
+            bad = tdb_reader_error(s->r);
+        }
+        /* The "written since the last checkpoint" pages are only known
+           without in-memory undo (which rewrites pages). */
+        if (!bad && core_snapshot_check(s->m, blob, len, !s->undo_on, buf,
+                                        sizeof(buf))) {
+            snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+                     ": restoring it would not give the recorded state");
+            bad = buf;
+        }
+        free(blob);
+        if (bad) {
+            damaged(s, "checkpoint at icount %" PRIu64 ": %s\n", ev->icount,
+                    bad);
+            return;
+        }
         s->checkpoints_checked++;
         s->last_good_icount = s->m->icount;
         return;
@@ -581,6 +677,34 @@ static bool undo_to(RRSession *s, uint64_t icount)
     return false;
 }
 
+/* At END: nothing may follow it, and on a run from the start every
+   record of checkpoints.zst must have been announced and checked. */
+static bool check_after_end(RRSession *s)
+{
+    TdbEvent next;
+    if (tdb_reader_next(s->r, &next) != 0) {
+        damaged(s, "%s\n", tdb_reader_error(s->r)[0] ? tdb_reader_error(s->r)
+                                                      : "events after END");
+        return false;
+    }
+    if (s->console_check_off) {
+        return true;   /* after a seek, not every checkpoint was crossed */
+    }
+    const TdbCheckpoint *list;
+    size_t n = tdb_reader_checkpoints(s->r, &list);
+    const char *why = tdb_reader_checkpoint_damage(s->r);
+    if (why) {
+        damaged(s, "%s/%s\n", s->dir, why);
+        return false;
+    }
+    if (n != s->checkpoints_checked) {
+        damaged(s, "%s/checkpoints.zst holds %zu checkpoints, the event log "
+                "announces %" PRIu64 "\n", s->dir, n, s->checkpoints_checked);
+        return false;
+    }
+    return true;
+}
+
 /* Apply one due event; false when the replay must stop. */
 static bool apply(RRSession *s, const TdbEvent *ev)
 {
@@ -613,10 +737,9 @@ static bool apply(RRSession *s, const TdbEvent *ev)
         check_checkpoint(s, ev);
         return !s->done;
     case TDB_EV_SHUTDOWN:
-        finish(s, RR_RESULT_IDENTICAL, "the recording was stopped at icount %"
-               PRIu64 "; replay identical up to there (%" PRIu64
-               " checkpoints checked)\n", ev->icount, s->checkpoints_checked);
-        return false;
+        /* The recorder stopped on a request; END (final state) follows. */
+        s->shutdown_seen = true;
+        return true;
     case TDB_EV_END: {
         uint64_t want = ev->len >= 8 ? load_u64(ev->data) : 0;
         uint64_t got = core_machine_state_hash(m);
@@ -634,9 +757,14 @@ static bool apply(RRSession *s, const TdbEvent *ev)
                     s->expect_console->len, s->actual_console->len);
             return false;
         }
+        if (!check_after_end(s)) {
+            return false;
+        }
         finish(s, RR_RESULT_IDENTICAL, "replay identical: %" PRIu64
-               " instructions, %" PRIu64 " checkpoints and the final state "
-               "match\n", ev->icount, s->checkpoints_checked + 1);
+               " instructions%s, every event, %" PRIu64 " checkpoints and the "
+               "final state match\n", ev->icount, s->shutdown_seen ?
+               " (the recording was stopped by a request)" : "",
+               s->checkpoints_checked);
         return false;
     }
     case TDB_EV_WALLCLOCK:
@@ -784,11 +912,26 @@ static bool reverse_hook(CoreMachine *m, const CoreRunCmd *cmd, CoreStop *why);
 bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
                       char *err, size_t errlen)
 {
-    /* Every recorded input must be here with the same content. */
+    /* Every recorded input must be here with the same content, and... */
     const char *names[CORE_MAX_INPUTS], *paths[CORE_MAX_INPUTS];
     size_t n = core_machine_inputs(m->cfg, names, paths);
     const TdbInput *rec;
     size_t nrec = tdb_reader_inputs(s->r, &rec);
+    /* Every file this machine loads must have been recorded with
+       its hash: otherwise nothing says it is the file of the recording. */
+    for (size_t j = 0; j < n; j++) {
+        size_t i = 0;
+        while (i < nrec && strcmp(names[j], rec[i].name) != 0) {
+            i++;
+        }
+        if (i == nrec || !rec[i].hash[0]) {
+            snprintf(err, errlen, "%s: the recorded metadata has no input "
+                     "hash for -%s %s: cannot check that it is the recorded "
+                     "file (trace damaged or edited)", s->dir, names[j],
+                     paths[j]);
+            return false;
+        }
+    }
     for (size_t i = 0; i < nrec; i++) {
         size_t j = 0;
         while (j < n && strcmp(names[j], rec[i].name) != 0) {
@@ -876,31 +1019,65 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
     core_undo_clear(m);
     s->undo_count = 0;
     s->next_undo = 0;
-    const TdbCheckpoint *list;
-    size_t n = tdb_reader_checkpoints(s->r, &list);
-    size_t k = 0;
-    while (k + 1 < n && list[k + 1].icount <= icount) {
-        k++;
+    /* The event log says which checkpoints exist: restore the full
+       snapshot, then every increment up to the last one at or before
+       `icount`, stopping early at one that is missing or damaged. */
+    tdb_reader_rewind(s->r);
+    s->have_pending = false;
+    s->consumed = 0;
+    uint64_t used = 0, used_icount = 0, n_used = 0, bad_icount = 0;
+    char why[600] = "";
+    TdbEvent ev;
+    int rc;
+    while ((rc = tdb_reader_next(s->r, &ev)) > 0 && ev.icount <= icount) {
+        s->consumed++;
+        if (ev.kind != TDB_EV_CHECKPOINT || ev.len != 32) {
+            continue;
+        }
+        long i;
+        const char *bad = record_problem(s, ev.data, &i, why, sizeof(why));
+        void *blob = NULL;
+        size_t len = 0;
+        if (!bad && tdb_reader_load_checkpoint(s->r, (size_t)i, &blob, &len)) {
+            snprintf(why, sizeof(why), "%s", tdb_reader_error(s->r));
+            bad = why;
+        }
+        if (bad) {
+            bad_icount = ev.icount;
+            break;
+        }
+        const char *lerr = NULL;
+        int lrc = core_snapshot_load(m, blob, len, &lerr);
+        free(blob);
+        if (lrc != 0) {
+            /* Partly restored: no earlier checkpoint is in place either. */
+            snprintf(err, errlen, "checkpoint at icount %" PRIu64 ": %s",
+                     ev.icount, lerr);
+            return -1;
+        }
+        used = s->consumed;
+        used_icount = ev.icount;
+        n_used++;
     }
-    if (n == 0 || list[0].icount > icount) {
-        snprintf(err, errlen, "no checkpoint at or before icount %" PRIu64, icount);
+    if (rc < 0 && !why[0]) {
+        snprintf(err, errlen, "%s", tdb_reader_error(s->r));
         return -1;
     }
-    /* The full snapshot, then every increment up to k. */
-    for (size_t i = 0; i <= k; i++) {
-        void *blob;
-        size_t len;
-        const char *why = NULL;
-        if (tdb_reader_load_checkpoint(s->r, i, &blob, &len) != 0) {
-            snprintf(err, errlen, "%s", tdb_reader_error(s->r));
-            return -1;
+    if (n_used == 0) {
+        if (why[0]) {
+            snprintf(err, errlen, "the first checkpoint (icount %" PRIu64
+                     ") is unusable: %s", bad_icount, why);
+        } else {
+            snprintf(err, errlen, "no checkpoint at or before icount %"
+                     PRIu64, icount);
         }
-        int rc = core_snapshot_load(m, blob, len, &why);
-        free(blob);
-        if (rc != 0) {
-            snprintf(err, errlen, "checkpoint %zu: %s", i, why);
-            return -1;
-        }
+        return -1;
+    }
+    if (why[0] && !s->fallback_warned) {
+        fprintf(stderr, "rewind: checkpoint at icount %" PRIu64 " is "
+                "unusable (%s); going on from the checkpoint at icount %"
+                PRIu64 "\n", bad_icount, why, used_icount);
+        s->fallback_warned = true;
     }
     m->exit_kind = CORE_EXIT_NONE;
     m->exit_code = 0;
@@ -908,28 +1085,16 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
     if (m->debug_changed) {
         m->debug_changed(m);   /* translations of the old state are stale */
     }
-    /* Continue with the events after checkpoint k's own record. */
-    tdb_reader_rewind(s->r);
-    s->have_pending = false;
-    s->consumed = 0;
-    TdbEvent ev;
-    int rc;
-    while ((rc = tdb_reader_next(s->r, &ev)) > 0) {
-        s->consumed++;
-        if (ev.kind == TDB_EV_CHECKPOINT && ev.len >= 24 &&
-            load_u64(ev.data + 16) == list[k].offset) {
-            break;
-        }
-    }
-    if (rc <= 0) {
-        snprintf(err, errlen, "checkpoint %zu has no record in events.zst", k);
+    /* Continue with the events after that checkpoint's own record. */
+    s->done = false;
+    if (!reposition(s, used, false)) {
+        snprintf(err, errlen, "%s", s->report);
         return -1;
     }
     g_byte_array_set_size(s->expect_console, 0);
     g_byte_array_set_size(s->actual_console, 0);
-    s->done = false;
     s->report[0] = 0;
-    s->last_good_icount = list[k].icount;
+    s->last_good_icount = used_icount;
     return run_forward(s, icount, err, errlen);
 }
 

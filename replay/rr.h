@@ -60,10 +60,12 @@ typedef struct RROptions {
 /* Outcome of a replay. */
 typedef enum RRResult {
     RR_RESULT_IDENTICAL,     /* every checkpoint and the end matched */
-    RR_RESULT_PARTIAL,       /* matched up to where it stopped (--until,
-                                or the end of a truncated trace) */
+    RR_RESULT_PARTIAL,       /* matched up to where it was asked to stop
+                                (--until, a debugger) */
     RR_RESULT_DIVERGED,
-    RR_RESULT_UNUSABLE,      /* the trace could not be read */
+    RR_RESULT_UNUSABLE,      /* the trace could not be read or is damaged */
+    RR_RESULT_INCOMPLETE,    /* matched to the end of a trace without END
+                                (killed recorder, full disk, cut file) */
 } RRResult;
 
 /* ---- recording ---- */
@@ -87,7 +89,9 @@ bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
 RRResult rr_replay_finish(RRSession *s, char *summary, size_t len);
 uint64_t rr_replay_checkpoints_checked(const RRSession *s);
 /* Move the replay to exactly `icount`: restore the nearest checkpoint at
-   or before it and run forward (console output muted). 0 or -1. */
+   or before it and run forward (console output muted). 0 or -1. When a
+   checkpoint on the way is missing or damaged, it restores the last good
+   one before it and says so on stderr. */
 int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen);
 /* For the GDB stub's `monitor` commands (opaque = the session). */
 bool rr_gdb_replaying(void *opaque);

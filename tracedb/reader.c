@@ -28,6 +28,7 @@ struct TdbReader {
     TdbFrameHdr *frames;       /* complete frames, headers checked */
     size_t nframes;
     char *tail_error;          /* damage after the last complete frame */
+    char *ck_damage;           /* checkpoints.zst missing or damaged */
     char warning[512];
     TdbMeta meta;
     TdbCheckpoint *ckpts;
@@ -159,6 +160,15 @@ static int walk_frames(TdbReader *r, uint64_t size, char *err, size_t errlen)
                      "the previous frame's", h.first_icount);
             rc = TDB_AT_CORRUPT;
         }
+        if (rc != TDB_AT_EOF && last && (last->flags & TDB_FRAME_FINAL)) {
+            /* END closes the trace: whatever follows was not written by
+               the recorder. */
+            snprintf(msg, sizeof(msg), "%s/" TDB_EVENTS_FILE ": %" PRIu64
+                     " bytes after the END frame (frame %" PRIu64 ") at "
+                     "offset %" PRIu64, r->dir, size - off, last->number, off);
+            r->tail_error = strdup(msg);
+            return 0;
+        }
         switch (rc) {
         case TDB_AT_RECORD:
             if (r->nframes % 256 == 0) {
@@ -221,6 +231,9 @@ static int walk_checkpoints(TdbReader *r, char *err, size_t errlen)
     free(path);
     struct stat st;
     if (r->fd_ck < 0 || fstat(r->fd_ck, &st) != 0) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), TDB_CKPTS_FILE ": %s", strerror(errno));
+        r->ck_damage = strdup(msg);
         return 0;
     }
     uint64_t off = 0, size = (uint64_t)st.st_size;
@@ -236,12 +249,18 @@ static int walk_checkpoints(TdbReader *r, char *err, size_t errlen)
                      ": %s", r->dir, off, why);
             return -1;
         }
+        if (rc == TDB_AT_RECORD && h.number != r->nckpts) {
+            snprintf(why, sizeof(why), "checkpoint number %" PRIu64
+                     " out of sequence", h.number);
+            rc = TDB_AT_CORRUPT;
+        }
         if (rc != TDB_AT_RECORD) {
             snprintf(msg, sizeof(msg), TDB_CKPTS_FILE ": %s at offset %"
                      PRIu64 " after checkpoint %zu; later checkpoints ignored",
                      rc == TDB_AT_TRUNCATED ? "truncated record" : why, off,
                      r->nckpts);
             add_warning(r, msg);
+            r->ck_damage = strdup(msg);
             break;
         }
         TdbCheckpoint *c = realloc(r->ckpts, (r->nckpts + 1) * sizeof(*c));
@@ -490,6 +509,11 @@ fail:
     return -1;
 }
 
+const char *tdb_reader_checkpoint_damage(TdbReader *r)
+{
+    return r->ck_damage;
+}
+
 const char *tdb_reader_error(TdbReader *r)
 {
     return r->err;
@@ -544,6 +568,7 @@ void tdb_reader_close(TdbReader *r)
     free(r->frames);
     free(r->ckpts);
     free(r->tail_error);
+    free(r->ck_damage);
     free(r->dir);
     free(r);
 }

@@ -186,6 +186,9 @@ uint64_t tdb_reader_frames(TdbReader *r);
 size_t tdb_reader_checkpoints(TdbReader *r, const TdbCheckpoint **list);
 /* Reads, verifies and decompresses checkpoint i into a malloc'd blob. */
 int tdb_reader_load_checkpoint(TdbReader *r, size_t i, void **blob, size_t *len);
+/* Why checkpoints.zst could not be read to its end (missing file, damaged
+   or truncated record: the list above stops there), else NULL. */
+const char *tdb_reader_checkpoint_damage(TdbReader *r);
 /* The last failure's message, "" if none. */
 const char *tdb_reader_error(TdbReader *r);
 /* "truncated after frame N (icount X)" for a killed recorder's trace (or a
