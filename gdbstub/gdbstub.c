@@ -1123,9 +1123,14 @@ static CoreRunCmd fe_stopped(void *opaque, CoreMachine *m, const CoreStop *why)
         reply_printf(s, "T05replaylog:begin;thread:%x;", why->hart + 1);
         send_reply(s);
     } else if (why->cmd_failed && pending == GDB_PENDING_RCMD) {
-        console_printf(s, "cannot go back to an earlier icount (now %" PRIu64
-                       "): that needs a recorded trace (rewind replay ...)\n",
-                       s->m->icount);
+        if (why->fail_msg) {
+            console_printf(s, "rewind: %s; still at icount %" PRIu64 "\n",
+                           why->fail_msg, s->m->icount);
+        } else {
+            console_printf(s, "cannot go back to an earlier icount (now %"
+                           PRIu64 "): that needs a recorded trace (rewind "
+                           "replay ...)\n", s->m->icount);
+        }
         send_str(s, "OK");
     } else if (pending == GDB_PENDING_STOP) {
         send_stop_reply(s, why);
