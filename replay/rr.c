@@ -1023,8 +1023,14 @@ static bool reverse_step(RRSession *s, unsigned hart, CoreStop *why)
     const CoreCpuOps *ops = m->cpu_ops;
     uint64_t cur = m->icount;
     uint64_t n = ops->instret(m->cpus[hart]);
-    if (cur == 0 || n == 0) {
+    if (cur == 0) {
         return at_begin(s, why, hart);
+    }
+    if (n == 0) {
+        /* This hart has not run yet: its history begins here, and the
+           others stay where they are. */
+        *why = (CoreStop){ .reason = CORE_STOP_REPLAY_BEGIN, .hart = hart };
+        return true;
     }
     if (m->ncpus == 1) {
         if (!seek_quiet(s, cur - 1)) {
