@@ -253,6 +253,15 @@ for hart in (1, 2):
               f"-smp 2: both harts equal a forward replay to icount {ic}",
               r.log + "\nvs\n" + f.log)
 
+# A hart that has not run yet has no history: reverse-stepi on it says so
+# and leaves the machine (the other hart) where it was.
+r = Run(S1K, SMP_ELF, "break smp_bump", "continue", "monitor icount",
+        "set scheduler-locking on", "thread 2", "reverse-stepi",
+        "monitor icount", "kill")
+check("No more reverse-execution history" in r.out[5] and
+      r.icount(2) is not None and r.icount(6) == r.icount(2),
+      "-smp 2: reverse-stepi on a hart that never ran stays", r.log)
+
 # 8. Two harts, reverse-continue: the stops of a forward run, in reverse
 #    order, at the same icounts (breakpoint hit by both harts; watchpoint
 #    written by both harts; one interval or many).
