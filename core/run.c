@@ -279,10 +279,7 @@ static bool guest_exit_in_replay(CoreMachine *m)
     if (!rr_finished(m->rr)) {
         return false;     /* the trace goes on: rr_replay_finish says so */
     }
-    if (!serve_end_of_history(m)) {
-        return false;
-    }
-    return true;
+    return serve_end_of_history(m);
 }
 
 /* After a slice with a debugger attached: did something stop the machine

@@ -1140,8 +1140,8 @@ static CoreRunCmd fe_stopped(void *opaque, CoreMachine *m, const CoreStop *why)
     } else if (pending == GDB_PENDING_RCMD) {
         console_printf(s, "now at icount %" PRIu64 " (hart %u pc 0x%" PRIx64
                        "); gdb re-reads registers after 'maintenance flush "
-                       "register-cache' (docs/rewind.gdb does it)\n", s->m->icount, why->hart,
-                       hart(s, why->hart)->pc);
+                       "register-cache' (docs/rewind.gdb does it)\n",
+                       s->m->icount, why->hart, hart(s, why->hart)->pc);
         send_str(s, "OK");
     }
     return serve(s);
