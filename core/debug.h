@@ -57,6 +57,8 @@ typedef struct CoreStop {
     int exit_code;           /* CORE_STOP_EXITED */
     bool cmd_failed;         /* the last command could not be carried out
                                 (e.g. reverse execution without a trace) */
+    const char *fail_msg;    /* with cmd_failed: why, or NULL (valid until
+                                the next command) */
 } CoreStop;
 
 typedef enum CoreRunCmdKind {

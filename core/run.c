@@ -176,16 +176,18 @@ static bool wait_idle(CoreMachine *m)
 
 static unsigned polls;
 
-/* Serve the front end after a stop until it resumes the machine. */
-static void serve_debugger(CoreMachine *m, CoreStop why)
+/* Serve the front end after a stop until it resumes the machine; returns
+   the command that did. */
+static CoreRunCmdKind serve_debugger(CoreMachine *m, CoreStop why)
 {
     CoreDebug *d = m->debug;
     const CoreCpuOps *ops = m->cpu_ops;
     for (;;) {
         CoreRunCmd cmd = d->fe->stopped(d->fe->opaque, m, &why);
         why.cmd_failed = false;
+        why.fail_msg = NULL;
         if (why.reason == CORE_STOP_EXITED) {
-            return;   /* nothing left to run, whatever was asked */
+            return CORE_CMD_QUIT;   /* nothing left to run, whatever was asked */
         }
         unsigned hart = cmd.hart < m->ncpus ? cmd.hart : why.hart;
         void *cpu = m->cpus[hart < m->ncpus ? hart : 0];
@@ -202,14 +204,19 @@ static void serve_debugger(CoreMachine *m, CoreStop why)
                 d->step_hart = (int)hart;
                 d->step_target = ops->instret(cpu) + 1;
             }
-            return;
+            return cmd.kind;
         case CORE_CMD_GOTO:
+            /* A replay moves either way through the trace (checkpoints
+               when that is faster); a live run can only run forwards. */
+            if (m->rr_goto) {
+                if (!m->rr_goto(m, cmd.icount, &why)) {
+                    why.cmd_failed = true;
+                }
+                continue;
+            }
             if (cmd.icount >= m->icount) {
                 d->goto_icount = cmd.icount;
-                return;
-            }
-            if (m->rr_goto && m->rr_goto(m, cmd.icount, &why)) {
-                continue;
+                return cmd.kind;
             }
             why.cmd_failed = true;
             continue;
@@ -222,15 +229,57 @@ static void serve_debugger(CoreMachine *m, CoreStop why)
             continue;
         case CORE_CMD_DETACH:
             core_debug_detach(m);
-            return;
+            return cmd.kind;
         case CORE_CMD_QUIT:
             if (m->rr) {
                 rr_log_shutdown(m->rr, 0);
             }
             core_machine_request_exit(m, CORE_EXIT_SIGNAL, 0);
-            return;
+            return cmd.kind;
         }
     }
+}
+
+/* Replaying under a debugger, the end of the trace (the guest's own exit
+   included) is the end of history, as gdb's replaylog:end says, not the
+   end of the program: the debugger keeps the machine there, and may go
+   back. A resume forwards stops at once at the end again. True when the
+   debugger went back in time and the run goes on. */
+static bool serve_end_of_history(CoreMachine *m)
+{
+    CoreDebug *d = m->debug;
+    while (m->debug) {
+        CoreRunCmdKind k = serve_debugger(
+            m, (CoreStop){ .reason = CORE_STOP_REPLAY_END,
+                           .hart = m->sched_hart });
+        if (k == CORE_CMD_QUIT || k == CORE_CMD_DETACH) {
+            return false;
+        }
+        if (!rr_finished(m->rr) && m->exit_kind == CORE_EXIT_NONE) {
+            return true;
+        }
+        d->step_hart = -1;
+        d->goto_icount = UINT64_MAX;
+        d->skip_hart = -1;
+    }
+    return false;
+}
+
+/* The guest ended the run (power-off, failure, reset, halt) while a
+   debugger replays a trace: if the trace ends here too, that is the end
+   of history. */
+static bool guest_exit_in_replay(CoreMachine *m)
+{
+    if (!m->debug || !m->rr || !rr_replaying(m->rr) ||
+        m->exit_kind == CORE_EXIT_SIGNAL ||
+        m->exit_kind == CORE_EXIT_REPLAY_END) {
+        return false;
+    }
+    rr_at(m->rr, true);   /* the END record, checked as without a debugger */
+    if (!rr_finished(m->rr)) {
+        return false;     /* the trace goes on: rr_replay_finish says so */
+    }
+    return serve_end_of_history(m);
 }
 
 /* After a slice with a debugger attached: did something stop the machine
@@ -312,17 +361,12 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at)
         return false;
     }
     if (m->exit_kind != CORE_EXIT_NONE) {
-        return false;
+        return guest_exit_in_replay(m);
     }
     if (m->rr) {
         if (!rr_at(m->rr, stop == ACCEL_STOP_IDLE)) {
-            if (m->debug && rr_replaying(m->rr)) {
-                /* At the end of the trace a debugger may still go back. */
-                serve_debugger(m, (CoreStop){ .reason = CORE_STOP_REPLAY_END,
-                                              .hart = m->sched_hart });
-                if (!rr_finished(m->rr) && m->exit_kind == CORE_EXIT_NONE) {
-                    return true;
-                }
+            if (m->debug && rr_replaying(m->rr) && serve_end_of_history(m)) {
+                return true;   /* a debugger went back from the end */
             }
             core_machine_request_exit(m, CORE_EXIT_REPLAY_END, 0);
             return false;

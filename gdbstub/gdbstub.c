@@ -1094,7 +1094,10 @@ static CoreRunCmd fe_stopped(void *opaque, CoreMachine *m, const CoreStop *why)
     s->last = *why;
     s->have_stop = true;
     s->watch_hart = why->reason == CORE_STOP_WATCHPOINT ? (int)why->hart : -1;
-    if (why->reason != CORE_STOP_EXITED && why->hart < s->m->ncpus) {
+    if (why->reason != CORE_STOP_EXITED && why->hart < s->m->ncpus &&
+        s->pending != GDB_PENDING_RCMD) {
+        /* gdb takes a stop reply's thread as its general thread (Hg);
+           after a monitor command it keeps the one it had. */
         s->g_hart = why->hart;
     }
     if (s->fd < 0) {
@@ -1123,17 +1126,22 @@ static CoreRunCmd fe_stopped(void *opaque, CoreMachine *m, const CoreStop *why)
         reply_printf(s, "T05replaylog:begin;thread:%x;", why->hart + 1);
         send_reply(s);
     } else if (why->cmd_failed && pending == GDB_PENDING_RCMD) {
-        console_printf(s, "cannot go back to an earlier icount (now %" PRIu64
-                       "): that needs a recorded trace (rewind replay ...)\n",
-                       s->m->icount);
+        if (why->fail_msg) {
+            console_printf(s, "rewind: %s; still at icount %" PRIu64 "\n",
+                           why->fail_msg, s->m->icount);
+        } else {
+            console_printf(s, "cannot go back to an earlier icount (now %"
+                           PRIu64 "): that needs a recorded trace (rewind "
+                           "replay ...)\n", s->m->icount);
+        }
         send_str(s, "OK");
     } else if (pending == GDB_PENDING_STOP) {
         send_stop_reply(s, why);
     } else if (pending == GDB_PENDING_RCMD) {
         console_printf(s, "now at icount %" PRIu64 " (hart %u pc 0x%" PRIx64
-                       "); 'maintenance flush register-cache' refreshes "
-                       "gdb's view\n", s->m->icount, why->hart,
-                       hart(s, why->hart)->pc);
+                       "); gdb re-reads registers after 'maintenance flush "
+                       "register-cache' (docs/rewind.gdb does it)\n",
+                       s->m->icount, why->hart, hart(s, why->hart)->pc);
         send_str(s, "OK");
     }
     return serve(s);

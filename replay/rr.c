@@ -62,6 +62,7 @@ struct RRSession {
     RRResult result;
     bool done;
     char report[4096];
+    char goto_err[320];          /* why the debugger's last goto failed */
 
     /* Reverse debugging: in-memory restore points (core/undo.h) every
        UNDO_INTERVAL instructions, with the trace position of each. */
@@ -1008,9 +1009,18 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
         }
         return run_forward(s, icount, err, errlen);
     }
-    if (icount >= m->icount && icount - m->icount <= UNDO_INTERVAL && !s->done &&
-        m->exit_kind == CORE_EXIT_NONE) {
-        /* Close ahead: just run there. */
+    const TdbCheckpoint *list;
+    size_t n = tdb_reader_checkpoints(s->r, &list);
+    size_t k = 0;
+    while (k + 1 < n && list[k + 1].icount <= icount) {
+        k++;
+    }
+    if (icount >= m->icount && !s->done && m->exit_kind == CORE_EXIT_NONE &&
+        (icount - m->icount <= UNDO_INTERVAL || n == 0 ||
+         list[k].icount <= m->icount)) {
+        /* Close ahead, or no checkpoint between here and there: just run
+           there. Farther, restoring the last checkpoint before the target
+           is faster than running through all of them. */
         if (run_forward(s, icount, err, errlen) == 0) {
             return 0;
         }
@@ -1098,11 +1108,24 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
     return run_forward(s, icount, err, errlen);
 }
 
+/* A debugger's goto, either way. A target past the end of the trace is
+   refused before moving, so the machine stays where it was. */
 static bool goto_hook(CoreMachine *m, uint64_t icount, CoreStop *why)
 {
+    RRSession *s = m->rr;
+    uint64_t last = tdb_reader_last_icount(s->r);
+    if (icount > last) {
+        snprintf(s->goto_err, sizeof(s->goto_err), "icount %" PRIu64
+                 " is past the end of the trace (icount %" PRIu64 ")",
+                 icount, last);
+        why->fail_msg = s->goto_err;
+        return false;
+    }
     char err[256];
-    if (rr_seek(m->rr, icount, err, sizeof(err)) != 0) {
-        fprintf(stderr, "rewind: goto %" PRIu64 ": %s\n", icount, err);
+    if (rr_seek(s, icount, err, sizeof(err)) != 0) {
+        snprintf(s->goto_err, sizeof(s->goto_err), "goto %" PRIu64 ": %s",
+                 icount, err);
+        why->fail_msg = s->goto_err;
         return false;
     }
     *why = (CoreStop){ .reason = CORE_STOP_ICOUNT, .hart = m->sched_hart };
@@ -1124,9 +1147,14 @@ static void on_hit(void *opaque, const CoreStop *st)
     HitScan *h = opaque;
     /* A breakpoint stops before its instruction, a watchpoint right after
        the access. gdb then steps back over the accessing instruction
-       itself, landing on it with the old value in memory. */
+       itself, landing on it with the old value in memory. So a breakpoint
+       at `before` is ahead of us, but a watchpoint hit there is the access
+       just behind us: the first one a reverse-continue must find (gdb
+       then prints the current value as "Old" and the one before the
+       store as "New"). */
     uint64_t at = h->m->icount;
-    if (at < h->before) {
+    if (at < h->before ||
+        (at == h->before && st->reason == CORE_STOP_WATCHPOINT)) {
         h->found = true;
         h->at = at;
         h->stop = *st;
@@ -1197,8 +1225,14 @@ static bool reverse_step(RRSession *s, unsigned hart, CoreStop *why)
     const CoreCpuOps *ops = m->cpu_ops;
     uint64_t cur = m->icount;
     uint64_t n = ops->instret(m->cpus[hart]);
-    if (cur == 0 || n == 0) {
+    if (cur == 0) {
         return at_begin(s, why, hart);
+    }
+    if (n == 0) {
+        /* This hart has not run yet: its history begins here, and the
+           others stay where they are. */
+        *why = (CoreStop){ .reason = CORE_STOP_REPLAY_BEGIN, .hart = hart };
+        return true;
     }
     if (m->ncpus == 1) {
         if (!seek_quiet(s, cur - 1)) {
