@@ -138,6 +138,7 @@ static const char xml_target[] =
     "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
     "<target version=\"1.0\">\n"
     "  <architecture>riscv:rv64</architecture>\n"
+    "  <osabi>none</osabi>\n"
     "  <xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"riscv-64bit-cpu.xml\"/>\n"
     "  <xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"riscv-64bit-fpu.xml\"/>\n"
     "  <xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"riscv-64bit-virtual.xml\"/>\n"
