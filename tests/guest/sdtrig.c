@@ -60,18 +60,37 @@ asm(".text\n"
     ".globl probe_store, probe_store_insn\n"
     "probe_store:\n"
     "probe_store_insn:\n sd a1, 0(a0)\n ret\n"
+    ".globl probe_mid, probe_mid_insn\n .align 2\n"
+    "probe_mid:\n addi a0, a0, 1\n addi a0, a0, 2\n"
+    "probe_mid_insn:\n addi a0, a0, 4\n addi a0, a0, 8\n ret\n"
+    ".globl probe_amo, probe_amo_insn\n"
+    "probe_amo:\n li a1, 0x5a5a\n"
+    "probe_amo_insn:\n amoadd.d a1, a1, (a0)\n mv a0, a1\n ret\n"
     ".option pop\n");
 
 uint64_t probe_exec(uint64_t x);
+uint64_t probe_mid(uint64_t x);
+uint64_t probe_amo(uint64_t addr);
 uint64_t probe_load(uint64_t addr);
 void probe_store(uint64_t addr, uint64_t v);
-extern char probe_load_insn[], probe_store_insn[];
+extern char probe_load_insn[], probe_store_insn[], probe_mid_insn[],
+            probe_amo_insn[];
 
 static volatile uint64_t watched[4] __attribute__((aligned(64)));
 
 static uint64_t fn_exec(uint64_t x)
 {
     return probe_exec(x);
+}
+
+static uint64_t fn_mid(uint64_t x)
+{
+    return probe_mid(x);
+}
+
+static uint64_t fn_amo(uint64_t addr)
+{
+    return probe_amo(addr);
 }
 
 static uint64_t fn_load(uint64_t addr)
@@ -214,6 +233,14 @@ static void test_execute(unsigned type)
     CHECK_EQ(priv_run(PRIV_U, fn_exec, 40), 41);
     CHECK_EQ(priv_run(PRIV_M, fn_exec, 40), 41);
 
+    /* An address inside straight-line code that already ran (and was
+       translated) without the trigger: it still fires there. */
+    uint64_t mid = (uint64_t)(uintptr_t)probe_mid_insn;
+    CHECK_EQ(priv_run(PRIV_U, fn_mid, 0), 15);
+    set_trigger(0, T_TYPE(type) | T_U | T_EXEC, mid);
+    CHECK_EQ(expect_break(PRIV_U, fn_mid, 0, mid, mid), 11);
+    CHECK_EQ(priv_run(PRIV_M, fn_mid, 0), 15);
+
     /* Trigger 1 works on its own. */
     clear_triggers();
     set_trigger(1, T_TYPE(type) | T_M | T_S | T_U | T_EXEC, pc);
@@ -282,6 +309,13 @@ static void test_store(unsigned type)
     CHECK_EQ(watched[2], 0x222);
     priv_run(PRIV_S, fn_store, a);
     CHECK_EQ(watched[2], 0x1234);
+
+    /* An AMO is a store (and a load): it does not happen. */
+    uint64_t amo = (uint64_t)(uintptr_t)probe_amo_insn;
+    CHECK_EQ(expect_break(PRIV_U, fn_amo, a, amo, a), 0x5a5a);
+    CHECK_EQ(watched[2], 0x1234);
+    CHECK_EQ(priv_run(PRIV_S, fn_amo, a), 0x1234);
+    CHECK_EQ(watched[2], 0x1234 + 0x5a5a);
     clear_triggers();
 }
 
