@@ -261,6 +261,8 @@ static void test_load(unsigned type)
     CHECK_EQ(expect_break(PRIV_M, fn_load, a, ld, a), 0x5a5a);
     /* Other addresses and stores are not watched. */
     CHECK_EQ(priv_run(PRIV_M, fn_load, a - 8), 0x100);
+    /* ...and do not make the watched one fast to reach. */
+    CHECK_EQ(expect_break(PRIV_M, fn_load, a, ld, a), 0x5a5a);
     priv_run(PRIV_M, fn_store, a);
 
     /* U only: fires in U, not in S or M. */
@@ -338,6 +340,23 @@ static void test_two(void)
     CHECK_EQ(priv_run(PRIV_U, fn_load, a), 7);
 }
 
+/* A long stretch with an execute trigger armed, then many hits: the
+   record/replay test seeks into it from checkpoints (seeks within the
+   first million instructions just run from the start). */
+static void test_long(void)
+{
+    uint64_t pc = (uint64_t)(uintptr_t)probe_exec;
+
+    set_trigger(1, T_TYPE(6) | T_M | T_U | T_EXEC, pc);
+    for (volatile long i = 0; i < 300000; i++) {
+    }
+    for (uint64_t i = 0; i < 400; i++) {
+        CHECK_EQ(expect_break(PRIV_U, fn_exec, i, pc, pc), i);
+    }
+    clear_triggers();
+    CHECK_EQ(priv_run(PRIV_U, fn_exec, 1), 2);
+}
+
 int main(void)
 {
     priv_init();
@@ -349,5 +368,6 @@ int main(void)
     test_store(2);
     test_store(6);
     test_two();
+    test_long();
     return rt_pass("sdtrig");
 }
