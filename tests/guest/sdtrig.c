@@ -312,12 +312,19 @@ static void test_store(unsigned type)
     priv_run(PRIV_S, fn_store, a);
     CHECK_EQ(watched[2], 0x1234);
 
+    /* A trigger inside an access matches it (any byte accessed). */
+    watched[2] = 0x222;
+    set_trigger(1, T_TYPE(type) | T_S | T_STORE, a + 4);
+    expect_break(PRIV_S, fn_store, a, st, a + 4);
+    CHECK_EQ(watched[2], 0x222);
+    set_trigger(1, T_TYPE(type) | T_U | T_STORE, a);
+
     /* An AMO is a store (and a load): it does not happen. */
     uint64_t amo = (uint64_t)(uintptr_t)probe_amo_insn;
     CHECK_EQ(expect_break(PRIV_U, fn_amo, a, amo, a), 0x5a5a);
-    CHECK_EQ(watched[2], 0x1234);
-    CHECK_EQ(priv_run(PRIV_S, fn_amo, a), 0x1234);
-    CHECK_EQ(watched[2], 0x1234 + 0x5a5a);
+    CHECK_EQ(watched[2], 0x222);
+    CHECK_EQ(priv_run(PRIV_S, fn_amo, a), 0x222);
+    CHECK_EQ(watched[2], 0x222 + 0x5a5a);
     clear_triggers();
 }
 
