@@ -84,7 +84,8 @@ int rv_trigger_mem_check(RVCPU *cpu, const RVInsn *in, gva_t addr,
 void rv_set_priv(RVCPU *cpu, unsigned priv);
 
 /* Find or translate the block at cpu->pc. Returns NULL if fetching raised
-   an exception (already taken: cpu->pc is the handler). */
+   an exception or an execute trigger fired (already taken: cpu->pc is the
+   handler). */
 TB *rv_tb_find(RVCPU *cpu);
 
 /* TB mode flags: what a translation depends on besides its address. */
