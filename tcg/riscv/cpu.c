@@ -58,6 +58,7 @@ void rv_cpu_reset(RVCPU *cpu, gva_t pc)
     cpu->res_addr = 0;
     cpu->res_value = 0;
     cpu->res_valid = 0;
+    rv_trigger_reset(cpu);
     rv_cpu_flush_tlb(cpu);
 }
 
@@ -79,7 +80,14 @@ static bool cpu_post_load(void *opaque)
         cpu->priv != RV_PRIV_M) {
         return false;
     }
+    if (!rv_trigger_state_valid(cpu)) {
+        return false;
+    }
     cpu->x[0] = 0;
+    rv_trigger_update(cpu);
+    if (cpu->trig_exec) {
+        tb_flush(cpu->tbs);   /* blocks must start at trigger addresses */
+    }
     rv_cpu_flush_tlb(cpu);
     return true;
 }
@@ -124,12 +132,15 @@ static const CoreStateField cpu_fields[] = {
     CORE_STATE_FIELD(RVCPU, res_addr),
     CORE_STATE_FIELD(RVCPU, res_value),
     CORE_STATE_FIELD(RVCPU, res_valid),
+    CORE_STATE_FIELD(RVCPU, tselect),
+    CORE_STATE_ARRAY(RVCPU, tdata1),
+    CORE_STATE_ARRAY(RVCPU, tdata2),
     CORE_STATE_END
 };
 
 const CoreStateDesc rv_cpu_state_desc = {
     .name = "rv64-hart",
-    .version = 1,
+    .version = 2,   /* 2: debug triggers */
     .fields = cpu_fields,
     .post_load = cpu_post_load,
 };

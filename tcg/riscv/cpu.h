@@ -81,6 +81,9 @@ enum { RV_PRIV_U = 0, RV_PRIV_S = 1, RV_PRIV_M = 3 };
 #define RV_PAGE_MASK (~(RV_PAGE_SIZE - 1))
 #define RV_TLB_INVALID (~0ull)
 
+/* Debug triggers (Sdtrig, tcg/riscv/trigger.c), as many as QEMU 7.2 has. */
+#define RV_NTRIGGERS 2
+
 typedef struct RVTlbEntry {
     gva_t tag_read;     /* page address if reads may use the fast path */
     gva_t tag_write;    /* page address if writes may use the fast path */
@@ -115,6 +118,9 @@ struct RVCPU {
     uint64_t stimecmp;
     uint64_t pmpcfg[2];      /* RV64: pmpcfg0 and pmpcfg2 */
     uint64_t pmpaddr[16];
+    uint64_t tselect;        /* debug triggers: selected one, and their */
+    uint64_t tdata1[RV_NTRIGGERS];   /* legal tdata1/tdata2 values */
+    uint64_t tdata2[RV_NTRIGGERS];
 
     /* LR/SC reservation: SC succeeds if the reserved doubleword still holds
        the value LR read (deterministic across harts, like a CAS). */
@@ -138,6 +144,8 @@ struct RVCPU {
     uint32_t exit_idx;       /* instructions of the block that retired */
     uint64_t load_result;    /* value of the last rv_load_slow */
     uint32_t stuck_traps;    /* traps in a row with nothing retired */
+    uint8_t trig_exec;       /* triggers armed for execute (bit i: i) */
+    uint8_t trig_mem;        /* triggers armed for loads or stores */
     RVInsn partial[RV_TB_MAX_INSNS + 1];  /* a block cut short by the
                                              instruction budget */
 };

@@ -28,6 +28,7 @@ enum {
     CSR_MTVAL = 0x343, CSR_MIP = 0x344,
     CSR_PMPCFG0 = 0x3a0, CSR_PMPCFG15 = 0x3af,
     CSR_PMPADDR0 = 0x3b0, CSR_PMPADDR63 = 0x3ef,
+    CSR_TSELECT = 0x7a0, CSR_TINFO = 0x7a4,
     CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02,
     CSR_MHPMCOUNTER3 = 0xb03, CSR_MHPMCOUNTER31 = 0xb1f,
 };
@@ -184,6 +185,9 @@ int rv_csr_read(RVCPU *cpu, unsigned csr, uint64_t *val, uint64_t instret_now)
         *val = i < 16 ? cpu->pmpaddr[i] : 0;
         return 0;
     }
+    if (csr >= CSR_TSELECT && csr <= CSR_TINFO) {
+        return rv_trigger_csr_read(cpu, csr, val);
+    }
     /* Unimplemented performance counters read as zero. */
     if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
         (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31)) {
@@ -320,6 +324,9 @@ int rv_csr_write(RVCPU *cpu, unsigned csr, uint64_t val, unsigned insn_idx)
             }
         }
         return 0;
+    }
+    if (csr >= CSR_TSELECT && csr <= CSR_TINFO) {
+        return rv_trigger_csr_write(cpu, csr, val);
     }
     if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
         (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31)) {

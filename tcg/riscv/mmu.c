@@ -222,6 +222,10 @@ static void tlb_fill(const RVCPU *cpu, RVTlbEntry *tlb, gva_t va, gpa_t pa,
         core_debug_page_watched(m, va & RV_PAGE_MASK)) {
         return;   /* accesses to watched pages stay on the slow path */
     }
+    if (CORE_UNLIKELY(cpu->trig_mem != 0) && acc != RV_ACC_EXEC &&
+        rv_trigger_on_page(cpu, va & RV_PAGE_MASK)) {
+        return;   /* so do pages with load/store triggers (trigger.c) */
+    }
     RVTlbEntry *e = rv_tlb_entry(tlb, va);
     gva_t vpage = va & RV_PAGE_MASK;
     gpa_t ppage = pa & RV_PAGE_MASK;
@@ -326,14 +330,14 @@ static int mmio_access(RVCPU *cpu, const RVInsn *in, CoreMemRegion *r,
     return 0;
 }
 
-int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
+static int load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
 {
     uint64_t *val = &cpu->load_result;
     if ((addr & (RV_PAGE_SIZE - 1)) + size > RV_PAGE_SIZE) {
         /* Misaligned access across a page: byte by byte, little-endian. */
         uint64_t v = 0;
         for (unsigned i = 0; i < size; i++) {
-            int rc = rv_load_slow(cpu, in, addr + i, 1);
+            int rc = load_slow(cpu, in, addr + i, 1);
             if (rc) {
                 return rc;
             }
@@ -365,8 +369,20 @@ int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
     return 0;
 }
 
-int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
-                  uint64_t val)
+/* Debug triggers match the whole access, before any part of it. */
+int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
+{
+    if (CORE_UNLIKELY(cpu->trig_mem != 0)) {
+        int rc = rv_trigger_mem_check(cpu, in, addr, size, true, false);
+        if (rc) {
+            return rc;
+        }
+    }
+    return load_slow(cpu, in, addr, size);
+}
+
+static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
+                      uint64_t val)
 {
     if ((addr & (RV_PAGE_SIZE - 1)) + size > RV_PAGE_SIZE) {
         /* Check both pages before writing anything, so a fault leaves
@@ -383,7 +399,7 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         }
         bool leave = false;
         for (unsigned i = 0; i < size; i++) {
-            int rc = rv_store_slow(cpu, in, addr + i, 1, val >> (8 * i));
+            int rc = store_slow(cpu, in, addr + i, 1, val >> (8 * i));
             if (rc == RV_EXEC_TRAP) {
                 return rc;
             }
@@ -431,9 +447,29 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     return 0;
 }
 
+int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
+                  uint64_t val)
+{
+    if (CORE_UNLIKELY(cpu->trig_mem != 0)) {
+        int rc = rv_trigger_mem_check(cpu, in, addr, size, false, true);
+        if (rc) {
+            return rc;
+        }
+    }
+    return store_slow(cpu, in, addr, size, val);
+}
+
 int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
                void **host)
 {
+    if (CORE_UNLIKELY(cpu->trig_mem != 0)) {
+        /* An AMO (or SC) reads and writes: load and store triggers, which
+           outrank misalignment (privileged spec 3.1.15). */
+        int rc = rv_trigger_mem_check(cpu, in, addr, size, true, true);
+        if (rc) {
+            return rc;
+        }
+    }
     if (addr & (size - 1)) {
         return rv_raise_exception(cpu, in, RV_EXC_STORE_MISALIGNED, addr);
     }

@@ -55,11 +55,37 @@ uint64_t rv_pending_interrupts(const RVCPU *cpu);
 int rv_csr_read(RVCPU *cpu, unsigned csr, uint64_t *val, uint64_t instret_now);
 int rv_csr_write(RVCPU *cpu, unsigned csr, uint64_t val, unsigned insn_idx);
 
+/* Debug triggers (trigger.c). CSR access for tselect..tinfo returns 0 or
+   RV_EXC_ILLEGAL (privilege is checked by the caller). */
+int rv_trigger_csr_read(const RVCPU *cpu, unsigned csr, uint64_t *val);
+int rv_trigger_csr_write(RVCPU *cpu, unsigned csr, uint64_t val);
+void rv_trigger_reset(RVCPU *cpu);
+/* Recompute trig_exec/trig_mem from the trigger registers. */
+void rv_trigger_update(RVCPU *cpu);
+/* Loaded state holds only legal trigger values. */
+bool rv_trigger_state_valid(const RVCPU *cpu);
+/* An execute trigger of this hart is on pc (in any mode)? It fires here,
+   in the current mode? */
+bool rv_trigger_exec_at(const RVCPU *cpu, gva_t pc);
+bool rv_trigger_exec_fires(const RVCPU *cpu, gva_t pc);
+/* Translation: does any hart have an execute trigger; must a block of the
+   shared cache start at pc? */
+bool rv_trigger_any_exec(const CoreMachine *m);
+bool rv_trigger_block_cut(const CoreMachine *m, gva_t pc);
+/* A load/store trigger of this hart is on this page (keep it out of the
+   TLB)? */
+bool rv_trigger_on_page(const RVCPU *cpu, gva_t page);
+/* Before an access of `size` bytes at addr by `in`: raises the breakpoint
+   exception and returns RV_EXEC_TRAP if a trigger fires, else 0. */
+int rv_trigger_mem_check(RVCPU *cpu, const RVInsn *in, gva_t addr,
+                         unsigned size, bool load, bool store);
+
 /* Set the privilege level and refresh derived state. */
 void rv_set_priv(RVCPU *cpu, unsigned priv);
 
 /* Find or translate the block at cpu->pc. Returns NULL if fetching raised
-   an exception (already taken: cpu->pc is the handler). */
+   an exception or an execute trigger fired (already taken: cpu->pc is the
+   handler). */
 TB *rv_tb_find(RVCPU *cpu);
 
 /* TB mode flags: what a translation depends on besides its address. */

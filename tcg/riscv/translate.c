@@ -110,10 +110,14 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
     RVInsn *insns = (RVInsn *)tb->payload;
     unsigned n = 0;
     const CoreDebug *dbg = cpu->machine->debug;
+    bool triggers = rv_trigger_any_exec(cpu->machine);
     while (n < RV_TB_MAX_INSNS && off < RV_PAGE_SIZE) {
         gva_t ipc = (pc & RV_PAGE_MASK) | off;
         if (dbg && n > 0 && core_debug_has_breakpoint(cpu->machine, ipc)) {
             break;   /* breakpoints always start a block */
+        }
+        if (triggers && n > 0 && rv_trigger_block_cut(cpu->machine, ipc)) {
+            break;   /* so do execute-trigger addresses (trigger.c) */
         }
         uint32_t lo = read_u16(page + off);
         unsigned len = rv_insn_len(lo);
@@ -159,6 +163,15 @@ TB *rv_tb_find(RVCPU *cpu)
     if (CORE_LIKELY(tb && tb->pc == pc && tb->flags == flags && tb->valid)) {
         return tb;
     }
+    /* Blocks at this hart's execute-trigger addresses never enter its
+       jump cache, so reaching one always comes here. */
+    bool trigger = CORE_UNLIKELY(cpu->trig_exec != 0) &&
+                   rv_trigger_exec_at(cpu, pc);
+    if (trigger && rv_trigger_exec_fires(cpu, pc)) {
+        /* Before the instruction, above fetch faults (priv. spec 3.1.15). */
+        rv_take_trap(cpu, false, RV_EXC_BREAKPOINT, pc, pc);
+        return NULL;
+    }
     const uint8_t *page;
     gpa_t phys_page;
     bool single;
@@ -177,6 +190,8 @@ TB *rv_tb_find(RVCPU *cpu)
             return tb;
         }
     }
-    *slot = tb;
+    if (!trigger) {
+        *slot = tb;
+    }
     return tb;
 }

@@ -3,11 +3,15 @@
  * save/load (a device added without a state description fails here
  * unless it is listed as stateless, with the reason), and a snapshot of a
  * running machine loads into a fresh one and saves back to the same bytes
- * with the same state hash.
+ * with the same state hash. Hart state includes the debug triggers the
+ * program arms (a store trigger beside the counter it writes, an execute
+ * trigger on data): they survive the round trip, keep the restored machine
+ * in step, and take part in the state hash.
  */
 #include "core/machine.h"
 #include "core/run.h"
 #include "core/snapshot.h"
+#include "tcg/riscv/cpu.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +45,23 @@ static bool is_stateless(const char *name)
     return false;
 }
 
-/* A guest that counts in a loop: lui/addi/... enough to change RAM and
-   registers, written as raw RV64 code. */
+/* A guest that arms two debug triggers that never fire, then counts in a
+   loop: enough to change RAM and registers, written as raw RV64 code. */
+#define STORE_TRIGGER 0x2000000000000042ull   /* mcontrol, m, store */
+#define EXEC_TRIGGER  0x2000000000000044ull   /* mcontrol, m, execute */
 static const uint32_t program[] = {
     0x00000297,   /* auipc t0, 0          */
     0x10028293,   /* addi  t0, t0, 256    */
+    0x00828e13,   /* addi  t3, t0, 8      */
+    0x7a2e1073,   /* csrw  tdata2, t3     */
+    0x00100393,   /* li    t2, 1          */
+    0x03d39393,   /* slli  t2, t2, 61     */
+    0x04238393,   /* addi  t2, t2, 0x42   */
+    0x7a139073,   /* csrw  tdata1, t2     */
+    0x7a00d073,   /* csrwi tselect, 1     */
+    0x7a229073,   /* csrw  tdata2, t0     */
+    0x00238393,   /* addi  t2, t2, 2      */
+    0x7a139073,   /* csrw  tdata1, t2     */
     0x00000313,   /* li    t1, 0          */
     0x00130313,   /* addi  t1, t1, 1      */
     0x0062b023,   /* sd    t1, 0(t0)      */
@@ -98,6 +114,36 @@ int main(void)
     check(core_snapshot_load(b, snap.data, snap.len, &err) == 0, "snapshot loads");
     check(b->icount == 123457, "icount restored");
     check(core_machine_state_hash(b) == hash_a, "state hash identical after load");
+    RVCPU *cpu = b->cpus[1];
+    check(cpu->tselect == 1 && cpu->tdata1[0] == STORE_TRIGGER &&
+          cpu->tdata1[1] == EXEC_TRIGGER && cpu->tdata2[0] == cpu->tdata2[1] + 8,
+          "debug triggers restored");
+    cpu->tdata2[0] ^= 0x10;
+    check(core_machine_state_hash(b) != hash_a, "trigger address in state hash");
+    cpu->tdata2[0] ^= 0x10;
+    cpu->tselect = 0;
+    check(core_machine_state_hash(b) != hash_a, "tselect in state hash");
+    cpu->tselect = 1;
+    check(core_machine_state_hash(b) == hash_a, "state hash back to equal");
+
+    /* A snapshot is hostile data: illegal trigger values are refused. */
+    CoreBuf bad = { 0 };
+    cpu->tselect = RV_NTRIGGERS;
+    core_snapshot_save(b, true, &bad);
+    cpu->tselect = 1;
+    CoreMachine *c = make(&cfg);
+    err = NULL;
+    check(core_snapshot_load(c, bad.data, bad.len, &err) != 0 && err,
+          "snapshot with tselect past the last trigger refused");
+    core_buf_free(&bad);
+    cpu->tdata1[0] = STORE_TRIGGER | (1ull << 59);   /* dmode: not writable */
+    core_snapshot_save(b, true, &bad);
+    cpu->tdata1[0] = STORE_TRIGGER;
+    err = NULL;
+    check(core_snapshot_load(c, bad.data, bad.len, &err) != 0 && err,
+          "snapshot with an illegal tdata1 refused");
+    core_buf_free(&bad);
+    core_machine_free(c);
     CoreBuf again = { 0 };
     core_snapshot_save(b, true, &again);
     check(again.len == snap.len && memcmp(again.data, snap.data, snap.len) == 0,
