@@ -98,20 +98,72 @@ static bool read_at(int fd, uint64_t off, void *buf, size_t len)
     return true;
 }
 
-static int open_image(const char *path, uint64_t *size, char *err, size_t errlen)
+static const char *file_type(mode_t mode)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO"
+         : S_ISCHR(mode) ? "a character device"
+         : S_ISBLK(mode) ? "a block device"
+         : S_ISSOCK(mode) ? "a socket" : "not a plain file";
+}
+
+int core_open_input(const char *path, uint64_t *size, char *err, size_t errlen)
+{
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+       writer forever; cleared once we know it is a regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
 
     if (fd < 0) {
         return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
         close(fd);
-        return fail(err, errlen, -EINVAL, "%s: not a regular file", path);
+        return fail(err, errlen, -e, "%s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail(err, errlen, -EINVAL, "%s: is %s, not a regular file",
+                    path, file_type(st.st_mode));
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        int e = errno;
+        close(fd);
+        return fail(err, errlen, -e, "%s: %s", path, strerror(e));
     }
     *size = (uint64_t)st.st_size;
     return fd;
+}
+
+int core_read_file(const char *path, uint64_t max, void **data, size_t *size,
+                   char *err, size_t errlen)
+{
+    uint64_t fsize;
+    int fd = core_open_input(path, &fsize, err, errlen);
+    if (fd < 0) {
+        return fd;
+    }
+    int rc = 0;
+    uint8_t *buf = NULL;
+    if (fsize == 0) {
+        rc = fail(err, errlen, -EINVAL, "%s: empty file", path);
+    } else if (fsize > max) {
+        rc = fail(err, errlen, -EFBIG, "%s: %" PRIu64 " bytes, more than the "
+                  "%" PRIu64 " accepted", path, fsize, max);
+    } else if (!(buf = malloc(fsize))) {
+        rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+    } else if (!read_at(fd, 0, buf, fsize)) {
+        rc = fail(err, errlen, -EIO, "%s: read error", path);
+    }
+    close(fd);
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *data = buf;
+    *size = fsize;
+    return 0;
 }
 
 /* True if every byte of [addr, addr+len) is RAM or ROM. */
@@ -357,7 +409,7 @@ int core_load_elf(CoreAddrSpace *as, const char *path, uint16_t machine,
                   CoreLoadedImage *out, char *err, size_t errlen)
 {
     uint64_t fsize;
-    int fd = open_image(path, &fsize, err, errlen);
+    int fd = core_open_input(path, &fsize, err, errlen);
     if (fd < 0) {
         return fd;
     }
@@ -370,7 +422,7 @@ int core_load_raw(CoreAddrSpace *as, const char *path, gpa_t addr,
                   CoreLoadedImage *out, char *err, size_t errlen)
 {
     uint64_t fsize;
-    int fd = open_image(path, &fsize, err, errlen);
+    int fd = core_open_input(path, &fsize, err, errlen);
     if (fd < 0) {
         return fd;
     }
@@ -385,7 +437,7 @@ int core_load_image(CoreAddrSpace *as, const char *path, uint16_t machine,
 {
     uint64_t fsize;
     uint8_t magic[4];
-    int fd = open_image(path, &fsize, err, errlen);
+    int fd = core_open_input(path, &fsize, err, errlen);
     if (fd < 0) {
         return fd;
     }
@@ -403,7 +455,9 @@ int core_load_image(CoreAddrSpace *as, const char *path, uint16_t machine,
 bool core_file_is_elf(const char *path)
 {
     uint8_t magic[4];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    uint64_t size;
+    char err[8];
+    int fd = core_open_input(path, &size, err, sizeof(err));
     if (fd < 0) {
         return false;
     }
