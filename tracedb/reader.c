@@ -298,8 +298,12 @@ static TdbReader *reader_open(const char *dir, bool use_index, char *err,
         return NULL;
     }
     if (r->nframes == 0) {
-        snprintf(err, errlen, "%s", r->tail_error ? r->tail_error :
-                 "events.zst: no complete frame (empty or truncated trace)");
+        if (r->tail_error) {
+            snprintf(err, errlen, "%s", r->tail_error);
+        } else {
+            snprintf(err, errlen, "%s/" TDB_EVENTS_FILE ": no complete frame "
+                     "(empty or truncated trace)", dir);
+        }
         tdb_reader_close(r);
         return NULL;
     }
