@@ -437,7 +437,9 @@ static int write_meta(TdbWriter *w, const TdbKV *meta, size_t nmeta,
         strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
         all[n++] = (TdbKV){ "created_utc", created };
     }
-    memcpy(all + n, meta, nmeta * sizeof(*meta));
+    if (nmeta) {
+        memcpy(all + n, meta, nmeta * sizeof(*meta));
+    }
     TdbBuf payload = { 0 };
     int rc = tdb_meta_encode(&payload, all, n + nmeta, inputs, ninputs);
     free(all);

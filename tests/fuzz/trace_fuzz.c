@@ -326,6 +326,7 @@ static void load_seed(void)
                             seed.events.p + off + TDB_HDR_SIZE, dl);
         if (!ZSTD_isError(n) && n > best) {
             best = n;
+            free(seed.raw1.p);
             seed.raw1.p = malloc(n);
             memcpy(seed.raw1.p, raw[1], n);
             seed.raw1.len = n;
@@ -466,6 +467,9 @@ int main(int argc, char **argv)
         }
     }
     remove_dir();
+    free(seed.events.p);
+    free(seed.ckpts.p);
+    free(seed.raw1.p);
     printf("trace_fuzz: %lu cases, %lu opened (%lu events read, %lu read "
            "errors), %lu refused at open\n", iterations, opened, events_read,
            read_errors, refused);
