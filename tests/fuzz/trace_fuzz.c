@@ -437,6 +437,50 @@ static size_t mutate(uint8_t *p, size_t len, size_t cap)
     return len;
 }
 
+/* Puts one plausible event in front of a frame's events: a known (or
+   unknown) kind, a small hart number, a payload of about the right size
+   whose first byte is an interesting value (a serial port number for
+   SERIAL_RX). Byte mutations rarely build a whole valid event; this
+   reaches the per-field rules directly. */
+static size_t inject(uint8_t *p, size_t len, size_t cap)
+{
+    static const uint32_t kinds[] = { 1, 2, 2, 2, 3, 4, 5, 6, 7, 16, 17, 18, 99 };
+    static const uint8_t firsts[] = { 0, 1, 3, 4, 200, 255 };
+    static uint8_t out[1 << 16], pl[40];
+    TdbCursor c;
+    TdbEvent first;
+    const char *why;
+    tdb_cursor_init(&c, p, len);
+    if (len > sizeof(out) - 128 || tdb_cursor_next(&c, &first, &why) <= 0) {
+        return len;
+    }
+    uint64_t r = next_rand();
+    TdbEvent ev = { kinds[r % 13], (uint32_t)((r >> 8) % 3), first.icount, 0, pl };
+    static const uint8_t sizes[] = { 0, 8, 2, 8, 8, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0,
+                                     0, 3, 32, 8 };
+    ev.len = ev.kind < sizeof(sizes) ? sizes[ev.kind] : 1;
+    ev.len += (uint32_t)((r >> 16) % 8 == 0);   /* sometimes one too many */
+    for (uint32_t i = 0; i < ev.len; i++) {
+        pl[i] = (uint8_t)(next_rand() >> 9);
+    }
+    if (ev.len) {
+        pl[0] = firsts[(r >> 20) % sizeof(firsts)];
+    }
+    if (ev.kind == TDB_EV_CHECKPOINT && (r >> 24) % 2) {
+        tdb_put_u64(pl, ev.icount);
+    }
+    TdbBuf b = { out, 0, sizeof(out) };
+    tdb_event_encode(&b, &ev, NULL);
+    tdb_event_encode(&b, &first, &ev.icount);
+    size_t rest = (size_t)(c.end - c.p);
+    if (b.len + rest > cap) {
+        return len;
+    }
+    memcpy(out + b.len, c.p, rest);
+    memcpy(p, out, b.len + rest);
+    return b.len + rest;
+}
+
 int main(int argc, char **argv)
 {
     unsigned long iterations = argc > 1 ? strtoul(argv[1], NULL, 10) : 4000;
@@ -453,7 +497,11 @@ int main(int argc, char **argv)
         memcpy(in + 1, b->p, len);
         /* Every 25th case is the unmodified seed part: it must open. */
         if (i % (25 * MODES) >= MODES) {
-            len = mutate(in + 1, len, sizeof(in) - 1);
+            if (mode == MODE_FRAME && next_rand() % 2) {
+                len = inject(in + 1, len, sizeof(in) - 1);
+            } else {
+                len = mutate(in + 1, len, sizeof(in) - 1);
+            }
         }
         unsigned long before = opened;
         LLVMFuzzerTestOneInput(in, len + 1);
