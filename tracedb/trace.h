@@ -171,8 +171,10 @@ uint64_t tdb_writer_bytes(TdbWriter *w);
 
 /* ---- reading ---- */
 
-/* Checks every frame header of events.zst and decodes frame 0 (META).
-   Opens index.sqlite read-only when present; the reader works without it. */
+/* Checks every frame header of events.zst and decodes frame 0 (META),
+   strictly (format_version must match the headers). Opens index.sqlite
+   read-only when present; the reader works without it. A FIFO, directory
+   or device in place of any trace file is refused, never waited on. */
 TdbReader *tdb_reader_open(const char *dir, char *err, size_t errlen);
 const char *tdb_reader_meta(TdbReader *r, const char *key);  /* NULL if absent */
 size_t tdb_reader_inputs(TdbReader *r, const TdbInput **inputs);
