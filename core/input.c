@@ -56,6 +56,11 @@ void core_input_register_serial(CoreInput *in, unsigned port,
     in->sink_opaque[port] = opaque;
 }
 
+bool core_input_serial_connected(const CoreInput *in, unsigned port)
+{
+    return port < CORE_INPUT_MAX_SERIAL && in->sink[port] != NULL;
+}
+
 /* Drop the first n queued bytes of a port, keeping the tail zeroed. */
 static void consume(CoreInput *in, unsigned port, size_t n)
 {

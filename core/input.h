@@ -49,6 +49,10 @@ void core_input_free(CoreInput *in);
 void core_input_register_serial(CoreInput *in, unsigned port,
                                 CoreInputSerialSink sink, void *opaque);
 
+/* True if a device is connected to serial `port` (any number: ports a
+   trace names are checked with this before anything is delivered). */
+bool core_input_serial_connected(const CoreInput *in, unsigned port);
+
 /* Bytes received from the host for serial `port`. Queues them behind any
    bytes still waiting, then delivers as many as the device accepts. Returns
    the number of bytes taken (delivered or queued); fewer than len means the

@@ -9,7 +9,14 @@
  * bytes from the file, then zeros up to p_memsz, as QEMU's load_elf does
  * for a board without an IOMMU. All headers and segment ranges are checked
  * before the first byte is written, so a rejected image leaves guest memory
- * untouched.
+ * untouched. Overlapping segments are refused (the result would depend on
+ * the load order).
+ *
+ * Raw images (-bios and -kernel without the ELF magic; QEMU accepts raw
+ * binaries there too) are refused when they are recognisably something
+ * else: empty, a device tree, compressed data, a uImage, or text. Every
+ * file is opened without blocking and must be a regular file, so a FIFO
+ * or a directory given by mistake is an error, not a hang.
  *
  * Every message starts with the file name, e.g.
  *     kernel.elf: ELF for machine 62 (x86-64), expected RISC-V (243)
@@ -98,20 +105,72 @@ static bool read_at(int fd, uint64_t off, void *buf, size_t len)
     return true;
 }
 
-static int open_image(const char *path, uint64_t *size, char *err, size_t errlen)
+static const char *file_type(mode_t mode)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO"
+         : S_ISCHR(mode) ? "a character device"
+         : S_ISBLK(mode) ? "a block device"
+         : S_ISSOCK(mode) ? "a socket" : "not a plain file";
+}
+
+int core_open_input(const char *path, uint64_t *size, char *err, size_t errlen)
+{
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+       writer forever; cleared once we know it is a regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
 
     if (fd < 0) {
         return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
         close(fd);
-        return fail(err, errlen, -EINVAL, "%s: not a regular file", path);
+        return fail(err, errlen, -e, "%s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail(err, errlen, -EINVAL, "%s: is %s, not a regular file",
+                    path, file_type(st.st_mode));
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        int e = errno;
+        close(fd);
+        return fail(err, errlen, -e, "%s: %s", path, strerror(e));
     }
     *size = (uint64_t)st.st_size;
     return fd;
+}
+
+int core_read_file(const char *path, uint64_t max, void **data, size_t *size,
+                   char *err, size_t errlen)
+{
+    uint64_t fsize;
+    int fd = core_open_input(path, &fsize, err, errlen);
+    if (fd < 0) {
+        return fd;
+    }
+    int rc = 0;
+    uint8_t *buf = NULL;
+    if (fsize == 0) {
+        rc = fail(err, errlen, -EINVAL, "%s: empty file", path);
+    } else if (fsize > max) {
+        rc = fail(err, errlen, -EFBIG, "%s: %" PRIu64 " bytes, more than the "
+                  "%" PRIu64 " accepted", path, fsize, max);
+    } else if (!(buf = malloc(fsize))) {
+        rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+    } else if (!read_at(fd, 0, buf, fsize)) {
+        rc = fail(err, errlen, -EIO, "%s: read error", path);
+    }
+    close(fd);
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *data = buf;
+    *size = fsize;
+    return 0;
 }
 
 /* True if every byte of [addr, addr+len) is RAM or ROM. */
@@ -206,6 +265,12 @@ static int check_header(const char *path, const uint8_t *h, uint16_t machine,
     return 0;
 }
 
+static int cmp_paddr(const void *x, const void *y)
+{
+    const Segment *a = x, *b = y;
+    return a->paddr < b->paddr ? -1 : a->paddr > b->paddr;
+}
+
 /* Read and validate the PT_LOAD segments; returns their count or < 0. */
 static int read_segments(CoreAddrSpace *as, const char *path, int fd,
                          uint64_t fsize, const uint8_t *h, Segment **out,
@@ -265,6 +330,20 @@ static int read_segments(CoreAddrSpace *as, const char *path, int fd,
     if (nsegs == 0) {
         free(segs);
         return fail(err, errlen, -ENOEXEC, "%s: ELF has no loadable segments", path);
+    }
+    /* Overlapping segments would make the result depend on load order:
+       a linker never produces them, a damaged or crafted file does. */
+    qsort(segs, (size_t)nsegs, sizeof(*segs), cmp_paddr);
+    for (int i = 1; i < nsegs; i++) {
+        const Segment *a = &segs[i - 1], *b = &segs[i];
+        if (b->paddr - a->paddr < a->memsz) {
+            int rc = fail(err, errlen, -ENOEXEC, "%s: segments at 0x%" PRIx64
+                          " (size 0x%" PRIx64 ") and 0x%" PRIx64 " (size 0x%"
+                          PRIx64 ") overlap", path, a->paddr, a->memsz,
+                          b->paddr, b->memsz);
+            free(segs);
+            return rc;
+        }
     }
     *out = segs;
     return nsegs;
@@ -357,7 +436,7 @@ int core_load_elf(CoreAddrSpace *as, const char *path, uint16_t machine,
                   CoreLoadedImage *out, char *err, size_t errlen)
 {
     uint64_t fsize;
-    int fd = open_image(path, &fsize, err, errlen);
+    int fd = core_open_input(path, &fsize, err, errlen);
     if (fd < 0) {
         return fd;
     }
@@ -370,7 +449,7 @@ int core_load_raw(CoreAddrSpace *as, const char *path, gpa_t addr,
                   CoreLoadedImage *out, char *err, size_t errlen)
 {
     uint64_t fsize;
-    int fd = open_image(path, &fsize, err, errlen);
+    int fd = core_open_input(path, &fsize, err, errlen);
     if (fd < 0) {
         return fd;
     }
@@ -379,13 +458,53 @@ int core_load_raw(CoreAddrSpace *as, const char *path, gpa_t addr,
     return rc;
 }
 
+/* A raw image must be code, not a file that is recognisably something
+   else given by mistake: such a file would load "fine" and the guest
+   would run garbage. Returns what it is, or NULL. */
+static const char *not_an_image(int fd, uint64_t fsize)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+        const char *what;
+    } known[] = {
+        { "\xd0\x0d\xfe\xed", 4, "a device tree blob (use -dtb)" },
+        { "\x1f\x8b", 2, "gzip-compressed (decompress it first)" },
+        { "\xfd" "7zXZ\0", 6, "xz-compressed (decompress it first)" },
+        { "\x28\xb5\x2f\xfd", 4, "zstd-compressed (decompress it first)" },
+        { "BZh", 3, "bzip2-compressed (decompress it first)" },
+        { "\x27\x05\x19\x56", 4, "a U-Boot uImage (not supported: give "
+                                  "the ELF or raw image)" },
+    };
+    uint8_t head[256];
+    size_t n = fsize < sizeof(head) ? (size_t)fsize : sizeof(head);
+    if (!read_at(fd, 0, head, n)) {
+        return NULL;   /* the load itself reports the read error */
+    }
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (n >= known[i].len && memcmp(head, known[i].magic, known[i].len) == 0) {
+            return known[i].what;
+        }
+    }
+    /* Machine code always has bytes outside printable ASCII (every RISC-V
+       opcode byte ends in binary 11, e.g. 0x13, 0x93, 0x03, 0x73) within
+       its first instructions; 256 printable bytes are a text file. */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = head[i];
+        if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c >= 0x7f) {
+            return NULL;
+        }
+    }
+    return "a text file";
+}
+
 int core_load_image(CoreAddrSpace *as, const char *path, uint16_t machine,
                     gpa_t raw_addr, CoreLoadedImage *out, char *err,
                     size_t errlen)
 {
     uint64_t fsize;
     uint8_t magic[4];
-    int fd = open_image(path, &fsize, err, errlen);
+    int fd = core_open_input(path, &fsize, err, errlen);
     if (fd < 0) {
         return fd;
     }
@@ -394,7 +513,11 @@ int core_load_image(CoreAddrSpace *as, const char *path, uint16_t machine,
         memcmp(magic, elf_magic, sizeof(magic)) == 0) {
         rc = load_elf_fd(as, path, fd, fsize, machine, out, err, errlen);
     } else {
-        rc = load_raw_fd(as, path, fd, fsize, raw_addr, out, err, errlen);
+        const char *what = fsize ? not_an_image(fd, fsize) : NULL;
+        rc = what ? fail(err, errlen, -ENOEXEC, "%s: not an ELF or raw "
+                         "executable image: %s", path, what)
+                  : load_raw_fd(as, path, fd, fsize, raw_addr, out, err,
+                                errlen);
     }
     close(fd);
     return rc;
@@ -403,7 +526,9 @@ int core_load_image(CoreAddrSpace *as, const char *path, uint16_t machine,
 bool core_file_is_elf(const char *path)
 {
     uint8_t magic[4];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    uint64_t size;
+    char err[8];
+    int fd = core_open_input(path, &size, err, sizeof(err));
     if (fd < 0) {
         return false;
     }

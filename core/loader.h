@@ -14,6 +14,13 @@ typedef struct CoreLoadedImage {
     bool is_elf;
 } CoreLoadedImage;
 
+/* Opens a regular file for reading without ever blocking: a FIFO, a
+   directory or a device is refused ("PATH: is a FIFO, not a regular
+   file"). Returns the fd and the file size, or a negative errno. */
+int core_open_input(const char *path, uint64_t *size, char *err, size_t errlen);
+/* Reads a whole regular file (1 to max bytes) into a malloc'd buffer. */
+int core_read_file(const char *path, uint64_t max, void **data, size_t *size,
+                   char *err, size_t errlen);
 /* Required ELF e_machine, e.g. 243 (EM_RISCV). */
 int core_load_elf(CoreAddrSpace *as, const char *path, uint16_t machine,
                   CoreLoadedImage *out, char *err, size_t errlen);

@@ -84,7 +84,10 @@ static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
                     rr_log_shutdown(m->rr, 0);
                 }
                 core_machine_request_exit(m, CORE_EXIT_SIGNAL, 0);
-                continue;
+                /* Nothing of this read reaches the guest: SHUTDOWN ends
+                   the trace (only END may follow it), and the machine
+                   stops here anyway. */
+                return 0;
             }
             if (c == 'h') {
                 fprintf(stderr, "\nC-a x    exit\nC-a C-a  send C-a\n");

@@ -4,6 +4,7 @@
  * to a trace except reindex, which replaces index.sqlite atomically.
  */
 #include "replay/inspect.h"
+#include "core/clock.h"
 #include "tracedb/trace.h"
 
 #include <dirent.h>
@@ -107,7 +108,14 @@ int rr_cmd_info(int argc, char **argv)
         }
     }
     const char *shift_s = tdb_reader_meta(r, "icount_shift");
-    unsigned shift = shift_s ? (unsigned)atoi(shift_s) : 0;
+    uint64_t shift = 0;
+    if (shift_s && !tdb_parse_u64(shift_s, CORE_ICOUNT_SHIFT_MAX, &shift)) {
+        fprintf(stderr, "rewind: %s/events.zst: META icount_shift=%.24s is "
+                "not a number from 0 to %d\n", dir, shift_s,
+                CORE_ICOUNT_SHIFT_MAX);
+        tdb_reader_close(r);
+        return 2;
+    }
     const char *argv_s = tdb_reader_meta(r, "argv");
     const char *ver = tdb_reader_meta(r, "rewind_version");
     const char *created = tdb_reader_meta(r, "created_utc");
@@ -197,6 +205,11 @@ int rr_cmd_query(int argc, char **argv)
     if (stat(path, &st) != 0) {
         fprintf(stderr, "rewind: %s: no index (rebuild it with 'rewind trace "
                 "reindex %s')\n", path, argv[0]);
+        return 2;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        /* SQLite would wait forever opening a FIFO. */
+        fprintf(stderr, "rewind: %s: not a regular file\n", path);
         return 2;
     }
     sqlite3 *db;

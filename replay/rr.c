@@ -15,6 +15,7 @@
 #include "backends/hostclock.h"
 #include "core/hash.h"
 #include "core/input.h"
+#include "core/loader.h"
 #include "core/run.h"
 #include "core/snapshot.h"
 #include "core/undo.h"
@@ -26,8 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FLUSH_INTERVAL_NS 100000000ull
+/* Most machine options a trace records (and replay accepts). */
+#define RR_MAX_ARGS 56
 #define CONSOLE_MAX 4096
 
 struct RRSession {
@@ -92,8 +96,14 @@ static uint64_t load_u64(const uint8_t *p)
 /* Hash a file's content; false if it cannot be read. */
 static bool hash_file(const char *path, uint64_t *size, char hex[17])
 {
-    FILE *f = fopen(path, "rb");
+    uint64_t fsize;
+    char err[8];
+    int fd = core_open_input(path, &fsize, err, sizeof(err));
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
+        if (fd >= 0) {
+            close(fd);
+        }
         return false;
     }
     CoreHash h;
@@ -196,8 +206,8 @@ RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
     }
 
     /* The command line, verbatim, so replay rebuilds the same machine. */
-    enum { MAX_META = 64 };
-    if (argc > MAX_META - 8) {
+    enum { MAX_META = RR_MAX_ARGS + 8 };
+    if (argc > RR_MAX_ARGS) {
         snprintf(err, errlen, "too many options to record (%d)", argc);
         return NULL;
     }
@@ -715,8 +725,16 @@ static bool apply(RRSession *s, const TdbEvent *ev)
     case TDB_EV_INTERRUPT:
         return true;
     case TDB_EV_SERIAL_RX:
-        if (ev->len >= 1 &&
-            core_input_serial_rx(m->input, ev->data[0], ev->data + 1,
+        if (ev->len < 1 || !core_input_serial_connected(m->input, ev->data[0])) {
+            /* Trace data, not a divergence: refuse it before the input
+               door sees a port it does not have. */
+            finish(s, RR_RESULT_UNUSABLE, "trace unusable: %s/events.zst: "
+                   "SERIAL_RX event at icount %" PRIu64 " for serial port %u, "
+                   "which this machine does not have\n", s->dir, ev->icount,
+                   ev->len ? ev->data[0] : 0);
+            return false;
+        }
+        if (core_input_serial_rx(m->input, ev->data[0], ev->data + 1,
                                  ev->len - 1) != ev->len - 1) {
             diverge(s, "divergence: serial input at icount %" PRIu64
                     " did not fit the input queue\n", ev->icount);
@@ -790,6 +808,8 @@ uint64_t rr_next_stop(RRSession *s)
         if (s->pending.kind == TDB_EV_WALLCLOCK) {
             stop++;   /* consumed while the reading instruction runs */
         }
+    } else if (s->done && s->result == RR_RESULT_UNUSABLE) {
+        return s->m->icount;   /* the trace cannot go on: stop right here */
     }
     if (s->opts.until && s->opts.until < stop) {
         stop = s->opts.until;
@@ -872,32 +892,75 @@ bool rr_at(RRSession *s, bool idle)
     return true;
 }
 
+/* The recorded command line, parsed strictly and capped (a trace's
+   metadata is untrusted): argc is a decimal count within what the
+   recorder writes, arg.0 .. arg.argc-1 all exist, and together they
+   give exactly the recorded `argv` JSON. */
+static bool recorded_argv(RRSession *s, char *err, size_t errlen)
+{
+    const char *argc_s = tdb_reader_meta(s->r, "argc");
+    uint64_t argc;
+    if (!argc_s) {
+        snprintf(err, errlen, "%s: trace has no recorded command line", s->dir);
+        return false;
+    }
+    if (!tdb_parse_u64(argc_s, RR_MAX_ARGS, &argc)) {
+        snprintf(err, errlen, "%s/events.zst: META argc=%.24s is not a count "
+                 "from 0 to %d", s->dir, argc_s, RR_MAX_ARGS);
+        return false;
+    }
+    s->argv = calloc(argc + 1, sizeof(char *));
+    if (!s->argv) {
+        snprintf(err, errlen, "%s: out of memory", s->dir);
+        return false;
+    }
+    for (s->argc = 0; s->argc < (int)argc; s->argc++) {
+        char key[16];
+        snprintf(key, sizeof(key), "arg.%d", s->argc);
+        const char *v = tdb_reader_meta(s->r, key);
+        if (!v) {
+            snprintf(err, errlen, "%s/events.zst: META argc=%" PRIu64
+                     " but %s is missing", s->dir, argc, key);
+            return false;
+        }
+        if (!(s->argv[s->argc] = strdup(v))) {
+            snprintf(err, errlen, "%s: out of memory", s->dir);
+            return false;
+        }
+    }
+    const char *json = tdb_reader_meta(s->r, "argv");
+    char *mine = tdb_json_argv(s->argc, s->argv);
+    bool same = json && mine && strcmp(json, mine) == 0;
+    free(mine);
+    if (!same) {
+        snprintf(err, errlen, "%s/events.zst: META argv does not match "
+                 "arg.0 .. arg.%d", s->dir, s->argc - 1);
+        return false;
+    }
+    return true;
+}
+
 RRSession *rr_replay_open(const char *dir, char *err, size_t errlen)
 {
     TdbReader *r = tdb_reader_open(dir, err, errlen);
     if (!r) {
         return NULL;
     }
-    const char *argc_s = tdb_reader_meta(r, "argc");
-    if (!argc_s) {
-        snprintf(err, errlen, "%s: trace has no recorded command line", dir);
+    RRSession *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "%s: out of memory", dir);
         tdb_reader_close(r);
         return NULL;
     }
-    RRSession *s = calloc(1, sizeof(*s));
     s->replay = true;
     s->r = r;
     snprintf(s->dir, sizeof(s->dir), "%s", dir);
-    s->argc = atoi(argc_s);
-    s->argv = calloc((size_t)s->argc + 1, sizeof(char *));
-    for (int i = 0; i < s->argc; i++) {
-        char key[16];
-        snprintf(key, sizeof(key), "arg.%d", i);
-        const char *v = tdb_reader_meta(r, key);
-        s->argv[i] = strdup(v ? v : "");
-    }
     s->expect_console = g_byte_array_new();
     s->actual_console = g_byte_array_new();
+    if (!recorded_argv(s, err, errlen)) {
+        rr_replay_finish(s, NULL, 0);
+        return NULL;
+    }
     return s;
 }
 
@@ -913,7 +976,21 @@ static bool reverse_hook(CoreMachine *m, const CoreRunCmd *cmd, CoreStop *why);
 bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
                       char *err, size_t errlen)
 {
-    /* Every recorded input must be here with the same content, and... */
+    /* The machine the recorded options built must be the recorded one. */
+    static const char *const nums[] = { "harts", "icount_shift" };
+    uint64_t have[] = { m->ncpus, m->icount_shift };
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = tdb_reader_meta(s->r, nums[i]);
+        uint64_t want;
+        if (v && (!tdb_parse_u64(v, UINT32_MAX, &want) || want != have[i])) {
+            snprintf(err, errlen, "%s/events.zst: META %s=%.24s, but the "
+                     "recorded command line gives %" PRIu64, s->dir, nums[i],
+                     v, have[i]);
+            return false;
+        }
+    }
+    /* Every recorded input must be here with the same content, and every
+       file this machine loads must have been recorded. */
     const char *names[CORE_MAX_INPUTS], *paths[CORE_MAX_INPUTS];
     size_t n = core_machine_inputs(m->cfg, names, paths);
     const TdbInput *rec;
@@ -988,6 +1065,10 @@ static int run_forward(RRSession *s, uint64_t icount, char *err, size_t errlen)
         be_chardev_set_mute(m->serial_backend, s->opts.quiet);
     }
     if (!ok) {
+        if (s->done && s->result == RR_RESULT_UNUSABLE) {
+            snprintf(err, errlen, "%s", s->report);   /* why it ended */
+            return -1;
+        }
         snprintf(err, errlen, "the replay ended at icount %" PRIu64
                  " before reaching %" PRIu64, m->icount, icount);
         return -1;

@@ -73,6 +73,9 @@ const char *tdb_event_check(const TdbEvent *ev)
     if (ev->len > 0 && !ev->data) {
         return "payload pointer is NULL";
     }
+    if (ev->kind == TDB_EV_SERIAL_RX && ev->data[0] >= TDB_SERIAL_PORTS) {
+        return "serial port out of range";
+    }
     return NULL;
 }
 
@@ -229,30 +232,38 @@ int tdb_meta_encode(TdbBuf *b, const TdbKV *kv, size_t nkv,
     return 0;
 }
 
-/* Stores an input.N.field entry; returns false if malformed. */
-static bool meta_input(TdbMeta *m, const char *key, const char *value)
+/* Which field of an input an "input.N.FIELD" key names: 0..3 (name,
+   path, size, hash) with *n = N, or -1 if the key is malformed. */
+static int input_key(const char *key, uint64_t max, uint64_t *n)
 {
-    char *end;
-    unsigned long n = strtoul(key + 6, &end, 10);
-    if (end == key + 6 || *end != '.' || n >= m->nin) {
-        return false;
+    static const char *const fields[4] = { "name", "path", "size", "hash" };
+    char num[24];
+    const char *dot = strchr(key + 6, '.');
+    size_t len = dot ? (size_t)(dot - (key + 6)) : 0;
+    if (len == 0 || len >= sizeof(num)) {
+        return -1;
     }
-    TdbInput *in = &m->in[n];
-    const char *field = end + 1;
-    if (strcmp(field, "name") == 0) {
-        in->name = value;
-    } else if (strcmp(field, "path") == 0) {
-        in->path = value;
-    } else if (strcmp(field, "hash") == 0) {
-        in->hash = value;
-    } else if (strcmp(field, "size") == 0) {
-        in->size = strtoull(value, NULL, 10);
-    } else {
-        return false;
+    memcpy(num, key + 6, len);
+    num[len] = '\0';
+    if (!tdb_parse_u64(num, max, n)) {
+        return -1;
     }
-    return true;
+    for (int f = 0; f < 4; f++) {
+        if (strcmp(dot + 1, fields[f]) == 0) {
+            return f;
+        }
+    }
+    return -1;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Strict: at most TDB_MAX_META_ENTRIES entries, no key twice, inputs
+   numbered densely from 0 with all four fields, sizes in decimal. Nothing
+   is allocated by a count the payload claims, only by its real size. */
 int tdb_meta_decode(TdbMeta *m, const uint8_t *p, size_t len, const char **why)
 {
     memset(m, 0, sizeof(*m));
@@ -260,31 +271,54 @@ int tdb_meta_decode(TdbMeta *m, const uint8_t *p, size_t len, const char **why)
         *why = "META payload does not end in NUL";
         return -1;
     }
-    m->buf = malloc(len + 1);
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         n += p[i] == '\0';
     }
-    m->kv = calloc(n + 1, sizeof(*m->kv));
-    m->in = calloc(n / 4 + 1, sizeof(*m->in));
-    if (!m->buf || !m->kv || !m->in) {
-        tdb_meta_free(m);
-        *why = "out of memory";
+    if (n > TDB_MAX_META_ENTRIES) {
+        *why = "META has too many entries";
         return -1;
     }
+    m->buf = malloc(len + 1);
+    m->kv = calloc(n + 1, sizeof(*m->kv));
+    m->in = calloc(n / 4 + 1, sizeof(*m->in));
+    const char **keys = calloc(n + 1, sizeof(*keys));
+    uint8_t *seen = calloc(n / 4 + 1, 1);   /* fields present per input */
+    if (!m->buf || !m->kv || !m->in || !keys || !seen) {
+        *why = "out of memory";
+        goto fail;
+    }
     memcpy(m->buf, p, len);
-    /* First pass: plain keys, and how many inputs there are. */
+    size_t nkeys = 0;
     for (char *s = m->buf; s < m->buf + len; s += strlen(s) + 1) {
         char *eq = strchr(s, '=');
         if (!eq || eq == s) {
-            tdb_meta_free(m);
             *why = "META entry without key=";
-            return -1;
+            goto fail;
         }
         *eq = '\0';
+        keys[nkeys++] = s;
         if (strncmp(s, "input.", 6) == 0) {
-            unsigned long k = strtoul(s + 6, NULL, 10);
-            if (k < n && k + 1 > m->nin) {
+            uint64_t k;
+            int f = input_key(s, n / 4, &k);
+            if (f < 0) {
+                *why = "malformed input.N entry in META";
+                goto fail;
+            }
+            TdbInput *in = &m->in[k];
+            const char *v = eq + 1;
+            if (f == 0) {
+                in->name = v;
+            } else if (f == 1) {
+                in->path = v;
+            } else if (f == 2 && !tdb_parse_u64(v, UINT64_MAX, &in->size)) {
+                *why = "input.N.size in META is not a decimal number";
+                goto fail;
+            } else if (f == 3) {
+                in->hash = v;
+            }
+            seen[k] |= (uint8_t)(1u << f);
+            if (k + 1 > m->nin) {
                 m->nin = k + 1;
             }
         } else {
@@ -294,22 +328,28 @@ int tdb_meta_decode(TdbMeta *m, const uint8_t *p, size_t len, const char **why)
         }
         s = eq + 1;
     }
-    if (m->nin > n / 4 + 1) {
-        m->nin = n / 4 + 1;
+    qsort(keys, nkeys, sizeof(*keys), cmp_str);
+    for (size_t i = 1; i < nkeys; i++) {
+        if (strcmp(keys[i - 1], keys[i]) == 0) {
+            *why = "META has a key twice";
+            goto fail;
+        }
     }
     for (size_t i = 0; i < m->nin; i++) {
-        m->in[i].name = m->in[i].path = m->in[i].hash = "";
-    }
-    for (char *s = m->buf; s < m->buf + len; s += strlen(s) + 1) {
-        char *value = s + strlen(s) + 1;
-        if (strncmp(s, "input.", 6) == 0 && !meta_input(m, s, value)) {
-            tdb_meta_free(m);
-            *why = "malformed input.N entry in META";
-            return -1;
+        if (seen[i] != 0xf) {
+            *why = "META lacks a field of an input (input.N.name, path, size "
+                   "and hash are all required, N from 0)";
+            goto fail;
         }
-        s = value;
     }
+    free(keys);
+    free(seen);
     return 0;
+fail:
+    free(keys);
+    free(seen);
+    tdb_meta_free(m);
+    return -1;
 }
 
 const char *tdb_meta_get(const TdbMeta *m, const char *key)

@@ -311,6 +311,9 @@ struct sqlite3 *tdb_index_open_ro(const char *path, TdbIndexState *state,
         return NULL;
     }
     *state = TDB_INDEX_UNUSABLE;
+    if (!S_ISREG(st.st_mode)) {
+        return NULL;   /* a FIFO would block SQLite's open() forever */
+    }
     /* Without a -wal file no writer has the index open, and `immutable`
        lets SQLite read it without creating -wal/-shm files, so reading
        leaves the trace directory untouched. */
@@ -322,6 +325,9 @@ struct sqlite3 *tdb_index_open_ro(const char *path, TdbIndexState *state,
     snprintf(wal, n, "%s-wal", path);
     bool live = stat(wal, &st) == 0;
     free(wal);
+    if (live && !S_ISREG(st.st_mode)) {
+        return NULL;
+    }
     char *uri = file_uri(path, live ? "mode=ro" : "immutable=1");
     sqlite3 *db = NULL;
     if (!uri || sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |

@@ -40,6 +40,7 @@ struct TdbReader {
     TdbCursor cur;
     sqlite3 *db;
     TdbIndexState istate;
+    uint32_t harts;            /* from META (1 when absent) */
     char err[768];
 };
 
@@ -53,45 +54,21 @@ static int frame_error(TdbReader *r, const TdbFrameHdr *h, const char *why)
 }
 
 /* Checks every event of the decompressed frame against its header and the
-   rules of the stream (META first, END last). */
+   rules of the stream (validate.c). */
 static const char *validate_frame(TdbReader *r, const TdbFrameHdr *h,
                                   char *buf, size_t buflen)
 {
-    TdbCursor c;
-    TdbEvent ev = { 0 };
-    const char *why = "malformed";
-    int rc;
-    tdb_cursor_init(&c, r->raw.p, r->raw.len);
-    while ((rc = tdb_cursor_next(&c, &ev, &why)) > 0) {
-        uint32_t i = c.index - 1;
-        const char *bad = tdb_event_check(&ev);
-        if (!bad && i == 0 && ev.icount != h->first_icount) {
-            bad = "first event's icount differs from the header";
-        }
-        if (!bad && (ev.kind == TDB_EV_META) != (h->number == 0 && i == 0)) {
-            bad = "META must be the first event of the trace, and only it";
-        }
-        if (!bad && ev.kind == TDB_EV_END &&
-            (!(h->flags & TDB_FRAME_FINAL) || i + 1 != h->n_events)) {
-            bad = "END event before the end of the trace";
-        }
-        if (bad) {
-            snprintf(buf, buflen, "event %u (kind %u, icount %" PRIu64
-                     "): %s", i, ev.kind, ev.icount, bad);
-            return buf;
-        }
-    }
-    if (rc < 0) {
-        snprintf(buf, buflen, "event %u: %s", c.index, why);
-        return buf;
-    }
-    if (c.index != h->n_events || c.icount != h->last_icount) {
-        return "event count or last icount differs from the header";
-    }
-    if ((h->flags & TDB_FRAME_FINAL) && ev.kind != TDB_EV_END) {
-        return "final frame does not end with END";
-    }
-    return NULL;
+    size_t i = (size_t)h->number;
+    TdbFrameRules rules = {
+        .harts = r->harts, .first_frame = h->number == 0,
+        .final = h->flags & TDB_FRAME_FINAL, .n_events = h->n_events,
+        .first_icount = h->first_icount, .last_icount = h->last_icount,
+        .has_next = i + 1 < r->nframes,
+        .next_is_lone_end = i + 1 < r->nframes &&
+                            r->frames[i + 1].n_events == 1 &&
+                            (r->frames[i + 1].flags & TDB_FRAME_FINAL),
+    };
+    return tdb_frame_check(&rules, r->raw.p, r->raw.len, buf, buflen);
 }
 
 /* Reads, verifies and decompresses frame i; positions the cursor at its
@@ -123,7 +100,7 @@ static int load_frame(TdbReader *r, size_t i)
                                                  : "short zstd frame");
     }
     r->raw.len = n;
-    char buf[160];
+    char buf[256];
     const char *bad = validate_frame(r, h, buf, sizeof(buf));
     if (bad) {
         return frame_error(r, h, bad);
@@ -153,6 +130,11 @@ static int walk_frames(TdbReader *r, uint64_t size, char *err, size_t errlen)
         if (rc == TDB_AT_RECORD && h.number != r->nframes) {
             snprintf(why, sizeof(why), "frame number %" PRIu64
                      " out of sequence", h.number);
+            rc = TDB_AT_CORRUPT;
+        } else if (rc == TDB_AT_RECORD && last &&
+                   h.version != last->version) {
+            snprintf(why, sizeof(why), "format version %u differs from the "
+                     "previous frame's %u", h.version, last->version);
             rc = TDB_AT_CORRUPT;
         } else if (rc == TDB_AT_RECORD && last &&
                    h.first_icount < last->last_icount) {
@@ -227,16 +209,21 @@ static int cmp_ckpt(const void *a, const void *b)
 static int walk_checkpoints(TdbReader *r, char *err, size_t errlen)
 {
     char *path = tdb_path(r->dir, TDB_CKPTS_FILE);
-    r->fd_ck = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    uint64_t off = 0, size = 0;
+    r->fd_ck = path ? tdb_open_regular(path, &size, err, errlen) : -1;
     free(path);
-    struct stat st;
-    if (r->fd_ck < 0 || fstat(r->fd_ck, &st) != 0) {
+    if (r->fd_ck < 0) {
+        if (errno == EINVAL) {
+            return -1;   /* not a regular file: refused, never waited on */
+        }
+        /* Missing or unreadable: the events stay replayable from the
+           start, and verify reports the damage. */
         char msg[160];
         snprintf(msg, sizeof(msg), TDB_CKPTS_FILE ": %s", strerror(errno));
         r->ck_damage = strdup(msg);
+        err[0] = 0;
         return 0;
     }
-    uint64_t off = 0, size = (uint64_t)st.st_size;
     for (;;) {
         TdbCkptHdr h;
         char why[160], msg[400];
@@ -279,6 +266,30 @@ static int walk_checkpoints(TdbReader *r, char *err, size_t errlen)
     return 0;
 }
 
+/* The metadata keys tracedb itself relies on: format_version must be the
+   version of the frame headers, harts bounds every event's hart. */
+static int check_meta(TdbReader *r)
+{
+    const char *v = tdb_meta_get(&r->meta, "format_version");
+    uint64_t n;
+    if (!v || !tdb_parse_u64(v, UINT32_MAX, &n) || n != r->frames[0].version) {
+        char why[160];
+        snprintf(why, sizeof(why), "META format_version=%.20s%s does not match "
+                 "the frame headers' version %u", v ? v : "(missing)",
+                 v && strlen(v) > 20 ? "..." : "", r->frames[0].version);
+        return frame_error(r, &r->frames[0], why);
+    }
+    v = tdb_meta_get(&r->meta, "harts");
+    if (v && (!tdb_parse_u64(v, TDB_MAX_HARTS, &n) || n == 0)) {
+        char why[160];
+        snprintf(why, sizeof(why), "META harts=%.20s is not a number from 1 "
+                 "to %u", v, TDB_MAX_HARTS);
+        return frame_error(r, &r->frames[0], why);
+    }
+    r->harts = v ? (uint32_t)n : 1;
+    return 0;
+}
+
 static TdbReader *reader_open(const char *dir, bool use_index, char *err,
                               size_t errlen)
 {
@@ -292,23 +303,30 @@ static TdbReader *reader_open(const char *dir, bool use_index, char *err,
         return NULL;
     }
     char *path = tdb_path(dir, TDB_EVENTS_FILE);
-    r->fd_ev = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    struct stat st;
-    if (r->fd_ev < 0 || fstat(r->fd_ev, &st) != 0) {
-        snprintf(err, errlen, "%s: %s", path ? path : dir, strerror(errno));
+    uint64_t size = 0;
+    r->fd_ev = path ? tdb_open_regular(path, &size, err, errlen) : -1;
+    if (r->fd_ev < 0) {
+        if (!path) {
+            snprintf(err, errlen, "%s: out of memory", dir);
+        }
         free(path);
         tdb_reader_close(r);
         return NULL;
     }
     free(path);
-    if (walk_frames(r, (uint64_t)st.st_size, err, errlen) < 0 ||
+    r->harts = 1;
+    if (walk_frames(r, size, err, errlen) < 0 ||
         walk_checkpoints(r, err, errlen) < 0) {
         tdb_reader_close(r);
         return NULL;
     }
     if (r->nframes == 0) {
-        snprintf(err, errlen, "%s", r->tail_error ? r->tail_error :
-                 "events.zst: no complete frame (empty or truncated trace)");
+        if (r->tail_error) {
+            snprintf(err, errlen, "%s", r->tail_error);
+        } else {
+            snprintf(err, errlen, "%s/" TDB_EVENTS_FILE ": no complete frame "
+                     "(empty or truncated trace)", dir);
+        }
         tdb_reader_close(r);
         return NULL;
     }
@@ -323,8 +341,25 @@ static TdbReader *reader_open(const char *dir, bool use_index, char *err,
         tdb_reader_close(r);
         return NULL;
     }
+    if (check_meta(r) < 0) {
+        snprintf(err, errlen, "%s", r->err);
+        tdb_reader_close(r);
+        return NULL;
+    }
     tdb_reader_rewind(r);
     if (use_index) {
+        /* SQLite would wait forever opening a FIFO put in their place. */
+        static const char *const side[] = { TDB_INDEX_FILE,
+            TDB_INDEX_FILE "-wal", TDB_INDEX_FILE "-shm" };
+        for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+            char *p = tdb_path(dir, side[i]);
+            int bad = p ? tdb_check_regular(p, err, errlen) < 0 : 0;
+            free(p);
+            if (bad) {
+                tdb_reader_close(r);
+                return NULL;
+            }
+        }
         char *ipath = tdb_path(dir, TDB_INDEX_FILE);
         r->db = ipath ? tdb_index_open_ro(ipath, &r->istate, r->nframes) : NULL;
         free(ipath);

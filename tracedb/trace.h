@@ -52,6 +52,11 @@
 #define TDB_SCHEMA_VERSION 1
 /* Largest payload of one event. */
 #define TDB_MAX_PAYLOAD (16u << 20)
+/* SERIAL_RX port numbers are below this (core/input.h's ports). */
+#define TDB_SERIAL_PORTS 4
+/* META: at most this many entries; `harts` at most TDB_MAX_HARTS. */
+#define TDB_MAX_META_ENTRIES 4096
+#define TDB_MAX_HARTS 1024
 /* A frame is ended automatically once its raw (uncompressed) size
    exceeds this. */
 #define TDB_FRAME_TARGET (256u << 10)
@@ -166,8 +171,10 @@ uint64_t tdb_writer_bytes(TdbWriter *w);
 
 /* ---- reading ---- */
 
-/* Checks every frame header of events.zst and decodes frame 0 (META).
-   Opens index.sqlite read-only when present; the reader works without it. */
+/* Checks every frame header of events.zst and decodes frame 0 (META),
+   strictly (format_version must match the headers). Opens index.sqlite
+   read-only when present; the reader works without it. A FIFO, directory
+   or device in place of any trace file is refused, never waited on. */
 TdbReader *tdb_reader_open(const char *dir, char *err, size_t errlen);
 const char *tdb_reader_meta(TdbReader *r, const char *key);  /* NULL if absent */
 size_t tdb_reader_inputs(TdbReader *r, const TdbInput **inputs);
@@ -214,5 +221,8 @@ const char *tdb_index_state_name(TdbIndexState s);
 void tdb_event_describe(const TdbEvent *ev, char *buf, size_t len);
 /* argv as a JSON array of strings (meta key argv); malloc'd, NULL on OOM. */
 char *tdb_json_argv(int argc, char *const argv[]);
+/* Strict decimal: digits only (no sign, space or leading zero), value at
+   most max. For numbers read from a trace's metadata. */
+bool tdb_parse_u64(const char *s, uint64_t max, uint64_t *out);
 
 #endif

@@ -163,6 +163,31 @@ void tdb_index_close(TdbIndex *x);
 struct sqlite3 *tdb_index_open_ro(const char *path, TdbIndexState *state,
                                   uint64_t complete_frames);
 
+/* ---- validate.c: stream rules, opening files ---- */
+
+/* What the reader knows about a frame when it checks its events. */
+typedef struct TdbFrameRules {
+    uint32_t harts;            /* every event's hart is below this */
+    bool first_frame;          /* frame 0: holds META and only it */
+    bool final;                /* header flag TDB_FRAME_FINAL */
+    uint32_t n_events;         /* from the header */
+    uint64_t first_icount, last_icount;
+    bool has_next;             /* another complete frame follows ... */
+    bool next_is_lone_end;     /* ... and holds only the END event */
+} TdbFrameRules;
+
+/* Checks every event of a decompressed frame against the stream rules
+   (validate.c); NULL if fine, else the reason (in buf, or static). */
+const char *tdb_frame_check(const TdbFrameRules *f, const uint8_t *raw,
+                            size_t len, char *buf, size_t buflen);
+/* Opens a regular file for reading without ever blocking (a FIFO, a
+   directory or a device is refused, naming the path); returns the fd and
+   its size, or -1 with err set and errno kept (ENOENT: missing). */
+int tdb_open_regular(const char *path, uint64_t *size, char *err,
+                     size_t errlen);
+/* 0: path does not exist; 1: a regular file; -1: something else (err). */
+int tdb_check_regular(const char *path, char *err, size_t errlen);
+
 /* ---- reader.c: frame-level access used by tdb_reindex ---- */
 
 TdbReader *tdb_reader_open_noindex(const char *dir, char *err, size_t errlen);

@@ -44,6 +44,8 @@ struct TdbWriter {
     uint64_t prev_icount;      /* of the last event appended, any frame */
     uint64_t guest_ns;         /* guest time at the end (END payload) */
     bool final;                /* the current frame holds END */
+    bool shut_down;            /* SHUTDOWN written: only END may follow */
+    uint32_t harts;            /* from meta `harts` (1 when absent) */
     bool failed, ended;
     TdbBuf out;                /* header + compressed data */
     ZSTD_CCtx *cctx;
@@ -180,6 +182,16 @@ int tdb_writer_append(TdbWriter *w, const TdbEvent *ev)
                      w->dir, ev->kind, ev->len,
                      (unsigned long long)ev->icount, why);
     }
+    if (ev->hart >= w->harts) {
+        return wfail(w, "%s: %s event at icount %llu for hart %u; the trace "
+                     "has %u", w->dir, tdb_kind_name(ev->kind),
+                     (unsigned long long)ev->icount, ev->hart, w->harts);
+    }
+    if (w->shut_down) {
+        return wfail(w, "%s: %s event at icount %llu after SHUTDOWN (only "
+                     "END may follow it)", w->dir, tdb_kind_name(ev->kind),
+                     (unsigned long long)ev->icount);
+    }
     if (ev->icount < w->prev_icount) {
         return wfail(w, "%s: %s event at icount %llu is before the previous "
                      "event (icount %llu)", w->dir, tdb_kind_name(ev->kind),
@@ -189,6 +201,7 @@ int tdb_writer_append(TdbWriter *w, const TdbEvent *ev)
     if (add_event(w, ev) < 0) {
         return -1;
     }
+    w->shut_down |= ev->kind == TDB_EV_SHUTDOWN;
     return w->raw.len >= TDB_FRAME_TARGET ? tdb_writer_flush(w) : 0;
 }
 
@@ -198,11 +211,12 @@ int tdb_writer_checkpoint(TdbWriter *w, uint64_t icount, uint64_t state_hash,
     if (w->failed) {
         return -1;
     }
-    if (w->ended || icount < w->prev_icount) {
+    if (w->ended || w->shut_down || icount < w->prev_icount) {
         return wfail(w, "%s: checkpoint at icount %llu is %s", w->dir,
                      (unsigned long long)icount,
                      w->ended ? "after the END event"
-                              : "before the previous event");
+                     : w->shut_down ? "after SHUTDOWN"
+                                    : "before the previous event");
     }
     size_t csize = compress_into_out(w, blob, len);
     if (csize == 0) {
@@ -423,7 +437,9 @@ static int write_meta(TdbWriter *w, const TdbKV *meta, size_t nmeta,
         strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
         all[n++] = (TdbKV){ "created_utc", created };
     }
-    memcpy(all + n, meta, nmeta * sizeof(*meta));
+    if (nmeta) {
+        memcpy(all + n, meta, nmeta * sizeof(*meta));
+    }
     TdbBuf payload = { 0 };
     int rc = tdb_meta_encode(&payload, all, n + nmeta, inputs, ninputs);
     free(all);
@@ -459,13 +475,24 @@ TdbWriter *tdb_writer_create(const char *dir, const TdbKV *meta, size_t nmeta,
                              const TdbInput *inputs, size_t ninputs,
                              char *err, size_t errlen)
 {
+    uint64_t harts = 1;
     for (size_t i = 0; i < nmeta; i++) {
         const char *why = bad_meta_key(meta, i);
+        if (!why && strcmp(meta[i].key, "harts") == 0 &&
+            (!tdb_parse_u64(meta[i].value, TDB_MAX_HARTS, &harts) ||
+             harts == 0)) {
+            why = "meta harts must be a number from 1 to TDB_MAX_HARTS";
+        }
         if (why) {
             snprintf(err, errlen, "%s: %s: \"%s\"", dir, why,
                      meta[i].key ? meta[i].key : "(null)");
             return NULL;
         }
+    }
+    if (nmeta + 3 + 4 * ninputs > TDB_MAX_META_ENTRIES) {
+        snprintf(err, errlen, "%s: too much metadata (%zu entries and %zu "
+                 "inputs)", dir, nmeta, ninputs);
+        return NULL;
     }
     bool created;
     if (make_dir(dir, &created, err, errlen) < 0) {
@@ -479,6 +506,7 @@ TdbWriter *tdb_writer_create(const char *dir, const TdbKV *meta, size_t nmeta,
         return NULL;
     }
     w->fd_ev = w->fd_ck = -1;
+    w->harts = (uint32_t)harts;
     char *ipath = tdb_path(dir, TDB_INDEX_FILE);
     if ((w->fd_ev = open_new(w, TDB_EVENTS_FILE, err, errlen)) < 0 ||
         (w->fd_ck = open_new(w, TDB_CKPTS_FILE, err, errlen)) < 0 || !ipath ||

@@ -167,28 +167,12 @@ static bool write_reset_vector(CoreMachine *m, gpa_t start, gpa_t fdt_addr,
            core_mem_write_bytes(m->as, rom + sizeof(code), info, sizeof(info));
 }
 
+/* A -dtb file: read without blocking (core_read_file refuses FIFOs and
+   directories), and no larger than a device tree can sensibly be. */
 static bool load_file(const char *path, void **data, size_t *size, char *err,
                       size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %m", path);
-        return false;
-    }
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *buf = len > 0 ? malloc((size_t)len) : NULL;
-    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        snprintf(err, errlen, "%s: cannot read", path);
-        free(buf);
-        fclose(f);
-        return false;
-    }
-    fclose(f);
-    *data = buf;
-    *size = (size_t)len;
-    return true;
+    return core_read_file(path, 16 * MiB, data, size, err, errlen) == 0;
 }
 
 /* Place and patch the device tree (initrd range), return its address. */

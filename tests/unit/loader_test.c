@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int passed, failed;
@@ -298,6 +299,106 @@ static void test_segment_outside_ram(void)
     core_mem_free(as);
 }
 
+static void test_overlapping_segments(void)
+{
+    static uint8_t buf[4096];
+    TestSeg segs[] = {
+        { RAM_BASE + 0x100, 16, 0x40, 0x11 },
+        { RAM_BASE, 16, 0x101, 0x22 },   /* ends one byte into the first */
+    };
+    size_t len = make_elf(buf, 243, RAM_BASE, segs, 2);
+    const char *path = tmp_path("overlap.elf");
+    CoreAddrSpace *as = new_as();
+    char err[256] = "";
+
+    write_file(path, buf, len);
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, path) && contains(err, "overlap") &&
+          contains(err, "0x80000000 (size 0x101) and 0x80000100"));
+    CHECK(ram_untouched(as));
+
+    segs[1].memsz = 0x100;   /* touching, not overlapping: fine */
+    len = make_elf(buf, 243, RAM_BASE, segs, 2);
+    write_file(path, buf, len);
+    CHECK(core_load_elf(as, path, 243, NULL, err, sizeof(err)) == 0);
+    core_mem_free(as);
+}
+
+/* -bios / -kernel go through core_load_image: a raw binary is legal (as in
+   QEMU), a file that is clearly something else is not. */
+static void test_garbage_image(void)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;
+        const char *why;
+    } bad[] = {
+        { "", 0, "empty file" },
+        { "\xd0\x0d\xfe\xed\0\0\x10\0", 8, "device tree" },
+        { "\x1f\x8b\x08\0\0\0\0\0", 8, "gzip" },
+        { "\x28\xb5\x2f\xfd\0\0", 6, "zstd" },
+        { "\x27\x05\x19\x56\0\0\0\0", 8, "uImage" },
+        { "#!/bin/sh\necho this is not firmware\n", 36, "text file" },
+        { "\x7f" "ELF\x02\x01\x01", 7, "truncated ELF header" },
+    };
+    const char *path = tmp_path("garbage.bin");
+    CoreAddrSpace *as = new_as();
+    char err[256] = "";
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_file(path, bad[i].bytes, bad[i].len);
+        err[0] = '\0';
+        CHECK(core_load_image(as, path, 243, RAM_BASE, NULL, err,
+                              sizeof(err)) < 0);
+        CHECK(contains(err, path) && contains(err, bad[i].why));
+    }
+    CHECK(ram_untouched(as));
+    /* Bigger than RAM. */
+    static uint8_t big[RAM_SIZE + 16];
+    memset(big, 0x13, sizeof(big));
+    write_file(path, big, sizeof(big));
+    CHECK(core_load_image(as, path, 243, RAM_BASE, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, path) && contains(err, "do not fit"));
+    CHECK(ram_untouched(as));
+    /* Code that happens to contain text further on is still a raw image. */
+    uint8_t code[300];
+    memset(code, 'A', sizeof(code));
+    memcpy(code, "\x13\x05\x00\x00", 4);   /* li a0, 0 */
+    write_file(path, code, sizeof(code));
+    CHECK(core_load_image(as, path, 243, RAM_BASE, NULL, err, sizeof(err)) == 0);
+    core_mem_free(as);
+}
+
+/* A FIFO would block open() forever, a directory "opens" fine: both are
+   refused at once, naming the file. */
+static void test_not_regular_files(void)
+{
+    const char *fifo = tmp_path("input.fifo");
+    CoreAddrSpace *as = new_as();
+    char err[256] = "";
+    uint64_t size;
+    void *data;
+    size_t len;
+
+    if (mkfifo(fifo, 0600) != 0) {
+        perror(fifo);
+        exit(2);
+    }
+    CHECK(core_load_image(as, fifo, 243, RAM_BASE, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, fifo) && contains(err, "a FIFO, not a regular file"));
+    CHECK(core_load_raw(as, fifo, RAM_BASE, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, "a FIFO"));
+    CHECK(core_open_input(fifo, &size, err, sizeof(err)) < 0);
+    CHECK(core_read_file(dir, 1 << 20, &data, &len, err, sizeof(err)) < 0);
+    CHECK(contains(err, dir) && contains(err, "a directory, not a regular file"));
+    CHECK(core_load_elf(as, dir, 243, NULL, err, sizeof(err)) < 0);
+    CHECK(contains(err, "a directory"));
+    CHECK(!core_file_is_elf(fifo));
+    CHECK(ram_untouched(as));
+    unlink(fifo);
+    core_mem_free(as);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof(dir), "/tmp/loader_test.XXXXXX");
@@ -312,9 +413,13 @@ int main(void)
     test_wrong_architecture();
     test_truncated_elf();
     test_segment_outside_ram();
+    test_overlapping_segments();
+    test_garbage_image();
+    test_not_regular_files();
 
     const char *names[] = { "good.elf", "raw.bin", "garbage.elf", "x86.elf",
-                            "trunc.elf", "outside.elf" };
+                            "trunc.elf", "outside.elf", "overlap.elf",
+                            "garbage.bin" };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         unlink(tmp_path(names[i]));
     }

@@ -196,11 +196,13 @@ static Ev *push(Stream *s, uint32_t kind, uint32_t hart, uint64_t icount,
     return e;
 }
 
-/* A random input or CONSOLE event; big = allow payloads beyond a frame. */
+/* A random input or CONSOLE event; big = allow payloads beyond a frame.
+   Fields follow the stream rules: SERIAL_RX ports 0-3, harts 0-3 (the
+   test traces declare 4), no SHUTDOWN (it may only end a trace). */
 static Ev *gen(Stream *s, bool big)
 {
     static const uint32_t kinds[] = {
-        TDB_EV_SERIAL_RX, TDB_EV_WALLCLOCK, TDB_EV_IDLE_SKIP, TDB_EV_SHUTDOWN,
+        TDB_EV_SERIAL_RX, TDB_EV_WALLCLOCK, TDB_EV_IDLE_SKIP, TDB_EV_INTERRUPT,
         TDB_EV_INTERRUPT, TDB_EV_CONSOLE, TDB_EV_CONSOLE, TDB_EV_SERIAL_RX,
     };
     static uint8_t buf[1 << 20];
@@ -228,6 +230,9 @@ static Ev *gen(Stream *s, bool big)
             uint64_t x = rnd(s);
             buf[i] = kind == TDB_EV_CONSOLE
                 ? (x % 13 == 0 ? '\n' : (uint8_t)('a' + x % 26)) : (uint8_t)x;
+        }
+        if (kind == TDB_EV_SERIAL_RX) {
+            buf[0] %= TDB_SERIAL_PORTS;
         }
     }
     return push(s, kind, (uint32_t)(r >> 40) % 4, s->icount, buf, len);
@@ -280,6 +285,7 @@ static const TdbKV test_meta[] = {
     { "argv", "[\"rewind\",\"record\",\"-m\",\"512M\"]" },
     { "icount_shift", "3" },
     { "machine", "virt" },
+    { "harts", "4" },
 };
 static const TdbInput test_inputs[] = {
     { "kernel", "/srv/Image", 22454784, "00112233445566778899aabbccddeeff" },
@@ -289,7 +295,7 @@ static const TdbInput test_inputs[] = {
 static TdbWriter *create(const char *name)
 {
     char err[512];
-    TdbWriter *w = tdb_writer_create(trace_dir(name), test_meta, 3,
+    TdbWriter *w = tdb_writer_create(trace_dir(name), test_meta, 4,
                                      test_inputs, 2, err, sizeof(err));
     CHECK(w != NULL, "create %s: %s", name, err);
     if (!w) {
