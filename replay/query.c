@@ -182,7 +182,7 @@ static int authorize(void *opaque, int action, const char *a, const char *b,
         if (name_in(a, pragma_report) || (!b && name_in(a, pragma_getter))) {
             return SQLITE_OK;
         }
-        snprintf(q->denied, sizeof(q->denied), "PRAGMA %s%s%s", a,
+        snprintf(q->denied, sizeof(q->denied), "PRAGMA %s%s%s", a ? a : "?",
                  b ? " = " : "", b ? b : "");
         return SQLITE_DENY;
     case SQLITE_ATTACH:
