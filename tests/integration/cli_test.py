@@ -1,6 +1,7 @@
 """Command line and bad input: every case must give a clear message that
 names the option or file at fault and a non-zero exit, never a crash."""
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -250,5 +251,18 @@ text, rc, err = debug_replay(["run", *qemu_args, "-icount",
                               "-gdb", "unix:" + sockq], sockq)
 t.check("icount 0" in text and rc == 0, "rr=replay with -S -gdb serves a debugger",
         f"monitor said {text!r}, rc={rc}, {err!r}")
+
+# The README and the docs point only inside the repository.
+repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+docs = [os.path.join(repo, "README.md")] + \
+    [os.path.join(repo, "docs", n) for n in os.listdir(os.path.join(repo, "docs"))]
+for doc in docs:
+    with open(doc) as f:
+        text = f.read()
+    outside = re.findall(r"[\w./-]*\.\./[\w./-]*", text)
+    missing = [p for p in re.findall(r"`((?:docs|scripts|bench|tests)/[\w./-]+)`", text)
+               if not os.path.exists(os.path.join(repo, p))]
+    t.check(not outside and not missing, f"{os.path.basename(doc)}: no links "
+            "outside the repository or to missing files", f"{outside} {missing}")
 
 t.finish()
