@@ -81,11 +81,14 @@ rc, out, err = query("--timeout", "1", "WITH RECURSIVE c(x) AS (SELECT 1 "
 took = time.time() - t0
 t.check(rc == 1 and "time limit" in err and "--timeout" in err and took < 30,
         "an endless recursive query stops at --timeout", f"rc={rc} {took:.1f} s {err!r}")
-rc, out, err = query("--max-memory", "16", "WITH RECURSIVE c(x) AS (SELECT 1 "
-                     "UNION ALL SELECT x + 1 FROM c LIMIT 20000000) "
-                     "SELECT length(group_concat(x)) FROM c", timeout=120)
+grow = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+        "LIMIT {}) SELECT length(group_concat(printf('%.*c', 10000, 'x'))) FROM c")
+rc, out, err = query("--max-memory", "16", grow.format(100000), timeout=120)
 t.check(rc == 1 and "16 MiB" in err and "--max-memory" in err,
         "a query stops at --max-memory", f"rc={rc} {err!r}")
+rc, out, err = query("--max-memory", "16", grow.format(500), timeout=120)
+t.check(rc == 0 and out.split()[-1] == "5000499",
+        "a query within --max-memory runs", f"rc={rc} {out!r} {err!r}")
 rc, out, err = query("--timeout", "0", "SELECT 1")
 t.check(rc == 1 and "--timeout" in err, "--timeout 0 refused", err)
 
@@ -131,7 +134,9 @@ t.check(listing(trace) == before, "read-only trace unchanged",
         f"{before}\n{listing(trace)}")
 mnt = os.path.join(tmp, "ro")
 os.mkdir(mnt)
-script = (f"mount --bind -o ro '{trace}' '{mnt}' && "
+script = (f"mount --bind -o ro '{trace}' '{mnt}' || exit 99; "
+          f"'{exe}' info '{mnt}' >/dev/null && '{exe}' verify '{mnt}' && "
+          f"'{exe}' replay '{mnt}' --quiet && "
           f"'{exe}' query '{mnt}' 'SELECT count(*) FROM console'")
 try:
     ro = subprocess.run(["unshare", "-m", "sh", "-c", script],
@@ -139,9 +144,10 @@ try:
 except OSError as e:
     ro = None
     print(f"note: no read-only bind mount here ({e}); the listing checks stand")
-if ro is not None and b"mount" not in ro.stderr:
+if ro is not None and ro.returncode != 99:
     t.check(ro.returncode == 0 and ro.stdout.split()[-1:] == [b"4"],
-            "query on a read-only mount", repr(ro.stdout + ro.stderr))
+            "info, verify, replay and query on a read-only mount",
+            repr(ro.stdout + ro.stderr))
 elif ro is not None:
     print("note: no read-only bind mount here; the listing checks stand:",
           ro.stderr.decode(errors="replace"))
