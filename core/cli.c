@@ -542,7 +542,7 @@ void core_cli_print_usage(void)
            "  info DIR          summary of a trace\n"
            "  query [--timeout SECONDS] [--max-memory MIB] DIR \"SQL\"\n"
            "                    read-only SQL on the trace index (bounded:\n"
-           "                    60 s and 512 MiB unless given)\n"
+           "                    60 s of CPU, 512 MiB unless given)\n"
            "  trace reindex DIR rebuild DIR/index.sqlite from the event log\n"
            "  --version, -version\n"
            "                    print rewind's version\n"

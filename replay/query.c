@@ -14,7 +14,7 @@
  *     that touch files or return pointers;
  *   - statements that would write (VACUUM INTO has no authorizer code) are
  *     refused before their first step, by sqlite3_stmt_readonly();
- *   - a wall-clock bound (progress handler) and a heap bound
+ *   - a CPU-time bound (progress handler) and a heap bound
  *     (sqlite3_hard_heap_limit64), each with its own message.
  * Output is tab-separated; control characters, backslashes, C1 controls
  * and bytes that are not UTF-8 are escaped (\t \n \r \\ \xNN \u009b), so a
@@ -114,10 +114,12 @@ static void put_escaped_str(FILE *f, const char *s)
     put_escaped(f, (const unsigned char *)s, strlen(s));
 }
 
+/* CPU time, not wall time: a reader paging through the output in `less`
+   blocks the process without the query costing anything. */
 static double elapsed_s(const Query *q)
 {
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
     return (double)(now.tv_sec - q->start.tv_sec) +
            (double)(now.tv_nsec - q->start.tv_nsec) / 1e9;
 }
@@ -207,7 +209,8 @@ static int authorize(void *opaque, int action, const char *a, const char *b,
         return SQLITE_DENY;
     case SQLITE_TRANSACTION:
     case SQLITE_SAVEPOINT:
-        snprintf(q->denied, sizeof(q->denied), "a transaction (%s)", a);
+        snprintf(q->denied, sizeof(q->denied), "a transaction (%s)",
+                 a ? a : "?");
         return SQLITE_DENY;
     default:
         snprintf(q->denied, sizeof(q->denied), "a statement that changes the "
@@ -245,8 +248,8 @@ static void query_error(sqlite3 *db, const Query *q, int rc, uint64_t max_mib)
 {
     fputs("rewind: query: ", stderr);
     if (q->timed_out) {
-        fprintf(stderr, "stopped after %.0f s, the time limit (--timeout "
-                "SECONDS raises it)\n", q->limit_s);
+        fprintf(stderr, "stopped after %.0f s of CPU time, the time limit "
+                "(--timeout SECONDS raises it)\n", q->limit_s);
     } else if (rc == SQLITE_NOMEM) {
         fprintf(stderr, "needs more than %" PRIu64 " MiB of memory, the "
                 "limit (--max-memory MIB raises it)\n", max_mib);
@@ -341,7 +344,7 @@ int rr_cmd_query(int argc, char **argv)
         sqlite3_close(db);
         return 2;
     }
-    clock_gettime(CLOCK_MONOTONIC, &q.start);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &q.start);
     const char *tail = pos[1];
     int status = 0;
     while (status == 0 && tail && *tail) {
