@@ -259,6 +259,8 @@ static int cmd_run(int argc, char **argv)
                       n, clean);
     free(icount_arg);
     free(clean);
+    free((char *)cfg.rr_record_dir);   /* strndup'd by the -icount parser */
+    free((char *)cfg.rr_replay_dir);
     return status;
 }
 
