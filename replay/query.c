@@ -35,7 +35,7 @@
 #define QUERY_DEFAULT_SECONDS 60
 #define QUERY_DEFAULT_MIB 512
 /* VM instructions between two looks at the clock. */
-#define QUERY_PROGRESS_STEPS 1000
+#define QUERY_PROGRESS_STEPS 10000
 
 typedef struct Query {
     struct timespec start;
