@@ -255,6 +255,52 @@ static bool opt_no_reboot(CoreConfig *cfg, const char *opt, const char *arg,
     return true;   /* rewind never reboots: a reset request ends the run */
 }
 
+/* Options of a command line that do not change the machine: debugger,
+   --stats, --trace. Returns how many argv entries at i to skip. */
+static int non_machine_option(int argc, char **argv, int i)
+{
+    const char *o = argv[i] + (argv[i][0] == '-' && argv[i][1] == '-');
+    if (strcmp(o, "-s") == 0 || strcmp(o, "-S") == 0 ||
+        strcmp(o, "-stats") == 0) {
+        return 1;
+    }
+    if ((strcmp(o, "-gdb") == 0 || strcmp(o, "-trace") == 0) && i + 1 < argc) {
+        return 2;
+    }
+    return 0;
+}
+
+/* The next machine option of argv at or after *i, or NULL at the end. */
+static const char *next_machine_arg(int argc, char **argv, int *i)
+{
+    int skip;
+    while (*i < argc && (skip = non_machine_option(argc, argv, *i)) > 0) {
+        *i += skip;
+    }
+    if (*i >= argc) {
+        return NULL;
+    }
+    const char *a = argv[(*i)++];
+    return a + (a[0] == '-' && a[1] == '-');
+}
+
+bool core_cli_same_machine(int argc_a, char **argv_a, int argc_b,
+                           char **argv_b, const char **diff_a,
+                           const char **diff_b)
+{
+    int i = 0, j = 0;
+    for (;;) {
+        *diff_a = next_machine_arg(argc_a, argv_a, &i);
+        *diff_b = next_machine_arg(argc_b, argv_b, &j);
+        if (!*diff_a && !*diff_b) {
+            return true;
+        }
+        if (!*diff_a || !*diff_b || strcmp(*diff_a, *diff_b) != 0) {
+            return false;
+        }
+    }
+}
+
 char *core_cli_strip_rr(const char *arg)
 {
     char *copy = strdup(arg);
@@ -465,7 +511,7 @@ static const CliOption options[] = {
     { "nographic", NULL, NULL, "no display; serial on stdio (always the case)", opt_nographic },
     { "display", NULL, "none", "display (only none)", opt_display },
     { "no-reboot", NULL, NULL, "exit instead of rebooting (always the case)", opt_no_reboot },
-    { "icount", NULL, "[shift=]N[,sleep=on|off][,rr=record,rrfile=DIR]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input; rr=record: record to DIR", opt_icount },
+    { "icount", NULL, "[shift=]N[,sleep=on|off][,rr=record|replay,rrfile=DIR]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input; rr=record: record to DIR; rr=replay: as 'rewind replay DIR' (same machine options as recorded; -s, -S, -gdb allowed)", opt_icount },
     { "rtc", NULL, "base=utc|DATE", "real-time clock start (default: host time when first read)", opt_rtc },
     { "device", NULL, "TYPE|help", "add a device (none can be added yet)", opt_device },
     { "gdb", NULL, "tcp::PORT|tcp:HOST:PORT|unix:PATH", "GDB remote stub (binds 127.0.0.1 unless a host is given)", opt_gdb },
@@ -488,7 +534,9 @@ void core_cli_print_usage(void)
            "             [--trace FILE] [-s | -gdb SPEC] [-S] [--allow-incomplete]\n"
            "                    replay a trace bit for bit, checking checkpoints;\n"
            "                    --seek jumps there through the nearest checkpoint\n"
-           "                    (and says so when it has to use an earlier one)\n"
+           "                    and stops, or goes on from there with --until,\n"
+           "                    a debugger (-s, -gdb, -S) or --trace (and says\n"
+           "                    so when it has to use an earlier checkpoint)\n"
            "  verify DIR [--junit FILE] [--allow-incomplete]\n"
            "                    headless replay checking every event, every\n"
            "                    checkpoint and the final state: exit 0 identical,\n"
@@ -497,8 +545,13 @@ void core_cli_print_usage(void)
            "                    killed, disk full; --allow-incomplete makes it 0)\n"
            "  info DIR          summary of a trace: exit 0, or 2 if it is damaged\n"
            "                    (corrupt frames, missing or damaged checkpoints)\n"
-           "  query DIR \"SQL\"  read-only SQL on the trace index\n"
-           "  trace reindex DIR rebuild DIR/index.sqlite from the event log\n\n"
+           "  query [--timeout SECONDS] [--max-memory MIB] DIR \"SQL\"\n"
+           "                    read-only SQL on the trace index (bounded:\n"
+           "                    60 s of CPU, 512 MiB unless given)\n"
+           "  trace reindex DIR rebuild DIR/index.sqlite from the event log\n"
+           "  --version, -version\n"
+           "                    print rewind's version\n"
+           "  --help, -help, -h print this help\n\n"
            "Options of run (one or two leading dashes):\n");
     for (size_t i = 0; i < CORE_ARRAY_SIZE(options); i++) {
         const CliOption *o = &options[i];

@@ -26,4 +26,11 @@ void core_cli_print_usage(void);
 /* The -icount argument without its rr= and rrfile= parts (malloc'd). */
 char *core_cli_strip_rr(const char *arg);
 
+/* Do two command lines give the same machine (ignoring -s, -S, -gdb,
+   --stats, --trace and one or two leading dashes)? If not, *diff_a and
+   *diff_b are the first differing options (NULL: that line ended). */
+bool core_cli_same_machine(int argc_a, char **argv_a, int argc_b,
+                           char **argv_b, const char **diff_a,
+                           const char **diff_b);
+
 #endif

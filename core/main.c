@@ -2,7 +2,8 @@
  * rewind's entry point: subcommand dispatch, then build and run the
  * machine. Only this file exits the process.
  *
- *   run      QEMU-style options; -icount ...,rr=record,rrfile=DIR records
+ *   run      QEMU-style options; -icount ...,rr=record,rrfile=DIR records,
+ *            rr=replay,rrfile=DIR replays (as `replay DIR`)
  *   record   -o DIR [--checkpoint-every N] MACHINE-OPTIONS
  *   replay   DIR [--until N] [--seek N] [--quiet] [--stats] [--trace FILE]
  *            [--allow-incomplete]
@@ -200,6 +201,34 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
     return status;
 }
 
+static int do_replay(const char *cmd, int argc, char **argv, bool verify,
+                     int expect_argc, char **expect_argv);
+
+/* `run ... -icount ...,rr=replay,rrfile=DIR` (argv without rr=): replays
+   DIR like `rewind replay DIR` with the debugger options given, once the
+   machine options are known to be the recorded ones. */
+static int qemu_replay(const CoreConfig *cfg, int argc, char **argv)
+{
+    char *args[8];
+    int n = 0;
+    args[n++] = (char *)cfg->rr_replay_dir;
+    if (cfg->gdb) {
+        args[n++] = "-gdb";
+        args[n++] = (char *)cfg->gdb;
+    }
+    if (cfg->gdb_wait) {
+        args[n++] = "-S";
+    }
+    if (cfg->stats) {
+        args[n++] = "--stats";
+    }
+    if (cfg->trace_insns) {
+        args[n++] = "--trace";
+        args[n++] = (char *)cfg->trace_insns;
+    }
+    return do_replay("-icount rr=replay", n, args, false, argc, argv);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     CoreConfig cfg;
@@ -207,15 +236,10 @@ static int cmd_run(int argc, char **argv)
     if (res != CORE_CLI_OK) {
         return res == CORE_CLI_EXIT_OK ? 0 : EXIT_USAGE;
     }
-    if (cfg.rr_replay_dir) {
-        fprintf(stderr, "rewind: -icount rr=replay: use 'rewind replay %s'\n",
-                cfg.rr_replay_dir);
-        return EXIT_USAGE;
-    }
-    if (!cfg.rr_record_dir) {
+    if (!cfg.rr_record_dir && !cfg.rr_replay_dir) {
         return run_machine(&cfg, NULL, 0, 0, NULL);
     }
-    /* QEMU spelling of a recording: record the options without rr=. */
+    /* QEMU spelling of a recording or replay: the options without rr=. */
     char **clean = calloc((size_t)argc + 1, sizeof(char *));
     char *icount_arg = NULL;
     int n = 0;
@@ -231,10 +255,14 @@ static int cmd_run(int argc, char **argv)
             }
         }
     }
-    int status = run_machine(&cfg, cfg.rr_record_dir,
-                             RR_DEFAULT_CHECKPOINT_INTERVAL, n, clean);
+    int status = cfg.rr_replay_dir
+        ? qemu_replay(&cfg, n, clean)
+        : run_machine(&cfg, cfg.rr_record_dir, RR_DEFAULT_CHECKPOINT_INTERVAL,
+                      n, clean);
     free(icount_arg);
     free(clean);
+    free((char *)cfg.rr_record_dir);   /* strndup'd by the -icount parser */
+    free((char *)cfg.rr_replay_dir);
     return status;
 }
 
@@ -249,8 +277,14 @@ static int cmd_record(int argc, char **argv)
             i + 1 < argc) {
             dir = argv[++i];
         } else if (strcmp(argv[i], "--checkpoint-every") == 0 && i + 1 < argc) {
-            if (!parse_count("--checkpoint-every", argv[++i], &interval) ||
-                interval == 0) {
+            if (!parse_count("--checkpoint-every", argv[++i], &interval)) {
+                free(rest);
+                return EXIT_USAGE;
+            }
+            if (interval == 0) {
+                fprintf(stderr, "rewind: --checkpoint-every 0: give the "
+                        "number of instructions between checkpoints (at "
+                        "least 1)\n");
                 free(rest);
                 return EXIT_USAGE;
             }
@@ -364,17 +398,34 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
     if (verify) {
         a->opts.quiet = true;
     }
+    if (a->do_seek && a->opts.until && a->opts.until < a->seek) {
+        fprintf(stderr, "rewind: %s: --until %" PRIu64 " is before --seek %"
+                PRIu64 "\n", cmd, a->opts.until, a->seek);
+        return false;
+    }
     return true;
 }
 
-static void write_junit(const char *path, const char *dir, RRResult r,
+/* Fail before a long verify rather than after it: can FILE be written? */
+static bool junit_writable(const char *path)
+{
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        fprintf(stderr, "rewind: --junit %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    fclose(f);
+    return true;
+}
+
+static bool write_junit(const char *path, const char *dir, RRResult r,
                         bool allow_incomplete, const char *report,
                         uint64_t icount, uint64_t checks)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "rewind: --junit %s: %s\n", path, strerror(errno));
-        return;
+        return false;
     }
     const char *failure = r == RR_RESULT_DIVERGED ? "replay is not identical"
                           : r == RR_RESULT_UNUSABLE ? "trace unusable or damaged"
@@ -408,13 +459,36 @@ static void write_junit(const char *path, const char *dir, RRResult r,
         fputs("]]></system-out>\n", f);
     }
     fputs("  </testcase>\n</testsuite>\n</testsuites>\n", f);
-    fclose(f);
+    if (fclose(f) != 0) {
+        fprintf(stderr, "rewind: --junit %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    return true;
 }
 
-static int do_replay(const char *cmd, int argc, char **argv, bool verify)
+/* Refuses (with a message) a replay whose given machine options differ
+   from the recorded ones: the recorded ones are what replay uses. */
+static bool same_machine(const char *dir, int rargc, char **rargv, int argc,
+                         char **argv)
+{
+    const char *r, *g;
+    if (core_cli_same_machine(rargc, rargv, argc, argv, &r, &g)) {
+        return true;
+    }
+    fprintf(stderr, "rewind: -icount rr=replay: the machine options differ "
+            "from those recorded in %s: '%s' given where the recording has "
+            "'%s' (replay uses the recorded ones; 'rewind info %s' shows "
+            "them, 'rewind replay %s' needs none)\n", dir, g ? g : "(end)",
+            r ? r : "(end)", dir, dir);
+    return false;
+}
+
+static int do_replay(const char *cmd, int argc, char **argv, bool verify,
+                     int expect_argc, char **expect_argv)
 {
     ReplayArgs a;
-    if (!parse_replay_args(cmd, argc, argv, &a, verify)) {
+    if (!parse_replay_args(cmd, argc, argv, &a, verify) ||
+        (a.junit && !junit_writable(a.junit))) {
         return verify ? EXIT_UNUSABLE : EXIT_USAGE;
     }
     char err[1024] = "";
@@ -429,6 +503,11 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
     int rargc;
     char **rargv;
     rr_replay_argv(s, &rargc, &rargv);
+    if (expect_argv &&
+        !same_machine(a.dir, rargc, rargv, expect_argc, expect_argv)) {
+        rr_replay_finish(s, err, sizeof(err));
+        return EXIT_USAGE;
+    }
     CoreConfig cfg;
     if (core_cli_parse(rargc, rargv, &cfg) != CORE_CLI_OK) {
         fprintf(stderr, "rewind: %s: the recorded command line is not "
@@ -457,7 +536,32 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
         core_machine_free(m);
         return EXIT_UNUSABLE;
     }
+    if (a.do_seek) {
+        /* Jump through checkpoints. Without anything to do after it
+           (--until, a debugger, --trace) the replay stops there; with one,
+           it goes on from there (tracing only from there). */
+        if (rr_seek(s, a.seek, err, sizeof(err)) != 0) {
+            fprintf(stderr, "rewind: --seek %" PRIu64 ": %s\n", a.seek, err);
+            rr_replay_finish(s, err, sizeof(err));
+            core_machine_free(m);
+            return EXIT_UNUSABLE;
+        }
+        fprintf(stderr, "rewind: at icount %" PRIu64 "\n", m->icount);
+        if (!a.opts.until && !a.gdb && !a.gdb_wait && !a.trace) {
+            if (a.stats) {
+                print_stats(m);
+            }
+            rr_replay_finish(s, err, sizeof(err));
+            core_machine_free(m);
+            return 0;
+        }
+    }
     FILE *trace = open_trace(m, a.trace);
+    if (a.trace && !trace) {
+        rr_replay_finish(s, err, sizeof(err));
+        core_machine_free(m);
+        return EXIT_USAGE;
+    }
     cfg.gdb = a.gdb;
     cfg.gdb_wait = a.gdb_wait;
     bool gdb_failed;
@@ -472,34 +576,15 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
         static const GdbReplayOps ops = { rr_gdb_replaying, rr_gdb_checkpoints };
         gdb_stub_set_replay(stub, &ops, s);
     }
-    if (a.do_seek) {
-        /* Jump through checkpoints, then stop there. */
-        if (rr_seek(s, a.seek, err, sizeof(err)) != 0) {
-            fprintf(stderr, "rewind: --seek %" PRIu64 ": %s\n", a.seek, err);
-            rr_replay_finish(s, err, sizeof(err));
-            close_trace(trace);
-            core_machine_free(m);
-            return EXIT_UNUSABLE;
-        }
-        fprintf(stderr, "rewind: at icount %" PRIu64 "\n", m->icount);
-        if (a.stats) {
-            print_stats(m);
-        }
-        rr_replay_finish(s, err, sizeof(err));
-        close_trace(trace);
-        core_machine_free(m);
-        return 0;
-    }
     core_run(m);
     stop_gdb(m, stub);
     uint64_t checks = rr_replay_checkpoints_checked(s);
     char report[4096];
     RRResult r = rr_replay_finish(s, report, sizeof(report));
     fprintf(stderr, "rewind: %s", report);
-    if (a.junit) {
-        write_junit(a.junit, a.dir, r, a.allow_incomplete, report, m->icount,
-                    checks);
-    }
+    bool junit_ok = !a.junit ||
+                    write_junit(a.junit, a.dir, r, a.allow_incomplete, report,
+                                m->icount, checks);
     if (a.stats) {
         print_stats(m);
     }
@@ -508,11 +593,12 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify)
     switch (r) {
     case RR_RESULT_IDENTICAL:
     case RR_RESULT_PARTIAL:
-        return 0;
+        return junit_ok ? 0 : EXIT_UNUSABLE;
     case RR_RESULT_DIVERGED:
         return EXIT_DIVERGED;
     case RR_RESULT_INCOMPLETE:
-        return a.allow_incomplete ? 0 : EXIT_INCOMPLETE;
+        return !a.allow_incomplete ? EXIT_INCOMPLETE
+               : junit_ok ? 0 : EXIT_UNUSABLE;
     default:
         return EXIT_UNUSABLE;
     }
@@ -558,10 +644,10 @@ int main(int argc, char **argv)
         return cmd_record(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "replay") == 0) {
-        return do_replay("replay", argc - 2, argv + 2, false);
+        return do_replay("replay", argc - 2, argv + 2, false, 0, NULL);
     }
     if (strcmp(cmd, "verify") == 0) {
-        return do_replay("verify", argc - 2, argv + 2, true);
+        return do_replay("verify", argc - 2, argv + 2, true, 0, NULL);
     }
     if (strcmp(cmd, "info") == 0) {
         return rr_cmd_info(argc - 2, argv + 2);

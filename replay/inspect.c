@@ -1,7 +1,8 @@
 /*
- * Looking at traces without running them: `rewind info`, `rewind query`
- * and `rewind trace reindex` (see replay/inspect.h). Nothing here writes
- * to a trace except reindex, which replaces index.sqlite atomically.
+ * Looking at traces without running them: `rewind info` and `rewind trace
+ * reindex` (see replay/inspect.h; `rewind query` is in replay/query.c).
+ * Nothing here writes to a trace except reindex, which replaces
+ * index.sqlite atomically.
  */
 #include "replay/inspect.h"
 #include "core/clock.h"
@@ -9,7 +10,6 @@
 
 #include <dirent.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,72 +191,6 @@ int rr_cmd_info(int argc, char **argv)
     printf("index:        %s\n", tdb_index_state_name(tdb_reader_index_state(r)));
     tdb_reader_close(r);
     return rc < 0 || ck_damaged ? 2 : 0;
-}
-
-int rr_cmd_query(int argc, char **argv)
-{
-    if (argc != 2) {
-        fprintf(stderr, "rewind: usage: rewind query DIR \"SQL\"\n");
-        return 1;
-    }
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/index.sqlite", argv[0]);
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        fprintf(stderr, "rewind: %s: no index (rebuild it with 'rewind trace "
-                "reindex %s')\n", path, argv[0]);
-        return 2;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        /* SQLite would wait forever opening a FIFO. */
-        fprintf(stderr, "rewind: %s: not a regular file\n", path);
-        return 2;
-    }
-    sqlite3 *db;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "rewind: %s: %s\n", path, sqlite3_errmsg(db));
-        sqlite3_close(db);
-        return 2;
-    }
-    sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
-    sqlite3_stmt *st_;
-    const char *tail = argv[1];
-    int status = 0;
-    while (tail && *tail) {
-        if (sqlite3_prepare_v2(db, tail, -1, &st_, &tail) != SQLITE_OK) {
-            fprintf(stderr, "rewind: query: %s\n", sqlite3_errmsg(db));
-            status = 1;
-            break;
-        }
-        if (!st_) {
-            break;   /* trailing whitespace or comment */
-        }
-        int cols = sqlite3_column_count(st_);
-        for (int c = 0; c < cols; c++) {
-            printf("%s%s", c ? "\t" : "", sqlite3_column_name(st_, c));
-        }
-        if (cols) {
-            printf("\n");
-        }
-        int rc;
-        while ((rc = sqlite3_step(st_)) == SQLITE_ROW) {
-            for (int c = 0; c < cols; c++) {
-                const unsigned char *v = sqlite3_column_text(st_, c);
-                printf("%s%s", c ? "\t" : "", v ? (const char *)v : "NULL");
-            }
-            printf("\n");
-        }
-        if (rc != SQLITE_DONE) {
-            fprintf(stderr, "rewind: query: %s\n", sqlite3_errmsg(db));
-            status = 1;
-        }
-        sqlite3_finalize(st_);
-        if (status) {
-            break;
-        }
-    }
-    sqlite3_close(db);
-    return status;
 }
 
 int rr_cmd_trace(int argc, char **argv)

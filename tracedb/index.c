@@ -357,6 +357,38 @@ struct sqlite3 *tdb_index_open_ro(const char *path, TdbIndexState *state,
     return db;
 }
 
+struct sqlite3 *tdb_index_open_query(const char *dir, char *err, size_t errlen)
+{
+    char *path = tdb_path(dir, TDB_INDEX_FILE);
+    char *wal = path ? tdb_path(dir, TDB_INDEX_FILE "-wal") : NULL;
+    char *uri = path ? file_uri(path, "mode=ro&immutable=1") : NULL;
+    sqlite3 *db = NULL;
+    struct stat st;
+    if (!wal || !uri) {
+        snprintf(err, errlen, "%s/%s: out of memory", dir, TDB_INDEX_FILE);
+    } else if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s: no index (rebuild it with 'rewind trace "
+                 "reindex %s')", path, dir);
+    } else if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+    } else if (stat(wal, &st) == 0) {
+        snprintf(err, errlen, "%s exists: the index is being written (a "
+                 "recording in progress) or its writer was killed; query it "
+                 "when the recording has ended, or rebuild it with 'rewind "
+                 "trace reindex %s'", wal, dir);
+    } else if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                               NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path,
+                 db ? sqlite3_errmsg(db) : "cannot open");
+        sqlite3_close(db);
+        db = NULL;
+    }
+    free(uri);
+    free(wal);
+    free(path);
+    return db;
+}
+
 int tdb_index_copy_bookmarks(TdbIndex *x, const char *old_path)
 {
     TdbIndexState state;

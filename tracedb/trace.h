@@ -206,6 +206,13 @@ TdbIndexState tdb_reader_index_state(TdbReader *r);
 struct sqlite3 *tdb_reader_db(TdbReader *r);
 void tdb_reader_close(TdbReader *r);
 
+/* Opens DIR/index.sqlite for queries from an untrusted user: read-only
+   and immutable (no -wal/-shm files, no locks, nothing written, works in
+   a read-only directory). Refused while index.sqlite-wal exists (a writer
+   has the index open, or was killed: its rows would be missed). NULL with
+   a message naming the file. Policy (authorizer, limits) is the caller's. */
+struct sqlite3 *tdb_index_open_query(const char *dir, char *err, size_t errlen);
+
 /* Rebuilds index.sqlite from events.zst (+ checkpoints.zst): builds
    index.sqlite.tmp and renames it over. Bookmarks of a readable old index
    are kept. A truncated tail is indexed up to the last complete frame; a

@@ -133,8 +133,10 @@ static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
     unsigned levels = mode == 8 ? 3 : 4;
     unsigned va_bits = 12 + 9 * levels;
     /* Bits above the VA width must all equal the top VA bit. */
+    /* Shifted left as unsigned: a negative value shifted left is
+       undefined in C. */
     int64_t sva = (int64_t)va;
-    if ((sva << (64 - va_bits)) >> (64 - va_bits) != sva) {
+    if ((int64_t)(va << (64 - va_bits)) >> (64 - va_bits) != sva) {
         return fault_cause(acc, true);
     }
     CoreAddrSpace *as = cpu->machine->as;

@@ -1,8 +1,12 @@
 """Command line and bad input: every case must give a clear message that
 names the option or file at fault and a non-zero exit, never a crash."""
 import os
+import re
+import socket
+import subprocess
 import sys
 import tempfile
+import time
 
 from rwtest import Suite, run
 
@@ -116,5 +120,149 @@ rc, out, err = run(exe, "run", "-bios", "none", "-serial", "file:" + log,
                    "-kernel", hello)
 with open(log) as f:
     t.check(rc == 0 and "Hello from rewind guest" in f.read(), "-serial file:")
+
+# --version and -version work and are listed in --help.
+rc, out, err = run(exe, "--help")
+t.check(rc == 0 and "--version" in out and "-version" in out,
+        "--help lists --version and -version", out)
+rc, out, err = run(exe, "-version")
+t.check(rc == 0 and out.startswith("rewind "), "-version", out + err)
+
+cp0 = os.path.join(tmp, "cp0.rwd")
+rc, out, err = run(exe, "record", "-o", cp0, "--checkpoint-every", "0",
+                   "-bios", "none", "-nographic", "-kernel", count)
+t.check(rc == 1 and "--checkpoint-every 0" in err and not os.path.exists(cp0),
+        "record --checkpoint-every 0: message, exit 1, no trace", f"rc={rc} {err!r}")
+
+cdir = os.path.join(tmp, "count.rwd")
+rc, out, err = run(exe, "record", "-o", cdir, "--checkpoint-every", "500",
+                   "-bios", "none", "-nographic", "-kernel", count)
+t.check(rc == 0, "record count.elf", err)
+
+# An unwritable --junit fails before the replay, not after it.
+rc, out, err = run(exe, "verify", cdir, "--junit", "/nonexistent/x.xml")
+t.check(rc != 0 and "/nonexistent/x.xml" in err and "identical" not in err,
+        "verify --junit /nonexistent/x.xml: exit non-zero before verifying",
+        f"rc={rc} {err!r}")
+junit = os.path.join(tmp, "verify.xml")
+rc, out, err = run(exe, "verify", cdir, "--junit", junit)
+with open(junit) if os.path.exists(junit) else open(os.devnull) as f:
+    xml = f.read()
+t.check(rc == 0 and 'failures="0"' in xml, "verify --junit FILE", err + xml)
+
+
+def rsp(sock, packet):
+    """Send one RSP packet; return the decoded console output of its
+    answer (qRcmd O packets) and the final reply."""
+    sock.sendall(b"$%s#%02x" % (packet, sum(packet) & 0xff))
+    buf, text = b"", b""
+    end = time.time() + 30
+    while time.time() < end:
+        while b"#" in buf and b"$" in buf:
+            start = buf.index(b"$")
+            h = buf.index(b"#", start)
+            if len(buf) < h + 3:
+                break
+            body, buf = buf[start + 1:h], buf[h + 3:]
+            try:
+                sock.sendall(b"+")
+            except OSError:
+                pass   # the stub closes after answering D
+            if body.startswith(b"O") and body != b"OK":
+                text += bytes.fromhex(body[1:].decode())
+            else:
+                return text.decode(errors="replace"), body
+        data = sock.recv(4096)
+        if not data:
+            break
+        buf += data
+    return text.decode(errors="replace"), None
+
+
+def debug_replay(args, path):
+    """Start a replay with a gdb stub on unix socket path, ask it its
+    icount, detach; returns (icount text, exit status, stderr)."""
+    p = subprocess.Popen([exe, *args], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sock = socket.socket(socket.AF_UNIX)
+    end = time.time() + 30
+    while True:
+        try:
+            sock.connect(path)
+            break
+        except OSError:
+            if p.poll() is not None or time.time() > end:
+                p.kill()
+                return "", p.wait(), p.stderr.read().decode(errors="replace")
+            time.sleep(0.05)   # polling for the socket, not a readiness guess
+    sock.settimeout(30)
+    text, _ = rsp(sock, b"qRcmd," + b"icount".hex().encode())
+    rsp(sock, b"D")
+    sock.close()
+    try:
+        rc = p.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = "hung"
+    return text, rc, p.stderr.read().decode(errors="replace")
+
+
+# --seek with --trace, --until or a debugger goes on from the seek point.
+tr = os.path.join(tmp, "seek-trace.txt")
+rc, out, err = run(exe, "replay", cdir, "--quiet", "--seek", "1000", "--trace", tr)
+with open(tr) if os.path.exists(tr) else open(os.devnull) as f:
+    lines = f.read().splitlines()
+t.check(rc == 0 and lines and lines[0].split()[0] == "1000" and
+        len(lines) == 2011 - 1000,
+        "--seek 1000 --trace: traces from icount 1000 on only",
+        f"rc={rc} {len(lines)} lines, first {lines[:1]} {err!r}")
+rc, out, err = run(exe, "replay", cdir, "--quiet", "--seek", "1000",
+                   "--until", "1500", "--stats")
+t.check(rc == 0 and "icount=1500 " in err, "--seek 1000 --until 1500 stops at 1500",
+        f"rc={rc} {err!r}")
+rc, out, err = run(exe, "replay", cdir, "--seek", "1500", "--until", "1000")
+t.check(rc == 1 and "--until 1000" in err and "--seek 1500" in err,
+        "--until before --seek refused", f"rc={rc} {err!r}")
+sockp = os.path.join(tmp, "gdb-seek.sock")
+text, rc, err = debug_replay(["replay", cdir, "--quiet", "--seek", "1000", "-S",
+                              "-gdb", "unix:" + sockp], sockp)
+t.check("icount 1000" in text and rc == 0,
+        "--seek 1000 -S -gdb: the debugger starts at icount 1000",
+        f"monitor said {text!r}, rc={rc}, {err!r}")
+
+# QEMU users' spelling of a replay: -icount ...,rr=replay,rrfile=DIR.
+qdir = os.path.join(tmp, "qemu.rwd")
+qemu_args = ["-M", "virt", "-bios", "none", "-nographic", "-kernel", count]
+rc, out, err = run(exe, "run", *qemu_args, "-icount", f"shift=3,rr=record,rrfile={qdir}")
+t.check(rc == 0 and os.path.isdir(qdir), "run -icount rr=record", err)
+rc, out, err = run(exe, "run", *qemu_args, "-icount", f"shift=3,rr=replay,rrfile={qdir}",
+                   "--stats")
+t.check(rc == 0 and "replay identical" in err and "icount=2011 " in err,
+        "run -icount rr=replay replays the trace", f"rc={rc} {err!r}")
+rc, out, err = run(exe, "run", *qemu_args, "-icount", f"shift=4,rr=replay,rrfile={qdir}")
+t.check(rc == 1 and "shift=4" in err and "differ" in err,
+        "rr=replay with other machine options is refused", f"rc={rc} {err!r}")
+rc, out, err = run(exe, "run", *qemu_args, "-icount",
+                   f"shift=3,rr=replay,rrfile={os.path.join(tmp, 'none.rwd')}")
+t.check(rc == 2 and "none.rwd" in err, "rr=replay of a missing trace", f"rc={rc} {err!r}")
+sockq = os.path.join(tmp, "gdb-qemu.sock")
+text, rc, err = debug_replay(["run", *qemu_args, "-icount",
+                              f"shift=3,rr=replay,rrfile={qdir}", "-S",
+                              "-gdb", "unix:" + sockq], sockq)
+t.check("icount 0" in text and rc == 0, "rr=replay with -S -gdb serves a debugger",
+        f"monitor said {text!r}, rc={rc}, {err!r}")
+
+# The README and the docs point only inside the repository.
+repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+docs = [os.path.join(repo, "README.md")] + \
+    [os.path.join(repo, "docs", n) for n in os.listdir(os.path.join(repo, "docs"))]
+for doc in docs:
+    with open(doc) as f:
+        text = f.read()
+    outside = re.findall(r"[\w./-]*\.\./[\w./-]*", text)
+    missing = [p for p in re.findall(r"`((?:docs|scripts|bench|tests)/[\w./-]+)`", text)
+               if not os.path.exists(os.path.join(repo, p))]
+    t.check(not outside and not missing, f"{os.path.basename(doc)}: no links "
+            "outside the repository or to missing files", f"{outside} {missing}")
 
 t.finish()
