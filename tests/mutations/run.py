@@ -30,6 +30,15 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 KEYS = ("file", "find", "replace", "tests")
+OPTIONAL = {"build": "default"}   # "sanitize": build with ASan and UBSan
+BUILDS = {
+    "default": ["-Dwerror=false"],
+    # Undefined behaviour that gives the expected result anyway (a shift of
+    # a negative value) is only seen where UBSan halts on it.
+    "sanitize": ["-Dwerror=false", "-Db_sanitize=address,undefined",
+                 "-Db_lundef=false", "-Dbuildtype=debug"],
+}
+SANITIZER_ENV = {"UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}
 
 
 class MutationError(Exception):
@@ -70,15 +79,20 @@ def parse(path):
             key, value = line[:-1], ""
         elif not sep:
             raise MutationError(f"{where}: expected 'key: value', got {line!r}")
-        if key not in KEYS:
+        if key not in KEYS and key not in OPTIONAL:
             raise MutationError(f"{where}: unknown key {key!r} "
-                                f"(keys: {', '.join(KEYS)})")
+                                f"(keys: {', '.join((*KEYS, *OPTIONAL))})")
         if key in m:
             raise MutationError(f"{where}: {key} given twice")
         m[key] = value if key == "tests" else unescape(value)
     for key in KEYS:
         if key not in m:
             raise MutationError(f"{os.path.relpath(path, ROOT)}: no '{key}:' line")
+    for key, default in OPTIONAL.items():
+        m.setdefault(key, default)
+    if m["build"] not in BUILDS:
+        raise MutationError(f"{os.path.relpath(path, ROOT)}: unknown build "
+                            f"{m['build']!r} (builds: {', '.join(BUILDS)})")
     m["tests"] = m["tests"].split()
     if not m["tests"]:
         raise MutationError(f"{os.path.relpath(path, ROOT)}: 'tests:' names no test")
@@ -143,7 +157,7 @@ def test_results(build):
 
 def run_tests(build, names):
     sh(["meson", "test", "-C", build, "--no-rebuild", "--num-processes", "2",
-        *names])
+        *names], env=dict(os.environ, **SANITIZER_ENV))
     return test_results(build)
 
 
@@ -157,6 +171,37 @@ def fail_lines(stdout, limit=3):
 def build_tree(build):
     p = sh(["ninja", "-C", build])
     return p.returncode == 0, (p.stdout + p.stderr)[-2000:]
+
+
+def prepare_build(build, src, kind, muts, t0):
+    """Configure (once) and build the unmutated copy in `build`, check the
+    tests of this build's mutations exist and pass; returns an error
+    message or None."""
+    if not os.path.exists(os.path.join(build, "build.ninja")):
+        p = sh(["meson", "setup", build, src, *BUILDS[kind]])
+        if p.returncode != 0:
+            return f"meson setup {build} failed:\n{p.stdout[-2000:]}{p.stderr[-2000:]}"
+    ok, log = build_tree(build)
+    if not ok:
+        return f"the unmutated copy does not build in {build}:\n{log}"
+    p = sh(["meson", "test", "-C", build, "--list"])
+    registered = {line.split(" / ", 1)[1].strip() for line in p.stdout.splitlines()
+                  if " / " in line}
+    mine = [m for m in muts if m["build"] == kind]
+    errors = [f"{m['name']}.mutation: no test named {t!r} is registered "
+              "(meson test --list)"
+              for m in mine for t in m["tests"] if t not in registered]
+    if errors:
+        return "\n".join(errors)
+    needed = sorted({t for m in mine for t in m["tests"]})
+    base = run_tests(build, needed)
+    bad = [t for t in needed if base.get(t, ("",))[0] != "OK"]
+    if bad:
+        return ("these tests fail without any mutation: "
+                + ", ".join(f"{t} ({base.get(t, ('not run',))[0]})" for t in bad))
+    print(f"mutations: baseline ok ({len(needed)} tests, {kind} build), "
+          f"{time.monotonic() - t0:.0f} s", flush=True)
+    return None
 
 
 def main():
@@ -201,40 +246,14 @@ def main():
     except MutationError as e:
         print(f"mutations: error: {e}", file=sys.stderr)
         return 2
-    if not os.path.exists(os.path.join(build, "build.ninja")):
-        p = sh(["meson", "setup", build, src, "-Dwerror=false"])
-        if p.returncode != 0:
-            print(f"mutations: error: meson setup {build} failed:\n{p.stdout[-2000:]}"
-                  f"{p.stderr[-2000:]}", file=sys.stderr)
+    builds = {}
+    for kind in sorted({m["build"] for m in muts}):
+        b = build if kind == "default" else f"{build}-{kind}"
+        err = prepare_build(b, src, kind, muts, t0)
+        if err:
+            print(f"mutations: error: {err}", file=sys.stderr)
             return 2
-    ok, log = build_tree(build)
-    if not ok:
-        print(f"mutations: error: the unmutated copy does not build:\n{log}",
-              file=sys.stderr)
-        return 2
-    p = sh(["meson", "test", "-C", build, "--list"])
-    registered = {line.split(" / ", 1)[1].strip() for line in p.stdout.splitlines()
-                  if " / " in line}
-    for m in muts:
-        for t in m["tests"]:
-            if t not in registered:
-                errors.append(f"{m['name']}.mutation: no test named {t!r} "
-                              "is registered (meson test --list)")
-    if errors:
-        for e in errors:
-            print(f"mutations: error: {e}", file=sys.stderr)
-        return 2
-
-    needed = sorted({t for m in muts for t in m["tests"]})
-    base = run_tests(build, needed)
-    bad = [t for t in needed if base.get(t, ("",))[0] != "OK"]
-    if bad:
-        print("mutations: error: these tests fail without any mutation: "
-              + ", ".join(f"{t} ({base.get(t, ('not run',))[0]})" for t in bad),
-              file=sys.stderr)
-        return 2
-    print(f"mutations: baseline ok ({len(needed)} tests), "
-          f"{time.monotonic() - t0:.0f} s", flush=True)
+        builds[kind] = b
 
     caught = survived = broken = 0
     for m in muts:
@@ -245,6 +264,7 @@ def main():
             with open(target, "w", encoding="utf-8") as f:
                 f.write(original.replace(m["find"], m["replace"], 1))
             t1 = time.monotonic()
+            build = builds[m["build"]]
             ok, log = build_tree(build)
             if not ok:
                 broken += 1
