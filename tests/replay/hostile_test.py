@@ -32,6 +32,11 @@ tmp = tempfile.mkdtemp()
 machine = ["-M", "virt", "-bios", "none", "-nographic"]
 # Generous for a 900-instruction trace; a hang shows as a timeout.
 LIMIT = 20
+hung = []   # commands that hung: once one has, the rest get 2 s to show it
+
+
+def limit():
+    return 2 if hung else LIMIT
 
 META, SERIAL_RX, SHUTDOWN, CONSOLE, CHECKPOINT, END = 1, 2, 5, 16, 17, 18
 
@@ -138,8 +143,9 @@ def refused(d, what, needle, cmds=("replay", "verify", "info", "seek")):
                 "info": ["info", d],
                 "seek": ["replay", d, "--seek", str(end_icount - 1)]}[cmd]
         try:
-            rc, out, err = run(exe, *args, timeout=LIMIT)
+            rc, out, err = run(exe, *args, timeout=limit())
         except subprocess.TimeoutExpired:
+            hung.append(cmd)
             t.check(False, f"{what}: {cmd} hangs")
             continue
         msg = out + err
@@ -150,7 +156,7 @@ def refused(d, what, needle, cmds=("replay", "verify", "info", "seek")):
 
 # 0. The builder itself: an unmodified rebuild verifies.
 d = build("rebuilt.rwd")
-rc, out, err = run(exe, "verify", d, timeout=LIMIT)
+rc, out, err = run(exe, "verify", d, timeout=limit())
 t.check(rc == 0 and "replay identical" in err, "rebuilt trace verifies", err)
 
 # 1. Events with invalid fields.
@@ -218,8 +224,9 @@ for name in ("events.zst", "checkpoints.zst", "index.sqlite"):
         os.mkfifo(p) if kind == "fifo" else os.mkdir(p)
         for cmd in (["verify", d], ["info", d], ["replay", d, "--seek", "5"]):
             try:
-                rc, out, err = run(exe, *cmd, timeout=LIMIT)
+                rc, out, err = run(exe, *cmd, timeout=limit())
             except subprocess.TimeoutExpired:
+                hung.append(cmd)
                 t.check(False, f"{kind} as {name}: {cmd[0]} hangs")
                 continue
             t.check(rc == 2 and p in out + err and "not a regular file" in out + err,
@@ -238,8 +245,9 @@ for opt in ("-kernel", "-initrd", "-bios", "-dtb"):
         else:
             args += [opt, path]
         try:
-            rc, out, err = run(exe, "run", *args, timeout=LIMIT)
+            rc, out, err = run(exe, "run", *args, timeout=limit())
         except subprocess.TimeoutExpired:
+            hung.append(opt)
             t.check(False, f"{opt} {path}: hangs")
             continue
         t.check(rc != 0 and path in err and "not a regular file" in err

@@ -78,7 +78,7 @@ t0 = time.time()
 try:
     rc, out, err = query("--timeout", "1", "WITH RECURSIVE c(x) AS (SELECT 1 "
                          "UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
-                         timeout=60)
+                         timeout=20)
 except subprocess.TimeoutExpired:
     rc, out, err = None, "", "still running after 60 s"
 took = time.time() - t0
