@@ -197,12 +197,10 @@ static bool opt_serial(CoreConfig *cfg, const char *opt, const char *arg,
                        CoreCliResult *res)
 {
     (void)res;
-    /* mon:stdio multiplexes a monitor we do not have; its Ctrl-A keys
-       work on plain stdio too. */
-    if (strcmp(arg, "mon:stdio") == 0) {
-        arg = "stdio";
-    }
-    if (strcmp(arg, "stdio") && strcmp(arg, "null") &&
+    /* mon:stdio multiplexes a monitor we do not have yet; as in QEMU,
+       Ctrl-C there goes to the guest (the chardev turns signals off). The
+       Ctrl-A keys work on plain stdio too. */
+    if (strcmp(arg, "stdio") && strcmp(arg, "mon:stdio") && strcmp(arg, "null") &&
         strncmp(arg, "file:", 5)) {
         return fail(opt, "unsupported serial backend '%s' "
                     "(supported: stdio, mon:stdio, null, file:PATH)", arg);
@@ -538,7 +536,7 @@ CoreCliResult core_cli_parse(int argc, char **argv, CoreConfig *cfg)
     cfg->cpu = "rv64";
     cfg->ram_size = 128ull * 1024 * 1024;
     cfg->smp = 1;
-    cfg->serial = "stdio";
+    cfg->serial = "mon:stdio";   /* what QEMU's -nographic gives */
     cfg->icount_shift = CORE_ICOUNT_SHIFT_DEFAULT;
 
     for (int i = 0; i < argc; i++) {

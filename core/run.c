@@ -8,8 +8,11 @@
  * descriptor instead of spinning; without an input source the guest can
  * never wake again and the run ends as "halted".
  *
- * Like QEMU's -nographic, Ctrl-A x typed on stdio quits and Ctrl-A Ctrl-A
- * sends a literal Ctrl-A; those keys never reach the guest.
+ * Like QEMU's -nographic (its mux chardev), Ctrl-A is an escape key on
+ * stdio: Ctrl-A x quits, Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends a
+ * literal Ctrl-A; the escapes never reach the guest. Every other byte,
+ * Ctrl-C included (mon:stdio turns the terminal's signals off), is guest
+ * input and goes through the input door, so a recording logs it.
  */
 #include "core/run.h"
 #include "accel/accel.h"
@@ -86,11 +89,25 @@ static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
                 core_machine_request_exit(m, CORE_EXIT_SIGNAL, 0);
                 continue;
             }
-            if (c == 'h') {
-                fprintf(stderr, "\nC-a x    exit\nC-a C-a  send C-a\n");
+            if (c == 'h' || c == '?') {
+                fprintf(stderr, "\n"
+                        "C-a h    print this help\n"
+                        "C-a x    exit rewind (a recording is closed, complete)\n"
+                        "C-a c    switch to the monitor (there is no monitor yet)\n"
+                        "C-a C-a  send C-a to the guest\n"
+                        "C-c is sent to the guest with -nographic or "
+                        "-serial mon:stdio\n");
+                continue;
+            }
+            if (c == 'c') {
+                fprintf(stderr, "\nrewind: C-a c: there is no monitor yet; "
+                        "the console stays with the guest\n");
                 continue;
             }
             if (c != 1) {
+                fprintf(stderr, "\nrewind: C-a %s%c is not a command "
+                        "(C-a h lists them)\n", c < 0x20 ? "C-" : "",
+                        c < 0x20 ? c + '@' : (c < 0x7f ? c : '?'));
                 continue;
             }
         } else if (c == 1) {
