@@ -22,7 +22,7 @@ from rwtest import Suite, run  # noqa: E402
 from ptyterm import Terminal  # noqa: E402
 
 exe, tty_elf = sys.argv[1:3]
-t = Suite("pty")
+t = Suite("pty-console")
 tmp = tempfile.mkdtemp()
 machine = ["-M", "virt", "-bios", "none", "-nographic", "-kernel", tty_elf]
 
