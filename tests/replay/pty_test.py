@@ -35,7 +35,7 @@ def step(term, what, pattern, timeout, start=0):
     return at
 
 
-def typed(term, keys, pattern, what, timeout=30):
+def typed(term, keys, pattern, what, timeout=20):
     start = term.mark()
     term.type(keys)
     return step(term, what, pattern, timeout, start)
@@ -52,7 +52,7 @@ t.check(term.proc.poll() is None, "Ctrl-C does not stop the recorder",
 start = term.mark()
 term.type(b"\x01h")
 for key in (b"C-a h", b"C-a x", b"C-a c", b"C-a C-a"):
-    step(term, f"Ctrl-A h lists {key.decode()}", key, 30, start)
+    step(term, f"Ctrl-A h lists {key.decode()}", key, 20, start)
 typed(term, b"\x01c", b"no monitor", "Ctrl-A c says there is no monitor")
 typed(term, b"\x01\x01\r", b"got: ^A", "Ctrl-A Ctrl-A types a Ctrl-A")
 typed(term, b"quit\r", b"PASS tty", "the guest ends")
