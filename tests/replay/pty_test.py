@@ -108,4 +108,28 @@ t.check(rc == 0 and re.search(r"state: +complete", out),
         "Ctrl-A x leaves a complete trace", out + err)
 rc, out, err = run(exe, "verify", d2)
 t.check(rc == 0, "verify passes on the Ctrl-A x trace", out + err)
+
+# ---- through a pipe (no terminal to answer): the idle time logged while
+# "tty" waits for its prompt must not overtake that open line ----
+d3 = os.path.join(tmp, "pipe.rwd")
+p = subprocess.run([exe, "record", "-o", d3, *machine], input=b"pipe\rquit\r",
+                   capture_output=True, timeout=60)
+t.check(p.returncode == 0 and b"got: pipe" in p.stdout and b"PASS tty" in p.stdout,
+        "recording with input from a pipe", p.stderr.decode(errors="replace"))
+rc, out, err = run(exe, "verify", d3)
+t.check(rc == 0 and "checkpoints and the final state match" in err,
+        "verify passes on the piped recording", out + err)
+
+# ---- plain -serial stdio keeps Ctrl-C as a signal (as QEMU does) ----
+d4 = os.path.join(tmp, "sigint.rwd")
+term = Terminal([exe, "record", "-o", d4, "-M", "virt", "-bios", "none",
+                 "-serial", "stdio", "-kernel", tty_elf])
+step(term, "-serial stdio: prompt", b"tty> ", 30)
+term.type(b"\x03")
+status = term.wait(60)
+t.check(status == 130, "-serial stdio: Ctrl-C stops rewind (status 130)",
+        f"status {status}; {term.text()[-300:]!r}")
+rc, out, err = run(exe, "info", d4)
+t.check(rc == 0 and re.search(r"state: +complete", out),
+        "-serial stdio: the Ctrl-C trace is complete", out + err)
 t.finish()
