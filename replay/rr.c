@@ -683,6 +683,7 @@ bool rr_at(RRSession *s, bool idle)
     if (s->undo_on && m->icount >= s->next_undo) {
         take_undo_point(s);
     }
+    bool applied = false;
     while (fetch(s)) {
         const TdbEvent *ev = &s->pending;
         if (ev->icount > m->icount || (ev->kind == TDB_EV_WALLCLOCK &&
@@ -697,6 +698,7 @@ bool rr_at(RRSession *s, bool idle)
         }
         TdbEvent copy = *ev;
         s->have_pending = false;
+        applied = true;
         if (!apply(s, &copy)) {
             return false;
         }
@@ -710,11 +712,13 @@ bool rr_at(RRSession *s, bool idle)
                m->icount, s->checkpoints_checked);
         return false;
     }
-    if (idle && s->have_pending && s->pending.icount > m->icount) {
+    if (idle && !applied && s->have_pending && s->pending.icount > m->icount) {
         /* Every hart waits and nothing was recorded here: the recorder
-           skipped to the next timer deadline, as we do now. It does so
-           whether or not input waits in the queue (a guest that sleeps
-           without taking input interrupts does not see it). */
+           skipped to the next timer deadline, as we do now. Not when
+           events were just applied at this icount: input may have woken a
+           hart, so the harts run again first, as the recorder's did, and
+           only if they still all wait (input queued or not) is the time
+           skipped, at the next call. */
         uint64_t deadline = core_timer_next_ns(m);
         if (deadline == UINT64_MAX) {
             diverge(s, "divergence: every hart waits at icount %" PRIu64
