@@ -44,6 +44,8 @@ def typed(term, keys, pattern, what, timeout=20):
 # ---- an interactive recording ----
 d = os.path.join(tmp, "tty.rwd")
 term = Terminal([exe, "record", "-o", d, *machine])
+typed(term, b"", b"wake? ", "the guest waits for a key")
+typed(term, b"w", b"woken by w", "a key wakes the guest at once")
 step(term, "the prompt asks for the cursor position", b"tty> \x1b[6n", 30)
 typed(term, b"hello\r", b"got: hello", "a typed line after the answers")
 typed(term, b"\x03\r", b"got: ^C", "Ctrl-C reaches the guest as 0x03")
@@ -97,7 +99,8 @@ t.check(b"tty> hello\r" in screen and b"tty> ^C\r" in screen,
 # ---- Ctrl-A x ends a recording with a complete trace ----
 d2 = os.path.join(tmp, "quit.rwd")
 term = Terminal([exe, "record", "-o", d2, *machine])
-step(term, "second recording: prompt", b"tty> ", 30)
+step(term, "second recording: waits for a key", b"wake? ", 30)
+typed(term, b"w", b"tty> ", "second recording: prompt")
 typed(term, b"abc", b"abc", "typed before Ctrl-A x")
 term.type(b"\x01x")
 status = term.wait(60)
@@ -112,7 +115,7 @@ t.check(rc == 0, "verify passes on the Ctrl-A x trace", out + err)
 # ---- through a pipe (no terminal to answer): the idle time logged while
 # "tty" waits for its prompt must not overtake that open line ----
 d3 = os.path.join(tmp, "pipe.rwd")
-p = subprocess.run([exe, "record", "-o", d3, *machine], input=b"pipe\rquit\r",
+p = subprocess.run([exe, "record", "-o", d3, *machine], input=b"wpipe\rquit\r",
                    capture_output=True, timeout=60)
 t.check(p.returncode == 0 and b"got: pipe" in p.stdout and b"PASS tty" in p.stdout,
         "recording with input from a pipe", p.stderr.decode(errors="replace"))
@@ -124,7 +127,7 @@ t.check(rc == 0 and "checkpoints and the final state match" in err,
 d4 = os.path.join(tmp, "sigint.rwd")
 term = Terminal([exe, "record", "-o", d4, "-M", "virt", "-bios", "none",
                  "-serial", "stdio", "-kernel", tty_elf])
-step(term, "-serial stdio: prompt", b"tty> ", 30)
+step(term, "-serial stdio: waits for a key", b"wake? ", 30)
 term.type(b"\x03")
 status = term.wait(60)
 t.check(status == 130, "-serial stdio: Ctrl-C stops rewind (status 130)",
