@@ -683,7 +683,6 @@ bool rr_at(RRSession *s, bool idle)
     if (s->undo_on && m->icount >= s->next_undo) {
         take_undo_point(s);
     }
-    bool applied = false;
     while (fetch(s)) {
         const TdbEvent *ev = &s->pending;
         if (ev->icount > m->icount || (ev->kind == TDB_EV_WALLCLOCK &&
@@ -698,7 +697,6 @@ bool rr_at(RRSession *s, bool idle)
         }
         TdbEvent copy = *ev;
         s->have_pending = false;
-        applied = true;
         if (!apply(s, &copy)) {
             return false;
         }
@@ -712,13 +710,14 @@ bool rr_at(RRSession *s, bool idle)
                m->icount, s->checkpoints_checked);
         return false;
     }
-    if (idle && !applied && s->have_pending && s->pending.icount > m->icount) {
+    if (idle && s->have_pending && s->pending.icount > m->icount) {
         /* Every hart waits and nothing was recorded here: the recorder
-           skipped to the next timer deadline, as we do now. Not when
-           events were just applied at this icount: input may have woken a
-           hart, so the harts run again first, as the recorder's did, and
-           only if they still all wait (input queued or not) is the time
-           skipped, at the next call. */
+           skipped to the next timer deadline, as we do now. It did so
+           whether or not input waited in the queue (a guest that sleeps
+           without taking input interrupts leaves it there). Events at
+           this icount were applied when the run stopped here by count,
+           so the harts have run again since: their input woke them or
+           not, as in the recording. */
         uint64_t deadline = core_timer_next_ns(m);
         if (deadline == UINT64_MAX) {
             diverge(s, "divergence: every hart waits at icount %" PRIu64
