@@ -1,6 +1,6 @@
 /*
- * Character backends: "stdio", "null" and "file:PATH" (QEMU's -serial
- * spellings; see backends/chardev.h).
+ * Character backends: "mon:stdio", "stdio", "null" and "file:PATH" (QEMU's
+ * -serial spellings; see backends/chardev.h).
  *
  * stdio writes with write(2) on fd 1, unbuffered, so guest output appears
  * as it is produced and interleaves correctly with our own messages. Input
@@ -9,17 +9,27 @@
  * description and the flag would make stdout writes fail with EAGAIN.
  *
  * When stdin is a terminal it is put in raw mode the way QEMU's stdio
- * chardev does (no line editing, no echo, no CR/LF translation on input,
- * ISIG kept so Ctrl-C still reaches the process), and restored at exit by
- * be_chardev_restore_tty, which is also safe to call from a signal handler.
+ * chardev does (no line editing, no echo, no CR/LF translation on input),
+ * and restored at exit by be_chardev_restore_tty, which is also safe to
+ * call from a signal handler. "mon:stdio" (QEMU's -nographic, rewind's
+ * default) also turns ISIG off, as QEMU does for it: Ctrl-C is byte 0x03
+ * for the guest, and Ctrl-A x quits. Plain "stdio" keeps ISIG, so Ctrl-C
+ * stops rewind there.
  * A process started in the background of its terminal (e.g. by timeout(1))
  * leaves the terminal alone and takes no input, instead of being stopped
  * by SIGTTOU/SIGTTIN.
  *
  * file:PATH truncates the file, as QEMU's file chardev does by default, and
  * has no input.
+ *
+ * Output that goes to a terminal which is not also this backend's input
+ * (a replay's "stdout", a run in the background of its terminal) passes
+ * through the terminal-query filter (backends/termquery.h): the terminal
+ * would answer a recorded ESC [6n into the user's shell. Where the
+ * terminal is the input too, the guest asked and gets the answer.
  */
 #include "backends/chardev.h"
+#include "backends/termquery.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,10 +50,17 @@ struct BeChardev {
     BeChardevTap tap;
     void *tap_opaque;
     bool muted;
+    bool filter_queries;   /* out_fd is a terminal that is not our input */
+    BeTermQuery tq;
 };
+
+static void write_out(void *opaque, const uint8_t *buf, size_t len);
 
 void be_chardev_set_mute(BeChardev *c, bool mute)
 {
+    if (mute && !c->muted && c->filter_queries) {
+        be_termquery_finish(&c->tq, write_out, c);
+    }
     c->muted = mute;
 }
 
@@ -65,7 +82,7 @@ void be_chardev_restore_tty(void)
     }
 }
 
-static void make_stdin_raw(void)
+static void make_stdin_raw(bool signals)
 {
     static bool atexit_done;
     struct termios tty;
@@ -77,6 +94,9 @@ static void make_stdin_raw(void)
     tty.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
     tty.c_oflag |= OPOST;
     tty.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN);
+    if (!signals) {
+        tty.c_lflag &= ~ISIG;
+    }
     tty.c_cflag &= ~(CSIZE | PARENB);
     tty.c_cflag |= CS8;
     tty.c_cc[VMIN] = 1;
@@ -94,7 +114,8 @@ BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
 {
     BeChardev c = { .out_fd = -1, .in_fd = -1 };
 
-    if (strcmp(spec, "stdio") == 0) {
+    bool mux = strcmp(spec, "mon:stdio") == 0;
+    if (mux || strcmp(spec, "stdio") == 0) {
         if (stdio_in_use) {
             snprintf(err, errlen, "chardev 'stdio' can only be used once");
             return NULL;
@@ -108,7 +129,7 @@ BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
                SIGTTOU/SIGTTIN on touching the terminal: no input then. */
             c.in_fd = -1;
         } else {
-            make_stdin_raw();
+            make_stdin_raw(!mux);
         }
     } else if (strcmp(spec, "null") == 0) {
         c.kind = CHR_NULL;
@@ -126,10 +147,15 @@ BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
         }
     } else {
         snprintf(err, errlen,
-                 "unsupported chardev '%s' (supported: stdio, stdout, null, file:PATH)",
+                 "unsupported chardev '%s' (supported: mon:stdio, stdio, stdout, "
+                 "null, file:PATH)",
                  spec);
         return NULL;
     }
+
+    c.filter_queries = c.out_fd >= 0 && isatty(c.out_fd) &&
+                       !(c.in_fd >= 0 && isatty(c.in_fd));
+    be_termquery_init(&c.tq);
 
     BeChardev *p = malloc(sizeof(*p));
     if (!p) {
@@ -148,6 +174,9 @@ void be_chardev_close(BeChardev *c)
     if (!c) {
         return;
     }
+    if (c->filter_queries && !c->muted) {
+        be_termquery_finish(&c->tq, write_out, c);
+    }
     if (c->kind == CHR_FILE) {
         close(c->out_fd);
     } else if (c->kind == CHR_STDIO) {
@@ -157,12 +186,10 @@ void be_chardev_close(BeChardev *c)
     free(c);
 }
 
-void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
+static void write_out(void *opaque, const uint8_t *buf, size_t len)
 {
-    if (c->tap) {
-        c->tap(c->tap_opaque, buf, len);
-    }
-    while (c->out_fd >= 0 && !c->muted && len > 0) {
+    BeChardev *c = opaque;
+    while (len > 0) {
         ssize_t n = write(c->out_fd, buf, len);
         if (n < 0) {
             if (errno == EINTR) {
@@ -179,6 +206,21 @@ void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
         }
         buf += n;
         len -= (size_t)n;
+    }
+}
+
+void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
+{
+    if (c->tap) {
+        c->tap(c->tap_opaque, buf, len);
+    }
+    if (c->out_fd < 0 || c->muted) {
+        return;
+    }
+    if (c->filter_queries) {
+        be_termquery_feed(&c->tq, buf, len, write_out, c);
+    } else {
+        write_out(c, buf, len);
     }
 }
 

@@ -1,7 +1,8 @@
 /*
  * Character backends: where a serial port's output goes and its input comes
- * from. Specs follow QEMU's -serial/-chardev spelling: "stdio", "null",
- * "file:PATH".
+ * from. Specs follow QEMU's -serial/-chardev spelling: "mon:stdio" (Ctrl-C
+ * goes to the guest), "stdio", "null", "file:PATH"; and "stdout" (output
+ * only, the terminal left alone: what a replay shows).
  *
  * Output is deterministic (the guest produced it) and is written directly.
  * Input is nondeterministic: be_chardev_read_nd is called only by the core

@@ -197,12 +197,10 @@ static bool opt_serial(CoreConfig *cfg, const char *opt, const char *arg,
                        CoreCliResult *res)
 {
     (void)res;
-    /* mon:stdio multiplexes a monitor we do not have; its Ctrl-A keys
-       work on plain stdio too. */
-    if (strcmp(arg, "mon:stdio") == 0) {
-        arg = "stdio";
-    }
-    if (strcmp(arg, "stdio") && strcmp(arg, "null") &&
+    /* mon:stdio multiplexes a monitor we do not have yet; as in QEMU,
+       Ctrl-C there goes to the guest (the chardev turns signals off). The
+       Ctrl-A keys work on plain stdio too. */
+    if (strcmp(arg, "stdio") && strcmp(arg, "mon:stdio") && strcmp(arg, "null") &&
         strncmp(arg, "file:", 5)) {
         return fail(opt, "unsupported serial backend '%s' "
                     "(supported: stdio, mon:stdio, null, file:PATH)", arg);
@@ -506,9 +504,9 @@ static const CliOption options[] = {
     { "initrd", NULL, "FILE", "initial ram disk", opt_initrd },
     { "append", NULL, "CMDLINE", "kernel command line", opt_append },
     { "dtb", NULL, "FILE", "use this device tree instead of the generated one", opt_dtb },
-    { "serial", NULL, "DEV", "serial port: stdio, mon:stdio, null, file:PATH", opt_serial },
+    { "serial", NULL, "DEV", "serial port: mon:stdio (default; Ctrl-C goes to the guest), stdio, null, file:PATH", opt_serial },
     { "monitor", NULL, "none", "monitor (only none)", opt_monitor },
-    { "nographic", NULL, NULL, "no display; serial on stdio (always the case)", opt_nographic },
+    { "nographic", NULL, NULL, "no display; serial on mon:stdio (always the case)", opt_nographic },
     { "display", NULL, "none", "display (only none)", opt_display },
     { "no-reboot", NULL, NULL, "exit instead of rebooting (always the case)", opt_no_reboot },
     { "icount", NULL, "[shift=]N[,sleep=on|off][,rr=record|replay,rrfile=DIR]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input; rr=record: record to DIR; rr=replay: as 'rewind replay DIR' (same machine options as recorded; -s, -S, -gdb allowed)", opt_icount },
@@ -596,7 +594,7 @@ CoreCliResult core_cli_parse(int argc, char **argv, CoreConfig *cfg)
     cfg->cpu = "rv64";
     cfg->ram_size = 128ull * 1024 * 1024;
     cfg->smp = 1;
-    cfg->serial = "stdio";
+    cfg->serial = "mon:stdio";   /* what QEMU's -nographic gives */
     cfg->icount_shift = CORE_ICOUNT_SHIFT_DEFAULT;
 
     for (int i = 0; i < argc; i++) {

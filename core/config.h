@@ -20,7 +20,7 @@ typedef struct CoreConfig {
     const char *append;
     const char *dtb;
     const char *dumpdtb;       /* -machine dumpdtb=FILE */
-    const char *serial;        /* chardev spec: "stdio", "null", "file:PATH" */
+    const char *serial;        /* chardev spec: "mon:stdio", "stdio", "null", "file:PATH" */
     unsigned icount_shift;
     bool icount_nosleep;       /* -icount sleep=off: idle time is skipped
                                   at once even while waiting for input */

@@ -8,8 +8,11 @@
  * descriptor instead of spinning; without an input source the guest can
  * never wake again and the run ends as "halted".
  *
- * Like QEMU's -nographic, Ctrl-A x typed on stdio quits and Ctrl-A Ctrl-A
- * sends a literal Ctrl-A; those keys never reach the guest.
+ * Like QEMU's -nographic (its mux chardev), Ctrl-A is an escape key on
+ * stdio: Ctrl-A x quits, Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends a
+ * literal Ctrl-A; the escapes never reach the guest. Every other byte,
+ * Ctrl-C included (mon:stdio turns the terminal's signals off), is guest
+ * input and goes through the input door, so a recording logs it.
  */
 #include "core/run.h"
 #include "accel/accel.h"
@@ -89,11 +92,25 @@ static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
                    stops here anyway. */
                 return 0;
             }
-            if (c == 'h') {
-                fprintf(stderr, "\nC-a x    exit\nC-a C-a  send C-a\n");
+            if (c == 'h' || c == '?') {
+                fprintf(stderr, "\n"
+                        "C-a h    print this help\n"
+                        "C-a x    exit rewind (a recording is closed, complete)\n"
+                        "C-a c    switch to the monitor (there is no monitor yet)\n"
+                        "C-a C-a  send C-a to the guest\n"
+                        "C-c is sent to the guest with -nographic or "
+                        "-serial mon:stdio\n");
+                continue;
+            }
+            if (c == 'c') {
+                fprintf(stderr, "\nrewind: C-a c: there is no monitor yet; "
+                        "the console stays with the guest\n");
                 continue;
             }
             if (c != 1) {
+                fprintf(stderr, "\nrewind: C-a %s%c is not a command "
+                        "(C-a h lists them)\n", c < 0x20 ? "C-" : "",
+                        c < 0x20 ? c + '@' : (c < 0x7f ? c : '?'));
                 continue;
             }
         } else if (c == 1) {
@@ -109,7 +126,8 @@ static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
 static uint8_t held[256];
 static size_t held_len;
 
-static void poll_input(CoreMachine *m, int timeout_ms)
+/* Hand host input to the input door (and the log); true if any went. */
+static bool poll_input(CoreMachine *m, int timeout_ms)
 {
     BeChardev *chr = m->serial_backend;
     int fd = chr ? be_chardev_input_fd(chr) : -1;
@@ -127,10 +145,12 @@ static void poll_input(CoreMachine *m, int timeout_ms)
         }
         memmove(held, held + took, held_len - took);
         held_len -= took;
+        return took > 0;
     }
     /* Queued bytes reach the device only when it says it has room
        (core_input_ready from a guest register access): a deterministic
        point, unlike this host-timed poll. */
+    return false;
 }
 
 static int input_fd(CoreMachine *m)
@@ -156,22 +176,26 @@ static bool wait_idle(CoreMachine *m)
     uint64_t now = core_clock_ns(m);
     uint64_t want = deadline > now ? deadline - now : 0;
     uint64_t skip = want;
+    bool input = false;
     if (!m->cfg->icount_nosleep && input_fd(m) >= 0) {
         uint64_t t0 = be_host_monotonic_ns_nd();
         /* At most 100 ms at a time, so signals are handled promptly. */
         uint64_t ms = (want + 999999) / 1000000;
-        poll_input(m, (int)(ms > 100 ? 100 : ms));
+        input = poll_input(m, (int)(ms > 100 ? 100 : ms));
         uint64_t waited = be_host_monotonic_ns_nd() - t0;
         skip = waited < want ? waited : want;
     }
-    /* A skip to the deadline is what replay does by itself; a shorter one
-       (input arrived first) is an input and goes into the log, after the
-       input that cut it short. */
-    if (m->rr && skip != want) {
+    /* A skip to the deadline with no input at this icount is what replay
+       does by itself (when the harts still wait after this icount's
+       events). A shorter one is an input, and so is any skip after input
+       logged here: replay cannot tell whether the input came before a
+       skip it would make itself, and the input may wake a hart. Either
+       goes into the log, after the input. Input arriving after the skip
+       waits for the next slice's poll, at a logged icount. */
+    if (m->rr && (skip != want || input)) {
         rr_log_idle(m->rr, skip);
     }
     m->idle_ns += skip;
-    poll_input(m, 0);
     return true;
 }
 

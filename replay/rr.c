@@ -123,43 +123,61 @@ static bool hash_file(const char *path, uint64_t *size, char hex[17])
 
 /* ---- recording ---- */
 
-static void append(RRSession *s, uint32_t kind, const void *data, size_t len)
+/* The first writer error ends the recording; say so, with the writer's
+   message (it names the trace file), once. */
+static void record_failed(RRSession *s)
 {
-    if (s->failed) {
-        return;
-    }
-    TdbEvent ev = { .kind = kind, .hart = 0, .icount = s->m->icount,
-                    .len = (uint32_t)len, .data = data };
-    if (tdb_writer_append(s->w, &ev) != 0) {
-        fprintf(stderr, "rewind: recording failed: %s\n", tdb_writer_error(s->w));
+    if (!s->failed) {
+        fprintf(stderr, "rewind: recording failed at icount %" PRIu64
+                ": %s; the trace ends before this point (incomplete)\n",
+                s->m->icount, tdb_writer_error(s->w));
         s->failed = true;
     }
 }
 
+/* Console text waiting for its line to end goes into the trace as it is,
+   stamped with the icount of its last byte. Every other event is appended
+   after this flush (see append), so no event is written between a console
+   byte and its CONSOLE event and the stream stays in icount order: the
+   first byte of pending text is never older than the last event written,
+   its last byte never newer than the next one. */
 static void flush_console(RRSession *s)
 {
     if (s->line_len) {
         TdbEvent ev = { .kind = TDB_EV_CONSOLE, .icount = s->line_icount,
                         .len = (uint32_t)s->line_len, .data = s->line };
         if (!s->failed && tdb_writer_append(s->w, &ev) != 0) {
-            s->failed = true;
+            record_failed(s);
         }
         s->line_len = 0;
     }
 }
 
+static void append(RRSession *s, uint32_t kind, const void *data, size_t len)
+{
+    flush_console(s);
+    if (s->failed) {
+        return;
+    }
+    TdbEvent ev = { .kind = kind, .hart = 0, .icount = s->m->icount,
+                    .len = (uint32_t)len, .data = data };
+    if (tdb_writer_append(s->w, &ev) != 0) {
+        record_failed(s);
+    }
+}
+
 /* Console output while recording: one CONSOLE event per line, stamped
-   with the icount of the write that completed it. */
+   with the icount of the write that completed it. A line still open when
+   another event comes (a prompt waiting for input) is written up to there
+   first, which cuts it into several CONSOLE events; the index joins them
+   back into one console row. */
 static void record_console(void *opaque, const uint8_t *buf, size_t len)
 {
     RRSession *s = opaque;
     for (size_t i = 0; i < len; i++) {
-        if (s->line_len == 0) {
-            s->line_icount = s->m->icount;
-        }
         s->line[s->line_len++] = buf[i];
+        s->line_icount = s->m->icount;
         if (buf[i] == '\n' || s->line_len == CONSOLE_MAX) {
-            s->line_icount = s->m->icount;
             flush_console(s);
         }
     }
@@ -169,7 +187,6 @@ static uint64_t record_wallclock(void *opaque)
 {
     RRSession *s = opaque;
     uint64_t ns = be_host_wallclock_ns_nd();
-    flush_console(s);
     append(s, TDB_EV_WALLCLOCK, &ns, 8);
     return ns;
 }
@@ -182,8 +199,7 @@ static void take_checkpoint(RRSession *s, bool full)
     flush_console(s);
     if (!s->failed &&
         tdb_writer_checkpoint(s->w, s->m->icount, hash, blob.data, blob.len)) {
-        fprintf(stderr, "rewind: checkpoint failed: %s\n", tdb_writer_error(s->w));
-        s->failed = true;
+        record_failed(s);
     }
     core_buf_free(&blob);
 }
@@ -264,10 +280,14 @@ int rr_record_end(RRSession *s)
     if (s->failed) {
         tdb_writer_abort(s->w);
         rc = -1;
-    } else if (tdb_writer_set_guest_ns(s->w, core_clock_ns(m)),
-               tdb_writer_close(s->w, m->icount, core_machine_state_hash(m))) {
-        fprintf(stderr, "rewind: closing the trace failed\n");
-        rc = -1;
+    } else {
+        tdb_writer_set_guest_ns(s->w, core_clock_ns(m));
+        if (tdb_writer_end(s->w, m->icount, core_machine_state_hash(m)) != 0) {
+            fprintf(stderr, "rewind: closing the trace failed: %s\n",
+                    tdb_writer_error(s->w));
+            rc = -1;
+        }
+        tdb_writer_close(s->w, m->icount, 0);   /* frees; already ended */
     }
     if (m->serial_backend) {
         be_chardev_set_tap(m->serial_backend, NULL, NULL);
@@ -305,7 +325,6 @@ void rr_log_shutdown(RRSession *s, int reason)
 {
     if (!s->replay) {
         uint32_t r = (uint32_t)reason;
-        flush_console(s);
         append(s, TDB_EV_SHUTDOWN, &r, 4);
     }
 }
@@ -319,9 +338,7 @@ void rr_tick(RRSession *s)
     if (now - s->last_flush_ns >= FLUSH_INTERVAL_NS) {
         flush_console(s);
         if (!s->failed && tdb_writer_flush(s->w) != 0) {
-            fprintf(stderr, "rewind: recording failed: %s\n",
-                    tdb_writer_error(s->w));
-            s->failed = true;
+            record_failed(s);
         }
         s->last_flush_ns = now;
     }
@@ -873,10 +890,14 @@ bool rr_at(RRSession *s, bool idle)
                m->icount, s->checkpoints_checked);
         return false;
     }
-    if (idle && s->have_pending && s->pending.icount > m->icount &&
-        !core_input_pending(m->input)) {
+    if (idle && s->have_pending && s->pending.icount > m->icount) {
         /* Every hart waits and nothing was recorded here: the recorder
-           skipped to the next timer deadline, as we do now. */
+           skipped to the next timer deadline, as we do now. It did so
+           whether or not input waited in the queue (a guest that sleeps
+           without taking input interrupts leaves it there). Events at
+           this icount were applied when the run stopped here by count,
+           so the harts have run again since: their input woke them or
+           not, as in the recording. */
         uint64_t deadline = core_timer_next_ns(m);
         if (deadline == UINT64_MAX) {
             diverge(s, "divergence: every hart waits at icount %" PRIu64

@@ -140,7 +140,7 @@ TdbIndex *tdb_index_create(const char *path, bool bulk, char *err, size_t errlen
         }
     }
     if (run(x, ST_META, "tt", "schema_version", version) < 0) {
-        snprintf(err, errlen, "%s", x->err);
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(x->db));
         tdb_index_close(x);
         return NULL;
     }
