@@ -13,10 +13,12 @@ replay leaves every later checkpoint hash identical.
 """
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+from rwtest import start_gdb_server  # noqa: E402
 
 REWIND, ELF, GDB = sys.argv[1:4]
 passed = failed = 0
@@ -32,12 +34,6 @@ def check(cond, what, output=""):
         print(f"FAIL {what}" + (f"\n---- output ----\n{output}\n----" if output else ""))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 tmp = tempfile.mkdtemp()
 trace = os.path.join(tmp, "target.rwd")
 subprocess.run([REWIND, "record", "-o", trace, "--checkpoint-every", "100",
@@ -46,10 +42,9 @@ subprocess.run([REWIND, "record", "-o", trace, "--checkpoint-every", "100",
 
 
 def session(*commands):
-    port = free_port()
-    rw = subprocess.Popen([REWIND, "replay", trace, "-S", "-gdb", f"tcp::{port}"],
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True)
+    rw, port = start_gdb_server(REWIND, "replay", trace, "-S",
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, text=True)
     line = rw.stderr.readline()
     assert "waiting for gdb" in line, line
     args = [GDB, "-batch", "-nx", "-ex", "set architecture riscv:rv64",
