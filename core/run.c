@@ -231,7 +231,7 @@ bool core_run_wait_nd(CoreMachine *m, struct pollfd *fds, unsigned n,
 {
     struct pollfd p[8];
     if (n > 6) {
-        n = 6;   /* callers wait on one or two descriptors */
+        n = 6;   /* the contract: at most 6 */
     }
     for (;;) {
         if (signal_seen) {
