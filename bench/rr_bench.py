@@ -15,7 +15,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -121,14 +120,11 @@ print(f"seek to a random icount (whole command, incl. start-up): median "
 print("== reverse execution latency from gdb")
 gdb = shutil.which("gdb-multiarch")
 if gdb:
-    port = socket.socket()
-    port.bind(("127.0.0.1", 0))
-    pnum = port.getsockname()[1]
-    port.close()
-    srv = subprocess.Popen([rw, "replay", d, "-S", "-gdb", f"tcp::{pnum}"],
+    srv = subprocess.Popen([rw, "replay", d, "-S", "-gdb", "tcp::0"],
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True)
-    srv.stderr.readline()
+    # "rewind: gdb server listening on 127.0.0.1:PORT" (the port it got)
+    pnum = int(srv.stderr.readline().strip().rsplit(":", 1)[1])
     deep = n // 2 + 12345
     script = os.path.join(tmp, "lat.py")
     with open(script, "w") as f:

@@ -512,7 +512,7 @@ static const CliOption options[] = {
     { "icount", NULL, "[shift=]N[,sleep=on|off][,rr=record|replay,rrfile=DIR]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input; rr=record: record to DIR; rr=replay: as 'rewind replay DIR' (same machine options as recorded; -s, -S, -gdb allowed)", opt_icount },
     { "rtc", NULL, "base=utc|DATE", "real-time clock start (default: host time when first read)", opt_rtc },
     { "device", NULL, "TYPE|help", "add a device (none can be added yet)", opt_device },
-    { "gdb", NULL, "tcp::PORT|tcp:HOST:PORT|unix:PATH", "GDB remote stub (binds 127.0.0.1 unless a host is given)", opt_gdb },
+    { "gdb", NULL, "tcp::PORT|tcp:HOST:PORT|unix:PATH", "GDB remote stub (binds 127.0.0.1 unless a host is given; port 0: any free port, printed)", opt_gdb },
     { "s", NULL, NULL, "shorthand for -gdb tcp::1234", opt_s },
     { "S", NULL, NULL, "stop before the first instruction (wait for gdb)", opt_S },
     { "max-insns", NULL, "N", "stop after N instructions", opt_max_insns },

@@ -23,6 +23,7 @@
 #include "replay/rr.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,18 +34,33 @@
 
 static CoreMachine *signal_machine;
 static volatile sig_atomic_t signal_seen;
+/* Self-pipe: a signal wakes core_run_wait_nd's poll even if it arrives
+   just before the poll starts. */
+static int signal_pipe[2] = { -1, -1 };
 
 static void on_signal(int sig)
 {
+    int saved = errno;
     signal_seen = sig;
     if (signal_machine) {
         signal_machine->attention |= CORE_ATTN_STOP;
     }
+    if (signal_pipe[1] >= 0) {
+        ssize_t r = write(signal_pipe[1], "", 1);
+        (void)r;   /* full pipe: a wake-up is pending anyway */
+    }
+    errno = saved;
 }
 
 static void install_signals(CoreMachine *m)
 {
     signal_machine = m;
+    if (signal_pipe[0] < 0 && pipe(signal_pipe) == 0) {
+        for (int i = 0; i < 2; i++) {
+            fcntl(signal_pipe[i], F_SETFD, FD_CLOEXEC);
+            fcntl(signal_pipe[i], F_SETFL, O_NONBLOCK);
+        }
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -70,8 +86,10 @@ const char *core_exit_kind_name(CoreExitKind kind)
     return "?";
 }
 
-/* Ctrl-A escape state of the stdio mux. */
+/* Ctrl-A escape state of the stdio mux; quit_typed once Ctrl-A x was
+   (the exit kind may already say the guest ended: end of history). */
 static bool escape_pending;
+static bool quit_typed;
 
 /* Filter escape sequences out of host input; returns bytes kept. */
 static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
@@ -83,6 +101,7 @@ static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
             escape_pending = false;
             if (c == 'x') {
                 fprintf(stderr, "\nrewind: terminated (Ctrl-A x)\n");
+                quit_typed = true;
                 if (m->rr) {
                     rr_log_shutdown(m->rr, 0);
                 }
@@ -199,6 +218,101 @@ static bool wait_idle(CoreMachine *m)
     return true;
 }
 
+/* A host signal ends the run; the trace records which. */
+static void end_on_signal(CoreMachine *m)
+{
+    if (m->rr) {
+        rr_log_shutdown(m->rr, signal_seen);
+    }
+    core_machine_request_exit(m, CORE_EXIT_SIGNAL, 128 + signal_seen);
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    }
+    return "a signal";
+}
+
+/* Console bytes typed while the machine is stopped: Ctrl-A escapes act
+   at once, the rest waits in `held` for the guest. True if Ctrl-C was
+   among them. */
+static bool read_console_while_stopped(CoreMachine *m, int fd)
+{
+    uint8_t buf[sizeof(held)];
+    size_t room = sizeof(held) - held_len;
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    if (room == 0 || poll(&p, 1, 0) <= 0) {
+        return false;
+    }
+    size_t n = filter_escapes(m, buf, be_chardev_read_nd(m->serial_backend,
+                                                         buf, room));
+    bool ctrl_c = memchr(buf, 3, n) != NULL;
+    memcpy(held + held_len, buf, n);
+    held_len += n;
+    return ctrl_c;
+}
+
+bool core_run_wait_nd(CoreMachine *m, struct pollfd *fds, unsigned n,
+                      bool ctrl_c_quits, const char *waiting)
+{
+    struct pollfd p[8];
+    if (n > 6) {
+        n = 6;   /* the contract: at most 6 */
+    }
+    for (;;) {
+        if (signal_seen) {
+            fprintf(stderr, "\nrewind: stopped by %s %s\n",
+                    signal_name(signal_seen), waiting);
+            end_on_signal(m);
+            return false;
+        }
+        if (quit_typed) {
+            return false;   /* Ctrl-A x (filter_escapes said so) */
+        }
+        unsigned np = n;
+        memcpy(p, fds, n * sizeof(*p));
+        int con = input_fd(m);
+        if (con >= 0 && held_len < sizeof(held)) {
+            p[np++] = (struct pollfd){ .fd = con, .events = POLLIN };
+        }
+        if (signal_pipe[0] >= 0) {
+            p[np++] = (struct pollfd){ .fd = signal_pipe[0], .events = POLLIN };
+        }
+        int r = poll(p, np, signal_pipe[0] >= 0 ? -1 : 100);
+        if (r < 0 && errno != EINTR) {
+            fprintf(stderr, "rewind: poll: %s %s\n", strerror(errno), waiting);
+            core_machine_request_exit(m, CORE_EXIT_SIGNAL, 1);
+            return false;
+        }
+        if (r <= 0) {
+            continue;
+        }
+        if (signal_pipe[0] >= 0) {
+            char drain[16];
+            while (read(signal_pipe[0], drain, sizeof(drain)) > 0) {
+            }
+        }
+        if (con >= 0 && read_console_while_stopped(m, con) && ctrl_c_quits) {
+            fprintf(stderr, "\nrewind: stopped by Ctrl-C %s\n", waiting);
+            signal_seen = SIGINT;
+            end_on_signal(m);
+            return false;
+        }
+        bool ready = false;
+        for (unsigned i = 0; i < n; i++) {
+            fds[i].revents = p[i].revents;
+            ready |= p[i].revents != 0;
+        }
+        if (ready && !quit_typed && !signal_seen) {
+            return true;
+        }
+    }
+}
+
 /* ---- debugger front ends ---- */
 
 static unsigned polls;
@@ -258,6 +372,9 @@ static CoreRunCmdKind serve_debugger(CoreMachine *m, CoreStop why)
             core_debug_detach(m);
             return cmd.kind;
         case CORE_CMD_QUIT:
+            if (m->exit_kind != CORE_EXIT_NONE) {
+                return cmd.kind;   /* ended while the front end waited (signal) */
+            }
             if (m->rr) {
                 rr_log_shutdown(m->rr, 0);
             }
@@ -381,10 +498,7 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at)
     }
     AccelStop stop = accel_run(m, until);
     if (signal_seen) {
-        if (m->rr) {
-            rr_log_shutdown(m->rr, signal_seen);
-        }
-        core_machine_request_exit(m, CORE_EXIT_SIGNAL, 128 + signal_seen);
+        end_on_signal(m);
         return false;
     }
     if (m->exit_kind != CORE_EXIT_NONE) {

@@ -7,6 +7,8 @@
 
 #include "core/machine.h"
 
+#include <poll.h>
+
 /* Run until the machine exits. Returns the process exit status QEMU would
    give (finisher pass 0, fail code, ...) and sets m->exit_kind. */
 int core_run(CoreMachine *m);
@@ -21,6 +23,19 @@ bool core_run_to(CoreMachine *m, uint64_t icount);
 bool core_run_collecting(CoreMachine *m, uint64_t icount,
                          void (*hit)(void *opaque, const CoreStop *stop),
                          void *opaque);
+
+/* For a front end that blocks while the machine is stopped (the GDB stub
+   waiting for a client or a packet): wait until one of fds[0..n) (at most
+   6, events set by the caller) is ready, and meanwhile watch for the user
+   ending the run: SIGINT, SIGTERM or SIGHUP, and on the stdio console
+   Ctrl-A x or, if ctrl_c_quits, Ctrl-C (a raw terminal sends it as a
+   byte). Other bytes typed meanwhile are kept for the guest. Returns true
+   with fds[].revents set; false when the run must end: the exit is then
+   requested on m (status 128 + signal; Ctrl-C counts as SIGINT) and a
+   message ending in `waiting` (e.g. "while waiting for gdb on ...") is
+   printed. */
+bool core_run_wait_nd(CoreMachine *m, struct pollfd *fds, unsigned n,
+                      bool ctrl_c_quits, const char *waiting);
 
 /* Human-readable reason for the exit. */
 const char *core_exit_kind_name(CoreExitKind kind);

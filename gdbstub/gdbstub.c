@@ -14,6 +14,7 @@
  */
 #include "gdbstub/gdbstub.h"
 #include "core/machine.h"
+#include "core/run.h"
 #include "gdbstub/gdbstub_int.h"
 #include "gdbstub/rsp.h"
 #include "tcg/riscv/rv.h"
@@ -35,6 +36,8 @@
 #define GDB_MAX_BREAKPOINTS CORE_DEBUG_MAX_BREAKPOINTS
 #define GDB_MAX_WATCHPOINTS CORE_DEBUG_MAX_WATCHPOINTS
 #define EV_GONE (-1)   /* next_event: the client disconnected */
+#define EV_QUIT (-2)   /* next_event: the user ended the run (signal...) */
+#define GDB_MAX_REFUSED 4   /* refused clients waiting to hang up */
 
 /* What gdb is waiting for while the machine runs. */
 typedef enum GdbPending {
@@ -59,8 +62,12 @@ struct GdbStub {
     CoreFrontend fe;
     int listen_fd;
     char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    char where[128];     /* listening address, for messages */
+    char where[128];     /* listening address: HOST:PORT or unix:PATH */
     int fd;              /* the client, -1 if none */
+    /* Clients refused while one is served (refuse_clients), until they
+       hang up. */
+    int refused[GDB_MAX_REFUSED];
+    unsigned nrefused;
 
     RspParser parser;
     uint8_t inbuf[4096];
@@ -210,8 +217,11 @@ static void console_printf(GdbStub *s, const char *fmt, ...)
 
 /* ---- input ---- */
 
+static void refuse_clients(GdbStub *s);
+
 /* The next protocol event; RSP_EV_NONE if !block and nothing is there,
-   EV_GONE if the client went away. */
+   EV_GONE if the client went away, EV_QUIT if the user ended the run
+   while we waited (block only). */
 static int next_event(GdbStub *s, bool block)
 {
     for (;;) {
@@ -224,13 +234,29 @@ static int next_event(GdbStub *s, bool block)
         if (s->fd < 0) {
             return EV_GONE;
         }
-        struct pollfd p = { .fd = s->fd, .events = POLLIN };
-        int r = poll(&p, 1, block ? -1 : 0);
-        if (r < 0 && errno == EINTR) {
-            continue;
+        struct pollfd p[2 + GDB_MAX_REFUSED] = {
+            { .fd = s->fd, .events = POLLIN },
+            { .fd = s->listen_fd, .events = POLLIN } };
+        unsigned np = 2;
+        for (unsigned i = 0; i < s->nrefused; i++) {
+            p[np++] = (struct pollfd){ .fd = s->refused[i], .events = POLLIN };
         }
-        if (r <= 0) {
-            return RSP_EV_NONE;
+        if (block) {
+            if (!core_run_wait_nd(s->m, p, np, false, "while stopped for gdb")) {
+                return EV_QUIT;
+            }
+            if (!p[0].revents) {
+                refuse_clients(s);   /* the listener or a refused client */
+                continue;
+            }
+        } else {
+            int r = poll(p, 1, 0);
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            if (r <= 0) {
+                return RSP_EV_NONE;
+            }
         }
         ssize_t n = recv(s->fd, s->inbuf, sizeof(s->inbuf), 0);
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
@@ -337,6 +363,8 @@ static void drop_client(GdbStub *s)
     reset_session(s);
 }
 
+/* Take the next client from the listener. Blocking (-S) also ends when
+   the user ends the run (Ctrl-C, Ctrl-A x, SIGTERM: m->exit_kind says). */
 static bool accept_client(GdbStub *s, bool block)
 {
     if (s->listen_fd < 0) {
@@ -344,11 +372,20 @@ static bool accept_client(GdbStub *s, bool block)
     }
     /* Without a client waiting, accept() would block the running guest. */
     struct pollfd p = { .fd = s->listen_fd, .events = POLLIN };
-    int ready;
-    while ((ready = poll(&p, 1, block ? -1 : 0)) < 0 && errno == EINTR) {
-    }
-    if (ready <= 0) {
-        return false;
+    if (block) {
+        char waiting[sizeof(s->where) + 32];
+        snprintf(waiting, sizeof(waiting), "while waiting for gdb on %s",
+                 s->where);
+        if (!core_run_wait_nd(s->m, &p, 1, true, waiting)) {
+            return false;
+        }
+    } else {
+        int ready;
+        while ((ready = poll(&p, 1, 0)) < 0 && errno == EINTR) {
+        }
+        if (ready <= 0) {
+            return false;
+        }
     }
     int fd = accept(s->listen_fd, NULL, NULL);
     if (fd < 0) {
@@ -359,6 +396,52 @@ static bool accept_client(GdbStub *s, bool block)
     reset_session(s);
     s->fd = fd;
     return true;
+}
+
+/* Clients that connect while one is served would never be served: the
+   stub is all-stop with one session. Each is answered at once with an
+   ack and an error reply to the first packet it sends (gdb prints
+   "Remote failure reply: E.rewind: ..." and then "Remote connection
+   closed"), and our side of it is shut. It is closed once it hangs up:
+   closing it with its packets unread would reset the connection, and gdb
+   would show "Connection reset by peer" instead of the reason. The
+   session in progress is not disturbed. */
+static void refuse_clients(GdbStub *s)
+{
+    for (unsigned i = 0; i < s->nrefused;) {
+        char junk[512];
+        ssize_t n = recv(s->refused[i], junk, sizeof(junk), MSG_DONTWAIT);
+        if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+                                errno == EINTR))) {
+            i += n < 0;   /* drained for now; more may come */
+            continue;
+        }
+        close(s->refused[i]);
+        s->refused[i] = s->refused[--s->nrefused];
+    }
+    static const char msg[] = "E.rewind: another gdb is already connected "
+                              "to this stub (one client at a time)";
+    uint8_t out[RSP_FRAMED_MAX(sizeof(msg))];
+    out[0] = '+';
+    size_t len = 1 + rsp_frame(out + 1, sizeof(out) - 1, msg, sizeof(msg) - 1,
+                               0);
+    struct pollfd p = { .fd = s->listen_fd, .events = POLLIN };
+    while (s->listen_fd >= 0 && poll(&p, 1, 0) > 0) {
+        int fd = accept(s->listen_fd, NULL, NULL);
+        if (fd < 0) {
+            return;
+        }
+        ssize_t sent = send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)sent;   /* best effort: it sees the end of stream anyway */
+        shutdown(fd, SHUT_WR);
+        if (s->nrefused == GDB_MAX_REFUSED) {
+            close(s->refused[0]);   /* the oldest one: it had its answer */
+            s->refused[0] = s->refused[--s->nrefused];
+        }
+        s->refused[s->nrefused++] = fd;
+        fprintf(stderr, "rewind: refused a second gdb connection on %s: "
+                "a gdb is already connected\n", s->where);
+    }
 }
 
 static void build_threads_xml(GdbStub *s, char *buf, size_t cap)
@@ -520,19 +603,21 @@ static void handle_g(GdbStub *s)
     send_reply(s);
 }
 
+/* G carries the whole 'g' register file (x0-x31, pc; 8 bytes each): a
+   shorter or longer one, or one with a non-hex digit, changes nothing. */
 static void handle_G(GdbStub *s, const char *hex)
 {
     RVCPU *cpu = hart(s, s->g_hart);
-    size_t len = strlen(hex);
-    for (unsigned r = 0; r <= GDB_REG_PC && (r + 1) * 16 <= len; r++) {
-        uint8_t b[8];
-        if (rsp_hex_decode(b, 8, hex + r * 16, 16) != 8) {
-            send_str(s, "E01");
-            return;
-        }
+    uint8_t b[(GDB_REG_PC + 1) * 8];
+    if (strlen(hex) != 2 * sizeof(b) ||
+        rsp_hex_decode(b, sizeof(b), hex, 2 * sizeof(b)) != sizeof(b)) {
+        send_str(s, "E01");
+        return;
+    }
+    for (unsigned r = 0; r <= GDB_REG_PC; r++) {
         uint64_t v = 0;
         for (int i = 7; i >= 0; i--) {
-            v = v << 8 | b[i];
+            v = v << 8 | b[8 * r + (unsigned)i];
         }
         gdb_riscv_reg_write(&s->regs, cpu, r, v);
     }
@@ -1049,6 +1134,10 @@ static CoreRunCmd serve(GdbStub *s)
         case EV_GONE:
             /* drop_client removed our breakpoints; run on. */
             return (CoreRunCmd){ .kind = CORE_CMD_CONTINUE };
+        case EV_QUIT:
+            /* The exit is requested; gdb gets its W stop reply when the
+               machine reports it. */
+            return (CoreRunCmd){ .kind = CORE_CMD_QUIT };
         case RSP_EV_PACKET:
             if (!s->noack) {
                 send_raw(s, "+", 1);
@@ -1090,7 +1179,6 @@ static CoreRunCmd serve(GdbStub *s)
 static CoreRunCmd fe_stopped(void *opaque, CoreMachine *m, const CoreStop *why)
 {
     GdbStub *s = opaque;
-    (void)m;
     s->last = *why;
     s->have_stop = true;
     s->watch_hart = why->reason == CORE_STOP_WATCHPOINT ? (int)why->hart : -1;
@@ -1106,7 +1194,8 @@ static CoreRunCmd fe_stopped(void *opaque, CoreMachine *m, const CoreStop *why)
         }
         fprintf(stderr, "rewind: waiting for gdb on %s\n", s->where);
         if (!accept_client(s, true)) {
-            return (CoreRunCmd){ .kind = CORE_CMD_CONTINUE };
+            return (CoreRunCmd){ .kind = m->exit_kind != CORE_EXIT_NONE
+                                         ? CORE_CMD_QUIT : CORE_CMD_CONTINUE };
         }
     }
     GdbPending pending = s->pending;
@@ -1150,13 +1239,17 @@ static CoreRunCmd fe_stopped(void *opaque, CoreMachine *m, const CoreStop *why)
 static bool fe_poll(void *opaque)
 {
     GdbStub *s = opaque;
-    if (s->fd < 0) {
-        /* A new client stops the machine so that it can look around. */
-        return accept_client(s, false);
-    }
     for (;;) {
+        if (s->fd < 0) {
+            /* A new client stops the machine so that it can look around. */
+            return accept_client(s, false);
+        }
         int ev = next_event(s, false);
-        if (ev == RSP_EV_NONE || ev == EV_GONE) {
+        if (ev == EV_GONE) {
+            continue;   /* a client that connected after it may take over */
+        }
+        if (ev == RSP_EV_NONE) {
+            refuse_clients(s);
             return false;
         }
         if (ev == RSP_EV_INTERRUPT) {
@@ -1248,7 +1341,9 @@ static int listen_tcp(GdbStub *s, const char *host, const char *port,
         getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), pt, sizeof(pt),
                     NI_NUMERICHOST | NI_NUMERICSERV);
     }
-    snprintf(s->where, sizeof(s->where), "tcp:%s:%s", h, pt);
+    /* The address gdb's `target remote` takes (and port 0's real port). */
+    snprintf(s->where, sizeof(s->where), strchr(h, ':') ? "[%s]:%s" : "%s:%s",
+             h, pt);
     return fd;
 }
 
@@ -1317,6 +1412,9 @@ GdbStub *gdb_stub_open(CoreMachine *m, const char *spec, char *err,
         free(s);
         return NULL;
     }
+    /* A fixed line that scripts parse (docs: README, "Debugging with
+       GDB"): with tcp::0 it is the only way to learn the port. */
+    fprintf(stderr, "rewind: gdb server listening on %s\n", s->where);
     return s;
 }
 
@@ -1350,6 +1448,9 @@ void gdb_stub_close(GdbStub *s)
     }
     if (s->fd >= 0) {
         close(s->fd);
+    }
+    for (unsigned i = 0; i < s->nrefused; i++) {
+        close(s->refused[i]);
     }
     if (s->listen_fd >= 0) {
         close(s->listen_fd);

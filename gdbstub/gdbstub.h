@@ -10,8 +10,11 @@
  * The stub is a core front end: the run loop asks it between slices
  * whether to stop (a 0x03 from gdb, a new client), and hands it the
  * machine whenever it stops; it then serves packets until gdb resumes.
- * One client at a time; when it goes away the guest keeps running and a
- * later client may connect.
+ * One client at a time: another that connects meanwhile gets an error
+ * reply and is closed; when the client goes away the guest keeps running
+ * and a later client may connect. While the stub blocks (-S waiting for
+ * a client, or serving packets) the user can still end the run: see
+ * core_run_wait_nd.
  *
  * Usage (main):
  *     GdbStub *s = gdb_stub_open(m, "tcp::1234", err, sizeof(err));
@@ -29,8 +32,10 @@
 typedef struct GdbStub GdbStub;
 
 /* Listen on spec, QEMU's -gdb spelling: "tcp::PORT" (127.0.0.1),
-   "tcp:HOST:PORT", "unix:PATH" or a bare "PORT"/":PORT". Returns NULL
-   with a message naming the spec in err on failure. */
+   "tcp:HOST:PORT", "unix:PATH" or a bare "PORT"/":PORT"; port 0 takes any
+   free port. Prints "rewind: gdb server listening on HOST:PORT" (or
+   "unix:PATH") on stderr, a fixed form scripts parse. Returns NULL with a
+   message naming the spec in err on failure. */
 GdbStub *gdb_stub_open(CoreMachine *m, const char *spec, char *err,
                        size_t errlen);
 

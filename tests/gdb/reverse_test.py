@@ -20,10 +20,12 @@ by docs/rewind.gdb), and that debugging leaves the replay identical.
 """
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+from rwtest import start_gdb_server  # noqa: E402
 
 REWIND, ELF, GDB, SMP_ELF = sys.argv[1:5]
 GDB_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -39,12 +41,6 @@ def check(cond, what, output=""):
     else:
         failed += 1
         print(f"FAIL {what}" + (f"\n---- output ----\n{output}\n----" if output else ""))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 tmp = tempfile.mkdtemp()
@@ -71,11 +67,9 @@ class Run:
     """One replay under gdb: out[i] is what commands[i] printed."""
 
     def __init__(self, trace, elf, *commands, script=True):
-        port = free_port()
-        rw = subprocess.Popen([REWIND, "replay", trace, "-S", "-gdb",
-                               f"tcp::{port}"],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+        rw, port = start_gdb_server(REWIND, "replay", trace, "-S",
+                                    stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, text=True)
         line = rw.stderr.readline()
         assert "waiting for gdb" in line, line
         args = [GDB, "-batch", "-nx"]

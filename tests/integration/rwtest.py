@@ -58,3 +58,47 @@ def ensure_kit(name, repo, kit):
         print("FAIL: scripts/guest-kit.sh could not provide the guest kit:")
         print(k.stdout[-3000:], k.stderr[-3000:])
         sys.exit(1)
+
+
+# ---- gdb server startup (-gdb tcp::0) -------------------------------------
+# When its stub starts listening, rewind prints one fixed line on stderr:
+#     rewind: gdb server listening on HOST:PORT      (or unix:PATH)
+# With -gdb tcp::0 the kernel picks a free port and that line is the only
+# way to learn it; reading it is also how a test knows the stub is ready,
+# without sleeping and without picking a port by binding and closing one.
+GDB_LISTENING = "rewind: gdb server listening on "
+
+
+def start_gdb_server(exe, *args, gdb_spec="tcp::0", timeout=60, **popen):
+    """Start `exe *args -gdb gdb_spec` (Popen keyword arguments pass
+    through; stderr is always a pipe) and read its stderr up to the
+    listening line. Returns (process, port): an int for tcp, the path for
+    unix. The process's stderr goes on right after that line. Raises
+    RuntimeError (with what was read) if the line does not come."""
+    import os
+    import select
+    import time
+    popen["stderr"] = subprocess.PIPE
+    p = subprocess.Popen([exe, *args, "-gdb", gdb_spec], **popen)
+    fd = p.stderr.fileno()
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while True:
+        # One byte at a time, so that nothing after the line is consumed.
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        c = os.read(fd, 1)
+        if not c:
+            break
+        seen += c
+        line = seen[seen.rfind(b"\n", 0, len(seen) - 1) + 1:].decode(
+            errors="replace")
+        if c == b"\n" and line.startswith(GDB_LISTENING):
+            where = line[len(GDB_LISTENING):].strip()
+            if where.startswith("unix:"):
+                return p, where[5:]
+            return p, int(where.rsplit(":", 1)[1])
+    p.kill()
+    p.wait()
+    raise RuntimeError(f"rewind did not report its gdb server: {seen!r}")

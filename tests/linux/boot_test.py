@@ -89,7 +89,9 @@ def wait_for(pattern, timeout):
 
 t.check(wait_for(b"REWIND-BOOT-OK", 600), "shell image boots", buf[-2000:])
 t.check(wait_for(b"# ", 60), "shell prompt", buf[-500:])
-time.sleep(1)   # busybox's terminal-size query (ESC [6n) must settle first
+# busybox's line editor asks where the cursor is (ESC [6n) once it reads
+# keys in raw mode: typing before that would race with its setup.
+t.check(wait_for(b"# \x1b[6n", 60), "the shell reads keys", buf[-500:])
 p.stdin.write(b"echo typed-$((6*7))\n")
 p.stdin.flush()
 t.check(wait_for(b"typed-42", 60), "typed command runs", buf[-500:])
