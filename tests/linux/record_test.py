@@ -43,10 +43,9 @@ def session(smp):
                 buf += data
         return pattern in buf
 
-    ok = wait_for(b"REWIND-BOOT-OK", 600) and wait_for(b"# ", 60)
-    # busybox asks the terminal for its size (ESC [6n) after the prompt;
-    # let that settle so the first command is not taken as the answer.
-    time.sleep(1)
+    # busybox's line editor asks where the cursor is (ESC [6n) after the
+    # prompt, once it reads keys in raw mode: type only then.
+    ok = wait_for(b"REWIND-BOOT-OK", 600) and wait_for(b"# \x1b[6n", 60)
     for cmd, marker in [(b"date +%s-%N; echo mark-1", b"mark-1\r\n"),
                         (b"cat /proc/uptime; echo mark-2", b"mark-2\r\n"),
                         (b"echo typed-$((6*7))", b"typed-42")]:
