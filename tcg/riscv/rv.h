@@ -53,4 +53,8 @@ int rv_debug_access(RVCPU *cpu, gva_t addr, void *buf, size_t len, bool write);
 
 extern const CoreStateDesc rv_cpu_state_desc;
 
+/* The hart behind the target interface (core/target.h): what the machine,
+   the debugger and the front end use (CoreMachine.cpu_ops). */
+extern const CoreCpuOps rv_cpu_ops;
+
 #endif

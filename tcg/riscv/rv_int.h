@@ -80,6 +80,14 @@ bool rv_trigger_on_page(const RVCPU *cpu, gva_t page);
 int rv_trigger_mem_check(RVCPU *cpu, const RVInsn *in, gva_t addr,
                          unsigned size, bool load, bool store);
 
+/* GDB register access and target description (gdb.c), the gdb_*
+   operations of rv_cpu_ops (see core/target.h). */
+bool rv_gdb_reg_read(void *cpu, unsigned n, uint64_t *val, unsigned *size);
+bool rv_gdb_reg_write(void *cpu, unsigned n, uint64_t val);
+bool rv_gdb_xml(void *cpu, const char *annex, char *buf, size_t cap);
+/* Registers in GDB's g/G packets: x0-x31 and pc. */
+#define RV_GDB_G_REGS 33
+
 /* Set the privilege level and refresh derived state. */
 void rv_set_priv(RVCPU *cpu, unsigned priv);
 
