@@ -6,7 +6,34 @@
 #define TCG_RISCV_RV_INT_H
 
 #include "tcg/riscv/cpu.h"
+#include "tcg/riscv/rv.h"
 #include "tcg/tb.h"
+
+/* Run until `budget` instructions retired, the hart waits for an
+   interrupt, or m->attention has bits set. Returns instructions retired
+   and adds them to m->icount. */
+uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget);
+
+/* True if the hart can run: not in WFI, or an interrupt is pending. */
+bool rv_cpu_has_work(RVCPU *cpu);
+
+/* Flush the hart's TLBs and jump cache (satp, sfence.vma, TB flush). */
+void rv_cpu_flush_tlb(RVCPU *cpu);
+/* Drop cached load/store permissions only (mstatus.SUM/MXR changed). */
+void rv_cpu_flush_data_tlb(RVCPU *cpu);
+/* Drop cached write permissions only (dirty tracking restarts). */
+void rv_cpu_drop_write_tags(RVCPU *cpu);
+
+/* Per-instruction trace: if f != NULL, every retired instruction is
+   written there (icount, hart, pc, encoding, disassembly). Slow. */
+void rv_cpu_set_trace(RVCPU *cpu, void *file);
+
+/* Debugger memory access through the hart's current translation (no A/D
+   updates, RAM/ROM only: MMIO is refused). Writes invalidate translated
+   code. Returns 0 or -1. */
+int rv_debug_access(RVCPU *cpu, gva_t addr, void *buf, size_t len, bool write);
+
+extern const CoreStateDesc rv_cpu_state_desc;
 
 typedef enum RVAccess { RV_ACC_READ, RV_ACC_WRITE, RV_ACC_EXEC } RVAccess;
 
