@@ -7,7 +7,8 @@
  * exports its table as rv_cpu_ops). A second guest architecture is a new
  * folder that fills this table in.
  *
- * Every operation takes the CPU object (CoreMachine.cpus[i]) as `cpu`.
+ * Every operation takes the CPU object (CoreMachine.cpus[i]) as `cpu`;
+ * a target fills in every entry (none may be NULL).
  *
  * GDB's view of the registers (GDB manual, appendix G "Target
  * Descriptions") belongs to the target too: it numbers them, sizes them
@@ -29,8 +30,6 @@ typedef struct CoreCpuOps {
     bool (*has_work)(void *cpu);
     uint64_t (*instret)(void *cpu);   /* instructions this CPU retired */
     gva_t (*pc)(void *cpu);
-    /* Continue at addr (gdb's `c ADDR`, `jump`). */
-    void (*set_pc)(void *cpu, gva_t addr);
     const CoreStateDesc *state;       /* save/load and hashing */
 
     /* ---- translations ---- */
@@ -54,10 +53,13 @@ typedef struct CoreCpuOps {
     const char *cpu_noun;
     /* A short state line for qThreadExtraInfo ("S-mode, wfi"). */
     void (*describe)(void *cpu, char *buf, size_t len);
+    /* Continue at addr (gdb's `c ADDR`, `jump`). */
+    void (*set_pc)(void *cpu, gva_t addr);
     /* Read or write guest memory at a virtual address through the CPU's
        current translation, without side effects on the guest (no
-       accessed/dirty bits, no device access). Returns the bytes done
-       before the first fault (len if none). */
+       accessed/dirty bits, no device access); writes drop translated code
+       they hit. Returns the bytes done before the first fault (len if
+       none). */
     size_t (*mem_access)(void *cpu, gva_t addr, void *buf, size_t len,
                          bool write);
     /* Registers in a g/G packet: gdb numbers 0 .. gdb_g_regs - 1. */
