@@ -18,6 +18,7 @@
 #include "core/debug.h"
 #include "core/mem.h"
 #include "core/state.h"
+#include "core/target.h"
 
 #define CORE_MAX_CPUS 8
 #define CORE_MAX_DEVICES 64
@@ -42,16 +43,7 @@ typedef struct CoreDevice {
     char id[32];
 } CoreDevice;
 
-/* What the scheduler needs from a target CPU (one per hart). */
-typedef struct CoreCpuOps {
-    /* Retire at most budget instructions; stop early on attention. */
-    uint64_t (*run)(void *cpu, uint64_t budget);
-    /* False while the hart waits for an interrupt that is not pending. */
-    bool (*has_work)(void *cpu);
-    uint64_t (*instret)(void *cpu);   /* instructions this hart retired */
-    gva_t (*pc)(void *cpu);
-    const CoreStateDesc *state;
-} CoreCpuOps;
+/* CoreCpuOps, what the machine may do to a CPU: core/target.h. */
 
 /* How the machine reached its end. */
 typedef enum CoreExitKind {
@@ -80,7 +72,7 @@ struct CoreMachine {
     uint64_t timer_seq;
 
     unsigned ncpus;
-    void *cpus[CORE_MAX_CPUS];       /* target CPU objects (RVCPU *) */
+    void *cpus[CORE_MAX_CPUS];       /* target CPU objects (cpu_ops) */
     const CoreCpuOps *cpu_ops;
     /* Round-robin scheduler position (machine state: saved with it). */
     uint32_t sched_hart;

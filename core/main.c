@@ -18,7 +18,6 @@
 #include "gdbstub/gdbstub.h"
 #include "replay/inspect.h"
 #include "replay/rr.h"
-#include "tcg/riscv/rv.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -78,7 +77,7 @@ static FILE *open_trace(CoreMachine *m, const char *path)
         return NULL;
     }
     for (unsigned i = 0; i < m->ncpus; i++) {
-        rv_cpu_set_trace(m->cpus[i], trace);
+        m->cpu_ops->set_trace(m->cpus[i], trace);
     }
     return trace;
 }

@@ -15,12 +15,11 @@
 #include "gdbstub/gdbstub.h"
 #include "core/machine.h"
 #include "core/run.h"
-#include "gdbstub/gdbstub_int.h"
 #include "gdbstub/rsp.h"
-#include "tcg/riscv/rv.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -92,15 +91,19 @@ struct GdbStub {
     GdbWatchpoint wp[GDB_MAX_WATCHPOINTS];
     unsigned nwp;
 
-    GdbRegs regs;
-
     const GdbReplayOps *replay;
     void *replay_opaque;
 };
 
-static RVCPU *hart(GdbStub *s, unsigned h)
+static void *hart(GdbStub *s, unsigned h)
 {
-    return (RVCPU *)s->m->cpus[h < s->m->ncpus ? h : 0];
+    return s->m->cpus[h < s->m->ncpus ? h : 0];
+}
+
+/* What the target lets the debugger do to a CPU (core/target.h). */
+static const CoreCpuOps *ops(GdbStub *s)
+{
+    return s->m->cpu_ops;
 }
 
 /* ---- output ---- */
@@ -449,8 +452,8 @@ static void build_threads_xml(GdbStub *s, char *buf, size_t cap)
     size_t n = (size_t)snprintf(buf, cap, "<?xml version=\"1.0\"?>\n<threads>\n");
     for (unsigned h = 0; h < s->m->ncpus && n < cap; h++) {
         n += (size_t)snprintf(buf + n, cap - n,
-                              "  <thread id=\"%x\" core=\"%u\" name=\"hart%u\"/>\n",
-                              h + 1, h, h);
+                              "  <thread id=\"%x\" core=\"%u\" name=\"%s%u\"/>\n",
+                              h + 1, h, ops(s)->cpu_noun, h);
     }
     if (n < cap) {
         snprintf(buf + n, cap - n, "</threads>\n");
@@ -488,7 +491,7 @@ static void handle_qxfer(GdbStub *s, const char *args)
         return;
     }
     if (objlen == 8 && strncmp(args, "features", 8) == 0) {
-        if (!gdb_riscv_xml(&s->regs, hart(s, 0), name, doc, sizeof(doc))) {
+        if (!ops(s)->gdb_xml(hart(s, 0), name, doc, sizeof(doc))) {
             send_str(s, "E00");
             return;
         }
@@ -531,7 +534,7 @@ static void send_stop_reply(GdbStub *s, const CoreStop *why)
         break;
     case CORE_STOP_BREAKPOINT: {
         bool hw = false, sw = false;
-        gva_t pc = hart(s, why->hart)->pc;
+        gva_t pc = ops(s)->pc(hart(s, why->hart));
         for (unsigned i = 0; i < s->nbp; i++) {
             if (s->bp[i].addr == pc) {
                 hw |= s->bp[i].type == 1;
@@ -592,34 +595,47 @@ static bool tid_valid(GdbStub *s, int tid)
 
 static void handle_g(GdbStub *s)
 {
-    RVCPU *cpu = hart(s, s->g_hart);
+    void *cpu = hart(s, s->g_hart);
     reply_reset(s);
-    for (unsigned r = 0; r <= GDB_REG_PC; r++) {
+    for (unsigned r = 0; r < ops(s)->gdb_g_regs; r++) {
         uint64_t v;
         unsigned size;
-        gdb_riscv_reg_read(&s->regs, cpu, r, &v, &size);
+        ops(s)->gdb_reg_read(cpu, r, &v, &size);
         reply_hex_le(s, v, size);
     }
     send_reply(s);
 }
 
-/* G carries the whole 'g' register file (x0-x31, pc; 8 bytes each): a
-   shorter or longer one, or one with a non-hex digit, changes nothing. */
+/* G carries the whole 'g' register file (the target's g registers, each
+   of its size, little-endian): a shorter or longer one, or one with a
+   non-hex digit, changes nothing. */
 static void handle_G(GdbStub *s, const char *hex)
 {
-    RVCPU *cpu = hart(s, s->g_hart);
-    uint8_t b[(GDB_REG_PC + 1) * 8];
-    if (strlen(hex) != 2 * sizeof(b) ||
-        rsp_hex_decode(b, sizeof(b), hex, 2 * sizeof(b)) != sizeof(b)) {
+    void *cpu = hart(s, s->g_hart);
+    const CoreCpuOps *o = ops(s);
+    uint8_t b[RSP_MAX_PACKET / 2];
+    size_t size = 0;
+    for (unsigned r = 0; r < o->gdb_g_regs; r++) {
+        uint64_t v;
+        unsigned n;
+        o->gdb_reg_read(cpu, r, &v, &n);
+        size += n;
+    }
+    if (size > sizeof(b) || strlen(hex) != 2 * size ||
+        rsp_hex_decode(b, size, hex, 2 * size) != (long)size) {
         send_str(s, "E01");
         return;
     }
-    for (unsigned r = 0; r <= GDB_REG_PC; r++) {
-        uint64_t v = 0;
-        for (int i = 7; i >= 0; i--) {
-            v = v << 8 | b[8 * r + (unsigned)i];
+    const uint8_t *p = b;
+    for (unsigned r = 0; r < o->gdb_g_regs; r++) {
+        uint64_t old, v = 0;
+        unsigned n;
+        o->gdb_reg_read(cpu, r, &old, &n);   /* its size */
+        for (unsigned i = n; i-- > 0;) {
+            v = v << 8 | p[i];
         }
-        gdb_riscv_reg_write(&s->regs, cpu, r, v);
+        p += n;
+        o->gdb_reg_write(cpu, r, v);
     }
     send_str(s, "OK");
 }
@@ -628,9 +644,8 @@ static void handle_p(GdbStub *s, const char *args)
 {
     uint64_t n, v;
     unsigned size;
-    if (!rsp_parse_hex(&args, &n) || *args ||
-        !gdb_riscv_reg_read(&s->regs, hart(s, s->g_hart), (unsigned)n, &v,
-                            &size)) {
+    if (!rsp_parse_hex(&args, &n) || *args || n > UINT_MAX ||
+        !ops(s)->gdb_reg_read(hart(s, s->g_hart), (unsigned)n, &v, &size)) {
         send_str(s, "E01");
         return;
     }
@@ -642,7 +657,7 @@ static void handle_p(GdbStub *s, const char *args)
 static void handle_P(GdbStub *s, const char *args)
 {
     uint64_t n;
-    if (!rsp_parse_hex(&args, &n) || *args++ != '=' || n > GDB_REG_PRIV) {
+    if (!rsp_parse_hex(&args, &n) || *args++ != '=' || n > UINT_MAX) {
         send_str(s, "E01");
         return;
     }
@@ -656,28 +671,16 @@ static void handle_P(GdbStub *s, const char *args)
     for (int i = 7; i >= 0; i--) {
         v = v << 8 | b[i];
     }
-    send_str(s, gdb_riscv_reg_write(&s->regs, hart(s, s->g_hart),
-                                          (unsigned)n, v) ? "OK" : "E01");
+    send_str(s, ops(s)->gdb_reg_write(hart(s, s->g_hart), (unsigned)n, v)
+                    ? "OK" : "E01");
 }
 
-/* Access guest memory page by page; returns bytes done before a fault. */
+/* Access guest memory as the general thread sees it; returns the bytes
+   done before a fault. */
 static size_t mem_access(GdbStub *s, gva_t addr, uint8_t *buf, size_t len,
                          bool write)
 {
-    RVCPU *cpu = hart(s, s->g_hart);
-    size_t done = 0;
-    while (done < len) {
-        gva_t a = addr + done;
-        size_t n = RV_PAGE_SIZE - (a & (RV_PAGE_SIZE - 1));
-        if (n > len - done) {
-            n = len - done;
-        }
-        if (rv_debug_access(cpu, a, buf + done, n, write) != 0) {
-            break;
-        }
-        done += n;
-    }
-    return done;
+    return ops(s)->mem_access(hart(s, s->g_hart), addr, buf, len, write);
 }
 
 /* "addr,len" of m/M/X. */
@@ -896,11 +899,10 @@ static void handle_query(GdbStub *s, const char *pkt)
             send_str(s, "E01");
             return;
         }
-        static const char *const modes[4] = { "U", "S", "?", "M" };
-        RVCPU *cpu = hart(s, (unsigned)tid - 1);
-        char text[64], hex[130];
-        snprintf(text, sizeof(text), "hart %d, %s-mode%s", tid - 1,
-                 modes[cpu->priv & 3], cpu->wfi ? ", wfi" : "");
+        char state[48], text[64], hex[130];
+        ops(s)->describe(hart(s, (unsigned)tid - 1), state, sizeof(state));
+        snprintf(text, sizeof(text), "%s %d, %s", ops(s)->cpu_noun, tid - 1,
+                 state);
         rsp_hex_encode(hex, text, strlen(text));
         send_str(s, hex);
     } else if (strcmp(pkt, "qAttached") == 0 ||
@@ -930,7 +932,7 @@ static void resume_at(GdbStub *s, const char *args, bool has_sig)
     }
     uint64_t addr;
     if (rsp_parse_hex(&args, &addr)) {
-        hart(s, resume_hart(s))->pc = addr;
+        ops(s)->set_pc(hart(s, resume_hart(s)), addr);
     }
 }
 
@@ -1227,10 +1229,11 @@ static CoreRunCmd fe_stopped(void *opaque, CoreMachine *m, const CoreStop *why)
     } else if (pending == GDB_PENDING_STOP) {
         send_stop_reply(s, why);
     } else if (pending == GDB_PENDING_RCMD) {
-        console_printf(s, "now at icount %" PRIu64 " (hart %u pc 0x%" PRIx64
+        console_printf(s, "now at icount %" PRIu64 " (%s %u pc 0x%" PRIx64
                        "); gdb re-reads registers after 'maintenance flush "
                        "register-cache' (docs/rewind.gdb does it)\n",
-                       s->m->icount, why->hart, hart(s, why->hart)->pc);
+                       s->m->icount, ops(s)->cpu_noun, why->hart,
+                       ops(s)->pc(hart(s, why->hart)));
         send_str(s, "OK");
     }
     return serve(s);

@@ -1,9 +1,10 @@
 /*
  * GDB stub: a Remote Serial Protocol server that debugs a whole machine.
  *
- * Threads are harts (thread id = hart + 1). Registers follow GDB's RISC-V
- * numbering (x0-x31 = 0-31, pc = 32, f0-f31 = 33-64, CSR n = 65 + n,
- * priv = 65 + 4096), described to gdb by target XML. Breakpoints and
+ * Threads are CPUs (thread id = CPU index + 1). The target numbers,
+ * sizes and describes the registers (target XML) through the gdb
+ * operations of CoreCpuOps (core/target.h); for RISC-V see
+ * tcg/riscv/gdb.c. Breakpoints and
  * watchpoints go to core/debug.h and never touch guest memory. Reverse
  * step/continue (`bs`/`bc`) and `monitor goto` work while replaying.
  *

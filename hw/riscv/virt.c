@@ -51,45 +51,17 @@ typedef struct VirtBoard {
     BeChardev *serial;
 } VirtBoard;
 
-static uint64_t cpu_run_op(void *cpu, uint64_t budget)
-{
-    return rv_cpu_run(cpu, budget);
-}
-
-static bool cpu_has_work_op(void *cpu)
-{
-    return rv_cpu_has_work(cpu);
-}
-
-static uint64_t cpu_instret_op(void *cpu)
-{
-    return ((RVCPU *)cpu)->instret;
-}
-
-static gva_t cpu_pc_op(void *cpu)
-{
-    return ((RVCPU *)cpu)->pc;
-}
-
-static const CoreCpuOps rv_cpu_ops = {
-    .run = cpu_run_op,
-    .has_work = cpu_has_work_op,
-    .instret = cpu_instret_op,
-    .pc = cpu_pc_op,
-    .state = &rv_cpu_state_desc,
-};
-
 static uint64_t clint_time(void *opaque)
 {
     return hw_clint_mtime(opaque);
 }
 
+/* The harts' jump caches point into the shared translation cache. */
 static void flush_jump_caches(void *opaque)
 {
     CoreMachine *m = opaque;
     for (unsigned i = 0; i < m->ncpus; i++) {
-        RVCPU *cpu = m->cpus[i];
-        memset(cpu->jump_cache, 0, sizeof(cpu->jump_cache));
+        m->cpu_ops->tb_flushed(m->cpus[i]);
     }
 }
 
@@ -105,7 +77,7 @@ static void virt_debug_changed(CoreMachine *m)
     VirtBoard *b = m->board;
     tb_flush(b->tbs);
     for (unsigned i = 0; i < m->ncpus; i++) {
-        rv_cpu_flush_tlb(m->cpus[i]);
+        m->cpu_ops->tlb_flush(m->cpus[i]);
     }
 }
 
@@ -115,7 +87,7 @@ static void virt_write_protect(void *opaque)
 {
     CoreMachine *m = opaque;
     for (unsigned i = 0; i < m->ncpus; i++) {
-        rv_cpu_drop_write_tags(m->cpus[i]);
+        m->cpu_ops->drop_write_tags(m->cpus[i]);
     }
 }
 

@@ -198,12 +198,7 @@ enum {
     RV_EXC_STORE_PAGE = 15,
 };
 
-/* Interrupt numbers (bit positions in mip/mie). */
-enum {
-    RV_IRQ_SSI = 1, RV_IRQ_MSI = 3,
-    RV_IRQ_STI = 5, RV_IRQ_MTI = 7,
-    RV_IRQ_SEI = 9, RV_IRQ_MEI = 11,
-};
+/* Interrupt numbers RV_IRQ_*: tcg/riscv/rv.h. */
 
 /* Take a synchronous exception at instruction `in` (its pc goes to xepc).
    Always returns RV_EXEC_TRAP so handlers can `return rv_raise_exception(..)`. */

@@ -1,17 +1,20 @@
 /*
- * The RISC-V side of the GDB stub: the target description gdb reads with
- * qXfer:features:read (GDB manual G.5 "Standard Target Features", RISC-V
- * features) and register access by GDB's RISC-V numbers: x0-x31 = 0-31,
- * pc = 32, f0-f31 = 33-64, CSR n = 65 + n, priv = 65 + 4096.
+ * The RISC-V side of the GDB stub (CoreCpuOps' gdb_* operations): the
+ * target description gdb reads with qXfer:features:read (GDB manual G.5
+ * "Standard Target Features", RISC-V features) and register access by
+ * GDB's RISC-V numbers: x0-x31 = 0-31, pc = 32, f0-f31 = 33-64, CSR n =
+ * 65 + n, priv = 65 + 4096. The g/G packets carry x0-x31 and pc.
  *
  * The CSR feature lists exactly the CSRs the hart implements: those
- * rv_csr_read accepts at M level (probed once), minus fflags/frm/fcsr,
- * which the FPU feature carries, and the counters and PMP registers that
- * only read as zero. The debugger reads and writes CSRs whatever the
- * hart's privilege and FS state; a CSR write goes through rv_csr_write, so
- * WARL rules and side effects (TLB flushes) apply as for the guest.
+ * rv_csr_read accepts at M level, minus fflags/frm/fcsr, which the FPU
+ * feature carries, and the counters and PMP registers that only read as
+ * zero. At M level whether a CSR reads does not depend on the hart's
+ * state (only FS does, and the FP CSRs are not probed), so each register
+ * is checked on its own and nothing is cached. The debugger reads and
+ * writes CSRs whatever the hart's privilege and FS state; a CSR write
+ * goes through rv_csr_write, so WARL rules and side effects (TLB flushes)
+ * apply as for the guest.
  */
-#include "gdbstub/gdbstub_int.h"
 #include "tcg/riscv/disas.h"
 #include "tcg/riscv/rv.h"
 #include "tcg/riscv/rv_int.h"
@@ -19,49 +22,49 @@
 #include <stdio.h>
 #include <string.h>
 
+/* GDB's RISC-V register numbers. */
+enum {
+    GDB_REG_PC = 32,
+    GDB_REG_F0 = 33,
+    GDB_REG_CSR0 = 65,
+    GDB_REG_PRIV = 65 + 4096,
+};
+
+#define GDB_NUM_CSRS 4096
+
 enum { CSR_FFLAGS = 1, CSR_FRM = 2, CSR_FCSR = 3,
        CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02 };
 
-/* CSRs the hart implements (reads succeed at M level), minus the FP ones
-   (they are in the FPU feature) and counters that only read as zero. */
-static void probe_csrs(GdbRegs *r, RVCPU *cpu)
+/* Does the CSR feature list this CSR: the hart implements it (reads
+   succeed at M level), it is not an FP one (the FPU feature has those)
+   and not a counter that only reads as zero? */
+static bool csr_listed(RVCPU *cpu, unsigned csr)
 {
-    if (r->probed) {
-        return;
+    bool zero_counter = (csr >= 0xc03 && csr <= 0xc1f) ||
+                        (csr >= 0xb03 && csr <= 0xb1f) ||
+                        (csr >= 0x323 && csr <= 0x33f) ||
+                        (csr >= 0x3a4 && csr <= 0x3af) ||
+                        (csr >= 0x3c0 && csr <= 0x3ef);
+    if (csr <= CSR_FCSR || zero_counter || !rv_csr_name(csr)) {
+        return false;
     }
-    r->probed = true;
+    uint64_t v;
     uint32_t priv = cpu->priv;
     cpu->priv = RV_PRIV_M;
-    for (unsigned csr = 0; csr < GDB_NUM_CSRS; csr++) {
-        uint64_t v;
-        bool zero_counter = (csr >= 0xc03 && csr <= 0xc1f) ||
-                            (csr >= 0xb03 && csr <= 0xb1f) ||
-                            (csr >= 0x323 && csr <= 0x33f) ||
-                            (csr >= 0x3a4 && csr <= 0x3af) ||
-                            (csr >= 0x3c0 && csr <= 0x3ef);
-        if (csr <= CSR_FCSR || zero_counter || !rv_csr_name(csr) ||
-            rv_csr_read(cpu, csr, &v, cpu->instret) != 0) {
-            continue;
-        }
-        r->csrs[r->ncsrs++] = (uint16_t)csr;
-    }
+    bool ok = rv_csr_read(cpu, csr, &v, cpu->instret) == 0;
     cpu->priv = priv;
+    return ok;
 }
 
-static bool csr_described(GdbRegs *r, RVCPU *cpu, unsigned csr)
+/* Is CSR n in the target description (CSR or FPU feature)? */
+static bool csr_described(RVCPU *cpu, unsigned csr)
 {
-    probe_csrs(r, cpu);
-    for (unsigned i = 0; i < r->ncsrs; i++) {
-        if (r->csrs[i] == csr) {
-            return true;
-        }
-    }
-    return csr >= CSR_FFLAGS && csr <= CSR_FCSR;
+    return (csr >= CSR_FFLAGS && csr <= CSR_FCSR) || csr_listed(cpu, csr);
 }
 
-bool gdb_riscv_reg_read(GdbRegs *r, RVCPU *cpu, unsigned n, uint64_t *val,
-                        unsigned *size)
+bool rv_gdb_reg_read(void *opaque, unsigned n, uint64_t *val, unsigned *size)
 {
+    RVCPU *cpu = opaque;
     *size = 8;
     if (n < 32) {
         *val = n ? cpu->x[n] : 0;
@@ -73,7 +76,7 @@ bool gdb_riscv_reg_read(GdbRegs *r, RVCPU *cpu, unsigned n, uint64_t *val,
         *val = cpu->priv;
     } else if (n < GDB_REG_PRIV) {
         unsigned csr = n - GDB_REG_CSR0;
-        if (!csr_described(r, cpu, csr)) {
+        if (!csr_described(cpu, csr)) {
             return false;
         }
         switch (csr) {
@@ -94,8 +97,9 @@ bool gdb_riscv_reg_read(GdbRegs *r, RVCPU *cpu, unsigned n, uint64_t *val,
     return true;
 }
 
-bool gdb_riscv_reg_write(GdbRegs *r, RVCPU *cpu, unsigned n, uint64_t val)
+bool rv_gdb_reg_write(void *opaque, unsigned n, uint64_t val)
 {
+    RVCPU *cpu = opaque;
     if (n < 32) {
         if (n) {
             cpu->x[n] = val;
@@ -111,7 +115,7 @@ bool gdb_riscv_reg_write(GdbRegs *r, RVCPU *cpu, unsigned n, uint64_t val)
         rv_set_priv(cpu, (unsigned)val);
     } else if (n < GDB_REG_PRIV) {
         unsigned csr = n - GDB_REG_CSR0;
-        if (!csr_described(r, cpu, csr)) {
+        if (!csr_described(cpu, csr)) {
             return false;
         }
         switch (csr) {
@@ -145,9 +149,9 @@ static const char xml_target[] =
     "  <xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"riscv-csr.xml\"/>\n"
     "</target>\n";
 
-bool gdb_riscv_xml(GdbRegs *r, RVCPU *cpu, const char *annex, char *buf,
-                  size_t cap)
+bool rv_gdb_xml(void *opaque, const char *annex, char *buf, size_t cap)
 {
+    RVCPU *cpu = opaque;
     size_t n = 0;
 #define XML(...) \
     do { \
@@ -190,12 +194,13 @@ bool gdb_riscv_xml(GdbRegs *r, RVCPU *cpu, const char *annex, char *buf,
             "  <reg name=\"priv\" bitsize=\"64\" type=\"int\" regnum=\"%u\" group=\"system\"/>\n"
             "</feature>\n", GDB_REG_PRIV);
     } else if (strcmp(annex, "riscv-csr.xml") == 0) {
-        probe_csrs(r, cpu);
         XML("<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
             "<feature name=\"org.gnu.gdb.riscv.csr\">\n");
-        for (unsigned i = 0; i < r->ncsrs; i++) {
-            XML("  <reg name=\"%s\" bitsize=\"64\" type=\"int\" regnum=\"%u\" group=\"system\"/>\n",
-                rv_csr_name(r->csrs[i]), GDB_REG_CSR0 + r->csrs[i]);
+        for (unsigned csr = 0; csr < GDB_NUM_CSRS; csr++) {
+            if (csr_listed(cpu, csr)) {
+                XML("  <reg name=\"%s\" bitsize=\"64\" type=\"int\" regnum=\"%u\" group=\"system\"/>\n",
+                    rv_csr_name(csr), GDB_REG_CSR0 + csr);
+            }
         }
         XML("</feature>\n");
     } else {
