@@ -98,7 +98,10 @@ def start_gdb_server(exe, *args, gdb_spec="tcp::0", timeout=60, **popen):
             where = line[len(GDB_LISTENING):].strip()
             if where.startswith("unix:"):
                 return p, where[5:]
-            return p, int(where.rsplit(":", 1)[1])
+            port = int(where.rsplit(":", 1)[1])
+            if port != 0:
+                return p, port
+            break   # port 0 is what was asked, not where it listens
     p.kill()
     p.wait()
     raise RuntimeError(f"rewind did not report its gdb server: {seen!r}")
