@@ -137,8 +137,8 @@ bool core_debug_page_watched(const CoreMachine *m, gva_t page)
     const CoreDebug *d = m->debug;
     for (unsigned i = 0; d && i < d->nwp; i++) {
         const CoreWatchpoint *w = &d->wp[i];
-        gva_t first = w->addr & ~0xfffull;
-        gva_t last = (w->addr + w->len - 1) & ~0xfffull;
+        gva_t first = w->addr & CORE_PAGE_MASK;
+        gva_t last = (w->addr + w->len - 1) & CORE_PAGE_MASK;
         if (page >= first && page <= last) {
             return true;
         }

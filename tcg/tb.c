@@ -132,7 +132,7 @@ void tb_insert(TBCache *c, TB *tb)
     tb->valid = 1;
     tb->cached = 1;
 
-    gpa_t page = tb->phys_pc & ~0xfffull;
+    gpa_t page = tb->phys_pc & CORE_PAGE_MASK;
     TB *head = g_hash_table_lookup(c->pages, &page);
     tb->page_next = head;
     gpointer orig_key = NULL;
@@ -160,7 +160,7 @@ static void unlink_hash(TBCache *c, TB *tb)
 
 void tb_invalidate_page(TBCache *c, gpa_t page)
 {
-    page &= ~0xfffull;
+    page &= CORE_PAGE_MASK;
     gpointer key = NULL, value = NULL;
     if (!g_hash_table_lookup_extended(c->pages, &page, &key, &value)) {
         return;
