@@ -125,6 +125,19 @@ static CoreMemRegion *add_backed(CoreAddrSpace *as, const char *name,
     return r;
 }
 
+/* Hash of an all-zero page (what untouched RAM pages hash to). */
+static uint64_t zero_page_hash(void)
+{
+    static uint64_t hash;
+    static bool done;
+    if (!done) {
+        static const uint8_t zero[CORE_PAGE_SIZE];
+        hash = core_hash_bytes(zero, sizeof(zero));
+        done = true;
+    }
+    return hash;
+}
+
 CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
                                 gpa_t base, uint64_t size)
 {
@@ -142,7 +155,7 @@ CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
     }
     /* RAM starts zero: only pages written later (loaders included, through
        core_mem_mark_dirty) need hashing or saving. */
-    uint64_t zero = core_mem_zero_page_hash();
+    uint64_t zero = zero_page_hash();
     for (uint64_t p = 0; p < pages; p++) {
         r->page_hash[p] = zero;
     }
@@ -287,18 +300,6 @@ void core_mem_notify_write(CoreAddrSpace *as, CoreMemRegion *r, gpa_t addr,
     }
 }
 
-uint64_t core_mem_zero_page_hash(void)
-{
-    static uint64_t hash;
-    static bool done;
-    if (!done) {
-        static const uint8_t zero[CORE_PAGE_SIZE];
-        hash = core_hash_bytes(zero, sizeof(zero));
-        done = true;
-    }
-    return hash;
-}
-
 void core_mem_ram_reset_zero(CoreMemRegion *r)
 {
     uint64_t pages = core_mem_page_count(r);
@@ -307,7 +308,7 @@ void core_mem_ram_reset_zero(CoreMemRegion *r)
     core_bitmap_zero(r->dirty_ckpt, pages);
     core_bitmap_zero(r->dirty_hash, pages);
     core_bitmap_zero(r->touched, pages);
-    uint64_t zero = core_mem_zero_page_hash();
+    uint64_t zero = zero_page_hash();
     for (uint64_t p = 0; p < pages; p++) {
         r->page_hash[p] = zero;
     }

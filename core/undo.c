@@ -175,13 +175,3 @@ void core_undo_clear(CoreMachine *m)
     free(u);
     m->undo = NULL;
 }
-
-uint64_t core_undo_newest(const CoreMachine *m)
-{
-    const CoreUndo *u = m->undo;
-    if (!u || u->count == 0) {
-        return UINT64_MAX;
-    }
-    return ((CoreUndo *)u)->points[(u->first + u->count - 1) %
-                                   CORE_UNDO_MAX_POINTS].icount;
-}

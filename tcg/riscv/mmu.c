@@ -26,7 +26,8 @@
 #define PTE_PPN_MASK ((1ull << 44) - 1)
 #define PTE_RESERVED (0x3ffull << 54)   /* PBMT, N and reserved bits */
 
-unsigned rv_data_priv(const RVCPU *cpu)
+/* Privilege used for loads and stores (MPRV applies MPP in M-mode). */
+static unsigned rv_data_priv(const RVCPU *cpu)
 {
     if (cpu->priv == RV_PRIV_M && (cpu->mstatus & RV_MSTATUS_MPRV)) {
         return (cpu->mstatus & RV_MSTATUS_MPP) >> RV_MSTATUS_MPP_SHIFT;
