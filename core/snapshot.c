@@ -140,7 +140,8 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
             const uint8_t *host = core_mem_page_host(r, p);
             /* Untouched pages are zero: a full snapshot skips them without
                reading them. */
-            bool want = full ? core_bitmap_test(r->touched, p) && !page_is_zero(host)
+            bool want = full ? core_bitmap_test(r->touched, p) &&
+                                   !page_is_zero(host)
                              : core_bitmap_test(r->dirty_ckpt, p);
             if (want) {
                 put64(out, p);
