@@ -13,7 +13,8 @@ uint64_t core_clock_ns(const CoreMachine *m)
     return (m->icount << m->icount_shift) + m->idle_ns;
 }
 
-uint64_t core_clock_icount_at_ns(const CoreMachine *m, uint64_t ns)
+/* Smallest icount at which core_clock_ns() >= ns (given current idle_ns). */
+static uint64_t icount_at_ns(const CoreMachine *m, uint64_t ns)
 {
     if (ns <= m->idle_ns) {
         return 0;
@@ -75,7 +76,7 @@ uint64_t core_timer_next_icount(const CoreMachine *m)
     if (!m->timers) {
         return UINT64_MAX;
     }
-    return core_clock_icount_at_ns(m, m->timers->deadline_ns);
+    return icount_at_ns(m, m->timers->deadline_ns);
 }
 
 void core_timer_run_expired(CoreMachine *m)

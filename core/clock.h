@@ -37,9 +37,6 @@ struct CoreTimer {
 /* Current virtual time in ns (exact at the current instruction). */
 uint64_t core_clock_ns(const CoreMachine *m);
 
-/* Smallest icount at which core_clock_ns() >= ns (given current idle_ns). */
-uint64_t core_clock_icount_at_ns(const CoreMachine *m, uint64_t ns);
-
 void core_timer_init(CoreTimer *t, CoreTimerFn fn, void *opaque);
 void core_timer_arm(CoreMachine *m, CoreTimer *t, uint64_t deadline_ns);
 void core_timer_cancel(CoreMachine *m, CoreTimer *t);

@@ -106,17 +106,6 @@ bool core_debug_has_breakpoint(const CoreMachine *m, gva_t pc)
     return false;
 }
 
-bool core_debug_breakpoint_in(const CoreMachine *m, gva_t lo, gva_t hi)
-{
-    const CoreDebug *d = m->debug;
-    for (unsigned i = 0; d && i < d->nbp; i++) {
-        if (d->bp[i] >= lo && d->bp[i] < hi) {
-            return true;
-        }
-    }
-    return false;
-}
-
 const CoreWatchpoint *core_debug_watch_hit(const CoreMachine *m, gva_t addr,
                                            uint64_t len, bool write)
 {
@@ -137,8 +126,8 @@ bool core_debug_page_watched(const CoreMachine *m, gva_t page)
     const CoreDebug *d = m->debug;
     for (unsigned i = 0; d && i < d->nwp; i++) {
         const CoreWatchpoint *w = &d->wp[i];
-        gva_t first = w->addr & ~0xfffull;
-        gva_t last = (w->addr + w->len - 1) & ~0xfffull;
+        gva_t first = w->addr & CORE_PAGE_MASK;
+        gva_t last = (w->addr + w->len - 1) & CORE_PAGE_MASK;
         if (page >= first && page <= last) {
             return true;
         }

@@ -126,7 +126,6 @@ bool core_debug_watchpoint(CoreMachine *m, gva_t addr, uint64_t len,
 /* Engine hooks (tcg): is there a breakpoint at pc? which watchpoint does an
    access of [addr, addr+len) of this kind hit (NULL if none)? */
 bool core_debug_has_breakpoint(const CoreMachine *m, gva_t pc);
-bool core_debug_breakpoint_in(const CoreMachine *m, gva_t lo, gva_t hi);
 const CoreWatchpoint *core_debug_watch_hit(const CoreMachine *m, gva_t addr,
                                            uint64_t len, bool write);
 bool core_debug_page_watched(const CoreMachine *m, gva_t page);

@@ -6,6 +6,7 @@
  * TLB caches host pointers for RAM.
  */
 #include "core/mem.h"
+#include "core/bitmap.h"
 #include "core/hash.h"
 
 #include <stdlib.h>
@@ -98,7 +99,7 @@ static CoreMemRegion *add_region(CoreAddrSpace *as, const char *name,
 static CoreMemRegion *add_backed(CoreAddrSpace *as, const char *name,
                                  CoreMemKind kind, gpa_t base, uint64_t size)
 {
-    if ((base | size) & 0xfff) {
+    if ((base | size) & ~CORE_PAGE_MASK) {
         return NULL;
     }
     /* Anonymous mappings are zero-filled and only touched pages cost host
@@ -108,7 +109,7 @@ static CoreMemRegion *add_backed(CoreAddrSpace *as, const char *name,
     if (host == MAP_FAILED) {
         return NULL;
     }
-    uint8_t *bitmap = calloc((size >> 12) / 8 + 1, 1);
+    uint8_t *bitmap = core_bitmap_new(size >> CORE_PAGE_BITS);
     if (!bitmap) {
         munmap(host, size);
         return NULL;
@@ -124,6 +125,19 @@ static CoreMemRegion *add_backed(CoreAddrSpace *as, const char *name,
     return r;
 }
 
+/* Hash of an all-zero page (what untouched RAM pages hash to). */
+static uint64_t zero_page_hash(void)
+{
+    static uint64_t hash;
+    static bool done;
+    if (!done) {
+        static const uint8_t zero[CORE_PAGE_SIZE];
+        hash = core_hash_bytes(zero, sizeof(zero));
+        done = true;
+    }
+    return hash;
+}
+
 CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
                                 gpa_t base, uint64_t size)
 {
@@ -131,17 +145,17 @@ CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
     if (!r) {
         return NULL;
     }
-    uint64_t pages = size >> 12;
-    r->dirty_ckpt = calloc(pages / 8 + 1, 1);
-    r->dirty_hash = calloc(pages / 8 + 1, 1);
-    r->touched = calloc(pages / 8 + 1, 1);
+    uint64_t pages = core_mem_page_count(r);
+    r->dirty_ckpt = core_bitmap_new(pages);
+    r->dirty_hash = core_bitmap_new(pages);
+    r->touched = core_bitmap_new(pages);
     r->page_hash = malloc(pages * sizeof(uint64_t));
     if (!r->dirty_ckpt || !r->dirty_hash || !r->touched || !r->page_hash) {
         return NULL;   /* freed with the address space */
     }
     /* RAM starts zero: only pages written later (loaders included, through
        core_mem_mark_dirty) need hashing or saving. */
-    uint64_t zero = core_mem_zero_page_hash();
+    uint64_t zero = zero_page_hash();
     for (uint64_t p = 0; p < pages; p++) {
         r->page_hash[p] = zero;
     }
@@ -253,11 +267,11 @@ CoreMemRegion *core_mem_region(CoreAddrSpace *as, size_t i)
 
 void core_mem_set_code_page(CoreMemRegion *r, gpa_t addr, bool has_code)
 {
-    uint64_t page = (addr - r->base) >> 12;
+    uint64_t page = core_mem_page_index(r, addr);
     if (has_code) {
-        r->code_bitmap[page >> 3] |= (uint8_t)(1u << (page & 7));
+        core_bitmap_set(r->code_bitmap, page);
     } else {
-        r->code_bitmap[page >> 3] &= (uint8_t)~(1u << (page & 7));
+        core_bitmap_clear(r->code_bitmap, page);
     }
 }
 
@@ -274,9 +288,9 @@ void core_mem_notify_write(CoreAddrSpace *as, CoreMemRegion *r, gpa_t addr,
     if (!r->code_bitmap || len == 0) {
         return;
     }
-    gpa_t first = addr & ~0xfffull;
-    gpa_t last = (addr + len - 1) & ~0xfffull;
-    for (gpa_t page = first; page <= last; page += 0x1000) {
+    gpa_t first = addr & CORE_PAGE_MASK;
+    gpa_t last = (addr + len - 1) & CORE_PAGE_MASK;
+    for (gpa_t page = first; page <= last; page += CORE_PAGE_SIZE) {
         if (core_mem_page_has_code(r, page)) {
             core_mem_set_code_page(r, page, false);
             if (as->code_hook) {
@@ -286,27 +300,15 @@ void core_mem_notify_write(CoreAddrSpace *as, CoreMemRegion *r, gpa_t addr,
     }
 }
 
-uint64_t core_mem_zero_page_hash(void)
-{
-    static uint64_t hash;
-    static bool done;
-    if (!done) {
-        static const uint8_t zero[4096];
-        hash = core_hash_bytes(zero, sizeof(zero));
-        done = true;
-    }
-    return hash;
-}
-
 void core_mem_ram_reset_zero(CoreMemRegion *r)
 {
-    uint64_t pages = r->size >> 12;
+    uint64_t pages = core_mem_page_count(r);
     /* Fresh zero pages from the kernel, without touching them. */
     madvise(r->host, r->size, MADV_DONTNEED);
-    memset(r->dirty_ckpt, 0, pages / 8 + 1);
-    memset(r->dirty_hash, 0, pages / 8 + 1);
-    memset(r->touched, 0, pages / 8 + 1);
-    uint64_t zero = core_mem_zero_page_hash();
+    core_bitmap_zero(r->dirty_ckpt, pages);
+    core_bitmap_zero(r->dirty_hash, pages);
+    core_bitmap_zero(r->touched, pages);
+    uint64_t zero = zero_page_hash();
     for (uint64_t p = 0; p < pages; p++) {
         r->page_hash[p] = zero;
     }

@@ -18,6 +18,7 @@
 #ifndef CORE_MEM_H
 #define CORE_MEM_H
 
+#include "core/bitmap.h"
 #include "core/types.h"
 
 /* Device register access. `offset` is relative to the region base; `size`
@@ -91,11 +92,35 @@ bool core_mem_read_bytes(CoreAddrSpace *as, gpa_t addr, void *dst,
 size_t core_mem_region_count(const CoreAddrSpace *as);
 CoreMemRegion *core_mem_region(CoreAddrSpace *as, size_t i);
 
+/* Index of the page holding addr, counted from the region's base (the bit
+   of that page in the region's bitmaps). */
+static inline uint64_t core_mem_page_index(const CoreMemRegion *r, gpa_t addr)
+{
+    return (addr - r->base) >> CORE_PAGE_BITS;
+}
+
+/* Number of pages in the region (regions are page-aligned in base and size). */
+static inline uint64_t core_mem_page_count(const CoreMemRegion *r)
+{
+    return r->size >> CORE_PAGE_BITS;
+}
+
+/* Guest-physical address and host pointer of page `page` of a RAM/ROM
+   region (the inverse of core_mem_page_index). */
+static inline gpa_t core_mem_page_addr(const CoreMemRegion *r, uint64_t page)
+{
+    return r->base + page * CORE_PAGE_SIZE;
+}
+
+static inline uint8_t *core_mem_page_host(const CoreMemRegion *r, uint64_t page)
+{
+    return r->host + page * CORE_PAGE_SIZE;
+}
+
 /* Code-page tracking for translated-code invalidation. */
 static inline bool core_mem_page_has_code(const CoreMemRegion *r, gpa_t addr)
 {
-    uint64_t page = (addr - r->base) >> 12;
-    return (r->code_bitmap[page >> 3] >> (page & 7)) & 1;
+    return core_bitmap_test(r->code_bitmap, core_mem_page_index(r, addr));
 }
 void core_mem_set_code_page(CoreMemRegion *r, gpa_t addr, bool has_code);
 
@@ -111,25 +136,17 @@ static inline void core_mem_mark_dirty(CoreMemRegion *r, gpa_t addr,
     if (!r->dirty_ckpt || len == 0) {
         return;
     }
-    uint64_t first = (addr - r->base) >> 12;
-    uint64_t last = (addr + len - 1 - r->base) >> 12;
+    uint64_t first = core_mem_page_index(r, addr);
+    uint64_t last = core_mem_page_index(r, addr + len - 1);
     for (uint64_t p = first; p <= last; p++) {
-        r->dirty_ckpt[p >> 3] |= (uint8_t)(1u << (p & 7));
-        r->dirty_hash[p >> 3] |= (uint8_t)(1u << (p & 7));
-        r->touched[p >> 3] |= (uint8_t)(1u << (p & 7));
-        if (r->undo_saved && !((r->undo_saved[p >> 3] >> (p & 7)) & 1)) {
+        core_bitmap_set(r->dirty_ckpt, p);
+        core_bitmap_set(r->dirty_hash, p);
+        core_bitmap_set(r->touched, p);
+        if (r->undo_saved && !core_bitmap_test(r->undo_saved, p)) {
             core_undo_save_page(r, p);
         }
     }
 }
-
-static inline bool core_mem_bit(const uint8_t *bitmap, uint64_t page)
-{
-    return (bitmap[page >> 3] >> (page & 7)) & 1;
-}
-
-/* Hash of an all-zero page (what untouched RAM pages hash to). */
-uint64_t core_mem_zero_page_hash(void);
 
 /* RAM reads as zero again (snapshot restore): page hashes reset, nothing
    dirty or touched. */

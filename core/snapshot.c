@@ -7,10 +7,11 @@
  *   u32 ncpus, then one CoreState record per hart
  *   u32 ndevices-with-state, then one CoreState record per device
  *   u32 nregions; per RAM region: u64 base, u64 size, u64 npages,
- *       then npages times (u64 page index, 4096 bytes),
+ *       then npages times (u64 page index, 4096 bytes: CORE_PAGE_SIZE),
  *       then u64 ngroups and ngroups group hashes
  */
 #include "core/snapshot.h"
+#include "core/bitmap.h"
 #include "core/hash.h"
 
 #include <stdio.h>
@@ -19,7 +20,7 @@
 
 #define SNAP_MAGIC "RWSN"
 #define SNAP_VERSION 1
-#define PAGE 4096ull
+_Static_assert(CORE_PAGE_SIZE == 4096, "snapshots store 4096-byte pages");
 
 static void put64(CoreBuf *b, uint64_t v)
 {
@@ -33,8 +34,8 @@ static void put32(CoreBuf *b, uint32_t v)
 
 static bool page_is_zero(const uint8_t *p)
 {
-    static const uint8_t zero[PAGE];
-    return memcmp(p, zero, PAGE) == 0;
+    static const uint8_t zero[CORE_PAGE_SIZE];
+    return memcmp(p, zero, CORE_PAGE_SIZE) == 0;
 }
 
 /* Bring the cached page hashes of every RAM region up to date. */
@@ -46,14 +47,15 @@ static void update_page_hashes(CoreMachine *m)
         if (r->kind != CORE_MEM_RAM) {
             continue;
         }
-        uint64_t pages = r->size / PAGE;
+        uint64_t pages = core_mem_page_count(r);
         for (uint64_t p = 0; p < pages; p++) {
-            if (core_mem_bit(r->dirty_hash, p)) {
-                r->page_hash[p] = core_hash_bytes(r->host + p * PAGE, PAGE);
+            if (core_bitmap_test(r->dirty_hash, p)) {
+                r->page_hash[p] = core_hash_bytes(core_mem_page_host(r, p),
+                                                  CORE_PAGE_SIZE);
                 any = true;
             }
         }
-        memset(r->dirty_hash, 0, pages / 8 + 1);
+        core_bitmap_zero(r->dirty_hash, pages);
     }
     if (any) {
         core_mem_write_protect_all(m->as);
@@ -62,7 +64,7 @@ static void update_page_hashes(CoreMachine *m)
 
 static uint64_t group_hash(const CoreMemRegion *r, uint64_t group)
 {
-    uint64_t pages = r->size / PAGE;
+    uint64_t pages = core_mem_page_count(r);
     uint64_t first = group * CORE_SNAPSHOT_GROUP_PAGES;
     uint64_t n = pages - first < CORE_SNAPSHOT_GROUP_PAGES
                      ? pages - first : CORE_SNAPSHOT_GROUP_PAGES;
@@ -104,7 +106,8 @@ uint64_t core_machine_state_hash(CoreMachine *m)
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         CoreMemRegion *r = core_mem_region(m->as, i);
         if (r->kind == CORE_MEM_RAM) {
-            core_hash_update(&h, r->page_hash, r->size / PAGE * sizeof(uint64_t));
+            core_hash_update(&h, r->page_hash,
+                             core_mem_page_count(r) * sizeof(uint64_t));
         }
     }
     return core_hash_final(&h);
@@ -127,26 +130,27 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
         if (r->kind != CORE_MEM_RAM) {
             continue;
         }
-        uint64_t pages = r->size / PAGE;
+        uint64_t pages = core_mem_page_count(r);
         put64(out, r->base);
         put64(out, r->size);
         size_t count_at = out->len;
         put64(out, 0);
         uint64_t n = 0;
         for (uint64_t p = 0; p < pages; p++) {
-            const uint8_t *host = r->host + p * PAGE;
+            const uint8_t *host = core_mem_page_host(r, p);
             /* Untouched pages are zero: a full snapshot skips them without
                reading them. */
-            bool want = full ? core_mem_bit(r->touched, p) && !page_is_zero(host)
-                             : core_mem_bit(r->dirty_ckpt, p);
+            bool want = full ? core_bitmap_test(r->touched, p) &&
+                                   !page_is_zero(host)
+                             : core_bitmap_test(r->dirty_ckpt, p);
             if (want) {
                 put64(out, p);
-                core_buf_append(out, host, PAGE);
+                core_buf_append(out, host, CORE_PAGE_SIZE);
                 n++;
             }
         }
         memcpy(out->data + count_at, &n, 8);
-        memset(r->dirty_ckpt, 0, pages / 8 + 1);
+        core_bitmap_zero(r->dirty_ckpt, pages);
         uint64_t groups = (pages + CORE_SNAPSHOT_GROUP_PAGES - 1) /
                           CORE_SNAPSHOT_GROUP_PAGES;
         put64(out, groups);
@@ -276,14 +280,15 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
         uint64_t n = get(&c, 8);
         for (uint64_t i = 0; i < n && !c.bad; i++) {
             uint64_t p = get(&c, 8);
-            const uint8_t *src = take(&c, PAGE);
-            if (!src || p >= r->size / PAGE) {
+            const uint8_t *src = take(&c, CORE_PAGE_SIZE);
+            if (!src || p >= core_mem_page_count(r)) {
                 *err = "snapshot page out of range or truncated";
                 return -1;
             }
-            memcpy(r->host + p * PAGE, src, PAGE);
-            core_mem_mark_dirty(r, r->base + p * PAGE, PAGE);
-            core_mem_notify_write(m->as, r, r->base + p * PAGE, PAGE);
+            memcpy(core_mem_page_host(r, p), src, CORE_PAGE_SIZE);
+            gpa_t addr = core_mem_page_addr(r, p);
+            core_mem_mark_dirty(r, addr, CORE_PAGE_SIZE);
+            core_mem_notify_write(m->as, r, addr, CORE_PAGE_SIZE);
         }
         uint64_t groups = get(&c, 8);
         take(&c, groups * 8);
@@ -299,7 +304,7 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
 /* First page of r at or after p set in bitmap, or `pages`. */
 static uint64_t next_bit(const uint8_t *bitmap, uint64_t p, uint64_t pages)
 {
-    while (p < pages && !core_mem_bit(bitmap, p)) {
+    while (p < pages && !core_bitmap_test(bitmap, p)) {
         p++;
     }
     return p;
@@ -335,28 +340,29 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
             snprintf(why, whylen, "its RAM layout differs from the machine's");
             return -1;
         }
-        uint64_t pages = r->size / PAGE, n = get(&c, 8), expect = 0;
+        uint64_t pages = core_mem_page_count(r), n = get(&c, 8), expect = 0;
         /* Pages must come in increasing order (as saved), so one walk
            over the bitmap finds pages the snapshot should have had. */
         const uint8_t *must = full ? r->touched : since_last ? r->dirty_ckpt : NULL;
         for (uint64_t i = 0; i <= n && !c.bad; i++) {
             uint64_t p = i < n ? get(&c, 8) : pages;
-            const uint8_t *src = i < n ? take(&c, PAGE) : NULL;
+            const uint8_t *src = i < n ? take(&c, CORE_PAGE_SIZE) : NULL;
             if (i < n && (!src || p >= pages || p < expect)) {
                 snprintf(why, whylen, "page list out of order or truncated");
                 return -1;
             }
             for (uint64_t q = must ? next_bit(must, expect, pages) : p; q < p;
                  q = next_bit(must, q + 1, pages)) {
-                if (!full || !page_is_zero(r->host + q * PAGE)) {
+                if (!full || !page_is_zero(core_mem_page_host(r, q))) {
                     snprintf(why, whylen, "it lacks RAM page 0x%llx",
-                             (unsigned long long)(base + q * PAGE));
+                             (unsigned long long)core_mem_page_addr(r, q));
                     return -1;
                 }
             }
-            if (src && memcmp(src, r->host + p * PAGE, PAGE) != 0) {
+            if (src &&
+                memcmp(src, core_mem_page_host(r, p), CORE_PAGE_SIZE) != 0) {
                 snprintf(why, whylen, "its RAM page 0x%llx differs",
-                         (unsigned long long)(base + p * PAGE));
+                         (unsigned long long)core_mem_page_addr(r, p));
                 return -1;
             }
             expect = p + 1;
@@ -370,7 +376,7 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         CoreMemRegion *r = core_mem_region(m->as, i);
         if (r->kind == CORE_MEM_RAM) {
-            memset(r->dirty_ckpt, 0, r->size / PAGE / 8 + 1);
+            core_bitmap_zero(r->dirty_ckpt, core_mem_page_count(r));
         }
     }
     core_mem_write_protect_all(m->as);
@@ -445,16 +451,17 @@ void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,
         gpa_t base = get(&c, 8);
         get(&c, 8);
         uint64_t n = get(&c, 8);
-        take(&c, n * (8 + PAGE));
+        take(&c, n * (8 + CORE_PAGE_SIZE));
         uint64_t groups = get(&c, 8);
         CoreMemRegion *r = core_mem_find(m->as, base);
         unsigned shown = 0;
         for (uint64_t g = 0; g < groups && r && !c.bad; g++) {
             uint64_t rec = get(&c, 8);
             if (rec != group_hash(r, g) && shown++ < 8) {
-                gpa_t lo = base + g * CORE_SNAPSHOT_GROUP_PAGES * PAGE;
+                uint64_t bytes = CORE_SNAPSHOT_GROUP_PAGES * CORE_PAGE_SIZE;
+                gpa_t lo = base + g * bytes;
                 SAY("  RAM 0x%llx-0x%llx differs\n", (unsigned long long)lo,
-                    (unsigned long long)(lo + CORE_SNAPSHOT_GROUP_PAGES * PAGE - 1));
+                    (unsigned long long)(lo + bytes - 1));
             }
         }
     }

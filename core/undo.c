@@ -7,17 +7,16 @@
  * at their time of the pages written before the next point.
  */
 #include "core/undo.h"
+#include "core/bitmap.h"
 #include "core/snapshot.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE 4096u
-
 typedef struct UndoPage {
     CoreMemRegion *r;
     uint64_t page;
-    uint8_t data[PAGE];
+    uint8_t data[CORE_PAGE_SIZE];
 } UndoPage;
 
 typedef struct UndoPoint {
@@ -62,11 +61,11 @@ static void new_epoch(CoreMachine *m, CoreUndo *u)
         if (r->kind != CORE_MEM_RAM) {
             continue;
         }
-        size_t bytes = r->size / PAGE / 8 + 1;
+        uint64_t pages = core_mem_page_count(r);
         if (!r->undo_saved) {
-            r->undo_saved = malloc(bytes);
+            r->undo_saved = core_bitmap_new(pages);
         }
-        memset(r->undo_saved, 0, bytes);
+        core_bitmap_zero(r->undo_saved, pages);
         r->undo = u;
     }
     core_mem_write_protect_all(m->as);
@@ -75,7 +74,7 @@ static void new_epoch(CoreMachine *m, CoreUndo *u)
 void core_undo_save_page(CoreMemRegion *r, uint64_t page)
 {
     CoreUndo *u = r->undo;
-    r->undo_saved[page >> 3] |= (uint8_t)(1u << (page & 7));
+    core_bitmap_set(r->undo_saved, page);
     if (!u || u->count == 0) {
         return;
     }
@@ -87,7 +86,7 @@ void core_undo_save_page(CoreMemRegion *r, uint64_t page)
     UndoPage *pg = malloc(sizeof(*pg));
     pg->r = r;
     pg->page = page;
-    memcpy(pg->data, r->host + page * PAGE, PAGE);
+    memcpy(pg->data, core_mem_page_host(r, page), CORE_PAGE_SIZE);
     p->pages[p->npages++] = pg;
 }
 
@@ -129,11 +128,12 @@ bool core_undo_restore(CoreMachine *m, uint64_t icount, uint64_t *at)
         UndoPoint *p = point(u, (unsigned)k);
         for (size_t i = p->npages; i-- > 0;) {
             UndoPage *pg = p->pages[i];
-            gpa_t addr = pg->r->base + pg->page * PAGE;
-            memcpy(pg->r->host + pg->page * PAGE, pg->data, PAGE);
-            pg->r->dirty_hash[pg->page >> 3] |= (uint8_t)(1u << (pg->page & 7));
-            pg->r->dirty_ckpt[pg->page >> 3] |= (uint8_t)(1u << (pg->page & 7));
-            core_mem_notify_write(m->as, pg->r, addr, PAGE);
+            gpa_t addr = core_mem_page_addr(pg->r, pg->page);
+            memcpy(core_mem_page_host(pg->r, pg->page), pg->data,
+                   CORE_PAGE_SIZE);
+            core_bitmap_set(pg->r->dirty_hash, pg->page);
+            core_bitmap_set(pg->r->dirty_ckpt, pg->page);
+            core_mem_notify_write(m->as, pg->r, addr, CORE_PAGE_SIZE);
         }
     }
     UndoPoint *target = point(u, (unsigned)j);
@@ -174,14 +174,4 @@ void core_undo_clear(CoreMachine *m)
     }
     free(u);
     m->undo = NULL;
-}
-
-uint64_t core_undo_newest(const CoreMachine *m)
-{
-    const CoreUndo *u = m->undo;
-    if (!u || u->count == 0) {
-        return UINT64_MAX;
-    }
-    return ((CoreUndo *)u)->points[(u->first + u->count - 1) %
-                                   CORE_UNDO_MAX_POINTS].icount;
 }

@@ -33,7 +33,4 @@ bool core_undo_restore(CoreMachine *m, uint64_t icount, uint64_t *at);
 /* Forget every point (the machine state was replaced some other way). */
 void core_undo_clear(CoreMachine *m);
 
-/* Icount of the newest point, or UINT64_MAX if none. */
-uint64_t core_undo_newest(const CoreMachine *m);
-
 #endif

@@ -24,7 +24,6 @@ struct TBCache {
     GHashTable *pages;   /* gpa page -> TB* list head (page_next) */
     TBFlushHook flush_hook;
     void *flush_opaque;
-    TBStats stats;
 };
 
 static inline uint32_t tb_hash(gva_t pc, gpa_t phys_pc, uint32_t flags)
@@ -94,7 +93,6 @@ void tb_flush(TBCache *c)
     memset(c->hash, 0, sizeof(c->hash));
     free_page_keys(c);
     c->used = 0;
-    c->stats.flushes++;
     if (c->flush_hook) {
         c->flush_hook(c->flush_opaque);
     }
@@ -132,7 +130,7 @@ void tb_insert(TBCache *c, TB *tb)
     tb->valid = 1;
     tb->cached = 1;
 
-    gpa_t page = tb->phys_pc & ~0xfffull;
+    gpa_t page = tb->phys_pc & CORE_PAGE_MASK;
     TB *head = g_hash_table_lookup(c->pages, &page);
     tb->page_next = head;
     gpointer orig_key = NULL;
@@ -143,7 +141,6 @@ void tb_insert(TBCache *c, TB *tb)
         *key = (gint64)page;
         g_hash_table_insert(c->pages, key, tb);
     }
-    c->stats.translated++;
 }
 
 static void unlink_hash(TBCache *c, TB *tb)
@@ -160,7 +157,7 @@ static void unlink_hash(TBCache *c, TB *tb)
 
 void tb_invalidate_page(TBCache *c, gpa_t page)
 {
-    page &= ~0xfffull;
+    page &= CORE_PAGE_MASK;
     gpointer key = NULL, value = NULL;
     if (!g_hash_table_lookup_extended(c->pages, &page, &key, &value)) {
         return;
@@ -170,11 +167,5 @@ void tb_invalidate_page(TBCache *c, gpa_t page)
     for (TB *tb = value; tb; tb = tb->page_next) {
         unlink_hash(c, tb);
         tb->valid = 0;
-        c->stats.invalidated++;
     }
-}
-
-const TBStats *tb_stats(const TBCache *c)
-{
-    return &c->stats;
 }

@@ -59,11 +59,4 @@ void tb_insert(TBCache *c, TB *tb);
 void tb_invalidate_page(TBCache *c, gpa_t page);
 void tb_flush(TBCache *c);
 
-typedef struct TBStats {
-    uint64_t translated;
-    uint64_t invalidated;
-    uint64_t flushes;
-} TBStats;
-const TBStats *tb_stats(const TBCache *c);
-
 #endif

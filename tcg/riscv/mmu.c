@@ -26,7 +26,8 @@
 #define PTE_PPN_MASK ((1ull << 44) - 1)
 #define PTE_RESERVED (0x3ffull << 54)   /* PBMT, N and reserved bits */
 
-unsigned rv_data_priv(const RVCPU *cpu)
+/* Privilege used for loads and stores (MPRV applies MPP in M-mode). */
+static unsigned rv_data_priv(const RVCPU *cpu)
 {
     if (cpu->priv == RV_PRIV_M && (cpu->mstatus & RV_MSTATUS_MPRV)) {
         return (cpu->mstatus & RV_MSTATUS_MPP) >> RV_MSTATUS_MPP_SHIFT;
@@ -140,9 +141,9 @@ static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
         return fault_cause(acc, true);
     }
     CoreAddrSpace *as = cpu->machine->as;
-    gpa_t table = (cpu->satp & PTE_PPN_MASK) << 12;
+    gpa_t table = (cpu->satp & PTE_PPN_MASK) << RV_PAGE_BITS;
     for (int level = levels - 1; level >= 0; level--) {
-        unsigned vpn = (va >> (12 + 9 * level)) & 0x1ff;
+        unsigned vpn = (va >> (RV_PAGE_BITS + 9 * level)) & 0x1ff;
         gpa_t pte_addr = table + vpn * 8;
         uint8_t *p = core_mem_host_ptr(as, pte_addr, 8);
         /* Page-table reads are implicit S-mode accesses (PMP applies). */
@@ -160,7 +161,7 @@ static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
             if (pte & (PTE_A | PTE_D | PTE_U)) {
                 return fault_cause(acc, true);
             }
-            table = ppn << 12;
+            table = ppn << RV_PAGE_BITS;
             continue;
         }
         /* Leaf: check permissions. */
@@ -204,8 +205,8 @@ leaf_ok:;
             memcpy(p, &pte, 8);
             core_mem_notify_write(as, r, pte_addr, 8);
         }
-        uint64_t vpn_low = (va >> 12) & low_mask;
-        *pa = ((ppn | vpn_low) << 12) | (va & 0xfff);
+        uint64_t vpn_low = (va >> RV_PAGE_BITS) & low_mask;
+        *pa = ((ppn | vpn_low) << RV_PAGE_BITS) | (va & (RV_PAGE_SIZE - 1));
         if (writable_ok) {
             *writable_ok = (pte & PTE_W) && (pte & PTE_D);
         }

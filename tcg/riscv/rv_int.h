@@ -53,9 +53,6 @@ bool rv_pmp_any_active(const RVCPU *cpu);
    beyond the mapping existing. Returns 0 or an exception cause. */
 int rv_mmu_lookup(RVCPU *cpu, gva_t va, unsigned priv, gpa_t *pa);
 
-/* Privilege used for loads and stores (MPRV applies MPP in M-mode). */
-unsigned rv_data_priv(const RVCPU *cpu);
-
 /* Re-point data_tlb/fetch_tlb after a change of priv or MPRV/MPP. */
 void rv_update_tlb_mode(RVCPU *cpu);
 
@@ -74,7 +71,6 @@ void rv_take_trap(RVCPU *cpu, bool interrupt, unsigned cause, uint64_t tval,
                   gva_t epc);
 /* Take the highest-priority pending and enabled interrupt, if any. */
 bool rv_check_interrupts(RVCPU *cpu);
-uint64_t rv_pending_interrupts(const RVCPU *cpu);
 
 /* CSR access with privilege checks. Returns 0 or RV_EXC_ILLEGAL.
    `instret_now` is the hart's retired count before the accessing

@@ -50,7 +50,7 @@ static TB *translate_single(RVCPU *cpu, const uint8_t *page, gpa_t phys,
                             uint32_t flags)
 {
     gva_t pc = cpu->pc;
-    uint32_t lo = read_u16(page + (pc & 0xfff));
+    uint32_t lo = read_u16(page + (pc & (RV_PAGE_SIZE - 1)));
     uint32_t raw = lo;
     if (rv_insn_len(lo) == 4) {
         const uint8_t *page2;
@@ -61,14 +61,14 @@ static TB *translate_single(RVCPU *cpu, const uint8_t *page, gpa_t phys,
             rv_take_trap(cpu, false, cause, pc + 2, pc);
             return NULL;
         }
-        raw = lo | (read_u16(page2 + ((pc + 2) & 0xfff)) << 16);
+        raw = lo | (read_u16(page2 + ((pc + 2) & (RV_PAGE_SIZE - 1))) << 16);
     }
     if (!scratch_tb) {
         scratch_tb = calloc(1, sizeof(TB) + 2 * sizeof(RVInsn));
     }
     TB *tb = scratch_tb;
     tb->pc = pc;
-    tb->phys_pc = phys | (pc & 0xfff);
+    tb->phys_pc = phys | (pc & (RV_PAGE_SIZE - 1));
     tb->flags = flags;
     tb->n_insns = 1;
     tb->valid = 1;
@@ -99,8 +99,8 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
                      uint32_t flags)
 {
     gva_t pc = cpu->pc;
-    unsigned off = pc & 0xfff;
-    if (off == 0xffe && rv_insn_len(read_u16(page + off)) == 4) {
+    unsigned off = pc & (RV_PAGE_SIZE - 1);
+    if (off == RV_PAGE_SIZE - 2 && rv_insn_len(read_u16(page + off)) == 4) {
         return translate_single(cpu, page, phys_page, flags);
     }
     TB *tb = tb_alloc(cpu->tbs, (RV_TB_MAX_INSNS + 1) * sizeof(RVInsn));
@@ -183,7 +183,7 @@ TB *rv_tb_find(RVCPU *cpu)
     if (single) {
         return translate_single(cpu, page, phys_page, flags);
     }
-    tb = tb_lookup(cpu->tbs, pc, phys_page | (pc & 0xfff), flags);
+    tb = tb_lookup(cpu->tbs, pc, phys_page | (pc & (RV_PAGE_SIZE - 1)), flags);
     if (!tb) {
         tb = translate(cpu, page, phys_page, flags);
         if (!tb || !tb->cached) {

@@ -61,7 +61,8 @@ int rv_raise_illegal(RVCPU *cpu, const RVInsn *in)
                               in->len == 2 ? in->craw : in->raw);
 }
 
-uint64_t rv_pending_interrupts(const RVCPU *cpu)
+/* Interrupts pending, enabled and not masked by the current privilege. */
+static uint64_t rv_pending_interrupts(const RVCPU *cpu)
 {
     uint64_t pending = cpu->mip & cpu->mie;
     if (!pending) {

@@ -15,20 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "tcg/riscv/decode.h"
-
-static unsigned passed, failed;
-
-#define CHECK(cond, ...)                                    \
-    do {                                                    \
-        if (cond) {                                         \
-            passed++;                                       \
-        } else {                                            \
-            failed++;                                       \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-            printf(__VA_ARGS__);                            \
-            printf("\n");                                   \
-        }                                                   \
-    } while (0)
+#include "tests/unit/check.h"
 
 static const char *op_name(const RVInsn *in)
 {
@@ -353,6 +340,5 @@ int main(void)
     test_compressed();
     test_illegal32();
     test_lookup_matches_linear_scan();
-    printf("decode: %u passed, %u failed\n", passed, failed);
-    return failed != 0;
+    return check_done("decode");
 }

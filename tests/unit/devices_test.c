@@ -14,25 +14,12 @@
 #include "hw/char/uart16550.h"
 #include "hw/intc/clint.h"
 #include "hw/misc/sifive_test.h"
+#include "tests/unit/check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
-
-static void check(bool ok, const char *what, const char *file, int line)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        fprintf(stderr, "%s:%d: FAILED: %s\n", file, line, what);
-    }
-}
 
 /* ---- harness: a bare machine, interrupt lines that remember levels ---- */
 
@@ -578,6 +565,5 @@ int main(void)
     test_clint_state_round_trip();
     test_finisher_exit_kinds();
     test_input_queue_round_trip();
-    printf("devices: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("devices");
 }

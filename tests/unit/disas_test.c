@@ -30,6 +30,7 @@
  * `raw`, which rv_disas must ignore.
  */
 #include "tcg/riscv/disas.h"
+#include "tests/unit/check.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -942,20 +943,14 @@ static const DisCase extra_cases[] = {
     { 0xa001, 0xfffffffffffffffeull, 2, "c.j 0xfffffffffffffffe" },
 };
 
-static int passed, failed;
-
 static void check(const DisCase *c, uint32_t raw)
 {
     char buf[RV_DISAS_MAX];
     memset(buf, 'X', sizeof(buf));
     int len = rv_disas(buf, sizeof(buf), raw, c->pc);
-    if (len == c->len && strcmp(buf, c->text) == 0) {
-        passed++;
-        return;
-    }
-    failed++;
-    printf("FAIL raw=0x%08x pc=0x%" PRIx64 ": got %d \"%s\", want %d \"%s\"\n",
-           raw, c->pc, len, buf, c->len, c->text);
+    CHECK(len == c->len && strcmp(buf, c->text) == 0,
+          "raw=0x%08x pc=0x%" PRIx64 ": got %d \"%s\", want %d \"%s\"",
+          raw, c->pc, len, buf, c->len, c->text);
 }
 
 static void check_cases(const DisCase *cases, size_t count)
@@ -968,47 +963,37 @@ static void check_cases(const DisCase *cases, size_t count)
     }
 }
 
-static void expect(bool ok, const char *what)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL %s\n", what);
-    }
-}
-
 /* Small buffers truncate but stay NUL-terminated; the length is unchanged. */
 static void check_truncation(void)
 {
     char buf[8];
     memset(buf, 'X', sizeof(buf));
-    expect(rv_disas(buf, 5, 0x00813503, 0) == 4 && strcmp(buf, "ld a") == 0,
-           "truncated to 5 bytes");
-    expect(rv_disas(NULL, 0, 0x1141, 0) == 2, "buflen 0");
-    expect(rv_disas(buf, 1, 0x0000, 0) == 0 && buf[0] == '\0',
-           "illegal into 1 byte");
+    CHECK(rv_disas(buf, 5, 0x00813503, 0) == 4 && strcmp(buf, "ld a") == 0,
+          "truncated to 5 bytes");
+    CHECK(rv_disas(NULL, 0, 0x1141, 0) == 2, "buflen 0");
+    CHECK(rv_disas(buf, 1, 0x0000, 0) == 0 && buf[0] == '\0',
+          "illegal into 1 byte");
 }
 
 static void check_names(void)
 {
-    expect(strcmp(rv_reg_name(0), "zero") == 0, "x0 name");
-    expect(strcmp(rv_reg_name(8), "s0") == 0, "x8 name");
-    expect(strcmp(rv_reg_name(31), "t6") == 0, "x31 name");
-    expect(strcmp(rv_reg_name(32), "?") == 0, "x32 name");
-    expect(strcmp(rv_freg_name(0), "ft0") == 0, "f0 name");
-    expect(strcmp(rv_freg_name(18), "fs2") == 0, "f18 name");
-    expect(strcmp(rv_freg_name(31), "ft11") == 0, "f31 name");
-    expect(strcmp(rv_freg_name(99), "?") == 0, "f99 name");
-    expect(strcmp(rv_csr_name(0x300), "mstatus") == 0, "mstatus");
-    expect(strcmp(rv_csr_name(0x14d), "stimecmp") == 0, "stimecmp");
-    expect(strcmp(rv_csr_name(0x3ef), "pmpaddr63") == 0, "pmpaddr63");
-    expect(strcmp(rv_csr_name(0x3af), "pmpcfg15") == 0, "pmpcfg15");
-    expect(strcmp(rv_csr_name(0xc1f), "hpmcounter31") == 0, "hpmcounter31");
-    expect(strcmp(rv_csr_name(0x323), "mhpmevent3") == 0, "mhpmevent3");
-    expect(rv_csr_name(0xc00 + 0x80) == NULL, "cycleh is RV32-only");
-    expect(rv_csr_name(0xc20) == NULL, "0xc20 unknown");
-    expect(rv_csr_name(0x7c0) == NULL, "custom CSR unknown");
+    CHECK(strcmp(rv_reg_name(0), "zero") == 0, "x0 name");
+    CHECK(strcmp(rv_reg_name(8), "s0") == 0, "x8 name");
+    CHECK(strcmp(rv_reg_name(31), "t6") == 0, "x31 name");
+    CHECK(strcmp(rv_reg_name(32), "?") == 0, "x32 name");
+    CHECK(strcmp(rv_freg_name(0), "ft0") == 0, "f0 name");
+    CHECK(strcmp(rv_freg_name(18), "fs2") == 0, "f18 name");
+    CHECK(strcmp(rv_freg_name(31), "ft11") == 0, "f31 name");
+    CHECK(strcmp(rv_freg_name(99), "?") == 0, "f99 name");
+    CHECK(strcmp(rv_csr_name(0x300), "mstatus") == 0, "mstatus");
+    CHECK(strcmp(rv_csr_name(0x14d), "stimecmp") == 0, "stimecmp");
+    CHECK(strcmp(rv_csr_name(0x3ef), "pmpaddr63") == 0, "pmpaddr63");
+    CHECK(strcmp(rv_csr_name(0x3af), "pmpcfg15") == 0, "pmpcfg15");
+    CHECK(strcmp(rv_csr_name(0xc1f), "hpmcounter31") == 0, "hpmcounter31");
+    CHECK(strcmp(rv_csr_name(0x323), "mhpmevent3") == 0, "mhpmevent3");
+    CHECK(rv_csr_name(0xc00 + 0x80) == NULL, "cycleh is RV32-only");
+    CHECK(rv_csr_name(0xc20) == NULL, "0xc20 unknown");
+    CHECK(rv_csr_name(0x7c0) == NULL, "custom CSR unknown");
 }
 
 int main(void)
@@ -1017,6 +1002,5 @@ int main(void)
     check_cases(extra_cases, CORE_ARRAY_SIZE(extra_cases));
     check_truncation();
     check_names();
-    printf("disas: %d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return check_done("disas");
 }

@@ -15,20 +15,7 @@
 #include <string.h>
 #include "tcg/riscv/decode.h"
 #include "tcg/riscv/mem_access.h"
-
-static unsigned passed, failed;
-
-#define CHECK(cond, ...)                                    \
-    do {                                                    \
-        if (cond) {                                         \
-            passed++;                                       \
-        } else {                                            \
-            failed++;                                       \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-            printf(__VA_ARGS__);                            \
-            printf("\n");                                   \
-        }                                                   \
-    } while (0)
+#include "tests/unit/check.h"
 
 enum { A0 = 10, A1 = 11, A2 = 12 };
 
@@ -82,8 +69,7 @@ static int run(uint32_t raw)
 {
     RVInsn in[2];
     if (!rv_decode(&in[0], raw, PC)) {
-        printf("FAIL: %08" PRIx32 " did not decode\n", raw);
-        failed++;
+        CHECK(false, "%08" PRIx32 " did not decode", raw);
         return -1;
     }
     in[0].idx = 0;
@@ -397,8 +383,7 @@ int main(void)
     test_loads_stores();
     test_misc();
 
-    printf("exec_int: %u passed, %u failed\n", passed, failed);
     free(page);
     free(cpu);
-    return failed != 0;
+    return check_done("exec_int");
 }

@@ -24,6 +24,7 @@
 #include "tcg/riscv/cpu.h"
 #include "tcg/riscv/decode.h"
 #include "tcg/riscv/fpu.h"
+#include "tests/unit/check.h"
 
 enum { RNE, RTZ, RDN, RUP, RMM, RM5, RM6, DYN };
 enum { NX = RV_FFLAG_NX, UF = RV_FFLAG_UF, OF = RV_FFLAG_OF,
@@ -1010,7 +1011,6 @@ static const FpCase cases[] = {
 };
 
 static RVCPU cpu;
-static int passed, failed;
 
 /* Handlers continue with RV_NEXT into the following entry of their block;
    run one instruction followed by an entry that reports RV_EXEC_NEXT. */
@@ -1028,16 +1028,6 @@ static int exec1(RVCPU *c, const RVInsn *in)
     memset(&block[1], 0, sizeof(block[1]));
     block[1].fn = continued;
     return block[0].fn(c, &block[0]);
-}
-
-static void check(bool ok, const char *what)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL: %s\n", what);
-    }
 }
 
 static const RVOpDesc *find_op(const char *name)
@@ -1118,7 +1108,7 @@ static void run_case(const FpCase *c)
     char what[200];
 
     if (!make_insn(&in, c->op, 10, 1, 2, 3, c->rm, 0)) {
-        check(false, c->op);
+        CHECK(false, "%s", c->op);
         return;
     }
     cvt_sides(c->op, &int_dst, &int_src);
@@ -1142,8 +1132,8 @@ static void run_case(const FpCase *c)
              (unsigned long long)c->b, (unsigned long long)c->c,
              (unsigned long long)got, cpu.fflags,
              (unsigned long long)c->expect, c->flags);
-    check(r == RV_EXEC_NEXT && got == c->expect && cpu.fflags == c->flags,
-          what);
+    CHECK(r == RV_EXEC_NEXT && got == c->expect && cpu.fflags == c->flags,
+          "%s", what);
 }
 
 /* flw/fld/fsw/fsd through a data-TLB entry mapping one guest page. */
@@ -1165,22 +1155,22 @@ static void test_load_store(void)
     memcpy(page + 0x0f8, (uint64_t[]){ 0x1122334455667788 }, 8);
 
     make_insn(&in, "flw", 4, 6, 0, 0, 2, 8);
-    check(exec1(&cpu, &in) == RV_EXEC_NEXT && cpu.f[4] == S(0x7f800001),
+    CHECK(exec1(&cpu, &in) == RV_EXEC_NEXT && cpu.f[4] == S(0x7f800001),
           "flw boxes the loaded bits, sNaN untouched");
     make_insn(&in, "fld", 0, 6, 0, 0, 3, -8);
-    check(exec1(&cpu, &in) == RV_EXEC_NEXT &&
+    CHECK(exec1(&cpu, &in) == RV_EXEC_NEXT &&
           cpu.f[0] == 0x1122334455667788, "fld with a negative offset to f0");
 
     cpu.f[7] = 0x00000000c0000000;   /* not boxed: fsw stores the raw bits */
     make_insn(&in, "fsw", 0, 6, 7, 0, 2, 0x20);
-    check(exec1(&cpu, &in) == RV_EXEC_NEXT, "fsw retires");
+    CHECK(exec1(&cpu, &in) == RV_EXEC_NEXT, "fsw retires");
     memcpy(&v, page + 0x120, 8);
-    check(v == 0xc0000000, "fsw writes exactly the low 32 bits");
+    CHECK(v == 0xc0000000, "fsw writes exactly the low 32 bits");
     cpu.f[8] = 0xfff0000000000001;
     make_insn(&in, "fsd", 0, 6, 8, 0, 3, -0x100);
-    check(exec1(&cpu, &in) == RV_EXEC_NEXT, "fsd retires");
+    CHECK(exec1(&cpu, &in) == RV_EXEC_NEXT, "fsd retires");
     memcpy(&v, page, 8);
-    check(v == 0xfff0000000000001, "fsd writes the raw 64 bits");
+    CHECK(v == 0xfff0000000000001, "fsd writes the raw 64 bits");
 }
 
 /* Reserved rounding modes: illegal instruction, nothing written. */
@@ -1208,16 +1198,16 @@ static void test_illegal_rm(void)
         int r = exec1(&cpu, &in);
         snprintf(what, sizeof(what), "%s rm=%u frm=%u is illegal", bad[i].op,
                  bad[i].rm, bad[i].frm);
-        check(r == RV_EXEC_TRAP && cpu.mcause == RV_EXC_ILLEGAL &&
+        CHECK(r == RV_EXEC_TRAP && cpu.mcause == RV_EXC_ILLEGAL &&
               cpu.f[10] == 0x1234 && cpu.x[10] == 0x5678 && cpu.fflags == 0,
-              what);
+              "%s", what);
     }
     /* Instructions without a rounding mode ignore a bad frm. */
     cpu.frm = 7;
     make_insn(&in, "fsgnj.d", 10, 1, 2, 0, 0, 0);
-    check(exec1(&cpu, &in) == RV_EXEC_NEXT, "fsgnj.d ignores frm");
+    CHECK(exec1(&cpu, &in) == RV_EXEC_NEXT, "fsgnj.d ignores frm");
     make_insn(&in, "feq.s", 10, 1, 2, 0, 0, 0);
-    check(exec1(&cpu, &in) == RV_EXEC_NEXT && cpu.x[10] == 1,
+    CHECK(exec1(&cpu, &in) == RV_EXEC_NEXT && cpu.x[10] == 1,
           "feq.s ignores frm");
     cpu.frm = 0;
 }
@@ -1256,8 +1246,8 @@ static void test_dirty(void)
                      (cpu.mstatus & RV_MSTATUS_SD);
         snprintf(what, sizeof(what), "%s %s FS dirty", t[i].op,
                  t[i].dirty ? "makes" : "leaves alone");
-        check(dirty == t[i].dirty &&
-              (dirty || cpu.mstatus == clean), what);
+        CHECK(dirty == t[i].dirty &&
+              (dirty || cpu.mstatus == clean), "%s", what);
     }
 }
 
@@ -1270,17 +1260,17 @@ static void test_f0_destination(void)
     cpu.f[2] = S(0x40000000);
     cpu.f[0] = 0;
     make_insn(&in, "fadd.s", 0, 1, 2, 0, RNE, 0);
-    check(in.rd == RV_REG_SINK, "decoder-style rd for f0");
-    check(exec1(&cpu, &in) == RV_EXEC_NEXT && cpu.f[0] == S(0x40400000),
+    CHECK(in.rd == RV_REG_SINK, "decoder-style rd for f0");
+    CHECK(exec1(&cpu, &in) == RV_EXEC_NEXT && cpu.f[0] == S(0x40400000),
           "fadd.s f0 writes f0");
     cpu.x[5] = 0x4000000000000000;
     make_insn(&in, "fmv.d.x", 0, 5, 0, 0, 0, 0);
     exec1(&cpu, &in);
-    check(cpu.f[0] == 0x4000000000000000, "fmv.d.x f0 writes f0");
+    CHECK(cpu.f[0] == 0x4000000000000000, "fmv.d.x f0 writes f0");
     cpu.x[0] = 0;
     make_insn(&in, "fcvt.l.d", 0, 0, 0, 0, RNE, 0);
     exec1(&cpu, &in);
-    check(cpu.x[0] == 0 && cpu.x[RV_REG_SINK] == 2,
+    CHECK(cpu.x[0] == 0 && cpu.x[RV_REG_SINK] == 2,
           "fcvt.l.d x0 leaves x0 alone");
 }
 
@@ -1307,6 +1297,5 @@ int main(void)
     test_illegal_rm();
     test_dirty();
     test_f0_destination();
-    printf("fpu: %d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return check_done("fpu");
 }

@@ -10,6 +10,7 @@
 #include "core/machine.h"
 #include "gdbstub/gdbstub.h"
 #include "gdbstub/rsp.h"
+#include "tests/unit/check.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -19,18 +20,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond);\
-        }                                                                  \
-    } while (0)
 
 #define REGFILE_HEX ((32 + 1) * 16)   /* x0-x31 and pc, 8 bytes each */
 
@@ -241,6 +230,5 @@ int main(void)
     core_machine_free(m);
     unlink(kernel);
     rmdir(dir);
-    printf("gdbstub: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("gdbstub");
 }

@@ -7,26 +7,13 @@
  * test needs no cross toolchain.
  */
 #include "core/loader.h"
+#include "tests/unit/check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
-
-static void check(bool ok, const char *what, const char *file, int line)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        fprintf(stderr, "%s:%d: FAILED: %s\n", file, line, what);
-    }
-}
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE 0x100000ull
@@ -424,6 +411,5 @@ int main(void)
         unlink(tmp_path(names[i]));
     }
     rmdir(dir);
-    printf("loader: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("loader");
 }

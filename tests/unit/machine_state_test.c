@@ -12,23 +12,12 @@
 #include "core/run.h"
 #include "core/snapshot.h"
 #include "tcg/riscv/cpu.h"
+#include "tests/unit/check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-static void check(bool ok, const char *what)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        fprintf(stderr, "FAILED: %s\n", what);
-    }
-}
 
 /* Devices that hold no state of their own, and why. */
 static const char *const stateless[] = {
@@ -98,12 +87,12 @@ int main(void)
         char what[128];
         snprintf(what, sizeof(what), "device %s (%s) has saved state",
                  a->devices[i].id, ops->name);
-        check(ops->state != NULL || is_stateless(ops->name), what);
+        CHECK(ops->state != NULL || is_stateless(ops->name), "%s", what);
     }
 
     cfg.max_insns = 123457;
     core_run(a);
-    check(a->icount == 123457, "ran to the limit");
+    CHECK(a->icount == 123457, "ran to the limit");
     CoreBuf snap = { 0 };
     uint64_t hash_a = core_machine_state_hash(a);
     core_snapshot_save(a, true, &snap);
@@ -111,20 +100,20 @@ int main(void)
     cfg.max_insns = 0;
     CoreMachine *b = make(&cfg);
     const char *err = NULL;
-    check(core_snapshot_load(b, snap.data, snap.len, &err) == 0, "snapshot loads");
-    check(b->icount == 123457, "icount restored");
-    check(core_machine_state_hash(b) == hash_a, "state hash identical after load");
+    CHECK(core_snapshot_load(b, snap.data, snap.len, &err) == 0, "snapshot loads");
+    CHECK(b->icount == 123457, "icount restored");
+    CHECK(core_machine_state_hash(b) == hash_a, "state hash identical after load");
     RVCPU *cpu = b->cpus[1];
-    check(cpu->tselect == 1 && cpu->tdata1[0] == STORE_TRIGGER &&
+    CHECK(cpu->tselect == 1 && cpu->tdata1[0] == STORE_TRIGGER &&
           cpu->tdata1[1] == EXEC_TRIGGER && cpu->tdata2[0] == cpu->tdata2[1] + 8,
           "debug triggers restored");
     cpu->tdata2[0] ^= 0x10;
-    check(core_machine_state_hash(b) != hash_a, "trigger address in state hash");
+    CHECK(core_machine_state_hash(b) != hash_a, "trigger address in state hash");
     cpu->tdata2[0] ^= 0x10;
     cpu->tselect = 0;
-    check(core_machine_state_hash(b) != hash_a, "tselect in state hash");
+    CHECK(core_machine_state_hash(b) != hash_a, "tselect in state hash");
     cpu->tselect = 1;
-    check(core_machine_state_hash(b) == hash_a, "state hash back to equal");
+    CHECK(core_machine_state_hash(b) == hash_a, "state hash back to equal");
 
     /* A snapshot is hostile data: illegal trigger values are refused. */
     CoreBuf bad = { 0 };
@@ -133,20 +122,20 @@ int main(void)
     cpu->tselect = 1;
     CoreMachine *c = make(&cfg);
     err = NULL;
-    check(core_snapshot_load(c, bad.data, bad.len, &err) != 0 && err,
+    CHECK(core_snapshot_load(c, bad.data, bad.len, &err) != 0 && err,
           "snapshot with tselect past the last trigger refused");
     core_buf_free(&bad);
     cpu->tdata1[0] = STORE_TRIGGER | (1ull << 59);   /* dmode: not writable */
     core_snapshot_save(b, true, &bad);
     cpu->tdata1[0] = STORE_TRIGGER;
     err = NULL;
-    check(core_snapshot_load(c, bad.data, bad.len, &err) != 0 && err,
+    CHECK(core_snapshot_load(c, bad.data, bad.len, &err) != 0 && err,
           "snapshot with an illegal tdata1 refused");
     core_buf_free(&bad);
     core_machine_free(c);
     CoreBuf again = { 0 };
     core_snapshot_save(b, true, &again);
-    check(again.len == snap.len && memcmp(again.data, snap.data, snap.len) == 0,
+    CHECK(again.len == snap.len && memcmp(again.data, snap.data, snap.len) == 0,
           "save -> load -> save gives the same bytes");
 
     /* Both continue identically. */
@@ -157,7 +146,7 @@ int main(void)
     a->exit_kind = CORE_EXIT_NONE;
     core_run(a);
     core_run(b);
-    check(a->icount == b->icount && core_machine_state_hash(a) ==
+    CHECK(a->icount == b->icount && core_machine_state_hash(a) ==
           core_machine_state_hash(b), "restored machine runs on identically");
 
     core_buf_free(&snap);
@@ -165,6 +154,5 @@ int main(void)
     core_machine_free(a);
     core_machine_free(b);
     unlink(path);
-    printf("machine_state: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("machine_state");
 }

@@ -11,25 +11,13 @@
 #include "core/mem.h"
 #include "tcg/riscv/rv.h"
 #include "tcg/riscv/rv_int.h"
+#include "tests/unit/check.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-static void check(bool ok, const char *what, uint64_t va, int rc, uint64_t pa)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL: %s (va %016" PRIx64 ": rc %d, pa %016" PRIx64 ")\n",
-               what, va, rc, pa);
-    }
-}
 
 #define ROOT 0x80100000ull          /* page table root, in RAM */
 #define PTE_VRWXAD 0xcfu            /* V R W X A D */
@@ -80,10 +68,10 @@ int main(void)
         gpa_t pa = 0;
         int rc = rv_mmu_translate(cpu, cases[i].va, RV_ACC_READ, RV_PRIV_S,
                                   &pa, NULL);
-        check(rc == cases[i].rc && (rc != 0 || pa == cases[i].pa),
+        CHECK(rc == cases[i].rc && (rc != 0 || pa == cases[i].pa),
+              "%s (va %016" PRIx64 ": rc %d, pa %016" PRIx64 ")",
               cases[i].what, cases[i].va, rc, pa);
     }
     core_machine_free(m);
-    printf("mmu: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("mmu");
 }

@@ -13,24 +13,11 @@
 #include "core/rtc.h"
 #include "hw/intc/plic.h"
 #include "hw/rtc/goldfish_rtc.h"
+#include "tests/unit/check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int passed, failed;
-
-#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
-
-static void check(bool ok, const char *what, const char *file, int line)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        fprintf(stderr, "%s:%d: FAILED: %s\n", file, line, what);
-    }
-}
 
 /* ---- harness ---- */
 
@@ -697,6 +684,5 @@ int main(void)
     test_rtc_alarm_at_exact_time();
     test_rtc_reset();
     test_rtc_state_round_trip();
-    printf("plic_rtc: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("plic_rtc");
 }

@@ -5,22 +5,11 @@
  * stream is fed one byte at a time, as it arrives from a socket.
  */
 #include "gdbstub/rsp.h"
+#include "tests/unit/check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int passed, failed;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond);\
-        }                                                                  \
-    } while (0)
 
 /* Events a stream produces, in order (at most 16), fed byte by byte. */
 typedef struct Events {
@@ -325,6 +314,5 @@ int main(void)
     test_oversize();
     test_feed_buf_stops_at_event();
     test_hex_helpers();
-    printf("rsp: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("rsp");
 }

@@ -4,23 +4,10 @@
  * truncation) or that post_load rejects leaves the object untouched.
  */
 #include "core/state.h"
+#include "tests/unit/check.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static int passed, failed;
-
-#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
-
-static void check(bool ok, const char *what, const char *file, int line)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        fprintf(stderr, "%s:%d: FAILED: %s\n", file, line, what);
-    }
-}
 
 static bool contains(const char *s, const char *sub)
 {
@@ -216,6 +203,5 @@ int main(void)
     test_truncated_record();
     test_post_load_rejection_leaves_object_unchanged();
     test_buf_grows();
-    printf("state: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("state");
 }

@@ -5,22 +5,11 @@
  * whole, one byte at a time, and cut at every position).
  */
 #include "backends/termquery.h"
+#include "tests/unit/check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int passed, failed;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond);\
-        }                                                                  \
-    } while (0)
 
 typedef struct Sink {
     char buf[4096];
@@ -155,6 +144,5 @@ int main(void)
     memcpy(big_q + n, "\x1b[6n", 4);
     expect(big_q, n + 4, big, n);
 
-    printf("termquery_test: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("termquery_test");
 }

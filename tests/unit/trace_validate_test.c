@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "tracedb/tracedb_int.h"
+#include "tests/unit/check.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -14,20 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                    \
-    do {                                                    \
-        if (cond) {                                         \
-            passed++;                                       \
-        } else {                                            \
-            failed++;                                       \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-            printf(__VA_ARGS__);                            \
-            printf("\n");                                   \
-        }                                                   \
-    } while (0)
 
 static char root[256];
 
@@ -338,6 +325,5 @@ int main(void)
     test_writer_refuses();
     test_not_regular();
     nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    printf("trace_validate: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("trace_validate");
 }

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "tracedb/trace.h"
+#include "tests/unit/check.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -23,20 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                    \
-    do {                                                    \
-        if (cond) {                                         \
-            passed++;                                       \
-        } else {                                            \
-            failed++;                                       \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-            printf(__VA_ARGS__);                            \
-            printf("\n");                                   \
-        }                                                   \
-    } while (0)
 
 static char root[256];
 
@@ -886,6 +873,5 @@ int main(void)
     test_newer_version();
     stream_free(&main_stream);
     rm_rf(root);
-    printf("tracedb: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done("tracedb");
 }

@@ -1,0 +1,57 @@
+/*
+ * Bitmaps over bytes: one bit per item (in practice one bit per page of a
+ * memory region), bit i in byte i / 8 at position i % 8 (LSB first).
+ *
+ * The maps are plain uint8_t arrays owned by their user; these helpers only
+ * name the index arithmetic so that it is written once.  A map for n bits
+ * is core_bitmap_bytes(n) long, always at least one byte, so that even an
+ * empty region gets an allocation (calloc(0) may return NULL).
+ *
+ * Usage:
+ *     uint8_t *dirty = core_bitmap_new(pages);       // all clear; free()
+ *     core_bitmap_set(dirty, p);
+ *     if (core_bitmap_test(dirty, p)) { ... }
+ *     core_bitmap_zero(dirty, pages);
+ */
+#ifndef CORE_BITMAP_H
+#define CORE_BITMAP_H
+
+#include "core/types.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes a map of nbits bits takes. */
+static inline size_t core_bitmap_bytes(uint64_t nbits)
+{
+    return nbits / 8 + 1;
+}
+
+/* A zeroed map of nbits bits, or NULL when out of memory. */
+static inline uint8_t *core_bitmap_new(uint64_t nbits)
+{
+    return calloc(core_bitmap_bytes(nbits), 1);
+}
+
+static inline bool core_bitmap_test(const uint8_t *map, uint64_t i)
+{
+    return (map[i >> 3] >> (i & 7)) & 1;
+}
+
+static inline void core_bitmap_set(uint8_t *map, uint64_t i)
+{
+    map[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+static inline void core_bitmap_clear(uint8_t *map, uint64_t i)
+{
+    map[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+
+/* Clear all nbits bits. */
+static inline void core_bitmap_zero(uint8_t *map, uint64_t nbits)
+{
+    memset(map, 0, core_bitmap_bytes(nbits));
+}
+
+#endif
