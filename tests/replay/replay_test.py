@@ -172,10 +172,13 @@ t.check(rc != 0 and d in err, "record refuses to overwrite a trace", err)
 t.check(open(events, "rb").read() == good, "existing trace untouched")
 
 # 7. SIGKILL during recording leaves a usable trace. The guest never ends
-#    (about 10^10 instructions); kill it once a frame past the header has
-#    reached the disk.
+#    (about 10^10 instructions); kill it once the event log has grown after
+#    the first checkpoint record reached checkpoints.zst, so that the
+#    CHECKPOINT event is on disk (growing past the META frame alone is not
+#    enough: the log can be empty when first looked at).
 d = os.path.join(tmp, "killed.rwd")
 events = os.path.join(d, "events.zst")
+ckpts = os.path.join(d, "checkpoints.zst")
 p = subprocess.Popen([exe, "record", "-o", d, "--checkpoint-every", "50000000",
                       *machine, "-kernel", spin],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -183,10 +186,10 @@ p = subprocess.Popen([exe, "record", "-o", d, "--checkpoint-every", "50000000",
 first = None
 deadline = time.monotonic() + 60
 while p.poll() is None and time.monotonic() < deadline:
-    size = os.path.getsize(events) if os.path.exists(events) else None
     if first is None:
-        first = size
-    elif size is not None and size > first:
+        if os.path.exists(ckpts) and os.path.getsize(ckpts) > 0:
+            first = os.path.getsize(events)
+    elif os.path.getsize(events) > first:
         break
     time.sleep(0.01)
 t.check(p.poll() is None, "the recorder of a guest that never ends is still running")
