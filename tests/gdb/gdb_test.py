@@ -400,7 +400,7 @@ def gdb_batch(port, *commands):
         args += ["-ex", c]
     return subprocess.run(args, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=120).stdout
+                          text=True, timeout=30).stdout   # a hang is a failure, found fast
 
 
 def test_second_client():
