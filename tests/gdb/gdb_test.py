@@ -76,10 +76,14 @@ class Rewind:
             line += c
         return line.decode(errors="replace")
 
+    hung = False   # once one rewind did not end, the rest get 3 s to
+
     def finish(self, timeout=30):
         try:
-            out, err = self.proc.communicate(timeout=timeout)
+            out, err = self.proc.communicate(
+                timeout=min(timeout, 3) if Rewind.hung else timeout)
         except subprocess.TimeoutExpired:
+            Rewind.hung = True
             self.proc.kill()
             out, err = self.proc.communicate()
             err += "\n(killed: timeout)"
