@@ -95,6 +95,8 @@ struct CoreMachine {
        skipping to the next deadline, so it can wait for host input in
        real time (-icount sleep=on with an interactive input). */
     bool idle_realtime;
+    /* The front end's side of the run loop (core/run.h), or NULL. */
+    const struct CoreHostOps *host;
 
     CoreExitKind exit_kind;
     int exit_code;                   /* process exit status to report */
