@@ -9,7 +9,6 @@
  * again and the run ends as "halted".
  */
 #include "core/run.h"
-#include "accel/accel.h"
 #include "core/debug.h"
 #include "core/input.h"
 #include "replay/rr.h"
@@ -303,7 +302,7 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at)
     } else {
         m->idle_realtime = !cfg->icount_nosleep && input_source(m);
     }
-    AccelStop stop = accel_run(m, until);
+    CoreAccelStop stop = m->accel->run(m, until);
     if (m->host && m->host->interrupted(m)) {
         return false;
     }
@@ -311,7 +310,7 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at)
         return guest_exit_in_replay(m);
     }
     if (m->rr) {
-        if (!rr_at(m->rr, stop == ACCEL_STOP_IDLE)) {
+        if (!rr_at(m->rr, stop == CORE_ACCEL_STOP_IDLE)) {
             if (m->debug && rr_replaying(m->rr) && serve_end_of_history(m)) {
                 return true;   /* a debugger went back from the end */
             }
@@ -330,7 +329,7 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at)
         core_machine_request_exit(m, CORE_EXIT_LIMIT, 0);
         return false;
     }
-    if (stop == ACCEL_STOP_IDLE) {
+    if (stop == CORE_ACCEL_STOP_IDLE) {
         return wait_idle(m);
     }
     if (m->host) {
@@ -369,11 +368,11 @@ bool core_run_collecting(CoreMachine *m, uint64_t icount,
             until = rr_stop < until ? rr_stop : until;
             m->idle_realtime = true;
         }
-        AccelStop stop = accel_run(m, until);
+        CoreAccelStop stop = m->accel->run(m, until);
         if (m->exit_kind != CORE_EXIT_NONE) {
             break;
         }
-        if (m->rr && !rr_at(m->rr, stop == ACCEL_STOP_IDLE)) {
+        if (m->rr && !rr_at(m->rr, stop == CORE_ACCEL_STOP_IDLE)) {
             break;
         }
         if (d->stop.reason != CORE_STOP_NONE) {
