@@ -128,17 +128,13 @@ struct CoreMachine {
     int exit_code;                   /* process exit status to report */
 
     struct CoreInput *input;         /* asynchronous input queues */
-    struct RRSession *rr;            /* record/replay session, or NULL */
+    /* The journal of a recording or replay (core/journal.h), or NULL. */
+    void *journal;
+    const struct CoreJournalOps *journal_ops;
     void *undo;                      /* in-memory restore points (undo.c) */
     CoreDebug *debug;         /* attached debugger, or NULL */
     /* Board hook: breakpoints/watchpoints changed (drop translations). */
     void (*debug_changed)(CoreMachine *m);
-    /* Replay hooks (set while replaying a trace): move to an earlier
-       icount, or execute backwards. Return false if impossible; update
-       *why with where the machine now stands. */
-    bool (*rr_goto)(CoreMachine *m, uint64_t icount, CoreStop *why);
-    bool (*rr_reverse)(CoreMachine *m, const CoreRunCmd *cmd,
-                       CoreStop *why);
     void *board;                     /* the machine type's own state */
     void (*board_free)(CoreMachine *m);
 };

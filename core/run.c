@@ -11,7 +11,7 @@
 #include "core/run.h"
 #include "core/debug.h"
 #include "core/input.h"
-#include "replay/rr.h"
+#include "core/journal.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -40,16 +40,16 @@ size_t core_run_host_serial(CoreMachine *m, unsigned port, const uint8_t *buf,
                             size_t len)
 {
     size_t took = core_input_serial_rx(m->input, port, buf, len);
-    if (m->rr) {
-        rr_log_serial(m->rr, port, buf, took);
+    if (m->journal) {
+        m->journal_ops->log_serial(m->journal, port, buf, took);
     }
     return took;
 }
 
 void core_run_shutdown(CoreMachine *m, int sig)
 {
-    if (m->rr) {
-        rr_log_shutdown(m->rr, sig);
+    if (m->journal) {
+        m->journal_ops->log_shutdown(m->journal, sig);
     }
     core_machine_request_exit(m, CORE_EXIT_SIGNAL, sig ? 128 + sig : 0);
 }
@@ -95,8 +95,8 @@ static bool wait_idle(CoreMachine *m)
        skip it would make itself, and the input may wake a hart. Either
        goes into the log, after the input. Input arriving after the skip
        waits for the next slice's poll, at a logged icount. */
-    if (m->rr && (skip != want || input)) {
-        rr_log_idle(m->rr, skip);
+    if (m->journal && (skip != want || input)) {
+        m->journal_ops->log_idle(m->journal, skip);
     }
     m->idle_ns += skip;
     return true;
@@ -158,8 +158,8 @@ static CoreRunCmdKind serve_debugger(CoreMachine *m, CoreStop why)
         case CORE_CMD_GOTO:
             /* A replay moves either way through the trace (checkpoints
                when that is faster); a live run can only run forwards. */
-            if (m->rr_goto) {
-                if (!m->rr_goto(m, cmd.icount, &why)) {
+            if (m->journal && m->journal_ops->seek) {
+                if (!m->journal_ops->seek(m, cmd.icount, &why)) {
                     why.cmd_failed = true;
                 }
                 continue;
@@ -172,7 +172,8 @@ static CoreRunCmdKind serve_debugger(CoreMachine *m, CoreStop why)
             continue;
         case CORE_CMD_REVERSE_STEP:
         case CORE_CMD_REVERSE_CONTINUE:
-            if (m->rr_reverse && m->rr_reverse(m, &cmd, &why)) {
+            if (m->journal && m->journal_ops->reverse &&
+                m->journal_ops->reverse(m, &cmd, &why)) {
                 continue;
             }
             why.cmd_failed = true;
@@ -205,7 +206,8 @@ static bool serve_end_of_history(CoreMachine *m)
         if (k == CORE_CMD_QUIT || k == CORE_CMD_DETACH) {
             return false;
         }
-        if (!rr_finished(m->rr) && m->exit_kind == CORE_EXIT_NONE) {
+        if (!m->journal_ops->finished(m->journal) &&
+            m->exit_kind == CORE_EXIT_NONE) {
             return true;
         }
         d->step_hart = -1;
@@ -220,13 +222,14 @@ static bool serve_end_of_history(CoreMachine *m)
    of history. */
 static bool guest_exit_in_replay(CoreMachine *m)
 {
-    if (!m->debug || !m->rr || !rr_replaying(m->rr) ||
+    if (!m->debug || !m->journal || !m->journal_ops->replaying(m->journal) ||
         m->exit_kind == CORE_EXIT_SIGNAL ||
         m->exit_kind == CORE_EXIT_REPLAY_END) {
         return false;
     }
-    rr_at(m->rr, true);   /* the END record, checked as without a debugger */
-    if (!rr_finished(m->rr)) {
+    /* the END record, checked as without a debugger */
+    m->journal_ops->at(m->journal, true);
+    if (!m->journal_ops->finished(m->journal)) {
         return false;     /* the trace goes on: rr_replay_finish says so */
     }
     return serve_end_of_history(m);
@@ -294,9 +297,9 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at)
     if (stop_at < until) {
         until = stop_at;
     }
-    if (m->rr) {
-        uint64_t rr_stop = rr_next_stop(m->rr);
-        until = rr_stop < until ? rr_stop : until;
+    if (m->journal) {
+        uint64_t j_stop = m->journal_ops->next_stop(m->journal);
+        until = j_stop < until ? j_stop : until;
         /* Every idle skip goes through the log. */
         m->idle_realtime = true;
     } else {
@@ -309,20 +312,21 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at)
     if (m->exit_kind != CORE_EXIT_NONE) {
         return guest_exit_in_replay(m);
     }
-    if (m->rr) {
-        if (!rr_at(m->rr, stop == CORE_ACCEL_STOP_IDLE)) {
-            if (m->debug && rr_replaying(m->rr) && serve_end_of_history(m)) {
+    if (m->journal) {
+        if (!m->journal_ops->at(m->journal, stop == CORE_ACCEL_STOP_IDLE)) {
+            if (m->debug && m->journal_ops->replaying(m->journal) &&
+                serve_end_of_history(m)) {
                 return true;   /* a debugger went back from the end */
             }
             core_machine_request_exit(m, CORE_EXIT_REPLAY_END, 0);
             return false;
         }
-        rr_tick(m->rr);
+        m->journal_ops->tick(m->journal);
     }
     if (m->debug && debugger_check(m)) {
         return m->exit_kind == CORE_EXIT_NONE;
     }
-    if (m->rr && rr_replaying(m->rr)) {
+    if (m->journal && m->journal_ops->replaying(m->journal)) {
         return true;   /* input and idle time come from the trace */
     }
     if (cfg->max_insns && m->icount >= cfg->max_insns) {
@@ -363,16 +367,17 @@ bool core_run_collecting(CoreMachine *m, uint64_t icount,
     while (m->icount < icount && m->exit_kind == CORE_EXIT_NONE) {
         uint64_t until = next_limit(m);
         until = until < icount ? until : icount;
-        if (m->rr) {
-            uint64_t rr_stop = rr_next_stop(m->rr);
-            until = rr_stop < until ? rr_stop : until;
+        if (m->journal) {
+            uint64_t j_stop = m->journal_ops->next_stop(m->journal);
+            until = j_stop < until ? j_stop : until;
             m->idle_realtime = true;
         }
         CoreAccelStop stop = m->accel->run(m, until);
         if (m->exit_kind != CORE_EXIT_NONE) {
             break;
         }
-        if (m->rr && !rr_at(m->rr, stop == CORE_ACCEL_STOP_IDLE)) {
+        if (m->journal &&
+            !m->journal_ops->at(m->journal, stop == CORE_ACCEL_STOP_IDLE)) {
             break;
         }
         if (d->stop.reason != CORE_STOP_NONE) {
