@@ -96,6 +96,12 @@ static int input_fd(CoreMachine *m)
     return m->serial_backend ? be_chardev_input_fd(m->serial_backend) : -1;
 }
 
+uint64_t shell_host_wallclock_ns(void *opaque)
+{
+    (void)opaque;
+    return be_host_wallclock_ns_nd();
+}
+
 static bool input_source(CoreMachine *m)
 {
     return input_fd(m) >= 0;

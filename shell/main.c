@@ -13,6 +13,7 @@
  *   trace    reindex DIR
  */
 #include "shell/cli.h"
+#include "core/input.h"
 #include "core/machine.h"
 #include "core/run.h"
 #include "gdbstub/gdbstub.h"
@@ -60,6 +61,7 @@ static CoreMachine *build_machine(const CoreConfig *cfg)
         return NULL;
     }
     m->host = &shell_host_ops;
+    core_input_set_wallclock_source(m->input, shell_host_wallclock_ns, NULL);
     char err[512] = "";
     if (!core_machine_init(m, err, sizeof(err))) {
         fprintf(stderr, "rewind: %s\n", err);
