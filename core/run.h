@@ -69,7 +69,8 @@ bool core_run_collecting(CoreMachine *m, uint64_t icount,
    with fds[].revents set; false when the run must end: the exit is then
    requested on m (status 128 + signal; Ctrl-C counts as SIGINT) and a
    message ending in `waiting` (e.g. "while waiting for gdb on ...") is
-   printed. */
+   printed. The watching is the host ops' (m->host->wait, shell/host.c);
+   without host ops only fds are watched. */
 bool core_run_wait_nd(CoreMachine *m, struct pollfd *fds, unsigned n,
                       bool ctrl_c_quits, const char *waiting);
 
