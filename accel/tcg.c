@@ -2,19 +2,12 @@
  * The tcg accelerator's scheduler (see accel/accel.h).
  *
  * Every decision here depends only on guest state and the icount, never
- * on the host: hart h runs ACCEL_QUANTUM instructions (fewer if it starts
- * waiting for an interrupt), then hart h+1; a run is cut at the next timer
- * deadline so the timer fires at the same instruction in every run. When
- * all harts wait, virtual time jumps to the next deadline (an idle skip).
+ * on the host: hart h runs CORE_SCHED_QUANTUM instructions (fewer if it
+ * starts waiting for an interrupt), then hart h+1; a run is cut at the next
+ * timer deadline so the timer fires at the same instruction in every run.
+ * When all harts wait, virtual time jumps to the next deadline (an idle skip).
  */
 #include "accel/accel.h"
-
-#include <string.h>
-
-bool accel_name_supported(const char *name)
-{
-    return strcmp(name, "tcg") == 0;
-}
 
 static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 {
@@ -34,29 +27,29 @@ static int next_runnable(CoreMachine *m, unsigned h)
     return -1;
 }
 
-AccelStop accel_run(CoreMachine *m, uint64_t until_icount)
+static CoreAccelStop tcg_run(CoreMachine *m, uint64_t until_icount)
 {
     const CoreCpuOps *ops = m->cpu_ops;
     for (;;) {
         if (m->attention & (CORE_ATTN_EXIT | CORE_ATTN_STOP)) {
-            return ACCEL_STOP_ATTENTION;
+            return CORE_ACCEL_STOP_ATTENTION;
         }
         core_timer_run_expired(m);
         m->attention &= ~CORE_ATTN_IRQ;
         if (m->icount >= until_icount) {
-            return ACCEL_STOP_LIMIT;
+            return CORE_ACCEL_STOP_LIMIT;
         }
         void *cpu = m->cpus[m->sched_hart];
         if (!ops->has_work(cpu)) {
             int next = next_runnable(m, m->sched_hart);
             if (next >= 0) {
                 m->sched_hart = (uint32_t)next;
-                m->sched_left = ACCEL_QUANTUM;
+                m->sched_left = CORE_SCHED_QUANTUM;
                 continue;
             }
             uint64_t deadline = core_timer_next_ns(m);
             if (deadline == UINT64_MAX || m->idle_realtime) {
-                return ACCEL_STOP_IDLE;
+                return CORE_ACCEL_STOP_IDLE;
             }
             /* Idle skip: jump the clock to the next deadline. */
             uint64_t now = core_clock_ns(m);
@@ -74,7 +67,12 @@ AccelStop accel_run(CoreMachine *m, uint64_t until_icount)
         m->sched_left -= n < m->sched_left ? n : m->sched_left;
         if (m->sched_left == 0 || !ops->has_work(cpu)) {
             m->sched_hart = (m->sched_hart + 1) % m->ncpus;
-            m->sched_left = ACCEL_QUANTUM;
+            m->sched_left = CORE_SCHED_QUANTUM;
         }
     }
 }
+
+const CoreAccel accel_tcg = {
+    .name = "tcg",
+    .run = tcg_run,
+};

@@ -2,8 +2,9 @@
  * The host's wall clock, the one place rewind reads it.
  *
  * The result is nondeterministic, so only the input door (core/input.h,
- * core_input_wallclock_ns) calls this, through a hook that the replay
- * engine replaces with the value from the trace.
+ * core_input_wallclock_ns) calls this: the front end installs it as the
+ * door's wall-clock source, and the replay engine's hook replaces it with
+ * the value from the trace.
  */
 #ifndef BACKENDS_HOSTCLOCK_H
 #define BACKENDS_HOSTCLOCK_H

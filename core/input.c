@@ -17,7 +17,6 @@
  * from recursing.
  */
 #include "core/input.h"
-#include "backends/hostclock.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -34,8 +33,10 @@ struct CoreInput {
     CoreInputSerialSink sink[CORE_INPUT_MAX_SERIAL];
     void *sink_opaque[CORE_INPUT_MAX_SERIAL];
     bool delivering[CORE_INPUT_MAX_SERIAL];
-    CoreInputWallclockFn wallclock_fn;   /* NULL: the host clock */
+    CoreInputWallclockFn wallclock_fn;   /* NULL: the host's source */
     void *wallclock_opaque;
+    CoreInputWallclockFn source_fn;      /* NULL: none (epoch 0) */
+    void *source_opaque;
 };
 
 CoreInput *core_input_new(void)
@@ -156,6 +157,13 @@ void core_input_set_wallclock_hook(CoreInput *in, CoreInputWallclockFn fn,
     in->wallclock_opaque = opaque;
 }
 
+void core_input_set_wallclock_source(CoreInput *in, CoreInputWallclockFn fn,
+                                     void *opaque)
+{
+    in->source_fn = fn;
+    in->source_opaque = opaque;
+}
+
 void core_input_set_wallclock(CoreInput *in, uint64_t ns)
 {
     in->wallclock_ns = ns;
@@ -167,7 +175,8 @@ uint64_t core_input_wallclock_ns(CoreInput *in, uint64_t now_ns)
     if (!in->wallclock_known) {
         uint64_t wall = in->wallclock_fn
                             ? in->wallclock_fn(in->wallclock_opaque)
-                            : be_host_wallclock_ns_nd();
+                            : in->source_fn ? in->source_fn(in->source_opaque)
+                                            : 0;
         core_input_set_wallclock(in, wall > now_ns ? wall - now_ns : 0);
     }
     return in->wallclock_ns;

@@ -14,9 +14,9 @@
  * again (core_input_ready, called from a guest register access).
  *
  * The host's wall clock (for the RTC) is an input too. It is read once,
- * when the guest first needs it, through a hook (the host clock by default;
- * replay installs its own, or pins the value with core_input_set_wallclock,
- * as `-rtc base=DATETIME` does). From then on it is machine state, saved
+ * when the guest first needs it, through a hook (by default the source the
+ * front end installs, the host clock; replay installs its own, or pins the
+ * value with core_input_set_wallclock, as `-rtc base=DATETIME` does). From then on it is machine state, saved
  * with the queues, so a restored checkpoint never asks the host again.
  *
  * Usage:
@@ -75,10 +75,16 @@ size_t core_input_serial_room(const CoreInput *in, unsigned port);
 /* Where the wall clock comes from: returns ns since the Unix epoch. */
 typedef uint64_t (*CoreInputWallclockFn)(void *opaque);
 
-/* Replace the wall-clock source (NULL: back to the host clock,
-   be_host_wallclock_ns_nd). Host wiring, not machine state. */
+/* Replace the wall-clock source (NULL: back to the host's source below).
+   Host wiring, not machine state. */
 void core_input_set_wallclock_hook(CoreInput *in, CoreInputWallclockFn fn,
                                    void *opaque);
+
+/* The host's wall clock, used when no hook is installed: the front end
+   installs it (shell/: the host clock). Without one (a machine with no
+   host, as in unit tests) an unpinned wall clock reads as the epoch. */
+void core_input_set_wallclock_source(CoreInput *in, CoreInputWallclockFn fn,
+                                     void *opaque);
 
 /* Pin the wall-clock time at virtual time 0 (machine start) to `ns`
    (since the Unix epoch): the hook will not be asked. */

@@ -3,28 +3,21 @@
  * the whole-state hash (see core/machine.h).
  */
 #include "core/machine.h"
-#include "accel/accel.h"
 #include "core/input.h"
 #include "core/undo.h"
-#include "hw/riscv/virt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const CoreMachineType *const machine_types[] = {
-    &hw_virt_machine_type,
-    NULL,
-};
-
 const CoreMachineType *const *core_machine_types(void)
 {
-    return machine_types;
+    return core_board_table;
 }
 
 const CoreMachineType *core_machine_type_find(const char *name)
 {
-    for (const CoreMachineType *const *t = machine_types; *t; t++) {
+    for (const CoreMachineType *const *t = core_board_table; *t; t++) {
         if (strcmp((*t)->name, name) == 0) {
             return *t;
         }
@@ -40,7 +33,8 @@ CoreMachine *core_machine_new(const CoreConfig *cfg)
     }
     m->cfg = cfg;
     m->icount_shift = cfg->icount_shift;
-    m->sched_left = ACCEL_QUANTUM;
+    m->sched_left = CORE_SCHED_QUANTUM;
+    m->accel = core_accel_table[0];
     m->as = core_mem_new();
     m->input = core_input_new();
     if (!m->as || !m->input) {

@@ -22,6 +22,10 @@
 
 #define CORE_MAX_CPUS 8
 #define CORE_MAX_DEVICES 64
+/* Instructions a hart runs before the next one gets its turn: part of
+   the machine's deterministic schedule (sched_left), so every trace
+   depends on it; the accelerator follows it (DESIGN.md). */
+#define CORE_SCHED_QUANTUM 4096
 
 enum {
     CORE_ATTN_EXIT = 1u << 0,  /* stop the run (core_machine_request_exit) */
@@ -44,6 +48,27 @@ typedef struct CoreDevice {
 } CoreDevice;
 
 /* CoreCpuOps, what the machine may do to a CPU: core/target.h. */
+
+/* Why the accelerator gave control back to the run loop. */
+typedef enum CoreAccelStop {
+    CORE_ACCEL_STOP_LIMIT,      /* reached until_icount */
+    CORE_ACCEL_STOP_ATTENTION,  /* exit or stop requested (m->attention) */
+    CORE_ACCEL_STOP_IDLE,       /* every hart waits, and either no timer
+                                   is armed (only input can wake the
+                                   machine) or m->idle_realtime asks the
+                                   caller to wait */
+} CoreAccelStop;
+
+/* What runs the harts (accel/accel.h). */
+typedef struct CoreAccel {
+    const char *name;                 /* as -accel names it */
+    /* Run until m->icount == until_icount or something stops it. */
+    CoreAccelStop (*run)(struct CoreMachine *m, uint64_t until_icount);
+} CoreAccel;
+
+/* The accelerators, NULL-terminated, the default first. Defined by
+   accel/ (accel/accels.c), so that core/ names none. */
+extern const CoreAccel *const core_accel_table[];
 
 /* How the machine reached its end. */
 typedef enum CoreExitKind {
@@ -87,22 +112,21 @@ struct CoreMachine {
        skipping to the next deadline, so it can wait for host input in
        real time (-icount sleep=on with an interactive input). */
     bool idle_realtime;
+    const CoreAccel *accel;          /* what runs the harts */
+    /* The front end's side of the run loop (core/run.h), or NULL. */
+    const struct CoreHostOps *host;
 
     CoreExitKind exit_kind;
     int exit_code;                   /* process exit status to report */
 
     struct CoreInput *input;         /* asynchronous input queues */
-    struct RRSession *rr;            /* record/replay session, or NULL */
+    /* The journal of a recording or replay (core/journal.h), or NULL. */
+    void *journal;
+    const struct CoreJournalOps *journal_ops;
     void *undo;                      /* in-memory restore points (undo.c) */
     CoreDebug *debug;         /* attached debugger, or NULL */
     /* Board hook: breakpoints/watchpoints changed (drop translations). */
     void (*debug_changed)(CoreMachine *m);
-    /* Replay hooks (set while replaying a trace): move to an earlier
-       icount, or execute backwards. Return false if impossible; update
-       *why with where the machine now stands. */
-    bool (*rr_goto)(CoreMachine *m, uint64_t icount, CoreStop *why);
-    bool (*rr_reverse)(CoreMachine *m, const CoreRunCmd *cmd,
-                       CoreStop *why);
     void *board;                     /* the machine type's own state */
     void (*board_free)(CoreMachine *m);
 };
@@ -151,6 +175,10 @@ typedef struct CoreMachineType {
 /* Input files of cfg (see CoreMachineType.inputs); 0 if unknown type. */
 size_t core_machine_inputs(const CoreConfig *cfg, const char **names,
                            const char **paths);
+
+/* The machine types, NULL-terminated, the default first. Defined by the
+   boards' layer (hw/boards.c), so that core/ names no board. */
+extern const CoreMachineType *const core_board_table[];
 
 const CoreMachineType *core_machine_type_find(const char *name);
 const CoreMachineType *const *core_machine_types(void); /* NULL-terminated */

@@ -1,6 +1,12 @@
 /*
  * The top-level run loop: execute the machine, feed it host input, stop
  * on exit requests, instruction limits, signals or a halted guest.
+ *
+ * The loop itself is host-neutral. Everything that touches the host while
+ * it runs (reading the console, waiting in real time, signals) is the
+ * front end's, behind CoreHostOps (shell/host.c installs them in
+ * m->host). Without host ops the machine has no input source and no
+ * signals: an idle guest skips to its next timer, or halts.
  */
 #ifndef CORE_RUN_H
 #define CORE_RUN_H
@@ -8,6 +14,36 @@
 #include "core/machine.h"
 
 #include <poll.h>
+
+/* The host side of the run loop, installed by the front end. */
+typedef struct CoreHostOps {
+    /* The run starts (install signal handlers) and ends. */
+    void (*start)(CoreMachine *m);
+    void (*finish)(CoreMachine *m);
+    /* True if the host can send input (an interactive console). */
+    bool (*input_source)(CoreMachine *m);
+    /* Hand host input to the machine (core_run_host_serial), waiting up
+       to timeout_ms for some; true if any went. If waited_ns is not
+       NULL it receives how long the host waited (host time: it becomes
+       an idle skip, which a recording logs). */
+    bool (*poll_input)(CoreMachine *m, int timeout_ms, uint64_t *waited_ns);
+    /* True if the host asked the run to end (a signal); the exit has
+       then been requested (core_run_shutdown). */
+    bool (*interrupted)(CoreMachine *m);
+    /* See core_run_wait_nd. */
+    bool (*wait)(CoreMachine *m, struct pollfd *fds, unsigned n,
+                 bool ctrl_c_quits, const char *waiting);
+} CoreHostOps;
+
+/* Host input for serial `port` enters the machine here, the input door
+   (core_input_serial_rx) plus the journal of a recording. Returns the
+   bytes taken; the caller keeps the rest for later. */
+size_t core_run_host_serial(CoreMachine *m, unsigned port, const uint8_t *buf,
+                            size_t len);
+
+/* The user ended the run: by host signal `sig` (exit status 128 + sig),
+   or with sig 0 by a quit command (status 0). A recording logs it. */
+void core_run_shutdown(CoreMachine *m, int sig);
 
 /* Run until the machine exits. Returns the process exit status QEMU would
    give (finisher pass 0, fail code, ...) and sets m->exit_kind. */
@@ -33,7 +69,8 @@ bool core_run_collecting(CoreMachine *m, uint64_t icount,
    with fds[].revents set; false when the run must end: the exit is then
    requested on m (status 128 + signal; Ctrl-C counts as SIGINT) and a
    message ending in `waiting` (e.g. "while waiting for gdb on ...") is
-   printed. */
+   printed. The watching is the host ops' (m->host->wait, shell/host.c);
+   without host ops only fds are watched. */
 bool core_run_wait_nd(CoreMachine *m, struct pollfd *fds, unsigned n,
                       bool ctrl_c_quits, const char *waiting);
 

@@ -15,6 +15,7 @@
 #include "backends/hostclock.h"
 #include "core/hash.h"
 #include "core/input.h"
+#include "core/journal.h"
 #include "core/loader.h"
 #include "core/run.h"
 #include "core/snapshot.h"
@@ -28,6 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The journals installed in the machine (core/journal.h), at the end. */
+static const CoreJournalOps record_journal;
+static const CoreJournalOps replay_journal;
 
 #define FLUSH_INTERVAL_NS 100000000ull
 /* Most machine options a trace records (and replay accepts). */
@@ -261,7 +266,8 @@ RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
     s->m = m;
     s->opts = *opts;
     snprintf(s->dir, sizeof(s->dir), "%s", dir);
-    m->rr = s;
+    m->journal = s;
+    m->journal_ops = &record_journal;
     core_input_set_wallclock_hook(m->input, record_wallclock, s);
     if (m->serial_backend) {
         be_chardev_set_tap(m->serial_backend, record_console, s);
@@ -293,7 +299,8 @@ int rr_record_end(RRSession *s)
         be_chardev_set_tap(m->serial_backend, NULL, NULL);
     }
     core_input_set_wallclock_hook(m->input, NULL, NULL);
-    m->rr = NULL;
+    m->journal = NULL;
+    m->journal_ops = NULL;
     free(s);
     return rc;
 }
@@ -1058,9 +1065,8 @@ bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
     }
     s->m = m;
     s->opts = *opts;
-    m->rr = s;
-    m->rr_goto = goto_hook;
-    m->rr_reverse = reverse_hook;
+    m->journal = s;
+    m->journal_ops = &replay_journal;
     core_input_set_wallclock_hook(m->input, replay_wallclock, s);
     if (m->serial_backend) {
         be_chardev_set_tap(m->serial_backend, replay_console, s);
@@ -1214,7 +1220,7 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
    refused before moving, so the machine stays where it was. */
 static bool goto_hook(CoreMachine *m, uint64_t icount, CoreStop *why)
 {
-    RRSession *s = m->rr;
+    RRSession *s = m->journal;
     uint64_t last = tdb_reader_last_icount(s->r);
     if (icount > last) {
         snprintf(s->goto_err, sizeof(s->goto_err), "icount %" PRIu64
@@ -1372,7 +1378,7 @@ static bool reverse_step(RRSession *s, unsigned hart, CoreStop *why)
 
 static bool reverse_hook(CoreMachine *m, const CoreRunCmd *cmd, CoreStop *why)
 {
-    RRSession *s = m->rr;
+    RRSession *s = m->journal;
     if (!s || !s->replay || !m->debug) {
         return false;
     }
@@ -1413,9 +1419,8 @@ RRResult rr_replay_finish(RRSession *s, char *summary, size_t len)
             be_chardev_set_tap(m->serial_backend, NULL, NULL);
         }
         core_input_set_wallclock_hook(m->input, NULL, NULL);
-        m->rr = NULL;
-        m->rr_goto = NULL;
-        m->rr_reverse = NULL;
+        m->journal = NULL;
+        m->journal_ops = NULL;
     }
     tdb_reader_close(s->r);
     for (int i = 0; i < s->argc; i++) {
@@ -1449,3 +1454,71 @@ void rr_gdb_checkpoints(void *opaque, void (*print)(void *ctx, const char *text)
         print(ctx, line);
     }
 }
+
+/* ---- the journal ops the run loop calls (core/journal.h) ---- */
+
+static uint64_t j_next_stop(void *j)
+{
+    return rr_next_stop(j);
+}
+
+static bool j_at(void *j, bool idle)
+{
+    return rr_at(j, idle);
+}
+
+static void j_tick(void *j)
+{
+    rr_tick(j);
+}
+
+static bool j_replaying(const void *j)
+{
+    return rr_replaying(j);
+}
+
+static bool j_finished(const void *j)
+{
+    return rr_finished(j);
+}
+
+static void j_log_serial(void *j, unsigned port, const uint8_t *buf,
+                         size_t len)
+{
+    rr_log_serial(j, port, buf, len);
+}
+
+static void j_log_idle(void *j, uint64_t ns)
+{
+    rr_log_idle(j, ns);
+}
+
+static void j_log_shutdown(void *j, int reason)
+{
+    rr_log_shutdown(j, reason);
+}
+
+/* A live recording runs forwards only: no seek, no reverse. */
+static const CoreJournalOps record_journal = {
+    .next_stop = j_next_stop,
+    .at = j_at,
+    .tick = j_tick,
+    .replaying = j_replaying,
+    .finished = j_finished,
+    .log_serial = j_log_serial,
+    .log_idle = j_log_idle,
+    .log_shutdown = j_log_shutdown,
+};
+
+static const CoreJournalOps replay_journal = {
+    .next_stop = j_next_stop,
+    .at = j_at,
+    .tick = j_tick,
+    .replaying = j_replaying,
+    .finished = j_finished,
+    .log_serial = j_log_serial,
+    .log_idle = j_log_idle,
+    .log_shutdown = j_log_shutdown,
+    .seek = goto_hook,
+    .reverse = reverse_hook,
+};

@@ -13,7 +13,8 @@
  * recorded checkpoint's state hash is compared with the replay's; the
  * first mismatch stops the replay with a divergence report.
  *
- * The run loop (core/run.c) calls:
+ * A session installs itself in the machine as its journal (core/journal.h),
+ * and the run loop reaches it only through those ops:
  *     rr_next_stop()   the icount where the session needs control back;
  *     rr_at()          there (and when every hart idles, while replaying);
  *     rr_log_*()       when recording, for host input it handed over.
@@ -101,7 +102,7 @@ void rr_gdb_checkpoints(void *opaque, void (*print)(void *ctx, const char *text)
 /* The replay reached its end (or a divergence) and cannot go on. */
 bool rr_finished(const RRSession *s);
 
-/* ---- hooks for the run loop ---- */
+/* ---- the run loop's hooks (through core/journal.h) ---- */
 
 uint64_t rr_next_stop(RRSession *s);
 /* At icount m->icount (idle: every hart waits). Returns false when the

@@ -3,33 +3,33 @@
  * machine options, turned into a CoreConfig. Unsupported options are
  * refused with a message naming them, never ignored.
  */
-#ifndef CORE_CLI_H
-#define CORE_CLI_H
+#ifndef SHELL_CLI_H
+#define SHELL_CLI_H
 
 #include "core/config.h"
 
-typedef enum CoreCliResult {
-    CORE_CLI_OK,       /* cfg is ready to run */
-    CORE_CLI_EXIT_OK,  /* a help/list request was answered: exit 0 */
-    CORE_CLI_ERROR,    /* message printed: exit 1 */
-} CoreCliResult;
+typedef enum ShellCliResult {
+    SHELL_CLI_OK,       /* cfg is ready to run */
+    SHELL_CLI_EXIT_OK,  /* a help/list request was answered: exit 0 */
+    SHELL_CLI_ERROR,    /* message printed: exit 1 */
+} ShellCliResult;
 
 /* Parse the options after the subcommand. Help output goes to stdout,
    errors to stderr (prefixed "rewind: "). */
-CoreCliResult core_cli_parse(int argc, char **argv, CoreConfig *cfg);
+ShellCliResult shell_cli_parse(int argc, char **argv, CoreConfig *cfg);
 
 /* Parse a QEMU-style size ("128M", "2G", "512" = MiB). */
-bool core_cli_parse_size(const char *s, uint64_t *out);
+bool shell_cli_parse_size(const char *s, uint64_t *out);
 
-void core_cli_print_usage(void);
+void shell_cli_print_usage(void);
 
 /* The -icount argument without its rr= and rrfile= parts (malloc'd). */
-char *core_cli_strip_rr(const char *arg);
+char *shell_cli_strip_rr(const char *arg);
 
 /* Do two command lines give the same machine (ignoring -s, -S, -gdb,
    --stats, --trace and one or two leading dashes)? If not, *diff_a and
    *diff_b are the first differing options (NULL: that line ended). */
-bool core_cli_same_machine(int argc_a, char **argv_a, int argc_b,
+bool shell_cli_same_machine(int argc_a, char **argv_a, int argc_b,
                            char **argv_b, const char **diff_a,
                            const char **diff_b);
 

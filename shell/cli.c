@@ -1,10 +1,10 @@
 /*
- * Command-line options (see core/cli.h).
+ * Command-line options (see shell/cli.h).
  *
  * The table `options` is the single list of what `rewind run` accepts; the
  * help text is printed from it, so --help always tells the truth.
  */
-#include "core/cli.h"
+#include "shell/cli.h"
 #include "accel/accel.h"
 #include "core/clock.h"
 #include "core/machine.h"
@@ -16,7 +16,7 @@
 #include <string.h>
 
 typedef bool (*OptHandler)(CoreConfig *cfg, const char *opt, const char *arg,
-                           CoreCliResult *res);
+                           ShellCliResult *res);
 
 typedef struct CliOption {
     const char *name;      /* without the leading dash(es) */
@@ -34,7 +34,7 @@ static bool fail(const char *opt, const char *fmt, const char *what)
     return false;
 }
 
-bool core_cli_parse_size(const char *s, uint64_t *out)
+bool shell_cli_parse_size(const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
@@ -79,7 +79,7 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
 }
 
 static bool opt_machine(CoreConfig *cfg, const char *opt, const char *arg,
-                        CoreCliResult *res)
+                        ShellCliResult *res)
 {
     if (strcmp(arg, "help") == 0 || strcmp(arg, "?") == 0) {
         printf("Supported machines are:\n");
@@ -87,7 +87,7 @@ static bool opt_machine(CoreConfig *cfg, const char *opt, const char *arg,
             printf("%-20s %s%s\n", (*t)->name, (*t)->desc,
                    t == core_machine_types() ? " (default)" : "");
         }
-        *res = CORE_CLI_EXIT_OK;
+        *res = SHELL_CLI_EXIT_OK;
         return false;
     }
     char *copy = strdup(arg);
@@ -121,11 +121,11 @@ static bool opt_machine(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_cpu(CoreConfig *cfg, const char *opt, const char *arg,
-                    CoreCliResult *res)
+                    ShellCliResult *res)
 {
     if (strcmp(arg, "help") == 0 || strcmp(arg, "?") == 0) {
         printf("Available CPUs:\n  rv64   RV64IMAFDC with M/S/U modes (default)\n");
-        *res = CORE_CLI_EXIT_OK;
+        *res = SHELL_CLI_EXIT_OK;
         return false;
     }
     if (strcmp(arg, "rv64") != 0) {
@@ -136,18 +136,18 @@ static bool opt_cpu(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_memory(CoreConfig *cfg, const char *opt, const char *arg,
-                       CoreCliResult *res)
+                       ShellCliResult *res)
 {
     (void)res;
     const char *s = strncmp(arg, "size=", 5) == 0 ? arg + 5 : arg;
-    if (strchr(s, ',') || !core_cli_parse_size(s, &cfg->ram_size)) {
+    if (strchr(s, ',') || !shell_cli_parse_size(s, &cfg->ram_size)) {
         return fail(opt, "invalid RAM size '%s' (examples: 128M, 2G)", arg);
     }
     return true;
 }
 
 static bool opt_smp(CoreConfig *cfg, const char *opt, const char *arg,
-                    CoreCliResult *res)
+                    ShellCliResult *res)
 {
     (void)res;
     const char *s = strncmp(arg, "cpus=", 5) == 0 ? arg + 5 : arg;
@@ -163,12 +163,12 @@ static bool opt_smp(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_accel(CoreConfig *cfg, const char *opt, const char *arg,
-                      CoreCliResult *res)
+                      ShellCliResult *res)
 {
     (void)cfg;
     if (strcmp(arg, "help") == 0) {
         printf("Accelerators supported:\ntcg\n");
-        *res = CORE_CLI_EXIT_OK;
+        *res = SHELL_CLI_EXIT_OK;
         return false;
     }
     if (!accel_name_supported(arg)) {
@@ -179,7 +179,7 @@ static bool opt_accel(CoreConfig *cfg, const char *opt, const char *arg,
 
 #define STRING_OPT(fn, field)                                              \
     static bool fn(CoreConfig *cfg, const char *opt, const char *arg,      \
-                   CoreCliResult *res)                                     \
+                   ShellCliResult *res)                                     \
     {                                                                      \
         (void)opt;                                                         \
         (void)res;                                                         \
@@ -194,7 +194,7 @@ STRING_OPT(opt_dtb, dtb)
 STRING_OPT(opt_trace, trace_insns)
 
 static bool opt_serial(CoreConfig *cfg, const char *opt, const char *arg,
-                       CoreCliResult *res)
+                       ShellCliResult *res)
 {
     (void)res;
     /* mon:stdio multiplexes a monitor we do not have yet; as in QEMU,
@@ -210,7 +210,7 @@ static bool opt_serial(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_monitor(CoreConfig *cfg, const char *opt, const char *arg,
-                        CoreCliResult *res)
+                        ShellCliResult *res)
 {
     (void)cfg;
     (void)res;
@@ -222,7 +222,7 @@ static bool opt_monitor(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_display(CoreConfig *cfg, const char *opt, const char *arg,
-                        CoreCliResult *res)
+                        ShellCliResult *res)
 {
     (void)cfg;
     (void)res;
@@ -234,7 +234,7 @@ static bool opt_display(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_nographic(CoreConfig *cfg, const char *opt, const char *arg,
-                          CoreCliResult *res)
+                          ShellCliResult *res)
 {
     (void)opt;
     (void)arg;
@@ -244,7 +244,7 @@ static bool opt_nographic(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_no_reboot(CoreConfig *cfg, const char *opt, const char *arg,
-                          CoreCliResult *res)
+                          ShellCliResult *res)
 {
     (void)cfg;
     (void)opt;
@@ -282,7 +282,7 @@ static const char *next_machine_arg(int argc, char **argv, int *i)
     return a + (a[0] == '-' && a[1] == '-');
 }
 
-bool core_cli_same_machine(int argc_a, char **argv_a, int argc_b,
+bool shell_cli_same_machine(int argc_a, char **argv_a, int argc_b,
                            char **argv_b, const char **diff_a,
                            const char **diff_b)
 {
@@ -299,7 +299,7 @@ bool core_cli_same_machine(int argc_a, char **argv_a, int argc_b,
     }
 }
 
-char *core_cli_strip_rr(const char *arg)
+char *shell_cli_strip_rr(const char *arg)
 {
     char *copy = strdup(arg);
     char *out = calloc(1, strlen(arg) + 1);
@@ -319,7 +319,7 @@ char *core_cli_strip_rr(const char *arg)
 }
 
 static bool opt_icount(CoreConfig *cfg, const char *opt, const char *arg,
-                       CoreCliResult *res)
+                       ShellCliResult *res)
 {
     (void)res;
     char *copy = strdup(arg);
@@ -371,7 +371,7 @@ static bool opt_icount(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_max_insns(CoreConfig *cfg, const char *opt, const char *arg,
-                          CoreCliResult *res)
+                          ShellCliResult *res)
 {
     (void)res;
     if (!parse_uint(arg, UINT64_MAX, &cfg->max_insns)) {
@@ -381,7 +381,7 @@ static bool opt_max_insns(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_stats(CoreConfig *cfg, const char *opt, const char *arg,
-                      CoreCliResult *res)
+                      ShellCliResult *res)
 {
     (void)opt;
     (void)arg;
@@ -391,7 +391,7 @@ static bool opt_stats(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_rtc(CoreConfig *cfg, const char *opt, const char *arg,
-                    CoreCliResult *res)
+                    ShellCliResult *res)
 {
     (void)res;
     bool use_host;
@@ -406,7 +406,7 @@ static bool opt_rtc(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_gdb(CoreConfig *cfg, const char *opt, const char *arg,
-                    CoreCliResult *res)
+                    ShellCliResult *res)
 {
     (void)res;
     if (strcmp(arg, "none") == 0) {
@@ -422,7 +422,7 @@ static bool opt_gdb(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_s(CoreConfig *cfg, const char *opt, const char *arg,
-                  CoreCliResult *res)
+                  ShellCliResult *res)
 {
     (void)opt;
     (void)arg;
@@ -432,7 +432,7 @@ static bool opt_s(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_S(CoreConfig *cfg, const char *opt, const char *arg,
-                  CoreCliResult *res)
+                  ShellCliResult *res)
 {
     (void)opt;
     (void)arg;
@@ -457,7 +457,7 @@ static const struct {
 };
 
 static bool opt_device(CoreConfig *cfg, const char *opt, const char *arg,
-                       CoreCliResult *res)
+                       ShellCliResult *res)
 {
     (void)cfg;
     size_t tlen = strcspn(arg, ",");
@@ -468,7 +468,7 @@ static bool opt_device(CoreConfig *cfg, const char *opt, const char *arg,
                 printf("%s: %s\nBuilt into the virt machine; it cannot be "
                        "added again with -device.\n", builtin_devices[i].type,
                        builtin_devices[i].desc);
-                *res = CORE_CLI_EXIT_OK;
+                *res = SHELL_CLI_EXIT_OK;
                 return false;
             }
         }
@@ -482,7 +482,7 @@ static bool opt_device(CoreConfig *cfg, const char *opt, const char *arg,
         for (size_t i = 0; i < CORE_ARRAY_SIZE(builtin_devices); i++) {
             printf("  %s\n", builtin_devices[i].type);
         }
-        *res = CORE_CLI_EXIT_OK;
+        *res = SHELL_CLI_EXIT_OK;
         return false;
     }
     char type[64];
@@ -491,7 +491,7 @@ static bool opt_device(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 static bool opt_help(CoreConfig *cfg, const char *opt, const char *arg,
-                     CoreCliResult *res);
+                     ShellCliResult *res);
 
 static const CliOption options[] = {
     { "machine", "M", "NAME[,dumpdtb=FILE]", "machine type (-machine help lists them)", opt_machine },
@@ -521,7 +521,7 @@ static const CliOption options[] = {
     { "help", "h", NULL, "show this help", opt_help },
 };
 
-void core_cli_print_usage(void)
+void shell_cli_print_usage(void)
 {
     printf("Usage: rewind COMMAND [options]\n\n"
            "Commands:\n"
@@ -566,13 +566,13 @@ void core_cli_print_usage(void)
 }
 
 static bool opt_help(CoreConfig *cfg, const char *opt, const char *arg,
-                     CoreCliResult *res)
+                     ShellCliResult *res)
 {
     (void)cfg;
     (void)opt;
     (void)arg;
-    core_cli_print_usage();
-    *res = CORE_CLI_EXIT_OK;
+    shell_cli_print_usage();
+    *res = SHELL_CLI_EXIT_OK;
     return false;
 }
 
@@ -587,7 +587,7 @@ static const CliOption *find_option(const char *name)
     return NULL;
 }
 
-CoreCliResult core_cli_parse(int argc, char **argv, CoreConfig *cfg)
+ShellCliResult shell_cli_parse(int argc, char **argv, CoreConfig *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->machine = "virt";
@@ -602,28 +602,28 @@ CoreCliResult core_cli_parse(int argc, char **argv, CoreConfig *cfg)
         if (a[0] != '-' || a[1] == 0) {
             fprintf(stderr, "rewind: unexpected argument '%s' "
                     "(options start with '-'; see rewind --help)\n", a);
-            return CORE_CLI_ERROR;
+            return SHELL_CLI_ERROR;
         }
         const char *name = a + 1 + (a[1] == '-');
         const CliOption *o = find_option(name);
         if (!o) {
             fprintf(stderr, "rewind: unsupported option '%s' "
                     "(see rewind --help)\n", a);
-            return CORE_CLI_ERROR;
+            return SHELL_CLI_ERROR;
         }
         const char *arg = NULL;
         if (o->argname) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "rewind: %s needs an argument (%s)\n", a,
                         o->argname);
-                return CORE_CLI_ERROR;
+                return SHELL_CLI_ERROR;
             }
             arg = argv[++i];
         }
-        CoreCliResult res = CORE_CLI_ERROR;
+        ShellCliResult res = SHELL_CLI_ERROR;
         if (!o->handler(cfg, o->name, arg, &res)) {
             return res;
         }
     }
-    return CORE_CLI_OK;
+    return SHELL_CLI_OK;
 }

@@ -12,12 +12,14 @@
  *   query    DIR "SQL"
  *   trace    reindex DIR
  */
-#include "core/cli.h"
+#include "shell/cli.h"
+#include "core/input.h"
 #include "core/machine.h"
 #include "core/run.h"
 #include "gdbstub/gdbstub.h"
 #include "replay/inspect.h"
 #include "replay/rr.h"
+#include "shell/host.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -57,6 +59,8 @@ static CoreMachine *build_machine(const CoreConfig *cfg)
         fprintf(stderr, "rewind: out of memory\n");
         return NULL;
     }
+    m->host = &shell_host_ops;
+    core_input_set_wallclock_source(m->input, shell_host_wallclock_ns, NULL);
     char err[512] = "";
     if (!core_machine_init(m, err, sizeof(err))) {
         fprintf(stderr, "rewind: %s\n", err);
@@ -231,9 +235,9 @@ static int qemu_replay(const CoreConfig *cfg, int argc, char **argv)
 static int cmd_run(int argc, char **argv)
 {
     CoreConfig cfg;
-    CoreCliResult res = core_cli_parse(argc, argv, &cfg);
-    if (res != CORE_CLI_OK) {
-        return res == CORE_CLI_EXIT_OK ? 0 : EXIT_USAGE;
+    ShellCliResult res = shell_cli_parse(argc, argv, &cfg);
+    if (res != SHELL_CLI_OK) {
+        return res == SHELL_CLI_EXIT_OK ? 0 : EXIT_USAGE;
     }
     if (!cfg.rr_record_dir && !cfg.rr_replay_dir) {
         return run_machine(&cfg, NULL, 0, 0, NULL);
@@ -246,7 +250,7 @@ static int cmd_run(int argc, char **argv)
         clean[n++] = argv[i];
         const char *o = argv[i] + (argv[i][0] == '-' && argv[i][1] == '-');
         if (strcmp(o, "-icount") == 0 && i + 1 < argc) {
-            icount_arg = core_cli_strip_rr(argv[++i]);
+            icount_arg = shell_cli_strip_rr(argv[++i]);
             if (icount_arg[0]) {
                 clean[n++] = icount_arg;
             } else {
@@ -298,10 +302,10 @@ static int cmd_record(int argc, char **argv)
         return EXIT_USAGE;
     }
     CoreConfig cfg;
-    CoreCliResult res = core_cli_parse(n, rest, &cfg);
+    ShellCliResult res = shell_cli_parse(n, rest, &cfg);
     int status;
-    if (res != CORE_CLI_OK) {
-        status = res == CORE_CLI_EXIT_OK ? 0 : EXIT_USAGE;
+    if (res != SHELL_CLI_OK) {
+        status = res == SHELL_CLI_EXIT_OK ? 0 : EXIT_USAGE;
     } else if (cfg.rr_record_dir || cfg.rr_replay_dir) {
         fprintf(stderr, "rewind: record: drop -icount rr=...; -o gives the trace\n");
         status = EXIT_USAGE;
@@ -471,7 +475,7 @@ static bool same_machine(const char *dir, int rargc, char **rargv, int argc,
                          char **argv)
 {
     const char *r, *g;
-    if (core_cli_same_machine(rargc, rargv, argc, argv, &r, &g)) {
+    if (shell_cli_same_machine(rargc, rargv, argc, argv, &r, &g)) {
         return true;
     }
     fprintf(stderr, "rewind: -icount rr=replay: the machine options differ "
@@ -508,7 +512,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
         return EXIT_USAGE;
     }
     CoreConfig cfg;
-    if (core_cli_parse(rargc, rargv, &cfg) != CORE_CLI_OK) {
+    if (shell_cli_parse(rargc, rargv, &cfg) != SHELL_CLI_OK) {
         fprintf(stderr, "rewind: %s: the recorded command line is not "
                 "accepted by this rewind\n", a.dir);
         rr_replay_finish(s, err, sizeof(err));
@@ -618,7 +622,7 @@ static bool wants_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        core_cli_print_usage();
+        shell_cli_print_usage();
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -628,12 +632,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-help") == 0 ||
         strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        core_cli_print_usage();
+        shell_cli_print_usage();
         return 0;
     }
     /* run parses -help in its option table (after -append, "-h" is data). */
     if (strcmp(cmd, "run") != 0 && cmd[0] != '-' && wants_help(argc, argv)) {
-        core_cli_print_usage();
+        shell_cli_print_usage();
         return 0;
     }
     if (strcmp(cmd, "run") == 0) {

@@ -1,0 +1,46 @@
+/*
+ * The journal: the other side of the input door. Every nondeterministic
+ * input reaches the machine through core/ (core_run_host_serial, idle
+ * skips, core_run_shutdown, the wall clock of core/input.h); a journal
+ * installed in the machine logs them while recording and supplies them
+ * while replaying, at the icount they take effect (DESIGN.md, "The
+ * determinism contract").
+ *
+ * replay/ installs one (m->journal, m->journal_ops) when it records or
+ * replays; core/ calls it only through these ops and never names replay.
+ * With no journal installed the run is live and nothing is logged.
+ */
+#ifndef CORE_JOURNAL_H
+#define CORE_JOURNAL_H
+
+#include "core/machine.h"
+
+typedef struct CoreJournalOps {
+    /* The icount at which the journal needs control back (the next
+       recorded event, checkpoint or flush point). */
+    uint64_t (*next_stop)(void *journal);
+    /* At m->icount (idle: every hart waits): apply the events due,
+       check or take checkpoints. False when the run must end (end of a
+       replay, divergence). */
+    bool (*at)(void *journal, bool idle);
+    /* After every slice, e.g. to flush the trace now and then. */
+    void (*tick)(void *journal);
+    /* Inputs come from the journal, not the host. */
+    bool (*replaying)(const void *journal);
+    /* A replay reached its end (or a divergence) and cannot go on. */
+    bool (*finished)(const void *journal);
+
+    /* Log an input the host handed over (recording; ignored replaying). */
+    void (*log_serial)(void *journal, unsigned port, const uint8_t *buf,
+                       size_t len);
+    void (*log_idle)(void *journal, uint64_t ns);
+    void (*log_shutdown)(void *journal, int reason);
+
+    /* For a debugger, NULL where impossible (a live recording): move the
+       machine to `icount` either way, or execute backwards. Return false
+       if impossible; update *why with where the machine now stands. */
+    bool (*seek)(CoreMachine *m, uint64_t icount, CoreStop *why);
+    bool (*reverse)(CoreMachine *m, const CoreRunCmd *cmd, CoreStop *why);
+} CoreJournalOps;
+
+#endif

@@ -1,0 +1,13 @@
+/*
+ * The board table: every machine type -machine accepts, the default
+ * first. core/ declares the table (core_board_table in core/machine.h)
+ * and looks boards up in it without naming any; a new board is a new
+ * folder under hw/ plus one row here.
+ */
+#include "core/machine.h"
+#include "hw/riscv/virt.h"
+
+const CoreMachineType *const core_board_table[] = {
+    &hw_virt_machine_type,
+    NULL,
+};

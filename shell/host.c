@@ -1,0 +1,247 @@
+/*
+ * The host side of the run loop (see shell/host.h and core/run.h).
+ *
+ * Between slices the run loop asks here for host input: the serial
+ * backend is polled and what it read goes through the Ctrl-A escapes of
+ * the stdio mux (backends/mux.h), then to the machine's input door. When
+ * every hart waits, the wait for input happens here, in real time, and
+ * its length is reported back to become guest idle time.
+ *
+ * SIGINT, SIGTERM and SIGHUP end the run; a recording logs which. The
+ * handler only raises a flag, stops the CPU loop and writes a self-pipe.
+ */
+#include "shell/host.h"
+#include "backends/chardev.h"
+#include "backends/hostclock.h"
+#include "backends/mux.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static CoreMachine *signal_machine;
+static volatile sig_atomic_t signal_seen;
+/* Self-pipe: a signal wakes wait()'s poll even if it arrives just
+   before the poll starts. */
+static int signal_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    signal_seen = sig;
+    if (signal_machine) {
+        signal_machine->attention |= CORE_ATTN_STOP;
+    }
+    if (signal_pipe[1] >= 0) {
+        ssize_t r = write(signal_pipe[1], "", 1);
+        (void)r;   /* full pipe: a wake-up is pending anyway */
+    }
+    errno = saved;
+}
+
+static void start(CoreMachine *m)
+{
+    signal_machine = m;
+    if (signal_pipe[0] < 0 && pipe(signal_pipe) == 0) {
+        for (int i = 0; i < 2; i++) {
+            fcntl(signal_pipe[i], F_SETFD, FD_CLOEXEC);
+            fcntl(signal_pipe[i], F_SETFL, O_NONBLOCK);
+        }
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static void finish(CoreMachine *m)
+{
+    (void)m;
+    signal_machine = NULL;
+}
+
+/* Ctrl-A escape state of the stdio mux; quit_typed once Ctrl-A x was
+   (the exit kind may already say the guest ended: end of history). */
+static BeMux mux;
+static bool quit_typed;
+
+/* Filter escape sequences out of host input; returns bytes kept. */
+static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
+{
+    bool quit = false;
+    size_t kept = be_mux_filter(&mux, buf, n, &quit);
+    if (quit) {
+        quit_typed = true;
+        /* Nothing of this read reaches the guest: SHUTDOWN ends the
+           trace (only END may follow it), and the machine stops here
+           anyway. */
+        core_run_shutdown(m, 0);
+    }
+    return kept;
+}
+
+/* Host input waiting because the input queue was full. */
+static uint8_t held[256];
+static size_t held_len;
+
+static int input_fd(CoreMachine *m)
+{
+    return m->serial_backend ? be_chardev_input_fd(m->serial_backend) : -1;
+}
+
+uint64_t shell_host_wallclock_ns(void *opaque)
+{
+    (void)opaque;
+    return be_host_wallclock_ns_nd();
+}
+
+static bool input_source(CoreMachine *m)
+{
+    return input_fd(m) >= 0;
+}
+
+/* Hand host input to the input door (and the log); true if any went. */
+static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
+{
+    uint64_t t0 = waited_ns ? be_host_monotonic_ns_nd() : 0;
+    BeChardev *chr = m->serial_backend;
+    int fd = input_fd(m);
+    if (fd >= 0 && held_len == 0) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, timeout_ms) > 0) {
+            size_t n = be_chardev_read_nd(chr, held, sizeof(held));
+            held_len = filter_escapes(m, held, n);
+        }
+    }
+    bool took_any = false;
+    if (held_len) {
+        size_t took = core_run_host_serial(m, 0, held, held_len);
+        memmove(held, held + took, held_len - took);
+        held_len -= took;
+        took_any = took > 0;
+    }
+    /* Queued bytes reach the device only when it says it has room
+       (core_input_ready from a guest register access): a deterministic
+       point, unlike this host-timed poll. */
+    if (waited_ns) {
+        *waited_ns = be_host_monotonic_ns_nd() - t0;
+    }
+    return took_any;
+}
+
+/* A host signal ends the run; the trace records which. */
+static void end_on_signal(CoreMachine *m)
+{
+    core_run_shutdown(m, signal_seen);
+}
+
+static bool interrupted(CoreMachine *m)
+{
+    if (!signal_seen) {
+        return false;
+    }
+    end_on_signal(m);
+    return true;
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    }
+    return "a signal";
+}
+
+/* Console bytes typed while the machine is stopped: Ctrl-A escapes act
+   at once, the rest waits in `held` for the guest. True if Ctrl-C was
+   among them. */
+static bool read_console_while_stopped(CoreMachine *m, int fd)
+{
+    uint8_t buf[sizeof(held)];
+    size_t room = sizeof(held) - held_len;
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    if (room == 0 || poll(&p, 1, 0) <= 0) {
+        return false;
+    }
+    size_t n = filter_escapes(m, buf, be_chardev_read_nd(m->serial_backend,
+                                                         buf, room));
+    bool ctrl_c = memchr(buf, 3, n) != NULL;
+    memcpy(held + held_len, buf, n);
+    held_len += n;
+    return ctrl_c;
+}
+
+static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
+                       bool ctrl_c_quits, const char *waiting)
+{
+    struct pollfd p[8];
+    if (n > 6) {
+        n = 6;   /* the contract: at most 6 */
+    }
+    for (;;) {
+        if (signal_seen) {
+            fprintf(stderr, "\nrewind: stopped by %s %s\n",
+                    signal_name(signal_seen), waiting);
+            end_on_signal(m);
+            return false;
+        }
+        if (quit_typed) {
+            return false;   /* Ctrl-A x (filter_escapes said so) */
+        }
+        unsigned np = n;
+        memcpy(p, fds, n * sizeof(*p));
+        int con = input_fd(m);
+        if (con >= 0 && held_len < sizeof(held)) {
+            p[np++] = (struct pollfd){ .fd = con, .events = POLLIN };
+        }
+        if (signal_pipe[0] >= 0) {
+            p[np++] = (struct pollfd){ .fd = signal_pipe[0], .events = POLLIN };
+        }
+        int r = poll(p, np, signal_pipe[0] >= 0 ? -1 : 100);
+        if (r < 0 && errno != EINTR) {
+            fprintf(stderr, "rewind: poll: %s %s\n", strerror(errno), waiting);
+            core_machine_request_exit(m, CORE_EXIT_SIGNAL, 1);
+            return false;
+        }
+        if (r <= 0) {
+            continue;
+        }
+        if (signal_pipe[0] >= 0) {
+            char drain[16];
+            while (read(signal_pipe[0], drain, sizeof(drain)) > 0) {
+            }
+        }
+        if (con >= 0 && read_console_while_stopped(m, con) && ctrl_c_quits) {
+            fprintf(stderr, "\nrewind: stopped by Ctrl-C %s\n", waiting);
+            signal_seen = SIGINT;
+            end_on_signal(m);
+            return false;
+        }
+        bool ready = false;
+        for (unsigned i = 0; i < n; i++) {
+            fds[i].revents = p[i].revents;
+            ready |= p[i].revents != 0;
+        }
+        if (ready && !quit_typed && !signal_seen) {
+            return true;
+        }
+    }
+}
+
+const CoreHostOps shell_host_ops = {
+    .start = start,
+    .finish = finish,
+    .input_source = input_source,
+    .poll_input = poll_input,
+    .interrupted = interrupted,
+    .wait = wait_ready,
+};
