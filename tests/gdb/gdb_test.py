@@ -45,6 +45,12 @@ def check(cond, what, output=""):
         failures.append(what)
 
 
+def limit(seconds):
+    """How long to wait for something that should come: once a check has
+    failed, 3 s at most, so that a broken build fails in seconds."""
+    return min(seconds, 3) if failures else seconds
+
+
 class Rewind:
     """A rewind process stopped at its first instruction (-S); self.port
     is where its stub listens (the port it got for tcp::0, or the unix
@@ -65,7 +71,7 @@ class Rewind:
         """rewind's next line on stderr ("" if none comes in time)."""
         fd = self.proc.stderr.fileno()
         line = b""
-        end = time.monotonic() + timeout
+        end = time.monotonic() + limit(timeout)
         while not line.endswith(b"\n"):
             left = end - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
@@ -76,14 +82,10 @@ class Rewind:
             line += c
         return line.decode(errors="replace")
 
-    hung = False   # once one rewind did not end, the rest get 3 s to
-
     def finish(self, timeout=30):
         try:
-            out, err = self.proc.communicate(
-                timeout=min(timeout, 3) if Rewind.hung else timeout)
+            out, err = self.proc.communicate(timeout=limit(timeout))
         except subprocess.TimeoutExpired:
-            Rewind.hung = True
             self.proc.kill()
             out, err = self.proc.communicate()
             err += "\n(killed: timeout)"
@@ -282,7 +284,7 @@ class RspClient:
 
     def __init__(self, sock):
         self.s = sock
-        self.s.settimeout(20)
+        self.s.settimeout(limit(20))
         self.buf = b""
         self.ack = True
 
@@ -404,7 +406,7 @@ def gdb_batch(port, *commands):
         args += ["-ex", c]
     return subprocess.run(args, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=30).stdout   # a hang is a failure, found fast
+                          text=True, timeout=limit(30)).stdout
 
 
 def test_second_client():
