@@ -181,6 +181,19 @@ static uint64_t get(Cursor *c, unsigned bytes)
     return v;
 }
 
+/* A RAM region header (base, size): the machine's region it names, or
+   NULL when the machine has no RAM region exactly there. */
+static CoreMemRegion *ram_region(CoreMachine *m, Cursor *c)
+{
+    gpa_t base = get(c, 8);
+    uint64_t size = get(c, 8);
+    CoreMemRegion *r = core_mem_find(m->as, base);
+    if (!r || r->kind != CORE_MEM_RAM || r->base != base || r->size != size) {
+        return NULL;
+    }
+    return r;
+}
+
 static const uint8_t *take(Cursor *c, size_t n)
 {
     if (c->pos + n > c->len) {
@@ -267,10 +280,8 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
     }
     uint32_t nram = (uint32_t)get(&c, 4);
     for (uint32_t k = 0; k < nram && !c.bad; k++) {
-        gpa_t base = get(&c, 8);
-        uint64_t size = get(&c, 8);
-        CoreMemRegion *r = core_mem_find(m->as, base);
-        if (!r || r->kind != CORE_MEM_RAM || r->base != base || r->size != size) {
+        CoreMemRegion *r = ram_region(m, &c);
+        if (!r) {
             *err = "snapshot RAM layout differs from the machine's";
             return -1;
         }
@@ -333,10 +344,8 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
     }
     uint32_t nram = (uint32_t)get(&c, 4);
     for (uint32_t k = 0; k < nram && !c.bad; k++) {
-        gpa_t base = get(&c, 8);
-        uint64_t size = get(&c, 8);
-        CoreMemRegion *r = core_mem_find(m->as, base);
-        if (!r || r->kind != CORE_MEM_RAM || r->base != base || r->size != size) {
+        CoreMemRegion *r = ram_region(m, &c);
+        if (!r) {
             snprintf(why, whylen, "its RAM layout differs from the machine's");
             return -1;
         }

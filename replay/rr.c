@@ -358,21 +358,33 @@ bool rr_replaying(const RRSession *s)
 
 /* ---- replaying ---- */
 
+/* Ends the session once with `result`; the report is `prefix` and the
+   message, after what it already holds when `append`. */
+static void vend(RRSession *s, RRResult result, bool append,
+                 const char *prefix, const char *fmt, va_list ap)
+{
+    if (s->done) {
+        return;
+    }
+    size_t used = append ? strlen(s->report) : 0;
+    used += (size_t)snprintf(s->report + used, sizeof(s->report) - used,
+                             "%s", prefix);
+    if (used < sizeof(s->report)) {
+        vsnprintf(s->report + used, sizeof(s->report) - used, fmt, ap);
+    }
+    s->result = result;
+    s->done = true;
+}
+
 static void diverge(RRSession *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void diverge(RRSession *s, const char *fmt, ...)
 {
-    if (s->done) {
-        return;
-    }
     va_list ap;
     va_start(ap, fmt);
-    size_t used = strlen(s->report);
-    vsnprintf(s->report + used, sizeof(s->report) - used, fmt, ap);
+    vend(s, RR_RESULT_DIVERGED, true, "", fmt, ap);
     va_end(ap);
-    s->result = RR_RESULT_DIVERGED;
-    s->done = true;
 }
 
 static void finish(RRSession *s, RRResult result, const char *fmt, ...)
@@ -380,15 +392,10 @@ static void finish(RRSession *s, RRResult result, const char *fmt, ...)
 
 static void finish(RRSession *s, RRResult result, const char *fmt, ...)
 {
-    if (s->done) {
-        return;
-    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->report, sizeof(s->report), fmt, ap);
+    vend(s, result, false, "", fmt, ap);
     va_end(ap);
-    s->result = result;
-    s->done = true;
 }
 
 /* The trace cannot be trusted from here: exit status 2, not a divergence. */
@@ -397,16 +404,10 @@ static void damaged(RRSession *s, const char *fmt, ...)
 
 static void damaged(RRSession *s, const char *fmt, ...)
 {
-    if (s->done) {
-        return;
-    }
     va_list ap;
     va_start(ap, fmt);
-    int n = snprintf(s->report, sizeof(s->report), "trace damaged: ");
-    vsnprintf(s->report + n, sizeof(s->report) - (size_t)n, fmt, ap);
+    vend(s, RR_RESULT_UNUSABLE, false, "trace damaged: ", fmt, ap);
     va_end(ap);
-    s->result = RR_RESULT_UNUSABLE;
-    s->done = true;
 }
 
 /* Index in the reader's list of the checkpoint record at `offset` of
