@@ -93,8 +93,9 @@ bool hw_device_print_type(const char *name, FILE *out)
     char left[64];
     if (t->user_creatable) {
         snprintf(left, sizeof(left), "id=<str>");
-        fprintf(out, "  %-24s - unique name of the device (default: %s0, "
-                "%s1, ... in command-line order)\n", left, t->name, t->name);
+        fprintf(out, "  %-24s - unique name of the device (default: %sN, "
+                "the Nth %s on the command line, from 0)\n", left, t->name,
+                t->name);
     }
     for (const HwProp *p = t->props; p && p->name; p++) {
         snprintf(left, sizeof(left), "%s=<%s>", p->name,
