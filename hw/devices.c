@@ -229,6 +229,16 @@ static size_t split_opts(const char *arg, char **items, size_t max)
     return n;
 }
 
+static void free_opt(CoreDeviceOpt *opt)
+{
+    free((char *)opt->id);
+    for (unsigned k = 0; k < opt->nprops; k++) {
+        free((char *)opt->props[k].name);
+        free((char *)opt->props[k].value);
+    }
+    memset(opt, 0, sizeof(*opt));
+}
+
 static const HwProp *find_prop(const HwDeviceType *t, const char *name)
 {
     for (const HwProp *p = t->props; p && p->name; p++) {
@@ -354,12 +364,23 @@ HwParseResult hw_device_parse(const char *arg, CoreConfig *cfg, char *err,
         r = parse_items(items, n, cfg, err, errlen);
         if (r == HW_PARSE_OK) {
             cfg->devices[cfg->ndevices - 1].arg = arg;
+        } else if (cfg->ndevices < CORE_MAX_DEVICE_OPTS) {
+            /* The slot an error left half filled (zero if untouched). */
+            free_opt(&cfg->devices[cfg->ndevices]);
         }
     }
     for (size_t i = 0; i < n; i++) {
         free(items[i]);
     }
     return r;
+}
+
+void hw_device_opts_free(CoreConfig *cfg)
+{
+    for (unsigned i = 0; i < cfg->ndevices; i++) {
+        free_opt(&cfg->devices[i]);
+    }
+    cfg->ndevices = 0;
 }
 
 bool hw_device_id_free(const CoreMachine *m, const char *id)

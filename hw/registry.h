@@ -129,6 +129,10 @@ typedef enum HwParseResult {
 HwParseResult hw_device_parse(const char *arg, CoreConfig *cfg, char *err,
                               size_t errlen);
 
+/* Free what hw_device_parse allocated for cfg->devices (the front end
+   keeps them for the whole run; tests free them). */
+void hw_device_opts_free(CoreConfig *cfg);
+
 /* The values of every property of t for opt (defaults filled in), into
    values[HW_MAX_PROPS]; false with a message on a bad value. */
 bool hw_device_props_resolve(const HwDeviceType *t, const CoreDeviceOpt *opt,

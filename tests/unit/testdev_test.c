@@ -120,6 +120,7 @@ int main(void)
     core_buf_free(&again);
     core_machine_free(a);
     core_machine_free(b);
+    hw_device_opts_free(&cfg);
     unlink(path);
     return check_done("testdev");
 }
