@@ -189,10 +189,12 @@ bool hw_device_props_resolve(const HwDeviceType *t, const CoreDeviceOpt *opt,
     return true;
 }
 
-/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
+/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_';
+   short enough for the machine's device list (CoreDevice.id). */
 static bool valid_id(const char *id)
 {
-    if (!isalpha((unsigned char)id[0])) {
+    if (!isalpha((unsigned char)id[0]) ||
+        strlen(id) >= sizeof(((CoreDevice *)0)->id)) {
         return false;
     }
     for (const char *c = id; *c; c++) {
@@ -304,7 +306,7 @@ static HwParseResult parse_items(char **items, size_t n, CoreConfig *cfg,
         if (strcmp(name, "id") == 0) {
             if (!valid_id(value)) {
                 snprintf(err, errlen, "%s property 'id': bad value '%s' "
-                         "(a letter, then letters, digits, '-', '.', '_')",
+                         "(a letter, then up to 30 letters, digits, '-', '.', '_')",
                          t->name, value);
                 return HW_PARSE_ERROR;
             }

@@ -78,7 +78,11 @@ for devs, msg in [
     (["testdev,reg=1,id=plic"], "-device testdev,reg=1,id=plic: id 'plic' "
      "is already taken by a built-in device"),
     (["testdev,reg=1,id=9x"], "-device testdev,reg=1,id=9x: testdev property "
-     "'id': bad value '9x' (a letter, then letters, digits, '-', '.', '_')"),
+     "'id': bad value '9x' (a letter, then up to 30 letters, digits, '-', "
+     "'.', '_')"),
+    (["testdev,reg=1,id=" + "a" * 32], "-device testdev,reg=1,id=" +
+     "a" * 32 + ": testdev property 'id': bad value '" + "a" * 32 +
+     "' (a letter, then up to 30 letters, digits, '-', '.', '_')"),
     (["testdev,reg=1,reg=2"], "-device testdev,reg=1,reg=2: testdev: "
      "property 'reg' given twice"),
     (["ns16550a"], "-device ns16550a: ns16550a is built into the board and "
