@@ -9,6 +9,25 @@
 
 #include "core/types.h"
 
+#define CORE_MAX_DEVICE_OPTS 16   /* -device options per command line */
+#define CORE_MAX_DEVICE_PROPS 16  /* properties per -device */
+
+/* One `-device TYPE,name=value,...` as data: the board builds it through
+   the device registry (hw/registry.h), which has already checked the
+   names and values. */
+typedef struct CoreDeviceProp {
+    const char *name;
+    const char *value;
+} CoreDeviceProp;
+
+typedef struct CoreDeviceOpt {
+    const char *type;
+    const char *id;            /* id=, or the deterministic default */
+    const char *arg;           /* the option as written, for messages */
+    unsigned nprops;           /* without id= */
+    CoreDeviceProp props[CORE_MAX_DEVICE_PROPS];
+} CoreDeviceOpt;
+
 typedef struct CoreConfig {
     const char *machine;       /* "virt" */
     const char *cpu;           /* "rv64" */
@@ -34,6 +53,8 @@ typedef struct CoreConfig {
     const char *rr_replay_dir; /* -icount rr=replay,rrfile=DIR */
     bool rtc_pinned;           /* -rtc base=DATE: the RTC starts at rtc_base_ns */
     uint64_t rtc_base_ns;      /* ns since the Unix epoch */
+    unsigned ndevices;         /* -device options, in command-line order */
+    CoreDeviceOpt devices[CORE_MAX_DEVICE_OPTS];
 } CoreConfig;
 
 #endif

@@ -5,7 +5,13 @@
  * folder under hw/ plus one row here.
  */
 #include "core/machine.h"
+#include "hw/registry.h"
 #include "hw/riscv/virt.h"
+
+void hw_boards_describe_device(const char *type, FILE *out)
+{
+    hw_virt_describe_device(type, out);
+}
 
 const CoreMachineType *const core_board_table[] = {
     &hw_virt_machine_type,

@@ -30,6 +30,9 @@
  * never happen. The only line-status event is an overrun in loopback.
  */
 #include "hw/char/uart16550.h"
+#include "hw/registry.h"
+
+#include <libfdt.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -461,3 +464,40 @@ Uart16550 *hw_uart16550_create(CoreMachine *m, gpa_t base, CoreIrq irq,
     uart_reset(u);
     return u;
 }
+
+/* The registry's row: serial port 0 on the board's -serial back end. */
+static void *uart_dev_create(const HwDeviceArgs *a, char *err, size_t errlen)
+{
+    Uart16550 *u = hw_uart16550_create(a->m, a->base, a->irq, a->serial,
+                                       a->m->input, 0);
+    if (!u) {
+        snprintf(err, errlen, "cannot map the UART at 0x%llx",
+                 (unsigned long long)a->base);
+    }
+    return u;
+}
+
+static int uart_fdt(void *fdt, int parent, const HwDeviceArgs *a)
+{
+    char name[32];
+    int rc = 0;
+    snprintf(name, sizeof(name), "serial@%llx", (unsigned long long)a->base);
+    int node = fdt_add_subnode(fdt, parent, name);
+    rc |= fdt_setprop_string(fdt, node, "compatible", "ns16550a");
+    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    rc |= fdt_setprop_u32(fdt, node, "clock-frequency", 0x384000);
+    rc |= fdt_setprop_u32(fdt, node, "interrupt-parent", a->intc_phandle);
+    rc |= fdt_setprop_u32(fdt, node, "interrupts", a->irq_num);
+    return rc;
+}
+
+const HwDeviceType hw_uart16550_type = {
+    .name = "ns16550a",
+    .desc = "NS16550A UART (serial port 0; -serial picks its back end)",
+    .category = HW_CAT_CHAR,
+    .bus = HW_BUS_SYSTEM,
+    .mmio_size = HW_UART16550_SIZE,
+    .nirqs = 1,
+    .create = uart_dev_create,
+    .fdt_node = uart_fdt,
+};

@@ -23,6 +23,10 @@
  * power-on until firmware programs mtimecmp, exactly as on QEMU's virt.
  */
 #include "hw/intc/clint.h"
+#include "hw/registry.h"
+
+#include <libfdt.h>
+#include <stdio.h>
 
 #include <stdlib.h>
 
@@ -243,3 +247,55 @@ Clint *hw_clint_create(CoreMachine *m, gpa_t base, unsigned nharts,
     clint_reset(c);
     return c;
 }
+
+/* Privileged spec 3.1.9: mip bits of the machine software and timer
+   interrupts, the lines the CLINT drives on every hart. */
+#define MIP_MSI 3
+#define MIP_MTI 7
+
+static void *clint_dev_create(const HwDeviceArgs *a, char *err, size_t errlen)
+{
+    CoreIrq mti[CORE_MAX_CPUS], msi[CORE_MAX_CPUS];
+    for (unsigned h = 0; h < a->nharts && h < CORE_MAX_CPUS; h++) {
+        mti[h] = a->hart_irq(a->board, h, MIP_MTI);
+        msi[h] = a->hart_irq(a->board, h, MIP_MSI);
+    }
+    Clint *c = hw_clint_create(a->m, a->base, a->nharts, mti, msi);
+    if (!c) {
+        snprintf(err, errlen, "cannot map the CLINT at 0x%llx",
+                 (unsigned long long)a->base);
+    }
+    return c;
+}
+
+static int clint_fdt(void *fdt, int parent, const HwDeviceArgs *a)
+{
+    static const char compat[] = "sifive,clint0\0riscv,clint0";
+    char name[32];
+    int rc = 0;
+    snprintf(name, sizeof(name), "clint@%llx", (unsigned long long)a->base);
+    int node = fdt_add_subnode(fdt, parent, name);
+    rc |= fdt_setprop(fdt, node, "compatible", compat, sizeof(compat));
+    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    fdt32_t ext[4 * CORE_MAX_CPUS];
+    for (unsigned h = 0; h < a->nharts; h++) {
+        ext[4 * h + 0] = cpu_to_fdt32(a->cpu_phandle + h);
+        ext[4 * h + 1] = cpu_to_fdt32(MIP_MSI);
+        ext[4 * h + 2] = cpu_to_fdt32(a->cpu_phandle + h);
+        ext[4 * h + 3] = cpu_to_fdt32(MIP_MTI);
+    }
+    rc |= fdt_setprop(fdt, node, "interrupts-extended", ext,
+                      a->nharts * 4 * sizeof(fdt32_t));
+    return rc;
+}
+
+const HwDeviceType hw_clint_type = {
+    .name = "clint",
+    .desc = "SiFive CLINT / ACLINT MSWI+MTIMER: msip, mtimecmp, mtime "
+            "(10 MHz of virtual time)",
+    .category = HW_CAT_INTC,
+    .bus = HW_BUS_SYSTEM,
+    .mmio_size = HW_CLINT_SIZE,
+    .create = clint_dev_create,
+    .fdt_node = clint_fdt,
+};

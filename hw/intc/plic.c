@@ -28,6 +28,10 @@
  * belong to the devices), so a line still high is pending again at once.
  */
 #include "hw/intc/plic.h"
+#include "hw/registry.h"
+
+#include <libfdt.h>
+#include <stdio.h>
 
 #include <assert.h>
 #include <stdlib.h>
@@ -333,3 +337,59 @@ Plic *hw_plic_create(CoreMachine *m, gpa_t base, unsigned nharts,
     plic_reset(p);
     return p;
 }
+
+/* Privileged spec 3.1.9: mip bits of the external interrupts, M and S. */
+#define MIP_SEI 9
+#define MIP_MEI 11
+
+static void *plic_dev_create(const HwDeviceArgs *a, char *err, size_t errlen)
+{
+    CoreIrq ctx[HW_PLIC_MAX_CONTEXTS];
+    for (unsigned h = 0; h < a->nharts && h < CORE_MAX_CPUS; h++) {
+        ctx[2 * h] = a->hart_irq(a->board, h, MIP_MEI);
+        ctx[2 * h + 1] = a->hart_irq(a->board, h, MIP_SEI);
+    }
+    Plic *p = hw_plic_create(a->m, a->base, a->nharts, ctx);
+    if (!p) {
+        snprintf(err, errlen, "cannot map the PLIC at 0x%llx",
+                 (unsigned long long)a->base);
+    }
+    return p;
+}
+
+static int plic_fdt(void *fdt, int parent, const HwDeviceArgs *a)
+{
+    static const char compat[] = "sifive,plic-1.0.0\0riscv,plic0";
+    char name[32];
+    int rc = 0;
+    snprintf(name, sizeof(name), "plic@%llx", (unsigned long long)a->base);
+    int node = fdt_add_subnode(fdt, parent, name);
+    rc |= fdt_setprop_u32(fdt, node, "#interrupt-cells", 1);
+    rc |= fdt_setprop_u32(fdt, node, "#address-cells", 0);
+    rc |= fdt_setprop(fdt, node, "compatible", compat, sizeof(compat));
+    rc |= fdt_setprop(fdt, node, "interrupt-controller", NULL, 0);
+    fdt32_t pe[4 * CORE_MAX_CPUS];
+    for (unsigned h = 0; h < a->nharts; h++) {
+        pe[4 * h + 0] = cpu_to_fdt32(a->cpu_phandle + h);
+        pe[4 * h + 1] = cpu_to_fdt32(MIP_MEI);
+        pe[4 * h + 2] = cpu_to_fdt32(a->cpu_phandle + h);
+        pe[4 * h + 3] = cpu_to_fdt32(MIP_SEI);
+    }
+    rc |= fdt_setprop(fdt, node, "interrupts-extended", pe,
+                      a->nharts * 4 * sizeof(fdt32_t));
+    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    rc |= fdt_setprop_u32(fdt, node, "riscv,ndev", HW_PLIC_NDEV);
+    rc |= fdt_setprop_u32(fdt, node, "phandle", a->phandle);
+    return rc;
+}
+
+const HwDeviceType hw_plic_type = {
+    .name = "plic",
+    .desc = "Platform-level interrupt controller: 95 sources, an M and an "
+            "S context per hart",
+    .category = HW_CAT_INTC,
+    .bus = HW_BUS_SYSTEM,
+    .mmio_size = HW_PLIC_SIZE,
+    .create = plic_dev_create,
+    .fdt_node = plic_fdt,
+};

@@ -10,6 +10,10 @@
  * machine (core_machine_request_exit), so it registers no state record.
  */
 #include "hw/misc/sifive_test.h"
+#include "hw/registry.h"
+
+#include <libfdt.h>
+#include <stdio.h>
 
 #include <stdlib.h>
 
@@ -85,3 +89,50 @@ SifiveTest *hw_sifive_test_create(CoreMachine *m, gpa_t base)
     core_machine_add_device(m, &sifive_test_ops, t, "sifive_test");
     return t;
 }
+
+static void *sifive_test_dev_create(const HwDeviceArgs *a, char *err,
+                                    size_t errlen)
+{
+    SifiveTest *t = hw_sifive_test_create(a->m, a->base);
+    if (!t) {
+        snprintf(err, errlen, "cannot map the test finisher at 0x%llx",
+                 (unsigned long long)a->base);
+    }
+    return t;
+}
+
+/* The finisher, and poweroff and reboot through it as syscon nodes. */
+static int sifive_test_fdt(void *fdt, int parent, const HwDeviceArgs *a)
+{
+    static const char compat[] = "sifive,test1\0sifive,test0\0syscon";
+    static const struct { const char *name, *compat; uint32_t value; } sys[] = {
+        { "reboot", "syscon-reboot", HW_SIFIVE_TEST_RESET },
+        { "poweroff", "syscon-poweroff", HW_SIFIVE_TEST_PASS },
+    };
+    char name[32];
+    int rc = 0;
+    snprintf(name, sizeof(name), "test@%llx", (unsigned long long)a->base);
+    int node = fdt_add_subnode(fdt, parent, name);
+    rc |= fdt_setprop(fdt, node, "compatible", compat, sizeof(compat));
+    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    rc |= fdt_setprop_u32(fdt, node, "phandle", a->phandle);
+    for (unsigned i = 0; i < 2; i++) {
+        node = fdt_add_subnode(fdt, parent, sys[i].name);
+        rc |= fdt_setprop_u32(fdt, node, "value", sys[i].value);
+        rc |= fdt_setprop_u32(fdt, node, "offset", 0);
+        rc |= fdt_setprop_u32(fdt, node, "regmap", a->phandle);
+        rc |= fdt_setprop_string(fdt, node, "compatible", sys[i].compat);
+    }
+    return rc;
+}
+
+const HwDeviceType hw_sifive_test_type = {
+    .name = "sifive_test",
+    .desc = "SiFive test finisher: 0x5555 pass, (code << 16) | 0x3333 "
+            "fail, 0x7777 reset",
+    .category = HW_CAT_MISC,
+    .bus = HW_BUS_SYSTEM,
+    .mmio_size = HW_SIFIVE_TEST_SIZE,
+    .create = sifive_test_dev_create,
+    .fdt_node = sifive_test_fdt,
+};

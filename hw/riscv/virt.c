@@ -11,11 +11,9 @@
 #include "backends/chardev.h"
 #include "core/input.h"
 #include "core/loader.h"
-#include "hw/char/uart16550.h"
 #include "hw/intc/clint.h"
 #include "hw/intc/plic.h"
-#include "hw/rtc/goldfish_rtc.h"
-#include "hw/misc/sifive_test.h"
+#include "hw/registry.h"
 #include "tcg/riscv/rv.h"
 
 #include <libfdt.h>
@@ -27,15 +25,44 @@
 #define EM_RISCV 243
 #define MiB (1024ull * 1024)
 
+/*                                   base        size   count irq nirqs */
 const VirtMapEntry hw_virt_map[VIRT_REGION_COUNT] = {
-    [VIRT_MROM]  = { 0x1000, 0xf000 },
-    [VIRT_TEST]  = { 0x100000, 0x1000 },
-    [VIRT_RTC]   = { 0x101000, 0x1000 },
-    [VIRT_CLINT] = { 0x2000000, 0x10000 },
-    [VIRT_PLIC]  = { 0xc000000, 0x600000 },
-    [VIRT_UART0] = { 0x10000000, 0x100 },
-    [VIRT_DRAM]  = { 0x80000000, 0 },
+    [VIRT_MROM]         = { 0x1000,     0xf000,     1, 0,  0 },
+    [VIRT_TEST]         = { 0x100000,   0x1000,     1, 0,  0 },
+    [VIRT_RTC]          = { 0x101000,   0x1000,     1, 11, 1 },
+    [VIRT_CLINT]        = { 0x2000000,  0x10000,    1, 0,  0 },
+    [VIRT_PCIE_PIO]     = { 0x3000000,  0x10000,    1, 0,  0 },
+    [VIRT_PLATFORM_BUS] = { 0x4000000,  0x2000000,  1, 64, 32 },
+    [VIRT_PLIC]         = { 0xc000000,  0x600000,   1, 0,  0 },
+    [VIRT_UART0]        = { 0x10000000, 0x100,      1, 10, 1 },
+    [VIRT_VIRTIO]       = { 0x10001000, 0x1000,     8, 1,  8 },
+    [VIRT_PCIE_ECAM]    = { 0x30000000, 0x10000000, 1, 0,  0 },
+    [VIRT_PCIE_MMIO]    = { 0x40000000, 0x40000000, 1, 32, 4 },
+    [VIRT_DRAM]         = { 0x80000000, 0,          1, 0,  0 },
 };
+
+/* Device-tree phandles: 1..CORE_MAX_CPUS for the harts' interrupt
+   controllers, then the PLIC and the test finisher. */
+#define PHANDLE_CPU_INTC 1
+#define PHANDLE_PLIC (1 + CORE_MAX_CPUS)
+#define PHANDLE_TEST (2 + CORE_MAX_CPUS)
+
+/* The devices the board always has, in the order they are built (their
+   state records follow it). */
+static const struct VirtBuiltin {
+    VirtRegion region;
+    const char *type;
+    const char *id;          /* as the device registers itself */
+    uint32_t phandle;
+} virt_builtins[] = {
+    { VIRT_TEST, "sifive_test", "sifive_test", PHANDLE_TEST },
+    { VIRT_CLINT, "clint", "clint", 0 },
+    { VIRT_PLIC, "plic", "plic", PHANDLE_PLIC },
+    { VIRT_RTC, "goldfish-rtc", "rtc", 0 },
+    { VIRT_UART0, "ns16550a", "serial0", 0 },
+};
+
+#define VIRT_MAX_DEVICES (CORE_ARRAY_SIZE(virt_builtins) + CORE_MAX_DEVICE_OPTS)
 
 /* Where QEMU's virt looks for OpenSBI (Debian's qemu-system-data and
    opensbi packages). */
@@ -45,10 +72,23 @@ static const char *const default_bios_paths[] = {
     NULL,
 };
 
+/* A device the board built, kept for its device-tree node. */
+typedef struct VirtDevice {
+    const HwDeviceType *type;
+    HwDeviceArgs args;
+    HwPropValue props[HW_MAX_PROPS];
+    void *dev;
+} VirtDevice;
+
 typedef struct VirtBoard {
     TBCache *tbs;
     Clint *clint;
+    Plic *plic;
     BeChardev *serial;
+    gpa_t platform_next;        /* next free address on the platform bus */
+    unsigned platform_irqs;     /* platform-bus interrupts handed out */
+    unsigned ndevs;
+    VirtDevice devs[VIRT_MAX_DEVICES];
 } VirtBoard;
 
 static uint64_t clint_time(void *opaque)
@@ -296,6 +336,143 @@ static bool virt_load_images(CoreMachine *m, char *err, size_t errlen)
     return true;
 }
 
+static CoreIrq hart_irq(void *board, unsigned hart, unsigned cause)
+{
+    CoreMachine *m = board;
+    return core_irq_make(rv_cpu_irq_handler, m->cpus[hart], (int)cause);
+}
+
+/* Build one device from its registry row at `base`, with PLIC line `irq`
+   (0: none). */
+static void *build_device(CoreMachine *m, const HwDeviceType *t,
+                          const char *id, gpa_t base, uint64_t size,
+                          unsigned irq, uint32_t phandle, char *err,
+                          size_t errlen)
+{
+    VirtBoard *b = m->board;
+    VirtDevice *d = &b->devs[b->ndevs];
+    d->type = t;
+    d->args = (HwDeviceArgs){
+        .m = m, .id = id, .base = base, .size = size, .irq_num = irq,
+        .props = d->props, .nharts = m->ncpus, .hart_irq = hart_irq,
+        .board = m, .serial = b->serial, .phandle = phandle,
+        .intc_phandle = PHANDLE_PLIC, .cpu_phandle = PHANDLE_CPU_INTC,
+    };
+    if (irq) {
+        d->args.irq = hw_plic_source(b->plic, irq);
+    }
+    d->dev = t->create(&d->args, err, errlen);
+    if (d->dev) {
+        b->ndevs++;
+    }
+    return d->dev;
+}
+
+static bool add_builtin(CoreMachine *m, const struct VirtBuiltin *bi,
+                        char *err, size_t errlen)
+{
+    VirtBoard *b = m->board;
+    const VirtMapEntry *e = &hw_virt_map[bi->region];
+    const HwDeviceType *t = hw_device_type_find(bi->type);
+    static const CoreDeviceOpt none = { 0 };
+    if (!t || !hw_device_props_resolve(t, &none, b->devs[b->ndevs].props,
+                                       err, errlen)) {
+        return false;
+    }
+    void *dev = build_device(m, t, bi->id, e->base, e->size,
+                             e->nirqs ? e->irq : 0, bi->phandle, err, errlen);
+    if (bi->region == VIRT_CLINT) {
+        b->clint = dev;
+    } else if (bi->region == VIRT_PLIC) {
+        b->plic = dev;
+    }
+    return dev != NULL;
+}
+
+/* A -device: the next free, naturally aligned window of the platform bus
+   and its next interrupt, in command-line order, so that a replay (which
+   parses the same command line) builds the very same machine. */
+static bool add_user_device(CoreMachine *m, const CoreDeviceOpt *opt,
+                            char *err, size_t errlen)
+{
+    VirtBoard *b = m->board;
+    const VirtMapEntry *bus = &hw_virt_map[VIRT_PLATFORM_BUS];
+    const HwDeviceType *t = hw_device_type_find(opt->type);
+    char why[200];
+    if (!t || t->bus != HW_BUS_SYSTEM || !t->user_creatable) {
+        snprintf(err, errlen, "-device %s: not a device the virt board can "
+                 "add", opt->arg ? opt->arg : opt->type);
+        return false;
+    }
+    if (!hw_device_id_free(m, opt->id)) {
+        snprintf(err, errlen, "-device %s: id '%s' is already taken by a "
+                 "built-in device", opt->arg ? opt->arg : opt->type, opt->id);
+        return false;
+    }
+    if (!hw_device_props_resolve(t, opt, b->devs[b->ndevs].props, why,
+                                 sizeof(why))) {
+        snprintf(err, errlen, "-device %s: %s", opt->arg, why);
+        return false;
+    }
+    uint64_t size = (t->mmio_size + 0xfff) & ~0xfffull;
+    gpa_t base = b->platform_next ? b->platform_next : bus->base;
+    base = (base + size - 1) / size * size;
+    if (base + size > bus->base + bus->size ||
+        (t->nirqs && b->platform_irqs + t->nirqs > bus->nirqs)) {
+        snprintf(err, errlen, "-device %s: the virt board's platform bus is "
+                 "full (0x%llx bytes, %u interrupts)", opt->arg,
+                 (unsigned long long)bus->size, bus->nirqs);
+        return false;
+    }
+    unsigned irq = t->nirqs ? bus->irq + b->platform_irqs : 0;
+    if (!build_device(m, t, opt->id, base, size, irq, 0, why, sizeof(why))) {
+        snprintf(err, errlen, "-device %s: %s", opt->arg, why);
+        return false;
+    }
+    b->platform_next = base + size;
+    b->platform_irqs += t->nirqs;
+    return true;
+}
+
+int hw_virt_fdt_devices(CoreMachine *m, void *fdt, int soc)
+{
+    VirtBoard *b = m->board;
+    int rc = 0;
+    /* libfdt puts a new node first among its siblings: add them last to
+       first, so the tree lists them in the order they were built. */
+    for (unsigned i = b->ndevs; i-- > 0;) {
+        const VirtDevice *d = &b->devs[i];
+        if (d->type->fdt_node) {
+            rc |= d->type->fdt_node(fdt, soc, &d->args);
+        }
+    }
+    return rc;
+}
+
+void hw_virt_describe_device(const char *type, FILE *out)
+{
+    for (size_t i = 0; i < CORE_ARRAY_SIZE(virt_builtins); i++) {
+        const VirtMapEntry *e = &hw_virt_map[virt_builtins[i].region];
+        if (strcmp(virt_builtins[i].type, type) != 0) {
+            continue;
+        }
+        fprintf(out, "virt board: at 0x%llx (0x%llx bytes)",
+                (unsigned long long)e->base, (unsigned long long)e->size);
+        if (e->nirqs) {
+            fprintf(out, ", PLIC source %u", e->irq);
+        }
+        fprintf(out, ", id '%s'\n", virt_builtins[i].id);
+    }
+    if (hw_device_type_find(type) && hw_device_type_find(type)->user_creatable) {
+        const VirtMapEntry *e = &hw_virt_map[VIRT_PLATFORM_BUS];
+        fprintf(out, "virt board: -device places it on the platform bus at "
+                "0x%llx..0x%llx (PLIC sources %u..%u), in command-line "
+                "order\n", (unsigned long long)e->base,
+                (unsigned long long)(e->base + e->size - 1), e->irq,
+                e->irq + e->nirqs - 1);
+    }
+}
+
 static bool virt_init(CoreMachine *m, char *err, size_t errlen)
 {
     const CoreConfig *cfg = m->cfg;
@@ -347,53 +524,27 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     }
 
     core_machine_add_device(m, &core_input_device_ops, m->input, "input");
-    if (!hw_sifive_test_create(m, hw_virt_map[VIRT_TEST].base)) {
-        snprintf(err, errlen, "cannot map the test finisher");
-        return false;
-    }
-    CoreIrq mti[CORE_MAX_CPUS], msi[CORE_MAX_CPUS];
-    for (unsigned h = 0; h < cfg->smp; h++) {
-        mti[h] = core_irq_make(rv_cpu_irq_handler, m->cpus[h], RV_IRQ_MTI);
-        msi[h] = core_irq_make(rv_cpu_irq_handler, m->cpus[h], RV_IRQ_MSI);
-    }
-    b->clint = hw_clint_create(m, hw_virt_map[VIRT_CLINT].base, cfg->smp,
-                               mti, msi);
-    if (!b->clint) {
-        snprintf(err, errlen, "cannot map the CLINT");
-        return false;
-    }
-    for (unsigned h = 0; h < cfg->smp; h++) {
-        rv_cpu_set_time_source(m->cpus[h], clint_time, b->clint);
-    }
-
     b->serial = be_chardev_open(cfg->serial ? cfg->serial : "stdio", err,
                                 errlen);
     if (!b->serial) {
         return false;
     }
     m->serial_backend = b->serial;
-    CoreIrq ctx[2 * CORE_MAX_CPUS];
-    for (unsigned h = 0; h < cfg->smp; h++) {
-        ctx[2 * h] = core_irq_make(rv_cpu_irq_handler, m->cpus[h], RV_IRQ_MEI);
-        ctx[2 * h + 1] = core_irq_make(rv_cpu_irq_handler, m->cpus[h], RV_IRQ_SEI);
-    }
-    Plic *plic = hw_plic_create(m, hw_virt_map[VIRT_PLIC].base, cfg->smp, ctx);
-    if (!plic) {
-        snprintf(err, errlen, "cannot map the PLIC");
-        return false;
-    }
     if (cfg->rtc_pinned) {
         core_input_set_wallclock(m->input, cfg->rtc_base_ns);
     }
-    if (!hw_goldfish_rtc_create(m, hw_virt_map[VIRT_RTC].base,
-                                hw_plic_source(plic, 11), m->input)) {
-        snprintf(err, errlen, "cannot map the RTC");
-        return false;
+    for (size_t i = 0; i < CORE_ARRAY_SIZE(virt_builtins); i++) {
+        if (!add_builtin(m, &virt_builtins[i], err, errlen)) {
+            return false;
+        }
     }
-    if (!hw_uart16550_create(m, hw_virt_map[VIRT_UART0].base,
-                             hw_plic_source(plic, 10), b->serial, m->input, 0)) {
-        snprintf(err, errlen, "cannot map the UART");
-        return false;
+    for (unsigned h = 0; h < cfg->smp; h++) {
+        rv_cpu_set_time_source(m->cpus[h], clint_time, b->clint);
+    }
+    for (unsigned i = 0; i < cfg->ndevices; i++) {
+        if (!add_user_device(m, &cfg->devices[i], err, errlen)) {
+            return false;
+        }
     }
     return virt_load_images(m, err, errlen);
 }

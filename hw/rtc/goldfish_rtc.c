@@ -21,6 +21,10 @@
  * the pending bit but keeps the time (the guest's offset and the latch).
  */
 #include "hw/rtc/goldfish_rtc.h"
+#include "hw/registry.h"
+
+#include <libfdt.h>
+#include <stdio.h>
 
 #include <stdlib.h>
 
@@ -241,3 +245,38 @@ GoldfishRtc *hw_goldfish_rtc_create(CoreMachine *m, gpa_t base, CoreIrq irq,
     rtc_reset(r);
     return r;
 }
+
+static void *rtc_dev_create(const HwDeviceArgs *a, char *err, size_t errlen)
+{
+    GoldfishRtc *r = hw_goldfish_rtc_create(a->m, a->base, a->irq,
+                                            a->m->input);
+    if (!r) {
+        snprintf(err, errlen, "cannot map the RTC at 0x%llx",
+                 (unsigned long long)a->base);
+    }
+    return r;
+}
+
+static int rtc_fdt(void *fdt, int parent, const HwDeviceArgs *a)
+{
+    char name[32];
+    int rc = 0;
+    snprintf(name, sizeof(name), "rtc@%llx", (unsigned long long)a->base);
+    int node = fdt_add_subnode(fdt, parent, name);
+    rc |= fdt_setprop_string(fdt, node, "compatible", "google,goldfish-rtc");
+    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    rc |= fdt_setprop_u32(fdt, node, "interrupt-parent", a->intc_phandle);
+    rc |= fdt_setprop_u32(fdt, node, "interrupts", a->irq_num);
+    return rc;
+}
+
+const HwDeviceType hw_goldfish_rtc_type = {
+    .name = "goldfish-rtc",
+    .desc = "Goldfish real-time clock (start time from -rtc)",
+    .category = HW_CAT_RTC,
+    .bus = HW_BUS_SYSTEM,
+    .mmio_size = HW_GOLDFISH_RTC_SIZE,
+    .nirqs = 1,
+    .create = rtc_dev_create,
+    .fdt_node = rtc_fdt,
+};

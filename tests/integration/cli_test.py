@@ -24,14 +24,100 @@ rc, out, err = run(exe, "run", "-M", "help")
 t.check(rc == 0 and "virt" in out, "-M help", out)
 rc, out, err = run(exe, "run", "-cpu", "help")
 t.check(rc == 0 and "rv64" in out, "-cpu help", out)
+# -device: help and every error come from the device registry's rows
+# (hw/registry.h); the front end knows no device.
 rc, out, err = run(exe, "run", "-device", "help")
-t.check(rc == 0 and "ns16550a" in out, "-device help", out)
+t.check(rc == 0 and 'name "ns16550a", bus System' in out and
+        'name "testdev", bus System, desc "' in out and
+        "\nTest devices:\n" in out and "\nInput/output devices:\n" in out,
+        "-device help lists the types by category", out)
+lines = {ln.split('"')[1]: ln for ln in out.splitlines()
+         if ln.startswith("name ")}
+t.check("built in (no -device)" in lines.get("plic", "") and
+        "built in" not in lines.get("testdev", "x built in"),
+        "-device help says which types -device can add", out)
 rc, out, err = run(exe, "run", "-device", "ns16550a,help")
-t.check(rc == 0 and "0x10000000" in out, "-device TYPE,help", out + err)
+t.check(rc == 0 and "0x10000000" in out and "PLIC source 10" in out and
+        "cannot be added" in out, "-device TYPE,help of a built-in", out + err)
+rc, out, err = run(exe, "run", "-device", "testdev,help")
+want = ["testdev options:",
+        "  reg=<uint64>             - value of REG after reset (required)",
+        "  step=<uint64>            - what each write to REG adds to COUNT "
+        "(default: 1)",
+        "  locked=<bool>            - ignore the guest's writes to REG "
+        "(default: off)"]
+t.check(rc == 0 and all(w + "\n" in out for w in want) and "id=<str>" in out
+        and "0x4000000" in out, "-device testdev,help lists its properties",
+        out + err)
+rc, out, err = run(exe, "run", "-device", "testdev,reg=1,?")
+t.check(rc == 0 and "testdev options:" in out, "-device TYPE,...,?", out)
 rc, out, err = run(exe, "run", "-device", "e1000,help")
 t.check(rc == 1 and "e1000" in err, "-device UNKNOWN,help", err)
 rc, out, err = run(exe, "run", "-device", "virtio-net-device,netdev=n0")
 t.check(rc == 1 and "virtio-net-device" in err, "-device unsupported", err)
+
+# Each -device error: its exact message and exit status 1.
+for devs, msg in [
+    (["e1000"], "-device e1000: unknown device type 'e1000' (try -device "
+     "help)"),
+    (["testdev,reg=1,foo=2"], "-device testdev,reg=1,foo=2: testdev has no "
+     "property 'foo' (try -device testdev,help)"),
+    (["testdev,reg=0x1g"], "-device testdev,reg=0x1g: testdev property "
+     "'reg': bad value '0x1g' (expected an unsigned integer, decimal or 0x "
+     "hex)"),
+    (["testdev,reg=1,locked=maybe"], "-device testdev,reg=1,locked=maybe: "
+     "testdev property 'locked': bad value 'maybe' (expected on or off)"),
+    (["testdev,step=2"], "-device testdev,step=2: testdev needs property "
+     "'reg' (value of REG after reset)"),
+    (["testdev,reg=1,id=a", "testdev,reg=2,id=a"], "-device "
+     "testdev,reg=2,id=a: duplicate id 'a' (already used by -device "
+     "testdev,reg=1,id=a)"),
+    (["testdev,reg=1", "testdev,reg=2,id=testdev0"], "-device "
+     "testdev,reg=2,id=testdev0: duplicate id 'testdev0' (already used by "
+     "-device testdev,reg=1)"),
+    (["testdev,reg=1,id=plic"], "-device testdev,reg=1,id=plic: id 'plic' "
+     "is already taken by a built-in device"),
+    (["testdev,reg=1,id=9x"], "-device testdev,reg=1,id=9x: testdev property "
+     "'id': bad value '9x' (a letter, then up to 30 letters, digits, '-', "
+     "'.', '_')"),
+    (["testdev,reg=1,id=" + "a" * 32], "-device testdev,reg=1,id=" +
+     "a" * 32 + ": testdev property 'id': bad value '" + "a" * 32 +
+     "' (a letter, then up to 30 letters, digits, '-', '.', '_')"),
+    (["testdev,reg=1,reg=2"], "-device testdev,reg=1,reg=2: testdev: "
+     "property 'reg' given twice"),
+    (["ns16550a"], "-device ns16550a: ns16550a is built into the board and "
+     "cannot be added with -device (-device help lists the ones that can)"),
+]:
+    args = [a for d in devs for a in ("-device", d)]
+    rc, out, err = run(exe, "run", "-bios", "none", "-kernel", hello, *args)
+    t.check(rc == 1 and err == f"rewind: {msg}\n" and "Hello" not in out,
+            f"-device error: {devs}", f"rc={rc} err={err!r}")
+
+# A device added with -device gets a device-tree node at its place on the
+# platform bus, in command-line order.
+dtb = os.path.join(tmp, "td.dtb")
+rc, out, err = run(exe, "run", "-M", f"virt,dumpdtb={dtb}", "-bios", "none",
+                   "-kernel", hello, "-device", "testdev,reg=1",
+                   "-device", "testdev,reg=2,id=second")
+blob = open(dtb, "rb").read() if os.path.exists(dtb) else b""
+t.check(rc == 0 and b"testdev@4000000\0" in blob and
+        b"testdev@4001000\0" in blob and b"rewind,testdev\0" in blob and
+        b"second\0" in blob, "-device testdev: device-tree nodes", err)
+rc, out, err = run(exe, "run", "-M", f"virt,dumpdtb={dtb}", "-bios", "none",
+                   "-kernel", hello)
+t.check(rc == 0 and b"testdev" not in open(dtb, "rb").read(),
+        "no -device: no testdev node", err)
+
+# The -device commands docs/architecture.md and README.md show, as written.
+repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+shown = [c for doc in ("docs/architecture.md", "README.md")
+         for c in re.findall(r"(?m)^\s*(?:\./build/)?rewind run "
+                             r"(-device \S+)\s*(?:#.*)?$",
+                             open(os.path.join(repo, doc)).read())]
+t.check(len(shown) >= 3, "the docs show -device commands", shown)
+for cmd in shown:
+    rc, out, err = run(exe, "run", *cmd.split())
+    t.check(rc == 0 and out, f"docs: rewind run {cmd}", out + err)
 
 # Unknown or unsupported options are refused, never ignored.
 for args, needle in [

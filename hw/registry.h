@@ -1,0 +1,148 @@
+/*
+ * The device registry: every device type rewind can build is one row
+ * (HwDeviceType) in the table of hw/devices.c. `-device help`,
+ * `-device TYPE,help`, the parsing of `-device TYPE,prop=value,...,id=NAME`
+ * and all of its errors are generated from the rows, so the command line
+ * knows no device by name.
+ *
+ * A row says what the device is (name, description, category), where it
+ * plugs in (bus), whether a user may add it with -device, its properties
+ * (name, type, default, help) and two functions: `create` builds an
+ * instance from the placement the board gives it (HwDeviceArgs: window,
+ * interrupt line, property values) and `fdt_node` describes that instance
+ * in the device tree.
+ *
+ * Usage (front end):
+ *     hw_device_print_list(stdout);                 // -device help
+ *     hw_device_parse(arg, cfg, err, sizeof(err));  // -device ARG
+ * Usage (board):
+ *     const HwDeviceType *t = hw_device_type_find(opt->type);
+ *     hw_device_props_resolve(t, opt, values, err, errlen);
+ *     void *dev = t->create(&args, err, errlen);
+ */
+#ifndef HW_REGISTRY_H
+#define HW_REGISTRY_H
+
+#include "backends/chardev.h"
+#include "core/config.h"
+#include "core/irq.h"
+#include "core/machine.h"
+
+#include <stdio.h>
+
+typedef enum HwDeviceCategory {
+    HW_CAT_INTC,     /* interrupt controllers */
+    HW_CAT_CHAR,     /* serial ports */
+    HW_CAT_RTC,
+    HW_CAT_MISC,
+    HW_CAT_TEST,     /* devices that exist for rewind's own tests */
+    HW_CAT_COUNT
+} HwDeviceCategory;
+
+/* Where a device plugs in. Only the board's MMIO system bus exists today;
+   virtio-mmio transports and PCI come next, as new values here. */
+typedef enum HwBus {
+    HW_BUS_SYSTEM,   /* "System": a fixed MMIO window and wired lines */
+    HW_BUS_COUNT
+} HwBus;
+
+typedef enum HwPropType {
+    HW_PROP_UINT,    /* 0..2^64-1, decimal or 0x hex */
+    HW_PROP_BOOL,    /* on/off, true/false, yes/no, 1/0 */
+    HW_PROP_STRING,
+    HW_PROP_CHARDEV, /* the id of a character back end */
+} HwPropType;
+
+typedef struct HwProp {
+    const char *name;
+    HwPropType type;
+    const char *def;     /* default as the user would write it; NULL: required */
+    const char *help;
+} HwProp;
+
+#define HW_MAX_PROPS CORE_MAX_DEVICE_PROPS
+
+/* A property's value, parsed. */
+typedef struct HwPropValue {
+    uint64_t u;          /* HW_PROP_UINT; HW_PROP_BOOL as 0 or 1 */
+    const char *s;       /* HW_PROP_STRING, HW_PROP_CHARDEV */
+} HwPropValue;
+
+/* What a board hands a device at creation: its place, its wiring and
+   its property values (one per row property, in row order, defaults
+   filled in). */
+typedef struct HwDeviceArgs {
+    CoreMachine *m;
+    const char *id;              /* unique and stable (snapshots match it) */
+    gpa_t base;                  /* MMIO window */
+    uint64_t size;
+    unsigned irq_num;            /* interrupt number at the board's intc */
+    CoreIrq irq;                 /* that line (none: handler NULL) */
+    const HwPropValue *props;
+    /* Board wiring, for devices that need more than one line. */
+    unsigned nharts;
+    CoreIrq (*hart_irq)(void *board, unsigned hart, unsigned cause);
+    void *board;
+    BeChardev *serial;           /* host side of serial port 0 */
+    /* Device tree: this node's phandle (0: none), the interrupt parent's,
+       and hart h's interrupt controller's (cpu_phandle + h). */
+    uint32_t phandle;
+    uint32_t intc_phandle;
+    uint32_t cpu_phandle;
+} HwDeviceArgs;
+
+typedef struct HwDeviceType {
+    const char *name;
+    const char *desc;
+    HwDeviceCategory category;
+    HwBus bus;
+    bool user_creatable;         /* may be added with -device */
+    uint64_t mmio_size;          /* window a board must give it */
+    unsigned nirqs;              /* 0 or 1 line at the board's intc */
+    const HwProp *props;         /* NULL-name terminated, may be NULL */
+    /* Build the device; NULL with a message in err on failure. */
+    void *(*create)(const HwDeviceArgs *a, char *err, size_t errlen);
+    /* Add its node under `parent` (libfdt); 0 or a libfdt error. */
+    int (*fdt_node)(void *fdt, int parent, const HwDeviceArgs *a);
+} HwDeviceType;
+
+/* The rows, NULL-terminated (hw/devices.c). */
+extern const HwDeviceType *const hw_device_table[];
+
+const HwDeviceType *hw_device_type_find(const char *name);
+
+/* -device help: every type grouped by category. */
+void hw_device_print_list(FILE *out);
+
+/* -device TYPE,help: the type's properties. False if there is no TYPE. */
+bool hw_device_print_type(const char *name, FILE *out);
+
+typedef enum HwParseResult {
+    HW_PARSE_OK,       /* appended to cfg->devices */
+    HW_PARSE_HELP,     /* help printed to stdout */
+    HW_PARSE_ERROR,    /* message in err */
+} HwParseResult;
+
+/* Parse one -device argument against the registry and append it to
+   cfg->devices: unknown type or property, bad value, missing required
+   property, duplicate id and devices a user may not add are errors. */
+HwParseResult hw_device_parse(const char *arg, CoreConfig *cfg, char *err,
+                              size_t errlen);
+
+/* Free what hw_device_parse allocated for cfg->devices (the front end
+   keeps them for the whole run; tests free them). */
+void hw_device_opts_free(CoreConfig *cfg);
+
+/* The values of every property of t for opt (defaults filled in), into
+   values[HW_MAX_PROPS]; false with a message on a bad value. */
+bool hw_device_props_resolve(const HwDeviceType *t, const CoreDeviceOpt *opt,
+                             HwPropValue *values, char *err, size_t errlen);
+
+/* Where the boards put a type they build in themselves, or -device
+   devices (hw/boards.c), for -device TYPE,help. */
+void hw_boards_describe_device(const char *type, FILE *out);
+
+/* Is `id` free among m's devices? */
+bool hw_device_id_free(const CoreMachine *m, const char *id);
+
+#endif
