@@ -137,9 +137,9 @@ bool core_undo_restore(CoreMachine *m, uint64_t icount, uint64_t *at)
         }
     }
     UndoPoint *target = point(u, (unsigned)j);
-    const char *err = NULL;
+    char err[256];
     if (core_snapshot_load_state(m, target->state.data, target->state.len,
-                                 &err) != 0) {
+                                 err, sizeof(err)) != 0) {
         core_undo_clear(m);
         return false;
     }

@@ -99,8 +99,8 @@ int main(void)
 
     cfg.max_insns = 0;
     CoreMachine *b = make(&cfg);
-    const char *err = NULL;
-    CHECK(core_snapshot_load(b, snap.data, snap.len, &err) == 0, "snapshot loads");
+    char err[256] = "";
+    CHECK(core_snapshot_load(b, snap.data, snap.len, err, sizeof(err)) == 0, "snapshot loads");
     CHECK(b->icount == 123457, "icount restored");
     CHECK(core_machine_state_hash(b) == hash_a, "state hash identical after load");
     RVCPU *cpu = b->cpus[1];
@@ -121,15 +121,15 @@ int main(void)
     core_snapshot_save(b, true, &bad);
     cpu->tselect = 1;
     CoreMachine *c = make(&cfg);
-    err = NULL;
-    CHECK(core_snapshot_load(c, bad.data, bad.len, &err) != 0 && err,
+    err[0] = 0;
+    CHECK(core_snapshot_load(c, bad.data, bad.len, err, sizeof(err)) != 0 && err[0],
           "snapshot with tselect past the last trigger refused");
     core_buf_free(&bad);
     cpu->tdata1[0] = STORE_TRIGGER | (1ull << 59);   /* dmode: not writable */
     core_snapshot_save(b, true, &bad);
     cpu->tdata1[0] = STORE_TRIGGER;
-    err = NULL;
-    CHECK(core_snapshot_load(c, bad.data, bad.len, &err) != 0 && err,
+    err[0] = 0;
+    CHECK(core_snapshot_load(c, bad.data, bad.len, err, sizeof(err)) != 0 && err[0],
           "snapshot with an illegal tdata1 refused");
     core_buf_free(&bad);
     core_machine_free(c);
