@@ -34,6 +34,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -58,9 +59,25 @@ static bool page_is_zero(const uint8_t *p)
     return memcmp(p, zero, CORE_PAGE_SIZE) == 0;
 }
 
+/* The dirty-page client called name (registered on first use; its pages
+   start as every page written so far). */
+static CoreDirtyClient *dirty_client(CoreMachine *m, const char *name)
+{
+    CoreDirtyClient *c = core_mem_dirty_client_find(m->as, name);
+    if (!c && !(c = core_mem_dirty_client_new(m->as, name, NULL, NULL))) {
+        fprintf(stderr, "rewind: no dirty-page client for %s\n", name);
+        abort();   /* out of memory or of client slots: a program error */
+    }
+    return c;
+}
+
+#define CKPT_CLIENT "checkpoint"   /* pages written since the last one */
+#define HASH_CLIENT "state-hash"   /* pages whose page_hash is stale */
+
 /* Bring the cached page hashes of every RAM region up to date. */
 static void update_page_hashes(CoreMachine *m)
 {
+    CoreDirtyClient *hc = dirty_client(m, HASH_CLIENT);
     bool any = false;
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         CoreMemRegion *r = core_mem_region(m->as, i);
@@ -69,13 +86,13 @@ static void update_page_hashes(CoreMachine *m)
         }
         uint64_t pages = core_mem_page_count(r);
         for (uint64_t p = 0; p < pages; p++) {
-            if (core_bitmap_test(r->dirty_hash, p)) {
+            if (core_bitmap_test(core_mem_dirty_bits(hc, r), p)) {
                 r->page_hash[p] = core_hash_bytes(core_mem_page_host(r, p),
                                                   CORE_PAGE_SIZE);
                 any = true;
             }
         }
-        core_bitmap_zero(r->dirty_hash, pages);
+        core_mem_dirty_clear(hc, r);
     }
     if (any) {
         core_mem_write_protect_all(m->as);
@@ -154,6 +171,7 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
     put32(out, full);
     save_devices(m, out, SNAP_VERSION);
     update_page_hashes(m);
+    CoreDirtyClient *cc = dirty_client(m, CKPT_CLIENT);
     uint32_t nram = 0;
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         nram += core_mem_region(m->as, i)->kind == CORE_MEM_RAM;
@@ -176,7 +194,7 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
                reading them. */
             bool want = full ? core_bitmap_test(r->touched, p) &&
                                    !page_is_zero(host)
-                             : core_bitmap_test(r->dirty_ckpt, p);
+                             : core_bitmap_test(core_mem_dirty_bits(cc, r), p);
             if (want) {
                 put64(out, p);
                 core_buf_append(out, host, CORE_PAGE_SIZE);
@@ -184,7 +202,7 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
             }
         }
         memcpy(out->data + count_at, &n, 8);
-        core_bitmap_zero(r->dirty_ckpt, pages);
+        core_mem_dirty_clear(cc, r);
         uint64_t groups = (pages + CORE_SNAPSHOT_GROUP_PAGES - 1) /
                           CORE_SNAPSHOT_GROUP_PAGES;
         put64(out, groups);
@@ -473,6 +491,7 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
         return -1;
     }
     bool full = get(&c, 4);
+    CoreDirtyClient *cc = dirty_client(m, CKPT_CLIENT);
     CoreBuf now = { 0 };
     save_devices(m, &now, version);
     const uint8_t *rec = take(&c, now.len);
@@ -493,7 +512,8 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
         uint64_t pages = core_mem_page_count(r), n = get(&c, 8), expect = 0;
         /* Pages must come in increasing order (as saved), so one walk
            over the bitmap finds pages the snapshot should have had. */
-        const uint8_t *must = full ? r->touched : since_last ? r->dirty_ckpt : NULL;
+        const uint8_t *must = full ? r->touched
+                              : since_last ? core_mem_dirty_bits(cc, r) : NULL;
         for (uint64_t i = 0; i <= n && !c.bad; i++) {
             uint64_t p = i < n ? get(&c, 8) : pages;
             const uint8_t *src = i < n ? take(&c, CORE_PAGE_SIZE) : NULL;
@@ -526,7 +546,7 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         CoreMemRegion *r = core_mem_region(m->as, i);
         if (r->kind == CORE_MEM_RAM) {
-            core_bitmap_zero(r->dirty_ckpt, core_mem_page_count(r));
+            core_mem_dirty_clear(cc, r);
         }
     }
     core_mem_write_protect_all(m->as);
@@ -563,12 +583,12 @@ void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,
     bool ids = version != SNAP_VERSION_BY_ORDER;
     CoreBuf now = { 0 };
     save_devices(m, &now, version);
-    Cursor n = { now.data, now.len, 36, false };
-    unsigned harts = (unsigned)get(&c, 4);
+    Cursor n = { now.data, now.len, 32, false };
+    unsigned harts = (unsigned)get(&c, 4), entries = harts + 1;
     get(&n, 4);
-    for (unsigned i = 0; i < harts + 1 + m->ndevices && !c.bad; i++) {
+    for (unsigned i = 0; i < entries && !c.bad; i++) {
         if (i == harts) {
-            get(&c, 4);
+            entries += (unsigned)get(&c, 4);
             get(&n, 4);
             continue;
         }
@@ -580,21 +600,23 @@ void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,
             get_str8(&n, &skip);
             get_str8(&n, &skip);
         }
-        if (!id || !core_state_peek(c.data, c.len, c.pos, &name, &nl, &size) ||
-            !core_state_peek(n.data, n.len, n.pos, &name_now, &skip,
-                             &size_now)) {
+        if (!id || !core_state_peek(c.data, c.len, c.pos, &name, &nl, &size)) {
             break;
         }
-        const uint8_t *rec = take(&c, size), *rec_now = take(&n, size_now);
-        if (!rec || !rec_now) {
+        const uint8_t *rec = take(&c, size), *rec_now = NULL;
+        if (core_state_peek(n.data, n.len, n.pos, &name_now, &skip,
+                            &size_now)) {
+            rec_now = take(&n, size_now);
+        }
+        if (!rec) {
             break;
         }
-        if (size != size_now || memcmp(rec, rec_now, size) != 0) {
+        if (!rec_now || size != size_now || memcmp(rec, rec_now, size) != 0) {
             if (i < harts) {
                 SAY("  hart state %.*s differs (hart %u)\n", (int)nl, name, i);
             } else if (ids) {
-                SAY("  device %.*s (%.*s) differs\n", (int)il, id, (int)nl,
-                    name);
+                SAY("  device %.*s differs (id %.*s)\n", (int)nl, name,
+                    (int)il, id);
             } else {
                 SAY("  device %.*s differs\n", (int)nl, name);
             }
