@@ -103,6 +103,9 @@ void core_state_save(const CoreStateDesc *desc, const void *opaque, CoreBuf *out
     put_le(out, 0, 4);
     size_t start = out->len;
     for (const CoreStateField *f = desc->fields; f->name; f++) {
+        if (since(f) > desc->version) {
+            continue;   /* not in this version (a table ahead of its desc) */
+        }
         if (f->kind == CORE_STATE_PLAIN) {
             core_buf_append(out, obj + f->offset, f->size);
         } else if (f->kind == CORE_STATE_VAR) {
