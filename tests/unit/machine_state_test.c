@@ -149,6 +149,71 @@ int main(void)
     CHECK(a->icount == b->icount && core_machine_state_hash(a) ==
           core_machine_state_hash(b), "restored machine runs on identically");
 
+    /* Devices are found by id: a machine that registered the same devices
+       in another order loads the snapshot into the right ones (by order,
+       the first record would meet the wrong device and be refused). */
+    CoreMachine *p = make(&cfg);
+    unsigned i0 = 0, i1 = p->ndevices - 1;
+    CoreDevice tmp = p->devices[i0];
+    p->devices[i0] = p->devices[i1];
+    p->devices[i1] = tmp;
+    CHECK(p->devices[i0].ops->state && p->devices[i1].ops->state &&
+          p->devices[i0].ops->state != p->devices[i1].ops->state);
+    err[0] = 0;
+    CHECK(core_snapshot_load(p, snap.data, snap.len, err, sizeof(err)) == 0,
+          "devices in another order: %s", err);
+    tmp = p->devices[i0];
+    p->devices[i0] = p->devices[i1];
+    p->devices[i1] = tmp;
+    CHECK(core_machine_state_hash(p) == hash_a, "each device got its own state");
+    core_machine_free(p);
+
+    /* An id the machine lacks is refused by name, before any change. */
+    p = make(&cfg);
+    CoreDevice *rtc = NULL;
+    for (unsigned i = 0; i < p->ndevices; i++) {
+        if (strcmp(p->devices[i].id, "rtc") == 0) {
+            rtc = &p->devices[i];
+        }
+    }
+    CHECK(rtc != NULL, "the virt board has a device 'rtc'");
+    if (rtc) {
+        snprintf(rtc->id, sizeof(rtc->id), "rtc9");
+        CHECK(core_snapshot_load(p, snap.data, snap.len, err, sizeof(err)) != 0 &&
+              strstr(err, "'rtc'") && strstr(err, "no device with that id"),
+              "unknown id refused: %s", err);
+        CHECK(p->icount == 0, "nothing loaded");
+    }
+    core_machine_free(p);
+
+    /* A device of the machine that the snapshot lacks is refused by name. */
+    static const CoreStateField extra_fields[] = {
+        CORE_STATE_FIELD(CoreDevice, id), CORE_STATE_END
+    };
+    static const CoreStateDesc extra_state = { .name = "extra", .version = 1,
+                                               .fields = extra_fields };
+    static const CoreDeviceOps extra_ops = { .name = "extra",
+                                             .state = &extra_state };
+    static CoreDevice extra_obj;
+    p = make(&cfg);
+    core_machine_add_device(p, &extra_ops, &extra_obj, "extra0");
+    CHECK(core_snapshot_load(p, snap.data, snap.len, err, sizeof(err)) != 0 &&
+          strstr(err, "'extra0'") && strstr(err, "missing from the snapshot"),
+          "missing device refused: %s", err);
+    CHECK(p->icount == 0, "nothing loaded");
+    core_machine_free(p);
+
+    /* An unknown snapshot format is refused naming the versions. */
+    CoreBuf future = { 0 };
+    core_buf_append(&future, snap.data, snap.len);
+    future.data[4] = 3;
+    p = make(&cfg);
+    CHECK(core_snapshot_load(p, future.data, future.len, err, sizeof(err)) != 0 &&
+          strstr(err, "format version 3") && strstr(err, "1 and 2"),
+          "future format refused: %s", err);
+    core_machine_free(p);
+    core_buf_free(&future);
+
     core_buf_free(&snap);
     core_buf_free(&again);
     core_machine_free(a);
