@@ -98,7 +98,7 @@ int main(void)
     core_snapshot_save(a, true, &snap);
 
     cfg.max_insns = 0;
-    CoreMachine *b = make(&cfg);
+    CoreMachine *b = make(&cfg), *p;
     char err[256] = "";
     CHECK(core_snapshot_load(b, snap.data, snap.len, err, sizeof(err)) == 0, "snapshot loads");
     CHECK(b->icount == 123457, "icount restored");
@@ -149,10 +149,21 @@ int main(void)
     CHECK(a->icount == b->icount && core_machine_state_hash(a) ==
           core_machine_state_hash(b), "restored machine runs on identically");
 
+    /* RAM written before anything hashed (the loader's writes) counts in
+       the first hash: clients that register late see earlier writes. */
+    p = make(&cfg);
+    CoreMachine *q = make(&cfg);
+    uint8_t byte = 0x5a;
+    CHECK(core_mem_write_bytes(q->as, 0x80400000, &byte, 1));
+    CHECK(core_machine_state_hash(p) != core_machine_state_hash(q),
+          "a byte written before the first hash changes it");
+    core_machine_free(p);
+    core_machine_free(q);
+
     /* Devices are found by id: a machine that registered the same devices
        in another order loads the snapshot into the right ones (by order,
        the first record would meet the wrong device and be refused). */
-    CoreMachine *p = make(&cfg);
+    p = make(&cfg);
     unsigned i0 = 0, i1 = p->ndevices - 1;
     CoreDevice tmp = p->devices[i0];
     p->devices[i0] = p->devices[i1];
