@@ -348,10 +348,15 @@ static int load_state(CoreMachine *m, Cursor *cur, uint32_t version,
         return say(err, errlen, "snapshot has a different number of harts "
                    "(or is truncated)");
     }
+    /* Find the device entries first (hart records skipped), so that a
+       device set that does not match changes nothing. */
+    Cursor harts = c;
     for (unsigned i = 0; i < m->ncpus; i++) {
-        if (core_state_load(m->cpu_ops->state, m->cpus[i], data, len, &c.pos,
-                            why, sizeof(why))) {
-            return say(err, errlen, "hart %u: %s", i, why);
+        const char *name;
+        size_t nl, size;
+        if (!core_state_peek(data, len, c.pos, &name, &nl, &size) ||
+            !take(&c, size)) {
+            return say(err, errlen, "snapshot truncated in hart %u", i);
         }
     }
     uint32_t ndev = (uint32_t)get(&c, 4);
@@ -376,6 +381,12 @@ static int load_state(CoreMachine *m, Cursor *cur, uint32_t version,
                    ndev, CORE_MAX_DEVICES);
     } else if (match_devices(m, c, ndev, dev, err, errlen)) {
         return -1;
+    }
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        if (core_state_load(m->cpu_ops->state, m->cpus[i], data, len,
+                            &harts.pos, why, sizeof(why))) {
+            return say(err, errlen, "hart %u: %s", i, why);
+        }
     }
     for (uint32_t k = 0; k < ndev; k++) {
         CoreDevice *d = &m->devices[dev[k]];

@@ -108,7 +108,8 @@ typedef struct CoreStateField {
     { .name = #field, .offset = offsetof(type, field), \
       .size = sizeof(((type *)0)->field), .since = (version), \
       .kind = CORE_STATE_VAR, .elem = sizeof(((type *)0)->field[0]), \
-      .count_offset = offsetof(type, count) }
+      .count_offset = offsetof(type, count) + \
+          0 * sizeof(char[sizeof(((type *)0)->count) == 4 ? 1 : -1]) }
 #define CORE_STATE_CUSTOM(fname, save_fn, load_fn, version) \
     { .name = (fname), .since = (version), .kind = CORE_STATE_FN, \
       .save = (save_fn), .load = (load_fn) }
