@@ -63,7 +63,8 @@
  * of earlier builds (version, length, field bytes), so their records load.
  * Loading checks the whole record before touching the object; if
  * post_load (or a custom load) rejects the values, the previous plain
- * field bytes are put back. Pointers and host handles are never listed.
+ * field bytes are put back (custom fields loaded before the rejection
+ * keep their new content). Pointers and host handles are never listed.
  */
 #ifndef CORE_STATE_H
 #define CORE_STATE_H
