@@ -15,8 +15,17 @@
 
 #define MAX_REGIONS 64
 
+struct CoreDirtyClient {
+    CoreAddrSpace *as;
+    unsigned slot;                 /* its bitmap: region->dirty[slot] */
+    const char *name;
+    CoreDirtyFirstWrite first_write;
+    void *opaque;
+};
+
 struct CoreAddrSpace {
     CoreMemRegion regions[MAX_REGIONS];
+    CoreDirtyClient *clients[CORE_MEM_DIRTY_CLIENTS];
     size_t n;
     size_t last;
     CoreCodeWriteHook code_hook;
@@ -55,11 +64,15 @@ void core_mem_free(CoreAddrSpace *as)
             munmap(r->host, r->size);
         }
         free(r->code_bitmap);
-        free(r->dirty_ckpt);
-        free(r->dirty_hash);
+        free(r->dirty_all);
+        for (unsigned k = 0; k < CORE_MEM_DIRTY_CLIENTS; k++) {
+            free(r->dirty[k]);
+        }
         free(r->page_hash);
         free(r->touched);
-        free(r->undo_saved);
+    }
+    for (unsigned k = 0; k < CORE_MEM_DIRTY_CLIENTS; k++) {
+        free(as->clients[k]);
     }
     free(as);
 }
@@ -89,6 +102,7 @@ static CoreMemRegion *add_region(CoreAddrSpace *as, const char *name,
     as->last = 0;
     CoreMemRegion *r = &as->regions[pos];
     memset(r, 0, sizeof(*r));
+    r->as = as;
     r->name = name;
     r->kind = kind;
     r->base = base;
@@ -146,12 +160,16 @@ CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
         return NULL;
     }
     uint64_t pages = core_mem_page_count(r);
-    r->dirty_ckpt = core_bitmap_new(pages);
-    r->dirty_hash = core_bitmap_new(pages);
+    r->dirty_all = core_bitmap_new(pages);
     r->touched = core_bitmap_new(pages);
     r->page_hash = malloc(pages * sizeof(uint64_t));
-    if (!r->dirty_ckpt || !r->dirty_hash || !r->touched || !r->page_hash) {
+    if (!r->dirty_all || !r->touched || !r->page_hash) {
         return NULL;   /* freed with the address space */
+    }
+    for (unsigned k = 0; k < CORE_MEM_DIRTY_CLIENTS; k++) {
+        if (as->clients[k] && !(r->dirty[k] = core_bitmap_new(pages))) {
+            return NULL;
+        }
     }
     /* RAM starts zero: only pages written later (loaders included, through
        core_mem_mark_dirty) need hashing or saving. */
@@ -305,11 +323,114 @@ void core_mem_ram_reset_zero(CoreMemRegion *r)
     uint64_t pages = core_mem_page_count(r);
     /* Fresh zero pages from the kernel, without touching them. */
     madvise(r->host, r->size, MADV_DONTNEED);
-    core_bitmap_zero(r->dirty_ckpt, pages);
-    core_bitmap_zero(r->dirty_hash, pages);
+    core_bitmap_zero(r->dirty_all, pages);
+    for (unsigned k = 0; k < CORE_MEM_DIRTY_CLIENTS; k++) {
+        if (r->dirty[k]) {
+            core_bitmap_zero(r->dirty[k], pages);
+        }
+    }
     core_bitmap_zero(r->touched, pages);
     uint64_t zero = zero_page_hash();
     for (uint64_t p = 0; p < pages; p++) {
         r->page_hash[p] = zero;
     }
+}
+
+CoreDirtyClient *core_mem_dirty_client_new(CoreAddrSpace *as, const char *name,
+                                           CoreDirtyFirstWrite first_write,
+                                           void *opaque)
+{
+    unsigned k = 0;
+    while (k < CORE_MEM_DIRTY_CLIENTS && as->clients[k]) {
+        k++;
+    }
+    CoreDirtyClient *c = k < CORE_MEM_DIRTY_CLIENTS ? calloc(1, sizeof(*c))
+                                                     : NULL;
+    if (!c) {
+        return NULL;
+    }
+    *c = (CoreDirtyClient){ as, k, name, first_write, opaque };
+    for (size_t i = 0; i < as->n; i++) {
+        CoreMemRegion *r = &as->regions[i];
+        if (r->kind != CORE_MEM_RAM) {
+            continue;
+        }
+        uint64_t pages = core_mem_page_count(r);
+        r->dirty[k] = core_bitmap_new(pages);
+        if (!r->dirty[k]) {
+            as->clients[k] = c;
+            core_mem_dirty_client_free(c);
+            return NULL;
+        }
+        /* Everything written since RAM was zero may differ from what the
+           client knows; the new bitmap is clean where dirty_all is not. */
+        memcpy(r->dirty[k], r->touched, core_bitmap_bytes(pages));
+        core_bitmap_zero(r->dirty_all, pages);
+    }
+    as->clients[k] = c;
+    return c;
+}
+
+CoreDirtyClient *core_mem_dirty_client_find(CoreAddrSpace *as,
+                                            const char *name)
+{
+    for (unsigned k = 0; k < CORE_MEM_DIRTY_CLIENTS; k++) {
+        if (as->clients[k] && strcmp(as->clients[k]->name, name) == 0) {
+            return as->clients[k];
+        }
+    }
+    return NULL;
+}
+
+void core_mem_dirty_client_free(CoreDirtyClient *c)
+{
+    if (!c) {
+        return;
+    }
+    CoreAddrSpace *as = c->as;
+    for (size_t i = 0; i < as->n; i++) {
+        free(as->regions[i].dirty[c->slot]);
+        as->regions[i].dirty[c->slot] = NULL;
+    }
+    as->clients[c->slot] = NULL;
+    free(c);
+}
+
+uint8_t *core_mem_dirty_bits(const CoreDirtyClient *c, const CoreMemRegion *r)
+{
+    return r->dirty[c->slot];
+}
+
+void core_mem_dirty_clear(CoreDirtyClient *c, CoreMemRegion *r)
+{
+    uint64_t pages = core_mem_page_count(r);
+    core_bitmap_zero(r->dirty[c->slot], pages);
+    core_bitmap_zero(r->dirty_all, pages);
+}
+
+void core_mem_dirty_set(CoreMemRegion *r, uint64_t page,
+                        const CoreDirtyClient *except)
+{
+    core_bitmap_set(r->touched, page);
+    for (unsigned k = 0; k < CORE_MEM_DIRTY_CLIENTS; k++) {
+        if (r->dirty[k] && (!except || k != except->slot)) {
+            core_bitmap_set(r->dirty[k], page);
+        }
+    }
+}
+
+void core_mem_dirty_first(CoreMemRegion *r, uint64_t page)
+{
+    CoreAddrSpace *as = r->as;
+    core_bitmap_set(r->touched, page);
+    for (unsigned k = 0; k < CORE_MEM_DIRTY_CLIENTS; k++) {
+        CoreDirtyClient *c = as->clients[k];
+        if (c && !core_bitmap_test(r->dirty[k], page)) {
+            core_bitmap_set(r->dirty[k], page);
+            if (c->first_write) {
+                c->first_write(c->opaque, r, page);
+            }
+        }
+    }
+    core_bitmap_set(r->dirty_all, page);
 }

@@ -35,6 +35,10 @@ typedef struct CoreMemOps {
 
 typedef enum CoreMemKind { CORE_MEM_RAM, CORE_MEM_ROM, CORE_MEM_MMIO } CoreMemKind;
 
+/* Dirty-page clients an address space can have at once (checkpoints, the
+   state hash and restore points use three). */
+#define CORE_MEM_DIRTY_CLIENTS 8
+
 typedef struct CoreMemRegion {
     const char *name;
     CoreMemKind kind;
@@ -42,19 +46,21 @@ typedef struct CoreMemRegion {
     uint64_t size;
     uint8_t *host;            /* RAM/ROM: the backing buffer */
     uint8_t *code_bitmap;     /* RAM/ROM: one bit per page holding code */
-    /* RAM: pages possibly written since the last checkpoint / the last
-       hash update. Set when a write may happen: a write reaches the slow
-       path, or the CPU caches write permission for the page (its TLB
-       write tags are dropped whenever these bits are cleared). */
-    uint8_t *dirty_ckpt;
-    uint8_t *dirty_hash;
-    uint64_t *page_hash;      /* RAM: hash of each page, valid unless
-                                 dirty_hash says otherwise */
+    /* RAM: dirty-page tracking. Each registered client (see
+       core_mem_dirty_client_new) has a bitmap in dirty[] of the pages
+       possibly written since it last cleared it; a bit is set when a
+       write may happen: a write reaches the slow path, or the CPU caches
+       write permission for the page (its TLB write tags are dropped
+       whenever a client clears bits). dirty_all has the pages set in
+       every client's bitmap and in touched, so marking an already dirty
+       page costs one bit test whatever the number of clients. */
+    uint8_t *dirty_all;
+    uint8_t *dirty[CORE_MEM_DIRTY_CLIENTS];
+    uint64_t *page_hash;      /* RAM: hash of each page, kept by the state
+                                 hash (core/snapshot.c) */
     uint8_t *touched;         /* RAM: pages ever written (all others are
                                  still zero) */
-    uint8_t *undo_saved;      /* RAM, while undo points exist: pages whose
-                                 content at the last point is saved */
-    void *undo;               /* the CoreUndo that owns undo_saved */
+    struct CoreAddrSpace *as; /* the address space it belongs to */
     const CoreMemOps *ops;    /* MMIO */
     void *opaque;             /* MMIO */
 } CoreMemRegion;
@@ -124,26 +130,58 @@ static inline bool core_mem_page_has_code(const CoreMemRegion *r, gpa_t addr)
 }
 void core_mem_set_code_page(CoreMemRegion *r, gpa_t addr, bool has_code);
 
-/* Save page p of r before its first write since the last undo point
-   (core/undo.c). */
-void core_undo_save_page(CoreMemRegion *r, uint64_t page);
+/*
+ * Dirty-page clients. Anything that needs "pages written since I last
+ * looked" (incremental checkpoints, the state hash, restore points, later
+ * live migration) registers a client and gets its own bitmap per RAM
+ * region, initially the pages written since RAM was last zero (touched):
+ *
+ *     CoreDirtyClient *c = core_mem_dirty_client_new(as, "ckpt", NULL, NULL);
+ *     if (core_bitmap_test(core_mem_dirty_bits(c, r), page)) ...
+ *     core_mem_dirty_clear(c, r);  ...  core_mem_write_protect_all(as);
+ *
+ * After clearing, call core_mem_write_protect_all before the guest runs
+ * again, so that CPUs report their next write to each page. `first_write`
+ * (may be NULL) runs when a page becomes dirty for the client, before the
+ * write: restore points save the old content there.
+ */
+typedef struct CoreDirtyClient CoreDirtyClient;
+typedef void (*CoreDirtyFirstWrite)(void *opaque, CoreMemRegion *r,
+                                    uint64_t page);
+
+/* NULL if CORE_MEM_DIRTY_CLIENTS are registered or memory runs out. */
+CoreDirtyClient *core_mem_dirty_client_new(CoreAddrSpace *as, const char *name,
+                                           CoreDirtyFirstWrite first_write,
+                                           void *opaque);
+/* The client registered under name, or NULL. */
+CoreDirtyClient *core_mem_dirty_client_find(CoreAddrSpace *as,
+                                            const char *name);
+void core_mem_dirty_client_free(CoreDirtyClient *c);
+/* The client's bitmap of RAM region r (one bit per page). */
+uint8_t *core_mem_dirty_bits(const CoreDirtyClient *c, const CoreMemRegion *r);
+/* Clear the client's bits of r. */
+void core_mem_dirty_clear(CoreDirtyClient *c, CoreMemRegion *r);
+/* Mark page p dirty for every client but `except` (no first_write call):
+   for a page whose content was put back by `except` itself. */
+void core_mem_dirty_set(CoreMemRegion *r, uint64_t page,
+                        const CoreDirtyClient *except);
+
+/* Slow path of core_mem_mark_dirty: page p is clean for some client. */
+void core_mem_dirty_first(CoreMemRegion *r, uint64_t page);
 
 /* Mark [addr, addr+len) of a RAM region as possibly written. Call it
-   before the write: an undo log may want the old content. */
+   before the write: a client (restore points) may want the old content. */
 static inline void core_mem_mark_dirty(CoreMemRegion *r, gpa_t addr,
                                        uint64_t len)
 {
-    if (!r->dirty_ckpt || len == 0) {
+    if (!r->dirty_all || len == 0) {
         return;
     }
     uint64_t first = core_mem_page_index(r, addr);
     uint64_t last = core_mem_page_index(r, addr + len - 1);
     for (uint64_t p = first; p <= last; p++) {
-        core_bitmap_set(r->dirty_ckpt, p);
-        core_bitmap_set(r->dirty_hash, p);
-        core_bitmap_set(r->touched, p);
-        if (r->undo_saved && !core_bitmap_test(r->undo_saved, p)) {
-            core_undo_save_page(r, p);
+        if (!core_bitmap_test(r->dirty_all, p)) {
+            core_mem_dirty_first(r, p);
         }
     }
 }

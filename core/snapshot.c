@@ -1,25 +1,46 @@
 /*
  * Machine snapshots and the state hash (see core/snapshot.h).
  *
- * Layout (little-endian):
+ * Layout, format version 2 (little-endian):
  *   "RWSN" u32 version u32 full
  *   u64 icount, idle_ns, sched_hart, sched_left
- *   u32 ncpus, then one CoreState record per hart
- *   u32 ndevices-with-state, then one CoreState record per device
+ *   u32 ncpus, then one CoreState record per hart (core/state.h)
+ *   u32 ndevices-with-state, then per device:
+ *       u8 id length, id, u8 type length, type (CoreDeviceOps.name),
+ *       its CoreState record
  *   u32 nregions; per RAM region: u64 base, u64 size, u64 npages,
  *       then npages times (u64 page index, 4096 bytes: CORE_PAGE_SIZE),
  *       then u64 ngroups and ngroups group hashes
+ *
+ * Devices are found by id, so their order may change between builds. A
+ * device of the snapshot that the machine lacks, or a device of the
+ * machine (with state) that the snapshot lacks, is refused by id: either
+ * way the restored machine would not be the recorded one, and a replay
+ * from it would diverge later instead of failing now. Both are checked
+ * before any device is loaded.
+ *
+ * Format version 1 (builds before per-device ids) is the same without the
+ * id and type before each device record; its devices are in the machine's
+ * registration order, which a trace pins (it records the command line), so
+ * it is still read, by order. Other versions are refused, naming both.
+ *
+ * The state hash covers the version-1 device layout (records in machine
+ * order, no ids): ids name devices, they are not guest state, and hashes
+ * recorded by earlier builds stay valid.
  */
 #include "core/snapshot.h"
 #include "core/bitmap.h"
 #include "core/hash.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #define SNAP_MAGIC "RWSN"
-#define SNAP_VERSION 1
+#define SNAP_VERSION 2
+#define SNAP_VERSION_BY_ORDER 1   /* devices by order, no ids */
 _Static_assert(CORE_PAGE_SIZE == 4096, "snapshots store 4096-byte pages");
 
 static void put64(CoreBuf *b, uint64_t v)
@@ -38,9 +59,25 @@ static bool page_is_zero(const uint8_t *p)
     return memcmp(p, zero, CORE_PAGE_SIZE) == 0;
 }
 
+/* The dirty-page client called name (registered on first use; its pages
+   start as every page written so far). */
+static CoreDirtyClient *dirty_client(CoreMachine *m, const char *name)
+{
+    CoreDirtyClient *c = core_mem_dirty_client_find(m->as, name);
+    if (!c && !(c = core_mem_dirty_client_new(m->as, name, NULL, NULL))) {
+        fprintf(stderr, "rewind: no dirty-page client for %s\n", name);
+        abort();   /* out of memory or of client slots: a program error */
+    }
+    return c;
+}
+
+#define CKPT_CLIENT "checkpoint"   /* pages written since the last one */
+#define HASH_CLIENT "state-hash"   /* pages whose page_hash is stale */
+
 /* Bring the cached page hashes of every RAM region up to date. */
 static void update_page_hashes(CoreMachine *m)
 {
+    CoreDirtyClient *hc = dirty_client(m, HASH_CLIENT);
     bool any = false;
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         CoreMemRegion *r = core_mem_region(m->as, i);
@@ -49,13 +86,13 @@ static void update_page_hashes(CoreMachine *m)
         }
         uint64_t pages = core_mem_page_count(r);
         for (uint64_t p = 0; p < pages; p++) {
-            if (core_bitmap_test(r->dirty_hash, p)) {
+            if (core_bitmap_test(core_mem_dirty_bits(hc, r), p)) {
                 r->page_hash[p] = core_hash_bytes(core_mem_page_host(r, p),
                                                   CORE_PAGE_SIZE);
                 any = true;
             }
         }
-        core_bitmap_zero(r->dirty_hash, pages);
+        core_mem_dirty_clear(hc, r);
     }
     if (any) {
         core_mem_write_protect_all(m->as);
@@ -71,8 +108,17 @@ static uint64_t group_hash(const CoreMemRegion *r, uint64_t group)
     return core_hash_bytes(&r->page_hash[first], n * sizeof(uint64_t));
 }
 
-/* Harts, devices and clock, serialized (the non-RAM part). */
-static void save_devices(CoreMachine *m, CoreBuf *b)
+static void put_str8(CoreBuf *b, const char *str)
+{
+    size_t n = strlen(str);
+    uint8_t len = (uint8_t)(n < 255 ? n : 255);
+    core_buf_append(b, &len, 1);
+    core_buf_append(b, str, len);
+}
+
+/* Harts, devices and clock, serialized (the non-RAM part), in format
+   `version` (with device ids from version 2). */
+static void save_devices(CoreMachine *m, CoreBuf *b, uint32_t version)
 {
     put64(b, m->icount);
     put64(b, m->idle_ns);
@@ -88,8 +134,13 @@ static void save_devices(CoreMachine *m, CoreBuf *b)
     }
     put32(b, n);
     for (unsigned i = 0; i < m->ndevices; i++) {
-        if (m->devices[i].ops->state) {
-            core_state_save(m->devices[i].ops->state, m->devices[i].opaque, b);
+        CoreDevice *d = &m->devices[i];
+        if (d->ops->state) {
+            if (version != SNAP_VERSION_BY_ORDER) {
+                put_str8(b, d->id);
+                put_str8(b, d->ops->name);
+            }
+            core_state_save(d->ops->state, d->opaque, b);
         }
     }
 }
@@ -97,7 +148,7 @@ static void save_devices(CoreMachine *m, CoreBuf *b)
 uint64_t core_machine_state_hash(CoreMachine *m)
 {
     CoreBuf b = { 0 };
-    save_devices(m, &b);
+    save_devices(m, &b, SNAP_VERSION_BY_ORDER);
     CoreHash h;
     core_hash_init(&h);
     core_hash_update(&h, b.data, b.len);
@@ -118,8 +169,9 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
     core_buf_append(out, SNAP_MAGIC, 4);
     put32(out, SNAP_VERSION);
     put32(out, full);
-    save_devices(m, out);
+    save_devices(m, out, SNAP_VERSION);
     update_page_hashes(m);
+    CoreDirtyClient *cc = dirty_client(m, CKPT_CLIENT);
     uint32_t nram = 0;
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         nram += core_mem_region(m->as, i)->kind == CORE_MEM_RAM;
@@ -142,7 +194,7 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
                reading them. */
             bool want = full ? core_bitmap_test(r->touched, p) &&
                                    !page_is_zero(host)
-                             : core_bitmap_test(r->dirty_ckpt, p);
+                             : core_bitmap_test(core_mem_dirty_bits(cc, r), p);
             if (want) {
                 put64(out, p);
                 core_buf_append(out, host, CORE_PAGE_SIZE);
@@ -150,7 +202,7 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
             }
         }
         memcpy(out->data + count_at, &n, 8);
-        core_bitmap_zero(r->dirty_ckpt, pages);
+        core_mem_dirty_clear(cc, r);
         uint64_t groups = (pages + CORE_SNAPSHOT_GROUP_PAGES - 1) /
                           CORE_SNAPSHOT_GROUP_PAGES;
         put64(out, groups);
@@ -205,85 +257,206 @@ static const uint8_t *take(Cursor *c, size_t n)
     return p;
 }
 
+/* A u8-counted string of a device entry; NULL if truncated. */
+static const char *get_str8(Cursor *c, size_t *len)
+{
+    *len = (size_t)get(c, 1);
+    return (const char *)take(c, *len);
+}
+
+static int say(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int say(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* The machine's device with state called id[0..len), or -1. */
+static int device_by_id(CoreMachine *m, const char *id, size_t len)
+{
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        const CoreDevice *d = &m->devices[i];
+        if (d->ops->state && strlen(d->id) == len &&
+            memcmp(d->id, id, len) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Read the device entries of a version-2 snapshot (ndev of them at *c):
+   each entry's machine device in dev[k], checking that the ids name the
+   machine's devices with state exactly once each. Loads nothing. */
+static int match_devices(CoreMachine *m, Cursor c, uint32_t ndev, int *dev,
+                         char *err, size_t errlen)
+{
+    bool seen[CORE_MAX_DEVICES] = { false };
+    for (uint32_t k = 0; k < ndev; k++) {
+        size_t il, tl, size, nl;
+        const char *id = get_str8(&c, &il);
+        const char *type = id ? get_str8(&c, &tl) : NULL;
+        const char *name;
+        if (!type || !core_state_peek(c.data, c.len, c.pos, &name, &nl,
+                                      &size) || !take(&c, size)) {
+            return say(err, errlen, "snapshot truncated in device %u", k);
+        }
+        int d = device_by_id(m, id, il);
+        if (d < 0) {
+            return say(err, errlen, "snapshot has device '%.*s' (%.*s), "
+                       "this machine has no device with that id",
+                       (int)il, id, (int)tl, type);
+        }
+        const CoreDevice *dv = &m->devices[d];
+        if (seen[d]) {
+            return say(err, errlen, "snapshot has device '%s' twice", dv->id);
+        }
+        if (strlen(dv->ops->name) != tl || memcmp(dv->ops->name, type, tl)) {
+            return say(err, errlen, "snapshot device '%s' is a %.*s, this "
+                       "machine's is a %s", dv->id, (int)tl, type,
+                       dv->ops->name);
+        }
+        seen[d] = true;
+        dev[k] = d;
+    }
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        if (m->devices[i].ops->state && !seen[i]) {
+            return say(err, errlen, "device '%s' (%s) is missing from the "
+                       "snapshot", m->devices[i].id, m->devices[i].ops->name);
+        }
+    }
+    return 0;
+}
+
 /* Clock, scheduler, harts and devices (what save_devices wrote). */
-static int load_state(CoreMachine *m, Cursor *cur, const char **err)
+static int load_state(CoreMachine *m, Cursor *cur, uint32_t version,
+                      char *err, size_t errlen)
 {
     Cursor c = *cur;
     const uint8_t *data = c.data;
     size_t len = c.len;
-    m->icount = get(&c, 8);
-    m->idle_ns = get(&c, 8);
-    m->sched_hart = (uint32_t)get(&c, 8);
-    m->sched_left = get(&c, 8);
-    if (get(&c, 4) != m->ncpus || c.bad) {
-        *err = "snapshot has a different number of harts";
-        return -1;
+    char why[256];
+    uint64_t clock[4];
+    for (int i = 0; i < 4; i++) {
+        clock[i] = get(&c, 8);
     }
+    if (get(&c, 4) != m->ncpus || c.bad) {
+        return say(err, errlen, "snapshot has a different number of harts "
+                   "(or is truncated)");
+    }
+    /* Find the device entries first (hart records skipped), so that a
+       device set that does not match changes nothing. */
+    Cursor harts = c;
     for (unsigned i = 0; i < m->ncpus; i++) {
-        if (core_state_load(m->cpu_ops->state, m->cpus[i], data, len, &c.pos,
-                            err)) {
-            return -1;
+        const char *name;
+        size_t nl, size;
+        if (!core_state_peek(data, len, c.pos, &name, &nl, &size) ||
+            !take(&c, size)) {
+            return say(err, errlen, "snapshot truncated in hart %u", i);
         }
     }
     uint32_t ndev = (uint32_t)get(&c, 4);
-    unsigned d = 0;
-    for (uint32_t k = 0; k < ndev && !c.bad; k++) {
-        while (d < m->ndevices && !m->devices[d].ops->state) {
-            d++;
-        }
-        if (d == m->ndevices) {
-            *err = "snapshot has more devices than the machine";
-            return -1;
-        }
-        if (core_state_load(m->devices[d].ops->state, m->devices[d].opaque,
-                            data, len, &c.pos, err)) {
-            return -1;
-        }
-        d++;
-    }
+    int dev[CORE_MAX_DEVICES];
     if (c.bad) {
-        *err = "snapshot truncated";
+        return say(err, errlen, "snapshot truncated");
+    }
+    if (version == SNAP_VERSION_BY_ORDER) {
+        unsigned d = 0;
+        for (uint32_t k = 0; k < ndev; k++, d++) {
+            while (d < m->ndevices && !m->devices[d].ops->state) {
+                d++;
+            }
+            if (d == m->ndevices) {
+                return say(err, errlen, "snapshot has more devices than the "
+                           "machine");
+            }
+            dev[k] = (int)d;
+        }
+    } else if (ndev > CORE_MAX_DEVICES) {
+        return say(err, errlen, "snapshot has %u devices, at most %d fit",
+                   ndev, CORE_MAX_DEVICES);
+    } else if (match_devices(m, c, ndev, dev, err, errlen)) {
         return -1;
     }
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        if (core_state_load(m->cpu_ops->state, m->cpus[i], data, len,
+                            &harts.pos, why, sizeof(why))) {
+            return say(err, errlen, "hart %u: %s", i, why);
+        }
+    }
+    for (uint32_t k = 0; k < ndev; k++) {
+        CoreDevice *d = &m->devices[dev[k]];
+        size_t skip;
+        if (version != SNAP_VERSION_BY_ORDER) {
+            get_str8(&c, &skip);
+            get_str8(&c, &skip);
+        }
+        if (core_state_load(d->ops->state, d->opaque, data, len, &c.pos,
+                            why, sizeof(why))) {
+            return say(err, errlen, "device '%s': %s", d->id, why);
+        }
+    }
+    m->icount = clock[0];
+    m->idle_ns = clock[1];
+    m->sched_hart = (uint32_t)clock[2];
+    m->sched_left = clock[3];
     *cur = c;
     return 0;
 }
 
 void core_snapshot_save_state(CoreMachine *m, CoreBuf *out)
 {
-    save_devices(m, out);
+    save_devices(m, out, SNAP_VERSION);
 }
 
 int core_snapshot_load_state(CoreMachine *m, const uint8_t *data, size_t len,
-                             const char **err)
+                             char *err, size_t errlen)
 {
     Cursor c = { data, len, 0, false };
-    return load_state(m, &c, err);
+    return load_state(m, &c, SNAP_VERSION, err, errlen);
+}
+
+/* The snapshot's format version after checking the magic; 0 (with a
+   message) if it is not one this build reads. */
+static uint32_t snap_header(Cursor *c, char *err, size_t errlen)
+{
+    const uint8_t *magic = take(c, 4);
+    if (!magic || memcmp(magic, SNAP_MAGIC, 4) != 0) {
+        say(err, errlen, "not a machine snapshot");
+        return 0;
+    }
+    uint32_t version = (uint32_t)get(c, 4);
+    if (version != SNAP_VERSION && version != SNAP_VERSION_BY_ORDER) {
+        say(err, errlen, "snapshot format version %u, this build reads "
+            "versions %d and %d", version, SNAP_VERSION_BY_ORDER,
+            SNAP_VERSION);
+        return 0;
+    }
+    return version;
 }
 
 int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
-                       const char **err)
+                       char *err, size_t errlen)
 {
     Cursor c = { data, len, 0, false };
-    const uint8_t *magic = take(&c, 4);
-    if (!magic || memcmp(magic, SNAP_MAGIC, 4) != 0) {
-        *err = "not a machine snapshot";
-        return -1;
-    }
-    if (get(&c, 4) != SNAP_VERSION) {
-        *err = "snapshot version not supported";
+    uint32_t version = snap_header(&c, err, errlen);
+    if (!version) {
         return -1;
     }
     bool full = get(&c, 4);
-    if (load_state(m, &c, err)) {
+    if (load_state(m, &c, version, err, errlen)) {
         return -1;
     }
     uint32_t nram = (uint32_t)get(&c, 4);
     for (uint32_t k = 0; k < nram && !c.bad; k++) {
         CoreMemRegion *r = ram_region(m, &c);
         if (!r) {
-            *err = "snapshot RAM layout differs from the machine's";
-            return -1;
+            return say(err, errlen, "snapshot RAM layout differs from the "
+                       "machine's");
         }
         if (full) {
             core_mem_ram_reset_zero(r);
@@ -293,8 +466,8 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
             uint64_t p = get(&c, 8);
             const uint8_t *src = take(&c, CORE_PAGE_SIZE);
             if (!src || p >= core_mem_page_count(r)) {
-                *err = "snapshot page out of range or truncated";
-                return -1;
+                return say(err, errlen, "snapshot page out of range or "
+                           "truncated");
             }
             memcpy(core_mem_page_host(r, p), src, CORE_PAGE_SIZE);
             gpa_t addr = core_mem_page_addr(r, p);
@@ -305,8 +478,7 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
         take(&c, groups * 8);
     }
     if (c.bad) {
-        *err = "snapshot truncated";
-        return -1;
+        return say(err, errlen, "snapshot truncated");
     }
     core_mem_write_protect_all(m->as);
     return 0;
@@ -325,15 +497,14 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
                         bool since_last, char *why, size_t whylen)
 {
     Cursor c = { data, len, 0, false };
-    const uint8_t *magic = take(&c, 4);
-    if (!magic || memcmp(magic, SNAP_MAGIC, 4) != 0 ||
-        get(&c, 4) != SNAP_VERSION) {
-        snprintf(why, whylen, "not a machine snapshot of this version");
+    uint32_t version = snap_header(&c, why, whylen);
+    if (!version) {
         return -1;
     }
     bool full = get(&c, 4);
+    CoreDirtyClient *cc = dirty_client(m, CKPT_CLIENT);
     CoreBuf now = { 0 };
-    save_devices(m, &now);
+    save_devices(m, &now, version);
     const uint8_t *rec = take(&c, now.len);
     bool same = rec && memcmp(rec, now.data, now.len) == 0;
     core_buf_free(&now);
@@ -352,7 +523,8 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
         uint64_t pages = core_mem_page_count(r), n = get(&c, 8), expect = 0;
         /* Pages must come in increasing order (as saved), so one walk
            over the bitmap finds pages the snapshot should have had. */
-        const uint8_t *must = full ? r->touched : since_last ? r->dirty_ckpt : NULL;
+        const uint8_t *must = full ? r->touched
+                              : since_last ? core_mem_dirty_bits(cc, r) : NULL;
         for (uint64_t i = 0; i <= n && !c.bad; i++) {
             uint64_t p = i < n ? get(&c, 8) : pages;
             const uint8_t *src = i < n ? take(&c, CORE_PAGE_SIZE) : NULL;
@@ -385,7 +557,7 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         CoreMemRegion *r = core_mem_region(m->as, i);
         if (r->kind == CORE_MEM_RAM) {
-            core_bitmap_zero(r->dirty_ckpt, core_mem_page_count(r));
+            core_mem_dirty_clear(cc, r);
         }
     }
     core_mem_write_protect_all(m->as);
@@ -413,47 +585,56 @@ void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,
             m->sched_hart, (unsigned long long)m->sched_left);
     }
     /* Compare records byte for byte: serialize the current state the same
-       way and walk both. */
+       way and walk both (the same devices in the same order when they
+       come from the same run). */
+    uint32_t version = 0;
+    if (len >= 8) {
+        memcpy(&version, data + 4, 4);
+    }
+    bool ids = version != SNAP_VERSION_BY_ORDER;
     CoreBuf now = { 0 };
-    save_devices(m, &now);
-    size_t pos_now = 36, pos_rec = c.pos + 4;
-    get(&c, 4);
-    for (unsigned i = 0; i < m->ncpus + 1 + m->ndevices && pos_rec < len; i++) {
-        /* Records: u16 name length, name, u32 version, u32 length, payload. */
-        if (i == m->ncpus) {
-            pos_rec += 4;
-            pos_now += 4;
+    save_devices(m, &now, version);
+    Cursor n = { now.data, now.len, 32, false };
+    unsigned harts = (unsigned)get(&c, 4), entries = harts + 1;
+    get(&n, 4);
+    for (unsigned i = 0; i < entries && !c.bad; i++) {
+        if (i == harts) {
+            entries += (unsigned)get(&c, 4);
+            get(&n, 4);
             continue;
         }
-        if (pos_rec + 2 > len || pos_now + 2 > now.len) {
+        size_t il = 0, skip, nl, size, size_now;
+        const char *id = "", *name, *name_now;
+        if (i > harts && ids) {
+            id = get_str8(&c, &il);
+            get_str8(&c, &skip);
+            get_str8(&n, &skip);
+            get_str8(&n, &skip);
+        }
+        if (!id || !core_state_peek(c.data, c.len, c.pos, &name, &nl, &size)) {
             break;
         }
-        uint16_t nl;
-        memcpy(&nl, data + pos_rec, 2);
-        size_t hdr = 2 + nl + 8;
-        if (pos_rec + hdr > len) {
+        const uint8_t *rec = take(&c, size), *rec_now = NULL;
+        if (core_state_peek(n.data, n.len, n.pos, &name_now, &skip,
+                            &size_now)) {
+            rec_now = take(&n, size_now);
+        }
+        if (!rec) {
             break;
         }
-        uint32_t plen;
-        memcpy(&plen, data + pos_rec + 2 + nl + 4, 4);
-        size_t rec_size = hdr + plen;
-        if (pos_rec + rec_size > len || pos_now + rec_size > now.len) {
-            break;
-        }
-        if (memcmp(data + pos_rec, now.data + pos_now, rec_size) != 0) {
-            SAY("  %s%.*s differs", i < m->ncpus ? "hart state " : "device ",
-                (int)nl, (const char *)data + pos_rec + 2);
-            if (i < m->ncpus) {
-                SAY(" (hart %u)", i);
+        if (!rec_now || size != size_now || memcmp(rec, rec_now, size) != 0) {
+            if (i < harts) {
+                SAY("  hart state %.*s differs (hart %u)\n", (int)nl, name, i);
+            } else if (ids) {
+                SAY("  device %.*s differs (id %.*s)\n", (int)nl, name,
+                    (int)il, id);
+            } else {
+                SAY("  device %.*s differs\n", (int)nl, name);
             }
-            SAY("\n");
         }
-        pos_rec += rec_size;
-        pos_now += rec_size;
     }
     core_buf_free(&now);
     /* RAM: group hashes. */
-    c.pos = pos_rec;
     update_page_hashes(m);
     uint32_t nram = (uint32_t)get(&c, 4);
     for (uint32_t k = 0; k < nram && !c.bad; k++) {

@@ -26,16 +26,19 @@
    checkpoint" page set (the next incremental snapshot starts from here). */
 void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out);
 
-/* Apply a snapshot. A full one first resets RAM to zero. Returns 0, or
-   -1 with *err set (the machine may then be partly restored). */
+/* Apply a snapshot. A full one first resets RAM to zero. Devices are
+   found by id (core/snapshot.c says which mismatches are refused). Returns
+   0, or -1 with a message in err (the machine may then be partly
+   restored; a device set that does not match is refused before any
+   change). */
 int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
-                       const char **err);
+                       char *err, size_t errlen);
 
 /* Only the clock, scheduler, harts and devices (no RAM): for in-memory
    restore points that keep RAM differences elsewhere (core/undo.c). */
 void core_snapshot_save_state(CoreMachine *m, CoreBuf *out);
 int core_snapshot_load_state(CoreMachine *m, const uint8_t *data, size_t len,
-                             const char **err);
+                             char *err, size_t errlen);
 
 /* Check that restoring this snapshot (after the previous ones of the same
    run) gives exactly the current state: its harts, devices and clock

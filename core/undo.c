@@ -1,9 +1,11 @@
 /*
  * Restore points with lazily saved pages (see core/undo.h).
  *
- * Invariant: for the newest point N, region->undo_saved has a bit for
- * every page whose content at N has been saved in N's log; every other
- * page still holds its content at N. Older points' logs hold the content
+ * Invariant: for the newest point N, the bitmap of the undo's dirty-page
+ * client (core/mem.h) has a bit for every page whose content at N has been
+ * saved in N's log; every other page still holds its content at N. The
+ * client's first_write hook saves a page before its first write, so
+ * core/mem.c never names this file. Older points' logs hold the content
  * at their time of the pages written before the next point.
  */
 #include "core/undo.h"
@@ -28,6 +30,8 @@ typedef struct UndoPoint {
 
 typedef struct CoreUndo {
     CoreMachine *m;
+    CoreDirtyClient *saved;      /* pages whose content at the newest point
+                                    is saved (its dirty bitmap) */
     UndoPoint points[CORE_UNDO_MAX_POINTS];
     unsigned first, count;       /* ring of points, oldest first */
 } CoreUndo;
@@ -58,24 +62,18 @@ static void new_epoch(CoreMachine *m, CoreUndo *u)
 {
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         CoreMemRegion *r = core_mem_region(m->as, i);
-        if (r->kind != CORE_MEM_RAM) {
-            continue;
+        if (r->kind == CORE_MEM_RAM) {
+            core_mem_dirty_clear(u->saved, r);
         }
-        uint64_t pages = core_mem_page_count(r);
-        if (!r->undo_saved) {
-            r->undo_saved = core_bitmap_new(pages);
-        }
-        core_bitmap_zero(r->undo_saved, pages);
-        r->undo = u;
     }
     core_mem_write_protect_all(m->as);
 }
 
-void core_undo_save_page(CoreMemRegion *r, uint64_t page)
+/* First write to a page since the newest point: keep its content. */
+static void save_page(void *opaque, CoreMemRegion *r, uint64_t page)
 {
-    CoreUndo *u = r->undo;
-    core_bitmap_set(r->undo_saved, page);
-    if (!u || u->count == 0) {
+    CoreUndo *u = opaque;
+    if (u->count == 0) {
         return;
     }
     UndoPoint *p = point(u, u->count - 1);
@@ -96,6 +94,12 @@ void core_undo_point(CoreMachine *m)
     if (!u) {
         u = calloc(1, sizeof(*u));
         u->m = m;
+        u->saved = core_mem_dirty_client_new(m->as, "restore-points",
+                                             save_page, u);
+        if (!u->saved) {
+            free(u);
+            return;   /* no slot or no memory: no restore points */
+        }
         m->undo = u;
     }
     if (u->count == CORE_UNDO_MAX_POINTS) {
@@ -131,15 +135,14 @@ bool core_undo_restore(CoreMachine *m, uint64_t icount, uint64_t *at)
             gpa_t addr = core_mem_page_addr(pg->r, pg->page);
             memcpy(core_mem_page_host(pg->r, pg->page), pg->data,
                    CORE_PAGE_SIZE);
-            core_bitmap_set(pg->r->dirty_hash, pg->page);
-            core_bitmap_set(pg->r->dirty_ckpt, pg->page);
+            core_mem_dirty_set(pg->r, pg->page, u->saved);
             core_mem_notify_write(m->as, pg->r, addr, CORE_PAGE_SIZE);
         }
     }
     UndoPoint *target = point(u, (unsigned)j);
-    const char *err = NULL;
+    char err[256];
     if (core_snapshot_load_state(m, target->state.data, target->state.len,
-                                 &err) != 0) {
+                                 err, sizeof(err)) != 0) {
         core_undo_clear(m);
         return false;
     }
@@ -166,12 +169,7 @@ void core_undo_clear(CoreMachine *m)
     for (unsigned i = 0; i < u->count; i++) {
         free_point(point(u, i));
     }
-    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
-        CoreMemRegion *r = core_mem_region(m->as, i);
-        free(r->undo_saved);
-        r->undo_saved = NULL;
-        r->undo = NULL;
-    }
+    core_mem_dirty_client_free(u->saved);
     free(u);
     m->undo = NULL;
 }

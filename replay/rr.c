@@ -588,8 +588,9 @@ static void perturb(RRSession *s)
     if (x3 < b.len) {
         b.data[x3] ^= 0x10;
         size_t pos = 0;
-        const char *err;
-        core_state_load(m->cpu_ops->state, m->cpus[0], b.data, b.len, &pos, &err);
+        char err[256];
+        core_state_load(m->cpu_ops->state, m->cpus[0], b.data, b.len, &pos,
+                        err, sizeof(err));
     }
     core_buf_free(&b);
 }
@@ -1165,8 +1166,8 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
             bad_icount = ev.icount;
             break;
         }
-        const char *lerr = NULL;
-        int lrc = core_snapshot_load(m, blob, len, &lerr);
+        char lerr[256];
+        int lrc = core_snapshot_load(m, blob, len, lerr, sizeof(lerr));
         free(blob);
         if (lrc != 0) {
             /* Partly restored: no earlier checkpoint is in place either. */

@@ -93,7 +93,7 @@ static bool cpu_post_load(void *opaque)
 }
 
 static const CoreStateField cpu_fields[] = {
-    { "x", offsetof(RVCPU, x), 32 * sizeof(uint64_t) },
+    CORE_STATE_PART(RVCPU, x, 32 * sizeof(uint64_t)),
     CORE_STATE_ARRAY(RVCPU, f),
     CORE_STATE_FIELD(RVCPU, pc),
     CORE_STATE_FIELD(RVCPU, fflags),

@@ -98,9 +98,9 @@ int main(void)
     core_snapshot_save(a, true, &snap);
 
     cfg.max_insns = 0;
-    CoreMachine *b = make(&cfg);
-    const char *err = NULL;
-    CHECK(core_snapshot_load(b, snap.data, snap.len, &err) == 0, "snapshot loads");
+    CoreMachine *b = make(&cfg), *p;
+    char err[256] = "";
+    CHECK(core_snapshot_load(b, snap.data, snap.len, err, sizeof(err)) == 0, "snapshot loads");
     CHECK(b->icount == 123457, "icount restored");
     CHECK(core_machine_state_hash(b) == hash_a, "state hash identical after load");
     RVCPU *cpu = b->cpus[1];
@@ -121,15 +121,15 @@ int main(void)
     core_snapshot_save(b, true, &bad);
     cpu->tselect = 1;
     CoreMachine *c = make(&cfg);
-    err = NULL;
-    CHECK(core_snapshot_load(c, bad.data, bad.len, &err) != 0 && err,
+    err[0] = 0;
+    CHECK(core_snapshot_load(c, bad.data, bad.len, err, sizeof(err)) != 0 && err[0],
           "snapshot with tselect past the last trigger refused");
     core_buf_free(&bad);
     cpu->tdata1[0] = STORE_TRIGGER | (1ull << 59);   /* dmode: not writable */
     core_snapshot_save(b, true, &bad);
     cpu->tdata1[0] = STORE_TRIGGER;
-    err = NULL;
-    CHECK(core_snapshot_load(c, bad.data, bad.len, &err) != 0 && err,
+    err[0] = 0;
+    CHECK(core_snapshot_load(c, bad.data, bad.len, err, sizeof(err)) != 0 && err[0],
           "snapshot with an illegal tdata1 refused");
     core_buf_free(&bad);
     core_machine_free(c);
@@ -148,6 +148,86 @@ int main(void)
     core_run(b);
     CHECK(a->icount == b->icount && core_machine_state_hash(a) ==
           core_machine_state_hash(b), "restored machine runs on identically");
+
+    /* RAM written before anything hashed (the loader's writes) counts in
+       the first hash: clients that register late see earlier writes. */
+    p = make(&cfg);
+    CoreMachine *q = make(&cfg);
+    uint8_t byte = 0x5a;
+    CHECK(core_mem_write_bytes(q->as, 0x80400000, &byte, 1));
+    CHECK(core_machine_state_hash(p) != core_machine_state_hash(q),
+          "a byte written before the first hash changes it");
+    core_machine_free(p);
+    core_machine_free(q);
+
+    /* Devices are found by id: a machine that registered the same devices
+       in another order loads the snapshot into the right ones (by order,
+       the first record would meet the wrong device and be refused). */
+    p = make(&cfg);
+    unsigned i0 = 0, i1 = p->ndevices - 1;
+    CoreDevice tmp = p->devices[i0];
+    p->devices[i0] = p->devices[i1];
+    p->devices[i1] = tmp;
+    CHECK(p->devices[i0].ops->state && p->devices[i1].ops->state &&
+          p->devices[i0].ops->state != p->devices[i1].ops->state);
+    err[0] = 0;
+    CHECK(core_snapshot_load(p, snap.data, snap.len, err, sizeof(err)) == 0,
+          "devices in another order: %s", err);
+    tmp = p->devices[i0];
+    p->devices[i0] = p->devices[i1];
+    p->devices[i1] = tmp;
+    CHECK(core_machine_state_hash(p) == hash_a, "each device got its own state");
+    core_machine_free(p);
+
+    /* An id the machine lacks is refused by name, before any change. */
+    p = make(&cfg);
+    CoreDevice *rtc = NULL;
+    for (unsigned i = 0; i < p->ndevices; i++) {
+        if (strcmp(p->devices[i].id, "rtc") == 0) {
+            rtc = &p->devices[i];
+        }
+    }
+    CHECK(rtc != NULL, "the virt board has a device 'rtc'");
+    if (rtc) {
+        snprintf(rtc->id, sizeof(rtc->id), "rtc9");
+        uint64_t before = core_machine_state_hash(p);
+        CHECK(core_snapshot_load(p, snap.data, snap.len, err, sizeof(err)) != 0 &&
+              strstr(err, "'rtc'") && strstr(err, "no device with that id"),
+              "unknown id refused: %s", err);
+        CHECK(p->icount == 0 && core_machine_state_hash(p) == before,
+              "nothing loaded, harts included");
+    }
+    core_machine_free(p);
+
+    /* A device of the machine that the snapshot lacks is refused by name. */
+    static const CoreStateField extra_fields[] = {
+        CORE_STATE_FIELD(CoreDevice, id), CORE_STATE_END
+    };
+    static const CoreStateDesc extra_state = { .name = "extra", .version = 1,
+                                               .fields = extra_fields };
+    static const CoreDeviceOps extra_ops = { .name = "extra",
+                                             .state = &extra_state };
+    static CoreDevice extra_obj;
+    p = make(&cfg);
+    core_machine_add_device(p, &extra_ops, &extra_obj, "extra0");
+    uint64_t before = core_machine_state_hash(p);
+    CHECK(core_snapshot_load(p, snap.data, snap.len, err, sizeof(err)) != 0 &&
+          strstr(err, "'extra0'") && strstr(err, "missing from the snapshot"),
+          "missing device refused: %s", err);
+    CHECK(p->icount == 0 && core_machine_state_hash(p) == before,
+          "nothing loaded, harts included");
+    core_machine_free(p);
+
+    /* An unknown snapshot format is refused naming the versions. */
+    CoreBuf future = { 0 };
+    core_buf_append(&future, snap.data, snap.len);
+    future.data[4] = 3;
+    p = make(&cfg);
+    CHECK(core_snapshot_load(p, future.data, future.len, err, sizeof(err)) != 0 &&
+          strstr(err, "format version 3") && strstr(err, "1 and 2"),
+          "future format refused: %s", err);
+    core_machine_free(p);
+    core_buf_free(&future);
 
     core_buf_free(&snap);
     core_buf_free(&again);

@@ -79,13 +79,13 @@ static bool round_trip(const CoreStateDesc *desc, void *opaque,
 {
     CoreBuf b1 = { 0 }, b2 = { 0 };
     size_t pos = 0;
-    const char *err = "";
+    char err[256] = "";
 
     core_state_save(desc, opaque, &b1);
     if (reset) {
         reset(opaque);
     }
-    int rc = core_state_load(desc, opaque, b1.data, b1.len, &pos, &err);
+    int rc = core_state_load(desc, opaque, b1.data, b1.len, &pos, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, "  load failed: %s\n", err);
     }
@@ -369,13 +369,13 @@ static void test_plic_state_round_trip(void)
     /* A record with a priority out of range is refused, nothing changes. */
     CoreDevice *d = device(r.m, "plic");
     CoreBuf b = { 0 };
-    const char *err = NULL;
+    char err[256] = "";
     size_t pos = 0;
     core_state_save(d->ops->state, d->opaque, &b);
     size_t header = 2 + strlen("plic") + 8;
     b.data[header + 4 * 40] = 9;                 /* priority[40] = 9 */
-    CHECK(core_state_load(d->ops->state, d->opaque, b.data, b.len, &pos, &err) < 0);
-    CHECK(err && strstr(err, "plic"));
+    CHECK(core_state_load(d->ops->state, d->opaque, b.data, b.len, &pos, err, sizeof(err)) < 0);
+    CHECK(strstr(err, "plic"));
     CHECK(rd(r.m, PLIC + 4 * 40) == 2);
     core_buf_free(&b);
     core_machine_free(r.m);
@@ -445,7 +445,7 @@ static void test_wallclock_door(void)
     size_t pos = 0;
     core_state_save(core_input_device_ops.state, in, &b);
     CHECK(core_state_load(core_input_device_ops.state, other, b.data, b.len,
-                          &pos, NULL) == 0);
+                          &pos, NULL, 0) == 0);
     CHECK(core_input_wallclock_known(other) &&
           core_input_wallclock_ns(other, 0) == 5000000000ull - 1000);
     CHECK(round_trip(core_input_device_ops.state, other, NULL));
@@ -655,12 +655,12 @@ static void test_rtc_state_round_trip(void)
     /* A record with irq_pending = 2 is refused, nothing changes. */
     CoreDevice *d = device(r.m, "rtc");
     CoreBuf b = { 0 };
-    const char *err = NULL;
+    char err[256] = "";
     size_t pos = 0;
     core_state_save(d->ops->state, d->opaque, &b);
     b.data[b.len - 4] = 2;
-    CHECK(core_state_load(d->ops->state, d->opaque, b.data, b.len, &pos, &err) < 0);
-    CHECK(err && strstr(err, "goldfish_rtc"));
+    CHECK(core_state_load(d->ops->state, d->opaque, b.data, b.len, &pos, err, sizeof(err)) < 0);
+    CHECK(strstr(err, "goldfish_rtc"));
     CHECK(r.irq.level[0] == 1 && rd(r.m, IRQ_EN) == 1);
     core_buf_free(&b);
     core_machine_free(r.m);

@@ -56,7 +56,7 @@ static void test_round_trip_is_byte_identical(void)
     core_state_save(&obj_state, &o, &b1);
     /* 2 + 3 name, 4 version, 4 length, 4 + 5 + 8 + 2 payload */
     CHECK(b1.len == 2 + 3 + 4 + 4 + 19);
-    CHECK(core_state_load(&obj_state, &p, b1.data, b1.len, &pos, NULL) == 0);
+    CHECK(core_state_load(&obj_state, &p, b1.data, b1.len, &pos, NULL, 0) == 0);
     CHECK(pos == b1.len);
     CHECK(p.a == o.a && memcmp(p.bytes, o.bytes, 5) == 0 && p.c == o.c &&
           p.d == o.d);
@@ -76,8 +76,8 @@ static void test_records_in_sequence(void)
     o2.a = 42;
     core_state_save(&obj_state, &o1, &b);
     core_state_save(&obj_state, &o2, &b);
-    CHECK(core_state_load(&obj_state, &r1, b.data, b.len, &pos, NULL) == 0);
-    CHECK(core_state_load(&obj_state, &r2, b.data, b.len, &pos, NULL) == 0);
+    CHECK(core_state_load(&obj_state, &r1, b.data, b.len, &pos, NULL, 0) == 0);
+    CHECK(core_state_load(&obj_state, &r2, b.data, b.len, &pos, NULL, 0) == 0);
     CHECK(pos == b.len);
     CHECK(r1.a == 0x11223344 && r2.a == 42);
     core_buf_free(&b);
@@ -90,10 +90,10 @@ static void test_name_mismatch(void)
     Obj o = sample, p = { 0 };
     CoreBuf b = { 0 };
     size_t pos = 0;
-    const char *err = NULL;
+    char err[256] = "";
 
     core_state_save(&other, &o, &b);
-    CHECK(core_state_load(&obj_state, &p, b.data, b.len, &pos, &err) < 0);
+    CHECK(core_state_load(&obj_state, &p, b.data, b.len, &pos, err, sizeof(err)) < 0);
     CHECK(contains(err, "'other'") && contains(err, "'obj'"));
     CHECK(pos == 0 && p.a == 0);
     core_buf_free(&b);
@@ -106,10 +106,10 @@ static void test_version_mismatch(void)
     Obj o = sample, p = { 0 };
     CoreBuf b = { 0 };
     size_t pos = 0;
-    const char *err = NULL;
+    char err[256] = "";
 
     core_state_save(&v4, &o, &b);
-    CHECK(core_state_load(&obj_state, &p, b.data, b.len, &pos, &err) < 0);
+    CHECK(core_state_load(&obj_state, &p, b.data, b.len, &pos, err, sizeof(err)) < 0);
     CHECK(contains(err, "version 4") && contains(err, "version 3"));
     CHECK(pos == 0 && p.a == 0);
     core_buf_free(&b);
@@ -126,10 +126,10 @@ static void test_length_mismatch(void)
     Obj o = sample, p = { 0 };
     CoreBuf b = { 0 };
     size_t pos = 0;
-    const char *err = NULL;
+    char err[256] = "";
 
     core_state_save(&shorter, &o, &b);
-    CHECK(core_state_load(&obj_state, &p, b.data, b.len, &pos, &err) < 0);
+    CHECK(core_state_load(&obj_state, &p, b.data, b.len, &pos, err, sizeof(err)) < 0);
     CHECK(contains(err, "4 bytes") && contains(err, "expected 19"));
     CHECK(pos == 0 && p.a == 0);
     core_buf_free(&b);
@@ -139,13 +139,13 @@ static void test_truncated_record(void)
 {
     Obj o = sample, p = { 0 };
     CoreBuf b = { 0 };
-    const char *err = NULL;
+    char err[256] = "";
 
     core_state_save(&obj_state, &o, &b);
     for (size_t cut = 0; cut < b.len; cut++) {
         size_t pos = 0;
-        err = NULL;
-        if (core_state_load(&obj_state, &p, b.data, cut, &pos, &err) == 0 ||
+        err[0] = 0;
+        if (core_state_load(&obj_state, &p, b.data, cut, &pos, err, sizeof(err)) == 0 ||
             !contains(err, "truncated") || pos != 0 || p.a != 0) {
             CHECK(!"truncated record rejected without side effects");
             break;
@@ -160,14 +160,14 @@ static void test_post_load_rejection_leaves_object_unchanged(void)
     Obj bad = sample, live = sample;
     CoreBuf b = { 0 };
     size_t pos = 0;
-    const char *err = NULL;
+    char err[256] = "";
 
     bad.a = 0xdead;
     bad.c = 1;
     live.c = 99;
     core_state_save(&obj_state, &bad, &b);
     post_load_calls = 0;
-    CHECK(core_state_load(&obj_state, &live, b.data, b.len, &pos, &err) < 0);
+    CHECK(core_state_load(&obj_state, &live, b.data, b.len, &pos, err, sizeof(err)) < 0);
     CHECK(post_load_calls == 1);
     CHECK(contains(err, "obj") && contains(err, "rejected"));
     CHECK(pos == 0);
