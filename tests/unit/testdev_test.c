@@ -103,9 +103,9 @@ int main(void)
     uint64_t hash_a = core_machine_state_hash(a);
     CoreMachine *b = make(&cfg);
     CHECK(rd(b, TD0 + 8) == 0x10 && rd(b, TD0 + 0x10) == 0, "fresh device");
-    const char *lerr = NULL;
-    CHECK(core_snapshot_load(b, snap.data, snap.len, &lerr) == 0,
-          "snapshot loads: %s", lerr ? lerr : "");
+    char lerr[256] = "";
+    CHECK(core_snapshot_load(b, snap.data, snap.len, lerr, sizeof(lerr)) == 0,
+          "snapshot loads: %s", lerr);
     CHECK(rd(b, TD0 + 8) == 0xabd && rd(b, TD0 + 0x10) == 4,
           "REG and COUNT restored");
     CHECK(core_machine_state_hash(b) == hash_a, "same state hash");
