@@ -484,6 +484,110 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
     return 0;
 }
 
+/* Compare the non-RAM part of a snapshot at *c (clock, scheduler, harts,
+   devices: found by id from format 2, by order in format 1) with the
+   machine's current state. Appends a line per difference to buf (from
+   `used`) and returns how many it found, or -1 if that part is
+   malformed; *c ends after it. */
+static int compare_state(CoreMachine *m, Cursor *c, uint32_t version,
+                         char *buf, size_t buflen, size_t used)
+{
+    int diffs = 0;
+#define NOTE(...) do { diffs++; if (used < buflen) used += (size_t)snprintf(buf + used, buflen - used, __VA_ARGS__); } while (0)
+    uint64_t rec[4], now[4] = { m->icount, m->idle_ns, m->sched_hart,
+                                m->sched_left };
+    for (int i = 0; i < 4; i++) {
+        rec[i] = get(c, 8);
+    }
+    if (rec[0] != now[0]) {
+        NOTE("  clock: icount %llu recorded, %llu now\n",
+             (unsigned long long)rec[0], (unsigned long long)now[0]);
+    }
+    if (rec[1] != now[1]) {
+        NOTE("  clock: idle time %llu ns recorded, %llu ns now\n",
+             (unsigned long long)rec[1], (unsigned long long)now[1]);
+    }
+    if (rec[2] != now[2] || rec[3] != now[3]) {
+        NOTE("  scheduler: hart %llu (%llu left) recorded, hart %llu "
+             "(%llu left) now\n", (unsigned long long)rec[2],
+             (unsigned long long)rec[3], (unsigned long long)now[2],
+             (unsigned long long)now[3]);
+    }
+    uint32_t ncpus = (uint32_t)get(c, 4);
+    if (c->bad || ncpus != m->ncpus) {
+        return -1;
+    }
+    CoreBuf cur = { 0 };
+    bool seen[CORE_MAX_DEVICES] = { false };
+    uint32_t ndev = 0;
+    unsigned next = 0;   /* format 1: the next machine device with state */
+    for (uint32_t k = 0; k < ncpus + 1 + ndev && !c->bad; k++) {
+        if (k == ncpus) {
+            ndev = (uint32_t)get(c, 4);
+            continue;
+        }
+        bool hart = k < ncpus;
+        size_t il = 0, tl, nl, size;
+        const char *id = "", *name;
+        if (!hart && version != SNAP_VERSION_BY_ORDER) {
+            id = get_str8(c, &il);
+            if (!id || !get_str8(c, &tl)) {
+                break;
+            }
+        }
+        if (!core_state_peek(c->data, c->len, c->pos, &name, &nl, &size)) {
+            break;
+        }
+        const uint8_t *bytes = take(c, size);
+        if (!bytes) {
+            break;
+        }
+        int d = -1;
+        if (!hart && version == SNAP_VERSION_BY_ORDER) {
+            while (next < m->ndevices && !m->devices[next].ops->state) {
+                next++;
+            }
+            d = next < m->ndevices ? (int)next++ : -1;
+        } else if (!hart) {
+            d = device_by_id(m, id, il);
+        }
+        if (!hart && (d < 0 || seen[d])) {
+            NOTE("  device %.*s (id %.*s) is not in this machine\n",
+                 (int)nl, name, (int)il, id);
+            continue;
+        }
+        cur.len = 0;
+        if (hart) {
+            core_state_save(m->cpu_ops->state, m->cpus[k], &cur);
+        } else {
+            seen[d] = true;
+            core_state_save(m->devices[d].ops->state, m->devices[d].opaque,
+                            &cur);
+        }
+        if (cur.len == size && memcmp(cur.data, bytes, size) == 0) {
+            continue;
+        }
+        if (hart) {
+            NOTE("  hart state %.*s differs (hart %u)\n", (int)nl, name, k);
+        } else {
+            NOTE("  device %.*s differs (id %s)\n", (int)nl, name,
+                 m->devices[d].id);
+        }
+    }
+    core_buf_free(&cur);
+    if (c->bad) {
+        return -1;
+    }
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        if (m->devices[i].ops->state && !seen[i]) {
+            NOTE("  device %s (id %s) is missing from the snapshot\n",
+                 m->devices[i].ops->name, m->devices[i].id);
+        }
+    }
+#undef NOTE
+    return diffs;
+}
+
 /* First page of r at or after p set in bitmap, or `pages`. */
 static uint64_t next_bit(const uint8_t *bitmap, uint64_t p, uint64_t pages)
 {
@@ -503,14 +607,16 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
     }
     bool full = get(&c, 4);
     CoreDirtyClient *cc = dirty_client(m, CKPT_CLIENT);
-    CoreBuf now = { 0 };
-    save_devices(m, &now, version);
-    const uint8_t *rec = take(&c, now.len);
-    bool same = rec && memcmp(rec, now.data, now.len) == 0;
-    core_buf_free(&now);
-    if (!same) {
-        snprintf(why, whylen, "its hart, device or clock state differs from "
-                 "the replay's");
+    char what[256];
+    int diffs = compare_state(m, &c, version, what, sizeof(what), 0);
+    if (diffs < 0) {
+        snprintf(why, whylen, "its hart and device records are malformed");
+        return -1;
+    }
+    if (diffs > 0) {
+        /* The first difference, as "hart state ... differs (hart 0)". */
+        what[strcspn(what, "\n")] = 0;
+        snprintf(why, whylen, "its %s from the replay's", what + 2);
         return -1;
     }
     uint32_t nram = (uint32_t)get(&c, 4);
@@ -570,70 +676,20 @@ void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,
     size_t used = 0;
 #define SAY(...) do { if (used < buflen) used += (size_t)snprintf(buf + used, buflen - used, __VA_ARGS__); } while (0)
     buf[0] = 0;
-    Cursor c = { data, len, 12, false };
-    uint64_t rec_clock[4];
-    for (int i = 0; i < 4; i++) {
-        rec_clock[i] = get(&c, 8);
+    Cursor c = { data, len, 0, false };
+    char err[128];
+    uint32_t version = snap_header(&c, err, sizeof(err));
+    get(&c, 4);   /* full */
+    if (!version) {
+        SAY("  %s\n", err);
+        return;
     }
-    if (rec_clock[1] != m->idle_ns) {
-        SAY("  clock: idle time %llu ns recorded, %llu ns now\n",
-            (unsigned long long)rec_clock[1], (unsigned long long)m->idle_ns);
+    int diffs = compare_state(m, &c, version, buf, buflen, 0);
+    used = strlen(buf);
+    if (diffs < 0) {
+        SAY("  the snapshot's hart and device records are malformed\n");
+        return;
     }
-    if (rec_clock[2] != m->sched_hart || rec_clock[3] != m->sched_left) {
-        SAY("  scheduler: hart %llu (%llu left) recorded, hart %u (%llu left) now\n",
-            (unsigned long long)rec_clock[2], (unsigned long long)rec_clock[3],
-            m->sched_hart, (unsigned long long)m->sched_left);
-    }
-    /* Compare records byte for byte: serialize the current state the same
-       way and walk both (the same devices in the same order when they
-       come from the same run). */
-    uint32_t version = 0;
-    if (len >= 8) {
-        memcpy(&version, data + 4, 4);
-    }
-    bool ids = version != SNAP_VERSION_BY_ORDER;
-    CoreBuf now = { 0 };
-    save_devices(m, &now, version);
-    Cursor n = { now.data, now.len, 32, false };
-    unsigned harts = (unsigned)get(&c, 4), entries = harts + 1;
-    get(&n, 4);
-    for (unsigned i = 0; i < entries && !c.bad; i++) {
-        if (i == harts) {
-            entries += (unsigned)get(&c, 4);
-            get(&n, 4);
-            continue;
-        }
-        size_t il = 0, skip, nl, size, size_now;
-        const char *id = "", *name, *name_now;
-        if (i > harts && ids) {
-            id = get_str8(&c, &il);
-            get_str8(&c, &skip);
-            get_str8(&n, &skip);
-            get_str8(&n, &skip);
-        }
-        if (!id || !core_state_peek(c.data, c.len, c.pos, &name, &nl, &size)) {
-            break;
-        }
-        const uint8_t *rec = take(&c, size), *rec_now = NULL;
-        if (core_state_peek(n.data, n.len, n.pos, &name_now, &skip,
-                            &size_now)) {
-            rec_now = take(&n, size_now);
-        }
-        if (!rec) {
-            break;
-        }
-        if (!rec_now || size != size_now || memcmp(rec, rec_now, size) != 0) {
-            if (i < harts) {
-                SAY("  hart state %.*s differs (hart %u)\n", (int)nl, name, i);
-            } else if (ids) {
-                SAY("  device %.*s differs (id %.*s)\n", (int)nl, name,
-                    (int)il, id);
-            } else {
-                SAY("  device %.*s differs\n", (int)nl, name);
-            }
-        }
-    }
-    core_buf_free(&now);
     /* RAM: group hashes. */
     update_page_hashes(m);
     uint32_t nram = (uint32_t)get(&c, 4);

@@ -173,6 +173,15 @@ int main(void)
     err[0] = 0;
     CHECK(core_snapshot_load(p, snap.data, snap.len, err, sizeof(err)) == 0,
           "devices in another order: %s", err);
+    /* verify's check and the divergence report match by id too. */
+    char why[256] = "";
+    CHECK(core_snapshot_check(p, snap.data, snap.len, false, why,
+                              sizeof(why)) == 0,
+          "check with devices in another order: %s", why);
+    char diff[512];
+    core_snapshot_diff(p, snap.data, snap.len, diff, sizeof(diff));
+    CHECK(strstr(diff, "no difference found") != NULL,
+          "diff with devices in another order: %s", diff);
     tmp = p->devices[i0];
     p->devices[i0] = p->devices[i1];
     p->devices[i1] = tmp;
