@@ -145,7 +145,7 @@ RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
     RRSession *s = calloc(1, sizeof(*s));
     if (!s) {
         free(json);
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "%s: out of memory", dir);
         return NULL;
     }
     s->w = tdb_writer_create(dir, meta, nm, inputs, n, err, errlen);
