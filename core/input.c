@@ -33,10 +33,8 @@ struct CoreInput {
     CoreInputSerialSink sink[CORE_INPUT_MAX_SERIAL];
     void *sink_opaque[CORE_INPUT_MAX_SERIAL];
     bool delivering[CORE_INPUT_MAX_SERIAL];
-    CoreInputWallclockFn wallclock_fn;   /* NULL: the host's source */
+    CoreInputWallclockFn wallclock_fn;   /* NULL: none (epoch 0) */
     void *wallclock_opaque;
-    CoreInputWallclockFn source_fn;      /* NULL: none (epoch 0) */
-    void *source_opaque;
 };
 
 CoreInput *core_input_new(void)
@@ -157,13 +155,6 @@ void core_input_set_wallclock_hook(CoreInput *in, CoreInputWallclockFn fn,
     in->wallclock_opaque = opaque;
 }
 
-void core_input_set_wallclock_source(CoreInput *in, CoreInputWallclockFn fn,
-                                     void *opaque)
-{
-    in->source_fn = fn;
-    in->source_opaque = opaque;
-}
-
 void core_input_set_wallclock(CoreInput *in, uint64_t ns)
 {
     in->wallclock_ns = ns;
@@ -174,9 +165,7 @@ uint64_t core_input_wallclock_ns(CoreInput *in, uint64_t now_ns)
 {
     if (!in->wallclock_known) {
         uint64_t wall = in->wallclock_fn
-                            ? in->wallclock_fn(in->wallclock_opaque)
-                            : in->source_fn ? in->source_fn(in->source_opaque)
-                                            : 0;
+                            ? in->wallclock_fn(in->wallclock_opaque) : 0;
         core_input_set_wallclock(in, wall > now_ns ? wall - now_ns : 0);
     }
     return in->wallclock_ns;

@@ -14,10 +14,12 @@
  * again (core_input_ready, called from a guest register access).
  *
  * The host's wall clock (for the RTC) is an input too. It is read once,
- * when the guest first needs it, through a hook (by default the source the
- * front end installs, the host clock; replay installs its own, or pins the
- * value with core_input_set_wallclock, as `-rtc base=DATETIME` does). From then on it is machine state, saved
- * with the queues, so a restored checkpoint never asks the host again.
+ * when the guest first needs it, through a hook: a machine's is
+ * core_run_wallclock, the one door through which the wall clock comes
+ * from the journal (replaying) or the host (logged when recording), unless
+ * the value was pinned with core_input_set_wallclock, as `-rtc
+ * base=DATETIME` does. From then on it is machine state, saved with the
+ * queues, so a restored checkpoint never asks the host again.
  *
  * Usage:
  *     CoreInput *in = core_input_new();
@@ -75,16 +77,11 @@ size_t core_input_serial_room(const CoreInput *in, unsigned port);
 /* Where the wall clock comes from: returns ns since the Unix epoch. */
 typedef uint64_t (*CoreInputWallclockFn)(void *opaque);
 
-/* Replace the wall-clock source (NULL: back to the host's source below).
-   Host wiring, not machine state. */
+/* Where the wall clock is read (core_machine_new installs the machine's
+   door, core_run_wallclock; a bare CoreInput in a unit test has none and
+   an unpinned wall clock reads as the epoch). Wiring, not machine state. */
 void core_input_set_wallclock_hook(CoreInput *in, CoreInputWallclockFn fn,
                                    void *opaque);
-
-/* The host's wall clock, used when no hook is installed: the front end
-   installs it (shell/: the host clock). Without one (a machine with no
-   host, as in unit tests) an unpinned wall clock reads as the epoch. */
-void core_input_set_wallclock_source(CoreInput *in, CoreInputWallclockFn fn,
-                                     void *opaque);
 
 /* Pin the wall-clock time at virtual time 0 (machine start) to `ns`
    (since the Unix epoch): the hook will not be asked. */

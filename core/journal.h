@@ -1,7 +1,7 @@
 /*
  * The journal: the other side of the input door. Every nondeterministic
  * input reaches the machine through core/ (core_run_host_serial, idle
- * skips, core_run_shutdown, the wall clock of core/input.h); a journal
+ * skips, core_run_shutdown, core_run_wallclock); a journal
  * installed in the machine logs them while recording and supplies them
  * while replaying, at the icount they take effect (DESIGN.md, "The
  * determinism contract").
@@ -27,12 +27,18 @@ typedef struct CoreJournalOps {
     void (*tick)(void *journal);
     /* Inputs come from the journal, not the host. */
     bool (*replaying)(const void *journal);
+    /* Replaying: the wall clock the recording read at this icount (the
+       guest reads its RTC; the host is not asked). False if the recording
+       did not read it here: the journal has then ended the replay with a
+       divergence and asked the run to stop. Recording: NULL. */
+    bool (*wallclock)(void *journal, uint64_t *ns);
     /* A replay reached its end (or a divergence) and cannot go on. */
     bool (*finished)(const void *journal);
 
     /* Log an input the host handed over (recording; ignored replaying). */
     void (*log_serial)(void *journal, unsigned port, const uint8_t *buf,
                        size_t len);
+    void (*log_wallclock)(void *journal, uint64_t ns);
     void (*log_idle)(void *journal, uint64_t ns);
     void (*log_shutdown)(void *journal, int reason);
 

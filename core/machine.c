@@ -4,6 +4,7 @@
  */
 #include "core/machine.h"
 #include "core/input.h"
+#include "core/run.h"
 #include "core/undo.h"
 
 #include <stdio.h>
@@ -41,6 +42,8 @@ CoreMachine *core_machine_new(const CoreConfig *cfg)
         core_machine_free(m);
         return NULL;
     }
+    /* The wall clock's door: the journal or the host (core/run.c). */
+    core_input_set_wallclock_hook(m->input, core_run_wallclock, m);
     return m;
 }
 

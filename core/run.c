@@ -46,6 +46,25 @@ size_t core_run_host_serial(CoreMachine *m, unsigned port, const uint8_t *buf,
     return took;
 }
 
+uint64_t core_run_wallclock(void *machine)
+{
+    CoreMachine *m = machine;
+    uint64_t ns = 0;
+    if (m->journal && m->journal_ops->replaying(m->journal)) {
+        /* On a divergence the journal has asked the run to stop; the
+           value read meanwhile does not matter. */
+        m->journal_ops->wallclock(m->journal, &ns);
+        return ns;
+    }
+    if (m->host && m->host->wallclock_ns) {
+        ns = m->host->wallclock_ns(m);
+    }
+    if (m->journal) {
+        m->journal_ops->log_wallclock(m->journal, ns);
+    }
+    return ns;
+}
+
 void core_run_shutdown(CoreMachine *m, int sig)
 {
     if (m->journal) {

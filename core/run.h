@@ -33,6 +33,9 @@ typedef struct CoreHostOps {
     /* See core_run_wait_nd. */
     bool (*wait)(CoreMachine *m, struct pollfd *fds, unsigned n,
                  bool ctrl_c_quits, const char *waiting);
+    /* The host's wall clock, ns since the Unix epoch (read once, when the
+       guest first needs it: see core_run_wallclock). */
+    uint64_t (*wallclock_ns)(CoreMachine *m);
 } CoreHostOps;
 
 /* Host input for serial `port` enters the machine here, the input door
@@ -40,6 +43,13 @@ typedef struct CoreHostOps {
    bytes taken; the caller keeps the rest for later. */
 size_t core_run_host_serial(CoreMachine *m, unsigned port, const uint8_t *buf,
                             size_t len);
+
+/* The wall clock enters the machine here (the machine's wall-clock hook
+   of core/input.h, installed by core_machine_new; opaque = the machine):
+   replaying, the journal supplies the recorded value; otherwise the host
+   gives it (m->host->wallclock_ns; without host ops, the epoch) and a
+   recording journal logs it. */
+uint64_t core_run_wallclock(void *machine);
 
 /* The user ended the run: by host signal `sig` (exit status 128 + sig),
    or with sig 0 by a quit command (status 0). A recording logs it. */

@@ -6,6 +6,7 @@
  */
 #include "replay/inspect.h"
 #include "core/clock.h"
+#include "tracedb/payload.h"
 #include "tracedb/trace.h"
 
 #include <dirent.h>
@@ -28,10 +29,11 @@ static uint64_t file_size(const char *dir, const char *name)
 static const char *checkpoint_problem(TdbReader *r, const TdbEvent *ev,
                                       char *buf, size_t len)
 {
-    if (ev->len != 32) {
-        return "malformed CHECKPOINT event";
+    TdbEvCheckpoint ev_ck;
+    if (tdb_ev_checkpoint_decode(ev, &ev_ck, buf, len) != 0) {
+        return buf;
     }
-    uint64_t off = tdb_get_u64(ev->data + 16);
+    uint64_t off = ev_ck.offset;
     const TdbCheckpoint *ck;
     size_t n = tdb_reader_checkpoints(r, &ck), i = 0;
     while (i < n && ck[i].offset != off) {
@@ -43,8 +45,8 @@ static const char *checkpoint_problem(TdbReader *r, const TdbEvent *ev,
                  ")%s%s", off, why ? ": " : "", why ? why : "");
         return buf;
     }
-    if (ck[i].icount != ev->icount || ck[i].state_hash !=
-        tdb_get_u64(ev->data + 8) || ck[i].length != tdb_get_u64(ev->data + 24)) {
+    if (ck[i].icount != ev_ck.icount || ck[i].state_hash != ev_ck.state_hash ||
+        ck[i].length != ev_ck.length) {
         snprintf(buf, len, "the record at offset %" PRIu64 " of "
                  "checkpoints.zst does not match its event", off);
         return buf;
@@ -98,13 +100,18 @@ int rr_cmd_info(int argc, char **argv)
         counts[ev.kind < 32 ? ev.kind : 0]++;
         raw += ev.len + 12;
         last = ev.icount;
-        if (ev.kind == TDB_EV_IDLE_SKIP && ev.len >= 8) {
-            idle_ns += tdb_get_u64(ev.data);
+        TdbEvIdle idle;
+        if (ev.kind == TDB_EV_IDLE_SKIP &&
+            tdb_ev_idle_decode(&ev, &idle, NULL, 0) == 0) {
+            idle_ns += idle.ns;
         }
+        TdbEvEnd end;
         if (ev.kind == TDB_EV_END) {
             ended = true;
-            final_hash = ev.len >= 8 ? tdb_get_u64(ev.data) : 0;
-            end_ns = ev.len >= 16 ? tdb_get_u64(ev.data + 8) : 0;
+            if (tdb_ev_end_decode(&ev, &end, NULL, 0) == 0) {
+                final_hash = end.state_hash;
+                end_ns = end.guest_ns;
+            }
         }
     }
     const char *shift_s = tdb_reader_meta(r, "icount_shift");

@@ -13,16 +13,20 @@
  * recorded checkpoint's state hash is compared with the replay's; the
  * first mismatch stops the replay with a divergence report.
  *
- * A session installs itself in the machine as its journal (core/journal.h),
- * and the run loop reaches it only through those ops:
- *     rr_next_stop()   the icount where the session needs control back;
- *     rr_at()          there (and when every hart idles, while replaying);
- *     rr_log_*()       when recording, for host input it handed over.
+ * A session installs itself in the machine as its journal (core/journal.h):
+ * the run loop reaches it only through those ops (the icount where it
+ * needs control back, what to do there, the inputs to log or supply).
+ * The files: replay/record.c (recording), replay/feed.c (replaying and
+ * its checks), replay/timeline.c (seek, reverse execution), sharing
+ * replay/rr_int.h.
+ *
+ * Errors come back as a return value plus a message in the caller's
+ * buffer; nothing here prints except through RROptions.warn.
  *
  * Usage (record):
  *     RRSession *s = rr_record_begin(m, dir, argc, argv, &opts, err, len);
  *     core_run(m);
- *     rr_record_end(s);
+ *     if (rr_record_end(s, err, len) != 0) ...print err...
  * Usage (replay):
  *     RRSession *s = rr_replay_open(dir, err, len);   // then parse
  *     rr_replay_argv(s, &argc, &argv);                // the machine options
@@ -54,6 +58,10 @@ typedef struct RROptions {
     uint64_t perturb_icount;       /* test only: at this icount during
                                       replay, inject perturb_kind */
     RRPerturb perturb_kind;
+    /* Replay: a warning for the user that does not stop the session (a
+       damaged checkpoint skipped by a seek, a reverse step that could not
+       move); NULL to drop them. The front end prints them. */
+    void (*warn)(const char *msg);
 } RROptions;
 
 #define RR_DEFAULT_CHECKPOINT_INTERVAL 200000000ull
@@ -75,8 +83,9 @@ typedef enum RRResult {
 RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
                            char **argv, const RROptions *opts, char *err,
                            size_t errlen);
-/* Final event and close; returns 0 or -1 with a message printed. */
-int rr_record_end(RRSession *s);
+/* Final event and close (frees s); returns 0, or -1 with a message in err
+   (the recording failed on the way, or the trace could not be closed). */
+int rr_record_end(RRSession *s, char *err, size_t errlen);
 
 /* ---- replaying ---- */
 
@@ -92,7 +101,7 @@ uint64_t rr_replay_checkpoints_checked(const RRSession *s);
 /* Move the replay to exactly `icount`: restore the nearest checkpoint at
    or before it and run forward (console output muted). 0 or -1. When a
    checkpoint on the way is missing or damaged, it restores the last good
-   one before it and says so on stderr. */
+   one before it and says so through opts.warn. */
 int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen);
 /* For the GDB stub's `monitor` commands (opaque = the session). */
 bool rr_gdb_replaying(void *opaque);
@@ -101,18 +110,5 @@ void rr_gdb_checkpoints(void *opaque, void (*print)(void *ctx, const char *text)
 
 /* The replay reached its end (or a divergence) and cannot go on. */
 bool rr_finished(const RRSession *s);
-
-/* ---- the run loop's hooks (through core/journal.h) ---- */
-
-uint64_t rr_next_stop(RRSession *s);
-/* At icount m->icount (idle: every hart waits). Returns false when the
-   run must end (end of replay, divergence). */
-bool rr_at(RRSession *s, bool idle);
-bool rr_replaying(const RRSession *s);
-void rr_log_serial(RRSession *s, unsigned port, const uint8_t *buf, size_t len);
-void rr_log_idle(RRSession *s, uint64_t ns);
-void rr_log_shutdown(RRSession *s, int reason);
-/* Called after every slice: flushes the trace every 100 ms of host time. */
-void rr_tick(RRSession *s);
 
 #endif

@@ -96,9 +96,9 @@ static int input_fd(CoreMachine *m)
     return m->serial_backend ? be_chardev_input_fd(m->serial_backend) : -1;
 }
 
-uint64_t shell_host_wallclock_ns(void *opaque)
+static uint64_t host_wallclock_ns(CoreMachine *m)
 {
-    (void)opaque;
+    (void)m;
     return be_host_wallclock_ns_nd();
 }
 
@@ -244,4 +244,5 @@ const CoreHostOps shell_host_ops = {
     .poll_input = poll_input,
     .interrupted = interrupted,
     .wait = wait_ready,
+    .wallclock_ns = host_wallclock_ns,
 };

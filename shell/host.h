@@ -11,8 +11,4 @@
 /* Install into m->host before running m. One machine runs at a time. */
 extern const CoreHostOps shell_host_ops;
 
-/* The host's wall clock for core_input_set_wallclock_source (a
-   CoreInputWallclockFn; opaque unused). */
-uint64_t shell_host_wallclock_ns(void *opaque);
-
 #endif

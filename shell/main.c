@@ -60,7 +60,6 @@ static CoreMachine *build_machine(const CoreConfig *cfg)
         return NULL;
     }
     m->host = &shell_host_ops;
-    core_input_set_wallclock_source(m->input, shell_host_wallclock_ns, NULL);
     char err[512] = "";
     if (!core_machine_init(m, err, sizeof(err))) {
         fprintf(stderr, "rewind: %s\n", err);
@@ -190,7 +189,9 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
     }
     int status = exit_status(m, core_run(m));
     stop_gdb(m, stub);
-    if (rr && rr_record_end(rr) != 0) {
+    char rr_err[1024] = "";
+    if (rr && rr_record_end(rr, rr_err, sizeof(rr_err)) != 0) {
+        fprintf(stderr, "rewind: %s\n", rr_err);
         status = EXIT_USAGE;
     } else if (rr) {
         fprintf(stderr, "rewind: recorded %" PRIu64 " instructions to %s\n",
@@ -316,6 +317,12 @@ static int cmd_record(int argc, char **argv)
     return status;
 }
 
+/* A replay's warnings (RROptions.warn). */
+static void print_replay_warning(const char *msg)
+{
+    fprintf(stderr, "rewind: %s\n", msg);
+}
+
 typedef struct ReplayArgs {
     const char *dir;
     RROptions opts;
@@ -333,6 +340,7 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
                               ReplayArgs *a, bool verify)
 {
     memset(a, 0, sizeof(*a));
+    a->opts.warn = print_replay_warning;
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i];
         bool more = i + 1 < argc;

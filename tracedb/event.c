@@ -427,12 +427,19 @@ void tdb_event_describe(const TdbEvent *ev, char *buf, size_t len)
         break;
     }
     case TDB_EV_SERIAL_RX: {
-        int pos = snprintf(buf, len, "port %u: ", d[0]);
-        quote_bytes(buf, len, pos < 0 ? 0 : (size_t)pos, d + 1, ev->len - 1);
+        TdbEvSerial rx;
+        if (tdb_ev_serial_decode(ev, &rx, NULL, 0) == 0) {
+            int pos = snprintf(buf, len, "port %u: ", rx.port);
+            quote_bytes(buf, len, pos < 0 ? 0 : (size_t)pos, rx.bytes, rx.len);
+        }
         break;
     }
     case TDB_EV_WALLCLOCK: {
-        uint64_t ns = tdb_get_u64(d);
+        TdbEvWallclock wc;
+        if (tdb_ev_wallclock_decode(ev, &wc, NULL, 0) != 0) {
+            break;
+        }
+        uint64_t ns = wc.ns;
         time_t secs = (time_t)(ns / 1000000000u);
         struct tm tm;
         char day[40] = "?";
@@ -442,23 +449,49 @@ void tdb_event_describe(const TdbEvent *ev, char *buf, size_t len)
         snprintf(buf, len, "%s.%09" PRIu64 "Z", day, ns % 1000000000u);
         break;
     }
-    case TDB_EV_IDLE_SKIP:
-        snprintf(buf, len, "+%" PRIu64 " ns", tdb_get_u64(d));
+    case TDB_EV_IDLE_SKIP: {
+        TdbEvIdle idle;
+        if (tdb_ev_idle_decode(ev, &idle, NULL, 0) == 0) {
+            snprintf(buf, len, "+%" PRIu64 " ns", idle.ns);
+        }
         break;
-    case TDB_EV_SHUTDOWN:
-    case TDB_EV_INTERRUPT:
-        snprintf(buf, len, "reason %u", tdb_get_u32(d));
+    }
+    case TDB_EV_SHUTDOWN: {
+        TdbEvShutdown sd;
+        if (tdb_ev_shutdown_decode(ev, &sd, NULL, 0) == 0) {
+            snprintf(buf, len, "reason %u", sd.reason);
+        }
         break;
+    }
+    case TDB_EV_INTERRUPT: {
+        TdbEvInterrupt in;
+        if (tdb_ev_interrupt_decode(ev, &in, NULL, 0) == 0) {
+            snprintf(buf, len, "reason %u", in.reason);
+        }
+        break;
+    }
     case TDB_EV_CONSOLE:
         quote_bytes(buf, len, 0, d, ev->len);
         break;
-    case TDB_EV_CHECKPOINT:
-        snprintf(buf, len, "hash %016" PRIx64 " at %" PRIu64 "+%" PRIu64,
-                 tdb_get_u64(d + 8), tdb_get_u64(d + 16), tdb_get_u64(d + 24));
+    case TDB_EV_CHECKPOINT: {
+        TdbEvCheckpoint ck;
+        if (tdb_ev_checkpoint_decode(ev, &ck, NULL, 0) == 0) {
+            snprintf(buf, len, "hash %016" PRIx64 " at %" PRIu64 "+%" PRIu64,
+                     ck.state_hash, ck.offset, ck.length);
+        } else {
+            snprintf(buf, len, "%u payload bytes", ev->len);
+        }
         break;
-    case TDB_EV_END:
-        snprintf(buf, len, "final hash %016" PRIx64, tdb_get_u64(d));
+    }
+    case TDB_EV_END: {
+        TdbEvEnd end;
+        if (tdb_ev_end_decode(ev, &end, NULL, 0) == 0) {
+            snprintf(buf, len, "final hash %016" PRIx64, end.state_hash);
+        } else {
+            snprintf(buf, len, "%u payload bytes", ev->len);
+        }
         break;
+    }
     }
 }
 

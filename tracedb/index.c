@@ -212,11 +212,15 @@ static int event_rows(TdbIndex *x, uint64_t frame, const TdbEvent *ev)
     case TDB_EV_CONSOLE:
         return console_bytes(x, ev);
     case TDB_EV_CHECKPOINT: {
+        /* Frames were checked (tdb_frame_check) before they get here. */
+        TdbEvCheckpoint ck;
         char hash[17];
-        snprintf(hash, sizeof(hash), "%016" PRIx64, tdb_get_u64(ev->data + 8));
-        return run(x, ST_CKPT, "iitii", x->next_ckpt++,
-                   tdb_get_u64(ev->data), hash, tdb_get_u64(ev->data + 16),
-                   tdb_get_u64(ev->data + 24));
+        if (tdb_ev_checkpoint_decode(ev, &ck, NULL, 0) != 0) {
+            return 0;
+        }
+        snprintf(hash, sizeof(hash), "%016" PRIx64, ck.state_hash);
+        return run(x, ST_CKPT, "iitii", x->next_ckpt++, ck.icount, hash,
+                   ck.offset, ck.length);
     }
     default:
         return 0;

@@ -19,6 +19,7 @@
 #ifndef TRACEDB_TRACEDB_INT_H
 #define TRACEDB_TRACEDB_INT_H
 
+#include "tracedb/payload.h"
 #include "tracedb/trace.h"
 
 #define TDB_SKIP_MAGIC 0x184D2A5Eu

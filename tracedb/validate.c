@@ -123,7 +123,9 @@ const char *tdb_frame_check(const TdbFrameRules *f, const uint8_t *raw,
         if (ev.kind == TDB_EV_SHUTDOWN) {
             shut_down = true;
         }
-        if (ev.kind == TDB_EV_CHECKPOINT && tdb_get_u64(ev.data) != ev.icount) {
+        TdbEvCheckpoint ck;
+        if (ev.kind == TDB_EV_CHECKPOINT &&
+            tdb_ev_checkpoint_decode(&ev, &ck, NULL, 0) != 0) {
             return event_where(buf, buflen, i, &ev, "records a checkpoint at "
                                "icount %" PRIu64 ", not its own",
                                tdb_get_u64(ev.data));

@@ -236,12 +236,10 @@ int tdb_writer_checkpoint(TdbWriter *w, uint64_t icount, uint64_t state_hash,
         return -1;
     }
     w->ckpt_no++;
-    uint8_t payload[32];
-    tdb_put_u64(payload, icount);
-    tdb_put_u64(payload + 8, state_hash);
-    tdb_put_u64(payload + 16, offset);
-    tdb_put_u64(payload + 24, w->ck_bytes - offset);
-    TdbEvent ev = { TDB_EV_CHECKPOINT, 0, icount, sizeof(payload), payload };
+    uint8_t payload[TDB_EV_CHECKPOINT_LEN];
+    TdbEvCheckpoint ck = { icount, state_hash, offset, w->ck_bytes - offset };
+    TdbEvent ev = { .icount = icount };
+    tdb_ev_checkpoint_encode(&ck, payload, sizeof(payload), &ev);
     if (add_event(w, &ev) < 0 || tdb_writer_flush(w) < 0) {
         return -1;
     }
@@ -276,10 +274,10 @@ int tdb_writer_end(TdbWriter *w, uint64_t final_icount, uint64_t final_hash)
                      "(icount %llu)", w->dir, (unsigned long long)final_icount,
                      (unsigned long long)w->prev_icount);
     }
-    uint8_t payload[16];
-    tdb_put_u64(payload, final_hash);
-    tdb_put_u64(payload + 8, w->guest_ns);
-    TdbEvent ev = { TDB_EV_END, 0, final_icount, sizeof(payload), payload };
+    uint8_t payload[TDB_EV_END_LEN];
+    TdbEvEnd end = { final_hash, true, w->guest_ns };
+    TdbEvent ev = { .icount = final_icount };
+    tdb_ev_end_encode(&end, payload, sizeof(payload), &ev);
     w->ended = true;
     if (add_event(w, &ev) < 0 || tdb_writer_flush(w) < 0) {
         return -1;

@@ -7,6 +7,10 @@ docs/architecture.md). Includes that still break the rules are listed in
 PENDING, each with the issue 10 step that removes it; an entry that no
 longer occurs fails too, so the list only shrinks.
 
+A folder's private headers (`*_int.h`, e.g. replay/rr_int.h) may be
+included only from the folder that holds them (or below it): other folders
+use its public header.
+
 To change a rule, edit MAY_INCLUDE here and the table in the document
 together. A new source folder needs a row before it builds into rewind.
 
@@ -77,6 +81,12 @@ def check(root):
         allowed = {folder, *MAY_INCLUDE[folder]}
         for rel, lineno, inc in includes(root, folder):
             target = inc.split('/')[0] if '/' in inc else folder
+            home = os.path.dirname(inc)
+            if (inc.endswith('_int.h') and home and
+                    not rel.startswith(home + '/')):
+                errors.append(f'{rel}:{lineno}: includes "{inc}", private '
+                              f'to {home}/ (docs/architecture.md)')
+                continue
             if target in allowed:
                 continue
             if (rel, inc) in PENDING:

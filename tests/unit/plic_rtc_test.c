@@ -10,6 +10,8 @@
  * behaviour afterwards (lines driven, alarm timer re-armed).
  */
 #include "core/input.h"
+#include "core/journal.h"
+#include "core/run.h"
 #include "core/rtc.h"
 #include "hw/intc/plic.h"
 #include "hw/rtc/goldfish_rtc.h"
@@ -457,6 +459,86 @@ static void test_wallclock_door(void)
     core_input_free(other);
 }
 
+/* The machine's wall clock goes through the journal door
+   (core_run_wallclock): live, the host's; recording, the host's and
+   logged; replaying, the journal's, and the host is not asked. */
+typedef struct FakeJournal {
+    bool replaying;
+    uint64_t supply, logged;
+    unsigned logs, supplies;
+} FakeJournal;
+
+static bool fj_replaying(const void *j)
+{
+    return ((const FakeJournal *)j)->replaying;
+}
+
+static bool fj_wallclock(void *j, uint64_t *ns)
+{
+    FakeJournal *f = j;
+    f->supplies++;
+    *ns = f->supply;
+    return true;
+}
+
+static void fj_log_wallclock(void *j, uint64_t ns)
+{
+    FakeJournal *f = j;
+    f->logs++;
+    f->logged = ns;
+}
+
+static unsigned host_reads;
+
+static uint64_t fake_host_wallclock(CoreMachine *m)
+{
+    (void)m;
+    host_reads++;
+    return 7000000000ull;
+}
+
+static void test_wallclock_journal(void)
+{
+    static const CoreJournalOps ops = {
+        .replaying = fj_replaying,
+        .wallclock = fj_wallclock,
+        .log_wallclock = fj_log_wallclock,
+    };
+    static const CoreHostOps host = { .wallclock_ns = fake_host_wallclock };
+
+    CoreMachine *m = new_machine();             /* live: the host's */
+    m->host = &host;
+    host_reads = 0;
+    CHECK(core_input_wallclock_ns(m->input, 0) == 7000000000ull &&
+          host_reads == 1);
+    core_machine_free(m);
+
+    FakeJournal rec = { .replaying = false };   /* recording: logged */
+    m = new_machine();
+    m->host = &host;
+    m->journal = &rec;
+    m->journal_ops = &ops;
+    CHECK(core_input_wallclock_ns(m->input, 1000) == 7000000000ull - 1000);
+    CHECK(rec.logs == 1 && rec.logged == 7000000000ull && rec.supplies == 0);
+    CHECK(core_input_wallclock_ns(m->input, 2000) == 7000000000ull - 1000 &&
+          rec.logs == 1, "read once, logged once");
+    core_machine_free(m);
+
+    FakeJournal play = { .replaying = true, .supply = 3000000000ull };
+    m = new_machine();                          /* replaying: the journal's */
+    m->host = &host;
+    m->journal = &play;
+    m->journal_ops = &ops;
+    host_reads = 0;
+    CHECK(core_input_wallclock_ns(m->input, 0) == 3000000000ull);
+    CHECK(play.supplies == 1 && play.logs == 0 && host_reads == 0);
+    core_machine_free(m);
+
+    m = new_machine();                          /* no host: the epoch */
+    CHECK(core_input_wallclock_ns(m->input, 0) == 0);
+    core_machine_free(m);
+}
+
 /* ---- Goldfish RTC ---- */
 
 #define RTC 0x101000ull
@@ -677,6 +759,7 @@ int main(void)
     test_plic_state_round_trip();
     test_rtc_parse_base();
     test_wallclock_door();
+    test_wallclock_journal();
     test_rtc_time_reads();
     test_rtc_high_half_is_latched();
     test_rtc_host_clock_read_lazily();

@@ -1,0 +1,296 @@
+/*
+ * Recording (see replay/rr.h): every input the host hands the machine is
+ * appended to the trace with the icount at which it takes effect, the
+ * guest's console output line by line, and a checkpoint every
+ * checkpoint_interval instructions. The session is the machine's journal
+ * (core/journal.h) while it records.
+ *
+ * Ordering rule: events are written in the order they happened, and a
+ * checkpoint is itself an event (CHECKPOINT) in that order, so a replay
+ * that restores it and goes on with the events after it reproduces the
+ * run exactly, even when other events share its icount.
+ *
+ * The first trace-writer error ends the recording: the run stops at the
+ * next journal stop and rr_record_end() returns the message.
+ */
+#include "replay/rr_int.h"
+#include "backends/chardev.h"
+#include "backends/hostclock.h"
+#include "core/input.h"
+#include "core/snapshot.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const CoreJournalOps record_journal;
+
+/* The first writer error ends the recording; keep the writer's message
+   (it names the trace file) for rr_record_end, once. */
+static void record_failed(RRSession *s)
+{
+    if (!s->failed) {
+        snprintf(s->fail_msg, sizeof(s->fail_msg), "recording failed at "
+                 "icount %" PRIu64 ": %s; the trace ends before this point "
+                 "(incomplete)", s->m->icount, tdb_writer_error(s->w));
+        s->failed = true;
+    }
+}
+
+/* Console text waiting for its line to end goes into the trace as it is,
+   stamped with the icount of its last byte. Every other event is appended
+   after this flush (see append), so no event is written between a console
+   byte and its CONSOLE event and the stream stays in icount order: the
+   first byte of pending text is never older than the last event written,
+   its last byte never newer than the next one. */
+static void flush_console(RRSession *s)
+{
+    if (s->line_len) {
+        TdbEvent ev = { .kind = TDB_EV_CONSOLE, .icount = s->line_icount,
+                        .len = (uint32_t)s->line_len, .data = s->line };
+        if (!s->failed && tdb_writer_append(s->w, &ev) != 0) {
+            record_failed(s);
+        }
+        s->line_len = 0;
+    }
+}
+
+/* Append an encoded event (rc: its encoder's result) at m->icount. */
+static void append(RRSession *s, TdbEvent *ev, int rc)
+{
+    flush_console(s);
+    if (s->failed) {
+        return;
+    }
+    ev->hart = 0;
+    ev->icount = s->m->icount;
+    if (rc != 0 || tdb_writer_append(s->w, ev) != 0) {
+        record_failed(s);
+    }
+}
+
+/* Console output while recording: one CONSOLE event per line, stamped
+   with the icount of the write that completed it. A line still open when
+   another event comes (a prompt waiting for input) is written up to there
+   first, which cuts it into several CONSOLE events; the index joins them
+   back into one console row. */
+static void record_console(void *opaque, const uint8_t *buf, size_t len)
+{
+    RRSession *s = opaque;
+    for (size_t i = 0; i < len; i++) {
+        s->line[s->line_len++] = buf[i];
+        s->line_icount = s->m->icount;
+        if (buf[i] == '\n' || s->line_len == RR_CONSOLE_MAX) {
+            flush_console(s);
+        }
+    }
+}
+
+static void take_checkpoint(RRSession *s, bool full)
+{
+    CoreBuf blob = { 0 };
+    uint64_t hash = core_machine_state_hash(s->m);
+    core_snapshot_save(s->m, full, &blob);
+    flush_console(s);
+    if (!s->failed &&
+        tdb_writer_checkpoint(s->w, s->m->icount, hash, blob.data, blob.len)) {
+        record_failed(s);
+    }
+    core_buf_free(&blob);
+}
+
+RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
+                           char **argv, const RROptions *opts, char *err,
+                           size_t errlen)
+{
+    const char *names[CORE_MAX_INPUTS], *paths[CORE_MAX_INPUTS];
+    size_t n = core_machine_inputs(m->cfg, names, paths);
+    TdbInput inputs[CORE_MAX_INPUTS];
+    char hashes[CORE_MAX_INPUTS][17];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t size;
+        if (!rr_hash_file(paths[i], &size, hashes[i])) {
+            snprintf(err, errlen, "%s: cannot read %s", paths[i], names[i]);
+            return NULL;
+        }
+        inputs[i] = (TdbInput){ names[i], paths[i], size, hashes[i] };
+    }
+
+    /* The command line, verbatim, so replay rebuilds the same machine. */
+    enum { MAX_META = RR_MAX_ARGS + 8 };
+    if (argc > RR_MAX_ARGS) {
+        snprintf(err, errlen, "too many options to record (%d)", argc);
+        return NULL;
+    }
+    TdbKV meta[MAX_META];
+    char keys[MAX_META][16], nums[4][32];
+    size_t nm = 0;
+    char *json = tdb_json_argv(argc, argv);
+    snprintf(nums[0], sizeof(nums[0]), "%d", argc);
+    snprintf(nums[1], sizeof(nums[1]), "%u", m->icount_shift);
+    snprintf(nums[2], sizeof(nums[2]), "%" PRIu64, opts->checkpoint_interval);
+    snprintf(nums[3], sizeof(nums[3]), "%u", m->ncpus);
+    meta[nm++] = (TdbKV){ "argv", json ? json : "[]" };
+    meta[nm++] = (TdbKV){ "argc", nums[0] };
+    meta[nm++] = (TdbKV){ "icount_shift", nums[1] };
+    meta[nm++] = (TdbKV){ "checkpoint_interval", nums[2] };
+    meta[nm++] = (TdbKV){ "harts", nums[3] };
+    meta[nm++] = (TdbKV){ "machine", m->cfg->machine };
+    for (int i = 0; i < argc; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "arg.%d", i);
+        meta[nm++] = (TdbKV){ keys[i], argv[i] };
+    }
+
+    RRSession *s = calloc(1, sizeof(*s));
+    if (!s) {
+        free(json);
+        snprintf(err, errlen, "%s: out of memory", dir);
+        return NULL;
+    }
+    s->w = tdb_writer_create(dir, meta, nm, inputs, n, err, errlen);
+    free(json);
+    if (!s->w) {
+        free(s);
+        return NULL;
+    }
+    s->m = m;
+    s->opts = *opts;
+    snprintf(s->dir, sizeof(s->dir), "%s", dir);
+    m->journal = s;
+    m->journal_ops = &record_journal;
+    if (m->serial_backend) {
+        be_chardev_set_tap(m->serial_backend, record_console, s);
+    }
+    take_checkpoint(s, true);
+    s->next_checkpoint = opts->checkpoint_interval;
+    s->last_flush_ns = be_host_monotonic_ns_nd();
+    return s;
+}
+
+int rr_record_end(RRSession *s, char *err, size_t errlen)
+{
+    CoreMachine *m = s->m;
+    flush_console(s);
+    int rc = 0;
+    if (s->failed) {
+        snprintf(err, errlen, "%s", s->fail_msg);
+        tdb_writer_abort(s->w);
+        rc = -1;
+    } else {
+        tdb_writer_set_guest_ns(s->w, core_clock_ns(m));
+        if (tdb_writer_end(s->w, m->icount, core_machine_state_hash(m)) != 0) {
+            snprintf(err, errlen, "closing the trace failed: %s",
+                     tdb_writer_error(s->w));
+            rc = -1;
+        }
+        tdb_writer_close(s->w, m->icount, 0);   /* frees; already ended */
+    }
+    if (m->serial_backend) {
+        be_chardev_set_tap(m->serial_backend, NULL, NULL);
+    }
+    m->journal = NULL;
+    m->journal_ops = NULL;
+    free(s);
+    return rc;
+}
+
+/* ---- the journal ops (core/journal.h) ---- */
+
+static uint64_t record_next_stop(void *j)
+{
+    RRSession *s = j;
+    return s->next_checkpoint;
+}
+
+static bool record_at(void *j, bool idle)
+{
+    RRSession *s = j;
+    (void)idle;
+    if (s->m->icount >= s->next_checkpoint) {
+        take_checkpoint(s, false);
+        s->next_checkpoint += s->opts.checkpoint_interval;
+    }
+    return !s->failed;
+}
+
+/* Flush the trace every RR_FLUSH_INTERVAL_NS of host time, so a killed
+   recorder loses at most that much. */
+static void record_tick(void *j)
+{
+    RRSession *s = j;
+    uint64_t now = be_host_monotonic_ns_nd();
+    if (now - s->last_flush_ns >= RR_FLUSH_INTERVAL_NS) {
+        flush_console(s);
+        if (!s->failed && tdb_writer_flush(s->w) != 0) {
+            record_failed(s);
+        }
+        s->last_flush_ns = now;
+    }
+}
+
+static bool record_replaying(const void *j)
+{
+    (void)j;
+    return false;
+}
+
+static bool record_finished(const void *j)
+{
+    (void)j;
+    return false;
+}
+
+static void record_serial(void *j, unsigned port, const uint8_t *buf,
+                          size_t len)
+{
+    RRSession *s = j;
+    uint8_t payload[1 + 256];
+    while (len) {
+        size_t n = len < 256 ? len : 256;
+        TdbEvSerial rx = { (uint8_t)port, (uint32_t)n, buf };
+        TdbEvent ev;
+        append(s, &ev, tdb_ev_serial_encode(&rx, payload, sizeof(payload),
+                                            &ev));
+        buf += n;
+        len -= n;
+    }
+}
+
+static void record_wallclock(void *j, uint64_t ns)
+{
+    uint8_t payload[TDB_EV_FIXED_MAX];
+    TdbEvent ev;
+    append(j, &ev, tdb_ev_wallclock_encode(&(TdbEvWallclock){ ns }, payload,
+                                           sizeof(payload), &ev));
+}
+
+static void record_idle(void *j, uint64_t ns)
+{
+    uint8_t payload[TDB_EV_FIXED_MAX];
+    TdbEvent ev;
+    append(j, &ev, tdb_ev_idle_encode(&(TdbEvIdle){ ns }, payload,
+                                      sizeof(payload), &ev));
+}
+
+static void record_shutdown(void *j, int reason)
+{
+    uint8_t payload[TDB_EV_FIXED_MAX];
+    TdbEvent ev;
+    append(j, &ev, tdb_ev_shutdown_encode(&(TdbEvShutdown){ (uint32_t)reason },
+                                          payload, sizeof(payload), &ev));
+}
+
+/* A live recording runs forwards only: no seek, no reverse, and its
+   inputs come from the host. */
+static const CoreJournalOps record_journal = {
+    .next_stop = record_next_stop,
+    .at = record_at,
+    .tick = record_tick,
+    .replaying = record_replaying,
+    .finished = record_finished,
+    .log_serial = record_serial,
+    .log_wallclock = record_wallclock,
+    .log_idle = record_idle,
+    .log_shutdown = record_shutdown,
+};
