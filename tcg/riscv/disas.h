@@ -8,9 +8,9 @@
  * U-type immediates, absolute hex branch/jump targets, CSR names where
  * known. Compressed instructions keep their c.* mnemonic.
  *
- * It is deliberately independent of decode.c (it has its own table): it is
- * the reference the decoder is checked against, and the shell and gdb stub
- * can use it without pulling in the execution engine.
+ * Its 32-bit rows come from the shared instruction table (insn.def) but it
+ * uses none of decode.c or the executors, so the shell and gdb stub can use
+ * it without pulling in the execution engine.
  *
  * Usage:
  *     char line[64];
