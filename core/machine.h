@@ -118,6 +118,10 @@ struct CoreMachine {
 
     CoreExitKind exit_kind;
     int exit_code;                   /* process exit status to report */
+    /* Why the run stopped, in words, when the code that stopped it knows
+       more than exit_kind says (a stuck hart's trap state); "" if not.
+       The front end prints it: library code does not write to stderr. */
+    char exit_detail[256];
 
     struct CoreInput *input;         /* asynchronous input queues */
     /* The journal of a recording or replay (core/journal.h), or NULL. */
