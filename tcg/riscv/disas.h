@@ -40,7 +40,8 @@ const char *rv_reg_name(unsigned r);
 /* ABI name of FP register f0..f31 ("ft0", "fa0", ...); "?" if r > 31. */
 const char *rv_freg_name(unsigned r);
 
-/* Name of a CSR ("mstatus", "pmpaddr3", ...), or NULL if unknown. */
+/* Name of a CSR ("mstatus", "pmpaddr3", ...), or NULL if unknown. It comes
+   from the CSR table in csr.c. */
 const char *rv_csr_name(unsigned csr);
 
 #endif

@@ -40,7 +40,7 @@ static int exec_csr(RVCPU *cpu, const RVInsn *in)
     }
     if (do_write) {
         uint64_t base = old;
-        if (csr == 0x344 && kind != 1) {
+        if (csr == RV_CSR_MIP && kind != 1) {
             /* csrrs/csrrc on mip modify the software SEIP bit, not the
                PLIC's line that the read showed (privileged spec 3.1.9). */
             base = (old & ~(1ull << RV_IRQ_SEI)) |
