@@ -3,10 +3,10 @@
  *
  * Two tables: the 32-bit encodings come from the instruction table that
  * the decoder and executors share (insn.def), the 16-bit compressed ones
- * are listed here. Each row is a mnemonic, a mask/match pair and an operand format; the first
- * row whose (raw & mask) == match wins, so more specific rows (pause before
- * fence, reserved compressed code points before the general form) come
- * first. Operand printing is driven by the format alone, with per-row flags
+ * are listed here. Each row is a mnemonic, a mask/match pair and an
+ * operand format; the first row whose (raw & mask) == match wins, so more
+ * specific rows (pause before fence, reserved compressed code points
+ * before the general form) come first. Operand printing is driven by the format alone, with per-row flags
  * saying which register operands are FP registers.
  *
  * Text follows GNU objdump -M no-aliases (binutils 2.40), except that:
