@@ -129,6 +129,11 @@ struct CoreMachine {
     void (*debug_changed)(CoreMachine *m);
     void *board;                     /* the machine type's own state */
     void (*board_free)(CoreMachine *m);
+    /* Why the run stopped, in words, when the code that stopped it knows
+       more than exit_kind says (a stuck hart's trap state); "" if not.
+       The front end prints it: library code does not write to stderr.
+       Last, so that the fields the run loop uses keep their places. */
+    char exit_detail[256];
 };
 
 /* Create an empty machine for cfg (the machine type's init fills it). */

@@ -92,9 +92,18 @@ static void close_trace(FILE *trace)
     }
 }
 
+/* The details the code that stopped the run left (a stuck hart). */
+static void print_exit_detail(const CoreMachine *m)
+{
+    if (m->exit_kind == CORE_EXIT_STUCK && m->exit_detail[0]) {
+        fprintf(stderr, "rewind: %s\n", m->exit_detail);
+    }
+}
+
 /* Print why the run ended (where it is news) and map it to a status. */
 static int exit_status(CoreMachine *m, int status)
 {
+    print_exit_detail(m);
     switch (m->exit_kind) {
     case CORE_EXIT_LIMIT:
     case CORE_EXIT_RESET:
@@ -588,6 +597,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
         gdb_stub_set_replay(stub, &ops, s);
     }
     core_run(m);
+    print_exit_detail(m);
     stop_gdb(m, stub);
     uint64_t checks = rr_replay_checkpoints_checked(s);
     char report[4096];

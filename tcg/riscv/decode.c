@@ -20,8 +20,6 @@
  *         ...
  *     const RVOpDesc *d = rv_decode_op(in.op);   // d->name for disassembly
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include "tcg/riscv/decode.h"
 
 /* in->op of an illegal instruction; rv_decode_op() returns NULL for it. */
@@ -30,10 +28,27 @@
 #define KEY_BITS 8
 #define NKEYS (1u << KEY_BITS)
 
-static const RVOpDesc **ops;      /* joined table */
+/* Rows the decoder executes: every insn.def row but the DIS ones. The
+   tables are sized at compile time, so building them cannot fail. */
+#define RV_COUNT_ROW(...) + 1
+#define RV_INSN_INT RV_COUNT_ROW
+#define RV_INSN_AMO RV_COUNT_ROW
+#define RV_INSN_FP  RV_COUNT_ROW
+#define RV_INSN_SYS RV_COUNT_ROW
+#define RV_INSN_DIS RV_SKIP_ROW
+enum {
+    NOPS = 0
+#include "tcg/riscv/insn.def"
+};
+_Static_assert(NOPS < RV_OP_ILLEGAL, "in->op must fit below RV_OP_ILLEGAL");
+/* A row goes into every bucket its mask leaves open: at most all. */
+_Static_assert((size_t)NOPS * NKEYS <= UINT16_MAX + 1u,
+               "bucket_start must fit in 16 bits");
+
+static const RVOpDesc *ops[NOPS]; /* joined table */
 static unsigned nops;
 static uint16_t bucket_start[NKEYS + 1];
-static uint16_t *bucket_rows;     /* row indices, grouped by key */
+static uint16_t bucket_rows[NOPS * NKEYS]; /* row indices, grouped by key */
 static bool tables_ready;
 
 /* Bucket key: opcode bits 6:2 and funct3. */
@@ -55,55 +70,30 @@ static bool row_in_bucket(const RVOpDesc *d, unsigned key)
     return (d->match & m) == (key_bits(key) & m);
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p) {
-        fprintf(stderr, "rv_decode: out of memory\n");
-        abort();
-    }
-    return p;
-}
-
 static void build_tables(void)
 {
     const RVOpDesc *const frags[] = {
         rv_ops_int, rv_ops_amo, rv_ops_fp, rv_ops_system,
     };
 
+    /* The fragments hold exactly the NOPS rows counted above. */
     nops = 0;
     for (size_t f = 0; f < CORE_ARRAY_SIZE(frags); f++) {
-        for (const RVOpDesc *d = frags[f]; d->name; d++) {
-            nops++;
-        }
-    }
-    if (nops >= RV_OP_ILLEGAL) {
-        fprintf(stderr, "rv_decode: decode table too large\n");
-        abort();
-    }
-    ops = xcalloc(nops, sizeof(*ops));
-    unsigned n = 0;
-    for (size_t f = 0; f < CORE_ARRAY_SIZE(frags); f++) {
-        for (const RVOpDesc *d = frags[f]; d->name; d++) {
-            ops[n++] = d;
+        for (const RVOpDesc *d = frags[f]; d->name && nops < NOPS; d++) {
+            ops[nops++] = d;
         }
     }
 
     /* Two passes: count each bucket's rows, then fill them in order. */
-    size_t total = 0;
+    unsigned total = 0;
     for (unsigned k = 0; k < NKEYS; k++) {
         bucket_start[k] = (uint16_t)total;
         for (unsigned i = 0; i < nops; i++) {
             total += row_in_bucket(ops[i], k);
         }
-        if (total > UINT16_MAX) {
-            fprintf(stderr, "rv_decode: decode buckets too large\n");
-            abort();
-        }
     }
     bucket_start[NKEYS] = (uint16_t)total;
-    bucket_rows = xcalloc(total, sizeof(*bucket_rows));
-    size_t pos = 0;
+    unsigned pos = 0;
     for (unsigned k = 0; k < NKEYS; k++) {
         for (unsigned i = 0; i < nops; i++) {
             if (row_in_bucket(ops[i], k)) {
@@ -270,12 +260,6 @@ bool rv_decode(RVInsn *in, uint32_t raw, gva_t pc)
 
 /* ---- compressed expansion (unprivileged spec 16.3-16.8) ---- */
 
-enum {
-    OPC_LOAD = 0x03, OPC_LOAD_FP = 0x07, OPC_OP_IMM = 0x13,
-    OPC_OP_IMM_32 = 0x1b, OPC_STORE = 0x23, OPC_STORE_FP = 0x27,
-    OPC_OP = 0x33, OPC_LUI = 0x37, OPC_OP_32 = 0x3b, OPC_BRANCH = 0x63,
-    OPC_JALR = 0x67, OPC_JAL = 0x6f, OPC_SYSTEM = 0x73,
-};
 
 static inline uint32_t enc_i(uint32_t opc, uint32_t f3, uint32_t rd,
                              uint32_t rs1, int32_t imm)
@@ -302,14 +286,14 @@ static inline uint32_t enc_b(uint32_t f3, uint32_t rs1, uint32_t rs2,
 {
     return (bits(imm, 12, 12) << 31) | (bits(imm, 10, 5) << 25) |
            (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (bits(imm, 4, 1) << 8) |
-           (bits(imm, 11, 11) << 7) | OPC_BRANCH;
+           (bits(imm, 11, 11) << 7) | RV_OPC_BRANCH;
 }
 
 static inline uint32_t enc_j(uint32_t rd, uint32_t imm)
 {
     return (bits(imm, 20, 20) << 31) | (bits(imm, 10, 1) << 21) |
            (bits(imm, 11, 11) << 20) | (bits(imm, 19, 12) << 12) | (rd << 7) |
-           OPC_JAL;
+           RV_OPC_JAL;
 }
 
 /* Sign-extended 6-bit immediate of CI-format ALU ops: imm[5] at bit 12,
@@ -350,20 +334,20 @@ static uint32_t expand_q0(uint32_t c)
     case 0: { /* c.addi4spn: nzuimm[5:4|9:6|2|3] */
         uint32_t imm = (bits(c, 12, 11) << 4) | (bits(c, 10, 7) << 6) |
                        (bits(c, 6, 6) << 2) | (bits(c, 5, 5) << 3);
-        return imm ? enc_i(OPC_OP_IMM, 0, rdp, 2, (int32_t)imm) : 0;
+        return imm ? enc_i(RV_OPC_OP_IMM, 0, rdp, 2, (int32_t)imm) : 0;
     }
     case 1: /* c.fld */
-        return enc_i(OPC_LOAD_FP, 3, rdp, rs1p, (int32_t)cl_d_off(c));
+        return enc_i(RV_OPC_LOAD_FP, 3, rdp, rs1p, (int32_t)cl_d_off(c));
     case 2: /* c.lw */
-        return enc_i(OPC_LOAD, 2, rdp, rs1p, (int32_t)cl_w_off(c));
+        return enc_i(RV_OPC_LOAD, 2, rdp, rs1p, (int32_t)cl_w_off(c));
     case 3: /* c.ld */
-        return enc_i(OPC_LOAD, 3, rdp, rs1p, (int32_t)cl_d_off(c));
+        return enc_i(RV_OPC_LOAD, 3, rdp, rs1p, (int32_t)cl_d_off(c));
     case 5: /* c.fsd */
-        return enc_s(OPC_STORE_FP, 3, rs1p, rdp, cl_d_off(c));
+        return enc_s(RV_OPC_STORE_FP, 3, rs1p, rdp, cl_d_off(c));
     case 6: /* c.sw */
-        return enc_s(OPC_STORE, 2, rs1p, rdp, cl_w_off(c));
+        return enc_s(RV_OPC_STORE, 2, rs1p, rdp, cl_w_off(c));
     case 7: /* c.sd */
-        return enc_s(OPC_STORE, 3, rs1p, rdp, cl_d_off(c));
+        return enc_s(RV_OPC_STORE, 3, rs1p, rdp, cl_d_off(c));
     default: /* 100 is reserved */
         return 0;
     }
@@ -376,30 +360,30 @@ static uint32_t expand_q1(uint32_t c)
 
     switch (bits(c, 15, 13)) {
     case 0: /* c.addi, c.nop (and their HINTs) */
-        return enc_i(OPC_OP_IMM, 0, rd, rd, ci_imm(c));
+        return enc_i(RV_OPC_OP_IMM, 0, rd, rd, ci_imm(c));
     case 1: /* c.addiw */
-        return rd ? enc_i(OPC_OP_IMM_32, 0, rd, rd, ci_imm(c)) : 0;
+        return rd ? enc_i(RV_OPC_OP_IMM_32, 0, rd, rd, ci_imm(c)) : 0;
     case 2: /* c.li */
-        return enc_i(OPC_OP_IMM, 0, rd, 0, ci_imm(c));
+        return enc_i(RV_OPC_OP_IMM, 0, rd, 0, ci_imm(c));
     case 3:
         if (rd == 2) { /* c.addi16sp: nzimm[9] at 12, [4|6|8:7|5] at 6:2 */
             uint32_t u = (bits(c, 12, 12) << 9) | (bits(c, 6, 6) << 4) |
                          (bits(c, 5, 5) << 6) | (bits(c, 4, 3) << 7) |
                          (bits(c, 2, 2) << 5);
-            return u ? enc_i(OPC_OP_IMM, 0, 2, 2, (int32_t)sext(u, 10)) : 0;
+            return u ? enc_i(RV_OPC_OP_IMM, 0, 2, 2, (int32_t)sext(u, 10)) : 0;
         } else { /* c.lui: nzimm[17] at 12, nzimm[16:12] at 6:2 */
             int32_t imm = ci_imm(c);
-            return imm ? ((uint32_t)imm << 12) | (rd << 7) | OPC_LUI : 0;
+            return imm ? ((uint32_t)imm << 12) | (rd << 7) | RV_OPC_LUI : 0;
         }
     case 4:
         switch (bits(c, 11, 10)) {
         case 0: /* c.srli; shamt 0 is a HINT on RV64 */
-            return enc_i(OPC_OP_IMM, 5, rdp, rdp, (int32_t)ci_shamt(c));
+            return enc_i(RV_OPC_OP_IMM, 5, rdp, rdp, (int32_t)ci_shamt(c));
         case 1: /* c.srai */
-            return enc_i(OPC_OP_IMM, 5, rdp, rdp,
+            return enc_i(RV_OPC_OP_IMM, 5, rdp, rdp,
                          (int32_t)(ci_shamt(c) | 0x400));
         case 2: /* c.andi */
-            return enc_i(OPC_OP_IMM, 7, rdp, rdp, ci_imm(c));
+            return enc_i(RV_OPC_OP_IMM, 7, rdp, rdp, ci_imm(c));
         default: {
             /* funct3 and funct7 of sub, xor, or, and, subw, addw */
             static const uint8_t f3[8] = { 0, 4, 6, 7, 0, 0, 0, 0 };
@@ -408,7 +392,7 @@ static uint32_t expand_q1(uint32_t c)
             if (sel >= 6) {
                 return 0;   /* reserved */
             }
-            return enc_r(sel >= 4 ? OPC_OP_32 : OPC_OP, f3[sel], f7[sel],
+            return enc_r(sel >= 4 ? RV_OPC_OP_32 : RV_OPC_OP, f3[sel], f7[sel],
                          rdp, rdp, rs2p);
         }
         }
@@ -439,38 +423,38 @@ static uint32_t expand_q2(uint32_t c)
 
     switch (bits(c, 15, 13)) {
     case 0: /* c.slli; rd 0 or shamt 0 are HINTs */
-        return enc_i(OPC_OP_IMM, 1, rd, rd, (int32_t)ci_shamt(c));
+        return enc_i(RV_OPC_OP_IMM, 1, rd, rd, (int32_t)ci_shamt(c));
     case 1: /* c.fldsp */
-        return enc_i(OPC_LOAD_FP, 3, rd, 2, (int32_t)ld_off);
+        return enc_i(RV_OPC_LOAD_FP, 3, rd, 2, (int32_t)ld_off);
     case 2: { /* c.lwsp: uimm[5] at 12, [4:2|7:6] at 6:2 */
         uint32_t off = (bits(c, 12, 12) << 5) | (bits(c, 6, 4) << 2) |
                        (bits(c, 3, 2) << 6);
-        return rd ? enc_i(OPC_LOAD, 2, rd, 2, (int32_t)off) : 0;
+        return rd ? enc_i(RV_OPC_LOAD, 2, rd, 2, (int32_t)off) : 0;
     }
     case 3: /* c.ldsp */
-        return rd ? enc_i(OPC_LOAD, 3, rd, 2, (int32_t)ld_off) : 0;
+        return rd ? enc_i(RV_OPC_LOAD, 3, rd, 2, (int32_t)ld_off) : 0;
     case 4:
         if (!bits(c, 12, 12)) {
             if (!rs2) { /* c.jr */
-                return rd ? enc_i(OPC_JALR, 0, 0, rd, 0) : 0;
+                return rd ? enc_i(RV_OPC_JALR, 0, 0, rd, 0) : 0;
             }
-            return enc_r(OPC_OP, 0, 0, rd, 0, rs2);         /* c.mv */
+            return enc_r(RV_OPC_OP, 0, 0, rd, 0, rs2);         /* c.mv */
         }
         if (!rs2) {
             if (!rd) {
-                return enc_i(OPC_SYSTEM, 0, 0, 0, 1);       /* c.ebreak */
+                return enc_i(RV_OPC_SYSTEM, 0, 0, 0, 1);       /* c.ebreak */
             }
-            return enc_i(OPC_JALR, 0, 1, rd, 0);            /* c.jalr */
+            return enc_i(RV_OPC_JALR, 0, 1, rd, 0);            /* c.jalr */
         }
-        return enc_r(OPC_OP, 0, 0, rd, rd, rs2);            /* c.add */
+        return enc_r(RV_OPC_OP, 0, 0, rd, rd, rs2);            /* c.add */
     case 5: /* c.fsdsp */
-        return enc_s(OPC_STORE_FP, 3, 2, rs2, sd_off);
+        return enc_s(RV_OPC_STORE_FP, 3, 2, rs2, sd_off);
     case 6: { /* c.swsp: uimm[5:2|7:6] at 12:7 */
         uint32_t off = (bits(c, 12, 9) << 2) | (bits(c, 8, 7) << 6);
-        return enc_s(OPC_STORE, 2, 2, rs2, off);
+        return enc_s(RV_OPC_STORE, 2, 2, rs2, off);
     }
     default: /* c.sdsp */
-        return enc_s(OPC_STORE, 3, 2, rs2, sd_off);
+        return enc_s(RV_OPC_STORE, 3, 2, rs2, sd_off);
     }
 }
 

@@ -1,11 +1,13 @@
 /*
  * RISC-V instruction decoding: the decode table and its use.
  *
- * Every instruction the front-end knows is one row of a table (RVOpDesc):
- * a mask/match pair over the 32-bit encoding, the operand format that says
- * which fields to extract, flags, and the handler that executes it. The
- * table is split by extension into per-file fragments (rv_ops_int in
- * exec_int.c, rv_ops_fp in exec_fp.c, ...) that decode.c joins at start-up.
+ * Every instruction the front-end knows is one row of the instruction
+ * table insn.def (shared with the disassembler): a mask/match pair over the
+ * 32-bit encoding, the operand format that says which fields to extract,
+ * flags, and the handler that executes it. Each executor file turns the
+ * rows of its group into a fragment of RVOpDesc (rv_ops_int in exec_int.c,
+ * rv_ops_fp in exec_fp.c, ...) with RV_DECODE_ROW below, so its handlers
+ * stay static; decode.c joins the fragments at start-up.
  *
  * Compressed (16-bit) instructions are first expanded into their 32-bit
  * equivalent (unprivileged spec ch. 16, "C" extension) and then decoded by
@@ -19,6 +21,7 @@
 #define TCG_RISCV_DECODE_H
 
 #include "tcg/riscv/cpu.h"
+#include "tcg/riscv/opcodes.h"
 
 /* Operand formats: which fields rv_decode extracts into RVInsn. */
 typedef enum RVFormat {
@@ -47,6 +50,16 @@ enum {
     RV_OPF_STORE  = 1 << 3,
 };
 
+/* Flag sets named in insn.def's flags column. */
+#define RV_ROWF_0     0
+#define RV_ROWF_END   RV_OPF_END_TB
+#define RV_ROWF_LD    RV_OPF_LOAD
+#define RV_ROWF_ST    RV_OPF_STORE
+#define RV_ROWF_RMW   (RV_OPF_LOAD | RV_OPF_STORE)
+#define RV_ROWF_FP    RV_OPF_FP
+#define RV_ROWF_FP_LD (RV_OPF_FP | RV_OPF_LOAD)
+#define RV_ROWF_FP_ST (RV_OPF_FP | RV_OPF_STORE)
+
 typedef struct RVOpDesc {
     const char *name;   /* assembler mnemonic, e.g. "addi", "fmadd.d" */
     uint32_t mask;
@@ -55,6 +68,20 @@ typedef struct RVOpDesc {
     uint16_t flags;
     RVExecFn fn;
 } RVOpDesc;
+
+/* Building a fragment from insn.def: define RV_INSN_<group> as
+   RV_DECODE_ROW for the file's own groups and RV_SKIP_ROW for the others,
+   then include "tcg/riscv/insn.def" inside the array initialiser:
+       #define RV_INSN_INT RV_DECODE_ROW
+       #define RV_INSN_AMO RV_SKIP_ROW   ... (FP, SYS, DIS)
+       const RVOpDesc rv_ops_int[] = {
+       #include "tcg/riscv/insn.def"
+           { .name = NULL },
+       };                                                              */
+#define RV_INSN(group, ...) RV_INSN_##group(__VA_ARGS__)
+#define RV_DECODE_ROW(name, mask, match, fmt, dis, freg, flags, fn, dmask) \
+    { name, RV_M_##mask, match, RV_FMT_##fmt, RV_ROWF_##flags, fn },
+#define RV_SKIP_ROW(...)
 
 /* Table fragments, each terminated by a row with name == NULL. */
 extern const RVOpDesc rv_ops_int[];    /* RV64I, M, Zifencei (exec_int.c) */

@@ -1,11 +1,12 @@
 /*
  * RISC-V disassembler (RV64GC + privileged instructions).
  *
- * Two tables, one for 32-bit encodings and one for 16-bit compressed ones.
- * Each row is a mnemonic, a mask/match pair and an operand format; the first
- * row whose (raw & mask) == match wins, so more specific rows (pause before
- * fence, reserved compressed code points before the general form) come
- * first. Operand printing is driven by the format alone, with per-row flags
+ * Two tables: the 32-bit encodings come from the instruction table that
+ * the decoder and executors share (insn.def), the 16-bit compressed ones
+ * are listed here. Each row is a mnemonic, a mask/match pair and an
+ * operand format; the first row whose (raw & mask) == match wins, so more
+ * specific rows (pause before fence, reserved compressed code points
+ * before the general form) come first. Operand printing is driven by the format alone, with per-row flags
  * saying which register operands are FP registers.
  *
  * Text follows GNU objdump -M no-aliases (binutils 2.40), except that:
@@ -32,6 +33,7 @@
  * and 4.2.1 (system instructions).
  */
 #include "tcg/riscv/disas.h"
+#include "tcg/riscv/opcodes.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -99,204 +101,26 @@ typedef struct DisOp {
     uint8_t freg;
 } DisOp;
 
-/* Masks over the fields that identify an instruction. */
-#define M_OP      0x0000007fu  /* opcode */
-#define M_F3      0x0000707fu  /* opcode, funct3 */
-#define M_F7      0xfe00707fu  /* opcode, funct3, funct7 */
-#define M_F7_RM   0xfe00007fu  /* opcode, funct7; funct3 is rm */
-#define M_F7R2_RM 0xfff0007fu  /* opcode, funct7, rs2; funct3 is rm */
-#define M_F7R2    0xfff0707fu  /* opcode, funct3, funct7, rs2 */
-#define M_R4      0x0600007fu  /* opcode, fmt; funct3 is rm */
-#define M_SH64    0xfc00707fu  /* opcode, funct3, imm[11:6] */
-#define M_AMO     0xf800707fu  /* opcode, funct3, funct5 */
-#define M_LR      0xf9f0707fu  /* ... and rs2 == 0 */
-#define M_ALL     0xffffffffu
+/* Register kinds of insn.def's freg column. */
+#define FR_X      0
+#define FR_D      FD
+#define FR_S1     F1
+#define FR_S2     F2
+#define FR_S12    (F1 | F2)
+#define FR_D_S1   (FD | F1)
+#define FR_D_S12  (FD | F1 | F2)
+#define FR_D_S123 (FD | F1 | F2 | F3)
 
-#define ENC(f7, f3, op) (((uint32_t)(f7) << 25) | ((uint32_t)(f3) << 12) | (op))
-#define ENC_FP(f7, rs2, f3) (ENC(f7, f3, 0x53) | ((uint32_t)(rs2) << 20))
-#define ENC_AMO(f5, f3) (((uint32_t)(f5) << 27) | ((uint32_t)(f3) << 12) | 0x2f)
+/* Every row of the shared instruction table, in its order; the mask is
+   the row's dmask when it has one (a stricter disassembly pattern). */
+#define RV_INSN(group, name, mask, match, fmt, dis, freg, flags, fn, dmask) \
+    { name, RV_M_##dmask ? RV_M_##dmask : RV_M_##mask, match, D_##dis,    \
+      FR_##freg },
 
 static const DisOp ops32[] = {
-    /* RV64I (unprivileged ch. 2 and 5) */
-    { "lui",       M_OP,  0x37,              D_U,     0 },
-    { "auipc",     M_OP,  0x17,              D_U,     0 },
-    { "jal",       M_OP,  0x6f,              D_J,     0 },
-    { "jalr",      M_F3,  ENC(0, 0, 0x67),   D_LOAD,  0 },
-    { "beq",       M_F3,  ENC(0, 0, 0x63),   D_B,     0 },
-    { "bne",       M_F3,  ENC(0, 1, 0x63),   D_B,     0 },
-    { "blt",       M_F3,  ENC(0, 4, 0x63),   D_B,     0 },
-    { "bge",       M_F3,  ENC(0, 5, 0x63),   D_B,     0 },
-    { "bltu",      M_F3,  ENC(0, 6, 0x63),   D_B,     0 },
-    { "bgeu",      M_F3,  ENC(0, 7, 0x63),   D_B,     0 },
-    { "lb",        M_F3,  ENC(0, 0, 0x03),   D_LOAD,  0 },
-    { "lh",        M_F3,  ENC(0, 1, 0x03),   D_LOAD,  0 },
-    { "lw",        M_F3,  ENC(0, 2, 0x03),   D_LOAD,  0 },
-    { "ld",        M_F3,  ENC(0, 3, 0x03),   D_LOAD,  0 },
-    { "lbu",       M_F3,  ENC(0, 4, 0x03),   D_LOAD,  0 },
-    { "lhu",       M_F3,  ENC(0, 5, 0x03),   D_LOAD,  0 },
-    { "lwu",       M_F3,  ENC(0, 6, 0x03),   D_LOAD,  0 },
-    { "sb",        M_F3,  ENC(0, 0, 0x23),   D_STORE, 0 },
-    { "sh",        M_F3,  ENC(0, 1, 0x23),   D_STORE, 0 },
-    { "sw",        M_F3,  ENC(0, 2, 0x23),   D_STORE, 0 },
-    { "sd",        M_F3,  ENC(0, 3, 0x23),   D_STORE, 0 },
-    { "addi",      M_F3,  ENC(0, 0, 0x13),   D_I,     0 },
-    { "slti",      M_F3,  ENC(0, 2, 0x13),   D_I,     0 },
-    { "sltiu",     M_F3,  ENC(0, 3, 0x13),   D_I,     0 },
-    { "xori",      M_F3,  ENC(0, 4, 0x13),   D_I,     0 },
-    { "ori",       M_F3,  ENC(0, 6, 0x13),   D_I,     0 },
-    { "andi",      M_F3,  ENC(0, 7, 0x13),   D_I,     0 },
-    { "slli",      M_SH64, ENC(0x00, 1, 0x13), D_I_SH, 0 },
-    { "srli",      M_SH64, ENC(0x00, 5, 0x13), D_I_SH, 0 },
-    { "srai",      M_SH64, ENC(0x20, 5, 0x13), D_I_SH, 0 },
-    { "add",       M_F7,  ENC(0x00, 0, 0x33), D_R,    0 },
-    { "sub",       M_F7,  ENC(0x20, 0, 0x33), D_R,    0 },
-    { "sll",       M_F7,  ENC(0x00, 1, 0x33), D_R,    0 },
-    { "slt",       M_F7,  ENC(0x00, 2, 0x33), D_R,    0 },
-    { "sltu",      M_F7,  ENC(0x00, 3, 0x33), D_R,    0 },
-    { "xor",       M_F7,  ENC(0x00, 4, 0x33), D_R,    0 },
-    { "srl",       M_F7,  ENC(0x00, 5, 0x33), D_R,    0 },
-    { "sra",       M_F7,  ENC(0x20, 5, 0x33), D_R,    0 },
-    { "or",        M_F7,  ENC(0x00, 6, 0x33), D_R,    0 },
-    { "and",       M_F7,  ENC(0x00, 7, 0x33), D_R,    0 },
-    { "addiw",     M_F3,  ENC(0, 0, 0x1b),   D_I,     0 },
-    { "slliw",     M_F7,  ENC(0x00, 1, 0x1b), D_I_SH, 0 },
-    { "srliw",     M_F7,  ENC(0x00, 5, 0x1b), D_I_SH, 0 },
-    { "sraiw",     M_F7,  ENC(0x20, 5, 0x1b), D_I_SH, 0 },
-    { "addw",      M_F7,  ENC(0x00, 0, 0x3b), D_R,    0 },
-    { "subw",      M_F7,  ENC(0x20, 0, 0x3b), D_R,    0 },
-    { "sllw",      M_F7,  ENC(0x00, 1, 0x3b), D_R,    0 },
-    { "srlw",      M_F7,  ENC(0x00, 5, 0x3b), D_R,    0 },
-    { "sraw",      M_F7,  ENC(0x20, 5, 0x3b), D_R,    0 },
-
-    /* Memory ordering (ch. 2.7, Zihintpause, Zifencei). Only fm=0 with
-       rd=rs1=0 is a plain fence; pause is fence w,0. */
-    { "pause",     M_ALL, 0x0100000f,        D_NONE,  0 },
-    { "fence.tso", M_ALL, 0x8330000f,        D_NONE,  0 },
-    { "fence",     0xf00fffffu, 0x0000000f,  D_FENCE, 0 },
-    { "fence.i",   M_ALL, 0x0000100f,        D_NONE,  0 },
-
-    /* System (unprivileged 2.8, privileged 3.3, 4.2.1) */
-    { "ecall",     M_ALL, 0x00000073,        D_NONE,  0 },
-    { "ebreak",    M_ALL, 0x00100073,        D_NONE,  0 },
-    { "sret",      M_ALL, 0x10200073,        D_NONE,  0 },
-    { "mret",      M_ALL, 0x30200073,        D_NONE,  0 },
-    { "wfi",       M_ALL, 0x10500073,        D_NONE,  0 },
-    { "dret",      M_ALL, 0x7b200073,        D_NONE,  0 }, /* debug spec 4.9 */
-    { "sfence.vma", 0xfe007fffu, 0x12000073, D_RS1_RS2, 0 },
-
-    /* Zicsr (ch. 9) */
-    { "csrrw",     M_F3,  ENC(0, 1, 0x73),   D_CSR,   0 },
-    { "csrrs",     M_F3,  ENC(0, 2, 0x73),   D_CSR,   0 },
-    { "csrrc",     M_F3,  ENC(0, 3, 0x73),   D_CSR,   0 },
-    { "csrrwi",    M_F3,  ENC(0, 5, 0x73),   D_CSRI,  0 },
-    { "csrrsi",    M_F3,  ENC(0, 6, 0x73),   D_CSRI,  0 },
-    { "csrrci",    M_F3,  ENC(0, 7, 0x73),   D_CSRI,  0 },
-
-    /* M (ch. 7) */
-    { "mul",       M_F7,  ENC(0x01, 0, 0x33), D_R,    0 },
-    { "mulh",      M_F7,  ENC(0x01, 1, 0x33), D_R,    0 },
-    { "mulhsu",    M_F7,  ENC(0x01, 2, 0x33), D_R,    0 },
-    { "mulhu",     M_F7,  ENC(0x01, 3, 0x33), D_R,    0 },
-    { "div",       M_F7,  ENC(0x01, 4, 0x33), D_R,    0 },
-    { "divu",      M_F7,  ENC(0x01, 5, 0x33), D_R,    0 },
-    { "rem",       M_F7,  ENC(0x01, 6, 0x33), D_R,    0 },
-    { "remu",      M_F7,  ENC(0x01, 7, 0x33), D_R,    0 },
-    { "mulw",      M_F7,  ENC(0x01, 0, 0x3b), D_R,    0 },
-    { "divw",      M_F7,  ENC(0x01, 4, 0x3b), D_R,    0 },
-    { "divuw",     M_F7,  ENC(0x01, 5, 0x3b), D_R,    0 },
-    { "remw",      M_F7,  ENC(0x01, 6, 0x3b), D_R,    0 },
-    { "remuw",     M_F7,  ENC(0x01, 7, 0x3b), D_R,    0 },
-
-    /* A (ch. 8); aq/rl (bits 26:25) become the mnemonic suffix */
-    { "lr.w",      M_LR,  ENC_AMO(0x02, 2),  D_LR,    0 },
-    { "sc.w",      M_AMO, ENC_AMO(0x03, 2),  D_AMO,   0 },
-    { "amoswap.w", M_AMO, ENC_AMO(0x01, 2),  D_AMO,   0 },
-    { "amoadd.w",  M_AMO, ENC_AMO(0x00, 2),  D_AMO,   0 },
-    { "amoxor.w",  M_AMO, ENC_AMO(0x04, 2),  D_AMO,   0 },
-    { "amoand.w",  M_AMO, ENC_AMO(0x0c, 2),  D_AMO,   0 },
-    { "amoor.w",   M_AMO, ENC_AMO(0x08, 2),  D_AMO,   0 },
-    { "amomin.w",  M_AMO, ENC_AMO(0x10, 2),  D_AMO,   0 },
-    { "amomax.w",  M_AMO, ENC_AMO(0x14, 2),  D_AMO,   0 },
-    { "amominu.w", M_AMO, ENC_AMO(0x18, 2),  D_AMO,   0 },
-    { "amomaxu.w", M_AMO, ENC_AMO(0x1c, 2),  D_AMO,   0 },
-    { "lr.d",      M_LR,  ENC_AMO(0x02, 3),  D_LR,    0 },
-    { "sc.d",      M_AMO, ENC_AMO(0x03, 3),  D_AMO,   0 },
-    { "amoswap.d", M_AMO, ENC_AMO(0x01, 3),  D_AMO,   0 },
-    { "amoadd.d",  M_AMO, ENC_AMO(0x00, 3),  D_AMO,   0 },
-    { "amoxor.d",  M_AMO, ENC_AMO(0x04, 3),  D_AMO,   0 },
-    { "amoand.d",  M_AMO, ENC_AMO(0x0c, 3),  D_AMO,   0 },
-    { "amoor.d",   M_AMO, ENC_AMO(0x08, 3),  D_AMO,   0 },
-    { "amomin.d",  M_AMO, ENC_AMO(0x10, 3),  D_AMO,   0 },
-    { "amomax.d",  M_AMO, ENC_AMO(0x14, 3),  D_AMO,   0 },
-    { "amominu.d", M_AMO, ENC_AMO(0x18, 3),  D_AMO,   0 },
-    { "amomaxu.d", M_AMO, ENC_AMO(0x1c, 3),  D_AMO,   0 },
-
-    /* F (ch. 11) */
-    { "flw",       M_F3,  ENC(0, 2, 0x07),   D_LOAD,  FD },
-    { "fsw",       M_F3,  ENC(0, 2, 0x27),   D_STORE, F2 },
-    { "fmadd.s",   M_R4,  0x43,              D_R4_RM, FD | F1 | F2 | F3 },
-    { "fmsub.s",   M_R4,  0x47,              D_R4_RM, FD | F1 | F2 | F3 },
-    { "fnmsub.s",  M_R4,  0x4b,              D_R4_RM, FD | F1 | F2 | F3 },
-    { "fnmadd.s",  M_R4,  0x4f,              D_R4_RM, FD | F1 | F2 | F3 },
-    { "fadd.s",    M_F7_RM, ENC_FP(0x00, 0, 0), D_R_RM, FD | F1 | F2 },
-    { "fsub.s",    M_F7_RM, ENC_FP(0x04, 0, 0), D_R_RM, FD | F1 | F2 },
-    { "fmul.s",    M_F7_RM, ENC_FP(0x08, 0, 0), D_R_RM, FD | F1 | F2 },
-    { "fdiv.s",    M_F7_RM, ENC_FP(0x0c, 0, 0), D_R_RM, FD | F1 | F2 },
-    { "fsqrt.s",   M_F7R2_RM, ENC_FP(0x2c, 0, 0), D_R1_RM, FD | F1 },
-    { "fsgnj.s",   M_F7,  ENC_FP(0x10, 0, 0), D_R,    FD | F1 | F2 },
-    { "fsgnjn.s",  M_F7,  ENC_FP(0x10, 0, 1), D_R,    FD | F1 | F2 },
-    { "fsgnjx.s",  M_F7,  ENC_FP(0x10, 0, 2), D_R,    FD | F1 | F2 },
-    { "fmin.s",    M_F7,  ENC_FP(0x14, 0, 0), D_R,    FD | F1 | F2 },
-    { "fmax.s",    M_F7,  ENC_FP(0x14, 0, 1), D_R,    FD | F1 | F2 },
-    { "fcvt.w.s",  M_F7R2_RM, ENC_FP(0x60, 0, 0), D_R1_RM, F1 },
-    { "fcvt.wu.s", M_F7R2_RM, ENC_FP(0x60, 1, 0), D_R1_RM, F1 },
-    { "fcvt.l.s",  M_F7R2_RM, ENC_FP(0x60, 2, 0), D_R1_RM, F1 },
-    { "fcvt.lu.s", M_F7R2_RM, ENC_FP(0x60, 3, 0), D_R1_RM, F1 },
-    { "fmv.x.w",   M_F7R2, ENC_FP(0x70, 0, 0), D_R1,  F1 },
-    { "fclass.s",  M_F7R2, ENC_FP(0x70, 0, 1), D_R1,  F1 },
-    { "feq.s",     M_F7,  ENC_FP(0x50, 0, 2), D_R,    F1 | F2 },
-    { "flt.s",     M_F7,  ENC_FP(0x50, 0, 1), D_R,    F1 | F2 },
-    { "fle.s",     M_F7,  ENC_FP(0x50, 0, 0), D_R,    F1 | F2 },
-    { "fcvt.s.w",  M_F7R2_RM, ENC_FP(0x68, 0, 0), D_R1_RM, FD },
-    { "fcvt.s.wu", M_F7R2_RM, ENC_FP(0x68, 1, 0), D_R1_RM, FD },
-    { "fcvt.s.l",  M_F7R2_RM, ENC_FP(0x68, 2, 0), D_R1_RM, FD },
-    { "fcvt.s.lu", M_F7R2_RM, ENC_FP(0x68, 3, 0), D_R1_RM, FD },
-    { "fmv.w.x",   M_F7R2, ENC_FP(0x78, 0, 0), D_R1,  FD },
-
-    /* D (ch. 12) */
-    { "fld",       M_F3,  ENC(0, 3, 0x07),   D_LOAD,  FD },
-    { "fsd",       M_F3,  ENC(0, 3, 0x27),   D_STORE, F2 },
-    { "fmadd.d",   M_R4,  0x02000043,        D_R4_RM, FD | F1 | F2 | F3 },
-    { "fmsub.d",   M_R4,  0x02000047,        D_R4_RM, FD | F1 | F2 | F3 },
-    { "fnmsub.d",  M_R4,  0x0200004b,        D_R4_RM, FD | F1 | F2 | F3 },
-    { "fnmadd.d",  M_R4,  0x0200004f,        D_R4_RM, FD | F1 | F2 | F3 },
-    { "fadd.d",    M_F7_RM, ENC_FP(0x01, 0, 0), D_R_RM, FD | F1 | F2 },
-    { "fsub.d",    M_F7_RM, ENC_FP(0x05, 0, 0), D_R_RM, FD | F1 | F2 },
-    { "fmul.d",    M_F7_RM, ENC_FP(0x09, 0, 0), D_R_RM, FD | F1 | F2 },
-    { "fdiv.d",    M_F7_RM, ENC_FP(0x0d, 0, 0), D_R_RM, FD | F1 | F2 },
-    { "fsqrt.d",   M_F7R2_RM, ENC_FP(0x2d, 0, 0), D_R1_RM, FD | F1 },
-    { "fsgnj.d",   M_F7,  ENC_FP(0x11, 0, 0), D_R,    FD | F1 | F2 },
-    { "fsgnjn.d",  M_F7,  ENC_FP(0x11, 0, 1), D_R,    FD | F1 | F2 },
-    { "fsgnjx.d",  M_F7,  ENC_FP(0x11, 0, 2), D_R,    FD | F1 | F2 },
-    { "fmin.d",    M_F7,  ENC_FP(0x15, 0, 0), D_R,    FD | F1 | F2 },
-    { "fmax.d",    M_F7,  ENC_FP(0x15, 0, 1), D_R,    FD | F1 | F2 },
-    { "fcvt.s.d",  M_F7R2_RM, ENC_FP(0x20, 1, 0), D_R1_RM,  FD | F1 },
-    { "fcvt.d.s",  M_F7R2_RM, ENC_FP(0x21, 0, 0), D_R1_RMX, FD | F1 },
-    { "feq.d",     M_F7,  ENC_FP(0x51, 0, 2), D_R,    F1 | F2 },
-    { "flt.d",     M_F7,  ENC_FP(0x51, 0, 1), D_R,    F1 | F2 },
-    { "fle.d",     M_F7,  ENC_FP(0x51, 0, 0), D_R,    F1 | F2 },
-    { "fclass.d",  M_F7R2, ENC_FP(0x71, 0, 1), D_R1,  F1 },
-    { "fcvt.w.d",  M_F7R2_RM, ENC_FP(0x61, 0, 0), D_R1_RM,  F1 },
-    { "fcvt.wu.d", M_F7R2_RM, ENC_FP(0x61, 1, 0), D_R1_RM,  F1 },
-    { "fcvt.l.d",  M_F7R2_RM, ENC_FP(0x61, 2, 0), D_R1_RM,  F1 },
-    { "fcvt.lu.d", M_F7R2_RM, ENC_FP(0x61, 3, 0), D_R1_RM,  F1 },
-    { "fcvt.d.w",  M_F7R2_RM, ENC_FP(0x69, 0, 0), D_R1_RMX, FD },
-    { "fcvt.d.wu", M_F7R2_RM, ENC_FP(0x69, 1, 0), D_R1_RMX, FD },
-    { "fcvt.d.l",  M_F7R2_RM, ENC_FP(0x69, 2, 0), D_R1_RM,  FD },
-    { "fcvt.d.lu", M_F7R2_RM, ENC_FP(0x69, 3, 0), D_R1_RM,  FD },
-    { "fmv.x.d",   M_F7R2, ENC_FP(0x71, 0, 0), D_R1,  F1 },
-    { "fmv.d.x",   M_F7R2, ENC_FP(0x79, 0, 0), D_R1,  FD },
+#include "tcg/riscv/insn.def"
 };
+#undef RV_INSN
 
 /* Compressed instructions (unprivileged ch. 16, RV64 + D). The general
    mask selects op (1:0) and funct3 (15:13); rows that need more (reserved
@@ -386,86 +210,6 @@ const char *rv_reg_name(unsigned r)
 const char *rv_freg_name(unsigned r)
 {
     return r < 32 ? freg_names[r] : "?";
-}
-
-/* CSR names (privileged spec 2.2, tables 2.2-2.6). Numbered families are
-   generated by this macro: DEC10("x", "1") is "x10", "x11", ..., "x19". */
-#define DEC10(p, t) p t "0", p t "1", p t "2", p t "3", p t "4", \
-                    p t "5", p t "6", p t "7", p t "8", p t "9"
-
-static const char *const pmpcfg_names[16] = {
-    DEC10("pmpcfg", ""),
-    "pmpcfg10", "pmpcfg11", "pmpcfg12", "pmpcfg13", "pmpcfg14", "pmpcfg15",
-};
-static const char *const pmpaddr_names[64] = {
-    DEC10("pmpaddr", ""), DEC10("pmpaddr", "1"), DEC10("pmpaddr", "2"),
-    DEC10("pmpaddr", "3"), DEC10("pmpaddr", "4"), DEC10("pmpaddr", "5"),
-    "pmpaddr60", "pmpaddr61", "pmpaddr62", "pmpaddr63",
-};
-/* Indexed by counter number; entries 0-2 are never used. */
-static const char *const hpmcounter_names[32] = {
-    DEC10("hpmcounter", ""), DEC10("hpmcounter", "1"),
-    DEC10("hpmcounter", "2"), "hpmcounter30", "hpmcounter31",
-};
-static const char *const mhpmcounter_names[32] = {
-    DEC10("mhpmcounter", ""), DEC10("mhpmcounter", "1"),
-    DEC10("mhpmcounter", "2"), "mhpmcounter30", "mhpmcounter31",
-};
-static const char *const mhpmevent_names[32] = {
-    DEC10("mhpmevent", ""), DEC10("mhpmevent", "1"),
-    DEC10("mhpmevent", "2"), "mhpmevent30", "mhpmevent31",
-};
-
-static const struct {
-    uint16_t num;
-    const char *name;
-} csr_names[] = {
-    { 0x001, "fflags" },   { 0x002, "frm" },       { 0x003, "fcsr" },
-    { 0xc00, "cycle" },    { 0xc01, "time" },      { 0xc02, "instret" },
-    { 0x100, "sstatus" },  { 0x104, "sie" },       { 0x105, "stvec" },
-    { 0x106, "scounteren" }, { 0x10a, "senvcfg" },
-    { 0x140, "sscratch" }, { 0x141, "sepc" },      { 0x142, "scause" },
-    { 0x143, "stval" },    { 0x144, "sip" },       { 0x14d, "stimecmp" },
-    { 0x180, "satp" },
-    { 0xf11, "mvendorid" }, { 0xf12, "marchid" },  { 0xf13, "mimpid" },
-    { 0xf14, "mhartid" },  { 0xf15, "mconfigptr" },
-    { 0x300, "mstatus" },  { 0x301, "misa" },      { 0x302, "medeleg" },
-    { 0x303, "mideleg" },  { 0x304, "mie" },       { 0x305, "mtvec" },
-    { 0x306, "mcounteren" }, { 0x30a, "menvcfg" },
-    { 0x320, "mcountinhibit" },
-    { 0x340, "mscratch" }, { 0x341, "mepc" },      { 0x342, "mcause" },
-    { 0x343, "mtval" },    { 0x344, "mip" },       { 0x34a, "mtinst" },
-    { 0x34b, "mtval2" },   { 0x747, "mseccfg" },
-    { 0xb00, "mcycle" },   { 0xb02, "minstret" },
-    { 0x7a0, "tselect" },  { 0x7a1, "tdata1" },    { 0x7a2, "tdata2" },
-    { 0x7a3, "tdata3" },
-    { 0x7b0, "dcsr" },     { 0x7b1, "dpc" },       { 0x7b2, "dscratch0" },
-    { 0x7b3, "dscratch1" },
-};
-
-const char *rv_csr_name(unsigned csr)
-{
-    for (size_t i = 0; i < CORE_ARRAY_SIZE(csr_names); i++) {
-        if (csr_names[i].num == csr) {
-            return csr_names[i].name;
-        }
-    }
-    if (csr >= 0x3a0 && csr <= 0x3af) {
-        return pmpcfg_names[csr - 0x3a0];
-    }
-    if (csr >= 0x3b0 && csr <= 0x3ef) {
-        return pmpaddr_names[csr - 0x3b0];
-    }
-    if (csr >= 0xc03 && csr <= 0xc1f) {
-        return hpmcounter_names[csr - 0xc00];
-    }
-    if (csr >= 0xb03 && csr <= 0xb1f) {
-        return mhpmcounter_names[csr - 0xb00];
-    }
-    if (csr >= 0x323 && csr <= 0x33f) {
-        return mhpmevent_names[csr - 0x320];
-    }
-    return NULL;
 }
 
 /* Bits hi..lo of x, shifted down. */

@@ -8,9 +8,9 @@
  * U-type immediates, absolute hex branch/jump targets, CSR names where
  * known. Compressed instructions keep their c.* mnemonic.
  *
- * It is deliberately independent of decode.c (it has its own table): it is
- * the reference the decoder is checked against, and the shell and gdb stub
- * can use it without pulling in the execution engine.
+ * Its 32-bit rows come from the shared instruction table (insn.def) but it
+ * uses none of decode.c or the executors, so the shell and gdb stub can use
+ * it without pulling in the execution engine.
  *
  * Usage:
  *     char line[64];
@@ -40,7 +40,8 @@ const char *rv_reg_name(unsigned r);
 /* ABI name of FP register f0..f31 ("ft0", "fa0", ...); "?" if r > 31. */
 const char *rv_freg_name(unsigned r);
 
-/* Name of a CSR ("mstatus", "pmpaddr3", ...), or NULL if unknown. */
+/* Name of a CSR ("mstatus", "pmpaddr3", ...), or NULL if unknown. It comes
+   from the CSR table in csr.c. */
 const char *rv_csr_name(unsigned csr);
 
 #endif

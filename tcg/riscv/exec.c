@@ -58,17 +58,18 @@ static inline uint32_t run_block(RVCPU *cpu, TB *tb, uint32_t n)
 /* A trap was taken without retiring anything. A hart whose trap handler
    itself traps at once can never make progress (e.g. garbage loaded as a
    kernel, mtvec still 0): stop the machine and say why instead of
-   spinning forever. Returns true when the run must stop. */
+   spinning forever (the front end prints m->exit_detail). Returns true
+   when the run must stop. */
 static bool no_progress(RVCPU *cpu)
 {
     if (++cpu->stuck_traps < RV_STUCK_TRAP_LIMIT) {
         return cpu->machine->attention != 0;
     }
-    fprintf(stderr, "rewind: hart %" PRIu64 " is stuck: %u traps in a row "
-            "without retiring an instruction (last mcause 0x%" PRIx64
-            ", mepc 0x%" PRIx64 ", mtval 0x%" PRIx64 ", mtvec 0x%" PRIx64
-            ")\n", cpu->mhartid, cpu->stuck_traps, cpu->mcause, cpu->mepc,
-            cpu->mtval, cpu->mtvec);
+    snprintf(cpu->machine->exit_detail, sizeof(cpu->machine->exit_detail),
+             "hart %" PRIu64 " is stuck: %u traps in a row without retiring "
+             "an instruction (last mcause 0x%" PRIx64 ", mepc 0x%" PRIx64
+             ", mtval 0x%" PRIx64 ", mtvec 0x%" PRIx64 ")", cpu->mhartid,
+             cpu->stuck_traps, cpu->mcause, cpu->mepc, cpu->mtval, cpu->mtvec);
     core_machine_request_exit(cpu->machine, CORE_EXIT_STUCK, 4);
     return true;
 }

@@ -129,41 +129,15 @@ AMO_D(amomax, (int64_t)a > (int64_t)b ? a : b)
 AMO_D(amominu, a < b ? a : b)
 AMO_D(amomaxu, a > b ? a : b)
 
-/* ---- decode rows ---- */
+/* ---- decode rows: this file's groups of insn.def ---- */
 
-#define OPC_AMO 0x2fu
-#define M_AMO   0xf800707fu    /* funct5, funct3, opcode */
-#define M_LR    0xf9f0707fu    /* ... and rs2, which must be 0 */
-#define W(f5)   (OPC_AMO | (2u << 12) | ((uint32_t)(f5) << 27))
-#define D(f5)   (OPC_AMO | (3u << 12) | ((uint32_t)(f5) << 27))
-
-#define LD  RV_OPF_LOAD
-#define ST  RV_OPF_STORE
-#define RMW (RV_OPF_LOAD | RV_OPF_STORE)
+#define RV_INSN_INT RV_SKIP_ROW
+#define RV_INSN_AMO RV_DECODE_ROW
+#define RV_INSN_FP  RV_SKIP_ROW
+#define RV_INSN_SYS RV_SKIP_ROW
+#define RV_INSN_DIS RV_SKIP_ROW
 
 const RVOpDesc rv_ops_amo[] = {
-    { "lr.w",      M_LR,  W(0x02), RV_FMT_AMO, LD,  ex_lr_w },
-    { "sc.w",      M_AMO, W(0x03), RV_FMT_AMO, ST,  ex_sc_w },
-    { "amoswap.w", M_AMO, W(0x01), RV_FMT_AMO, RMW, ex_amoswap_w },
-    { "amoadd.w",  M_AMO, W(0x00), RV_FMT_AMO, RMW, ex_amoadd_w },
-    { "amoxor.w",  M_AMO, W(0x04), RV_FMT_AMO, RMW, ex_amoxor_w },
-    { "amoand.w",  M_AMO, W(0x0c), RV_FMT_AMO, RMW, ex_amoand_w },
-    { "amoor.w",   M_AMO, W(0x08), RV_FMT_AMO, RMW, ex_amoor_w },
-    { "amomin.w",  M_AMO, W(0x10), RV_FMT_AMO, RMW, ex_amomin_w },
-    { "amomax.w",  M_AMO, W(0x14), RV_FMT_AMO, RMW, ex_amomax_w },
-    { "amominu.w", M_AMO, W(0x18), RV_FMT_AMO, RMW, ex_amominu_w },
-    { "amomaxu.w", M_AMO, W(0x1c), RV_FMT_AMO, RMW, ex_amomaxu_w },
-
-    { "lr.d",      M_LR,  D(0x02), RV_FMT_AMO, LD,  ex_lr_d },
-    { "sc.d",      M_AMO, D(0x03), RV_FMT_AMO, ST,  ex_sc_d },
-    { "amoswap.d", M_AMO, D(0x01), RV_FMT_AMO, RMW, ex_amoswap_d },
-    { "amoadd.d",  M_AMO, D(0x00), RV_FMT_AMO, RMW, ex_amoadd_d },
-    { "amoxor.d",  M_AMO, D(0x04), RV_FMT_AMO, RMW, ex_amoxor_d },
-    { "amoand.d",  M_AMO, D(0x0c), RV_FMT_AMO, RMW, ex_amoand_d },
-    { "amoor.d",   M_AMO, D(0x08), RV_FMT_AMO, RMW, ex_amoor_d },
-    { "amomin.d",  M_AMO, D(0x10), RV_FMT_AMO, RMW, ex_amomin_d },
-    { "amomax.d",  M_AMO, D(0x14), RV_FMT_AMO, RMW, ex_amomax_d },
-    { "amominu.d", M_AMO, D(0x18), RV_FMT_AMO, RMW, ex_amominu_d },
-    { "amomaxu.d", M_AMO, D(0x1c), RV_FMT_AMO, RMW, ex_amomaxu_d },
+#include "tcg/riscv/insn.def"
     { .name = NULL },
 };

@@ -330,84 +330,15 @@ static int exec_fmv_f_x(RVCPU *cpu, const RVInsn *in)
     RV_NEXT(cpu, in);
 }
 
-/* ---- decode table ---- */
+/* ---- decode rows: this file's groups of insn.def ---- */
 
-#define FP RV_OPF_FP
-#define M_R     0xfe00007fu  /* funct7, opcode */
-#define M_R_F3  0xfe00707fu  /* funct7, funct3, opcode */
-#define M_R_RS2 0xfff0007fu  /* funct7, rs2, opcode */
-#define M_R_ALL 0xfff0707fu  /* funct7, rs2, funct3, opcode */
-#define M_R4    0x0600007fu  /* fmt, opcode */
-#define M_LS    0x0000707fu  /* funct3, opcode */
+#define RV_INSN_INT RV_SKIP_ROW
+#define RV_INSN_AMO RV_SKIP_ROW
+#define RV_INSN_FP  RV_DECODE_ROW
+#define RV_INSN_SYS RV_SKIP_ROW
+#define RV_INSN_DIS RV_SKIP_ROW
 
 const RVOpDesc rv_ops_fp[] = {
-    { "flw",       M_LS,    0x00002007, RV_FMT_I,  FP | RV_OPF_LOAD,  exec_flw },
-    { "fld",       M_LS,    0x00003007, RV_FMT_I,  FP | RV_OPF_LOAD,  exec_fld },
-    { "fsw",       M_LS,    0x00002027, RV_FMT_S,  FP | RV_OPF_STORE, exec_fsw },
-    { "fsd",       M_LS,    0x00003027, RV_FMT_S,  FP | RV_OPF_STORE, exec_fsd },
-
-    { "fmadd.s",   M_R4,    0x00000043, RV_FMT_R4, FP, exec_fmadd },
-    { "fmsub.s",   M_R4,    0x00000047, RV_FMT_R4, FP, exec_fmsub },
-    { "fnmsub.s",  M_R4,    0x0000004b, RV_FMT_R4, FP, exec_fnmsub },
-    { "fnmadd.s",  M_R4,    0x0000004f, RV_FMT_R4, FP, exec_fnmadd },
-    { "fmadd.d",   M_R4,    0x02000043, RV_FMT_R4, FP, exec_fmadd },
-    { "fmsub.d",   M_R4,    0x02000047, RV_FMT_R4, FP, exec_fmsub },
-    { "fnmsub.d",  M_R4,    0x0200004b, RV_FMT_R4, FP, exec_fnmsub },
-    { "fnmadd.d",  M_R4,    0x0200004f, RV_FMT_R4, FP, exec_fnmadd },
-
-    { "fadd.s",    M_R,     0x00000053, RV_FMT_R,  FP, exec_fadd },
-    { "fsub.s",    M_R,     0x08000053, RV_FMT_R,  FP, exec_fsub },
-    { "fmul.s",    M_R,     0x10000053, RV_FMT_R,  FP, exec_fmul },
-    { "fdiv.s",    M_R,     0x18000053, RV_FMT_R,  FP, exec_fdiv },
-    { "fsqrt.s",   M_R_RS2, 0x58000053, RV_FMT_R,  FP, exec_fsqrt },
-    { "fadd.d",    M_R,     0x02000053, RV_FMT_R,  FP, exec_fadd },
-    { "fsub.d",    M_R,     0x0a000053, RV_FMT_R,  FP, exec_fsub },
-    { "fmul.d",    M_R,     0x12000053, RV_FMT_R,  FP, exec_fmul },
-    { "fdiv.d",    M_R,     0x1a000053, RV_FMT_R,  FP, exec_fdiv },
-    { "fsqrt.d",   M_R_RS2, 0x5a000053, RV_FMT_R,  FP, exec_fsqrt },
-
-    { "fsgnj.s",   M_R_F3,  0x20000053, RV_FMT_R,  FP, exec_fsgnj },
-    { "fsgnjn.s",  M_R_F3,  0x20001053, RV_FMT_R,  FP, exec_fsgnj },
-    { "fsgnjx.s",  M_R_F3,  0x20002053, RV_FMT_R,  FP, exec_fsgnj },
-    { "fsgnj.d",   M_R_F3,  0x22000053, RV_FMT_R,  FP, exec_fsgnj },
-    { "fsgnjn.d",  M_R_F3,  0x22001053, RV_FMT_R,  FP, exec_fsgnj },
-    { "fsgnjx.d",  M_R_F3,  0x22002053, RV_FMT_R,  FP, exec_fsgnj },
-    { "fmin.s",    M_R_F3,  0x28000053, RV_FMT_R,  FP, exec_fminmax },
-    { "fmax.s",    M_R_F3,  0x28001053, RV_FMT_R,  FP, exec_fminmax },
-    { "fmin.d",    M_R_F3,  0x2a000053, RV_FMT_R,  FP, exec_fminmax },
-    { "fmax.d",    M_R_F3,  0x2a001053, RV_FMT_R,  FP, exec_fminmax },
-
-    { "feq.s",     M_R_F3,  0xa0002053, RV_FMT_R,  FP, exec_fcmp },
-    { "flt.s",     M_R_F3,  0xa0001053, RV_FMT_R,  FP, exec_fcmp },
-    { "fle.s",     M_R_F3,  0xa0000053, RV_FMT_R,  FP, exec_fcmp },
-    { "feq.d",     M_R_F3,  0xa2002053, RV_FMT_R,  FP, exec_fcmp },
-    { "flt.d",     M_R_F3,  0xa2001053, RV_FMT_R,  FP, exec_fcmp },
-    { "fle.d",     M_R_F3,  0xa2000053, RV_FMT_R,  FP, exec_fcmp },
-    { "fclass.s",  M_R_ALL, 0xe0001053, RV_FMT_R,  FP, exec_fclass },
-    { "fclass.d",  M_R_ALL, 0xe2001053, RV_FMT_R,  FP, exec_fclass },
-
-    { "fcvt.w.s",  M_R_RS2, 0xc0000053, RV_FMT_R,  FP, exec_fcvt_to_int },
-    { "fcvt.wu.s", M_R_RS2, 0xc0100053, RV_FMT_R,  FP, exec_fcvt_to_int },
-    { "fcvt.l.s",  M_R_RS2, 0xc0200053, RV_FMT_R,  FP, exec_fcvt_to_int },
-    { "fcvt.lu.s", M_R_RS2, 0xc0300053, RV_FMT_R,  FP, exec_fcvt_to_int },
-    { "fcvt.w.d",  M_R_RS2, 0xc2000053, RV_FMT_R,  FP, exec_fcvt_to_int },
-    { "fcvt.wu.d", M_R_RS2, 0xc2100053, RV_FMT_R,  FP, exec_fcvt_to_int },
-    { "fcvt.l.d",  M_R_RS2, 0xc2200053, RV_FMT_R,  FP, exec_fcvt_to_int },
-    { "fcvt.lu.d", M_R_RS2, 0xc2300053, RV_FMT_R,  FP, exec_fcvt_to_int },
-    { "fcvt.s.w",  M_R_RS2, 0xd0000053, RV_FMT_R,  FP, exec_fcvt_from_int },
-    { "fcvt.s.wu", M_R_RS2, 0xd0100053, RV_FMT_R,  FP, exec_fcvt_from_int },
-    { "fcvt.s.l",  M_R_RS2, 0xd0200053, RV_FMT_R,  FP, exec_fcvt_from_int },
-    { "fcvt.s.lu", M_R_RS2, 0xd0300053, RV_FMT_R,  FP, exec_fcvt_from_int },
-    { "fcvt.d.w",  M_R_RS2, 0xd2000053, RV_FMT_R,  FP, exec_fcvt_from_int },
-    { "fcvt.d.wu", M_R_RS2, 0xd2100053, RV_FMT_R,  FP, exec_fcvt_from_int },
-    { "fcvt.d.l",  M_R_RS2, 0xd2200053, RV_FMT_R,  FP, exec_fcvt_from_int },
-    { "fcvt.d.lu", M_R_RS2, 0xd2300053, RV_FMT_R,  FP, exec_fcvt_from_int },
-    { "fcvt.s.d",  M_R_RS2, 0x40100053, RV_FMT_R,  FP, exec_fcvt_fp },
-    { "fcvt.d.s",  M_R_RS2, 0x42000053, RV_FMT_R,  FP, exec_fcvt_fp },
-
-    { "fmv.x.w",   M_R_ALL, 0xe0000053, RV_FMT_R,  FP, exec_fmv_x_f },
-    { "fmv.x.d",   M_R_ALL, 0xe2000053, RV_FMT_R,  FP, exec_fmv_x_f },
-    { "fmv.w.x",   M_R_ALL, 0xf0000053, RV_FMT_R,  FP, exec_fmv_f_x },
-    { "fmv.d.x",   M_R_ALL, 0xf2000053, RV_FMT_R,  FP, exec_fmv_f_x },
-    { NULL, 0, 0, 0, 0, NULL },
+#include "tcg/riscv/insn.def"
+    { .name = NULL },
 };

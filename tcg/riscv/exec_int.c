@@ -228,108 +228,15 @@ static int ex_fence_i(RVCPU *cpu, const RVInsn *in)
     return RV_EXEC_JUMP;
 }
 
-/* ---- decode rows ---- */
+/* ---- decode rows: this file's groups of insn.def ---- */
 
-#define M_OPC   0x0000007fu
-#define M_F3    0x0000707fu
-#define M_F7    0xfe00707fu
-#define M_F6    0xfc00707fu
-
-#define OPC_LOAD      0x03u
-#define OPC_MISC_MEM  0x0fu
-#define OPC_OP_IMM    0x13u
-#define OPC_AUIPC     0x17u
-#define OPC_OP_IMM_32 0x1bu
-#define OPC_STORE     0x23u
-#define OPC_OP        0x33u
-#define OPC_LUI       0x37u
-#define OPC_OP_32     0x3bu
-#define OPC_BRANCH    0x63u
-#define OPC_JALR      0x67u
-#define OPC_JAL       0x6fu
-
-#define F3(x) ((uint32_t)(x) << 12)
-#define F7(x) ((uint32_t)(x) << 25)
-
-#define END RV_OPF_END_TB
-#define LD  RV_OPF_LOAD
-#define ST  RV_OPF_STORE
+#define RV_INSN_INT RV_DECODE_ROW
+#define RV_INSN_AMO RV_SKIP_ROW
+#define RV_INSN_FP  RV_SKIP_ROW
+#define RV_INSN_SYS RV_SKIP_ROW
+#define RV_INSN_DIS RV_SKIP_ROW
 
 const RVOpDesc rv_ops_int[] = {
-    { "lui",    M_OPC, OPC_LUI,   RV_FMT_U, 0, ex_lui },
-    { "auipc",  M_OPC, OPC_AUIPC, RV_FMT_U, 0, ex_auipc },
-    { "jal",    M_OPC, OPC_JAL,   RV_FMT_J, END, ex_jal },
-    { "jalr",   M_F3, OPC_JALR | F3(0), RV_FMT_I, END, ex_jalr },
-
-    { "beq",  M_F3, OPC_BRANCH | F3(0), RV_FMT_B, END, ex_beq },
-    { "bne",  M_F3, OPC_BRANCH | F3(1), RV_FMT_B, END, ex_bne },
-    { "blt",  M_F3, OPC_BRANCH | F3(4), RV_FMT_B, END, ex_blt },
-    { "bge",  M_F3, OPC_BRANCH | F3(5), RV_FMT_B, END, ex_bge },
-    { "bltu", M_F3, OPC_BRANCH | F3(6), RV_FMT_B, END, ex_bltu },
-    { "bgeu", M_F3, OPC_BRANCH | F3(7), RV_FMT_B, END, ex_bgeu },
-
-    { "lb",  M_F3, OPC_LOAD | F3(0), RV_FMT_I, LD, ex_lb },
-    { "lh",  M_F3, OPC_LOAD | F3(1), RV_FMT_I, LD, ex_lh },
-    { "lw",  M_F3, OPC_LOAD | F3(2), RV_FMT_I, LD, ex_lw },
-    { "ld",  M_F3, OPC_LOAD | F3(3), RV_FMT_I, LD, ex_ld },
-    { "lbu", M_F3, OPC_LOAD | F3(4), RV_FMT_I, LD, ex_lbu },
-    { "lhu", M_F3, OPC_LOAD | F3(5), RV_FMT_I, LD, ex_lhu },
-    { "lwu", M_F3, OPC_LOAD | F3(6), RV_FMT_I, LD, ex_lwu },
-
-    { "sb", M_F3, OPC_STORE | F3(0), RV_FMT_S, ST, ex_sb },
-    { "sh", M_F3, OPC_STORE | F3(1), RV_FMT_S, ST, ex_sh },
-    { "sw", M_F3, OPC_STORE | F3(2), RV_FMT_S, ST, ex_sw },
-    { "sd", M_F3, OPC_STORE | F3(3), RV_FMT_S, ST, ex_sd },
-
-    { "addi",  M_F3, OPC_OP_IMM | F3(0), RV_FMT_I, 0, ex_addi },
-    { "slti",  M_F3, OPC_OP_IMM | F3(2), RV_FMT_I, 0, ex_slti },
-    { "sltiu", M_F3, OPC_OP_IMM | F3(3), RV_FMT_I, 0, ex_sltiu },
-    { "xori",  M_F3, OPC_OP_IMM | F3(4), RV_FMT_I, 0, ex_xori },
-    { "ori",   M_F3, OPC_OP_IMM | F3(6), RV_FMT_I, 0, ex_ori },
-    { "andi",  M_F3, OPC_OP_IMM | F3(7), RV_FMT_I, 0, ex_andi },
-    { "slli",  M_F6, OPC_OP_IMM | F3(1), RV_FMT_I_SH, 0, ex_slli },
-    { "srli",  M_F6, OPC_OP_IMM | F3(5), RV_FMT_I_SH, 0, ex_srli },
-    { "srai",  M_F6, OPC_OP_IMM | F3(5) | F7(0x20), RV_FMT_I_SH, 0, ex_srai },
-
-    { "add",  M_F7, OPC_OP | F3(0), RV_FMT_R, 0, ex_add },
-    { "sub",  M_F7, OPC_OP | F3(0) | F7(0x20), RV_FMT_R, 0, ex_sub },
-    { "sll",  M_F7, OPC_OP | F3(1), RV_FMT_R, 0, ex_sll },
-    { "slt",  M_F7, OPC_OP | F3(2), RV_FMT_R, 0, ex_slt },
-    { "sltu", M_F7, OPC_OP | F3(3), RV_FMT_R, 0, ex_sltu },
-    { "xor",  M_F7, OPC_OP | F3(4), RV_FMT_R, 0, ex_xor },
-    { "srl",  M_F7, OPC_OP | F3(5), RV_FMT_R, 0, ex_srl },
-    { "sra",  M_F7, OPC_OP | F3(5) | F7(0x20), RV_FMT_R, 0, ex_sra },
-    { "or",   M_F7, OPC_OP | F3(6), RV_FMT_R, 0, ex_or },
-    { "and",  M_F7, OPC_OP | F3(7), RV_FMT_R, 0, ex_and },
-
-    { "addiw", M_F3, OPC_OP_IMM_32 | F3(0), RV_FMT_I, 0, ex_addiw },
-    { "slliw", M_F7, OPC_OP_IMM_32 | F3(1), RV_FMT_I_SHW, 0, ex_slliw },
-    { "srliw", M_F7, OPC_OP_IMM_32 | F3(5), RV_FMT_I_SHW, 0, ex_srliw },
-    { "sraiw", M_F7, OPC_OP_IMM_32 | F3(5) | F7(0x20), RV_FMT_I_SHW, 0,
-      ex_sraiw },
-    { "addw", M_F7, OPC_OP_32 | F3(0), RV_FMT_R, 0, ex_addw },
-    { "subw", M_F7, OPC_OP_32 | F3(0) | F7(0x20), RV_FMT_R, 0, ex_subw },
-    { "sllw", M_F7, OPC_OP_32 | F3(1), RV_FMT_R, 0, ex_sllw },
-    { "srlw", M_F7, OPC_OP_32 | F3(5), RV_FMT_R, 0, ex_srlw },
-    { "sraw", M_F7, OPC_OP_32 | F3(5) | F7(0x20), RV_FMT_R, 0, ex_sraw },
-
-    { "mul",    M_F7, OPC_OP | F3(0) | F7(1), RV_FMT_R, 0, ex_mul },
-    { "mulh",   M_F7, OPC_OP | F3(1) | F7(1), RV_FMT_R, 0, ex_mulh },
-    { "mulhsu", M_F7, OPC_OP | F3(2) | F7(1), RV_FMT_R, 0, ex_mulhsu },
-    { "mulhu",  M_F7, OPC_OP | F3(3) | F7(1), RV_FMT_R, 0, ex_mulhu },
-    { "div",    M_F7, OPC_OP | F3(4) | F7(1), RV_FMT_R, 0, ex_div },
-    { "divu",   M_F7, OPC_OP | F3(5) | F7(1), RV_FMT_R, 0, ex_divu },
-    { "rem",    M_F7, OPC_OP | F3(6) | F7(1), RV_FMT_R, 0, ex_rem },
-    { "remu",   M_F7, OPC_OP | F3(7) | F7(1), RV_FMT_R, 0, ex_remu },
-    { "mulw",   M_F7, OPC_OP_32 | F3(0) | F7(1), RV_FMT_R, 0, ex_mulw },
-    { "divw",   M_F7, OPC_OP_32 | F3(4) | F7(1), RV_FMT_R, 0, ex_divw },
-    { "divuw",  M_F7, OPC_OP_32 | F3(5) | F7(1), RV_FMT_R, 0, ex_divuw },
-    { "remw",   M_F7, OPC_OP_32 | F3(6) | F7(1), RV_FMT_R, 0, ex_remw },
-    { "remuw",  M_F7, OPC_OP_32 | F3(7) | F7(1), RV_FMT_R, 0, ex_remuw },
-
-    /* Unused fields of fence and fence.i are reserved for future
-       extensions that must behave like these (spec 2.7, 6.1). */
-    { "fence",   M_F3, OPC_MISC_MEM | F3(0), RV_FMT_FENCE, 0, ex_fence },
-    { "fence.i", M_F3, OPC_MISC_MEM | F3(1), RV_FMT_NONE, END, ex_fence_i },
+#include "tcg/riscv/insn.def"
     { .name = NULL },
 };

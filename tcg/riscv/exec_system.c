@@ -40,7 +40,7 @@ static int exec_csr(RVCPU *cpu, const RVInsn *in)
     }
     if (do_write) {
         uint64_t base = old;
-        if (csr == 0x344 && kind != 1) {
+        if (csr == RV_CSR_MIP && kind != 1) {
             /* csrrs/csrrc on mip modify the software SEIP bit, not the
                PLIC's line that the read showed (privileged spec 3.1.9). */
             base = (old & ~(1ull << RV_IRQ_SEI)) |
@@ -137,21 +137,15 @@ static int exec_sfence_vma(RVCPU *cpu, const RVInsn *in)
     return next_insn(cpu, in);
 }
 
-#define SYS_ROW(n, mask, match, fmt, fn) \
-    { n, mask, match, fmt, RV_OPF_END_TB, fn }
+/* ---- decode rows: this file's groups of insn.def ---- */
+
+#define RV_INSN_INT RV_SKIP_ROW
+#define RV_INSN_AMO RV_SKIP_ROW
+#define RV_INSN_FP  RV_SKIP_ROW
+#define RV_INSN_SYS RV_DECODE_ROW
+#define RV_INSN_DIS RV_SKIP_ROW
 
 const RVOpDesc rv_ops_system[] = {
-    SYS_ROW("csrrw",  0x0000707f, 0x00001073, RV_FMT_CSR, exec_csr),
-    SYS_ROW("csrrs",  0x0000707f, 0x00002073, RV_FMT_CSR, exec_csr),
-    SYS_ROW("csrrc",  0x0000707f, 0x00003073, RV_FMT_CSR, exec_csr),
-    SYS_ROW("csrrwi", 0x0000707f, 0x00005073, RV_FMT_CSR, exec_csr),
-    SYS_ROW("csrrsi", 0x0000707f, 0x00006073, RV_FMT_CSR, exec_csr),
-    SYS_ROW("csrrci", 0x0000707f, 0x00007073, RV_FMT_CSR, exec_csr),
-    SYS_ROW("ecall",  0xffffffff, 0x00000073, RV_FMT_NONE, exec_ecall),
-    SYS_ROW("ebreak", 0xffffffff, 0x00100073, RV_FMT_NONE, exec_ebreak),
-    SYS_ROW("sret",   0xffffffff, 0x10200073, RV_FMT_NONE, exec_sret),
-    SYS_ROW("mret",   0xffffffff, 0x30200073, RV_FMT_NONE, exec_mret),
-    SYS_ROW("wfi",    0xffffffff, 0x10500073, RV_FMT_NONE, exec_wfi),
-    SYS_ROW("sfence.vma", 0xfe007fff, 0x12000073, RV_FMT_R, exec_sfence_vma),
-    { NULL, 0, 0, RV_FMT_NONE, 0, NULL },
+#include "tcg/riscv/insn.def"
+    { .name = NULL },
 };

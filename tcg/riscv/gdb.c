@@ -5,10 +5,10 @@
  * GDB's RISC-V numbers: x0-x31 = 0-31, pc = 32, f0-f31 = 33-64, CSR n =
  * 65 + n, priv = 65 + 4096. The g/G packets carry x0-x31 and pc.
  *
- * The CSR feature lists exactly the CSRs the hart implements: those
- * rv_csr_read accepts at M level, minus fflags/frm/fcsr, which the FPU
- * feature carries, and the counters and PMP registers that only read as
- * zero. At M level whether a CSR reads does not depend on the hart's
+ * The CSR feature lists exactly the CSRs the hart implements: the named
+ * rows of the CSR table (csr.c) that rv_csr_read accepts at M level, minus
+ * fflags/frm/fcsr, which the FPU feature carries, and the counters and PMP
+ * registers that only read as zero. At M level whether a CSR reads does not depend on the hart's
  * state (only FS does, and the FP CSRs are not probed), so each register
  * is checked on its own and nothing is cached. The debugger reads and
  * writes CSRs whatever the hart's privilege and FS state; a CSR write
@@ -32,20 +32,15 @@ enum {
 
 #define GDB_NUM_CSRS 4096
 
-enum { CSR_FFLAGS = 1, CSR_FRM = 2, CSR_FCSR = 3,
-       CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02 };
+enum { CSR_FFLAGS = RV_CSR_FFLAGS, CSR_FRM = RV_CSR_FRM, CSR_FCSR = RV_CSR_FCSR,
+       CSR_MCYCLE = RV_CSR_MCYCLE, CSR_MINSTRET = RV_CSR_MINSTRET };
 
 /* Does the CSR feature list this CSR: the hart implements it (reads
    succeed at M level), it is not an FP one (the FPU feature has those)
    and not a counter that only reads as zero? */
 static bool csr_listed(RVCPU *cpu, unsigned csr)
 {
-    bool zero_counter = (csr >= 0xc03 && csr <= 0xc1f) ||
-                        (csr >= 0xb03 && csr <= 0xb1f) ||
-                        (csr >= 0x323 && csr <= 0x33f) ||
-                        (csr >= 0x3a4 && csr <= 0x3af) ||
-                        (csr >= 0x3c0 && csr <= 0x3ef);
-    if (csr <= CSR_FCSR || zero_counter || !rv_csr_name(csr)) {
+    if (csr <= CSR_FCSR || !rv_csr_implemented(csr) || !rv_csr_name(csr)) {
         return false;
     }
     uint64_t v;

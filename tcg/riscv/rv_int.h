@@ -77,6 +77,15 @@ bool rv_check_interrupts(RVCPU *cpu);
    instruction; `insn_idx` its index in the running block. */
 int rv_csr_read(RVCPU *cpu, unsigned csr, uint64_t *val, uint64_t instret_now);
 int rv_csr_write(RVCPU *cpu, unsigned csr, uint64_t val, unsigned insn_idx);
+/* Does the hart implement this CSR beyond reading it as zero (the CSRs
+   the gdb stub lists)? Names: rv_csr_name (disas.h). */
+bool rv_csr_implemented(unsigned csr);
+
+/* CSR numbers that code outside the CSR table needs. */
+enum {
+    RV_CSR_FFLAGS = 0x001, RV_CSR_FRM = 0x002, RV_CSR_FCSR = 0x003,
+    RV_CSR_MIP = 0x344, RV_CSR_MCYCLE = 0xb00, RV_CSR_MINSTRET = 0xb02,
+};
 
 /* Debug triggers (trigger.c). CSR access for tselect..tinfo returns 0 or
    RV_EXC_ILLEGAL (privilege is checked by the caller). */

@@ -88,7 +88,8 @@ static TB *translate_single(RVCPU *cpu, const uint8_t *page, gpa_t phys,
 static bool is_memory_op(uint32_t raw)
 {
     switch (raw & 0x7f) {
-    case 0x03: case 0x07: case 0x23: case 0x27: case 0x2f:
+    case RV_OPC_LOAD: case RV_OPC_LOAD_FP: case RV_OPC_STORE:
+    case RV_OPC_STORE_FP: case RV_OPC_AMO:
         return true;
     default:
         return false;
