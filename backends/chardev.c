@@ -28,7 +28,9 @@
  * would answer a recorded ESC [6n into the user's shell. Where the
  * terminal is the input too, the guest asked and gets the answer.
  */
+#define _GNU_SOURCE   /* accept4 */
 #include "backends/chardev.h"
+#include "backends/chardev_int.h"
 #include "backends/termquery.h"
 
 #include <errno.h>
@@ -38,21 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
-
-typedef enum ChrKind { CHR_STDIO, CHR_NULL, CHR_FILE } ChrKind;
-
-struct BeChardev {
-    ChrKind kind;
-    int out_fd;      /* -1: output discarded */
-    int in_fd;       /* -1: no input (or input reached end of file) */
-    BeChardevTap tap;
-    void *tap_opaque;
-    bool muted;
-    bool filter_queries;   /* out_fd is a terminal that is not our input */
-    BeTermQuery tq;
-};
 
 static void write_out(void *opaque, const uint8_t *buf, size_t len);
 
@@ -110,9 +100,10 @@ static void make_stdin_raw(bool signals)
     }
 }
 
+
 BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
 {
-    BeChardev c = { .out_fd = -1, .in_fd = -1 };
+    BeChardev c = { .out_fd = -1, .in_fd = -1, .listen_fd = -1 };
 
     bool mux = strcmp(spec, "mon:stdio") == 0;
     if (mux || strcmp(spec, "stdio") == 0) {
@@ -153,36 +144,60 @@ BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
         return NULL;
     }
 
-    c.filter_queries = c.out_fd >= 0 && isatty(c.out_fd) &&
-                       !(c.in_fd >= 0 && isatty(c.in_fd));
-    be_termquery_init(&c.tq);
+    return be_chardev_alloc(&c, spec, err, errlen);
+}
+
+BeChardev *be_chardev_alloc(const BeChardev *c, const char *spec, char *err,
+                            size_t errlen)
+{
+    BeChardev tmp = *c;
+    c = &tmp;
+    tmp.filter_queries = c->kind != CHR_PTY && c->kind != CHR_SOCKET &&
+                        c->out_fd >= 0 && isatty(c->out_fd) &&
+                        !(c->in_fd >= 0 && isatty(c->in_fd));
+    be_termquery_init(&tmp.tq);
+    tmp.users = 1;
 
     BeChardev *p = malloc(sizeof(*p));
     if (!p) {
         snprintf(err, errlen, "%s: out of memory", spec);
-        if (c.kind == CHR_FILE) {
-            close(c.out_fd);
+        if (c->kind != CHR_STDIO && c->out_fd >= 0) {
+            close(c->out_fd);
         }
         return NULL;
     }
-    *p = c;
+    *p = *c;
     return p;
 }
 
 void be_chardev_close(BeChardev *c)
 {
-    if (!c) {
+    if (!c || --c->users > 0) {
         return;
     }
+    be_chardev_forget(c);
     if (c->filter_queries && !c->muted) {
         be_termquery_finish(&c->tq, write_out, c);
     }
-    if (c->kind == CHR_FILE) {
-        close(c->out_fd);
-    } else if (c->kind == CHR_STDIO) {
+    if (c->kind == CHR_STDIO) {
         be_chardev_restore_tty();
         stdio_in_use = false;
+    } else {
+        if (c->out_fd >= 0) {
+            close(c->out_fd);
+        }
+        if (c->in_fd >= 0 && c->in_fd != c->out_fd) {
+            close(c->in_fd);
+        }
     }
+    if (c->listen_fd >= 0) {
+        close(c->listen_fd);
+    }
+    if (c->unlink_path) {
+        unlink(c->unlink_path);
+        free(c->unlink_path);
+    }
+    free(c->ring);
     free(c);
 }
 
@@ -190,10 +205,14 @@ static void write_out(void *opaque, const uint8_t *buf, size_t len)
 {
     BeChardev *c = opaque;
     while (len > 0) {
-        ssize_t n = write(c->out_fd, buf, len);
+        ssize_t n = c->is_socket ? send(c->out_fd, buf, len, MSG_NOSIGNAL)
+                                 : write(c->out_fd, buf, len);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
+            }
+            if (errno == EAGAIN && c->drop_if_full) {
+                return;   /* a pty nobody reads: the guest must not stall */
             }
             if (errno == EAGAIN) {
                 struct pollfd pfd = { .fd = c->out_fd, .events = POLLOUT };
@@ -214,6 +233,11 @@ void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
     if (c->tap) {
         c->tap(c->tap_opaque, buf, len);
     }
+    if (c->ring) {
+        for (size_t i = 0; i < len; i++) {
+            c->ring[c->ring_pos++ % c->ring_size] = buf[i];
+        }
+    }
     if (c->out_fd < 0 || c->muted) {
         return;
     }
@@ -224,8 +248,37 @@ void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
     }
 }
 
+/* A server socket with a client waiting: take it (its bytes come with
+   the next read). */
+static void accept_client_nd(BeChardev *c)
+{
+    struct pollfd pfd = { .fd = c->listen_fd, .events = POLLIN };
+    if (poll(&pfd, 1, 0) <= 0) {
+        return;
+    }
+    int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd >= 0) {
+        c->in_fd = c->out_fd = fd;
+    }
+}
+
+/* The input side ended (a client went away, end of file). A server goes
+   back to listening; anything else has no input from now on. */
+static void input_ended(BeChardev *c)
+{
+    if (c->kind == CHR_SOCKET) {
+        close(c->in_fd);
+        c->out_fd = -1;
+    }
+    c->in_fd = -1;
+}
+
 size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
 {
+    if (c->in_fd < 0 && c->listen_fd >= 0) {
+        accept_client_nd(c);
+        return 0;
+    }
     if (c->in_fd < 0 || max == 0) {
         return 0;
     }
@@ -236,7 +289,7 @@ size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
     ssize_t n = read(c->in_fd, buf, max);
     if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
         /* End of input: stop offering the fd so nobody polls it forever. */
-        c->in_fd = -1;
+        input_ended(c);
         return 0;
     }
     return n < 0 ? 0 : (size_t)n;
@@ -244,5 +297,5 @@ size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
 
 int be_chardev_input_fd(const BeChardev *c)
 {
-    return c->in_fd;
+    return c->in_fd < 0 ? c->listen_fd : c->in_fd;
 }

@@ -16,7 +16,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
+
 typedef struct BeChardev BeChardev;
+
+/* -chardev BACKEND,id=ID[,opt=value...] (QEMU's spelling; backends stdio,
+   null, file, pipe, pty, socket, ringbuf; mux=on|off). Checks the spec
+   (unknown backend or option, missing or duplicate id) and appends it to
+   cfg->chardevs; nothing is opened until a front end uses the id, so a
+   replay, which re-parses the recorded command line, opens nothing. */
+bool be_chardev_define(CoreConfig *cfg, const char *spec, char *err,
+                       size_t errlen);
+/* The text of -chardev help. */
+void be_chardev_print_help(void);
+
+/* Open a front end's back end: "chardev:ID" opens (or, with mux=on,
+   shares) the -chardev of that id; anything else is be_chardev_open. */
+BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
+                               char *err, size_t errlen);
+/* A chardev already opened from -chardev (for device front ends that
+   look one up by id), or NULL. */
+BeChardev *be_chardev_find(const char *id);
+/* Whether input goes through the Ctrl-A keys of backends/mux.h: the
+   -serial stdio spellings, and a -chardev with mux=on. */
+bool be_chardev_filters_escapes(const BeChardev *c);
 
 /* Open a backend; on failure returns NULL with a message (naming the spec
    or file) in err. */

@@ -10,6 +10,7 @@
 #include "core/types.h"
 
 #define CORE_MAX_DEVICE_OPTS 16   /* -device options per command line */
+#define CORE_MAX_CHARDEV_OPTS 16  /* -chardev options per command line */
 #define CORE_MAX_DEVICE_PROPS 16  /* properties per -device */
 
 /* One `-device TYPE,name=value,...` as data: the board builds it through
@@ -39,7 +40,8 @@ typedef struct CoreConfig {
     const char *append;
     const char *dtb;
     const char *dumpdtb;       /* -machine dumpdtb=FILE */
-    const char *serial;        /* chardev spec: "mon:stdio", "stdio", "null", "file:PATH" */
+    const char *serial;        /* chardev spec: "mon:stdio", "stdio", "null",
+                                  "file:PATH", "chardev:ID" */
     unsigned icount_shift;
     bool icount_nosleep;       /* -icount sleep=off: idle time is skipped
                                   at once even while waiting for input */
@@ -55,6 +57,9 @@ typedef struct CoreConfig {
     uint64_t rtc_base_ns;      /* ns since the Unix epoch */
     unsigned ndevices;         /* -device options, in command-line order */
     CoreDeviceOpt devices[CORE_MAX_DEVICE_OPTS];
+    unsigned nchardevs;        /* -chardev options, as given (checked by
+                                  be_chardev_define, opened when used) */
+    const char *chardevs[CORE_MAX_CHARDEV_OPTS];
 } CoreConfig;
 
 #endif

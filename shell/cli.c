@@ -6,6 +6,7 @@
  */
 #include "shell/cli.h"
 #include "accel/accel.h"
+#include "backends/chardev.h"
 #include "core/clock.h"
 #include "core/machine.h"
 #include "core/rtc.h"
@@ -202,9 +203,10 @@ static bool opt_serial(CoreConfig *cfg, const char *opt, const char *arg,
        Ctrl-C there goes to the guest (the chardev turns signals off). The
        Ctrl-A keys work on plain stdio too. */
     if (strcmp(arg, "stdio") && strcmp(arg, "mon:stdio") && strcmp(arg, "null") &&
-        strncmp(arg, "file:", 5)) {
+        strncmp(arg, "file:", 5) && (strncmp(arg, "chardev:", 8) || !arg[8])) {
         return fail(opt, "unsupported serial backend '%s' "
-                    "(supported: stdio, mon:stdio, null, file:PATH)", arg);
+                    "(supported: stdio, mon:stdio, null, file:PATH, "
+                    "chardev:ID)", arg);
     }
     cfg->serial = arg;
     return true;
@@ -460,6 +462,24 @@ static bool opt_device(CoreConfig *cfg, const char *opt, const char *arg,
     }
 }
 
+/* -chardev: backends/chardev.h checks the spec; the host resource is
+   opened when a front end (-serial chardev:ID) takes it. */
+static bool opt_chardev(CoreConfig *cfg, const char *opt, const char *arg,
+                        ShellCliResult *res)
+{
+    char err[300];
+    if (strcmp(arg, "help") == 0) {
+        be_chardev_print_help();
+        *res = SHELL_CLI_EXIT_OK;
+        return false;
+    }
+    if (!be_chardev_define(cfg, arg, err, sizeof(err))) {
+        fprintf(stderr, "rewind: -%s %s: %s\n", opt, arg, err);
+        return false;
+    }
+    return true;
+}
+
 static bool opt_help(CoreConfig *cfg, const char *opt, const char *arg,
                      ShellCliResult *res);
 
@@ -474,7 +494,8 @@ static const CliOption options[] = {
     { "initrd", NULL, "FILE", "initial ram disk", opt_initrd },
     { "append", NULL, "CMDLINE", "kernel command line", opt_append },
     { "dtb", NULL, "FILE", "use this device tree instead of the generated one", opt_dtb },
-    { "serial", NULL, "DEV", "serial port: mon:stdio (default; Ctrl-C goes to the guest), stdio, null, file:PATH", opt_serial },
+    { "serial", NULL, "DEV", "serial port: mon:stdio (default; Ctrl-C goes to the guest), stdio, null, file:PATH, chardev:ID", opt_serial },
+    { "chardev", NULL, "TYPE,id=ID[,OPT=VALUE...]|help", "character back end: stdio, null, file, pipe, pty, socket, ringbuf (-chardev help lists the options)", opt_chardev },
     { "monitor", NULL, "none", "monitor (only none)", opt_monitor },
     { "nographic", NULL, NULL, "no display; serial on mon:stdio (always the case)", opt_nographic },
     { "display", NULL, "none", "display (only none)", opt_display },

@@ -75,6 +75,9 @@ static bool quit_typed;
 /* Filter escape sequences out of host input; returns bytes kept. */
 static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
 {
+    if (!be_chardev_filters_escapes(m->serial_backend)) {
+        return n;   /* a -chardev without mux=on: every byte is the guest's */
+    }
     bool quit = false;
     size_t kept = be_mux_filter(&mux, buf, n, &quit);
     if (quit) {

@@ -524,8 +524,8 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     }
 
     core_machine_add_device(m, &core_input_device_ops, m->input, "input");
-    b->serial = be_chardev_open(cfg->serial ? cfg->serial : "stdio", err,
-                                errlen);
+    b->serial = be_chardev_open_cfg(cfg, cfg->serial ? cfg->serial : "stdio",
+                                    err, errlen);
     if (!b->serial) {
         return false;
     }
