@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -103,7 +104,8 @@ static void make_stdin_raw(bool signals)
 
 BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
 {
-    BeChardev c = { .out_fd = -1, .in_fd = -1, .listen_fd = -1 };
+    BeChardev c = { .out_fd = -1, .in_fd = -1, .listen_fd = -1,
+                    .pty_slave_fd = -1 };
 
     bool mux = strcmp(spec, "mon:stdio") == 0;
     if (mux || strcmp(spec, "stdio") == 0) {
@@ -170,12 +172,28 @@ BeChardev *be_chardev_alloc(const BeChardev *c, const char *spec, char *err,
     return p;
 }
 
+/* Closing a pty's master discards what the slave has not read yet: give
+   a reader up to a second to take the guest's last output. */
+static void pty_drain(BeChardev *c)
+{
+    for (int i = 0; i < 100; i++) {
+        int pending = 0;
+        if (ioctl(c->pty_slave_fd, FIONREAD, &pending) != 0 || pending == 0) {
+            return;
+        }
+        poll(NULL, 0, 10);
+    }
+}
+
 void be_chardev_close(BeChardev *c)
 {
     if (!c || --c->users > 0) {
         return;
     }
     be_chardev_forget(c);
+    if (c->pty_slave_fd >= 0) {
+        pty_drain(c);
+    }
     if (c->filter_queries && !c->muted) {
         be_termquery_finish(&c->tq, write_out, c);
     }
@@ -192,6 +210,9 @@ void be_chardev_close(BeChardev *c)
     }
     if (c->listen_fd >= 0) {
         close(c->listen_fd);
+    }
+    if (c->pty_slave_fd >= 0) {
+        close(c->pty_slave_fd);
     }
     if (c->unlink_path) {
         unlink(c->unlink_path);

@@ -21,6 +21,7 @@ struct BeChardev {
                         client is connected (in_fd == out_fd == -1) */
     bool is_socket;  /* write with send(MSG_NOSIGNAL) */
     bool drop_if_full;   /* pty: nobody may be reading the other side */
+    int pty_slave_fd;    /* pty: our own hold on the slave side, or -1 */
     char *unlink_path;   /* unix socket server: removed at close */
     char id[32];         /* -chardev id, "" for -serial spellings */
     unsigned users;      /* front ends sharing it (mux=on) */

@@ -202,28 +202,26 @@ static bool parse_spec(const char *spec, ChrSpec *s, char *err, size_t errlen)
         }
     }
     if (!has_id) {
-        snprintf(err, errlen, "chardev: \"id\" is required");
+        snprintf(err, errlen, "\"id\" is required (-chardev TYPE,id=ID,...)");
         return false;
     }
     if ((s->kind == CHR_FILE || s->kind == CHR_PIPE) && !s->has_path) {
-        snprintf(err, errlen, "chardev '%s': %s needs path=", s->id,
-                 s->backend);
+        snprintf(err, errlen, "%s needs path=", s->backend);
         return false;
     }
     if (s->kind == CHR_SOCKET) {
         if (s->has_path == s->has_port) {
-            snprintf(err, errlen, "chardev '%s': socket needs either "
-                     "path= (unix) or port= (tcp)", s->id);
+            snprintf(err, errlen, "socket needs either path= (unix) or "
+                     "port= (tcp)");
             return false;
         }
         if (s->has_path && s->has_host) {
-            snprintf(err, errlen, "chardev '%s': host= is for tcp (port=), "
-                     "not a unix path=", s->id);
+            snprintf(err, errlen, "host= is for tcp (port=), not a unix "
+                     "path=");
             return false;
         }
         if (!s->server && s->has_wait) {
-            snprintf(err, errlen, "chardev '%s': wait= is for server=on",
-                     s->id);
+            snprintf(err, errlen, "wait= is for server=on");
             return false;
         }
     }
@@ -298,7 +296,7 @@ static bool open_pipe(const ChrSpec *s, BeChardev *c, char *err, size_t errlen)
         }
         c->in_fd = c->out_fd = open(s->path, O_RDWR | O_CLOEXEC);
         if (c->in_fd < 0) {
-            snprintf(err, errlen, "chardev '%s': pipe %s (nor %s and %s): %s",
+            snprintf(err, errlen, "-chardev id=%s: pipe %s (nor %s and %s): %s",
                      s->id, s->path, in, out, strerror(errno));
             return false;
         }
@@ -311,7 +309,7 @@ static bool open_pty(const ChrSpec *s, BeChardev *c, char *err, size_t errlen)
     int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     const char *name = NULL;
     if (fd < 0 || grantpt(fd) || unlockpt(fd) || !(name = ptsname(fd))) {
-        snprintf(err, errlen, "chardev '%s': cannot create a pty: %s", s->id,
+        snprintf(err, errlen, "-chardev id=%s: cannot create a pty: %s", s->id,
                  strerror(errno));
         if (fd >= 0) {
             close(fd);
@@ -332,8 +330,7 @@ static bool open_pty(const ChrSpec *s, BeChardev *c, char *err, size_t errlen)
     fprintf(stderr, "char device redirected to %s (label %s)\n", name, s->id);
     c->in_fd = c->out_fd = fd;
     c->drop_if_full = true;
-    /* the slave fd is kept open for the life of the process on purpose */
-    (void)slave;
+    c->pty_slave_fd = slave;
     return true;
 }
 
@@ -343,14 +340,14 @@ static int unix_socket(const ChrSpec *s, struct sockaddr_un *sa, char *err,
     memset(sa, 0, sizeof(*sa));
     sa->sun_family = AF_UNIX;
     if (strlen(s->path) >= sizeof(sa->sun_path)) {
-        snprintf(err, errlen, "chardev '%s': socket path %s is too long",
+        snprintf(err, errlen, "-chardev id=%s: socket path %s is too long",
                  s->id, s->path);
         return -1;
     }
     strcpy(sa->sun_path, s->path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        snprintf(err, errlen, "chardev '%s': socket: %s", s->id,
+        snprintf(err, errlen, "-chardev id=%s: socket: %s", s->id,
                  strerror(errno));
     }
     return fd;
@@ -371,14 +368,14 @@ static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
         if (s->server) {
             unlink(s->path);   /* a stale socket of an earlier run */
             if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
-                snprintf(err, errlen, "chardev '%s': cannot listen on %s: %s",
+                snprintf(err, errlen, "-chardev id=%s: cannot listen on %s: %s",
                          s->id, s->path, strerror(errno));
                 close(fd);
                 return false;
             }
             c->unlink_path = strdup(s->path);
         } else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-            snprintf(err, errlen, "chardev '%s': cannot connect to %s: %s",
+            snprintf(err, errlen, "-chardev id=%s: cannot connect to %s: %s",
                      s->id, s->path, strerror(errno));
             close(fd);
             return false;
@@ -391,7 +388,7 @@ static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
         struct addrinfo *ai = NULL;
         int r = getaddrinfo(host, s->port, &hints, &ai);
         if (r) {
-            snprintf(err, errlen, "chardev '%s': host '%s' port %s: %s",
+            snprintf(err, errlen, "-chardev id=%s: host '%s' port %s: %s",
                      s->id, host, s->port, gai_strerror(r));
             return false;
         }
@@ -408,7 +405,7 @@ static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
         int e = errno;
         freeaddrinfo(ai);
         if (!ok) {
-            snprintf(err, errlen, "chardev '%s': cannot %s %s:%s: %s", s->id,
+            snprintf(err, errlen, "-chardev id=%s: cannot %s %s:%s: %s", s->id,
                      s->server ? "listen on" : "connect to", host, s->port,
                      strerror(e));
             if (fd >= 0) {
@@ -447,7 +444,7 @@ static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
                 "%s\n", s->id, where);
         int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
         if (cfd < 0) {
-            snprintf(err, errlen, "chardev '%s': accept on %s: %s", s->id,
+            snprintf(err, errlen, "-chardev id=%s: accept on %s: %s", s->id,
                      where, strerror(errno));
             return false;
         }
@@ -460,7 +457,7 @@ static BeChardev *open_spec(const ChrSpec *s, const char *spec, char *err,
                             size_t errlen)
 {
     BeChardev c = { .kind = s->kind, .out_fd = -1, .in_fd = -1,
-                    .listen_fd = -1 };
+                    .listen_fd = -1, .pty_slave_fd = -1 };
     BeChardev *p = NULL;
     bool ok = true;
     switch (s->kind) {
@@ -474,14 +471,14 @@ static BeChardev *open_spec(const ChrSpec *s, const char *spec, char *err,
         c.ring = calloc(1, s->size);
         ok = c.ring != NULL;
         if (!ok) {
-            snprintf(err, errlen, "chardev '%s': out of memory", s->id);
+            snprintf(err, errlen, "-chardev id=%s: out of memory", s->id);
         }
         break;
     case CHR_FILE:
         c.out_fd = open(s->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                         0666);
         if (c.out_fd < 0) {
-            snprintf(err, errlen, "chardev '%s': %s: %s", s->id, s->path,
+            snprintf(err, errlen, "-chardev id=%s: %s: %s", s->id, s->path,
                      strerror(errno));
             ok = false;
         }
