@@ -173,14 +173,18 @@ BeChardev *be_chardev_alloc(const BeChardev *c, const char *spec, char *err,
 }
 
 /* Closing a pty's master discards what the slave has not read yet: give
-   a reader up to a second to take the guest's last output. */
+   a reader up to a second to take the guest's last output. The kernel
+   moves written bytes to the slave's queue asynchronously, so an empty
+   queue counts only when it stays empty for a few polls. */
 static void pty_drain(BeChardev *c)
 {
-    for (int i = 0; i < 100; i++) {
+    int empty = 0;
+    for (int i = 0; i < 100 && empty < 3; i++) {
         int pending = 0;
-        if (ioctl(c->pty_slave_fd, FIONREAD, &pending) != 0 || pending == 0) {
+        if (ioctl(c->pty_slave_fd, FIONREAD, &pending) != 0) {
             return;
         }
+        empty = pending == 0 ? empty + 1 : 0;
         poll(NULL, 0, 10);
     }
 }

@@ -31,9 +31,12 @@ bool be_chardev_define(CoreConfig *cfg, const char *spec, char *err,
 void be_chardev_print_help(void);
 
 /* Open a front end's back end: "chardev:ID" opens (or, with mux=on,
-   shares) the -chardev of that id; anything else is be_chardev_open. */
+   shares) the -chardev of that id; anything else is be_chardev_open.
+   `who` names the front end's option in the errors only this call can
+   see (no such id, the id already taken). Replaying
+   (cfg->chardev_replay) a -chardev opens as "null": no host resource. */
 BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
-                               char *err, size_t errlen);
+                               const char *who, char *err, size_t errlen);
 /* A chardev already opened from -chardev (for device front ends that
    look one up by id), or NULL. */
 BeChardev *be_chardev_find(const char *id);

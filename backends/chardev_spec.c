@@ -508,7 +508,7 @@ static BeChardev *open_spec(const ChrSpec *s, const char *spec, char *err,
 }
 
 BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
-                               char *err, size_t errlen)
+                               const char *who, char *err, size_t errlen)
 {
     if (strncmp(spec, "chardev:", 8) != 0) {
         return be_chardev_open(spec, err, errlen);
@@ -517,8 +517,8 @@ BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
     BeChardev *c = be_chardev_find(id);
     if (c) {
         if (!c->mux) {
-            snprintf(err, errlen, "chardev '%s' is already in use by another "
-                     "front end (mux=on shares it)", id);
+            snprintf(err, errlen, "%s: chardev '%s' is already in use by "
+                     "another front end (mux=on shares it)", who, id);
             return NULL;
         }
         c->users++;
@@ -532,6 +532,10 @@ BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
         if (strcmp(s.id, id) != 0) {
             continue;
         }
+        if (cfg->chardev_replay) {
+            /* Nothing of the host's: the inputs come from the trace. */
+            s.kind = CHR_NULL;
+        }
         c = open_spec(&s, cfg->chardevs[i], err, errlen);
         if (!c) {
             return NULL;
@@ -544,7 +548,7 @@ BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
         }
         return c;
     }
-    snprintf(err, errlen, "-serial %s: no -chardev with id '%s'", spec, id);
+    snprintf(err, errlen, "%s: no -chardev with id '%s'", who, id);
     return NULL;
 }
 

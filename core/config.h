@@ -60,6 +60,9 @@ typedef struct CoreConfig {
     unsigned nchardevs;        /* -chardev options, as given (checked by
                                   be_chardev_define, opened when used) */
     const char *chardevs[CORE_MAX_CHARDEV_OPTS];
+    bool chardev_replay;       /* replaying: a -chardev opens as output-only
+                                  (no socket, pty or pipe; input comes from
+                                  the trace) */
 } CoreConfig;
 
 #endif

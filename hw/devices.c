@@ -189,6 +189,26 @@ bool hw_device_props_resolve(const HwDeviceType *t, const CoreDeviceOpt *opt,
     return true;
 }
 
+bool hw_device_props_open_chardevs(const HwDeviceType *t,
+                                   const CoreConfig *cfg, HwPropValue *values,
+                                   char *err, size_t errlen)
+{
+    unsigned i = 0;
+    for (const HwProp *p = t->props; p && p->name; p++, i++) {
+        if (p->type != HW_PROP_CHARDEV) {
+            continue;
+        }
+        char spec[160], who[160];
+        snprintf(spec, sizeof(spec), "chardev:%s", values[i].s);
+        snprintf(who, sizeof(who), "%s property '%s'", t->name, p->name);
+        values[i].chr = be_chardev_open_cfg(cfg, spec, who, err, errlen);
+        if (!values[i].chr) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_';
    short enough for the machine's device list (CoreDevice.id). */
 static bool valid_id(const char *id)

@@ -66,6 +66,9 @@ typedef struct HwProp {
 typedef struct HwPropValue {
     uint64_t u;          /* HW_PROP_UINT; HW_PROP_BOOL as 0 or 1 */
     const char *s;       /* HW_PROP_STRING, HW_PROP_CHARDEV */
+    BeChardev *chr;      /* HW_PROP_CHARDEV: the back end, opened by
+                            hw_device_props_open_chardevs; the device's
+                            free closes it (be_chardev_close) */
 } HwPropValue;
 
 /* What a board hands a device at creation: its place, its wiring and
@@ -135,6 +138,13 @@ void hw_device_opts_free(CoreConfig *cfg);
 
 /* The values of every property of t for opt (defaults filled in), into
    values[HW_MAX_PROPS]; false with a message on a bad value. */
+/* Open the back end of every HW_PROP_CHARDEV value (-chardev id=...;
+   a replay gets output-only stand-ins, cfg->chardev_replay). An id no
+   -chardev defines, or one taken by another front end without mux=on,
+   is an error naming the device and property. */
+bool hw_device_props_open_chardevs(const HwDeviceType *t,
+                                   const CoreConfig *cfg, HwPropValue *values,
+                                   char *err, size_t errlen);
 bool hw_device_props_resolve(const HwDeviceType *t, const CoreDeviceOpt *opt,
                              HwPropValue *values, char *err, size_t errlen);
 

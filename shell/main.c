@@ -538,6 +538,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
     /* Replay never reads the host's input and never writes a user's
        files: console to stdout (or nowhere), no device-tree dump. */
     cfg.serial = a.opts.quiet ? "null" : "stdout";
+    cfg.chardev_replay = true;
     cfg.dumpdtb = NULL;
     cfg.max_insns = 0;
     cfg.stats = a.stats;

@@ -410,7 +410,9 @@ static bool add_user_device(CoreMachine *m, const CoreDeviceOpt *opt,
         return false;
     }
     if (!hw_device_props_resolve(t, opt, b->devs[b->ndevs].props, why,
-                                 sizeof(why))) {
+                                 sizeof(why)) ||
+        !hw_device_props_open_chardevs(t, m->cfg, b->devs[b->ndevs].props,
+                                       why, sizeof(why))) {
         snprintf(err, errlen, "-device %s: %s", opt->arg, why);
         return false;
     }
@@ -524,8 +526,10 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     }
 
     core_machine_add_device(m, &core_input_device_ops, m->input, "input");
-    b->serial = be_chardev_open_cfg(cfg, cfg->serial ? cfg->serial : "stdio",
-                                    err, errlen);
+    const char *serial = cfg->serial ? cfg->serial : "stdio";
+    char who[160];
+    snprintf(who, sizeof(who), "-serial %s", serial);
+    b->serial = be_chardev_open_cfg(cfg, serial, who, err, errlen);
     if (!b->serial) {
         return false;
     }
