@@ -191,6 +191,21 @@ finish(p, "run with a pipe")
 os.close(wfd)
 os.close(rfd)
 
+# --- stdio: mux=on has the Ctrl-A keys (and Ctrl-C goes to the guest);
+# without mux every byte is the guest's --------------------------------------
+from ptyterm import Terminal  # noqa: E402
+for mux, typed, want in (
+        ("on", b"\x01\x01ab\x03.", b"4 bytes: [\x01ab\x03]"),
+        ("off", b"\x01\x01ab.", b"4 bytes: [\x01\x01ab]")):
+    term = Terminal([exe, "run", "-M", "virt", "-bios", "none", "-kernel",
+                     echo_elf, "-serial", "chardev:s0",
+                     "-chardev", f"stdio,id=s0,mux={mux}"])
+    term.expect(b"'.'", 60)
+    term.type(typed)
+    st = term.wait(60)
+    t.check(st == 0 and want in term.screen,
+            f"-chardev stdio,mux={mux} on a terminal", term.screen[-300:])
+
 # --- ringbuf, null, file ----------------------------------------------------
 for spec in ("ringbuf,id=r0,size=64", "null,id=r0"):
     rc, out, err = run(exe, "run", "-M", "virt", "-bios", "none", "-kernel",
