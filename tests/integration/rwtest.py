@@ -17,6 +17,12 @@ class Suite:
             self.failed += 1
             print(f"FAIL: {what}" + (f"\n  {detail}" if detail else ""))
 
+    def limit(self, seconds):
+        """How long to wait for something that should come: once a check
+        has failed, 3 s at most, so that a broken build fails in seconds
+        instead of minutes."""
+        return min(seconds, 3) if self.failed else seconds
+
     def finish(self):
         print(f"{self.name}: {self.passed} passed, {self.failed} failed")
         sys.exit(1 if self.failed or not self.passed else 0)

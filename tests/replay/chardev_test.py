@@ -42,7 +42,7 @@ def start(*args):
 def stderr_line(p, pattern, timeout=60):
     """Read p's stderr until a line matches; the match, or None."""
     buf = b""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + t.limit(timeout)
     while time.monotonic() < deadline:
         r, _, _ = select.select([p.stderr], [], [], 1)
         if r:
@@ -59,7 +59,7 @@ def stderr_line(p, pattern, timeout=60):
 
 def read_until(recv, marker, timeout=60):
     data = b""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + t.limit(timeout)
     while marker not in data and time.monotonic() < deadline:
         d = recv()
         if d is None:
@@ -82,7 +82,7 @@ def fd_recv(fd):
 
 def finish(p, what):
     try:
-        out, err = p.communicate(timeout=60)
+        out, err = p.communicate(timeout=t.limit(60))
     except subprocess.TimeoutExpired:
         p.kill()
         out, err = p.communicate()
@@ -153,7 +153,7 @@ ls.bind(lsock)
 ls.listen(1)
 p = start("run", "-M", "virt", "-bios", "none", "-kernel", echo_elf,
           "-serial", "chardev:k0", "-chardev", f"socket,id=k0,path={lsock}")
-ls.settimeout(60)
+ls.settimeout(t.limit(60))
 c, _ = ls.accept()
 c.sendall(LINE)
 got = read_until(lambda: sock_recv(c), b"PASS echo")
@@ -200,9 +200,9 @@ for mux, typed, want in (
     term = Terminal([exe, "run", "-M", "virt", "-bios", "none", "-kernel",
                      echo_elf, "-serial", "chardev:s0",
                      "-chardev", f"stdio,id=s0,mux={mux}"])
-    term.expect(b"'.'", 60)
+    term.expect(b"'.'", t.limit(60))
     term.type(typed)
-    st = term.wait(60)
+    st = term.wait(t.limit(60))
     t.check(st == 0 and want in term.screen,
             f"-chardev stdio,mux={mux} on a terminal", term.screen[-300:])
 

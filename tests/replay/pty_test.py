@@ -27,14 +27,8 @@ tmp = tempfile.mkdtemp()
 machine = ["-M", "virt", "-bios", "none", "-nographic", "-kernel", tty_elf]
 
 
-def limit(seconds):
-    """How long to wait for something that should come: once a check has
-    failed, 3 s at most, so that a broken build fails in seconds."""
-    return min(seconds, 3) if t.failed else seconds
-
-
 def step(term, what, pattern, timeout, start=0):
-    timeout = limit(timeout)
+    timeout = t.limit(timeout)
     at = term.expect(pattern, timeout, start)
     t.check(at is not None, what,
             f"waited {timeout} s for {pattern!r}; exit status "
@@ -65,7 +59,7 @@ for key in (b"C-a h", b"C-a x", b"C-a c", b"C-a C-a"):
 typed(term, b"\x01c", b"no monitor", "Ctrl-A c says there is no monitor")
 typed(term, b"\x01\x01\r", b"got: ^A", "Ctrl-A Ctrl-A types a Ctrl-A")
 typed(term, b"quit\r", b"PASS tty", "the guest ends")
-status = term.wait(limit(60))
+status = term.wait(t.limit(60))
 screen = term.text()
 t.check(status == 0 and "rewind: recorded" in screen,
         "the recorder exits 0 and reports the trace",
@@ -86,13 +80,13 @@ t.check(rc == 0 and "checkpoints and the final state match" in err,
 
 # ---- replay: queries reach a pipe unchanged, never a terminal ----
 p = subprocess.run([exe, "replay", d], stdin=subprocess.DEVNULL,
-                   capture_output=True, timeout=limit(60))
+                   capture_output=True, timeout=t.limit(60))
 t.check(p.returncode == 0 and b"tty> \x1b[6n\x1b[5n\x1b[c\x1b]11;?\x07" in p.stdout
         and b"got: hello" in p.stdout,
         "replay to a pipe prints the recorded bytes, queries included",
         repr(p.stdout[-300:]) + p.stderr.decode(errors="replace"))
 term = Terminal([exe, "replay", d])
-status = term.wait(limit(60))
+status = term.wait(t.limit(60))
 screen = term.screen
 t.check(status == 0 and b"got: hello" in screen and b"replay identical" in screen,
         "replay to a terminal", repr(screen[-600:]))
@@ -110,7 +104,7 @@ step(term, "second recording: waits for a key", b"wake? ", 30)
 typed(term, b"w", b"tty> ", "second recording: prompt")
 typed(term, b"abc", b"abc", "typed before Ctrl-A x")
 term.type(b"\x01x")
-status = term.wait(limit(60))
+status = term.wait(t.limit(60))
 t.check(status is not None and status != 130 and "Ctrl-A x" in term.text(),
         "Ctrl-A x quits the recorder", f"status {status}; {term.text()[-400:]!r}")
 rc, out, err = run(exe, "info", d2)
@@ -123,11 +117,11 @@ t.check(rc == 0, "verify passes on the Ctrl-A x trace", out + err)
 # "tty" waits for its prompt must not overtake that open line ----
 d3 = os.path.join(tmp, "pipe.rwd")
 p = subprocess.run([exe, "record", "-o", d3, *machine], input=b"wpipe\rquit\r",
-                   capture_output=True, timeout=limit(60))
+                   capture_output=True, timeout=t.limit(60))
 t.check(p.returncode == 0 and b"got: pipe" in p.stdout and b"PASS tty" in p.stdout,
         "recording with input from a pipe", p.stderr.decode(errors="replace"))
 try:
-    rc, out, err = run(exe, "verify", d3, timeout=limit(30))
+    rc, out, err = run(exe, "verify", d3, timeout=t.limit(30))
 except subprocess.TimeoutExpired:
     rc, out, err = None, "", "verify still running after 30 s (replay hangs)"
 t.check(rc == 0 and "checkpoints and the final state match" in err,
@@ -139,7 +133,7 @@ term = Terminal([exe, "record", "-o", d4, "-M", "virt", "-bios", "none",
                  "-serial", "stdio", "-kernel", tty_elf])
 step(term, "-serial stdio: waits for a key", b"wake? ", 30)
 term.type(b"\x03")
-status = term.wait(limit(60))
+status = term.wait(t.limit(60))
 t.check(status == 130, "-serial stdio: Ctrl-C stops rewind (status 130)",
         f"status {status}; {term.text()[-300:]!r}")
 rc, out, err = run(exe, "info", d4)
