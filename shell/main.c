@@ -13,6 +13,7 @@
  *   trace    reindex DIR
  */
 #include "shell/cli.h"
+#include "backends/rng.h"
 #include "core/input.h"
 #include "core/machine.h"
 #include "core/run.h"
@@ -61,6 +62,12 @@ static CoreMachine *build_machine(const CoreConfig *cfg)
     }
     m->host = &shell_host_ops;
     char err[512] = "";
+    /* A replay reads no entropy file: only a live run checks them. */
+    if (!cfg->rr_replay_dir && !be_rng_check(cfg, err, sizeof(err))) {
+        fprintf(stderr, "rewind: %s\n", err);
+        core_machine_free(m);
+        return NULL;
+    }
     if (!core_machine_init(m, err, sizeof(err))) {
         fprintf(stderr, "rewind: %s\n", err);
         core_machine_free(m);
