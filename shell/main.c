@@ -62,12 +62,6 @@ static CoreMachine *build_machine(const CoreConfig *cfg)
     }
     m->host = &shell_host_ops;
     char err[512] = "";
-    /* A replay reads no entropy file: only a live run checks them. */
-    if (!cfg->rr_replay_dir && !be_rng_check(cfg, err, sizeof(err))) {
-        fprintf(stderr, "rewind: %s\n", err);
-        core_machine_free(m);
-        return NULL;
-    }
     if (!core_machine_init(m, err, sizeof(err))) {
         fprintf(stderr, "rewind: %s\n", err);
         core_machine_free(m);
@@ -170,6 +164,13 @@ static void stop_gdb(CoreMachine *m, GdbStub *stub)
 static int run_machine(CoreConfig *cfg, const char *record_dir,
                        uint64_t interval, int argc, char **argv)
 {
+    /* Entropy files are checked by a live run or a recording only: a
+       replay opens none. */
+    char err[512];
+    if (!be_rng_check(cfg, err, sizeof(err))) {
+        fprintf(stderr, "rewind: %s\n", err);
+        return EXIT_USAGE;
+    }
     CoreMachine *m = build_machine(cfg);
     if (!m) {
         return EXIT_USAGE;
