@@ -9,7 +9,7 @@
  * VIRTIO_F_VERSION_1; a queue set up by hand gets entropy and a used-ring
  * entry per request, with the used-buffer interrupt unless the driver
  * suppressed it; and hostile rings (a chain that loops, a buffer outside
- * RAM, a next index beyond the queue, a bad indirect table, a descriptor
+ * RAM (writable or readable), a next index beyond the queue, a bad indirect table, a descriptor
  * table outside RAM, an available index too far ahead) make the device
  * set DEVICE_NEEDS_RESET while the machine keeps running. Then it runs
  * many requests while keeping its own model of the ring positions, so a
@@ -173,6 +173,12 @@ int main(void)
     expect_broken();
     /* A buffer outside RAM. */
     ring_desc[0] = (struct desc){ 0x20000000, 16, F_WRITE, 0 };
+    kick(0);
+    expect_broken();
+    /* A device-readable buffer outside RAM (virtio-rng never reads it:
+       only the chain check can see it). */
+    ring_desc[0] = (struct desc){ 0x20000000, 16, F_NEXT, 1 };
+    ring_desc[1] = (struct desc){ (uintptr_t)buf, 16, F_WRITE, 0 };
     kick(0);
     expect_broken();
     /* A buffer running off the end of RAM (wraps round). */
