@@ -430,11 +430,6 @@ static bool add_virtio_device(CoreMachine *m, const HwDeviceType *t,
 {
     VirtBoard *b = m->board;
     char why[200];
-    if (!hw_device_id_free(m, opt->id)) {
-        snprintf(err, errlen, "-device %s: id '%s' is already taken by a "
-                 "built-in device", opt->arg ? opt->arg : opt->type, opt->id);
-        return false;
-    }
     if (b->virtio_used >= VIRT_NVIRTIO) {
         snprintf(err, errlen, "-device %s: all %d virtio-mmio transports "
                  "are taken", opt->arg, VIRT_NVIRTIO);
@@ -473,10 +468,8 @@ static bool add_user_device(CoreMachine *m, const CoreDeviceOpt *opt,
     const VirtMapEntry *bus = &hw_virt_map[VIRT_PLATFORM_BUS];
     const HwDeviceType *t = hw_device_type_find(opt->type);
     char why[200];
-    if (t && t->bus == HW_BUS_VIRTIO && t->user_creatable) {
-        return add_virtio_device(m, t, opt, err, errlen);
-    }
-    if (!t || t->bus != HW_BUS_SYSTEM || !t->user_creatable) {
+    if (!t || (t->bus != HW_BUS_SYSTEM && t->bus != HW_BUS_VIRTIO) ||
+        !t->user_creatable) {
         snprintf(err, errlen, "-device %s: not a device the virt board can "
                  "add", opt->arg ? opt->arg : opt->type);
         return false;
@@ -485,6 +478,9 @@ static bool add_user_device(CoreMachine *m, const CoreDeviceOpt *opt,
         snprintf(err, errlen, "-device %s: id '%s' is already taken by a "
                  "built-in device", opt->arg ? opt->arg : opt->type, opt->id);
         return false;
+    }
+    if (t->bus == HW_BUS_VIRTIO) {
+        return add_virtio_device(m, t, opt, err, errlen);
     }
     if (!hw_device_props_resolve(t, opt, b->devs[b->ndevs].props, why,
                                  sizeof(why))) {
