@@ -8,7 +8,11 @@
  *
  * The transport owns and saves (id "virtio-mmioN") the status, feature
  * selection and negotiation, the queues (addresses, sizes, ready, ring
- * positions, broken flag) and the interrupt status.
+ * positions, broken flag) and the interrupt status. An empty transport
+ * ignores every write, so it has no state: it registers without a state
+ * record and gains one when a device plugs in. Snapshots of machines
+ * without virtio devices (including those of builds before the
+ * transports existed) therefore stay the same and keep loading.
  */
 #include "hw/virtio/virtio.h"
 #include "core/irq.h"
@@ -24,6 +28,7 @@
 #define MMIO_MAGIC 0x74726976u      /* "virt" */
 #define MMIO_VENDOR 0x554d4551u     /* "QEMU", as QEMU reports it */
 #define VIRTIO_F_INDIRECT_DESC 28
+#define VIRTIO_F_EVENT_IDX 29
 
 enum {
     R_MAGIC = 0x000, R_VERSION = 0x004, R_DEVICE_ID = 0x008,
@@ -61,7 +66,8 @@ struct VirtioDevice {
 static uint64_t offered(const VirtioDevice *t)
 {
     return t->cls ? t->cls->features | (1ull << VIRTIO_F_VERSION_1) |
-                    (1ull << VIRTIO_F_INDIRECT_DESC)
+                    (1ull << VIRTIO_F_INDIRECT_DESC) |
+                    (1ull << VIRTIO_F_EVENT_IDX)
                   : 0;
 }
 
@@ -201,6 +207,7 @@ static void mmio_write(void *opaque, uint64_t off, uint64_t value,
     case R_QUEUE_READY:
         if (vq) {
             vq->ready = vq->num ? (v & 1) : 0;
+            vq->event_idx = (t->driver_features >> VIRTIO_F_EVENT_IDX) & 1;
         }
         break;
     case R_QUEUE_NOTIFY: queue_notify(t, v); break;
@@ -229,6 +236,8 @@ static const CoreMemOps mmio_ops = {
 
 /* ---- the device-side API (hw/virtio/virtio.h) ---- */
 
+static const CoreDeviceOps transport_dev_ops;   /* below, with the state */
+
 VirtioDevice *hw_virtio_plug(void *bus, const VirtioDeviceClass *cls,
                              void *opaque)
 {
@@ -238,6 +247,11 @@ VirtioDevice *hw_virtio_plug(void *bus, const VirtioDeviceClass *cls,
     }
     t->cls = cls;
     t->opaque = opaque;
+    for (unsigned i = 0; i < t->m->ndevices; i++) {
+        if (t->m->devices[i].opaque == t) {
+            t->m->devices[i].ops = &transport_dev_ops;   /* now has state */
+        }
+    }
     return t;
 }
 
@@ -293,7 +307,8 @@ static bool transport_post_load(void *opaque)
     for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
         const Virtqueue *vq = &t->vq[q];
         if (vq->num > VQ_MAX_SIZE || (vq->num & (vq->num - 1)) ||
-            vq->ready > 1 || vq->broken > 1) {
+            vq->ready > 1 || vq->broken > 1 || vq->event_idx > 1 ||
+            vq->reserved) {
             return false;
         }
     }
@@ -327,6 +342,12 @@ static const CoreDeviceOps transport_dev_ops = {
     .free = free,
 };
 
+/* Nothing plugged: constant registers, no state, nothing to reset. */
+static const CoreDeviceOps empty_transport_ops = {
+    .name = "virtio-mmio",
+    .free = free,
+};
+
 static void *transport_create(const HwDeviceArgs *a, char *err, size_t errlen)
 {
     VirtioDevice *t = calloc(1, sizeof(*t));
@@ -344,7 +365,7 @@ static void *transport_create(const HwDeviceArgs *a, char *err, size_t errlen)
         free(t);
         return NULL;
     }
-    core_machine_add_device(a->m, &transport_dev_ops, t, a->id);
+    core_machine_add_device(a->m, &empty_transport_ops, t, a->id);
     return t;
 }
 

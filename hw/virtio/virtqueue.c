@@ -106,6 +106,15 @@ static VirtqPopResult walk_indirect(Virtqueue *vq, CoreAddrSpace *as,
     }
 }
 
+/* EVENT_IDX: ask the driver to notify once it adds past what the device
+   has taken (avail_event, after the used ring's entries). */
+static bool set_avail_event(Virtqueue *vq, CoreAddrSpace *as)
+{
+    uint16_t v = vq->last_avail_idx;
+    return !vq->event_idx ||
+           core_mem_write_bytes(as, vq->used + 4 + 8ull * vq->num, &v, 2);
+}
+
 VirtqPopResult hw_vq_pop(Virtqueue *vq, CoreAddrSpace *as, VirtqElem *e)
 {
     e->nin = e->nout = 0;
@@ -119,6 +128,10 @@ VirtqPopResult hw_vq_pop(Virtqueue *vq, CoreAddrSpace *as, VirtqElem *e)
                       (unsigned long long)vq->avail);
     }
     if (avail_idx == vq->last_avail_idx) {
+        if (!set_avail_event(vq, as)) {
+            return broken(vq, e, "used ring at 0x%llx is not in RAM",
+                          (unsigned long long)vq->used);
+        }
         return VQ_POP_EMPTY;
     }
     if ((uint16_t)(avail_idx - vq->last_avail_idx) > vq->num) {
@@ -189,8 +202,19 @@ bool hw_vq_push(Virtqueue *vq, CoreAddrSpace *as, const VirtqElem *e,
     return true;
 }
 
-bool hw_vq_should_notify(const Virtqueue *vq, CoreAddrSpace *as)
+bool hw_vq_should_notify(Virtqueue *vq, CoreAddrSpace *as)
 {
+    if (vq->event_idx) {
+        /* virtio 1.x "Used Buffer Notification Suppression": interrupt if
+           used_event lies in [old, new). */
+        uint16_t used_event = 0, old = vq->signalled_used;
+        if (!rd16(as, vq->avail + 4 + 2ull * vq->num, &used_event)) {
+            return true;
+        }
+        vq->signalled_used = vq->used_idx;
+        return (uint16_t)(vq->used_idx - used_event - 1) <
+               (uint16_t)(vq->used_idx - old);
+    }
     uint16_t flags = 0;
     if (!rd16(as, vq->avail, &flags)) {
         return true;

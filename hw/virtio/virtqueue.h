@@ -1,7 +1,9 @@
 /*
  * Split virtqueues (virtio 1.x, "Split Virtqueues"): the device side.
  * Packed virtqueues are not implemented (VIRTIO_F_RING_PACKED is never
- * offered).
+ * offered). With VIRTIO_F_EVENT_IDX negotiated (Virtqueue.event_idx, set
+ * by the transport) the device writes avail_event after each pop and
+ * interrupts only when used_idx passes the driver's used_event.
  *
  * Guest memory is hostile. Popping a chain checks every descriptor
  * against the queue size, guest RAM and the chain length (a loop shows
@@ -41,6 +43,9 @@ typedef struct Virtqueue {
     uint16_t last_avail_idx;      /* next avail entry the device takes */
     uint16_t used_idx;            /* next used entry the device writes */
     uint32_t broken;              /* a hostile chain was seen */
+    uint16_t signalled_used;      /* EVENT_IDX: used_idx at the last interrupt */
+    uint16_t event_idx;           /* VIRTIO_F_EVENT_IDX negotiated (0/1) */
+    uint32_t reserved;            /* zero: keeps the saved bytes defined */
 } Virtqueue;
 
 typedef struct VirtqSeg {
@@ -73,9 +78,10 @@ VirtqPopResult hw_vq_pop(Virtqueue *vq, CoreAddrSpace *as, VirtqElem *e);
 bool hw_vq_push(Virtqueue *vq, CoreAddrSpace *as, const VirtqElem *e,
                 uint32_t len);
 
-/* Does the driver want an interrupt after a push (VIRTQ_AVAIL_F_NO_INTERRUPT
-   clear)? */
-bool hw_vq_should_notify(const Virtqueue *vq, CoreAddrSpace *as);
+/* Does the driver want an interrupt after a push? Without EVENT_IDX:
+   VIRTQ_AVAIL_F_NO_INTERRUPT clear. With it: used_idx moved past
+   used_event since the last interrupt (which this call then records). */
+bool hw_vq_should_notify(Virtqueue *vq, CoreAddrSpace *as);
 
 /* Copy into a chain's in segments, at most `len` bytes; returns bytes
    written, or -1 if a segment is not in RAM. */

@@ -73,8 +73,9 @@ static void wr(unsigned long base, unsigned off, uint32_t v)
 
 static uint16_t next_avail;   /* the driver's model of the rings */
 
-/* Reset, negotiate VERSION_1, set up queue 0 of QN entries, DRIVER_OK. */
-static void setup(void)
+/* Reset, negotiate VERSION_1 (and the low feature word `low`), set up
+   queue 0 of QN entries, DRIVER_OK. */
+static void setup_features(uint32_t low)
 {
     wr(RNG, STATUS, 0);
     CHECK_EQ(rd(RNG, STATUS), 0);
@@ -82,7 +83,7 @@ static void setup(void)
     wr(RNG, DEV_FEAT_SEL, 1);
     CHECK(rd(RNG, DEV_FEAT) & 1);                 /* VERSION_1 offered */
     wr(RNG, DRV_FEAT_SEL, 0);
-    wr(RNG, DRV_FEAT, 0);
+    wr(RNG, DRV_FEAT, low);
     wr(RNG, DRV_FEAT_SEL, 1);
     wr(RNG, DRV_FEAT, 1);
     wr(RNG, STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
@@ -104,6 +105,11 @@ static void setup(void)
     avail.idx = 0;
     used.idx = 0;
     next_avail = 0;
+}
+
+static void setup(void)
+{
+    setup_features(0);
 }
 
 /* Offer descriptor `head` and notify. */
@@ -164,6 +170,28 @@ int main(void)
     kick(0);
     CHECK_EQ(used.idx, 2);
     CHECK_EQ(rd(RNG, INT_STATUS), 0);
+
+    /* VIRTIO_F_EVENT_IDX: an interrupt only when used_idx passes
+       used_event; the device publishes avail_event. */
+    wr(RNG, DEV_FEAT_SEL, 0);
+    CHECK(rd(RNG, DEV_FEAT) & (1u << 29));
+    setup_features(1u << 29);
+    avail.used_event = 2;
+    ring_desc[0] = (struct desc){ (uintptr_t)buf, 4, F_WRITE, 0 };
+    kick(0);
+    kick(0);
+    CHECK_EQ(used.idx, 2);
+    CHECK_EQ(used.avail_event, 2);
+    CHECK_EQ(rd(RNG, INT_STATUS), 0);      /* used_event 2 not passed yet */
+    kick(0);
+    CHECK_EQ(rd(RNG, INT_STATUS), 1);      /* 2 -> 3 passes it */
+    wr(RNG, INT_ACK, 1);
+    kick(0);
+    CHECK_EQ(rd(RNG, INT_STATUS), 0);      /* not again until it moves */
+    avail.used_event = 4;
+    kick(0);
+    CHECK_EQ(rd(RNG, INT_STATUS), 1);
+    wr(RNG, INT_ACK, 1);
 
     /* Hostile rings. */
     setup();   /* a chain that loops: 0 -> 1 -> 0 */
