@@ -74,8 +74,9 @@ BeObjectParse be_object_parse(const char *arg, CoreConfig *cfg, char *err,
                    eq - it == 8 && strncmp(it, "filename", 8) == 0) {
             o.filename = eq + 1;
         } else {
-            snprintf(err, errlen, "%s has no property '%s' (try -object "
-                     "%s,help)", o.type, it, o.type);
+            snprintf(err, errlen, "%s has no property '%.*s' (try -object "
+                     "%s,help)", o.type, eq ? (int)(eq - it) : (int)strlen(it),
+                     it, o.type);
             goto out;
         }
     }

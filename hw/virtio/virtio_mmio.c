@@ -344,7 +344,7 @@ static const CoreDeviceOps transport_dev_ops = {
 
 /* Nothing plugged: constant registers, no state, nothing to reset. */
 static const CoreDeviceOps empty_transport_ops = {
-    .name = "virtio-mmio",
+    .name = "virtio-mmio-empty",
     .free = free,
 };
 
