@@ -29,6 +29,16 @@ typedef struct CoreDeviceOpt {
     CoreDeviceProp props[CORE_MAX_DEVICE_PROPS];
 } CoreDeviceOpt;
 
+/* One `-object TYPE,id=ID[,filename=F]` (backends/rng.c parses them):
+   host back ends a device names by id (`rng=ID`). */
+#define CORE_MAX_OBJECT_OPTS 8
+typedef struct CoreObjectOpt {
+    const char *type;          /* "rng-random", "rng-builtin" */
+    const char *id;
+    const char *filename;      /* rng-random: the entropy file */
+    const char *arg;           /* the option as written, for messages */
+} CoreObjectOpt;
+
 typedef struct CoreConfig {
     const char *machine;       /* "virt" */
     const char *cpu;           /* "rv64" */
@@ -63,6 +73,25 @@ typedef struct CoreConfig {
     bool chardev_replay;       /* replaying: a -chardev opens as output-only
                                   (no socket, pty or pipe; input comes from
                                   the trace) */
+    unsigned nobjects;         /* -object options, in command-line order */
+    CoreObjectOpt objects[CORE_MAX_OBJECT_OPTS];
 } CoreConfig;
+
+/* The -object with this id, or NULL. */
+static inline const CoreObjectOpt *core_config_object(const CoreConfig *cfg,
+                                                      const char *id)
+{
+    for (unsigned i = 0; i < cfg->nobjects; i++) {
+        const char *a = cfg->objects[i].id, *b = id;
+        while (*a && *a == *b) {
+            a++;
+            b++;
+        }
+        if (*a == *b) {
+            return &cfg->objects[i];
+        }
+    }
+    return NULL;
+}
 
 #endif

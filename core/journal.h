@@ -32,6 +32,10 @@ typedef struct CoreJournalOps {
        did not read it here: the journal has then ended the replay with a
        divergence and asked the run to stop. Recording: NULL. */
     bool (*wallclock)(void *journal, uint64_t *ns);
+    /* Replaying: the entropy bytes the recording read at this icount
+       (at most len, count in *n). False, as for the wall clock, if the
+       recording read none here. Recording: NULL. */
+    bool (*entropy)(void *journal, uint8_t *buf, size_t len, size_t *n);
     /* A replay reached its end (or a divergence) and cannot go on. */
     bool (*finished)(const void *journal);
 
@@ -39,6 +43,7 @@ typedef struct CoreJournalOps {
     void (*log_serial)(void *journal, unsigned port, const uint8_t *buf,
                        size_t len);
     void (*log_wallclock)(void *journal, uint64_t ns);
+    void (*log_entropy)(void *journal, const uint8_t *buf, size_t len);
     void (*log_idle)(void *journal, uint64_t ns);
     void (*log_shutdown)(void *journal, int reason);
 

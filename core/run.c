@@ -65,6 +65,31 @@ uint64_t core_run_wallclock(void *machine)
     return ns;
 }
 
+size_t core_run_entropy(CoreMachine *m, const char *rng, uint8_t *buf,
+                        size_t len)
+{
+    if (m->journal && m->journal_ops->replaying(m->journal)) {
+        /* On a divergence the journal has asked the run to stop. */
+        size_t n = 0;
+        if (!m->journal_ops->entropy(m->journal, buf, len, &n)) {
+            memset(buf, 0, len);
+            return 0;
+        }
+        return n;
+    }
+    size_t n = 0;
+    if (m->host && m->host->entropy_nd) {
+        n = m->host->entropy_nd(m, rng, buf, len);
+    } else {
+        memset(buf, 0, len);
+        n = len;
+    }
+    if (m->journal) {
+        m->journal_ops->log_entropy(m->journal, buf, n);
+    }
+    return n;
+}
+
 void core_run_shutdown(CoreMachine *m, int sig)
 {
     if (m->journal) {

@@ -36,6 +36,10 @@ typedef struct CoreHostOps {
     /* The host's wall clock, ns since the Unix epoch (read once, when the
        guest first needs it: see core_run_wallclock). */
     uint64_t (*wallclock_ns)(CoreMachine *m);
+    /* len bytes of host entropy from the -object `rng` ("": the builtin
+       source); returns the bytes read (see core_run_entropy). */
+    size_t (*entropy_nd)(CoreMachine *m, const char *rng, uint8_t *buf,
+                         size_t len);
 } CoreHostOps;
 
 /* Host input for serial `port` enters the machine here, the input door
@@ -50,6 +54,14 @@ size_t core_run_host_serial(CoreMachine *m, unsigned port, const uint8_t *buf,
    gives it (m->host->wallclock_ns; without host ops, the epoch) and a
    recording journal logs it. */
 uint64_t core_run_wallclock(void *machine);
+
+/* Entropy enters the machine here, pulled by a device when the guest
+   asks (a register write: a deterministic icount). Replaying, the journal
+   supplies the recorded bytes and no host source is read; otherwise the
+   host reads `rng` (m->host->entropy_nd; without host ops: zeros) and a
+   recording journal logs the bytes. Returns the bytes put in buf (<= len). */
+size_t core_run_entropy(CoreMachine *m, const char *rng, uint8_t *buf,
+                        size_t len);
 
 /* The user ended the run: by host signal `sig` (exit status 128 + sig),
    or with sig 0 by a quit command (status 0). A recording logs it. */

@@ -15,7 +15,8 @@
 #include <string.h>
 
 extern const HwDeviceType hw_clint_type, hw_plic_type, hw_uart16550_type,
-    hw_goldfish_rtc_type, hw_sifive_test_type, hw_testdev_type;
+    hw_goldfish_rtc_type, hw_sifive_test_type, hw_testdev_type,
+    hw_virtio_mmio_type, hw_virtio_rng_type;
 
 const HwDeviceType *const hw_device_table[] = {
     &hw_clint_type,
@@ -24,6 +25,8 @@ const HwDeviceType *const hw_device_table[] = {
     &hw_goldfish_rtc_type,
     &hw_sifive_test_type,
     &hw_testdev_type,
+    &hw_virtio_mmio_type,
+    &hw_virtio_rng_type,
     NULL,
 };
 
@@ -37,6 +40,7 @@ static const char *const category_names[HW_CAT_COUNT] = {
 
 static const char *const bus_names[HW_BUS_COUNT] = {
     [HW_BUS_SYSTEM] = "System",
+    [HW_BUS_VIRTIO] = "virtio-bus",
 };
 
 static const char *const prop_type_names[] = {

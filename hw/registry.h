@@ -43,6 +43,8 @@ typedef enum HwDeviceCategory {
    virtio-mmio transports and PCI come next, as new values here. */
 typedef enum HwBus {
     HW_BUS_SYSTEM,   /* "System": a fixed MMIO window and wired lines */
+    HW_BUS_VIRTIO,   /* "virtio-bus": the next free virtio-mmio transport
+                        (hw/virtio/virtio.h); no window or line of its own */
     HW_BUS_COUNT
 } HwBus;
 
@@ -87,6 +89,7 @@ typedef struct HwDeviceArgs {
     CoreIrq (*hart_irq)(void *board, unsigned hart, unsigned cause);
     void *board;
     BeChardev *serial;           /* host side of serial port 0 */
+    void *bus;                   /* HW_BUS_VIRTIO: the transport to plug into */
     /* Device tree: this node's phandle (0: none), the interrupt parent's,
        and hart h's interrupt controller's (cpu_phandle + h). */
     uint32_t phandle;

@@ -449,6 +449,11 @@ static bool apply(RRSession *s, const TdbEvent *ev)
         rr_diverge(s, "divergence: the recording read the RTC at icount %"
                    PRIu64 ", the replay did not\n", ev->icount);
         return false;
+    case TDB_EV_ENTROPY:
+        rr_diverge(s, "divergence: a device read entropy at icount %"
+                   PRIu64 " in the recording, not in the replay\n",
+                   ev->icount);
+        return false;
     default:
         rr_diverge(s, "trace has an event of unknown kind %u at icount %"
                    PRIu64 "\n", ev->kind, ev->icount);
@@ -464,7 +469,8 @@ static uint64_t replay_next_stop(void *j)
     uint64_t stop = UINT64_MAX;
     if (rr_fetch(s)) {
         stop = s->pending.icount;
-        if (s->pending.kind == TDB_EV_WALLCLOCK) {
+        if (s->pending.kind == TDB_EV_WALLCLOCK ||
+            s->pending.kind == TDB_EV_ENTROPY) {
             stop++;   /* consumed while the reading instruction runs */
         }
     } else if (s->done && s->result == RR_RESULT_UNUSABLE) {
@@ -595,6 +601,51 @@ static bool replay_wallclock(void *j, uint64_t *ns)
     return true;
 }
 
+/* A device pulls entropy at this icount (virtio-rng): the recording
+   must have read the same number of bytes here. */
+static bool replay_entropy(void *j, uint8_t *buf, size_t len, size_t *n)
+{
+    RRSession *s = j;
+    while (rr_fetch(s) && s->pending.kind == TDB_EV_CONSOLE) {
+        g_byte_array_append(s->expect_console, s->pending.data, s->pending.len);
+        s->have_pending = false;
+        match_console(s);
+    }
+    TdbEvEntropy e;
+    char why[200];
+    if (!s->have_pending || s->pending.kind != TDB_EV_ENTROPY ||
+        s->pending.icount != s->m->icount) {
+        rr_diverge(s, "divergence: the guest asked for entropy at icount %"
+                   PRIu64 ", which the recording did not do there\n",
+                   s->m->icount);
+        core_machine_attention(s->m, CORE_ATTN_STOP);
+        return false;
+    }
+    if (tdb_ev_entropy_decode(&s->pending, &e, why, sizeof(why)) != 0) {
+        undecodable(s, why);
+        core_machine_attention(s->m, CORE_ATTN_STOP);
+        return false;
+    }
+    if (e.len > len) {
+        rr_diverge(s, "divergence: the recording read %u entropy bytes at "
+                   "icount %" PRIu64 ", the guest asked for only %zu\n",
+                   e.len, s->m->icount, len);
+        core_machine_attention(s->m, CORE_ATTN_STOP);
+        return false;
+    }
+    s->have_pending = false;
+    memcpy(buf, e.bytes, e.len);
+    *n = e.len;
+    return true;
+}
+
+static void replay_log_entropy(void *j, const uint8_t *buf, size_t len)
+{
+    (void)j;
+    (void)buf;
+    (void)len;
+}
+
 /* Replaying, host input is not logged: it never reaches the machine. */
 static void replay_log_serial(void *j, unsigned port, const uint8_t *buf,
                               size_t len)
@@ -624,6 +675,8 @@ static const CoreJournalOps replay_journal = {
     .replaying = replay_replaying,
     .finished = replay_finished,
     .wallclock = replay_wallclock,
+    .entropy = replay_entropy,
+    .log_entropy = replay_log_entropy,
     .log_serial = replay_log_serial,
     .log_wallclock = replay_log_u64,
     .log_idle = replay_log_u64,

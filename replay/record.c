@@ -265,6 +265,15 @@ static void record_wallclock(void *j, uint64_t ns)
                                            sizeof(payload), &ev));
 }
 
+static void record_entropy(void *j, const uint8_t *buf, size_t len)
+{
+    uint8_t payload[256];
+    TdbEvEntropy e = { (uint32_t)len, buf };
+    TdbEvent ev;
+    /* The device asks for at most 256 bytes per request (hw/virtio). */
+    append(j, &ev, tdb_ev_entropy_encode(&e, payload, sizeof(payload), &ev));
+}
+
 static void record_idle(void *j, uint64_t ns)
 {
     uint8_t payload[TDB_EV_FIXED_MAX];
@@ -291,6 +300,7 @@ static const CoreJournalOps record_journal = {
     .finished = record_finished,
     .log_serial = record_serial,
     .log_wallclock = record_wallclock,
+    .log_entropy = record_entropy,
     .log_idle = record_idle,
     .log_shutdown = record_shutdown,
 };

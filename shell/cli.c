@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/machine.h"
 #include "core/rtc.h"
+#include "backends/rng.h"
 #include "hw/registry.h"
 
 #include <errno.h>
@@ -480,6 +481,23 @@ static bool opt_chardev(CoreConfig *cfg, const char *opt, const char *arg,
     return true;
 }
 
+/* -object: host back ends devices name by id (backends/rng.c). */
+static bool opt_object(CoreConfig *cfg, const char *opt, const char *arg,
+                       ShellCliResult *res)
+{
+    char err[300];
+    switch (be_object_parse(arg, cfg, err, sizeof(err))) {
+    case BE_OBJ_OK:
+        return true;
+    case BE_OBJ_HELP:
+        *res = SHELL_CLI_EXIT_OK;
+        return false;
+    default:
+        fprintf(stderr, "rewind: -%s %s: %s\n", opt, arg, err);
+        return false;
+    }
+}
+
 static bool opt_help(CoreConfig *cfg, const char *opt, const char *arg,
                      ShellCliResult *res);
 
@@ -503,6 +521,7 @@ static const CliOption options[] = {
     { "icount", NULL, "[shift=]N[,sleep=on|off][,rr=record|replay,rrfile=DIR]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input; rr=record: record to DIR; rr=replay: as 'rewind replay DIR' (same machine options as recorded; -s, -S, -gdb allowed)", opt_icount },
     { "rtc", NULL, "base=utc|DATE", "real-time clock start (default: host time when first read)", opt_rtc },
     { "device", NULL, "TYPE[,PROP=VALUE...][,id=ID]|help|TYPE,help", "add a device (-device help lists the types, -device TYPE,help their properties)", opt_device },
+    { "object", NULL, "rng-random,id=ID[,filename=FILE]|rng-builtin,id=ID|help", "add a host back end object (-object help lists the types)", opt_object },
     { "gdb", NULL, "tcp::PORT|tcp:HOST:PORT|unix:PATH", "GDB remote stub (binds 127.0.0.1 unless a host is given; port 0: any free port, printed)", opt_gdb },
     { "s", NULL, NULL, "shorthand for -gdb tcp::1234", opt_s },
     { "S", NULL, NULL, "stop before the first instruction (wait for gdb)", opt_S },

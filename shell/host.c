@@ -14,6 +14,7 @@
 #include "backends/chardev.h"
 #include "backends/hostclock.h"
 #include "backends/mux.h"
+#include "backends/rng.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,6 +104,13 @@ static uint64_t host_wallclock_ns(CoreMachine *m)
 {
     (void)m;
     return be_host_wallclock_ns_nd();
+}
+
+/* Entropy for a device (core_run_entropy asks only when not replaying). */
+static size_t host_entropy_nd(CoreMachine *m, const char *rng, uint8_t *buf,
+                              size_t len)
+{
+    return be_rng_read_nd(m->cfg, rng, buf, len);
 }
 
 static bool input_source(CoreMachine *m)
@@ -248,4 +256,5 @@ const CoreHostOps shell_host_ops = {
     .interrupted = interrupted,
     .wait = wait_ready,
     .wallclock_ns = host_wallclock_ns,
+    .entropy_nd = host_entropy_nd,
 };

@@ -13,6 +13,7 @@
  *   trace    reindex DIR
  */
 #include "shell/cli.h"
+#include "backends/rng.h"
 #include "core/input.h"
 #include "core/machine.h"
 #include "core/run.h"
@@ -163,6 +164,13 @@ static void stop_gdb(CoreMachine *m, GdbStub *stub)
 static int run_machine(CoreConfig *cfg, const char *record_dir,
                        uint64_t interval, int argc, char **argv)
 {
+    /* Entropy files are checked by a live run or a recording only: a
+       replay opens none. */
+    char err[512];
+    if (!be_rng_check(cfg, err, sizeof(err))) {
+        fprintf(stderr, "rewind: %s\n", err);
+        return EXIT_USAGE;
+    }
     CoreMachine *m = build_machine(cfg);
     if (!m) {
         return EXIT_USAGE;

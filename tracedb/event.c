@@ -30,6 +30,7 @@ static const KindDesc kinds[] = {
     { TDB_EV_IDLE_SKIP, "IDLE_SKIP", 8, 8 },
     { TDB_EV_SHUTDOWN, "SHUTDOWN", 4, 4 },
     { TDB_EV_INTERRUPT, "INTERRUPT", 4, 4 },
+    { TDB_EV_ENTROPY, "ENTROPY", 0, TDB_MAX_PAYLOAD },
     { TDB_EV_CONSOLE, "CONSOLE", 0, TDB_MAX_PAYLOAD },
     { TDB_EV_CHECKPOINT, "CHECKPOINT", 32, 32 },
     { TDB_EV_END, "END", 8, 16 },

@@ -100,6 +100,32 @@ int tdb_ev_serial_decode(const TdbEvent *ev, TdbEvSerial *p, char *err,
     return 0;
 }
 
+/* ---- ENTROPY ---- */
+
+int tdb_ev_entropy_encode(const TdbEvEntropy *p, uint8_t *buf, size_t cap,
+                          TdbEvent *ev)
+{
+    if ((p->len && !p->bytes) ||
+        shape(ev, TDB_EV_ENTROPY, buf, cap, (size_t)p->len) != 0) {
+        return -1;
+    }
+    if (p->len) {
+        memcpy(buf, p->bytes, p->len);
+    }
+    return 0;
+}
+
+int tdb_ev_entropy_decode(const TdbEvent *ev, TdbEvEntropy *p, char *err,
+                          size_t errlen)
+{
+    if (check_shape(ev, TDB_EV_ENTROPY, 0, TDB_MAX_PAYLOAD, err, errlen)) {
+        return -1;
+    }
+    p->len = ev->len;
+    p->bytes = ev->data;
+    return 0;
+}
+
 /* ---- one u64 or one u32 ---- */
 
 static int u64_encode(uint32_t kind, uint64_t v, uint8_t *buf, size_t cap,

@@ -46,6 +46,12 @@ typedef struct TdbEvSerial {
     const uint8_t *bytes;
 } TdbEvSerial;
 
+/* ENTROPY: the bytes of host entropy a device read at this icount. */
+typedef struct TdbEvEntropy {
+    uint32_t len;
+    const uint8_t *bytes;
+} TdbEvEntropy;
+
 /* WALLCLOCK: u64 host wall clock, ns since the Unix epoch. */
 typedef struct TdbEvWallclock {
     uint64_t ns;
@@ -83,6 +89,10 @@ int tdb_ev_serial_encode(const TdbEvSerial *p, uint8_t *buf, size_t cap,
                          TdbEvent *ev);
 int tdb_ev_serial_decode(const TdbEvent *ev, TdbEvSerial *p, char *err,
                          size_t errlen);
+int tdb_ev_entropy_encode(const TdbEvEntropy *p, uint8_t *buf, size_t cap,
+                          TdbEvent *ev);
+int tdb_ev_entropy_decode(const TdbEvent *ev, TdbEvEntropy *p, char *err,
+                          size_t errlen);
 int tdb_ev_wallclock_encode(const TdbEvWallclock *p, uint8_t *buf, size_t cap,
                             TdbEvent *ev);
 int tdb_ev_wallclock_decode(const TdbEvent *ev, TdbEvWallclock *p, char *err,

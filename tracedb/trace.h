@@ -68,6 +68,7 @@ typedef enum TdbKind {
     TDB_EV_IDLE_SKIP = 4,   /* u64 ns the virtual clock jumps while idle */
     TDB_EV_SHUTDOWN = 5,    /* u32 reason */
     TDB_EV_INTERRUPT = 6,   /* u32 reason (debugger / Ctrl-C stop request) */
+    TDB_EV_ENTROPY = 7,     /* the entropy bytes a device pulled (virtio-rng) */
     TDB_EV_CONSOLE = 16,    /* guest console output bytes (annotation) */
     TDB_EV_CHECKPOINT = 17, /* u64 icount, u64 state hash, u64 offset,
                                u64 length in checkpoints.zst */

@@ -62,7 +62,9 @@ static const struct VirtBuiltin {
     { VIRT_UART0, "ns16550a", "serial0", 0 },
 };
 
-#define VIRT_MAX_DEVICES (CORE_ARRAY_SIZE(virt_builtins) + CORE_MAX_DEVICE_OPTS)
+#define VIRT_NVIRTIO 8
+#define VIRT_MAX_DEVICES (CORE_ARRAY_SIZE(virt_builtins) + VIRT_NVIRTIO + \
+                          CORE_MAX_DEVICE_OPTS)
 
 /* Where QEMU's virt looks for OpenSBI (Debian's qemu-system-data and
    opensbi packages). */
@@ -87,6 +89,8 @@ typedef struct VirtBoard {
     BeChardev *serial;
     gpa_t platform_next;        /* next free address on the platform bus */
     unsigned platform_irqs;     /* platform-bus interrupts handed out */
+    void *virtio[8];            /* the virtio-mmio transports, by slot */
+    unsigned virtio_used;       /* transports taken by -device */
     unsigned ndevs;
     VirtDevice devs[VIRT_MAX_DEVICES];
 } VirtBoard;
@@ -389,6 +393,71 @@ static bool add_builtin(CoreMachine *m, const struct VirtBuiltin *bi,
     return dev != NULL;
 }
 
+/* QEMU's eight virtio-mmio transports, always there (an empty one reads
+   DeviceID 0), ids virtio-mmio0..7 by slot. Built last slot first, so
+   the device tree lists them in QEMU's order (0x10008000 first). */
+static bool add_virtio_transports(CoreMachine *m, char *err, size_t errlen)
+{
+    VirtBoard *b = m->board;
+    const VirtMapEntry *e = &hw_virt_map[VIRT_VIRTIO];
+    const HwDeviceType *t = hw_device_type_find("virtio-mmio");
+    static const CoreDeviceOpt none = { 0 };
+    static const char *const ids[VIRT_NVIRTIO] = {
+        "virtio-mmio0", "virtio-mmio1", "virtio-mmio2", "virtio-mmio3",
+        "virtio-mmio4", "virtio-mmio5", "virtio-mmio6", "virtio-mmio7",
+    };
+    for (unsigned i = e->count; i-- > 0;) {
+        if (!t || !hw_device_props_resolve(t, &none, b->devs[b->ndevs].props,
+                                           err, errlen)) {
+            return false;
+        }
+        b->virtio[i] = build_device(m, t, ids[i], e->base + i * e->size,
+                                    e->size, e->irq + i, 0, err, errlen);
+        if (!b->virtio[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A virtio -device takes the next free transport. As under QEMU, whose
+   virtio-mmio buses are listed last slot first, the first one goes to
+   the highest slot (0x10008000), which is also the first node of the
+   device tree, so Linux finds devices in command-line order. */
+static bool add_virtio_device(CoreMachine *m, const HwDeviceType *t,
+                              const CoreDeviceOpt *opt, char *err,
+                              size_t errlen)
+{
+    VirtBoard *b = m->board;
+    char why[200];
+    if (b->virtio_used >= VIRT_NVIRTIO) {
+        snprintf(err, errlen, "-device %s: all %d virtio-mmio transports "
+                 "are taken", opt->arg, VIRT_NVIRTIO);
+        return false;
+    }
+    VirtDevice *d = &b->devs[b->ndevs];
+    if (!hw_device_props_resolve(t, opt, d->props, why, sizeof(why))) {
+        snprintf(err, errlen, "-device %s: %s", opt->arg, why);
+        return false;
+    }
+    unsigned slot = VIRT_NVIRTIO - 1 - b->virtio_used;
+    d->type = t;
+    d->args = (HwDeviceArgs){
+        .m = m, .id = opt->id, .props = d->props, .nharts = m->ncpus,
+        .board = m, .bus = b->virtio[slot],
+        .base = hw_virt_map[VIRT_VIRTIO].base +
+                slot * hw_virt_map[VIRT_VIRTIO].size,
+    };
+    d->dev = t->create(&d->args, why, sizeof(why));
+    if (!d->dev) {
+        snprintf(err, errlen, "-device %s: %s", opt->arg, why);
+        return false;
+    }
+    b->ndevs++;
+    b->virtio_used++;
+    return true;
+}
+
 /* A -device: the next free, naturally aligned window of the platform bus
    and its next interrupt, in command-line order, so that a replay (which
    parses the same command line) builds the very same machine. */
@@ -399,7 +468,8 @@ static bool add_user_device(CoreMachine *m, const CoreDeviceOpt *opt,
     const VirtMapEntry *bus = &hw_virt_map[VIRT_PLATFORM_BUS];
     const HwDeviceType *t = hw_device_type_find(opt->type);
     char why[200];
-    if (!t || t->bus != HW_BUS_SYSTEM || !t->user_creatable) {
+    if (!t || (t->bus != HW_BUS_SYSTEM && t->bus != HW_BUS_VIRTIO) ||
+        !t->user_creatable) {
         snprintf(err, errlen, "-device %s: not a device the virt board can "
                  "add", opt->arg ? opt->arg : opt->type);
         return false;
@@ -408,6 +478,9 @@ static bool add_user_device(CoreMachine *m, const CoreDeviceOpt *opt,
         snprintf(err, errlen, "-device %s: id '%s' is already taken by a "
                  "built-in device", opt->arg ? opt->arg : opt->type, opt->id);
         return false;
+    }
+    if (t->bus == HW_BUS_VIRTIO) {
+        return add_virtio_device(m, t, opt, err, errlen);
     }
     if (!hw_device_props_resolve(t, opt, b->devs[b->ndevs].props, why,
                                  sizeof(why)) ||
@@ -465,7 +538,17 @@ void hw_virt_describe_device(const char *type, FILE *out)
         }
         fprintf(out, ", id '%s'\n", virt_builtins[i].id);
     }
-    if (hw_device_type_find(type) && hw_device_type_find(type)->user_creatable) {
+    const HwDeviceType *t = hw_device_type_find(type);
+    if (t && t->bus == HW_BUS_VIRTIO) {
+        const VirtMapEntry *e = &hw_virt_map[VIRT_VIRTIO];
+        fprintf(out, "virt board: -device puts it on the next free of the %u "
+                "virtio-mmio transports at 0x%llx + 0x%llx * i (PLIC sources "
+                "%u..%u), the first at the highest slot as QEMU does\n",
+                e->count, (unsigned long long)e->base,
+                (unsigned long long)e->size, e->irq, e->irq + e->nirqs - 1);
+        return;
+    }
+    if (t && t->user_creatable) {
         const VirtMapEntry *e = &hw_virt_map[VIRT_PLATFORM_BUS];
         fprintf(out, "virt board: -device places it on the platform bus at "
                 "0x%llx..0x%llx (PLIC sources %u..%u), in command-line "
@@ -544,6 +627,9 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     }
     for (unsigned h = 0; h < cfg->smp; h++) {
         rv_cpu_set_time_source(m->cpus[h], clint_time, b->clint);
+    }
+    if (!add_virtio_transports(m, err, errlen)) {
+        return false;
     }
     for (unsigned i = 0; i < cfg->ndevices; i++) {
         if (!add_user_device(m, &cfg->devices[i], err, errlen)) {

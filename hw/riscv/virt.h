@@ -23,7 +23,7 @@ typedef enum VirtRegion {
     VIRT_PLATFORM_BUS,  /* devices added with -device */
     VIRT_PLIC,
     VIRT_UART0,
-    VIRT_VIRTIO,        /* reserved: 8 virtio-mmio transports (not yet) */
+    VIRT_VIRTIO,        /* 8 virtio-mmio transports (all built, as QEMU) */
     VIRT_PCIE_ECAM,     /* reserved for PCI (not created yet) */
     VIRT_PCIE_MMIO,     /* reserved for PCI (not created yet) */
     VIRT_DRAM,

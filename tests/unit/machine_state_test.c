@@ -22,6 +22,7 @@
 /* Devices that hold no state of their own, and why. */
 static const char *const stateless[] = {
     "sifive_test",   /* write-only: a write ends the run at once */
+    "virtio-mmio-empty",   /* no device plugged: ignores every write */
 };
 
 static bool is_stateless(const char *name)
@@ -165,6 +166,9 @@ int main(void)
        the first record would meet the wrong device and be refused). */
     p = make(&cfg);
     unsigned i0 = 0, i1 = p->ndevices - 1;
+    while (i1 > 0 && !p->devices[i1].ops->state) {
+        i1--;   /* the last device with state (empty transports have none) */
+    }
     CoreDevice tmp = p->devices[i0];
     p->devices[i0] = p->devices[i1];
     p->devices[i1] = tmp;

@@ -186,9 +186,33 @@ static void test_end(void)
           ev.len == TDB_EV_END_SHORT_LEN);
 }
 
+/* ENTROPY: the bytes as they are, 0 bytes allowed; another kind fails. */
+static void test_entropy(void)
+{
+    uint8_t buf[16];
+    static const uint8_t bytes[5] = { 1, 2, 3, 4, 5 };
+    TdbEvent ev = { .icount = 7 };
+    TdbEvEntropy out;
+    CHECK(tdb_ev_entropy_encode(&(TdbEvEntropy){ 5, bytes }, buf, sizeof(buf),
+                                &ev) == 0 && ev.kind == TDB_EV_ENTROPY &&
+          ev.len == 5 && memcmp(buf, bytes, 5) == 0, "ENTROPY encodes");
+    CHECK(tdb_ev_entropy_decode(&ev, &out, err, sizeof(err)) == 0 &&
+          out.len == 5 && memcmp(out.bytes, bytes, 5) == 0, "%s", err);
+    CHECK(tdb_ev_entropy_encode(&(TdbEvEntropy){ 5, bytes }, buf, 4, &ev) != 0,
+          "encoded into a buffer too small");
+    CHECK(tdb_ev_entropy_encode(&(TdbEvEntropy){ 0, NULL }, buf, sizeof(buf),
+                                &ev) == 0 && ev.len == 0 &&
+          tdb_ev_entropy_decode(&ev, &out, err, sizeof(err)) == 0 &&
+          out.len == 0, "empty ENTROPY: %s", err);
+    ev.kind = TDB_EV_SERIAL_RX;
+    CHECK(tdb_ev_entropy_decode(&ev, &out, err, sizeof(err)) != 0,
+          "ENTROPY decoder refuses another kind");
+}
+
 int main(void)
 {
     test_serial();
+    test_entropy();
     test_u64_and_u32();
     test_checkpoint();
     test_end();
