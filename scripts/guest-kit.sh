@@ -461,11 +461,13 @@ log "initrd-virtio.gz modules: ${MOD_ORDER[*]##*/}; built in: ${MOD_BUILTIN[*]:-
 # ------------------------------------------------------------- rootfs ----
 # ext4 made as an ordinary user: mke2fs -d copies a directory in. Inode owners
 # and the change/creation times mke2fs takes from the host are then set to
-# 0:0 and $EPOCH with debugfs; E2FSPROGS_FAKE_TIME fixes the superblock's
-# times, -U and hash_seed the UUIDs; a private mke2fs.conf keeps the host's
+# 0:0 and $EPOCH with debugfs; E2FSPROGS_FAKE_TIME fixes the times of the
+# superblock and reserved inodes (e2fsprogs reads 0 as "unset": then 1),
+# -U and hash_seed the UUIDs; a private mke2fs.conf keeps the host's
 # /etc/mke2fs.conf out.
 build_rootfs() { # out
-    local out=$1 root conf cmds
+    local out=$1 root conf cmds fake=$EPOCH
+    [ "$fake" != 0 ] || fake=1
     root=$(mktemp -d "$OUT/.rootfs.XXXXXX")
     fill_root "$root" test
     add_virtio_files "$root"
@@ -482,7 +484,7 @@ build_rootfs() { # out
 EOF
     rm -f "$out.tmp"
     truncate -s "$ROOTFS_SIZE" "$out.tmp"
-    MKE2FS_CONFIG=$conf E2FSPROGS_FAKE_TIME=$EPOCH mke2fs -q -F -t ext4 -L rewind-root \
+    MKE2FS_CONFIG=$conf E2FSPROGS_FAKE_TIME=$fake mke2fs -q -F -t ext4 -L rewind-root \
         -U "$ROOTFS_UUID" -E "hash_seed=$ROOTFS_UUID,root_owner=0:0,lazy_itable_init=0,nodiscard" \
         -d "$root" "$out.tmp" >"$root.log" 2>&1 ||
         { cat "$root.log" >&2; die "mke2fs -d $root $out.tmp failed"; }
@@ -494,7 +496,7 @@ EOF
         done
         for fld in ctime_extra crtime_extra atime_extra mtime_extra; do echo "set_inode_field $f $fld 0"; done
     done >"$cmds"
-    E2FSPROGS_FAKE_TIME=$EPOCH debugfs -w -f "$cmds" "$out.tmp" >"$root.log" 2>&1 ||
+    E2FSPROGS_FAKE_TIME=$fake debugfs -w -f "$cmds" "$out.tmp" >"$root.log" 2>&1 ||
         { cat "$root.log" >&2; die "debugfs on $out.tmp failed"; }
     rm -rf "$root" "$root.conf" "$root.debugfs" "$root.log"
 }
@@ -537,15 +539,16 @@ need_cmd qemu-system-riscv64 qemu-system-misc
 need_cmd python3 python3
 log "checking the kit in qemu-system-riscv64"
 python3 - "$OUT" <<'EOF'
-import os, subprocess, sys, time, select
+import os, shutil, subprocess, sys, tempfile, time, select
 
 out = sys.argv[1]
 
-def boot(initrd, smp, send=None, timeout=300):
+def boot(initrd, smp, send=None, timeout=300, extra=(), append=""):
     """Boot; return (ok, log, timings). send: list of (wait_for, text)."""
     cmd = ["qemu-system-riscv64", "-M", "virt", "-m", "512M", "-smp", str(smp),
            "-nographic", "-bios", "default", "-kernel", f"{out}/Image",
-           "-initrd", f"{out}/{initrd}", "-append", "console=ttyS0"]
+           "-initrd", f"{out}/{initrd}", "-append",
+           ("console=ttyS0 " + append).strip()] + list(extra)
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
@@ -596,5 +599,40 @@ print(f"guest-kit: check initrd-shell.gz: {'ok' if ok else 'FAILED'}; "
 if not ok:
     fails += 1
     sys.stderr.write(log.decode(errors="replace")[-3000:] + "\n")
+
+# Root on virtio-blk: a copy of rootfs.ext4 (the kit's image stays pristine),
+# written on a first boot and read back on a second; then virtio-net (slirp's
+# DHCP gives 10.0.2.15) and virtio-rng (/dev/hwrng) on the same root.
+tmp = tempfile.mkdtemp(prefix="guest-kit-check.")
+disk = os.path.join(tmp, "disk.img")
+shutil.copyfile(f"{out}/rootfs.ext4", disk)
+blk = ["-drive", f"file={disk},format=raw,if=none,id=d0",
+       "-device", "virtio-blk-device,drive=d0"]
+net = ["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0",
+       "-device", "virtio-rng-device"]
+root = "root=/dev/vda rewind.script="
+checks = [
+    ("root=/dev/vda write", blk, root + "/etc/rewind-disk-test.sh rewind.disk=write",
+     [b"rewind-disk: written "]),
+    ("root=/dev/vda read back", blk, root + "/etc/rewind-disk-test.sh rewind.disk=read",
+     [b"rewind-disk: read ok "]),
+    ("root=/dev/vda + virtio-net + virtio-rng", blk + net, root + "/etc/rewind-virtio-test.sh",
+     [b"rewind-net: eth0 10.0.2.15\r\n", b"rewind-rng: read 64 bytes from /dev/hwrng"]),
+    ("initramfs + virtio-net + virtio-rng", net, "rewind.script=/etc/rewind-virtio-test.sh",
+     [b"rewind-net: eth0 10.0.2.15\r\n", b"rewind-rng: read 64 bytes from /dev/hwrng"]),
+]
+for name, extra, append, want in checks:
+    ok, log, marks, total = boot("initrd-virtio.gz", 1, extra=extra, append=append)
+    missing = [w for w in want if w not in log]
+    ok = ok and b"REWIND-BOOT-OK" in marks and b"REWIND-TEST-DONE" in marks \
+        and not missing and b"REWIND-MODULE-ERROR" not in log
+    print(f"guest-kit: check initrd-virtio.gz {name}: {'ok' if ok else 'FAILED'}; "
+          f"boot-ok {marks.get(b'REWIND-BOOT-OK', -1):.1f}s, "
+          f"poweroff {total if total else -1:.1f}s", file=sys.stderr)
+    if not ok:
+        fails += 1
+        print(f"guest-kit:   missing {missing}", file=sys.stderr)
+        sys.stderr.write(log.decode(errors="replace")[-3000:] + "\n")
+shutil.rmtree(tmp)
 sys.exit(1 if fails else 0)
 EOF
