@@ -24,6 +24,7 @@ VIRTIO_TEST="$REPO_ROOT/scripts/guest-virtio-test.sh"
 # "depends=" field); built-in ones (modules.builtin) are skipped. ext4 finds
 # crc32c through the crypto API (no "depends=" on it), hence crc32c_generic.
 VIRTIO_MODULES="virtio_mmio virtio_blk virtio_net virtio-rng virtio_console ext4 crc32c_generic"
+VIRTIO_MODULES+=" ${REWIND_KIT_EXTRA_MODULES:-}"
 ROOTFS_SIZE=64M
 # Fixed UUID and directory hash seed of rootfs.ext4 (reproducible image).
 ROOTFS_UUID=7265776e-642d-6b69-742d-726f6f746673
@@ -68,7 +69,9 @@ Root on virtio-blk (boot twice: rewind.disk=write, then rewind.disk=read):
     -append "console=ttyS0 root=/dev/vda rewind.script=/etc/rewind-disk-test.sh rewind.disk=write"
 
 Environment: REWIND_KIT_DIR, REWIND_KIT_CACHE, REWIND_KIT_MIRROR (default
-$MIRROR), SOURCE_DATE_EPOCH (file times in the images; default 0).
+$MIRROR), SOURCE_DATE_EPOCH (file times in the images; default 0),
+REWIND_KIT_EXTRA_MODULES (more module names for initrd-virtio.gz; their
+dependencies come along).
 The images are byte-for-byte reproducible from the same packages.
 
 Kernel command line knobs read by /init:
@@ -431,9 +434,10 @@ MROOT="$MDIR/usr/lib/modules/$KRELEASE"
 [ -d "$MROOT" ] || die "no usr/lib/modules/$KRELEASE in $KIT_KERNEL_DEB"
 [ -r "$MROOT/modules.builtin" ] || die "no modules.builtin in $KIT_KERNEL_DEB"
 modinfo_field() { # ko.xz field
-    xz -dc "$1" | tr '\0' '\n' | sed -n "s/^$2=//p" | head -n1
+    xz -dc "$1" | tr '\0' '\n' | sed -n "s/^$2=//p"
 }
 MODSTAGE=$(mktemp -d "$OUT/.modules.XXXXXX")
+trap 'rm -rf "$MODSTAGE"' EXIT
 declare -A MOD_SEEN=()
 MOD_ORDER=() MOD_BUILTIN=()
 resolve_module() { # name (- and _ are the same in module names)
@@ -443,10 +447,11 @@ resolve_module() { # name (- and _ are the same in module names)
     if tr '-' '_' <"$MROOT/modules.builtin" | grep -q "/$name\.ko\$"; then
         MOD_BUILTIN+=("$name"); return 0
     fi
-    path=$(cd "$MROOT" && find kernel -name '*.ko.xz' | tr '-' '_' | grep -n "/$name\.ko\.xz\$" | head -n1 | cut -d: -f1)
+    path=$(cd "$MROOT" && find kernel -name '*.ko.xz' | LC_ALL=C sort | awk -v n="$name" '
+        { b = $0; sub(/.*\//, "", b); sub(/\.ko\.xz$/, "", b); gsub(/-/, "_", b)
+          if (b == n && !found) { print; found = 1 } }')
     [ -n "$path" ] || die "kernel module $name: neither built in (modules.builtin) nor a module in $KIT_KERNEL_DEB" \
-        "initrd-virtio.gz needs it (VIRTIO_MODULES in $0)"
-    path=$(cd "$MROOT" && find kernel -name '*.ko.xz' | sed -n "${path}p")
+        "initrd-virtio.gz needs it (VIRTIO_MODULES in $0 or REWIND_KIT_EXTRA_MODULES)"
     for dep in $(modinfo_field "$MROOT/$path" depends | tr ',' ' '); do
         resolve_module "$dep"
     done
