@@ -470,6 +470,25 @@ log "initrd-virtio.gz modules: ${MOD_ORDER[*]##*/}; built in: ${MOD_BUILTIN[*]:-
 # superblock and reserved inodes (e2fsprogs reads 0 as "unset": then 1),
 # -U and hash_seed the UUIDs; a private mke2fs.conf keeps the host's
 # /etc/mke2fs.conf out.
+# busybox's applet names: its sorted, NUL-separated name table starts with
+# "[", "[[". /init's "busybox --install -s" links each applet into one of /,
+# /bin, /sbin, /usr/bin, /usr/sbin; the rootfs has every link in all four
+# bin dirs (and /linuxrc) already, so that call finds them all (EEXIST, no
+# message) and writes nothing: the root also works mounted read-only.
+busybox_applets() {
+    # The first sorted run of at least 50 names from "[", "[[" (the "[" may
+    # follow other bytes without a NUL between).
+    # awk reads to the end (no exit): tr must not die of SIGPIPE (pipefail).
+    tr '\0' '\n' <"$bb" | LC_ALL=C awk '
+        done { next }
+        on && ($0 !~ /^([a-z0-9_.-]|\[|\])+$/ || $0 <= last) {
+            if (n >= 50) { printf "%s", list; done = 1; next }
+            on = 0
+        }
+        on { list = list $0 "\n"; n++; last = $0; next }
+        prev ~ /\[$/ && $0 == "[[" { on = 1; list = "[\n[[\n"; n = 2; last = $0 }
+        { prev = $0 }'
+}
 build_rootfs() { # out
     local out=$1 root conf cmds fake=$EPOCH
     [ "$fake" != 0 ] || fake=1
@@ -477,6 +496,19 @@ build_rootfs() { # out
     fill_root "$root" test
     add_virtio_files "$root"
     mkdir -p "$root"/{mnt,var,lib,usr/share}
+    local applets a d
+    applets=$(busybox_applets)
+    for a in sh mount switch_root udhcpc wget httpd nc sha256sum; do
+        printf '%s\n' "$applets" | grep -qx "$a" ||
+            die "busybox applet table of $KIT_BUSYBOX_DEB not understood (no '$a' in it)" \
+                "the table is read by busybox_applets in $0"
+    done
+    for a in $applets; do
+        for d in bin sbin usr/bin usr/sbin; do
+            [ -e "$root/$d/$a" ] || [ -L "$root/$d/$a" ] || ln -s /bin/busybox "$root/$d/$a"
+        done
+    done
+    [ ! -L "$root/bin/linuxrc" ] || ln -s /bin/busybox "$root/linuxrc"
     fix_modes "$root"
     conf="$root.conf" cmds="$root.debugfs"
     cat >"$conf" <<EOF
@@ -626,6 +658,11 @@ checks = [
     ("initramfs + virtio-net + virtio-rng", net, "rewind.script=/etc/rewind-virtio-test.sh",
      [b"rewind-net: eth0 10.0.2.15\r\n", b"rewind-rng: read 64 bytes from /dev/hwrng"]),
 ]
+# The root also works read-only: the applet links are in the image already.
+ro = ["-drive", f"file={out}/rootfs.ext4,format=raw,if=none,id=d0,readonly=on",
+      "-device", "virtio-blk-device,drive=d0"]
+checks.append(("root=/dev/vda read-only (the kit's image)", ro, "root=/dev/vda",
+               [b"rewind-test: compute ok"]))
 for name, extra, append, want in checks:
     ok, log, marks, total = boot("initrd-virtio.gz", 1, extra=extra, append=append)
     missing = [w for w in want if w not in log]

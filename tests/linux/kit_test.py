@@ -95,6 +95,10 @@ st = debugfs("stat /bin/busybox").decode()
 t.check("User:     0   Group:     0" in st and "Mode:  0755" in st,
         "rootfs.ext4: /bin/busybox is root's and executable", st[:300])
 
+for link in ("/bin/mount", "/sbin/switch_root", "/usr/sbin/udhcpc", "/usr/bin/wget"):
+    t.check('Fast link dest: "/bin/busybox"' in debugfs("stat " + link).decode(),
+            f"rootfs.ext4: {link} links to busybox (so /init writes no links)")
+
 with tempfile.TemporaryDirectory() as tmp:
     again = os.path.join(tmp, "kit")
     r = subprocess.run(["bash", script], env=dict(os.environ, REWIND_KIT_DIR=again),
