@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2013,SC2015
 # rewind guest kit: disk test baked into rootfs.ext4 as /etc/rewind-disk-test.sh.
 # Boot 1 (rewind.disk=write): writes /root/rewind-disk-data (1 MiB of a fixed
 # pattern plus its sha256), syncs; boot 2 (rewind.disk=read): reads it back
