@@ -16,6 +16,18 @@ BUSYBOX_PKG=busybox-static
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 INIT_TEMPLATE="$REPO_ROOT/scripts/initramfs-init.sh"
+VIRTIO_INIT="$REPO_ROOT/scripts/initramfs-virtio.sh"
+UDHCPC_SCRIPT="$REPO_ROOT/scripts/udhcpc-default.script"
+DISK_TEST="$REPO_ROOT/scripts/guest-disk-test.sh"
+VIRTIO_TEST="$REPO_ROOT/scripts/guest-virtio-test.sh"
+# Modules initrd-virtio.gz loads (with what they depend on, from each module's
+# "depends=" field); built-in ones (modules.builtin) are skipped. ext4 finds
+# crc32c through the crypto API (no "depends=" on it), hence crc32c_generic.
+VIRTIO_MODULES="virtio_mmio virtio_blk virtio_net virtio-rng virtio_console ext4 crc32c_generic"
+VIRTIO_MODULES+=" ${REWIND_KIT_EXTRA_MODULES:-}"
+ROOTFS_SIZE=64M
+# Fixed UUID and directory hash seed of rootfs.ext4 (reproducible image).
+ROOTFS_UUID=7265776e-642d-6b69-742d-726f6f746673
 CACHE=${REWIND_KIT_CACHE:-$HOME/.cache/rewind/guest-kit}
 OUT=${REWIND_KIT_DIR:-build/guest-kit}
 case "$OUT" in /*) ;; *) OUT="$REPO_ROOT/$OUT" ;; esac
@@ -32,6 +44,13 @@ Builds the Linux guest kit for rewind into \$REWIND_KIT_DIR
                    /etc/rewind-test.sh, prints REWIND-TEST-DONE, powers off
   initrd-shell.gz  busybox initramfs: prints REWIND-BOOT-OK, interactive shell
                    on the console (ttyS0), powers off when the shell exits
+  initrd-virtio.gz busybox initramfs with the virtio/ext4 kernel modules:
+                   loads them, then with root=/dev/vda mounts that ext4 disk
+                   and switch_roots into it, else runs like initrd.gz
+  rootfs.ext4      $ROOTFS_SIZE ext4 root filesystem (sparse, made without root
+                   privileges): busybox, the same /init and test modes as
+                   initrd.gz, /etc/rewind-disk-test.sh (rewind.disk=write|read)
+                   and /etc/rewind-virtio-test.sh (DHCP on eth0, /dev/hwrng)
   kit.env          package versions and sha256 of every file
 
 Kernel (the package $KERNEL_META depends on) and $BUSYBOX_PKG come
@@ -41,20 +60,34 @@ access. Boot it with:
   qemu-system-riscv64 -M virt -m 512M -nographic -bios default \\
     -kernel build/guest-kit/Image -initrd build/guest-kit/initrd.gz \\
     -append console=ttyS0
+Root on virtio-blk (boot twice: rewind.disk=write, then rewind.disk=read):
+  cp build/guest-kit/rootfs.ext4 disk.img
+  qemu-system-riscv64 -M virt -m 512M -nographic -bios default \
+    -kernel build/guest-kit/Image -initrd build/guest-kit/initrd-virtio.gz \
+    -drive file=disk.img,format=raw,if=none,id=d0 \
+    -device virtio-blk-device,drive=d0 \
+    -append "console=ttyS0 root=/dev/vda rewind.script=/etc/rewind-disk-test.sh rewind.disk=write"
 
 Environment: REWIND_KIT_DIR, REWIND_KIT_CACHE, REWIND_KIT_MIRROR (default
-$MIRROR), SOURCE_DATE_EPOCH (file times in the images; default 0).
+$MIRROR), SOURCE_DATE_EPOCH (file times in the images; default 0),
+REWIND_KIT_EXTRA_MODULES (more module names for initrd-virtio.gz; their
+dependencies come along).
 The images are byte-for-byte reproducible from the same packages.
 
 Kernel command line knobs read by /init:
   rewind.mode=test|shell   override the image's mode
   rewind.script=PATH       script to run in test mode
+  root=DEV, rewind.root=DEV  initrd-virtio.gz: mount DEV (e.g. /dev/vda) and
+                           switch_root into it (rootfstype=, default ext4)
+  rewind.disk=write|read   phase of /etc/rewind-disk-test.sh
 
 options:
   --update       refresh the package lists and fetch newer packages if any
   --script FILE  bake FILE as /etc/rewind-test.sh instead of the default
-  --check        afterwards boot both images in qemu-system-riscv64 and
-                 check the markers (and that the shell answers)
+  --check        afterwards boot the images in qemu-system-riscv64 and
+                 check the markers (and that the shell answers); root on
+                 virtio-blk (write, then read back on a second boot), and
+                 virtio-net (DHCP lease 10.0.2.15) + virtio-rng (/dev/hwrng)
   --help         this text
 EOF
 }
@@ -86,8 +119,11 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-[ -r "$INIT_TEMPLATE" ] || die "missing $INIT_TEMPLATE (the /init template)"
-for c in dpkg-deb:dpkg cpio:cpio gzip:gzip sha256sum:coreutils file:file; do
+for f in "$INIT_TEMPLATE" "$VIRTIO_INIT" "$UDHCPC_SCRIPT" "$DISK_TEST" "$VIRTIO_TEST"; do
+    [ -r "$f" ] || die "missing $f (part of the kit's sources)"
+done
+for c in dpkg-deb:dpkg cpio:cpio gzip:gzip sha256sum:coreutils file:file xz:xz-utils \
+    mke2fs:e2fsprogs debugfs:e2fsprogs; do
     need_cmd "${c%%:*}" "${c#*:}"
 done
 
@@ -237,7 +273,8 @@ fi
 
 # ------------------------------------------------------------ extract ----
 extract() { # deb [member...] -> prints dir; members: only those (tar globs)
-    local deb=$1 dir="$CACHE/extract/${1%.deb}"
+    # EXTRACT_TAG: a separate cached dir for another set of members.
+    local deb=$1 dir="$CACHE/extract/${1%.deb}${EXTRACT_TAG:-}"
     shift
     if [ ! -e "$dir/.done" ]; then
         rm -rf "$dir"
@@ -251,7 +288,7 @@ extract() { # deb [member...] -> prints dir; members: only those (tar globs)
     fi
     echo "$dir"
 }
-# The initramfs carries no modules: everything the virt machine needs for a
+# initrd.gz carries no modules: everything the virt machine needs for a
 # console, interrupts, RTC and power-off is built in (=y) in Debian's config.
 KDIR=$(extract "$KIT_KERNEL_DEB" './boot/*')
 BDIR=$(extract "$KIT_BUSYBOX_DEB")
@@ -324,9 +361,8 @@ newc_entry() { # name mode(octal) rdevmajor rdevminor ino
     [ "$pad" -eq 0 ] || head -c "$pad" /dev/zero
 }
 
-build_initrd() { # mode out
-    local mode=$1 out=$2 root
-    root=$(mktemp -d "$OUT/.root.XXXXXX")
+fill_root() { # root mode: the files initrd.gz, initrd-virtio.gz and rootfs.ext4 share
+    local root=$1 mode=$2
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root}
     cp "$bb" "$root/bin/busybox"
     ln -s busybox "$root/bin/sh"
@@ -337,13 +373,41 @@ build_initrd() { # mode out
     echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
     echo "root:x:0:" >"$root/etc/group"
     echo "rewind" >"$root/etc/hostname"
-    # Fixed modes and mtimes: the images are byte-for-byte reproducible.
+}
+fix_modes() { # root: fixed modes and mtimes, the images are reproducible
+    local root=$1
     find "$root" -type d -exec chmod 0755 {} +
     chmod 1777 "$root/tmp"
     chmod 0700 "$root/root"
     find "$root" -type f -exec chmod 0644 {} +
     chmod 0755 "$root/init" "$root/bin/busybox" "$root/etc/rewind-test.sh"
+    find "$root" -name '*.sh' -exec chmod 0755 {} +
+    local x
+    for x in usr/share/udhcpc/default.script lib/rewind/init; do
+        [ ! -e "$root/$x" ] || chmod 0755 "$root/$x"
+    done
     find "$root" -exec touch -h -d "@$EPOCH" {} +
+}
+add_virtio_files() { # root: DHCP event script and the virtio test scripts
+    mkdir -p "$1/usr/share/udhcpc"
+    cp "$UDHCPC_SCRIPT" "$1/usr/share/udhcpc/default.script"
+    cp "$DISK_TEST" "$1/etc/rewind-disk-test.sh"
+    cp "$VIRTIO_TEST" "$1/etc/rewind-virtio-test.sh"
+}
+
+build_initrd() { # mode out [virtio]
+    local mode=$1 out=$2 root
+    root=$(mktemp -d "$OUT/.root.XXXXXX")
+    fill_root "$root" "$mode"
+    if [ "${3:-}" = virtio ]; then
+        add_virtio_files "$root"
+        mkdir -p "$root/lib/rewind"
+        mv "$root/init" "$root/lib/rewind/init"
+        cp "$VIRTIO_INIT" "$root/init"
+        mkdir -p "$root/lib/modules"
+        cp -r "$MODSTAGE/." "$root/lib/modules/"
+    fi
+    fix_modes "$root"
     {
         (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
             cpio --quiet -o -H newc -R 0:0 --reproducible)
@@ -360,11 +424,130 @@ install_if_changed() { # tmp final
     if [ -e "$2" ] && cmp -s "$1" "$2"; then rm -f "$1"; else mv "$1" "$2"; fi
 }
 
+# ------------------------------------------------------------ modules ----
+# Debian's package has no modules.dep (depmod runs at install time), so the
+# order comes from each module's .modinfo "depends=" field; modules.builtin
+# says which are built in. Modules ship xz-compressed: they are stored
+# decompressed, busybox insmod passes the file to init_module() as is.
+MDIR=$(EXTRACT_TAG=.modules extract "$KIT_KERNEL_DEB" './usr/lib/modules/*')
+MROOT="$MDIR/usr/lib/modules/$KRELEASE"
+[ -d "$MROOT" ] || die "no usr/lib/modules/$KRELEASE in $KIT_KERNEL_DEB"
+[ -r "$MROOT/modules.builtin" ] || die "no modules.builtin in $KIT_KERNEL_DEB"
+modinfo_field() { # ko.xz field
+    xz -dc "$1" | tr '\0' '\n' | sed -n "s/^$2=//p"
+}
+MODSTAGE=$(mktemp -d "$OUT/.modules.XXXXXX")
+trap 'rm -rf "$MODSTAGE"' EXIT
+declare -A MOD_SEEN=()
+MOD_ORDER=() MOD_BUILTIN=()
+resolve_module() { # name (- and _ are the same in module names)
+    local name=${1//-/_} path dep
+    [ -z "${MOD_SEEN[$name]:-}" ] || return 0
+    MOD_SEEN[$name]=1
+    if tr '-' '_' <"$MROOT/modules.builtin" | grep -q "/$name\.ko\$"; then
+        MOD_BUILTIN+=("$name"); return 0
+    fi
+    path=$(cd "$MROOT" && find kernel -name '*.ko.xz' | LC_ALL=C sort | awk -v n="$name" '
+        { b = $0; sub(/.*\//, "", b); sub(/\.ko\.xz$/, "", b); gsub(/-/, "_", b)
+          if (b == n && !found) { print; found = 1 } }')
+    [ -n "$path" ] || die "kernel module $name: neither built in (modules.builtin) nor a module in $KIT_KERNEL_DEB" \
+        "initrd-virtio.gz needs it (VIRTIO_MODULES in $0 or REWIND_KIT_EXTRA_MODULES)"
+    for dep in $(modinfo_field "$MROOT/$path" depends | tr ',' ' '); do
+        resolve_module "$dep"
+    done
+    mkdir -p "$MODSTAGE/$(dirname "$path")"
+    xz -dc "$MROOT/$path" >"$MODSTAGE/${path%.xz}"
+    MOD_ORDER+=("${path%.xz}")
+}
+for m in $VIRTIO_MODULES; do resolve_module "$m"; done
+printf '%s\n' "${MOD_ORDER[@]}" >"$MODSTAGE/load-order"
+log "initrd-virtio.gz modules: ${MOD_ORDER[*]##*/}; built in: ${MOD_BUILTIN[*]:-none}"
+
+# ------------------------------------------------------------- rootfs ----
+# ext4 made as an ordinary user: mke2fs -d copies a directory in. Inode owners
+# and the change/creation times mke2fs takes from the host are then set to
+# 0:0 and $EPOCH with debugfs; E2FSPROGS_FAKE_TIME fixes the times of the
+# superblock and reserved inodes (e2fsprogs reads 0 as "unset": then 1),
+# -U and hash_seed the UUIDs; a private mke2fs.conf keeps the host's
+# /etc/mke2fs.conf out.
+# busybox's applet names: its sorted, NUL-separated name table starts with
+# "[", "[[". /init's "busybox --install -s" links each applet into one of /,
+# /bin, /sbin, /usr/bin, /usr/sbin; the rootfs has every link in all four
+# bin dirs (and /linuxrc) already, so that call finds them all (EEXIST, no
+# message) and writes nothing: the root also works mounted read-only.
+busybox_applets() {
+    # The first sorted run of at least 50 names from "[", "[[" (the "[" may
+    # follow other bytes without a NUL between).
+    # awk reads to the end (no exit): tr must not die of SIGPIPE (pipefail).
+    tr '\0' '\n' <"$bb" | LC_ALL=C awk '
+        done { next }
+        on && ($0 !~ /^([a-z0-9_.-]|\[|\])+$/ || $0 <= last) {
+            if (n >= 50) { printf "%s", list; done = 1; next }
+            on = 0
+        }
+        on { list = list $0 "\n"; n++; last = $0; next }
+        prev ~ /\[$/ && $0 == "[[" { on = 1; list = "[\n[[\n"; n = 2; last = $0 }
+        { prev = $0 }'
+}
+build_rootfs() { # out
+    local out=$1 root conf cmds fake=$EPOCH
+    [ "$fake" != 0 ] || fake=1
+    root=$(mktemp -d "$OUT/.rootfs.XXXXXX")
+    fill_root "$root" test
+    add_virtio_files "$root"
+    mkdir -p "$root"/{mnt,var,lib,usr/share}
+    local applets a d
+    applets=$(busybox_applets)
+    for a in sh mount switch_root udhcpc wget httpd nc sha256sum; do
+        printf '%s\n' "$applets" | grep -qx "$a" ||
+            die "busybox applet table of $KIT_BUSYBOX_DEB not understood (no '$a' in it)" \
+                "the table is read by busybox_applets in $0"
+    done
+    for a in $applets; do
+        for d in bin sbin usr/bin usr/sbin; do
+            [ -e "$root/$d/$a" ] || [ -L "$root/$d/$a" ] || ln -s /bin/busybox "$root/$d/$a"
+        done
+    done
+    [ ! -L "$root/bin/linuxrc" ] || ln -s /bin/busybox "$root/linuxrc"
+    fix_modes "$root"
+    conf="$root.conf" cmds="$root.debugfs"
+    cat >"$conf" <<EOF
+[fs_types]
+	ext4 = {
+		features = has_journal,extent,huge_file,flex_bg,metadata_csum,64bit,dir_nlink,extra_isize
+		inode_size = 256
+		blocksize = 4096
+	}
+EOF
+    rm -f "$out.tmp"
+    truncate -s "$ROOTFS_SIZE" "$out.tmp"
+    MKE2FS_CONFIG=$conf E2FSPROGS_FAKE_TIME=$fake mke2fs -q -F -t ext4 -L rewind-root \
+        -U "$ROOTFS_UUID" -E "hash_seed=$ROOTFS_UUID,root_owner=0:0,lazy_itable_init=0,nodiscard" \
+        -d "$root" "$out.tmp" >"$root.log" 2>&1 ||
+        { cat "$root.log" >&2; die "mke2fs -d $root $out.tmp failed"; }
+    (cd "$root" && find . | LC_ALL=C sort) | while read -r f; do
+        f=${f#.}; [ -n "$f" ] || f=/
+        for fld in uid gid ctime crtime atime mtime; do
+            case $fld in uid|gid) v=0 ;; *) v="@$EPOCH" ;; esac
+            echo "set_inode_field $f $fld $v"
+        done
+        for fld in ctime_extra crtime_extra atime_extra mtime_extra; do echo "set_inode_field $f $fld 0"; done
+    done >"$cmds"
+    E2FSPROGS_FAKE_TIME=$fake debugfs -w -f "$cmds" "$out.tmp" >"$root.log" 2>&1 ||
+        { cat "$root.log" >&2; die "debugfs on $out.tmp failed"; }
+    rm -rf "$root" "$root.conf" "$root.debugfs" "$root.log"
+}
+
 build_initrd test "$OUT/initrd.gz"
 build_initrd shell "$OUT/initrd-shell.gz"
+build_initrd test "$OUT/initrd-virtio.gz" virtio
+build_rootfs "$OUT/rootfs.ext4"
+rm -rf "$MODSTAGE"
 install_if_changed "$IMAGE_TMP" "$OUT/Image"
 install_if_changed "$OUT/initrd.gz.tmp" "$OUT/initrd.gz"
 install_if_changed "$OUT/initrd-shell.gz.tmp" "$OUT/initrd-shell.gz"
+install_if_changed "$OUT/initrd-virtio.gz.tmp" "$OUT/initrd-virtio.gz"
+install_if_changed "$OUT/rootfs.ext4.tmp" "$OUT/rootfs.ext4"
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 {
@@ -376,6 +559,11 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
     echo "KIT_INITRD_SHA256=$(sha "$OUT/initrd.gz")"
     echo "KIT_INITRD_SHELL_SHA256=$(sha "$OUT/initrd-shell.gz")"
     echo "KIT_INIT_SHA256=$(sha "$INIT_TEMPLATE")"
+    echo "KIT_INITRD_VIRTIO_SHA256=$(sha "$OUT/initrd-virtio.gz")"
+    echo "KIT_ROOTFS_SHA256=$(sha "$OUT/rootfs.ext4")"
+    echo "KIT_ROOTFS_SIZE=$ROOTFS_SIZE"
+    echo "KIT_VIRTIO_MODULES=\"${MOD_ORDER[*]##*/}\""
+    echo "KIT_BUILTIN_MODULES=\"${MOD_BUILTIN[*]:-}\""
     echo "KIT_SOURCE_DATE_EPOCH=$EPOCH"
 } >"$OUT/kit.env.tmp"
 install_if_changed "$OUT/kit.env.tmp" "$OUT/kit.env"
@@ -388,15 +576,16 @@ need_cmd qemu-system-riscv64 qemu-system-misc
 need_cmd python3 python3
 log "checking the kit in qemu-system-riscv64"
 python3 - "$OUT" <<'EOF'
-import os, subprocess, sys, time, select
+import os, shutil, subprocess, sys, tempfile, time, select
 
 out = sys.argv[1]
 
-def boot(initrd, smp, send=None, timeout=300):
+def boot(initrd, smp, send=None, timeout=300, extra=(), append=""):
     """Boot; return (ok, log, timings). send: list of (wait_for, text)."""
     cmd = ["qemu-system-riscv64", "-M", "virt", "-m", "512M", "-smp", str(smp),
            "-nographic", "-bios", "default", "-kernel", f"{out}/Image",
-           "-initrd", f"{out}/{initrd}", "-append", "console=ttyS0"]
+           "-initrd", f"{out}/{initrd}", "-append",
+           ("console=ttyS0 " + append).strip()] + list(extra)
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
@@ -447,5 +636,45 @@ print(f"guest-kit: check initrd-shell.gz: {'ok' if ok else 'FAILED'}; "
 if not ok:
     fails += 1
     sys.stderr.write(log.decode(errors="replace")[-3000:] + "\n")
+
+# Root on virtio-blk: a copy of rootfs.ext4 (the kit's image stays pristine),
+# written on a first boot and read back on a second; then virtio-net (slirp's
+# DHCP gives 10.0.2.15) and virtio-rng (/dev/hwrng) on the same root.
+tmp = tempfile.mkdtemp(prefix="guest-kit-check.")
+disk = os.path.join(tmp, "disk.img")
+shutil.copyfile(f"{out}/rootfs.ext4", disk)
+blk = ["-drive", f"file={disk},format=raw,if=none,id=d0",
+       "-device", "virtio-blk-device,drive=d0"]
+net = ["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0",
+       "-device", "virtio-rng-device"]
+root = "root=/dev/vda rewind.script="
+checks = [
+    ("root=/dev/vda write", blk, root + "/etc/rewind-disk-test.sh rewind.disk=write",
+     [b"rewind-disk: written "]),
+    ("root=/dev/vda read back", blk, root + "/etc/rewind-disk-test.sh rewind.disk=read",
+     [b"rewind-disk: read ok "]),
+    ("root=/dev/vda + virtio-net + virtio-rng", blk + net, root + "/etc/rewind-virtio-test.sh",
+     [b"rewind-net: eth0 10.0.2.15\r\n", b"rewind-rng: read 64 bytes from /dev/hwrng"]),
+    ("initramfs + virtio-net + virtio-rng", net, "rewind.script=/etc/rewind-virtio-test.sh",
+     [b"rewind-net: eth0 10.0.2.15\r\n", b"rewind-rng: read 64 bytes from /dev/hwrng"]),
+]
+# The root also works read-only: the applet links are in the image already.
+ro = ["-drive", f"file={out}/rootfs.ext4,format=raw,if=none,id=d0,readonly=on",
+      "-device", "virtio-blk-device,drive=d0"]
+checks.append(("root=/dev/vda read-only (the kit's image)", ro, "root=/dev/vda",
+               [b"rewind-test: compute ok"]))
+for name, extra, append, want in checks:
+    ok, log, marks, total = boot("initrd-virtio.gz", 1, extra=extra, append=append)
+    missing = [w for w in want if w not in log]
+    ok = ok and b"REWIND-BOOT-OK" in marks and b"REWIND-TEST-DONE" in marks \
+        and not missing and b"REWIND-MODULE-ERROR" not in log
+    print(f"guest-kit: check initrd-virtio.gz {name}: {'ok' if ok else 'FAILED'}; "
+          f"boot-ok {marks.get(b'REWIND-BOOT-OK', -1):.1f}s, "
+          f"poweroff {total if total else -1:.1f}s", file=sys.stderr)
+    if not ok:
+        fails += 1
+        print(f"guest-kit:   missing {missing}", file=sys.stderr)
+        sys.stderr.write(log.decode(errors="replace")[-3000:] + "\n")
+shutil.rmtree(tmp)
 sys.exit(1 if fails else 0)
 EOF

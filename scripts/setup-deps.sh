@@ -10,7 +10,7 @@ packages=(
   libcapstone-dev libfdt-dev device-tree-compiler
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
   qemu-system-misc opensbi gdb-multiarch python3
-  cpio file debian-archive-keyring ca-certificates iproute2
+  cpio file debian-archive-keyring ca-certificates iproute2 e2fsprogs xz-utils
 )
 
 missing=()
