@@ -47,7 +47,7 @@
 
 /* Version of the bytes in events.zst / checkpoints.zst, written into every
    frame header. A reader refuses frames with a larger version. */
-#define TDB_FORMAT_VERSION 1
+#define TDB_FORMAT_VERSION 2
 /* Version of the SQLite schema of index.sqlite (meta key schema_version). */
 #define TDB_SCHEMA_VERSION 1
 /* Largest payload of one event. */

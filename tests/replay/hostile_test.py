@@ -61,7 +61,10 @@ def zstd_raw(data):
     return bytes(out)
 
 
-def frame(number, events, final=False, version=1):
+VERSION = 2   # the trace format version rewind writes (docs/trace-format.md)
+
+
+def frame(number, events, final=False, version=VERSION):
     """events: (kind, hart, icount, payload) tuples -> header + zstd frame."""
     raw = bytearray()
     prev = None
@@ -90,6 +93,9 @@ base = os.path.join(tmp, "base.rwd")
 rc, rec_out, err = run(exe, "record", "-o", base, *machine, "-kernel", hello,
                        timeout=120)
 t.check(rc == 0, "record the base trace", err)
+with open(os.path.join(base, "events.zst"), "rb") as f:
+    t.check(struct.unpack_from("<I", f.read(16), 12)[0] == VERSION,
+            f"rewind writes format version {VERSION}")
 meta = {k: v for k, v in query(base, "SELECT key, value FROM meta")
         if k != "schema_version"}
 inputs = query(base, "SELECT name, path, size, hash FROM inputs")
@@ -108,7 +114,7 @@ def meta_payload(m):
     return b"".join(f"{k}={v}".encode() + b"\0" for k, v in m.items())
 
 
-def build(name, body=None, meta_over=None, meta_version=1, drop=(),
+def build(name, body=None, meta_over=None, meta_version=VERSION, drop=(),
           final_frames=None):
     """Writes a trace: META (with overrides), the real checkpoint, then
     body (default: the recorded console and END) as frames 2, 3, ..."""
@@ -207,8 +213,8 @@ d = build("inputhalf.rwd", drop=("input.0.hash",))
 refused(d, "input without its hash", "input")
 
 # 3. META format_version against the frame headers.
-d = build("fv2.rwd", meta_over={"format_version": "2"})
-refused(d, "META format_version=2 in version-1 frames", "format_version=2")
+d = build("fv1.rwd", meta_over={"format_version": "1"})
+refused(d, "META format_version=1 in version-2 frames", "format_version=1")
 d = build("fvnone.rwd", drop=("format_version",))
 refused(d, "META without format_version", "format_version")
 
