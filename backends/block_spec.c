@@ -92,7 +92,7 @@ BeDriveParse be_drive_parse(const char *arg, CoreConfig *cfg,
 {
     char *copy = strdup(arg), *save = NULL;
     CoreDriveOpt d = { .arg = arg };
-    const char *format = NULL, *iface = "ide";
+    const char *format = NULL, *iface = "virtio";   /* virt's default, as QEMU's */
     BeDriveParse r = BE_DRIVE_ERROR;
     if (!copy) {
         snprintf(err, errlen, "out of memory");
@@ -173,10 +173,13 @@ BeDriveParse be_drive_parse(const char *arg, CoreConfig *cfg,
     /* The strings live as long as the configuration. */
     d.id = strdup(d.id);
     d.filename = strdup(d.filename);
+    err[0] = '\0';
     if (!d.id || !d.filename || !add_drive(cfg, &d, err, errlen)) {
         if (!err[0]) {
             snprintf(err, errlen, "out of memory");
         }
+        free((char *)d.id);
+        free((char *)d.filename);
         goto out;
     }
     *id_out = d.id;
@@ -244,6 +247,7 @@ bool be_blockdev_parse(const char *arg, CoreConfig *cfg, char *err,
         goto out;
     }
     CoreDriveOpt d = { .arg = arg, .readonly = ro };
+    CoreDriveOpt *below = NULL;
     if (is_file) {
         if (!filename || file) {
             snprintf(err, errlen, "driver=file takes filename= (not file=)");
@@ -256,22 +260,28 @@ bool be_blockdev_parse(const char *arg, CoreConfig *cfg, char *err,
                      "node-name of a driver=file node (not filename=)");
             goto out;
         }
-        CoreDriveOpt *below = find_any(cfg, file);
+        below = find_any(cfg, file);
         if (!below || below->consumed) {
             snprintf(err, errlen, "file=%s: no unused -blockdev driver=file "
                      "with that node-name", file);
             goto out;
         }
-        below->consumed = true;
         d.filename = below->filename;
         d.readonly = ro || below->readonly;
     }
     d.id = strdup(node);
-    if (!d.id || !d.filename) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
+    ok = d.id && d.filename && add_drive(cfg, &d, err, errlen);
+    if (!ok) {
+        if (!err[0]) {
+            snprintf(err, errlen, "out of memory");
+        }
+        free((char *)d.id);
+        if (is_file) {
+            free((char *)d.filename);
+        }
+    } else if (below) {
+        below->consumed = true;   /* the raw node stands for it now */
     }
-    ok = add_drive(cfg, &d, err, errlen);
 out:
     free(copy);
     return ok;
