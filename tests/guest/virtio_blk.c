@@ -18,6 +18,8 @@
  * the machine running on. Last, it writes a sector, runs a long loop
  * (checkpoints are taken in it) and reads the sector back: a replay that
  * seeks into the loop must restore the disk overlay, or this fails.
+ * Before that, 800 streaming reads of 32 KiB keep a request in flight
+ * nearly all the time, so checkpoints save requests in flight.
  */
 #include "rt.h"
 
@@ -329,6 +331,27 @@ int main(void)
     CHECK_EQ(io(&d0, T_IN, 3, 512, true), 0);
     check_sector(d0.data[0], 3);
     rt_puts("hostile requests flagged\n");
+
+    /* Streaming reads, one in flight nearly all the time: checkpoints
+       land while a request waits for its completion time, and a seek
+       through one must bring it back (or the guest waits forever). */
+    static uint8_t big[32768];
+    d0.desc[0] = (struct desc){ (uintptr_t)&d0.hdr[0], 16, F_NEXT, 1 };
+    d0.desc[1] = (struct desc){ (uintptr_t)big, sizeof(big), F_NEXT | F_WRITE,
+                                2 };
+    d0.desc[2] = (struct desc){ (uintptr_t)&d0.status[0], 1, F_WRITE, 0 };
+    for (unsigned r = 0; r < 800; r++) {
+        uint64_t sector = (r * 64) % SECTORS;
+        d0.hdr[0] = (struct hdr){ T_IN, 0, sector };
+        d0.status[0] = 0xff;
+        post(&d0, 0);
+        notify(&d0);
+        wait_used(&d0, 1);
+        CHECK_EQ(d0.status[0], 0);
+        CHECK_EQ(big[1], pattern(sector, 1));
+        CHECK_EQ(big[sizeof(big) - 1], pattern(sector + 63, 511));
+    }
+    rt_puts("streaming done\n");
 
     /* Write, run long (checkpoints land here), read back. */
     for (unsigned i = 0; i < 512; i++) {

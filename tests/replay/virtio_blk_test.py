@@ -93,6 +93,26 @@ for n in [total - 9000001, total - 4000003]:
     if rc != 0 or c.get("state_hash") != end.get("state_hash") or \
             "FAIL" in out or "lost its write" in out:
         bad.append(f"from {n} to the end: rc={rc} {c} {out[-300:]!r}")
+# ... and into the streaming reads, where checkpoints hold a request in
+# flight (its chain and completion time must come back).
+rc, q, _ = run(exe, "query", d, "SELECT icount FROM console WHERE "
+               "text LIKE 'streaming done%'")
+sdone = int(q.splitlines()[1]) if rc == 0 and len(q.splitlines()) == 2 else 0
+t.check(sdone > 5000000, "the index has the end of the streaming reads", q)
+for n in [sdone - 500001, sdone - 2500003]:
+    a = stats(run(exe, "replay", d, "--quiet", "--until", str(n), "--stats",
+                  timeout=300)[2])
+    b = stats(run(exe, "replay", d, "--quiet", "--seek", str(n), "--stats",
+                  timeout=300)[2])
+    if a.get("icount") != str(n) or a.get("state_hash") != b.get("state_hash"):
+        bad.append(f"at {n}: {a} vs {b}")
+    rc, out, err = run(exe, "replay", d, "--seek", str(n), "--until",
+                       str(total), "--stats", timeout=300)
+    c = stats(err)
+    if rc != 0 or c.get("state_hash") != end.get("state_hash") or \
+            "FAIL" in out:
+        bad.append(f"streaming, from {n} to the end: rc={rc} {c} "
+                   f"{out[-300:]!r}")
 t.check(not bad, "seek == straight replay, there and at the end",
         "\n  ".join(bad))
 
