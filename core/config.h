@@ -39,6 +39,20 @@ typedef struct CoreObjectOpt {
     const char *arg;           /* the option as written, for messages */
 } CoreObjectOpt;
 
+/* One block node: `-drive file=F,format=raw,id=ID,...` or the top node of
+   `-blockdev driver=file|raw,...,node-name=ID` (backends/block.c parses
+   them); a device takes it by id (`drive=ID`). */
+#define CORE_MAX_DRIVE_OPTS 4
+typedef struct CoreDriveOpt {
+    const char *id;            /* -drive id= or -blockdev node-name= */
+    const char *filename;      /* the image */
+    const char *input_name;    /* "drive:ID", its name among the trace's inputs */
+    const char *arg;           /* the option as written, for messages */
+    bool readonly;             /* readonly=on / read-only=on */
+    bool snapshot;             /* snapshot=on: writes stay in memory */
+    bool consumed;             /* a file node under a raw node (not a drive) */
+} CoreDriveOpt;
+
 typedef struct CoreConfig {
     const char *machine;       /* "virt" */
     const char *cpu;           /* "rv64" */
@@ -75,6 +89,11 @@ typedef struct CoreConfig {
                                   the trace) */
     unsigned nobjects;         /* -object options, in command-line order */
     CoreObjectOpt objects[CORE_MAX_OBJECT_OPTS];
+    unsigned ndrives;          /* -drive and -blockdev nodes, in order */
+    CoreDriveOpt drives[CORE_MAX_DRIVE_OPTS];
+    bool block_cow;            /* record/replay: images are opened read-only
+                                  and guest writes go to an in-memory
+                                  overlay saved in checkpoints */
 } CoreConfig;
 
 /* The -object with this id, or NULL. */

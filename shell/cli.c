@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/machine.h"
 #include "core/rtc.h"
+#include "backends/block.h"
 #include "backends/rng.h"
 #include "hw/registry.h"
 
@@ -498,6 +499,45 @@ static bool opt_object(CoreConfig *cfg, const char *opt, const char *arg,
     }
 }
 
+/* -drive and -blockdev: backends/block.h parses them; the image is
+   opened by the device that takes the drive. -drive if=virtio adds that
+   device too, as QEMU does. */
+static bool opt_drive(CoreConfig *cfg, const char *opt, const char *arg,
+                      ShellCliResult *res)
+{
+    char err[300] = "";
+    const char *id = NULL;
+    BeDriveParse r = be_drive_parse(arg, cfg, &id, err, sizeof(err));
+    if (r == BE_DRIVE_VIRTIO) {
+        /* The device keeps its argument for messages: it lives as long
+           as the configuration. */
+        char *dev = malloc(strlen(id) + 32);
+        if (dev) {
+            sprintf(dev, "virtio-blk-device,drive=%s", id);
+        }
+        if (dev && hw_device_parse(dev, cfg, err, sizeof(err)) == HW_PARSE_OK) {
+            return true;
+        }
+        (void)res;
+    } else if (r == BE_DRIVE_OK) {
+        return true;
+    }
+    fprintf(stderr, "rewind: -%s %s: %s\n", opt, arg, err);
+    return false;
+}
+
+static bool opt_blockdev(CoreConfig *cfg, const char *opt, const char *arg,
+                         ShellCliResult *res)
+{
+    char err[300] = "";
+    (void)res;
+    if (!be_blockdev_parse(arg, cfg, err, sizeof(err))) {
+        fprintf(stderr, "rewind: -%s %s: %s\n", opt, arg, err);
+        return false;
+    }
+    return true;
+}
+
 static bool opt_help(CoreConfig *cfg, const char *opt, const char *arg,
                      ShellCliResult *res);
 
@@ -522,6 +562,8 @@ static const CliOption options[] = {
     { "rtc", NULL, "base=utc|DATE", "real-time clock start (default: host time when first read)", opt_rtc },
     { "device", NULL, "TYPE[,PROP=VALUE...][,id=ID]|help|TYPE,help", "add a device (-device help lists the types, -device TYPE,help their properties)", opt_device },
     { "object", NULL, "rng-random,id=ID[,filename=FILE]|rng-builtin,id=ID|help", "add a host back end object (-object help lists the types)", opt_object },
+    { "drive", NULL, "file=F[,format=raw][,if=none|virtio][,id=ID][,readonly=on][,snapshot=on]", "a raw disk image; if=none is taken by -device virtio-blk-device,drive=ID, if=virtio adds that device (qcow2: convert with qemu-img convert -O raw)", opt_drive },
+    { "blockdev", NULL, "driver=file,filename=F,node-name=N[,read-only=on]|driver=raw,file=N,node-name=M", "a block node (QEMU's layering: raw over file); drive=NODE names it", opt_blockdev },
     { "gdb", NULL, "tcp::PORT|tcp:HOST:PORT|unix:PATH", "GDB remote stub (binds 127.0.0.1 unless a host is given; port 0: any free port, printed)", opt_gdb },
     { "s", NULL, NULL, "shorthand for -gdb tcp::1234", opt_s },
     { "S", NULL, NULL, "stop before the first instruction (wait for gdb)", opt_S },

@@ -171,6 +171,9 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
         fprintf(stderr, "rewind: %s\n", err);
         return EXIT_USAGE;
     }
+    /* A recording never writes the user's disk images: the guest's
+       writes go to an overlay (checkpoints save it). */
+    cfg->block_cow = record_dir != NULL;
     CoreMachine *m = build_machine(cfg);
     if (!m) {
         return EXIT_USAGE;
@@ -547,6 +550,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
        files: console to stdout (or nowhere), no device-tree dump. */
     cfg.serial = a.opts.quiet ? "null" : "stdout";
     cfg.chardev_replay = true;
+    cfg.block_cow = true;      /* disk writes stay in memory */
     cfg.dumpdtb = NULL;
     cfg.max_insns = 0;
     cfg.stats = a.stats;

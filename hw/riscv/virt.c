@@ -660,6 +660,13 @@ static size_t virt_inputs(const CoreConfig *cfg, const char **names,
             paths[n++] = files[i][1];
         }
     }
+    /* Disk images: their content is the disk's initial state. */
+    for (unsigned i = 0; i < cfg->ndrives && n < CORE_MAX_INPUTS; i++) {
+        if (!cfg->drives[i].consumed) {
+            names[n] = cfg->drives[i].input_name;
+            paths[n++] = cfg->drives[i].filename;
+        }
+    }
     return n;
 }
 

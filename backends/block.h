@@ -1,0 +1,81 @@
+/*
+ * Block back ends: raw disk images behind a virtio-blk device.
+ *
+ * Spellings (QEMU's):
+ *     -drive file=F,format=raw,if=none|virtio,id=ID[,readonly=on][,snapshot=on]
+ *     -blockdev driver=file,filename=F,node-name=N[,read-only=on]
+ *     -blockdev driver=raw,file=N,node-name=M[,read-only=on]
+ * Parsing fills CoreConfig.drives (a raw node over a file node becomes
+ * one drive named by the raw node; the file node is then `consumed`);
+ * the device opens its drive by id (be_block_open). Only raw images:
+ * qcow2 is refused with the qemu-img command that converts it.
+ *
+ * Images are locked as QEMU does, with open-file-description locks: a
+ * writer holds an exclusive lock (no other writer or reader), a read-only
+ * user a shared one, so a second rewind on an image in use fails at
+ * start-up naming the file.
+ *
+ * Writes go to the image (`run`) or to an in-memory copy-on-write overlay
+ * of 4 KiB blocks (snapshot=on, and always when recording or replaying:
+ * CoreConfig.block_cow, the image is then opened read-only). Reads are
+ * deterministic: the image is a hashed input of a recording, so a read is
+ * a function of it and of the guest's earlier writes, and is no event.
+ * The overlay is guest-visible state: the device saves it in its state
+ * record (be_block_overlay_save/load), so checkpoints and seeks restore
+ * the disk the guest had written.
+ */
+#ifndef BACKENDS_BLOCK_H
+#define BACKENDS_BLOCK_H
+
+#include "core/config.h"
+#include "core/state.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BE_BLOCK_OVERLAY_BLOCK 4096u
+
+typedef enum BeDriveParse {
+    BE_DRIVE_OK,
+    BE_DRIVE_VIRTIO,   /* -drive if=virtio: the front end adds the device */
+    BE_DRIVE_ERROR,
+} BeDriveParse;
+
+/* One -drive argument; with if=virtio, *id is the drive's id. */
+BeDriveParse be_drive_parse(const char *arg, CoreConfig *cfg,
+                            const char **id, char *err, size_t errlen);
+/* One -blockdev argument. */
+bool be_blockdev_parse(const char *arg, CoreConfig *cfg, char *err,
+                       size_t errlen);
+
+/* The drive (not consumed) with this id, or NULL. */
+const CoreDriveOpt *be_drive_find(const CoreConfig *cfg, const char *id);
+
+typedef struct BeBlock BeBlock;
+
+/* Open drive d (cow: CoreConfig.block_cow). NULL with a message naming
+   the file on a missing, unreadable, locked, non-regular or qcow2 image. */
+BeBlock *be_block_open(const CoreDriveOpt *d, bool cow, char *err,
+                       size_t errlen);
+void be_block_close(BeBlock *b);
+
+uint64_t be_block_size(const BeBlock *b);
+bool be_block_readonly(const BeBlock *b);
+
+/* Byte I/O inside the image (the caller checks the range). 0, or -1 on a
+   host I/O error (the guest sees VIRTIO_BLK_S_IOERR). */
+int be_block_read(BeBlock *b, uint64_t off, void *buf, size_t len);
+int be_block_write(BeBlock *b, uint64_t off, const void *buf, size_t len);
+int be_block_write_zeroes(BeBlock *b, uint64_t off, uint64_t len);
+int be_block_flush(BeBlock *b);
+
+/* The overlay as bytes (sorted: the same overlay gives the same bytes)
+   and back; load validates everything against the image size before
+   changing the overlay. */
+void be_block_overlay_save(const BeBlock *b, CoreBuf *out);
+int be_block_overlay_load(BeBlock *b, const uint8_t *data, size_t len,
+                          char *err, size_t errlen);
+/* Blocks held by the overlay (tests). */
+size_t be_block_overlay_blocks(const BeBlock *b);
+
+#endif

@@ -1,0 +1,197 @@
+"""virtio-blk-device and the block back ends with the virtio_blk guest
+(tests/guest/virtio_blk.c) on two 1 MiB raw images, one read-only.
+
+- `run` passes the guest's own checks (read, write, flush, get-id,
+  discard, write-zeroes, requests in flight, a read-only disk giving
+  IOERR, hostile requests) and writes the read-write image in place;
+  snapshot=on and readonly=on leave it alone.
+- `record` leaves both images byte for byte as they were (writes go to
+  the overlay), `verify` passes, and a replay that seeks into the long
+  loop after a disk write (through a checkpoint) reaches the same state
+  as a straight replay and finishes PASS: the overlay comes back from the
+  checkpoint. A changed image is refused by replay, naming it.
+- start-up errors (missing image, a locked one, qcow2, unknown -drive or
+  -blockdev options, an unknown drive id): exit status 1, a message
+  naming the file or option, and no trace directory left by `record`.
+- -blockdev driver=raw over driver=file works like -drive.
+"""
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+from rwtest import Suite, run, stats  # noqa: E402
+
+exe, elf = sys.argv[1:3]
+t = Suite("virtio-blk")
+tmp = tempfile.mkdtemp()
+rw = os.path.join(tmp, "rw.img")
+ro = os.path.join(tmp, "ro.img")
+
+
+def make(path):
+    with open(path, "wb") as f:
+        f.write(bytes((s * 7 + i) & 0xff for s in range(2048)
+                      for i in range(512)))
+
+
+def sha(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+make(rw)
+make(ro)
+pristine = sha(rw)
+base = ["-M", "virt", "-bios", "none", "-nographic", "-kernel", elf]
+
+
+def disks(rw_extra="", rw_img=None):
+    return ["-drive", f"file={rw_img or rw},format=raw,if=none,id=d0{rw_extra}",
+            "-device", "virtio-blk-device,drive=d0,serial=blk-serial-1",
+            "-drive", f"file={ro},format=raw,if=none,id=d1,readonly=on",
+            "-device", "virtio-blk-device,drive=d1"]
+
+
+# record: the images stay as they were.
+d = os.path.join(tmp, "blk.rwd")
+rc, rec_out, err = run(exe, "record", "-o", d, "--checkpoint-every", "2000000",
+                       *base, *disks(), timeout=300)
+t.check(rc == 0 and "PASS virtio_blk" in rec_out and
+        "read-only disk refuses writes" in rec_out and
+        "hostile requests flagged" in rec_out,
+        "record the virtio_blk guest", rec_out + err)
+t.check(sha(rw) == pristine and sha(ro) == pristine,
+        "record leaves the images unchanged")
+rc, out, err = run(exe, "verify", d, timeout=300)
+t.check(rc == 0 and "replay identical" in err, "verify", err)
+rc, out, err = run(exe, "replay", d, "--stats", timeout=300)
+t.check(rc == 0 and out == rec_out, "replay prints the recorded console", out)
+end = stats(err)
+total = int(end.get("icount", "0"))
+rc, out, _ = run(exe, "info", d, timeout=60)
+t.check("drive:d0" in out and "drive:d1" in out, "info lists both images",
+        out)
+
+# Seek into the loop after the write of sector 100 (the last ~20M
+# instructions): the overlay must come back from the checkpoint.
+bad = []
+for n in [total - 9000001, total - 4000003]:
+    a = stats(run(exe, "replay", d, "--quiet", "--until", str(n), "--stats",
+                  timeout=300)[2])
+    b = stats(run(exe, "replay", d, "--quiet", "--seek", str(n), "--stats",
+                  timeout=300)[2])
+    if a.get("icount") != str(n) or a.get("state_hash") != b.get("state_hash"):
+        bad.append(f"at {n}: {a} vs {b}")
+    rc, out, err = run(exe, "replay", d, "--seek", str(n), "--until",
+                       str(total), "--stats", timeout=300)
+    c = stats(err)
+    if rc != 0 or c.get("state_hash") != end.get("state_hash") or \
+            "FAIL" in out or "lost its write" in out:
+        bad.append(f"from {n} to the end: rc={rc} {c} {out[-300:]!r}")
+# ... and into the streaming reads, where checkpoints hold a request in
+# flight (its chain and completion time must come back).
+rc, q, _ = run(exe, "query", d, "SELECT icount FROM console WHERE "
+               "text LIKE 'streaming done%'")
+sdone = int(q.splitlines()[1]) if rc == 0 and len(q.splitlines()) == 2 else 0
+t.check(sdone > 5000000, "the index has the end of the streaming reads", q)
+for n in [sdone - 500001, sdone - 2500003]:
+    a = stats(run(exe, "replay", d, "--quiet", "--until", str(n), "--stats",
+                  timeout=300)[2])
+    b = stats(run(exe, "replay", d, "--quiet", "--seek", str(n), "--stats",
+                  timeout=300)[2])
+    if a.get("icount") != str(n) or a.get("state_hash") != b.get("state_hash"):
+        bad.append(f"at {n}: {a} vs {b}")
+    rc, out, err = run(exe, "replay", d, "--seek", str(n), "--until",
+                       str(total), "--stats", timeout=300)
+    c = stats(err)
+    if rc != 0 or c.get("state_hash") != end.get("state_hash") or \
+            "FAIL" in out:
+        bad.append(f"streaming, from {n} to the end: rc={rc} {c} "
+                   f"{out[-300:]!r}")
+t.check(not bad, "seek == straight replay, there and at the end",
+        "\n  ".join(bad))
+
+# run writes the image unless snapshot=on (readonly=on: see ro.img).
+rc, out, err = run(exe, "run", *base, *disks(",snapshot=on"), timeout=120)
+t.check(rc == 0 and "PASS virtio_blk" in out, "run with snapshot=on",
+        out + err)
+t.check(sha(rw) == pristine, "snapshot=on leaves the image unchanged")
+rc, out, err = run(exe, "run", *base, *disks(), timeout=120)
+t.check(rc == 0 and "PASS virtio_blk" in out, "run", out + err)
+t.check(sha(rw) != pristine and sha(ro) == pristine,
+        "run writes the read-write image only")
+
+# Replay refuses the changed image, naming it.
+rc, out, err = run(exe, "verify", d, timeout=60)
+t.check(rc != 0 and rw in err and "differs" in err,
+        "replay refuses a changed image", err)
+make(rw)
+
+# -blockdev raw over file, as QEMU layers it.
+bd = ["-blockdev", f"driver=file,filename={rw},node-name=f0",
+      "-blockdev", "driver=raw,file=f0,node-name=r0",
+      "-device", "virtio-blk-device,drive=r0,serial=blk-serial-1",
+      "-blockdev", f"driver=file,filename={ro},node-name=f1,read-only=on",
+      "-device", "virtio-blk-device,drive=f1"]
+rc, out, err = run(exe, "run", *base, *bd, timeout=120)
+t.check(rc == 0 and "PASS virtio_blk" in out, "-blockdev raw over file",
+        out + err)
+
+# Start-up errors: status 1, the option or file named, no trace left.
+qcow = os.path.join(tmp, "q.img")
+with open(qcow, "wb") as f:
+    f.write(b"QFI\xfb" + bytes(1020))
+missing = os.path.join(tmp, "missing.img")
+errors = [
+    (disks(rw_img=missing), missing),
+    (disks(rw_img=qcow), "qemu-img convert -O raw"),
+    (["-drive", f"file={rw},format=qcow2,id=x"], "qemu-img convert -O raw"),
+    (["-drive", f"file={rw},format=raw,id=x,cache=none"],
+     "unknown option 'cache'"),
+    (["-blockdev", f"driver=file,filename={rw},node-name=x,aio=native"],
+     "unknown option 'aio'"),
+    (["-blockdev", "driver=raw,file=nope,node-name=x"], "file=nope"),
+    (["-device", "virtio-blk-device,drive=nope"], "'nope'"),
+    (["-device", "virtio-blk-device"], "drive"),
+    (["-drive", f"file={rw},format=raw,id=x,if=scsi"], "if=scsi"),
+]
+for args, want in errors:
+    e = os.path.join(tmp, "err.rwd")
+    rc, out, err = run(exe, "record", "-o", e, *base, *args, timeout=60)
+    t.check(rc == 1 and want in err and not os.path.exists(e),
+            f"error for {' '.join(args)}", f"rc={rc} {err}")
+
+# A second rewind on an image in use: refused at start-up, naming it.
+with open(rw, "r+b") as f:
+    fcntl.fcntl(f, fcntl.F_OFD_SETLK if hasattr(fcntl, "F_OFD_SETLK") else 37,
+                __import__("struct").pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0))
+    rc, out, err = run(exe, "run", *base, *disks(), timeout=60)
+    t.check(rc == 1 and rw in err and "locked" in err,
+            "a locked image is refused", err)
+# ... and two rewinds really exclude each other.
+p = subprocess.Popen([exe, "run", *base, *disks(), "-S", "-gdb",
+                      "unix:" + os.path.join(tmp, "gdb.sock")],
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+try:
+    for _ in range(2000):
+        if os.path.exists(os.path.join(tmp, "gdb.sock")):
+            break
+        p.poll()
+        if p.returncode is not None:
+            break
+        __import__("time").sleep(0.01)
+    rc, out, err = run(exe, "record", "-o", os.path.join(tmp, "l.rwd"),
+                       *base, *disks(), timeout=60)
+    t.check(rc == 1 and rw in err and "locked" in err and
+            not os.path.exists(os.path.join(tmp, "l.rwd")),
+            "a second rewind on the same image fails", err)
+finally:
+    p.kill()
+    p.wait()
+shutil.rmtree(tmp)
+t.finish()
