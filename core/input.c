@@ -33,6 +33,7 @@ struct CoreInput {
     CoreInputSerialSink sink[CORE_INPUT_MAX_SERIAL];
     void *sink_opaque[CORE_INPUT_MAX_SERIAL];
     bool delivering[CORE_INPUT_MAX_SERIAL];
+    struct BeChardev *source[CORE_INPUT_MAX_SERIAL];   /* host side */
     CoreInputWallclockFn wallclock_fn;   /* NULL: none (epoch 0) */
     void *wallclock_opaque;
 };
@@ -53,6 +54,19 @@ void core_input_register_serial(CoreInput *in, unsigned port,
     assert(port < CORE_INPUT_MAX_SERIAL);
     in->sink[port] = sink;
     in->sink_opaque[port] = opaque;
+}
+
+void core_input_set_serial_source(CoreInput *in, unsigned port,
+                                  struct BeChardev *source)
+{
+    assert(port < CORE_INPUT_MAX_SERIAL);
+    in->source[port] = source;
+}
+
+struct BeChardev *core_input_serial_source(const CoreInput *in,
+                                           unsigned port)
+{
+    return port < CORE_INPUT_MAX_SERIAL ? in->source[port] : NULL;
 }
 
 bool core_input_serial_connected(const CoreInput *in, unsigned port)

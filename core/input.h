@@ -51,6 +51,16 @@ void core_input_free(CoreInput *in);
 void core_input_register_serial(CoreInput *in, unsigned port,
                                 CoreInputSerialSink sink, void *opaque);
 
+/* The host back end (a chardev the front end opened) whose bytes feed
+   serial `port`: wiring for the host side of the run loop, which polls
+   every port's source and hands what it reads to core_run_host_serial
+   with that port. A source shared by several ports (mux=on) feeds the
+   lowest. Not machine state; NULL: none. */
+void core_input_set_serial_source(CoreInput *in, unsigned port,
+                                  struct BeChardev *source);
+struct BeChardev *core_input_serial_source(const CoreInput *in,
+                                           unsigned port);
+
 /* True if a device is connected to serial `port` (any number: ports a
    trace names are checked with this before anything is delivered). */
 bool core_input_serial_connected(const CoreInput *in, unsigned port);

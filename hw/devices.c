@@ -17,6 +17,8 @@
 extern const HwDeviceType hw_clint_type, hw_plic_type, hw_uart16550_type,
     hw_goldfish_rtc_type, hw_sifive_test_type, hw_testdev_type,
     hw_virtio_mmio_type, hw_virtio_rng_type, hw_virtio_blk_type;
+extern const HwDeviceType hw_virtio_serial_type, hw_virtconsole_type,
+    hw_virtserialport_type;
 
 const HwDeviceType *const hw_device_table[] = {
     &hw_clint_type,
@@ -28,6 +30,7 @@ const HwDeviceType *const hw_device_table[] = {
     &hw_virtio_mmio_type,
     &hw_virtio_rng_type,
     &hw_virtio_blk_type,
+    &hw_virtio_serial_type, &hw_virtconsole_type, &hw_virtserialport_type,
     NULL,
 };
 
@@ -42,6 +45,7 @@ static const char *const category_names[HW_CAT_COUNT] = {
 static const char *const bus_names[HW_BUS_COUNT] = {
     [HW_BUS_SYSTEM] = "System",
     [HW_BUS_VIRTIO] = "virtio-bus",
+    [HW_BUS_VIRTIO_SERIAL] = "virtio-serial-bus",
 };
 
 static const char *const prop_type_names[] = {

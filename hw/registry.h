@@ -45,6 +45,11 @@ typedef enum HwBus {
     HW_BUS_SYSTEM,   /* "System": a fixed MMIO window and wired lines */
     HW_BUS_VIRTIO,   /* "virtio-bus": the next free virtio-mmio transport
                         (hw/virtio/virtio.h); no window or line of its own */
+    HW_BUS_VIRTIO_SERIAL, /* "virtio-serial-bus": a port of a
+                        virtio-serial-device (hw/virtio/virtio_serial.c).
+                        A device on another device's bus: the board gives
+                        it no window, line or transport; its create finds
+                        its parent among the devices built before it */
     HW_BUS_COUNT
 } HwBus;
 

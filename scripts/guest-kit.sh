@@ -20,6 +20,7 @@ VIRTIO_INIT="$REPO_ROOT/scripts/initramfs-virtio.sh"
 UDHCPC_SCRIPT="$REPO_ROOT/scripts/udhcpc-default.script"
 DISK_TEST="$REPO_ROOT/scripts/guest-disk-test.sh"
 VIRTIO_TEST="$REPO_ROOT/scripts/guest-virtio-test.sh"
+VSERIAL_TEST="$REPO_ROOT/scripts/guest-vserial-test.sh"
 # Modules initrd-virtio.gz loads (with what they depend on, from each module's
 # "depends=" field); built-in ones (modules.builtin) are skipped. ext4 finds
 # crc32c through the crypto API (no "depends=" on it), hence crc32c_generic.
@@ -119,7 +120,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-for f in "$INIT_TEMPLATE" "$VIRTIO_INIT" "$UDHCPC_SCRIPT" "$DISK_TEST" "$VIRTIO_TEST"; do
+for f in "$INIT_TEMPLATE" "$VIRTIO_INIT" "$UDHCPC_SCRIPT" "$DISK_TEST" "$VIRTIO_TEST" "$VSERIAL_TEST"; do
     [ -r "$f" ] || die "missing $f (part of the kit's sources)"
 done
 for c in dpkg-deb:dpkg cpio:cpio gzip:gzip sha256sum:coreutils file:file xz:xz-utils \
@@ -393,6 +394,7 @@ add_virtio_files() { # root: DHCP event script and the virtio test scripts
     cp "$UDHCPC_SCRIPT" "$1/usr/share/udhcpc/default.script"
     cp "$DISK_TEST" "$1/etc/rewind-disk-test.sh"
     cp "$VIRTIO_TEST" "$1/etc/rewind-virtio-test.sh"
+    cp "$VSERIAL_TEST" "$1/etc/rewind-vserial-test.sh"
 }
 
 build_initrd() { # mode out [virtio]

@@ -1,9 +1,12 @@
 /*
  * The host side of the run loop (see shell/host.h and core/run.h).
  *
- * Between slices the run loop asks here for host input: the serial
- * backend is polled and what it read goes through the Ctrl-A escapes of
- * the stdio mux (backends/mux.h), then to the machine's input door. When
+ * Between slices the run loop asks here for host input: the back end of
+ * every serial port of the input door (the chardev a front end registered
+ * with core_input_set_serial_source: the UART's -serial as port 0,
+ * virtio-serial ports from 1) is polled, and what each read goes through
+ * the Ctrl-A escapes of the stdio mux (backends/mux.h) when the chardev
+ * has them, then to the machine's input door with that port's number. When
  * every hart waits, the wait for input happens here, in real time, and
  * its length is reported back to become guest idle time.
  *
@@ -15,6 +18,7 @@
 #include "backends/hostclock.h"
 #include "backends/mux.h"
 #include "backends/rng.h"
+#include "core/input.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,19 +72,50 @@ static void finish(CoreMachine *m)
     signal_machine = NULL;
 }
 
-/* Ctrl-A escape state of the stdio mux; quit_typed once Ctrl-A x was
-   (the exit kind may already say the guest ended: end of history). */
-static BeMux mux;
+/* quit_typed once Ctrl-A x was typed (the exit kind may already say
+   the guest ended: end of history). */
 static bool quit_typed;
 
-/* Filter escape sequences out of host input; returns bytes kept. */
-static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
+/* Host input of each serial port of the input door (port 0 the UART's
+   console, 1.. virtio-serial ports): the chardev a front end registered
+   as the port's source (core_input_serial_source), its Ctrl-A state, and
+   bytes waiting because the port's input queue was full. */
+typedef struct PortIn {
+    BeMux mux;
+    uint8_t held[256];
+    size_t held_len;
+} PortIn;
+static PortIn port_in[CORE_INPUT_MAX_SERIAL];
+
+/* Port p's source, unless a lower port has the same one (mux=on): the
+   lowest port takes a shared chardev's bytes. */
+static BeChardev *port_source(CoreMachine *m, unsigned p)
 {
-    if (!be_chardev_filters_escapes(m->serial_backend)) {
+    BeChardev *c = core_input_serial_source(m->input, p);
+    for (unsigned k = 0; c && k < p; k++) {
+        if (core_input_serial_source(m->input, k) == c) {
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static int port_fd(CoreMachine *m, unsigned p)
+{
+    BeChardev *c = port_source(m, p);
+    return c ? be_chardev_input_fd(c) : -1;
+}
+
+/* Filter escape sequences out of port p's host input; returns bytes
+   kept. */
+static size_t filter_escapes(CoreMachine *m, unsigned p, uint8_t *buf,
+                             size_t n)
+{
+    if (!be_chardev_filters_escapes(port_source(m, p))) {
         return n;   /* a -chardev without mux=on: every byte is the guest's */
     }
     bool quit = false;
-    size_t kept = be_mux_filter(&mux, buf, n, &quit);
+    size_t kept = be_mux_filter(&port_in[p].mux, buf, n, &quit);
     if (quit) {
         quit_typed = true;
         /* Nothing of this read reaches the guest: SHUTDOWN ends the
@@ -91,13 +126,10 @@ static size_t filter_escapes(CoreMachine *m, uint8_t *buf, size_t n)
     return kept;
 }
 
-/* Host input waiting because the input queue was full. */
-static uint8_t held[256];
-static size_t held_len;
-
+/* The console (port 0) while the machine is stopped. */
 static int input_fd(CoreMachine *m)
 {
-    return m->serial_backend ? be_chardev_input_fd(m->serial_backend) : -1;
+    return port_fd(m, 0);
 }
 
 static uint64_t host_wallclock_ns(CoreMachine *m)
@@ -115,28 +147,47 @@ static size_t host_entropy_nd(CoreMachine *m, const char *rng, uint8_t *buf,
 
 static bool input_source(CoreMachine *m)
 {
-    return input_fd(m) >= 0;
+    for (unsigned p = 0; p < CORE_INPUT_MAX_SERIAL; p++) {
+        if (port_fd(m, p) >= 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
-/* Hand host input to the input door (and the log); true if any went. */
+/* Hand host input to the input door (and the log); true if any went.
+   One poll waits for every port's source at once. */
 static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
 {
     uint64_t t0 = waited_ns ? be_host_monotonic_ns_nd() : 0;
-    BeChardev *chr = m->serial_backend;
-    int fd = input_fd(m);
-    if (fd >= 0 && held_len == 0) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (poll(&p, 1, timeout_ms) > 0) {
-            size_t n = be_chardev_read_nd(chr, held, sizeof(held));
-            held_len = filter_escapes(m, held, n);
+    struct pollfd fds[CORE_INPUT_MAX_SERIAL];
+    unsigned port_of[CORE_INPUT_MAX_SERIAL], n = 0;
+    for (unsigned p = 0; p < CORE_INPUT_MAX_SERIAL; p++) {
+        int fd = port_fd(m, p);
+        if (fd >= 0 && port_in[p].held_len == 0) {
+            fds[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
+            port_of[n++] = p;
+        }
+    }
+    if (n && poll(fds, n, timeout_ms) > 0) {
+        for (unsigned i = 0; i < n; i++) {
+            PortIn *in = &port_in[port_of[i]];
+            if (fds[i].revents) {
+                size_t got = be_chardev_read_nd(port_source(m, port_of[i]),
+                                                in->held, sizeof(in->held));
+                in->held_len = filter_escapes(m, port_of[i], in->held, got);
+            }
         }
     }
     bool took_any = false;
-    if (held_len) {
-        size_t took = core_run_host_serial(m, 0, held, held_len);
-        memmove(held, held + took, held_len - took);
-        held_len -= took;
-        took_any = took > 0;
+    for (unsigned p = 0; p < CORE_INPUT_MAX_SERIAL; p++) {
+        PortIn *in = &port_in[p];
+        if (in->held_len && !quit_typed) {
+            size_t took = core_run_host_serial(m, p, in->held, in->held_len);
+            memmove(in->held, in->held + took, in->held_len - took);
+            in->held_len -= took;
+            took_any |= took > 0;
+        }
     }
     /* Queued bytes reach the device only when it says it has room
        (core_input_ready from a guest register access): a deterministic
@@ -177,17 +228,18 @@ static const char *signal_name(int sig)
    among them. */
 static bool read_console_while_stopped(CoreMachine *m, int fd)
 {
-    uint8_t buf[sizeof(held)];
-    size_t room = sizeof(held) - held_len;
+    PortIn *in = &port_in[0];
+    uint8_t buf[sizeof(in->held)];
+    size_t room = sizeof(in->held) - in->held_len;
     struct pollfd p = { .fd = fd, .events = POLLIN };
     if (room == 0 || poll(&p, 1, 0) <= 0) {
         return false;
     }
-    size_t n = filter_escapes(m, buf, be_chardev_read_nd(m->serial_backend,
-                                                         buf, room));
+    size_t n = filter_escapes(m, 0, buf,
+                              be_chardev_read_nd(port_source(m, 0), buf, room));
     bool ctrl_c = memchr(buf, 3, n) != NULL;
-    memcpy(held + held_len, buf, n);
-    held_len += n;
+    memcpy(in->held + in->held_len, buf, n);
+    in->held_len += n;
     return ctrl_c;
 }
 
@@ -211,7 +263,7 @@ static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
         unsigned np = n;
         memcpy(p, fds, n * sizeof(*p));
         int con = input_fd(m);
-        if (con >= 0 && held_len < sizeof(held)) {
+        if (con >= 0 && port_in[0].held_len < sizeof(port_in[0].held)) {
             p[np++] = (struct pollfd){ .fd = con, .events = POLLIN };
         }
         if (signal_pipe[0] >= 0) {

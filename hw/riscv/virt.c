@@ -458,6 +458,32 @@ static bool add_virtio_device(CoreMachine *m, const HwDeviceType *t,
     return true;
 }
 
+/* A -device on another device's bus (a virtio-serial port): no window,
+   line or transport from the board; its create finds its parent. */
+static bool add_bus_device(CoreMachine *m, const HwDeviceType *t,
+                           const CoreDeviceOpt *opt, char *err, size_t errlen)
+{
+    VirtBoard *b = m->board;
+    VirtDevice *d = &b->devs[b->ndevs];
+    char why[200];
+    if (!hw_device_props_resolve(t, opt, d->props, why, sizeof(why)) ||
+        !hw_device_props_open_chardevs(t, m->cfg, d->props, why,
+                                       sizeof(why))) {
+        snprintf(err, errlen, "-device %s: %s", opt->arg, why);
+        return false;
+    }
+    d->type = t;
+    d->args = (HwDeviceArgs){ .m = m, .id = opt->id, .props = d->props,
+                              .nharts = m->ncpus, .board = m };
+    d->dev = t->create(&d->args, why, sizeof(why));
+    if (!d->dev) {
+        snprintf(err, errlen, "-device %s: %s", opt->arg, why);
+        return false;
+    }
+    b->ndevs++;
+    return true;
+}
+
 /* A -device: the next free, naturally aligned window of the platform bus
    and its next interrupt, in command-line order, so that a replay (which
    parses the same command line) builds the very same machine. */
@@ -468,8 +494,7 @@ static bool add_user_device(CoreMachine *m, const CoreDeviceOpt *opt,
     const VirtMapEntry *bus = &hw_virt_map[VIRT_PLATFORM_BUS];
     const HwDeviceType *t = hw_device_type_find(opt->type);
     char why[200];
-    if (!t || (t->bus != HW_BUS_SYSTEM && t->bus != HW_BUS_VIRTIO) ||
-        !t->user_creatable) {
+    if (!t || t->bus >= HW_BUS_COUNT || !t->user_creatable) {
         snprintf(err, errlen, "-device %s: not a device the virt board can "
                  "add", opt->arg ? opt->arg : opt->type);
         return false;
@@ -481,6 +506,9 @@ static bool add_user_device(CoreMachine *m, const CoreDeviceOpt *opt,
     }
     if (t->bus == HW_BUS_VIRTIO) {
         return add_virtio_device(m, t, opt, err, errlen);
+    }
+    if (t->bus != HW_BUS_SYSTEM) {
+        return add_bus_device(m, t, opt, err, errlen);
     }
     if (!hw_device_props_resolve(t, opt, b->devs[b->ndevs].props, why,
                                  sizeof(why)) ||
@@ -546,6 +574,12 @@ void hw_virt_describe_device(const char *type, FILE *out)
                 "%u..%u), the first at the highest slot as QEMU does\n",
                 e->count, (unsigned long long)e->base,
                 (unsigned long long)e->size, e->irq, e->irq + e->nirqs - 1);
+        return;
+    }
+    if (t && t->bus == HW_BUS_VIRTIO_SERIAL) {
+        fprintf(out, "virt board: a port of the first virtio-serial-device "
+                "given before it with a free port (a -device of its own, "
+                "which takes a virtio-mmio transport)\n");
         return;
     }
     if (t && t->user_creatable) {
@@ -617,6 +651,7 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
         return false;
     }
     m->serial_backend = b->serial;
+    core_input_set_serial_source(m->input, 0, b->serial);
     if (cfg->rtc_pinned) {
         core_input_set_wallclock(m->input, cfg->rtc_base_ns);
     }

@@ -83,6 +83,9 @@ CoreAddrSpace *hw_virtio_as(VirtioDevice *vdev);
 CoreMachine *hw_virtio_machine(VirtioDevice *vdev);
 /* Negotiated features (valid once FEATURES_OK). */
 uint64_t hw_virtio_features(const VirtioDevice *vdev);
+/* DRIVER_OK set and no NEEDS_RESET: the device may use its queues on its
+   own initiative (host input arriving). */
+bool hw_virtio_driver_ok(const VirtioDevice *vdev);
 
 /* Used buffers were added to queue q: raise the interrupt unless the
    driver suppressed it. */

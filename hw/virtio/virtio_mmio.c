@@ -275,6 +275,12 @@ uint64_t hw_virtio_features(const VirtioDevice *vdev)
     return vdev->driver_features;
 }
 
+bool hw_virtio_driver_ok(const VirtioDevice *vdev)
+{
+    return (vdev->status & VIRTIO_STATUS_DRIVER_OK) &&
+           !(vdev->status & VIRTIO_STATUS_NEEDS_RESET);
+}
+
 void hw_virtio_notify(VirtioDevice *vdev, unsigned q)
 {
     if (q < VIRTIO_MAX_QUEUES && hw_vq_should_notify(&vdev->vq[q], vdev->m->as)) {
