@@ -16,7 +16,7 @@
 
 extern const HwDeviceType hw_clint_type, hw_plic_type, hw_uart16550_type,
     hw_goldfish_rtc_type, hw_sifive_test_type, hw_testdev_type,
-    hw_virtio_mmio_type, hw_virtio_rng_type;
+    hw_virtio_mmio_type, hw_virtio_rng_type, hw_virtio_net_type;
 
 const HwDeviceType *const hw_device_table[] = {
     &hw_clint_type,
@@ -27,6 +27,7 @@ const HwDeviceType *const hw_device_table[] = {
     &hw_testdev_type,
     &hw_virtio_mmio_type,
     &hw_virtio_rng_type,
+    &hw_virtio_net_type,
     NULL,
 };
 

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -113,9 +114,64 @@ static size_t host_entropy_nd(CoreMachine *m, const char *rng, uint8_t *buf,
     return be_rng_read_nd(m->cfg, rng, buf, len);
 }
 
+/* Extra host input sources (shell_host_add_source). */
+static ShellHostSource sources[SHELL_HOST_MAX_SOURCES];
+static unsigned nsources;
+
+void shell_host_add_source(const ShellHostSource *src)
+{
+    if (nsources == SHELL_HOST_MAX_SOURCES) {
+        fprintf(stderr, "rewind: too many host input sources\n");
+        abort();   /* only code adds them, a fixed few */
+    }
+    sources[nsources++] = *src;
+}
+
+void shell_host_clear_sources(void)
+{
+    nsources = 0;
+}
+
 static bool input_source(CoreMachine *m)
 {
-    return input_fd(m) >= 0;
+    return input_fd(m) >= 0 || nsources > 0;
+}
+
+#define MAX_POLLFDS 64
+
+/* Poll the console and the extra sources together; the sources hand
+   their input to the door. True if any source took input. */
+static bool poll_all(CoreMachine *m, int fd, int timeout_ms)
+{
+    struct pollfd p[1 + MAX_POLLFDS];
+    unsigned np = 0, first[SHELL_HOST_MAX_SOURCES], count[SHELL_HOST_MAX_SOURCES];
+    if (fd >= 0 && held_len == 0) {
+        p[np++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+    }
+    unsigned con = np;            /* 1 if the console is p[0] */
+    for (unsigned i = 0; i < nsources; i++) {
+        first[i] = np;
+        count[i] = sources[i].fill(sources[i].opaque, p + np,
+                                   1 + MAX_POLLFDS - np, &timeout_ms);
+        np += count[i];
+    }
+    if (np == 0 && (nsources == 0 || timeout_ms == 0)) {
+        timeout_ms = 0;
+    } else if (poll(p, np, timeout_ms) < 0) {
+        for (unsigned i = 0; i < np; i++) {
+            p[i].revents = 0;     /* EINTR: a signal; nothing is ready */
+        }
+    }
+    if (con && p[0].revents) {
+        size_t n = be_chardev_read_nd(m->serial_backend, held, sizeof(held));
+        held_len = filter_escapes(m, held, n);
+    }
+    bool took = false;
+    for (unsigned i = 0; i < nsources; i++) {
+        took |= sources[i].dispatch(sources[i].opaque, m, p + first[i],
+                                    count[i]);
+    }
+    return took;
 }
 
 /* Hand host input to the input door (and the log); true if any went. */
@@ -124,19 +180,21 @@ static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
     uint64_t t0 = waited_ns ? be_host_monotonic_ns_nd() : 0;
     BeChardev *chr = m->serial_backend;
     int fd = input_fd(m);
-    if (fd >= 0 && held_len == 0) {
+    bool took_any = false;
+    if (nsources) {
+        took_any = poll_all(m, fd, timeout_ms);
+    } else if (fd >= 0 && held_len == 0) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
         if (poll(&p, 1, timeout_ms) > 0) {
             size_t n = be_chardev_read_nd(chr, held, sizeof(held));
             held_len = filter_escapes(m, held, n);
         }
     }
-    bool took_any = false;
     if (held_len) {
         size_t took = core_run_host_serial(m, 0, held, held_len);
         memmove(held, held + took, held_len - took);
         held_len -= took;
-        took_any = took > 0;
+        took_any |= took > 0;
     }
     /* Queued bytes reach the device only when it says it has room
        (core_input_ready from a guest register access): a deterministic
