@@ -17,6 +17,7 @@
 #include "backends/hostclock.h"
 
 #include <arpa/inet.h>
+#include <glib.h>
 #include <errno.h>
 #include <libslirp.h>
 #include <sys/types.h>
@@ -402,10 +403,28 @@ static const char *find_spec(const CoreConfig *cfg, const char *id,
     return NULL;
 }
 
+/* The listening sockets of hostfwd rules (slirp's connection table is the
+   only place that names them), as a bit set of descriptors < 1024. */
+static void fwd_fds(Slirp *s, uint64_t set[16])
+{
+    memset(set, 0, 16 * sizeof(uint64_t));
+    char *info = slirp_connection_info(s);
+    for (char *l = info; l && (l = strstr(l, "[HOST_FORWARD]"));) {
+        l += strlen("[HOST_FORWARD]");
+        long fd = strtol(l, &l, 10);
+        if (fd >= 0 && fd < 1024) {
+            set[fd / 64] |= 1ull << (fd % 64);
+        }
+    }
+    g_free(info);
+}
+
 static bool add_fwds(BeNet *n, const NetUser *u, char *err, size_t errlen)
 {
     for (unsigned i = 0; i < u->nfwd; i++) {
         const Fwd *f = &u->fwd[i];
+        uint64_t before[16], after[16];
+        fwd_fds(n->slirp, before);
         n->captured_fd = -1;
         errno = 0;
         if (slirp_add_hostfwd(n->slirp, f->udp, f->haddr, f->hport, f->gaddr,
@@ -416,6 +435,12 @@ static bool add_fwds(BeNet *n, const NetUser *u, char *err, size_t errlen)
                      "%s:%d%s%s", u->id, f->spec, a, f->hport,
                      errno ? ": " : "", errno ? strerror(errno) : "");
             return false;
+        }
+        fwd_fds(n->slirp, after);
+        for (int k = 0; k < 1024; k++) {
+            if ((after[k / 64] & ~before[k / 64]) >> (k % 64) & 1) {
+                n->captured_fd = k;
+            }
         }
         struct sockaddr_in sa;
         socklen_t sl = sizeof(sa);
