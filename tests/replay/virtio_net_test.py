@@ -14,7 +14,7 @@ exe, guest = sys.argv[1:3]
 t = Suite("virtio-net-replay")
 tmp = tempfile.mkdtemp()
 d = os.path.join(tmp, "net.rwd")
-p = subprocess.run([exe, "record", "-o", d, "--checkpoint-every", "200000",
+p = subprocess.run([exe, "record", "-o", d, "--checkpoint-every", "3000000",
                     "-M", "virt", "-bios", "none", "-nographic",
                     "-kernel", guest, "-netdev", "user,id=n0",
                     "-device", "virtio-net-device,netdev=n0"],
