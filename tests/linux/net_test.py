@@ -157,7 +157,7 @@ if ok:
             c.recv(1)       # the guest's nc closes (or resets) when done
         except ConnectionResetError:
             pass
-m = wait_for(rb"rewind-net: upload ([0-9a-f]+)", 300)
+m = wait_for(rb"rewind-net: upload ([0-9a-f]*)\r?\n", 300)
 t.check(m is not None and m.group(1) == hashlib.sha256(upload).hexdigest().encode(),
         "1 MiB host -> guest through hostfwd (nc): checksum",
         out[-2000:].decode(errors="replace"))
