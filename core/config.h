@@ -12,6 +12,7 @@
 #define CORE_MAX_DEVICE_OPTS 16   /* -device options per command line */
 #define CORE_MAX_CHARDEV_OPTS 16  /* -chardev options per command line */
 #define CORE_MAX_DEVICE_PROPS 16  /* properties per -device */
+#define CORE_MAX_NETDEV_OPTS 4    /* -netdev options per command line */
 
 /* One `-device TYPE,name=value,...` as data: the board builds it through
    the device registry (hw/registry.h), which has already checked the
@@ -87,6 +88,9 @@ typedef struct CoreConfig {
     bool chardev_replay;       /* replaying: a -chardev opens as output-only
                                   (no socket, pty or pipe; input comes from
                                   the trace) */
+    unsigned nnetdevs;         /* -netdev options, as given (checked by
+                                  be_netdev_define, opened by the NIC) */
+    const char *netdevs[CORE_MAX_NETDEV_OPTS];
     unsigned nobjects;         /* -object options, in command-line order */
     CoreObjectOpt objects[CORE_MAX_OBJECT_OPTS];
     unsigned ndrives;          /* -drive and -blockdev nodes, in order */

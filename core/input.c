@@ -34,6 +34,8 @@ struct CoreInput {
     void *sink_opaque[CORE_INPUT_MAX_SERIAL];
     bool delivering[CORE_INPUT_MAX_SERIAL];
     struct BeChardev *source[CORE_INPUT_MAX_SERIAL];   /* host side */
+    CoreInputNetSink net_sink[CORE_INPUT_MAX_NET];
+    void *net_opaque[CORE_INPUT_MAX_NET];
     CoreInputWallclockFn wallclock_fn;   /* NULL: none (epoch 0) */
     void *wallclock_opaque;
 };
@@ -160,6 +162,27 @@ bool core_input_pending(const CoreInput *in)
         }
     }
     return false;
+}
+
+void core_input_register_net(CoreInput *in, unsigned port,
+                             CoreInputNetSink sink, void *opaque)
+{
+    assert(port < CORE_INPUT_MAX_NET);
+    in->net_sink[port] = sink;
+    in->net_opaque[port] = opaque;
+}
+
+bool core_input_net_connected(const CoreInput *in, unsigned port)
+{
+    return port < CORE_INPUT_MAX_NET && in->net_sink[port] != NULL;
+}
+
+void core_input_net_rx(CoreInput *in, unsigned port, const uint8_t *frame,
+                       size_t len)
+{
+    if (core_input_net_connected(in, port)) {
+        in->net_sink[port](in->net_opaque[port], frame, len);
+    }
 }
 
 void core_input_set_wallclock_hook(CoreInput *in, CoreInputWallclockFn fn,

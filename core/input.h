@@ -84,6 +84,25 @@ bool core_input_pending(const CoreInput *in);
 /* Bytes still free in the queue of `port` (how much the poller may read). */
 size_t core_input_serial_room(const CoreInput *in, unsigned port);
 
+/* Network frames (virtio-net). A NIC registers a sink per port (its
+   number among the machine's NICs, < CORE_INPUT_MAX_NET); a frame is
+   handed over whole at the icount it is delivered (recording: a slice
+   boundary; replaying: the icount of its NET_RX event). The NIC keeps
+   frames its guest has no buffer for yet in its own saved state, or
+   drops them (deterministically: a function of guest state), so the
+   door itself queues nothing. */
+#define CORE_INPUT_MAX_NET 4
+#define CORE_INPUT_NET_FRAME_MAX 65535   /* larger frames are dropped */
+typedef void (*CoreInputNetSink)(void *opaque, const uint8_t *frame,
+                                 size_t len);
+
+void core_input_register_net(CoreInput *in, unsigned port,
+                             CoreInputNetSink sink, void *opaque);
+bool core_input_net_connected(const CoreInput *in, unsigned port);
+/* Deliver one frame to NIC `port` (no NIC there: dropped). */
+void core_input_net_rx(CoreInput *in, unsigned port, const uint8_t *frame,
+                       size_t len);
+
 /* Where the wall clock comes from: returns ns since the Unix epoch. */
 typedef uint64_t (*CoreInputWallclockFn)(void *opaque);
 

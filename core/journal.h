@@ -44,6 +44,8 @@ typedef struct CoreJournalOps {
                        size_t len);
     void (*log_wallclock)(void *journal, uint64_t ns);
     void (*log_entropy)(void *journal, const uint8_t *buf, size_t len);
+    void (*log_net_rx)(void *journal, unsigned port, const uint8_t *frame,
+                       size_t len);
     void (*log_idle)(void *journal, uint64_t ns);
     void (*log_shutdown)(void *journal, int reason);
 

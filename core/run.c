@@ -46,6 +46,18 @@ size_t core_run_host_serial(CoreMachine *m, unsigned port, const uint8_t *buf,
     return took;
 }
 
+void core_run_host_net(CoreMachine *m, unsigned port, const uint8_t *frame,
+                       size_t len)
+{
+    if (len > CORE_INPUT_NET_FRAME_MAX || port >= CORE_INPUT_MAX_NET) {
+        return;   /* no trace could carry it; no NIC could take it */
+    }
+    core_input_net_rx(m->input, port, frame, len);
+    if (m->journal) {
+        m->journal_ops->log_net_rx(m->journal, port, frame, len);
+    }
+}
+
 uint64_t core_run_wallclock(void *machine)
 {
     CoreMachine *m = machine;

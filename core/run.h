@@ -48,6 +48,12 @@ typedef struct CoreHostOps {
 size_t core_run_host_serial(CoreMachine *m, unsigned port, const uint8_t *buf,
                             size_t len);
 
+/* A network frame from the host for NIC `port` enters the machine here
+   (core_input_net_rx) plus the journal of a recording, which logs it at
+   the current icount. Called only between slices, by the host ops. */
+void core_run_host_net(CoreMachine *m, unsigned port, const uint8_t *frame,
+                       size_t len);
+
 /* The wall clock enters the machine here (the machine's wall-clock hook
    of core/input.h, installed by core_machine_new; opaque = the machine):
    replaying, the journal supplies the recorded value; otherwise the host

@@ -16,7 +16,8 @@
 
 extern const HwDeviceType hw_clint_type, hw_plic_type, hw_uart16550_type,
     hw_goldfish_rtc_type, hw_sifive_test_type, hw_testdev_type,
-    hw_virtio_mmio_type, hw_virtio_rng_type, hw_virtio_blk_type;
+    hw_virtio_mmio_type, hw_virtio_rng_type, hw_virtio_blk_type,
+    hw_virtio_net_type;
 extern const HwDeviceType hw_virtio_serial_type, hw_virtconsole_type,
     hw_virtserialport_type;
 
@@ -31,6 +32,7 @@ const HwDeviceType *const hw_device_table[] = {
     &hw_virtio_rng_type,
     &hw_virtio_blk_type,
     &hw_virtio_serial_type, &hw_virtconsole_type, &hw_virtserialport_type,
+    &hw_virtio_net_type,
     NULL,
 };
 

@@ -376,6 +376,26 @@ static bool apply_serial(RRSession *s, const TdbEvent *ev)
     return true;
 }
 
+/* A frame the recording delivered to a NIC at this icount: no back end
+   is open, the frame comes from the trace. */
+static bool apply_net_rx(RRSession *s, const TdbEvent *ev)
+{
+    CoreMachine *m = s->m;
+    TdbEvNetRx rx;
+    char why[200];
+    if (tdb_ev_net_rx_decode(ev, &rx, why, sizeof(why)) != 0) {
+        return undecodable(s, why);
+    }
+    if (!core_input_net_connected(m->input, rx.port)) {
+        rr_finish(s, RR_RESULT_UNUSABLE, "trace unusable: %s/events.zst: "
+                  "NET_RX event at icount %" PRIu64 " for NIC %u, which this "
+                  "machine does not have\n", s->dir, ev->icount, rx.port);
+        return false;
+    }
+    core_input_net_rx(m->input, rx.port, rx.frame, rx.len);
+    return true;
+}
+
 static bool apply_end(RRSession *s, const TdbEvent *ev)
 {
     TdbEvEnd end;
@@ -420,6 +440,8 @@ static bool apply(RRSession *s, const TdbEvent *ev)
         return true;
     case TDB_EV_SERIAL_RX:
         return apply_serial(s, ev);
+    case TDB_EV_NET_RX:
+        return apply_net_rx(s, ev);
     case TDB_EV_IDLE_SKIP: {
         /* No idleness check here: input recorded at the same icount may
            already have woken a hart, and the run loop may have stopped at
@@ -646,6 +668,15 @@ static void replay_log_entropy(void *j, const uint8_t *buf, size_t len)
     (void)len;
 }
 
+static void replay_log_net_rx(void *j, unsigned port, const uint8_t *frame,
+                              size_t len)
+{
+    (void)j;
+    (void)port;
+    (void)frame;
+    (void)len;
+}
+
 /* Replaying, host input is not logged: it never reaches the machine. */
 static void replay_log_serial(void *j, unsigned port, const uint8_t *buf,
                               size_t len)
@@ -677,6 +708,7 @@ static const CoreJournalOps replay_journal = {
     .wallclock = replay_wallclock,
     .entropy = replay_entropy,
     .log_entropy = replay_log_entropy,
+    .log_net_rx = replay_log_net_rx,
     .log_serial = replay_log_serial,
     .log_wallclock = replay_log_u64,
     .log_idle = replay_log_u64,

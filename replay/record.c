@@ -274,6 +274,16 @@ static void record_entropy(void *j, const uint8_t *buf, size_t len)
     append(j, &ev, tdb_ev_entropy_encode(&e, payload, sizeof(payload), &ev));
 }
 
+/* One NET_RX event per frame, stamped with the icount it was delivered. */
+static void record_net_rx(void *j, unsigned port, const uint8_t *frame,
+                          size_t len)
+{
+    static uint8_t payload[1 + TDB_NET_FRAME_MAX];
+    TdbEvNetRx rx = { (uint8_t)port, (uint32_t)len, frame };
+    TdbEvent ev;
+    append(j, &ev, tdb_ev_net_rx_encode(&rx, payload, sizeof(payload), &ev));
+}
+
 static void record_idle(void *j, uint64_t ns)
 {
     uint8_t payload[TDB_EV_FIXED_MAX];
@@ -301,6 +311,7 @@ static const CoreJournalOps record_journal = {
     .log_serial = record_serial,
     .log_wallclock = record_wallclock,
     .log_entropy = record_entropy,
+    .log_net_rx = record_net_rx,
     .log_idle = record_idle,
     .log_shutdown = record_shutdown,
 };

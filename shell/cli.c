@@ -12,6 +12,7 @@
 #include "core/rtc.h"
 #include "backends/block.h"
 #include "backends/rng.h"
+#include "backends/net.h"
 #include "hw/registry.h"
 
 #include <errno.h>
@@ -482,6 +483,95 @@ static bool opt_chardev(CoreConfig *cfg, const char *opt, const char *arg,
     return true;
 }
 
+/* ---- network: -netdev and -nic (backends/net.c, hw/virtio/virtio_net.c) ---- */
+
+/* -netdev user,id=ID,...: checked here, started by the NIC that names it. */
+static bool opt_netdev(CoreConfig *cfg, const char *opt, const char *arg,
+                       ShellCliResult *res)
+{
+    char err[300];
+    if (be_netdev_help(arg)) {
+        *res = SHELL_CLI_EXIT_OK;
+        return false;
+    }
+    if (!be_netdev_define(cfg, arg, err, sizeof(err))) {
+        fprintf(stderr, "rewind: -%s %s: %s\n", opt, arg, err);
+        return false;
+    }
+    return true;
+}
+
+/* -nic user[,model=virtio-net-device][,mac=MAC][,user options]: a
+   -netdev user with an id of its own plus the NIC on it; -nic none. */
+static bool opt_nic(CoreConfig *cfg, const char *opt, const char *arg,
+                    ShellCliResult *res)
+{
+    static unsigned nics;
+    char err[300];
+    if (strcmp(arg, "none") == 0) {
+        return true;
+    }
+    if (be_netdev_help(arg)) {
+        *res = SHELL_CLI_EXIT_OK;
+        return false;
+    }
+    if (strncmp(arg, "user", 4) != 0 || (arg[4] && arg[4] != ',')) {
+        fprintf(stderr, "rewind: -%s %s: unknown network back end (only "
+                "user, or none)\n", opt, arg);
+        return false;
+    }
+    /* The config keeps pointers to both strings: they live as long as
+       the process, like argv. */
+    size_t cap = strlen(arg) + 64;
+    char *nds = malloc(cap), *devs = malloc(cap), *copy = strdup(arg);
+    if (!nds || !devs || !copy) {
+        fprintf(stderr, "rewind: out of memory\n");
+        exit(1);
+    }
+    size_t nl = (size_t)snprintf(nds, cap, "user,id=nic%u", nics);
+    size_t dl = (size_t)snprintf(devs, cap, "virtio-net-device,netdev=nic%u",
+                                 nics);
+    nics++;
+    bool ok = true;
+    char *save = NULL;
+    strtok_r(copy, ",", &save);
+    for (char *p; ok && (p = strtok_r(NULL, ",", &save));) {
+        if (strncmp(p, "model=", 6) == 0) {
+            if (strcmp(p + 6, "help") == 0) {
+                printf("Supported NIC models:\nvirtio-net-device\n");
+                *res = SHELL_CLI_EXIT_OK;
+                ok = false;
+            } else if (strcmp(p + 6, "virtio-net-device") != 0) {
+                fprintf(stderr, "rewind: -%s %s: model=%s: unknown NIC model "
+                        "(only virtio-net-device)\n", opt, arg, p + 6);
+                ok = false;
+            }
+        } else if (strncmp(p, "mac=", 4) == 0) {
+            dl += (size_t)snprintf(devs + dl, cap - dl, ",%s", p);
+        } else if (strncmp(p, "id=", 3) == 0) {
+            fprintf(stderr, "rewind: -%s %s: id= is not an option of -nic "
+                    "(use -netdev and -device)\n", opt, arg);
+            ok = false;
+        } else {
+            nl += (size_t)snprintf(nds + nl, cap - nl, ",%s", p);
+        }
+    }
+    free(copy);
+    if (ok && !be_netdev_define(cfg, nds, err, sizeof(err))) {
+        fprintf(stderr, "rewind: -%s %s: %s\n", opt, arg, err);
+        ok = false;
+    }
+    if (ok && hw_device_parse(devs, cfg, err, sizeof(err)) != HW_PARSE_OK) {
+        fprintf(stderr, "rewind: -%s %s: %s\n", opt, arg, err);
+        ok = false;
+    }
+    if (!ok) {
+        free(nds);
+        free(devs);
+    }
+    return ok;
+}
+
 /* -object: host back ends devices name by id (backends/rng.c). */
 static bool opt_object(CoreConfig *cfg, const char *opt, const char *arg,
                        ShellCliResult *res)
@@ -561,6 +651,8 @@ static const CliOption options[] = {
     { "icount", NULL, "[shift=]N[,sleep=on|off][,rr=record|replay,rrfile=DIR]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input; rr=record: record to DIR; rr=replay: as 'rewind replay DIR' (same machine options as recorded; -s, -S, -gdb allowed)", opt_icount },
     { "rtc", NULL, "base=utc|DATE", "real-time clock start (default: host time when first read)", opt_rtc },
     { "device", NULL, "TYPE[,PROP=VALUE...][,id=ID]|help|TYPE,help", "add a device (-device help lists the types, -device TYPE,help their properties)", opt_device },
+    { "netdev", NULL, "user,id=ID[,net=ADDR/BITS][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostfwd=tcp|udp:[HADDR]:HPORT-[GADDR]:GPORT][,restrict=on|off]|help", "network back end: libslirp user networking (-netdev user,help lists the options; hostfwd binds 127.0.0.1 unless HADDR is given)", opt_netdev },
+    { "nic", NULL, "user[,model=virtio-net-device][,mac=MAC][,USER-OPTIONS]|none", "shorthand for -netdev user plus -device virtio-net-device on it", opt_nic },
     { "object", NULL, "rng-random,id=ID[,filename=FILE]|rng-builtin,id=ID|help", "add a host back end object (-object help lists the types)", opt_object },
     { "drive", NULL, "file=F[,format=raw][,if=none|virtio][,id=ID][,readonly=on][,snapshot=on]", "a raw disk image; if=none is taken by -device virtio-blk-device,drive=ID, if=virtio adds that device (qcow2: convert with qemu-img convert -O raw)", opt_drive },
     { "blockdev", NULL, "driver=file,filename=F,node-name=N[,read-only=on]|driver=raw,file=N,node-name=M", "a block node (QEMU's layering: raw over file); drive=NODE names it", opt_blockdev },

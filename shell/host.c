@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -145,6 +146,24 @@ static size_t host_entropy_nd(CoreMachine *m, const char *rng, uint8_t *buf,
     return be_rng_read_nd(m->cfg, rng, buf, len);
 }
 
+/* Extra host input sources (shell_host_add_source). */
+static ShellHostSource sources[SHELL_HOST_MAX_SOURCES];
+static unsigned nsources;
+
+void shell_host_add_source(const ShellHostSource *src)
+{
+    if (nsources == SHELL_HOST_MAX_SOURCES) {
+        fprintf(stderr, "rewind: too many host input sources\n");
+        abort();   /* only code adds them, a fixed few */
+    }
+    sources[nsources++] = *src;
+}
+
+void shell_host_clear_sources(void)
+{
+    nsources = 0;
+}
+
 static bool input_source(CoreMachine *m)
 {
     for (unsigned p = 0; p < CORE_INPUT_MAX_SERIAL; p++) {
@@ -152,7 +171,7 @@ static bool input_source(CoreMachine *m)
             return true;
         }
     }
-    return false;
+    return nsources > 0;
 }
 
 /* Hand host input to the input door (and the log); true if any went.
@@ -160,8 +179,12 @@ static bool input_source(CoreMachine *m)
 static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
 {
     uint64_t t0 = waited_ns ? be_host_monotonic_ns_nd() : 0;
-    struct pollfd fds[CORE_INPUT_MAX_SERIAL];
+    /* One poll for every port's source and the extra sources (whose
+       fill may shorten the timeout, e.g. for slirp's timers). */
+    enum { MAX_POLLFDS = 64 };
+    struct pollfd fds[CORE_INPUT_MAX_SERIAL + MAX_POLLFDS];
     unsigned port_of[CORE_INPUT_MAX_SERIAL], n = 0;
+    unsigned first[SHELL_HOST_MAX_SOURCES], count[SHELL_HOST_MAX_SOURCES];
     for (unsigned p = 0; p < CORE_INPUT_MAX_SERIAL; p++) {
         int fd = port_fd(m, p);
         if (fd >= 0 && port_in[p].held_len == 0) {
@@ -169,17 +192,33 @@ static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
             port_of[n++] = p;
         }
     }
-    if (n && poll(fds, n, timeout_ms) > 0) {
+    unsigned nports = n;
+    for (unsigned i = 0; i < nsources; i++) {
+        first[i] = n;
+        count[i] = sources[i].fill(sources[i].opaque, fds + n,
+                                   CORE_INPUT_MAX_SERIAL + MAX_POLLFDS - n,
+                                   &timeout_ms);
+        n += count[i];
+    }
+    /* With only sources and nothing to watch, the poll is their timer. */
+    if ((n || (nsources && timeout_ms != 0)) && poll(fds, n, timeout_ms) < 0) {
         for (unsigned i = 0; i < n; i++) {
-            PortIn *in = &port_in[port_of[i]];
-            if (fds[i].revents) {
-                size_t got = be_chardev_read_nd(port_source(m, port_of[i]),
-                                                in->held, sizeof(in->held));
-                in->held_len = filter_escapes(m, port_of[i], in->held, got);
-            }
+            fds[i].revents = 0;     /* EINTR: a signal; nothing is ready */
+        }
+    }
+    for (unsigned i = 0; i < nports; i++) {
+        PortIn *in = &port_in[port_of[i]];
+        if (fds[i].revents) {
+            size_t got = be_chardev_read_nd(port_source(m, port_of[i]),
+                                            in->held, sizeof(in->held));
+            in->held_len = filter_escapes(m, port_of[i], in->held, got);
         }
     }
     bool took_any = false;
+    for (unsigned i = 0; i < nsources; i++) {
+        took_any |= sources[i].dispatch(sources[i].opaque, m, fds + first[i],
+                                        count[i]);
+    }
     for (unsigned p = 0; p < CORE_INPUT_MAX_SERIAL; p++) {
         PortIn *in = &port_in[p];
         if (in->held_len && !quit_typed) {

@@ -11,4 +11,25 @@
 /* Install into m->host before running m. One machine runs at a time. */
 extern const CoreHostOps shell_host_ops;
 
+/* Host input besides the console (network back ends; next, chardevs of
+   other front ends), polled together with it between slices and while
+   every hart waits. `fill` adds at most `max` descriptors and may shorten
+   *timeout_ms (a back end's own timer; -1: none); after the poll,
+   `dispatch` gets the same descriptors with revents set, lets its back
+   end do its host work and hands what arrived to the machine through the
+   input door (core/run.h); it returns true if any input went. */
+typedef struct ShellHostSource {
+    unsigned (*fill)(void *opaque, struct pollfd *fds, unsigned max,
+                     int *timeout_ms);
+    bool (*dispatch)(void *opaque, CoreMachine *m, struct pollfd *fds,
+                     unsigned n);
+    void *opaque;
+} ShellHostSource;
+
+/* Add a source (at most SHELL_HOST_MAX_SOURCES; the table is kept). */
+#define SHELL_HOST_MAX_SOURCES 4
+void shell_host_add_source(const ShellHostSource *src);
+/* Remove every source (the machine they feed is gone). */
+void shell_host_clear_sources(void);
+
 #endif

@@ -13,6 +13,7 @@
  *   trace    reindex DIR
  */
 #include "shell/cli.h"
+#include "backends/net.h"
 #include "backends/rng.h"
 #include "core/input.h"
 #include "core/machine.h"
@@ -48,6 +49,34 @@ static bool parse_count(const char *opt, const char *s, uint64_t *out)
     return true;
 }
 
+/* The network back ends as a host input source (shell/host.h): slirp's
+   sockets and timers are served between slices, and the frames it made
+   enter the machine through the input door, logged when recording. */
+static unsigned net_fill(void *opaque, struct pollfd *fds, unsigned max,
+                         int *timeout_ms)
+{
+    (void)opaque;
+    return be_net_poll_fill(fds, max, timeout_ms);
+}
+
+static bool net_dispatch(void *opaque, CoreMachine *m, struct pollfd *fds,
+                         unsigned n)
+{
+    static uint8_t frame[CORE_INPUT_NET_FRAME_MAX];
+    unsigned nic;
+    size_t len;
+    bool any = false;
+    (void)opaque;
+    be_net_poll_dispatch(fds, n);
+    while (be_net_take_nd(&nic, frame, sizeof(frame), &len)) {
+        core_run_host_net(m, nic, frame, len);
+        any = true;
+    }
+    return any;
+}
+
+static const ShellHostSource net_source = { net_fill, net_dispatch, NULL };
+
 /* Build the machine for cfg; prints the error and returns NULL on failure. */
 static CoreMachine *build_machine(const CoreConfig *cfg)
 {
@@ -66,6 +95,10 @@ static CoreMachine *build_machine(const CoreConfig *cfg)
         fprintf(stderr, "rewind: %s\n", err);
         core_machine_free(m);
         return NULL;
+    }
+    shell_host_clear_sources();
+    if (be_net_active()) {
+        shell_host_add_source(&net_source);   /* a replay has none */
     }
     return m;
 }

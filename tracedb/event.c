@@ -31,6 +31,7 @@ static const KindDesc kinds[] = {
     { TDB_EV_SHUTDOWN, "SHUTDOWN", 4, 4 },
     { TDB_EV_INTERRUPT, "INTERRUPT", 4, 4 },
     { TDB_EV_ENTROPY, "ENTROPY", 0, TDB_MAX_PAYLOAD },
+    { TDB_EV_NET_RX, "NET_RX", 1, 1 + TDB_NET_FRAME_MAX },
     { TDB_EV_CONSOLE, "CONSOLE", 0, TDB_MAX_PAYLOAD },
     { TDB_EV_CHECKPOINT, "CHECKPOINT", 32, 32 },
     { TDB_EV_END, "END", 8, 16 },
@@ -432,6 +433,13 @@ void tdb_event_describe(const TdbEvent *ev, char *buf, size_t len)
         if (tdb_ev_serial_decode(ev, &rx, NULL, 0) == 0) {
             int pos = snprintf(buf, len, "port %u: ", rx.port);
             quote_bytes(buf, len, pos < 0 ? 0 : (size_t)pos, rx.bytes, rx.len);
+        }
+        break;
+    }
+    case TDB_EV_NET_RX: {
+        TdbEvNetRx rx;
+        if (tdb_ev_net_rx_decode(ev, &rx, NULL, 0) == 0) {
+            snprintf(buf, len, "nic %u: %u bytes", rx.port, rx.len);
         }
         break;
     }

@@ -39,6 +39,8 @@ static const char schema_sql[] =
     "CREATE INDEX console_icount ON console(icount);"
     "CREATE TABLE checkpoints(id INTEGER PRIMARY KEY, icount INTEGER,"
     " state_hash TEXT, offset INTEGER, length INTEGER);"
+    "CREATE TABLE net_rx(icount INTEGER, nic INTEGER, len INTEGER);"
+    "CREATE INDEX net_rx_icount ON net_rx(icount);"
     "CREATE TABLE bookmarks(name TEXT PRIMARY KEY, icount INTEGER,"
     " note TEXT);"
     "CREATE VIEW summary AS SELECT"
@@ -53,7 +55,8 @@ static const char schema_sql[] =
     "CREATE VIEW kinds AS SELECT kind, COUNT(*) AS n, MIN(icount) AS first,"
     " MAX(icount) AS last FROM events GROUP BY kind;";
 
-enum { ST_FRAME, ST_EVENT, ST_CONSOLE, ST_CKPT, ST_META, ST_INPUT, ST_COUNT };
+enum { ST_FRAME, ST_EVENT, ST_CONSOLE, ST_CKPT, ST_META, ST_INPUT, ST_NET_RX,
+       ST_COUNT };
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_FRAME] = "INSERT INTO frames VALUES(?,?,?,?,?,?)",
@@ -62,6 +65,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_CKPT] = "INSERT INTO checkpoints VALUES(?,?,?,?,?)",
     [ST_META] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
     [ST_INPUT] = "INSERT INTO inputs VALUES(?,?,?,?)",
+    [ST_NET_RX] = "INSERT INTO net_rx VALUES(?,?,?)",
 };
 
 struct TdbIndex {
@@ -221,6 +225,14 @@ static int event_rows(TdbIndex *x, uint64_t frame, const TdbEvent *ev)
         snprintf(hash, sizeof(hash), "%016" PRIx64, ck.state_hash);
         return run(x, ST_CKPT, "iitii", x->next_ckpt++, ck.icount, hash,
                    ck.offset, ck.length);
+    }
+    case TDB_EV_NET_RX: {
+        TdbEvNetRx rx;
+        if (tdb_ev_net_rx_decode(ev, &rx, NULL, 0) != 0) {
+            return 0;
+        }
+        return run(x, ST_NET_RX, "iii", ev->icount, (uint64_t)rx.port,
+                   (uint64_t)rx.len);
     }
     default:
         return 0;

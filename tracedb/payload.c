@@ -126,6 +126,40 @@ int tdb_ev_entropy_decode(const TdbEvent *ev, TdbEvEntropy *p, char *err,
     return 0;
 }
 
+/* ---- NET_RX ---- */
+
+int tdb_ev_net_rx_encode(const TdbEvNetRx *p, uint8_t *buf, size_t cap,
+                         TdbEvent *ev)
+{
+    if (p->port >= TDB_NET_PORTS || p->len > TDB_NET_FRAME_MAX ||
+        (p->len && !p->frame) ||
+        shape(ev, TDB_EV_NET_RX, buf, cap, 1 + (size_t)p->len) != 0) {
+        return -1;
+    }
+    buf[0] = p->port;
+    if (p->len) {
+        memcpy(buf + 1, p->frame, p->len);
+    }
+    return 0;
+}
+
+int tdb_ev_net_rx_decode(const TdbEvent *ev, TdbEvNetRx *p, char *err,
+                         size_t errlen)
+{
+    if (check_shape(ev, TDB_EV_NET_RX, 1, 1 + TDB_NET_FRAME_MAX, err,
+                    errlen)) {
+        return -1;
+    }
+    if (ev->data[0] >= TDB_NET_PORTS) {
+        return bad(err, errlen, ev, "NIC %u out of range (0-%u)", ev->data[0],
+                   TDB_NET_PORTS - 1);
+    }
+    p->port = ev->data[0];
+    p->len = ev->len - 1;
+    p->frame = ev->data + 1;
+    return 0;
+}
+
 /* ---- one u64 or one u32 ---- */
 
 static int u64_encode(uint32_t kind, uint64_t v, uint8_t *buf, size_t cap,

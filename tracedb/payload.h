@@ -52,6 +52,14 @@ typedef struct TdbEvEntropy {
     const uint8_t *bytes;
 } TdbEvEntropy;
 
+/* NET_RX: u8 NIC (the front end's number at the input door), then one
+   Ethernet frame (no FCS) the back end delivered to it. */
+typedef struct TdbEvNetRx {
+    uint8_t port;              /* < TDB_NET_PORTS */
+    uint32_t len;              /* frame bytes, <= TDB_NET_FRAME_MAX */
+    const uint8_t *frame;
+} TdbEvNetRx;
+
 /* WALLCLOCK: u64 host wall clock, ns since the Unix epoch. */
 typedef struct TdbEvWallclock {
     uint64_t ns;
@@ -88,6 +96,10 @@ typedef struct TdbEvEnd {
 int tdb_ev_serial_encode(const TdbEvSerial *p, uint8_t *buf, size_t cap,
                          TdbEvent *ev);
 int tdb_ev_serial_decode(const TdbEvent *ev, TdbEvSerial *p, char *err,
+                         size_t errlen);
+int tdb_ev_net_rx_encode(const TdbEvNetRx *p, uint8_t *buf, size_t cap,
+                         TdbEvent *ev);
+int tdb_ev_net_rx_decode(const TdbEvent *ev, TdbEvNetRx *p, char *err,
                          size_t errlen);
 int tdb_ev_entropy_encode(const TdbEvEntropy *p, uint8_t *buf, size_t cap,
                           TdbEvent *ev);

@@ -49,11 +49,16 @@
    frame header. A reader refuses frames with a larger version. */
 #define TDB_FORMAT_VERSION 2
 /* Version of the SQLite schema of index.sqlite (meta key schema_version). */
-#define TDB_SCHEMA_VERSION 1
+#define TDB_SCHEMA_VERSION 2
 /* Largest payload of one event. */
 #define TDB_MAX_PAYLOAD (16u << 20)
 /* SERIAL_RX port numbers are below this (core/input.h's ports). */
 #define TDB_SERIAL_PORTS 4
+/* NICs a NET_RX event may name (0..TDB_NET_PORTS-1). */
+#define TDB_NET_PORTS 4
+/* Largest frame a NET_RX event carries (Ethernet without FCS, jumbo
+   frames included). */
+#define TDB_NET_FRAME_MAX 65535
 /* META: at most this many entries; `harts` at most TDB_MAX_HARTS. */
 #define TDB_MAX_META_ENTRIES 4096
 #define TDB_MAX_HARTS 1024
@@ -69,6 +74,7 @@ typedef enum TdbKind {
     TDB_EV_SHUTDOWN = 5,    /* u32 reason */
     TDB_EV_INTERRUPT = 6,   /* u32 reason (debugger / Ctrl-C stop request) */
     TDB_EV_ENTROPY = 7,     /* the entropy bytes a device pulled (virtio-rng) */
+    TDB_EV_NET_RX = 8,      /* u8 NIC, then one frame delivered to it */
     TDB_EV_CONSOLE = 16,    /* guest console output bytes (annotation) */
     TDB_EV_CHECKPOINT = 17, /* u64 icount, u64 state hash, u64 offset,
                                u64 length in checkpoints.zst */

@@ -87,6 +87,11 @@ uint64_t hw_virtio_features(const VirtioDevice *vdev);
    own initiative (host input arriving). */
 bool hw_virtio_driver_ok(const VirtioDevice *vdev);
 
+/* True if the device may use queue q now: DRIVER_OK, the queue ready,
+   not broken, no reset pending (a device with input of its own, such
+   as received frames, asks before popping). */
+bool hw_virtio_queue_usable(const VirtioDevice *vdev, unsigned q);
+
 /* Used buffers were added to queue q: raise the interrupt unless the
    driver suppressed it. */
 void hw_virtio_notify(VirtioDevice *vdev, unsigned q);

@@ -140,11 +140,16 @@ static void set_addr(Virtqueue *vq, uint64_t *field, bool hi, uint32_t v)
                 : (*field & ~0xffffffffull) | v;
 }
 
+bool hw_virtio_queue_usable(const VirtioDevice *t, unsigned q)
+{
+    return t->cls && q < t->cls->nqueues && t->vq[q].ready &&
+           !t->vq[q].broken && (t->status & VIRTIO_STATUS_DRIVER_OK) &&
+           !(t->status & VIRTIO_STATUS_NEEDS_RESET);
+}
+
 static void queue_notify(VirtioDevice *t, uint32_t q)
 {
-    if (!t->cls || q >= t->cls->nqueues || !t->vq[q].ready ||
-        t->vq[q].broken || !(t->status & VIRTIO_STATUS_DRIVER_OK) ||
-        (t->status & VIRTIO_STATUS_NEEDS_RESET)) {
+    if (!hw_virtio_queue_usable(t, q)) {
         return;
     }
     t->cls->notify(t->opaque, t, q);

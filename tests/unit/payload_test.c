@@ -209,10 +209,38 @@ static void test_entropy(void)
           "ENTROPY decoder refuses another kind");
 }
 
+static void test_net_rx(void)
+{
+    uint8_t buf[16];
+    static const uint8_t frame[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    TdbEvent ev = { .icount = 9 };
+    TdbEvNetRx out;
+    CHECK(tdb_ev_net_rx_encode(&(TdbEvNetRx){ 2, 6, frame }, buf, sizeof(buf),
+                               &ev) == 0 && ev.kind == TDB_EV_NET_RX &&
+          ev.len == 7 && buf[0] == 2 && memcmp(buf + 1, frame, 6) == 0,
+          "NET_RX encodes");
+    CHECK(tdb_ev_net_rx_decode(&ev, &out, err, sizeof(err)) == 0 &&
+          out.port == 2 && out.len == 6 && memcmp(out.frame, frame, 6) == 0,
+          "%s", err);
+    CHECK(tdb_ev_net_rx_encode(&(TdbEvNetRx){ TDB_NET_PORTS, 6, frame }, buf,
+                               sizeof(buf), &ev) != 0, "NIC out of range");
+    CHECK(tdb_ev_net_rx_encode(&(TdbEvNetRx){ 0, 6, frame }, buf, 6, &ev) != 0,
+          "encoded into a buffer too small");
+    buf[0] = TDB_NET_PORTS;
+    ev = (TdbEvent){ .kind = TDB_EV_NET_RX, .icount = 9, .len = 7,
+                     .data = buf };
+    CHECK(tdb_ev_net_rx_decode(&ev, &out, err, sizeof(err)) != 0 &&
+          strstr(err, "NIC 4 out of range"), "decoder refuses NIC 4: %s", err);
+    ev.len = 0;
+    CHECK(tdb_ev_net_rx_decode(&ev, &out, err, sizeof(err)) != 0,
+          "decoder refuses an empty payload");
+}
+
 int main(void)
 {
     test_serial();
     test_entropy();
+    test_net_rx();
     test_u64_and_u32();
     test_checkpoint();
     test_end();
