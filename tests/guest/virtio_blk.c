@@ -22,29 +22,12 @@
  * nearly all the time, so checkpoints save requests in flight.
  */
 #include "rt.h"
+#include "virtio_mmio.h"
 
 #define VIRTIO_BASE 0x10001000UL
 #define SLOT(i) (VIRTIO_BASE + 0x1000UL * (i))
 #define QN 8
 #define SECTORS 2048
-
-enum {
-    MAGIC = 0x000, VERSION = 0x004, DEVICE_ID = 0x008,
-    DEV_FEAT = 0x010, DEV_FEAT_SEL = 0x014, DRV_FEAT = 0x020,
-    DRV_FEAT_SEL = 0x024, QUEUE_SEL = 0x030, QUEUE_NUM_MAX = 0x034,
-    QUEUE_NUM = 0x038, QUEUE_READY = 0x044, QUEUE_NOTIFY = 0x050,
-    INT_STATUS = 0x060, INT_ACK = 0x064, STATUS = 0x070,
-    DESC_LO = 0x080, DESC_HI = 0x084, DRIVER_LO = 0x090, DRIVER_HI = 0x094,
-    DEVICE_LO = 0x0a0, DEVICE_HI = 0x0a4, CONFIG = 0x100,
-};
-
-#define S_ACK 1
-#define S_DRIVER 2
-#define S_DRIVER_OK 4
-#define S_FEATURES_OK 8
-#define S_NEEDS_RESET 0x40
-#define F_NEXT 1
-#define F_WRITE 2
 
 #define F_RO 5
 #define F_BLK_SIZE 6
@@ -58,12 +41,6 @@ enum {
 #define T_GET_ID 8
 #define T_DISCARD 11
 #define T_WRITE_ZEROES 13
-
-struct desc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags, next;
-};
 
 struct seg {
     uint64_t sector;
