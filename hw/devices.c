@@ -11,6 +11,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <libfdt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,6 +416,25 @@ void hw_device_opts_free(CoreConfig *cfg)
         free_opt(&cfg->devices[i]);
     }
     cfg->ndevices = 0;
+}
+
+int hw_fdt_node(void *fdt, int parent, const char *prefix,
+                const HwDeviceArgs *a)
+{
+    char name[48];
+    snprintf(name, sizeof(name), "%s@%llx", prefix,
+             (unsigned long long)a->base);
+    return fdt_add_subnode(fdt, parent, name);
+}
+
+int hw_fdt_mmio_node(void *fdt, int parent, const char *prefix,
+                     const char *compat, size_t compat_len,
+                     const HwDeviceArgs *a)
+{
+    int node = hw_fdt_node(fdt, parent, prefix, a);
+    int rc = fdt_setprop(fdt, node, "compatible", compat, (int)compat_len);
+    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    return node < 0 ? node : rc < 0 ? rc : node;
 }
 
 bool hw_device_id_free(const CoreMachine *m, const char *id)

@@ -160,6 +160,17 @@ bool hw_device_props_resolve(const HwDeviceType *t, const CoreDeviceOpt *opt,
    devices (hw/boards.c), for -device TYPE,help. */
 void hw_boards_describe_device(const char *type, FILE *out);
 
+/* Device-tree helpers for fdt_node: hw_fdt_node adds the node
+   PREFIX@BASE under parent; hw_fdt_mmio_node also sets `compatible`
+   (compat_len bytes, a NUL-separated list) and `reg` from a's window,
+   in that order (the order of calls sets the order in the blob). The
+   node, or a negative libfdt error (later calls on it fail too). */
+int hw_fdt_node(void *fdt, int parent, const char *prefix,
+                const HwDeviceArgs *a);
+int hw_fdt_mmio_node(void *fdt, int parent, const char *prefix,
+                     const char *compat, size_t compat_len,
+                     const HwDeviceArgs *a);
+
 /* Is `id` free among m's devices? */
 bool hw_device_id_free(const CoreMachine *m, const char *id);
 

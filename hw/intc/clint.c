@@ -271,12 +271,9 @@ static void *clint_dev_create(const HwDeviceArgs *a, char *err, size_t errlen)
 static int clint_fdt(void *fdt, int parent, const HwDeviceArgs *a)
 {
     static const char compat[] = "sifive,clint0\0riscv,clint0";
-    char name[32];
-    int rc = 0;
-    snprintf(name, sizeof(name), "clint@%llx", (unsigned long long)a->base);
-    int node = fdt_add_subnode(fdt, parent, name);
-    rc |= fdt_setprop(fdt, node, "compatible", compat, sizeof(compat));
-    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    int node = hw_fdt_mmio_node(fdt, parent, "clint", compat,
+                                sizeof(compat), a);
+    int rc = node < 0 ? node : 0;
     fdt32_t ext[4 * CORE_MAX_CPUS];
     for (unsigned h = 0; h < a->nharts; h++) {
         ext[4 * h + 0] = cpu_to_fdt32(a->cpu_phandle + h);

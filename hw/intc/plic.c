@@ -360,10 +360,8 @@ static void *plic_dev_create(const HwDeviceArgs *a, char *err, size_t errlen)
 static int plic_fdt(void *fdt, int parent, const HwDeviceArgs *a)
 {
     static const char compat[] = "sifive,plic-1.0.0\0riscv,plic0";
-    char name[32];
-    int rc = 0;
-    snprintf(name, sizeof(name), "plic@%llx", (unsigned long long)a->base);
-    int node = fdt_add_subnode(fdt, parent, name);
+    int node = hw_fdt_node(fdt, parent, "plic", a);
+    int rc = node < 0 ? node : 0;
     rc |= fdt_setprop_u32(fdt, node, "#interrupt-cells", 1);
     rc |= fdt_setprop_u32(fdt, node, "#address-cells", 0);
     rc |= fdt_setprop(fdt, node, "compatible", compat, sizeof(compat));

@@ -109,12 +109,9 @@ static int sifive_test_fdt(void *fdt, int parent, const HwDeviceArgs *a)
         { "reboot", "syscon-reboot", HW_SIFIVE_TEST_RESET },
         { "poweroff", "syscon-poweroff", HW_SIFIVE_TEST_PASS },
     };
-    char name[32];
-    int rc = 0;
-    snprintf(name, sizeof(name), "test@%llx", (unsigned long long)a->base);
-    int node = fdt_add_subnode(fdt, parent, name);
-    rc |= fdt_setprop(fdt, node, "compatible", compat, sizeof(compat));
-    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    int node = hw_fdt_mmio_node(fdt, parent, "test", compat,
+                                sizeof(compat), a);
+    int rc = node < 0 ? node : 0;
     rc |= fdt_setprop_u32(fdt, node, "phandle", a->phandle);
     for (unsigned i = 0; i < 2; i++) {
         node = fdt_add_subnode(fdt, parent, sys[i].name);

@@ -133,12 +133,9 @@ static void *testdev_create(const HwDeviceArgs *a, char *err, size_t errlen)
 
 static int testdev_fdt(void *fdt, int parent, const HwDeviceArgs *a)
 {
-    char name[32];
-    int rc = 0;
-    snprintf(name, sizeof(name), "testdev@%llx", (unsigned long long)a->base);
-    int node = fdt_add_subnode(fdt, parent, name);
-    rc |= fdt_setprop_string(fdt, node, "compatible", "rewind,testdev");
-    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    int node = hw_fdt_mmio_node(fdt, parent, "testdev", "rewind,testdev",
+                                sizeof("rewind,testdev"), a);
+    int rc = node < 0 ? node : 0;
     rc |= fdt_setprop_string(fdt, node, "label", a->id);
     return rc < 0 || node < 0 ? -1 : 0;
 }

@@ -259,12 +259,9 @@ static void *rtc_dev_create(const HwDeviceArgs *a, char *err, size_t errlen)
 
 static int rtc_fdt(void *fdt, int parent, const HwDeviceArgs *a)
 {
-    char name[32];
-    int rc = 0;
-    snprintf(name, sizeof(name), "rtc@%llx", (unsigned long long)a->base);
-    int node = fdt_add_subnode(fdt, parent, name);
-    rc |= fdt_setprop_string(fdt, node, "compatible", "google,goldfish-rtc");
-    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    int node = hw_fdt_mmio_node(fdt, parent, "rtc", "google,goldfish-rtc",
+                                sizeof("google,goldfish-rtc"), a);
+    int rc = node < 0 ? node : 0;
     rc |= fdt_setprop_u32(fdt, node, "interrupt-parent", a->intc_phandle);
     rc |= fdt_setprop_u32(fdt, node, "interrupts", a->irq_num);
     return rc;

@@ -384,15 +384,11 @@ static void *transport_create(const HwDeviceArgs *a, char *err, size_t errlen)
    interrupt-parent. */
 static int transport_fdt(void *fdt, int parent, const HwDeviceArgs *a)
 {
-    char name[40];
-    int rc = 0;
-    snprintf(name, sizeof(name), "virtio_mmio@%llx",
-             (unsigned long long)a->base);
-    int node = fdt_add_subnode(fdt, parent, name);
     /* Written in reverse of QEMU's listing: this libfdt puts each new
        property first. */
-    rc |= fdt_setprop_string(fdt, node, "compatible", "virtio,mmio");
-    rc |= fdt_appendprop_addrrange(fdt, parent, node, "reg", a->base, a->size);
+    int node = hw_fdt_mmio_node(fdt, parent, "virtio_mmio", "virtio,mmio",
+                                sizeof("virtio,mmio"), a);
+    int rc = node < 0 ? node : 0;
     rc |= fdt_setprop_u32(fdt, node, "interrupt-parent", a->intc_phandle);
     rc |= fdt_setprop_u32(fdt, node, "interrupts", a->irq_num);
     return rc < 0 || node < 0 ? -1 : 0;
