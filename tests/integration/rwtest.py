@@ -1,7 +1,12 @@
 """Tiny helpers shared by the integration tests: run rewind, check results,
 print a closing 'N passed, M failed' line, exit non-zero on failure."""
+import os
+import re
+import select
+import socket
 import subprocess
 import sys
+import time
 
 
 class Suite:
@@ -111,3 +116,41 @@ def start_gdb_server(exe, *args, gdb_spec="tcp::0", timeout=60, **popen):
     p.kill()
     p.wait()
     raise RuntimeError(f"rewind did not report its gdb server: {seen!r}")
+
+
+def sock_read_until(sock, marker, seconds):
+    """Bytes read from sock until marker came, it closed, or seconds
+    passed."""
+    data = b""
+    deadline = time.monotonic() + seconds
+    while marker not in data and time.monotonic() < deadline:
+        r, _, _ = select.select([sock], [], [], 1)
+        if r:
+            d = sock.recv(4096)
+            if not d:
+                break
+            data += d
+    return data
+
+
+def connect_chardevs(p, ids, seconds):
+    """Connect to each unix-socket chardev in ids (bytes) as rewind p
+    reports it listening on stderr ("chardev 'ID' listening on unix:PATH";
+    with wait=on it waits for each in turn). Returns ({id: socket}, the
+    stderr read so far)."""
+    err = b""
+    socks = {}
+    deadline = time.monotonic() + seconds
+    while len(socks) < len(ids) and time.monotonic() < deadline:
+        r, _, _ = select.select([p.stderr], [], [], 1)
+        if r:
+            d = os.read(p.stderr.fileno(), 4096)
+            if not d:
+                break
+            err += d
+        for m in re.finditer(rb"chardev '([^']+)' listening on unix:(\S+)\n", err):
+            if m.group(1) in ids and m.group(1) not in socks:
+                c = socket.socket(socket.AF_UNIX)
+                c.connect(m.group(2).decode())
+                socks[m.group(1)] = c
+    return socks, err

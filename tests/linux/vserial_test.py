@@ -9,17 +9,14 @@ the sockets gone: same console (the guest prints what the host said), and
 the host's answer is a SERIAL_RX event of input port 2 in the trace.
 """
 import os
-import re
-import select
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, ensure_kit  # noqa: E402
+from rwtest import Suite, run, ensure_kit, connect_chardevs, sock_read_until  # noqa: E402
 
 exe, repo, kit = sys.argv[1:4]
 t = Suite("linux-vserial")
@@ -40,16 +37,7 @@ args = ["-M", "virt", "-m", "256M", "-nographic",
 
 
 def read_until(sock, marker, timeout):
-    data = b""
-    deadline = time.monotonic() + t.limit(timeout)
-    while marker not in data and time.monotonic() < deadline:
-        r, _, _ = select.select([sock], [], [], 1)
-        if r:
-            d = sock.recv(4096)
-            if not d:
-                break
-            data += d
-    return data
+    return sock_read_until(sock, marker, t.limit(timeout))
 
 
 t0 = time.monotonic()
@@ -57,21 +45,7 @@ p = subprocess.Popen([exe, "record", "-o", trace, "--checkpoint-every",
                       "300000000", *args], stdin=subprocess.DEVNULL,
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 # wait=on: start-up waits for a client on each socket in turn.
-err = b""
-socks = {}
-deadline = time.monotonic() + t.limit(60)
-while len(socks) < 2 and time.monotonic() < deadline:
-    r, _, _ = select.select([p.stderr], [], [], 1)
-    if r:
-        d = os.read(p.stderr.fileno(), 4096)
-        if not d:
-            break
-        err += d
-    for m in re.finditer(rb"chardev '(c[01])' listening on unix:(\S+)\n", err):
-        if m.group(1) not in socks:
-            c = socket.socket(socket.AF_UNIX)
-            c.connect(m.group(2).decode())
-            socks[m.group(1)] = c
+socks, err = connect_chardevs(p, (b"c0", b"c1"), t.limit(60))
 t.check(len(socks) == 2, "both sockets listen", err)
 got0 = got1 = b""
 if len(socks) == 2:

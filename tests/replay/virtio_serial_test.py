@@ -14,17 +14,13 @@ port numbers (1: the virtconsole, 2: the virtserialport; 0 is the UART).
 Start-up errors name the option at fault, exit 1 and leave no trace.
 """
 import os
-import re
-import select
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run  # noqa: E402
+from rwtest import Suite, run, connect_chardevs, sock_read_until  # noqa: E402
 
 exe, elf = (os.path.abspath(a) for a in sys.argv[1:3])
 t = Suite("virtio-serial-replay")
@@ -41,16 +37,7 @@ chardevs = ["-chardev", f"socket,id=c0,path={s0},server=on,wait=on",
 
 
 def read_until(sock, marker, timeout=120):
-    data = b""
-    deadline = time.monotonic() + t.limit(timeout)
-    while marker not in data and time.monotonic() < deadline:
-        r, _, _ = select.select([sock], [], [], 1)
-        if r:
-            d = sock.recv(4096)
-            if not d:
-                break
-            data += d
-    return data
+    return sock_read_until(sock, marker, t.limit(timeout))
 
 
 p = subprocess.Popen([exe, "record", "-o", trace, *base, *devs, *chardevs],
@@ -58,21 +45,7 @@ p = subprocess.Popen([exe, "record", "-o", trace, *base, *devs, *chardevs],
                      stderr=subprocess.PIPE)
 # wait=on: start-up waits for a client on each socket in turn, before the
 # guest's first instruction, so none of the guest's output is dropped.
-err = b""
-socks = {}
-deadline = time.monotonic() + t.limit(60)
-while len(socks) < 2 and time.monotonic() < deadline:
-    r, _, _ = select.select([p.stderr], [], [], 1)
-    if r:
-        d = os.read(p.stderr.fileno(), 4096)
-        if not d:
-            break
-        err += d
-    for m in re.finditer(rb"chardev '(c[01])' listening on unix:(\S+)\n", err):
-        if m.group(1) not in socks:
-            c = socket.socket(socket.AF_UNIX)
-            c.connect(m.group(2).decode())
-            socks[m.group(1)] = c
+socks, err = connect_chardevs(p, (b"c0", b"c1"), t.limit(60))
 t.check(len(socks) == 2, "both ports' sockets listen", err)
 c0, c1 = socks.get(b"c0"), socks.get(b"c1")
 got0 = read_until(c0, b"hello console\n")
