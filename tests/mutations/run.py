@@ -13,6 +13,8 @@ everything.
     tests/mutations/run.py NAME...     only these (file names without
                                        .mutation)
     tests/mutations/run.py --list      list them and their tests
+    tests/mutations/run.py --jobs 2    two workers, each with its own copy
+                                       and build (default: one per core)
 
 Prints one line per mutation ("caught by TEST..." or "SURVIVED ...") and a
 summary; exits 1 if any mutation survived or could not be applied or
@@ -23,8 +25,10 @@ import glob
 import json
 import os
 import shutil
+import queue
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -155,8 +159,8 @@ def test_results(build):
     return out
 
 
-def run_tests(build, names):
-    sh(["meson", "test", "-C", build, "--no-rebuild", "--num-processes", "2",
+def run_tests(build, names, procs):
+    sh(["meson", "test", "-C", build, "--no-rebuild", "--num-processes", str(procs),
         *names], env=dict(os.environ, **SANITIZER_ENV))
     return test_results(build)
 
@@ -173,10 +177,11 @@ def build_tree(build):
     return p.returncode == 0, (p.stdout + p.stderr)[-2000:]
 
 
-def prepare_build(build, src, kind, muts, t0):
+def prepare_build(build, src, kind, muts, t0, procs, baseline=True):
     """Configure (once) and build the unmutated copy in `build`, check the
-    tests of this build's mutations exist and pass; returns an error
-    message or None."""
+    tests of this build's mutations exist and (with `baseline`) pass;
+    returns an error message or None. The other workers' copies are the
+    same files, so one baseline run covers them all."""
     if not os.path.exists(os.path.join(build, "build.ninja")):
         p = sh(["meson", "setup", build, src, *BUILDS[kind]])
         if p.returncode != 0:
@@ -193,8 +198,10 @@ def prepare_build(build, src, kind, muts, t0):
               for m in mine for t in m["tests"] if t not in registered]
     if errors:
         return "\n".join(errors)
+    if not baseline:
+        return None
     needed = sorted({t for m in mine for t in m["tests"]})
-    base = run_tests(build, needed)
+    base = run_tests(build, needed, procs)
     bad = [t for t in needed if base.get(t, ("",))[0] != "OK"]
     if bad:
         return ("these tests fail without any mutation: "
@@ -210,6 +217,11 @@ def main():
     ap.add_argument("--list", action="store_true", help="list the mutations")
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "mutants"),
                     help="scratch directory (default: build/mutants)")
+    ap.add_argument("--jobs", "-j", type=int,
+                    default=os.cpu_count() or 1,
+                    help="workers, each with its own copy and build, each "
+                         "running its tests one at a time (default: one "
+                         "per core)")
     args = ap.parse_args()
 
     paths = sorted(glob.glob(os.path.join(HERE, "*.mutation")))
@@ -238,60 +250,113 @@ def main():
         return 2
 
     t0 = time.monotonic()
-    src = os.path.join(args.work, "src")
-    build = os.path.join(args.work, "build")
-    os.makedirs(src, exist_ok=True)
+    jobs = max(1, min(args.jobs, len(muts)))
+    procs = max(1, (os.cpu_count() or 2) // jobs)
+    # Worker 0 works in WORK/src and WORK/build (where a single runner always
+    # has), worker i in WORK/wI/; each has its own copy, so that two
+    # mutations are never applied to one tree.
+    workers = []
+    for i in range(jobs):
+        base = args.work if i == 0 else os.path.join(args.work, f"w{i}")
+        workers.append({"src": os.path.join(base, "src"),
+                        "build": os.path.join(base, "build"), "builds": {}})
     try:
-        sync_tree(src)
+        for w in workers:
+            os.makedirs(w["src"], exist_ok=True)
+            sync_tree(w["src"])
     except MutationError as e:
         print(f"mutations: error: {e}", file=sys.stderr)
         return 2
-    builds = {}
-    for kind in sorted({m["build"] for m in muts}):
-        b = build if kind == "default" else f"{build}-{kind}"
-        err = prepare_build(b, src, kind, muts, t0)
-        if err:
-            print(f"mutations: error: {err}", file=sys.stderr)
-            return 2
-        builds[kind] = b
 
-    caught = survived = broken = 0
+    # Sanitizer builds are slow to make: only worker 0 has one, and it takes
+    # every mutation that needs it.
+    kinds = sorted({m["build"] for m in muts})
+    errors = []
+
+    def prepare(i, w):
+        for kind in kinds if i == 0 else ["default"]:
+            b = w["build"] if kind == "default" else f"{w['build']}-{kind}"
+            err = prepare_build(b, w["src"], kind, muts, t0, procs, baseline=(i == 0))
+            if err:
+                errors.append(err)
+                return
+            w["builds"][kind] = b
+
+    threads = [threading.Thread(target=prepare, args=(i, w)) for i, w in enumerate(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        print(f"mutations: error: {errors[0]}", file=sys.stderr)
+        return 2
+
+    pinned = [m for m in muts if m["build"] != "default"]
+    shared = queue.Queue()
     for m in muts:
-        target = os.path.join(src, m["file"])
-        with open(target, encoding="utf-8") as f:
-            original = f.read()
-        try:
-            with open(target, "w", encoding="utf-8") as f:
-                f.write(original.replace(m["find"], m["replace"], 1))
-            t1 = time.monotonic()
-            build = builds[m["build"]]
-            ok, log = build_tree(build)
-            if not ok:
-                broken += 1
-                print(f"{m['name']}: ERROR: does not compile with the mutation "
-                      f"(fix {m['name']}.mutation):\n{log}", flush=True)
-                continue
-            res = run_tests(build, m["tests"])
-            failed = [t for t in m["tests"] if res.get(t, ("",))[0]
-                      in ("FAIL", "TIMEOUT", "ERROR", "UNEXPECTEDPASS")]
-            passed = [t for t in m["tests"] if t not in failed]
-            secs = time.monotonic() - t1
-            if not passed:
-                caught += 1
-                print(f"{m['name']}: caught by {' '.join(failed)} ({secs:.0f} s)"
-                      + "".join(fail_lines(res[t][1]) for t in failed), flush=True)
+        if m["build"] == "default":
+            shared.put(m)
+    lock = threading.Lock()
+    counts = {"caught": 0, "survived": 0, "broken": 0}
+
+    def report(kind, text):
+        with lock:
+            counts[kind] += 1
+            print(text, flush=True)
+
+    def work(i, w):
+        mine = list(pinned) if i == 0 else []
+        while True:
+            if mine:
+                m = mine.pop(0)
             else:
-                survived += 1
-                print(f"{m['name']}: SURVIVED: "
-                      + ", ".join(f"{t} {res.get(t, ('not run',))[0]}" for t in passed)
-                      + (f" (caught only by {' '.join(failed)})" if failed else ""),
-                      flush=True)
-        finally:
-            with open(target, "w", encoding="utf-8") as f:
-                f.write(original)
-    print(f"mutations: {caught} caught, {survived} survived, {broken} errors "
-          f"({time.monotonic() - t0:.0f} s)")
-    return 0 if caught == len(muts) else 1
+                try:
+                    m = shared.get_nowait()
+                except queue.Empty:
+                    return
+            run_one(m, w, procs, report)
+
+    threads = [threading.Thread(target=work, args=(i, w)) for i, w in enumerate(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(f"mutations: {counts['caught']} caught, {counts['survived']} survived, "
+          f"{counts['broken']} errors ({time.monotonic() - t0:.0f} s, {jobs} workers)")
+    return 0 if counts["caught"] == len(muts) else 1
+
+
+def run_one(m, w, procs, report):
+    """Applies one mutation to a worker's copy, builds, runs its tests and
+    puts the file back."""
+    target = os.path.join(w["src"], m["file"])
+    with open(target, encoding="utf-8") as f:
+        original = f.read()
+    try:
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(original.replace(m["find"], m["replace"], 1))
+        t1 = time.monotonic()
+        build = w["builds"][m["build"]]
+        ok, log = build_tree(build)
+        if not ok:
+            report("broken", f"{m['name']}: ERROR: does not compile with the mutation "
+                             f"(fix {m['name']}.mutation):\n{log}")
+            return
+        res = run_tests(build, m["tests"], procs)
+        failed = [t for t in m["tests"] if res.get(t, ("",))[0]
+                  in ("FAIL", "TIMEOUT", "ERROR", "UNEXPECTEDPASS")]
+        passed = [t for t in m["tests"] if t not in failed]
+        secs = time.monotonic() - t1
+        if not passed:
+            report("caught", f"{m['name']}: caught by {' '.join(failed)} ({secs:.0f} s)"
+                   + "".join(fail_lines(res[t][1]) for t in failed))
+        else:
+            report("survived", f"{m['name']}: SURVIVED: "
+                   + ", ".join(f"{t} {res.get(t, ('not run',))[0]}" for t in passed)
+                   + (f" (caught only by {' '.join(failed)})" if failed else ""))
+    finally:
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(original)
 
 
 if __name__ == "__main__":
