@@ -54,8 +54,8 @@ void sym_free(SymTab *t);
 bool sym_by_name(const SymTab *t, const char *name, uint64_t *addr);
 /* The symbol containing addr and addr's offset into it; NULL when none
    does. A symbol of known size covers [addr, addr + size); one without a
-   size covers up to the next symbol's address (the last one only its own
-   address). At one address a global function wins over local or data
+   size covers up to the next symbol's address and, from an ELF, at most
+   to the end of its section (the last one only its own address). At one address a global function wins over local or data
    names. */
 const char *sym_by_addr(const SymTab *t, uint64_t addr, uint64_t *offset);
 /* Calls cb once per distinct name starting with prefix, in name order;
