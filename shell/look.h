@@ -87,6 +87,13 @@ int sh_look_devices(CoreMachine *m, int argc, char **argv, ShOut *out);
    i/o) and name. JSON: "regions": [{"base","end","kind","name"}]. */
 int sh_look_mtree(CoreMachine *m, int argc, char **argv, ShOut *out);
 
+/* symbols [FILE]
+   With FILE: load its symbols (an ELF or a System.map, shell/symbols.h)
+   in place of *syms (freed) and say how many; a bad file leaves *syms
+   as it was. Without: how many symbols are loaded. JSON: "symbols"
+   (count), "file". */
+int sh_look_symbols(SymTab **syms, int argc, char **argv, ShOut *out);
+
 /* An ADDR argument as above, evaluated for hart; false with a message
    naming the text in err (also for break and watch). */
 bool sh_look_eval_addr(CoreMachine *m, unsigned hart, const SymTab *syms,

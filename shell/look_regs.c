@@ -1,5 +1,6 @@
 /*
- * look_regs.c - `regs [HART]` and `hart [N]` (shell/look.h).
+ * look_regs.c - `regs [HART]`, `hart [N]` and `symbols [FILE]`
+ * (shell/look.h).
  *
  * The register listing groups registers by the feature of the target
  * description that holds them (cpu, fpu, virtual, csr, ...): the general
@@ -127,5 +128,29 @@ int sh_look_hart(CoreMachine *m, unsigned *hart, const SymTab *syms,
         sh_json_end(out);
     }
     sh_json_end(out);
+    return 0;
+}
+
+int sh_look_symbols(SymTab **syms, int argc, char **argv, ShOut *out)
+{
+    if (argc > 2) {
+        return sh_error(out, "symbols: usage: symbols [FILE]");
+    }
+    if (argc == 1) {
+        size_t n = *syms ? sym_count(*syms) : 0;
+        sh_printf(out, "%zu symbols loaded\n", n);
+        sh_json_u64(out, "symbols", n);
+        return 0;
+    }
+    char err[512];
+    SymTab *t = sym_load(argv[1], err, sizeof(err));
+    if (!t) {
+        return sh_error(out, "symbols: %s", err);
+    }
+    sym_free(*syms);
+    *syms = t;
+    sh_printf(out, "%s: %zu symbols\n", argv[1], sym_count(t));
+    sh_json_u64(out, "symbols", sym_count(t));
+    sh_json_str(out, "file", argv[1]);
     return 0;
 }

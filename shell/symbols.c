@@ -554,6 +554,17 @@ SymTab *sym_load(const char *path, char *err, size_t errlen)
     return t;
 }
 
+SymTab *sym_load_kernel(const char *path, char *err, size_t errlen)
+{
+    if (errlen) {
+        err[0] = 0;
+    }
+    if (!path || !core_file_is_elf(path)) {
+        return NULL;
+    }
+    return sym_load(path, err, errlen);
+}
+
 /* ---- lookups ---- */
 
 bool sym_by_name(const SymTab *t, const char *name, uint64_t *addr)

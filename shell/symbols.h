@@ -47,6 +47,11 @@ SymTab *sym_load(const char *path, char *err, size_t errlen);
 SymTab *sym_parse(const uint8_t *data, size_t len, const char *name,
                   char *err, size_t errlen);
 void sym_free(SymTab *t);
+/* Symbols that come for free with a run: those of an ELF -kernel (or
+   -bios). NULL with err empty when path is not an ELF (a raw Image has
+   no symbols: not an error); NULL with a message when it is an ELF that
+   cannot be read or holds no symbols (stripped). */
+SymTab *sym_load_kernel(const char *path, char *err, size_t errlen);
 
 /* The address of name; false if there is none. When several symbols share
    the name (static functions), a global one wins, then the lowest

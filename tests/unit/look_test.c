@@ -15,9 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static CoreMachine *m;
-static const SymTab *syms;
+static SymTab *syms;
 static ShOut out;
 
 /* Runs one command (words split at spaces); its text, or NULL if it failed
@@ -47,6 +48,8 @@ static const char *run(const char *line)
         rc = sh_look_hart(m, &hart, syms, argc, argv, &out);
     } else if (strcmp(cmd, "devices") == 0) {
         rc = sh_look_devices(m, argc, argv, &out);
+    } else if (strcmp(cmd, "symbols") == 0) {
+        rc = sh_look_symbols(&syms, argc, argv, &out);
     } else if (strcmp(cmd, "mtree") == 0) {
         rc = sh_look_mtree(m, argc, argv, &out);
     } else {
@@ -92,12 +95,16 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[512];
-    SymTab *t = sym_load(argv[1], err, sizeof(err));
-    if (!t) {
+    /* The symbols of the -kernel ELF come automatically; a raw image
+       gives none, without an error. */
+    syms = sym_load_kernel(argv[1], err, sizeof(err));
+    if (!syms) {
         fprintf(stderr, "look_test: %s\n", err);
         return 1;
     }
-    syms = t;
+    err[0] = 'x';
+    CHECK(!sym_load_kernel("/dev/null", err, sizeof(err)) && err[0] == 0,
+          ": not an ELF: no symbols, no error");
     CoreConfig cfg = { .machine = "virt", .cpu = "rv64", .ram_size = 64 << 20,
                        .smp = 2, .bios = "none", .kernel = argv[1],
                        .serial = "null", .icount_shift = 3,
@@ -183,6 +190,10 @@ int main(int argc, char **argv)
           "nosuchreg"), ": bad register: %s", out.error->str);
     CHECK(!run("x/0x look_msg"), ": count 0 refused");
     CHECK(!run("x"), ": x without an address refused");
+
+    s = run("x/xg $sp");
+    CHECK(s && !strchr(s, '<'), ": a stack address has no symbol (linker "
+          "labels end with their section): '%s'", s);
 
     /* ---- disas ---- */
     s = run("disas");
@@ -301,9 +312,27 @@ int main(int argc, char **argv)
           ": the program passes after release: %s %d",
           core_exit_kind_name(m->exit_kind), m->exit_code);
 
-    sh_out_free(&out);
     core_machine_free(m);
     hw_device_opts_free(&cfg);
-    sym_free(t);
+    /* symbols FILE replaces the table; a bad file keeps it. */
+    s = run("symbols");
+    CHECK(s && strstr(s, " symbols loaded\n") && atoi(s) > 20, ": '%s'", s);
+    CHECK(!run("symbols /nonexistent/System.map") &&
+          has(out.error->str, "symbols: /nonexistent/System.map: "),
+          ": %s", out.error->str);
+    CHECK(syms && sym_by_name(syms, "look_stop", &off), ": table kept");
+    char map[] = "/tmp/rewind-look-map-XXXXXX";
+    int fd = mkstemp(map);
+    const char text[] = "ffffffff80000000 T _stext\nffffffff80001000 T do_idle\n";
+    CHECK(fd >= 0 && write(fd, text, sizeof(text) - 1) == sizeof(text) - 1);
+    close(fd);
+    snprintf(want, sizeof(want), "symbols %s", map);
+    s = run(want);
+    CHECK(has(s, ": 2 symbols\n"), ": '%s'", s ? s : out.error->str);
+    CHECK(sym_by_name(syms, "do_idle", &off) && !sym_by_name(syms, "main", &off),
+          ": the System.map replaced the ELF's symbols");
+    unlink(map);
+    sym_free(syms);
+    sh_out_free(&out);
     return check_done("look_test");
 }
