@@ -260,6 +260,9 @@ int main(int argc, char **argv)
     CHECK(has(out.json->str, "{\"type\":\"ns16550a\",\"id\":\"serial0\","
           "\"bus\":\"main-system-bus\",\"base\":268435456,\"size\":256,"
           "\"irq\":10,\"state\":{"), ": JSON device");
+    CHECK(has(out.json->str, "{\"type\":\"virtio-rng-device\",\"id\":\"rng0\","
+          "\"bus\":\"virtio-bus\",\"base\":268468224,\"size\":4096,"
+          "\"irq\":8}"), ": JSON virtio device on transport 7: its line");
     s = run("mtree");
     CHECK(has(s, "  0000000080000000-0000000083ffffff (prio 0, ram): ram\n"),
           ": RAM in mtree: '%s'", s);
