@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 static void write_out(void *opaque, const uint8_t *buf, size_t len);
+static void say_host(void *opaque, const char *text);
 
 void be_chardev_set_mute(BeChardev *c, bool mute)
 {
@@ -169,6 +170,8 @@ BeChardev *be_chardev_alloc(const BeChardev *c, const char *spec, char *err,
         return NULL;
     }
     *p = *c;
+    p->mux_state.say = say_host;
+    p->mux_state.say_opaque = p;
     return p;
 }
 
@@ -191,6 +194,11 @@ static void pty_drain(BeChardev *c)
 
 void be_chardev_close(BeChardev *c)
 {
+    if (c && c->shared) {
+        BeChardev *shared = c->shared;
+        free(c);
+        c = shared;
+    }
     if (!c || --c->users > 0) {
         return;
     }
@@ -253,11 +261,14 @@ static void write_out(void *opaque, const uint8_t *buf, size_t len)
     }
 }
 
-void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
+BeChardev *be_chardev_backend(BeChardev *c)
 {
-    if (c->tap) {
-        c->tap(c->tap_opaque, buf, len);
-    }
+    return c && c->shared ? c->shared : c;
+}
+
+/* Bytes to c's host resource (and ring), past any tap. */
+static void put(BeChardev *c, const uint8_t *buf, size_t len)
+{
     if (c->ring) {
         for (size_t i = 0; i < len; i++) {
             c->ring[c->ring_pos++ % c->ring_size] = buf[i];
@@ -271,6 +282,36 @@ void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
     } else {
         write_out(c, buf, len);
     }
+}
+
+void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
+{
+    /* The tap is this front end's: a mux'd chardev's other front ends
+       write through their own handles, so one front end's recorded
+       console never holds another's output. */
+    if (c->tap) {
+        c->tap(c->tap_opaque, buf, len);
+    }
+    if (c->shared) {
+        if (!c->muted) {
+            put(c->shared, buf, len);
+        }
+        return;
+    }
+    put(c, buf, len);
+}
+
+void be_chardev_write_host(BeChardev *c, const char *text)
+{
+    c = be_chardev_backend(c);
+    if (c->out_fd >= 0 && !c->muted) {
+        write_out(c, (const uint8_t *)text, strlen(text));
+    }
+}
+
+static void say_host(void *opaque, const char *text)
+{
+    be_chardev_write_host(opaque, text);
 }
 
 /* A server socket with a client waiting: take it (its bytes come with
@@ -300,6 +341,7 @@ static void input_ended(BeChardev *c)
 
 size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
 {
+    c = be_chardev_backend(c);
     if (c->in_fd < 0 && c->listen_fd >= 0) {
         accept_client_nd(c);
         return 0;
@@ -322,5 +364,6 @@ size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
 
 int be_chardev_input_fd(const BeChardev *c)
 {
+    c = c->shared ? c->shared : c;
     return c->in_fd < 0 ? c->listen_fd : c->in_fd;
 }

@@ -7,6 +7,7 @@
 #define BACKENDS_CHARDEV_INT_H
 
 #include "backends/chardev.h"
+#include "backends/mux.h"
 #include "backends/termquery.h"
 
 typedef enum ChrKind {
@@ -14,6 +15,11 @@ typedef enum ChrKind {
 } ChrKind;
 
 struct BeChardev {
+    /* A front end's view of a chardev that an earlier front end opened
+       with mux=on: the view has its own tap and mute (what one front end
+       writes is its own console), everything else is `shared`'s. NULL
+       for the chardev itself. */
+    BeChardev *shared;
     ChrKind kind;
     int out_fd;      /* -1: output discarded */
     int in_fd;       /* -1: no input (or input reached end of file) */
@@ -26,6 +32,7 @@ struct BeChardev {
     char id[32];         /* -chardev id, "" for -serial spellings */
     unsigned users;      /* front ends sharing it (mux=on) */
     bool mux;
+    BeMux mux_state;     /* Ctrl-A keys and focus (be_chardev_mux) */
     uint8_t *ring;       /* ringbuf: the last ring_size bytes written */
     size_t ring_size, ring_pos;
     BeChardevTap tap;

@@ -71,7 +71,11 @@ void be_chardev_print_help(void)
     for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
         printf("  %-8s %s\n", backends[i].name, backends[i].help);
     }
-    printf("A front end takes one with -serial chardev:ID.\n");
+    printf("A front end takes one with -serial chardev:ID or a device's "
+           "chardev=ID. With mux=on several\n"
+           "front ends share it (and it has the Ctrl-A keys): all write to it, the one with the focus "
+           "gets the input\n"
+           "(the last attached at start; Ctrl-A c moves it to the next).\n");
 }
 
 static bool on_off(const char *key, const char *v, bool *out, char *err,
@@ -521,8 +525,22 @@ BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
                      "another front end (mux=on shares it)", who, id);
             return NULL;
         }
+        /* The front end's own handle (its own tap and mute) on the
+           shared back end; the mux learns of it when the run loop
+           attaches the ports (backends/mux.h). */
+        BeChardev *view = calloc(1, sizeof(*view));
+        if (!view) {
+            snprintf(err, errlen, "%s: out of memory", who);
+            return NULL;
+        }
+        view->shared = c;
+        view->kind = c->kind;
+        view->out_fd = view->in_fd = view->listen_fd = -1;
+        view->pty_slave_fd = -1;
+        view->mux = true;
+        snprintf(view->id, sizeof(view->id), "%s", c->id);
         c->users++;
-        return c;
+        return view;
     }
     for (unsigned i = 0; i < cfg->nchardevs; i++) {
         ChrSpec s;
@@ -554,7 +572,14 @@ BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
 
 bool be_chardev_filters_escapes(const BeChardev *c)
 {
+    c = c->shared ? c->shared : c;
     /* The -serial stdio spellings always had the Ctrl-A keys; a -chardev
        has them with mux=on, as in QEMU. */
     return c->id[0] ? c->mux : c->kind == CHR_STDIO;
+}
+
+BeMux *be_chardev_mux(BeChardev *c)
+{
+    c = be_chardev_backend(c);
+    return c && be_chardev_filters_escapes(c) ? &c->mux_state : NULL;
 }
