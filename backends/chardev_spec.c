@@ -4,7 +4,8 @@
  *
  *   -chardev stdio,id=ID[,mux=on]           the terminal (mux: Ctrl-A keys)
  *   -chardev null,id=ID
- *   -chardev file,id=ID,path=PATH           output only, truncated
+ *   -chardev file,id=ID,path=PATH[,append=on]  output only, truncated
+ *                                           (append=on: appended)
  *   -chardev pipe,id=ID,path=PATH           PATH.in / PATH.out, else PATH
  *   -chardev pty,id=ID                      prints the slave's path
  *   -chardev socket,id=ID,path=PATH[,server=on|off][,wait=on|off]
@@ -45,7 +46,7 @@ typedef struct ChrSpec {
     char host[128];
     char port[16];
     bool has_path, has_port, has_host;
-    bool server, wait, mux;
+    bool server, wait, mux, append;
     bool has_wait;
     unsigned long size;
 } ChrSpec;
@@ -57,7 +58,7 @@ static const struct {
 } backends[] = {
     { "stdio", CHR_STDIO, "the terminal (mux=on: Ctrl-A keys, Ctrl-C to the guest)" },
     { "null", CHR_NULL, "output discarded, no input" },
-    { "file", CHR_FILE, "path=PATH: output to PATH (truncated), no input" },
+    { "file", CHR_FILE, "path=PATH[,append=on|off]: output to PATH (truncated unless append=on), no input" },
     { "pipe", CHR_PIPE, "path=PATH: input from PATH.in, output to PATH.out (or PATH both ways)" },
     { "pty", CHR_PTY, "a pseudo-terminal; its path is printed" },
     { "socket", CHR_SOCKET, "path=PATH (unix) or [host=H,]port=P (tcp, 127.0.0.1 unless host=), server=on|off, wait=on|off" },
@@ -112,6 +113,7 @@ static bool key_allowed(ChrKind k, const char *key)
 {
     switch (k) {
     case CHR_FILE:
+        return !strcmp(key, "path") || !strcmp(key, "append");
     case CHR_PIPE:
         return !strcmp(key, "path");
     case CHR_SOCKET:
@@ -188,6 +190,8 @@ static bool parse_spec(const char *spec, ChrSpec *s, char *err, size_t errlen)
             }
             ok = copy_val(key, v, s->port, sizeof(s->port), &s->has_port,
                           err, errlen);
+        } else if (!strcmp(key, "append")) {
+            ok = on_off(key, v, &s->append, err, errlen);
         } else if (!strcmp(key, "server")) {
             ok = on_off(key, v, &s->server, err, errlen);
         } else if (!strcmp(key, "wait")) {
@@ -479,8 +483,9 @@ static BeChardev *open_spec(const ChrSpec *s, const char *spec, char *err,
         }
         break;
     case CHR_FILE:
-        c.out_fd = open(s->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        0666);
+        /* QEMU's default truncates; append=on keeps what is there. */
+        c.out_fd = open(s->path, O_WRONLY | O_CREAT | O_CLOEXEC |
+                        (s->append ? O_APPEND : O_TRUNC), 0666);
         if (c.out_fd < 0) {
             snprintf(err, errlen, "-chardev id=%s: %s: %s", s->id, s->path,
                      strerror(errno));

@@ -11,7 +11,8 @@ a -chardev without mux=on hands every byte to the guest (no Ctrl-A keys).
 A client that goes away before the '.' ends that connection's input; the
 server listens again and the next client finishes the line.
 
-ringbuf, null and file run the hello guest. Each start-up error is
+ringbuf, null and file run the hello guest; file with append=on keeps
+what the file had, and its replay leaves the file alone. Each start-up error is
 checked word for word, with exit status 1 and no trace directory left.
 """
 import os
@@ -218,8 +219,31 @@ rc, out, err = run(exe, "run", "-M", "virt", "-bios", "none", "-kernel",
 t.check(rc == 0 and "PASS" in open("out.txt").read(),
         "-chardev file: the console is in the file", out + err)
 
+# append=on keeps what the file had (QEMU's append); the default and
+# append=off truncate; a replay does not open the file at all.
+with open("app.txt", "w") as f:
+    f.write("before\n")
+for i in range(2):
+    rc, out, err = run(exe, "record", "-o", f"app{i}.rwd", "-M", "virt",
+                       "-bios", "none", "-kernel", hello_elf, "-serial",
+                       "chardev:f0", "-chardev",
+                       "file,id=f0,path=app.txt,append=on")
+text = open("app.txt").read()
+t.check(rc == 0 and text.startswith("before\n") and text.count("PASS") == 2,
+        "-chardev file,append=on appends", out + err + text)
+rc, out, err = run(exe, "replay", "app0.rwd")
+t.check(rc == 0 and open("app.txt").read() == text,
+        "replay of an append=on recording leaves the file alone", out + err)
+rc, out, err = run(exe, "run", "-M", "virt", "-bios", "none", "-kernel",
+                   hello_elf, "-serial", "chardev:f0",
+                   "-chardev", "file,id=f0,path=app.txt,append=off")
+text = open("app.txt").read()
+t.check(rc == 0 and text.count("PASS") == 1 and "before" not in text,
+        "-chardev file,append=off truncates", out + err + text)
+
 rc, out, err = run(exe, "run", "-chardev", "help")
-t.check(rc == 0 and "socket" in out and "ringbuf" in out and "pty" in out,
+t.check(rc == 0 and "socket" in out and "ringbuf" in out and "pty" in out
+        and "append=on|off" in out,
         "-chardev help lists the backends", out)
 
 # --- errors: exact message, exit 1, no trace directory -----------------------
@@ -235,6 +259,12 @@ errors = [
      "rewind: -chardev null: \"id\" is required (-chardev TYPE,id=ID,...)"),
     (["-chardev", "null,id=a", "-chardev", "null,id=a"],
      "rewind: -chardev null,id=a: duplicate chardev id 'a'"),
+    (["-chardev", "file,id=f,path=x,append=maybe"],
+     "rewind: -chardev file,id=f,path=x,append=maybe: append='maybe': "
+     "expected on or off"),
+    (["-chardev", "pipe,id=q,path=x,append=on"],
+     "rewind: -chardev pipe,id=q,path=x,append=on: chardev backend 'pipe' "
+     "has no option 'append'"),
     (["-chardev", "null,id=n,path=x"],
      "rewind: -chardev null,id=n,path=x: chardev backend 'null' has no "
      "option 'path'"),
