@@ -41,7 +41,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -106,7 +109,7 @@ static void make_stdin_raw(bool signals)
 BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
 {
     BeChardev c = { .out_fd = -1, .in_fd = -1, .listen_fd = -1,
-                    .pty_slave_fd = -1 };
+                    .pty_slave_fd = -1, .retry_fd = -1 };
 
     bool mux = strcmp(spec, "mon:stdio") == 0;
     if (mux || strcmp(spec, "stdio") == 0) {
@@ -223,6 +226,9 @@ void be_chardev_close(BeChardev *c)
     if (c->listen_fd >= 0) {
         close(c->listen_fd);
     }
+    if (c->retry_fd >= 0) {
+        close(c->retry_fd);
+    }
     if (c->pty_slave_fd >= 0) {
         close(c->pty_slave_fd);
     }
@@ -328,13 +334,78 @@ static void accept_client_nd(BeChardev *c)
     }
 }
 
+bool be_chardev_connect_peer(BeChardev *c)
+{
+    int fd = socket(c->peer.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+                    SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return false;
+    }
+    int r = connect(fd, (struct sockaddr *)&c->peer, c->peer_len);
+    if (r != 0 && errno == EINPROGRESS) {
+        /* A peer on another host: wait a little, not the TCP timeout
+           (the machine stops meanwhile; the next try comes later). */
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+        int e = 0;
+        socklen_t len = sizeof(e);
+        r = poll(&pfd, 1, 500) == 1 &&
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e == 0
+            ? 0 : -1;
+        errno = e ? e : ETIMEDOUT;
+    }
+    if (r != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return false;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (c->peer.ss_family != AF_UNIX) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    c->in_fd = c->out_fd = fd;
+    return true;
+}
+
+void be_chardev_retry_later(BeChardev *c)
+{
+    struct itimerspec t = { .it_value = { .tv_sec = c->reconnect_s } };
+    timerfd_settime(c->retry_fd, 0, &t, NULL);
+}
+
+/* A client socket with reconnect=, disconnected: when the timer has
+   expired, try to connect again. */
+static void reconnect_nd(BeChardev *c)
+{
+    uint64_t expiries;
+    struct pollfd pfd = { .fd = c->retry_fd, .events = POLLIN };
+    if (poll(&pfd, 1, 0) <= 0 ||
+        read(c->retry_fd, &expiries, sizeof(expiries)) != sizeof(expiries)) {
+        return;
+    }
+    if (be_chardev_connect_peer(c)) {
+        fprintf(stderr, "rewind: chardev '%s': connected to %s\n", c->id,
+                c->peer_name);
+    } else {
+        be_chardev_retry_later(c);
+    }
+}
+
 /* The input side ended (a client went away, end of file). A server goes
-   back to listening; anything else has no input from now on. */
+   back to listening, a client with reconnect= tries again later; anything
+   else has no input from now on. */
 static void input_ended(BeChardev *c)
 {
     if (c->kind == CHR_SOCKET) {
         close(c->in_fd);
         c->out_fd = -1;
+        if (c->retry_fd >= 0) {
+            fprintf(stderr, "rewind: chardev '%s': %s went away; "
+                    "reconnecting every %u s\n", c->id, c->peer_name,
+                    c->reconnect_s);
+            be_chardev_retry_later(c);
+        }
     }
     c->in_fd = -1;
 }
@@ -344,6 +415,10 @@ size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
     c = be_chardev_backend(c);
     if (c->in_fd < 0 && c->listen_fd >= 0) {
         accept_client_nd(c);
+        return 0;
+    }
+    if (c->in_fd < 0 && c->retry_fd >= 0) {
+        reconnect_nd(c);
         return 0;
     }
     if (c->in_fd < 0 || max == 0) {
@@ -365,5 +440,8 @@ size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
 int be_chardev_input_fd(const BeChardev *c)
 {
     c = c->shared ? c->shared : c;
-    return c->in_fd < 0 ? c->listen_fd : c->in_fd;
+    if (c->in_fd >= 0) {
+        return c->in_fd;
+    }
+    return c->listen_fd >= 0 ? c->listen_fd : c->retry_fd;
 }

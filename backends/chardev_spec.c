@@ -10,6 +10,7 @@
  *   -chardev pty,id=ID                      prints the slave's path
  *   -chardev socket,id=ID,path=PATH[,server=on|off][,wait=on|off]
  *   -chardev socket,id=ID,[host=H,]port=P[,server=on|off][,wait=on|off]
+ *            (a client, either kind: [,reconnect=SECONDS])
  *   -chardev ringbuf,id=ID[,size=N]         keeps the last N bytes written
  *
  * be_chardev_define only checks a spec and appends it to CoreConfig; the
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -49,6 +51,7 @@ typedef struct ChrSpec {
     bool server, wait, mux, append;
     bool has_wait;
     unsigned long size;
+    unsigned long reconnect;   /* seconds; 0: a lost peer is not retried */
 } ChrSpec;
 
 static const struct {
@@ -61,7 +64,7 @@ static const struct {
     { "file", CHR_FILE, "path=PATH[,append=on|off]: output to PATH (truncated unless append=on), no input" },
     { "pipe", CHR_PIPE, "path=PATH: input from PATH.in, output to PATH.out (or PATH both ways)" },
     { "pty", CHR_PTY, "a pseudo-terminal; its path is printed" },
-    { "socket", CHR_SOCKET, "path=PATH (unix) or [host=H,]port=P (tcp, 127.0.0.1 unless host=), server=on|off, wait=on|off" },
+    { "socket", CHR_SOCKET, "path=PATH (unix) or [host=H,]port=P (tcp, 127.0.0.1 unless host=), server=on|off, wait=on|off, reconnect=SECONDS (client: connect again after the peer went away)" },
     { "ringbuf", CHR_RINGBUF, "size=N: keeps the last N bytes written (default 65536), no input" },
 };
 
@@ -119,7 +122,7 @@ static bool key_allowed(ChrKind k, const char *key)
     case CHR_SOCKET:
         return !strcmp(key, "path") || !strcmp(key, "host") ||
                !strcmp(key, "port") || !strcmp(key, "server") ||
-               !strcmp(key, "wait");
+               !strcmp(key, "wait") || !strcmp(key, "reconnect");
     case CHR_RINGBUF:
         return !strcmp(key, "size");
     default:
@@ -197,6 +200,14 @@ static bool parse_spec(const char *spec, ChrSpec *s, char *err, size_t errlen)
         } else if (!strcmp(key, "wait")) {
             ok = on_off(key, v, &s->wait, err, errlen);
             s->has_wait = true;
+        } else if (!strcmp(key, "reconnect")) {
+            char *end;
+            s->reconnect = strtoul(v, &end, 10);
+            if (!*v || *end || s->reconnect > 86400) {
+                snprintf(err, errlen, "reconnect='%s': expected seconds "
+                         "(0..86400; 0: never)", v);
+                return false;
+            }
         } else if (!strcmp(key, "size")) {
             char *end;
             s->size = strtoul(v, &end, 0);
@@ -230,6 +241,11 @@ static bool parse_spec(const char *spec, ChrSpec *s, char *err, size_t errlen)
         }
         if (!s->server && s->has_wait) {
             snprintf(err, errlen, "wait= is for server=on");
+            return false;
+        }
+        if (s->server && s->reconnect) {
+            snprintf(err, errlen, "reconnect= is for a client socket "
+                     "(server=off)");
             return false;
         }
     }
@@ -361,12 +377,66 @@ static int unix_socket(const ChrSpec *s, struct sockaddr_un *sa, char *err,
     return fd;
 }
 
+/* A client with reconnect= (QEMU's): a peer that is not there yet, or
+   goes away, is tried again every s->reconnect seconds, so start-up does
+   not fail on it. The host decides when a connection comes and goes; the
+   guest only ever sees the bytes (SERIAL_RX) and writes that reach
+   nobody while disconnected. */
+static bool open_reconnecting(const ChrSpec *s, BeChardev *c, char *err,
+                              size_t errlen)
+{
+    if (s->has_path) {
+        struct sockaddr_un sa;
+        int fd = unix_socket(s, &sa, err, errlen);
+        if (fd < 0) {
+            return false;
+        }
+        close(fd);
+        memcpy(&c->peer, &sa, sizeof(sa));
+        c->peer_len = sizeof(sa);
+        snprintf(c->peer_name, sizeof(c->peer_name), "unix:%s", s->path);
+    } else {
+        const char *host = s->has_host ? s->host : "127.0.0.1";
+        struct addrinfo hints = { .ai_family = AF_UNSPEC,
+                                  .ai_socktype = SOCK_STREAM };
+        struct addrinfo *ai = NULL;
+        int r = getaddrinfo(host, s->port, &hints, &ai);
+        if (r) {
+            snprintf(err, errlen, "-chardev id=%s: host '%s' port %s: %s",
+                     s->id, host, s->port, gai_strerror(r));
+            return false;
+        }
+        memcpy(&c->peer, ai->ai_addr, ai->ai_addrlen);
+        c->peer_len = ai->ai_addrlen;
+        freeaddrinfo(ai);
+        snprintf(c->peer_name, sizeof(c->peer_name), "%s:%s", host, s->port);
+    }
+    c->reconnect_s = (unsigned)s->reconnect;
+    c->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (c->retry_fd < 0) {
+        snprintf(err, errlen, "-chardev id=%s: timerfd: %s", s->id,
+                 strerror(errno));
+        return false;
+    }
+    snprintf(c->id, sizeof(c->id), "%s", s->id);   /* for the notices */
+    if (!be_chardev_connect_peer(c)) {
+        fprintf(stderr, "rewind: -chardev id=%s: cannot connect to %s: %s; "
+                "trying again every %u s\n", s->id, c->peer_name,
+                strerror(errno), c->reconnect_s);
+        be_chardev_retry_later(c);
+    }
+    return true;
+}
+
 static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
                         size_t errlen)
 {
     int fd = -1;
     char where[300];
     c->is_socket = true;
+    if (!s->server && s->reconnect) {
+        return open_reconnecting(s, c, err, errlen);
+    }
     if (s->has_path) {
         struct sockaddr_un sa;
         snprintf(where, sizeof(where), "unix:%s", s->path);
@@ -465,7 +535,7 @@ static BeChardev *open_spec(const ChrSpec *s, const char *spec, char *err,
                             size_t errlen)
 {
     BeChardev c = { .kind = s->kind, .out_fd = -1, .in_fd = -1,
-                    .listen_fd = -1, .pty_slave_fd = -1 };
+                    .listen_fd = -1, .pty_slave_fd = -1, .retry_fd = -1 };
     BeChardev *p = NULL;
     bool ok = true;
     switch (s->kind) {
@@ -541,7 +611,7 @@ BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
         view->shared = c;
         view->kind = c->kind;
         view->out_fd = view->in_fd = view->listen_fd = -1;
-        view->pty_slave_fd = -1;
+        view->pty_slave_fd = view->retry_fd = -1;
         view->mux = true;
         snprintf(view->id, sizeof(view->id), "%s", c->id);
         c->users++;

@@ -9,7 +9,9 @@ and verified with the socket gone: same console, verify passes, and the
 replay creates no socket. A line starting with Ctrl-A Ctrl-A checks that
 a -chardev without mux=on hands every byte to the guest (no Ctrl-A keys).
 A client that goes away before the '.' ends that connection's input; the
-server listens again and the next client finishes the line.
+server listens again and the next client finishes the line. A client
+socket with reconnect=1 starts before its server exists, loses it
+half-way and connects again; its recording verifies with the socket gone.
 
 ringbuf, null and file run the hello guest; file with append=on keeps
 what the file had, and its replay leaves the file alone. Each start-up error is
@@ -163,6 +165,44 @@ finish(p, "run as a socket client")
 c.close()
 ls.close()
 
+# --- unix socket client with reconnect=1, recorded: the server is not there
+# at start-up, then comes, goes away half-way and comes back -------------
+rsock = os.path.join(tmp, "recon.sock")
+rtrace = os.path.join(tmp, "recon.rwd")
+p = start("record", "-o", rtrace, "-M", "virt", "-bios", "none", "-kernel",
+          echo_elf, "-serial", "chardev:k1",
+          "-chardev", f"socket,id=k1,path={rsock},reconnect=1")
+m = stderr_line(p, rb"-chardev id=k1: cannot connect to unix:\S+: No such "
+                rb"file or directory; trying again every 1 s\n")
+t.check(m is not None, "reconnect=: a server not there yet is no start-up "
+        "error, rewind says it tries again")
+ls = socket.socket(socket.AF_UNIX)
+ls.bind(rsock)
+ls.listen(1)
+ls.settimeout(t.limit(30))
+got = b""
+try:
+    c, _ = ls.accept()              # rewind's next attempt
+    c.sendall(LINE[:4])
+    c.close()                       # the peer goes away half-way
+    c, _ = ls.accept()              # rewind connects again
+    c.sendall(LINE[4:])
+    got = read_until(lambda: sock_recv(c), b"PASS echo")
+    c.close()
+except socket.timeout:
+    print("no connection from rewind")
+ls.close()
+t.check(ECHO in got, "reconnect=: the guest gets the bytes of both "
+        "connections and answers on the second", got)
+finish(p, "record as a reconnecting client")
+os.unlink(rsock)
+rc, out, err = run(exe, "verify", rtrace)
+t.check(rc == 0 and "replay identical" in err,
+        "verify of the reconnecting client's recording, socket gone", err)
+rc, out, err = run(exe, "replay", rtrace)
+t.check(rc == 0 and ECHO.decode() in out and not os.path.exists(rsock),
+        "its replay prints the echo and creates no socket", out + err)
+
 # --- pty ---------------------------------------------------------------------
 p = start("run", "-M", "virt", "-bios", "none", "-kernel", echo_elf,
           "-serial", "chardev:p0", "-chardev", "pty,id=p0")
@@ -243,7 +283,7 @@ t.check(rc == 0 and text.count("PASS") == 1 and "before" not in text,
 
 rc, out, err = run(exe, "run", "-chardev", "help")
 t.check(rc == 0 and "socket" in out and "ringbuf" in out and "pty" in out
-        and "append=on|off" in out,
+        and "append=on|off" in out and "reconnect=SECONDS" in out,
         "-chardev help lists the backends", out)
 
 # --- errors: exact message, exit 1, no trace directory -----------------------
@@ -265,6 +305,12 @@ errors = [
     (["-chardev", "pipe,id=q,path=x,append=on"],
      "rewind: -chardev pipe,id=q,path=x,append=on: chardev backend 'pipe' "
      "has no option 'append'"),
+    (["-chardev", "socket,id=k,path=x,reconnect=soon"],
+     "rewind: -chardev socket,id=k,path=x,reconnect=soon: reconnect='soon': "
+     "expected seconds (0..86400; 0: never)"),
+    (["-chardev", "socket,id=k,path=x,server=on,reconnect=1"],
+     "rewind: -chardev socket,id=k,path=x,server=on,reconnect=1: "
+     "reconnect= is for a client socket (server=off)"),
     (["-chardev", "null,id=n,path=x"],
      "rewind: -chardev null,id=n,path=x: chardev backend 'null' has no "
      "option 'path'"),
