@@ -283,6 +283,19 @@ static void put(BeChardev *c, const uint8_t *buf, size_t len)
     if (c->out_fd < 0 || c->muted) {
         return;
     }
+    if (c->telnet) {
+        /* A data byte 0xff is IAC IAC on a telnet connection. */
+        static const uint8_t iac = 0xff;
+        const uint8_t *ff;
+        while ((ff = memchr(buf, 0xff, len)) != NULL) {
+            write_out(c, buf, (size_t)(ff - buf) + 1);
+            write_out(c, &iac, 1);
+            len -= (size_t)(ff - buf) + 1;
+            buf = ff + 1;
+        }
+        write_out(c, buf, len);
+        return;
+    }
     if (c->filter_queries) {
         be_termquery_feed(&c->tq, buf, len, write_out, c);
     } else {
@@ -330,7 +343,16 @@ static void accept_client_nd(BeChardev *c)
     }
     int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd >= 0) {
-        c->in_fd = c->out_fd = fd;
+        be_chardev_take_client(c, fd);
+    }
+}
+
+void be_chardev_take_client(BeChardev *c, int fd)
+{
+    c->in_fd = c->out_fd = fd;
+    if (c->telnet) {
+        be_telnet_reset(&c->tn);
+        write_out(c, be_telnet_greeting, sizeof(be_telnet_greeting));
     }
 }
 
@@ -433,6 +455,9 @@ size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
         /* End of input: stop offering the fd so nobody polls it forever. */
         input_ended(c);
         return 0;
+    }
+    if (n > 0 && c->telnet) {
+        return be_telnet_filter(&c->tn, buf, (size_t)n);
     }
     return n < 0 ? 0 : (size_t)n;
 }

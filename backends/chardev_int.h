@@ -8,6 +8,7 @@
 
 #include "backends/chardev.h"
 #include "backends/mux.h"
+#include "backends/telnet.h"
 #include "backends/termquery.h"
 
 #include <sys/socket.h>
@@ -36,6 +37,8 @@ struct BeChardev {
        its expiry is the input fd then, so the host side's poll wakes up
        for the next attempt. Connecting is host business only: the guest
        sees the bytes that arrive, nothing of when. */
+    bool telnet;         /* socket server with telnet=on */
+    BeTelnet tn;
     unsigned reconnect_s;
     int retry_fd;        /* -1: no reconnect= */
     struct sockaddr_storage peer;
@@ -60,6 +63,9 @@ BeChardev *be_chardev_alloc(const BeChardev *c, const char *spec, char *err,
                             size_t errlen);
 /* Drop c from the registry of -chardev ids (at close). */
 void be_chardev_forget(const BeChardev *c);
+/* A server took a new client on fd: it is the input and output now (a
+   telnet=on server greets it first). */
+void be_chardev_take_client(BeChardev *c, int fd);
 /* A client socket with reconnect=: connect to c->peer now (a short,
    bounded wait); false (with errno set) if that failed. */
 bool be_chardev_connect_peer(BeChardev *c);

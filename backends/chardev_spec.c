@@ -10,7 +10,8 @@
  *   -chardev pty,id=ID                      prints the slave's path
  *   -chardev socket,id=ID,path=PATH[,server=on|off][,wait=on|off]
  *   -chardev socket,id=ID,[host=H,]port=P[,server=on|off][,wait=on|off]
- *            (a client, either kind: [,reconnect=SECONDS])
+ *            (a client, either kind: [,reconnect=SECONDS];
+ *             a TCP server: [,telnet=on], backends/telnet.h)
  *   -chardev ringbuf,id=ID[,size=N]         keeps the last N bytes written
  *
  * be_chardev_define only checks a spec and appends it to CoreConfig; the
@@ -48,7 +49,7 @@ typedef struct ChrSpec {
     char host[128];
     char port[16];
     bool has_path, has_port, has_host;
-    bool server, wait, mux, append;
+    bool server, wait, mux, append, telnet;
     bool has_wait;
     unsigned long size;
     unsigned long reconnect;   /* seconds; 0: a lost peer is not retried */
@@ -64,7 +65,7 @@ static const struct {
     { "file", CHR_FILE, "path=PATH[,append=on|off]: output to PATH (truncated unless append=on), no input" },
     { "pipe", CHR_PIPE, "path=PATH: input from PATH.in, output to PATH.out (or PATH both ways)" },
     { "pty", CHR_PTY, "a pseudo-terminal; its path is printed" },
-    { "socket", CHR_SOCKET, "path=PATH (unix) or [host=H,]port=P (tcp, 127.0.0.1 unless host=), server=on|off, wait=on|off, reconnect=SECONDS (client: connect again after the peer went away)" },
+    { "socket", CHR_SOCKET, "path=PATH (unix) or [host=H,]port=P (tcp, 127.0.0.1 unless host=), server=on|off, wait=on|off, reconnect=SECONDS (client: connect again after the peer went away), telnet=on|off (TCP server: telnet negotiation, stripped from the input)" },
     { "ringbuf", CHR_RINGBUF, "size=N: keeps the last N bytes written (default 65536), no input" },
 };
 
@@ -122,7 +123,8 @@ static bool key_allowed(ChrKind k, const char *key)
     case CHR_SOCKET:
         return !strcmp(key, "path") || !strcmp(key, "host") ||
                !strcmp(key, "port") || !strcmp(key, "server") ||
-               !strcmp(key, "wait") || !strcmp(key, "reconnect");
+               !strcmp(key, "wait") || !strcmp(key, "reconnect") ||
+               !strcmp(key, "telnet");
     case CHR_RINGBUF:
         return !strcmp(key, "size");
     default:
@@ -193,6 +195,8 @@ static bool parse_spec(const char *spec, ChrSpec *s, char *err, size_t errlen)
             }
             ok = copy_val(key, v, s->port, sizeof(s->port), &s->has_port,
                           err, errlen);
+        } else if (!strcmp(key, "telnet")) {
+            ok = on_off(key, v, &s->telnet, err, errlen);
         } else if (!strcmp(key, "append")) {
             ok = on_off(key, v, &s->append, err, errlen);
         } else if (!strcmp(key, "server")) {
@@ -241,6 +245,11 @@ static bool parse_spec(const char *spec, ChrSpec *s, char *err, size_t errlen)
         }
         if (!s->server && s->has_wait) {
             snprintf(err, errlen, "wait= is for server=on");
+            return false;
+        }
+        if (s->telnet && (!s->server || !s->has_port)) {
+            snprintf(err, errlen, "telnet= is for a TCP server (port=, "
+                     "server=on)");
             return false;
         }
         if (s->server && s->reconnect) {
@@ -516,6 +525,7 @@ static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
         return true;
     }
     c->listen_fd = fd;
+    c->telnet = s->telnet;
     fprintf(stderr, "rewind: chardev '%s' listening on %s\n", s->id, where);
     if (s->wait) {
         fprintf(stderr, "rewind: chardev '%s': waiting for a connection on "
@@ -526,7 +536,7 @@ static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
                      where, strerror(errno));
             return false;
         }
-        c->in_fd = c->out_fd = cfd;
+        be_chardev_take_client(c, cfd);
     }
     return true;
 }

@@ -10,7 +10,8 @@ replay creates no socket. A line starting with Ctrl-A Ctrl-A checks that
 a -chardev without mux=on hands every byte to the guest (no Ctrl-A keys).
 A client that goes away before the '.' ends that connection's input; the
 server listens again and the next client finishes the line. A client
-socket with reconnect=1 starts before its server exists, loses it
+TCP server with telnet=on strips a client's negotiation from its input.
+A client socket with reconnect=1 starts before its server exists, loses it
 half-way and connects again; its recording verifies with the socket gone.
 
 ringbuf, null and file run the hello guest; file with append=on keeps
@@ -149,6 +150,43 @@ if m:
 t.check(ECHO in got, "echo through a TCP socket", got)
 finish(p, "run with a TCP server")
 
+# --- TCP server with telnet=on, recorded: the negotiation the client sends
+# never reaches the guest, IAC IAC is one 0xff, and 0xff going out is
+# doubled ------------------------------------------------------------------
+IAC = b"\xff"
+ttrace = os.path.join(tmp, "telnet.rwd")
+p = start("record", "-o", ttrace, "-M", "virt", "-bios", "none", "-kernel",
+          echo_elf, "-serial", "chardev:n0",
+          "-chardev", "socket,id=n0,port=0,server=on,wait=off,telnet=on")
+m = stderr_line(p, rb"chardev 'n0' listening on ([0-9.]+):(\d+)\n")
+got = b""
+if m:
+    s = socket.create_connection(("127.0.0.1", int(m.group(2))))
+    got = read_until(lambda: sock_recv(s), IAC + b"\xfd\x00")
+    t.check(got.startswith(IAC + b"\xfb\x01" + IAC + b"\xfb\x03"),
+            "telnet=on: the server offers ECHO and SUPPRESS-GO-AHEAD first",
+            got[:16])
+    # What a telnet client sends: DO ECHO, WILL NAWS, a NAWS subnegotiation
+    # split across two writes, a NOP, and data with IAC IAC in it.
+    s.sendall(IAC + b"\xfd\x01" + IAC + b"\xfb\x1f" + b"\x01\x01he" +
+              IAC + b"\xfa\x1f\x00\x50")
+    s.sendall(b"\x00\x18" + IAC + b"\xf0" + b"l" + IAC + b"\xf1" + IAC +
+              IAC + b"lo.")
+    got = read_until(lambda: sock_recv(s), b"PASS echo")
+    s.close()
+TECHO = (b"echo: first byte 0x0000000000000001, 8 bytes: [\x01\x01hel" +
+         IAC + IAC + b"lo]\n")
+t.check(TECHO in got, "telnet=on: the guest gets the data bytes only, and "
+        "its 0xff comes out doubled", got)
+finish(p, "record with a telnet server")
+rc, out, err = run(exe, "query", ttrace, "SELECT summary FROM events WHERE "
+                   "kind = 'SERIAL_RX'")
+t.check(rc == 0 and "\\xfd" not in out and "\\xfa" not in out,
+        "telnet=on: no negotiation byte in the recorded input", out + err)
+rc, out, err = run(exe, "verify", ttrace)
+t.check(rc == 0 and "replay identical" in err,
+        "verify of the telnet recording", err)
+
 # --- unix socket client ------------------------------------------------------
 lsock = os.path.join(tmp, "client.sock")
 ls = socket.socket(socket.AF_UNIX)
@@ -283,7 +321,8 @@ t.check(rc == 0 and text.count("PASS") == 1 and "before" not in text,
 
 rc, out, err = run(exe, "run", "-chardev", "help")
 t.check(rc == 0 and "socket" in out and "ringbuf" in out and "pty" in out
-        and "append=on|off" in out and "reconnect=SECONDS" in out,
+        and "append=on|off" in out and "reconnect=SECONDS" in out
+        and "telnet=on|off" in out,
         "-chardev help lists the backends", out)
 
 # --- errors: exact message, exit 1, no trace directory -----------------------
@@ -311,6 +350,9 @@ errors = [
     (["-chardev", "socket,id=k,path=x,server=on,reconnect=1"],
      "rewind: -chardev socket,id=k,path=x,server=on,reconnect=1: "
      "reconnect= is for a client socket (server=off)"),
+    (["-chardev", "socket,id=k,port=1,telnet=on"],
+     "rewind: -chardev socket,id=k,port=1,telnet=on: telnet= is for a TCP "
+     "server (port=, server=on)"),
     (["-chardev", "null,id=n,path=x"],
      "rewind: -chardev null,id=n,path=x: chardev backend 'null' has no "
      "option 'path'"),

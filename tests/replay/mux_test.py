@@ -67,6 +67,9 @@ for wrong in ("uart got: [one]", "hvc got: [two]", "uart got: [\\x01three]",
     t.check(wrong not in screen, f"no {wrong!r}: each front end got only "
             "its own bytes, no escape reached a guest", screen)
 
+if t.failed:
+    t.finish()   # the recording is no use (and may be long): stop here
+
 rc, out, err = run(exe, "verify", trace)
 t.check(rc == 0 and "replay identical" in err, "verify passes", out + err)
 rc, out, err = run(exe, "query", trace, "SELECT summary FROM events WHERE "
