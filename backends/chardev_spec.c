@@ -367,6 +367,13 @@ static bool open_pty(const ChrSpec *s, BeChardev *c, char *err, size_t errlen)
     return true;
 }
 
+/* A TCP socket's host: 127.0.0.1 unless host= says otherwise, so that a
+   server's console is not open to the network by default. */
+static const char *tcp_host(const ChrSpec *s)
+{
+    return s->has_host ? s->host : "127.0.0.1";
+}
+
 static int unix_socket(const ChrSpec *s, struct sockaddr_un *sa, char *err,
                        size_t errlen)
 {
@@ -405,7 +412,7 @@ static bool open_reconnecting(const ChrSpec *s, BeChardev *c, char *err,
         c->peer_len = sizeof(sa);
         snprintf(c->peer_name, sizeof(c->peer_name), "unix:%s", s->path);
     } else {
-        const char *host = s->has_host ? s->host : "127.0.0.1";
+        const char *host = tcp_host(s);
         struct addrinfo hints = { .ai_family = AF_UNSPEC,
                                   .ai_socktype = SOCK_STREAM };
         struct addrinfo *ai = NULL;
@@ -468,7 +475,7 @@ static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
             return false;
         }
     } else {
-        const char *host = s->has_host ? s->host : "127.0.0.1";
+        const char *host = tcp_host(s);
         struct addrinfo hints = { .ai_family = AF_UNSPEC,
                                   .ai_socktype = SOCK_STREAM,
                                   .ai_flags = s->server ? AI_PASSIVE : 0 };
