@@ -41,11 +41,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <termios.h>
 #include <unistd.h>
 
 static void write_out(void *opaque, const uint8_t *buf, size_t len);
+static void say_host(void *opaque, const char *text);
 
 void be_chardev_set_mute(BeChardev *c, bool mute)
 {
@@ -105,7 +109,7 @@ static void make_stdin_raw(bool signals)
 BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen)
 {
     BeChardev c = { .out_fd = -1, .in_fd = -1, .listen_fd = -1,
-                    .pty_slave_fd = -1 };
+                    .pty_slave_fd = -1, .retry_fd = -1 };
 
     bool mux = strcmp(spec, "mon:stdio") == 0;
     if (mux || strcmp(spec, "stdio") == 0) {
@@ -169,6 +173,8 @@ BeChardev *be_chardev_alloc(const BeChardev *c, const char *spec, char *err,
         return NULL;
     }
     *p = *c;
+    p->mux_state.say = say_host;
+    p->mux_state.say_opaque = p;
     return p;
 }
 
@@ -191,6 +197,11 @@ static void pty_drain(BeChardev *c)
 
 void be_chardev_close(BeChardev *c)
 {
+    if (c && c->shared) {
+        BeChardev *shared = c->shared;
+        free(c);
+        c = shared;
+    }
     if (!c || --c->users > 0) {
         return;
     }
@@ -214,6 +225,9 @@ void be_chardev_close(BeChardev *c)
     }
     if (c->listen_fd >= 0) {
         close(c->listen_fd);
+    }
+    if (c->retry_fd >= 0) {
+        close(c->retry_fd);
     }
     if (c->pty_slave_fd >= 0) {
         close(c->pty_slave_fd);
@@ -253,11 +267,14 @@ static void write_out(void *opaque, const uint8_t *buf, size_t len)
     }
 }
 
-void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
+BeChardev *be_chardev_backend(BeChardev *c)
 {
-    if (c->tap) {
-        c->tap(c->tap_opaque, buf, len);
-    }
+    return c && c->shared ? c->shared : c;
+}
+
+/* Bytes to c's host resource (and ring), past any tap. */
+static void put(BeChardev *c, const uint8_t *buf, size_t len)
+{
     if (c->ring) {
         for (size_t i = 0; i < len; i++) {
             c->ring[c->ring_pos++ % c->ring_size] = buf[i];
@@ -266,11 +283,54 @@ void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
     if (c->out_fd < 0 || c->muted) {
         return;
     }
+    if (c->telnet) {
+        /* A data byte 0xff is IAC IAC on a telnet connection. */
+        static const uint8_t iac = 0xff;
+        const uint8_t *ff;
+        while ((ff = memchr(buf, 0xff, len)) != NULL) {
+            write_out(c, buf, (size_t)(ff - buf) + 1);
+            write_out(c, &iac, 1);
+            len -= (size_t)(ff - buf) + 1;
+            buf = ff + 1;
+        }
+        write_out(c, buf, len);
+        return;
+    }
     if (c->filter_queries) {
         be_termquery_feed(&c->tq, buf, len, write_out, c);
     } else {
         write_out(c, buf, len);
     }
+}
+
+void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len)
+{
+    /* The tap is this front end's: a mux'd chardev's other front ends
+       write through their own handles, so one front end's recorded
+       console never holds another's output. */
+    if (c->tap) {
+        c->tap(c->tap_opaque, buf, len);
+    }
+    if (c->shared) {
+        if (!c->muted) {
+            put(c->shared, buf, len);
+        }
+        return;
+    }
+    put(c, buf, len);
+}
+
+void be_chardev_write_host(BeChardev *c, const char *text)
+{
+    c = be_chardev_backend(c);
+    if (c->out_fd >= 0 && !c->muted) {
+        write_out(c, (const uint8_t *)text, strlen(text));
+    }
+}
+
+static void say_host(void *opaque, const char *text)
+{
+    be_chardev_write_host(opaque, text);
 }
 
 /* A server socket with a client waiting: take it (its bytes come with
@@ -283,25 +343,104 @@ static void accept_client_nd(BeChardev *c)
     }
     int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd >= 0) {
-        c->in_fd = c->out_fd = fd;
+        be_chardev_take_client(c, fd);
+    }
+}
+
+void be_chardev_take_client(BeChardev *c, int fd)
+{
+    c->in_fd = c->out_fd = fd;
+    if (c->telnet) {
+        be_telnet_reset(&c->tn);
+        write_out(c, be_telnet_greeting, sizeof(be_telnet_greeting));
+    }
+}
+
+bool be_chardev_connect_peer(BeChardev *c)
+{
+    int fd = socket(c->peer.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+                    SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return false;
+    }
+    int r = connect(fd, (struct sockaddr *)&c->peer, c->peer_len);
+    if (r != 0 && errno == EINPROGRESS) {
+        /* A peer on another host: wait a little, not the TCP timeout
+           (the machine stops meanwhile; the next try comes later). */
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+        int e = 0;
+        socklen_t len = sizeof(e);
+        r = poll(&pfd, 1, 500) == 1 &&
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e == 0
+            ? 0 : -1;
+        errno = e ? e : ETIMEDOUT;
+    }
+    if (r != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return false;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (c->peer.ss_family != AF_UNIX) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    c->in_fd = c->out_fd = fd;
+    return true;
+}
+
+void be_chardev_retry_later(BeChardev *c)
+{
+    struct itimerspec t = { .it_value = { .tv_sec = c->reconnect_s } };
+    timerfd_settime(c->retry_fd, 0, &t, NULL);
+}
+
+/* A client socket with reconnect=, disconnected: when the timer has
+   expired, try to connect again. */
+static void reconnect_nd(BeChardev *c)
+{
+    uint64_t expiries;
+    struct pollfd pfd = { .fd = c->retry_fd, .events = POLLIN };
+    if (poll(&pfd, 1, 0) <= 0 ||
+        read(c->retry_fd, &expiries, sizeof(expiries)) != sizeof(expiries)) {
+        return;
+    }
+    if (be_chardev_connect_peer(c)) {
+        fprintf(stderr, "rewind: chardev '%s': connected to %s\n", c->id,
+                c->peer_name);
+    } else {
+        be_chardev_retry_later(c);
     }
 }
 
 /* The input side ended (a client went away, end of file). A server goes
-   back to listening; anything else has no input from now on. */
+   back to listening, a client with reconnect= tries again later; anything
+   else has no input from now on. */
 static void input_ended(BeChardev *c)
 {
     if (c->kind == CHR_SOCKET) {
         close(c->in_fd);
         c->out_fd = -1;
+        if (c->retry_fd >= 0) {
+            fprintf(stderr, "rewind: chardev '%s': %s went away; "
+                    "reconnecting every %u s\n", c->id, c->peer_name,
+                    c->reconnect_s);
+            be_chardev_retry_later(c);
+        }
     }
     c->in_fd = -1;
 }
 
 size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
 {
+    c = be_chardev_backend(c);
     if (c->in_fd < 0 && c->listen_fd >= 0) {
         accept_client_nd(c);
+        return 0;
+    }
+    if (c->in_fd < 0 && c->retry_fd >= 0) {
+        reconnect_nd(c);
         return 0;
     }
     if (c->in_fd < 0 || max == 0) {
@@ -317,10 +456,17 @@ size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
         input_ended(c);
         return 0;
     }
+    if (n > 0 && c->telnet) {
+        return be_telnet_filter(&c->tn, buf, (size_t)n);
+    }
     return n < 0 ? 0 : (size_t)n;
 }
 
 int be_chardev_input_fd(const BeChardev *c)
 {
-    return c->in_fd < 0 ? c->listen_fd : c->in_fd;
+    c = c->shared ? c->shared : c;
+    if (c->in_fd >= 0) {
+        return c->in_fd;
+    }
+    return c->listen_fd >= 0 ? c->listen_fd : c->retry_fd;
 }

@@ -37,12 +37,20 @@ void be_chardev_print_help(void);
    (cfg->chardev_replay) a -chardev opens as "null": no host resource. */
 BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
                                const char *who, char *err, size_t errlen);
+/* The chardev that holds the host resource behind c: c itself, or, for
+   the second and later front ends of a mux=on chardev (each of which has
+   its own handle, with its own tap and mute), the shared one. Two front
+   ends share a back end when their be_chardev_backend are equal. */
+BeChardev *be_chardev_backend(BeChardev *c);
 /* A chardev already opened from -chardev (for device front ends that
    look one up by id), or NULL. */
 BeChardev *be_chardev_find(const char *id);
 /* Whether input goes through the Ctrl-A keys of backends/mux.h: the
    -serial stdio spellings, and a -chardev with mux=on. */
 bool be_chardev_filters_escapes(const BeChardev *c);
+/* The Ctrl-A keys and input focus of a chardev that filters escapes
+   (backends/mux.h; its front ends attach there), else NULL. */
+struct BeMux *be_chardev_mux(BeChardev *c);
 
 /* Open a backend; on failure returns NULL with a message (naming the spec
    or file) in err. */
@@ -50,6 +58,10 @@ BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen);
 void be_chardev_close(BeChardev *c);
 
 void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len);
+/* Text of rewind's own (the mux's notices, a future monitor's replies):
+   written to the output as it is, past the tap, so it never enters the
+   recorded console. */
+void be_chardev_write_host(BeChardev *c, const char *text);
 
 /* Observe everything written (record/replay use it for the console). */
 typedef void (*BeChardevTap)(void *opaque, const uint8_t *buf, size_t len);

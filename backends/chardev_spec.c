@@ -4,11 +4,14 @@
  *
  *   -chardev stdio,id=ID[,mux=on]           the terminal (mux: Ctrl-A keys)
  *   -chardev null,id=ID
- *   -chardev file,id=ID,path=PATH           output only, truncated
+ *   -chardev file,id=ID,path=PATH[,append=on]  output only, truncated
+ *                                           (append=on: appended)
  *   -chardev pipe,id=ID,path=PATH           PATH.in / PATH.out, else PATH
  *   -chardev pty,id=ID                      prints the slave's path
  *   -chardev socket,id=ID,path=PATH[,server=on|off][,wait=on|off]
  *   -chardev socket,id=ID,[host=H,]port=P[,server=on|off][,wait=on|off]
+ *            (a client, either kind: [,reconnect=SECONDS];
+ *             a TCP server: [,telnet=on], backends/telnet.h)
  *   -chardev ringbuf,id=ID[,size=N]         keeps the last N bytes written
  *
  * be_chardev_define only checks a spec and appends it to CoreConfig; the
@@ -32,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -45,9 +49,10 @@ typedef struct ChrSpec {
     char host[128];
     char port[16];
     bool has_path, has_port, has_host;
-    bool server, wait, mux;
+    bool server, wait, mux, append, telnet;
     bool has_wait;
     unsigned long size;
+    unsigned long reconnect;   /* seconds; 0: a lost peer is not retried */
 } ChrSpec;
 
 static const struct {
@@ -57,10 +62,10 @@ static const struct {
 } backends[] = {
     { "stdio", CHR_STDIO, "the terminal (mux=on: Ctrl-A keys, Ctrl-C to the guest)" },
     { "null", CHR_NULL, "output discarded, no input" },
-    { "file", CHR_FILE, "path=PATH: output to PATH (truncated), no input" },
+    { "file", CHR_FILE, "path=PATH[,append=on|off]: output to PATH (truncated unless append=on), no input" },
     { "pipe", CHR_PIPE, "path=PATH: input from PATH.in, output to PATH.out (or PATH both ways)" },
     { "pty", CHR_PTY, "a pseudo-terminal; its path is printed" },
-    { "socket", CHR_SOCKET, "path=PATH (unix) or [host=H,]port=P (tcp, 127.0.0.1 unless host=), server=on|off, wait=on|off" },
+    { "socket", CHR_SOCKET, "path=PATH (unix) or [host=H,]port=P (tcp, 127.0.0.1 unless host=), server=on|off, wait=on|off, reconnect=SECONDS (client: connect again after the peer went away), telnet=on|off (TCP server: telnet negotiation, stripped from the input)" },
     { "ringbuf", CHR_RINGBUF, "size=N: keeps the last N bytes written (default 65536), no input" },
 };
 
@@ -71,7 +76,11 @@ void be_chardev_print_help(void)
     for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
         printf("  %-8s %s\n", backends[i].name, backends[i].help);
     }
-    printf("A front end takes one with -serial chardev:ID.\n");
+    printf("A front end takes one with -serial chardev:ID or a device's "
+           "chardev=ID. With mux=on several\n"
+           "front ends share it (and it has the Ctrl-A keys): all write to it, the one with the focus "
+           "gets the input\n"
+           "(the last attached at start; Ctrl-A c moves it to the next).\n");
 }
 
 static bool on_off(const char *key, const char *v, bool *out, char *err,
@@ -108,12 +117,14 @@ static bool key_allowed(ChrKind k, const char *key)
 {
     switch (k) {
     case CHR_FILE:
+        return !strcmp(key, "path") || !strcmp(key, "append");
     case CHR_PIPE:
         return !strcmp(key, "path");
     case CHR_SOCKET:
         return !strcmp(key, "path") || !strcmp(key, "host") ||
                !strcmp(key, "port") || !strcmp(key, "server") ||
-               !strcmp(key, "wait");
+               !strcmp(key, "wait") || !strcmp(key, "reconnect") ||
+               !strcmp(key, "telnet");
     case CHR_RINGBUF:
         return !strcmp(key, "size");
     default:
@@ -184,11 +195,23 @@ static bool parse_spec(const char *spec, ChrSpec *s, char *err, size_t errlen)
             }
             ok = copy_val(key, v, s->port, sizeof(s->port), &s->has_port,
                           err, errlen);
+        } else if (!strcmp(key, "telnet")) {
+            ok = on_off(key, v, &s->telnet, err, errlen);
+        } else if (!strcmp(key, "append")) {
+            ok = on_off(key, v, &s->append, err, errlen);
         } else if (!strcmp(key, "server")) {
             ok = on_off(key, v, &s->server, err, errlen);
         } else if (!strcmp(key, "wait")) {
             ok = on_off(key, v, &s->wait, err, errlen);
             s->has_wait = true;
+        } else if (!strcmp(key, "reconnect")) {
+            char *end;
+            s->reconnect = strtoul(v, &end, 10);
+            if (!*v || *end || s->reconnect > 86400) {
+                snprintf(err, errlen, "reconnect='%s': expected seconds "
+                         "(0..86400; 0: never)", v);
+                return false;
+            }
         } else if (!strcmp(key, "size")) {
             char *end;
             s->size = strtoul(v, &end, 0);
@@ -222,6 +245,16 @@ static bool parse_spec(const char *spec, ChrSpec *s, char *err, size_t errlen)
         }
         if (!s->server && s->has_wait) {
             snprintf(err, errlen, "wait= is for server=on");
+            return false;
+        }
+        if (s->telnet && (!s->server || !s->has_port)) {
+            snprintf(err, errlen, "telnet= is for a TCP server (port=, "
+                     "server=on)");
+            return false;
+        }
+        if (s->server && s->reconnect) {
+            snprintf(err, errlen, "reconnect= is for a client socket "
+                     "(server=off)");
             return false;
         }
     }
@@ -334,6 +367,13 @@ static bool open_pty(const ChrSpec *s, BeChardev *c, char *err, size_t errlen)
     return true;
 }
 
+/* A TCP socket's host: 127.0.0.1 unless host= says otherwise, so that a
+   server's console is not open to the network by default. */
+static const char *tcp_host(const ChrSpec *s)
+{
+    return s->has_host ? s->host : "127.0.0.1";
+}
+
 static int unix_socket(const ChrSpec *s, struct sockaddr_un *sa, char *err,
                        size_t errlen)
 {
@@ -353,12 +393,66 @@ static int unix_socket(const ChrSpec *s, struct sockaddr_un *sa, char *err,
     return fd;
 }
 
+/* A client with reconnect= (QEMU's): a peer that is not there yet, or
+   goes away, is tried again every s->reconnect seconds, so start-up does
+   not fail on it. The host decides when a connection comes and goes; the
+   guest only ever sees the bytes (SERIAL_RX) and writes that reach
+   nobody while disconnected. */
+static bool open_reconnecting(const ChrSpec *s, BeChardev *c, char *err,
+                              size_t errlen)
+{
+    if (s->has_path) {
+        struct sockaddr_un sa;
+        int fd = unix_socket(s, &sa, err, errlen);
+        if (fd < 0) {
+            return false;
+        }
+        close(fd);
+        memcpy(&c->peer, &sa, sizeof(sa));
+        c->peer_len = sizeof(sa);
+        snprintf(c->peer_name, sizeof(c->peer_name), "unix:%s", s->path);
+    } else {
+        const char *host = tcp_host(s);
+        struct addrinfo hints = { .ai_family = AF_UNSPEC,
+                                  .ai_socktype = SOCK_STREAM };
+        struct addrinfo *ai = NULL;
+        int r = getaddrinfo(host, s->port, &hints, &ai);
+        if (r) {
+            snprintf(err, errlen, "-chardev id=%s: host '%s' port %s: %s",
+                     s->id, host, s->port, gai_strerror(r));
+            return false;
+        }
+        memcpy(&c->peer, ai->ai_addr, ai->ai_addrlen);
+        c->peer_len = ai->ai_addrlen;
+        freeaddrinfo(ai);
+        snprintf(c->peer_name, sizeof(c->peer_name), "%s:%s", host, s->port);
+    }
+    c->reconnect_s = (unsigned)s->reconnect;
+    c->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (c->retry_fd < 0) {
+        snprintf(err, errlen, "-chardev id=%s: timerfd: %s", s->id,
+                 strerror(errno));
+        return false;
+    }
+    snprintf(c->id, sizeof(c->id), "%s", s->id);   /* for the notices */
+    if (!be_chardev_connect_peer(c)) {
+        fprintf(stderr, "rewind: -chardev id=%s: cannot connect to %s: %s; "
+                "trying again every %u s\n", s->id, c->peer_name,
+                strerror(errno), c->reconnect_s);
+        be_chardev_retry_later(c);
+    }
+    return true;
+}
+
 static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
                         size_t errlen)
 {
     int fd = -1;
     char where[300];
     c->is_socket = true;
+    if (!s->server && s->reconnect) {
+        return open_reconnecting(s, c, err, errlen);
+    }
     if (s->has_path) {
         struct sockaddr_un sa;
         snprintf(where, sizeof(where), "unix:%s", s->path);
@@ -381,7 +475,7 @@ static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
             return false;
         }
     } else {
-        const char *host = s->has_host ? s->host : "127.0.0.1";
+        const char *host = tcp_host(s);
         struct addrinfo hints = { .ai_family = AF_UNSPEC,
                                   .ai_socktype = SOCK_STREAM,
                                   .ai_flags = s->server ? AI_PASSIVE : 0 };
@@ -438,6 +532,7 @@ static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
         return true;
     }
     c->listen_fd = fd;
+    c->telnet = s->telnet;
     fprintf(stderr, "rewind: chardev '%s' listening on %s\n", s->id, where);
     if (s->wait) {
         fprintf(stderr, "rewind: chardev '%s': waiting for a connection on "
@@ -448,7 +543,7 @@ static bool open_socket(const ChrSpec *s, BeChardev *c, char *err,
                      where, strerror(errno));
             return false;
         }
-        c->in_fd = c->out_fd = cfd;
+        be_chardev_take_client(c, cfd);
     }
     return true;
 }
@@ -457,7 +552,7 @@ static BeChardev *open_spec(const ChrSpec *s, const char *spec, char *err,
                             size_t errlen)
 {
     BeChardev c = { .kind = s->kind, .out_fd = -1, .in_fd = -1,
-                    .listen_fd = -1, .pty_slave_fd = -1 };
+                    .listen_fd = -1, .pty_slave_fd = -1, .retry_fd = -1 };
     BeChardev *p = NULL;
     bool ok = true;
     switch (s->kind) {
@@ -475,8 +570,9 @@ static BeChardev *open_spec(const ChrSpec *s, const char *spec, char *err,
         }
         break;
     case CHR_FILE:
-        c.out_fd = open(s->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        0666);
+        /* QEMU's default truncates; append=on keeps what is there. */
+        c.out_fd = open(s->path, O_WRONLY | O_CREAT | O_CLOEXEC |
+                        (s->append ? O_APPEND : O_TRUNC), 0666);
         if (c.out_fd < 0) {
             snprintf(err, errlen, "-chardev id=%s: %s: %s", s->id, s->path,
                      strerror(errno));
@@ -521,8 +617,22 @@ BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
                      "another front end (mux=on shares it)", who, id);
             return NULL;
         }
+        /* The front end's own handle (its own tap and mute) on the
+           shared back end; the mux learns of it when the run loop
+           attaches the ports (backends/mux.h). */
+        BeChardev *view = calloc(1, sizeof(*view));
+        if (!view) {
+            snprintf(err, errlen, "%s: out of memory", who);
+            return NULL;
+        }
+        view->shared = c;
+        view->kind = c->kind;
+        view->out_fd = view->in_fd = view->listen_fd = -1;
+        view->pty_slave_fd = view->retry_fd = -1;
+        view->mux = true;
+        snprintf(view->id, sizeof(view->id), "%s", c->id);
         c->users++;
-        return c;
+        return view;
     }
     for (unsigned i = 0; i < cfg->nchardevs; i++) {
         ChrSpec s;
@@ -554,7 +664,14 @@ BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
 
 bool be_chardev_filters_escapes(const BeChardev *c)
 {
+    c = c->shared ? c->shared : c;
     /* The -serial stdio spellings always had the Ctrl-A keys; a -chardev
        has them with mux=on, as in QEMU. */
     return c->id[0] ? c->mux : c->kind == CHR_STDIO;
+}
+
+BeMux *be_chardev_mux(BeChardev *c)
+{
+    c = be_chardev_backend(c);
+    return c && be_chardev_filters_escapes(c) ? &c->mux_state : NULL;
 }

@@ -1,48 +1,111 @@
 /*
- * Ctrl-A escapes of the stdio console (see backends/mux.h).
+ * Ctrl-A escapes and input focus of a shared back end (see backends/mux.h).
  */
 #include "backends/mux.h"
 
 #include <stdio.h>
+#include <string.h>
 
-size_t be_mux_filter(BeMux *mux, uint8_t *buf, size_t n, bool *quit)
+static void say(BeMux *mux, const char *text)
 {
-    size_t out = 0;
+    if (mux->say) {
+        mux->say(mux->say_opaque, text);
+    } else {
+        fputs(text, stderr);
+    }
+}
+
+bool be_mux_attach(BeMux *mux, const BeMuxFrontEnd *fe)
+{
+    if (fe->port >= 0) {
+        for (unsigned i = 0; i < mux->nfe; i++) {
+            if (mux->fe[i].port == fe->port) {
+                return true;
+            }
+        }
+    }
+    if (mux->nfe >= BE_MUX_MAX_FE) {
+        return false;
+    }
+    mux->fe[mux->nfe] = *fe;
+    mux->focus = mux->nfe++;
+    return true;
+}
+
+static void help(BeMux *mux)
+{
+    say(mux, "\r\n"
+        "C-a h    print this help\r\n"
+        "C-a x    exit rewind (a recording is closed, complete)\r\n"
+        "C-a c    switch input to the next front end of this chardev "
+        "(there is no monitor yet)\r\n"
+        "C-a C-a  send C-a\r\n"
+        "C-c is input with -nographic, -serial mon:stdio and mux=on\r\n");
+}
+
+/* Ctrl-A c: the next front end in attach order takes the input. */
+static void switch_focus(BeMux *mux)
+{
+    char text[160];
+    if (mux->nfe < 2) {
+        say(mux, "\r\nrewind: C-a c: there is no monitor yet and no other "
+            "front end on this chardev; input stays where it is\r\n");
+        return;
+    }
+    mux->focus = (mux->focus + 1) % mux->nfe;
+    snprintf(text, sizeof(text), "\r\nrewind: C-a c: input goes to %s\r\n",
+             mux->fe[mux->focus].name);
+    say(mux, text);
+}
+
+/* Hand buf[0..n) to the focused front end. */
+static void emit(BeMux *mux, const uint8_t *buf, size_t n,
+                 BeMuxDeliver deliver, void *opaque)
+{
+    if (n == 0 || mux->nfe == 0) {
+        return;
+    }
+    const BeMuxFrontEnd *fe = &mux->fe[mux->focus];
+    if (fe->port >= 0) {
+        deliver(opaque, fe->port, buf, n);
+    } else if (fe->receive) {
+        fe->receive(fe->opaque, buf, n);
+    }
+}
+
+void be_mux_input(BeMux *mux, const uint8_t *buf, size_t n,
+                  BeMuxDeliver deliver, void *opaque, bool *quit)
+{
+    size_t run = 0;   /* start of the bytes not handed on yet */
     for (size_t i = 0; i < n; i++) {
         uint8_t c = buf[i];
-        if (mux->escape_pending) {
-            mux->escape_pending = false;
-            if (c == 'x') {
-                fprintf(stderr, "\nrewind: terminated (Ctrl-A x)\n");
-                *quit = true;
-                return 0;
+        if (!mux->escape_pending) {
+            if (c == 1) {
+                emit(mux, buf + run, i - run, deliver, opaque);
+                mux->escape_pending = true;
+                run = i + 1;
             }
-            if (c == 'h' || c == '?') {
-                fprintf(stderr, "\n"
-                        "C-a h    print this help\n"
-                        "C-a x    exit rewind (a recording is closed, complete)\n"
-                        "C-a c    switch to the monitor (there is no monitor yet)\n"
-                        "C-a C-a  send C-a to the guest\n"
-                        "C-c is sent to the guest with -nographic or "
-                        "-serial mon:stdio\n");
-                continue;
-            }
-            if (c == 'c') {
-                fprintf(stderr, "\nrewind: C-a c: there is no monitor yet; "
-                        "the console stays with the guest\n");
-                continue;
-            }
-            if (c != 1) {
-                fprintf(stderr, "\nrewind: C-a %s%c is not a command "
-                        "(C-a h lists them)\n", c < 0x20 ? "C-" : "",
-                        c < 0x20 ? c + '@' : (c < 0x7f ? c : '?'));
-                continue;
-            }
-        } else if (c == 1) {
-            mux->escape_pending = true;
             continue;
         }
-        buf[out++] = c;
+        mux->escape_pending = false;
+        run = i + 1;
+        if (c == 1) {
+            emit(mux, buf + i, 1, deliver, opaque);
+        } else if (c == 'x') {
+            fprintf(stderr, "\nrewind: terminated (Ctrl-A x)\n");
+            *quit = true;
+            return;
+        } else if (c == 'h' || c == '?') {
+            help(mux);
+        } else if (c == 'c') {
+            switch_focus(mux);
+        } else {
+            char text[96];
+            snprintf(text, sizeof(text), "\r\nrewind: C-a %s%c is not a "
+                     "command (C-a h lists them)\r\n", c < 0x20 ? "C-" : "",
+                     c < 0x20 ? c + '@' : (c < 0x7f ? c : '?'));
+            say(mux, text);
+        }
     }
-    return out;
+    emit(mux, buf + run, n - run, deliver, opaque);
 }

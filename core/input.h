@@ -55,7 +55,8 @@ void core_input_register_serial(CoreInput *in, unsigned port,
    serial `port`: wiring for the host side of the run loop, which polls
    every port's source and hands what it reads to core_run_host_serial
    with that port. A source shared by several ports (mux=on) feeds the
-   lowest. Not machine state; NULL: none. */
+   one with the mux's focus (backends/mux.h). Not machine state; NULL:
+   none. */
 void core_input_set_serial_source(CoreInput *in, unsigned port,
                                   struct BeChardev *source);
 struct BeChardev *core_input_serial_source(const CoreInput *in,

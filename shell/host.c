@@ -5,8 +5,10 @@
  * every serial port of the input door (the chardev a front end registered
  * with core_input_set_serial_source: the UART's -serial as port 0,
  * virtio-serial ports from 1) is polled, and what each read goes through
- * the Ctrl-A escapes of the stdio mux (backends/mux.h) when the chardev
- * has them, then to the machine's input door with that port's number. When
+ * the Ctrl-A keys of the chardev's mux (backends/mux.h) when it has them,
+ * then to the machine's input door with the number of the port it is
+ * for: the port itself, or, for a chardev several ports share (mux=on),
+ * the port that has the mux's focus (Ctrl-A c moves it). When
  * every hart waits, the wait for input happens here, in real time, and
  * its length is reported back to become guest idle time.
  *
@@ -79,22 +81,31 @@ static bool quit_typed;
 
 /* Host input of each serial port of the input door (port 0 the UART's
    console, 1.. virtio-serial ports): the chardev a front end registered
-   as the port's source (core_input_serial_source), its Ctrl-A state, and
-   bytes waiting because the port's input queue was full. */
+   as the port's source (core_input_serial_source), and bytes waiting
+   because the port's input queue was full. */
 typedef struct PortIn {
-    BeMux mux;
     uint8_t held[256];
     size_t held_len;
 } PortIn;
 static PortIn port_in[CORE_INPUT_MAX_SERIAL];
 
+/* Every door port and a monitor fit on one mux. */
+_Static_assert(CORE_INPUT_MAX_SERIAL + 1 <= BE_MUX_MAX_FE,
+               "a mux takes every input port");
+
 /* Port p's source, unless a lower port has the same one (mux=on): the
-   lowest port takes a shared chardev's bytes. */
+   lowest port polls a shared chardev, whose mux then decides which port
+   the bytes are for. */
+static BeChardev *source_of(CoreMachine *m, unsigned p)
+{
+    return be_chardev_backend(core_input_serial_source(m->input, p));
+}
+
 static BeChardev *port_source(CoreMachine *m, unsigned p)
 {
-    BeChardev *c = core_input_serial_source(m->input, p);
+    BeChardev *c = source_of(m, p);
     for (unsigned k = 0; c && k < p; k++) {
-        if (core_input_serial_source(m->input, k) == c) {
+        if (source_of(m, k) == c) {
             return NULL;
         }
     }
@@ -107,24 +118,80 @@ static int port_fd(CoreMachine *m, unsigned p)
     return c ? be_chardev_input_fd(c) : -1;
 }
 
-/* Filter escape sequences out of port p's host input; returns bytes
-   kept. */
-static size_t filter_escapes(CoreMachine *m, unsigned p, uint8_t *buf,
-                             size_t n)
+/* Room left in the held bytes of every port that port p's source feeds:
+   a read takes no more, so whichever port has the focus can keep it. */
+static size_t source_room(CoreMachine *m, unsigned p)
 {
-    if (!be_chardev_filters_escapes(port_source(m, p))) {
-        return n;   /* a -chardev without mux=on: every byte is the guest's */
+    BeChardev *c = source_of(m, p);
+    size_t room = sizeof(port_in[p].held) - port_in[p].held_len;
+    for (unsigned k = p + 1; c && k < CORE_INPUT_MAX_SERIAL; k++) {
+        if (source_of(m, k) == c) {
+            size_t r = sizeof(port_in[k].held) - port_in[k].held_len;
+            room = r < room ? r : room;
+        }
+    }
+    return room;
+}
+
+/* The Ctrl-A mux of port p's source (NULL: a -chardev without mux=on,
+   every byte is port p's), with every door port that shares the source
+   attached in port order: the UART, then the virtio-serial ports in
+   command-line order, the order their front ends were created. */
+static BeMux *port_mux(CoreMachine *m, unsigned p)
+{
+    BeChardev *c = port_source(m, p);
+    BeMux *mux = be_chardev_mux(c);
+    for (unsigned k = p; mux && k < CORE_INPUT_MAX_SERIAL; k++) {
+        if (source_of(m, k) == c) {
+            BeMuxFrontEnd fe = { .port = (int)k };
+            snprintf(fe.name, sizeof(fe.name), "input port %u (%s)", k,
+                     k == 0 ? "the UART" : "virtio-serial");
+            be_mux_attach(mux, &fe);   /* room: see the assertion above */
+        }
+    }
+    return mux;
+}
+
+typedef struct Delivery {
+    bool ctrl_c;   /* a Ctrl-C went to some port */
+} Delivery;
+
+static void hold(void *opaque, int port, const uint8_t *buf, size_t len)
+{
+    Delivery *d = opaque;
+    PortIn *in = &port_in[port];
+    size_t room = sizeof(in->held) - in->held_len;
+    len = len < room ? len : room;   /* source_room bounded the read */
+    memcpy(in->held + in->held_len, buf, len);
+    in->held_len += len;
+    d->ctrl_c |= memchr(buf, 3, len) != NULL;
+}
+
+/* Read port p's source into the held bytes of the port(s) it feeds:
+   through the mux's Ctrl-A keys and focus when it has them. True if a
+   Ctrl-C was among the bytes kept. */
+static bool read_source(CoreMachine *m, unsigned p)
+{
+    uint8_t buf[sizeof(port_in[0].held)];
+    size_t room = source_room(m, p);
+    size_t n = be_chardev_read_nd(port_source(m, p), buf,
+                                  room < sizeof(buf) ? room : sizeof(buf));
+    Delivery d = { false };
+    BeMux *mux = port_mux(m, p);
+    if (!mux) {
+        hold(&d, (int)p, buf, n);
+        return d.ctrl_c;
     }
     bool quit = false;
-    size_t kept = be_mux_filter(&port_in[p].mux, buf, n, &quit);
+    be_mux_input(mux, buf, n, hold, &d, &quit);
     if (quit) {
         quit_typed = true;
-        /* Nothing of this read reaches the guest: SHUTDOWN ends the
+        /* Nothing held reaches the guest from now on: SHUTDOWN ends the
            trace (only END may follow it), and the machine stops here
            anyway. */
         core_run_shutdown(m, 0);
     }
-    return kept;
+    return d.ctrl_c;
 }
 
 /* The console (port 0) while the machine is stopped. */
@@ -187,7 +254,7 @@ static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
     unsigned first[SHELL_HOST_MAX_SOURCES], count[SHELL_HOST_MAX_SOURCES];
     for (unsigned p = 0; p < CORE_INPUT_MAX_SERIAL; p++) {
         int fd = port_fd(m, p);
-        if (fd >= 0 && port_in[p].held_len == 0) {
+        if (fd >= 0 && source_room(m, p) == sizeof(port_in[p].held)) {
             fds[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
             port_of[n++] = p;
         }
@@ -207,11 +274,8 @@ static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
         }
     }
     for (unsigned i = 0; i < nports; i++) {
-        PortIn *in = &port_in[port_of[i]];
         if (fds[i].revents) {
-            size_t got = be_chardev_read_nd(port_source(m, port_of[i]),
-                                            in->held, sizeof(in->held));
-            in->held_len = filter_escapes(m, port_of[i], in->held, got);
+            read_source(m, port_of[i]);
         }
     }
     bool took_any = false;
@@ -267,19 +331,11 @@ static const char *signal_name(int sig)
    among them. */
 static bool read_console_while_stopped(CoreMachine *m, int fd)
 {
-    PortIn *in = &port_in[0];
-    uint8_t buf[sizeof(in->held)];
-    size_t room = sizeof(in->held) - in->held_len;
     struct pollfd p = { .fd = fd, .events = POLLIN };
-    if (room == 0 || poll(&p, 1, 0) <= 0) {
+    if (source_room(m, 0) == 0 || poll(&p, 1, 0) <= 0) {
         return false;
     }
-    size_t n = filter_escapes(m, 0, buf,
-                              be_chardev_read_nd(port_source(m, 0), buf, room));
-    bool ctrl_c = memchr(buf, 3, n) != NULL;
-    memcpy(in->held + in->held_len, buf, n);
-    in->held_len += n;
-    return ctrl_c;
+    return read_source(m, 0);
 }
 
 static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
@@ -297,12 +353,12 @@ static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
             return false;
         }
         if (quit_typed) {
-            return false;   /* Ctrl-A x (filter_escapes said so) */
+            return false;   /* Ctrl-A x (read_source said so) */
         }
         unsigned np = n;
         memcpy(p, fds, n * sizeof(*p));
         int con = input_fd(m);
-        if (con >= 0 && port_in[0].held_len < sizeof(port_in[0].held)) {
+        if (con >= 0 && source_room(m, 0) > 0) {
             p[np++] = (struct pollfd){ .fd = con, .events = POLLIN };
         }
         if (signal_pipe[0] >= 0) {

@@ -9,9 +9,13 @@ and verified with the socket gone: same console, verify passes, and the
 replay creates no socket. A line starting with Ctrl-A Ctrl-A checks that
 a -chardev without mux=on hands every byte to the guest (no Ctrl-A keys).
 A client that goes away before the '.' ends that connection's input; the
-server listens again and the next client finishes the line.
+server listens again and the next client finishes the line. A client
+TCP server with telnet=on strips a client's negotiation from its input.
+A client socket with reconnect=1 starts before its server exists, loses it
+half-way and connects again; its recording verifies with the socket gone.
 
-ringbuf, null and file run the hello guest. Each start-up error is
+ringbuf, null and file run the hello guest; file with append=on keeps
+what the file had, and its replay leaves the file alone. Each start-up error is
 checked word for word, with exit status 1 and no trace directory left.
 """
 import os
@@ -146,6 +150,43 @@ if m:
 t.check(ECHO in got, "echo through a TCP socket", got)
 finish(p, "run with a TCP server")
 
+# --- TCP server with telnet=on, recorded: the negotiation the client sends
+# never reaches the guest, IAC IAC is one 0xff, and 0xff going out is
+# doubled ------------------------------------------------------------------
+IAC = b"\xff"
+ttrace = os.path.join(tmp, "telnet.rwd")
+p = start("record", "-o", ttrace, "-M", "virt", "-bios", "none", "-kernel",
+          echo_elf, "-serial", "chardev:n0",
+          "-chardev", "socket,id=n0,port=0,server=on,wait=off,telnet=on")
+m = stderr_line(p, rb"chardev 'n0' listening on ([0-9.]+):(\d+)\n")
+got = b""
+if m:
+    s = socket.create_connection(("127.0.0.1", int(m.group(2))))
+    got = read_until(lambda: sock_recv(s), IAC + b"\xfd\x00")
+    t.check(got.startswith(IAC + b"\xfb\x01" + IAC + b"\xfb\x03"),
+            "telnet=on: the server offers ECHO and SUPPRESS-GO-AHEAD first",
+            got[:16])
+    # What a telnet client sends: DO ECHO, WILL NAWS, a NAWS subnegotiation
+    # split across two writes, a NOP, and data with IAC IAC in it.
+    s.sendall(IAC + b"\xfd\x01" + IAC + b"\xfb\x1f" + b"\x01\x01he" +
+              IAC + b"\xfa\x1f\x00\x50")
+    s.sendall(b"\x00\x18" + IAC + b"\xf0" + b"l" + IAC + b"\xf1" + IAC +
+              IAC + b"lo.")
+    got = read_until(lambda: sock_recv(s), b"PASS echo")
+    s.close()
+TECHO = (b"echo: first byte 0x0000000000000001, 8 bytes: [\x01\x01hel" +
+         IAC + IAC + b"lo]\n")
+t.check(TECHO in got, "telnet=on: the guest gets the data bytes only, and "
+        "its 0xff comes out doubled", got)
+finish(p, "record with a telnet server")
+rc, out, err = run(exe, "query", ttrace, "SELECT summary FROM events WHERE "
+                   "kind = 'SERIAL_RX'")
+t.check(rc == 0 and "\\xfd" not in out and "\\xfa" not in out,
+        "telnet=on: no negotiation byte in the recorded input", out + err)
+rc, out, err = run(exe, "verify", ttrace)
+t.check(rc == 0 and "replay identical" in err,
+        "verify of the telnet recording", err)
+
 # --- unix socket client ------------------------------------------------------
 lsock = os.path.join(tmp, "client.sock")
 ls = socket.socket(socket.AF_UNIX)
@@ -161,6 +202,44 @@ t.check(ECHO in got, "echo through a client socket", got)
 finish(p, "run as a socket client")
 c.close()
 ls.close()
+
+# --- unix socket client with reconnect=1, recorded: the server is not there
+# at start-up, then comes, goes away half-way and comes back -------------
+rsock = os.path.join(tmp, "recon.sock")
+rtrace = os.path.join(tmp, "recon.rwd")
+p = start("record", "-o", rtrace, "-M", "virt", "-bios", "none", "-kernel",
+          echo_elf, "-serial", "chardev:k1",
+          "-chardev", f"socket,id=k1,path={rsock},reconnect=1")
+m = stderr_line(p, rb"-chardev id=k1: cannot connect to unix:\S+: No such "
+                rb"file or directory; trying again every 1 s\n")
+t.check(m is not None, "reconnect=: a server not there yet is no start-up "
+        "error, rewind says it tries again")
+ls = socket.socket(socket.AF_UNIX)
+ls.bind(rsock)
+ls.listen(1)
+ls.settimeout(t.limit(30))
+got = b""
+try:
+    c, _ = ls.accept()              # rewind's next attempt
+    c.sendall(LINE[:4])
+    c.close()                       # the peer goes away half-way
+    c, _ = ls.accept()              # rewind connects again
+    c.sendall(LINE[4:])
+    got = read_until(lambda: sock_recv(c), b"PASS echo")
+    c.close()
+except socket.timeout:
+    print("no connection from rewind")
+ls.close()
+t.check(ECHO in got, "reconnect=: the guest gets the bytes of both "
+        "connections and answers on the second", got)
+finish(p, "record as a reconnecting client")
+os.unlink(rsock)
+rc, out, err = run(exe, "verify", rtrace)
+t.check(rc == 0 and "replay identical" in err,
+        "verify of the reconnecting client's recording, socket gone", err)
+rc, out, err = run(exe, "replay", rtrace)
+t.check(rc == 0 and ECHO.decode() in out and not os.path.exists(rsock),
+        "its replay prints the echo and creates no socket", out + err)
 
 # --- pty ---------------------------------------------------------------------
 p = start("run", "-M", "virt", "-bios", "none", "-kernel", echo_elf,
@@ -218,8 +297,32 @@ rc, out, err = run(exe, "run", "-M", "virt", "-bios", "none", "-kernel",
 t.check(rc == 0 and "PASS" in open("out.txt").read(),
         "-chardev file: the console is in the file", out + err)
 
+# append=on keeps what the file had (QEMU's append); the default and
+# append=off truncate; a replay does not open the file at all.
+with open("app.txt", "w") as f:
+    f.write("before\n")
+for i in range(2):
+    rc, out, err = run(exe, "record", "-o", f"app{i}.rwd", "-M", "virt",
+                       "-bios", "none", "-kernel", hello_elf, "-serial",
+                       "chardev:f0", "-chardev",
+                       "file,id=f0,path=app.txt,append=on")
+text = open("app.txt").read()
+t.check(rc == 0 and text.startswith("before\n") and text.count("PASS") == 2,
+        "-chardev file,append=on appends", out + err + text)
+rc, out, err = run(exe, "replay", "app0.rwd")
+t.check(rc == 0 and open("app.txt").read() == text,
+        "replay of an append=on recording leaves the file alone", out + err)
+rc, out, err = run(exe, "run", "-M", "virt", "-bios", "none", "-kernel",
+                   hello_elf, "-serial", "chardev:f0",
+                   "-chardev", "file,id=f0,path=app.txt,append=off")
+text = open("app.txt").read()
+t.check(rc == 0 and text.count("PASS") == 1 and "before" not in text,
+        "-chardev file,append=off truncates", out + err + text)
+
 rc, out, err = run(exe, "run", "-chardev", "help")
-t.check(rc == 0 and "socket" in out and "ringbuf" in out and "pty" in out,
+t.check(rc == 0 and "socket" in out and "ringbuf" in out and "pty" in out
+        and "append=on|off" in out and "reconnect=SECONDS" in out
+        and "telnet=on|off" in out,
         "-chardev help lists the backends", out)
 
 # --- errors: exact message, exit 1, no trace directory -----------------------
@@ -235,6 +338,21 @@ errors = [
      "rewind: -chardev null: \"id\" is required (-chardev TYPE,id=ID,...)"),
     (["-chardev", "null,id=a", "-chardev", "null,id=a"],
      "rewind: -chardev null,id=a: duplicate chardev id 'a'"),
+    (["-chardev", "file,id=f,path=x,append=maybe"],
+     "rewind: -chardev file,id=f,path=x,append=maybe: append='maybe': "
+     "expected on or off"),
+    (["-chardev", "pipe,id=q,path=x,append=on"],
+     "rewind: -chardev pipe,id=q,path=x,append=on: chardev backend 'pipe' "
+     "has no option 'append'"),
+    (["-chardev", "socket,id=k,path=x,reconnect=soon"],
+     "rewind: -chardev socket,id=k,path=x,reconnect=soon: reconnect='soon': "
+     "expected seconds (0..86400; 0: never)"),
+    (["-chardev", "socket,id=k,path=x,server=on,reconnect=1"],
+     "rewind: -chardev socket,id=k,path=x,server=on,reconnect=1: "
+     "reconnect= is for a client socket (server=off)"),
+    (["-chardev", "socket,id=k,port=1,telnet=on"],
+     "rewind: -chardev socket,id=k,port=1,telnet=on: telnet= is for a TCP "
+     "server (port=, server=on)"),
     (["-chardev", "null,id=n,path=x"],
      "rewind: -chardev null,id=n,path=x: chardev backend 'null' has no "
      "option 'path'"),
