@@ -12,6 +12,7 @@
  * the CONSOLE event that completed it. Schema documented in
  * docs/trace-format.md; bump TDB_SCHEMA_VERSION on any change to it.
  */
+#include "tracedb/derived.h"
 #include "tracedb/tracedb_int.h"
 
 #include <inttypes.h>
@@ -132,6 +133,11 @@ TdbIndex *tdb_index_create(const char *path, bool bulk, char *err, size_t errlen
         sqlite3_exec(x->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path,
                  x->db ? sqlite3_errmsg(x->db) : "cannot open");
+        tdb_index_close(x);
+        return NULL;
+    }
+    /* The derived-event tables have their own owner (derived.c). */
+    if (tdb_derived_schema(x->db, err, errlen) < 0) {
         tdb_index_close(x);
         return NULL;
     }
@@ -277,6 +283,11 @@ int tdb_index_finish(TdbIndex *x)
         return fail(x, "journal_mode");
     }
     return 0;
+}
+
+struct sqlite3 *tdb_index_db(TdbIndex *x)
+{
+    return x ? x->db : NULL;
 }
 
 const char *tdb_index_error(TdbIndex *x)
