@@ -10,9 +10,10 @@
  *   verify   DIR [--junit FILE] [--allow-incomplete]
  *   info     DIR
  *   query    DIR "SQL"
- *   trace    reindex DIR
+ *   trace    reindex DIR | index DIR | timeline DIR -o FILE.svg
  */
 #include "shell/cli.h"
+#include "shell/dindex.h"
 #include "backends/net.h"
 #include "backends/rng.h"
 #include "core/input.h"
@@ -726,6 +727,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "query") == 0) {
         return rr_cmd_query(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "trace") == 0 && argc > 2 && strcmp(argv[2], "index") == 0) {
+        return sh_trace_index_main(argc - 3, argv + 3);
+    }
+    if (strcmp(cmd, "trace") == 0 && argc > 2 &&
+        strcmp(argv[2], "timeline") == 0) {
+        return sh_trace_timeline_main(argc - 3, argv + 3);
     }
     if (strcmp(cmd, "trace") == 0) {
         return rr_cmd_trace(argc - 2, argv + 2);
