@@ -255,8 +255,16 @@ static void syscall_text(GString *s, unsigned priv, uint64_t nr,
 
 int sh_dix_syscalls(const char *dir, int argc, char **argv, ShOut *out)
 {
+    const char *usage = "syscalls [user|sbi] [FROM TO]";
+    int i = 1;
+    int64_t priv = -1;     /* any */
+    if (argc > 1 && (strcmp(argv[1], "user") == 0 ||
+                     strcmp(argv[1], "sbi") == 0)) {
+        priv = argv[1][0] == 'u' ? 0 : 1;
+        i = 2;
+    }
     uint64_t from, to;
-    if (!parse_range(argc, argv, 1, "syscalls [FROM TO]", &from, &to, out)) {
+    if (!parse_range(argc, argv, i, usage, &from, &to, out)) {
         return -1;
     }
     sqlite3 *db = open_index(dir, out);
@@ -267,11 +275,12 @@ int sh_dix_syscalls(const char *dir, int argc, char **argv, ShOut *out)
     if (!have_derived(db, dir, out) ||
         !(q = prepare_range(db, "SELECT trap, icount, hart, priv, nr, a0, a1,"
                             " a2, a3, a4, a5, a6 FROM ecalls WHERE icount"
-                            " BETWEEN ?1 AND ?2 ORDER BY trap", from, to,
-                            out))) {
+                            " BETWEEN ?1 AND ?2 AND (?3 < 0 OR priv = ?3)"
+                            " ORDER BY trap", from, to, out))) {
         sqlite3_close(db);
         return -1;
     }
+    sqlite3_bind_int64(q, 3, priv);
     partial_note(db, out);
     sh_json_begin_array(out, "syscalls");
     uint64_t n = 0;
@@ -306,7 +315,7 @@ int sh_dix_syscalls(const char *dir, int argc, char **argv, ShOut *out)
     }
     g_string_free(call, TRUE);
     if (n == 0) {
-        sh_printf(out, "no system calls%s\n", argc > 1 ? " in that range" : "");
+        sh_printf(out, "no system calls%s\n", argc > 1 ? " there" : "");
     }
     more_note(q, done, n, out);
     sqlite3_finalize(q);

@@ -14,8 +14,10 @@
  *
  *   traps [FROM TO]          traps and interrupts taken: #N, icount, hart,
  *                            cause, pc, tval, privilege before -> after
- *   syscalls [FROM TO]       ecalls: Linux syscalls (name and arguments)
- *                            from U-mode, SBI calls (extension) from S
+ *   syscalls [user|sbi] [FROM TO]
+ *                            ecalls: Linux syscalls (name and arguments)
+ *                            from U-mode (user: only those), SBI calls
+ *                            (extension, function) from S (sbi: only those)
  *   sql SELECT ...           read-only SQL on the index (as rewind query)
  *   events [KIND] [FROM TO]  recorded inputs (events table), of one kind
  *   console [/REGEX/]        console lines with their icount
