@@ -119,6 +119,26 @@ for n in (1, 2):
 t.check(err == "", "no progress bar when stderr is not a terminal", err)
 t.check(sorted(os.listdir(copy)) == sorted(os.listdir(tr)),
         "trace index leaves no extra files", str(os.listdir(copy)))
+# On a terminal, the progress bar: drawn on stderr, then erased.
+master, slave = os.openpty()
+p = subprocess.Popen([exe, "trace", "index", copy], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.PIPE, stderr=slave)
+os.close(slave)
+screen = b""
+while True:
+    try:
+        data = os.read(master, 4096)
+    except OSError:      # EIO: the child closed its end
+        break
+    if not data:
+        break
+    screen += data
+os.close(master)
+p.wait(timeout=300)
+t.check(p.returncode == 0 and re.search(rb"\rindexing \[[# ]+\] +\d+%", screen)
+        and screen.endswith(b"\r\x1b[K"),
+        "trace index on a terminal: a progress bar, erased at the end",
+        repr(screen[-300:]))
 rc, out, err = run(exe, "trace", "reindex", copy)
 t.check(rc == 0 and derived(copy) == (traps, ecalls, irqs),
         "trace reindex keeps the derived tables", err)
