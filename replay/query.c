@@ -424,7 +424,7 @@ int rr_query_rows(const char *dir, const char *sql, RRQueryRowFn row,
             status = -1;
         } else if (!st) {
             break;
-        } else if (!sqlite3_stmt_readonly(st)) {
+        } else if (sqlite3_stmt_readonly(st) == 0) {   /* VACUUM INTO */
             snprintf(err, errlen, "'%s' would write: sql only reads the index",
                      sqlite3_sql(st));
             status = -1;
