@@ -130,14 +130,22 @@ TdbIndex *tdb_index_create(const char *path, bool bulk, char *err, size_t errlen
     snprintf(version, sizeof(version), "%d", TDB_SCHEMA_VERSION);
     if (rc != SQLITE_OK ||
         sqlite3_exec(x->db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(x->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(x->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path,
                  x->db ? sqlite3_errmsg(x->db) : "cannot open");
         tdb_index_close(x);
         return NULL;
     }
-    /* The derived-event tables have their own owner (derived.c). */
+    /* The derived-event tables have their own owner (derived.c). The
+       schema is one transaction: one write of each page to the WAL, not
+       one per CREATE. */
     if (tdb_derived_schema(x->db, err, errlen) < 0) {
+        tdb_index_close(x);
+        return NULL;
+    }
+    if (sqlite3_exec(x->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(x->db));
         tdb_index_close(x);
         return NULL;
     }
