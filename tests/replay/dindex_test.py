@@ -152,6 +152,28 @@ rc, out, err = run(exe, "trace", "index", nod, timeout=300)
 t.check(rc == 0 and derived(nod) == (traps, ecalls, irqs),
         "trace index on a --no-derived trace gives the recording's rows", err)
 
+# A trace whose index is schema 2 (an older rewind: no derived tables)
+# stays readable, and trace index adds the tables.
+old = os.path.join(tmp, "old.rwd")
+shutil.copytree(tr, old)
+db = sqlite3.connect(os.path.join(old, "index.sqlite"))
+db.executescript("DROP TABLE traps; DROP TABLE ecalls; DROP TABLE irqs;"
+                 "DELETE FROM meta WHERE key LIKE 'derived_%';"
+                 "UPDATE meta SET value = '2' WHERE key = 'schema_version';")
+db.close()
+rc, out, err = run(exe, "query", old, "SELECT COUNT(*) FROM console")
+t.check(rc == 0 and out.splitlines()[1:] == [str(len(query(tr, "SELECT * FROM console")))],
+        "a schema-2 index is still queried", out + err)
+rc, out, err = dix(old, "traps")
+t.check(rc == 1 and "has no derived-event index" in err, "schema 2: traps says so",
+        err)
+rc, out, err = dix(old, "console", "/^PASS/")
+t.check(rc == 0 and "PASS priv_traps" in out, "schema 2: console works", out + err)
+rc, out, err = run(exe, "trace", "index", old, timeout=300)
+t.check(rc == 0 and derived(old) == (traps, ecalls, irqs) and
+        query(old, "SELECT value FROM meta WHERE key = 'schema_version'") == [["3"]],
+        "trace index upgrades a schema-2 index", err)
+
 damaged = os.path.join(tmp, "damaged.rwd")
 shutil.copytree(tr, damaged)
 data = bytearray(open(os.path.join(damaged, "events.zst"), "rb").read())
