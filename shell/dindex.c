@@ -88,9 +88,9 @@ static sqlite3 *open_index(const char *dir, ShOut *out)
 static bool have_derived(sqlite3 *db, const char *dir, ShOut *out)
 {
     sqlite3_stmt *q = NULL;
-    /* Built (derived_by: a recording that ended, or trace index), or rows
-       of a recording that was cut; empty tables of a --no-derived
-       recording or a schema-2 index without them are not an index. */
+    /* Built (derived_by: written by a recording from its first flush, or
+       by trace index), or rows of some other writer; empty tables of a
+       --no-derived recording or a schema-2 index are not an index. */
     bool ok = sqlite3_prepare_v2(db, "SELECT EXISTS(SELECT 1 FROM meta WHERE"
                                  " key = 'derived_by') OR EXISTS(SELECT 1"
                                  " FROM traps)", -1, &q, NULL) == SQLITE_OK &&
@@ -111,8 +111,8 @@ static void partial_note(sqlite3 *db, ShOut *out)
     if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key ="
                            " 'derived_icount'", -1, &q, NULL) == SQLITE_OK &&
         sqlite3_step(q) != SQLITE_ROW) {
-        sh_printf(out, "(partial: the recording that built these rows did "
-                  "not end; 'rewind trace index' rebuilds them)\n");
+        sh_printf(out, "(partial: rows of a recording still running, or "
+                  "killed; 'rewind trace index' rebuilds them)\n");
         sh_json_bool(out, "partial", true);
     }
     sqlite3_finalize(q);
