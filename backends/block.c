@@ -296,14 +296,23 @@ int be_block_write_zeroes(BeBlock *b, uint64_t off, uint64_t len)
 
 int be_block_flush(BeBlock *b)
 {
-    /* The overlay log needs no host flush: every record is in the kernel
-       when written, which a killed recorder keeps. A host fdatasync takes
-       host time, which never reaches the guest (the completion time is
-       modelled by the device). */
-    if (!b->cow && fdatasync(b->fd) != 0) {
-        return -1;
+    /* Every overlay record is in the kernel when written, which a killed
+       recorder keeps; the guest's flush makes a recording's log durable
+       too. A host fdatasync takes host time, which never reaches the
+       guest (the completion time is modelled by the device). */
+    if (!b->cow) {
+        return fdatasync(b->fd) == 0 ? 0 : -1;
     }
-    return 0;
+    return be_overlay_sync(b->ov);
+}
+
+bool be_block_check_log(const BeBlock *b, char *why, size_t whylen)
+{
+    const char *d = b->ov ? be_overlay_damage(b->ov) : NULL;
+    if (d) {
+        snprintf(why, whylen, "%s", d);
+    }
+    return d == NULL;
 }
 
 void be_block_overlay_save(const BeBlock *b, CoreBuf *out)

@@ -83,6 +83,9 @@ int be_block_flush(BeBlock *b);
 void be_block_overlay_save(const BeBlock *b, CoreBuf *out);
 int be_block_overlay_load(BeBlock *b, const uint8_t *data, size_t len,
                           char *err, size_t errlen);
+/* Replaying: false, with why naming the recorded overlay log, when the
+   guest's writes so far differ from it (damaged, truncated, missing). */
+bool be_block_check_log(const BeBlock *b, char *why, size_t whylen);
 /* Blocks held by the overlay (tests). */
 size_t be_block_overlay_blocks(const BeBlock *b);
 

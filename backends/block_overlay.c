@@ -57,7 +57,10 @@ struct BeOverlay {
     int src_fd;
     uint64_t src_len;              /* its record bytes */
     uint8_t *scratch;              /* BATCH_BYTES */
+    uint8_t *cmp;                  /* BATCH_BYTES, for the comparison */
+    bool unchecked;                /* a restore moved the point */
     char err[512];
+    char damage[600];
 };
 
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
@@ -91,7 +94,11 @@ static int say(char *err, size_t errlen, const char *fmt, ...)
 BeOverlay *be_overlay_new(uint64_t image_size, const char *name)
 {
     BeOverlay *o = calloc(1, sizeof(*o));
-    if (!o || !(o->scratch = malloc(BATCH_BYTES))) {
+    if (!o || !(o->scratch = malloc(BATCH_BYTES)) ||
+        !(o->cmp = malloc(BATCH_BYTES))) {
+        if (o) {
+            free(o->scratch);
+        }
         free(o);
         return NULL;
     }
@@ -114,6 +121,7 @@ void be_overlay_free(BeOverlay *o)
         }
         free(o->map);
         free(o->scratch);
+        free(o->cmp);
         free(o);
     }
 }
@@ -133,6 +141,21 @@ bool be_overlay_set_source(BeOverlay *o, const char *path)
 const char *be_overlay_error(const BeOverlay *o)
 {
     return o->err;
+}
+
+const char *be_overlay_damage(const BeOverlay *o)
+{
+    return o->damage[0] ? o->damage : NULL;
+}
+
+int be_overlay_sync(BeOverlay *o)
+{
+    if (o->path[0] && o->fd >= 0 && fdatasync(o->fd) != 0) {
+        say(o->err, sizeof(o->err), "%s: syncing %s: %s", o->name, o->path,
+            strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 size_t be_overlay_blocks(const BeOverlay *o)
@@ -297,6 +320,30 @@ static int open_log(BeOverlay *o)
     return 0;
 }
 
+static int open_source(BeOverlay *o, char *err, size_t errlen);
+
+/* Replaying straight on: the records about to go at o->len must be the
+   recorded log's. */
+static void compare_source(BeOverlay *o, size_t n)
+{
+    if (!o->src_path[0] || o->unchecked || o->damage[0]) {
+        return;
+    }
+    if (open_source(o, o->damage, sizeof(o->damage)) != 0) {
+        return;
+    }
+    if (o->src_len < o->len + n) {
+        say(o->damage, sizeof(o->damage), "%s: truncated at byte %" PRIu64
+            " of its records; the replay wrote up to %" PRIu64, o->src_path,
+            o->src_len, o->len + n);
+    } else if (pread_all(o->src_fd, o->cmp, n, FILE_HDR + o->len) != 0 ||
+               memcmp(o->cmp, o->scratch, n) != 0) {
+        say(o->damage, sizeof(o->damage), "%s: records at bytes %" PRIu64
+            "..%" PRIu64 " differ from what the replay wrote (damaged)",
+            o->src_path, FILE_HDR + o->len, FILE_HDR + o->len + n);
+    }
+}
+
 /* Append the records in scratch[0..n) (their chain already computed) and
    enter them in the map. */
 static int append(BeOverlay *o, size_t n, uint64_t hash)
@@ -358,6 +405,7 @@ int be_overlay_put(BeOverlay *o, uint64_t idx, uint64_t count,
             idx++;
             count--;
         }
+        compare_source(o, n);
         if (append(o, n, hash) != 0) {
             return -1;
         }
@@ -424,7 +472,7 @@ static int open_source(BeOverlay *o, char *err, size_t errlen)
     int fd = open(o->src_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (fd < 0) {
-        return say(err, errlen, "%s: %s (the disk overlay of a checkpoint)",
+        return say(err, errlen, "%s: %s (the recorded disk overlay log)",
                    o->src_path, strerror(errno));
     }
     uint8_t h[FILE_HDR], want[FILE_HDR];
@@ -525,6 +573,7 @@ int be_overlay_load(BeOverlay *o, const uint8_t *data, size_t len,
     if (target == o->len && want == o->hash) {
         return 0;
     }
+    o->unchecked = true;           /* only a straight replay compares */
     uint64_t mine;
     if (target <= o->phys && hash_at(o->fd, target, &mine) == 0 &&
         mine == want) {

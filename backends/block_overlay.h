@@ -64,6 +64,13 @@ int be_overlay_read_block(BeOverlay *o, uint64_t idx, uint64_t in,
 int be_overlay_put(BeOverlay *o, uint64_t idx, uint64_t count,
                    const uint8_t *data);
 const char *be_overlay_error(const BeOverlay *o);
+/* Recording: fdatasync the log (the guest flushed). 0 or -1. */
+int be_overlay_sync(BeOverlay *o);
+/* Replaying: each record the guest writes is compared with the recorded
+   log's record at the same place until a checkpoint restore moves the
+   overlay; the first difference (or a missing or short log) is kept
+   here, naming the recorded log. NULL: none. */
+const char *be_overlay_damage(const BeOverlay *o);
 
 /* Blocks in the map (tests). */
 size_t be_overlay_blocks(const BeOverlay *o);

@@ -346,6 +346,11 @@ static bool check_after_end(RRSession *s)
                    s->checkpoints_checked);
         return false;
     }
+    char files[600];
+    if (!core_machine_check_trace_files(s->m, files, sizeof(files))) {
+        rr_damaged(s, "%s\n", files);   /* a disk overlay log */
+        return false;
+    }
     return true;
 }
 

@@ -458,11 +458,18 @@ static void blk_free(void *opaque)
     free(b);
 }
 
+static bool blk_check_trace_files(void *opaque, char *why, size_t whylen)
+{
+    VirtioBlk *b = opaque;
+    return be_block_check_log(b->be, why, whylen);
+}
+
 static const CoreDeviceOps blk_dev_ops = {
     .name = "virtio-blk-device",
     .reset = blk_reset,
     .state = &blk_state,
     .free = blk_free,
+    .check_trace_files = blk_check_trace_files,
 };
 
 static void build_config(VirtioBlk *b)

@@ -6,10 +6,18 @@
   IOERR, hostile requests) and writes the read-write image in place;
   snapshot=on and readonly=on leave it alone.
 - `record` leaves both images byte for byte as they were (writes go to
-  the overlay), `verify` passes, and a replay that seeks into the long
+  the overlay log `overlay-d0.log` in the trace directory; the read-only
+  disk has none), `verify` passes, and a replay that seeks into the long
   loop after a disk write (through a checkpoint) reaches the same state
   as a straight replay and finishes PASS: the overlay comes back from the
   checkpoint. A changed image is refused by replay, naming it.
+- checkpoints do not grow with what the guest wrote: after its bulk
+  write of 768 KiB of incompressible data, every checkpoint is far
+  smaller than that (a whole-overlay checkpoint would hold it all).
+- a truncated, corrupted or missing overlay log: a seek through a
+  checkpoint that needs it, and `verify` (which compares the guest's
+  writes with the log), end with exit status 2 and a message naming the
+  log; replay never writes into the trace directory.
 - start-up errors (missing image, a locked one, qcow2, unknown -drive or
   -blockdev options, an unknown drive id): exit status 1, a message
   naming the file or option, and no trace directory left by `record`.
@@ -67,6 +75,13 @@ t.check(rc == 0 and "PASS virtio_blk" in rec_out and
         "record the virtio_blk guest", rec_out + err)
 t.check(sha(rw) == pristine and sha(ro) == pristine,
         "record leaves the images unchanged")
+log = os.path.join(d, "overlay-d0.log")
+with open(log, "rb") as f:
+    head = f.read(8)
+t.check(head == b"RWOVLOG\0" and os.path.getsize(log) > 768 * 1024 and
+        not os.path.exists(os.path.join(d, "overlay-d1.log")),
+        "the trace holds the overlay log of the written disk only",
+        f"{head!r} {sorted(os.listdir(d))}")
 rc, out, err = run(exe, "verify", d, timeout=300)
 t.check(rc == 0 and "replay identical" in err, "verify", err)
 rc, out, err = run(exe, "replay", d, "--stats", timeout=300)
@@ -115,6 +130,47 @@ for n in [sdone - 500001, sdone - 2500003]:
                    f"{out[-300:]!r}")
 t.check(not bad, "seek == straight replay, there and at the end",
         "\n  ".join(bad))
+
+# Checkpoints after the bulk write hold a point in the log, not the data.
+rc, q, _ = run(exe, "query", d, "SELECT icount FROM console WHERE "
+               "text LIKE 'bulk write done%'")
+bulk = int(q.splitlines()[1]) if rc == 0 and len(q.splitlines()) == 2 else 0
+rc, q, _ = run(exe, "query", d, "SELECT icount, length FROM checkpoints "
+               f"WHERE icount > {bulk}")
+sizes = [int(line.split("\t")[1]) for line in q.splitlines()[1:]]
+t.check(bulk > 0 and len(sizes) >= 3 and max(sizes) < 768 * 1024 // 4,
+        "checkpoints after a 768 KiB write stay small", f"{bulk} {q}")
+
+# A damaged overlay log: the seek that needs it fails as "unusable" (2),
+# naming the log; nothing appears in the trace directory.
+n = total - 4000003
+files = sorted(os.listdir(d))
+d2 = os.path.join(tmp, "damaged.rwd")
+log2 = os.path.join(d2, "overlay-d0.log")
+for what in ["truncated", "corrupt", "missing"]:
+    shutil.rmtree(d2, ignore_errors=True)
+    shutil.copytree(d, d2)
+    if what == "truncated":
+        os.truncate(log2, os.path.getsize(log2) // 2)
+    elif what == "corrupt":
+        with open(log2, "r+b") as f:
+            f.seek(os.path.getsize(log2) // 2)
+            byte = f.read(1)
+            f.seek(-1, 1)
+            f.write(bytes([byte[0] ^ 0x40]))
+    else:
+        os.unlink(log2)
+    rc, out, err = run(exe, "replay", d2, "--quiet", "--seek", str(n),
+                       timeout=300)
+    t.check(rc == 2 and log2 in err and (what != "truncated" or
+                                         "truncated" in err),
+            f"a {what} overlay log: exit 2 naming it", f"rc={rc} {err}")
+    rc, out, err = run(exe, "verify", d2, timeout=300)
+    t.check(rc == 2 and log2 in err and "damaged" in err,
+            f"verify: a {what} overlay log is damage", f"rc={rc} {err}")
+t.check(sorted(os.listdir(d)) == files, "replay writes nothing into the trace",
+        f"{files} -> {sorted(os.listdir(d))}")
+shutil.rmtree(d2)
 
 # run writes the image unless snapshot=on (readonly=on: see ro.img).
 rc, out, err = run(exe, "run", *base, *disks(",snapshot=on"), timeout=120)
