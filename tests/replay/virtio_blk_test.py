@@ -14,6 +14,11 @@
 - checkpoints do not grow with what the guest wrote: after its bulk
   write of 768 KiB of incompressible data, every checkpoint is far
   smaller than that (a whole-overlay checkpoint would hold it all).
+- under a debugger (the GDB stub's `monitor goto`, driven over the
+  remote protocol): into the bulk write, far ahead, back into it (an
+  in-memory restore point: the overlay goes back in the replay's own
+  log) and ahead again, then on to the end: the guest passes and the
+  replay is identical.
 - a truncated, corrupted or missing overlay log: a seek through a
   checkpoint that needs it, and `verify` (which compares the guest's
   writes with the log), end with exit status 2 and a message naming the
@@ -26,13 +31,14 @@
 import fcntl
 import hashlib
 import os
+import socket
 import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, stats  # noqa: E402
+from rwtest import Suite, run, stats, start_gdb_server  # noqa: E402
 
 exe, elf = sys.argv[1:3]
 t = Suite("virtio-blk")
@@ -140,6 +146,89 @@ rc, q, _ = run(exe, "query", d, "SELECT icount, length FROM checkpoints "
 sizes = [int(line.split("\t")[1]) for line in q.splitlines()[1:]]
 t.check(bulk > 0 and len(sizes) >= 3 and max(sizes) < 768 * 1024 // 4,
         "checkpoints after a 768 KiB write stay small", f"{bulk} {q}")
+
+# Under the GDB stub: forward and back across the bulk write through
+# in-memory restore points, then to the end.
+class Rsp:
+    """The GDB remote protocol, just enough for `monitor` and continue."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=120)
+        self.buf = b""
+
+    def _byte(self):
+        if not self.buf:
+            self.buf = self.s.recv(65536)
+            if not self.buf:
+                raise EOFError("the stub closed the connection")
+        c, self.buf = self.buf[:1], self.buf[1:]
+        return c
+
+    def send(self, payload):
+        data = payload.encode()
+        self.s.sendall(b"$" + data + b"#%02x" % (sum(data) & 0xff))
+
+    def packet(self):
+        while self._byte() != b"$":
+            pass
+        body = b""
+        while (c := self._byte()) != b"#":
+            body += c
+        self._byte()
+        self._byte()
+        self.s.sendall(b"+")
+        out = b""                       # undo escapes and run lengths
+        i = 0
+        while i < len(body):
+            c = body[i:i + 1]
+            if c == b"}":
+                out += bytes([body[i + 1] ^ 0x20])
+                i += 2
+            elif c == b"*":
+                out += out[-1:] * (body[i + 1] - 29)
+                i += 2
+            else:
+                out += c
+                i += 1
+        return out.decode(errors="replace")
+
+    def monitor(self, cmd):
+        self.send("qRcmd," + cmd.encode().hex())
+        text = ""
+        while True:
+            r = self.packet()
+            if r.startswith("O") and r != "OK":
+                text += bytes.fromhex(r[1:]).decode(errors="replace")
+            else:
+                return r, text
+
+
+g, port = start_gdb_server(exe, "replay", d, "-S", stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, text=True)
+steps = []
+try:
+    rsp = Rsp(port)
+    mid = (sdone + bulk) // 2
+    for target in [mid, total - 4000003, mid - 300001, total - 9000001]:
+        r, _ = rsp.monitor(f"goto {target}")
+        _, text = rsp.monitor("icount")
+        steps.append(f"goto {target}: {r} {text.strip()}")
+        if r != "OK" or text.strip() != f"icount {target}":
+            break
+    rsp.send("c")
+    steps.append("continue: " + rsp.packet())
+    rsp.send("k")
+    g.wait(timeout=300)
+except (OSError, EOFError, subprocess.TimeoutExpired) as e:
+    steps.append(f"error: {e}")
+    g.kill()
+    g.wait()
+gout, gerr = g.stdout.read(), g.stderr.read()
+t.check(len(steps) == 5 and all(" OK icount " in x for x in steps[:4]) and
+        "replaylog:end" in steps[4] and "PASS virtio_blk" in gout and
+        "replay identical" in gerr,
+        "gdb: goto into the bulk write, ahead, back (restore point), ahead, "
+        "to the end", "\n  ".join(steps) + "\n" + gerr + gout[-300:])
 
 # A damaged overlay log: the seek that needs it fails as "unusable" (2),
 # naming the log; nothing appears in the trace directory.
