@@ -257,6 +257,19 @@ for what in ["truncated", "corrupt", "missing"]:
     rc, out, err = run(exe, "verify", d2, timeout=300)
     t.check(rc == 2 and log2 in err and "damaged" in err,
             f"verify: a {what} overlay log is damage", f"rc={rc} {err}")
+# A recording cut short (the last event frame cut): verify reports it
+# incomplete (3) with its log intact, damaged (2) with the log cut too.
+shutil.rmtree(d2)
+shutil.copytree(d, d2)
+os.unlink(os.path.join(d2, "index.sqlite"))
+ev = os.path.join(d2, "events.zst")
+os.truncate(ev, os.path.getsize(ev) - 100)
+rc, out, err = run(exe, "verify", d2, timeout=300)
+t.check(rc == 3 and "incomplete" in err, "verify: a cut recording", err)
+os.truncate(log2, os.path.getsize(log2) // 2)
+rc, out, err = run(exe, "verify", d2, timeout=300)
+t.check(rc == 2 and log2 in err, "verify: a cut recording with its overlay "
+        "log cut too is damaged", f"rc={rc} {err}")
 t.check(sorted(os.listdir(d)) == files, "replay writes nothing into the trace",
         f"{files} -> {sorted(os.listdir(d))}")
 shutil.rmtree(d2)
