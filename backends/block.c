@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define BLK BE_BLOCK_OVERLAY_BLOCK
+
 struct BeBlock {
     int fd;
     uint64_t size;

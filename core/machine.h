@@ -154,9 +154,9 @@ void core_machine_reset_devices(CoreMachine *m);
    equal hashes in every run on every host. */
 uint64_t core_machine_state_hash(CoreMachine *m);
 
-/* Register a device for reset and save/load; `id` must be unique. */
 /* Every device's check_trace_files; false with the first problem. */
 bool core_machine_check_trace_files(CoreMachine *m, char *why, size_t whylen);
+/* Register a device for reset and save/load; `id` must be unique. */
 void core_machine_add_device(CoreMachine *m, const CoreDeviceOps *ops,
                              void *opaque, const char *id);
 
