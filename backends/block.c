@@ -1,18 +1,14 @@
 /*
- * Raw image I/O, image locking and the copy-on-write overlay (see
- * backends/block.h).
+ * Raw image I/O, image locking, and reads and writes through the
+ * copy-on-write overlay (backends/block_overlay.h keeps its blocks).
  *
- * The overlay is a sorted array of 4 KiB blocks (index, data; data NULL
- * for a block of zeroes, so a discard of the whole disk costs no memory).
- * A block enters it on its first write, filled from the image first when
- * the write covers only part of it. Sorted order makes the saved bytes,
- * and so the state hash, a function of the overlay's content alone.
- *
- * Saved layout: u64 count, then per block u64 index with bit 63 set for a
- * block of zeroes, followed (when that bit is clear) by its 4096 bytes.
+ * A write of whole blocks goes to the overlay as it is; a write that
+ * covers part of a block reads the block as the guest sees it (overlay or
+ * image), patches it and writes it whole.
  */
 #define _GNU_SOURCE
 #include "backends/block.h"
+#include "backends/block_overlay.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -24,12 +20,6 @@
 #include <unistd.h>
 
 #define BLK BE_BLOCK_OVERLAY_BLOCK
-#define ZERO_FLAG (1ull << 63)
-
-typedef struct OvBlock {
-    uint64_t idx;
-    uint8_t *data;             /* NULL: zeroes */
-} OvBlock;
 
 struct BeBlock {
     int fd;
@@ -37,8 +27,8 @@ struct BeBlock {
     bool readonly;             /* the guest may not write */
     bool cow;                  /* writes go to the overlay */
     char path[4096];
-    OvBlock *ov;
-    size_t nov, capov;
+    char id[32];               /* the drive's id (names its overlay log) */
+    BeOverlay *ov;             /* cow only */
 };
 
 static bool lock_image(int fd, bool exclusive, const char *path, char *err,
@@ -104,23 +94,20 @@ BeBlock *be_block_open(const CoreDriveOpt *d, bool cow, char *err,
     b->readonly = d->readonly;
     b->cow = !write_image;
     snprintf(b->path, sizeof(b->path), "%s", d->filename);
-    return b;
-}
-
-static void ov_clear(BeBlock *b)
-{
-    for (size_t i = 0; i < b->nov; i++) {
-        free(b->ov[i].data);
+    snprintf(b->id, sizeof(b->id), "%s", d->id);
+    if (b->cow && !(b->ov = be_overlay_new(b->size, d->filename))) {
+        snprintf(err, errlen, "out of memory");
+        be_block_close(b);
+        return NULL;
     }
-    b->nov = 0;
+    return b;
 }
 
 void be_block_close(BeBlock *b)
 {
     if (b) {
         close(b->fd);   /* drops the lock */
-        ov_clear(b);
-        free(b->ov);
+        be_overlay_free(b->ov);
         free(b);
     }
 }
@@ -137,23 +124,21 @@ bool be_block_readonly(const BeBlock *b)
 
 size_t be_block_overlay_blocks(const BeBlock *b)
 {
-    return b->nov;
+    return b->ov ? be_overlay_blocks(b->ov) : 0;
 }
 
-/* Position of block idx in the overlay, or where it would go. */
-static size_t ov_find(const BeBlock *b, uint64_t idx, bool *found)
+bool be_block_set_log(BeBlock *b, const char *dir, bool record)
 {
-    size_t lo = 0, hi = b->nov;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (b->ov[mid].idx < idx) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
+    if (!b->ov) {
+        return true;
     }
-    *found = lo < b->nov && b->ov[lo].idx == idx;
-    return lo;
+    char path[4200];
+    if ((size_t)snprintf(path, sizeof(path), "%s/overlay-%s.log", dir,
+                         b->id) >= sizeof(path)) {
+        return false;
+    }
+    return record ? be_overlay_set_record(b->ov, path)
+                  : be_overlay_set_source(b->ov, path);
 }
 
 /* Read from the image itself; bytes past its end read as zero. */
@@ -181,67 +166,38 @@ static int image_read(BeBlock *b, uint64_t off, uint8_t *buf, size_t len)
 int be_block_read(BeBlock *b, uint64_t off, void *buf, size_t len)
 {
     uint8_t *p = buf;
-    if (!b->cow || b->nov == 0) {
+    if (!b->cow || be_overlay_blocks(b->ov) == 0) {
         return image_read(b, off, p, len);
     }
     while (len) {
         uint64_t idx = off / BLK, in = off % BLK;
         size_t n = BLK - in < len ? (size_t)(BLK - in) : len;
-        bool found;
-        size_t i = ov_find(b, idx, &found);
-        if (!found) {
+        switch (be_overlay_lookup(b->ov, idx)) {
+        case BE_OVERLAY_ABSENT: {
             /* Read the run of blocks up to the next overlay block at once. */
-            uint64_t stop = i < b->nov ? b->ov[i].idx * BLK : UINT64_MAX;
-            uint64_t room = stop - off;
+            uint64_t next = be_overlay_next(b->ov, idx);
+            uint64_t room = next == UINT64_MAX ? UINT64_MAX
+                                               : next * BLK - off;
             n = room < len ? (size_t)room : len;
             if (image_read(b, off, p, n) != 0) {
                 return -1;
             }
-        } else if (b->ov[i].data) {
-            memcpy(p, b->ov[i].data + in, n);
-        } else {
+            break;
+        }
+        case BE_OVERLAY_DATA:
+            if (be_overlay_read_block(b->ov, idx, in, p, n) != 0) {
+                return -1;
+            }
+            break;
+        case BE_OVERLAY_ZERO:
             memset(p, 0, n);
+            break;
         }
         p += n;
         off += n;
         len -= n;
     }
     return 0;
-}
-
-/* The overlay block idx, created (from the image) if absent; NULL when out
-   of memory or the image cannot be read. */
-static OvBlock *ov_get(BeBlock *b, uint64_t idx, bool fill)
-{
-    bool found;
-    size_t i = ov_find(b, idx, &found);
-    if (!found) {
-        if (b->nov == b->capov) {
-            size_t cap = b->capov ? b->capov * 2 : 64;
-            OvBlock *n = realloc(b->ov, cap * sizeof(*n));
-            if (!n) {
-                return NULL;
-            }
-            b->ov = n;
-            b->capov = cap;
-        }
-        uint8_t *data = malloc(BLK);
-        if (!data || (fill && image_read(b, idx * BLK, data, BLK) != 0)) {
-            free(data);
-            return NULL;
-        }
-        memmove(&b->ov[i + 1], &b->ov[i], (b->nov - i) * sizeof(*b->ov));
-        b->ov[i] = (OvBlock){ idx, data };
-        b->nov++;
-        return &b->ov[i];
-    }
-    if (!b->ov[i].data) {
-        b->ov[i].data = calloc(1, BLK);
-        if (!b->ov[i].data) {
-            return NULL;
-        }
-    }
-    return &b->ov[i];
 }
 
 static int image_write(BeBlock *b, uint64_t off, const uint8_t *buf,
@@ -262,28 +218,61 @@ static int image_write(BeBlock *b, uint64_t off, const uint8_t *buf,
     return 0;
 }
 
-int be_block_write(BeBlock *b, uint64_t off, const void *buf, size_t len)
+/* Part of block idx (bytes [in, in + n)) becomes src, or zeroes when src
+   is NULL: the block as the guest sees it, patched, written whole. */
+static int patch_block(BeBlock *b, uint64_t idx, uint64_t in, size_t n,
+                       const uint8_t *src)
 {
-    const uint8_t *p = buf;
-    if (b->readonly) {
+    uint8_t blk[BLK];
+    if (be_block_read(b, idx * BLK, blk, BLK) != 0) {
         return -1;
     }
-    if (!b->cow) {
-        return image_write(b, off, p, len);
+    if (src) {
+        memcpy(blk + in, src, n);
+    } else {
+        memset(blk + in, 0, n);
     }
+    return be_overlay_put(b->ov, idx, 1, blk);
+}
+
+/* Bytes [off, off + len) become src (or zeroes) in the overlay. */
+static int overlay_write(BeBlock *b, uint64_t off, const uint8_t *src,
+                         uint64_t len)
+{
     while (len) {
         uint64_t idx = off / BLK, in = off % BLK;
-        size_t n = BLK - in < len ? (size_t)(BLK - in) : len;
-        OvBlock *o = ov_get(b, idx, n != BLK);
-        if (!o) {
+        uint64_t n;
+        int rc;
+        if (in == 0 && len >= BLK) {
+            /* Whole blocks go in as they are, many at once. */
+            uint64_t count = len / BLK;
+            n = count * BLK;
+            rc = be_overlay_put(b->ov, idx, count, src);
+        } else {
+            n = BLK - in < len ? BLK - in : len;
+            rc = patch_block(b, idx, in, (size_t)n, src);
+        }
+        if (rc != 0) {
             return -1;
         }
-        memcpy(o->data + in, p, n);
-        p += n;
+        if (src) {
+            src += n;
+        }
         off += n;
         len -= n;
     }
     return 0;
+}
+
+int be_block_write(BeBlock *b, uint64_t off, const void *buf, size_t len)
+{
+    if (b->readonly) {
+        return -1;
+    }
+    if (!b->cow) {
+        return image_write(b, off, buf, len);
+    }
+    return overlay_write(b, off, buf, len);
 }
 
 int be_block_write_zeroes(BeBlock *b, uint64_t off, uint64_t len)
@@ -292,34 +281,13 @@ int be_block_write_zeroes(BeBlock *b, uint64_t off, uint64_t len)
     if (b->readonly) {
         return -1;
     }
+    if (b->cow) {
+        return overlay_write(b, off, NULL, len);
+    }
     while (len) {
-        uint64_t idx = off / BLK, in = off % BLK;
-        uint64_t n = BLK - in < len ? BLK - in : len;
-        if (!b->cow) {
-            if (image_write(b, off, zeroes, (size_t)n) != 0) {
-                return -1;
-            }
-        } else if (n == BLK) {
-            /* A whole block: a zero entry, no data. */
-            bool found;
-            size_t i = ov_find(b, idx, &found);
-            if (found) {
-                free(b->ov[i].data);
-                b->ov[i].data = NULL;
-            } else {
-                OvBlock *o = ov_get(b, idx, false);
-                if (!o) {
-                    return -1;
-                }
-                free(o->data);
-                o->data = NULL;
-            }
-        } else {
-            OvBlock *o = ov_get(b, idx, true);
-            if (!o) {
-                return -1;
-            }
-            memset(o->data + in, 0, (size_t)n);
+        uint64_t n = len < BLK ? len : BLK;
+        if (image_write(b, off, zeroes, (size_t)n) != 0) {
+            return -1;
         }
         off += n;
         len -= n;
@@ -329,116 +297,51 @@ int be_block_write_zeroes(BeBlock *b, uint64_t off, uint64_t len)
 
 int be_block_flush(BeBlock *b)
 {
-    /* The overlay is memory: nothing to make durable. A host fdatasync
-       takes host time, which never reaches the guest (the completion time
-       is modelled by the device). */
-    if (!b->cow && fdatasync(b->fd) != 0) {
-        return -1;
+    /* Every overlay record is in the kernel when written, which a killed
+       recorder keeps; the guest's flush makes a recording's log durable
+       too. A host fdatasync takes host time, which never reaches the
+       guest (the completion time is modelled by the device). */
+    if (!b->cow) {
+        return fdatasync(b->fd) == 0 ? 0 : -1;
     }
-    return 0;
+    return be_overlay_sync(b->ov);
 }
 
-static void put_u64(CoreBuf *out, uint64_t v)
+bool be_block_check_log(const BeBlock *b, char *why, size_t whylen)
 {
-    uint8_t le[8];
-    for (int i = 0; i < 8; i++) {
-        le[i] = (uint8_t)(v >> (8 * i));
+    const char *d = b->ov ? be_overlay_damage(b->ov) : NULL;
+    if (d) {
+        snprintf(why, whylen, "%s", d);
     }
-    core_buf_append(out, le, 8);
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) {
-        v = v << 8 | p[i];
-    }
-    return v;
+    return d == NULL;
 }
 
 void be_block_overlay_save(const BeBlock *b, CoreBuf *out)
 {
-    put_u64(out, b->nov);
-    for (size_t i = 0; i < b->nov; i++) {
-        put_u64(out, b->ov[i].idx | (b->ov[i].data ? 0 : ZERO_FLAG));
-        if (b->ov[i].data) {
-            core_buf_append(out, b->ov[i].data, BLK);
-        }
+    if (b->ov) {
+        be_overlay_save(b->ov, out);
+    } else {
+        static const uint8_t none[BE_OVERLAY_STATE_BYTES];
+        core_buf_append(out, none, sizeof(none));   /* an empty overlay */
     }
 }
 
 int be_block_overlay_load(BeBlock *b, const uint8_t *data, size_t len,
                           char *err, size_t errlen)
 {
-    if (!data) {              /* a record without the overlay: empty */
-        ov_clear(b);
-        return 0;
-    }
-    /* Check the whole thing first: a hostile count or index must not
-       reach the allocator or leave a half-loaded overlay. */
-    uint64_t nblocks = (b->size + BLK - 1) / BLK;
-    if (len < 8) {
-        snprintf(err, errlen, "%s: overlay record truncated", b->path);
+    if (!data) {
+        snprintf(err, errlen, "%s: a disk overlay saved whole (by an older "
+                 "rewind) is no longer read", b->path);
         return -1;
     }
-    uint64_t count = get_u64(data);
-    size_t pos = 8;
-    uint64_t prev = 0;
-    for (uint64_t i = 0; i < count; i++) {
-        if (len - pos < 8) {
-            snprintf(err, errlen, "%s: overlay record truncated", b->path);
-            return -1;
+    if (!b->ov) {
+        static const uint8_t none[BE_OVERLAY_STATE_BYTES];
+        if (len == sizeof(none) && memcmp(data, none, len) == 0) {
+            return 0;
         }
-        uint64_t v = get_u64(data + pos), idx = v & ~ZERO_FLAG;
-        pos += 8;
-        if (idx >= nblocks || (i && idx <= prev)) {
-            snprintf(err, errlen, "%s: overlay block %" PRIu64 " out of "
-                     "order or past the image's %" PRIu64 " blocks", b->path,
-                     idx, nblocks);
-            return -1;
-        }
-        prev = idx;
-        if (!(v & ZERO_FLAG)) {
-            if (len - pos < BLK) {
-                snprintf(err, errlen, "%s: overlay record truncated", b->path);
-                return -1;
-            }
-            pos += BLK;
-        }
-    }
-    if (pos != len) {
-        snprintf(err, errlen, "%s: %zu bytes after the overlay", b->path,
-                 len - pos);
+        snprintf(err, errlen, "%s: the snapshot has disk writes, this drive "
+                 "writes its image", b->path);
         return -1;
     }
-    OvBlock *ov = count ? calloc((size_t)count, sizeof(*ov)) : NULL;
-    if (count && !ov) {
-        snprintf(err, errlen, "%s: out of memory for the overlay", b->path);
-        return -1;
-    }
-    pos = 8;
-    for (uint64_t i = 0; i < count; i++) {
-        uint64_t v = get_u64(data + pos);
-        pos += 8;
-        ov[i].idx = v & ~ZERO_FLAG;
-        if (!(v & ZERO_FLAG)) {
-            ov[i].data = malloc(BLK);
-            if (!ov[i].data) {
-                for (uint64_t j = 0; j < i; j++) {
-                    free(ov[j].data);
-                }
-                free(ov);
-                snprintf(err, errlen, "%s: out of memory for the overlay",
-                         b->path);
-                return -1;
-            }
-            memcpy(ov[i].data, data + pos, BLK);
-            pos += BLK;
-        }
-    }
-    ov_clear(b);
-    free(b->ov);
-    b->ov = ov;
-    b->nov = b->capov = (size_t)count;
-    return 0;
+    return be_overlay_load(b->ov, data, len, err, errlen);
 }

@@ -15,14 +15,16 @@
  * user a shared one, so a second rewind on an image in use fails at
  * start-up naming the file.
  *
- * Writes go to the image (`run`) or to an in-memory copy-on-write overlay
- * of 4 KiB blocks (snapshot=on, and always when recording or replaying:
- * CoreConfig.block_cow, the image is then opened read-only). Reads are
+ * Writes go to the image (`run`) or to a copy-on-write overlay of 4 KiB
+ * blocks (snapshot=on, and always when recording or replaying:
+ * CoreConfig.block_cow, the image is then opened read-only). The overlay
+ * is a log of written blocks (backends/block_overlay.h): in the trace
+ * directory when recording, in a temporary file otherwise. Reads are
  * deterministic: the image is a hashed input of a recording, so a read is
  * a function of it and of the guest's earlier writes, and is no event.
- * The overlay is guest-visible state: the device saves it in its state
- * record (be_block_overlay_save/load), so checkpoints and seeks restore
- * the disk the guest had written.
+ * The overlay is guest-visible state: the device saves its point in the
+ * log (16 bytes, be_block_overlay_save/load), so checkpoints stay small
+ * and seeks restore the disk the guest had written.
  */
 #ifndef BACKENDS_BLOCK_H
 #define BACKENDS_BLOCK_H
@@ -33,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BE_BLOCK_OVERLAY_BLOCK 4096u
+#define BE_BLOCK_OVERLAY_BLOCK 4096u   /* = BE_OVERLAY_BLOCK */
 
 typedef enum BeDriveParse {
     BE_DRIVE_OK,
@@ -58,6 +60,11 @@ typedef struct BeBlock BeBlock;
 BeBlock *be_block_open(const CoreDriveOpt *d, bool cow, char *err,
                        size_t errlen);
 void be_block_close(BeBlock *b);
+/* Where a cow drive's overlay log goes: `record`: created as
+   DIR/overlay-ID.log on the first write; else (replay) DIR/overlay-ID.log
+   is the recorded log a checkpoint restore reads. False if the path is
+   too long. No-op for a drive without overlay. */
+bool be_block_set_log(BeBlock *b, const char *dir, bool record);
 
 uint64_t be_block_size(const BeBlock *b);
 bool be_block_readonly(const BeBlock *b);
@@ -69,12 +76,16 @@ int be_block_write(BeBlock *b, uint64_t off, const void *buf, size_t len);
 int be_block_write_zeroes(BeBlock *b, uint64_t off, uint64_t len);
 int be_block_flush(BeBlock *b);
 
-/* The overlay as bytes (sorted: the same overlay gives the same bytes)
-   and back; load validates everything against the image size before
-   changing the overlay. */
+/* The overlay's state (its point in the log, 16 bytes) and back; load
+   goes back in the own log or forward through the recorded one, checking
+   it as hostile data (an error names the file). Load of NULL (a record
+   from before the log) is refused. */
 void be_block_overlay_save(const BeBlock *b, CoreBuf *out);
 int be_block_overlay_load(BeBlock *b, const uint8_t *data, size_t len,
                           char *err, size_t errlen);
+/* Replaying: false, with why naming the recorded overlay log, when the
+   guest's writes so far differ from it (damaged, truncated, missing). */
+bool be_block_check_log(const BeBlock *b, char *why, size_t whylen);
 /* Blocks held by the overlay (tests). */
 size_t be_block_overlay_blocks(const BeBlock *b);
 

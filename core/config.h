@@ -96,8 +96,12 @@ typedef struct CoreConfig {
     unsigned ndrives;          /* -drive and -blockdev nodes, in order */
     CoreDriveOpt drives[CORE_MAX_DRIVE_OPTS];
     bool block_cow;            /* record/replay: images are opened read-only
-                                  and guest writes go to an in-memory
-                                  overlay saved in checkpoints */
+                                  and guest writes go to an overlay log
+                                  whose point checkpoints save */
+    const char *block_log_dir; /* record: the trace directory that gets
+                                  each drive's overlay log; replay: the
+                                  trace whose logs rebuild checkpoints */
+    bool block_log_record;     /* block_log_dir is being recorded */
 } CoreConfig;
 
 /* The -object with this id, or NULL. */

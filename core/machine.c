@@ -78,6 +78,18 @@ void core_machine_free(CoreMachine *m)
     free(m);
 }
 
+bool core_machine_check_trace_files(CoreMachine *m, char *why, size_t whylen)
+{
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        const CoreDevice *d = &m->devices[i];
+        if (d->ops->check_trace_files &&
+            !d->ops->check_trace_files(d->opaque, why, whylen)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void core_machine_add_device(CoreMachine *m, const CoreDeviceOps *ops,
                              void *opaque, const char *id)
 {

@@ -40,6 +40,10 @@ typedef struct CoreDeviceOps {
     void (*reset)(void *opaque);
     const CoreStateDesc *state;       /* NULL only for stateless devices */
     void (*free)(void *opaque);       /* called by core_machine_free */
+    /* A device whose state points into files of the trace (a disk's
+       overlay log): false, with why, when what this replay produced
+       differs from those files. NULL: nothing to check. */
+    bool (*check_trace_files)(void *opaque, char *why, size_t whylen);
 } CoreDeviceOps;
 
 typedef struct CoreDevice {
@@ -153,6 +157,8 @@ void core_machine_reset_devices(CoreMachine *m);
    equal hashes in every run on every host. */
 uint64_t core_machine_state_hash(CoreMachine *m);
 
+/* Every device's check_trace_files; false with the first problem. */
+bool core_machine_check_trace_files(CoreMachine *m, char *why, size_t whylen);
 /* Register a device for reset and save/load; `id` must be unique. */
 void core_machine_add_device(CoreMachine *m, const CoreDeviceOps *ops,
                              void *opaque, const char *id);

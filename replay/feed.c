@@ -126,6 +126,11 @@ bool rr_fetch(RRSession *s)
     }
     if (rc == 0) {
         const char *warn = tdb_reader_warning(s->r);
+        char files[600];
+        if (!core_machine_check_trace_files(s->m, files, sizeof(files))) {
+            rr_damaged(s, "%s\n", files);   /* a disk overlay log */
+            return false;
+        }
         rr_finish(s, RR_RESULT_INCOMPLETE,
                "identical up to icount %" PRIu64 ", but the recording is "
                "incomplete: the trace ends without an END record (recorder "
@@ -344,6 +349,11 @@ static bool check_after_end(RRSession *s)
         rr_damaged(s, "%s/checkpoints.zst holds %zu checkpoints, the event "
                    "log announces %" PRIu64 "\n", s->dir, n,
                    s->checkpoints_checked);
+        return false;
+    }
+    char files[600];
+    if (!core_machine_check_trace_files(s->m, files, sizeof(files))) {
+        rr_damaged(s, "%s\n", files);   /* a disk overlay log */
         return false;
     }
     return true;

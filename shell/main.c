@@ -209,6 +209,8 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
     /* A recording never writes the user's disk images: the guest's
        writes go to an overlay (checkpoints save it). */
     cfg->block_cow = record_dir != NULL;
+    cfg->block_log_dir = record_dir;
+    cfg->block_log_record = true;
     CoreMachine *m = build_machine(cfg);
     if (!m) {
         return EXIT_USAGE;
@@ -589,7 +591,9 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
        files: console to stdout (or nowhere), no device-tree dump. */
     cfg.serial = a.opts.quiet ? "null" : "stdout";
     cfg.chardev_replay = true;
-    cfg.block_cow = true;      /* disk writes stay in memory */
+    cfg.block_cow = true;      /* disk writes go to a temporary log */
+    cfg.block_log_dir = a.dir; /* checkpoints are rebuilt from its logs */
+    cfg.block_log_record = false;
     cfg.dumpdtb = NULL;
     cfg.max_insns = 0;
     cfg.stats = a.stats;

@@ -13,9 +13,9 @@
  * waits in `inflight` (saved state: the chain and its deadline) until its
  * time; then the I/O happens and the chain goes back to the driver. So a
  * checkpoint taken while requests are in flight restores them, and the
- * overlay the back end keeps in memory (record, replay, snapshot=on) is
- * saved with the device (a custom field), so a seek across disk writes
- * finds the disk the guest had written.
+ * point in the overlay log the back end keeps (record, replay,
+ * snapshot=on) is saved with the device (a custom field of 16 bytes), so
+ * a seek across disk writes finds the disk the guest had written.
  *
  * Hostile requests: a chain without a writable status byte cannot be
  * answered and sets DEVICE_NEEDS_RESET; a header shorter than 16 bytes, a
@@ -439,13 +439,14 @@ static bool blk_post_load(void *opaque)
 
 static const CoreStateField blk_fields[] = {
     CORE_STATE_VARRAY(VirtioBlk, inflight, ninflight, 1),
-    CORE_STATE_CUSTOM("overlay", overlay_save, overlay_load, 1),
+    /* Version 1 saved the whole overlay; from 2 its point in the log. */
+    CORE_STATE_CUSTOM("overlay-log", overlay_save, overlay_load, 2),
     CORE_STATE_END
 };
 
 static const CoreStateDesc blk_state = {
     .name = "virtio-blk",
-    .version = 1,
+    .version = 2,
     .fields = blk_fields,
     .post_load = blk_post_load,
 };
@@ -457,11 +458,18 @@ static void blk_free(void *opaque)
     free(b);
 }
 
+static bool blk_check_trace_files(void *opaque, char *why, size_t whylen)
+{
+    VirtioBlk *b = opaque;
+    return be_block_check_log(b->be, why, whylen);
+}
+
 static const CoreDeviceOps blk_dev_ops = {
     .name = "virtio-blk-device",
     .reset = blk_reset,
     .state = &blk_state,
     .free = blk_free,
+    .check_trace_files = blk_check_trace_files,
 };
 
 static void build_config(VirtioBlk *b)
@@ -536,6 +544,14 @@ static void *blk_create(const HwDeviceArgs *a, char *err, size_t errlen)
     }
     b->be = be_block_open(d, cfg->block_cow, err, errlen);
     if (!b->be) {
+        free(b);
+        return NULL;
+    }
+    if (cfg->block_cow && cfg->block_log_dir &&
+        !be_block_set_log(b->be, cfg->block_log_dir, cfg->block_log_record)) {
+        snprintf(err, errlen, "drive '%s': trace directory path too long",
+                 drive);
+        be_block_close(b->be);
         free(b);
         return NULL;
     }

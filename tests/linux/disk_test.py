@@ -3,9 +3,9 @@ rootfs.ext4, copied): three boots.
 
 1. `record` with rewind.disk=write: the guest writes 1 MiB, syncs and
    powers off; the user's image keeps its hash (writes go to the
-   overlay), `verify` passes, and a replay that seeks into the middle of
-   the disk traffic (between the root mount and the write's end, through
-   a checkpoint) reaches the state of a straight replay.
+   overlay log, which the trace directory holds), `verify` passes, and a replay that seeks into the middle
+   of the disk traffic (between the root mount and the write's end,
+   through a checkpoint) reaches the state of a straight replay.
 2. `run` with rewind.disk=write and no snapshot=on: the image changes.
 3. `run` with rewind.disk=read on that image: the guest reads the file
    back and its checksum matches boot 2's ("rewind-disk: read ok").
@@ -65,6 +65,26 @@ t.check(rc == 0 and "REWIND-TEST-DONE" in out and written(out),
         "boot 1 (record, write)", out[-2000:] + err)
 print(f"figure: record, root on virtio-blk, write boot: {took:.1f} s")
 t.check(sha(img) == before, "record leaves the image unchanged")
+log = os.path.join(d, "overlay-d0.log")
+head = open(log, "rb").read(8) if os.path.exists(log) else b""
+t.check(head == b"RWOVLOG\0" and os.path.getsize(log) > 1 << 20,
+        "the trace holds the overlay log with the guest's writes",
+        f"{head!r} {sorted(os.listdir(d))}")
+# Checkpoint sizes (decompressed, from each RWCK header) as a figure: they
+# hold RAM and the log's point, not the disk (the bound on what they hold
+# is checked by the virtio-blk test, whose guest writes incompressible
+# data without touching RAM).
+sizes = []
+with open(os.path.join(d, "checkpoints.zst"), "rb") as f:
+    data = f.read()
+pos = 0
+while pos + 64 <= len(data) and data[pos + 8:pos + 12] == b"RWCK":
+    sizes.append(int.from_bytes(data[pos + 40:pos + 48], "little"))
+    pos += 64 + int.from_bytes(data[pos + 48:pos + 56], "little")
+print(f"figure: checkpoints of the write boot: {len(sizes)}, "
+      f"{sum(sizes)} bytes decompressed, "
+      f"{os.path.getsize(os.path.join(d, 'checkpoints.zst'))} in the file; "
+      f"overlay log {os.path.getsize(log)} bytes")
 rc, _, err = run(exe, "verify", d, timeout=1200)
 t.check(rc == 0 and "replay identical" in err, "verify boot 1", err)
 

@@ -6,10 +6,23 @@
   IOERR, hostile requests) and writes the read-write image in place;
   snapshot=on and readonly=on leave it alone.
 - `record` leaves both images byte for byte as they were (writes go to
-  the overlay), `verify` passes, and a replay that seeks into the long
+  the overlay log `overlay-d0.log` in the trace directory; the read-only
+  disk has none), `verify` passes, and a replay that seeks into the long
   loop after a disk write (through a checkpoint) reaches the same state
   as a straight replay and finishes PASS: the overlay comes back from the
   checkpoint. A changed image is refused by replay, naming it.
+- checkpoints do not grow with what the guest wrote: after its bulk
+  write of 768 KiB of incompressible data, every checkpoint is far
+  smaller than that (a whole-overlay checkpoint would hold it all).
+- under a debugger (the GDB stub's `monitor goto`, driven over the
+  remote protocol): into the bulk write, far ahead, back into it (an
+  in-memory restore point: the overlay goes back in the replay's own
+  log) and ahead again, then on to the end: the guest passes and the
+  replay is identical.
+- a truncated, corrupted or missing overlay log: a seek through a
+  checkpoint that needs it, and `verify` (which compares the guest's
+  writes with the log), end with exit status 2 and a message naming the
+  log; replay never writes into the trace directory.
 - start-up errors (missing image, a locked one, qcow2, unknown -drive or
   -blockdev options, an unknown drive id): exit status 1, a message
   naming the file or option, and no trace directory left by `record`.
@@ -18,13 +31,14 @@
 import fcntl
 import hashlib
 import os
+import socket
 import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, stats  # noqa: E402
+from rwtest import Suite, run, stats, start_gdb_server  # noqa: E402
 
 exe, elf = sys.argv[1:3]
 t = Suite("virtio-blk")
@@ -67,6 +81,13 @@ t.check(rc == 0 and "PASS virtio_blk" in rec_out and
         "record the virtio_blk guest", rec_out + err)
 t.check(sha(rw) == pristine and sha(ro) == pristine,
         "record leaves the images unchanged")
+log = os.path.join(d, "overlay-d0.log")
+with open(log, "rb") as f:
+    head = f.read(8)
+t.check(head == b"RWOVLOG\0" and os.path.getsize(log) > 768 * 1024 and
+        not os.path.exists(os.path.join(d, "overlay-d1.log")),
+        "the trace holds the overlay log of the written disk only",
+        f"{head!r} {sorted(os.listdir(d))}")
 rc, out, err = run(exe, "verify", d, timeout=300)
 t.check(rc == 0 and "replay identical" in err, "verify", err)
 rc, out, err = run(exe, "replay", d, "--stats", timeout=300)
@@ -115,6 +136,143 @@ for n in [sdone - 500001, sdone - 2500003]:
                    f"{out[-300:]!r}")
 t.check(not bad, "seek == straight replay, there and at the end",
         "\n  ".join(bad))
+
+# Checkpoints after the bulk write hold a point in the log, not the data.
+rc, q, _ = run(exe, "query", d, "SELECT icount FROM console WHERE "
+               "text LIKE 'bulk write done%'")
+bulk = int(q.splitlines()[1]) if rc == 0 and len(q.splitlines()) == 2 else 0
+rc, q, _ = run(exe, "query", d, "SELECT icount, length FROM checkpoints "
+               f"WHERE icount > {bulk}")
+sizes = [int(line.split("\t")[1]) for line in q.splitlines()[1:]]
+t.check(bulk > 0 and len(sizes) >= 3 and max(sizes) < 768 * 1024 // 4,
+        "checkpoints after a 768 KiB write stay small", f"{bulk} {q}")
+
+# Under the GDB stub: forward and back across the bulk write through
+# in-memory restore points, then to the end.
+class Rsp:
+    """The GDB remote protocol, just enough for `monitor` and continue."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=120)
+        self.buf = b""
+
+    def _byte(self):
+        if not self.buf:
+            self.buf = self.s.recv(65536)
+            if not self.buf:
+                raise EOFError("the stub closed the connection")
+        c, self.buf = self.buf[:1], self.buf[1:]
+        return c
+
+    def send(self, payload):
+        data = payload.encode()
+        self.s.sendall(b"$" + data + b"#%02x" % (sum(data) & 0xff))
+
+    def packet(self):
+        while self._byte() != b"$":
+            pass
+        body = b""
+        while (c := self._byte()) != b"#":
+            body += c
+        self._byte()
+        self._byte()
+        self.s.sendall(b"+")
+        out = b""                       # undo escapes and run lengths
+        i = 0
+        while i < len(body):
+            c = body[i:i + 1]
+            if c == b"}":
+                out += bytes([body[i + 1] ^ 0x20])
+                i += 2
+            elif c == b"*":
+                out += out[-1:] * (body[i + 1] - 29)
+                i += 2
+            else:
+                out += c
+                i += 1
+        return out.decode(errors="replace")
+
+    def monitor(self, cmd):
+        self.send("qRcmd," + cmd.encode().hex())
+        text = ""
+        while True:
+            r = self.packet()
+            if r.startswith("O") and r != "OK":
+                text += bytes.fromhex(r[1:]).decode(errors="replace")
+            else:
+                return r, text
+
+
+g, port = start_gdb_server(exe, "replay", d, "-S", stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, text=True)
+steps = []
+try:
+    rsp = Rsp(port)
+    mid = (sdone + bulk) // 2
+    for target in [mid, total - 4000003, mid - 300001, total - 9000001]:
+        r, _ = rsp.monitor(f"goto {target}")
+        _, text = rsp.monitor("icount")
+        steps.append(f"goto {target}: {r} {text.strip()}")
+        if r != "OK" or text.strip() != f"icount {target}":
+            break
+    rsp.send("c")
+    steps.append("continue: " + rsp.packet())
+    rsp.send("k")
+    g.wait(timeout=300)
+except (OSError, EOFError, subprocess.TimeoutExpired) as e:
+    steps.append(f"error: {e}")
+    g.kill()
+    g.wait()
+gout, gerr = g.stdout.read(), g.stderr.read()
+t.check(len(steps) == 5 and all(" OK icount " in x for x in steps[:4]) and
+        "replaylog:end" in steps[4] and "PASS virtio_blk" in gout and
+        "replay identical" in gerr,
+        "gdb: goto into the bulk write, ahead, back (restore point), ahead, "
+        "to the end", "\n  ".join(steps) + "\n" + gerr + gout[-300:])
+
+# A damaged overlay log: the seek that needs it fails as "unusable" (2),
+# naming the log; nothing appears in the trace directory.
+n = total - 4000003
+files = sorted(os.listdir(d))
+d2 = os.path.join(tmp, "damaged.rwd")
+log2 = os.path.join(d2, "overlay-d0.log")
+for what in ["truncated", "corrupt", "missing"]:
+    shutil.rmtree(d2, ignore_errors=True)
+    shutil.copytree(d, d2)
+    if what == "truncated":
+        os.truncate(log2, os.path.getsize(log2) // 2)
+    elif what == "corrupt":
+        with open(log2, "r+b") as f:
+            f.seek(os.path.getsize(log2) // 2)
+            byte = f.read(1)
+            f.seek(-1, 1)
+            f.write(bytes([byte[0] ^ 0x40]))
+    else:
+        os.unlink(log2)
+    rc, out, err = run(exe, "replay", d2, "--quiet", "--seek", str(n),
+                       timeout=300)
+    t.check(rc == 2 and log2 in err and (what != "truncated" or
+                                         "truncated" in err),
+            f"a {what} overlay log: exit 2 naming it", f"rc={rc} {err}")
+    rc, out, err = run(exe, "verify", d2, timeout=300)
+    t.check(rc == 2 and log2 in err and "damaged" in err,
+            f"verify: a {what} overlay log is damage", f"rc={rc} {err}")
+# A recording cut short (the last event frame cut): verify reports it
+# incomplete (3) with its log intact, damaged (2) with the log cut too.
+shutil.rmtree(d2)
+shutil.copytree(d, d2)
+os.unlink(os.path.join(d2, "index.sqlite"))
+ev = os.path.join(d2, "events.zst")
+os.truncate(ev, os.path.getsize(ev) - 100)
+rc, out, err = run(exe, "verify", d2, timeout=300)
+t.check(rc == 3 and "incomplete" in err, "verify: a cut recording", err)
+os.truncate(log2, os.path.getsize(log2) // 2)
+rc, out, err = run(exe, "verify", d2, timeout=300)
+t.check(rc == 2 and log2 in err, "verify: a cut recording with its overlay "
+        "log cut too is damaged", f"rc={rc} {err}")
+t.check(sorted(os.listdir(d)) == files, "replay writes nothing into the trace",
+        f"{files} -> {sorted(os.listdir(d))}")
+shutil.rmtree(d2)
 
 # run writes the image unless snapshot=on (readonly=on: see ro.img).
 rc, out, err = run(exe, "run", *base, *disks(",snapshot=on"), timeout=120)

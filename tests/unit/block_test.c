@@ -3,9 +3,10 @@
  * -drive and -blockdev parsing and their errors, image locks (a writer
  * excludes everyone, readers share), the copy-on-write overlay (reads
  * see the writes, the image stays untouched, zero blocks cost no data)
- * and its saved bytes: save -> load -> save gives the same bytes, and
- * hostile records (truncated, out of order, past the image, trailing
- * bytes) are refused without changing the overlay.
+ * and its log: a recording's log in the trace directory, a replay that
+ * goes back and forth in it (also after writing something else), and
+ * hostile states and logs (wrong hash, past the end, a corrupted or
+ * truncated or missing log) refused with a message naming the log.
  */
 #include "backends/block.h"
 #include "tests/unit/check.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char path[64];
@@ -118,8 +120,13 @@ static void overlay_tests(void)
 {
     char err[512];
     CoreDriveOpt w = { .id = "w", .filename = path };
+    char dir[64], logpath[96];
+    snprintf(dir, sizeof(dir), "/tmp/rewind-block-test-%d.rwd", getpid());
+    snprintf(logpath, sizeof(logpath), "%s/overlay-w.log", dir);
+    CHECK(mkdir(dir, 0777) == 0);
     BeBlock *b = be_block_open(&w, true, err, sizeof(err));
     CHECK(b && be_block_size(b) == 64 * 1024);
+    CHECK(be_block_set_log(b, dir, true));     /* recording into dir */
     uint8_t buf[10000], want[10000];
     memset(buf, 0xee, sizeof(buf));
     CHECK(be_block_write(b, 5000, buf, 10000) == 0);   /* blocks 1..3 */
@@ -132,38 +139,72 @@ static void overlay_tests(void)
     CHECK(memcmp(buf, want, sizeof(buf)) == 0);
     CHECK(be_block_read(b, 8192 * 4 - 10, buf, 30) == 0);
     CHECK(buf[0] == (uint8_t)((8192 * 4 - 10) * 3) && buf[10] == 0);
-    CoreBuf s1 = { 0 }, s2 = { 0 };
+    CoreBuf s1 = { 0 }, s2 = { 0 }, s0 = { 0 };
     be_block_overlay_save(b, &s1);
-    CHECK(s1.len == 8 + 3 * (8 + 4096) + 2 * 8);
-    /* A fresh open (a replay seeking) loads it back. */
+    CHECK(s1.len == 16);                   /* a point in the log, no data */
+    struct stat st;
+    CHECK(stat(logpath, &st) == 0 &&
+          st.st_size == 32 + 3 * (16 + 4096 + 8) + 2 * (16 + 8));
+    /* A replay (own temporary log) rebuilds that point from the recorded
+       log, goes back to the empty disk and forward again. */
     BeBlock *c = be_block_open(&w, true, err, sizeof(err));
-    CHECK(be_block_overlay_load(c, s1.data, s1.len, err, sizeof(err)) == 0);
+    CHECK(c && be_block_set_log(c, dir, false));
+    be_block_overlay_save(c, &s0);
+    CHECK(be_block_overlay_load(c, s1.data, s1.len, err, sizeof(err)) == 0,
+          ": %s", err);
     be_block_overlay_save(c, &s2);
     CHECK(s2.len == s1.len && memcmp(s1.data, s2.data, s1.len) == 0);
     CHECK(be_block_read(c, 0, buf, sizeof(buf)) == 0 &&
           memcmp(buf, want, sizeof(buf)) == 0);
-    /* Hostile records leave the overlay as it was. */
-    uint8_t *h = malloc(s1.len + 1);
-    memcpy(h, s1.data, s1.len);
-    h[s1.len] = 0;
-    CHECK(be_block_overlay_load(c, h, s1.len - 1, err, sizeof(err)) != 0);
-    CHECK(be_block_overlay_load(c, h, s1.len + 1, err, sizeof(err)) != 0);
-    h[0] = 0xff;                                   /* count */
-    CHECK(be_block_overlay_load(c, h, s1.len, err, sizeof(err)) != 0);
-    memcpy(h, s1.data, s1.len);
-    h[8] = 16;                                     /* index past the image */
-    CHECK(be_block_overlay_load(c, h, s1.len, err, sizeof(err)) != 0);
-    h[8] = 3;                                      /* out of order */
-    CHECK(be_block_overlay_load(c, h, s1.len, err, sizeof(err)) != 0);
-    CHECK(be_block_overlay_load(c, h, 3, err, sizeof(err)) != 0);
-    CHECK(be_block_overlay_blocks(c) == 5);
-    CHECK(be_block_overlay_load(c, NULL, 0, err, sizeof(err)) == 0 &&
+    CHECK(be_block_overlay_load(c, s0.data, s0.len, err, sizeof(err)) == 0 &&
           be_block_overlay_blocks(c) == 0);
-    free(h);
+    CHECK(be_block_read(c, 0, buf, 100) == 0 && buf[99] == (uint8_t)(99 * 3));
+    CHECK(be_block_overlay_load(c, s1.data, s1.len, err, sizeof(err)) == 0 &&
+          be_block_overlay_blocks(c) == 5);
+    /* Another history (the replay wrote something else): the recorded
+       log again, from the start. */
+    CHECK(be_block_overlay_load(c, s0.data, s0.len, err, sizeof(err)) == 0);
+    CHECK(be_block_write(c, 0, buf, 100) == 0);
+    CHECK(be_block_overlay_load(c, s1.data, s1.len, err, sizeof(err)) == 0);
+    CHECK(be_block_read(c, 0, buf, sizeof(buf)) == 0 &&
+          memcmp(buf, want, sizeof(buf)) == 0);
+    /* Hostile states and logs: an error naming the log, nothing crashes. */
+    uint8_t h[17];
+    memcpy(h, s1.data, 16);
+    CHECK(be_block_overlay_load(c, h, 15, err, sizeof(err)) != 0);
+    CHECK(be_block_overlay_load(c, NULL, 0, err, sizeof(err)) != 0);
+    h[8] ^= 1;                                     /* wrong hash */
+    CHECK(be_block_overlay_load(c, h, 16, err, sizeof(err)) != 0 &&
+          strstr(err, logpath));
+    memcpy(h, s1.data, 16);
+    h[0] += 24;                                    /* past the log */
+    CHECK(be_block_overlay_load(c, h, 16, err, sizeof(err)) != 0 &&
+          strstr(err, logpath) && strstr(err, "truncated"));
+    be_block_close(c);
+    FILE *lf = fopen(logpath, "r+b");
+    CHECK(lf && fseek(lf, 32 + 16 + 4096 + 8 + 16 + 100, SEEK_SET) == 0);
+    fputc(0x5a, lf);                               /* a data byte */
+    fclose(lf);
+    c = be_block_open(&w, true, err, sizeof(err));
+    CHECK(c && be_block_set_log(c, dir, false));
+    CHECK(be_block_overlay_load(c, s1.data, s1.len, err, sizeof(err)) != 0 &&
+          strstr(err, logpath) && strstr(err, "corrupt"), ": %s", err);
+    CHECK(be_block_overlay_blocks(c) == 0);
+    CHECK(truncate(logpath, 32 + 16 + 4096) == 0);
+    CHECK(be_block_overlay_load(c, s1.data, s1.len, err, sizeof(err)) != 0 &&
+          strstr(err, "truncated"), ": %s", err);
+    be_block_close(c);
+    unlink(logpath);
+    c = be_block_open(&w, true, err, sizeof(err));
+    CHECK(c && be_block_set_log(c, dir, false));
+    CHECK(be_block_overlay_load(c, s1.data, s1.len, err, sizeof(err)) != 0 &&
+          strstr(err, logpath));
+    core_buf_free(&s0);
     core_buf_free(&s1);
     core_buf_free(&s2);
     be_block_close(b);
     be_block_close(c);
+    rmdir(dir);
     /* The image itself was never written. */
     FILE *f = fopen(path, "rb");
     CHECK(fread(buf, 1, sizeof(buf), f) == sizeof(buf));
