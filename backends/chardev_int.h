@@ -26,6 +26,8 @@ struct BeChardev {
     char id[32];         /* -chardev id, "" for -serial spellings */
     unsigned users;      /* front ends sharing it (mux=on) */
     bool mux;
+    bool starts_unconnected;   /* socket server with wait=off (from the
+                                  spec, so a replay's stand-in knows it) */
     uint8_t *ring;       /* ringbuf: the last ring_size bytes written */
     size_t ring_size, ring_pos;
     BeChardevTap tap;

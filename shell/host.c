@@ -85,6 +85,8 @@ typedef struct PortIn {
     BeMux mux;
     uint8_t held[256];
     size_t held_len;
+    bool conn_known;      /* `connected` set from the spec yet */
+    bool connected;       /* what the machine was last told */
 } PortIn;
 static PortIn port_in[CORE_INPUT_MAX_SERIAL];
 
@@ -174,6 +176,35 @@ static bool input_source(CoreMachine *m)
     return nsources > 0;
 }
 
+/* Connection changes of each port's back end (a socket's client came or
+   went) enter the machine between reads: an arrival before the bytes the
+   client sent (arrivals true), a departure after every byte it sent was
+   taken (arrivals false). Each is an input (SERIAL_CONNECT) only for a
+   device that shows it to the guest (core_run_host_serial_connect). */
+static bool connection_changes(CoreMachine *m, bool arrivals)
+{
+    bool any = false;
+    for (unsigned p = 0; p < CORE_INPUT_MAX_SERIAL; p++) {
+        BeChardev *c = port_source(m, p);
+        PortIn *in = &port_in[p];
+        if (!c) {
+            continue;
+        }
+        if (!in->conn_known) {
+            in->connected = be_chardev_starts_connected(c);
+            in->conn_known = true;
+        }
+        bool now = be_chardev_connected_nd(c);
+        if (now != in->connected && now == arrivals &&
+            (arrivals || in->held_len == 0)) {
+            in->connected = now;
+            core_run_host_serial_connect(m, p, now);
+            any = true;
+        }
+    }
+    return any;
+}
+
 /* Hand host input to the input door (and the log); true if any went.
    One poll waits for every port's source at once. */
 static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
@@ -214,7 +245,7 @@ static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
             in->held_len = filter_escapes(m, port_of[i], in->held, got);
         }
     }
-    bool took_any = false;
+    bool took_any = connection_changes(m, true);
     for (unsigned i = 0; i < nsources; i++) {
         took_any |= sources[i].dispatch(sources[i].opaque, m, fds + first[i],
                                         count[i]);
@@ -228,6 +259,7 @@ static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
             took_any |= took > 0;
         }
     }
+    took_any |= connection_changes(m, false);
     /* Queued bytes reach the device only when it says it has room
        (core_input_ready from a guest register access): a deterministic
        point, unlike this host-timed poll. */

@@ -408,7 +408,7 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
             a->do_seek = true;
         } else if (strcmp(o, "--perturb-at") == 0 && more) {
             /* Test-only: inject a divergence to check it is reported.
-               N[:reg|ram|device|console], reg by default. */
+               N[:reg|ram|device|console|console1], reg by default. */
             char num[32];
             const char *arg = argv[++i], *colon = strchr(arg, ':');
             size_t nl = colon ? (size_t)(colon - arg) : strlen(arg);
@@ -421,14 +421,14 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
                 return false;
             }
             static const char *const kinds[] = { "reg", "ram", "device",
-                                                 "console" };
+                                                 "console", "console1" };
             unsigned k = 0;
-            while (colon && k < 4 && strcmp(colon + 1, kinds[k]) != 0) {
+            while (colon && k < 5 && strcmp(colon + 1, kinds[k]) != 0) {
                 k++;
             }
-            if (k == 4) {
+            if (k == 5) {
                 fprintf(stderr, "rewind: %s: unknown kind '%s' (reg, ram, "
-                        "device or console)\n", o, colon + 1);
+                        "device, console or console1)\n", o, colon + 1);
                 return false;
             }
             a->opts.perturb_kind = (RRPerturb)k;
