@@ -60,7 +60,6 @@ struct BeNet {
     unsigned fd_first, fd_count;  /* this back end's part of the poll set */
     struct pollfd *fds;           /* during fill/dispatch */
     unsigned fds_max;
-    int captured_fd;              /* socket slirp registered (hostfwd) */
 };
 
 typedef struct Frame {
@@ -363,8 +362,8 @@ static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 
 static void cb_register_fd(int fd, void *opaque)
 {
-    BeNet *n = opaque;
-    n->captured_fd = fd;
+    (void)fd;
+    (void)opaque;   /* slirp polls through slirp_pollfds_fill instead */
 }
 
 static void cb_unregister_fd(int fd, void *opaque)
@@ -403,29 +402,44 @@ static const char *find_spec(const CoreConfig *cfg, const char *id,
     return NULL;
 }
 
-/* The listening sockets of hostfwd rules (slirp's connection table is the
-   only place that names them), as a bit set of descriptors < 1024. */
-static void fwd_fds(Slirp *s, uint64_t set[16])
+/* Where a hostfwd rule listens. libslirp (4.7, Debian 12) neither
+   reports the socket it binds (register_poll_fd is not called for it)
+   nor takes one bound by the caller, and its connection table is text
+   for people. So ask the kernel instead: the process's IPv4 sockets of
+   the rule's kind (a listening TCP socket, a UDP socket), as a bit set
+   of descriptors < FWD_FDS, taken before and after slirp_add_hostfwd;
+   the one socket that call created is the rule's. Nothing else opens
+   descriptors meanwhile (rewind runs no other threads). */
+#define FWD_FDS 1024
+static void fwd_fds(bool udp, uint64_t set[FWD_FDS / 64])
 {
-    memset(set, 0, 16 * sizeof(uint64_t));
-    char *info = slirp_connection_info(s);
-    for (char *l = info; l && (l = strstr(l, "[HOST_FORWARD]"));) {
-        l += strlen("[HOST_FORWARD]");
-        long fd = strtol(l, &l, 10);
-        if (fd >= 0 && fd < 1024) {
-            set[fd / 64] |= 1ull << (fd % 64);
+    memset(set, 0, FWD_FDS / 8);
+    for (int fd = 0; fd < FWD_FDS; fd++) {
+        int type = 0, listening = 0;
+        socklen_t tl = sizeof(type), ll = sizeof(listening);
+        struct sockaddr_storage sa;
+        socklen_t sl = sizeof(sa);
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
+            type != (udp ? SOCK_DGRAM : SOCK_STREAM) ||
+            getsockname(fd, (struct sockaddr *)&sa, &sl) != 0 ||
+            sa.ss_family != AF_INET) {
+            continue;
         }
+        if (!udp && (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+                                &ll) != 0 || !listening)) {
+            continue;
+        }
+        set[fd / 64] |= 1ull << (fd % 64);
     }
-    g_free(info);
 }
 
 static bool add_fwds(BeNet *n, const NetUser *u, char *err, size_t errlen)
 {
     for (unsigned i = 0; i < u->nfwd; i++) {
         const Fwd *f = &u->fwd[i];
-        uint64_t before[16], after[16];
-        fwd_fds(n->slirp, before);
-        n->captured_fd = -1;
+        uint64_t before[FWD_FDS / 64], after[FWD_FDS / 64];
+        fwd_fds(f->udp, before);
+        int fd = -1;
         errno = 0;
         if (slirp_add_hostfwd(n->slirp, f->udp, f->haddr, f->hport, f->gaddr,
                               f->gport) < 0) {
@@ -436,16 +450,25 @@ static bool add_fwds(BeNet *n, const NetUser *u, char *err, size_t errlen)
                      errno ? ": " : "", errno ? strerror(errno) : "");
             return false;
         }
-        fwd_fds(n->slirp, after);
-        for (int k = 0; k < 1024; k++) {
+        fwd_fds(f->udp, after);
+        unsigned found = 0;
+        for (int k = 0; k < FWD_FDS; k++) {
             if ((after[k / 64] & ~before[k / 64]) >> (k % 64) & 1) {
-                n->captured_fd = k;
+                fd = k;
+                found++;
             }
         }
+        fd = found == 1 ? fd : -1;   /* not one new socket: cannot tell */
         struct sockaddr_in sa;
         socklen_t sl = sizeof(sa);
-        if (f->hport == 0 && n->captured_fd >= 0 &&
-            getsockname(n->captured_fd, (struct sockaddr *)&sa, &sl) == 0) {
+        if (f->hport != 0) {
+            continue;
+        }
+        if (fd < 0 || getsockname(fd, (struct sockaddr *)&sa, &sl) != 0 ||
+            sa.sin_addr.s_addr != f->haddr.s_addr) {
+            fprintf(stderr, "rewind: netdev %s: hostfwd=%s: listening, but "
+                    "the port it got cannot be told\n", u->id, f->spec);
+        } else {
             char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
             inet_ntop(AF_INET, &sa.sin_addr, a, sizeof(a));
             inet_ntop(AF_INET, &f->gaddr, g, sizeof(g));

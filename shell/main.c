@@ -50,8 +50,10 @@ static bool parse_count(const char *opt, const char *s, uint64_t *out)
 }
 
 /* The network back ends as a host input source (shell/host.h): slirp's
-   sockets and timers are served between slices, and the frames it made
-   enter the machine through the input door, logged when recording. */
+   sockets and timers are served between slices and while the machine is
+   held for a debugger, and the frames it made enter the machine through
+   the input door at a slice boundary (never while held: they wait in the
+   back end's queue), logged when recording. */
 static unsigned net_fill(void *opaque, struct pollfd *fds, unsigned max,
                          int *timeout_ms)
 {
@@ -68,6 +70,9 @@ static bool net_dispatch(void *opaque, CoreMachine *m, struct pollfd *fds,
     bool any = false;
     (void)opaque;
     be_net_poll_dispatch(fds, n);
+    if (!m) {
+        return false;   /* held: the frames wait for the machine to run */
+    }
     while (be_net_take_nd(&nic, frame, sizeof(frame), &len)) {
         core_run_host_net(m, nic, frame, len);
         any = true;
