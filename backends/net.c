@@ -14,6 +14,7 @@
  * reaches guest state except through the input door.
  */
 #include "backends/net.h"
+#include "backends/chardev.h"
 #include "backends/hostclock.h"
 
 #include <arpa/inet.h>
@@ -37,6 +38,18 @@ typedef struct Fwd {
     char spec[96];
 } Fwd;
 
+/* guestfwd=[tcp]:[SERVER]:PORT-cmd:COMMAND | -chardev:ID: a connection
+   the guest opens to SERVER:PORT (default x.x.x.4) reaches a command's
+   stdin/stdout or a chardev. */
+#define MAX_GFWD 4
+typedef struct Gfwd {
+    struct in_addr gaddr;         /* 0: slirp's default, x.x.x.4 */
+    int gport;
+    bool chardev;                 /* target is a chardev id, else a cmd */
+    char target[128];
+    char spec[200];
+} Gfwd;
+
 typedef struct NetUser {
     char id[32];
     struct in_addr net, mask, host, dhcp, dns;
@@ -44,6 +57,8 @@ typedef struct NetUser {
     char hostname[64];
     unsigned nfwd;
     Fwd fwd[MAX_FWD];
+    unsigned ngfwd;
+    Gfwd gfwd[MAX_GFWD];
 } NetUser;
 
 typedef struct Timer {
@@ -53,9 +68,19 @@ typedef struct Timer {
     bool used;
 } Timer;
 
+/* A guestfwd to a chardev, open. */
+typedef struct GfwdChr {
+    BeChardev *chr;
+    struct in_addr gaddr;
+    int gport;
+    int poll_idx;                 /* in this back end's fds, or -1 */
+} GfwdChr;
+
 struct BeNet {
     unsigned nic;
     Slirp *slirp;                 /* NULL: inert (replay) */
+    GfwdChr gchr[MAX_GFWD];
+    unsigned ngchr;
     Timer timers[MAX_TIMERS];
     unsigned fd_first, fd_count;  /* this back end's part of the poll set */
     struct pollfd *fds;           /* during fill/dispatch */
@@ -132,6 +157,59 @@ static bool parse_fwd(const char *spec, Fwd *f, char *err, size_t errlen)
 bad:
     snprintf(err, errlen, "hostfwd=%s: expected tcp|udp:[HOSTADDR]:HOSTPORT-"
              "[GUESTADDR]:GUESTPORT", spec);
+    return false;
+}
+
+/* [tcp]:[SERVER]:PORT-cmd:COMMAND or [tcp]:[SERVER]:PORT-chardev:ID */
+static bool parse_gfwd(const char *spec, Gfwd *g, char *err, size_t errlen)
+{
+    char buf[200], *p;
+    snprintf(g->spec, sizeof(g->spec), "%s", spec);
+    if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf)) {
+        goto bad;
+    }
+    p = buf;
+    if (strncmp(p, "tcp:", 4) == 0) {
+        p += 4;
+    } else if (*p == ':') {
+        p += 1;
+    } else {
+        goto bad;
+    }
+    char *dash = strchr(p, '-'), *colon = strchr(p, ':');
+    if (!dash || !colon || colon > dash) {
+        goto bad;
+    }
+    *dash = 0;
+    *colon = 0;
+    g->gaddr.s_addr = 0;
+    if (*p && !parse_addr(p, &g->gaddr)) {
+        goto bad;
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (!colon[1] || *end || port < 1 || port > 65535) {
+        goto bad;
+    }
+    g->gport = (int)port;
+    const char *t = dash + 1;
+    if (strncmp(t, "cmd:", 4) == 0 && t[4]) {
+        g->chardev = false;
+        t += 4;
+    } else if (strncmp(t, "chardev:", 8) == 0 && t[8]) {
+        g->chardev = true;
+        t += 8;
+    } else {
+        goto bad;
+    }
+    if (strlen(t) >= sizeof(g->target)) {
+        goto bad;
+    }
+    snprintf(g->target, sizeof(g->target), "%s", t);
+    return true;
+bad:
+    snprintf(err, errlen, "guestfwd=%s: expected [tcp]:[SERVER]:PORT-cmd:"
+             "COMMAND or [tcp]:[SERVER]:PORT-chardev:ID", spec);
     return false;
 }
 
@@ -215,6 +293,14 @@ static bool parse_user(const char *arg, NetUser *u, char *err, size_t errlen)
             if (!parse_fwd(v, &u->fwd[u->nfwd++], err, errlen)) {
                 goto out;
             }
+        } else if (strcmp(it, "guestfwd") == 0) {
+            if (u->ngfwd == MAX_GFWD) {
+                snprintf(err, errlen, "at most %d guestfwd rules", MAX_GFWD);
+                goto out;
+            }
+            if (!parse_gfwd(v, &u->gfwd[u->ngfwd++], err, errlen)) {
+                goto out;
+            }
         } else {
             snprintf(err, errlen, "netdev user has no option '%s' (try "
                      "-netdev user,help)", it);
@@ -274,7 +360,12 @@ bool be_netdev_help(const char *arg)
                "  restrict=on|off          - isolate the guest from the host's network (default off)\n"
                "  hostfwd=tcp|udp:[hostaddr]:hostport-[guestaddr]:guestport\n"
                "                           - forward a host port into the guest; hostaddr\n"
-               "                             defaults to 127.0.0.1, hostport 0 picks one\n");
+               "                             defaults to 127.0.0.1, hostport 0 picks one\n"
+               "  guestfwd=[tcp]:[server]:port-cmd:command\n"
+               "  guestfwd=[tcp]:[server]:port-chardev:id\n"
+               "                           - a guest connection to server:port (default\n"
+               "                             x.x.x.4) reaches a command (no commas) or a\n"
+               "                             -chardev\n");
         return true;
     }
     return false;
@@ -480,6 +571,64 @@ static bool add_fwds(BeNet *n, const NetUser *u, char *err, size_t errlen)
     return true;
 }
 
+/* Guest output on a guestfwd connection to a chardev (deterministic:
+   slirp hands it over while it takes the guest's frames). */
+static ssize_t gfwd_write(const void *buf, size_t len, void *opaque)
+{
+    GfwdChr *g = opaque;
+    be_chardev_write(g->chr, buf, len);
+    return (ssize_t)len;
+}
+
+static bool add_gfwds(BeNet *n, const CoreConfig *cfg, const NetUser *u,
+                      char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < u->ngfwd; i++) {
+        const Gfwd *g = &u->gfwd[i];
+        struct in_addr ga = g->gaddr;
+        if (!ga.s_addr) {
+            ga.s_addr = htonl(ntohl(u->net.s_addr) | 4);   /* as QEMU */
+        }
+        int rc;
+        if (g->chardev) {
+            char spec[160], who[272];
+            snprintf(spec, sizeof(spec), "chardev:%s", g->target);
+            snprintf(who, sizeof(who), "-netdev %s: guestfwd=%s", u->id,
+                     g->spec);
+            GfwdChr *c = &n->gchr[n->ngchr];
+            c->chr = be_chardev_open_cfg(cfg, spec, who, err, errlen);
+            if (!c->chr) {
+                return false;
+            }
+            c->gaddr = ga;
+            c->gport = g->gport;
+            c->poll_idx = -1;
+            n->ngchr++;
+            rc = slirp_add_guestfwd(n->slirp, gfwd_write, c, &ga, g->gport);
+        } else {
+            rc = slirp_add_exec(n->slirp, g->target, &ga, g->gport);
+        }
+        if (rc < 0) {
+            char a[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &ga, a, sizeof(a));
+            snprintf(err, errlen, "-netdev %s: guestfwd=%s: slirp refused "
+                     "%s:%d (the server must be in net=, not the host or "
+                     "DNS address, and used by one rule)", u->id, g->spec, a,
+                     g->gport);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void close_gfwds(BeNet *n)
+{
+    for (unsigned i = 0; i < n->ngchr; i++) {
+        be_chardev_close(n->gchr[i].chr);
+    }
+    n->ngchr = 0;
+}
+
 BeNet *be_net_open(const CoreConfig *cfg, const char *id, unsigned nic,
                    char *err, size_t errlen)
 {
@@ -520,8 +669,9 @@ BeNet *be_net_open(const CoreConfig *cfg, const char *id, unsigned nic,
         free(n);
         return NULL;
     }
-    if (!add_fwds(n, &u, err, errlen)) {
+    if (!add_fwds(n, &u, err, errlen) || !add_gfwds(n, cfg, &u, err, errlen)) {
         slirp_cleanup(n->slirp);
+        close_gfwds(n);
         free(n);
         return NULL;
     }
@@ -542,6 +692,7 @@ void be_net_close(BeNet *n)
     if (n->slirp) {
         slirp_cleanup(n->slirp);
     }
+    close_gfwds(n);
     /* Frames still waiting for this NIC go with it. */
     for (unsigned k = 0; k < rxq_count; k++) {
         Frame *f = &rxq[(rxq_head + k) % RXQ_FRAMES];
@@ -615,6 +766,19 @@ unsigned be_net_poll_fill(struct pollfd *fds, unsigned max, int *timeout_ms)
         n->fds_max = max - used;
         uint32_t t = *timeout_ms < 0 ? UINT32_MAX : (uint32_t)*timeout_ms;
         slirp_pollfds_fill(n->slirp, &t, cb_add_poll, n);
+        /* A guestfwd chardev is read only while its guest connection
+           can take bytes (slirp's socket buffer has room). */
+        for (unsigned k = 0; k < n->ngchr; k++) {
+            GfwdChr *g = &n->gchr[k];
+            int fd = be_chardev_input_fd(g->chr);
+            g->poll_idx = -1;
+            if (fd >= 0 && n->fd_count < n->fds_max &&
+                slirp_socket_can_recv(n->slirp, g->gaddr, g->gport) > 0) {
+                g->poll_idx = (int)n->fd_count;
+                n->fds[n->fd_count++] = (struct pollfd){ .fd = fd,
+                                                         .events = POLLIN };
+            }
+        }
         for (unsigned k = 0; k < MAX_TIMERS; k++) {
             const Timer *tm = &n->timers[k];
             if (tm->used && tm->expire_ms >= 0) {
@@ -644,6 +808,24 @@ void be_net_poll_dispatch(struct pollfd *fds, unsigned nfds)
         if (n->fd_first + n->fd_count <= nfds) {
             n->fds = fds + n->fd_first;
             slirp_pollfds_poll(n->slirp, 0, cb_get_revents, n);
+            for (unsigned k = 0; k < n->ngchr; k++) {
+                GfwdChr *g = &n->gchr[k];
+                if (g->poll_idx < 0 || !n->fds[g->poll_idx].revents) {
+                    continue;
+                }
+                /* Host bytes for the guest: slirp makes TCP segments of
+                   them, which reach the guest as NET_RX frames. */
+                uint8_t buf[4096];
+                ssize_t room = slirp_socket_can_recv(n->slirp, g->gaddr,
+                                                     g->gport);
+                size_t max = room > (ssize_t)sizeof(buf) ? sizeof(buf)
+                             : room > 0 ? (size_t)room : 0;
+                size_t got = max ? be_chardev_read_nd(g->chr, buf, max) : 0;
+                if (got) {
+                    slirp_socket_recv(n->slirp, g->gaddr, g->gport, buf,
+                                      (int)got);
+                }
+            }
         }
         n->fd_count = 0;
         int64_t now_ms = (int64_t)(be_host_monotonic_ns_nd() / 1000000);

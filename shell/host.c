@@ -65,6 +65,10 @@ static void start(CoreMachine *m)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* A peer that closed must not end the run: libslirp send()s to its
+       host sockets without MSG_NOSIGNAL (QEMU ignores SIGPIPE too); the
+       write then fails with EPIPE, which the back end handles. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static void finish(CoreMachine *m)

@@ -42,6 +42,20 @@ cases = [
     (["-netdev", f"user,id=n0,hostfwd=tcp::{busy_port}-:80", "-device",
       "virtio-net-device,netdev=n0"],
      f"hostfwd=tcp::{busy_port}-:80: cannot listen on 127.0.0.1:{busy_port}"),
+    (["-netdev", "user,id=n0,guestfwd=udp:10.0.2.100:53-cmd:true"],
+     "guestfwd=udp:10.0.2.100:53-cmd:true: expected [tcp]:[SERVER]:PORT-cmd:"),
+    (["-netdev", "user,id=n0,guestfwd=tcp:10.0.2.100:0-cmd:true"],
+     "guestfwd=tcp:10.0.2.100:0-cmd:true: expected"),
+    (["-netdev", "user,id=n0,guestfwd=tcp:10.0.2.100:80-tty:x"],
+     "guestfwd=tcp:10.0.2.100:80-tty:x: expected"),
+    (["-netdev", "user,id=n0,guestfwd=tcp:10.0.2.100:80-chardev:nope",
+      "-device", "virtio-net-device,netdev=n0"],
+     "-netdev n0: guestfwd=tcp:10.0.2.100:80-chardev:nope: no -chardev with "
+     "id 'nope'"),
+    (["-netdev", "user,id=n0,guestfwd=tcp:10.9.9.9:80-cmd:true",
+      "-device", "virtio-net-device,netdev=n0"],
+     "-netdev n0: guestfwd=tcp:10.9.9.9:80-cmd:true: slirp refused "
+     "10.9.9.9:80"),
 ]
 for i, (opts, want) in enumerate(cases):
     d = os.path.join(tmp, f"e{i}.rwd")
@@ -53,7 +67,8 @@ for i, (opts, want) in enumerate(cases):
 rc, out, err = run(exe, "run", "-netdev", "help")
 t.check(rc == 0 and "user" in out, "-netdev help lists user", out + err)
 rc, out, err = run(exe, "run", "-netdev", "user,help")
-t.check(rc == 0 and "hostfwd=" in out, "-netdev user,help lists the options", out + err)
+t.check(rc == 0 and "hostfwd=" in out and "guestfwd=" in out,
+        "-netdev user,help lists the options", out + err)
 rc, out, err = run(exe, "run", "-device", "virtio-net-device,help")
 t.check(rc == 0 and "netdev" in out and "mac" in out,
         "-device virtio-net-device,help", out + err)
