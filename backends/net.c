@@ -767,13 +767,16 @@ unsigned be_net_poll_fill(struct pollfd *fds, unsigned max, int *timeout_ms)
         uint32_t t = *timeout_ms < 0 ? UINT32_MAX : (uint32_t)*timeout_ms;
         slirp_pollfds_fill(n->slirp, &t, cb_add_poll, n);
         /* A guestfwd chardev is read only while its guest connection
-           can take bytes (slirp's socket buffer has room). */
+           can take bytes (slirp's socket buffer has room); a socket
+           server without a client is watched all the time, so that one
+           is there (accepted) before the guest writes. */
         for (unsigned k = 0; k < n->ngchr; k++) {
             GfwdChr *g = &n->gchr[k];
             int fd = be_chardev_input_fd(g->chr);
             g->poll_idx = -1;
             if (fd >= 0 && n->fd_count < n->fds_max &&
-                slirp_socket_can_recv(n->slirp, g->gaddr, g->gport) > 0) {
+                (!be_chardev_connected_nd(g->chr) ||
+                 slirp_socket_can_recv(n->slirp, g->gaddr, g->gport) > 0)) {
                 g->poll_idx = (int)n->fd_count;
                 n->fds[n->fd_count++] = (struct pollfd){ .fd = fd,
                                                          .events = POLLIN };
@@ -820,7 +823,8 @@ void be_net_poll_dispatch(struct pollfd *fds, unsigned nfds)
                                                      g->gport);
                 size_t max = room > (ssize_t)sizeof(buf) ? sizeof(buf)
                              : room > 0 ? (size_t)room : 0;
-                size_t got = max ? be_chardev_read_nd(g->chr, buf, max) : 0;
+                /* max 0: only accepts a waiting client */
+                size_t got = be_chardev_read_nd(g->chr, buf, max);
                 if (got) {
                     slirp_socket_recv(n->slirp, g->gaddr, g->gport, buf,
                                       (int)got);

@@ -212,6 +212,11 @@ body = got.split(b"\r\n\r\n", 1)[-1]
 t.check(hashlib.sha256(body).hexdigest().encode() == want,
         "2 MiB guest -> host through hostfwd (httpd): checksum",
         got[:300].decode(errors="replace"))
+if wait_for(rb"rewind-net: done", 1) is None:
+    try:
+        socket.create_connection(("127.0.0.1", up_port), timeout=30).close()
+    except OSError:
+        pass
 m = wait_for(rb"rewind-net: gfwd-chardev ([^\r\n]*)\r?\n", 300)
 out_s = out.decode(errors="replace")
 t.check("rewind-net: gfwd-cmd gfwd-cmd-hello" in out_s,
@@ -221,11 +226,6 @@ t.check(m is not None and m.group(1) == b"from-host-via-chardev" and
         gf_request and gf_request[0].startswith(b"GET /x "),
         "guestfwd to a chardev: the request reaches the host, the answer "
         "the guest", out_s[-1500:] + repr(gf_request))
-if wait_for(rb"rewind-net: done", 1) is None:
-    try:
-        socket.create_connection(("127.0.0.1", up_port), timeout=30).close()
-    except OSError:
-        pass
 wait_for(rb"REWIND-TEST-DONE", 300)
 rest_out, rest_err = p.communicate(timeout=300)
 out += rest_out
