@@ -462,6 +462,16 @@ size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max)
     return n < 0 ? 0 : (size_t)n;
 }
 
+bool be_chardev_connected_nd(const BeChardev *c)
+{
+    return c->kind != CHR_SOCKET || c->in_fd >= 0;
+}
+
+bool be_chardev_starts_connected(const BeChardev *c)
+{
+    return !c->starts_unconnected;
+}
+
 int be_chardev_input_fd(const BeChardev *c)
 {
     c = c->shared ? c->shared : c;

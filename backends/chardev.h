@@ -72,6 +72,16 @@ void be_chardev_set_mute(BeChardev *c, bool mute);
 /* Read up to max bytes that are available now, without blocking. */
 size_t be_chardev_read_nd(BeChardev *c, uint8_t *buf, size_t max);
 
+/* Whether a host client is there now: a socket's peer (a server's
+   client, a client's connection until it ends); every other backend is
+   always connected. Host state: only the host side of the run loop reads
+   it, and hands changes to the input door (core_run_host_serial_connect). */
+bool be_chardev_connected_nd(const BeChardev *c);
+/* Whether the front end starts connected, from the spec alone (so a
+   replay's stand-in answers the same): false only for a socket server
+   with wait=off, which starts without a client. */
+bool be_chardev_starts_connected(const BeChardev *c);
+
 /* File descriptor to poll for input, or -1 if the backend has none (or
    its input reached end of file). */
 int be_chardev_input_fd(const BeChardev *c);

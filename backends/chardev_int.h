@@ -48,6 +48,8 @@ struct BeChardev {
     unsigned users;      /* front ends sharing it (mux=on) */
     bool mux;
     BeMux mux_state;     /* Ctrl-A keys and focus (be_chardev_mux) */
+    bool starts_unconnected;   /* socket server with wait=off (from the
+                                  spec, so a replay's stand-in knows it) */
     uint8_t *ring;       /* ringbuf: the last ring_size bytes written */
     size_t ring_size, ring_pos;
     BeChardevTap tap;

@@ -642,6 +642,7 @@ BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
         if (strcmp(s.id, id) != 0) {
             continue;
         }
+        bool unconnected = s.kind == CHR_SOCKET && s.server && !s.wait;
         if (cfg->chardev_replay) {
             /* Nothing of the host's: the inputs come from the trace. */
             s.kind = CHR_NULL;
@@ -650,6 +651,7 @@ BeChardev *be_chardev_open_cfg(const CoreConfig *cfg, const char *spec,
         if (!c) {
             return NULL;
         }
+        c->starts_unconnected = unconnected;
         for (size_t k = 0; k < CORE_MAX_CHARDEV_OPTS; k++) {
             if (!opened[k]) {
                 opened[k] = c;

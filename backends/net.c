@@ -14,6 +14,7 @@
  * reaches guest state except through the input door.
  */
 #include "backends/net.h"
+#include "backends/chardev.h"
 #include "backends/hostclock.h"
 
 #include <arpa/inet.h>
@@ -37,6 +38,18 @@ typedef struct Fwd {
     char spec[96];
 } Fwd;
 
+/* guestfwd=[tcp]:[SERVER]:PORT-cmd:COMMAND | -chardev:ID: a connection
+   the guest opens to SERVER:PORT (default x.x.x.4) reaches a command's
+   stdin/stdout or a chardev. */
+#define MAX_GFWD 4
+typedef struct Gfwd {
+    struct in_addr gaddr;         /* 0: slirp's default, x.x.x.4 */
+    int gport;
+    bool chardev;                 /* target is a chardev id, else a cmd */
+    char target[128];
+    char spec[200];
+} Gfwd;
+
 typedef struct NetUser {
     char id[32];
     struct in_addr net, mask, host, dhcp, dns;
@@ -44,6 +57,8 @@ typedef struct NetUser {
     char hostname[64];
     unsigned nfwd;
     Fwd fwd[MAX_FWD];
+    unsigned ngfwd;
+    Gfwd gfwd[MAX_GFWD];
 } NetUser;
 
 typedef struct Timer {
@@ -53,14 +68,23 @@ typedef struct Timer {
     bool used;
 } Timer;
 
+/* A guestfwd to a chardev, open. */
+typedef struct GfwdChr {
+    BeChardev *chr;
+    struct in_addr gaddr;
+    int gport;
+    int poll_idx;                 /* in this back end's fds, or -1 */
+} GfwdChr;
+
 struct BeNet {
     unsigned nic;
     Slirp *slirp;                 /* NULL: inert (replay) */
+    GfwdChr gchr[MAX_GFWD];
+    unsigned ngchr;
     Timer timers[MAX_TIMERS];
     unsigned fd_first, fd_count;  /* this back end's part of the poll set */
     struct pollfd *fds;           /* during fill/dispatch */
     unsigned fds_max;
-    int captured_fd;              /* socket slirp registered (hostfwd) */
 };
 
 typedef struct Frame {
@@ -133,6 +157,59 @@ static bool parse_fwd(const char *spec, Fwd *f, char *err, size_t errlen)
 bad:
     snprintf(err, errlen, "hostfwd=%s: expected tcp|udp:[HOSTADDR]:HOSTPORT-"
              "[GUESTADDR]:GUESTPORT", spec);
+    return false;
+}
+
+/* [tcp]:[SERVER]:PORT-cmd:COMMAND or [tcp]:[SERVER]:PORT-chardev:ID */
+static bool parse_gfwd(const char *spec, Gfwd *g, char *err, size_t errlen)
+{
+    char buf[200], *p;
+    snprintf(g->spec, sizeof(g->spec), "%s", spec);
+    if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf)) {
+        goto bad;
+    }
+    p = buf;
+    if (strncmp(p, "tcp:", 4) == 0) {
+        p += 4;
+    } else if (*p == ':') {
+        p += 1;
+    } else {
+        goto bad;
+    }
+    char *dash = strchr(p, '-'), *colon = strchr(p, ':');
+    if (!dash || !colon || colon > dash) {
+        goto bad;
+    }
+    *dash = 0;
+    *colon = 0;
+    g->gaddr.s_addr = 0;
+    if (*p && !parse_addr(p, &g->gaddr)) {
+        goto bad;
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (!colon[1] || *end || port < 1 || port > 65535) {
+        goto bad;
+    }
+    g->gport = (int)port;
+    const char *t = dash + 1;
+    if (strncmp(t, "cmd:", 4) == 0 && t[4]) {
+        g->chardev = false;
+        t += 4;
+    } else if (strncmp(t, "chardev:", 8) == 0 && t[8]) {
+        g->chardev = true;
+        t += 8;
+    } else {
+        goto bad;
+    }
+    if (strlen(t) >= sizeof(g->target)) {
+        goto bad;
+    }
+    snprintf(g->target, sizeof(g->target), "%s", t);
+    return true;
+bad:
+    snprintf(err, errlen, "guestfwd=%s: expected [tcp]:[SERVER]:PORT-cmd:"
+             "COMMAND or [tcp]:[SERVER]:PORT-chardev:ID", spec);
     return false;
 }
 
@@ -216,6 +293,14 @@ static bool parse_user(const char *arg, NetUser *u, char *err, size_t errlen)
             if (!parse_fwd(v, &u->fwd[u->nfwd++], err, errlen)) {
                 goto out;
             }
+        } else if (strcmp(it, "guestfwd") == 0) {
+            if (u->ngfwd == MAX_GFWD) {
+                snprintf(err, errlen, "at most %d guestfwd rules", MAX_GFWD);
+                goto out;
+            }
+            if (!parse_gfwd(v, &u->gfwd[u->ngfwd++], err, errlen)) {
+                goto out;
+            }
         } else {
             snprintf(err, errlen, "netdev user has no option '%s' (try "
                      "-netdev user,help)", it);
@@ -275,7 +360,12 @@ bool be_netdev_help(const char *arg)
                "  restrict=on|off          - isolate the guest from the host's network (default off)\n"
                "  hostfwd=tcp|udp:[hostaddr]:hostport-[guestaddr]:guestport\n"
                "                           - forward a host port into the guest; hostaddr\n"
-               "                             defaults to 127.0.0.1, hostport 0 picks one\n");
+               "                             defaults to 127.0.0.1, hostport 0 picks one\n"
+               "  guestfwd=[tcp]:[server]:port-cmd:command\n"
+               "  guestfwd=[tcp]:[server]:port-chardev:id\n"
+               "                           - a guest connection to server:port (default\n"
+               "                             x.x.x.4) reaches a command (no commas) or a\n"
+               "                             -chardev\n");
         return true;
     }
     return false;
@@ -363,8 +453,8 @@ static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 
 static void cb_register_fd(int fd, void *opaque)
 {
-    BeNet *n = opaque;
-    n->captured_fd = fd;
+    (void)fd;
+    (void)opaque;   /* slirp polls through slirp_pollfds_fill instead */
 }
 
 static void cb_unregister_fd(int fd, void *opaque)
@@ -403,29 +493,44 @@ static const char *find_spec(const CoreConfig *cfg, const char *id,
     return NULL;
 }
 
-/* The listening sockets of hostfwd rules (slirp's connection table is the
-   only place that names them), as a bit set of descriptors < 1024. */
-static void fwd_fds(Slirp *s, uint64_t set[16])
+/* Where a hostfwd rule listens. libslirp (4.7, Debian 12) neither
+   reports the socket it binds (register_poll_fd is not called for it)
+   nor takes one bound by the caller, and its connection table is text
+   for people. So ask the kernel instead: the process's IPv4 sockets of
+   the rule's kind (a listening TCP socket, a UDP socket), as a bit set
+   of descriptors < FWD_FDS, taken before and after slirp_add_hostfwd;
+   the one socket that call created is the rule's. Nothing else opens
+   descriptors meanwhile (rewind runs no other threads). */
+#define FWD_FDS 1024
+static void fwd_fds(bool udp, uint64_t set[FWD_FDS / 64])
 {
-    memset(set, 0, 16 * sizeof(uint64_t));
-    char *info = slirp_connection_info(s);
-    for (char *l = info; l && (l = strstr(l, "[HOST_FORWARD]"));) {
-        l += strlen("[HOST_FORWARD]");
-        long fd = strtol(l, &l, 10);
-        if (fd >= 0 && fd < 1024) {
-            set[fd / 64] |= 1ull << (fd % 64);
+    memset(set, 0, FWD_FDS / 8);
+    for (int fd = 0; fd < FWD_FDS; fd++) {
+        int type = 0, listening = 0;
+        socklen_t tl = sizeof(type), ll = sizeof(listening);
+        struct sockaddr_storage sa;
+        socklen_t sl = sizeof(sa);
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
+            type != (udp ? SOCK_DGRAM : SOCK_STREAM) ||
+            getsockname(fd, (struct sockaddr *)&sa, &sl) != 0 ||
+            sa.ss_family != AF_INET) {
+            continue;
         }
+        if (!udp && (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+                                &ll) != 0 || !listening)) {
+            continue;
+        }
+        set[fd / 64] |= 1ull << (fd % 64);
     }
-    g_free(info);
 }
 
 static bool add_fwds(BeNet *n, const NetUser *u, char *err, size_t errlen)
 {
     for (unsigned i = 0; i < u->nfwd; i++) {
         const Fwd *f = &u->fwd[i];
-        uint64_t before[16], after[16];
-        fwd_fds(n->slirp, before);
-        n->captured_fd = -1;
+        uint64_t before[FWD_FDS / 64], after[FWD_FDS / 64];
+        fwd_fds(f->udp, before);
+        int fd = -1;
         errno = 0;
         if (slirp_add_hostfwd(n->slirp, f->udp, f->haddr, f->hport, f->gaddr,
                               f->gport) < 0) {
@@ -436,16 +541,25 @@ static bool add_fwds(BeNet *n, const NetUser *u, char *err, size_t errlen)
                      errno ? ": " : "", errno ? strerror(errno) : "");
             return false;
         }
-        fwd_fds(n->slirp, after);
-        for (int k = 0; k < 1024; k++) {
+        fwd_fds(f->udp, after);
+        unsigned found = 0;
+        for (int k = 0; k < FWD_FDS; k++) {
             if ((after[k / 64] & ~before[k / 64]) >> (k % 64) & 1) {
-                n->captured_fd = k;
+                fd = k;
+                found++;
             }
         }
+        fd = found == 1 ? fd : -1;   /* not one new socket: cannot tell */
         struct sockaddr_in sa;
         socklen_t sl = sizeof(sa);
-        if (f->hport == 0 && n->captured_fd >= 0 &&
-            getsockname(n->captured_fd, (struct sockaddr *)&sa, &sl) == 0) {
+        if (f->hport != 0) {
+            continue;
+        }
+        if (fd < 0 || getsockname(fd, (struct sockaddr *)&sa, &sl) != 0 ||
+            sa.sin_addr.s_addr != f->haddr.s_addr) {
+            fprintf(stderr, "rewind: netdev %s: hostfwd=%s: listening, but "
+                    "the port it got cannot be told\n", u->id, f->spec);
+        } else {
             char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
             inet_ntop(AF_INET, &sa.sin_addr, a, sizeof(a));
             inet_ntop(AF_INET, &f->gaddr, g, sizeof(g));
@@ -455,6 +569,64 @@ static bool add_fwds(BeNet *n, const NetUser *u, char *err, size_t errlen)
         }
     }
     return true;
+}
+
+/* Guest output on a guestfwd connection to a chardev (deterministic:
+   slirp hands it over while it takes the guest's frames). */
+static ssize_t gfwd_write(const void *buf, size_t len, void *opaque)
+{
+    GfwdChr *g = opaque;
+    be_chardev_write(g->chr, buf, len);
+    return (ssize_t)len;
+}
+
+static bool add_gfwds(BeNet *n, const CoreConfig *cfg, const NetUser *u,
+                      char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < u->ngfwd; i++) {
+        const Gfwd *g = &u->gfwd[i];
+        struct in_addr ga = g->gaddr;
+        if (!ga.s_addr) {
+            ga.s_addr = htonl(ntohl(u->net.s_addr) | 4);   /* as QEMU */
+        }
+        int rc;
+        if (g->chardev) {
+            char spec[160], who[272];
+            snprintf(spec, sizeof(spec), "chardev:%s", g->target);
+            snprintf(who, sizeof(who), "-netdev %s: guestfwd=%s", u->id,
+                     g->spec);
+            GfwdChr *c = &n->gchr[n->ngchr];
+            c->chr = be_chardev_open_cfg(cfg, spec, who, err, errlen);
+            if (!c->chr) {
+                return false;
+            }
+            c->gaddr = ga;
+            c->gport = g->gport;
+            c->poll_idx = -1;
+            n->ngchr++;
+            rc = slirp_add_guestfwd(n->slirp, gfwd_write, c, &ga, g->gport);
+        } else {
+            rc = slirp_add_exec(n->slirp, g->target, &ga, g->gport);
+        }
+        if (rc < 0) {
+            char a[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &ga, a, sizeof(a));
+            snprintf(err, errlen, "-netdev %s: guestfwd=%s: slirp refused "
+                     "%s:%d (the server must be in net=, not the host or "
+                     "DNS address, and used by one rule)", u->id, g->spec, a,
+                     g->gport);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void close_gfwds(BeNet *n)
+{
+    for (unsigned i = 0; i < n->ngchr; i++) {
+        be_chardev_close(n->gchr[i].chr);
+    }
+    n->ngchr = 0;
 }
 
 BeNet *be_net_open(const CoreConfig *cfg, const char *id, unsigned nic,
@@ -497,8 +669,9 @@ BeNet *be_net_open(const CoreConfig *cfg, const char *id, unsigned nic,
         free(n);
         return NULL;
     }
-    if (!add_fwds(n, &u, err, errlen)) {
+    if (!add_fwds(n, &u, err, errlen) || !add_gfwds(n, cfg, &u, err, errlen)) {
         slirp_cleanup(n->slirp);
+        close_gfwds(n);
         free(n);
         return NULL;
     }
@@ -519,6 +692,7 @@ void be_net_close(BeNet *n)
     if (n->slirp) {
         slirp_cleanup(n->slirp);
     }
+    close_gfwds(n);
     /* Frames still waiting for this NIC go with it. */
     for (unsigned k = 0; k < rxq_count; k++) {
         Frame *f = &rxq[(rxq_head + k) % RXQ_FRAMES];
@@ -592,6 +766,22 @@ unsigned be_net_poll_fill(struct pollfd *fds, unsigned max, int *timeout_ms)
         n->fds_max = max - used;
         uint32_t t = *timeout_ms < 0 ? UINT32_MAX : (uint32_t)*timeout_ms;
         slirp_pollfds_fill(n->slirp, &t, cb_add_poll, n);
+        /* A guestfwd chardev is read only while its guest connection
+           can take bytes (slirp's socket buffer has room); a socket
+           server without a client is watched all the time, so that one
+           is there (accepted) before the guest writes. */
+        for (unsigned k = 0; k < n->ngchr; k++) {
+            GfwdChr *g = &n->gchr[k];
+            int fd = be_chardev_input_fd(g->chr);
+            g->poll_idx = -1;
+            if (fd >= 0 && n->fd_count < n->fds_max &&
+                (!be_chardev_connected_nd(g->chr) ||
+                 slirp_socket_can_recv(n->slirp, g->gaddr, g->gport) > 0)) {
+                g->poll_idx = (int)n->fd_count;
+                n->fds[n->fd_count++] = (struct pollfd){ .fd = fd,
+                                                         .events = POLLIN };
+            }
+        }
         for (unsigned k = 0; k < MAX_TIMERS; k++) {
             const Timer *tm = &n->timers[k];
             if (tm->used && tm->expire_ms >= 0) {
@@ -621,6 +811,25 @@ void be_net_poll_dispatch(struct pollfd *fds, unsigned nfds)
         if (n->fd_first + n->fd_count <= nfds) {
             n->fds = fds + n->fd_first;
             slirp_pollfds_poll(n->slirp, 0, cb_get_revents, n);
+            for (unsigned k = 0; k < n->ngchr; k++) {
+                GfwdChr *g = &n->gchr[k];
+                if (g->poll_idx < 0 || !n->fds[g->poll_idx].revents) {
+                    continue;
+                }
+                /* Host bytes for the guest: slirp makes TCP segments of
+                   them, which reach the guest as NET_RX frames. */
+                uint8_t buf[4096];
+                ssize_t room = slirp_socket_can_recv(n->slirp, g->gaddr,
+                                                     g->gport);
+                size_t max = room > (ssize_t)sizeof(buf) ? sizeof(buf)
+                             : room > 0 ? (size_t)room : 0;
+                /* max 0: only accepts a waiting client */
+                size_t got = be_chardev_read_nd(g->chr, buf, max);
+                if (got) {
+                    slirp_socket_recv(n->slirp, g->gaddr, g->gport, buf,
+                                      (int)got);
+                }
+            }
         }
         n->fd_count = 0;
         int64_t now_ms = (int64_t)(be_host_monotonic_ns_nd() / 1000000);

@@ -34,6 +34,8 @@ struct CoreInput {
     void *sink_opaque[CORE_INPUT_MAX_SERIAL];
     bool delivering[CORE_INPUT_MAX_SERIAL];
     struct BeChardev *source[CORE_INPUT_MAX_SERIAL];   /* host side */
+    CoreInputSerialConnect serial_connect[CORE_INPUT_MAX_SERIAL];
+    void *serial_connect_opaque[CORE_INPUT_MAX_SERIAL];
     CoreInputNetSink net_sink[CORE_INPUT_MAX_NET];
     void *net_opaque[CORE_INPUT_MAX_NET];
     CoreInputWallclockFn wallclock_fn;   /* NULL: none (epoch 0) */
@@ -162,6 +164,27 @@ bool core_input_pending(const CoreInput *in)
         }
     }
     return false;
+}
+
+void core_input_register_serial_connect(CoreInput *in, unsigned port,
+                                        CoreInputSerialConnect fn,
+                                        void *opaque)
+{
+    assert(port < CORE_INPUT_MAX_SERIAL);
+    in->serial_connect[port] = fn;
+    in->serial_connect_opaque[port] = opaque;
+}
+
+bool core_input_serial_takes_connect(const CoreInput *in, unsigned port)
+{
+    return port < CORE_INPUT_MAX_SERIAL && in->serial_connect[port] != NULL;
+}
+
+void core_input_serial_connect(CoreInput *in, unsigned port, bool connected)
+{
+    if (core_input_serial_takes_connect(in, port)) {
+        in->serial_connect[port](in->serial_connect_opaque[port], connected);
+    }
 }
 
 void core_input_register_net(CoreInput *in, unsigned port,

@@ -34,7 +34,7 @@
 
 #include "core/machine.h"
 
-#define CORE_INPUT_MAX_SERIAL 4
+#define CORE_INPUT_MAX_SERIAL CORE_CONSOLE_PORTS
 #define CORE_INPUT_QUEUE_SIZE 1024   /* bytes queued per serial port */
 
 typedef struct CoreInput CoreInput;
@@ -50,6 +50,18 @@ void core_input_free(CoreInput *in);
 /* Connect serial port `port` (< CORE_INPUT_MAX_SERIAL) to a device. */
 void core_input_register_serial(CoreInput *in, unsigned port,
                                 CoreInputSerialSink sink, void *opaque);
+
+/* A device's host-connection hook: the host side of its port's back end
+   (a socket's client) came (true) or went (false). The device keeps what
+   the guest can see of it in its own saved state. */
+typedef void (*CoreInputSerialConnect)(void *opaque, bool connected);
+void core_input_register_serial_connect(CoreInput *in, unsigned port,
+                                        CoreInputSerialConnect fn,
+                                        void *opaque);
+/* True if the device on `port` takes connection changes. */
+bool core_input_serial_takes_connect(const CoreInput *in, unsigned port);
+/* Hand a connection change to the device on `port` (none: ignored). */
+void core_input_serial_connect(CoreInput *in, unsigned port, bool connected);
 
 /* The host back end (a chardev the front end opened) whose bytes feed
    serial `port`: wiring for the host side of the run loop, which polls

@@ -46,6 +46,7 @@ typedef struct CoreJournalOps {
     void (*log_entropy)(void *journal, const uint8_t *buf, size_t len);
     void (*log_net_rx)(void *journal, unsigned port, const uint8_t *frame,
                        size_t len);
+    void (*log_serial_connect)(void *journal, unsigned port, bool connected);
     void (*log_idle)(void *journal, uint64_t ns);
     void (*log_shutdown)(void *journal, int reason);
 

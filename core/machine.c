@@ -105,6 +105,22 @@ void core_machine_add_device(CoreMachine *m, const CoreDeviceOps *ops,
     snprintf(d->id, sizeof(d->id), "%s", id);
 }
 
+void core_machine_set_console(CoreMachine *m, unsigned port, const char *id)
+{
+    if (port < CORE_CONSOLE_PORTS) {
+        snprintf(m->console_ids[port], sizeof(m->console_ids[port]), "%s",
+                 id);
+    }
+}
+
+void core_machine_console_output(CoreMachine *m, unsigned port,
+                                 const uint8_t *buf, size_t len)
+{
+    if (m->console_tap && len) {
+        m->console_tap(m->console_tap_opaque, port, buf, len);
+    }
+}
+
 void core_machine_reset_devices(CoreMachine *m)
 {
     for (unsigned i = 0; i < m->ndevices; i++) {

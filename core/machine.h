@@ -23,6 +23,9 @@
 
 #define CORE_MAX_CPUS 8
 #define CORE_MAX_DEVICES 64
+/* Console-class ports, numbered as the input door's serial ports
+   (CORE_INPUT_MAX_SERIAL): 0 is the UART. */
+#define CORE_CONSOLE_PORTS 4
 /* Instructions a hart runs before the next one gets its turn: part of
    the machine's deterministic schedule (sched_left), so every trace
    depends on it; the accelerator follows it (DESIGN.md). */
@@ -109,6 +112,14 @@ struct CoreMachine {
     uint64_t sched_left;
 
     struct BeChardev *serial_backend; /* host side of serial port 0 */
+    /* Console output of the other console-class ports (virtio-serial
+       consoles), by input-door port (1..): a recording logs it and a
+       replay compares it, as it taps serial_backend for port 0. The
+       device ids name the ports in the trace ("" for none). */
+    void (*console_tap)(void *opaque, unsigned port, const uint8_t *buf,
+                        size_t len);
+    void *console_tap_opaque;
+    char console_ids[CORE_CONSOLE_PORTS][32];
 
     CoreDevice devices[CORE_MAX_DEVICES];
     unsigned ndevices;
@@ -142,6 +153,13 @@ struct CoreMachine {
     /* Watches traps and interrupt lines (core/observe.h), or NULL. */
     const CoreObserver *observer;
 };
+
+/* Port `port` (< CORE_CONSOLE_PORTS; 0 is the UART) is a console whose
+   device has id `id`; its output is part of the console record. */
+void core_machine_set_console(CoreMachine *m, unsigned port, const char *id);
+/* A console-class port other than the UART wrote guest output. */
+void core_machine_console_output(CoreMachine *m, unsigned port,
+                                 const uint8_t *buf, size_t len);
 
 /* Create an empty machine for cfg (the machine type's init fills it). */
 CoreMachine *core_machine_new(const CoreConfig *cfg);

@@ -46,6 +46,18 @@ size_t core_run_host_serial(CoreMachine *m, unsigned port, const uint8_t *buf,
     return took;
 }
 
+void core_run_host_serial_connect(CoreMachine *m, unsigned port,
+                                  bool connected)
+{
+    if (!core_input_serial_takes_connect(m->input, port)) {
+        return;   /* the device cannot show it: not an input */
+    }
+    core_input_serial_connect(m->input, port, connected);
+    if (m->journal) {
+        m->journal_ops->log_serial_connect(m->journal, port, connected);
+    }
+}
+
 void core_run_host_net(CoreMachine *m, unsigned port, const uint8_t *frame,
                        size_t len)
 {

@@ -48,6 +48,14 @@ typedef struct CoreHostOps {
 size_t core_run_host_serial(CoreMachine *m, unsigned port, const uint8_t *buf,
                             size_t len);
 
+/* The host side of serial `port`'s back end connected or disconnected
+   (a socket's client came or went): handed to the device through the
+   input door and logged (SERIAL_CONNECT) when the device takes it (a
+   virtio-serial port); ignored for one that cannot show it (the UART).
+   Called only between slices, by the host ops. */
+void core_run_host_serial_connect(CoreMachine *m, unsigned port,
+                                  bool connected);
+
 /* A network frame from the host for NIC `port` enters the machine here
    (core_input_net_rx) plus the journal of a recording, which logs it at
    the current icount. Called only between slices, by the host ops. */

@@ -162,38 +162,73 @@ static bool undecodable(RRSession *s, const char *why)
 
 /* ---- console ---- */
 
-/* Match printed against recorded console bytes as far as both go. */
-static void match_console(RRSession *s)
+/* " of port 1 (con0)" for a virtio-serial console, "" for the UART, so
+   that a divergence names the device whose output differs. */
+static void port_words(const RRSession *s, unsigned port, char *buf,
+                       size_t len)
 {
+    buf[0] = 0;
+    if (port) {
+        snprintf(buf, len, " of port %u (%s)", port,
+                 s->m->console_ids[port][0] ? s->m->console_ids[port]
+                                            : "no console there");
+    }
+}
+
+/* Match printed against recorded console bytes of one port as far as
+   both go. Each port is its own stream: the order between ports is not
+   compared (their bytes are, and the state hash covers the rest). */
+static void match_console(RRSession *s, unsigned port)
+{
+    GByteArray *want = s->expect_console[port];
+    GByteArray *got = s->actual_console[port];
     if (s->console_check_off) {
-        g_byte_array_set_size(s->expect_console, 0);
-        g_byte_array_set_size(s->actual_console, 0);
+        g_byte_array_set_size(want, 0);
+        g_byte_array_set_size(got, 0);
         return;
     }
-    size_t n = s->expect_console->len < s->actual_console->len
-                   ? s->expect_console->len : s->actual_console->len;
+    size_t n = want->len < got->len ? want->len : got->len;
     if (n == 0) {
         return;
     }
-    if (memcmp(s->expect_console->data, s->actual_console->data, n) != 0) {
+    if (memcmp(want->data, got->data, n) != 0) {
         size_t at = 0;
-        while (s->expect_console->data[at] == s->actual_console->data[at]) {
+        while (want->data[at] == got->data[at]) {
             at++;
         }
-        rr_diverge(s, "divergence: console output differs near icount %"
+        char words[64];
+        port_words(s, port, words, sizeof(words));
+        rr_diverge(s, "divergence: console output%s differs near icount %"
                    PRIu64 " (recorded byte 0x%02x, replay printed 0x%02x)\n",
-                   s->m->icount, s->expect_console->data[at],
-                   s->actual_console->data[at]);
+                   words, s->m->icount, want->data[at], got->data[at]);
     }
-    g_byte_array_remove_range(s->expect_console, 0, (guint)n);
-    g_byte_array_remove_range(s->actual_console, 0, (guint)n);
+    g_byte_array_remove_range(want, 0, (guint)n);
+    g_byte_array_remove_range(got, 0, (guint)n);
+}
+
+static void replay_port_console(void *opaque, unsigned port,
+                                const uint8_t *buf, size_t len)
+{
+    RRSession *s = opaque;
+    if (port >= CORE_CONSOLE_PORTS) {
+        return;
+    }
+    g_byte_array_append(s->actual_console[port], buf, (guint)len);
+    match_console(s, port);
 }
 
 static void replay_console(void *opaque, const uint8_t *buf, size_t len)
 {
-    RRSession *s = opaque;
-    g_byte_array_append(s->actual_console, buf, (guint)len);
-    match_console(s);
+    replay_port_console(opaque, 0, buf, len);
+}
+
+/* A recorded CONSOLE or PORT_CONSOLE event: bytes the replay must print.
+   False for a payload the decoder refuses (the session is finished). */
+static bool expect_console(RRSession *s, const TdbEvent *ev);
+
+static bool is_console_event(const TdbEvent *ev)
+{
+    return ev->kind == TDB_EV_CONSOLE || ev->kind == TDB_EV_PORT_CONSOLE;
 }
 
 /* ---- test-only perturbation ---- */
@@ -208,6 +243,11 @@ static void perturb(RRSession *s)
     if (s->opts.perturb_kind == RR_PERTURB_CONSOLE) {
         static const uint8_t stray = 0x01;
         replay_console(s, &stray, 1);
+        return;
+    }
+    if (s->opts.perturb_kind == RR_PERTURB_CONSOLE1) {
+        static const uint8_t stray = 0x01;
+        replay_port_console(s, 1, &stray, 1);
         return;
     }
     if (s->opts.perturb_kind == RR_PERTURB_RAM) {
@@ -386,6 +426,27 @@ static bool apply_serial(RRSession *s, const TdbEvent *ev)
     return true;
 }
 
+/* A host client came or went on a serial port's back end at this icount:
+   the device learns it from the trace (no back end is open). */
+static bool apply_serial_connect(RRSession *s, const TdbEvent *ev)
+{
+    CoreMachine *m = s->m;
+    TdbEvSerialConnect sc;
+    char why[200];
+    if (tdb_ev_serial_connect_decode(ev, &sc, why, sizeof(why)) != 0) {
+        return undecodable(s, why);
+    }
+    if (!core_input_serial_takes_connect(m->input, sc.port)) {
+        rr_finish(s, RR_RESULT_UNUSABLE, "trace unusable: %s/events.zst: "
+                  "SERIAL_CONNECT event at icount %" PRIu64 " for serial "
+                  "port %u, which has no virtio-serial port on this machine\n",
+                  s->dir, ev->icount, sc.port);
+        return false;
+    }
+    core_input_serial_connect(m->input, sc.port, sc.connected);
+    return true;
+}
+
 /* A frame the recording delivered to a NIC at this icount: no back end
    is open, the frame comes from the trace. */
 static bool apply_net_rx(RRSession *s, const TdbEvent *ev)
@@ -422,12 +483,16 @@ static bool apply_end(RRSession *s, const TdbEvent *ev)
                    ev->icount, want, got, s->last_good_icount);
         return false;
     }
-    if (!s->console_check_off &&
-        (s->expect_console->len || s->actual_console->len)) {
-        rr_diverge(s, "divergence: console output differs at the end "
-                   "(%u recorded bytes unmatched, %u printed)\n",
-                   s->expect_console->len, s->actual_console->len);
-        return false;
+    for (unsigned p = 0; p < CORE_CONSOLE_PORTS; p++) {
+        if (!s->console_check_off &&
+            (s->expect_console[p]->len || s->actual_console[p]->len)) {
+            char words[64];
+            port_words(s, p, words, sizeof(words));
+            rr_diverge(s, "divergence: console output%s differs at the end "
+                       "(%u recorded bytes unmatched, %u printed)\n", words,
+                       s->expect_console[p]->len, s->actual_console[p]->len);
+            return false;
+        }
     }
     if (!check_after_end(s)) {
         return false;
@@ -438,6 +503,20 @@ static bool apply_end(RRSession *s, const TdbEvent *ev)
               " (the recording was stopped by a request)" : "",
               s->checkpoints_checked);
     return false;
+}
+
+static bool expect_console(RRSession *s, const TdbEvent *ev)
+{
+    TdbEvSerial out = { .port = 0, .len = ev->len, .bytes = ev->data };
+    char why[200];
+    if (ev->kind == TDB_EV_PORT_CONSOLE &&
+        tdb_ev_port_console_decode(ev, &out, why, sizeof(why)) != 0) {
+        return undecodable(s, why);
+    }
+    g_byte_array_append(s->expect_console[out.port], out.bytes,
+                        (guint)out.len);
+    match_console(s, out.port);
+    return true;
 }
 
 /* Apply one due event; false when the replay must stop. */
@@ -452,6 +531,8 @@ static bool apply(RRSession *s, const TdbEvent *ev)
         return apply_serial(s, ev);
     case TDB_EV_NET_RX:
         return apply_net_rx(s, ev);
+    case TDB_EV_SERIAL_CONNECT:
+        return apply_serial_connect(s, ev);
     case TDB_EV_IDLE_SKIP: {
         /* No idleness check here: input recorded at the same icount may
            already have woken a hart, and the run loop may have stopped at
@@ -465,9 +546,8 @@ static bool apply(RRSession *s, const TdbEvent *ev)
         return true;
     }
     case TDB_EV_CONSOLE:
-        g_byte_array_append(s->expect_console, ev->data, ev->len);
-        match_console(s);
-        return !s->done;
+    case TDB_EV_PORT_CONSOLE:
+        return expect_console(s, ev) && !s->done;
     case TDB_EV_CHECKPOINT:
         check_checkpoint(s, ev);
         return !s->done;
@@ -609,10 +689,12 @@ static bool replay_finished(const void *j)
 static bool replay_wallclock(void *j, uint64_t *ns)
 {
     RRSession *s = j;
-    while (rr_fetch(s) && s->pending.kind == TDB_EV_CONSOLE) {
-        g_byte_array_append(s->expect_console, s->pending.data, s->pending.len);
+    while (rr_fetch(s) && is_console_event(&s->pending)) {
         s->have_pending = false;
-        match_console(s);
+        if (!expect_console(s, &s->pending)) {
+            core_machine_attention(s->m, CORE_ATTN_STOP);
+            return false;
+        }
     }
     TdbEvWallclock wc;
     if (!s->have_pending || s->pending.kind != TDB_EV_WALLCLOCK ||
@@ -638,10 +720,12 @@ static bool replay_wallclock(void *j, uint64_t *ns)
 static bool replay_entropy(void *j, uint8_t *buf, size_t len, size_t *n)
 {
     RRSession *s = j;
-    while (rr_fetch(s) && s->pending.kind == TDB_EV_CONSOLE) {
-        g_byte_array_append(s->expect_console, s->pending.data, s->pending.len);
+    while (rr_fetch(s) && is_console_event(&s->pending)) {
         s->have_pending = false;
-        match_console(s);
+        if (!expect_console(s, &s->pending)) {
+            core_machine_attention(s->m, CORE_ATTN_STOP);
+            return false;
+        }
     }
     TdbEvEntropy e;
     char why[200];
@@ -687,6 +771,13 @@ static void replay_log_net_rx(void *j, unsigned port, const uint8_t *frame,
     (void)len;
 }
 
+static void replay_log_serial_connect(void *j, unsigned port, bool connected)
+{
+    (void)j;
+    (void)port;
+    (void)connected;
+}
+
 /* Replaying, host input is not logged: it never reaches the machine. */
 static void replay_log_serial(void *j, unsigned port, const uint8_t *buf,
                               size_t len)
@@ -719,6 +810,7 @@ static const CoreJournalOps replay_journal = {
     .entropy = replay_entropy,
     .log_entropy = replay_log_entropy,
     .log_net_rx = replay_log_net_rx,
+    .log_serial_connect = replay_log_serial_connect,
     .log_serial = replay_log_serial,
     .log_wallclock = replay_log_u64,
     .log_idle = replay_log_u64,
@@ -792,8 +884,10 @@ RRSession *rr_replay_open(const char *dir, char *err, size_t errlen)
     s->replay = true;
     s->r = r;
     snprintf(s->dir, sizeof(s->dir), "%s", dir);
-    s->expect_console = g_byte_array_new();
-    s->actual_console = g_byte_array_new();
+    for (unsigned p = 0; p < CORE_CONSOLE_PORTS; p++) {
+        s->expect_console[p] = g_byte_array_new();
+        s->actual_console[p] = g_byte_array_new();
+    }
     if (!recorded_argv(s, err, errlen)) {
         rr_replay_finish(s, NULL, 0);
         return NULL;
@@ -876,6 +970,8 @@ bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
     if (m->serial_backend) {
         be_chardev_set_tap(m->serial_backend, replay_console, s);
     }
+    m->console_tap = replay_port_console;
+    m->console_tap_opaque = s;
     return true;
 }
 
@@ -908,6 +1004,8 @@ RRResult rr_replay_finish(RRSession *s, char *summary, size_t len)
         if (m->serial_backend) {
             be_chardev_set_tap(m->serial_backend, NULL, NULL);
         }
+        m->console_tap = NULL;
+        m->console_tap_opaque = NULL;
         m->journal = NULL;
         m->journal_ops = NULL;
     }
@@ -917,8 +1015,10 @@ RRResult rr_replay_finish(RRSession *s, char *summary, size_t len)
     }
     free(s->argv);
     free(s->pending_data);
-    g_byte_array_free(s->expect_console, TRUE);
-    g_byte_array_free(s->actual_console, TRUE);
+    for (unsigned p = 0; p < CORE_CONSOLE_PORTS; p++) {
+        g_byte_array_free(s->expect_console[p], TRUE);
+        g_byte_array_free(s->actual_console[p], TRUE);
+    }
     free(s);
     return r;
 }

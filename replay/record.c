@@ -68,8 +68,14 @@ static void flush_derived(RRSession *s, bool final)
 static void flush_console(RRSession *s)
 {
     if (s->line_len) {
-        TdbEvent ev = { .kind = TDB_EV_CONSOLE, .icount = s->line_icount,
-                        .len = (uint32_t)s->line_len, .data = s->line };
+        /* The UART's text is CONSOLE; a virtio-serial console's is
+           PORT_CONSOLE, its port byte first. */
+        bool uart = s->line_port == 0;
+        s->line[0] = (uint8_t)s->line_port;
+        TdbEvent ev = { .kind = uart ? TDB_EV_CONSOLE : TDB_EV_PORT_CONSOLE,
+                        .icount = s->line_icount,
+                        .len = (uint32_t)(s->line_len + !uart),
+                        .data = uart ? s->line + 1 : s->line };
         if (!s->failed && tdb_writer_append(s->w, &ev) != 0) {
             record_failed(s);
         }
@@ -95,17 +101,28 @@ static void append(RRSession *s, TdbEvent *ev, int rc)
    with the icount of the write that completed it. A line still open when
    another event comes (a prompt waiting for input) is written up to there
    first, which cuts it into several CONSOLE events; the index joins them
-   back into one console row. */
-static void record_console(void *opaque, const uint8_t *buf, size_t len)
+   back into one console row. Output of another console port than the
+   open line's ends that line first (the index keeps a line per port). */
+static void record_port_console(void *opaque, unsigned port,
+                                const uint8_t *buf, size_t len)
 {
     RRSession *s = opaque;
+    if (port != s->line_port) {
+        flush_console(s);
+        s->line_port = port;
+    }
     for (size_t i = 0; i < len; i++) {
-        s->line[s->line_len++] = buf[i];
+        s->line[1 + s->line_len++] = buf[i];
         s->line_icount = s->m->icount;
         if (buf[i] == '\n' || s->line_len == RR_CONSOLE_MAX) {
             flush_console(s);
         }
     }
+}
+
+static void record_console(void *opaque, const uint8_t *buf, size_t len)
+{
+    record_port_console(opaque, 0, buf, len);
 }
 
 static void take_checkpoint(RRSession *s, bool full)
@@ -139,7 +156,7 @@ RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
     }
 
     /* The command line, verbatim, so replay rebuilds the same machine. */
-    enum { MAX_META = RR_MAX_ARGS + 8 };
+    enum { MAX_META = RR_MAX_ARGS + 8 + CORE_CONSOLE_PORTS };
     if (argc > RR_MAX_ARGS) {
         snprintf(err, errlen, "too many options to record (%d)", argc);
         return NULL;
@@ -161,6 +178,14 @@ RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
     for (int i = 0; i < argc; i++) {
         snprintf(keys[i], sizeof(keys[i]), "arg.%d", i);
         meta[nm++] = (TdbKV){ keys[i], argv[i] };
+    }
+    /* Which device each console port is (the index's console.device). */
+    char ckeys[CORE_CONSOLE_PORTS][16];
+    for (unsigned p = 0; p < CORE_CONSOLE_PORTS; p++) {
+        if (m->console_ids[p][0]) {
+            snprintf(ckeys[p], sizeof(ckeys[p]), "console.%u", p);
+            meta[nm++] = (TdbKV){ ckeys[p], m->console_ids[p] };
+        }
     }
 
     RRSession *s = calloc(1, sizeof(*s));
@@ -187,6 +212,8 @@ RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
         s->derive = rr_derive_attach(m);   /* NULL: no memory, no index */
         flush_derived(s, false);           /* says the tables are filled */
     }
+    m->console_tap = record_port_console;
+    m->console_tap_opaque = s;
     take_checkpoint(s, true);
     s->next_checkpoint = opts->checkpoint_interval;
     s->last_flush_ns = be_host_monotonic_ns_nd();
@@ -217,6 +244,8 @@ int rr_record_end(RRSession *s, char *err, size_t errlen)
     if (m->serial_backend) {
         be_chardev_set_tap(m->serial_backend, NULL, NULL);
     }
+    m->console_tap = NULL;
+    m->console_tap_opaque = NULL;
     m->journal = NULL;
     m->journal_ops = NULL;
     free(s);
@@ -313,6 +342,15 @@ static void record_net_rx(void *j, unsigned port, const uint8_t *frame,
     append(j, &ev, tdb_ev_net_rx_encode(&rx, payload, sizeof(payload), &ev));
 }
 
+static void record_serial_connect(void *j, unsigned port, bool connected)
+{
+    uint8_t payload[TDB_EV_FIXED_MAX];
+    TdbEvSerialConnect sc = { (uint8_t)port, connected };
+    TdbEvent ev;
+    append(j, &ev, tdb_ev_serial_connect_encode(&sc, payload, sizeof(payload),
+                                                &ev));
+}
+
 static void record_idle(void *j, uint64_t ns)
 {
     uint8_t payload[TDB_EV_FIXED_MAX];
@@ -341,6 +379,7 @@ static const CoreJournalOps record_journal = {
     .log_wallclock = record_wallclock,
     .log_entropy = record_entropy,
     .log_net_rx = record_net_rx,
+    .log_serial_connect = record_serial_connect,
     .log_idle = record_idle,
     .log_shutdown = record_shutdown,
 };

@@ -49,6 +49,7 @@ typedef enum RRPerturb {
     RR_PERTURB_RAM,       /* flip a bit in the last byte of RAM */
     RR_PERTURB_DEVICE,    /* flip a bit of the virt UART's scratch register */
     RR_PERTURB_CONSOLE,   /* the replay "prints" one byte more */
+    RR_PERTURB_CONSOLE1,  /* the same on console port 1 (a virtconsole) */
 } RRPerturb;
 
 typedef struct RROptions {

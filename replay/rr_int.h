@@ -37,8 +37,9 @@ struct RRSession {
     TdbWriter *w;
     uint64_t next_checkpoint;
     uint64_t last_flush_ns;
-    uint8_t line[RR_CONSOLE_MAX];
-    size_t line_len;
+    uint8_t line[1 + RR_CONSOLE_MAX];   /* [0]: port byte of PORT_CONSOLE */
+    size_t line_len;                    /* bytes after line[0] */
+    unsigned line_port;                 /* console port of the open line */
     uint64_t line_icount;
     bool failed;
     char fail_msg[640];           /* why the recording failed */
@@ -52,8 +53,9 @@ struct RRSession {
     TdbEvent pending;
     uint8_t *pending_data;
     size_t pending_cap;
-    GByteArray *expect_console;   /* recorded bytes not yet matched */
-    GByteArray *actual_console;   /* printed bytes not yet matched */
+    /* Per console port (0: the UART, 1..: virtio-serial consoles). */
+    GByteArray *expect_console[CORE_CONSOLE_PORTS];  /* recorded, unmatched */
+    GByteArray *actual_console[CORE_CONSOLE_PORTS];  /* printed, unmatched */
     uint64_t checkpoints_checked;
     uint64_t last_good_icount;    /* icount of the last matching check */
     bool shutdown_seen;           /* the recording was stopped by a request */

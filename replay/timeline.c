@@ -222,8 +222,10 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
         snprintf(err, errlen, "%s", s->report);
         return -1;
     }
-    g_byte_array_set_size(s->expect_console, 0);
-    g_byte_array_set_size(s->actual_console, 0);
+    for (unsigned p = 0; p < CORE_CONSOLE_PORTS; p++) {
+        g_byte_array_set_size(s->expect_console[p], 0);
+        g_byte_array_set_size(s->actual_console[p], 0);
+    }
     s->report[0] = 0;
     s->last_good_icount = used_icount;
     return run_forward(s, icount, err, errlen);

@@ -67,6 +67,10 @@ static void start(CoreMachine *m)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* A peer that closed must not end the run: libslirp send()s to its
+       host sockets without MSG_NOSIGNAL (QEMU ignores SIGPIPE too); the
+       write then fails with EPIPE, which the back end handles. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static void finish(CoreMachine *m)
@@ -86,6 +90,8 @@ static bool quit_typed;
 typedef struct PortIn {
     uint8_t held[256];
     size_t held_len;
+    bool conn_known;      /* `connected` set from the spec yet */
+    bool connected;       /* what the machine was last told */
 } PortIn;
 static PortIn port_in[CORE_INPUT_MAX_SERIAL];
 
@@ -241,6 +247,35 @@ static bool input_source(CoreMachine *m)
     return nsources > 0;
 }
 
+/* Connection changes of each port's back end (a socket's client came or
+   went) enter the machine between reads: an arrival before the bytes the
+   client sent (arrivals true), a departure after every byte it sent was
+   taken (arrivals false). Each is an input (SERIAL_CONNECT) only for a
+   device that shows it to the guest (core_run_host_serial_connect). */
+static bool connection_changes(CoreMachine *m, bool arrivals)
+{
+    bool any = false;
+    for (unsigned p = 0; p < CORE_INPUT_MAX_SERIAL; p++) {
+        BeChardev *c = port_source(m, p);
+        PortIn *in = &port_in[p];
+        if (!c) {
+            continue;
+        }
+        if (!in->conn_known) {
+            in->connected = be_chardev_starts_connected(c);
+            in->conn_known = true;
+        }
+        bool now = be_chardev_connected_nd(c);
+        if (now != in->connected && now == arrivals &&
+            (arrivals || in->held_len == 0)) {
+            in->connected = now;
+            core_run_host_serial_connect(m, p, now);
+            any = true;
+        }
+    }
+    return any;
+}
+
 /* Hand host input to the input door (and the log); true if any went.
    One poll waits for every port's source at once. */
 static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
@@ -278,7 +313,7 @@ static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
             read_source(m, port_of[i]);
         }
     }
-    bool took_any = false;
+    bool took_any = connection_changes(m, true);
     for (unsigned i = 0; i < nsources; i++) {
         took_any |= sources[i].dispatch(sources[i].opaque, m, fds + first[i],
                                         count[i]);
@@ -292,6 +327,7 @@ static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
             took_any |= took > 0;
         }
     }
+    took_any |= connection_changes(m, false);
     /* Queued bytes reach the device only when it says it has room
        (core_input_ready from a guest register access): a deterministic
        point, unlike this host-timed poll. */
@@ -338,10 +374,35 @@ static bool read_console_while_stopped(CoreMachine *m, int fd)
     return read_source(m, 0);
 }
 
+/* While the machine is held: the other ports' chardevs (a client
+   arriving is accepted, bytes wait in `held`), for poll_input to hand
+   over once the machine runs. */
+static unsigned fill_held_ports(CoreMachine *m, struct pollfd *p,
+                                unsigned *port_of)
+{
+    unsigned n = 0;
+    for (unsigned k = 1; k < CORE_INPUT_MAX_SERIAL; k++) {
+        int fd = port_fd(m, k);
+        if (fd >= 0 && port_in[k].held_len == 0) {
+            p[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
+            port_of[n++] = k;
+        }
+    }
+    return n;
+}
+
+/* While held, a source asking to be called at once (input waiting for
+   the machine) is served every this many ms instead: its input waits
+   for the machine anyway. */
+#define HELD_MIN_TIMEOUT_MS 20
+
 static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
                        bool ctrl_c_quits, const char *waiting)
 {
-    struct pollfd p[8];
+    enum { MAX_SOURCE_FDS = 64 };
+    struct pollfd p[8 + CORE_INPUT_MAX_SERIAL + MAX_SOURCE_FDS];
+    unsigned port_of[CORE_INPUT_MAX_SERIAL];
+    unsigned first[SHELL_HOST_MAX_SOURCES], count[SHELL_HOST_MAX_SOURCES];
     if (n > 6) {
         n = 6;   /* the contract: at most 6 */
     }
@@ -361,10 +422,43 @@ static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
         if (con >= 0 && source_room(m, 0) > 0) {
             p[np++] = (struct pollfd){ .fd = con, .events = POLLIN };
         }
+        int sig_at = -1;
         if (signal_pipe[0] >= 0) {
+            sig_at = (int)np;
             p[np++] = (struct pollfd){ .fd = signal_pipe[0], .events = POLLIN };
         }
-        int r = poll(p, np, signal_pipe[0] >= 0 ? -1 : 100);
+        /* The back ends stay served while the machine is held. */
+        unsigned ports_at = np;
+        unsigned nports = fill_held_ports(m, p + np, port_of);
+        np += nports;
+        int timeout = signal_pipe[0] >= 0 ? -1 : 100;
+        for (unsigned i = 0; i < nsources; i++) {
+            int t = -1;
+            first[i] = np;
+            count[i] = sources[i].fill(sources[i].opaque, p + np,
+                                       (unsigned)(CORE_ARRAY_SIZE(p) - np),
+                                       &t);
+            np += count[i];
+            t = t >= 0 && t < HELD_MIN_TIMEOUT_MS ? HELD_MIN_TIMEOUT_MS : t;
+            timeout = t >= 0 && (timeout < 0 || t < timeout) ? t : timeout;
+        }
+        int r = poll(p, np, timeout);
+        if (r >= 0) {
+            for (unsigned i = 0; i < nports; i++) {
+                PortIn *in = &port_in[port_of[i]];
+                if (p[ports_at + i].revents) {
+                    in->held_len = be_chardev_read_nd(
+                        port_source(m, port_of[i]), in->held,
+                        sizeof(in->held));
+                    in->held_len = filter_escapes(m, port_of[i], in->held,
+                                                  in->held_len);
+                }
+            }
+            for (unsigned i = 0; i < nsources; i++) {
+                sources[i].dispatch(sources[i].opaque, NULL, p + first[i],
+                                    count[i]);
+            }
+        }
         if (r < 0 && errno != EINTR) {
             fprintf(stderr, "rewind: poll: %s %s\n", strerror(errno), waiting);
             core_machine_request_exit(m, CORE_EXIT_SIGNAL, 1);
@@ -373,7 +467,7 @@ static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
         if (r <= 0) {
             continue;
         }
-        if (signal_pipe[0] >= 0) {
+        if (sig_at >= 0 && p[sig_at].revents) {
             char drain[16];
             while (read(signal_pipe[0], drain, sizeof(drain)) > 0) {
             }

@@ -17,7 +17,13 @@ extern const CoreHostOps shell_host_ops;
    *timeout_ms (a back end's own timer; -1: none); after the poll,
    `dispatch` gets the same descriptors with revents set, lets its back
    end do its host work and hands what arrived to the machine through the
-   input door (core/run.h); it returns true if any input went. */
+   input door (core/run.h); it returns true if any input went. While the
+   machine is held (stopped for a debugger, or waiting for one to attach)
+   the sources are served too, so that slirp keeps accepting and moving
+   host traffic: then `dispatch` gets m == NULL and must keep what arrived
+   for its next call with a machine, at a slice boundary after the
+   machine runs again (logged there), and `fill` may return a timeout of
+   0 for such waiting input, which the held wait ignores. */
 typedef struct ShellHostSource {
     unsigned (*fill)(void *opaque, struct pollfd *fds, unsigned max,
                      int *timeout_ms);

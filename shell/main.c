@@ -51,8 +51,10 @@ static bool parse_count(const char *opt, const char *s, uint64_t *out)
 }
 
 /* The network back ends as a host input source (shell/host.h): slirp's
-   sockets and timers are served between slices, and the frames it made
-   enter the machine through the input door, logged when recording. */
+   sockets and timers are served between slices and while the machine is
+   held for a debugger, and the frames it made enter the machine through
+   the input door at a slice boundary (never while held: they wait in the
+   back end's queue), logged when recording. */
 static unsigned net_fill(void *opaque, struct pollfd *fds, unsigned max,
                          int *timeout_ms)
 {
@@ -69,6 +71,9 @@ static bool net_dispatch(void *opaque, CoreMachine *m, struct pollfd *fds,
     bool any = false;
     (void)opaque;
     be_net_poll_dispatch(fds, n);
+    if (!m) {
+        return false;   /* held: the frames wait for the machine to run */
+    }
     while (be_net_take_nd(&nic, frame, sizeof(frame), &len)) {
         core_run_host_net(m, nic, frame, len);
         any = true;
@@ -416,7 +421,7 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
             a->do_seek = true;
         } else if (strcmp(o, "--perturb-at") == 0 && more) {
             /* Test-only: inject a divergence to check it is reported.
-               N[:reg|ram|device|console], reg by default. */
+               N[:reg|ram|device|console|console1], reg by default. */
             char num[32];
             const char *arg = argv[++i], *colon = strchr(arg, ':');
             size_t nl = colon ? (size_t)(colon - arg) : strlen(arg);
@@ -429,14 +434,14 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
                 return false;
             }
             static const char *const kinds[] = { "reg", "ram", "device",
-                                                 "console" };
+                                                 "console", "console1" };
             unsigned k = 0;
-            while (colon && k < 4 && strcmp(colon + 1, kinds[k]) != 0) {
+            while (colon && k < 5 && strcmp(colon + 1, kinds[k]) != 0) {
                 k++;
             }
-            if (k == 4) {
+            if (k == 5) {
                 fprintf(stderr, "rewind: %s: unknown kind '%s' (reg, ram, "
-                        "device or console)\n", o, colon + 1);
+                        "device, console or console1)\n", o, colon + 1);
                 return false;
             }
             a->opts.perturb_kind = (RRPerturb)k;

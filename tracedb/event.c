@@ -32,9 +32,11 @@ static const KindDesc kinds[] = {
     { TDB_EV_INTERRUPT, "INTERRUPT", 4, 4 },
     { TDB_EV_ENTROPY, "ENTROPY", 0, TDB_MAX_PAYLOAD },
     { TDB_EV_NET_RX, "NET_RX", 1, 1 + TDB_NET_FRAME_MAX },
+    { TDB_EV_SERIAL_CONNECT, "SERIAL_CONNECT", 2, 2 },
     { TDB_EV_CONSOLE, "CONSOLE", 0, TDB_MAX_PAYLOAD },
     { TDB_EV_CHECKPOINT, "CHECKPOINT", 32, 32 },
     { TDB_EV_END, "END", 8, 16 },
+    { TDB_EV_PORT_CONSOLE, "PORT_CONSOLE", 1, TDB_MAX_PAYLOAD },
 };
 
 static const KindDesc *kind_desc(uint32_t kind)
@@ -77,6 +79,14 @@ const char *tdb_event_check(const TdbEvent *ev)
     }
     if (ev->kind == TDB_EV_SERIAL_RX && ev->data[0] >= TDB_SERIAL_PORTS) {
         return "serial port out of range";
+    }
+    if (ev->kind == TDB_EV_SERIAL_CONNECT &&
+        (ev->data[0] >= TDB_SERIAL_PORTS || ev->data[1] > 1)) {
+        return "serial port or connection state out of range";
+    }
+    if (ev->kind == TDB_EV_PORT_CONSOLE &&
+        (ev->data[0] == 0 || ev->data[0] >= TDB_SERIAL_PORTS)) {
+        return "console port out of range";
     }
     return NULL;
 }
@@ -436,6 +446,14 @@ void tdb_event_describe(const TdbEvent *ev, char *buf, size_t len)
         }
         break;
     }
+    case TDB_EV_SERIAL_CONNECT: {
+        TdbEvSerialConnect sc;
+        if (tdb_ev_serial_connect_decode(ev, &sc, NULL, 0) == 0) {
+            snprintf(buf, len, "port %u: %s", sc.port,
+                     sc.connected ? "connected" : "disconnected");
+        }
+        break;
+    }
     case TDB_EV_NET_RX: {
         TdbEvNetRx rx;
         if (tdb_ev_net_rx_decode(ev, &rx, NULL, 0) == 0) {
@@ -482,6 +500,15 @@ void tdb_event_describe(const TdbEvent *ev, char *buf, size_t len)
     case TDB_EV_CONSOLE:
         quote_bytes(buf, len, 0, d, ev->len);
         break;
+    case TDB_EV_PORT_CONSOLE: {
+        TdbEvSerial out;
+        if (tdb_ev_port_console_decode(ev, &out, NULL, 0) == 0) {
+            int pos = snprintf(buf, len, "port %u: ", out.port);
+            quote_bytes(buf, len, pos < 0 ? 0 : (size_t)pos, out.bytes,
+                        out.len);
+        }
+        break;
+    }
     case TDB_EV_CHECKPOINT: {
         TdbEvCheckpoint ck;
         if (tdb_ev_checkpoint_decode(ev, &ck, NULL, 0) == 0) {

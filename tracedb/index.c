@@ -9,7 +9,9 @@
  * 0), checkpoints.id the checkpoint number (0-based, as in the RWCK
  * header), console.line counts output lines from 1. A console line ends at
  * '\n' (dropped, as is '\r') or after 4096 bytes; its icount is that of
- * the CONSOLE event that completed it. Schema documented in
+ * the CONSOLE (or PORT_CONSOLE) event that completed it. Each console port
+ * (0: the UART, 1..: virtio-serial consoles) has its own open line, and
+ * its device id comes from the META key console.N. Schema documented in
  * docs/trace-format.md; bump TDB_SCHEMA_VERSION on any change to it.
  */
 #include "tracedb/derived.h"
@@ -36,7 +38,7 @@ static const char schema_sql[] =
     "CREATE INDEX events_icount ON events(icount);"
     "CREATE INDEX events_kind ON events(kind);"
     "CREATE TABLE console(line INTEGER PRIMARY KEY, icount INTEGER,"
-    " text TEXT);"
+    " text TEXT, port INTEGER, device TEXT);"
     "CREATE INDEX console_icount ON console(icount);"
     "CREATE TABLE checkpoints(id INTEGER PRIMARY KEY, icount INTEGER,"
     " state_hash TEXT, offset INTEGER, length INTEGER);"
@@ -62,7 +64,7 @@ enum { ST_FRAME, ST_EVENT, ST_CONSOLE, ST_CKPT, ST_META, ST_INPUT, ST_NET_RX,
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_FRAME] = "INSERT INTO frames VALUES(?,?,?,?,?,?)",
     [ST_EVENT] = "INSERT INTO events VALUES(?,?,?,?,?,?)",
-    [ST_CONSOLE] = "INSERT INTO console VALUES(?,?,?)",
+    [ST_CONSOLE] = "INSERT INTO console VALUES(?,?,?,?,?)",
     [ST_CKPT] = "INSERT INTO checkpoints VALUES(?,?,?,?,?)",
     [ST_META] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
     [ST_INPUT] = "INSERT INTO inputs VALUES(?,?,?,?)",
@@ -74,8 +76,11 @@ struct TdbIndex {
     sqlite3_stmt *st[ST_COUNT];
     bool bulk;
     uint64_t next_event, next_line, next_ckpt;
-    TdbBuf line;                /* console bytes since the last line end */
-    uint64_t line_icount;
+    /* Per console port: bytes since the last line end, the icount of the
+       event that brought the last of them, the device (META console.N). */
+    TdbBuf line[TDB_SERIAL_PORTS];
+    uint64_t line_icount[TDB_SERIAL_PORTS];
+    char device[TDB_SERIAL_PORTS][64];
     char err[512];
 };
 
@@ -176,6 +181,12 @@ static int meta_rows(TdbIndex *x, const TdbEvent *ev)
     int rc = 0;
     for (size_t i = 0; i < m.nkv && rc == 0; i++) {
         rc = run(x, ST_META, "tt", m.kv[i].key, m.kv[i].value);
+        const char *k = m.kv[i].key;
+        if (strncmp(k, "console.", 8) == 0 && k[8] >= '0' &&
+            k[8] < '0' + TDB_SERIAL_PORTS && k[9] == 0) {
+            snprintf(x->device[k[8] - '0'], sizeof(x->device[0]), "%s",
+                     m.kv[i].value);
+        }
     }
     for (size_t i = 0; i < m.nin && rc == 0; i++) {
         rc = run(x, ST_INPUT, "ttit", m.in[i].name, m.in[i].path,
@@ -185,31 +196,36 @@ static int meta_rows(TdbIndex *x, const TdbEvent *ev)
     return rc;
 }
 
-static int console_line(TdbIndex *x)
+static int console_line(TdbIndex *x, unsigned port)
 {
-    int rc = run(x, ST_CONSOLE, "iin", x->next_line, x->line_icount,
-                 (const char *)x->line.p, (int)x->line.len);
+    TdbBuf *l = &x->line[port];
+    int rc = run(x, ST_CONSOLE, "iinit", x->next_line, x->line_icount[port],
+                 (const char *)l->p, (int)l->len, (uint64_t)port,
+                 x->device[port][0] ? x->device[port] : NULL);
     x->next_line++;
-    x->line.len = 0;
+    l->len = 0;
     return rc;
 }
 
-static int console_bytes(TdbIndex *x, const TdbEvent *ev)
+/* Console bytes of one port (CONSOLE: port 0, the UART). */
+static int console_bytes(TdbIndex *x, unsigned port, const uint8_t *data,
+                         uint32_t len, uint64_t icount)
 {
-    if (tdb_buf_reserve(&x->line, CONSOLE_LINE_MAX) < 0) {
+    TdbBuf *l = &x->line[port];
+    if (tdb_buf_reserve(l, CONSOLE_LINE_MAX) < 0) {
         snprintf(x->err, sizeof(x->err), "index.sqlite: out of memory");
         return -1;
     }
-    x->line_icount = ev->icount;
-    for (uint32_t i = 0; i < ev->len; i++) {
-        uint8_t c = ev->data[i];
-        if (c == '\n' || x->line.len == CONSOLE_LINE_MAX) {
-            if (console_line(x) < 0) {
+    x->line_icount[port] = icount;
+    for (uint32_t i = 0; i < len; i++) {
+        uint8_t c = data[i];
+        if (c == '\n' || l->len == CONSOLE_LINE_MAX) {
+            if (console_line(x, port) < 0) {
                 return -1;
             }
         }
         if (c != '\n' && c != '\r') {
-            x->line.p[x->line.len++] = c;
+            l->p[l->len++] = c;
         }
     }
     return 0;
@@ -228,7 +244,14 @@ static int event_rows(TdbIndex *x, uint64_t frame, const TdbEvent *ev)
     case TDB_EV_META:
         return meta_rows(x, ev);
     case TDB_EV_CONSOLE:
-        return console_bytes(x, ev);
+        return console_bytes(x, 0, ev->data, ev->len, ev->icount);
+    case TDB_EV_PORT_CONSOLE: {
+        TdbEvSerial out;
+        if (tdb_ev_port_console_decode(ev, &out, NULL, 0) != 0) {
+            return 0;
+        }
+        return console_bytes(x, out.port, out.bytes, out.len, ev->icount);
+    }
     case TDB_EV_CHECKPOINT: {
         /* Frames were checked (tdb_frame_check) before they get here. */
         TdbEvCheckpoint ck;
@@ -280,8 +303,10 @@ int tdb_index_frame(TdbIndex *x, const TdbFrameInfo *f, const uint8_t *raw,
 
 int tdb_index_finish(TdbIndex *x)
 {
-    if (x->line.len > 0 && console_line(x) < 0) {
-        return -1;
+    for (unsigned p = 0; p < TDB_SERIAL_PORTS; p++) {
+        if (x->line[p].len > 0 && console_line(x, p) < 0) {
+            return -1;
+        }
     }
     /* A bulk-built index switches to WAL (a persistent setting) so that it
        behaves like one written during recording. */
@@ -312,7 +337,9 @@ void tdb_index_close(TdbIndex *x)
         sqlite3_finalize(x->st[i]);
     }
     sqlite3_close(x->db);
-    tdb_buf_free(&x->line);
+    for (unsigned p = 0; p < TDB_SERIAL_PORTS; p++) {
+        tdb_buf_free(&x->line[p]);
+    }
     free(x);
 }
 

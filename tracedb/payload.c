@@ -100,6 +100,74 @@ int tdb_ev_serial_decode(const TdbEvent *ev, TdbEvSerial *p, char *err,
     return 0;
 }
 
+/* ---- SERIAL_CONNECT ---- */
+
+int tdb_ev_serial_connect_encode(const TdbEvSerialConnect *p, uint8_t *buf,
+                                 size_t cap, TdbEvent *ev)
+{
+    if (p->port >= TDB_SERIAL_PORTS ||
+        shape(ev, TDB_EV_SERIAL_CONNECT, buf, cap,
+              TDB_EV_SERIAL_CONNECT_LEN) != 0) {
+        return -1;
+    }
+    buf[0] = p->port;
+    buf[1] = p->connected ? 1 : 0;
+    return 0;
+}
+
+int tdb_ev_serial_connect_decode(const TdbEvent *ev, TdbEvSerialConnect *p,
+                                 char *err, size_t errlen)
+{
+    if (check_shape(ev, TDB_EV_SERIAL_CONNECT, TDB_EV_SERIAL_CONNECT_LEN,
+                    TDB_EV_SERIAL_CONNECT_LEN, err, errlen)) {
+        return -1;
+    }
+    if (ev->data[0] >= TDB_SERIAL_PORTS) {
+        return bad(err, errlen, ev, "serial port %u out of range (ports "
+                   "0-%u)", ev->data[0], TDB_SERIAL_PORTS - 1);
+    }
+    if (ev->data[1] > 1) {
+        return bad(err, errlen, ev, "connection state %u (0 or 1)",
+                   ev->data[1]);
+    }
+    p->port = ev->data[0];
+    p->connected = ev->data[1] == 1;
+    return 0;
+}
+
+/* ---- PORT_CONSOLE ---- */
+
+int tdb_ev_port_console_encode(const TdbEvSerial *p, uint8_t *buf,
+                               size_t cap, TdbEvent *ev)
+{
+    if (p->port == 0 || p->port >= TDB_SERIAL_PORTS || (p->len && !p->bytes) ||
+        shape(ev, TDB_EV_PORT_CONSOLE, buf, cap, 1 + (size_t)p->len) != 0) {
+        return -1;
+    }
+    buf[0] = p->port;
+    if (p->len) {
+        memcpy(buf + 1, p->bytes, p->len);
+    }
+    return 0;
+}
+
+int tdb_ev_port_console_decode(const TdbEvent *ev, TdbEvSerial *p, char *err,
+                               size_t errlen)
+{
+    if (check_shape(ev, TDB_EV_PORT_CONSOLE, 1, TDB_MAX_PAYLOAD, err,
+                    errlen)) {
+        return -1;
+    }
+    if (ev->data[0] == 0 || ev->data[0] >= TDB_SERIAL_PORTS) {
+        return bad(err, errlen, ev, "console port %u out of range (ports "
+                   "1-%u)", ev->data[0], TDB_SERIAL_PORTS - 1);
+    }
+    p->port = ev->data[0];
+    p->len = ev->len - 1;
+    p->bytes = ev->data + 1;
+    return 0;
+}
+
 /* ---- ENTROPY ---- */
 
 int tdb_ev_entropy_encode(const TdbEvEntropy *p, uint8_t *buf, size_t cap,

@@ -60,6 +60,14 @@ typedef struct TdbEvNetRx {
     const uint8_t *frame;
 } TdbEvNetRx;
 
+/* SERIAL_CONNECT: u8 port, u8 connected (0 or 1). The host side of a
+   serial port's back end (a socket's client) came or went. */
+#define TDB_EV_SERIAL_CONNECT_LEN 2
+typedef struct TdbEvSerialConnect {
+    uint8_t port;              /* < TDB_SERIAL_PORTS */
+    bool connected;
+} TdbEvSerialConnect;
+
 /* WALLCLOCK: u64 host wall clock, ns since the Unix epoch. */
 typedef struct TdbEvWallclock {
     uint64_t ns;
@@ -97,6 +105,17 @@ int tdb_ev_serial_encode(const TdbEvSerial *p, uint8_t *buf, size_t cap,
                          TdbEvent *ev);
 int tdb_ev_serial_decode(const TdbEvent *ev, TdbEvSerial *p, char *err,
                          size_t errlen);
+/* PORT_CONSOLE: the same layout as SERIAL_RX (u8 port, then the bytes),
+   the output of a virtio-serial console port; port 0 (the UART) is never
+   in it, its output is CONSOLE. */
+int tdb_ev_port_console_encode(const TdbEvSerial *p, uint8_t *buf,
+                               size_t cap, TdbEvent *ev);
+int tdb_ev_port_console_decode(const TdbEvent *ev, TdbEvSerial *p, char *err,
+                               size_t errlen);
+int tdb_ev_serial_connect_encode(const TdbEvSerialConnect *p, uint8_t *buf,
+                                 size_t cap, TdbEvent *ev);
+int tdb_ev_serial_connect_decode(const TdbEvent *ev, TdbEvSerialConnect *p,
+                                 char *err, size_t errlen);
 int tdb_ev_net_rx_encode(const TdbEvNetRx *p, uint8_t *buf, size_t cap,
                          TdbEvent *ev);
 int tdb_ev_net_rx_decode(const TdbEvent *ev, TdbEvNetRx *p, char *err,

@@ -47,7 +47,7 @@
 
 /* Version of the bytes in events.zst / checkpoints.zst, written into every
    frame header. A reader refuses frames with a larger version. */
-#define TDB_FORMAT_VERSION 2
+#define TDB_FORMAT_VERSION 3
 /* Version of the SQLite schema of index.sqlite (meta key schema_version). */
 #define TDB_SCHEMA_VERSION 3
 /* Largest payload of one event. */
@@ -75,11 +75,15 @@ typedef enum TdbKind {
     TDB_EV_INTERRUPT = 6,   /* u32 reason (debugger / Ctrl-C stop request) */
     TDB_EV_ENTROPY = 7,     /* the entropy bytes a device pulled (virtio-rng) */
     TDB_EV_NET_RX = 8,      /* u8 NIC, then one frame delivered to it */
+    TDB_EV_SERIAL_CONNECT = 9, /* u8 port, u8 1/0: a host client of the
+                               port's back end came or went */
     TDB_EV_CONSOLE = 16,    /* guest console output bytes (annotation) */
     TDB_EV_CHECKPOINT = 17, /* u64 icount, u64 state hash, u64 offset,
                                u64 length in checkpoints.zst */
     TDB_EV_END = 18,        /* u64 final state hash [, u64 guest ns];
                                icount = final icount */
+    TDB_EV_PORT_CONSOLE = 19, /* u8 port (1..), then console output bytes
+                               of that virtio-serial console (annotation) */
 } TdbKind;
 
 typedef struct TdbEvent {

@@ -675,6 +675,7 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
         return false;
     }
     m->serial_backend = b->serial;
+    core_machine_set_console(m, 0, "serial0");
     core_input_set_serial_source(m->input, 0, b->serial);
     if (cfg->rtc_pinned) {
         core_input_set_wallclock(m->input, cfg->rtc_base_ns);

@@ -17,7 +17,9 @@
  * then ports 1 and 2 (4..7).
  *
  * Output (a port's transmitq, emerg_wr) is deterministic and goes straight
- * to the port's chardev. Input is not: each port takes the next input-door
+ * to the port's chardev; a virtconsole's is also console output
+ * (core_machine_console_output with its input-door port), which record
+ * and replay log and compare as they do the UART's. Input is not: each port takes the next input-door
  * port number (1, 2, 3: 0 is the UART) and registers its chardev there as
  * the port's host source, which shell/host.c polls; the bytes reach the
  * port's sink through core_run_host_serial (logged as SERIAL_RX with that
@@ -25,13 +27,18 @@
  * receive buffer or has not opened the port. Replaying, the chardev is a
  * null stand-in and the bytes come from the trace.
  *
- * The host side of every port counts as connected from the start (the
- * device answers PORT_READY with PORT_OPEN 1): a socket client coming and
- * going is not guest-visible, so it needs no event, and the guest never
- * blocks on a socket nobody has connected to yet (bytes written while no
- * client is connected are dropped, as the UART's are). The guest side
- * (PORT_OPEN from the driver), the ports the driver said ready and the
- * control messages waiting for a control receive buffer are saved state.
+ * The host side of a port is connected while its back end has a client
+ * (a socket server with wait=off starts without one; every other back
+ * end is always connected). A client coming or going is an input
+ * (SERIAL_CONNECT, through the input door's connection hook) and the
+ * guest hears it as QEMU tells it: PORT_OPEN 1 or 0 from the device, and
+ * the PORT_READY answer carries the current state. Output written while
+ * the host side is closed is dropped, as QEMU does (Linux blocks writes
+ * to such a virtserialport; hvc writes on); a virtconsole's still counts
+ * as console output. The guest side (PORT_OPEN from the driver), the
+ * host side as the guest knows it, the ports the driver said ready and
+ * the control messages waiting for a control receive buffer are saved
+ * state.
  */
 #include "hw/virtio/virtio.h"
 #include "core/input.h"
@@ -83,6 +90,7 @@ struct VserPort {
     /* Saved state. */
     uint32_t guest_open;           /* the driver sent PORT_OPEN 1 */
     uint32_t ready;                /* the driver sent PORT_READY 1 */
+    uint32_t host_connected;       /* a host client is there (version 2) */
     /* Configuration and wiring. */
     VirtioSerial *vser;
     unsigned nr;                   /* port number in the device */
@@ -206,6 +214,24 @@ static void flush_ctrl(VirtioSerial *s)
     }
 }
 
+/* The input door's connection hook: a host client of the port's back end
+   came or went (an input event). A port the driver has said ready hears
+   it at once (PORT_OPEN, as QEMU sends on a chardev open or close);
+   otherwise its PORT_READY answer will carry the new state. */
+static void port_host_connect(void *opaque, bool connected)
+{
+    VserPort *p = opaque;
+    VirtioSerial *s = p->vser;
+    if (p->host_connected == (uint32_t)connected) {
+        return;
+    }
+    p->host_connected = connected;
+    if (multiport(s) && s->driver_ready && p->ready) {
+        queue_ctrl(s, p->nr, EV_PORT_OPEN, connected ? 1 : 0, NULL);
+        flush_ctrl(s);
+    }
+}
+
 static void port_opened(VserPort *p)
 {
     core_input_ready(p->vser->m->input, p->in_port);
@@ -237,7 +263,9 @@ static void handle_ctrl(VirtioSerial *s, const uint8_t *msg)
             if (p->name[0]) {
                 queue_ctrl(s, id, EV_PORT_NAME, 0, p->name);
             }
-            queue_ctrl(s, id, EV_PORT_OPEN, 1, NULL);   /* host side open */
+            /* The host side's state: open unless a socket has no client. */
+            queue_ctrl(s, id, EV_PORT_OPEN, (uint16_t)p->host_connected,
+                       NULL);
         }
         break;
     case EV_PORT_OPEN:
@@ -312,8 +340,11 @@ static void port_tx(VirtioSerial *s, VserPort *p, unsigned q)
                     r = VQ_POP_BROKEN;   /* checked by pop: not reached */
                     break;
                 }
-                if (p && p->chr) {
+                if (p && p->chr && p->host_connected) {
                     be_chardev_write(p->chr, buf, n);
+                }
+                if (p && p->console) {
+                    core_machine_console_output(s->m, p->in_port, buf, n);
                 }
                 off += n;
             }
@@ -421,9 +452,15 @@ static void vser_config_write(void *opaque, uint32_t offset, uint32_t value,
 {
     VirtioSerial *s = opaque;
     (void)size;
-    if (offset == 8 && s->ports[0] && s->ports[0]->chr) {
+    VserPort *p = s->ports[0];
+    if (offset == 8 && p) {
         uint8_t c = (uint8_t)value;
-        be_chardev_write(s->ports[0]->chr, &c, 1);
+        if (p->chr && p->host_connected) {
+            be_chardev_write(p->chr, &c, 1);
+        }
+        if (p->console) {
+            core_machine_console_output(s->m, p->in_port, &c, 1);
+        }
     }
 }
 
@@ -496,18 +533,19 @@ static const CoreDeviceOps vser_dev_ops = {
 static bool port_post_load(void *opaque)
 {
     const VserPort *p = opaque;
-    return p->guest_open <= 1 && p->ready <= 1;
+    return p->guest_open <= 1 && p->ready <= 1 && p->host_connected <= 1;
 }
 
 static const CoreStateField port_fields[] = {
     CORE_STATE_FIELD(VserPort, guest_open),
     CORE_STATE_FIELD(VserPort, ready),
+    CORE_STATE_FIELD_VD(VserPort, host_connected, 2, 1),
     CORE_STATE_END
 };
 
 static const CoreStateDesc port_state = {
     .name = "virtio-serial-port",
-    .version = 1,
+    .version = 2,
     .fields = port_fields,
     .post_load = port_post_load,
 };
@@ -645,9 +683,15 @@ static void *port_create(const HwDeviceArgs *a, bool console, char *err,
     p->console = console;
     snprintf(p->name, sizeof(p->name), "%s", name);
     p->chr = a->props[PROP_CHARDEV].chr;
+    p->host_connected = !p->chr || be_chardev_starts_connected(p->chr);
     s->ports[nr] = p;
     core_input_register_serial(m->input, in_port, port_rx_sink, p);
+    core_input_register_serial_connect(m->input, in_port, port_host_connect,
+                                       p);
     core_input_set_serial_source(m->input, in_port, p->chr);
+    if (console) {
+        core_machine_set_console(m, in_port, a->id);
+    }
     core_machine_add_device(m, &port_dev_ops, p, a->id);
     return p;
 }

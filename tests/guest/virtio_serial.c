@@ -17,7 +17,10 @@
  * what came to the UART. Hostile chains (a loop, a buffer outside RAM, a
  * writable buffer in a transmitq, a readable one in a receiveq) set
  * DEVICE_NEEDS_RESET while the machine keeps running, and a reset device
- * works again.
+ * works again. Last, the host's client of port 1 leaves and comes back:
+ * the device says PORT_OPEN 0, then 1, for port 1; the guest answers
+ * "closed\n" on the console port, writes "lost\n" on port 1 while nobody
+ * is there (dropped) and "again\n" once the client is back.
  */
 #include "rt.h"
 #include "virtio_mmio.h"
@@ -157,6 +160,16 @@ static void expect_ctrl(uint32_t id, uint16_t event, uint16_t value,
     wr(QUEUE_NOTIFY, 2);
 }
 
+/* Wait for the next control message (the host side's state changes
+   arrive between slices) and check it. */
+static void wait_ctrl(uint32_t id, uint16_t event, uint16_t value)
+{
+    while (qs[2].used.idx == qs[2].last_used) {
+        __sync_synchronize();
+    }
+    expect_ctrl(id, event, value, NULL);
+}
+
 /* Bring the device up as Linux does: ports 0 (console) and 1 (named). */
 static void bring_up(void)
 {
@@ -272,5 +285,14 @@ int main(void)
     rt_put_dec(n1);
     rt_puts(" bytes\n");
     send(5, "bye\n", 4);
+
+    /* The host's client of port 1 goes away and comes back. */
+    wait_ctrl(1, EV_PORT_OPEN, 0);
+    rt_puts("vserial: host closed port 1\n");
+    send(5, "lost\n", 5);                       /* nobody there: dropped */
+    send(1, "closed\n", 7);
+    wait_ctrl(1, EV_PORT_OPEN, 1);
+    rt_puts("vserial: host opened port 1\n");
+    send(5, "again\n", 6);
     return rt_pass("virtio_serial");
 }

@@ -7,7 +7,10 @@ fetches a file with wget from an HTTP server this test runs on 127.0.0.1
 connects through hostfwd (port 0: rewind binds a free port on 127.0.0.1
 and prints it) and uploads 1 MiB to busybox nc in the guest, and
 downloads a file from busybox httpd in the guest; both checksums must
-match. The recording is then replayed and verified with the host servers
+match. Then guestfwd: the guest's wget of http://10.0.2.100:7000/ reaches
+a command (printf of an HTTP reply) and of http://10.0.2.100:7001/x a
+-chardev socket whose client is this test, which answers the request;
+the guest prints both bodies. The recording is then replayed and verified with the host servers
 gone and no slirp: identical console, verify passes, net_rx queryable.
 Prints figures: wget throughput, trace bytes per MiB received."""
 import gzip
@@ -72,6 +75,8 @@ nc -l -p 8080 > /dev/null &
 sleep 1
 echo "rewind-net: httpd up"
 wait
+echo "rewind-net: gfwd-cmd $(wget -q -T 20 -O - http://10.0.2.100:7000/ 2>&1)"
+echo "rewind-net: gfwd-chardev $(wget -q -T 20 -O - http://10.0.2.100:7001/x 2>&1)"
 echo "rewind-net: done"
 """
 
@@ -98,11 +103,16 @@ with open(initrd, "wb") as f:
          ("etc/rewind-net-test.sh", 0o100755, script.encode())]), mtime=0))
 
 trace = os.path.join(tmp, "net.rwd")
+gf_path = os.path.join(tmp, "gf.sock")
 args = [exe, "record", "-o", trace, "-m", "256M",
         "-kernel", os.path.join(kit, "Image"), "-initrd", initrd,
         "-append", "console=ttyS0 rewind.script=/etc/rewind-net-test.sh",
         "-nic", "user,model=virtio-net-device,hostfwd=tcp::0-:8080,"
-                "hostfwd=tcp:127.0.0.1:0-:8081",
+                "hostfwd=tcp:127.0.0.1:0-:8081,"
+                "guestfwd=tcp:10.0.2.100:7000-cmd:printf 'HTTP/1.0 200 OK\\r\\n"
+                "Content-Length: 14\\r\\n\\r\\ngfwd-cmd-hello',"
+                "guestfwd=tcp:10.0.2.100:7001-chardev:gf",
+        "-chardev", f"socket,id=gf,path={gf_path},server=on,wait=off",
         "-serial", "stdio"]
 t0 = time.time()
 p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -138,6 +148,32 @@ fwd = wait_for(("err", rb"hostfwd tcp 127\.0\.0\.1:(\d+) -> 10\.0\.2\.15:8080\n"
 t.check(fwd is not None, "hostfwd port 0 binds 127.0.0.1 and is reported",
         err.decode(errors="replace"))
 up_port, get_port = (int(fwd.group(1)), int(fwd.group(2))) if fwd else (0, 0)
+
+# The guestfwd chardev's far end: this test, answering one HTTP request.
+gf_request = []
+
+
+def serve_guestfwd():
+    end = time.time() + 1200
+    while not os.path.exists(gf_path) and time.time() < end:
+        time.sleep(0.1)
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(gf_path)
+    c.settimeout(1200)
+    req = b""
+    while b"\r\n\r\n" not in req:
+        d = c.recv(4096)
+        if not d:
+            break
+        req += d
+    gf_request.append(req)
+    body = b"from-host-via-chardev"
+    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
+              + body)
+    time.sleep(1200)   # keep the connection (a daemon thread)
+
+
+threading.Thread(target=serve_guestfwd, daemon=True).start()
 
 m = wait_for(rb"rewind-net: eth0 ([0-9.]+)\r?\n", 900)
 t.check(m is not None and m.group(1) == b"10.0.2.15", "DHCP lease 10.0.2.15",
@@ -181,6 +217,15 @@ if wait_for(rb"rewind-net: done", 1) is None:
         socket.create_connection(("127.0.0.1", up_port), timeout=30).close()
     except OSError:
         pass
+m = wait_for(rb"rewind-net: gfwd-chardev ([^\r\n]*)\r?\n", 300)
+out_s = out.decode(errors="replace")
+t.check("rewind-net: gfwd-cmd gfwd-cmd-hello" in out_s,
+        "guestfwd to a command (cmd:): the guest gets its output",
+        out_s[-1500:])
+t.check(m is not None and m.group(1) == b"from-host-via-chardev" and
+        gf_request and gf_request[0].startswith(b"GET /x "),
+        "guestfwd to a chardev: the request reaches the host, the answer "
+        "the guest", out_s[-1500:] + repr(gf_request))
 wait_for(rb"REWIND-TEST-DONE", 300)
 rest_out, rest_err = p.communicate(timeout=300)
 out += rest_out

@@ -7,6 +7,9 @@ host end: it reads the hvc0 line and the port's line from the sockets and
 answers on the named port. The recording must then verify and replay with
 the sockets gone: same console (the guest prints what the host said), and
 the host's answer is a SERIAL_RX event of input port 2 in the trace.
+The hvc0 line is part of the console record: a console row of port 1
+whose device is the virtconsole, and the port's output is compared on
+replay (a replay printing one byte more there is reported).
 """
 import os
 import shutil
@@ -84,5 +87,17 @@ rc, out, err = run(exe, "query", trace, "SELECT summary FROM events WHERE "
                    "kind = 'SERIAL_RX'", timeout=60)
 t.check(rc == 0 and 'port 2: "ping-from-host' in out,
         "the host's line is a SERIAL_RX event of input port 2", out + err)
+rc, out, err = run(exe, "query", trace, "SELECT port, device, icount FROM "
+                   "console WHERE text LIKE '%rewind-vserial: hello hvc0%'",
+                   timeout=60)
+rows = [r.split("\t") for r in out.splitlines()[1:]]
+t.check(rc == 0 and len(rows) == 1 and rows[0][:2] == ["1", "virtconsole0"],
+        "the hvc0 line is in the console index as port 1, virtconsole0",
+        out + err)
+if rows:
+    rc, out, err = run(exe, "verify", trace, "--perturb-at",
+                       f"{rows[0][2]}:console1", timeout=1200)
+    t.check(rc == 1 and "console output of port 1 (virtconsole0) differs"
+            in err, "a replay printing other hvc0 output is reported", err)
 shutil.rmtree(tmp)
 t.finish()

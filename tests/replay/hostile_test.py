@@ -39,6 +39,7 @@ def limit():
     return 2 if hung else LIMIT
 
 META, SERIAL_RX, SHUTDOWN, CONSOLE, CHECKPOINT, END = 1, 2, 5, 16, 17, 18
+PORT_CONSOLE = 19
 
 
 def varint(v):
@@ -61,7 +62,7 @@ def zstd_raw(data):
     return bytes(out)
 
 
-VERSION = 2   # the trace format version rewind writes (docs/trace-format.md)
+VERSION = 3   # the trace format version rewind writes (docs/trace-format.md)
 
 
 def frame(number, events, final=False, version=VERSION):
@@ -115,10 +116,13 @@ def meta_payload(m):
 
 
 def build(name, body=None, meta_over=None, meta_version=VERSION, drop=(),
-          final_frames=None):
+          final_frames=None, version=VERSION):
     """Writes a trace: META (with overrides), the real checkpoint, then
     body (default: the recorded console and END) as frames 2, 3, ..."""
     m = dict(meta)
+    if version != VERSION:
+        m["format_version"] = str(version)
+        meta_version = version
     m.update(meta_over or {})
     for k in drop:
         m.pop(k, None)
@@ -127,12 +131,12 @@ def build(name, body=None, meta_over=None, meta_version=VERSION, drop=(),
     shutil.copy(os.path.join(base, "checkpoints.zst"), d)
     ck = struct.pack("<QQQQ", ck_icount, ck_hash, 0, ck_len)
     out = frame(0, [(META, 0, 0, meta_payload(m))], version=meta_version)
-    out += frame(1, [(CHECKPOINT, 0, 0, ck)])
+    out += frame(1, [(CHECKPOINT, 0, 0, ck)], version=version)
     if body is None:
         body = [[(CONSOLE, 0, int(ic), txt.encode() + b"\n") for ic, txt in lines]
                 + [(END, 0, end_icount, struct.pack("<Q", end_hash))]]
     for i, evs in enumerate(body):
-        out += frame(2 + i, evs, final=evs[-1][0] == END)
+        out += frame(2 + i, evs, final=evs[-1][0] == END, version=version)
     with open(os.path.join(d, "events.zst"), "wb") as f:
         f.write(out)
     return d
@@ -164,6 +168,13 @@ def refused(d, what, needle, cmds=("replay", "verify", "info", "seek")):
 d = build("rebuilt.rwd")
 rc, out, err = run(exe, "verify", d, timeout=limit())
 t.check(rc == 0 and "replay identical" in err, "rebuilt trace verifies", err)
+# Older format versions (1: before the device inputs, 2: before
+# PORT_CONSOLE) still read.
+for v in (1, 2):
+    d = build(f"v{v}.rwd", version=v)
+    rc, out, err = run(exe, "verify", d, timeout=limit())
+    t.check(rc == 0 and "replay identical" in err,
+            f"a version-{v} trace verifies", err)
 
 # 1. Events with invalid fields.
 rx = lambda port, data=b"x": (SERIAL_RX, 0, 10, bytes([port]) + data)  # noqa: E731
@@ -176,6 +187,10 @@ d = build("hart7.rwd", body=[[(CONSOLE, 7, 10, b"hi\n"), end_ev()]])
 refused(d, "event for hart 7 of 1", "hart 7")
 d = build("nolen.rwd", body=[[(SERIAL_RX, 0, 10, b""), end_ev()]])
 refused(d, "SERIAL_RX without a port byte", "payload")
+for port in (0, 9):
+    d = build(f"pcon{port}.rwd", body=[[(PORT_CONSOLE, 0, 10,
+                                         bytes([port]) + b"x"), end_ev()]])
+    refused(d, f"PORT_CONSOLE for port {port}", "console port")
 d = build("shortend.rwd", body=[[(END, 0, end_icount, b"\0\0\0")]])
 refused(d, "END with a 3-byte payload", "payload")
 d = build("midshutdown.rwd",
@@ -214,7 +229,7 @@ refused(d, "input without its hash", "input")
 
 # 3. META format_version against the frame headers.
 d = build("fv1.rwd", meta_over={"format_version": "1"})
-refused(d, "META format_version=1 in version-2 frames", "format_version=1")
+refused(d, "META format_version=1 in version-3 frames", "format_version=1")
 d = build("fvnone.rwd", drop=("format_version",))
 refused(d, "META without format_version", "format_version")
 

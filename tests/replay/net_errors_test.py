@@ -42,6 +42,20 @@ cases = [
     (["-netdev", f"user,id=n0,hostfwd=tcp::{busy_port}-:80", "-device",
       "virtio-net-device,netdev=n0"],
      f"hostfwd=tcp::{busy_port}-:80: cannot listen on 127.0.0.1:{busy_port}"),
+    (["-netdev", "user,id=n0,guestfwd=udp:10.0.2.100:53-cmd:true"],
+     "guestfwd=udp:10.0.2.100:53-cmd:true: expected [tcp]:[SERVER]:PORT-cmd:"),
+    (["-netdev", "user,id=n0,guestfwd=tcp:10.0.2.100:0-cmd:true"],
+     "guestfwd=tcp:10.0.2.100:0-cmd:true: expected"),
+    (["-netdev", "user,id=n0,guestfwd=tcp:10.0.2.100:80-tty:x"],
+     "guestfwd=tcp:10.0.2.100:80-tty:x: expected"),
+    (["-netdev", "user,id=n0,guestfwd=tcp:10.0.2.100:80-chardev:nope",
+      "-device", "virtio-net-device,netdev=n0"],
+     "-netdev n0: guestfwd=tcp:10.0.2.100:80-chardev:nope: no -chardev with "
+     "id 'nope'"),
+    (["-netdev", "user,id=n0,guestfwd=tcp:10.9.9.9:80-cmd:true",
+      "-device", "virtio-net-device,netdev=n0"],
+     "-netdev n0: guestfwd=tcp:10.9.9.9:80-cmd:true: slirp refused "
+     "10.9.9.9:80"),
 ]
 for i, (opts, want) in enumerate(cases):
     d = os.path.join(tmp, f"e{i}.rwd")
@@ -53,17 +67,23 @@ for i, (opts, want) in enumerate(cases):
 rc, out, err = run(exe, "run", "-netdev", "help")
 t.check(rc == 0 and "user" in out, "-netdev help lists user", out + err)
 rc, out, err = run(exe, "run", "-netdev", "user,help")
-t.check(rc == 0 and "hostfwd=" in out, "-netdev user,help lists the options", out + err)
+t.check(rc == 0 and "hostfwd=" in out and "guestfwd=" in out,
+        "-netdev user,help lists the options", out + err)
 rc, out, err = run(exe, "run", "-device", "virtio-net-device,help")
 t.check(rc == 0 and "netdev" in out and "mac" in out,
         "-device virtio-net-device,help", out + err)
 
-# Where hostfwd listens: rewind reports the bound address of port 0.
+# Where hostfwd listens: rewind reports the bound address of port 0, for
+# each rule its own socket (two TCP rules get two ports).
 rc, out, err = run(exe, "run", *base, "--max-insns", "1000", "-nic",
-                   "user,hostfwd=tcp::0-:80,hostfwd=udp:127.0.0.2:0-:53")
+                   "user,hostfwd=tcp::0-:80,hostfwd=udp:127.0.0.2:0-:53,"
+                   "hostfwd=tcp::0-:81")
 m = re.findall(r"hostfwd (tcp|udp) ([0-9.]+):(\d+) -> 10\.0\.2\.15:(\d+)", err)
-t.check(rc == 0 and [(p, a) for p, a, _, _ in m] ==
-        [("tcp", "127.0.0.1"), ("udp", "127.0.0.2")] and all(int(x[2]) for x in m),
-        "hostfwd binds 127.0.0.1 unless an address is given", err)
+t.check(rc == 0 and [(p, a, g) for p, a, _, g in m] ==
+        [("tcp", "127.0.0.1", "80"), ("udp", "127.0.0.2", "53"),
+         ("tcp", "127.0.0.1", "81")] and all(int(x[2]) for x in m) and
+        m[0][2] != m[2][2],
+        "hostfwd binds 127.0.0.1 unless an address is given; each port-0 "
+        "rule reports its own port", err)
 busy.close()
 t.finish()

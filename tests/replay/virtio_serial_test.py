@@ -11,10 +11,20 @@ DEVICE_NEEDS_RESET while it keeps running. The recording must verify and
 replay with the sockets gone (no socket is created), print the same
 console, and hold the ports' bytes as SERIAL_RX events with their input
 port numbers (1: the virtconsole, 2: the virtserialport; 0 is the UART).
+The virtconsole's output is part of the console record: the index's
+console table has its line with port 1 and its device id, the named
+port's output is not there, and a replay that prints one byte more on
+the virtconsole is reported as a console divergence of that port.
+Then the test's client of the named port disconnects and reconnects:
+the guest hears PORT_OPEN 0 and 1 for the port (it says "closed" on the
+console port in between), what it wrote while nobody was there is
+dropped, what it writes afterwards reaches the new client; the changes
+are SERIAL_CONNECT events that the replay, with no socket, feeds.
 Start-up errors name the option at fault, exit 1 and leave no trace.
 """
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -58,6 +68,15 @@ c0.sendall(b"abc.")
 c1.sendall(b"xyz!")
 got1 = read_until(c1, b"bye\n")
 t.check(got1 == b"bye\n", "the guest read both ports' input", got1)
+c1.close()   # the named port's client leaves ...
+got0 = read_until(c0, b"closed\n")
+t.check(got0 == b"closed\n", "the guest hears the client of port 1 leave "
+        "(PORT_OPEN 0)", got0)
+c1 = socket.socket(socket.AF_UNIX)   # ... and comes back
+c1.connect(s1)
+got1 = read_until(c1, b"again\n")
+t.check(got1 == b"again\n", "after the client is back (PORT_OPEN 1) the "
+        "guest's output reaches it; what it wrote meanwhile was dropped", got1)
 try:
     rec_out, rest = p.communicate(timeout=t.limit(120))
 except subprocess.TimeoutExpired:
@@ -69,7 +88,8 @@ rec_out = rec_out.decode(errors="replace")
 t.check(p.returncode == 0 and "PASS virtio_serial" in rec_out and
         "vserial: hostile chains flagged" in rec_out and
         "abc.\nvserial: console got 4 bytes" in rec_out and
-        "xyz!\nvserial: port got 4 bytes" in rec_out,
+        "xyz!\nvserial: port got 4 bytes" in rec_out and
+        "vserial: host closed port 1\nvserial: host opened port 1\n" in rec_out,
         "record: the guest passes", rec_out + (err + rest).decode(
             errors="replace"))
 t.check(not os.path.exists(s0) and not os.path.exists(s1),
@@ -90,6 +110,35 @@ t.check(rc == 0 and any(r.startswith("port 1:") and "abc." in r for r in rows)
         and any(r.startswith("port 2:") and "xyz!" in r for r in rows)
         and all(r.startswith(("port 1:", "port 2:")) for r in rows),
         "the ports' input is SERIAL_RX on input ports 1 and 2", out + err)
+
+rc, out, err = run(exe, "query", trace, "SELECT port, device, text FROM "
+                   "console ORDER BY line", timeout=60)
+rows = [r.split("\t") for r in out.splitlines()[1:]]
+t.check(rc == 0 and ["1", "virtconsole0", ">hello console"] in rows and
+        ["0", "serial0", "vserial: ready"] in rows and
+        not any("hello port" in r[2] for r in rows),
+        "the virtconsole's line is in the console index as port 1, "
+        "virtconsole0; the UART's as port 0, serial0; the named port's "
+        "output is not console", out + err)
+rc, out, err = run(exe, "query", trace, "SELECT icount FROM console WHERE "
+                   "port = 1 AND text = '>hello console'", timeout=60)
+n = out.splitlines()[1] if rc == 0 and len(out.splitlines()) > 1 else "0"
+rc, out, err = run(exe, "verify", trace, "--perturb-at", f"{n}:console1",
+                   timeout=300)
+t.check(rc == 1 and "console output of port 1 (virtconsole0) differs" in err,
+        "a replay printing other virtconsole output is a divergence of that "
+        "port", err)
+rc, out, err = run(exe, "verify", trace, "--perturb-at", f"{n}:console",
+                   timeout=300)
+t.check(rc == 1 and "divergence: console output differs" in err,
+        "the UART's console stream is still compared on its own", err)
+
+rc, out, err = run(exe, "query", trace, "SELECT summary FROM events WHERE "
+                   "kind = 'SERIAL_CONNECT' ORDER BY id", timeout=60)
+t.check(rc == 0 and out.splitlines()[1:] == ["port 2: disconnected",
+                                             "port 2: connected"],
+        "the client leaving and coming back are SERIAL_CONNECT events of "
+        "input port 2", out + err)
 
 # Start-up errors: exit 1, the option named, no trace left.
 chardevs = [a.replace("wait=on", "wait=off") for a in chardevs]

@@ -98,9 +98,16 @@ static void test_event_fields(void)
     add(&f, TDB_EV_IDLE_SKIP, 0, 10, u64zero, 4);
     CHECK(has(check(&f, 1, false, false, false, false), "payload length"),
           "IDLE_SKIP of 4 bytes");
-    add(&f, 9, 0, 10, NULL, 0);
+    add(&f, 10, 0, 10, NULL, 0);
     CHECK(has(check(&f, 1, false, false, false, false), "unknown event kind"),
-          "kind 9");
+          "kind 10");
+    static const uint8_t conn_bad[2] = { 1, 2 }, pcon_0[2] = { 0, 'x' };
+    add(&f, TDB_EV_SERIAL_CONNECT, 0, 10, conn_bad, 2);
+    CHECK(has(check(&f, 1, false, false, false, false), "connection state"),
+          "SERIAL_CONNECT state 2");
+    add(&f, TDB_EV_PORT_CONSOLE, 0, 10, pcon_0, 2);
+    CHECK(has(check(&f, 1, false, false, false, false), "console port"),
+          "PORT_CONSOLE for port 0");
 
     add(&f, TDB_EV_META, 0, 0, "a=b", 4);
     CHECK(has(check(&f, 1, false, false, false, false), "META"),

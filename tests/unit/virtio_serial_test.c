@@ -7,7 +7,10 @@
  * saved again: the bytes and the state hash must match, and the loaded
  * device must go on where the first left off (the waiting messages come
  * out when a buffer is posted, and input reaches the port the guest
- * opened).
+ * opened). Then the host side: a port behind a socket server with
+ * wait=off answers PORT_READY with PORT_OPEN 0 (no client yet; a
+ * replay's stand-in knows it from the spec), a client arriving through
+ * the input door's connection hook is PORT_OPEN 1, and the state is saved.
  */
 #include "backends/chardev.h"
 #include "core/input.h"
@@ -185,6 +188,52 @@ int main(void)
     core_buf_free(&again);
     core_machine_free(b);
     hw_device_opts_free(&cfg);
+
+    /* The host side of the named port starts closed: a wait=off server. */
+    CoreConfig hc = cfg;
+    hc.nchardevs = 0;
+    hc.ndevices = 0;
+    hc.chardev_replay = true;   /* null stand-ins: no socket is made */
+    CHECK(be_chardev_define(&hc, "null,id=c0", err, sizeof(err)), "%s", err);
+    CHECK(be_chardev_define(&hc, "socket,id=c1,path=/nonexistent/s,"
+                            "server=on,wait=off", err, sizeof(err)), "%s", err);
+    for (unsigned i = 0; i < 3; i++) {
+        CHECK(hw_device_parse(devs[i], &hc, err, sizeof(err)) == HW_PARSE_OK,
+              "%s", err);
+    }
+    CoreMachine *c = make(&hc);
+    setup(c);
+    for (unsigned s = 0; s < QN; s++) {
+        offer(c, 2, (uint16_t)s, s, 0x80, true);
+    }
+    ctrl(c, 0, 0, 0, 1);           /* DEVICE_READY: DEVICE_ADD 0, 1 */
+    ctrl(c, 1, 1, 3, 1);           /* PORT_READY 1: PORT_NAME, PORT_OPEN 0 */
+    core_input_serial_connect(c->input, 2, true);   /* a client comes */
+    CHECK(used_idx(c, 2) == 5, "5 control messages (%u)", used_idx(c, 2));
+    static const uint16_t hwant[5][3] = { { 0, 1, 0 }, { 1, 1, 0 },
+                                          { 1, 7, 0 }, { 1, 6, 0 },
+                                          { 1, 6, 1 } };
+    for (unsigned s = 0; s < 5; s++) {
+        struct { uint32_t id; uint16_t event, value; } m;
+        core_mem_read_bytes(c->as, buf(2, s), &m, sizeof(m));
+        CHECK(m.id == hwant[s][0] && m.event == hwant[s][1] &&
+              m.value == hwant[s][2], "host-side message %u: id %u event %u "
+              "value %u", s, m.id, m.event, m.value);
+    }
+    CoreBuf hsnap = { 0 };
+    core_snapshot_save(c, true, &hsnap);
+    core_input_serial_connect(c->input, 2, false);  /* it goes again */
+    CHECK(used_idx(c, 2) == 6, "the client leaving is one more message");
+    core_machine_free(c);
+    CoreMachine *d = make(&hc);
+    CHECK(core_snapshot_load(d, hsnap.data, hsnap.len, lerr, sizeof(lerr)) ==
+          0, "snapshot loads: %s", lerr);
+    core_input_serial_connect(d->input, 2, true);   /* saved: connected */
+    CHECK(used_idx(d, 2) == 5, "a client already there is no news after "
+          "a load");
+    core_buf_free(&hsnap);
+    core_machine_free(d);
+    hw_device_opts_free(&hc);
     unlink(path);
     return check_done("virtio_serial");
 }
