@@ -383,7 +383,7 @@ static unsigned fill_held_ports(CoreMachine *m, struct pollfd *p,
     unsigned n = 0;
     for (unsigned k = 1; k < CORE_INPUT_MAX_SERIAL; k++) {
         int fd = port_fd(m, k);
-        if (fd >= 0 && port_in[k].held_len == 0) {
+        if (fd >= 0 && source_room(m, k) == sizeof(port_in[k].held)) {
             p[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
             port_of[n++] = k;
         }
@@ -445,13 +445,8 @@ static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
         int r = poll(p, np, timeout);
         if (r >= 0) {
             for (unsigned i = 0; i < nports; i++) {
-                PortIn *in = &port_in[port_of[i]];
                 if (p[ports_at + i].revents) {
-                    in->held_len = be_chardev_read_nd(
-                        port_source(m, port_of[i]), in->held,
-                        sizeof(in->held));
-                    in->held_len = filter_escapes(m, port_of[i], in->held,
-                                                  in->held_len);
+                    read_source(m, port_of[i]);   /* through its mux, if any */
                 }
             }
             for (unsigned i = 0; i < nsources; i++) {
