@@ -11,6 +11,7 @@
  *   info     DIR
  *   query    DIR "SQL"
  *   trace    reindex DIR
+ *   last-write, history  DIR ICOUNT ADDR ...  (shell/search.h)
  */
 #include "shell/cli.h"
 #include "backends/net.h"
@@ -22,6 +23,7 @@
 #include "replay/inspect.h"
 #include "replay/rr.h"
 #include "shell/host.h"
+#include "shell/search.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -724,6 +726,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "trace") == 0) {
         return rr_cmd_trace(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "last-write") == 0 || strcmp(cmd, "history") == 0) {
+        return sh_search_cmd(cmd, argc - 2, argv + 2);
     }
     if (cmd[0] == '-') {
         /* QEMU habit: options without a command mean `run`. */
