@@ -141,6 +141,19 @@ static CoreRunCmd never_stopped(void *opaque, CoreMachine *m,
    attached, this one (which never stops anything) stands in. */
 static const CoreFrontend search_fe = { never_interrupt, never_stopped, NULL };
 
+void rr_search_keep_points(RRSession *s)
+{
+    if (s->m && !s->m->debug) {
+        core_debug_attach(s->m, &search_fe, false);
+    }
+    if (s->m && !s->undo_on) {
+        /* What the replay does at its next stop under a debugger; a run
+           with no event on the way would not stop before its end. */
+        s->undo_on = true;
+        s->next_undo = s->m->icount;
+    }
+}
+
 long rr_find_writes(RRSession *s, uint64_t paddr, uint64_t len, size_t max,
                     RRWrite *out, RRWriteStats *st, char *err, size_t errlen)
 {

@@ -55,6 +55,13 @@ uint64_t rr_trace_end(RRSession *s);
 bool rr_translate(CoreMachine *m, unsigned hart, uint64_t va, uint64_t *pa,
                   char *err, size_t errlen);
 
+/* Makes the session take in-memory restore points (every
+   RR_UNDO_INTERVAL instructions) from now on, as it does under a
+   debugger: later searches then restart from one of those rather than
+   from a checkpoint, which may be far back. For a session without a
+   debugger (`rewind last-write`); a no-op with one. */
+void rr_search_keep_points(RRSession *s);
+
 /* The last `max` writes to physical [paddr, paddr+len) before the current
    icount of replay session s (attached to its machine), oldest first in
    out[]. Returns how many were found (0: none since the trace began), or

@@ -203,6 +203,10 @@ static int search(RRSession *s, CoreMachine *m, unsigned hart,
     sh_json_u64(out, "icount", at);
     sh_json_u64(out, "intervals", st.intervals);
     sh_json_u64(out, "searched_from", st.searched_from);
+    /* Where the session is left: the tests compare it with a seek. */
+    char hash[17];
+    snprintf(hash, sizeof(hash), "%016" PRIx64, core_machine_state_hash(m));
+    sh_json_str(out, "state_hash", hash);
     char where[96];
     if (phys) {
         snprintf(where, sizeof(where), "physical 0x%" PRIx64, paddr);
@@ -291,14 +295,22 @@ int sh_search_cmd(const char *cmd, int argc, char **argv)
         at = rr_trace_end(t.s);
     }
     int status = 0;
+    rr_search_keep_points(t.s);
     if (rr_seek(t.s, at, err, sizeof(err)) != 0) {
         fprintf(stderr, "rewind: %s: icount %" PRIu64 ": %s\n", dir, at, err);
         status = 2;
     } else {
         ShOut out;
         sh_out_init(&out);
+        /* Host time of the search alone (not of opening the trace and
+           going to ICOUNT): the latency figure. */
+        gint64 t0 = g_get_monotonic_time();
         int rc = search(t.s, t.m, (unsigned)hart, NULL, NULL, n, rest, &out,
                         history);
+        if (rc == 0) {
+            sh_json_double(&out, "search_seconds",
+                           (double)(g_get_monotonic_time() - t0) / 1e6);
+        }
         sh_out_emit(&out, cmd, json, stdout, stderr);
         sh_out_free(&out);
         status = rc == 0 ? 0 : 1;
