@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`rewind last-write` and `rewind history` against gdb's reverse watchpoints.
 
-Usage: lastwrite_test.py REWIND TARGET_ELF GDB RNG_ELF
+Usage: lastwrite_test.py REWIND TARGET_ELF GDB RNG_ELF STEPS_ELF
 
 target.c (gdb_counter bumped ten times) is recorded with a checkpoint
 every 100 instructions, so the writes lie several checkpoint intervals
@@ -16,6 +16,9 @@ behind the points asked about. At each point T:
 virtio_rng.c is recorded with its device; the last write to the buffer
 the device fills must be reported as that device's DMA, and a history of
 it must chain (each write's old value is the previous one's new value).
+steps.S stores its loop counter to 0x80100000 every 3 instructions, on a
+page without code (stores there take the TLB fast path): a history of it
+must have every store, 3 instructions apart, counting down.
 Bad input gets a one-line error and a non-zero status.
 """
 import json
@@ -28,7 +31,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from rwtest import start_gdb_server  # noqa: E402
 
-REWIND, ELF, GDB, RNG_ELF = sys.argv[1:5]
+REWIND, ELF, GDB, RNG_ELF, STEPS_ELF = sys.argv[1:6]
 passed = failed = 0
 
 
@@ -167,6 +170,31 @@ check(len(ws) == 4 and all(ws[i]["new"] == ws[i + 1]["old"] for i in range(3))
       and all(ws[i]["icount"] < ws[i + 1]["icount"] for i in range(3))
       and ws[-1] == w, "history of the buffer: four DMA writes in order, "
       "values chained, the last one = last-write", r.stdout)
+
+# Every store of a loop, fast path or not, in order.
+STEPS, S_LEN = record("steps.rwd", STEPS_ELF, 1000000)
+T = 2_500_000
+j, r = rewind_json("history", STEPS, str(T), "-p", "0x80100000", "6")
+ws = j["writes"] if j else []
+le = lambda v: int.from_bytes(bytes.fromhex(v), "little")  # noqa: E731
+check(len(ws) == 6 and
+      all(ws[i + 1]["icount"] - ws[i]["icount"] == 3 for i in range(5)) and
+      all(le(ws[i]["new"]) - le(ws[i + 1]["new"]) == 1 for i in range(5)) and
+      all(ws[i]["new"] == ws[i + 1]["old"] for i in range(5)) and
+      T - ws[-1]["icount"] <= 3 and
+      all((w.get("disas") or "").startswith("sd t0,0(t3)") for w in ws),
+      "history of a loop's store: six consecutive stores, 3 instructions "
+      "apart, the counter going down by one", r.stdout + r.stderr)
+for T in (2_499_998, 2_500_001):
+    out, log = gdb_run(STEPS, STEPS_ELF, f"monitor goto {T}",
+                       "watch *(long *)0x80100000", "reverse-continue",
+                       "monitor icount", "kill")
+    mi = re.fullmatch(r"icount (\d+)\n", out[3])
+    j, r = rewind_json("last-write", STEPS, str(T), "0x80100000")
+    w = j["writes"][0] if j and j.get("writes") else {}
+    check(mi and w.get("icount") == int(mi.group(1)),
+          f"  last-write before {T} in the loop = gdb's reverse watchpoint",
+          log + r.stdout)
 
 # Bad input: one line, non-zero status.
 for args, want in (((T100, "300", "nosuchsym"), "bad address 'nosuchsym'"),
