@@ -449,6 +449,15 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     core_mem_mark_dirty(res.r, res.pa, size);   /* before the write */
     memcpy(res.r->host + (res.pa - res.r->base), &val, size);
     check_watch(cpu, in, addr, size, true);
+    if (CORE_UNLIKELY(cpu->machine->attention & CORE_ATTN_STOP)) {
+        /* A watch hit: the stop comes right after this store (blocks are
+           not cut after every access for the physical watch). */
+        if (core_mem_page_has_code(res.r, res.pa)) {
+            core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
+        }
+        cpu->code_written = 0;
+        return leave_after(cpu, in);
+    }
     if (core_mem_page_has_code(res.r, res.pa)) {
         core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
         cpu->code_written = 1;

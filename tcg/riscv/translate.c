@@ -137,8 +137,12 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
         if (in->flags & RV_OPF_END_TB) {
             break;
         }
-        if (dbg && (dbg->nwp || dbg->pwatch_len) && is_memory_op(in->raw)) {
+        if (dbg && dbg->nwp && is_memory_op(in->raw)) {
             break;   /* a watchpoint hit stops right after the access */
+        }
+        if (dbg && dbg->pwatch_len && (in->raw & 0x7f) == RV_OPC_AMO) {
+            break;   /* the physical watch: stores leave their block on a
+                        hit (mmu.c), an AMO cannot, so it ends one */
         }
     }
     tb->n_insns = n;
