@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`rewind last-write` and `rewind history` against gdb's reverse watchpoints.
 
-Usage: lastwrite_test.py REWIND TARGET_ELF GDB RNG_ELF STEPS_ELF SMP_ELF
+Usage: lastwrite_test.py REWIND TARGET_ELF GDB RNG_ELF STEPS_ELF SMP_ELF PAIR_ELF
 
 target.c (gdb_counter bumped ten times) is recorded with a checkpoint
 every 100 instructions, so the writes lie several checkpoint intervals
@@ -21,6 +21,8 @@ the history equals gdb's forward watchpoint stops, with hart 1.
 steps.S stores its loop counter to 0x80100000 every 3 instructions, on a
 page without code (stores there take the TLB fast path): a history of it
 must have every store, 3 instructions apart, counting down.
+pair.S stores two neighbouring variables in turn: watching the second
+only, every store to it is seen (4 instructions apart).
 Bad input gets a one-line error and a non-zero status.
 """
 import json
@@ -33,7 +35,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from rwtest import start_gdb_server  # noqa: E402
 
-REWIND, ELF, GDB, RNG_ELF, STEPS_ELF, SMP_ELF = sys.argv[1:7]
+REWIND, ELF, GDB, RNG_ELF, STEPS_ELF, SMP_ELF, PAIR_ELF = sys.argv[1:8]
 passed = failed = 0
 
 
@@ -215,6 +217,16 @@ for T in (2_499_998, 2_500_001):
     check(mi and w.get("icount") == int(mi.group(1)),
           f"  last-write before {T} in the loop = gdb's reverse watchpoint",
           log + r.stdout)
+
+# A neighbour's stores must not open the page to the TLB's fast path.
+PAIR, _ = record("pair.rwd", PAIR_ELF, 100000)
+j, r = rewind_json("history", PAIR, "3000", "0x80100008", "5")
+ws = j["writes"] if j else []
+check(len(ws) == 5 and
+      all(ws[i + 1]["icount"] - ws[i]["icount"] == 4 for i in range(4)) and
+      all((w.get("disas") or "").startswith("sd t0,8(t3)") for w in ws),
+      "history of a variable whose neighbour is stored in between: every "
+      "store, 4 instructions apart", r.stdout + r.stderr)
 
 # Bad input: one line, non-zero status.
 for args, want in (((T100, "300", "nosuchsym"), "bad address 'nosuchsym'"),
