@@ -11,6 +11,9 @@
  *   info     DIR
  *   query    DIR "SQL"
  *   trace    reindex DIR | index DIR | timeline DIR -o FILE.svg
+ *   trace    reindex DIR
+ *   last-write, history  DIR ICOUNT ADDR ...  (shell/search.h)
+ *   diff     A B [--json]  (shell/diff.h)
  */
 #include "shell/cli.h"
 #include "shell/dindex.h"
@@ -23,6 +26,8 @@
 #include "replay/inspect.h"
 #include "replay/rr.h"
 #include "shell/host.h"
+#include "shell/diff.h"
+#include "shell/search.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -746,6 +751,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "trace") == 0) {
         return rr_cmd_trace(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "diff") == 0) {
+        return sh_diff_cmd(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "last-write") == 0 || strcmp(cmd, "history") == 0) {
+        return sh_search_cmd(cmd, argc - 2, argv + 2);
     }
     if (cmd[0] == '-') {
         /* QEMU habit: options without a command mean `run`. */

@@ -140,6 +140,10 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
         if (dbg && dbg->nwp && is_memory_op(in->raw)) {
             break;   /* a watchpoint hit stops right after the access */
         }
+        if (dbg && dbg->pwatch_len && (in->raw & 0x7f) == RV_OPC_AMO) {
+            break;   /* the physical watch: stores leave their block on a
+                        hit (mmu.c), an AMO cannot, so it ends one */
+        }
     }
     tb->n_insns = n;
     set_sentinel(&insns[n], &insns[n - 1]);
