@@ -11,6 +11,7 @@
  *   info     DIR
  *   query    DIR "SQL"
  *   trace    reindex DIR
+ *   shell    TRACE | -- RUN-OPTIONS  (shell/shell_session.c)
  */
 #include "shell/cli.h"
 #include "backends/net.h"
@@ -22,6 +23,7 @@
 #include "replay/inspect.h"
 #include "replay/rr.h"
 #include "shell/host.h"
+#include "shell/shcmd.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -78,7 +80,7 @@ static bool net_dispatch(void *opaque, CoreMachine *m, struct pollfd *fds,
 static const ShellHostSource net_source = { net_fill, net_dispatch, NULL };
 
 /* Build the machine for cfg; prints the error and returns NULL on failure. */
-static CoreMachine *build_machine(const CoreConfig *cfg)
+CoreMachine *shell_build_machine(const CoreConfig *cfg)
 {
     if (!cfg->kernel && cfg->bios && strcmp(cfg->bios, "none") == 0) {
         fprintf(stderr, "rewind: -bios none needs -kernel: nothing to run\n");
@@ -207,7 +209,7 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
     /* A recording never writes the user's disk images: the guest's
        writes go to an overlay (checkpoints save it). */
     cfg->block_cow = record_dir != NULL;
-    CoreMachine *m = build_machine(cfg);
+    CoreMachine *m = shell_build_machine(cfg);
     if (!m) {
         return EXIT_USAGE;
     }
@@ -588,7 +590,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
     cfg.max_insns = 0;
     cfg.stats = a.stats;
     cfg.trace_insns = a.trace;
-    CoreMachine *m = build_machine(&cfg);
+    CoreMachine *m = shell_build_machine(&cfg);
     if (!m) {
         rr_replay_finish(s, err, sizeof(err));
         return EXIT_UNUSABLE;
@@ -730,8 +732,7 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "shell") == 0) {
-        fprintf(stderr, "rewind: 'shell' is not available yet in this version\n");
-        return EXIT_USAGE;
+        return shell_main(argc - 2, argv + 2);
     }
     fprintf(stderr, "rewind: unknown command '%s' (see rewind --help)\n", cmd);
     return EXIT_USAGE;

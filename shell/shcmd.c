@@ -1,0 +1,382 @@
+/*
+ * The shell's command table and dispatch: splitting a line into words,
+ * finding the row (two-word names such as `info breakpoints` first),
+ * running it and printing its ShOut. Also the few helpers every command
+ * shares: numbers, addresses, the stop line.
+ */
+#include "shell/shcmd.h"
+#include "core/clock.h"
+#include "core/target.h"
+#include "tcg/riscv/disas.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+const ShCmd shcmd_table[] = {
+    { "help", "h ?", "help [CMD]", "list the commands, or explain one",
+      shcmd_help },
+    { "where", "stop", "where",
+      "print the stop line again: icount, guest time, hart, privilege, pc, "
+      "instruction (`stop`, QEMU's spelling, does the same: the machine is "
+      "stopped while the shell waits)", shcmd_where },
+    { "stepi", "si", "stepi [N]",
+      "execute N instructions (1) of the current hart", shcmd_stepi },
+    { "nexti", "ni", "nexti",
+      "execute one instruction of the current hart; a call runs until it "
+      "returns", shcmd_nexti },
+    { "continue", "c cont", "continue",
+      "run until a breakpoint, a watchpoint, the end of the trace or Ctrl-C",
+      shcmd_continue },
+    { "reverse-stepi", "rsi", "reverse-stepi [N]",
+      "go back N instructions (1) of the current hart", shcmd_rstepi },
+    { "reverse-nexti", "rni", "reverse-nexti",
+      "go back one instruction of the current hart, over a whole call",
+      shcmd_rnexti },
+    { "reverse-continue", "rc", "reverse-continue",
+      "go back to the last breakpoint or watchpoint hit before now (a "
+      "watchpoint stops on the accessing instruction, before the access), "
+      "or the start of the trace", shcmd_rcontinue },
+    { "goto", "ugo", "goto ICOUNT|+N|-N|start|end|NAME | time T | "
+      "console /REGEX/ [N] | event N",
+      "move to an icount, relative to here, to either end, to a bookmark, to "
+      "the first instruction at guest time T (1.25s, 300ms, 20us, 5ns), to "
+      "the store of the last byte of the Nth console line matching REGEX, or "
+      "to event N of the index (events.id)", shcmd_goto },
+    { "bookmark", NULL, "bookmark NAME [NOTE...]",
+      "name the current point; stored in the trace's index (kept by `rewind "
+      "trace reindex`), `goto NAME` comes back", shcmd_bookmark },
+    { "bookmarks", "info bookmarks", "bookmarks", "list the trace's bookmarks",
+      shcmd_bookmarks },
+    { "break", "b", "break ADDR|SYMBOL [if hart==N]",
+      "stop before the instruction at ADDR runs (any hart, or only hart N), "
+      "forwards and backwards", shcmd_break },
+    { "watch", NULL, "watch ADDR|SYMBOL [LEN] [r|w|rw]",
+      "stop at accesses to LEN bytes (8) at ADDR: writes (w, default), reads "
+      "(r) or both (rw); forwards just after the access, backwards on the "
+      "accessing instruction", shcmd_watch },
+    { "delete", "d", "delete [ID...]",
+      "delete breakpoints and watchpoints (all without ID)", shcmd_delete },
+    { "info breakpoints", "info break info watchpoints", "info breakpoints",
+      "list breakpoints and watchpoints", shcmd_info_break },
+    { "quit", "q exit", "quit", "leave the shell", shcmd_quit },
+};
+const size_t shcmd_count = sizeof(shcmd_table) / sizeof(shcmd_table[0]);
+
+/* Does `name` (one or two words) equal argv's first words? */
+static int name_matches(const char *name, int argc, char **argv)
+{
+    const char *sp = strchr(name, ' ');
+    if (!sp) {
+        return strcmp(name, argv[0]) == 0 ? 1 : 0;
+    }
+    size_t n = (size_t)(sp - name);
+    return argc >= 2 && strlen(argv[0]) == n && strncmp(name, argv[0], n) == 0 &&
+           strcmp(sp + 1, argv[1]) == 0 ? 2 : 0;
+}
+
+/* Aliases are space separated; a two-word alias is written with the
+   words joined by a space too, so compare against each candidate of one
+   and two words. */
+static int alias_matches(const char *aliases, int argc, char **argv)
+{
+    if (!aliases) {
+        return 0;
+    }
+    char **w = g_strsplit(aliases, " ", -1);
+    int used = 0;
+    for (int i = 0; w[i] && !used; i++) {
+        if (strcmp(w[i], "info") == 0 && w[i + 1]) {
+            char two[64];
+            snprintf(two, sizeof(two), "info %s", w[i + 1]);
+            used = name_matches(two, argc, argv);
+            i++;
+        } else {
+            used = name_matches(w[i], argc, argv);
+        }
+    }
+    g_strfreev(w);
+    return used;
+}
+
+const ShCmd *shcmd_find(int argc, char **argv, int *used)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < shcmd_count; i++) {
+            const ShCmd *c = &shcmd_table[i];
+            /* two-word names before one-word ones */
+            bool two = strchr(c->name, ' ') != NULL;
+            if (two != (pass == 0)) {
+                continue;
+            }
+            int u = name_matches(c->name, argc, argv);
+            if (!u) {
+                u = alias_matches(c->aliases, argc, argv);
+            }
+            if (u) {
+                *used = u;
+                return c;
+            }
+        }
+    }
+    for (size_t i = 0; i < shcmd_count; i++) {
+        int u = alias_matches(shcmd_table[i].aliases, argc, argv);
+        if (u) {
+            *used = u;
+            return &shcmd_table[i];
+        }
+    }
+    return NULL;
+}
+
+/* Words: blanks separate them; "..." groups; a word starting with '/'
+   runs to the next '/' that ends a word (a regex may hold blanks). */
+static char **split_words(const char *line, int *argc)
+{
+    GPtrArray *a = g_ptr_array_new();
+    const char *p = line;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+            p++;
+        }
+        if (!*p) {
+            break;
+        }
+        GString *w = g_string_new("");
+        if (*p == '"') {
+            for (p++; *p && *p != '"'; p++) {
+                g_string_append_c(w, *p);
+            }
+            if (*p) {
+                p++;
+            }
+        } else if (*p == '/' && strchr(p + 1, '/')) {
+            const char *q = p + 1;
+            const char *end = NULL;
+            for (; *q; q++) {
+                if (*q == '\\' && q[1]) {
+                    q++;
+                } else if (*q == '/' && (!q[1] || q[1] == ' ' || q[1] == '\t')) {
+                    end = q;
+                    break;
+                }
+            }
+            if (!end) {
+                end = p + strlen(p) - 1;
+            }
+            g_string_append_len(w, p, end - p + 1);
+            p = end + 1;
+        } else {
+            while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+                g_string_append_c(w, *p++);
+            }
+        }
+        g_ptr_array_add(a, g_string_free(w, false));
+    }
+    *argc = (int)a->len;
+    g_ptr_array_add(a, NULL);
+    return (char **)g_ptr_array_free(a, false);
+}
+
+void shell_emit(ShellCtx *ctx, ShOut *out, const char *cmd)
+{
+    sh_out_emit(out, cmd, ctx->json, ctx->out, ctx->err);
+    fflush(ctx->out);
+    if (sh_failed(out)) {
+        ctx->failures++;
+    }
+}
+
+int shell_exec(ShellCtx *ctx, const char *line)
+{
+    int argc;
+    char **argv = split_words(line, &argc);
+    int rc = 0;
+    if (argc == 0) {
+        g_strfreev(argv);
+        return 0;
+    }
+    ShOut out;
+    sh_out_init(&out);
+    int used = 0;
+    const ShCmd *c = shcmd_find(argc, argv, &used);
+    if (!c) {
+        sh_error(&out, "unknown command '%s' (try 'help')", argv[0]);
+        shell_emit(ctx, &out, argv[0]);
+        sh_out_free(&out);
+        g_strfreev(argv);
+        return -1;
+    }
+    /* The function sees its own name as argv[0] (two words joined). */
+    char *name = used == 2 ? g_strdup_printf("%s %s", argv[0], argv[1])
+                           : g_strdup(argv[0]);
+    char **args = argv + used - 1;
+    char *saved = args[0];
+    args[0] = name;
+    ctx->mv.kind = SH_MV_NONE;
+    rc = c->fn(ctx, argc - used + 1, args, &out);
+    args[0] = saved;
+    if (rc != 0 && !sh_failed(&out)) {
+        sh_error(&out, "%s failed", c->name);
+    }
+    if (ctx->want_replay && rc == 0) {
+        /* a live session goes back by replaying: the command runs again
+           there (shell/shell_session.c) and prints its result then */
+        ctx->mv.kind = SH_MV_NONE;
+    } else if (ctx->mv.kind == SH_MV_NONE || rc != 0) {
+        ctx->mv.kind = SH_MV_NONE;
+        shell_emit(ctx, &out, c->name);
+    } else {
+        /* A motion: its text so far goes first when it ends. */
+        sh_out_reset(&ctx->mvout);
+        g_string_append(ctx->mvout.text, out.text->str);
+        g_string_append(ctx->mvout.json, out.json->str);
+        ctx->mvout.need_comma[0] = out.json->len > 0;
+        snprintf(ctx->mvcmd, sizeof(ctx->mvcmd), "%s", c->name);
+    }
+    sh_out_free(&out);
+    g_free(name);
+    g_strfreev(argv);
+    return rc;
+}
+
+void sh_motion_start(ShellCtx *ctx, ShMoveKind kind, const char *cmd)
+{
+    (void)cmd;
+    uint64_t left = ctx->mv.left, target = ctx->mv.target;
+    ctx->mv = (ShMotion){ .kind = kind, .left = left, .target = target,
+                          .hart = ctx->hart };
+}
+
+/* ---- shared helpers ---- */
+
+bool sh_parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ') {
+        return false;
+    }
+    unsigned long long x = strtoull(s, &end, 0);
+    if (*end || errno) {
+        return false;
+    }
+    *v = x;
+    return true;
+}
+
+bool sh_parse_addr(ShellCtx *ctx, const char *s, gva_t *addr, ShOut *out)
+{
+    (void)ctx;
+    uint64_t v;
+    if (s[0] == '*') {
+        s++;
+    }
+    if (sh_parse_u64(s, &v)) {
+        *addr = v;
+        return true;
+    }
+    if (s[0] >= '0' && s[0] <= '9') {
+        sh_error(out, "'%s' is not an address (a number: 0x80001000 or "
+                 "decimal)", s);
+    } else {
+        sh_error(out, "no symbol '%s' (load symbols with 'symbols FILE', or "
+                 "give an address)", s);
+    }
+    return false;
+}
+
+unsigned sh_fetch_insn(ShellCtx *ctx, unsigned hart, gva_t pc, uint32_t *raw)
+{
+    const CoreCpuOps *ops = ctx->m->cpu_ops;
+    uint8_t b[4] = { 0 };
+    void *cpu = ctx->m->cpus[hart];
+    if (ops->mem_access(cpu, pc, b, 2, false) != 2) {
+        return 0;
+    }
+    unsigned len = (b[0] & 3) == 3 ? 4 : 2;
+    if (len == 4 && ops->mem_access(cpu, pc + 2, b + 2, 2, false) != 2) {
+        return 0;
+    }
+    *raw = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+           (uint32_t)b[3] << 24;
+    return len;
+}
+
+void sh_stop_line(ShellCtx *ctx, unsigned hart, ShOut *out)
+{
+    CoreMachine *m = ctx->m;
+    const CoreCpuOps *ops = m->cpu_ops;
+    void *cpu = m->cpus[hart];
+    gva_t pc = ops->pc(cpu);
+    char priv[48];
+    ops->describe(cpu, priv, sizeof(priv));
+    char *comma = strchr(priv, ',');
+    if (comma) {
+        *comma = 0;   /* "S-mode, wfi": the mode */
+    }
+    uint64_t ns = core_clock_ns(m);
+    uint32_t raw = 0;
+    char insn[RV_DISAS_MAX] = "(unreadable)";
+    if (sh_fetch_insn(ctx, hart, pc, &raw)) {
+        rv_disas(insn, sizeof(insn), raw, pc);
+    }
+    sh_printf(out, "icount %" PRIu64 "  time %" PRIu64 ".%09" PRIu64 "s  hart "
+              "%u  %s  pc 0x%016" PRIx64 "  %s\n", m->icount, ns / 1000000000,
+              ns % 1000000000, hart, priv, (uint64_t)pc, insn);
+    sh_json_u64(out, "icount", m->icount);
+    sh_json_u64(out, "time_ns", ns);
+    sh_json_u64(out, "hart", hart);
+    sh_json_str(out, "priv", priv);
+    sh_json_u64(out, "pc", pc);
+    sh_json_str(out, "insn", insn);
+}
+
+/* ---- the commands about the shell itself ---- */
+
+int shcmd_help(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    (void)ctx;
+    if (argc == 1) {
+        sh_printf(out, "commands (help CMD for one):\n");
+        for (size_t i = 0; i < shcmd_count; i++) {
+            sh_printf(out, "  %-40s %s%s%s\n", shcmd_table[i].usage,
+                      shcmd_table[i].aliases ? "(also: " : "",
+                      shcmd_table[i].aliases ? shcmd_table[i].aliases : "",
+                      shcmd_table[i].aliases ? ")" : "");
+        }
+        return 0;
+    }
+    int used;
+    const ShCmd *c = shcmd_find(argc - 1, argv + 1, &used);
+    if (!c) {
+        return sh_error(out, "help: unknown command '%s' (try 'help')", argv[1]);
+    }
+    sh_printf(out, "usage: %s\n  %s\n", c->usage, c->help);
+    if (c->aliases) {
+        sh_printf(out, "  also spelled: %s\n", c->aliases);
+    }
+    sh_json_str(out, "usage", c->usage);
+    sh_json_str(out, "help", c->help);
+    return 0;
+}
+
+int shcmd_quit(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    (void)argv;
+    (void)out;
+    (void)argc;
+    ctx->quit = true;
+    return 0;
+}
+
+int shcmd_where(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    if (argc != 1) {
+        return sh_error(out, "usage: %s", argv[0]);
+    }
+    sh_stop_line(ctx, ctx->hart, out);
+    return 0;
+}
