@@ -182,20 +182,34 @@ static char *gen_info(const char *text, int state)
     return NULL;
 }
 
-static char *gen_register(const char *text, int state)
+/* Symbols (break, watch, x, disas...) then register names. */
+static ShellCtx *complete_ctx;
+static GPtrArray *arg_matches;
+
+static void add_match(const char *name, void *opaque)
 {
-    static size_t i;
+    g_ptr_array_add(opaque, g_strdup(name));
+}
+
+static char *gen_arg(const char *text, int state)
+{
+    static guint i;
     if (state == 0) {
         i = 0;
-    }
-    size_t n = strlen(text);
-    while (reg_names[i]) {
-        const char *r = reg_names[i++];
-        if (strncmp(r, text, n) == 0) {
-            return strdup(r);
+        if (arg_matches) {
+            g_ptr_array_free(arg_matches, true);
+        }
+        arg_matches = g_ptr_array_new_with_free_func(g_free);
+        for (size_t r = 0; reg_names[r]; r++) {
+            if (strncmp(reg_names[r], text, strlen(text)) == 0) {
+                g_ptr_array_add(arg_matches, g_strdup(reg_names[r]));
+            }
+        }
+        if (complete_ctx && complete_ctx->syms && *text) {
+            sym_complete(complete_ctx->syms, text, add_match, arg_matches);
         }
     }
-    return NULL;
+    return i < arg_matches->len ? strdup(arg_matches->pdata[i++]) : NULL;
 }
 
 static char **complete(const char *text, int start, int end)
@@ -212,7 +226,7 @@ static char **complete(const char *text, int start, int end)
     } else if (strcmp(before, "help") == 0) {
         m = rl_completion_matches(text, gen_command);
     } else {
-        m = rl_completion_matches(text, gen_register);
+        m = rl_completion_matches(text, gen_arg);
     }
     g_free(before);
     return m;
@@ -388,6 +402,7 @@ const CoreFrontend *shell_repl_frontend(ShellCtx *ctx)
 {
     static CoreFrontend fe;
     fe = (CoreFrontend){ fe_poll, fe_stopped, ctx };
+    complete_ctx = ctx;
     return &fe;
 }
 

@@ -61,6 +61,9 @@ const ShCmd shcmd_table[] = {
       "delete breakpoints and watchpoints (all without ID)", shcmd_delete },
     { "info breakpoints", "info break info watchpoints", "info breakpoints",
       "list breakpoints and watchpoints", shcmd_info_break },
+    { "symbols", NULL, "symbols FILE",
+      "load symbols from an ELF (its symtab) or a System.map, replacing "
+      "those loaded (an ELF -kernel is loaded at the start)", shcmd_symbols },
     { "quit", "q exit", "quit", "leave the shell", shcmd_quit },
 };
 const size_t shcmd_count = sizeof(shcmd_table) / sizeof(shcmd_table[0]);
@@ -269,14 +272,25 @@ bool sh_parse_u64(const char *s, uint64_t *v)
 
 bool sh_parse_addr(ShellCtx *ctx, const char *s, gva_t *addr, ShOut *out)
 {
-    (void)ctx;
-    uint64_t v;
+    uint64_t v, off = 0;
     if (s[0] == '*') {
         s++;
     }
     if (sh_parse_u64(s, &v)) {
         *addr = v;
         return true;
+    }
+    /* SYMBOL or SYMBOL+OFFSET */
+    char name[256];
+    const char *plus = strchr(s, '+');
+    size_t n = plus ? (size_t)(plus - s) : strlen(s);
+    if (ctx->syms && n < sizeof(name) && (!plus || sh_parse_u64(plus + 1, &off))) {
+        memcpy(name, s, n);
+        name[n] = 0;
+        if (sym_by_name(ctx->syms, name, &v)) {
+            *addr = v + off;
+            return true;
+        }
     }
     if (s[0] >= '0' && s[0] <= '9') {
         sh_error(out, "'%s' is not an address (a number: 0x80001000 or "
@@ -323,14 +337,24 @@ void sh_stop_line(ShellCtx *ctx, unsigned hart, ShOut *out)
     if (sh_fetch_insn(ctx, hart, pc, &raw)) {
         rv_disas(insn, sizeof(insn), raw, pc);
     }
+    char sym[160] = "";
+    uint64_t off = 0;
+    const char *fn = ctx->syms ? sym_by_addr(ctx->syms, pc, &off) : NULL;
+    if (fn) {
+        snprintf(sym, sizeof(sym), off ? " <%s+%" PRIu64 ">" : " <%s>", fn, off);
+    }
     sh_printf(out, "icount %" PRIu64 "  time %" PRIu64 ".%09" PRIu64 "s  hart "
-              "%u  %s  pc 0x%016" PRIx64 "  %s\n", m->icount, ns / 1000000000,
-              ns % 1000000000, hart, priv, (uint64_t)pc, insn);
+              "%u  %s  pc 0x%016" PRIx64 "%s  %s\n", m->icount, ns / 1000000000,
+              ns % 1000000000, hart, priv, (uint64_t)pc, sym, insn);
     sh_json_u64(out, "icount", m->icount);
     sh_json_u64(out, "time_ns", ns);
     sh_json_u64(out, "hart", hart);
     sh_json_str(out, "priv", priv);
     sh_json_u64(out, "pc", pc);
+    sh_json_str(out, "symbol", fn);
+    if (fn) {
+        sh_json_u64(out, "offset", off);
+    }
     sh_json_str(out, "insn", insn);
 }
 
@@ -378,5 +402,22 @@ int shcmd_where(ShellCtx *ctx, int argc, char **argv, ShOut *out)
         return sh_error(out, "usage: %s", argv[0]);
     }
     sh_stop_line(ctx, ctx->hart, out);
+    return 0;
+}
+
+int shcmd_symbols(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    if (argc != 2) {
+        return sh_error(out, "usage: symbols FILE (an ELF or a System.map)");
+    }
+    char err[512];
+    SymTab *t = sym_load(argv[1], err, sizeof(err));
+    if (!t) {
+        return sh_error(out, "symbols: %s", err);
+    }
+    sym_free(ctx->syms);
+    ctx->syms = t;
+    sh_printf(out, "%zu symbols from %s\n", sym_count(t), argv[1]);
+    sh_json_u64(out, "count", sym_count(t));
     return 0;
 }

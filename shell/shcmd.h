@@ -23,6 +23,7 @@
 #include "core/machine.h"
 #include "replay/rr.h"
 #include "shell/out.h"
+#include "shell/symbols.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -77,6 +78,7 @@ typedef struct ShellCtx {
     char dir[1024];           /* the trace directory */
     unsigned hart;            /* current hart */
     uint64_t trace_end;       /* replay: last icount of the trace */
+    SymTab *syms;             /* NULL: addresses only */
 
     ShBreak bp[SH_MAX_BREAK];
     unsigned nbp;
@@ -147,6 +149,7 @@ int shcmd_break(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_watch(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_delete(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_info_break(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_symbols(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 
 /* ---- helpers the commands share ---- */
 

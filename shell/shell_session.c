@@ -108,6 +108,29 @@ static bool parse_args(int argc, char **argv, ShellArgs *a)
     return true;
 }
 
+/* Symbols of an ELF -kernel, once: the stop line and break SYMBOL use
+   them. A kernel that is not an ELF (an Image) has none to give. */
+static void kernel_symbols(ShellCtx *ctx, const CoreConfig *cfg)
+{
+    if (ctx->syms || !cfg->kernel) {
+        return;
+    }
+    FILE *f = fopen(cfg->kernel, "rb");
+    unsigned char magic[4] = { 0 };
+    bool elf = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "\x7f" "ELF", 4) == 0;
+    if (f) {
+        fclose(f);
+    }
+    if (!elf) {
+        return;
+    }
+    char err[512];
+    ctx->syms = sym_load(cfg->kernel, err, sizeof(err));
+    if (!ctx->syms) {
+        fprintf(stderr, "rewind: shell: no symbols: %s\n", err);
+    }
+}
+
 /* Put the shell's breakpoints and watchpoints into a new machine. */
 static void rearm(ShellCtx *ctx)
 {
@@ -155,6 +178,7 @@ static int run_replay(ShellCtx *ctx, const ShellArgs *a, uint64_t from)
     cfg.max_insns = 0;
     cfg.gdb = NULL;
     cfg.gdb_wait = false;
+    kernel_symbols(ctx, &cfg);
     CoreMachine *m = shell_build_machine(&cfg);
     if (!m) {
         rr_replay_finish(s, err, sizeof(err));
@@ -247,6 +271,7 @@ static int run_live(ShellCtx *ctx, const ShellArgs *a)
         }
         snprintf(ctx->dir, sizeof(ctx->dir), "%s/live.rwd", tmp);
     }
+    kernel_symbols(ctx, &cfg);
     CoreMachine *m = shell_build_machine(&cfg);
     if (!m) {
         if (tmp) {
@@ -337,6 +362,7 @@ int shell_main(int argc, char **argv)
         status = EXIT_FAILED;
     }
     sh_out_free(&ctx->mvout);
+    sym_free(ctx->syms);
     shell_repl_reset();
     free(ctx);
     g_ptr_array_free(a.script, true);
