@@ -286,9 +286,9 @@ int shcmd_goto(ShellCtx *ctx, int argc, char **argv, ShOut *out)
             return sh_error(out, "goto console: no console line matches %s%s",
                             argv[2], nth > 1 ? " that many times" : "");
         }
-        /* A line's icount is that of the CONSOLE event that ended it, the
-           count after the store of its last byte: stop on that store. */
-        target = target ? target - 1 : 0;
+        /* A line's icount is that of the CONSOLE event that ended it:
+           the count when the store of its last byte ran, i.e. the point
+           where that store is the next instruction. */
         sh_printf(out, "console: %s\n", line);
         sh_json_str(out, "line", line);
     } else if (strcmp(a, "event") == 0) {

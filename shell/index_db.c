@@ -11,20 +11,38 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Reading: as tracedb does, `immutable` when no writer has the index
+   open (no -wal file: nothing is created in the trace directory), else
+   read-only through the WAL. Writing (bookmarks): read-write; the last
+   connection to close folds the WAL back in. */
 static sqlite3 *open_db(const char *dir, bool write, char *err, size_t errlen)
 {
     char *path = g_build_filename(dir, "index.sqlite", NULL);
+    char *wal = g_strconcat(path, "-wal", NULL);
+    char *abs = g_canonicalize_filename(path, NULL);
+    char *uri = g_filename_to_uri(abs, NULL, NULL);
+    char *full = uri ? g_strconcat(uri, write ? "" : g_file_test(wal,
+                                   G_FILE_TEST_EXISTS) ? "?mode=ro"
+                                   : "?immutable=1", NULL) : NULL;
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, write ? SQLITE_OPEN_READWRITE
-                                              : SQLITE_OPEN_READONLY, NULL);
+    int rc = !full ? SQLITE_CANTOPEN
+             : !g_file_test(path, G_FILE_TEST_IS_REGULAR) ? SQLITE_CANTOPEN
+             : sqlite3_open_v2(full, &db, SQLITE_OPEN_URI |
+                               (write ? SQLITE_OPEN_READWRITE
+                                      : SQLITE_OPEN_READONLY), NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db)
-                                                 : "cannot open");
+                 : "cannot open (no index: 'rewind trace reindex DIR' "
+                   "rebuilds it)");
         sqlite3_close(db);
         db = NULL;
     } else {
         sqlite3_busy_timeout(db, 2000);
     }
+    g_free(full);
+    g_free(uri);
+    g_free(abs);
+    g_free(wal);
     g_free(path);
     return db;
 }
