@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """`rewind shell` at a real readline prompt on a pseudo-terminal.
 
-Usage: pty_test.py REWIND TARGET_ELF
+Usage: pty_test.py REWIND TARGET_ELF ECHO_ELF
 
 The terminal (tests/integration/ptyterm.py) answers ESC [6n like a real
 one. Typed: a command; the same again with the Up arrow (history); a
 command completed with Tab (one match: the whole word; several: their
 common part); Ctrl-C at the prompt (the half-typed line is dropped, the
-shell stays); Ctrl-C while the machine runs (it stops at a breakpoint-less
-continue of a guest that spins); `quit`. The history file under
+shell stays); `quit`. Then a live session (`rewind shell -- RUN-OPTIONS`)
+of a guest that spins waiting for input: Ctrl-C stops its `continue`,
+and `reverse-stepi` goes back one instruction by replaying what was
+recorded. The history file under
 $XDG_STATE_HOME/rewind/history keeps the commands for the next session,
 where Up recalls them."""
 import os
@@ -21,7 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from ptyterm import Terminal  # noqa: E402
 from rwtest import Suite  # noqa: E402
 
-REWIND, ELF = sys.argv[1:3]
+REWIND, ELF, ECHO = sys.argv[1:4]
 t = Suite("shell-pty")
 tmp = tempfile.mkdtemp()
 trace = os.path.join(tmp, "t.rwd")
@@ -113,5 +115,29 @@ t.check(term.expect(b"where", t.limit(10), m) is not None,
         "the next session's Up recalls the previous session", term.text(m))
 term.type(b"\x15quit\r")
 t.check(term.wait(t.limit(30)) == 0, "second session quits")
+
+# Live: Ctrl-C stops a running machine; going back replays the recording.
+term = Terminal([REWIND, "shell", "--", "-M", "virt", "-bios", "none",
+                 "-nographic", "-kernel", ECHO], env=env)
+term.expect(PROMPT, t.limit(30))
+m = term.mark()
+term.type(b"continue\r")
+t.check(term.expect(b"echo: type a line", t.limit(30), m) is not None,
+        "live continue runs the guest (its console shows)", term.text(m))
+term.type(b"\x03")
+at = term.expect(PROMPT, t.limit(30), m)
+text = term.text(m)
+t.check(at and "interrupted" in text and len(stop_icounts(text)) == 1,
+        "Ctrl-C while it runs stops it, with a stop line", text)
+stopped = stop_icounts(text)[0] if stop_icounts(text) else -1
+m = term.mark()
+term.type(b"reverse-stepi\r")
+at = term.expect(PROMPT, t.limit(60), m)
+text = term.text(m)
+t.check(at and "replaying it from there" in text and
+        stop_icounts(text) == [stopped - 1],
+        "reverse-stepi in a live session goes back one instruction", text)
+term.type(b"quit\r")
+t.check(term.wait(t.limit(30)) == 0, "the live session quits with 0")
 
 t.finish()

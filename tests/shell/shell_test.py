@@ -240,4 +240,30 @@ if fn:
 t.check(fn is not None, "the two-hart target has smp_bump",
         ", ".join(sorted(SSYM)))
 
+# 11. Live: `rewind shell -- RUN-OPTIONS` records as it runs; going back
+#     replays that recording from where the machine was. -o keeps it.
+LIVE = os.path.join(tmp, "live.rwd")
+status, out, err = run(REWIND, "shell", "--json", "-o", LIVE, "-c",
+                       "break bump; continue; continue; goto end; "
+                       "bookmark second; reverse-continue; goto +20; "
+                       "continue", "--", "-M", "virt", "-bios", "none",
+                       "-nographic", "-kernel", ELF, timeout=120)
+r = [json.loads(x) for x in out.splitlines()]
+t.check(status == 1 and len(r) == 8, "live: 8 results, one failed", out + err)
+if len(r) == 8:
+    fwd = [r[1].get("icount"), r[2].get("icount")]
+    t.check(r[1].get("pc") == SYM["bump"] and fwd == [hits[0], hits[1]],
+            "live continue stops at bump as the replay does", str(r[1:3]))
+    t.check(r[3]["ok"] is False and "no end" in r[3]["error"],
+            "live goto end is refused", str(r[3]))
+    t.check(r[5].get("icount") == hits[0],
+            "live reverse-continue goes back to the previous hit", str(r[5]))
+    t.check(r[6].get("icount") == hits[0] + 20 and
+            r[7].get("reason") == "end" and r[7].get("icount") == hits[1],
+            "then forwards it stops where the live run was (end of history)",
+            str(r[6:8]))
+t.check(query(LIVE, "SELECT name, icount FROM bookmarks") ==
+        [["second", str(hits[1])]] and f"recorded in {LIVE}" in err,
+        "-o keeps the live recording, with its bookmark", err)
+
 t.finish()
