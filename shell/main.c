@@ -23,6 +23,7 @@
 #include "replay/inspect.h"
 #include "replay/rr.h"
 #include "shell/host.h"
+#include "shell/monitor.h"
 #include "shell/shcmd.h"
 
 #include <errno.h>
@@ -640,13 +641,20 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
         core_machine_free(m);
         return EXIT_USAGE;
     }
+    ShellMonitor *mon = NULL;
     if (stub) {
         static const GdbReplayOps ops = { rr_gdb_replaying, rr_gdb_checkpoints };
         gdb_stub_set_replay(stub, &ops, s);
+        /* `monitor CMD`: the debug shell's commands (shell/monitor.c) */
+        mon = shell_monitor_new(m, s, a.dir);
+        if (mon) {
+            gdb_stub_set_monitor(stub, shell_monitor_command, mon);
+        }
     }
     core_run(m);
     print_exit_detail(m);
     stop_gdb(m, stub);
+    shell_monitor_free(mon);
     uint64_t checks = rr_replay_checkpoints_checked(s);
     char report[4096];
     RRResult r = rr_replay_finish(s, report, sizeof(report));
