@@ -115,6 +115,22 @@ t.check(r[6].get("reason") == "start" and r[6].get("icount") == 0,
 t.check(r[7]["points"] == [{"id": 1, "type": "break", "addr": SYM["bump"]}],
         "info breakpoints lists it", str(r[7]))
 
+# 3b. nexti runs a whole call; reverse-nexti goes back over it.
+st, r, _ = shell(T, "break bump", "continue", "delete", "reverse-stepi",
+                 "nexti", "reverse-nexti", "nexti", "nexti")
+call = r[3]
+t.check(re.match(r"jal\b", call.get("insn", "")) and
+        call.get("icount") == r[1].get("icount") - 1,
+        "reverse-stepi from bump's entry: the call in main", str(call))
+t.check(r[4].get("pc") == call["pc"] + 4 and r[4].get("symbol") == "main" and
+        r[4]["icount"] > call["icount"] + 5,
+        "nexti on the call: back in main after it, the callee run", str(r[4]))
+t.check(r[5].get("icount") == call["icount"] and r[5].get("pc") == call["pc"],
+        "reverse-nexti goes back over the whole call", str(r[5]))
+t.check(r[6].get("icount") == r[4]["icount"] and
+        r[7].get("icount") == r[4]["icount"] + 1,
+        "nexti not on a call: one instruction", str(r[6:8]))
+
 # 4. A watchpoint: forwards it stops just after each store to gdb_counter
 #    (the first is the .bss clearing), backwards on the store itself,
 #    before it ran.
