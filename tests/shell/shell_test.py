@@ -241,6 +241,18 @@ st, out, err = run(REWIND, "shell", os.path.join(tmp, "none.rwd"), "-c",
 t.check(st == 2 and len(err.strip().splitlines()) == 1 and "none.rwd" in err,
         "a missing trace: one line naming it, exit 2", err)
 
+import shutil  # noqa: E402
+import struct  # noqa: E402
+BADV = os.path.join(tmp, "bad.rwd")
+shutil.copytree(T, BADV)
+with open(os.path.join(BADV, "events.zst"), "r+b") as f:
+    f.seek(12)
+    f.write(struct.pack("<I", 99))   # frame 0's format version
+st, out, err = run(REWIND, "shell", BADV, "-c", "where")
+t.check(st == 2 and len(err.strip().splitlines()) == 1 and
+        "bad.rwd/events.zst" in err and out == "",
+        "a damaged trace: one line naming the file, exit 2", err)
+
 # 10. Two harts: break ... if hart==1 stops only hart 1.
 S, _ = record("s.rwd", SMP_ELF, 1000, smp=2)
 SSYM = elf_symbols(SMP_ELF)
