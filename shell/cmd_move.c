@@ -528,13 +528,14 @@ bool sh_motion_next(ShellCtx *ctx, const CoreStop *why, CoreRunCmd *cmd)
         return false;
     }
     switch (why->reason) {
-    case CORE_STOP_EXITED: {
-        char msg[64];
-        snprintf(msg, sizeof(msg), "the machine exited (status %d)",
-                 why->exit_code);
-        fail(ctx, msg);
+    case CORE_STOP_EXITED:
+        /* A live guest ended (a replay's end is REPLAY_END): not a
+           failure; the session goes on replaying the recording. */
+        sh_printf(&ctx->mvout, "the machine exited (status %d)\n",
+                  why->exit_code);
+        sh_json_i64(&ctx->mvout, "exit_code", why->exit_code);
+        finish(ctx, "exited", why->hart);
         return false;
-    }
     case CORE_STOP_BREAKPOINT: {
         gva_t pc = ops->pc(ctx->m->cpus[why->hart]);
         if (mv->temp_bp && pc == mv->temp_bp && why->hart == mv->hart) {

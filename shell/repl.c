@@ -378,6 +378,12 @@ static CoreRunCmd fe_stopped(void *opaque, CoreMachine *m, const CoreStop *why)
                 why->exit_code);
     }
     if (why->reason == CORE_STOP_EXITED) {
+        if (ctx->live && !ctx->quit && !ctx->want_replay) {
+            /* The live run is over but its history is recorded: go on
+               replaying it (shell/shell_session.c). */
+            ctx->want_replay = true;
+            ctx->replay_cmd[0] = 0;
+        }
         return (CoreRunCmd){ .kind = CORE_CMD_QUIT };
     }
     for (;;) {

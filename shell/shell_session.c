@@ -316,10 +316,13 @@ static int run_live(ShellCtx *ctx, const ShellArgs *a)
            and run there the command that asked to go back. */
         ctx->want_replay = false;
         ctx->quit = false;
-        shell_repl_push(ctx, ctx->replay_cmd);
+        if (ctx->replay_cmd[0]) {
+            shell_repl_push(ctx, ctx->replay_cmd);
+        }
         if (!a->json) {
             fprintf(ctx->err, "rewind: the live run is recorded up to icount "
-                    "%" PRIu64 "; replaying it from there to go back\n", at);
+                    "%" PRIu64 "; replaying it from there%s\n", at,
+                    ctx->replay_cmd[0] ? " to go back" : "");
         }
         status = run_replay(ctx, a, at);
     }

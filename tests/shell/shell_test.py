@@ -290,6 +290,21 @@ if len(r) == 8:
             r[7].get("reason") == "end" and r[7].get("icount") == hits[1],
             "then forwards it stops where the live run was (end of history)",
             str(r[6:8]))
+scratch = os.path.join(tmp, "scratch")
+os.mkdir(scratch)
+p = subprocess.run([REWIND, "shell", "--json", "-c",
+                    "continue; goto console /counter 55/", "--", "-M", "virt",
+                    "-bios", "none", "-nographic", "-kernel", ELF],
+                   stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                   timeout=120, env=dict(os.environ, TMPDIR=scratch))
+r = [json.loads(x) for x in p.stdout.splitlines()]
+t.check(p.returncode == 0 and len(r) == 2 and
+        r[0].get("reason") == "exited" and r[0].get("exit_code") == 0 and
+        r[0].get("icount") == T_LEN and r[1].get("icount") == line_ic,
+        "a live guest that ends: reported, and its recording replayed after",
+        p.stdout + p.stderr)
+t.check(os.listdir(scratch) == [],
+        "the temporary recording is removed at the end", str(os.listdir(scratch)))
 t.check(query(LIVE, "SELECT name, icount FROM bookmarks") ==
         [["second", str(hits[1])]] and f"recorded in {LIVE}" in err,
         "-o keeps the live recording, with its bookmark", err)
