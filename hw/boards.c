@@ -13,6 +13,11 @@ void hw_boards_describe_device(const char *type, FILE *out)
     hw_virt_describe_device(type, out);
 }
 
+size_t hw_boards_devices(CoreMachine *m, HwPlacedDevice *out, size_t max)
+{
+    return hw_virt_devices(m, out, max);
+}
+
 const CoreMachineType *const core_board_table[] = {
     &hw_virt_machine_type,
     NULL,

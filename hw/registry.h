@@ -160,6 +160,22 @@ bool hw_device_props_resolve(const HwDeviceType *t, const CoreDeviceOpt *opt,
    devices (hw/boards.c), for -device TYPE,help. */
 void hw_boards_describe_device(const char *type, FILE *out);
 
+/* Where a board placed one device it built, for the shell's `devices`
+   listing (QEMU's `info qtree`). Virtio devices report their transport's
+   window and line. */
+typedef struct HwPlacedDevice {
+    const char *type;            /* registry name, e.g. "ns16550a" */
+    const char *id;
+    HwBus bus;
+    gpa_t base;                  /* 0 and size 0: no window */
+    uint64_t size;
+    unsigned irq;                /* line at the board's intc, 0: none */
+} HwPlacedDevice;
+
+/* The devices m's board built, in build order, into out[max]; returns
+   how many there are (may exceed max). 0 for a board that keeps none. */
+size_t hw_boards_devices(CoreMachine *m, HwPlacedDevice *out, size_t max);
+
 /* Device-tree helpers for fdt_node: hw_fdt_node adds the node
    PREFIX@BASE under parent; hw_fdt_mmio_node also sets `compatible`
    (compat_len bytes, a NUL-separated list) and `reg` from a's window,

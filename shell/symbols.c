@@ -53,6 +53,9 @@
 
 typedef struct Sym {
     uint64_t addr, size;
+    uint64_t end;      /* sizeless ELF symbols: end of their section (a
+                          linker label must not cover the stack); 0:
+                          up to the next symbol */
     char *name;
     char type;
 } Sym;
@@ -95,8 +98,8 @@ static SymTab *tab_new(void)
     return t;
 }
 
-static void tab_add(SymTab *t, uint64_t addr, uint64_t size, const char *name,
-                    size_t len, char type)
+static void tab_add(SymTab *t, uint64_t addr, uint64_t size, uint64_t end,
+                    const char *name, size_t len, char type)
 {
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 256;
@@ -111,8 +114,8 @@ static void tab_add(SymTab *t, uint64_t addr, uint64_t size, const char *name,
     }
     memcpy(copy, name, len);
     copy[len] = 0;
-    t->syms[t->n++] = (Sym){ .addr = addr, .size = size, .name = copy,
-                             .type = type };
+    t->syms[t->n++] = (Sym){ .addr = addr, .size = size, .end = end,
+                             .name = copy, .type = type };
 }
 
 /* Lower is preferred at one address: global code, local code, weak
@@ -232,7 +235,7 @@ static bool src_read(const Src *s, uint64_t off, void *dst, uint64_t len)
 
 typedef struct Shdr {
     uint32_t type, link;
-    uint64_t offset, size, entsize;
+    uint64_t addr, offset, size, entsize;
 } Shdr;
 
 static bool read_shdr(const Src *s, uint64_t shoff, unsigned i, Shdr *sh)
@@ -242,6 +245,7 @@ static bool read_shdr(const Src *s, uint64_t shoff, unsigned i, Shdr *sh)
         return false;
     }
     sh->type = (uint32_t)le(b + 4, 4);
+    sh->addr = le(b + 16, 8);
     sh->offset = le(b + 24, 8);
     sh->size = le(b + 32, 8);
     sh->link = (uint32_t)le(b + 40, 4);
@@ -375,7 +379,16 @@ static SymTab *parse_elf(const Src *s, const char *name, char *err,
         if (shndx == SHN_ABS && type != STT_FUNC) {
             continue;   /* constants, not places */
         }
-        tab_add(t, value, size, nm, len, elf_type(bind, type));
+        /* A sizeless label covers at most the rest of its section (gdb
+           bounds minimal symbols the same way); outside any: itself. */
+        uint64_t end = value + 1;
+        Shdr sec;
+        if (size == 0 && shndx < shnum && shndx != SHN_ABS &&
+            read_shdr(s, shoff, shndx, &sec) && value >= sec.addr &&
+            value - sec.addr < sec.size) {
+            end = sec.addr + sec.size;
+        }
+        tab_add(t, value, size, end, nm, len, elf_type(bind, type));
     }
     free(syms);
     free(strs);
@@ -474,7 +487,7 @@ static SymTab *parse_map(const uint8_t *data, size_t len, const char *name,
             nm[0] == '$' || (nm[0] == '.' && nlen > 1 && nm[1] == 'L')) {
             continue;
         }
-        tab_add(t, addr, 0, nm, nlen, type);
+        tab_add(t, addr, 0, 0, nm, nlen, type);
     }
     if (t->n == 0) {
         sym_free(t);
@@ -541,6 +554,17 @@ SymTab *sym_load(const char *path, char *err, size_t errlen)
     return t;
 }
 
+SymTab *sym_load_kernel(const char *path, char *err, size_t errlen)
+{
+    if (errlen) {
+        err[0] = 0;
+    }
+    if (!path || !core_file_is_elf(path)) {
+        return NULL;
+    }
+    return sym_load(path, err, errlen);
+}
+
 /* ---- lookups ---- */
 
 bool sym_by_name(const SymTab *t, const char *name, uint64_t *addr)
@@ -586,8 +610,9 @@ const char *sym_by_addr(const SymTab *t, uint64_t addr, uint64_t *offset)
     for (size_t i = first; i < lo; i++) {
         const Sym *s = &t->syms[i];
         bool covers = s->size ? addr - s->addr < s->size
-                              : (lo < t->n ? addr < t->syms[lo].addr
-                                           : addr == s->addr);
+                              : addr == s->addr ||
+                                (lo < t->n && addr < t->syms[lo].addr &&
+                                 (s->end == 0 || addr < s->end));
         if (covers) {
             *offset = addr - s->addr;
             return s->name;

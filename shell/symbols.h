@@ -47,6 +47,11 @@ SymTab *sym_load(const char *path, char *err, size_t errlen);
 SymTab *sym_parse(const uint8_t *data, size_t len, const char *name,
                   char *err, size_t errlen);
 void sym_free(SymTab *t);
+/* Symbols that come for free with a run: those of an ELF -kernel (or
+   -bios). NULL with err empty when path is not an ELF (a raw Image has
+   no symbols: not an error); NULL with a message when it is an ELF that
+   cannot be read or holds no symbols (stripped). */
+SymTab *sym_load_kernel(const char *path, char *err, size_t errlen);
 
 /* The address of name; false if there is none. When several symbols share
    the name (static functions), a global one wins, then the lowest
@@ -54,8 +59,8 @@ void sym_free(SymTab *t);
 bool sym_by_name(const SymTab *t, const char *name, uint64_t *addr);
 /* The symbol containing addr and addr's offset into it; NULL when none
    does. A symbol of known size covers [addr, addr + size); one without a
-   size covers up to the next symbol's address (the last one only its own
-   address). At one address a global function wins over local or data
+   size covers up to the next symbol's address and, from an ELF, at most
+   to the end of its section (the last one only its own address). At one address a global function wins over local or data
    names. */
 const char *sym_by_addr(const SymTab *t, uint64_t addr, uint64_t *offset);
 /* Calls cb once per distinct name starting with prefix, in name order;

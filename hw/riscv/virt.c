@@ -592,6 +592,30 @@ void hw_virt_describe_device(const char *type, FILE *out)
     }
 }
 
+size_t hw_virt_devices(CoreMachine *m, HwPlacedDevice *out, size_t max)
+{
+    if (m->board_free != virt_free || !m->board) {
+        return 0;
+    }
+    const VirtBoard *b = m->board;
+    const VirtMapEntry *v = &hw_virt_map[VIRT_VIRTIO];
+    for (unsigned i = 0; i < b->ndevs && i < max; i++) {
+        const VirtDevice *d = &b->devs[i];
+        HwPlacedDevice *o = &out[i];
+        *o = (HwPlacedDevice){ .type = d->type->name, .id = d->args.id,
+                               .bus = d->type->bus, .base = d->args.base,
+                               .size = d->args.size,
+                               .irq = d->args.irq_num };
+        if (d->type->bus == HW_BUS_VIRTIO && d->args.base >= v->base) {
+            /* the transport's window and line */
+            uint64_t slot = (d->args.base - v->base) / v->size;
+            o->size = v->size;
+            o->irq = v->irq + (unsigned)slot;
+        }
+    }
+    return b->ndevs;
+}
+
 static bool virt_init(CoreMachine *m, char *err, size_t errlen)
 {
     const CoreConfig *cfg = m->cfg;

@@ -55,4 +55,10 @@ int hw_virt_fdt_devices(CoreMachine *m, void *fdt, int soc);
    itself, for -device TYPE,help; nothing if it has none. */
 void hw_virt_describe_device(const char *type, FILE *out);
 
+/* The devices the board built (see hw_boards_devices); 0 if m is not a
+   virt machine. */
+struct HwPlacedDevice;
+size_t hw_virt_devices(CoreMachine *m, struct HwPlacedDevice *out,
+                       size_t max);
+
 #endif

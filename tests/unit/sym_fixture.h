@@ -10,6 +10,7 @@
  *     alias_main  FUNC   WEAK    0x80000000 size 0x20  (same place)
  *     helper      FUNC   LOCAL   0x80000020 size 0x10
  *     label       NOTYPE LOCAL   0x80000040 size 0     (up to counter)
+ *     edge        NOTYPE GLOBAL  0x80003000 size 0     (.text's end: itself)
  *     counter     OBJECT GLOBAL  0x80001000 size 8
  *     helper      FUNC   GLOBAL  0x80002000 size 4     (name used twice)
  *     $x, .L1     mapping symbol and local label        (dropped)
@@ -35,7 +36,7 @@ static void sym_fix_put(uint8_t *p, uint64_t v, unsigned bytes)
 static size_t sym_fix_elf(uint8_t *buf)
 {
     static const char strtab[] =
-        "\0main\0alias_main\0helper\0label\0counter\0$x\0.L1\0ext";
+        "\0main\0alias_main\0helper\0label\0counter\0$x\0.L1\0ext\0edge";
     static const struct {
         unsigned name;      /* offset in strtab */
         unsigned info;      /* bind << 4 | type */
@@ -53,6 +54,7 @@ static size_t sym_fix_elf(uint8_t *buf)
         { 41, 0x00, 1, 0x80000010, 0 },       /* .L1 */
         { 45, 0x10, 0, 0, 0 },                /* ext (undefined) */
         { 0, 0x03, 1, 0x80000000, 0 },        /* section symbol */
+        { 49, 0x10, 1, 0x80003000, 0 },       /* edge */
     };
     const unsigned nsyms = sizeof(syms) / sizeof(syms[0]);
     memset(buf, 0, SYM_FIX_ELF_MAX);
@@ -84,8 +86,9 @@ static size_t sym_fix_elf(uint8_t *buf)
     /* section headers: [1] .text (PROGBITS, no bytes), [2] .symtab,
        [3] .strtab */
     uint8_t *sh = buf + shoff;
-    sym_fix_put(sh + 64 + 4, 1, 4);
     sym_fix_put(sh + 64 + 16, 0x80000000, 8);
+    sym_fix_put(sh + 64 + 32, 0x3000, 8);   /* sh_size (no file bytes) */
+    sym_fix_put(sh + 64 + 4, 8, 4);         /* SHT_NOBITS */
     sym_fix_put(sh + 128 + 4, 2, 4);
     sym_fix_put(sh + 128 + 24, symoff, 8);
     sym_fix_put(sh + 128 + 32, symsize, 8);

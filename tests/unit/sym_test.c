@@ -38,7 +38,7 @@ static void test_elf(void)
     if (!t) {
         return;
     }
-    CHECK(sym_count(t) == 6, ": %zu symbols kept", sym_count(t));
+    CHECK(sym_count(t) == 7, ": %zu symbols kept", sym_count(t));
     uint64_t a = 0, off;
     CHECK(sym_by_name(t, "main", &a) && a == 0x80000000);
     CHECK(sym_by_name(t, "counter", &a) && a == 0x80001000);
@@ -61,9 +61,12 @@ static void test_elf(void)
     CHECK(strcmp(addr_name(t, 0x80002003, &off), "helper") == 0 && off == 3);
     CHECK(strcmp(addr_name(t, 0x7fffffff, &off), "(none)") == 0);
     CHECK(strcmp(addr_name(t, 0x80002004, &off), "(none)") == 0);
+    CHECK(strcmp(addr_name(t, 0x80003000, &off), "edge") == 0 && off == 0);
+    CHECK(strcmp(addr_name(t, 0x80003001, &off), "(none)") == 0,
+          ": a label at its section's end covers only itself");
     got[0] = 0;
-    CHECK(sym_complete(t, "", collect, NULL) == 5, ": all distinct names");
-    CHECK(strcmp(got, "alias_main counter helper label main ") == 0,
+    CHECK(sym_complete(t, "", collect, NULL) == 6, ": all distinct names");
+    CHECK(strcmp(got, "alias_main counter edge helper label main ") == 0,
           ": got '%s'", got);
     got[0] = 0;
     CHECK(sym_complete(t, "he", collect, NULL) == 1 &&
@@ -73,7 +76,7 @@ static void test_elf(void)
     SymInfo si;
     CHECK(sym_at(t, 0, &si) && si.addr == 0x80000000 &&
           strcmp(si.name, "main") == 0 && si.size == 0x20);
-    CHECK(!sym_at(t, 6, &si));
+    CHECK(!sym_at(t, 7, &si));
     sym_free(t);
 
     /* Every truncation is refused with the file's name, never a crash. */
