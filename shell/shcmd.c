@@ -5,6 +5,7 @@
  * shares: numbers, addresses, the stop line.
  */
 #include "shell/shcmd.h"
+#include "shell/look.h"
 #include "core/clock.h"
 #include "core/target.h"
 #include "tcg/riscv/disas.h"
@@ -61,9 +62,27 @@ const ShCmd shcmd_table[] = {
       "delete breakpoints and watchpoints (all without ID)", shcmd_delete },
     { "info breakpoints", "info break info watchpoints", "info breakpoints",
       "list breakpoints and watchpoints", shcmd_info_break },
-    { "symbols", NULL, "symbols FILE",
-      "load symbols from an ELF (its symtab) or a System.map, replacing "
-      "those loaded (an ELF -kernel is loaded at the start)", shcmd_symbols },
+    /* the looking commands (shell/look.h) */
+    { "regs", "info registers", "regs [HART]",
+      "every register of a hart (the current one): GPRs, pc, FPRs, "
+      "privilege, CSRs", shcmd_regs },
+    { "x", NULL, "x[/FMT] ADDR",
+      "memory at ADDR as gdb's x: FMT is [COUNT][x|d|u|c|s|i][b|h|w|g][p] "
+      "(p: physical, else through the current hart's translation)",
+      shcmd_x },
+    { "disas", NULL, "disas [ADDR] [N]",
+      "N instructions (8) from ADDR (the pc)", shcmd_disas },
+    { "backtrace", "bt", "backtrace [N]",
+      "the current hart's call stack by frame pointers", shcmd_backtrace },
+    { "hart", "info harts", "hart [N]",
+      "make hart N current, or list the harts", shcmd_hart },
+    { "devices", "info qtree", "devices",
+      "every device by bus, with its saved state", shcmd_devices },
+    { "mtree", "info mtree", "mtree", "the guest-physical address map",
+      shcmd_mtree },
+    { "symbols", NULL, "symbols [FILE]",
+      "load symbols from an ELF or a System.map (an ELF -kernel's are "
+      "loaded at the start), or say how many are loaded", shcmd_symbols },
     { "quit", "q exit", "quit", "leave the shell", shcmd_quit },
 };
 const size_t shcmd_count = sizeof(shcmd_table) / sizeof(shcmd_table[0]);
@@ -73,6 +92,10 @@ static int name_matches(const char *name, int argc, char **argv)
 {
     const char *sp = strchr(name, ' ');
     if (!sp) {
+        /* x/FMT: the format rides on the command word */
+        if (strcmp(name, "x") == 0 && strncmp(argv[0], "x/", 2) == 0) {
+            return 1;
+        }
         return strcmp(name, argv[0]) == 0 ? 1 : 0;
     }
     size_t n = (size_t)(sp - name);
@@ -272,7 +295,7 @@ bool sh_parse_u64(const char *s, uint64_t *v)
 
 bool sh_parse_addr(ShellCtx *ctx, const char *s, gva_t *addr, ShOut *out)
 {
-    uint64_t v, off = 0;
+    uint64_t v;
     if (s[0] == '*') {
         s++;
     }
@@ -280,24 +303,21 @@ bool sh_parse_addr(ShellCtx *ctx, const char *s, gva_t *addr, ShOut *out)
         *addr = v;
         return true;
     }
-    /* SYMBOL or SYMBOL+OFFSET */
-    char name[256];
-    const char *plus = strchr(s, '+');
-    size_t n = plus ? (size_t)(plus - s) : strlen(s);
-    if (ctx->syms && n < sizeof(name) && (!plus || sh_parse_u64(plus + 1, &off))) {
-        memcpy(name, s, n);
-        name[n] = 0;
-        if (sym_by_name(ctx->syms, name, &v)) {
-            *addr = v + off;
-            return true;
-        }
+    /* SYMBOL[+-N], $REG[+-N] (shell/look.h) */
+    char err[256];
+    if (sh_look_eval_addr(ctx->m, ctx->hart, ctx->syms, s, &v, err,
+                          sizeof(err))) {
+        *addr = v;
+        return true;
     }
-    if (s[0] >= '0' && s[0] <= '9') {
+    if (s[0] >= '0' && s[0] <= '9' && !strpbrk(s, "+-")) {
         sh_error(out, "'%s' is not an address (a number: 0x80001000 or "
                  "decimal)", s);
-    } else {
+    } else if (s[0] != '$' && !strpbrk(s, "+-")) {
         sh_error(out, "no symbol '%s' (load symbols with 'symbols FILE', or "
                  "give an address)", s);
+    } else {
+        sh_error(out, "%s", err);
     }
     return false;
 }
@@ -405,19 +425,44 @@ int shcmd_where(ShellCtx *ctx, int argc, char **argv, ShOut *out)
     return 0;
 }
 
+/* ---- the looking commands: shell/look.h with the session's state ---- */
+
+int shcmd_regs(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_look_regs(ctx->m, ctx->hart, ctx->syms, argc, argv, out);
+}
+
+int shcmd_x(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_look_x(ctx->m, ctx->hart, ctx->syms, argc, argv, out);
+}
+
+int shcmd_disas(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_look_disas(ctx->m, ctx->hart, ctx->syms, argc, argv, out);
+}
+
+int shcmd_backtrace(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_look_backtrace(ctx->m, ctx->hart, ctx->syms, argc, argv, out);
+}
+
+int shcmd_hart(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_look_hart(ctx->m, &ctx->hart, ctx->syms, argc, argv, out);
+}
+
+int shcmd_devices(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_look_devices(ctx->m, argc, argv, out);
+}
+
+int shcmd_mtree(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_look_mtree(ctx->m, argc, argv, out);
+}
+
 int shcmd_symbols(ShellCtx *ctx, int argc, char **argv, ShOut *out)
 {
-    if (argc != 2) {
-        return sh_error(out, "usage: symbols FILE (an ELF or a System.map)");
-    }
-    char err[512];
-    SymTab *t = sym_load(argv[1], err, sizeof(err));
-    if (!t) {
-        return sh_error(out, "symbols: %s", err);
-    }
-    sym_free(ctx->syms);
-    ctx->syms = t;
-    sh_printf(out, "%zu symbols from %s\n", sym_count(t), argv[1]);
-    sh_json_u64(out, "count", sym_count(t));
-    return 0;
+    return sh_look_symbols(&ctx->syms, argc, argv, out);
 }

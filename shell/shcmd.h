@@ -150,6 +150,13 @@ int shcmd_watch(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_delete(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_info_break(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_symbols(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_regs(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_x(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_disas(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_backtrace(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_hart(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_devices(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_mtree(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 
 /* ---- helpers the commands share ---- */
 

@@ -115,18 +115,9 @@ static void kernel_symbols(ShellCtx *ctx, const CoreConfig *cfg)
     if (ctx->syms || !cfg->kernel) {
         return;
     }
-    FILE *f = fopen(cfg->kernel, "rb");
-    unsigned char magic[4] = { 0 };
-    bool elf = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "\x7f" "ELF", 4) == 0;
-    if (f) {
-        fclose(f);
-    }
-    if (!elf) {
-        return;
-    }
-    char err[512];
-    ctx->syms = sym_load(cfg->kernel, err, sizeof(err));
-    if (!ctx->syms) {
+    char err[512] = "";
+    ctx->syms = sym_load_kernel(cfg->kernel, err, sizeof(err));
+    if (!ctx->syms && err[0]) {
         fprintf(stderr, "rewind: shell: no symbols: %s\n", err);
     }
 }

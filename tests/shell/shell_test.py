@@ -156,6 +156,23 @@ t.check(r[9].get("icount") == back["icount"] and
         "and going back finds the same store, then the one before",
         str(r[9:11]))
 
+# 4b. The looking commands (shell/look.h) on the session's hart and
+#     symbols, after moving: gdb_counter is 6 after bump(3)'s store.
+st, r, _ = shell(T, "break bump", "continue", "continue", "continue",
+                 "continue", "regs", "info registers", "x/gx gdb_counter",
+                 "x/i $pc", "hart", "hart 1", "devices", "mtree")
+stop = r[4]
+t.check(r[5].get("hart") == 0 and r[5]["regs"].get("pc") == stop["pc"] and
+        r[6].get("regs") == r[5]["regs"],
+        "regs / info registers: the stopped hart's registers", str(r[5])[:300])
+t.check(r[7].get("values") == [6], "x/gx gdb_counter after three bumps: 6",
+        str(r[7]))
+t.check(r[8]["insns"][0]["addr"] == stop["pc"], "x/i $pc: the stop pc",
+        str(r[8]))
+t.check(r[9]["ok"] and r[10]["ok"] is False and "no hart 1" in r[10]["error"],
+        "hart lists harts; hart 1 on one hart is refused", str(r[9:11]))
+t.check(r[11]["ok"] and r[12]["ok"], "devices and mtree answer", str(r[11:13])[:300])
+
 # 5. goto console /regex/ lands where the store of the line's last byte is
 #    the next instruction: a replay stopped there has printed all but that
 #    byte, one instruction later all of it.
