@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "core/debug.h"
 #include "core/mem.h"
+#include "core/observe.h"
 #include "core/state.h"
 #include "core/target.h"
 
@@ -134,6 +135,8 @@ struct CoreMachine {
        The front end prints it: library code does not write to stderr.
        Last, so that the fields the run loop uses keep their places. */
     char exit_detail[256];
+    /* Watches traps and interrupt lines (core/observe.h), or NULL. */
+    const CoreObserver *observer;
 };
 
 /* Create an empty machine for cfg (the machine type's init fills it). */

@@ -109,6 +109,11 @@ static void put_escaped(FILE *f, const unsigned char *s, size_t n)
     }
 }
 
+void rr_query_escape(FILE *f, const char *s, size_t n)
+{
+    put_escaped(f, (const unsigned char *)s, n);
+}
+
 static void put_escaped_str(FILE *f, const char *s)
 {
     put_escaped(f, (const unsigned char *)s, strlen(s));
@@ -369,5 +374,89 @@ int rr_cmd_query(int argc, char **argv)
         sqlite3_finalize(st);
     }
     sqlite3_close(db);
+    return status;
+}
+
+/* query_error's message, into err (for rr_query_rows). */
+static void query_error_str(sqlite3 *db, const Query *q, int rc,
+                            uint64_t max_mib, char *err, size_t errlen)
+{
+    if (q->timed_out) {
+        snprintf(err, errlen, "stopped after %.0f s of CPU time, the time "
+                 "limit", q->limit_s);
+    } else if (rc == SQLITE_NOMEM) {
+        snprintf(err, errlen, "needs more than %" PRIu64 " MiB of memory, "
+                 "the limit", max_mib);
+    } else if (q->denied[0]) {
+        snprintf(err, errlen, "%s is not allowed: sql only reads the index",
+                 q->denied);
+    } else {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    }
+}
+
+int rr_query_rows(const char *dir, const char *sql, RRQueryRowFn row,
+                  void *opaque, uint64_t max_rows, bool *truncated,
+                  char *err, size_t errlen)
+{
+    *truncated = false;
+    sqlite3 *db = tdb_index_open_query(dir, err, errlen);
+    if (!db) {
+        return -1;
+    }
+    Query q = { .limit_s = QUERY_DEFAULT_SECONDS };
+    if (harden(db, &q, QUERY_DEFAULT_MIB) != 0) {
+        snprintf(err, errlen, "%s/index.sqlite: cannot restrict SQLite: %s",
+                 dir, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return -1;
+    }
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &q.start);
+    const char *tail = sql;
+    int status = 0;
+    uint64_t rows = 0;
+    while (status == 0 && tail && *tail && !*truncated) {
+        sqlite3_stmt *st = NULL;
+        q.denied[0] = '\0';
+        int rc = sqlite3_prepare_v2(db, tail, -1, &st, &tail);
+        if (rc != SQLITE_OK) {
+            query_error_str(db, &q, rc, QUERY_DEFAULT_MIB, err, errlen);
+            status = -1;
+        } else if (!st) {
+            break;
+        } else if (sqlite3_stmt_readonly(st) == 0) {   /* VACUUM INTO */
+            snprintf(err, errlen, "'%s' would write: sql only reads the index",
+                     sqlite3_sql(st));
+            status = -1;
+        } else {
+            int cols = sqlite3_column_count(st);
+            const char **vals = calloc((size_t)cols + 1, sizeof(*vals));
+            for (int c = 0; c < cols; c++) {
+                vals[c] = sqlite3_column_name(st, c);
+            }
+            if (cols) {
+                row(opaque, cols, vals, true);
+            }
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (max_rows && rows == max_rows) {
+                    *truncated = true;
+                    break;
+                }
+                for (int c = 0; c < cols; c++) {
+                    vals[c] = (const char *)sqlite3_column_text(st, c);
+                }
+                row(opaque, cols, vals, false);
+                rows++;
+            }
+            free(vals);
+            if (!*truncated && rc != SQLITE_DONE) {
+                query_error_str(db, &q, rc, QUERY_DEFAULT_MIB, err, errlen);
+                status = -1;
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    sqlite3_hard_heap_limit64(0);
     return status;
 }

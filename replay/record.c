@@ -14,6 +14,7 @@
  * next journal stop and rr_record_end() returns the message.
  */
 #include "replay/rr_int.h"
+#include "replay/derive.h"
 #include "backends/chardev.h"
 #include "backends/hostclock.h"
 #include "core/input.h"
@@ -34,6 +35,26 @@ static void record_failed(RRSession *s)
         snprintf(s->fail_msg, sizeof(s->fail_msg), "recording failed at "
                  "icount %" PRIu64 ": %s; the trace ends before this point "
                  "(incomplete)", s->m->icount, tdb_writer_error(s->w));
+        s->failed = true;
+    }
+}
+
+/* The derived-event rows (traps, ecalls, interrupt lines) go into the
+   index with each flush of the trace; a failure there ends the recording
+   like a writer failure. */
+static void flush_derived(RRSession *s, bool final)
+{
+    char why[400];
+    if (!s->derive || s->failed) {
+        return;
+    }
+    if (tdb_writer_derived(s->w, rr_derive_rows(s->derive), final,
+                           s->m->icount, why, sizeof(why)) != 0) {
+        int n = snprintf(s->fail_msg, sizeof(s->fail_msg), "recording failed "
+                         "at icount %" PRIu64 ": ", s->m->icount);
+        if (n > 0 && (size_t)n < sizeof(s->fail_msg)) {
+            g_strlcpy(s->fail_msg + n, why, sizeof(s->fail_msg) - (size_t)n);
+        }
         s->failed = true;
     }
 }
@@ -162,6 +183,9 @@ RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
     if (m->serial_backend) {
         be_chardev_set_tap(m->serial_backend, record_console, s);
     }
+    if (!opts->no_derived) {
+        s->derive = rr_derive_attach(m);   /* NULL: no memory, no index */
+    }
     take_checkpoint(s, true);
     s->next_checkpoint = opts->checkpoint_interval;
     s->last_flush_ns = be_host_monotonic_ns_nd();
@@ -172,6 +196,9 @@ int rr_record_end(RRSession *s, char *err, size_t errlen)
 {
     CoreMachine *m = s->m;
     flush_console(s);
+    flush_derived(s, true);
+    rr_derive_detach(s->derive);
+    s->derive = NULL;
     int rc = 0;
     if (s->failed) {
         snprintf(err, errlen, "%s", s->fail_msg);
@@ -225,6 +252,7 @@ static void record_tick(void *j)
         if (!s->failed && tdb_writer_flush(s->w) != 0) {
             record_failed(s);
         }
+        flush_derived(s, false);
         s->last_flush_ns = now;
     }
 }

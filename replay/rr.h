@@ -62,6 +62,9 @@ typedef struct RROptions {
        damaged checkpoint skipped by a seek, a reverse step that could not
        move); NULL to drop them. The front end prints them. */
     void (*warn)(const char *msg);
+    /* Record: no derived-event index (traps, ecalls, interrupt lines) in
+       index.sqlite (`record --no-derived`; `trace index` adds it later). */
+    bool no_derived;
 } RROptions;
 
 #define RR_DEFAULT_CHECKPOINT_INTERVAL 200000000ull

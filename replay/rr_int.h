@@ -42,6 +42,7 @@ struct RRSession {
     uint64_t line_icount;
     bool failed;
     char fail_msg[640];           /* why the recording failed */
+    struct RRDerive *derive;      /* the derived-event observer, or NULL */
 
     /* replay */
     TdbReader *r;

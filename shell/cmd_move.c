@@ -8,6 +8,7 @@
  */
 #include "shell/shcmd.h"
 #include "shell/index_db.h"
+#include "shell/dindex.h"
 #include "core/clock.h"
 #include "core/target.h"
 
@@ -219,7 +220,7 @@ static int bookmark_icount(ShellCtx *ctx, const char *name, uint64_t *icount,
     }
     if (rc == 0) {
         return sh_error(out, "goto: '%s' is not an icount, a keyword (start, "
-                        "end, time, console, event) or a bookmark (see "
+                        "end, time, console, event, trap) or a bookmark (see "
                         "'bookmarks')", name);
     }
     return 0;
@@ -229,7 +230,8 @@ int shcmd_goto(ShellCtx *ctx, int argc, char **argv, ShOut *out)
 {
     CoreMachine *m = ctx->m;
     const char *usage = "usage: goto ICOUNT|+N|-N|start|end|NAME, goto time "
-                        "T[s|ms|us|ns], goto console /REGEX/ [N], goto event N";
+                        "T[s|ms|us|ns], goto console /REGEX/ [N], goto event N, "
+                        "goto trap N";
     if (argc < 2) {
         return sh_error(out, "%s", usage);
     }
@@ -291,6 +293,13 @@ int shcmd_goto(ShellCtx *ctx, int argc, char **argv, ShOut *out)
            where that store is the next instruction. */
         sh_printf(out, "console: %s\n", line);
         sh_json_str(out, "line", line);
+    } else if (strcmp(a, "trap") == 0) {
+        if (argc != 3 || !sh_parse_u64(argv[2], &n)) {
+            return sh_error(out, "usage: goto trap N (traps.id: see 'traps')");
+        }
+        if (sh_dix_trap_icount(ctx->dir, n, &target, out) != 0) {
+            return -1;
+        }
     } else if (strcmp(a, "event") == 0) {
         if (argc != 3 || !sh_parse_u64(argv[2], &n)) {
             return sh_error(out, "usage: goto event N (events.id in the index)");

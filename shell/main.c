@@ -4,16 +4,17 @@
  *
  *   run      QEMU-style options; -icount ...,rr=record,rrfile=DIR records,
  *            rr=replay,rrfile=DIR replays (as `replay DIR`)
- *   record   -o DIR [--checkpoint-every N] MACHINE-OPTIONS
+ *   record   -o DIR [--checkpoint-every N] [--no-derived] MACHINE-OPTIONS
  *   replay   DIR [--until N] [--seek N] [--quiet] [--stats] [--trace FILE]
  *            [--allow-incomplete]
  *   verify   DIR [--junit FILE] [--allow-incomplete]
  *   info     DIR
  *   query    DIR "SQL"
- *   trace    reindex DIR
+ *   trace    reindex DIR | index DIR | timeline DIR -o FILE.svg
  *   shell    TRACE | -- RUN-OPTIONS  (shell/shell_session.c)
  */
 #include "shell/cli.h"
+#include "shell/dindex.h"
 #include "backends/net.h"
 #include "backends/rng.h"
 #include "core/input.h"
@@ -198,7 +199,8 @@ static void stop_gdb(CoreMachine *m, GdbStub *stub)
 
 /* Run (and, with a trace directory, record) a machine. */
 static int run_machine(CoreConfig *cfg, const char *record_dir,
-                       uint64_t interval, int argc, char **argv)
+                       uint64_t interval, bool no_derived, int argc,
+                       char **argv)
 {
     /* Entropy files are checked by a live run or a recording only: a
        replay opens none. */
@@ -232,7 +234,8 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
     }
     RRSession *rr = NULL;
     if (record_dir) {
-        RROptions opts = { .checkpoint_interval = interval };
+        RROptions opts = { .checkpoint_interval = interval,
+                           .no_derived = no_derived };
         char err[512] = "";
         rr = rr_record_begin(m, record_dir, argc, argv, &opts, err, sizeof(err));
         if (!rr) {
@@ -297,7 +300,7 @@ static int cmd_run(int argc, char **argv)
         return res == SHELL_CLI_EXIT_OK ? 0 : EXIT_USAGE;
     }
     if (!cfg.rr_record_dir && !cfg.rr_replay_dir) {
-        return run_machine(&cfg, NULL, 0, 0, NULL);
+        return run_machine(&cfg, NULL, 0, false, 0, NULL);
     }
     /* QEMU spelling of a recording or replay: the options without rr=. */
     char **clean = calloc((size_t)argc + 1, sizeof(char *));
@@ -318,7 +321,7 @@ static int cmd_run(int argc, char **argv)
     int status = cfg.rr_replay_dir
         ? qemu_replay(&cfg, n, clean)
         : run_machine(&cfg, cfg.rr_record_dir, RR_DEFAULT_CHECKPOINT_INTERVAL,
-                      n, clean);
+                      false, n, clean);
     free(icount_arg);
     free(clean);
     free((char *)cfg.rr_record_dir);   /* strndup'd by the -icount parser */
@@ -330,6 +333,7 @@ static int cmd_record(int argc, char **argv)
 {
     const char *dir = NULL;
     uint64_t interval = RR_DEFAULT_CHECKPOINT_INTERVAL;
+    bool no_derived = false;
     char **rest = calloc((size_t)argc + 1, sizeof(char *));
     int n = 0;
     for (int i = 0; i < argc; i++) {
@@ -348,6 +352,8 @@ static int cmd_record(int argc, char **argv)
                 free(rest);
                 return EXIT_USAGE;
             }
+        } else if (strcmp(argv[i], "--no-derived") == 0) {
+            no_derived = true;
         } else {
             rest[n++] = argv[i];
         }
@@ -367,7 +373,7 @@ static int cmd_record(int argc, char **argv)
         fprintf(stderr, "rewind: record: drop -icount rr=...; -o gives the trace\n");
         status = EXIT_USAGE;
     } else {
-        status = run_machine(&cfg, dir, interval, n, rest);
+        status = run_machine(&cfg, dir, interval, no_derived, n, rest);
     }
     free(rest);
     return status;
@@ -731,6 +737,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "query") == 0) {
         return rr_cmd_query(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "trace") == 0 && argc > 2 && strcmp(argv[2], "index") == 0) {
+        return sh_trace_index_main(argc - 3, argv + 3);
+    }
+    if (strcmp(cmd, "trace") == 0 && argc > 2 &&
+        strcmp(argv[2], "timeline") == 0) {
+        return sh_trace_timeline_main(argc - 3, argv + 3);
     }
     if (strcmp(cmd, "trace") == 0) {
         return rr_cmd_trace(argc - 2, argv + 2);

@@ -6,6 +6,7 @@
  */
 #include "shell/shcmd.h"
 #include "shell/look.h"
+#include "shell/dindex.h"
 #include "core/clock.h"
 #include "core/target.h"
 #include "tcg/riscv/disas.h"
@@ -41,11 +42,12 @@ const ShCmd shcmd_table[] = {
       "watchpoint stops on the accessing instruction, before the access), "
       "or the start of the trace", shcmd_rcontinue },
     { "goto", "ugo", "goto ICOUNT|+N|-N|start|end|NAME | time T | "
-      "console /REGEX/ [N] | event N",
+      "console /REGEX/ [N] | event N | trap N",
       "move to an icount, relative to here, to either end, to a bookmark, to "
       "the first instruction at guest time T (1.25s, 300ms, 20us, 5ns), to "
       "the store of the last byte of the Nth console line matching REGEX, or "
-      "to event N of the index (events.id)", shcmd_goto },
+      "to event N of the index (events.id), or to trap N (traps.id, see "
+      "'traps')", shcmd_goto },
     { "bookmark", NULL, "bookmark NAME [NOTE...]",
       "name the current point; stored in the trace's index (kept by `rewind "
       "trace reindex`), `goto NAME` comes back", shcmd_bookmark },
@@ -83,6 +85,20 @@ const ShCmd shcmd_table[] = {
     { "symbols", NULL, "symbols [FILE]",
       "load symbols from an ELF or a System.map (an ELF -kernel's are "
       "loaded at the start), or say how many are loaded", shcmd_symbols },
+    /* the trace's index (shell/dindex.h) */
+    { "traps", NULL, "traps [FROM TO]",
+      "traps and interrupts taken (derived-event index)", shcmd_traps },
+    { "syscalls", NULL, "syscalls [user|sbi] [FROM TO]",
+      "ecalls: Linux syscalls from U-mode, SBI calls from S-mode",
+      shcmd_syscalls },
+    { "sql", NULL, "sql SELECT ...", "read-only SQL on the trace's index",
+      shcmd_sql },
+    { "events", NULL, "events [KIND] [FROM TO]", "recorded inputs",
+      shcmd_events },
+    { "console", NULL, "console [/REGEX/]",
+      "console lines with their icount", shcmd_console },
+    { "timeline", NULL, "timeline [-o FILE.svg] [--icount]",
+      "a picture of the run as SVG", shcmd_timeline },
     { "quit", "q exit", "quit", "leave the shell", shcmd_quit },
 };
 const size_t shcmd_count = sizeof(shcmd_table) / sizeof(shcmd_table[0]);
@@ -465,4 +481,36 @@ int shcmd_mtree(ShellCtx *ctx, int argc, char **argv, ShOut *out)
 int shcmd_symbols(ShellCtx *ctx, int argc, char **argv, ShOut *out)
 {
     return sh_look_symbols(&ctx->syms, argc, argv, out);
+}
+
+/* ---- the index commands: shell/dindex.h on the session's trace ---- */
+
+int shcmd_traps(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_dix_traps(ctx->dir, argc, argv, out);
+}
+
+int shcmd_syscalls(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_dix_syscalls(ctx->dir, argc, argv, out);
+}
+
+int shcmd_sql(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_dix_sql(ctx->dir, argc, argv, out);
+}
+
+int shcmd_events(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_dix_events(ctx->dir, argc, argv, out);
+}
+
+int shcmd_console(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_dix_console(ctx->dir, argc, argv, out);
+}
+
+int shcmd_timeline(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_dix_timeline(ctx->dir, argc, argv, out);
 }

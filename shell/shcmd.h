@@ -157,6 +157,12 @@ int shcmd_backtrace(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_hart(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_devices(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_mtree(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_traps(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_syscalls(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_sql(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_events(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_console(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_timeline(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 
 /* ---- helpers the commands share ---- */
 

@@ -12,6 +12,7 @@
  * the CONSOLE event that completed it. Schema documented in
  * docs/trace-format.md; bump TDB_SCHEMA_VERSION on any change to it.
  */
+#include "tracedb/derived.h"
 #include "tracedb/tracedb_int.h"
 
 #include <inttypes.h>
@@ -129,9 +130,22 @@ TdbIndex *tdb_index_create(const char *path, bool bulk, char *err, size_t errlen
     snprintf(version, sizeof(version), "%d", TDB_SCHEMA_VERSION);
     if (rc != SQLITE_OK ||
         sqlite3_exec(x->db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(x->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(x->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path,
                  x->db ? sqlite3_errmsg(x->db) : "cannot open");
+        tdb_index_close(x);
+        return NULL;
+    }
+    /* The derived-event tables have their own owner (derived.c). The
+       schema is one transaction: one write of each page to the WAL, not
+       one per CREATE. */
+    if (tdb_derived_schema(x->db, err, errlen) < 0) {
+        tdb_index_close(x);
+        return NULL;
+    }
+    if (sqlite3_exec(x->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(x->db));
         tdb_index_close(x);
         return NULL;
     }
@@ -277,6 +291,11 @@ int tdb_index_finish(TdbIndex *x)
         return fail(x, "journal_mode");
     }
     return 0;
+}
+
+struct sqlite3 *tdb_index_db(TdbIndex *x)
+{
+    return x ? x->db : NULL;
 }
 
 const char *tdb_index_error(TdbIndex *x)

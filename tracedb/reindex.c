@@ -4,8 +4,10 @@
  * validates, through the same tdb_index_frame() the writer uses, and only
  * replaces the old index once it is complete: a failure leaves the old one
  * (if any) untouched. Bookmarks, the one piece of user data in the index,
- * are carried over from the old index when it can be read.
+ * are carried over from the old index when it can be read, and so are
+ * the derived-event tables (derived.h), which only a replay can rebuild.
  */
+#include "tracedb/derived.h"
 #include "tracedb/tracedb_int.h"
 
 #include <stdio.h>
@@ -73,6 +75,10 @@ int tdb_reindex(const char *dir, char *err, size_t errlen)
     }
     if (tdb_index_copy_bookmarks(x, final) < 0) {
         snprintf(err, errlen, "%s", tdb_index_error(x));
+        goto out;
+    }
+    /* The derived tables come from a replay, not from events.zst: keep. */
+    if (tdb_derived_copy(tdb_index_db(x), final, err, errlen) < 0) {
         goto out;
     }
     tdb_index_close(x);

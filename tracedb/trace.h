@@ -49,7 +49,7 @@
    frame header. A reader refuses frames with a larger version. */
 #define TDB_FORMAT_VERSION 2
 /* Version of the SQLite schema of index.sqlite (meta key schema_version). */
-#define TDB_SCHEMA_VERSION 2
+#define TDB_SCHEMA_VERSION 3
 /* Largest payload of one event. */
 #define TDB_MAX_PAYLOAD (16u << 20)
 /* SERIAL_RX port numbers are below this (core/input.h's ports). */

@@ -327,6 +327,11 @@ void tdb_writer_abort(TdbWriter *w)
     writer_free(w);
 }
 
+TdbIndex *tdb_writer_index(TdbWriter *w)
+{
+    return w->failed ? NULL : w->idx;
+}
+
 const char *tdb_writer_error(TdbWriter *w)
 {
     return w->err;

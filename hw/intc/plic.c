@@ -96,12 +96,25 @@ static bool bit(const uint32_t *map, unsigned src)
     return (map[src / 32] >> (src % 32)) & 1;
 }
 
+/* Tells the machine's observer (core/observe.h), if any. */
+static inline void observe(const Plic *p, unsigned src, CoreIrqEventKind kind,
+                           int ctx)
+{
+    const CoreObserver *o = p->m->observer;
+    if (CORE_UNLIKELY(o != NULL) && o->irq) {
+        o->irq(o->opaque, p->m->icount, src, kind, ctx);
+    }
+}
+
 static void set_level(void *opaque, int n, int level)
 {
     Plic *p = opaque;
     unsigned src = (unsigned)n;
     uint32_t mask = 1u << (src % 32);
 
+    if ((bit(p->level, src) != 0) != (level != 0)) {
+        observe(p, src, level ? CORE_IRQ_RAISE : CORE_IRQ_LOWER, -1);
+    }
     if (level) {
         p->level[src / 32] |= mask;
     } else {
@@ -125,6 +138,7 @@ static uint32_t claim(Plic *p, unsigned ctx)
         p->pending[src / 32] &= ~(1u << (src % 32));
         p->in_service[src / 32] |= 1u << (src % 32);
         update_outputs(p);
+        observe(p, src, CORE_IRQ_CLAIM, (int)ctx);
     }
     return src;
 }
@@ -135,6 +149,7 @@ static void complete(Plic *p, unsigned ctx, uint32_t src)
         return;
     }
     p->in_service[src / 32] &= ~(1u << (src % 32));
+    observe(p, src, CORE_IRQ_COMPLETE, (int)ctx);
     run_gateways(p);
     update_outputs(p);
 }

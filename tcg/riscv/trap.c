@@ -12,6 +12,27 @@ void rv_set_priv(RVCPU *cpu, unsigned priv)
     rv_update_tlb_mode(cpu);
 }
 
+/* Tells the machine's observer (core/observe.h) about a trap just taken. */
+static void observe_trap(RVCPU *cpu, bool interrupt, unsigned cause,
+                         uint64_t tval, gva_t epc, unsigned from)
+{
+    CoreMachine *m = cpu->machine;
+    CoreTrapEvent ev = {
+        .icount = m->icount, .hart = (unsigned)cpu->mhartid,
+        .interrupt = interrupt, .cause = cause, .pc = epc, .tval = tval,
+        .priv_from = from, .priv_to = cpu->priv,
+    };
+    if (!interrupt && (cause == RV_EXC_ECALL_U || cause == RV_EXC_ECALL_S ||
+                       cause == RV_EXC_ECALL_M)) {
+        ev.syscall = true;
+        ev.nr = cpu->x[17];                 /* a7 */
+        for (unsigned i = 0; i < 7; i++) {
+            ev.args[i] = cpu->x[10 + i];    /* a0..a6 */
+        }
+    }
+    m->observer->trap(m->observer->opaque, &ev);
+}
+
 void rv_take_trap(RVCPU *cpu, bool interrupt, unsigned cause, uint64_t tval,
                   gva_t epc)
 {
@@ -45,11 +66,19 @@ void rv_take_trap(RVCPU *cpu, bool interrupt, unsigned cause, uint64_t tval,
         rv_set_priv(cpu, RV_PRIV_M);
     }
     cpu->wfi = 0;
+    if (CORE_UNLIKELY(cpu->machine->observer != NULL)) {
+        observe_trap(cpu, interrupt, cause, tval, epc, from);
+    }
 }
 
 int rv_raise_exception(RVCPU *cpu, const RVInsn *in, unsigned cause,
                        uint64_t tval)
 {
+    if (CORE_UNLIKELY(cpu->machine->observer != NULL)) {
+        /* Mid-block m->icount lags: make it exact for the observer (as
+           CSR reads do; the block's end sets it again). */
+        cpu->machine->icount = rv_icount_at(cpu, in);
+    }
     rv_take_trap(cpu, false, cause, tval, in->pc);
     cpu->exit_idx = in->idx;
     return RV_EXEC_TRAP;

@@ -1,5 +1,5 @@
-"""The example queries of README.md and docs/trace-format.md, run as written
-(the trace directory name aside) against a real trace of a Linux boot:
+"""The example queries of README.md, docs/trace-format.md and docs/shell.md,
+run as written (the trace directory name aside) against a real trace of a Linux boot:
 each must succeed and return at least one row. The bookmark example (the
 sqlite3 shell's INSERT) is run on a copy of the index and its row read back
 with `rewind query`. Also: `query` leaves the directory of the real trace
@@ -54,7 +54,7 @@ def examples(path):
     return cmds
 
 
-found = {"README.md": 0, "docs/trace-format.md": 0}
+found = {"README.md": 0, "docs/trace-format.md": 0, "docs/shell.md": 0}
 before = sorted((n, os.stat(os.path.join(trace, n)).st_mtime_ns)
                 for n in os.listdir(trace))
 for doc in found:

@@ -1,0 +1,316 @@
+/*
+ * derived.c - the traps / ecalls / irqs tables of index.sqlite (derived.h).
+ *
+ * Rows are buffered in memory between flushes so that a recording pays
+ * one SQLite transaction per flush of the trace (every 100 ms of host
+ * time), not one per trap.
+ */
+#include "tracedb/derived.h"
+#include "tracedb/tracedb_int.h"
+
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char derived_schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS traps(id INTEGER PRIMARY KEY, icount INTEGER,"
+    " hart INTEGER, cause INTEGER, irq INTEGER, pc INTEGER, tval INTEGER,"
+    " priv_from INTEGER, priv_to INTEGER);"
+    "CREATE INDEX IF NOT EXISTS traps_icount ON traps(icount);"
+    "CREATE TABLE IF NOT EXISTS ecalls(trap INTEGER PRIMARY KEY,"
+    " icount INTEGER, hart INTEGER, priv INTEGER, nr INTEGER, a0 INTEGER,"
+    " a1 INTEGER, a2 INTEGER, a3 INTEGER, a4 INTEGER, a5 INTEGER,"
+    " a6 INTEGER);"
+    "CREATE INDEX IF NOT EXISTS ecalls_icount ON ecalls(icount);"
+    "CREATE TABLE IF NOT EXISTS irqs(icount INTEGER, source INTEGER,"
+    " kind TEXT, context INTEGER);"
+    "CREATE INDEX IF NOT EXISTS irqs_icount ON irqs(icount);";
+
+struct TdbDerived {
+    TdbTrapRow *traps;
+    size_t ntraps, traps_cap;
+    TdbIrqRow *irqs;
+    size_t nirqs, irqs_cap;
+    uint64_t next_id;      /* traps.id of the next trap */
+    bool lost;             /* a row could not be buffered */
+};
+
+const char *tdb_derived_irq_kind(unsigned kind)
+{
+    static const char *const names[] = { "lower", "raise", "claim",
+                                         "complete" };
+    return kind < 4 ? names[kind] : "?";
+}
+
+int tdb_derived_schema(sqlite3 *db, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db, derived_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "index.sqlite: derived tables: %s",
+                 sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+TdbDerived *tdb_derived_new(void)
+{
+    TdbDerived *d = calloc(1, sizeof(*d));
+    if (d) {
+        d->next_id = 1;
+    }
+    return d;
+}
+
+void tdb_derived_free(TdbDerived *d)
+{
+    if (d) {
+        free(d->traps);
+        free(d->irqs);
+        free(d);
+    }
+}
+
+static bool grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) {
+        return true;
+    }
+    size_t c = *cap ? 2 * *cap : 1024;
+    void *q = realloc(*p, c * size);
+    if (!q) {
+        return false;
+    }
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+void tdb_derived_trap(TdbDerived *d, const TdbTrapRow *row)
+{
+    if (!grow((void **)&d->traps, &d->traps_cap, d->ntraps, sizeof(*row))) {
+        d->lost = true;
+        return;
+    }
+    d->traps[d->ntraps++] = *row;
+}
+
+void tdb_derived_irq(TdbDerived *d, const TdbIrqRow *row)
+{
+    if (!grow((void **)&d->irqs, &d->irqs_cap, d->nirqs, sizeof(*row))) {
+        d->lost = true;
+        return;
+    }
+    d->irqs[d->nirqs++] = *row;
+}
+
+size_t tdb_derived_pending(const TdbDerived *d)
+{
+    return d->ntraps + d->nirqs;
+}
+
+static int dfail(sqlite3 *db, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "index.sqlite: %s: %s", what, sqlite3_errmsg(db));
+    return -1;
+}
+
+static int step(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int insert_rows(TdbDerived *d, sqlite3 *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *t = NULL, *e = NULL, *q = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db, "INSERT INTO traps VALUES(?,?,?,?,?,?,?,?,?)",
+                           -1, &t, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO ecalls VALUES(?,?,?,?,?,?,?,?,?,"
+                           "?,?,?)", -1, &e, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO irqs VALUES(?,?,?,?)", -1, &q,
+                           NULL) != SQLITE_OK) {
+        rc = dfail(db, "derived rows", err, errlen);
+    }
+    for (size_t i = 0; rc == 0 && i < d->ntraps; i++) {
+        const TdbTrapRow *r = &d->traps[i];
+        uint64_t id = d->next_id++;
+        sqlite3_bind_int64(t, 1, (sqlite3_int64)id);
+        sqlite3_bind_int64(t, 2, (sqlite3_int64)r->icount);
+        sqlite3_bind_int64(t, 3, r->hart);
+        sqlite3_bind_int64(t, 4, r->cause);
+        sqlite3_bind_int64(t, 5, r->irq);
+        sqlite3_bind_int64(t, 6, (sqlite3_int64)r->pc);
+        sqlite3_bind_int64(t, 7, (sqlite3_int64)r->tval);
+        sqlite3_bind_int64(t, 8, r->priv_from);
+        sqlite3_bind_int64(t, 9, r->priv_to);
+        if (step(t) < 0) {
+            rc = dfail(db, "traps", err, errlen);
+            break;
+        }
+        if (!r->ecall) {
+            continue;
+        }
+        sqlite3_bind_int64(e, 1, (sqlite3_int64)id);
+        sqlite3_bind_int64(e, 2, (sqlite3_int64)r->icount);
+        sqlite3_bind_int64(e, 3, r->hart);
+        sqlite3_bind_int64(e, 4, r->priv_from);
+        sqlite3_bind_int64(e, 5, (sqlite3_int64)r->nr);
+        for (int a = 0; a < 7; a++) {
+            sqlite3_bind_int64(e, 6 + a, (sqlite3_int64)r->args[a]);
+        }
+        if (step(e) < 0) {
+            rc = dfail(db, "ecalls", err, errlen);
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < d->nirqs; i++) {
+        const TdbIrqRow *r = &d->irqs[i];
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)r->icount);
+        sqlite3_bind_int64(q, 2, r->source);
+        sqlite3_bind_text(q, 3, tdb_derived_irq_kind(r->kind), -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(q, 4, r->context);
+        if (step(q) < 0) {
+            rc = dfail(db, "irqs", err, errlen);
+        }
+    }
+    sqlite3_finalize(t);
+    sqlite3_finalize(e);
+    sqlite3_finalize(q);
+    d->ntraps = 0;
+    d->nirqs = 0;
+    return rc;
+}
+
+int tdb_derived_flush(TdbDerived *d, sqlite3 *db, bool own_txn, char *err,
+                      size_t errlen)
+{
+    if (d->lost) {
+        snprintf(err, errlen, "index.sqlite: derived rows: out of memory");
+        return -1;
+    }
+    if (tdb_derived_pending(d) == 0) {
+        return 0;
+    }
+    if (own_txn && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        return dfail(db, "begin", err, errlen);
+    }
+    int rc = insert_rows(d, db, err, errlen);
+    if (own_txn) {
+        if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            rc = dfail(db, "commit", err, errlen);
+        }
+        if (rc != 0) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
+    return rc;
+}
+
+static int set_meta(sqlite3 *db, const char *key, const char *value)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta VALUES(?,?)", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+        rc = step(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int tdb_derived_finish(TdbDerived *d, sqlite3 *db, uint64_t final_icount,
+                       const char *by, char *err, size_t errlen)
+{
+    if (tdb_derived_flush(d, db, true, err, errlen) < 0) {
+        return -1;
+    }
+    char num[32];
+    snprintf(num, sizeof(num), "%" PRIu64, final_icount);
+    if (set_meta(db, "derived_icount", num) < 0 ||
+        set_meta(db, "derived_by", by) < 0) {
+        return dfail(db, "meta", err, errlen);
+    }
+    return 0;
+}
+
+int tdb_derived_clear(sqlite3 *db, char *err, size_t errlen)
+{
+    if (tdb_derived_schema(db, err, errlen) < 0) {
+        return -1;
+    }
+    if (sqlite3_exec(db, "DELETE FROM traps; DELETE FROM ecalls;"
+                     " DELETE FROM irqs; DELETE FROM meta WHERE key IN"
+                     " ('derived_icount', 'derived_by');", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        return dfail(db, "clearing the derived tables", err, errlen);
+    }
+    return 0;
+}
+
+int tdb_derived_copy(sqlite3 *db, const char *old_path, char *err,
+                     size_t errlen)
+{
+    TdbIndexState state;
+    sqlite3 *old = tdb_index_open_ro(old_path, &state, 0);
+    if (!old) {
+        return 0;
+    }
+    static const struct {
+        const char *select, *insert;
+        int ncols;
+    } tables[] = {
+        { "SELECT id, icount, hart, cause, irq, pc, tval, priv_from, priv_to"
+          " FROM traps", "INSERT INTO traps VALUES(?,?,?,?,?,?,?,?,?)", 9 },
+        { "SELECT trap, icount, hart, priv, nr, a0, a1, a2, a3, a4, a5, a6"
+          " FROM ecalls", "INSERT INTO ecalls VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+          12 },
+        { "SELECT icount, source, kind, context FROM irqs",
+          "INSERT INTO irqs VALUES(?,?,?,?)", 4 },
+        { "SELECT key, value FROM meta WHERE key IN ('derived_icount',"
+          " 'derived_by')", "INSERT OR REPLACE INTO meta VALUES(?,?)", 2 },
+    };
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof(tables) / sizeof(tables[0]); i++) {
+        sqlite3_stmt *q = NULL, *ins = NULL;
+        if (sqlite3_prepare_v2(old, tables[i].select, -1, &q, NULL) !=
+            SQLITE_OK) {
+            sqlite3_finalize(q);
+            break;   /* an older index without the tables: nothing to keep */
+        }
+        if (sqlite3_prepare_v2(db, tables[i].insert, -1, &ins, NULL) !=
+            SQLITE_OK) {
+            rc = dfail(db, "derived tables", err, errlen);
+        }
+        while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
+            for (int c = 0; c < tables[i].ncols; c++) {
+                sqlite3_bind_value(ins, c + 1, sqlite3_column_value(q, c));
+            }
+            if (step(ins) < 0) {
+                rc = dfail(db, "derived tables", err, errlen);
+            }
+        }
+        sqlite3_finalize(q);
+        sqlite3_finalize(ins);
+    }
+    sqlite3_close(old);
+    return rc;
+}
+
+int tdb_writer_derived(TdbWriter *w, TdbDerived *d, bool final,
+                       uint64_t final_icount, char *err, size_t errlen)
+{
+    TdbIndex *x = tdb_writer_index(w);
+    if (!x) {
+        snprintf(err, errlen, "index.sqlite: the recording's index is closed");
+        return -1;
+    }
+    sqlite3 *db = tdb_index_db(x);
+    return final ? tdb_derived_finish(d, db, final_icount, "record", err, errlen)
+                 : tdb_derived_flush(d, db, true, err, errlen);
+}
