@@ -34,14 +34,40 @@ static char *escaped(const char *s)
     return buf;
 }
 
+/* The index, read-only. A live session's trace is being recorded (its
+   index has a -wal, which tdb_index_open_query refuses for a stranger's
+   trace): read it through SQLite's WAL like any reader (mode=ro), rows
+   flushed up to the last flush of the recording. */
 static sqlite3 *open_index(const char *dir, ShOut *out)
 {
     char err[1024];
     sqlite3 *db = tdb_index_open_query(dir, err, sizeof(err));
-    if (!db) {
-        sh_error(out, "%s", err);
+    if (db) {
+        return db;
     }
-    return db;
+    char *wal = g_strdup_printf("%s/index.sqlite-wal", dir);
+    bool live = g_file_test(wal, G_FILE_TEST_IS_REGULAR);
+    g_free(wal);
+    if (live) {
+        char *rel = g_strdup_printf("%s/index.sqlite", dir);
+        char *path = g_canonicalize_filename(rel, NULL);   /* a URI's path */
+        char *uri = g_filename_to_uri(path, NULL, NULL);
+        g_free(rel);
+        char *ro = uri ? g_strdup_printf("%s?mode=ro", uri) : NULL;
+        if (ro && sqlite3_open_v2(ro, &db, SQLITE_OPEN_READONLY |
+                                  SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+            sqlite3_close(db);
+            db = NULL;
+        }
+        g_free(ro);
+        g_free(uri);
+        g_free(path);
+        if (db) {
+            return db;
+        }
+    }
+    sh_error(out, "%s", err);
+    return NULL;
 }
 
 /* The derived tables exist (a recording or `rewind trace index` made

@@ -26,13 +26,30 @@ tmp = tempfile.mkdtemp()
 trace = os.path.join(tmp, "boot.rwd")
 
 t0 = time.time()
-rc, out, err = run(exe, "record", "-o", trace, "-M", "virt", "-m", "512M",
-                   "-kernel", os.path.join(kit, "Image"),
-                   "-initrd", os.path.join(kit, "initrd.gz"),
-                   "-append", "console=ttyS0", "-nographic",
-                   "-rtc", "base=2026-01-01T00:00:00", timeout=1200)
+p = subprocess.Popen([exe, "record", "-o", trace, "-M", "virt", "-m", "512M",
+                      "-kernel", os.path.join(kit, "Image"),
+                      "-initrd", os.path.join(kit, "initrd.gz"),
+                      "-append", "console=ttyS0", "-nographic",
+                      "-rtc", "base=2026-01-01T00:00:00"],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE)
+# While it records (a live shell's trace), the commands read the rows
+# flushed so far.
+live = ""
+while p.poll() is None and not live:
+    if os.path.exists(os.path.join(trace, "index.sqlite-wal")):
+        q = subprocess.run([driver, trace, "traps", "0", "100000000000"],
+                           capture_output=True, timeout=120)
+        if q.returncode == 0 and q.stdout.startswith(b"#1 "):
+            live = q.stdout.decode(errors="replace")
+        elif q.returncode != 0:
+            live = "error: " + q.stderr.decode(errors="replace")
+    time.sleep(0.2)
+out, err = p.communicate(timeout=1200)
+rc, out, err = p.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 record_s = time.time() - t0
 t.check(rc == 0 and "REWIND-TEST-DONE" in out, "record the busybox run", err)
+t.check(live.startswith("#1 "), "traps on the trace being recorded", live[:300])
 
 
 def query(d, sql):
