@@ -134,3 +134,33 @@ bool core_debug_page_watched(const CoreMachine *m, gva_t page)
     }
     return false;
 }
+
+bool core_debug_phys_watch(CoreMachine *m, gpa_t addr, uint64_t len)
+{
+    CoreDebug *d = m->debug;
+    if (!d) {
+        return false;
+    }
+    d->pwatch_addr = addr;
+    d->pwatch_len = len;
+    changed(m);   /* drop cached write permissions to those pages */
+    return true;
+}
+
+bool core_debug_phys_hit(const CoreMachine *m, gpa_t pa, uint64_t len)
+{
+    const CoreDebug *d = m->debug;
+    return d && d->pwatch_len && pa < d->pwatch_addr + d->pwatch_len &&
+           d->pwatch_addr < pa + len;
+}
+
+bool core_debug_phys_page_watched(const CoreMachine *m, gpa_t page)
+{
+    const CoreDebug *d = m->debug;
+    if (!d || !d->pwatch_len) {
+        return false;
+    }
+    gpa_t first = d->pwatch_addr & CORE_PAGE_MASK;
+    gpa_t last = (d->pwatch_addr + d->pwatch_len - 1) & CORE_PAGE_MASK;
+    return page >= first && page <= last;
+}

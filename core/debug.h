@@ -54,6 +54,8 @@ typedef struct CoreStop {
     unsigned hart;           /* the hart that hit it / stepped */
     gva_t watch_addr;        /* CORE_STOP_WATCHPOINT: the watched address */
     CoreWatchKind watch_kind;
+    gva_t pc;                /* CORE_STOP_WATCHPOINT: the accessing
+                                instruction's pc */
     int exit_code;           /* CORE_STOP_EXITED */
     bool cmd_failed;         /* the last command could not be carried out
                                 (e.g. reverse execution without a trace) */
@@ -108,6 +110,12 @@ typedef struct CoreDebug {
     int step_hart;
     uint64_t step_target;
     uint64_t goto_icount;    /* run forward to here (UINT64_MAX: none) */
+    /* Physical write watch (replay/lastwrite.c): every CPU store that
+       touches [pwatch_addr, pwatch_addr + pwatch_len) of RAM stops as a
+       write watchpoint (watch_addr = the physical address), whatever the
+       virtual address it went through. pwatch_len 0: none. */
+    gpa_t pwatch_addr;
+    uint64_t pwatch_len;
     bool start_stopped;      /* -S */
 } CoreDebug;
 
@@ -123,11 +131,18 @@ bool core_debug_breakpoint(CoreMachine *m, gva_t pc, bool insert);
 bool core_debug_watchpoint(CoreMachine *m, gva_t addr, uint64_t len,
                            CoreWatchKind kind, bool insert);
 
+/* Set (len > 0) or clear (len 0) the physical write watch. */
+bool core_debug_phys_watch(CoreMachine *m, gpa_t addr, uint64_t len);
+
 /* Engine hooks (tcg): is there a breakpoint at pc? which watchpoint does an
    access of [addr, addr+len) of this kind hit (NULL if none)? */
 bool core_debug_has_breakpoint(const CoreMachine *m, gva_t pc);
 const CoreWatchpoint *core_debug_watch_hit(const CoreMachine *m, gva_t addr,
                                            uint64_t len, bool write);
 bool core_debug_page_watched(const CoreMachine *m, gva_t page);
+/* Does a store to physical [pa, pa+len) hit the physical watch? Is
+   physical page `page` watched (stores to it stay on the slow path)? */
+bool core_debug_phys_hit(const CoreMachine *m, gpa_t pa, uint64_t len);
+bool core_debug_phys_page_watched(const CoreMachine *m, gpa_t page);
 
 #endif

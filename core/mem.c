@@ -32,7 +32,22 @@ struct CoreAddrSpace {
     void *code_hook_opaque;
     CoreWriteProtectHook wp_hook;
     void *wp_hook_opaque;
+    CoreMemWriteObserver write_obs;
+    void *write_obs_opaque;
+    const char *dma_source;
 };
+
+void core_mem_set_write_observer(CoreAddrSpace *as, CoreMemWriteObserver fn,
+                                 void *opaque)
+{
+    as->write_obs = fn;
+    as->write_obs_opaque = opaque;
+}
+
+void core_mem_set_dma_source(CoreAddrSpace *as, const char *name)
+{
+    as->dma_source = name;
+}
 
 void core_mem_set_write_protect_hook(CoreAddrSpace *as,
                                      CoreWriteProtectHook hook, void *opaque)
@@ -247,6 +262,9 @@ bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
         core_mem_mark_dirty(r, addr, n);   /* before the write */
         memcpy(r->host + off, s, n);
         core_mem_notify_write(as, r, addr, n);
+        if (as->write_obs) {
+            as->write_obs(as->write_obs_opaque, addr, n, as->dma_source);
+        }
         addr += n;
         s += n;
         len -= n;

@@ -93,6 +93,18 @@ bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
 bool core_mem_read_bytes(CoreAddrSpace *as, gpa_t addr, void *dst,
                          uint64_t len);
 
+/* Who writes RAM through core_mem_write_bytes (devices' DMA; CPU stores
+   never come here): `fn` (NULL: none) is called after each write with
+   the range and the name of the device that last declared itself with
+   core_mem_set_dma_source (NULL: none did). replay/lastwrite.c uses it
+   to find a device's writes to a range. */
+typedef void (*CoreMemWriteObserver)(void *opaque, gpa_t addr, uint64_t len,
+                                     const char *source);
+void core_mem_set_write_observer(CoreAddrSpace *as, CoreMemWriteObserver fn,
+                                 void *opaque);
+/* The device about to write (a static or long-lived string). */
+void core_mem_set_dma_source(CoreAddrSpace *as, const char *name);
+
 /* Number of regions and region i, in increasing base order (for save/load,
    hashing and the device tree). */
 size_t core_mem_region_count(const CoreAddrSpace *as);

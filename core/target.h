@@ -60,6 +60,9 @@ typedef struct CoreCpuOps {
        accessed/dirty bits, no device access); writes drop translated code
        they hit. Returns the bytes done before the first fault (len if
        none). */
+    /* The physical address of data address va through the CPU's
+       translation now (debugger view, as mem_access); false: unmapped. */
+    bool (*translate)(void *cpu, gva_t va, gpa_t *pa);
     size_t (*mem_access)(void *cpu, gva_t addr, void *buf, size_t len,
                          bool write);
     /* Registers in a g/G packet: gdb numbers 0 .. gdb_g_regs - 1. */

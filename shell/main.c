@@ -12,6 +12,8 @@
  *   query    DIR "SQL"
  *   trace    reindex DIR | index DIR | timeline DIR -o FILE.svg
  *   shell    TRACE | -- RUN-OPTIONS  (shell/shell_session.c)
+ *   last-write, history  DIR ICOUNT ADDR ...  (shell/search.h)
+ *   diff     A B [--json]  (shell/diff.h)
  */
 #include "shell/cli.h"
 #include "shell/dindex.h"
@@ -26,6 +28,8 @@
 #include "shell/host.h"
 #include "shell/monitor.h"
 #include "shell/shcmd.h"
+#include "shell/diff.h"
+#include "shell/search.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -747,6 +751,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "trace") == 0) {
         return rr_cmd_trace(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "diff") == 0) {
+        return sh_diff_cmd(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "last-write") == 0 || strcmp(cmd, "history") == 0) {
+        return sh_search_cmd(cmd, argc - 2, argv + 2);
     }
     if (cmd[0] == '-') {
         /* QEMU habit: options without a command mean `run`. */

@@ -7,6 +7,8 @@
 #include "shell/shcmd.h"
 #include "shell/look.h"
 #include "shell/dindex.h"
+#include "shell/diff.h"
+#include "shell/search.h"
 #include "core/clock.h"
 #include "core/target.h"
 #include "tcg/riscv/disas.h"
@@ -99,6 +101,15 @@ const ShCmd shcmd_table[] = {
       "console lines with their icount", shcmd_console },
     { "timeline", NULL, "timeline [-o FILE.svg] [--icount]",
       "a picture of the run as SVG", shcmd_timeline },
+    /* asking the trace (shell/search.h, shell/diff.h) */
+    { "last-write", NULL, "last-write [-p] ADDR [LEN]",
+      "the most recent store to those bytes before now: icount, hart, pc, "
+      "instruction, or the device of a DMA write", shcmd_last_write },
+    { "history", NULL, "history [-p] ADDR [N [LEN]]",
+      "the last N writes (10) to ADDR, oldest first", shcmd_history },
+    { "diff", NULL, "diff OTHER_TRACE",
+      "the first point where this trace and another of the same command "
+      "line differ, and what differs there", shcmd_diff },
     { "quit", "q exit", "quit", "leave the shell", shcmd_quit },
 };
 const size_t shcmd_count = sizeof(shcmd_table) / sizeof(shcmd_table[0]);
@@ -513,4 +524,52 @@ int shcmd_console(ShellCtx *ctx, int argc, char **argv, ShOut *out)
 int shcmd_timeline(ShellCtx *ctx, int argc, char **argv, ShOut *out)
 {
     return sh_dix_timeline(ctx->dir, argc, argv, out);
+}
+
+/* ---- asking the trace: shell/search.h and shell/diff.h ---- */
+
+static bool resolve_symbol(void *opaque, const char *name, uint64_t *addr)
+{
+    ShellCtx *ctx = opaque;
+    return ctx->syms && sym_by_name(ctx->syms, name, addr);
+}
+
+/* last-write and history replay the trace: a live session switches to
+   replaying its recording first (as going back does). */
+static bool searchable(ShellCtx *ctx, int argc, char **argv)
+{
+    if (ctx->replay) {
+        return true;
+    }
+    ctx->want_replay = true;
+    GString *s = g_string_new("");
+    for (int i = 0; i < argc; i++) {
+        g_string_append_printf(s, "%s%s", i ? " " : "", argv[i]);
+    }
+    snprintf(ctx->replay_cmd, sizeof(ctx->replay_cmd), "%s", s->str);
+    g_string_free(s, true);
+    return false;
+}
+
+int shcmd_last_write(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    if (!searchable(ctx, argc, argv)) {
+        return 0;
+    }
+    return sh_search_last_write(ctx->rr, ctx->m, ctx->hart, resolve_symbol,
+                                ctx, argc, argv, out);
+}
+
+int shcmd_history(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    if (!searchable(ctx, argc, argv)) {
+        return 0;
+    }
+    return sh_search_history(ctx->rr, ctx->m, ctx->hart, resolve_symbol, ctx,
+                             argc, argv, out);
+}
+
+int shcmd_diff(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    return sh_diff(ctx->dir, argc, argv, out);
 }

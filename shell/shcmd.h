@@ -163,6 +163,9 @@ int shcmd_sql(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_events(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_console(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_timeline(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_last_write(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_history(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_diff(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 
 /* ---- helpers the commands share ---- */
 

@@ -61,6 +61,7 @@ struct VirtioDevice {
     const VirtioDeviceClass *cls;   /* NULL: empty transport */
     void *opaque;
     char id[32];
+    char dma_name[64];              /* "virtio-rng (virtio-mmio0)" */
 };
 
 static uint64_t offered(const VirtioDevice *t)
@@ -252,6 +253,10 @@ VirtioDevice *hw_virtio_plug(void *bus, const VirtioDeviceClass *cls,
     }
     t->cls = cls;
     t->opaque = opaque;
+    static const char *const kinds[] = { "virtio", "virtio-net", "virtio-blk",
+                                         "virtio-serial", "virtio-rng" };
+    snprintf(t->dma_name, sizeof(t->dma_name), "%s (%s)",
+             kinds[cls->device_id < 5 ? cls->device_id : 0], t->id);
     for (unsigned i = 0; i < t->m->ndevices; i++) {
         if (t->m->devices[i].opaque == t) {
             t->m->devices[i].ops = &transport_dev_ops;   /* now has state */
@@ -267,6 +272,9 @@ Virtqueue *hw_virtio_queue(VirtioDevice *vdev, unsigned q)
 
 CoreAddrSpace *hw_virtio_as(VirtioDevice *vdev)
 {
+    /* Every device asks for the address space before it writes guest
+       RAM: the writes that follow are this device's (core/mem.h). */
+    core_mem_set_dma_source(vdev->m->as, vdev->dma_name);
     return vdev->m->as;
 }
 

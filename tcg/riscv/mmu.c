@@ -222,7 +222,8 @@ static void tlb_fill(const RVCPU *cpu, RVTlbEntry *tlb, gva_t va, gpa_t pa,
 {
     const CoreMachine *m = cpu->machine;
     if (CORE_UNLIKELY(m->debug != NULL) && acc != RV_ACC_EXEC &&
-        core_debug_page_watched(m, va & RV_PAGE_MASK)) {
+        (core_debug_page_watched(m, va & RV_PAGE_MASK) ||
+         core_debug_phys_page_watched(m, pa & RV_PAGE_MASK))) {
         return;   /* accesses to watched pages stay on the slow path */
     }
     if (CORE_UNLIKELY(cpu->trig_mem != 0) && acc != RV_ACC_EXEC &&
@@ -283,10 +284,23 @@ static int resolve(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
 /* A debugger watches [addr, addr+size)? Record the stop; the block ends
    after this instruction (translate.c cuts blocks after memory accesses
    while watchpoints exist). */
-static void check_watch(RVCPU *cpu, gva_t addr, unsigned size, bool write)
+static void check_watch(RVCPU *cpu, const RVInsn *in, gva_t addr,
+                        unsigned size, bool write)
 {
     CoreMachine *m = cpu->machine;
     if (CORE_LIKELY(m->debug == NULL)) {
+        return;
+    }
+    gpa_t pa;
+    if (write && m->debug->pwatch_len && m->debug->stop.reason == CORE_STOP_NONE &&
+        rv_mmu_lookup(cpu, addr, rv_data_priv(cpu), &pa) == 0 &&
+        core_debug_phys_hit(m, pa, size)) {
+        m->debug->stop = (CoreStop){ .reason = CORE_STOP_WATCHPOINT,
+                                     .hart = (unsigned)cpu->mhartid,
+                                     .watch_addr = pa,
+                                     .watch_kind = CORE_WATCH_WRITE,
+                                     .pc = in->pc };
+        m->attention |= CORE_ATTN_STOP;
         return;
     }
     const CoreWatchpoint *w = core_debug_watch_hit(m, addr, size, write);
@@ -294,7 +308,8 @@ static void check_watch(RVCPU *cpu, gva_t addr, unsigned size, bool write)
         m->debug->stop = (CoreStop){ .reason = CORE_STOP_WATCHPOINT,
                                      .hart = (unsigned)cpu->mhartid,
                                      .watch_addr = w->addr,
-                                     .watch_kind = w->kind };
+                                     .watch_kind = w->kind,
+                                     .pc = in->pc };
         m->attention |= CORE_ATTN_STOP;
     }
 }
@@ -359,7 +374,7 @@ static int load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
         if (cause) {
             return rv_raise_exception(cpu, in, cause, addr);
         }
-        check_watch(cpu, addr, size, false);
+        check_watch(cpu, in, addr, size, false);
         return 0;
     }
     if (res.cacheable) {
@@ -368,7 +383,7 @@ static int load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
     uint64_t v = 0;
     memcpy(&v, res.r->host + (res.pa - res.r->base), size);
     *val = v;
-    check_watch(cpu, addr, size, false);
+    check_watch(cpu, in, addr, size, false);
     return 0;
 }
 
@@ -420,7 +435,7 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         if (cause) {
             return rv_raise_exception(cpu, in, cause, addr);
         }
-        check_watch(cpu, addr, size, true);
+        check_watch(cpu, in, addr, size, true);
         /* A device write may stop the machine or raise an interrupt:
            end the block so the run loop sees it at once. */
         if (cpu->machine->attention) {
@@ -433,7 +448,7 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     }
     core_mem_mark_dirty(res.r, res.pa, size);   /* before the write */
     memcpy(res.r->host + (res.pa - res.r->base), &val, size);
-    check_watch(cpu, addr, size, true);
+    check_watch(cpu, in, addr, size, true);
     if (core_mem_page_has_code(res.r, res.pa)) {
         core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
         cpu->code_written = 1;
@@ -497,9 +512,14 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     *host = res.r->host + (res.pa - res.r->base);
     core_mem_mark_dirty(res.r, res.pa, size);
     /* An AMO reads and writes. */
-    check_watch(cpu, addr, size, true);
-    check_watch(cpu, addr, size, false);
+    check_watch(cpu, in, addr, size, true);
+    check_watch(cpu, in, addr, size, false);
     return 0;
+}
+
+bool rv_debug_translate(RVCPU *cpu, gva_t va, gpa_t *pa)
+{
+    return rv_mmu_lookup(cpu, va, rv_data_priv(cpu), pa) == 0;
 }
 
 int rv_debug_access(RVCPU *cpu, gva_t addr, void *buf, size_t len, bool write)

@@ -32,6 +32,8 @@ void rv_cpu_set_trace(RVCPU *cpu, void *file);
    updates, RAM/ROM only: MMIO is refused). Writes invalidate translated
    code. Returns 0 or -1. */
 int rv_debug_access(RVCPU *cpu, gva_t addr, void *buf, size_t len, bool write);
+/* Data address va through the current translation (no A/D updates). */
+bool rv_debug_translate(RVCPU *cpu, gva_t va, gpa_t *pa);
 
 extern const CoreStateDesc rv_cpu_state_desc;
 

@@ -86,6 +86,11 @@ static size_t cpu_mem_access_op(void *cpu, gva_t addr, void *buf, size_t len,
     return done;
 }
 
+static bool cpu_translate_op(void *cpu, gva_t va, gpa_t *pa)
+{
+    return rv_debug_translate(cpu, va, pa);
+}
+
 const CoreCpuOps rv_cpu_ops = {
     .run = cpu_run_op,
     .has_work = cpu_has_work_op,
@@ -99,6 +104,7 @@ const CoreCpuOps rv_cpu_ops = {
     .set_trace = cpu_set_trace_op,
     .cpu_noun = "hart",
     .describe = cpu_describe_op,
+    .translate = cpu_translate_op,
     .mem_access = cpu_mem_access_op,
     .gdb_g_regs = RV_GDB_G_REGS,
     .gdb_reg_read = rv_gdb_reg_read,

@@ -137,7 +137,7 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
         if (in->flags & RV_OPF_END_TB) {
             break;
         }
-        if (dbg && dbg->nwp && is_memory_op(in->raw)) {
+        if (dbg && (dbg->nwp || dbg->pwatch_len) && is_memory_op(in->raw)) {
             break;   /* a watchpoint hit stops right after the access */
         }
     }

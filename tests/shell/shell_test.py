@@ -156,6 +156,17 @@ t.check(r[9].get("icount") == back["icount"] and
         "and going back finds the same store, then the one before",
         str(r[9:11]))
 
+# 4a. last-write (shell/search.h) agrees with the reverse watchpoint, and
+#     a live session answers it too (by replaying its recording).
+st, r, _ = shell(T, "break bump", "continue", "continue", "continue",
+                 "last-write gdb_counter", "delete", "watch gdb_counter",
+                 "reverse-continue")
+lw = r[4].get("writes", [{}])[-1]
+t.check(lw.get("icount") == r[7].get("icount") and
+        lw.get("pc") == r[7].get("pc"),
+        "last-write gdb_counter = where reverse-continue's watchpoint lands",
+        str(r[4]) + str(r[7]))
+
 # 4b. The looking commands (shell/look.h) on the session's hart and
 #     symbols, after moving: gdb_counter is 6 after bump(3)'s store.
 st, r, _ = shell(T, "break bump", "continue", "continue", "continue",

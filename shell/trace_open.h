@@ -1,0 +1,26 @@
+/*
+ * A recorded trace opened for replay with its machine, without running
+ * it: what `rewind last-write`, `rewind history` and `rewind diff` work
+ * on (the shell has its own session; these are for the command line).
+ * The console is muted and host input is never read, as in `verify`.
+ */
+#ifndef SHELL_TRACE_OPEN_H
+#define SHELL_TRACE_OPEN_H
+
+#include "core/machine.h"
+#include "replay/rr.h"
+
+typedef struct ShTrace {
+    RRSession *s;
+    CoreMachine *m;
+    const char *dir;
+    int argc;              /* the recorded machine options */
+    char **argv;
+} ShTrace;
+
+/* Opens dir and restores its first checkpoint; false with a message
+   naming dir in err. */
+bool sh_trace_open(const char *dir, ShTrace *t, char *err, size_t errlen);
+void sh_trace_close(ShTrace *t);
+
+#endif

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""`rewind last-write` and `rewind history` against gdb's reverse watchpoints.
+
+Usage: lastwrite_test.py REWIND TARGET_ELF GDB RNG_ELF STEPS_ELF
+
+target.c (gdb_counter bumped ten times) is recorded with a checkpoint
+every 100 instructions, so the writes lie several checkpoint intervals
+behind the points asked about. At each point T:
+  - gdb (`monitor goto T`, `watch gdb_counter`, `reverse-continue` x3,
+    `monitor icount` and `x/i $pc` after each) finds the last three stores;
+  - `rewind last-write` must report the first of them (same icount, same
+    pc, the `sd` instruction, the values gdb prints as Old/New), and
+    `rewind history ... 3` all three in order (oldest first);
+  - the search leaves the machine at T: its state hash equals that of
+    `rewind replay --seek T --stats`.
+virtio_rng.c is recorded with its device; the last write to the buffer
+the device fills must be reported as that device's DMA, and a history of
+it must chain (each write's old value is the previous one's new value).
+steps.S stores its loop counter to 0x80100000 every 3 instructions, on a
+page without code (stores there take the TLB fast path): a history of it
+must have every store, 3 instructions apart, counting down.
+Bad input gets a one-line error and a non-zero status.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+from rwtest import start_gdb_server  # noqa: E402
+
+REWIND, ELF, GDB, RNG_ELF, STEPS_ELF = sys.argv[1:6]
+passed = failed = 0
+
+
+def check(cond, what, output=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print(f"ok   {what}")
+    else:
+        failed += 1
+        print(f"FAIL {what}" + (f"\n---- output ----\n{output}\n----" if output else ""))
+
+
+tmp = tempfile.mkdtemp()
+
+
+def record(name, elf, every, *extra):
+    trace = os.path.join(tmp, name)
+    r = subprocess.run([REWIND, "record", "-o", trace, "--checkpoint-every",
+                        str(every), "-M", "virt", "-bios", "none", "-nographic",
+                        "-kernel", elf, *extra],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       check=True)
+    m = re.search(r"recorded (\d+) instructions", r.stderr)
+    return trace, int(m.group(1))
+
+
+def gdb_run(trace, elf, *commands):
+    """out[i] is what commands[i] printed."""
+    rw, port = start_gdb_server(REWIND, "replay", trace, "-S",
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, text=True)
+    args = [GDB, "-batch", "-nx", "-ex", "set architecture riscv:rv64",
+            "-ex", f"file {elf}", "-ex", f"target remote 127.0.0.1:{port}"]
+    for i, c in enumerate(commands):
+        args += ["-ex", f"echo @@{i}@@\\n", "-ex", c]
+    g = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=300)
+    try:
+        rw.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        rw.kill()
+    parts = re.split(r"^@@(\d+)@@\n", g.stdout, flags=re.M)
+    out = [""] * len(commands)
+    for k in range(1, len(parts) - 1, 2):
+        out[int(parts[k])] = parts[k + 1]
+    return out, g.stdout
+
+
+def rewind(*args):
+    return subprocess.run([REWIND, *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=300)
+
+
+def rewind_json(*args):
+    r = rewind(*args, "--json")
+    try:
+        return json.loads(r.stdout), r
+    except json.JSONDecodeError:
+        return None, r
+
+
+T100, T_LEN = record("t100.rwd", ELF, 100)
+
+for T in (300, T_LEN - 200):
+    out, log = gdb_run(T100, ELF, f"monitor goto {T}", "p/x &gdb_counter",
+                       "watch gdb_counter",
+                       "reverse-continue", "monitor icount", "x/i $pc",
+                       "reverse-continue", "monitor icount", "x/i $pc",
+                       "reverse-continue", "monitor icount", "x/i $pc", "kill")
+    m = re.search(r"= (0x[0-9a-f]+)", out[1])
+    addr = m.group(1) if m else "0"
+    g_icounts, g_pcs, g_vals = [], [], []
+    for k in (3, 6, 9):
+        mi = re.fullmatch(r"icount (\d+)\n", out[k + 1])
+        mp = re.search(r"=> (0x[0-9a-f]+)", out[k + 2])
+        mv = re.search(r"Old value = (\d+)\s+New value = (\d+)", out[k])
+        g_icounts.append(int(mi.group(1)) if mi else None)
+        g_pcs.append(int(mp.group(1), 16) if mp else None)
+        # gdb going backwards: "Old" is the value after the store.
+        g_vals.append((int(mv.group(2)), int(mv.group(1))) if mv else None)
+    check(None not in g_icounts and None not in g_pcs and None not in g_vals,
+          f"gdb finds three stores before icount {T}", log)
+    gap = T - (g_icounts[0] or T)
+
+    j, r = rewind_json("last-write", T100, str(T), addr, "8")
+    w = j["writes"][0] if j and j.get("writes") else {}
+    check(w.get("icount") == g_icounts[0] and w.get("pc") == g_pcs[0] and
+          w.get("kind") == "cpu" and w.get("hart") == 0,
+          f"last-write before {T} = gdb's reverse watchpoint: icount "
+          f"{g_icounts[0]} ({gap} instructions, {gap // 100} checkpoint "
+          "intervals back), same pc", r.stdout + r.stderr)
+    check((w.get("disas") or "").split(" ")[0] in ("sd", "c.sd"),
+          "  the instruction is the store", r.stdout)
+    le = lambda v: int.from_bytes(bytes.fromhex(v), "little")  # noqa: E731
+    check(g_vals[0] and w.get("old") and
+          (le(w["old"]), le(w["new"])) == g_vals[0],
+          f"  old and new value as gdb shows them {g_vals[0]}", r.stdout)
+    seek = rewind("replay", T100, "--seek", str(T), "--stats")
+    mh = re.search(r"state_hash=([0-9a-f]+)", seek.stderr)
+    check(mh and j and j.get("state_hash") == mh.group(1),
+          f"  the search leaves the machine at icount {T} (state hash of a "
+          "plain seek)", seek.stderr + r.stdout)
+
+    j, r = rewind_json("history", T100, str(T), addr, "3")
+    ws = j["writes"] if j else []
+    check([x["icount"] for x in ws] == g_icounts[::-1] and
+          [x["pc"] for x in ws] == g_pcs[::-1],
+          f"history before {T}: gdb's three stores, oldest first", r.stdout)
+    text = rewind("history", T100, str(T), addr, "3").stdout
+    check(len(re.findall(r"^  icount \d+  hart 0  pc 0x", text, re.M)) == 3 and
+          "(oldest first)" in text, "  the text lists them", text)
+
+# Nothing wrote the range: said so, status 0.
+r = rewind("last-write", T100, "50", "-p", "0x80100000", "8")
+check(r.returncode == 0 and "no write to physical 0x80100000" in r.stdout,
+      "a range nobody wrote: 'no write ... since the trace began'",
+      r.stdout + r.stderr)
+
+# A device's DMA: the buffer virtio-rng fills.
+RNG, _ = record("rng.rwd", RNG_ELF, 300000, "-device", "virtio-rng-device")
+nm = subprocess.run(["riscv64-unknown-elf-nm", RNG_ELF], capture_output=True,
+                    text=True, check=True).stdout
+buf = "%x" % int(re.search(r"^([0-9a-f]+) [bBdD] buf$", nm, re.M).group(1), 16)
+j, r = rewind_json("last-write", RNG, "end", f"0x{buf}", "4")
+w = j["writes"][0] if j and j.get("writes") else {}
+check(w.get("kind") == "dma" and w.get("device", "").startswith("virtio-rng ("),
+      "virtio-rng's fill of the buffer is reported as the device's DMA",
+      r.stdout + r.stderr)
+r2 = rewind("last-write", RNG, "end", "-p", f"0x{buf}", "4")
+check(re.search(r"DMA by virtio-rng \(virtio-mmio\d\) at physical 0x" + buf,
+                r2.stdout), "  the text names the device", r2.stdout)
+j, r = rewind_json("history", RNG, "end", f"0x{buf}", "4", "4")
+ws = j["writes"] if j else []
+check(len(ws) == 4 and all(ws[i]["new"] == ws[i + 1]["old"] for i in range(3))
+      and all(ws[i]["icount"] < ws[i + 1]["icount"] for i in range(3))
+      and ws[-1] == w, "history of the buffer: four DMA writes in order, "
+      "values chained, the last one = last-write", r.stdout)
+
+# Every store of a loop, fast path or not, in order.
+STEPS, S_LEN = record("steps.rwd", STEPS_ELF, 1000000)
+T = 2_500_000
+j, r = rewind_json("history", STEPS, str(T), "-p", "0x80100000", "6")
+ws = j["writes"] if j else []
+le = lambda v: int.from_bytes(bytes.fromhex(v), "little")  # noqa: E731
+check(len(ws) == 6 and
+      all(ws[i + 1]["icount"] - ws[i]["icount"] == 3 for i in range(5)) and
+      all(le(ws[i]["new"]) - le(ws[i + 1]["new"]) == 1 for i in range(5)) and
+      all(ws[i]["new"] == ws[i + 1]["old"] for i in range(5)) and
+      T - ws[-1]["icount"] <= 3 and
+      all((w.get("disas") or "").startswith("sd t0,0(t3)") for w in ws),
+      "history of a loop's store: six consecutive stores, 3 instructions "
+      "apart, the counter going down by one", r.stdout + r.stderr)
+for T in (2_499_998, 2_500_001):
+    out, log = gdb_run(STEPS, STEPS_ELF, f"monitor goto {T}",
+                       "watch *(long *)0x80100000", "reverse-continue",
+                       "monitor icount", "kill")
+    mi = re.fullmatch(r"icount (\d+)\n", out[3])
+    j, r = rewind_json("last-write", STEPS, str(T), "0x80100000")
+    w = j["writes"][0] if j and j.get("writes") else {}
+    check(mi and w.get("icount") == int(mi.group(1)),
+          f"  last-write before {T} in the loop = gdb's reverse watchpoint",
+          log + r.stdout)
+
+# Bad input: one line, non-zero status.
+for args, want in (((T100, "300", "nosuchsym"), "bad address 'nosuchsym'"),
+                   ((T100, "300", "0x80000000", "0"), "bad length '0'"),
+                   ((T100, "300", "-p", "0x1000"), "is not guest RAM"),
+                   ((T100, str(T_LEN + 5), "0x80000000"), "icount")):
+    r = rewind("last-write", *args)
+    check(r.returncode != 0 and want in r.stderr and
+          len(r.stderr.strip().splitlines()) == 1,
+          f"last-write {' '.join(args[1:])}: '{want}'", r.stderr)
+r = rewind("history", T100, "300", "0x80000000", "0")
+check(r.returncode == 1 and "bad count '0'" in r.stderr, "history count 0",
+      r.stderr)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
