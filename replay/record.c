@@ -185,6 +185,7 @@ RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
     }
     if (!opts->no_derived) {
         s->derive = rr_derive_attach(m);   /* NULL: no memory, no index */
+        flush_derived(s, false);           /* says the tables are filled */
     }
     take_checkpoint(s, true);
     s->next_checkpoint = opts->checkpoint_interval;

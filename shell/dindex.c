@@ -38,6 +38,19 @@ static char *escaped(const char *s)
    index has a -wal, which tdb_index_open_query refuses for a stranger's
    trace): read it through SQLite's WAL like any reader (mode=ro), rows
    flushed up to the last flush of the recording. */
+/* A JSON string member of text from the trace: bytes that are not UTF-8
+   become U+FFFD, so the line stays valid JSON. */
+static void json_text(ShOut *out, const char *key, const char *raw)
+{
+    if (!raw) {
+        sh_json_str(out, key, NULL);
+        return;
+    }
+    char *v = g_utf8_make_valid(raw, -1);
+    sh_json_str(out, key, v);
+    g_free(v);
+}
+
 static sqlite3 *open_index(const char *dir, ShOut *out)
 {
     char err[1024];
@@ -75,9 +88,9 @@ static sqlite3 *open_index(const char *dir, ShOut *out)
 static bool have_derived(sqlite3 *db, const char *dir, ShOut *out)
 {
     sqlite3_stmt *q = NULL;
-    /* Built (derived_by: a recording that ended, or trace index), or rows
-       of a recording that was cut; empty tables of a --no-derived
-       recording or a schema-2 index without them are not an index. */
+    /* Built (derived_by: written by a recording from its first flush, or
+       by trace index), or rows of some other writer; empty tables of a
+       --no-derived recording or a schema-2 index are not an index. */
     bool ok = sqlite3_prepare_v2(db, "SELECT EXISTS(SELECT 1 FROM meta WHERE"
                                  " key = 'derived_by') OR EXISTS(SELECT 1"
                                  " FROM traps)", -1, &q, NULL) == SQLITE_OK &&
@@ -98,8 +111,8 @@ static void partial_note(sqlite3 *db, ShOut *out)
     if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key ="
                            " 'derived_icount'", -1, &q, NULL) == SQLITE_OK &&
         sqlite3_step(q) != SQLITE_ROW) {
-        sh_printf(out, "(partial: the recording that built these rows did "
-                  "not end; 'rewind trace index' rebuilds them)\n");
+        sh_printf(out, "(partial: rows of a recording still running, or "
+                  "killed; 'rewind trace index' rebuilds them)\n");
         sh_json_bool(out, "partial", true);
     }
     sqlite3_finalize(q);
@@ -409,7 +422,7 @@ static void sql_row(void *opaque, int ncols, const char *const *vals,
         char *e = vals[c] ? escaped(vals[c]) : g_strdup("NULL");
         sh_printf(out, "%s%s", c ? "\t" : "", e);
         free(e);
-        sh_json_str(out, NULL, vals[c]);
+        json_text(out, NULL, vals[c]);
     }
     sh_printf(out, "\n");
     sh_json_end(out);
@@ -514,10 +527,10 @@ int sh_dix_events(const char *dir, int argc, char **argv, ShOut *out)
                   U64(q, 0), U64(q, 2), (unsigned)U64(q, 3), ke, sum);
         sh_json_begin_object(out, NULL);
         sh_json_u64(out, "n", U64(q, 0));
-        sh_json_str(out, "kind", k);
+        json_text(out, "kind", k);
         sh_json_u64(out, "icount", U64(q, 2));
         sh_json_u64(out, "hart", U64(q, 3));
-        sh_json_str(out, "summary", (const char *)sqlite3_column_text(q, 4));
+        json_text(out, "summary", (const char *)sqlite3_column_text(q, 4));
         sh_json_end(out);
         free(sum);
         free(ke);
@@ -594,7 +607,7 @@ int sh_dix_console(const char *dir, int argc, char **argv, ShOut *out)
         sh_json_begin_object(out, NULL);
         sh_json_u64(out, "line", U64(q, 0));
         sh_json_u64(out, "icount", U64(q, 1));
-        sh_json_str(out, "text", text);
+        json_text(out, "text", text);
         sh_json_end(out);
         n++;
     }

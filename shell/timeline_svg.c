@@ -266,6 +266,7 @@ int sh_dix_timeline_svg(const char *dir, FILE *f, bool by_icount, char *err,
             by_icount ? "icount" : "guest time",
             derived ? "" : " (no derived-event index: rewind trace index)");
 
+    axis_ticks(f, &a, TOP + rows * ROW_H);   /* the grid behind the rows */
     double y = TOP;
     row_label(f, y, "console");
     q = prep(db, "SELECT icount, text FROM console ORDER BY line");
@@ -345,7 +346,6 @@ int sh_dix_timeline_svg(const char *dir, FILE *f, bool by_icount, char *err,
         sqlite3_finalize(q);
         y += ROW_H;
     }
-    axis_ticks(f, &a, y);
     fputs("</svg>\n", f);
     g_ptr_array_free(kinds, TRUE);
     g_free(a.skip_icount);

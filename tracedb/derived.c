@@ -35,6 +35,7 @@ struct TdbDerived {
     size_t nirqs, irqs_cap;
     uint64_t next_id;      /* traps.id of the next trap */
     bool lost;             /* a row could not be buffered */
+    bool marked;           /* meta derived_by written (recording) */
 };
 
 const char *tdb_derived_irq_kind(unsigned kind)
@@ -311,6 +312,15 @@ int tdb_writer_derived(TdbWriter *w, TdbDerived *d, bool final,
         return -1;
     }
     sqlite3 *db = tdb_index_db(x);
+    if (!d->marked) {
+        /* From the first flush on, the tables are known to be filled by
+           this recording (a live session reads them); derived_icount
+           comes at the end. */
+        if (set_meta(db, "derived_by", "record") < 0) {
+            return dfail(db, "meta", err, errlen);
+        }
+        d->marked = true;
+    }
     return final ? tdb_derived_finish(d, db, final_icount, "record", err, errlen)
                  : tdb_derived_flush(d, db, true, err, errlen);
 }

@@ -14,8 +14,9 @@
  * traps.id numbers traps from 1 in the order taken (`goto trap N`);
  * ecalls.trap is the id of the ecall's trap. meta derived_icount is the
  * icount up to which the tables are complete and derived_by who built
- * them ("record" or "index"); tables without derived_icount are partial
- * (a killed recorder). Schema in docs/trace-format.md.
+ * them ("record" or "index"; a recording writes it at its first flush);
+ * tables without derived_icount are partial (a recording in progress, or
+ * killed). Schema in docs/trace-format.md.
  *
  *     TdbDerived *d = tdb_derived_new();
  *     tdb_derived_trap(d, &row);             // buffered in memory

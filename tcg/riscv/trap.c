@@ -66,7 +66,8 @@ void rv_take_trap(RVCPU *cpu, bool interrupt, unsigned cause, uint64_t tval,
         rv_set_priv(cpu, RV_PRIV_M);
     }
     cpu->wfi = 0;
-    if (CORE_UNLIKELY(cpu->machine->observer != NULL)) {
+    /* (A CPU of a unit test has no machine.) */
+    if (CORE_UNLIKELY(cpu->machine && cpu->machine->observer)) {
         observe_trap(cpu, interrupt, cause, tval, epc, from);
     }
 }
@@ -74,7 +75,7 @@ void rv_take_trap(RVCPU *cpu, bool interrupt, unsigned cause, uint64_t tval,
 int rv_raise_exception(RVCPU *cpu, const RVInsn *in, unsigned cause,
                        uint64_t tval)
 {
-    if (CORE_UNLIKELY(cpu->machine->observer != NULL)) {
+    if (CORE_UNLIKELY(cpu->machine && cpu->machine->observer)) {
         /* Mid-block m->icount lags: make it exact for the observer (as
            CSR reads do; the block's end sets it again). */
         cpu->machine->icount = rv_icount_at(cpu, in);

@@ -267,6 +267,26 @@ t.check(rc == 0 and len(out.splitlines()) == 1 and
 rc, out, err = dix(tr, "console", "/(/")
 t.check(rc == 1 and "bad regex" in err, "console with a bad regex", err)
 
+# A hostile index: a console line with an escape sequence and a byte that
+# is not UTF-8 is printed escaped, and stays valid JSON.
+evil = os.path.join(tmp, "evil.rwd")
+shutil.copytree(tr, evil)
+db = sqlite3.connect(os.path.join(evil, "index.sqlite"))
+db.execute("UPDATE console SET text = CAST(X'1b5b366eff41' AS TEXT) WHERE line = 1")
+db.commit()
+db.close()
+rc, out, err = dix(evil, "console")
+t.check(rc == 0 and out.splitlines()[0].endswith("\\x1b[6n\\xffA") and
+        "\x1b" not in out, "console escapes what the trace holds",
+        repr(out[:200]))
+rc, out, err = dix(evil, "console", json_mode=True)
+try:
+    first = json.loads(out)["lines"][0]["text"]
+except (ValueError, KeyError, IndexError):
+    first = None
+t.check(first == "\x1b[6n\ufffdA", "console --json stays valid JSON",
+        repr(out[:200]))
+
 # ---- timeline ----
 db = sqlite3.connect(os.path.join(copy, "index.sqlite"))
 db.execute("INSERT INTO bookmarks VALUES ('here', ?, 'a note')",
