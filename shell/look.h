@@ -59,10 +59,14 @@ int sh_look_disas(CoreMachine *m, unsigned hart, const SymTab *syms,
 /* backtrace [N]   (alias bt)
    The current hart's call stack by its frame pointers (RISC-V: fp is s0;
    the return address is at fp-8, the caller's fp at fp-16), at most N
-   frames (default 64). It stops at fp 0, at a frame it cannot read, or
-   when fp does not grow (the last line says why). A leaf function that
-   saved only fp (at fp-8) is recognised in frame 0, as Linux's
-   walk_stackframe does. JSON: "frames": [{"pc","sym","off","fp"}],
+   frames (default 64). It stops at fp 0, at a frame it cannot read,
+   when fp does not grow or when it leaves the stack (more than 8 MiB
+   above sp); the last line says why. A leaf function that saved only fp
+   (at fp-8) is recognised in frame 0, as Linux's walk_stackframe does;
+   in a function that has not set up its frame yet (its first
+   instructions, or a leaf without one) the direct caller, whose return
+   address is still in ra, is not listed: frame pointers alone cannot
+   tell (gdb uses the ELF's unwind tables). JSON: "frames": [{"pc","sym","off","fp"}],
    "stop": why the walk ended. */
 int sh_look_backtrace(CoreMachine *m, unsigned hart, const SymTab *syms,
                       int argc, char **argv, ShOut *out);

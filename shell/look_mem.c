@@ -10,7 +10,10 @@
  * function may save only s0, at s0-8; in frame 0 a value there that
  * looks like a frame pointer (aligned, above s0, on the stack: within
  * 1 MiB above sp, as Linux's fp_is_valid asks) means that, and the
- * caller's pc is the ra register.
+ * caller's pc is the ra register. The walk stops at fp 0, at a frame
+ * pointer that does not grow, and at one that leaves the stack (more
+ * than 8 MiB above sp): the first frame of a kernel stack often holds
+ * whatever the entry code left in s0.
  */
 #include "shell/look_int.h"
 #include "tcg/riscv/disas.h"
@@ -25,6 +28,9 @@
 #define DISAS_DEFAULT 8
 #define BT_DEFAULT 64
 #define BT_LEAF_SPAN (1u << 20) /* a saved fp lies within 1 MiB above fp */
+#define BT_STACK_SPAN (8u << 20) /* a stack is at most 8 MiB (Linux's
+                                    default RLIMIT_STACK; kernel stacks
+                                    are 16 KiB) */
 
 /* ---- one instruction ---- */
 
@@ -419,6 +425,14 @@ int sh_look_backtrace(CoreMachine *m, unsigned hart, const SymTab *syms,
             snprintf(why, sizeof(why), "caller's fp 0x%" PRIx64 " is not "
                      "above fp 0x%" PRIx64 ": stack corrupt or not built with "
                      "frame pointers", saved_fp, fp);
+            break;
+        }
+        if (saved_fp != 0 && saved_fp - sp >= BT_STACK_SPAN) {
+            n++;
+            snprintf(why, sizeof(why), "caller's fp 0x%" PRIx64 " is more "
+                     "than 8 MiB above sp 0x%" PRIx64 ": not on this stack "
+                     "(its first frame, or not built with frame pointers)",
+                     saved_fp, sp);
             break;
         }
         fp = saved_fp;

@@ -420,7 +420,7 @@ static SymTab *parse_map(const uint8_t *data, size_t len, const char *name,
         if (!eol) {
             eol = end;
         }
-        const char *q = p, *le_ = eol;
+        const char *q = p, *le_ = eol, *line_start = p;
         if (le_ > q && le_[-1] == '\r') {
             le_--;
         }
@@ -479,9 +479,19 @@ static SymTab *parse_map(const uint8_t *data, size_t len, const char *name,
             ok = false;
         }
         if (!ok || nlen == 0 || nlen > SYM_NAME_MAX) {
+            /* Quote the line: Debian's placeholder System.map says where
+               the real one is. */
+            char quoted[64];
+            size_t k = 0;
+            for (const char *c = line_start; c < le_ && k + 2 < sizeof(quoted);
+                 c++) {
+                quoted[k++] = (*c >= 0x20 && *c < 0x7f) ? *c : '?';
+            }
+            quoted[k] = 0;
             sym_free(t);
             return fail_null(err, errlen, "%s:%zu: not a System.map line "
-                             "(want \"ADDRESS TYPE NAME\")", name, line);
+                             "(want \"ADDRESS TYPE NAME\"): \"%s%s\"", name,
+                             line, quoted, line_start + k < le_ ? "..." : "");
         }
         if (type == 'U' || type == 'u' || type == 'a' || type == 'A' ||
             nm[0] == '$' || (nm[0] == '.' && nlen > 1 && nm[1] == 'L')) {

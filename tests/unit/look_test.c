@@ -255,6 +255,12 @@ int main(int argc, char **argv)
           "0x0000000010008000/0x1000\n    irq 8\n"), ": transport 7");
     CHECK(has(s, "    bus: virtio-bus\n      dev: virtio-rng-device, id "
           "\"rng0\"\n"), ": rng on transport 7's bus: '%s'", s);
+    const char *rng = s ? strstr(s, "dev: virtio-rng-device") : NULL;
+    const char *t7 = s ? strstr(s, "id \"virtio-mmio7\"") : NULL;
+    const char *t6 = s ? strstr(s, "id \"virtio-mmio6\"") : NULL;
+    CHECK(rng && t7 && t6 && t7 < rng && rng < t6 &&
+          !strstr(rng + 1, "dev: virtio-rng-device"),
+          ": rng listed once, under transport 7 only");
     CHECK(has(s, "dev: plic, id \"plic\"") && has(s, "dev: clint, id "
           "\"clint\""), ": interrupt controllers");
     CHECK(has(out.json->str, "{\"type\":\"ns16550a\",\"id\":\"serial0\","

@@ -176,6 +176,11 @@ static void test_map(void)
         { "ffffffff80000000 T name junk\n", "System.map:1:" },
         { "ffffffff80000000 T name [mod\n", "System.map:1:" },
         { "ffffffff80000000 U undefined\n", "System.map: no symbols" },
+        /* Debian's placeholder: the message quotes it */
+        { "ffffffffffffffff B The real System.map is in the "
+          "linux-image-<version>-dbg package\n", "System.map:1: not a "
+          "System.map line (want \"ADDRESS TYPE NAME\"): \"ffffffffffffffff "
+          "B The real System.map is in the linux-image-<...\"" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = 0;
