@@ -27,8 +27,9 @@
 typedef struct RRWrite {
     /* CPU store: the icount at which the storing instruction runs (a
        `goto` there stops on it, the old value still in memory); DMA: the
-       icount at which the device wrote (the instruction that made it, if
-       any, is the one at that icount). */
+       icount at which the device wrote: during the instruction at that
+       icount when a queue notify made it, before it for a completion on
+       the device's timer (timers run before the instruction). */
     uint64_t icount;
     bool dma;
     unsigned hart;              /* CPU store */

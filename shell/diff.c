@@ -462,7 +462,7 @@ static void compare_setup(ShOut *out, const ShTrace *ta, const ShTrace *tb,
 
 /* With both traces open: find D and report. 0 identical, 1 differ, -1. */
 static int diff_open(ShTrace *ta, ShTrace *tb, TdbReader *ra, TdbReader *rb,
-                     ShOut *out)
+                     ShOut *out, ShDiffProgress progress, void *popaque)
 {
     compare_setup(out, ta, tb, ra, rb);
     Recorded rec = { 0 };
@@ -563,7 +563,14 @@ static int diff_open(ShTrace *ta, ShTrace *tb, TdbReader *ra, TdbReader *rb,
     if (ha != hb) {
         hi = lo;   /* different from the start */
     }
+    unsigned total = 0;
+    for (uint64_t span = hi - lo; span > 1; span = (span + 1) / 2) {
+        total++;
+    }
     while (hi - lo > 1) {
+        if (progress) {
+            progress(popaque, steps, total);
+        }
         uint64_t mid = lo + (hi - lo) / 2;
         if (!hash_at(ta, mid, &ha, out) || !hash_at(tb, mid, &hb, out)) {
             return -1;
@@ -600,7 +607,8 @@ static int diff_open(ShTrace *ta, ShTrace *tb, TdbReader *ra, TdbReader *rb,
     return 1;
 }
 
-int sh_diff_traces(const char *a, const char *b, ShOut *out)
+int sh_diff_traces(const char *a, const char *b, ShOut *out,
+                   ShDiffProgress progress, void *popaque)
 {
     char err[1024];
     ShTrace ta, tb;
@@ -621,7 +629,7 @@ int sh_diff_traces(const char *a, const char *b, ShOut *out)
         rc = 2;
     } else {
         sh_printf(out, "A: %s\nB: %s\n", a, b);
-        int r = diff_open(&ta, &tb, ra, rb, out);
+        int r = diff_open(&ta, &tb, ra, rb, out, progress, popaque);
         rc = r < 0 ? 2 : r;
     }
     if (ra) {
@@ -635,7 +643,8 @@ int sh_diff_traces(const char *a, const char *b, ShOut *out)
     return rc;
 }
 
-int sh_diff(const char *dir, int argc, char **argv, ShOut *out)
+int sh_diff(const char *dir, int argc, char **argv, ShOut *out,
+            ShDiffProgress progress, void *popaque)
 {
     if (argc != 2) {
         return sh_error(out, "usage: diff OTHER_TRACE");
@@ -644,7 +653,7 @@ int sh_diff(const char *dir, int argc, char **argv, ShOut *out)
         return sh_error(out, "diff needs a trace to compare with: this "
                         "session has none");
     }
-    return sh_diff_traces(dir, argv[1], out) == 2 ? -1 : 0;
+    return sh_diff_traces(dir, argv[1], out, progress, popaque) == 2 ? -1 : 0;
 }
 
 int sh_diff_cmd(int argc, char **argv)
@@ -667,7 +676,7 @@ int sh_diff_cmd(int argc, char **argv)
     }
     ShOut out;
     sh_out_init(&out);
-    int rc = sh_diff_traces(dirs[0], dirs[1], &out);
+    int rc = sh_diff_traces(dirs[0], dirs[1], &out, NULL, NULL);
     sh_out_emit(&out, "diff", json, stdout, stderr);
     sh_out_free(&out);
     return rc;

@@ -35,13 +35,20 @@
 
 #include "shell/out.h"
 
+/* Told how far the bisection got (done of total steps, total an upper
+   bound), for a progress bar (shell/progress.h: the lead wires
+   sh_progress_update to it); NULL: none. */
+typedef void (*ShDiffProgress)(void *opaque, uint64_t done, uint64_t total);
+
 /* Compares traces a and b into out; returns 0 identical, 1 different,
    2 unusable (after sh_error). */
-int sh_diff_traces(const char *a, const char *b, ShOut *out);
+int sh_diff_traces(const char *a, const char *b, ShOut *out,
+                   ShDiffProgress progress, void *popaque);
 
 /* The shell's `diff OTHER_TRACE`, dir being the session's trace. 0 (the
    result says identical or not), or -1 after sh_error. */
-int sh_diff(const char *dir, int argc, char **argv, ShOut *out);
+int sh_diff(const char *dir, int argc, char **argv, ShOut *out,
+            ShDiffProgress progress, void *popaque);
 
 /* `rewind diff A B [--json]` (argv after the command word). */
 int sh_diff_cmd(int argc, char **argv);

@@ -17,21 +17,21 @@ bool sh_trace_open(const char *dir, ShTrace *t, char *err, size_t errlen)
         return false;
     }
     rr_replay_argv(t->s, &t->argc, &t->argv);
-    CoreConfig cfg;
-    if (shell_cli_parse(t->argc, t->argv, &cfg) != SHELL_CLI_OK) {
+    CoreConfig *cfg = &t->cfg;
+    if (shell_cli_parse(t->argc, t->argv, cfg) != SHELL_CLI_OK) {
         snprintf(err, errlen, "%s: the recorded command line is not accepted "
                  "by this rewind", dir);
         sh_trace_close(t);
         return false;
     }
-    cfg.serial = "null";
-    cfg.chardev_replay = true;
-    cfg.block_cow = true;
-    cfg.dumpdtb = NULL;
-    cfg.max_insns = 0;
-    cfg.stats = false;
-    cfg.trace_insns = NULL;
-    t->m = core_machine_new(&cfg);
+    cfg->serial = "null";
+    cfg->chardev_replay = true;
+    cfg->block_cow = true;
+    cfg->dumpdtb = NULL;
+    cfg->max_insns = 0;
+    cfg->stats = false;
+    cfg->trace_insns = NULL;
+    t->m = core_machine_new(cfg);
     char merr[512] = "";
     if (!t->m || !core_machine_init(t->m, merr, sizeof(merr))) {
         snprintf(err, errlen, "%s: cannot build the recorded machine: %s", dir,

@@ -11,6 +11,7 @@
 #include "replay/rr.h"
 
 typedef struct ShTrace {
+    CoreConfig cfg;        /* the machine keeps a pointer to it */
     RRSession *s;
     CoreMachine *m;
     const char *dir;
@@ -19,7 +20,7 @@ typedef struct ShTrace {
 } ShTrace;
 
 /* Opens dir and restores its first checkpoint; false with a message
-   naming dir in err. */
+   naming dir in err. t must stay where it is until sh_trace_close. */
 bool sh_trace_open(const char *dir, ShTrace *t, char *err, size_t errlen);
 void sh_trace_close(ShTrace *t);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`rewind last-write` and `rewind history` against gdb's reverse watchpoints.
 
-Usage: lastwrite_test.py REWIND TARGET_ELF GDB RNG_ELF STEPS_ELF
+Usage: lastwrite_test.py REWIND TARGET_ELF GDB RNG_ELF STEPS_ELF SMP_ELF
 
 target.c (gdb_counter bumped ten times) is recorded with a checkpoint
 every 100 instructions, so the writes lie several checkpoint intervals
@@ -16,6 +16,8 @@ behind the points asked about. At each point T:
 virtio_rng.c is recorded with its device; the last write to the buffer
 the device fills must be reported as that device's DMA, and a history of
 it must chain (each write's old value is the previous one's new value).
+smp_target.c on two harts: gdb_hart_count[1], written by hart 1 only:
+the history equals gdb's forward watchpoint stops, with hart 1.
 steps.S stores its loop counter to 0x80100000 every 3 instructions, on a
 page without code (stores there take the TLB fast path): a history of it
 must have every store, 3 instructions apart, counting down.
@@ -31,7 +33,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from rwtest import start_gdb_server  # noqa: E402
 
-REWIND, ELF, GDB, RNG_ELF, STEPS_ELF = sys.argv[1:6]
+REWIND, ELF, GDB, RNG_ELF, STEPS_ELF, SMP_ELF = sys.argv[1:7]
 passed = failed = 0
 
 
@@ -161,7 +163,7 @@ w = j["writes"][0] if j and j.get("writes") else {}
 check(w.get("kind") == "dma" and w.get("device", "").startswith("virtio-rng ("),
       "virtio-rng's fill of the buffer is reported as the device's DMA",
       r.stdout + r.stderr)
-r2 = rewind("last-write", RNG, "end", "-p", f"0x{buf}", "4")
+r2 = rewind("last-write", RNG, "end", f"0x{buf}", "4")
 check(re.search(r"DMA by virtio-rng \(virtio-mmio\d\) at physical 0x" + buf,
                 r2.stdout), "  the text names the device", r2.stdout)
 j, r = rewind_json("history", RNG, "end", f"0x{buf}", "4", "4")
@@ -170,6 +172,24 @@ check(len(ws) == 4 and all(ws[i]["new"] == ws[i + 1]["old"] for i in range(3))
       and all(ws[i]["icount"] < ws[i + 1]["icount"] for i in range(3))
       and ws[-1] == w, "history of the buffer: four DMA writes in order, "
       "values chained, the last one = last-write", r.stdout)
+
+# Two harts: the stores of hart 1, as gdb's watchpoint sees them forwards.
+SMP, _ = record("smp.rwd", SMP_ELF, 1000, "-smp", "2")
+out, log = gdb_run(SMP, SMP_ELF, "p/x &gdb_hart_count[1]",
+                   "watch gdb_hart_count[1]",
+                   *["continue", "monitor icount"] * 3, "kill")
+m = re.search(r"= (0x[0-9a-f]+)", out[0])
+stops = [re.fullmatch(r"icount (\d+)\n", out[3 + 2 * k]) for k in range(3)]
+if m and all(stops):
+    W = [int(x.group(1)) for x in stops]
+    j, r = rewind_json("history", SMP, str(W[2] + 1), m.group(1), "3")
+    ws = j["writes"] if j else []
+    check([x["icount"] for x in ws] == [w - 1 for w in W] and
+          all(x["hart"] == 1 for x in ws),
+          "-smp 2: history of hart 1's counter = gdb's watchpoint stops, "
+          "hart 1", log + r.stdout + r.stderr)
+else:
+    check(False, "-smp 2: gdb stops at three stores", log)
 
 # Every store of a loop, fast path or not, in order.
 STEPS, S_LEN = record("steps.rwd", STEPS_ELF, 1000000)
