@@ -11,6 +11,7 @@
  * readline's callback interface lets us poll stdin ourselves, so a
  * Ctrl-C is a flag set by our handler, never a longjmp out of readline.
  */
+#define _GNU_SOURCE   /* ppoll */
 #include "shell/repl.h"
 #include "shell/host.h"
 
@@ -258,10 +259,18 @@ static char *read_tty(void)
     line_read = NULL;
     sigint_seen = 0;
     rl_callback_handler_install("(rewind) ", on_line);
+    /* SIGINT stays blocked except inside ppoll, so that a Ctrl-C that
+       comes while readline handles a key still wakes the wait. */
+    sigset_t block, orig;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    sigset_t waitmask = orig;
+    sigdelset(&waitmask, SIGINT);
     while (!line_done) {
         struct pollfd p = { .fd = fileno(rl_instream ? rl_instream : stdin),
                             .events = POLLIN };
-        int r = poll(&p, 1, -1);
+        int r = sigint_seen ? 0 : ppoll(&p, 1, NULL, &waitmask);
         if (sigint_seen) {
             /* Ctrl-C at the prompt: drop the line, prompt again. */
             sigint_seen = 0;
@@ -279,6 +288,7 @@ static char *read_tty(void)
         }
         rl_callback_read_char();
     }
+    sigprocmask(SIG_SETMASK, &orig, NULL);
     if (!line_done || line_eof) {
         rl_callback_handler_remove();
         fputc('\n', stdout);

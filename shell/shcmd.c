@@ -9,6 +9,7 @@
 #include "shell/dindex.h"
 #include "shell/diff.h"
 #include "shell/search.h"
+#include "shell/progress.h"
 #include "core/clock.h"
 #include "core/target.h"
 #include "tcg/riscv/disas.h"
@@ -569,7 +570,21 @@ int shcmd_history(ShellCtx *ctx, int argc, char **argv, ShOut *out)
                              argc, argv, out);
 }
 
+/* diff's bisection on the progress bar (stderr; nothing unless it is a
+   terminal). The bar starts at the first report, when the total is known. */
+static void diff_progress(void *opaque, uint64_t done, uint64_t total)
+{
+    ShProgress **bar = opaque;
+    if (!*bar) {
+        *bar = sh_progress_new(stderr, "diff", total);
+    }
+    sh_progress_update(*bar, done);
+}
+
 int shcmd_diff(ShellCtx *ctx, int argc, char **argv, ShOut *out)
 {
-    return sh_diff(ctx->dir, argc, argv, out);
+    ShProgress *bar = NULL;
+    int rc = sh_diff(ctx->dir, argc, argv, out, diff_progress, &bar);
+    sh_progress_done(bar);
+    return rc;
 }
