@@ -216,7 +216,9 @@ void be_chardev_close(BeChardev *c)
         be_chardev_restore_tty();
         stdio_in_use = false;
     } else {
-        if (c->out_fd >= 0) {
+        /* "stdout" writes to the process's own stdout, which outlives
+           the machine (the shell builds another one after it). */
+        if (c->out_fd >= 0 && c->out_fd != STDOUT_FILENO) {
             close(c->out_fd);
         }
         if (c->in_fd >= 0 && c->in_fd != c->out_fd) {

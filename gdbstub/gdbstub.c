@@ -93,6 +93,8 @@ struct GdbStub {
 
     const GdbReplayOps *replay;
     void *replay_opaque;
+    GdbMonitorFn monitor;         /* the shell's commands, or NULL */
+    void *monitor_opaque;
 };
 
 static void *hart(GdbStub *s, unsigned h)
@@ -818,7 +820,10 @@ static bool handle_monitor(GdbStub *s, const char *line, CoreRunCmd *cmd)
     while (*arg == ' ') {
         arg++;
     }
-    if (strcmp(verb, "help") == 0 || verb[0] == 0) {
+    uint64_t to;
+    if (strcmp(verb, "help") == 0 && *arg && s->monitor) {
+        s->monitor(s->monitor_opaque, line, print_to_gdb, s, &to);  /* help CMD */
+    } else if (strcmp(verb, "help") == 0 || verb[0] == 0) {
         send_console(s,
             "rewind monitor commands:\n"
             "  help               this list\n"
@@ -827,20 +832,31 @@ static bool handle_monitor(GdbStub *s, const char *line, CoreRunCmd *cmd)
             "                     (backwards only while replaying a trace)\n"
             "  checkpoints        list the replay's checkpoints\n"
             "  quit               end the emulator\n");
+        if (s->monitor) {
+            s->monitor(s->monitor_opaque, "help", print_to_gdb, s, &to);
+        }
     } else if (strcmp(verb, "icount") == 0) {
         console_printf(s, "icount %" PRIu64 "\n", s->m->icount);
     } else if (strcmp(verb, "goto") == 0) {
         char *end;
         errno = 0;
         unsigned long long target = strtoull(arg, &end, 0);
-        if (!*arg || *end || errno) {
+        if (*arg && (*end || errno) && s->monitor) {
+            /* goto time/console/event/NAME: the front end finds where */
+            if (!s->monitor(s->monitor_opaque, line, print_to_gdb, s, &to)) {
+                send_str(s, "OK");
+                return false;
+            }
+            target = to;
+        } else if (!*arg || *end || errno) {
             console_printf(s, "usage: monitor goto ICOUNT\n");
-        } else {
-            *cmd = (CoreRunCmd){ .kind = CORE_CMD_GOTO, .hart = s->g_hart,
-                                 .icount = target };
-            s->pending = GDB_PENDING_RCMD;
-            return true;
+            send_str(s, "OK");
+            return false;
         }
+        *cmd = (CoreRunCmd){ .kind = CORE_CMD_GOTO, .hart = s->g_hart,
+                             .icount = target };
+        s->pending = GDB_PENDING_RCMD;
+        return true;
     } else if (strcmp(verb, "checkpoints") == 0) {
         if (replaying(s) && s->replay->list_checkpoints) {
             s->replay->list_checkpoints(s->replay_opaque, print_to_gdb, s);
@@ -851,6 +867,13 @@ static bool handle_monitor(GdbStub *s, const char *line, CoreRunCmd *cmd)
         send_str(s, "OK");
         *cmd = (CoreRunCmd){ .kind = CORE_CMD_QUIT };
         return true;
+    } else if (s->monitor) {
+        if (s->monitor(s->monitor_opaque, line, print_to_gdb, s, &to)) {
+            *cmd = (CoreRunCmd){ .kind = CORE_CMD_GOTO, .hart = s->g_hart,
+                                 .icount = to };
+            s->pending = GDB_PENDING_RCMD;
+            return true;
+        }
     } else {
         console_printf(s, "unknown monitor command '%s' (try 'monitor help')\n",
                        verb);
@@ -1442,6 +1465,12 @@ void gdb_stub_set_replay(GdbStub *s, const GdbReplayOps *ops, void *opaque)
 {
     s->replay = ops;
     s->replay_opaque = opaque;
+}
+
+void gdb_stub_set_monitor(GdbStub *s, GdbMonitorFn fn, void *opaque)
+{
+    s->monitor = fn;
+    s->monitor_opaque = opaque;
 }
 
 void gdb_stub_close(GdbStub *s)

@@ -62,4 +62,13 @@ typedef struct GdbReplayOps {
 
 void gdb_stub_set_replay(GdbStub *s, const GdbReplayOps *ops, void *opaque);
 
+/* A front end's command set for `monitor` (the debug shell's): a command
+   the stub does not know itself, and a `monitor goto` that is not a plain
+   icount, go to fn, which prints its result through print. It returns
+   true with *goto_icount set when the command means moving the machine
+   there (the stub then moves it as `monitor goto ICOUNT` does). */
+typedef bool (*GdbMonitorFn)(void *opaque, const char *line, GdbPrintFn print,
+                             void *ctx, uint64_t *goto_icount);
+void gdb_stub_set_monitor(GdbStub *s, GdbMonitorFn fn, void *opaque);
+
 #endif

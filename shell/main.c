@@ -12,6 +12,7 @@
  *   query    DIR "SQL"
  *   trace    reindex DIR | index DIR | timeline DIR -o FILE.svg
  *   trace    reindex DIR
+ *   shell    TRACE | -- RUN-OPTIONS  (shell/shell_session.c)
  *   last-write, history  DIR ICOUNT ADDR ...  (shell/search.h)
  *   diff     A B [--json]  (shell/diff.h)
  */
@@ -26,6 +27,8 @@
 #include "replay/inspect.h"
 #include "replay/rr.h"
 #include "shell/host.h"
+#include "shell/monitor.h"
+#include "shell/shcmd.h"
 #include "shell/diff.h"
 #include "shell/search.h"
 
@@ -89,7 +92,7 @@ static bool net_dispatch(void *opaque, CoreMachine *m, struct pollfd *fds,
 static const ShellHostSource net_source = { net_fill, net_dispatch, NULL };
 
 /* Build the machine for cfg; prints the error and returns NULL on failure. */
-static CoreMachine *build_machine(const CoreConfig *cfg)
+CoreMachine *shell_build_machine(const CoreConfig *cfg)
 {
     if (!cfg->kernel && cfg->bios && strcmp(cfg->bios, "none") == 0) {
         fprintf(stderr, "rewind: -bios none needs -kernel: nothing to run\n");
@@ -221,7 +224,7 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
     cfg->block_cow = record_dir != NULL;
     cfg->block_log_dir = record_dir;
     cfg->block_log_record = true;
-    CoreMachine *m = build_machine(cfg);
+    CoreMachine *m = shell_build_machine(cfg);
     if (!m) {
         return EXIT_USAGE;
     }
@@ -608,7 +611,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
     cfg.max_insns = 0;
     cfg.stats = a.stats;
     cfg.trace_insns = a.trace;
-    CoreMachine *m = build_machine(&cfg);
+    CoreMachine *m = shell_build_machine(&cfg);
     if (!m) {
         rr_replay_finish(s, err, sizeof(err));
         return EXIT_UNUSABLE;
@@ -658,13 +661,20 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
         core_machine_free(m);
         return EXIT_USAGE;
     }
+    ShellMonitor *mon = NULL;
     if (stub) {
         static const GdbReplayOps ops = { rr_gdb_replaying, rr_gdb_checkpoints };
         gdb_stub_set_replay(stub, &ops, s);
+        /* `monitor CMD`: the debug shell's commands (shell/monitor.c) */
+        mon = shell_monitor_new(m, s, a.dir);
+        if (mon) {
+            gdb_stub_set_monitor(stub, shell_monitor_command, mon);
+        }
     }
     core_run(m);
     print_exit_detail(m);
     stop_gdb(m, stub);
+    shell_monitor_free(mon);
     uint64_t checks = rr_replay_checkpoints_checked(s);
     char report[4096];
     RRResult r = rr_replay_finish(s, report, sizeof(report));
@@ -763,8 +773,7 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "shell") == 0) {
-        fprintf(stderr, "rewind: 'shell' is not available yet in this version\n");
-        return EXIT_USAGE;
+        return shell_main(argc - 2, argv + 2);
     }
     fprintf(stderr, "rewind: unknown command '%s' (see rewind --help)\n", cmd);
     return EXIT_USAGE;
