@@ -288,6 +288,16 @@ static const char *next_machine_arg(int argc, char **argv, int *i)
     return a + (a[0] == '-' && a[1] == '-');
 }
 
+void shell_cli_replay_config(CoreConfig *cfg, const char *dir)
+{
+    cfg->chardev_replay = true;
+    cfg->block_cow = true;
+    cfg->block_log_dir = dir;
+    cfg->block_log_record = false;
+    cfg->dumpdtb = NULL;
+    cfg->max_insns = 0;
+}
+
 bool shell_cli_same_machine(int argc_a, char **argv_a, int argc_b,
                            char **argv_b, const char **diff_a,
                            const char **diff_b)

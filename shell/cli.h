@@ -26,6 +26,14 @@ void shell_cli_print_usage(void);
 /* The -icount argument without its rr= and rrfile= parts (malloc'd). */
 char *shell_cli_strip_rr(const char *arg);
 
+/* Turn a recorded command line's configuration into the replay's of trace
+   DIR: no host input and no back end opened (chardevs output-only), the
+   user's disk images read-only with the guest's writes in a temporary
+   overlay whose checkpoints are rebuilt from DIR's overlay logs, no
+   device-tree dump, no instruction limit. The caller picks the console
+   (cfg->serial) and what to print. */
+void shell_cli_replay_config(CoreConfig *cfg, const char *dir);
+
 /* Do two command lines give the same machine (ignoring -s, -S, -gdb,
    --stats, --trace and one or two leading dashes)? If not, *diff_a and
    *diff_b are the first differing options (NULL: that line ended). */

@@ -603,12 +603,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
     /* Replay never reads the host's input and never writes a user's
        files: console to stdout (or nowhere), no device-tree dump. */
     cfg.serial = a.opts.quiet ? "null" : "stdout";
-    cfg.chardev_replay = true;
-    cfg.block_cow = true;      /* disk writes go to a temporary log */
-    cfg.block_log_dir = a.dir; /* checkpoints are rebuilt from its logs */
-    cfg.block_log_record = false;
-    cfg.dumpdtb = NULL;
-    cfg.max_insns = 0;
+    shell_cli_replay_config(&cfg, a.dir);
     cfg.stats = a.stats;
     cfg.trace_insns = a.trace;
     CoreMachine *m = shell_build_machine(&cfg);

@@ -163,10 +163,7 @@ static int run_replay(ShellCtx *ctx, const ShellArgs *a, uint64_t from)
     /* As `rewind replay`: no host input, no user file written; the
        console shows on stdout unless it would mix with JSON. */
     cfg.serial = a->json || a->quiet ? "null" : "stdout";
-    cfg.chardev_replay = true;
-    cfg.block_cow = true;
-    cfg.dumpdtb = NULL;
-    cfg.max_insns = 0;
+    shell_cli_replay_config(&cfg, ctx->dir);
     cfg.gdb = NULL;
     cfg.gdb_wait = false;
     kernel_symbols(ctx, &cfg);
@@ -262,6 +259,10 @@ static int run_live(ShellCtx *ctx, const ShellArgs *a)
         }
         snprintf(ctx->dir, sizeof(ctx->dir), "%s/live.rwd", tmp);
     }
+    /* As `rewind record`: the guest's disk writes go to overlay logs in
+       the trace, never to the user's images. */
+    cfg.block_log_dir = ctx->dir;
+    cfg.block_log_record = true;
     kernel_symbols(ctx, &cfg);
     CoreMachine *m = shell_build_machine(&cfg);
     if (!m) {

@@ -25,10 +25,7 @@ bool sh_trace_open(const char *dir, ShTrace *t, char *err, size_t errlen)
         return false;
     }
     cfg->serial = "null";
-    cfg->chardev_replay = true;
-    cfg->block_cow = true;
-    cfg->dumpdtb = NULL;
-    cfg->max_insns = 0;
+    shell_cli_replay_config(cfg, dir);
     cfg->stats = false;
     cfg->trace_insns = NULL;
     t->m = core_machine_new(cfg);

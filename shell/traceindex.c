@@ -56,10 +56,7 @@ static CoreMachine *replay_machine(RRSession *s, const char *dir,
         return NULL;
     }
     cfg->serial = "null";
-    cfg->chardev_replay = true;
-    cfg->block_cow = true;
-    cfg->dumpdtb = NULL;
-    cfg->max_insns = 0;
+    shell_cli_replay_config(cfg, dir);
     cfg->stats = false;
     cfg->trace_insns = NULL;
     CoreMachine *m = core_machine_new(cfg);
