@@ -40,6 +40,7 @@ struct RRSession {
     uint8_t line[RR_CONSOLE_MAX];
     size_t line_len;
     uint64_t line_icount;
+    CoreBuf ckpt_buf;             /* the last checkpoint's snapshot (reused) */
     bool failed;
     char fail_msg[640];           /* why the recording failed */
 
