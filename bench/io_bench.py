@@ -32,6 +32,7 @@ import random
 import re
 import select
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -122,6 +123,15 @@ def boot(cmd, timeout):
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
     buf, marks, cpu = b"", {}, {}
+    try:
+        return collect(p, t0, timeout, buf, marks, cpu)
+    finally:
+        if p.poll() is None:       # interrupted: leave no emulator behind
+            p.kill()
+            p.wait()
+
+
+def collect(p, t0, timeout, buf, marks, cpu):
     while True:
         left = timeout - (time.monotonic() - t0)
         if left <= 0:
@@ -176,6 +186,8 @@ def main():
         die("scripts/guest-kit.sh failed:\n" + r.stderr[-2000:])
     have_qemu = shutil.which(a.qemu) is not None
 
+    # SIGTERM unwinds like ^C: the emulator is killed, the scratch files go.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     tmp = tempfile.mkdtemp(prefix="io_bench.")
     try:
         return bench(a, rw, kit, tmp, have_qemu)
@@ -316,7 +328,7 @@ def report(a, res, trace_per_mib):
         print(f"record: events.zst {statistics.median(t) / 2**20:.3f} MiB per MiB "
               "of network data received")
     print("run/qemu: rewind's speed as a fraction of QEMU's (boot: QEMU's time / "
-          "rewind's); record overhead: extra wall time of record over run")
+          "rewind.s); record overhead: extra time (wall or CPU) of record over run")
 
 
 if __name__ == "__main__":
