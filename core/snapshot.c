@@ -117,9 +117,13 @@ static void put_str8(CoreBuf *b, const char *str)
 }
 
 /* Harts, devices and clock, serialized (the non-RAM part), in format
-   `version` (with device ids from version 2). */
-static void save_devices(CoreMachine *m, CoreBuf *b, uint32_t version)
+   `version` (with device ids from version 2). With h, the bytes also go
+   into the state hash as the version-1 layout has them (the ids left
+   out), so a snapshot and its hash come from one serialization. */
+static void save_devices(CoreMachine *m, CoreBuf *b, uint32_t version,
+                         CoreHash *h)
 {
+    size_t from = b->len;
     put64(b, m->icount);
     put64(b, m->idle_ns);
     put64(b, m->sched_hart);
@@ -137,10 +141,30 @@ static void save_devices(CoreMachine *m, CoreBuf *b, uint32_t version)
         CoreDevice *d = &m->devices[i];
         if (d->ops->state) {
             if (version != SNAP_VERSION_BY_ORDER) {
+                if (h) {
+                    core_hash_update(h, b->data + from, b->len - from);
+                }
                 put_str8(b, d->id);
                 put_str8(b, d->ops->name);
+                from = b->len;
             }
             core_state_save(d->ops->state, d->opaque, b);
+        }
+    }
+    if (h) {
+        core_hash_update(h, b->data + from, b->len - from);
+    }
+}
+
+/* The RAM part of the state hash: the page hashes, brought up to date. */
+static void hash_ram(CoreMachine *m, CoreHash *h)
+{
+    update_page_hashes(m);
+    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
+        CoreMemRegion *r = core_mem_region(m->as, i);
+        if (r->kind == CORE_MEM_RAM) {
+            core_hash_update(h, r->page_hash,
+                             core_mem_page_count(r) * sizeof(uint64_t));
         }
     }
 }
@@ -148,29 +172,34 @@ static void save_devices(CoreMachine *m, CoreBuf *b, uint32_t version)
 uint64_t core_machine_state_hash(CoreMachine *m)
 {
     CoreBuf b = { 0 };
-    save_devices(m, &b, SNAP_VERSION_BY_ORDER);
     CoreHash h;
     core_hash_init(&h);
-    core_hash_update(&h, b.data, b.len);
+    save_devices(m, &b, SNAP_VERSION_BY_ORDER, &h);
     core_buf_free(&b);
-    update_page_hashes(m);
-    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
-        CoreMemRegion *r = core_mem_region(m->as, i);
-        if (r->kind == CORE_MEM_RAM) {
-            core_hash_update(&h, r->page_hash,
-                             core_mem_page_count(r) * sizeof(uint64_t));
-        }
-    }
+    hash_ram(m, &h);
     return core_hash_final(&h);
 }
 
 void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
 {
+    core_snapshot_save_hashed(m, full, out, NULL);
+}
+
+void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
+                               uint64_t *hash)
+{
+    CoreHash h;
+    core_hash_init(&h);
     core_buf_append(out, SNAP_MAGIC, 4);
     put32(out, SNAP_VERSION);
     put32(out, full);
-    save_devices(m, out, SNAP_VERSION);
-    update_page_hashes(m);
+    save_devices(m, out, SNAP_VERSION, hash ? &h : NULL);
+    if (hash) {
+        hash_ram(m, &h);
+        *hash = core_hash_final(&h);
+    } else {
+        update_page_hashes(m);
+    }
     CoreDirtyClient *cc = dirty_client(m, CKPT_CLIENT);
     uint32_t nram = 0;
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
@@ -410,7 +439,7 @@ static int load_state(CoreMachine *m, Cursor *cur, uint32_t version,
 
 void core_snapshot_save_state(CoreMachine *m, CoreBuf *out)
 {
-    save_devices(m, out, SNAP_VERSION);
+    save_devices(m, out, SNAP_VERSION, NULL);
 }
 
 int core_snapshot_load_state(CoreMachine *m, const uint8_t *data, size_t len,

@@ -26,6 +26,12 @@
    checkpoint" page set (the next incremental snapshot starts from here). */
 void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out);
 
+/* The same, and *hash = core_machine_state_hash(m), from one pass over the
+   devices (a recorder's checkpoint: the disk overlay is serialized once,
+   not twice). */
+void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
+                               uint64_t *hash);
+
 /* Apply a snapshot. A full one first resets RAM to zero. Devices are
    found by id (core/snapshot.c says which mismatches are refused). Returns
    0, or -1 with a message in err (the machine may then be partly

@@ -65,10 +65,41 @@ static const uint32_t crc_table[256] = {
     0xB40BBE37, 0xC30C8EA1, 0x5A05DF1B, 0x2D02EF8D,
 };
 
+/* Slicing by 8: crc_slice[k][b] is the CRC state after byte b followed
+   by k zero bytes, so eight bytes fold in with eight independent lookups
+   instead of a chain of eight. A recorder CRCs every checkpoint (tens of
+   MiB after a burst of disk DMA); byte at a time that was a tenth of a
+   second each. Tables derived once from crc_table, same results. */
+static uint32_t crc_slice[8][256];
+static bool crc_slice_ready;
+
+static void crc_slice_init(void)
+{
+    for (unsigned b = 0; b < 256; b++) {
+        crc_slice[0][b] = crc_table[b];
+        for (unsigned k = 1; k < 8; k++) {
+            uint32_t c = crc_slice[k - 1][b];
+            crc_slice[k][b] = (c >> 8) ^ crc_table[c & 0xff];
+        }
+    }
+    crc_slice_ready = true;
+}
+
 uint32_t tdb_crc32(uint32_t crc, const void *data, size_t len)
 {
     const uint8_t *p = data;
+    if (!crc_slice_ready) {
+        crc_slice_init();
+    }
     crc = ~crc;
+    for (; len >= 8; p += 8, len -= 8) {
+        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+                             (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+        crc = crc_slice[7][lo & 0xff] ^ crc_slice[6][(lo >> 8) & 0xff] ^
+              crc_slice[5][(lo >> 16) & 0xff] ^ crc_slice[4][lo >> 24] ^
+              crc_slice[3][p[4]] ^ crc_slice[2][p[5]] ^
+              crc_slice[1][p[6]] ^ crc_slice[0][p[7]];
+    }
     for (size_t i = 0; i < len; i++) {
         crc = (crc >> 8) ^ crc_table[(crc ^ p[i]) & 0xff];
     }
