@@ -230,6 +230,17 @@ t.check(len(steps) == 5 and all(" OK icount " in x for x in steps[:4]) and
         "gdb: goto into the bulk write, ahead, back (restore point), ahead, "
         "to the end", "\n  ".join(steps) + "\n" + gerr + gout[-300:])
 
+# The debug shell on the trace: to the end, back into the bulk write (the
+# overlay comes back from a checkpoint and the trace's log), on to the end.
+mid = (sdone + bulk) // 2
+rc, out, err = run(exe, "shell", d, "-c",
+                   f"goto end; goto {mid}; continue", timeout=300)
+after = out.split(f"icount {mid} ", 1)[-1]
+t.check(rc == 0 and f"icount {mid} " in out and
+        "PASS virtio_blk" in after and f"icount {total} " in after and
+        "FAIL" not in after, "shell: goto end, back into the bulk write, "
+        "continue to the end", out[-600:] + err)
+
 # A damaged overlay log: the seek that needs it fails as "unusable" (2),
 # naming the log; nothing appears in the trace directory.
 n = total - 4000003
