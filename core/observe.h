@@ -1,12 +1,13 @@
 /*
  * observe.h - an observer of a machine's derived events: traps (exceptions
- * and interrupts taken by a hart, system calls among them) and device
- * interrupt lines at the interrupt controller. The derived-event index
+ * and interrupts taken by a hart, system calls among them), device
+ * interrupt lines at the interrupt controller, and block requests that a
+ * disk completed. The derived-event index
  * (replay/derive.c) is one: it turns them into rows of index.sqlite.
  *
  * Zero cost when unused: m->observer is NULL and the target tests that one
  * pointer on trap entry only (never per instruction), the interrupt
- * controller on a line change or a claim only. An observer only watches:
+ * controller on a line change or a claim only, a disk once per request. An observer only watches:
  * it must not change guest state, so a run with one is the same run.
  *
  * icount is the machine's exact instruction count when the event happens:
@@ -42,12 +43,28 @@ typedef enum CoreIrqEventKind {
     CORE_IRQ_COMPLETE = 3,   /* ...and signalled its completion */
 } CoreIrqEventKind;
 
+/* One block request, reported when the device completes it (its status
+   is known then). A device-independent description: the device names its
+   drive and the operation. */
+typedef struct CoreBlkEvent {
+    uint64_t icount;         /* completed: status and data went to the guest */
+    uint64_t submit_icount;  /* the driver's notify made the device take it */
+    const char *drive;       /* the back end's id (-drive id / node-name) */
+    const char *op;          /* read, write, flush, get-id, discard,
+                                write-zeroes, unsupported, bad-header */
+    uint64_t sector;         /* 512-byte sector from the request header */
+    uint64_t bytes;          /* data bytes the request carried or asked for */
+    unsigned status;         /* as returned to the guest (virtio: 0 OK,
+                                1 IOERR, 2 UNSUPP) */
+} CoreBlkEvent;
+
 typedef struct CoreObserver {
     void (*trap)(void *opaque, const CoreTrapEvent *ev);
     /* source: the interrupt controller's source number; context: the
        claiming context (-1 for a line change). */
     void (*irq)(void *opaque, uint64_t icount, unsigned source,
                 CoreIrqEventKind kind, int context);
+    void (*blk)(void *opaque, const CoreBlkEvent *ev);
     void *opaque;
 } CoreObserver;
 

@@ -1,10 +1,11 @@
 /*
  * derive.c - the derived-event observer (derive.h): CoreTrapEvent and
- * interrupt-line events become rows of tracedb/derived.h. It only reads
+ * interrupt-line and block-request events become rows of tracedb/derived.h. It only reads
  * what the core hands it, so a run with it is the same run.
  */
 #include "replay/derive.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 struct RRDerive {
@@ -36,6 +37,17 @@ static void on_irq(void *opaque, uint64_t icount, unsigned source,
     tdb_derived_irq(d->rows, &r);
 }
 
+static void on_blk(void *opaque, const CoreBlkEvent *ev)
+{
+    RRDerive *d = opaque;
+    TdbBlkRow r = {
+        .icount = ev->submit_icount, .done_icount = ev->icount, .op = ev->op,
+        .sector = ev->sector, .bytes = ev->bytes, .status = ev->status,
+    };
+    snprintf(r.drive, sizeof(r.drive), "%s", ev->drive);
+    tdb_derived_blk(d->rows, &r);
+}
+
 RRDerive *rr_derive_attach(CoreMachine *m)
 {
     RRDerive *d = calloc(1, sizeof(*d));
@@ -44,7 +56,7 @@ RRDerive *rr_derive_attach(CoreMachine *m)
         return NULL;
     }
     d->m = m;
-    d->ops = (CoreObserver){ on_trap, on_irq, d };
+    d->ops = (CoreObserver){ on_trap, on_irq, on_blk, d };
     m->observer = &d->ops;
     return d;
 }

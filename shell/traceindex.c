@@ -1,8 +1,8 @@
 /*
  * traceindex.c - `rewind trace index DIR`: builds the derived-event index
- * (tracedb/derived.h: traps, ecalls, interrupt lines) of a recorded trace
- * by replaying it with the observer of replay/derive.h attached, with a
- * progress bar on a terminal.
+ * (tracedb/derived.h: traps, ecalls, interrupt lines, disk requests) of a
+ * recorded trace by replaying it with the observer of replay/derive.h
+ * attached, with a progress bar on a terminal.
  *
  * Idempotent: the base index is rebuilt first (tdb_reindex, which refuses
  * a damaged events.zst and keeps bookmarks), then the derived tables are

@@ -1,5 +1,5 @@
 /*
- * derived.c - the traps / ecalls / irqs tables of index.sqlite (derived.h).
+ * derived.c - the traps / ecalls / irqs / blk_requests tables of index.sqlite (derived.h).
  *
  * Rows are buffered in memory between flushes so that a recording pays
  * one SQLite transaction per flush of the trace (every 100 ms of host
@@ -26,13 +26,20 @@ static const char derived_schema_sql[] =
     "CREATE INDEX IF NOT EXISTS ecalls_icount ON ecalls(icount);"
     "CREATE TABLE IF NOT EXISTS irqs(icount INTEGER, source INTEGER,"
     " kind TEXT, context INTEGER);"
-    "CREATE INDEX IF NOT EXISTS irqs_icount ON irqs(icount);";
+    "CREATE INDEX IF NOT EXISTS irqs_icount ON irqs(icount);"
+    "CREATE TABLE IF NOT EXISTS blk_requests(icount INTEGER,"
+    " done_icount INTEGER, drive TEXT, op TEXT, sector INTEGER,"
+    " bytes INTEGER, status INTEGER);"
+    "CREATE INDEX IF NOT EXISTS blk_requests_icount ON"
+    " blk_requests(icount);";
 
 struct TdbDerived {
     TdbTrapRow *traps;
     size_t ntraps, traps_cap;
     TdbIrqRow *irqs;
     size_t nirqs, irqs_cap;
+    TdbBlkRow *blks;
+    size_t nblks, blks_cap;
     uint64_t next_id;      /* traps.id of the next trap */
     bool lost;             /* a row could not be buffered */
     bool marked;           /* meta derived_by written (recording) */
@@ -69,6 +76,7 @@ void tdb_derived_free(TdbDerived *d)
     if (d) {
         free(d->traps);
         free(d->irqs);
+        free(d->blks);
         free(d);
     }
 }
@@ -106,9 +114,18 @@ void tdb_derived_irq(TdbDerived *d, const TdbIrqRow *row)
     d->irqs[d->nirqs++] = *row;
 }
 
+void tdb_derived_blk(TdbDerived *d, const TdbBlkRow *row)
+{
+    if (!grow((void **)&d->blks, &d->blks_cap, d->nblks, sizeof(*row))) {
+        d->lost = true;
+        return;
+    }
+    d->blks[d->nblks++] = *row;
+}
+
 size_t tdb_derived_pending(const TdbDerived *d)
 {
-    return d->ntraps + d->nirqs;
+    return d->ntraps + d->nirqs + d->nblks;
 }
 
 static int dfail(sqlite3 *db, const char *what, char *err, size_t errlen)
@@ -126,14 +143,16 @@ static int step(sqlite3_stmt *st)
 
 static int insert_rows(TdbDerived *d, sqlite3 *db, char *err, size_t errlen)
 {
-    sqlite3_stmt *t = NULL, *e = NULL, *q = NULL;
+    sqlite3_stmt *t = NULL, *e = NULL, *q = NULL, *b = NULL;
     int rc = 0;
     if (sqlite3_prepare_v2(db, "INSERT INTO traps VALUES(?,?,?,?,?,?,?,?,?)",
                            -1, &t, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "INSERT INTO ecalls VALUES(?,?,?,?,?,?,?,?,?,"
                            "?,?,?)", -1, &e, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "INSERT INTO irqs VALUES(?,?,?,?)", -1, &q,
-                           NULL) != SQLITE_OK) {
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO blk_requests VALUES(?,?,?,?,?,?,"
+                           "?)", -1, &b, NULL) != SQLITE_OK) {
         rc = dfail(db, "derived rows", err, errlen);
     }
     for (size_t i = 0; rc == 0 && i < d->ntraps; i++) {
@@ -178,11 +197,26 @@ static int insert_rows(TdbDerived *d, sqlite3 *db, char *err, size_t errlen)
             rc = dfail(db, "irqs", err, errlen);
         }
     }
+    for (size_t i = 0; rc == 0 && i < d->nblks; i++) {
+        const TdbBlkRow *r = &d->blks[i];
+        sqlite3_bind_int64(b, 1, (sqlite3_int64)r->icount);
+        sqlite3_bind_int64(b, 2, (sqlite3_int64)r->done_icount);
+        sqlite3_bind_text(b, 3, r->drive, -1, SQLITE_STATIC);
+        sqlite3_bind_text(b, 4, r->op, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(b, 5, (sqlite3_int64)r->sector);
+        sqlite3_bind_int64(b, 6, (sqlite3_int64)r->bytes);
+        sqlite3_bind_int64(b, 7, r->status);
+        if (step(b) < 0) {
+            rc = dfail(db, "blk_requests", err, errlen);
+        }
+    }
     sqlite3_finalize(t);
     sqlite3_finalize(e);
     sqlite3_finalize(q);
+    sqlite3_finalize(b);
     d->ntraps = 0;
     d->nirqs = 0;
+    d->nblks = 0;
     return rc;
 }
 
@@ -246,7 +280,8 @@ int tdb_derived_clear(sqlite3 *db, char *err, size_t errlen)
         return -1;
     }
     if (sqlite3_exec(db, "DELETE FROM traps; DELETE FROM ecalls;"
-                     " DELETE FROM irqs; DELETE FROM meta WHERE key IN"
+                     " DELETE FROM irqs; DELETE FROM blk_requests;"
+                     " DELETE FROM meta WHERE key IN"
                      " ('derived_icount', 'derived_by');", NULL, NULL,
                      NULL) != SQLITE_OK) {
         return dfail(db, "clearing the derived tables", err, errlen);
@@ -275,6 +310,10 @@ int tdb_derived_copy(sqlite3 *db, const char *old_path, char *err,
           "INSERT INTO irqs VALUES(?,?,?,?)", 4 },
         { "SELECT key, value FROM meta WHERE key IN ('derived_icount',"
           " 'derived_by')", "INSERT OR REPLACE INTO meta VALUES(?,?)", 2 },
+        /* Last: an index from before blk_requests keeps the rest. */
+        { "SELECT icount, done_icount, drive, op, sector, bytes, status"
+          " FROM blk_requests", "INSERT INTO blk_requests VALUES(?,?,?,?,?,?,?)",
+          7 },
     };
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof(tables) / sizeof(tables[0]); i++) {

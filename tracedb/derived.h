@@ -1,8 +1,8 @@
 /*
  * derived.h - the derived-event tables of index.sqlite: what the machine
  * did rather than what it was given. Traps (exceptions and interrupts a
- * hart took), system calls (ecalls) and the interrupt controller's lines
- * are not inputs, so they are not in events.zst: a recording collects
+ * hart took), system calls (ecalls), the interrupt controller's lines
+ * and the requests a disk completed are not inputs, so they are not in events.zst: a recording collects
  * them as it runs (replay/derive.c, the machine's observer), and
  * `rewind trace index DIR` collects them again by replaying the trace.
  * Replay is deterministic, so both give the same rows.
@@ -10,6 +10,7 @@
  *     traps(id, icount, hart, cause, irq, pc, tval, priv_from, priv_to)
  *     ecalls(trap, icount, hart, priv, nr, a0, a1, a2, a3, a4, a5, a6)
  *     irqs(icount, source, kind, context)
+ *     blk_requests(icount, done_icount, drive, op, sector, bytes, status)
  *
  * traps.id numbers traps from 1 in the order taken (`goto trap N`);
  * ecalls.trap is the id of the ecall's trap. meta derived_icount is the
@@ -50,6 +51,14 @@ typedef struct TdbIrqRow {
     int32_t context;            /* claiming context, -1 for a line */
 } TdbIrqRow;
 
+typedef struct TdbBlkRow {
+    uint64_t icount, done_icount;   /* submitted, completed */
+    char drive[64];                 /* truncated to 63 bytes */
+    const char *op;                 /* a static string (core/observe.h) */
+    uint64_t sector, bytes;
+    uint32_t status;
+} TdbBlkRow;
+
 /* Creates the tables (if absent) in db. 0, or -1 with a message. */
 int tdb_derived_schema(struct sqlite3 *db, char *err, size_t errlen);
 TdbDerived *tdb_derived_new(void);
@@ -58,6 +67,7 @@ void tdb_derived_free(TdbDerived *d);
    tdb_derived_flush reports it). */
 void tdb_derived_trap(TdbDerived *d, const TdbTrapRow *row);
 void tdb_derived_irq(TdbDerived *d, const TdbIrqRow *row);
+void tdb_derived_blk(TdbDerived *d, const TdbBlkRow *row);
 /* Rows buffered and not flushed yet. */
 size_t tdb_derived_pending(const TdbDerived *d);
 /* Writes the buffered rows. own_txn: in a transaction of its own (else

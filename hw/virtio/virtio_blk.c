@@ -17,6 +17,12 @@
  * snapshot=on) is saved with the device (a custom field of 16 bytes), so
  * a seek across disk writes finds the disk the guest had written.
  *
+ * Each completed request is reported to the machine's observer
+ * (core/observe.h, the derived-event index's blk_requests): the icount at
+ * which the driver's notify took it, the icount of its completion, the
+ * drive, the operation, sector, bytes and status. A chain that cannot
+ * carry a status is not reported (the device needs a reset).
+ *
  * Hostile requests: a chain without a writable status byte cannot be
  * answered and sets DEVICE_NEEDS_RESET; a header shorter than 16 bytes, a
  * sector range past the end, a length that is not whole sectors or a write
@@ -26,6 +32,7 @@
 #include "hw/virtio/virtio.h"
 #include "backends/block.h"
 #include "core/clock.h"
+#include "core/observe.h"
 #include "hw/registry.h"
 
 #include <inttypes.h>
@@ -92,10 +99,13 @@ typedef struct VirtioBlk {
     /* Saved: the requests in flight, oldest first (served in order). */
     uint32_t ninflight;
     BlkReq inflight[BLK_QUEUE_SIZE];
+    /* icount at which each request in flight was taken (version 3). */
+    uint64_t submitted[BLK_QUEUE_SIZE];
     /* Configuration and host side. */
     VirtioDevice *vdev;
     CoreMachine *m;
     BeBlock *be;
+    char *drive;                   /* the -drive id, for the observer */
     CoreTimer timer;
     uint64_t capacity;             /* 512-byte sectors */
     uint64_t features;
@@ -218,10 +228,30 @@ static uint8_t do_zeroes(VirtioBlk *b, const VirtqElem *e, CoreAddrSpace *as,
                ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 }
 
+/* What a served request was, for the observer. */
+typedef struct BlkDone {
+    const char *op;
+    uint64_t sector, bytes;
+    uint8_t status;
+} BlkDone;
+
+static const char *op_name(uint32_t type)
+{
+    switch (type) {
+    case VIRTIO_BLK_T_IN: return "read";
+    case VIRTIO_BLK_T_OUT: return "write";
+    case VIRTIO_BLK_T_FLUSH: return "flush";
+    case VIRTIO_BLK_T_GET_ID: return "get-id";
+    case VIRTIO_BLK_T_DISCARD: return "discard";
+    case VIRTIO_BLK_T_WRITE_ZEROES: return "write-zeroes";
+    default: return "unsupported";
+    }
+}
+
 /* Serve one request; returns the bytes written into its in part, or -1
    when the chain cannot carry a status (the device needs a reset). */
 static long serve(VirtioBlk *b, const VirtqElem *e, CoreAddrSpace *as,
-                  const char **why)
+                  const char **why, BlkDone *out)
 {
     uint64_t in_len = hw_vq_in_size(e);
     if (in_len == 0) {
@@ -233,6 +263,7 @@ static long serve(VirtioBlk *b, const VirtqElem *e, CoreAddrSpace *as,
     uint8_t hdr[16];
     uint8_t status = VIRTIO_BLK_S_OK;
     uint64_t written = 0;
+    *out = (BlkDone){ "bad-header", 0, 0, 0 };
     if (olen < 16 || !read_out(e, as, 0, hdr, 16)) {
         status = VIRTIO_BLK_S_IOERR;
         goto done;
@@ -240,6 +271,10 @@ static long serve(VirtioBlk *b, const VirtqElem *e, CoreAddrSpace *as,
     uint32_t type = (uint32_t)get_le(hdr, 4);
     uint64_t sector = get_le(hdr + 8, 8);
     uint64_t data_out = olen - 16;
+    out->op = op_name(type);
+    out->sector = sector;
+    out->bytes = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID
+                     ? data_in : data_out;
     static uint8_t buf[64 * 1024];
     switch (type) {
     case VIRTIO_BLK_T_IN:
@@ -305,6 +340,7 @@ static long serve(VirtioBlk *b, const VirtqElem *e, CoreAddrSpace *as,
         break;
     }
 done:
+    out->status = status;
     if (!write_in(e, as, in_len - 1, &status, 1)) {
         *why = "virtio-blk: status byte not in RAM";
         return -1;
@@ -340,7 +376,17 @@ static void blk_timer(void *opaque)
     const char *why = NULL;
     while (done < b->ninflight && b->inflight[done].deadline_ns <= now) {
         const VirtqElem *e = &b->inflight[done].elem;
-        long put = serve(b, e, as, &why);
+        BlkDone r;
+        long put = serve(b, e, as, &why, &r);
+        const CoreObserver *o = b->m->observer;
+        if (CORE_UNLIKELY(o != NULL) && o->blk && put >= 0) {
+            CoreBlkEvent ev = {
+                .icount = b->m->icount, .submit_icount = b->submitted[done],
+                .drive = b->drive, .op = r.op, .sector = r.sector,
+                .bytes = r.bytes, .status = r.status,
+            };
+            o->blk(o->opaque, &ev);
+        }
         done++;
         if (put < 0 || !hw_vq_push(vq, as, e, (uint32_t)put)) {
             if (!why) {
@@ -354,12 +400,16 @@ static void blk_timer(void *opaque)
             (b->ninflight - done) * sizeof(b->inflight[0]));
     b->ninflight -= done;
     memset(&b->inflight[b->ninflight], 0, done * sizeof(b->inflight[0]));
+    memmove(&b->submitted[0], &b->submitted[done],
+            b->ninflight * sizeof(b->submitted[0]));
+    memset(&b->submitted[b->ninflight], 0, done * sizeof(b->submitted[0]));
     if (pushed) {
         hw_virtio_notify(b->vdev, 0);
     }
     if (why) {
         /* Nothing more is served until the driver resets the device. */
         memset(b->inflight, 0, b->ninflight * sizeof(b->inflight[0]));
+        memset(b->submitted, 0, sizeof(b->submitted));
         b->ninflight = 0;
         hw_virtio_needs_reset(b->vdev, why);
     }
@@ -395,6 +445,7 @@ static void blk_notify(void *opaque, VirtioDevice *vdev, unsigned q)
         }
         t += req_cost_ns(&r->elem);
         r->deadline_ns = t;
+        b->submitted[b->ninflight] = b->m->icount;
         b->ninflight++;
     }
     arm(b);
@@ -404,6 +455,7 @@ static void blk_reset(void *opaque)
 {
     VirtioBlk *b = opaque;
     memset(b->inflight, 0, sizeof(b->inflight));
+    memset(b->submitted, 0, sizeof(b->submitted));
     b->ninflight = 0;
     if (b->timer.armed) {
         core_timer_cancel(b->m, &b->timer);
@@ -441,12 +493,15 @@ static const CoreStateField blk_fields[] = {
     CORE_STATE_VARRAY(VirtioBlk, inflight, ninflight, 1),
     /* Version 1 saved the whole overlay; from 2 its point in the log. */
     CORE_STATE_CUSTOM("overlay-log", overlay_save, overlay_load, 2),
+    /* From 3: when each request in flight was taken (the index's
+       blk_requests.icount); older records load zeros. */
+    CORE_STATE_FIELD_V(VirtioBlk, submitted, 3),
     CORE_STATE_END
 };
 
 static const CoreStateDesc blk_state = {
     .name = "virtio-blk",
-    .version = 2,
+    .version = 3,
     .fields = blk_fields,
     .post_load = blk_post_load,
 };
@@ -455,6 +510,7 @@ static void blk_free(void *opaque)
 {
     VirtioBlk *b = opaque;
     be_block_close(b->be);
+    free(b->drive);
     free(b);
 }
 
@@ -556,6 +612,13 @@ static void *blk_create(const HwDeviceArgs *a, char *err, size_t errlen)
         return NULL;
     }
     b->m = a->m;
+    b->drive = strdup(drive);
+    if (!b->drive) {
+        snprintf(err, errlen, "out of memory");
+        be_block_close(b->be);
+        free(b);
+        return NULL;
+    }
     b->lbs = (uint32_t)lbs;
     for (uint64_t p = pbs / lbs; p > 1; p >>= 1) {
         b->pbs_exp++;
@@ -592,6 +655,7 @@ static void *blk_create(const HwDeviceArgs *a, char *err, size_t errlen)
     if (!b->vdev) {
         snprintf(err, errlen, "no free virtio-mmio transport");
         be_block_close(b->be);
+        free(b->drive);
         free(b);
         return NULL;
     }

@@ -11,6 +11,10 @@
   loop after a disk write (through a checkpoint) reaches the same state
   as a straight replay and finishes PASS: the overlay comes back from the
   checkpoint. A changed image is refused by replay, naming it.
+- the derived-event index has one blk_requests row per request the
+  guest made (counts by drive, operation and status; the bulk write's
+  sectors; submitted before completed), and `trace index` on a copy
+  rebuilds the same rows (`trace reindex` keeps them).
 - checkpoints do not grow with what the guest wrote: after its bulk
   write of 768 KiB of incompressible data, every checkpoint is far
   smaller than that (a whole-overlay checkpoint would hold it all).
@@ -97,6 +101,56 @@ total = int(end.get("icount", "0"))
 rc, out, _ = run(exe, "info", d, timeout=60)
 t.check("drive:d0" in out and "drive:d1" in out, "info lists both images",
         out)
+
+# The derived-event index: one blk_requests row per request the guest
+# made (tests/guest/virtio_blk.c), with both icounts; `trace index` on a
+# copy rebuilds the same rows by replaying.
+BLK_SQL = ("SELECT icount, done_icount, drive, op, sector, bytes, status "
+           "FROM blk_requests ORDER BY icount, done_icount")
+
+
+def blk_rows(trace):
+    rc, q, err = run(exe, "query", trace, BLK_SQL, timeout=60)
+    return [ln.split("\t") for ln in q.splitlines()[1:]] if rc == 0 else err
+
+
+rows = blk_rows(d)
+groups = {}
+for r in rows if isinstance(rows, list) else []:
+    k = (r[2], r[3], int(r[6]))
+    groups[k] = groups.get(k, 0) + 1
+want = {
+    # 3, 5 twice, 10, 12, 3 after the reset, 800 streaming, 100
+    ("d0", "read", 0): 808,
+    # sector 5, the bulk write's 24 chunks, sector 100
+    ("d0", "write", 0): 26,
+    ("d0", "flush", 0): 1, ("d0", "get-id", 0): 1,
+    ("d0", "write-zeroes", 0): 1, ("d0", "discard", 0): 1,
+    ("d0", "discard", 2): 1,             # with a flag discard does not take
+    ("d0", "read", 1): 4, ("d0", "write", 1): 1,   # hostile ranges
+    ("d0", "unsupported", 2): 1, ("d0", "bad-header", 1): 1,
+    ("d1", "read", 0): 2, ("d1", "write", 1): 1,   # the read-only disk
+    ("d1", "write-zeroes", 1): 1,
+}
+t.check(groups == want, "blk_requests: the guest's requests by drive, "
+        "operation and status", f"{groups} vs {want}")
+bulk = [(int(r[4]), int(r[5])) for r in rows if isinstance(rows, list) and
+        r[2] == "d0" and r[3] == "write" and r[5] == "32768"]
+first = rows[0] if isinstance(rows, list) and rows else []
+t.check(bulk == [(512 + 64 * c, 32768) for c in range(24)] and
+        first[2:] == ["d0", "read", "3", "512", "0"] and
+        all(0 < int(r[0]) < int(r[1]) <= total for r in rows),
+        "blk_requests: sectors, bytes and icounts (submitted < completed)",
+        f"{bulk} {first} {rows[:3]}")
+cp = os.path.join(tmp, "blk-index.rwd")
+shutil.copytree(d, cp)
+rc, out, err = run(exe, "trace", "index", cp, timeout=300)
+again = blk_rows(cp)
+t.check(rc == 0 and again == rows, "trace index rebuilds the same "
+        "blk_requests rows", f"rc={rc} {err} {len(again)} vs {len(rows)}")
+rc, out, err = run(exe, "trace", "reindex", cp, timeout=300)
+t.check(rc == 0 and blk_rows(cp) == rows, "trace reindex keeps blk_requests",
+        err)
 
 # Seek into the loop after the write of sector 100 (the last ~20M
 # instructions): the overlay must come back from the checkpoint.
