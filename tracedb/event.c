@@ -454,6 +454,11 @@ void tdb_event_describe(const TdbEvent *ev, char *buf, size_t len)
         }
         break;
     }
+    case TDB_EV_ENTROPY:
+        /* The count, not the bytes: "how much entropy did the guest take"
+           is the question a query asks (SUM over the events). */
+        snprintf(buf, len, "%u bytes", ev->len);
+        break;
     case TDB_EV_NET_RX: {
         TdbEvNetRx rx;
         if (tdb_ev_net_rx_decode(ev, &rx, NULL, 0) == 0) {

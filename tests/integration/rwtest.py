@@ -154,3 +154,18 @@ def connect_chardevs(p, ids, seconds):
                 c.connect(m.group(2).decode())
                 socks[m.group(1)] = c
     return socks, err
+
+
+def cpio_newc(files):
+    """A newc cpio archive of (path, mode, data) entries (the Linux tests
+    append one, gzipped, to the kit's initrd: Linux unpacks concatenated
+    archives)."""
+    out = b""
+    for ino, (name, mode, data) in enumerate(files + [("TRAILER!!!", 0, b"")]):
+        nb = name.encode() + b"\0"
+        hdr = b"070701" + b"".join(b"%08X" % v for v in (
+            ino + 1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0))
+        out += hdr + nb
+        out += b"\0" * (-len(out) % 4) + data
+        out += b"\0" * (-len(out) % 4)
+    return out

@@ -27,7 +27,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, ensure_kit  # noqa: E402
+from rwtest import Suite, run, ensure_kit, cpio_newc  # noqa: E402
 
 exe, repo, kit = sys.argv[1:4]
 t = Suite("linux-net")
@@ -79,19 +79,6 @@ echo "rewind-net: gfwd-cmd $(wget -q -T 20 -O - http://10.0.2.100:7000/ 2>&1)"
 echo "rewind-net: gfwd-chardev $(wget -q -T 20 -O - http://10.0.2.100:7001/x 2>&1)"
 echo "rewind-net: done"
 """
-
-
-def cpio_newc(files):
-    """A newc cpio archive of (path, mode, data) entries."""
-    out = b""
-    for ino, (name, mode, data) in enumerate(files + [("TRAILER!!!", 0, b"")]):
-        nb = name.encode() + b"\0"
-        hdr = b"070701" + b"".join(b"%08X" % v for v in (
-            ino + 1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0))
-        out += hdr + nb
-        out += b"\0" * (-len(out) % 4) + data
-        out += b"\0" * (-len(out) % 4)
-    return out
 
 
 initrd = os.path.join(tmp, "initrd-net.gz")

@@ -339,6 +339,9 @@ static void test_crc_and_names(void)
     ev = (TdbEvent){ TDB_EV_WALLCLOCK, 0, 5, 8, d };
     tdb_event_describe(&ev, buf, sizeof(buf));
     CHECK(strcmp(buf, "2023-11-14T22:13:20.123456789Z") == 0, "describe %s", buf);
+    ev = (TdbEvent){ TDB_EV_ENTROPY, 0, 5, 9, d };
+    tdb_event_describe(&ev, buf, sizeof(buf));
+    CHECK(strcmp(buf, "9 bytes") == 0, "describe %s", buf);
 }
 
 static void test_writer_rejects(void)
