@@ -17,7 +17,9 @@
  */
 #define _GNU_SOURCE
 #include "backends/block_overlay.h"
+
 #include "core/hash.h"
+#include "core/loader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -227,20 +229,7 @@ uint64_t be_overlay_next(const BeOverlay *o, uint64_t idx)
 
 static int pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
-    uint8_t *p = buf;
-    while (len) {
-        ssize_t n = pread(fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return -1;
-        }
-        p += n;
-        off += (uint64_t)n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return core_read_at(fd, off, buf, len) ? 0 : -1;
 }
 
 static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)

@@ -86,8 +86,7 @@ static const char *machine_name(unsigned machine)
     }
 }
 
-/* Read exactly len bytes at off; false on a short read or error. */
-static bool read_at(int fd, uint64_t off, void *buf, size_t len)
+bool core_read_at(int fd, uint64_t off, void *buf, size_t len)
 {
     uint8_t *p = buf;
     while (len > 0) {
@@ -160,7 +159,7 @@ int core_read_file(const char *path, uint64_t max, void **data, size_t *size,
                   "%" PRIu64 " accepted", path, fsize, max);
     } else if (!(buf = malloc(fsize))) {
         rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
-    } else if (!read_at(fd, 0, buf, fsize)) {
+    } else if (!core_read_at(fd, 0, buf, fsize)) {
         rc = fail(err, errlen, -EIO, "%s: read error", path);
     }
     close(fd);
@@ -291,7 +290,7 @@ static int read_segments(CoreAddrSpace *as, const char *path, int fd,
     }
     for (unsigned i = 0; i < phnum; i++) {
         uint8_t ph[PHDR_SIZE];
-        if (!read_at(fd, phoff + (uint64_t)i * phentsize, ph, sizeof(ph))) {
+        if (!core_read_at(fd, phoff + (uint64_t)i * phentsize, ph, sizeof(ph))) {
             free(segs);
             return fail(err, errlen, -EIO, "%s: cannot read program header %u", path, i);
         }
@@ -356,11 +355,11 @@ static int load_elf_fd(CoreAddrSpace *as, const char *path, int fd,
     uint8_t h[EHDR_SIZE];
     Segment *segs = NULL;
 
-    if (fsize < sizeof(elf_magic) || !read_at(fd, 0, h, sizeof(elf_magic)) ||
+    if (fsize < sizeof(elf_magic) || !core_read_at(fd, 0, h, sizeof(elf_magic)) ||
         memcmp(h, elf_magic, sizeof(elf_magic)) != 0) {
         return fail(err, errlen, -ENOEXEC, "%s: not an ELF file", path);
     }
-    if (fsize < EHDR_SIZE || !read_at(fd, 0, h, EHDR_SIZE)) {
+    if (fsize < EHDR_SIZE || !core_read_at(fd, 0, h, EHDR_SIZE)) {
         return fail(err, errlen, -ENOEXEC, "%s: truncated ELF header (%" PRIu64
                     " bytes, need %u)", path, fsize, EHDR_SIZE);
     }
@@ -380,7 +379,7 @@ static int load_elf_fd(CoreAddrSpace *as, const char *path, int fd,
         uint8_t *data = malloc(s->filesz ? s->filesz : 1);
         if (!data) {
             rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
-        } else if (!read_at(fd, s->offset, data, s->filesz)) {
+        } else if (!core_read_at(fd, s->offset, data, s->filesz)) {
             rc = fail(err, errlen, -EIO, "%s: read error in segment at 0x%" PRIx64,
                       path, s->paddr);
         } else if (!core_mem_write_bytes(as, s->paddr, data, s->filesz) ||
@@ -418,7 +417,7 @@ static int load_raw_fd(CoreAddrSpace *as, const char *path, int fd,
     int rc = 0;
     if (!data) {
         rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
-    } else if (!read_at(fd, 0, data, fsize)) {
+    } else if (!core_read_at(fd, 0, data, fsize)) {
         rc = fail(err, errlen, -EIO, "%s: read error", path);
     } else if (!core_mem_write_bytes(as, addr, data, fsize)) {
         rc = fail(err, errlen, -ERANGE, "%s: cannot write 0x%" PRIx64 " bytes at 0x%"
@@ -478,7 +477,7 @@ static const char *not_an_image(int fd, uint64_t fsize)
     };
     uint8_t head[256];
     size_t n = fsize < sizeof(head) ? (size_t)fsize : sizeof(head);
-    if (!read_at(fd, 0, head, n)) {
+    if (!core_read_at(fd, 0, head, n)) {
         return NULL;   /* the load itself reports the read error */
     }
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
@@ -509,7 +508,7 @@ int core_load_image(CoreAddrSpace *as, const char *path, uint16_t machine,
         return fd;
     }
     int rc;
-    if (fsize >= sizeof(magic) && read_at(fd, 0, magic, sizeof(magic)) &&
+    if (fsize >= sizeof(magic) && core_read_at(fd, 0, magic, sizeof(magic)) &&
         memcmp(magic, elf_magic, sizeof(magic)) == 0) {
         rc = load_elf_fd(as, path, fd, fsize, machine, out, err, errlen);
     } else {
@@ -532,7 +531,7 @@ bool core_file_is_elf(const char *path)
     if (fd < 0) {
         return false;
     }
-    bool is_elf = read_at(fd, 0, magic, sizeof(magic)) &&
+    bool is_elf = core_read_at(fd, 0, magic, sizeof(magic)) &&
                   memcmp(magic, elf_magic, sizeof(magic)) == 0;
     close(fd);
     return is_elf;

@@ -34,4 +34,8 @@ int core_load_image(CoreAddrSpace *as, const char *path, uint16_t machine,
 /* True if path starts with the ELF magic. */
 bool core_file_is_elf(const char *path);
 
+/* Read exactly len bytes of fd at off (retrying on EINTR); false on a short
+   read or an error. */
+bool core_read_at(int fd, uint64_t off, void *buf, size_t len);
+
 #endif
