@@ -54,6 +54,15 @@ typedef struct CoreDriveOpt {
     bool consumed;             /* a file node under a raw node (not a drive) */
 } CoreDriveOpt;
 
+/* How the harts' code runs (-accel tcg,jit=on|off). A host choice, not
+   part of the run: both engines give the same run, so a trace recorded
+   with one replays with the other. */
+typedef enum CoreJitMode {
+    CORE_JIT_DEFAULT = 0,      /* the JIT where the host has a backend */
+    CORE_JIT_ON,
+    CORE_JIT_OFF,              /* the interpreter */
+} CoreJitMode;
+
 typedef struct CoreConfig {
     const char *machine;       /* "virt" */
     const char *cpu;           /* "rv64" */
@@ -102,6 +111,7 @@ typedef struct CoreConfig {
                                   each drive's overlay log; replay: the
                                   trace whose logs rebuild checkpoints */
     bool block_log_record;     /* block_log_dir is being recorded */
+    CoreJitMode jit;           /* not part of the run's state (see above) */
 } CoreConfig;
 
 /* The -object with this id, or NULL. */

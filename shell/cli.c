@@ -167,19 +167,47 @@ static bool opt_smp(CoreConfig *cfg, const char *opt, const char *arg,
     return true;
 }
 
+bool shell_cli_parse_accel(const char *opt, const char *arg,
+                           CoreJitMode *jit)
+{
+    char tok[64];
+    size_t n = strcspn(arg, ",");
+    snprintf(tok, sizeof(tok), "%.*s", (int)n, arg);
+    if (!accel_name_supported(tok)) {
+        return fail(opt, "accelerator '%s' is not supported (only tcg)", tok);
+    }
+    for (const char *p = arg + n; *p == ','; p += n) {
+        p++;
+        n = strcspn(p, ",");
+        snprintf(tok, sizeof(tok), "%.*s", (int)n, p);
+        if (strcmp(tok, "jit=on") == 0) {
+            *jit = CORE_JIT_ON;
+        } else if (strcmp(tok, "jit=off") == 0) {
+            *jit = CORE_JIT_OFF;
+        } else {
+            return fail(opt, "unsupported tcg property '%s' (jit=on|off)", tok);
+        }
+    }
+    return true;
+}
+
 static bool opt_accel(CoreConfig *cfg, const char *opt, const char *arg,
                       ShellCliResult *res)
 {
-    (void)cfg;
     if (strcmp(arg, "help") == 0) {
         printf("Accelerators supported:\ntcg\n");
         *res = SHELL_CLI_EXIT_OK;
         return false;
     }
-    if (!accel_name_supported(arg)) {
-        return fail(opt, "accelerator '%s' is not supported (only tcg)", arg);
+    if (strcmp(arg, "tcg,help") == 0) {
+        printf("tcg options:\n"
+               "  jit=on|off    translate guest blocks to host code (on: the\n"
+               "                default where the host has a JIT backend) or\n"
+               "                interpret them (off); the run is the same\n");
+        *res = SHELL_CLI_EXIT_OK;
+        return false;
     }
-    return true;
+    return shell_cli_parse_accel(opt, arg, &cfg->jit);
 }
 
 #define STRING_OPT(fn, field)                                              \
@@ -646,7 +674,8 @@ static const CliOption options[] = {
     { "cpu", NULL, "MODEL", "CPU model: rv64", opt_cpu },
     { "m", NULL, "SIZE", "RAM size, e.g. 128M, 2G (default 128M)", opt_memory },
     { "smp", NULL, "N", "number of harts (default 1)", opt_smp },
-    { "accel", NULL, "tcg", "accelerator (only tcg)", opt_accel },
+    { "accel", NULL, "tcg[,jit=on|off]", "accelerator (only tcg; -accel tcg,help)",
+      opt_accel },
     { "bios", NULL, "FILE|none|default", "firmware (default: OpenSBI fw_dynamic)", opt_bios },
     { "kernel", NULL, "FILE", "kernel or bare-metal program (ELF or raw)", opt_kernel },
     { "initrd", NULL, "FILE", "initial ram disk", opt_initrd },
@@ -686,17 +715,19 @@ void shell_cli_print_usage(void)
            "                    tables; 'trace index' adds them later)\n"
            "  replay DIR [--until ICOUNT] [--seek ICOUNT] [--quiet] [--stats]\n"
            "             [--trace FILE] [-s | -gdb SPEC] [-S] [--allow-incomplete]\n"
+           "             [-accel tcg,jit=on|off]\n"
            "                    replay a trace bit for bit, checking checkpoints;\n"
            "                    --seek jumps there through the nearest checkpoint\n"
            "                    and stops, or goes on from there with --until,\n"
            "                    a debugger (-s, -gdb, -S) or --trace (and says\n"
            "                    so when it has to use an earlier checkpoint)\n"
-           "  verify DIR [--junit FILE] [--allow-incomplete]\n"
+           "  verify DIR [--junit FILE] [--allow-incomplete] [-accel tcg,jit=on|off]\n"
            "                    headless replay checking every event, every\n"
            "                    checkpoint and the final state: exit 0 identical,\n"
            "                    1 divergence, 2 unusable or damaged trace,\n"
            "                    3 identical but incomplete (no END: recorder\n"
-           "                    killed, disk full; --allow-incomplete makes it 0)\n"
+           "                    killed, disk full; --allow-incomplete makes it 0);\n"
+           "                    -accel picks the engine, whatever recorded it\n"
            "  info DIR          summary of a trace: exit 0, or 2 if it is damaged\n"
            "                    (corrupt frames, missing or damaged checkpoints)\n"
            "  query [--timeout SECONDS] [--max-memory MIB] DIR \"SQL\"\n"

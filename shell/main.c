@@ -7,7 +7,7 @@
  *   record   -o DIR [--checkpoint-every N] [--no-derived] MACHINE-OPTIONS
  *   replay   DIR [--until N] [--seek N] [--quiet] [--stats] [--trace FILE]
  *            [--allow-incomplete]
- *   verify   DIR [--junit FILE] [--allow-incomplete]
+ *   verify   DIR [--junit FILE] [--allow-incomplete] [-accel tcg,jit=on|off]
  *   info     DIR
  *   query    DIR "SQL"
  *   trace    reindex DIR | index DIR | timeline DIR -o FILE.svg
@@ -408,6 +408,7 @@ typedef struct ReplayArgs {
     const char *gdb;
     bool gdb_wait;
     bool allow_incomplete;
+    CoreJitMode jit;     /* -accel: the engine, whatever recorded it */
 } ReplayArgs;
 
 static bool parse_replay_args(const char *cmd, int argc, char **argv,
@@ -467,6 +468,10 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
             a->trace = argv[++i];
         } else if (strcmp(o, "--allow-incomplete") == 0) {
             a->allow_incomplete = true;
+        } else if (strcmp(o, "-accel") == 0 && more) {
+            if (!shell_cli_parse_accel("accel", argv[++i], &a->jit)) {
+                return false;
+            }
         } else if (verify && strcmp(o, "--junit") == 0 && more) {
             a->junit = argv[++i];
         } else if (o[0] != '-' && !a->dir) {
@@ -604,6 +609,9 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
        files: console to stdout (or nowhere), no device-tree dump. */
     cfg.serial = a.opts.quiet ? "null" : "stdout";
     shell_cli_replay_config(&cfg, a.dir);
+    if (a.jit != CORE_JIT_DEFAULT) {
+        cfg.jit = a.jit;
+    }
     cfg.stats = a.stats;
     cfg.trace_insns = a.trace;
     CoreMachine *m = shell_build_machine(&cfg);
