@@ -307,6 +307,12 @@ int be_block_flush(BeBlock *b)
     return be_overlay_sync(b->ov);
 }
 
+const char *be_block_host_error(const BeBlock *b)
+{
+    const char *e = b->ov ? be_overlay_error(b->ov) : NULL;
+    return e && e[0] ? e : NULL;
+}
+
 bool be_block_check_log(const BeBlock *b, char *why, size_t whylen)
 {
     const char *d = b->ov ? be_overlay_damage(b->ov) : NULL;

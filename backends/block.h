@@ -76,6 +76,11 @@ int be_block_write(BeBlock *b, uint64_t off, const void *buf, size_t len);
 int be_block_write_zeroes(BeBlock *b, uint64_t off, uint64_t len);
 int be_block_flush(BeBlock *b);
 
+/* Why the last write or flush failed on the host side (the overlay log
+   could not be written: disk full, I/O error), naming the file; NULL if
+   nothing failed on the host. */
+const char *be_block_host_error(const BeBlock *b);
+
 /* The overlay's state (its point in the log, 16 bytes) and back; load
    goes back in the own log or forward through the recorded one, checking
    it as hostile data (an error names the file). Load of NULL (a record

@@ -341,8 +341,8 @@ static int append(BeOverlay *o, size_t n, uint64_t hash)
         return -1;
     }
     if (pwrite_all(o->fd, o->scratch, n, FILE_HDR + o->len) != 0) {
-        say(o->err, sizeof(o->err), "%s: writing the overlay log: %s",
-                 o->name, strerror(errno));
+        say(o->err, sizeof(o->err), "%s: writing the overlay log %s: %s",
+            o->name, o->path[0] ? o->path : "(temporary)", strerror(errno));
         return -1;
     }
     for (size_t p = 0; p < n;) {

@@ -49,6 +49,11 @@ typedef struct CoreJournalOps {
     void (*log_serial_connect)(void *journal, unsigned port, bool connected);
     void (*log_idle)(void *journal, uint64_t ns);
     void (*log_shutdown)(void *journal, int reason);
+    /* A host resource the run's outcome depends on failed (a disk's
+       overlay log could not be written): recording, the trace ends before
+       this point; replaying, the replay cannot go on. `why` names the
+       file. NULL: ignored. */
+    void (*host_fault)(void *journal, const char *why);
 
     /* For a debugger, NULL where impossible (a live recording): move the
        machine to `icount` either way, or execute backwards. Return false

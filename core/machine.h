@@ -90,6 +90,8 @@ typedef enum CoreExitKind {
     CORE_EXIT_SIGNAL,     /* host asked (Ctrl-C, SIGTERM) */
     CORE_EXIT_STUCK,      /* a hart traps forever without progress */
     CORE_EXIT_REPLAY_END, /* the replay session ended the run */
+    CORE_EXIT_HOST_FAULT, /* a host resource the trace needs failed
+                             (core_run_host_fault) */
 } CoreExitKind;
 
 struct CoreMachine {

@@ -32,6 +32,7 @@ const char *core_exit_kind_name(CoreExitKind kind)
     case CORE_EXIT_SIGNAL: return "stopped by signal";
     case CORE_EXIT_STUCK: return "guest stuck in a trap loop";
     case CORE_EXIT_REPLAY_END: return "replay ended";
+    case CORE_EXIT_HOST_FAULT: return "a host resource failed";
     }
     return "?";
 }
@@ -120,6 +121,14 @@ void core_run_shutdown(CoreMachine *m, int sig)
         m->journal_ops->log_shutdown(m->journal, sig);
     }
     core_machine_request_exit(m, CORE_EXIT_SIGNAL, sig ? 128 + sig : 0);
+}
+
+void core_run_host_fault(CoreMachine *m, const char *why)
+{
+    if (m->journal && m->journal_ops->host_fault) {
+        m->journal_ops->host_fault(m->journal, why);
+        core_machine_request_exit(m, CORE_EXIT_HOST_FAULT, 1);
+    }
 }
 
 static bool input_source(CoreMachine *m)

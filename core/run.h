@@ -81,6 +81,13 @@ size_t core_run_entropy(CoreMachine *m, const char *rng, uint8_t *buf,
    or with sig 0 by a quit command (status 0). A recording logs it. */
 void core_run_shutdown(CoreMachine *m, int sig);
 
+/* A host resource failed in a way that makes the guest's next step
+   differ from what a replay would do (a disk's overlay log could not be
+   written, `why` says which and why). Recording or replaying, the
+   session ends here and says so; a plain run goes on (the guest saw an
+   I/O error, as with failing hardware). */
+void core_run_host_fault(CoreMachine *m, const char *why);
+
 /* Run until the machine exits. Returns the process exit status QEMU would
    give (finisher pass 0, fail code, ...) and sets m->exit_kind. */
 int core_run(CoreMachine *m);

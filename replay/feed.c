@@ -800,6 +800,13 @@ static void replay_log_shutdown(void *j, int reason)
     (void)reason;
 }
 
+/* The replay's own disk copy could not be written (say, /tmp is full):
+   the replay cannot show what the recording did. */
+static void replay_host_fault(void *j, const char *why)
+{
+    rr_finish(j, RR_RESULT_UNUSABLE, "replay failed on the host: %s\n", why);
+}
+
 static const CoreJournalOps replay_journal = {
     .next_stop = replay_next_stop,
     .at = replay_at,
@@ -815,6 +822,7 @@ static const CoreJournalOps replay_journal = {
     .log_wallclock = replay_log_u64,
     .log_idle = replay_log_u64,
     .log_shutdown = replay_log_shutdown,
+    .host_fault = replay_host_fault,
     .seek = rr_goto_hook,
     .reverse = rr_reverse_hook,
 };

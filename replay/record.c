@@ -29,14 +29,19 @@ static const CoreJournalOps record_journal;
 
 /* The first writer error ends the recording; keep the writer's message
    (it names the trace file) for rr_record_end, once. */
-static void record_failed(RRSession *s)
+static void record_failed_because(RRSession *s, const char *why)
 {
     if (!s->failed) {
         snprintf(s->fail_msg, sizeof(s->fail_msg), "recording failed at "
                  "icount %" PRIu64 ": %s; the trace ends before this point "
-                 "(incomplete)", s->m->icount, tdb_writer_error(s->w));
+                 "(incomplete)", s->m->icount, why);
         s->failed = true;
     }
+}
+
+static void record_failed(RRSession *s)
+{
+    record_failed_because(s, tdb_writer_error(s->w));
 }
 
 /* The derived-event rows (traps, ecalls, interrupt lines) go into the
@@ -292,6 +297,12 @@ static void record_tick(void *j)
     }
 }
 
+/* A disk's overlay log could not be written (core_run_host_fault). */
+static void record_host_fault(void *j, const char *why)
+{
+    record_failed_because(j, why);
+}
+
 static bool record_replaying(const void *j)
 {
     (void)j;
@@ -387,4 +398,5 @@ static const CoreJournalOps record_journal = {
     .log_serial_connect = record_serial_connect,
     .log_idle = record_idle,
     .log_shutdown = record_shutdown,
+    .host_fault = record_host_fault,
 };

@@ -33,6 +33,7 @@
 #include "backends/block.h"
 #include "core/clock.h"
 #include "core/observe.h"
+#include "core/run.h"
 #include "hw/registry.h"
 
 #include <inttypes.h>
@@ -340,6 +341,10 @@ static long serve(VirtioBlk *b, const VirtqElem *e, CoreAddrSpace *as,
         break;
     }
 done:
+    if (status == VIRTIO_BLK_S_IOERR && be_block_host_error(b->be)) {
+        /* Not the guest's doing: a replay would not fail here. */
+        core_run_host_fault(b->m, be_block_host_error(b->be));
+    }
     out->status = status;
     if (!write_in(e, as, in_len - 1, &status, 1)) {
         *why = "virtio-blk: status byte not in RAM";

@@ -27,6 +27,9 @@
   checkpoint that needs it, and `verify` (which compares the guest's
   writes with the log), end with exit status 2 and a message naming the
   log; replay never writes into the trace directory.
+- an overlay log that cannot be written (a file-size limit standing in
+  for a full disk) ends the recording with a message naming it; the cut
+  trace verifies up to its last flushed point.
 - start-up errors (missing image, a locked one, qcow2, unknown -drive or
   -blockdev options, an unknown drive id): exit status 1, a message
   naming the file or option, and no trace directory left by `record`.
@@ -388,6 +391,34 @@ for args, want in errors:
     rc, out, err = run(exe, "record", "-o", e, *base, *args, timeout=60)
     t.check(rc == 1 and want in err and not os.path.exists(e),
             f"error for {' '.join(args)}", f"rc={rc} {err}")
+
+# The overlay log cannot be written while recording (here a file-size
+# limit; a full disk is the same): the guest would see an I/O error that
+# no replay reproduces, so the recording stops there, names the log, and
+# the trace verifies up to its last flushed point (exit 3: incomplete).
+def small_files():
+    import resource
+    import signal
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (400 * 1024, 400 * 1024))
+
+
+full = os.path.join(tmp, "full.rwd")
+fresh = os.path.join(tmp, "fresh.img")
+make(fresh)
+p = subprocess.run([exe, "record", "-o", full, "--checkpoint-every", "2000000",
+                    *base, *disks(rw_img=fresh)], preexec_fn=small_files,
+                   capture_output=True, text=True, timeout=300)
+t.check(p.returncode == 1 and "recording failed at icount" in p.stderr and
+        os.path.join(full, "overlay-d0.log") in p.stderr and
+        "File too large" in p.stderr and "incomplete" in p.stderr and
+        "PASS virtio_blk" not in p.stdout,
+        "a failed overlay-log write ends the recording, naming the log",
+        f"rc={p.returncode} {p.stderr}")
+t.check(sha(fresh) == pristine, "the image is still unchanged")
+rc, out, err = run(exe, "verify", full, timeout=300)
+t.check(rc == 3 and "identical up to icount" in err and "incomplete" in err,
+        "the cut trace verifies up to its last flushed point", f"rc={rc} {err}")
 
 # A second rewind on an image in use: refused at start-up, naming it.
 with open(rw, "r+b") as f:
