@@ -15,6 +15,7 @@
 #include "hw/intc/clint.h"
 #include "hw/misc/sifive_test.h"
 #include "tests/unit/check.h"
+#include "tests/unit/machine_harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,14 +35,9 @@ static void line_set(void *opaque, int n, int level)
 
 static const CoreConfig test_cfg = { .machine = "none", .icount_shift = 3 };
 
-/* An empty machine: address space, clock, input queues, no board. */
 static CoreMachine *new_machine(void)
 {
-    CoreMachine *m = core_machine_new(&test_cfg);
-    if (!m) {
-        abort();
-    }
-    return m;
+    return th_bare_machine(&test_cfg);
 }
 
 static void free_machine(CoreMachine *m)
@@ -51,61 +47,12 @@ static void free_machine(CoreMachine *m)
 
 static uint64_t rd(CoreMachine *m, gpa_t addr, unsigned size)
 {
-    CoreMemRegion *r = core_mem_find(m->as, addr);
-    return r->ops->read(r->opaque, addr - r->base, size);
+    return th_mmio_read(m, addr, size);
 }
 
 static void wr(CoreMachine *m, gpa_t addr, uint64_t value, unsigned size)
 {
-    CoreMemRegion *r = core_mem_find(m->as, addr);
-    r->ops->write(r->opaque, addr - r->base, value, size);
-}
-
-/* Run the clock to `icount` and fire what expired, as the run loop does. */
-static void run_to(CoreMachine *m, uint64_t icount)
-{
-    m->icount = icount;
-    core_timer_run_expired(m);
-}
-
-static CoreDevice *device(CoreMachine *m, const char *id)
-{
-    for (unsigned i = 0; i < m->ndevices; i++) {
-        if (strcmp(m->devices[i].id, id) == 0) {
-            return &m->devices[i];
-        }
-    }
-    return NULL;
-}
-
-/* save, reset, load, save: the two saves must be identical. */
-static bool round_trip(const CoreStateDesc *desc, void *opaque,
-                       void (*reset)(void *opaque))
-{
-    CoreBuf b1 = { 0 }, b2 = { 0 };
-    size_t pos = 0;
-    char err[256] = "";
-
-    core_state_save(desc, opaque, &b1);
-    if (reset) {
-        reset(opaque);
-    }
-    int rc = core_state_load(desc, opaque, b1.data, b1.len, &pos, err, sizeof(err));
-    if (rc < 0) {
-        fprintf(stderr, "  load failed: %s\n", err);
-    }
-    core_state_save(desc, opaque, &b2);
-    bool same = rc == 0 && pos == b1.len && b1.len == b2.len &&
-                memcmp(b1.data, b2.data, b1.len) == 0;
-    core_buf_free(&b1);
-    core_buf_free(&b2);
-    return same;
-}
-
-static bool device_round_trip(CoreMachine *m, const char *id)
-{
-    CoreDevice *d = device(m, id);
-    return d && d->ops->state && round_trip(d->ops->state, d->opaque, d->ops->reset);
+    th_mmio_write(m, addr, value, size);
 }
 
 /* ---- UART ---- */
@@ -287,16 +234,16 @@ static void test_uart_rx_timeout_at_exact_time(void)
     w8(&r, LCR, 0x03);
     w8(&r, FCR, 0x81);
     w8(&r, IER, 0x01);
-    run_to(r.m, 1000);
+    th_run_to(r.m, 1000);
     core_input_serial_rx(r.in, 0, (const uint8_t *)"xyz", 3);
     CHECK(r.lines.level[0] == 0);        /* below the trigger level */
-    run_to(r.m, 1000 + RX_TIMEOUT_INSNS - 1);
+    th_run_to(r.m, 1000 + RX_TIMEOUT_INSNS - 1);
     CHECK(r.lines.level[0] == 0);
-    run_to(r.m, 1000 + RX_TIMEOUT_INSNS);
+    th_run_to(r.m, 1000 + RX_TIMEOUT_INSNS);
     CHECK(r.lines.level[0] == 1 && u8(&r, IIR) == 0xcc);   /* char timeout */
     CHECK(u8(&r, RBR) == 'x');           /* reading clears the timeout ... */
     CHECK(r.lines.level[0] == 0);
-    run_to(r.m, 1000 + 2 * RX_TIMEOUT_INSNS);   /* ... and restarts it */
+    th_run_to(r.m, 1000 + 2 * RX_TIMEOUT_INSNS);   /* ... and restarts it */
     CHECK(r.lines.level[0] == 1 && u8(&r, IIR) == 0xcc);
     CHECK(u8(&r, RBR) == 'y' && u8(&r, RBR) == 'z');
     CHECK(r.lines.level[0] == 0 && r.m->timers == NULL);
@@ -335,16 +282,16 @@ static void test_uart_state_round_trip(void)
     w8(&r, FCR, 0xc1);                   /* trigger 14 */
     w8(&r, IER, 0x03);
     w8(&r, SCR, 0x77);
-    run_to(r.m, 500);
+    th_run_to(r.m, 500);
     core_input_serial_rx(r.in, 0, (const uint8_t *)"hello", 5);
     CHECK(u8(&r, RBR) == 'h');           /* timeout timer now armed */
     CHECK(r.m->timers != NULL);
-    CHECK(device_round_trip(r.m, "serial0"));
+    CHECK(th_device_round_trip(r.m, "serial0"));
     /* After the load: same registers, the timeout timer re-armed. */
     CHECK(u8(&r, SCR) == 0x77 && u8(&r, LSR) == 0x61);
     uint64_t deadline = r.m->timers ? r.m->timers->deadline_ns : 0;
     CHECK(deadline > 500 * 8);
-    run_to(r.m, deadline / 8 + 1);
+    th_run_to(r.m, deadline / 8 + 1);
     CHECK(u8(&r, IIR) == 0xcc);
     CHECK(u8(&r, RBR) == 'e');
     uart_unrig(&r);
@@ -392,9 +339,9 @@ static void test_clint_timer_fires_at_exact_icount(void)
 
     wr(r.m, CLINT + 0x4008, 1000, 8);    /* hart 1: 1000 ticks = 100 us */
     CHECK(r.mti.level[1] == 0 && r.mti.level[0] == 1);
-    run_to(r.m, 12499);                  /* 99992 ns: mtime 999 */
+    th_run_to(r.m, 12499);                  /* 99992 ns: mtime 999 */
     CHECK(hw_clint_mtime(r.c) == 999 && r.mti.level[1] == 0);
-    run_to(r.m, 12500);                  /* 100000 ns: mtime 1000 */
+    th_run_to(r.m, 12500);                  /* 100000 ns: mtime 1000 */
     CHECK(hw_clint_mtime(r.c) == 1000 && r.mti.level[1] == 1);
     CHECK(rd(r.m, CLINT + 0xbff8, 8) == 1000);
     CHECK(rd(r.m, CLINT + 0xbff8, 4) == 1000 && rd(r.m, CLINT + 0xbffc, 4) == 0);
@@ -403,9 +350,9 @@ static void test_clint_timer_fires_at_exact_icount(void)
     CHECK(r.mti.level[1] == 1);
     wr(r.m, CLINT + 0x4008, 1001, 8);
     CHECK(r.mti.level[1] == 0);
-    run_to(r.m, 12512);                  /* 100096 ns: still tick 1000 */
+    th_run_to(r.m, 12512);                  /* 100096 ns: still tick 1000 */
     CHECK(r.mti.level[1] == 0);
-    run_to(r.m, 12513);                  /* 100104 ns: tick 1001 */
+    th_run_to(r.m, 12513);                  /* 100104 ns: tick 1001 */
     CHECK(r.mti.level[1] == 1);
     free_machine(r.m);
 }
@@ -433,7 +380,7 @@ static void test_clint_32bit_halves(void)
     CHECK(hw_clint_mtime(r.c) == UINT64_MAX - 10);
     wr(r.m, CLINT + 0x4000, UINT64_MAX - 5, 8);
     CHECK(r.mti.level[0] == 0);
-    run_to(r.m, r.m->icount + 5 * 100 / 8 + 1);
+    th_run_to(r.m, r.m->icount + 5 * 100 / 8 + 1);
     CHECK(r.mti.level[0] == 1);
     wr(r.m, CLINT + 0xbffc, 0, 4);       /* mtime high half */
     CHECK(hw_clint_mtime(r.c) >> 32 == 0 && r.mti.level[0] == 0);
@@ -464,21 +411,21 @@ static void test_clint_state_round_trip(void)
     ClintRig r;
     clint_rig(&r, 2);
 
-    run_to(r.m, 800);                    /* 6400 ns: mtime 64 */
+    th_run_to(r.m, 800);                    /* 6400 ns: mtime 64 */
     wr(r.m, CLINT + 0xbff8, 5000, 8);
     wr(r.m, CLINT + 0x4000, 5010, 8);
     wr(r.m, CLINT + 0x4008, UINT64_MAX, 8);
     wr(r.m, CLINT + 4, 1, 4);
-    CHECK(device_round_trip(r.m, "clint"));
+    CHECK(th_device_round_trip(r.m, "clint"));
     CHECK(hw_clint_mtime(r.c) == 5000);
     CHECK(r.msi.level[1] == 1 && r.mti.level[0] == 0 && r.mti.level[1] == 0);
-    run_to(r.m, 800 + 125 - 1);          /* 10 ticks = 1000 ns = 125 insns */
+    th_run_to(r.m, 800 + 125 - 1);          /* 10 ticks = 1000 ns = 125 insns */
     CHECK(r.mti.level[0] == 0);
-    run_to(r.m, 800 + 125);
+    th_run_to(r.m, 800 + 125);
     CHECK(r.mti.level[0] == 1 && r.mti.level[1] == 0);
 
     /* A record with msip = 2 is refused and changes nothing. */
-    CoreDevice *d = device(r.m, "clint");
+    CoreDevice *d = th_device(r.m, "clint");
     CoreBuf b = { 0 };
     char err[256] = "";
     size_t pos = 0;
@@ -498,7 +445,7 @@ static void test_finisher_exit_kinds(void)
 {
     CoreMachine *m = new_machine();
     CHECK(hw_sifive_test_create(m, 0x100000) != NULL);
-    CHECK(device(m, "sifive_test") && device(m, "sifive_test")->ops->state == NULL);
+    CHECK(th_device(m, "sifive_test") && th_device(m, "sifive_test")->ops->state == NULL);
 
     CHECK(rd(m, 0x100000, 4) == 0);
     wr(m, 0x100000, 0x1234, 4);
@@ -528,7 +475,7 @@ static void test_input_queue_round_trip(void)
     CHECK(core_input_serial_rx(in, 1, (const uint8_t *)"queued", 6) == 6);
     CHECK(core_input_pending(in) && core_input_serial_room(in, 1) ==
           CORE_INPUT_QUEUE_SIZE - 6);
-    CHECK(round_trip(core_input_device_ops.state, in, NULL));
+    CHECK(th_round_trip(core_input_device_ops.state, in, NULL));
 
     core_state_save(core_input_device_ops.state, in, &b1);
     CHECK(core_state_load(core_input_device_ops.state, other, b1.data, b1.len,

@@ -13,6 +13,7 @@
 #include "core/snapshot.h"
 #include "tcg/riscv/cpu.h"
 #include "tests/unit/check.h"
+#include "tests/unit/machine_harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,17 +59,6 @@ static const uint32_t program[] = {
     0xff9ff06f,   /* j     -8             */
 };
 
-static CoreMachine *make(const CoreConfig *cfg)
-{
-    CoreMachine *m = core_machine_new(cfg);
-    char err[256];
-    if (!m || !core_machine_init(m, err, sizeof(err))) {
-        fprintf(stderr, "machine: %s\n", err);
-        exit(1);
-    }
-    return m;
-}
-
 int main(void)
 {
     char path[] = "/tmp/rewind-machine-state-XXXXXX";
@@ -81,7 +71,7 @@ int main(void)
     CoreConfig cfg = { .machine = "virt", .cpu = "rv64", .ram_size = 64 << 20,
                        .smp = 2, .bios = "none", .kernel = path,
                        .serial = "null", .icount_shift = 3 };
-    CoreMachine *a = make(&cfg);
+    CoreMachine *a = th_machine(&cfg);
 
     for (unsigned i = 0; i < a->ndevices; i++) {
         const CoreDeviceOps *ops = a->devices[i].ops;
@@ -99,7 +89,7 @@ int main(void)
     core_snapshot_save(a, true, &snap);
 
     cfg.max_insns = 0;
-    CoreMachine *b = make(&cfg), *p;
+    CoreMachine *b = th_machine(&cfg), *p;
     char err[256] = "";
     CHECK(core_snapshot_load(b, snap.data, snap.len, err, sizeof(err)) == 0, "snapshot loads");
     CHECK(b->icount == 123457, "icount restored");
@@ -121,7 +111,7 @@ int main(void)
     cpu->tselect = RV_NTRIGGERS;
     core_snapshot_save(b, true, &bad);
     cpu->tselect = 1;
-    CoreMachine *c = make(&cfg);
+    CoreMachine *c = th_machine(&cfg);
     err[0] = 0;
     CHECK(core_snapshot_load(c, bad.data, bad.len, err, sizeof(err)) != 0 && err[0],
           "snapshot with tselect past the last trigger refused");
@@ -152,8 +142,8 @@ int main(void)
 
     /* RAM written before anything hashed (the loader's writes) counts in
        the first hash: clients that register late see earlier writes. */
-    p = make(&cfg);
-    CoreMachine *q = make(&cfg);
+    p = th_machine(&cfg);
+    CoreMachine *q = th_machine(&cfg);
     uint8_t byte = 0x5a;
     CHECK(core_mem_write_bytes(q->as, 0x80400000, &byte, 1));
     CHECK(core_machine_state_hash(p) != core_machine_state_hash(q),
@@ -164,7 +154,7 @@ int main(void)
     /* Devices are found by id: a machine that registered the same devices
        in another order loads the snapshot into the right ones (by order,
        the first record would meet the wrong device and be refused). */
-    p = make(&cfg);
+    p = th_machine(&cfg);
     unsigned i0 = 0, i1 = p->ndevices - 1;
     while (i1 > 0 && !p->devices[i1].ops->state) {
         i1--;   /* the last device with state (empty transports have none) */
@@ -193,7 +183,7 @@ int main(void)
     core_machine_free(p);
 
     /* An id the machine lacks is refused by name, before any change. */
-    p = make(&cfg);
+    p = th_machine(&cfg);
     CoreDevice *rtc = NULL;
     for (unsigned i = 0; i < p->ndevices; i++) {
         if (strcmp(p->devices[i].id, "rtc") == 0) {
@@ -221,7 +211,7 @@ int main(void)
     static const CoreDeviceOps extra_ops = { .name = "extra",
                                              .state = &extra_state };
     static CoreDevice extra_obj;
-    p = make(&cfg);
+    p = th_machine(&cfg);
     core_machine_add_device(p, &extra_ops, &extra_obj, "extra0");
     uint64_t before = core_machine_state_hash(p);
     CHECK(core_snapshot_load(p, snap.data, snap.len, err, sizeof(err)) != 0 &&
@@ -235,7 +225,7 @@ int main(void)
     CoreBuf future = { 0 };
     core_buf_append(&future, snap.data, snap.len);
     future.data[4] = 3;
-    p = make(&cfg);
+    p = th_machine(&cfg);
     CHECK(core_snapshot_load(p, future.data, future.len, err, sizeof(err)) != 0 &&
           strstr(err, "format version 3") && strstr(err, "1 and 2"),
           "future format refused: %s", err);

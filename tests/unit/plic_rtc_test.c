@@ -16,6 +16,7 @@
 #include "hw/intc/plic.h"
 #include "hw/rtc/goldfish_rtc.h"
 #include "tests/unit/check.h"
+#include "tests/unit/machine_harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,70 +40,17 @@ static const CoreConfig test_cfg = { .machine = "none", .icount_shift = 3 };
 
 static CoreMachine *new_machine(void)
 {
-    CoreMachine *m = core_machine_new(&test_cfg);
-    if (!m) {
-        abort();
-    }
-    return m;
+    return th_bare_machine(&test_cfg);
 }
 
 static uint32_t rd(CoreMachine *m, gpa_t addr)
 {
-    CoreMemRegion *r = core_mem_find(m->as, addr);
-    return (uint32_t)r->ops->read(r->opaque, addr - r->base, 4);
+    return (uint32_t)th_mmio_read(m, addr, 4);
 }
 
 static void wr(CoreMachine *m, gpa_t addr, uint32_t value)
 {
-    CoreMemRegion *r = core_mem_find(m->as, addr);
-    r->ops->write(r->opaque, addr - r->base, value, 4);
-}
-
-/* Run the clock to `icount` and fire what expired, as the run loop does. */
-static void run_to(CoreMachine *m, uint64_t icount)
-{
-    m->icount = icount;
-    core_timer_run_expired(m);
-}
-
-static CoreDevice *device(CoreMachine *m, const char *id)
-{
-    for (unsigned i = 0; i < m->ndevices; i++) {
-        if (strcmp(m->devices[i].id, id) == 0) {
-            return &m->devices[i];
-        }
-    }
-    return NULL;
-}
-
-/* save, reset, load, save: the two saves must be identical. */
-static bool round_trip(const CoreStateDesc *desc, void *opaque,
-                       void (*reset)(void *opaque))
-{
-    CoreBuf b1 = { 0 }, b2 = { 0 };
-    size_t pos = 0;
-    char err[256] = "";
-
-    core_state_save(desc, opaque, &b1);
-    if (reset) {
-        reset(opaque);
-    }
-    int rc = core_state_load(desc, opaque, b1.data, b1.len, &pos, err, sizeof(err));
-    if (rc < 0) {
-        fprintf(stderr, "  load failed: %s\n", err);
-    }
-    core_state_save(desc, opaque, &b2);
-    bool same = rc == 0 && pos == b1.len && b1.len == b2.len &&
-                memcmp(b1.data, b2.data, b1.len) == 0;
-    core_buf_free(&b1);
-    core_buf_free(&b2);
-    return same;
-}
-
-static bool device_round_trip(CoreMachine *m, const char *id)
-{
-    CoreDevice *d = device(m, id);
-    return d && d->ops->state && round_trip(d->ops->state, d->opaque, d->ops->reset);
+    th_mmio_write(m, addr, value, 4);
 }
 
 /* ---- PLIC ---- */
@@ -328,7 +276,7 @@ static void test_plic_reset_keeps_levels(void)
     enable(&r, 0, 4, true);
     line(&r, 4, 1);
     CHECK(claim(&r, 0) == 4);
-    device(r.m, "plic")->ops->reset(r.p);
+    th_device(r.m, "plic")->ops->reset(r.p);
     CHECK(rd(r.m, PLIC + 16) == 0 && rd(r.m, PLIC + HW_PLIC_ENABLE) == 0);
     CHECK(pending_word(&r, 0) == 1u << 4);       /* line high, not in service */
     CHECK(r.out.level[0] == 0);
@@ -356,7 +304,7 @@ static void test_plic_state_round_trip(void)
     CHECK(claim(&r, 1) == 2);                    /* 2 in service, line high */
     CHECK(claim(&r, 3) == 95);
     line(&r, 95, 0);
-    CHECK(device_round_trip(r.m, "plic"));
+    CHECK(th_device_round_trip(r.m, "plic"));
     /* Outputs driven from the loaded state, behaviour unchanged. */
     CHECK(r.out.level[0] == 0 && r.out.level[1] == 1);
     CHECK(r.out.level[2] == 1 && r.out.level[3] == 0);
@@ -369,7 +317,7 @@ static void test_plic_state_round_trip(void)
     CHECK(claim(&r, 2) == 40);
 
     /* A record with a priority out of range is refused, nothing changes. */
-    CoreDevice *d = device(r.m, "plic");
+    CoreDevice *d = th_device(r.m, "plic");
     CoreBuf b = { 0 };
     char err[256] = "";
     size_t pos = 0;
@@ -436,7 +384,7 @@ static void test_wallclock_door(void)
 
     core_input_set_wallclock_hook(in, clock_hook, &hook);
     CHECK(!core_input_wallclock_known(in));
-    CHECK(round_trip(core_input_device_ops.state, in, NULL));
+    CHECK(th_round_trip(core_input_device_ops.state, in, NULL));
     CHECK(hook.calls == 0);
     CHECK(core_input_wallclock_ns(in, 1000) == 5000000000ull - 1000);
     CHECK(core_input_wallclock_ns(in, 9999) == 5000000000ull - 1000);
@@ -450,7 +398,7 @@ static void test_wallclock_door(void)
                           &pos, NULL, 0) == 0);
     CHECK(core_input_wallclock_known(other) &&
           core_input_wallclock_ns(other, 0) == 5000000000ull - 1000);
-    CHECK(round_trip(core_input_device_ops.state, other, NULL));
+    CHECK(th_round_trip(core_input_device_ops.state, other, NULL));
 
     core_input_set_wallclock(in, 77);            /* pinning wins */
     CHECK(core_input_wallclock_ns(in, 0) == 77 && hook.calls == 1);
@@ -590,9 +538,9 @@ static void test_rtc_time_reads(void)
     rtc_rig(&r, true, BASE);
 
     CHECK(rtc_time(&r) == BASE);
-    run_to(r.m, 1000);                           /* 8000 ns later */
+    th_run_to(r.m, 1000);                           /* 8000 ns later */
     CHECK(rtc_time(&r) == BASE + 8000);
-    run_to(r.m, 125000000);                      /* one second of guest time */
+    th_run_to(r.m, 125000000);                      /* one second of guest time */
     CHECK(rtc_time(&r) == BASE + 1000000000ull);
     CHECK(rd(r.m, RTC + 0x20) == 0 && rd(r.m, CLR_IRQ) == 0);
     core_machine_free(r.m);
@@ -605,7 +553,7 @@ static void test_rtc_high_half_is_latched(void)
     rtc_rig(&r, true, base);
 
     CHECK(rd(r.m, T_LOW) == 0xffffff00u);
-    run_to(r.m, 100);                            /* +800 ns: high half moves */
+    th_run_to(r.m, 100);                            /* +800 ns: high half moves */
     CHECK(rd(r.m, T_HIGH) == 0x1234);            /* from the earlier LOW read */
     CHECK(rd(r.m, T_LOW) == 0x220);
     CHECK(rd(r.m, T_HIGH) == 0x1235);
@@ -622,12 +570,12 @@ static void test_rtc_host_clock_read_lazily(void)
     core_input_set_wallclock_hook(r.m->input, clock_hook, &hook);
     r.rtc = hw_goldfish_rtc_create(r.m, RTC, core_irq_make(line_set, &r.irq, 0),
                                    r.m->input);
-    device(r.m, "rtc")->ops->reset(r.rtc);
+    th_device(r.m, "rtc")->ops->reset(r.rtc);
     wr(r.m, IRQ_EN, 1);
     CHECK(hook.calls == 0);                      /* nothing needed the time */
-    run_to(r.m, 500);
+    th_run_to(r.m, 500);
     CHECK(rtc_time(&r) == BASE);                 /* the host's time, now */
-    run_to(r.m, 600);
+    th_run_to(r.m, 600);
     CHECK(rtc_time(&r) == BASE + 800);
     CHECK(hook.calls == 1);
     CHECK(core_input_wallclock_ns(r.m->input, 0) == BASE - 4000);
@@ -639,13 +587,13 @@ static void test_rtc_time_write(void)
     RtcRig r;
     rtc_rig(&r, true, BASE);
 
-    run_to(r.m, 10);
+    th_run_to(r.m, 10);
     wr(r.m, T_HIGH, 0x10);                       /* as Linux does: HIGH, LOW */
     wr(r.m, T_LOW, 0x20);
     CHECK(rtc_time(&r) == 0x1000000020ull);
-    run_to(r.m, 20);
+    th_run_to(r.m, 20);
     CHECK(rtc_time(&r) == 0x1000000020ull + 80);
-    device(r.m, "rtc")->ops->reset(r.rtc);       /* reset keeps the time */
+    th_device(r.m, "rtc")->ops->reset(r.rtc);       /* reset keeps the time */
     CHECK(rtc_time(&r) == 0x1000000020ull + 80);
     core_machine_free(r.m);
 }
@@ -661,9 +609,9 @@ static void test_rtc_alarm_at_exact_time(void)
     CHECK(rd(r.m, A_LOW) == (uint32_t)(BASE + 10004));
     CHECK(rd(r.m, A_HIGH) == (uint32_t)((BASE + 10004) >> 32));
     CHECK(r.m->timers && r.m->timers->deadline_ns == 10004);
-    run_to(r.m, 1250);                           /* 10000 ns */
+    th_run_to(r.m, 1250);                           /* 10000 ns */
     CHECK(r.irq.level[0] == 0 && rd(r.m, STATUS) == 1);
-    run_to(r.m, 1251);                           /* 10008 ns */
+    th_run_to(r.m, 1251);                           /* 10008 ns */
     CHECK(r.irq.level[0] == 1 && rd(r.m, STATUS) == 0);
     CHECK(r.m->timers == NULL);
     wr(r.m, IRQ_EN, 0);                          /* the line follows enable */
@@ -685,13 +633,13 @@ static void test_rtc_alarm_at_exact_time(void)
     CHECK(rd(r.m, STATUS) == 1);
     wr(r.m, CLR_ALM, 1);
     CHECK(rd(r.m, STATUS) == 0 && r.m->timers == NULL);
-    run_to(r.m, 1000000);
+    th_run_to(r.m, 1000000);
     CHECK(r.irq.level[0] == 0);
 
     /* With interrupts disabled the alarm still latches the pending bit. */
     wr(r.m, IRQ_EN, 0);
     set_alarm(&r, BASE + 8000000 + 16);
-    run_to(r.m, 1000002);
+    th_run_to(r.m, 1000002);
     CHECK(r.irq.level[0] == 0 && rd(r.m, STATUS) == 0);
     wr(r.m, IRQ_EN, 1);
     CHECK(r.irq.level[0] == 1);
@@ -705,7 +653,7 @@ static void test_rtc_reset(void)
 
     set_alarm(&r, BASE + 5000);
     wr(r.m, IRQ_EN, 1);
-    device(r.m, "rtc")->ops->reset(r.rtc);
+    th_device(r.m, "rtc")->ops->reset(r.rtc);
     CHECK(rd(r.m, STATUS) == 0 && rd(r.m, IRQ_EN) == 0);
     CHECK(rd(r.m, A_LOW) == 0 && rd(r.m, A_HIGH) == 0);
     CHECK(r.m->timers == NULL && r.irq.level[0] == 0);
@@ -717,25 +665,25 @@ static void test_rtc_state_round_trip(void)
     RtcRig r;
     rtc_rig(&r, true, BASE);
 
-    run_to(r.m, 100);
+    th_run_to(r.m, 100);
     wr(r.m, T_HIGH, 0x20);                       /* guest offset */
     wr(r.m, T_LOW, 0);
     set_alarm(&r, 0x2000000000ull + 2400);       /* 2400 ns from now */
     wr(r.m, IRQ_EN, 1);
     CHECK(rd(r.m, T_LOW) == 0);                  /* latches 0x20 */
-    CHECK(device_round_trip(r.m, "rtc"));
-    CHECK(round_trip(core_input_device_ops.state, r.m->input, NULL));
+    CHECK(th_device_round_trip(r.m, "rtc"));
+    CHECK(th_round_trip(core_input_device_ops.state, r.m->input, NULL));
     CHECK(rd(r.m, T_HIGH) == 0x20 && rd(r.m, STATUS) == 1);
     CHECK(r.m->timers && r.m->timers->deadline_ns == 800 + 2400);
-    run_to(r.m, 399);
+    th_run_to(r.m, 399);
     CHECK(r.irq.level[0] == 0);
-    run_to(r.m, 400);                            /* 3200 ns */
+    th_run_to(r.m, 400);                            /* 3200 ns */
     CHECK(r.irq.level[0] == 1);
-    CHECK(device_round_trip(r.m, "rtc"));        /* pending, no alarm */
+    CHECK(th_device_round_trip(r.m, "rtc"));        /* pending, no alarm */
     CHECK(r.irq.level[0] == 1 && r.m->timers == NULL);
 
     /* A record with irq_pending = 2 is refused, nothing changes. */
-    CoreDevice *d = device(r.m, "rtc");
+    CoreDevice *d = th_device(r.m, "rtc");
     CoreBuf b = { 0 };
     char err[256] = "";
     size_t pos = 0;

@@ -9,6 +9,7 @@
 #include "core/snapshot.h"
 #include "hw/registry.h"
 #include "tests/unit/check.h"
+#include "tests/unit/machine_harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,32 +21,14 @@
 
 static const uint32_t spin[] = { 0x0000006f };   /* j . */
 
-static CoreMachine *make(const CoreConfig *cfg)
-{
-    CoreMachine *m = core_machine_new(cfg);
-    char err[256];
-    if (!m || !core_machine_init(m, err, sizeof(err))) {
-        fprintf(stderr, "machine: %s\n", err);
-        exit(1);
-    }
-    return m;
-}
-
 static uint64_t rd(CoreMachine *m, gpa_t addr)
 {
-    CoreMemRegion *r = core_mem_find(m->as, addr);
-    if (!r || r->kind != CORE_MEM_MMIO) {
-        return ~0ull;
-    }
-    return r->ops->read(r->opaque, addr - r->base, 8);
+    return th_mmio_read(m, addr, 8);
 }
 
 static void wr(CoreMachine *m, gpa_t addr, uint64_t v)
 {
-    CoreMemRegion *r = core_mem_find(m->as, addr);
-    if (r && r->kind == CORE_MEM_MMIO) {
-        r->ops->write(r->opaque, addr - r->base, v, 8);
-    }
+    th_mmio_write(m, addr, v, 8);
 }
 
 static bool has_id(CoreMachine *m, const char *id)
@@ -88,7 +71,7 @@ int main(void)
           "a built-in device cannot be added");
     CHECK(cfg.ndevices == 2);
 
-    CoreMachine *a = make(&cfg);
+    CoreMachine *a = th_machine(&cfg);
     CHECK(has_id(a, "td0") && has_id(a, "testdev1"), "ids registered");
     CHECK(rd(a, TD0) == 0x52574454 && rd(a, TD1) == 0x52574454,
           "command-line order on the platform bus");
@@ -101,7 +84,7 @@ int main(void)
     CoreBuf snap = { 0 };
     core_snapshot_save(a, true, &snap);
     uint64_t hash_a = core_machine_state_hash(a);
-    CoreMachine *b = make(&cfg);
+    CoreMachine *b = th_machine(&cfg);
     CHECK(rd(b, TD0 + 8) == 0x10 && rd(b, TD0 + 0x10) == 0, "fresh device");
     char lerr[256] = "";
     CHECK(core_snapshot_load(b, snap.data, snap.len, lerr, sizeof(lerr)) == 0,

@@ -10,22 +10,12 @@
 #include "core/snapshot.h"
 #include "hw/registry.h"
 #include "tests/unit/check.h"
+#include "tests/unit/machine_harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static CoreMachine *make(const CoreConfig *cfg)
-{
-    CoreMachine *m = core_machine_new(cfg);
-    char err[256];
-    if (!m || !core_machine_init(m, err, sizeof(err))) {
-        fprintf(stderr, "machine: %s\n", err);
-        exit(1);
-    }
-    return m;
-}
 
 int main(void)
 {
@@ -43,8 +33,8 @@ int main(void)
     char err[300];
     CHECK(hw_device_parse("virtio-net-device,mac=02:00:00:00:00:07", &cfg, err,
                           sizeof(err)) == HW_PARSE_OK, "%s", err);
-    CoreMachine *a = make(&cfg);
-    CoreMachine *empty = make(&cfg);
+    CoreMachine *a = th_machine(&cfg);
+    CoreMachine *empty = th_machine(&cfg);
     uint64_t empty_hash = core_machine_state_hash(empty);
     CHECK(core_input_net_connected(a->input, 0), "NIC 0 at the door");
     uint8_t frame[1514];
@@ -59,7 +49,7 @@ int main(void)
 
     CoreBuf snap = { 0 };
     core_snapshot_save(a, true, &snap);
-    CoreMachine *b = make(&cfg);
+    CoreMachine *b = th_machine(&cfg);
     char lerr[256] = "";
     CHECK(core_snapshot_load(b, snap.data, snap.len, lerr, sizeof(lerr)) == 0,
           "snapshot loads: %s", lerr);
@@ -82,7 +72,7 @@ int main(void)
     }
     CHECK(at != 0, "found the first queued frame in the snapshot");
     snap.data[at + 1] = 0x40;   /* length 16444: beyond the queue */
-    CoreMachine *c = make(&cfg);
+    CoreMachine *c = th_machine(&cfg);
     CHECK(core_snapshot_load(c, snap.data, snap.len, lerr, sizeof(lerr)) != 0,
           "a frame queue that is not whole records is refused");
 

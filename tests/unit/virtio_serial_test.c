@@ -19,6 +19,7 @@
 #include "core/snapshot.h"
 #include "hw/registry.h"
 #include "tests/unit/check.h"
+#include "tests/unit/machine_harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,30 +30,14 @@
 #define RAM 0x80000000ull
 #define QN 8
 
-static CoreMachine *make(const CoreConfig *cfg)
-{
-    CoreMachine *m = core_machine_new(cfg);
-    char err[256];
-    if (!m || !core_machine_init(m, err, sizeof(err))) {
-        fprintf(stderr, "machine: %s\n", err);
-        exit(1);
-    }
-    return m;
-}
-
 static void wr32(CoreMachine *m, gpa_t addr, uint32_t v)
 {
-    CoreMemRegion *r = core_mem_find(m->as, addr);
-    if (r && r->kind == CORE_MEM_MMIO) {
-        r->ops->write(r->opaque, addr - r->base, v, 4);
-    }
+    th_mmio_write(m, addr, v, 4);
 }
 
 static uint32_t rd32(CoreMachine *m, gpa_t addr)
 {
-    CoreMemRegion *r = core_mem_find(m->as, addr);
-    return r && r->kind == CORE_MEM_MMIO
-               ? (uint32_t)r->ops->read(r->opaque, addr - r->base, 4) : ~0u;
+    return (uint32_t)th_mmio_read(m, addr, 4);
 }
 
 /* Queue q's rings at RAM + 0x100000 + q * 0x1000: desc, avail +0x400,
@@ -140,7 +125,7 @@ int main(void)
         CHECK(hw_device_parse(devs[i], &cfg, err, sizeof(err)) == HW_PARSE_OK,
               "%s", err);
     }
-    CoreMachine *a = make(&cfg);
+    CoreMachine *a = th_machine(&cfg);
     CHECK(rd32(a, T + 8) == 3, "console device on the first transport");
     setup(a);
     ctrl(a, 0, 0, 0, 1);           /* DEVICE_READY: two DEVICE_ADDs wait */
@@ -154,7 +139,7 @@ int main(void)
     uint64_t hash = core_machine_state_hash(a);
     core_machine_free(a);          /* frees the chardev ids for b */
 
-    CoreMachine *b = make(&cfg);
+    CoreMachine *b = th_machine(&cfg);
     char lerr[256] = "";
     CHECK(core_snapshot_load(b, snap.data, snap.len, lerr, sizeof(lerr)) == 0,
           "snapshot loads: %s", lerr);
@@ -201,7 +186,7 @@ int main(void)
         CHECK(hw_device_parse(devs[i], &hc, err, sizeof(err)) == HW_PARSE_OK,
               "%s", err);
     }
-    CoreMachine *c = make(&hc);
+    CoreMachine *c = th_machine(&hc);
     setup(c);
     for (unsigned s = 0; s < QN; s++) {
         offer(c, 2, (uint16_t)s, s, 0x80, true);
@@ -225,7 +210,7 @@ int main(void)
     core_input_serial_connect(c->input, 2, false);  /* it goes again */
     CHECK(used_idx(c, 2) == 6, "the client leaving is one more message");
     core_machine_free(c);
-    CoreMachine *d = make(&hc);
+    CoreMachine *d = th_machine(&hc);
     CHECK(core_snapshot_load(d, hsnap.data, hsnap.len, lerr, sizeof(lerr)) ==
           0, "snapshot loads: %s", lerr);
     core_input_serial_connect(d->input, 2, true);   /* saved: connected */
