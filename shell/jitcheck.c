@@ -230,14 +230,16 @@ static int report(JitCheck *j, uint64_t d)
 static int bisect(JitCheck *j, uint64_t hi)
 {
     uint64_t lo = j->snap_icount;
+    bool at_lo = false;   /* both machines are at the snapshot already */
     while (hi - lo > 1) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (!restore(j)) {
+        if (!at_lo && !restore(j)) {
             return JC_BAD;
         }
         advance(j, 0, mid);
         advance(j, 1, mid);
-        if (same(j)) {
+        at_lo = same(j);
+        if (at_lo) {
             lo = mid;
             take_snapshot(j);   /* the next probes start here */
         } else {
@@ -245,7 +247,7 @@ static int bisect(JitCheck *j, uint64_t hi)
         }
     }
     uint64_t d = hi;
-    if (!restore(j)) {
+    if (!at_lo && !restore(j)) {
         return JC_BAD;
     }
     return report(j, d);
