@@ -13,6 +13,8 @@ usage: jit_check_test.py REWIND --guest NAME ELF [RUN-OPTIONS...] --guest ...
 """
 import json
 import os
+import shutil
+import tempfile
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
@@ -26,6 +28,18 @@ for a in sys.argv[2:]:
     else:
         guests[-1].append(a)
 t = Suite("jit-check-guests")
+# virtio_blk's two disks (as tests/replay/virtio_blk_test.py makes them):
+# the writes go to an overlay, never to the image.
+tmp = tempfile.mkdtemp()
+imgs = [os.path.join(tmp, n) for n in ("rw.img", "ro.img")]
+for path in imgs:
+    with open(path, "wb") as f:
+        f.write(bytes((s * 7 + i) & 0xff for s in range(2048) for i in range(512)))
+pristine = open(imgs[0], "rb").read()
+DISKS = ["-drive", f"file={imgs[0]},format=raw,if=none,id=d0",
+         "-device", "virtio-blk-device,drive=d0,serial=blk-serial-1",
+         "-drive", f"file={imgs[1]},format=raw,if=none,id=d1,readonly=on",
+         "-device", "virtio-blk-device,drive=d1"]
 base = ["-M", "virt", "-bios", "none", "-nographic"]
 # Guests whose plain test expects another verdict, or that wait for input.
 EXPECT_END = {"selftest_fail": "guest reported failure at icount {n} (status 3)"}
@@ -44,6 +58,8 @@ def check(*args, timeout=120):
 by_name = {}
 for g in guests:
     name, elf, extra = g[0], g[1], g[2:]
+    if name == "virtio_blk":
+        extra = extra + DISKS
     by_name[name] = (elf, extra)
     opts = ["--max-insns", "20000000"] if name in WAIT_INPUT else []
     rc, res, text = check(*opts, "--", *base, "-kernel", elf, *extra)
@@ -58,7 +74,9 @@ for g in guests:
         t.check(f"end: {want.format(n=n)}" in res.get("text", ""),
                 f"{name}: the guest's own verdict", text[-500:])
 
-t.check(len(guests) >= 20, f"{len(guests)} guests checked (every guest test)")
+t.check(open(imgs[0], "rb").read() == pristine,
+        "virtio_blk: the disk image is unchanged")
+t.check(len(guests) >= 21, f"{len(guests)} guests checked (every guest test)")
 
 # A planted register difference (gp of hart 0, in B only) is found at
 # exactly its icount; the instruction is the one from N-1 to N.
@@ -118,4 +136,5 @@ for args, word in ((["--every", "0", "--", *base, "-kernel", hello], "--every"),
     t.check(rc == 2 and word in err, f"jit-check {' '.join(args[:2])}: exit 2 "
             f"naming {word}", f"rc={rc} {err[-300:]}")
 
+shutil.rmtree(tmp, ignore_errors=True)
 t.finish()
