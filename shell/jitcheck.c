@@ -11,6 +11,7 @@
 #include "shell/cli.h"
 #include "shell/diff.h"
 #include "shell/shcmd.h"
+#include "shell/trace_open.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -32,6 +33,10 @@ typedef enum { PERTURB_NONE, PERTURB_REG, PERTURB_RAM } Perturb;
 typedef struct JitCheck {
     CoreConfig cfg[2];
     CoreMachine *m[2];        /* [0] A: jit=off, [1] B: jit=on */
+    /* `jit-check TRACE`: both replay the trace (its inputs, fed alike by
+       the two journals); moving back is a seek, not a snapshot. */
+    ShTrace trace[2];
+    bool replaying;
     uint64_t every;
     uint64_t max_insns;       /* 0: to the guest's end */
     uint64_t perturb_at;
@@ -115,17 +120,26 @@ static void perturb(CoreMachine *m, Perturb kind)
 
 /* Machine k forward to icount `to` (or its end), B with the test's
    perturbation when it passes perturb_at. */
+static bool run_to(JitCheck *j, int k, uint64_t to)
+{
+    if (j->replaying) {
+        char err[512];
+        return rr_seek(j->trace[k].s, to, err, sizeof(err)) == 0;
+    }
+    return core_run_to(j->m[k], to);
+}
+
 static void advance(JitCheck *j, int k, uint64_t to)
 {
     CoreMachine *m = j->m[k];
     if (k == 1 && j->perturb != PERTURB_NONE && m->icount < j->perturb_at &&
         j->perturb_at <= to) {
-        if (!core_run_to(m, j->perturb_at)) {
+        if (!run_to(j, k, j->perturb_at)) {
             return;
         }
         perturb(m, j->perturb);
     }
-    core_run_to(m, to);
+    run_to(j, k, to);
 }
 
 /* The comparison: the same point, the same end (if any), the same state. */
@@ -139,6 +153,10 @@ static bool same(JitCheck *j)
 
 static void take_snapshot(JitCheck *j)
 {
+    if (j->replaying) {
+        j->snap_icount = j->m[0]->icount;   /* a seek goes back there */
+        return;
+    }
     j->snap.len = 0;
     core_snapshot_save(j->m[0], true, &j->snap);
     j->snap_icount = j->m[0]->icount;
@@ -151,6 +169,15 @@ static bool restore(JitCheck *j)
     for (int k = 0; k < 2; k++) {
         CoreMachine *m = j->m[k];
         char err[512];
+        if (j->replaying) {
+            if (rr_seek(j->trace[k].s, j->snap_icount, err, sizeof(err)) != 0) {
+                sh_error(j->out, "jit-check: %s: seeking machine %c to icount "
+                         "%" PRIu64 ": %s", j->trace[k].dir, "AB"[k],
+                         j->snap_icount, err);
+                return false;
+            }
+            continue;
+        }
         if (core_snapshot_load(m, j->snap.data, j->snap.len, err,
                                sizeof(err)) != 0) {
             sh_error(j->out, "jit-check: restoring icount %" PRIu64 " in "
@@ -403,20 +430,21 @@ static bool config(JitCheck *j, int k, int argc, char **argv)
 static void usage(void)
 {
     fprintf(stderr, "rewind: usage: rewind jit-check [--every N] "
-            "[--max-insns N] [--json] [--perturb-at N[:reg|ram]] [--] "
-            "RUN-OPTIONS\n");
+            "[--max-insns N] [--json] [--perturb-at N[:reg|ram]] "
+            "(TRACE | [--] RUN-OPTIONS)\n");
 }
 
 int sh_jit_check_cmd(int argc, char **argv)
 {
     JitCheck j = { .every = JC_DEFAULT_EVERY };
-    bool json = false;
+    bool json = false, dashdash = false;
     int i = 0;
     for (; i < argc; i++) {
         const char *o = argv[i];
         bool more = i + 1 < argc;
         if (strcmp(o, "--") == 0) {
             i++;
+            dashdash = true;
             break;
         } else if (strcmp(o, "--every") == 0 && more) {
             if (!parse_u64(o, argv[++i], &j.every)) {
@@ -445,12 +473,27 @@ int sh_jit_check_cmd(int argc, char **argv)
         usage();
         return JC_BAD;
     }
-    for (int k = 0; k < 2; k++) {
+    j.replaying = !dashdash && argc - i == 1 && argv[i][0] != '-';
+    for (int k = 0; k < 2 && j.replaying; k++) {
+        char err[1024];
+        if (!sh_trace_open_jit(argv[i], &j.trace[k],
+                               k == 0 ? CORE_JIT_OFF : CORE_JIT_ON, err,
+                               sizeof(err))) {
+            fprintf(stderr, "rewind: jit-check: %s\n", err);
+            if (k == 1) {
+                sh_trace_close(&j.trace[0]);
+            }
+            return JC_BAD;
+        }
+        j.m[k] = j.trace[k].m;
+        be_chardev_forget_all();   /* as below */
+    }
+    for (int k = 0; k < 2 && !j.replaying; k++) {
         if (!config(&j, k, argc - i, argv + i)) {
             return JC_BAD;
         }
     }
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 2 && !j.replaying; k++) {
         j.m[k] = shell_build_machine(&j.cfg[k]);
         if (!j.m[k]) {
             if (k == 1) {
@@ -474,7 +517,12 @@ int sh_jit_check_cmd(int argc, char **argv)
     sh_out_emit(&out, "jit-check", json, stdout, stderr);
     sh_out_free(&out);
     core_buf_free(&j.snap);
-    core_machine_free(j.m[1]);
-    core_machine_free(j.m[0]);
+    if (j.replaying) {
+        sh_trace_close(&j.trace[1]);
+        sh_trace_close(&j.trace[0]);
+    } else {
+        core_machine_free(j.m[1]);
+        core_machine_free(j.m[0]);
+    }
     return rc;
 }

@@ -14,7 +14,11 @@
  * of `rewind diff`, shell/diff.h).
  *
  *   rewind jit-check [--every N] [--max-insns N] [--json]
- *                    [--perturb-at N[:reg|ram]] [--] RUN-OPTIONS
+ *                    [--perturb-at N[:reg|ram]] (TRACE | [--] RUN-OPTIONS)
+ *
+ * With a TRACE both machines replay it (the recorded command line and
+ * inputs, each fed by its own replay journal, identically), and going back
+ * is a seek (rr_seek) instead of a snapshot.
  *
  * Exit status: 0 the engines agree (to the guest's end or --max-insns),
  * 1 they differ, 2 bad options or a machine that cannot be built.

@@ -15,7 +15,7 @@
  *   shell    TRACE | -- RUN-OPTIONS  (shell/shell_session.c)
  *   last-write, history  DIR ICOUNT ADDR ...  (shell/search.h)
  *   diff     A B [--json]  (shell/diff.h)
- *   jit-check [--every N] [--max-insns N] -- RUN-OPTIONS  (shell/jitcheck.h)
+ *   jit-check [--every N] [--max-insns N] (TRACE | -- RUN-OPTIONS)  (shell/jitcheck.h)
  */
 #include "shell/cli.h"
 #include "shell/dindex.h"

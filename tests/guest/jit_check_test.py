@@ -9,11 +9,13 @@ usage: jit_check_test.py REWIND --guest NAME ELF [RUN-OPTIONS...] --guest ...
   reported at exactly its icount, with the instruction that leads there
   and what differs: gp for a register, the page and byte for RAM, also
   when the difference lies several snapshots back (bisection);
+- `jit-check TRACE` replays a recording (with serial input) in both;
 - bad options exit 2.
 """
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import sys
 
@@ -122,6 +124,25 @@ rc, res, text = check("--", *base, "-kernel", hello, "-chardev",
 t.check(rc == 0 and res.get("identical") is True,
         "a -chardev opens in both machines", text[-800:])
 
+# `jit-check TRACE`: both engines replay a recording (its serial input
+# fed alike by the two journals), compared and bisected the same way.
+echo, _ = by_name["echo"]
+tr = os.path.join(tmp, "echo.rwd")
+p = subprocess.run([exe, "record", "-o", tr, *base, "-kernel", echo],
+                   input=b"abcxyz.", capture_output=True, timeout=60)
+t.check(p.returncode == 0 and b"[abcxyz]" in p.stdout, "echo recorded",
+        p.stderr.decode(errors="replace")[-500:])
+rc, res, text = check("--every", "100000", tr)
+n = res.get("icount", 0)
+t.check(rc == 0 and res.get("identical") is True and n > 1000000,
+        f"trace: the engines agree on the replay ({n} instructions)",
+        text[-800:])
+rc, res, text = check("--every", "100000", "--perturb-at", "654321:ram", tr)
+t.check(rc == 1 and res.get("first_difference") == 654321 and
+        res.get("bytes") == [{"addr": 0x87ffffff, "a": 0, "b": 0x10}] and
+        (res.get("instruction") or "").startswith("654320 h0 "),
+        "trace: a RAM perturbation at 654321 found exactly", text[-1500:])
+
 # Bad input: exit 2 with a message naming the option.
 for args, word in ((["--every", "0", "--", *base, "-kernel", hello], "--every"),
                    (["--perturb-at", "5:pc", "--", *base, "-kernel", hello],
@@ -131,7 +152,8 @@ for args, word in ((["--every", "0", "--", *base, "-kernel", hello], "--every"),
                    (["--every", "10"], "usage"),
                    (["--", *base, "-kernel", hello, "-s"], "-gdb"),
                    (["--", *base, "-kernel", "/nonexistent.elf"],
-                    "/nonexistent.elf")):
+                    "/nonexistent.elf"),
+                   ([os.path.join(tmp, "no.rwd")], "no.rwd")):
     rc, out, err = run(exe, "jit-check", *args)
     t.check(rc == 2 and word in err, f"jit-check {' '.join(args[:2])}: exit 2 "
             f"naming {word}", f"rc={rc} {err[-300:]}")
