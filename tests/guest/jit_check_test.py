@@ -99,6 +99,14 @@ for n in (100, 101, 500, 901):
     t.check(not res.get("ram"), f"reg perturbation at {n}: RAM the same",
             text[-800:])
 
+# --every 1 is lockstep: a difference gone again by the next comparison
+# of --every 100 (gp is set after icount 1) is seen at once.
+rc, res, text = check("--every", "1", "--perturb-at", "1", "--", *base,
+                      "-kernel", hello)
+t.check(rc == 1 and res.get("first_difference") == 1 and
+        (res.get("instruction") or "").startswith("0 h0 0000000000001000"),
+        "--every 1: a difference at icount 1 is seen", text[-1500:])
+
 # RAM: the last byte of RAM (128 MiB at 0x80000000), registers the same.
 rc, res, text = check("--perturb-at", "700:ram", "--", *base, "-kernel", hello)
 t.check(rc == 1 and res.get("first_difference") == 700,
