@@ -82,7 +82,11 @@ for smp in "${smps[@]}"; do
         rw-on) name="rewind JIT" ;; rw-off) name="rewind interpreter" ;;
         rec) name="rewind recording (JIT; goal <= 0.6)" ;; qi) name="QEMU -icount" ;;
       esac
-      python3 -c "print(f'smp $smp  time / QEMU plain, {\"$name\":38s} marker {float('${mark[$k]}')/float('${mark[q]}'):.2f}x, power-off {float('${end[$k]}')/float('${end[q]}'):.2f}x')"
+      awk -v smp="$smp" -v n="$name" -v a="${mark[$k]}" -v b="${mark[q]}" \
+        -v c="${end[$k]}" -v d="${end[q]}" 'function r(x, y) {
+          return (x == "nan" || y == "nan" || y + 0 == 0) ? "  n/a" : sprintf("%5.2fx", x / y) }
+        BEGIN { printf "smp %s  time / QEMU plain, %-38s marker %s, power-off %s\n",
+                       smp, n, r(a, b), r(c, d) }'
     done
   fi
 done
