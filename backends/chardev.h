@@ -45,6 +45,10 @@ BeChardev *be_chardev_backend(BeChardev *c);
 /* A chardev already opened from -chardev (for device front ends that
    look one up by id), or NULL. */
 BeChardev *be_chardev_find(const char *id);
+/* Forget every opened chardev by id (they stay open, owned by their
+   front ends): a second machine in the same process (`rewind jit-check`)
+   then opens its own chardevs for the same ids. */
+void be_chardev_forget_all(void);
 /* Whether input goes through the Ctrl-A keys of backends/mux.h: the
    -serial stdio spellings, and a -chardev with mux=on. */
 bool be_chardev_filters_escapes(const BeChardev *c);

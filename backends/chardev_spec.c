@@ -309,6 +309,11 @@ void be_chardev_forget(const BeChardev *c)
     }
 }
 
+void be_chardev_forget_all(void)
+{
+    memset(opened, 0, sizeof(opened));
+}
+
 /* ---- the host resources ---- */
 
 static bool open_pipe(const ChrSpec *s, BeChardev *c, char *err, size_t errlen)

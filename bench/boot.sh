@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Boot benchmark: time from start to the userspace marker (REWIND-BOOT-OK)
-# and to power-off, for rewind and, when installed, qemu-system-riscv64,
-# booting the same Debian kernel and initramfs (scripts/guest-kit.sh).
+# and to power-off of the same Debian kernel and initramfs
+# (scripts/guest-kit.sh), side by side in one run on one machine: rewind
+# with the JIT (-accel tcg,jit=on), rewind's interpreter (jit=off), rewind
+# recording with the JIT, and, when installed, qemu-system-riscv64 plain
+# and with -icount (the mode its record/replay needs; -smp 1 only: QEMU 7.2
+# hangs in -icount mode with more than one hart). Then the ratios to QEMU
+# plain (issue 13's goal: recording in <= 0.6x QEMU plain's time). Until
+# the JIT is merged, jit=on runs the interpreter.
 #
 # usage: bench/boot.sh [REWIND] [SMP...]     (default: build/rewind, 1 4)
+#   env QEMU_ICOUNT  QEMU's -icount value (default: shift=0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rewind=${1:-build/rewind}
@@ -41,12 +48,45 @@ PY
 
 args=(-M virt -m 512M -kernel "$kit/Image" -initrd "$kit/initrd.gz"
       -append console=ttyS0 -nographic)
+qemu_icount=${QEMU_ICOUNT:-shift=0}
+trace=$(mktemp -d)
+trap 'rm -rf "$trace"' EXIT
+declare -A mark end
+# row NAME KEY: one line of the table
+row() {
+  printf 'smp %s  %-24s %7.2f s to shell marker, %7.2f s to power-off\n' \
+    "$smp" "$1" "${mark[$2]}" "${end[$2]}"
+}
 for smp in "${smps[@]}"; do
-  read -r rm re < <(time_boot "$rewind" run "${args[@]}" -smp "$smp")
-  printf 'smp %s  rewind: %6.2f s to shell marker, %6.2f s to power-off\n' "$smp" "$rm" "$re"
+  mark=() end=()
+  for jit in on off; do
+    read -r mark[rw-$jit] end[rw-$jit] < <(time_boot "$rewind" run "${args[@]}" \
+      -smp "$smp" -accel tcg,jit=$jit)
+    row "rewind jit=$jit" "rw-$jit"
+  done
+  rm -rf "$trace/boot.rwd"
+  read -r mark[rec] end[rec] < <(time_boot "$rewind" record -o "$trace/boot.rwd" \
+    "${args[@]}" -smp "$smp" -accel tcg,jit=on)
+  row "rewind record, jit=on" rec
   if command -v qemu-system-riscv64 >/dev/null; then
-    read -r qm qe < <(time_boot qemu-system-riscv64 "${args[@]}" -smp "$smp" -bios default)
-    printf 'smp %s  qemu:   %6.2f s to shell marker, %6.2f s to power-off\n' "$smp" "$qm" "$qe"
-    python3 -c "print(f'smp $smp  ratio rewind/qemu: marker {$rm/$qm:.2f}x, power-off {$re/$qe:.2f}x')"
+    read -r mark[q] end[q] < <(time_boot qemu-system-riscv64 "${args[@]}" -smp "$smp" -bios default)
+    row "qemu plain" q
+    if [ "$smp" = 1 ]; then
+      read -r mark[qi] end[qi] < <(time_boot qemu-system-riscv64 "${args[@]}" -smp "$smp" \
+        -bios default -icount "$qemu_icount")
+      row "qemu -icount $qemu_icount" qi
+    fi
+    for k in rw-on rw-off rec qi; do
+      [ -n "${mark[$k]:-}" ] || continue
+      case $k in
+        rw-on) name="rewind JIT" ;; rw-off) name="rewind interpreter" ;;
+        rec) name="rewind recording (JIT; goal <= 0.6)" ;; qi) name="QEMU -icount" ;;
+      esac
+      awk -v smp="$smp" -v n="$name" -v a="${mark[$k]}" -v b="${mark[q]}" \
+        -v c="${end[$k]}" -v d="${end[q]}" 'function r(x, y) {
+          return (x == "nan" || y == "nan" || y + 0 == 0) ? "  n/a" : sprintf("%5.2fx", x / y) }
+        BEGIN { printf "smp %s  time / QEMU plain, %-38s marker %s, power-off %s\n",
+                       smp, n, r(a, b), r(c, d) }'
+    done
   fi
 done

@@ -3,7 +3,9 @@
 
 usage: bench/rr_bench.py [BUILD_DIR]
 
-- record overhead: CPU workload and Linux boot, run vs record wall time;
+- record overhead with the JIT (-accel tcg,jit=on, both sides): CPU
+  workload and Linux boot, run vs record wall time (until the JIT is
+  merged, jit=on runs the interpreter);
 - replay speed vs record speed;
 - trace size per 10^9 instructions and per minute of an idle booted guest,
   checkpoint size and interval;
@@ -50,15 +52,20 @@ def icount_of(trace):
     return int(m.group(1)) if m else 0
 
 
+# The engine of the record-overhead figures (issue 13: with the JIT).
+ACCEL = ["-accel", "tcg,jit=on"]
+
+
 def run_vs_record(name, machine):
+    machine = [*machine, *ACCEL]
     t_run, _ = timed([rw, "run", *machine])
     d = os.path.join(tmp, name + ".rwd")
     t_rec, p = timed([rw, "record", "-o", d, *machine])
-    t_rep, _ = timed([rw, "replay", d, "--quiet"])
+    t_rep, _ = timed([rw, "replay", d, "--quiet", *ACCEL])
     n = icount_of(d)
     ev = size(os.path.join(d, "events.zst"))
     ck = size(os.path.join(d, "checkpoints.zst"))
-    print(f"{name}: {n} instructions; run {t_run:.2f} s, record {t_rec:.2f} s "
+    print(f"{name} ({ACCEL[1]}): {n} instructions; run {t_run:.2f} s, record {t_rec:.2f} s "
           f"(overhead {100 * (t_rec / t_run - 1):+.1f}%), replay {t_rep:.2f} s "
           f"(replay/record speed {t_rec / t_rep:.2f}x)")
     print(f"{name}: events {ev} B ({ev / n * 1e9 / 1024:.1f} KiB per 10^9 "
@@ -66,7 +73,7 @@ def run_vs_record(name, machine):
     return d
 
 
-print("== record overhead, replay speed, trace size")
+print("== record overhead with the JIT, replay speed, trace size")
 workload = os.path.join(build, "bench", "workload.elf")
 run_vs_record("cpu-workload", ["-M", "virt", "-bios", "none", "-nographic",
                                "-kernel", workload])

@@ -600,11 +600,16 @@ static int diff_open(ShTrace *ta, ShTrace *tb, TdbReader *ra, TdbReader *rb,
     } else {
         sh_printf(out, "the input events are the same\n");
     }
-    report_registers(out, ta->m, tb->m);
-    report_state(out, ta->m, tb->m);
-    report_fields(out, ta->m, tb->m);
-    report_ram(out, ta->m, tb->m);
+    sh_diff_machines(out, ta->m, tb->m);
     return 1;
+}
+
+void sh_diff_machines(ShOut *out, CoreMachine *ma, CoreMachine *mb)
+{
+    report_registers(out, ma, mb);
+    report_state(out, ma, mb);
+    report_fields(out, ma, mb);
+    report_ram(out, ma, mb);
 }
 
 int sh_diff_traces(const char *a, const char *b, ShOut *out,

@@ -33,6 +33,7 @@
 #ifndef SHELL_DIFF_H
 #define SHELL_DIFF_H
 
+#include "core/machine.h"
 #include "shell/out.h"
 
 /* Told how far the bisection got (done of total steps, total an upper
@@ -49,6 +50,11 @@ int sh_diff_traces(const char *a, const char *b, ShOut *out,
    result says identical or not), or -1 after sh_error. */
 int sh_diff(const char *dir, int argc, char **argv, ShOut *out,
             ShDiffProgress progress, void *popaque);
+
+/* Two machines at the same point: the registers of each hart, the
+   harts', devices' and clock's saved state by field, the RAM pages and
+   first bytes that differ (step 5 above; also `rewind jit-check`). */
+void sh_diff_machines(ShOut *out, CoreMachine *ma, CoreMachine *mb);
 
 /* `rewind diff A B [--json]` (argv after the command word). */
 int sh_diff_cmd(int argc, char **argv);

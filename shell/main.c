@@ -15,6 +15,7 @@
  *   shell    TRACE | -- RUN-OPTIONS  (shell/shell_session.c)
  *   last-write, history  DIR ICOUNT ADDR ...  (shell/search.h)
  *   diff     A B [--json]  (shell/diff.h)
+ *   jit-check [--every N] [--max-insns N] (TRACE | -- RUN-OPTIONS)  (shell/jitcheck.h)
  */
 #include "shell/cli.h"
 #include "shell/dindex.h"
@@ -30,6 +31,7 @@
 #include "shell/monitor.h"
 #include "shell/shcmd.h"
 #include "shell/diff.h"
+#include "shell/jitcheck.h"
 #include "shell/search.h"
 
 #include <errno.h>
@@ -767,6 +769,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "diff") == 0) {
         return sh_diff_cmd(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "jit-check") == 0) {
+        return sh_jit_check_cmd(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "last-write") == 0 || strcmp(cmd, "history") == 0) {
         return sh_search_cmd(cmd, argc - 2, argv + 2);

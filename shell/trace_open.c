@@ -10,6 +10,12 @@
 
 bool sh_trace_open(const char *dir, ShTrace *t, char *err, size_t errlen)
 {
+    return sh_trace_open_jit(dir, t, CORE_JIT_DEFAULT, err, errlen);
+}
+
+bool sh_trace_open_jit(const char *dir, ShTrace *t, CoreJitMode jit,
+                       char *err, size_t errlen)
+{
     memset(t, 0, sizeof(*t));
     t->dir = dir;
     t->s = rr_replay_open(dir, err, errlen);
@@ -28,6 +34,9 @@ bool sh_trace_open(const char *dir, ShTrace *t, char *err, size_t errlen)
     shell_cli_replay_config(cfg, dir);
     cfg->stats = false;
     cfg->trace_insns = NULL;
+    if (jit != CORE_JIT_DEFAULT) {
+        cfg->jit = jit;
+    }
     t->m = core_machine_new(cfg);
     char merr[512] = "";
     if (!t->m || !core_machine_init(t->m, merr, sizeof(merr))) {
