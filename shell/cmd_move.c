@@ -176,37 +176,19 @@ static bool parse_time(const char *s, uint64_t *ns)
     return true;
 }
 
-/* The first icount at which the guest clock reads at least ns: the clock
-   only goes forward with the icount (core/clock.h), so bisect over the
-   trace with seeks. */
+/* Replaying: the first icount whose stop shows a guest clock of at least
+   ns (replay/timeline.c: from the last checkpoint before that time, then
+   replaying forward). The machine is left there, so the goto that
+   follows does not move it: it keeps the clock it reached (a seek by
+   icount gives the same). */
 static int time_to_icount(ShellCtx *ctx, uint64_t ns, uint64_t *icount,
                           ShOut *out)
 {
-    uint64_t here = ctx->m->icount;
-    uint64_t lo = 0, hi = ctx->trace_end;
     char err[512];
-    if (rr_seek(ctx->rr, hi, err, sizeof(err)) != 0) {
+    if (rr_seek_time(ctx->rr, ns, err, sizeof(err)) != 0) {
         return sh_error(out, "goto time: %s", err);
     }
-    if (core_clock_ns(ctx->m) < ns) {
-        uint64_t end_ns = core_clock_ns(ctx->m);
-        rr_seek(ctx->rr, here, err, sizeof(err));
-        return sh_error(out, "goto time: %.9fs is past the end of the trace "
-                        "(guest time %.9fs at icount %" PRIu64 ")", ns / 1e9,
-                        end_ns / 1e9, ctx->trace_end);
-    }
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (rr_seek(ctx->rr, mid, err, sizeof(err)) != 0) {
-            return sh_error(out, "goto time: %s", err);
-        }
-        if (core_clock_ns(ctx->m) >= ns) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    *icount = lo;
+    *icount = ctx->m->icount;
     return 0;
 }
 
@@ -262,7 +244,14 @@ int shcmd_goto(ShellCtx *ctx, int argc, char **argv, ShOut *out)
                             "e.g. 1.25s)");
         }
         if (!ctx->replay) {
-            return sh_error(out, "goto time: needs a recorded trace");
+            /* Live: forwards through the run loop, as goto ICOUNT; an
+               earlier time goes back, in the recording made so far. */
+            if (core_clock_ns(m) >= ns) {
+                return need_replay(ctx, argc, argv, out);
+            }
+            ctx->mv.target_ns = ns;
+            sh_motion_start(ctx, SH_MV_GOTO_TIME, argv[0]);
+            return 0;
         }
         if (time_to_icount(ctx, ns, &target, out) != 0) {
             return -1;
@@ -508,6 +497,10 @@ static bool first_cmd(ShellCtx *ctx, CoreRunCmd *cmd)
         cmd->kind = CORE_CMD_GOTO;
         cmd->icount = mv->target;
         return true;
+    case SH_MV_GOTO_TIME:
+        cmd->kind = CORE_CMD_GOTO_TIME;
+        cmd->ns = mv->target_ns;
+        return true;
     default:
         return false;
     }
@@ -612,7 +605,8 @@ bool sh_motion_next(ShellCtx *ctx, const CoreStop *why, CoreRunCmd *cmd)
         finish(ctx, "interrupted", why->hart);
         return false;
     case CORE_STOP_ICOUNT:
-        finish(ctx, "goto", mv->kind == SH_MV_GOTO ? ctx->hart : why->hart);
+        finish(ctx, "goto", mv->kind == SH_MV_GOTO || mv->kind ==
+               SH_MV_GOTO_TIME ? ctx->hart : why->hart);
         return false;
     default:
         finish(ctx, "stopped", why->hart);

@@ -55,6 +55,7 @@ typedef enum ShMoveKind {
     SH_MV_CONT,       /* continue */
     SH_MV_RCONT,      /* reverse-continue */
     SH_MV_GOTO,       /* goto ... */
+    SH_MV_GOTO_TIME,  /* goto time T in a live run (forwards) */
 } ShMoveKind;
 
 /* A moving command in progress. */
@@ -63,6 +64,7 @@ typedef struct ShMotion {
     uint64_t left;        /* steps still to do */
     unsigned hart;
     uint64_t target;      /* goto: the icount */
+    uint64_t target_ns;   /* goto time (live): the guest time */
     gva_t from_pc;        /* nexti/reverse-nexti: where it started */
     gva_t temp_bp;        /* a breakpoint of the motion's own */
     bool have_temp_bp;
