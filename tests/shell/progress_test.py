@@ -8,7 +8,8 @@ On a real pseudo-terminal (tests/integration/ptyterm.py, which answers
 ESC [6n like a terminal): `rewind verify` draws `verify [###   ]  NN%`
 and erases it (CR, ESC [K) before its report; in `rewind shell`, a far
 `goto` (9 x 10^7 instructions replayed) draws `seeking [...] NN%` and
-erases it before the stop line, which starts on a clean line. The same
+erases it before the stop line, which starts on a clean line; so does
+`last-write` searching back to the start. The same
 commands with stdout and stderr to pipes print no bar: no CR, no ESC,
 no percentage."""
 import os
@@ -80,6 +81,16 @@ screen = term.screen[m:at or len(term.screen)]
 t.check(at is not None and b"icount 90000100" in screen and
         not bars(screen, b"seeking"), "a short goto draws no bar",
         repr(screen))
+# last-write searching far back (nothing ever wrote there: to the start)
+m = term.mark()
+term.type(b"last-write 0x80100000\r")
+at = term.expect(PROMPT, t.limit(120), m)
+screen = term.screen[m:at or len(term.screen)]
+res = screen.find(b"no write to 0x80100000")
+t.check(at is not None and bars(screen, b"seeking") and res > 0 and
+        screen[:res].endswith(ERASE),
+        "last-write searching far back draws a bar, erased before its "
+        "answer", repr(screen[-400:]))
 term.type(b"quit\r")
 t.check(term.wait(t.limit(30)) == 0, "the shell quits with 0")
 
