@@ -69,7 +69,9 @@ typedef struct RROptions {
     /* Replay: how far a long replay got, for the front end's progress bar
        (done of total instructions): a seek that replays at least
        RR_PROGRESS_MIN_SEEK instructions reports as it goes and ends with
-       a call (0, 0) (the bar is over); with progress_whole, the whole
+       a call (0, 0) (the bar is over), and so does a last-write search
+       once it is that far back (done: how far, of the way to icount 0);
+       with progress_whole, the whole
        replay towards the trace's last icount (verify), and the front end
        ends the bar itself. NULL: no reports. */
     void (*progress)(void *opaque, uint64_t done, uint64_t total);
