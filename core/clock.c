@@ -25,6 +25,11 @@ static uint64_t icount_at_ns(const CoreMachine *m, uint64_t ns)
     return q + ((d & (unit - 1)) != 0);
 }
 
+uint64_t core_clock_icount_at(const CoreMachine *m, uint64_t ns)
+{
+    return icount_at_ns(m, ns);
+}
+
 void core_timer_init(CoreTimer *t, CoreTimerFn fn, void *opaque)
 {
     t->deadline_ns = UINT64_MAX;

@@ -41,6 +41,11 @@ void core_timer_init(CoreTimer *t, CoreTimerFn fn, void *opaque);
 void core_timer_arm(CoreMachine *m, CoreTimer *t, uint64_t deadline_ns);
 void core_timer_cancel(CoreMachine *m, CoreTimer *t);
 
+/* The smallest icount at which the clock reads at least ns if no idle
+   skip comes first (idle skips only add time: the true one is at most
+   this). May be below m->icount when the clock is past ns already. */
+uint64_t core_clock_icount_at(const CoreMachine *m, uint64_t ns);
+
 /* Icount of the earliest armed deadline, UINT64_MAX if none. */
 uint64_t core_timer_next_icount(const CoreMachine *m);
 /* Earliest armed deadline in ns, UINT64_MAX if none. */

@@ -22,6 +22,7 @@ bool core_debug_attach(CoreMachine *m, const CoreFrontend *fe,
     d->skip_hart = -1;
     d->step_hart = -1;
     d->goto_icount = UINT64_MAX;
+    d->goto_ns = UINT64_MAX;
     d->start_stopped = stop_at_start;
     m->debug = d;
     return true;

@@ -68,6 +68,10 @@ typedef enum CoreRunCmdKind {
     CORE_CMD_STEP,           /* run until `hart` retires one instruction */
     CORE_CMD_GOTO,           /* move to global icount `icount` (replay:
                                 backwards too; live: forwards only) */
+    CORE_CMD_GOTO_TIME,      /* run forwards to the first icount whose stop
+                                shows a guest clock of at least `ns` (a stop
+                                by count: an idle skip taken at icount J
+                                shows from J + 1 on, as a seek shows it) */
     CORE_CMD_REVERSE_STEP,   /* replay: back to before `hart`'s previous
                                 instruction */
     CORE_CMD_REVERSE_CONTINUE, /* replay: back to the last breakpoint or
@@ -80,6 +84,7 @@ typedef struct CoreRunCmd {
     CoreRunCmdKind kind;
     unsigned hart;
     uint64_t icount;
+    uint64_t ns;             /* CORE_CMD_GOTO_TIME */
 } CoreRunCmd;
 
 typedef struct CoreFrontend {
@@ -110,6 +115,8 @@ typedef struct CoreDebug {
     int step_hart;
     uint64_t step_target;
     uint64_t goto_icount;    /* run forward to here (UINT64_MAX: none) */
+    uint64_t goto_ns;        /* run forward to this guest time (UINT64_MAX:
+                                none) */
     /* Physical write watch (replay/lastwrite.c): every CPU store that
        touches [pwatch_addr, pwatch_addr + pwatch_len) of RAM stops as a
        write watchpoint (watch_addr = the physical address), whatever the

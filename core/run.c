@@ -247,6 +247,10 @@ static CoreRunCmdKind serve_debugger(CoreMachine *m, CoreStop why)
             }
             why.cmd_failed = true;
             continue;
+        case CORE_CMD_GOTO_TIME:
+            /* Forwards only, through the run loop, live or replaying. */
+            d->goto_ns = cmd.ns;
+            return cmd.kind;
         case CORE_CMD_REVERSE_STEP:
         case CORE_CMD_REVERSE_CONTINUE:
             if (m->journal && m->journal_ops->reverse &&
@@ -289,6 +293,7 @@ static bool serve_end_of_history(CoreMachine *m)
         }
         d->step_hart = -1;
         d->goto_icount = UINT64_MAX;
+        d->goto_ns = UINT64_MAX;
         d->skip_hart = -1;
     }
     return false;
@@ -312,10 +317,30 @@ static bool guest_exit_in_replay(CoreMachine *m)
     return serve_end_of_history(m);
 }
 
+/* A goto to guest time ns is over after this slice: the clock reads ns or
+   more, and the slice ended by count. After a slice that ended because
+   every hart waits, the idle skip just taken belongs to the next
+   instruction: a seek to this icount (which ends by count) shows the clock
+   from before it, so that instruction is run first (next_limit). */
+static bool time_reached(const CoreMachine *m, uint64_t ns, bool idle)
+{
+    return ns != UINT64_MAX && !idle && core_clock_ns(m) >= ns;
+}
+
+/* Where a goto to guest time ns stops the next slice: where the clock
+   reaches ns if no idle skip comes first, and at least one instruction
+   on (see time_reached). */
+static uint64_t time_limit(const CoreMachine *m, uint64_t ns)
+{
+    uint64_t at = core_clock_icount_at(m, ns);
+    return at > m->icount ? at : m->icount + 1;
+}
+
 /* After a slice with a debugger attached: did something stop the machine
    (breakpoint, watchpoint, finished step or goto, Ctrl-C)? If so, serve
-   the front end and return true. */
-static bool debugger_check(CoreMachine *m)
+   the front end and return true. idle: the slice ended with every hart
+   waiting. */
+static bool debugger_check(CoreMachine *m, bool idle)
 {
     CoreDebug *d = m->debug;
     CoreStop why = d->stop;
@@ -324,7 +349,9 @@ static bool debugger_check(CoreMachine *m)
             m->cpu_ops->instret(m->cpus[d->step_hart]) >= d->step_target) {
             why = (CoreStop){ .reason = CORE_STOP_STEP,
                               .hart = (unsigned)d->step_hart };
-        } else if (d->goto_icount != UINT64_MAX && m->icount >= d->goto_icount) {
+        } else if ((d->goto_icount != UINT64_MAX &&
+                    m->icount >= d->goto_icount) ||
+                   time_reached(m, d->goto_ns, idle)) {
             why = (CoreStop){ .reason = CORE_STOP_ICOUNT, .hart = m->sched_hart };
         } else if ((polls++ & 1023) == 0 || d->step_hart < 0) {
             if (!d->fe->poll_interrupt(d->fe->opaque)) {
@@ -339,6 +366,7 @@ static bool debugger_check(CoreMachine *m)
     d->stop.reason = CORE_STOP_NONE;
     d->step_hart = -1;
     d->goto_icount = UINT64_MAX;
+    d->goto_ns = UINT64_MAX;
     m->attention &= ~CORE_ATTN_STOP;
     serve_debugger(m, why);
     return true;
@@ -360,14 +388,18 @@ static uint64_t next_limit(CoreMachine *m)
         if (d->goto_icount < until) {
             until = d->goto_icount;
         }
+        if (d->goto_ns != UINT64_MAX && time_limit(m, d->goto_ns) < until) {
+            until = time_limit(m, d->goto_ns);
+        }
     }
     return until;
 }
 
 /* One pass of the run loop: run up to the next point where someone needs
    control (input poll, record/replay event, debugger, limit), then give
-   it. Returns false when the run must end. */
-static bool run_slice(CoreMachine *m, uint64_t stop_at)
+   it. Returns false when the run must end. *idle (if not NULL): the slice
+   ended with every hart waiting. */
+static bool run_slice(CoreMachine *m, uint64_t stop_at, bool *idle)
 {
     const CoreConfig *cfg = m->cfg;
     uint64_t until = next_limit(m);
@@ -383,6 +415,9 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at)
         m->idle_realtime = !cfg->icount_nosleep && input_source(m);
     }
     CoreAccelStop stop = m->accel->run(m, until);
+    if (idle) {
+        *idle = stop == CORE_ACCEL_STOP_IDLE;
+    }
     if (m->host && m->host->interrupted(m)) {
         return false;
     }
@@ -400,7 +435,7 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at)
         }
         m->journal_ops->tick(m->journal);
     }
-    if (m->debug && debugger_check(m)) {
+    if (m->debug && debugger_check(m, stop == CORE_ACCEL_STOP_IDLE)) {
         return m->exit_kind == CORE_EXIT_NONE;
     }
     if (m->journal && m->journal_ops->replaying(m->journal)) {
@@ -427,13 +462,32 @@ bool core_run_to(CoreMachine *m, uint64_t icount)
     CoreDebug *d = m->debug;
     m->debug = NULL;
     while (m->icount < icount && m->exit_kind == CORE_EXIT_NONE &&
-           run_slice(m, icount)) {
+           run_slice(m, icount, NULL)) {
     }
     m->debug = d;
     if (d && m->debug_changed) {
         m->debug_changed(m);
     }
     return m->icount == icount;
+}
+
+bool core_run_to_time(CoreMachine *m, uint64_t ns, uint64_t limit)
+{
+    CoreDebug *d = m->debug;
+    m->debug = NULL;
+    bool idle = false;
+    while (!time_reached(m, ns, idle) && m->icount < limit &&
+           m->exit_kind == CORE_EXIT_NONE) {
+        uint64_t to = time_limit(m, ns);
+        if (!run_slice(m, to < limit ? to : limit, &idle)) {
+            break;
+        }
+    }
+    m->debug = d;
+    if (d && m->debug_changed) {
+        m->debug_changed(m);
+    }
+    return time_reached(m, ns, idle);
 }
 
 bool core_run_collecting(CoreMachine *m, uint64_t icount,
@@ -483,7 +537,7 @@ int core_run(CoreMachine *m)
     if (m->debug && m->debug->start_stopped) {
         serve_debugger(m, (CoreStop){ .reason = CORE_STOP_ATTACH });
     }
-    while (m->exit_kind == CORE_EXIT_NONE && run_slice(m, UINT64_MAX)) {
+    while (m->exit_kind == CORE_EXIT_NONE && run_slice(m, UINT64_MAX, NULL)) {
     }
     if (m->debug) {
         serve_debugger(m, (CoreStop){ .reason = CORE_STOP_EXITED,

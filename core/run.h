@@ -96,6 +96,12 @@ int core_run(CoreMachine *m);
    way. False if the guest ended the run first. */
 bool core_run_to(CoreMachine *m, uint64_t icount);
 
+/* Run forward, as core_run_to, to the first icount whose stop shows a
+   guest clock of at least ns (CORE_CMD_GOTO_TIME's rule), or to `limit`.
+   True when it got there; false if it stopped at the limit or the run
+   ended first. */
+bool core_run_to_time(CoreMachine *m, uint64_t ns, uint64_t limit);
+
 /* Run forward to `icount` with the debugger's breakpoints and watchpoints
    armed, reporting each hit to `hit` instead of stopping (for reverse
    continue). m->debug must be set. */

@@ -468,6 +468,23 @@ static uint32_t snap_header(Cursor *c, char *err, size_t errlen)
     return version;
 }
 
+int core_snapshot_clock(const uint8_t *data, size_t len, uint64_t *icount,
+                        uint64_t *idle_ns, char *err, size_t errlen)
+{
+    Cursor c = { data, len, 0, false };
+    if (snap_header(&c, err, errlen) == 0) {
+        return -1;
+    }
+    get(&c, 4);   /* full or increment: the same header follows */
+    uint64_t ic = get(&c, 8), idle = get(&c, 8);
+    if (c.bad) {
+        return say(err, errlen, "snapshot truncated in its header");
+    }
+    *icount = ic;
+    *idle_ns = idle;
+    return 0;
+}
+
 int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
                        char *err, size_t errlen)
 {

@@ -40,6 +40,13 @@ void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
 int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
                        char *err, size_t errlen);
 
+/* The icount and idle time (ns) a snapshot restores, read from its
+   header without loading it: the guest clock there is (icount << shift)
+   + idle_ns. 0, or -1 with a message if it is not a snapshot this build
+   reads. */
+int core_snapshot_clock(const uint8_t *data, size_t len, uint64_t *icount,
+                        uint64_t *idle_ns, char *err, size_t errlen);
+
 /* Only the clock, scheduler, harts and devices (no RAM): for in-memory
    restore points that keep RAM differences elsewhere (core/undo.c). */
 void core_snapshot_save_state(CoreMachine *m, CoreBuf *out);

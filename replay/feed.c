@@ -667,9 +667,21 @@ static bool replay_at(void *j, bool idle)
     return true;
 }
 
+/* Between slices: the front end's progress bar, if a long replay is
+   being reported (rr.h, RROptions.progress). */
 static void replay_tick(void *j)
 {
-    (void)j;
+    RRSession *s = j;
+    if (!s->opts.progress) {
+        return;
+    }
+    if (s->progress_total) {
+        uint64_t done = s->m->icount - s->progress_from;
+        s->opts.progress(s->opts.progress_opaque, done, s->progress_total);
+    } else if (s->opts.progress_whole) {
+        s->opts.progress(s->opts.progress_opaque, s->m->icount,
+                         tdb_reader_last_icount(s->r));
+    }
 }
 
 static bool replay_replaying(const void *j)

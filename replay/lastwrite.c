@@ -192,6 +192,7 @@ long rr_find_writes(RRSession *s, uint64_t paddr, uint64_t len, size_t max,
     size_t found = 0;       /* out[max - found .. max) hold the newest */
     long result = 0;
     uint64_t end = T, lo = T;
+    bool bar = false;
     RRWriteStats stats = { 0, T };
     while (found < max && restore_before(s, end, &lo)) {
         if (rr_seek(s, lo, err, errlen) != 0) {
@@ -217,8 +218,17 @@ long rr_find_writes(RRSession *s, uint64_t paddr, uint64_t len, size_t max,
             out[max - ++found] = g_array_index(sc.hits, RRWrite, i);
         }
         end = lo;
+        /* A search far back: how far (of the way to the start) it got,
+           on the front end's bar (rr.h, RROptions.progress). */
+        if (s->opts.progress && T - lo >= RR_PROGRESS_MIN_SEEK) {
+            s->opts.progress(s->opts.progress_opaque, T - lo, T);
+            bar = true;
+        }
     }
     g_array_free(sc.hits, true);
+    if (bar) {
+        s->opts.progress(s->opts.progress_opaque, 0, 0);
+    }
 
     core_mem_set_write_observer(m->as, NULL, NULL);
     core_debug_phys_watch(m, 0, 0);

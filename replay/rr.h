@@ -66,7 +66,20 @@ typedef struct RROptions {
     /* Record: no derived-event index (traps, ecalls, interrupt lines) in
        index.sqlite (`record --no-derived`; `trace index` adds it later). */
     bool no_derived;
+    /* Replay: how far a long replay got, for the front end's progress bar
+       (done of total instructions): a seek that replays at least
+       RR_PROGRESS_MIN_SEEK instructions reports as it goes and ends with
+       a call (0, 0) (the bar is over), and so does a last-write search
+       once it is that far back (done: how far, of the way to icount 0);
+       with progress_whole, the whole
+       replay towards the trace's last icount (verify), and the front end
+       ends the bar itself. NULL: no reports. */
+    void (*progress)(void *opaque, uint64_t done, uint64_t total);
+    void *progress_opaque;
+    bool progress_whole;
 } RROptions;
+
+#define RR_PROGRESS_MIN_SEEK (1ull << 25)
 
 #define RR_DEFAULT_CHECKPOINT_INTERVAL 200000000ull
 
@@ -107,6 +120,13 @@ uint64_t rr_replay_checkpoints_checked(const RRSession *s);
    checkpoint on the way is missing or damaged, it restores the last good
    one before it and says so through opts.warn. */
 int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen);
+/* Move the replay to the first icount whose stop shows a guest clock of
+   at least ns (core_run_to_time's rule), fast: from the last checkpoint
+   before that time (its clock read from the snapshot's header), or from
+   here when that is closer, then replaying forward. 0; or -1 with a
+   message (a time past the end of the trace names the end's time), the
+   machine back where it was. */
+int rr_seek_time(RRSession *s, uint64_t ns, char *err, size_t errlen);
 /* For the GDB stub's `monitor` commands (opaque = the session). */
 bool rr_gdb_replaying(void *opaque);
 void rr_gdb_checkpoints(void *opaque, void (*print)(void *ctx, const char *text),

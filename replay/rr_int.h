@@ -65,6 +65,9 @@ struct RRSession {
     bool done;
     char report[4096];
     char goto_err[320];          /* why the debugger's last goto failed */
+    /* A seek being reported to opts.progress: from this icount, this many
+       instructions (0: none). */
+    uint64_t progress_from, progress_total;
 
     /* Reverse debugging: in-memory restore points (core/undo.h) every
        RR_UNDO_INTERVAL instructions, with the trace position of each. */

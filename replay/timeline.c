@@ -90,6 +90,25 @@ static bool undo_to(RRSession *s, uint64_t icount)
 
 /* ---- seek ---- */
 
+/* Report a long forward run of `total` instructions from here to the
+   front end's progress bar (replay_tick draws it), or end the report
+   (total 0). */
+static void progress_begin(RRSession *s, uint64_t total)
+{
+    if (s->opts.progress && total >= RR_PROGRESS_MIN_SEEK) {
+        s->progress_from = s->m->icount;
+        s->progress_total = total;
+    }
+}
+
+static void progress_end(RRSession *s)
+{
+    if (s->progress_total) {
+        s->progress_total = 0;
+        s->opts.progress(s->opts.progress_opaque, 0, 0);
+    }
+}
+
 /* Run the replay forward to exactly `icount`, console muted: the output
    being re-executed was shown already. 0 or -1. */
 static int run_forward(RRSession *s, uint64_t icount, char *err, size_t errlen)
@@ -98,7 +117,9 @@ static int run_forward(RRSession *s, uint64_t icount, char *err, size_t errlen)
     if (m->serial_backend) {
         be_chardev_set_mute(m->serial_backend, true);
     }
+    progress_begin(s, icount > m->icount ? icount - m->icount : 0);
     bool ok = core_run_to(m, icount);
+    progress_end(s);
     if (m->serial_backend) {
         be_chardev_set_mute(m->serial_backend, s->opts.quiet);
     }
@@ -229,6 +250,107 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
     s->report[0] = 0;
     s->last_good_icount = used_icount;
     return run_forward(s, icount, err, errlen);
+}
+
+/* ---- seek to a guest time ---- */
+
+/* The guest clock checkpoint i restores (its snapshot's header); false if
+   it cannot be read. */
+static bool checkpoint_ns(RRSession *s, size_t i, uint64_t *ns)
+{
+    const TdbCheckpoint *list;
+    tdb_reader_checkpoints(s->r, &list);
+    if (list[i].icount == 0) {
+        *ns = 0;   /* the first one: nothing has run, no idle time */
+        return true;
+    }
+    void *blob = NULL;
+    size_t len = 0;
+    uint64_t icount, idle;
+    char why[160];
+    bool ok = tdb_reader_load_checkpoint(s->r, i, &blob, &len) == 0 &&
+              core_snapshot_clock(blob, len, &icount, &idle, why,
+                                  sizeof(why)) == 0 &&
+              icount == list[i].icount;
+    free(blob);
+    *ns = (list[i].icount << s->m->icount_shift) + idle;
+    return ok;
+}
+
+/* Icount of the last checkpoint whose clock is before ns: a bisection
+   over the checkpoints (their clocks grow with their icounts). A
+   checkpoint whose clock cannot be read counts as too late. */
+static uint64_t checkpoint_before(RRSession *s, uint64_t ns)
+{
+    const TdbCheckpoint *list;
+    size_t n = tdb_reader_checkpoints(s->r, &list);
+    if (n == 0) {
+        return 0;   /* rr_seek says why that cannot be used */
+    }
+    size_t lo = 0, hi = n;   /* clock(list[lo]) < ns <= clock(list[hi]) */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t t;
+        if (checkpoint_ns(s, mid, &t) && t < ns) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return list[lo].icount;
+}
+
+int rr_seek_time(RRSession *s, uint64_t ns, char *err, size_t errlen)
+{
+    CoreMachine *m = s->m;
+    uint64_t here = m->icount, now = core_clock_ns(m);
+    uint64_t start = checkpoint_before(s, ns);
+    if (now >= ns) {
+        /* Backwards: the clock grows by at least one instruction's time
+           per instruction, so it was before ns more than (now - ns) /
+           unit instructions ago; start there if that is after the
+           checkpoint. */
+        uint64_t back = ((now - ns) >> m->icount_shift) + 1;
+        if (back <= here && here - back > start) {
+            start = here - back;
+        }
+    } else if (start < here) {
+        start = here;   /* ahead, and no checkpoint in between */
+    }
+    if (start != here && rr_seek(s, start, err, errlen) != 0) {
+        return -1;
+    }
+    s->console_check_off = true;
+    if (m->serial_backend) {
+        be_chardev_set_mute(m->serial_backend, true);
+    }
+    uint64_t est = core_clock_icount_at(m, ns);
+    progress_begin(s, est > m->icount ? est - m->icount : 0);
+    bool ok = core_run_to_time(m, ns, UINT64_MAX);
+    progress_end(s);
+    if (m->serial_backend) {
+        be_chardev_set_mute(m->serial_backend, s->opts.quiet);
+    }
+    if (ok) {
+        return 0;
+    }
+    char why[256];
+    if (s->done && s->result == RR_RESULT_UNUSABLE) {
+        snprintf(why, sizeof(why), "%.*s", (int)strcspn(s->report, "\n"),
+                 s->report);
+    } else {
+        snprintf(why, sizeof(why), "guest time %.9fs is past the end of the "
+                 "trace (guest time %.9fs at icount %" PRIu64 ")",
+                 (double)ns / 1e9, (double)core_clock_ns(m) / 1e9, m->icount);
+    }
+    char back_err[256];
+    if (rr_seek(s, here, back_err, sizeof(back_err)) != 0) {
+        snprintf(err, errlen, "%s; and going back to icount %" PRIu64
+                 " failed: %s", why, here, back_err);
+        return -1;
+    }
+    snprintf(err, errlen, "%s", why);
+    return -1;
 }
 
 /* A debugger's goto, either way. A target past the end of the trace is

@@ -41,6 +41,45 @@ static bool is_return(uint32_t raw, unsigned len)
     return (uint16_t)raw == 0x8082;
 }
 
+/* A trap handler's return: mret or sret. */
+static bool is_trap_return(uint32_t raw, unsigned len)
+{
+    return len == 4 && (raw == 0x30200073 || raw == 0x10200073);
+}
+
+/* Registers in the target's gdb numbering (tcg/riscv/gdb.c). */
+#define REG_RA 1
+#define REG_SP 2
+#define REG_PRIV (65 + 4096)
+
+static uint64_t reg(ShellCtx *ctx, unsigned hart, unsigned n)
+{
+    uint64_t v = 0;
+    unsigned size;
+    if (!ctx->m->cpu_ops->gdb_reg_read(ctx->m->cpus[hart], n, &v, &size)) {
+        return 0;
+    }
+    return v;
+}
+
+/* The hart is in the frame the motion started in: same stack pointer and
+   privilege (a call leaves sp as it was, and a recursive call of the same
+   function from a deeper frame has another sp). */
+static bool same_frame(ShellCtx *ctx, unsigned hart)
+{
+    return hart == ctx->mv.hart && reg(ctx, hart, REG_SP) == ctx->mv.from_sp &&
+           reg(ctx, hart, REG_PRIV) == ctx->mv.from_priv;
+}
+
+/* reverse-nexti's phases (ShMotion.rn_phase). */
+enum {
+    RN_STEP,      /* stepping back one instruction of the hart */
+    RN_CALL,      /* going back to the call that returned to from_pc */
+    RN_TRAP,      /* going to a trap whose handler returned to from_pc */
+    RN_FALLBACK,  /* no trap found: back to the handler's return */
+};
+#define RN_TRAP_TRIES 8
+
 /* ---- starting a motion ---- */
 
 static bool replaying(ShellCtx *ctx)
@@ -176,37 +215,19 @@ static bool parse_time(const char *s, uint64_t *ns)
     return true;
 }
 
-/* The first icount at which the guest clock reads at least ns: the clock
-   only goes forward with the icount (core/clock.h), so bisect over the
-   trace with seeks. */
+/* Replaying: the first icount whose stop shows a guest clock of at least
+   ns (replay/timeline.c: from the last checkpoint before that time, then
+   replaying forward). The machine is left there, so the goto that
+   follows does not move it: it keeps the clock it reached (a seek by
+   icount gives the same). */
 static int time_to_icount(ShellCtx *ctx, uint64_t ns, uint64_t *icount,
                           ShOut *out)
 {
-    uint64_t here = ctx->m->icount;
-    uint64_t lo = 0, hi = ctx->trace_end;
     char err[512];
-    if (rr_seek(ctx->rr, hi, err, sizeof(err)) != 0) {
+    if (rr_seek_time(ctx->rr, ns, err, sizeof(err)) != 0) {
         return sh_error(out, "goto time: %s", err);
     }
-    if (core_clock_ns(ctx->m) < ns) {
-        uint64_t end_ns = core_clock_ns(ctx->m);
-        rr_seek(ctx->rr, here, err, sizeof(err));
-        return sh_error(out, "goto time: %.9fs is past the end of the trace "
-                        "(guest time %.9fs at icount %" PRIu64 ")", ns / 1e9,
-                        end_ns / 1e9, ctx->trace_end);
-    }
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (rr_seek(ctx->rr, mid, err, sizeof(err)) != 0) {
-            return sh_error(out, "goto time: %s", err);
-        }
-        if (core_clock_ns(ctx->m) >= ns) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    *icount = lo;
+    *icount = ctx->m->icount;
     return 0;
 }
 
@@ -262,7 +283,14 @@ int shcmd_goto(ShellCtx *ctx, int argc, char **argv, ShOut *out)
                             "e.g. 1.25s)");
         }
         if (!ctx->replay) {
-            return sh_error(out, "goto time: needs a recorded trace");
+            /* Live: forwards through the run loop, as goto ICOUNT; an
+               earlier time goes back, in the recording made so far. */
+            if (core_clock_ns(m) >= ns) {
+                return need_replay(ctx, argc, argv, out);
+            }
+            ctx->mv.target_ns = ns;
+            sh_motion_start(ctx, SH_MV_GOTO_TIME, argv[0]);
+            return 0;
         }
         if (time_to_icount(ctx, ns, &target, out) != 0) {
             return -1;
@@ -484,11 +512,16 @@ static bool first_cmd(ShellCtx *ctx, CoreRunCmd *cmd)
     case SH_MV_RSTEP:
     case SH_MV_RNEXT:
         mv->from_pc = ops->pc(ctx->m->cpus[mv->hart]);
+        mv->from_sp = reg(ctx, mv->hart, REG_SP);
+        mv->from_priv = reg(ctx, mv->hart, REG_PRIV);
+        mv->rn_phase = RN_STEP;
         cmd->kind = CORE_CMD_REVERSE_STEP;
         return true;
     case SH_MV_NEXT: {
         uint32_t raw;
         gva_t pc = ops->pc(ctx->m->cpus[mv->hart]);
+        mv->from_sp = reg(ctx, mv->hart, REG_SP);
+        mv->from_priv = reg(ctx, mv->hart, REG_PRIV);
         unsigned len = sh_fetch_insn(ctx, mv->hart, pc, &raw);
         if (len && is_call(raw, len)) {
             temp_bp_set(ctx, pc + len);
@@ -508,9 +541,98 @@ static bool first_cmd(ShellCtx *ctx, CoreRunCmd *cmd)
         cmd->kind = CORE_CMD_GOTO;
         cmd->icount = mv->target;
         return true;
+    case SH_MV_GOTO_TIME:
+        cmd->kind = CORE_CMD_GOTO_TIME;
+        cmd->ns = mv->target_ns;
+        return true;
     default:
         return false;
     }
+}
+
+/* ---- reverse-nexti ---- */
+
+/* Go to the next candidate trap (RN_TRAP): the latest trap the hart took
+   from the frame's privilege at from_pc (an interrupt, or a fault retried)
+   or just before it (an ecall or ebreak the handler stepped over), before
+   the handler's return at rn_ret. None (or no derived-event index): back
+   to the handler's return, as reverse-stepi, saying why. */
+static bool rnext_try_trap(ShellCtx *ctx, CoreRunCmd *cmd)
+{
+    ShMotion *mv = &ctx->mv;
+    uint64_t pcs[3] = { mv->from_pc, mv->from_pc - 4, mv->from_pc - 2 };
+    ShDixTrap t;
+    ShOut scratch;
+    sh_out_init(&scratch);
+    int rc = mv->rn_try < RN_TRAP_TRIES
+             ? sh_dix_trap_back(ctx->dir, mv->hart, mv->rn_ret,
+                                (unsigned)mv->from_priv, pcs, 3, mv->rn_try,
+                                &t, &scratch)
+             : 0;
+    sh_out_free(&scratch);
+    mv->rn_try++;
+    if (rc == 1) {
+        mv->rn_phase = RN_TRAP;
+        mv->rn_trap_id = t.id;
+        *cmd = (CoreRunCmd){ .kind = CORE_CMD_GOTO, .icount = t.icount,
+                             .hart = mv->hart };
+        return true;
+    }
+    sh_printf(&ctx->mvout, "reverse-nexti: %s; stopped on the trap handler's "
+              "return\n", rc < 0 ? "no derived-event index to find the trap "
+              "it returns from (rewind trace index)"
+              : "the trap it returns from is not in this frame's history");
+    mv->rn_phase = RN_FALLBACK;
+    *cmd = (CoreRunCmd){ .kind = CORE_CMD_GOTO, .icount = mv->rn_ret,
+                         .hart = mv->hart };
+    return true;
+}
+
+/* Stepped back one instruction of the hart: if it was a return to
+   from_pc, go on back to the call in this frame; if it was a trap
+   handler's return, to where that trap was taken. */
+static bool rnext_stepped(ShellCtx *ctx, unsigned hart, CoreRunCmd *cmd)
+{
+    ShMotion *mv = &ctx->mv;
+    uint32_t raw, craw;
+    gva_t pc = ctx->m->cpu_ops->pc(ctx->m->cpus[hart]);
+    unsigned len = sh_fetch_insn(ctx, hart, pc, &raw);
+    if (len && is_return(raw, len) && reg(ctx, hart, REG_RA) == mv->from_pc) {
+        for (unsigned cl = 4; cl >= 2; cl -= 2) {
+            gva_t c = mv->from_pc - cl;
+            if (sh_fetch_insn(ctx, hart, c, &craw) == cl && is_call(craw, cl)) {
+                mv->rn_phase = RN_CALL;
+                temp_bp_set(ctx, c);
+                *cmd = (CoreRunCmd){ .kind = CORE_CMD_REVERSE_CONTINUE,
+                                     .hart = hart };
+                return true;
+            }
+        }
+    }
+    if (len && is_trap_return(raw, len)) {
+        mv->rn_ret = ctx->m->icount;
+        mv->rn_try = 0;
+        return rnext_try_trap(ctx, cmd);
+    }
+    finish(ctx, "step", hart);
+    return false;
+}
+
+/* At a candidate trap (RN_TRAP) or back at the handler's return
+   (RN_FALLBACK). */
+static bool rnext_at_trap(ShellCtx *ctx, CoreRunCmd *cmd)
+{
+    ShMotion *mv = &ctx->mv;
+    if (mv->rn_phase == RN_TRAP && !same_frame(ctx, mv->hart)) {
+        return rnext_try_trap(ctx, cmd);   /* another frame's trap */
+    }
+    if (mv->rn_phase == RN_TRAP) {
+        sh_printf(&ctx->mvout, "back over trap #%" PRIu64 " and its handler: "
+                  "where it was taken\n", mv->rn_trap_id);
+        sh_json_u64(&ctx->mvout, "trap", mv->rn_trap_id);
+    }
+    finish(ctx, "step", mv->hart);
+    return false;
 }
 
 bool sh_motion_next(ShellCtx *ctx, const CoreStop *why, CoreRunCmd *cmd)
@@ -548,8 +670,15 @@ bool sh_motion_next(ShellCtx *ctx, const CoreStop *why, CoreRunCmd *cmd)
     case CORE_STOP_BREAKPOINT: {
         gva_t pc = ops->pc(ctx->m->cpus[why->hart]);
         if (mv->temp_bp && pc == mv->temp_bp && why->hart == mv->hart) {
-            finish(ctx, "step", why->hart);
-            return false;
+            /* nexti's return point, reverse-nexti's call: in the frame
+               the motion started in, not a deeper recursive call's. */
+            if (same_frame(ctx, why->hart)) {
+                finish(ctx, "step", why->hart);
+                return false;
+            }
+            if (!break_for(ctx, pc, why->hart)) {
+                return go_on(ctx, cmd);
+            }
         }
         const ShBreak *b = break_for(ctx, pc, why->hart);
         if (!b) {
@@ -578,24 +707,8 @@ bool sh_motion_next(ShellCtx *ctx, const CoreStop *why, CoreRunCmd *cmd)
             --mv->left > 0) {
             return go_on(ctx, cmd);
         }
-        if (mv->kind == SH_MV_RNEXT && !mv->temp_bp) {
-            /* Stepped back out of a callee's return: go back to the call
-               that returned to where we were. */
-            uint32_t raw, craw;
-            gva_t pc = ops->pc(ctx->m->cpus[why->hart]);
-            unsigned len = sh_fetch_insn(ctx, why->hart, pc, &raw);
-            if (len && is_return(raw, len)) {
-                for (unsigned cl = 4; cl >= 2; cl -= 2) {
-                    gva_t c = mv->from_pc - cl;
-                    if (sh_fetch_insn(ctx, why->hart, c, &craw) == cl &&
-                        is_call(craw, cl)) {
-                        temp_bp_set(ctx, c);
-                        *cmd = (CoreRunCmd){ .kind = CORE_CMD_REVERSE_CONTINUE,
-                                             .hart = why->hart };
-                        return true;
-                    }
-                }
-            }
+        if (mv->kind == SH_MV_RNEXT && mv->rn_phase == RN_STEP) {
+            return rnext_stepped(ctx, why->hart, cmd);
         }
         finish(ctx, "step", why->hart);
         return false;
@@ -612,7 +725,11 @@ bool sh_motion_next(ShellCtx *ctx, const CoreStop *why, CoreRunCmd *cmd)
         finish(ctx, "interrupted", why->hart);
         return false;
     case CORE_STOP_ICOUNT:
-        finish(ctx, "goto", mv->kind == SH_MV_GOTO ? ctx->hart : why->hart);
+        if (mv->kind == SH_MV_RNEXT) {
+            return rnext_at_trap(ctx, cmd);
+        }
+        finish(ctx, "goto", mv->kind == SH_MV_GOTO || mv->kind ==
+               SH_MV_GOTO_TIME ? ctx->hart : why->hart);
         return false;
     default:
         finish(ctx, "stopped", why->hart);

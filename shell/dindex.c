@@ -395,6 +395,40 @@ int sh_dix_trap_icount(const char *dir, uint64_t n, uint64_t *icount,
     return rc;
 }
 
+int sh_dix_trap_back(const char *dir, unsigned hart, uint64_t before,
+                     unsigned priv, const uint64_t *pcs, unsigned npcs,
+                     unsigned skip, ShDixTrap *t, ShOut *out)
+{
+    sqlite3 *db = open_index(dir, out);
+    if (!db) {
+        return -1;
+    }
+    sqlite3_stmt *q = NULL;
+    int rc = -1;
+    if (have_derived(db, dir, out) &&
+        (q = prepare_range(db, "SELECT id, icount, cause, irq, pc FROM traps"
+                           " WHERE hart = ?1 AND icount <= ?2 AND priv_from ="
+                           " ?3 AND pc IN (?4, ?5, ?6) ORDER BY icount DESC,"
+                           " id DESC LIMIT 1 OFFSET ?7", hart, before, out))) {
+        sqlite3_bind_int64(q, 3, priv);
+        for (unsigned i = 0; i < 3; i++) {
+            uint64_t pc = pcs[i < npcs ? i : 0];
+            sqlite3_bind_int64(q, 4 + (int)i, (sqlite3_int64)pc);
+        }
+        sqlite3_bind_int64(q, 7, skip);
+        rc = 0;
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            *t = (ShDixTrap){ .id = U64(q, 0), .icount = U64(q, 1),
+                              .cause = U64(q, 2), .irq = U64(q, 3) != 0,
+                              .pc = U64(q, 4) };
+            rc = 1;
+        }
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return rc;
+}
+
 /* ---- sql ---- */
 
 typedef struct SqlRows {

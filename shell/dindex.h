@@ -49,6 +49,20 @@ int sh_dix_timeline(const char *dir, int argc, char **argv, ShOut *out);
 int sh_dix_trap_icount(const char *dir, uint64_t n, uint64_t *icount,
                        ShOut *out);
 
+/* A trap of the derived-event index (reverse-nexti back over a handler). */
+typedef struct ShDixTrap {
+    uint64_t id, icount, cause, pc;
+    bool irq;
+} ShDixTrap;
+
+/* The `skip`-th latest (0: the latest) trap `hart` took at or before
+   icount `before`, from privilege `priv` (0 U, 1 S, 3 M), at one of the
+   pcs pcs[0..npcs). 1 (found, in *t), 0 (none), or -1 with a one-line
+   message in out (no derived index). */
+int sh_dix_trap_back(const char *dir, unsigned hart, uint64_t before,
+                     unsigned priv, const uint64_t *pcs, unsigned npcs,
+                     unsigned skip, ShDixTrap *t, ShOut *out);
+
 /* Names: Linux riscv64 syscall (NULL if not in the table), SBI extension
    (legacy or v0.2+ EID; NULL if unknown), RISC-V trap cause. */
 const char *sh_dix_syscall_name(uint64_t nr, unsigned *nargs);

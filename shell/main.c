@@ -29,6 +29,7 @@
 #include "replay/rr.h"
 #include "shell/host.h"
 #include "shell/monitor.h"
+#include "shell/progress.h"
 #include "shell/shcmd.h"
 #include "shell/diff.h"
 #include "shell/jitcheck.h"
@@ -621,6 +622,13 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
         rr_replay_finish(s, err, sizeof(err));
         return EXIT_UNUSABLE;
     }
+    /* verify: a bar for the whole replay on a terminal's stderr (its
+       console is off); replay: one for a far --seek. */
+    ShProgressSlot bar = { .out = stderr, .label = verify ? "verify"
+                                                          : "seeking" };
+    a.opts.progress = sh_progress_report;
+    a.opts.progress_opaque = &bar;
+    a.opts.progress_whole = verify;
     if (!rr_replay_attach(s, m, &a.opts, err, sizeof(err))) {
         fprintf(stderr, "rewind: %s\n", err);
         if (a.junit) {
@@ -677,6 +685,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
         }
     }
     core_run(m);
+    sh_progress_slot_end(&bar);
     print_exit_detail(m);
     stop_gdb(m, stub);
     shell_monitor_free(mon);

@@ -125,3 +125,29 @@ void sh_progress_done(ShProgress *p)
     }
     free(p);
 }
+
+void sh_progress_report(void *opaque, uint64_t done, uint64_t total)
+{
+    ShProgressSlot *slot = opaque;
+    if (total == 0) {
+        sh_progress_slot_end(slot);
+        return;
+    }
+    if (!slot->bar) {
+        if (slot->off) {
+            return;
+        }
+        slot->bar = sh_progress_new(slot->out, slot->label, total);
+        if (!slot->bar) {
+            slot->off = true;   /* not a terminal: do not ask again */
+            return;
+        }
+    }
+    sh_progress_update(slot->bar, done);
+}
+
+void sh_progress_slot_end(ShProgressSlot *slot)
+{
+    sh_progress_done(slot->bar);
+    slot->bar = NULL;
+}

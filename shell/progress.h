@@ -41,4 +41,20 @@ void sh_progress_done(ShProgress *p);
 /* True when the bar draws (the stream is a terminal). */
 bool sh_progress_active(const ShProgress *p);
 
+/* A bar fed by reports (the replay's RROptions.progress: a far seek,
+   verify): sh_progress_report(slot, done, total) makes the bar at the
+   first report, (0, 0) ends it; sh_progress_slot_end ends it too.
+
+       ShProgressSlot slot = { .out = stderr, .label = "verify" };
+       opts.progress = sh_progress_report; opts.progress_opaque = &slot; */
+typedef struct ShProgressSlot {
+    FILE *out;
+    const char *label;
+    ShProgress *bar;
+    bool off;          /* out is not a terminal: no bar, ever */
+} ShProgressSlot;
+
+void sh_progress_report(void *slot, uint64_t done, uint64_t total);
+void sh_progress_slot_end(ShProgressSlot *slot);
+
 #endif

@@ -300,8 +300,9 @@ void sh_motion_start(ShellCtx *ctx, ShMoveKind kind, const char *cmd)
 {
     (void)cmd;
     uint64_t left = ctx->mv.left, target = ctx->mv.target;
+    uint64_t target_ns = ctx->mv.target_ns;
     ctx->mv = (ShMotion){ .kind = kind, .left = left, .target = target,
-                          .hart = ctx->hart };
+                          .target_ns = target_ns, .hart = ctx->hart };
 }
 
 /* ---- shared helpers ---- */

@@ -55,6 +55,7 @@ typedef enum ShMoveKind {
     SH_MV_CONT,       /* continue */
     SH_MV_RCONT,      /* reverse-continue */
     SH_MV_GOTO,       /* goto ... */
+    SH_MV_GOTO_TIME,  /* goto time T in a live run (forwards) */
 } ShMoveKind;
 
 /* A moving command in progress. */
@@ -63,7 +64,14 @@ typedef struct ShMotion {
     uint64_t left;        /* steps still to do */
     unsigned hart;
     uint64_t target;      /* goto: the icount */
+    uint64_t target_ns;   /* goto time (live): the guest time */
     gva_t from_pc;        /* nexti/reverse-nexti: where it started */
+    uint64_t from_sp;     /* ... and the frame: sp and privilege there */
+    uint64_t from_priv;
+    int rn_phase;         /* reverse-nexti: what it is doing (cmd_move.c) */
+    unsigned rn_try;      /* reverse-nexti: trap candidates tried */
+    uint64_t rn_ret;      /* reverse-nexti: icount of the handler's return */
+    uint64_t rn_trap_id;  /* reverse-nexti: the trap gone back over */
     gva_t temp_bp;        /* a breakpoint of the motion's own */
     bool have_temp_bp;
     bool landing;         /* reverse watchpoint: stepping back onto the access */

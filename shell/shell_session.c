@@ -17,6 +17,7 @@
  */
 #include "shell/cli.h"
 #include "shell/index_db.h"
+#include "shell/progress.h"
 #include "shell/repl.h"
 #include "shell/shcmd.h"
 
@@ -172,7 +173,13 @@ static int run_replay(ShellCtx *ctx, const ShellArgs *a, uint64_t from)
         rr_replay_finish(s, err, sizeof(err));
         return EXIT_UNUSABLE;
     }
-    RROptions opts = { .warn = print_warning, .quiet = a->json || a->quiet };
+    /* A far goto (or any seek that replays long) draws a bar on a
+       terminal's stderr. */
+    static ShProgressSlot seek_bar;
+    seek_bar = (ShProgressSlot){ .out = stderr, .label = "seeking" };
+    RROptions opts = { .warn = print_warning, .quiet = a->json || a->quiet,
+                       .progress = sh_progress_report,
+                       .progress_opaque = &seek_bar };
     if (!rr_replay_attach(s, m, &opts, err, sizeof(err))) {
         fprintf(stderr, "rewind: %s\n", err);
         rr_replay_finish(s, err, sizeof(err));
@@ -200,6 +207,7 @@ static int run_replay(ShellCtx *ctx, const ShellArgs *a, uint64_t from)
     rearm(ctx);
     core_run(m);
     core_debug_detach(m);
+    sh_progress_slot_end(&seek_bar);
     char report[4096];
     RRResult r = rr_replay_finish(s, report, sizeof(report));
     int status = 0;
