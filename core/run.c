@@ -155,6 +155,11 @@ static bool wait_idle(CoreMachine *m)
         uint64_t ms = (want + 999999) / 1000000;
         input = m->host->poll_input(m, (int)(ms > 100 ? 100 : ms), &waited);
         skip = waited < want ? waited : want;
+        if (m->exit_kind != CORE_EXIT_NONE) {
+            /* Ctrl-A x or the monitor's quit during the wait: the
+               shutdown is logged already and only END may follow it. */
+            return false;
+        }
     }
     /* A skip to the deadline with no input at this icount is what replay
        does by itself (when the harts still wait after this icount's

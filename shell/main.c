@@ -28,6 +28,7 @@
 #include "replay/rr.h"
 #include "shell/host.h"
 #include "shell/monitor.h"
+#include "shell/mon_stdio.h"
 #include "shell/shcmd.h"
 #include "shell/diff.h"
 #include "shell/search.h"
@@ -258,7 +259,10 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
             return EXIT_USAGE;
         }
     }
+    /* Ctrl-A c's monitor on -serial mon:stdio (-nographic) */
+    ShMonStdio *mon = sh_mon_stdio_attach(m, cfg);
     int status = exit_status(m, core_run(m));
+    sh_mon_stdio_free(mon);
     stop_gdb(m, stub);
     char rr_err[1024] = "";
     if (rr && rr_record_end(rr, rr_err, sizeof(rr_err)) != 0) {
