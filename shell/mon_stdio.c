@@ -28,6 +28,7 @@ struct ShMonStdio {
     char line[512];
     size_t len;
     bool cr;              /* the last byte was CR: a following LF is its */
+    bool quit;            /* `quit` was typed: no prompt any more */
 };
 
 /* Text to the terminal with "\r\n" line ends (the terminal is raw). */
@@ -121,6 +122,7 @@ static void run_line(ShMonStdio *mon, const char *line)
     } else if (!strcmp(word, "quit") || !strcmp(word, "q") ||
                !strcmp(word, "exit")) {
         shell_host_quit(c->m);
+        mon->quit = true;
     } else {
         int used;
         const ShCmd *cmd = shcmd_find(argc, argv, &used);
@@ -161,6 +163,9 @@ static void receive(void *opaque, const uint8_t *buf, size_t n)
             char line[sizeof(mon->line)];
             memcpy(line, mon->line, sizeof(line));
             run_line(mon, line);
+            if (mon->quit) {
+                return;   /* the run ends: nothing more is read */
+            }
             say(mon, MON_PROMPT);
         } else if (ch == 0x7f || ch == 0x08) {
             if (mon->len) {

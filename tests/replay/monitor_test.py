@@ -9,10 +9,13 @@ machine (`info status` says paused, no tick comes, the icount stays);
 and the monitor goes on; Ctrl-A c goes back to the guest, which then
 gets only what is typed to it. The trace verifies and holds no monitor
 byte as guest input. Then `quit` ends a recording (a complete trace that
-verifies) and a plain `rewind run`.
+verifies) and a plain `rewind run`. Last, the session docs/shell.md shows
+is typed as written there and its lines compared (numbers, and the
+instruction of a stop line, may differ).
 """
 import os
 import re
+import shlex
 import sys
 import tempfile
 import time
@@ -133,4 +136,67 @@ term.type(b"quit\r")
 status = term.wait(t.limit(60))
 t.check(status == 0, "run: quit ends it with status 0",
         f"{status}; {term.text()[-400:]!r}")
+
+
+# ---- the session docs/shell.md shows ----
+def doc_session():
+    doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       "docs", "shell.md")
+    lines = open(doc).read().splitlines()
+    at = [i for i, ln in enumerate(lines)
+          if ln.startswith("    rewind record -o mon.rwd ")]
+    if len(at) != 1:
+        return None, []
+    body = []
+    for ln in lines[at[0] + 1:]:
+        if not ln.startswith("    "):
+            break
+        body.append(ln[4:])
+    return lines[at[0]][4:], body
+
+
+def shown_re(line):
+    """A shown line as a pattern: numbers may differ, and so may the
+    place a stop line shows (symbol offset, instruction)."""
+    if line.startswith("icount "):
+        return (r"icount \d+  time \d+\.\d{9}s  hart 0  M-mode  pc "
+                r"0x[0-9a-f]{16} <\w+\+\d+>  \S")
+    return re.sub(r"\d+", r"\\d+", re.escape(line))
+
+
+cmd, body = doc_session()
+t.check(cmd is not None and body, "docs/shell.md shows a monitor session")
+scratch = tempfile.mkdtemp()
+os.symlink(os.path.dirname(os.path.abspath(exe)), os.path.join(scratch, "build"))
+argv = shlex.split(cmd or "rewind")
+exe_abs = os.path.abspath(exe)
+here = os.getcwd()
+os.chdir(scratch)   # the documented paths are relative to the checkout
+term = Terminal([exe_abs, *argv[1:]])
+os.chdir(here)
+pos = 0
+for ln in body:
+    if ln == "<Ctrl-A c>":
+        term.type(b"\x01c")
+        continue
+    if ln.startswith("(rewind) "):
+        term.type(ln[len("(rewind) "):].encode() + b"\r")
+        pat = re.escape(ln)
+    else:
+        pat = shown_re(ln)
+    deadline = time.monotonic() + t.limit(30)
+    m = None
+    while time.monotonic() < deadline:
+        m = re.compile(pat.encode()).search(term.screen, pos)
+        if m or term.proc.poll() is not None:
+            break
+        term.expect(b"\n", 0.2, len(term.screen))
+    m = m or re.compile(pat.encode()).search(term.screen, pos)
+    t.check(m is not None, f"docs/shell.md session shows {ln!r}",
+            term.text(pos)[-600:])
+    if m:
+        pos = m.end()
+status = term.wait(t.limit(60))
+t.check(status == 0 and os.path.isdir(os.path.join(scratch, "mon.rwd")),
+        "the documented session ends with status 0 and its trace", str(status))
 t.finish()
