@@ -400,7 +400,10 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at)
         return m->exit_kind == CORE_EXIT_NONE;
     }
     if (m->journal && m->journal_ops->replaying(m->journal)) {
-        return true;   /* input and idle time come from the trace */
+        if (m->host && m->host->serve) {
+            m->host->serve(m);
+        }
+        return m->exit_kind == CORE_EXIT_NONE;   /* input from the trace */
     }
     if (cfg->max_insns && m->icount >= cfg->max_insns) {
         core_machine_request_exit(m, CORE_EXIT_LIMIT, 0);

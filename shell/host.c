@@ -95,6 +95,43 @@ bool shell_host_held(void)
     return held_by_monitor;
 }
 
+void shell_host_interrupt(CoreMachine *m)
+{
+    (void)m;
+    on_signal(SIGINT);   /* the same flag, stop bit and wake-up */
+}
+
+/* A replay's terminal (shell_host_set_replay_input). */
+static BeChardev *replay_in;
+
+void shell_host_set_replay_input(BeChardev *chr)
+{
+    replay_in = chr;
+}
+
+static void drop(void *opaque, int port, const uint8_t *buf, size_t len)
+{
+    (void)opaque, (void)port, (void)buf, (void)len;   /* no door ports */
+}
+
+/* What was typed on a replay's terminal, through its mux: to the monitor
+   or the Ctrl-A keys, never to the machine. */
+static void read_replay_input(CoreMachine *m)
+{
+    uint8_t buf[256];
+    size_t n = be_chardev_read_nd(replay_in, buf, sizeof(buf));
+    bool quit = false;
+    be_mux_input(be_chardev_mux(replay_in), buf, n, drop, NULL, &quit);
+    if (quit && !quit_typed) {
+        shell_host_quit(m);
+    }
+}
+
+static int replay_in_fd(void)
+{
+    return replay_in ? be_chardev_input_fd(replay_in) : -1;
+}
+
 void shell_host_quit(CoreMachine *m)
 {
     quit_typed = true;
@@ -439,7 +476,7 @@ static bool wait_loop(CoreMachine *m, struct pollfd *fds, unsigned n,
                       bool ctrl_c_quits, const char *waiting, bool hold)
 {
     enum { MAX_SOURCE_FDS = 64 };
-    struct pollfd p[8 + CORE_INPUT_MAX_SERIAL + MAX_SOURCE_FDS];
+    struct pollfd p[9 + CORE_INPUT_MAX_SERIAL + MAX_SOURCE_FDS];
     unsigned port_of[CORE_INPUT_MAX_SERIAL];
     unsigned first[SHELL_HOST_MAX_SOURCES], count[SHELL_HOST_MAX_SOURCES];
     if (n > 6) {
@@ -465,6 +502,11 @@ static bool wait_loop(CoreMachine *m, struct pollfd *fds, unsigned n,
         int con = input_fd(m);
         if (con >= 0 && source_room(m, 0) > 0) {
             p[np++] = (struct pollfd){ .fd = con, .events = POLLIN };
+        }
+        int rin_at = -1;
+        if (replay_in_fd() >= 0) {
+            rin_at = (int)np;
+            p[np++] = (struct pollfd){ .fd = replay_in_fd(), .events = POLLIN };
         }
         int sig_at = -1;
         if (signal_pipe[0] >= 0) {
@@ -506,6 +548,9 @@ static bool wait_loop(CoreMachine *m, struct pollfd *fds, unsigned n,
         if (r <= 0) {
             continue;
         }
+        if (rin_at >= 0 && p[rin_at].revents) {
+            read_replay_input(m);
+        }
         if (sig_at >= 0 && p[sig_at].revents) {
             char drain[16];
             while (read(signal_pipe[0], drain, sizeof(drain)) > 0) {
@@ -534,7 +579,18 @@ static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
     return wait_loop(m, fds, n, ctrl_c_quits, waiting, false);
 }
 
+/* Replaying: the terminal's monitor, and its hold. */
+static void serve(CoreMachine *m)
+{
+    struct pollfd p = { .fd = replay_in_fd(), .events = POLLIN };
+    if (p.fd >= 0 && poll(&p, 1, 0) > 0) {
+        read_replay_input(m);
+    }
+    stay_held(m);
+}
+
 const CoreHostOps shell_host_ops = {
+    .serve = serve,
     .start = start,
     .finish = finish,
     .input_source = input_source,

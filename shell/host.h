@@ -6,6 +6,7 @@
 #ifndef SHELL_HOST_H
 #define SHELL_HOST_H
 
+#include "backends/chardev.h"
 #include "core/run.h"
 
 /* Install into m->host before running m. One machine runs at a time. */
@@ -50,5 +51,12 @@ bool shell_host_held(void);
 /* End the run as Ctrl-A x does (the monitor's `quit`): a recording logs
    the shutdown at the current icount and takes no more input. */
 void shell_host_quit(CoreMachine *m);
+/* Stop the run as SIGINT does (Ctrl-C typed to a replay's terminal). */
+void shell_host_interrupt(CoreMachine *m);
+
+/* A replay's terminal (a mon:stdio chardev whose mux has only rewind's
+   own front ends: the monitor): read between slices and while the
+   machine is held, never for the machine. NULL: none. */
+void shell_host_set_replay_input(BeChardev *chr);
 
 #endif

@@ -605,7 +605,9 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
         return EXIT_UNUSABLE;
     }
     /* Replay never reads the host's input and never writes a user's
-       files: console to stdout (or nowhere), no device-tree dump. */
+       files: console to stdout (or nowhere), no device-tree dump. A
+       recording made with the monitor replays with it on a terminal. */
+    CoreConfig recorded = cfg;
     cfg.serial = a.opts.quiet ? "null" : "stdout";
     shell_cli_replay_config(&cfg, a.dir);
     cfg.stats = a.stats;
@@ -670,7 +672,11 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
             gdb_stub_set_monitor(stub, shell_monitor_command, mon);
         }
     }
+    ShMonStdio *mon_stdio = verify || a.opts.quiet || a.gdb || a.gdb_wait
+        ? NULL
+        : sh_mon_stdio_attach_replay(m, &recorded);
     core_run(m);
+    sh_mon_stdio_free(mon_stdio);
     print_exit_detail(m);
     stop_gdb(m, stub);
     shell_monitor_free(mon);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MON_PROMPT "(rewind) "
 
@@ -29,6 +30,8 @@ struct ShMonStdio {
     size_t len;
     bool cr;              /* the last byte was CR: a following LF is its */
     bool quit;            /* `quit` was typed: no prompt any more */
+    bool own_chr;         /* a replay's terminal, opened here */
+    bool told;            /* a replay said once that it takes no input */
 };
 
 /* Text to the terminal with "\r\n" line ends (the terminal is raw). */
@@ -189,12 +192,9 @@ static void receive(void *opaque, const uint8_t *buf, size_t n)
     }
 }
 
-ShMonStdio *sh_mon_stdio_attach(CoreMachine *m, const CoreConfig *cfg)
+static ShMonStdio *attach(CoreMachine *m, const CoreConfig *cfg,
+                          BeChardev *chr)
 {
-    if (!cfg->serial || strcmp(cfg->serial, "mon:stdio") != 0) {
-        return NULL;
-    }
-    BeChardev *chr = be_chardev_backend(core_input_serial_source(m->input, 0));
     BeMux *mux = be_chardev_mux(chr);
     if (!mux) {
         return NULL;
@@ -222,8 +222,62 @@ ShMonStdio *sh_mon_stdio_attach(CoreMachine *m, const CoreConfig *cfg)
     return mon;
 }
 
+ShMonStdio *sh_mon_stdio_attach(CoreMachine *m, const CoreConfig *cfg)
+{
+    if (!cfg->serial || strcmp(cfg->serial, "mon:stdio") != 0) {
+        return NULL;
+    }
+    return attach(m, cfg,
+                  be_chardev_backend(core_input_serial_source(m->input, 0)));
+}
+
+/* A replay's guest console on the terminal: no input goes to the guest. */
+static void replay_console_receive(void *opaque, const uint8_t *buf,
+                                   size_t n)
+{
+    ShMonStdio *mon = opaque;
+    if (memchr(buf, 3, n)) {
+        shell_host_interrupt(mon->ctx.m);   /* Ctrl-C stops the replay */
+    } else if (!mon->told) {
+        say(mon, "\nrewind: a replay takes no input (the guest's comes "
+            "from the trace); Ctrl-A c: the monitor\n");
+        mon->told = true;
+    }
+}
+
+ShMonStdio *sh_mon_stdio_attach_replay(CoreMachine *m,
+                                       const CoreConfig *recorded)
+{
+    if (!recorded->serial || strcmp(recorded->serial, "mon:stdio") != 0 ||
+        !isatty(STDIN_FILENO)) {
+        return NULL;
+    }
+    char err[256];
+    BeChardev *chr = be_chardev_open("mon:stdio", err, sizeof(err));
+    if (!chr) {
+        return NULL;   /* stdio taken: no monitor, the replay goes on */
+    }
+    ShMonStdio *mon = attach(m, recorded, chr);
+    if (!mon) {
+        be_chardev_close(chr);
+        return NULL;
+    }
+    mon->own_chr = true;
+    /* attached after the monitor: it has the input at start */
+    BeMuxFrontEnd fe = { .port = -1, .receive = replay_console_receive,
+                         .opaque = mon };
+    snprintf(fe.name, sizeof(fe.name), "the guest console (replay: no input)");
+    be_mux_attach(be_chardev_mux(chr), &fe);
+    shell_host_set_replay_input(chr);
+    return mon;
+}
+
 void sh_mon_stdio_free(ShMonStdio *mon)
 {
+    if (mon && mon->own_chr) {
+        shell_host_set_replay_input(NULL);
+        be_chardev_close(mon->chr);
+    }
     if (mon) {
         sym_free(mon->ctx.syms);
         sh_out_free(&mon->ctx.mvout);

@@ -15,7 +15,9 @@
  * plus QEMU's `stop` (hold the machine: shell_host_hold), `cont`,
  * `info status` and `quit` (end the run as Ctrl-A x does). Commands that
  * move the machine in time or ask the trace are refused with a message:
- * they belong to `rewind shell` and gdb.
+ * they belong to `rewind shell` and gdb. A replay on a terminal has the
+ * same monitor (sh_mon_stdio_attach_replay), served between slices by
+ * the host ops' `serve`.
  *
  *     ShMonStdio *mon = sh_mon_stdio_attach(m, cfg);  // NULL: no mon:stdio
  *     core_run(m);
@@ -33,6 +35,13 @@ typedef struct ShMonStdio ShMonStdio;
    mon:stdio; NULL (nothing attached) otherwise. Call after the machine is
    built and before it runs. */
 ShMonStdio *sh_mon_stdio_attach(CoreMachine *m, const CoreConfig *cfg);
+/* For a replay whose recording had the monitor (`recorded` is the
+   recorded command line's config) and whose stdin is a terminal: the
+   terminal gets a mux of its own with the monitor and a stand-in for the
+   guest console, which takes no input (a replay's input is the trace's;
+   Ctrl-C there stops the replay, as SIGINT does). NULL otherwise. */
+ShMonStdio *sh_mon_stdio_attach_replay(CoreMachine *m,
+                                       const CoreConfig *recorded);
 void sh_mon_stdio_free(ShMonStdio *mon);
 
 #endif

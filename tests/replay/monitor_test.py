@@ -9,7 +9,10 @@ machine (`info status` says paused, no tick comes, the icount stays);
 and the monitor goes on; Ctrl-A c goes back to the guest, which then
 gets only what is typed to it. The trace verifies and holds no monitor
 byte as guest input. Then `quit` ends a recording (a complete trace that
-verifies) and a plain `rewind run`. Last, the session docs/shell.md shows
+verifies) and a plain `rewind run`. A replay on a terminal (of a guest
+that computes for 10^9 instructions, bench/lastwrite.S) has the same
+monitor: `stop` holds it, `cont` lets it go, typing to its console says
+it takes no input, `quit` stops it. Last, the session docs/shell.md shows
 is typed as written there and its lines compared (numbers, and the
 instruction of a stop line, may differ).
 """
@@ -24,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from rwtest import Suite, run  # noqa: E402
 from ptyterm import Terminal  # noqa: E402
 
-exe, elf = sys.argv[1:3]
+exe, elf, long_elf = sys.argv[1:4]
 t = Suite("monitor")
 tmp = tempfile.mkdtemp()
 machine = ["-M", "virt", "-bios", "none", "-nographic", "-kernel", elf]
@@ -137,6 +140,34 @@ status = term.wait(t.limit(60))
 t.check(status == 0, "run: quit ends it with status 0",
         f"{status}; {term.text()[-400:]!r}")
 
+
+# ---- a replay on a terminal: the same monitor ----
+long_trace = os.path.join(tmp, "long.rwd")
+rc, out, err = run(exe, "record", "-o", long_trace, "-M", "virt", "-bios",
+                   "none", "-nographic", "-kernel", long_elf, timeout=600)
+t.check(rc == 0, "recording the long guest", err)
+term = Terminal([exe, "replay", long_trace])
+typed(term, b"\x01c", b"input goes to the monitor\r\r\n" + PROMPT,
+      "replay: Ctrl-A c reaches the monitor")
+out = command(term, b"stop", b"icount ", "replay: stop")
+m = re.search(r"icount (\d+)", out)
+command(term, b"info status", b"VM status: paused", "replay: paused")
+out = command(term, b"info registers", b"pc   0x", "replay: info registers")
+out = command(term, b"where", b"icount ", "replay: where")
+m2 = re.search(r"icount (\d+)", out)
+t.check(m and m2 and m.group(1) == m2.group(1),
+        "replay: the machine stays where it stopped", out)
+command(term, b"cont", b"", "replay: cont")
+command(term, b"info status", b"VM status: running", "replay: running")
+command(term, b"goto 5", b"error: goto: the monitor does not move",
+        "replay: goto is refused")
+typed(term, b"\x01cabc", b"a replay takes no input",
+      "replay: its console takes no input, and says so")
+typed(term, b"\x01c", PROMPT, "replay: back to the monitor")
+term.type(b"quit\r")
+status = term.wait(t.limit(60))
+t.check(status == 0 and "replay stopped at icount" in term.text(),
+        "replay: quit stops it, status 0", f"{status}; {term.text()[-300:]!r}")
 
 # ---- the session docs/shell.md shows ----
 def doc_session():
