@@ -82,7 +82,9 @@ static const char *refusal(ShCmdFn fn)
 }
 
 static const char monitor_help[] =
-    "monitor (Ctrl-A c goes back to the guest console):\n"
+    "monitor (Ctrl-A c goes back to the guest console; here stop and "
+    "cont are QEMU's,\nand commands that move in time, break, watch or "
+    "ask the trace are refused):\n"
     "  stop                                     hold the machine\n"
     "  cont                                     (also: c continue) resume it\n"
     "  info status                              running or paused\n"
