@@ -58,7 +58,7 @@ BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen);
 void be_chardev_close(BeChardev *c);
 
 void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len);
-/* Text of rewind's own (the mux's notices, a future monitor's replies):
+/* Text of rewind's own (the mux's notices, the monitor's replies):
    written to the output as it is, past the tap, so it never enters the
    recorded console. */
 void be_chardev_write_host(BeChardev *c, const char *text);

@@ -226,7 +226,8 @@ static ShMonStdio *attach(CoreMachine *m, const CoreConfig *cfg,
 
 ShMonStdio *sh_mon_stdio_attach(CoreMachine *m, const CoreConfig *cfg)
 {
-    if (!cfg->serial || strcmp(cfg->serial, "mon:stdio") != 0) {
+    if (!cfg->serial || strcmp(cfg->serial, "mon:stdio") != 0 ||
+        cfg->monitor_none) {
         return NULL;
     }
     return attach(m, cfg,
@@ -251,7 +252,7 @@ ShMonStdio *sh_mon_stdio_attach_replay(CoreMachine *m,
                                        const CoreConfig *recorded)
 {
     if (!recorded->serial || strcmp(recorded->serial, "mon:stdio") != 0 ||
-        !isatty(STDIN_FILENO)) {
+        recorded->monitor_none || !isatty(STDIN_FILENO)) {
         return NULL;
     }
     char err[256];

@@ -140,6 +140,14 @@ status = term.wait(t.limit(60))
 t.check(status == 0, "run: quit ends it with status 0",
         f"{status}; {term.text()[-400:]!r}")
 
+# -monitor none (QEMU's): no monitor; Ctrl-A c leaves the input with the guest
+term = Terminal([exe, "run", *machine, "-monitor", "none"])
+typed(term, b"", b"tick 1\r", "-monitor none: the guest ticks", 60)
+typed(term, b"\x01c", b"there is no monitor",
+      "-monitor none: Ctrl-A c says there is no monitor")
+typed(term, b"q", b"PASS ticker", "-monitor none: the input stays the guest's")
+status = term.wait(t.limit(60))
+t.check(status == 0, "-monitor none: the run ends with the guest", str(status))
 
 # ---- a replay on a terminal: the same monitor ----
 long_trace = os.path.join(tmp, "long.rwd")
