@@ -242,9 +242,28 @@ void be_chardev_close(BeChardev *c)
     free(c);
 }
 
+/* The last byte any chardev wrote to stdout was not a newline. */
+static bool stdout_midline;
+
+bool be_chardev_stdout_end_line(void)
+{
+    if (!stdout_midline) {
+        return false;
+    }
+    ssize_t n;
+    do {
+        n = write(STDOUT_FILENO, "\n", 1);
+    } while (n < 0 && errno == EINTR);
+    stdout_midline = false;
+    return true;
+}
+
 static void write_out(void *opaque, const uint8_t *buf, size_t len)
 {
     BeChardev *c = opaque;
+    if (c->out_fd == STDOUT_FILENO && len > 0) {
+        stdout_midline = buf[len - 1] != '\n';
+    }
     while (len > 0) {
         ssize_t n = c->is_socket ? send(c->out_fd, buf, len, MSG_NOSIGNAL)
                                  : write(c->out_fd, buf, len);

@@ -62,10 +62,16 @@ BeChardev *be_chardev_open(const char *spec, char *err, size_t errlen);
 void be_chardev_close(BeChardev *c);
 
 void be_chardev_write(BeChardev *c, const uint8_t *buf, size_t len);
-/* Text of rewind's own (the mux's notices, a future monitor's replies):
+/* Text of rewind's own (the mux's notices, the monitor's replies):
    written to the output as it is, past the tap, so it never enters the
    recorded console. */
 void be_chardev_write_host(BeChardev *c, const char *text);
+
+/* Guest output on stdout that did not end with a newline gets one, so
+   that rewind's next line (the debug shell's stop line) starts a line of
+   its own; true if one was written. Output that ended a line is left as
+   it is (no blank line). */
+bool be_chardev_stdout_end_line(void);
 
 /* Observe everything written (record/replay use it for the console). */
 typedef void (*BeChardevTap)(void *opaque, const uint8_t *buf, size_t len);

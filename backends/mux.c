@@ -38,7 +38,7 @@ static void help(BeMux *mux)
         "C-a h    print this help\r\n"
         "C-a x    exit rewind (a recording is closed, complete)\r\n"
         "C-a c    switch input to the next front end of this chardev "
-        "(there is no monitor yet)\r\n"
+        "(with -serial mon:stdio: the monitor, then the console)\r\n"
         "C-a C-a  send C-a\r\n"
         "C-c is input with -nographic, -serial mon:stdio and mux=on\r\n");
 }
@@ -48,14 +48,18 @@ static void switch_focus(BeMux *mux)
 {
     char text[160];
     if (mux->nfe < 2) {
-        say(mux, "\r\nrewind: C-a c: there is no monitor yet and no other "
-            "front end on this chardev; input stays where it is\r\n");
+        say(mux, "\r\nrewind: C-a c: there is no monitor (-serial mon:stdio "
+            "has one) and no other front end on this chardev; input stays "
+            "where it is\r\n");
         return;
     }
     mux->focus = (mux->focus + 1) % mux->nfe;
     snprintf(text, sizeof(text), "\r\nrewind: C-a c: input goes to %s\r\n",
              mux->fe[mux->focus].name);
     say(mux, text);
+    if (mux->fe[mux->focus].focused) {
+        mux->fe[mux->focus].focused(mux->fe[mux->focus].opaque);
+    }
 }
 
 /* Hand buf[0..n) to the focused front end. */

@@ -5,7 +5,7 @@
  *
  * Several front ends may share one back end: the UART through
  * "-serial chardev:ID", virtconsole/virtserialport through chardev=ID,
- * and, later, a monitor. Output from all of them is written (the back
+ * and the monitor of -serial mon:stdio (shell/mon_stdio.h). Output from all of them is written (the back
  * end just takes every front end's writes); input goes to the one front
  * end that has the focus. Front ends are kept in the order they were
  * attached; each one takes the focus as it attaches (as in QEMU, where a
@@ -48,6 +48,9 @@ typedef struct BeMuxFrontEnd {
     char name[48];    /* in the Ctrl-A c notice: "input port 1 (virtio-serial)" */
     int port;         /* input-door port, or -1: a host front end */
     void (*receive)(void *opaque, const uint8_t *buf, size_t len);
+    /* A host front end: it took the focus through Ctrl-A c (a monitor
+       shows its prompt), after the mux's notice; NULL: nothing to do. */
+    void (*focused)(void *opaque);
     void *opaque;
 } BeMuxFrontEnd;
 

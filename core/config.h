@@ -82,6 +82,7 @@ typedef struct CoreConfig {
     uint64_t max_insns;        /* 0 = unlimited */
     const char *trace_insns;   /* per-instruction trace file, or NULL */
     bool nographic;
+    bool monitor_none;         /* -monitor none: no monitor on mon:stdio */
     bool stats;                /* print icount and state hash at exit */
     const char *gdb;           /* -gdb SPEC / -s, or NULL */
     bool gdb_wait;             /* -S: stop before the first instruction */

@@ -164,6 +164,11 @@ static bool wait_idle(CoreMachine *m)
         uint64_t ms = (want + 999999) / 1000000;
         input = m->host->poll_input(m, (int)(ms > 100 ? 100 : ms), &waited);
         skip = waited < want ? waited : want;
+        if (m->exit_kind != CORE_EXIT_NONE) {
+            /* Ctrl-A x or the monitor's quit during the wait: the
+               shutdown is logged already and only END may follow it. */
+            return false;
+        }
     }
     /* A skip to the deadline with no input at this icount is what replay
        does by itself (when the harts still wait after this icount's
@@ -439,7 +444,10 @@ static bool run_slice(CoreMachine *m, uint64_t stop_at, bool *idle)
         return m->exit_kind == CORE_EXIT_NONE;
     }
     if (m->journal && m->journal_ops->replaying(m->journal)) {
-        return true;   /* input and idle time come from the trace */
+        if (m->host && m->host->serve) {
+            m->host->serve(m);
+        }
+        return m->exit_kind == CORE_EXIT_NONE;   /* input from the trace */
     }
     if (cfg->max_insns && m->icount >= cfg->max_insns) {
         core_machine_request_exit(m, CORE_EXIT_LIMIT, 0);

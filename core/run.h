@@ -30,6 +30,10 @@ typedef struct CoreHostOps {
     /* True if the host asked the run to end (a signal); the exit has
        then been requested (core_run_shutdown). */
     bool (*interrupted)(CoreMachine *m);
+    /* Replaying (the host gives the machine no input): serve rewind's
+       own front ends between slices (the monitor on the terminal), which
+       may hold the machine meanwhile. NULL: nothing to serve. */
+    void (*serve)(CoreMachine *m);
     /* See core_run_wait_nd. */
     bool (*wait)(CoreMachine *m, struct pollfd *fds, unsigned n,
                  bool ctrl_c_quits, const char *waiting);

@@ -115,6 +115,9 @@ typedef struct HwDeviceType {
     void *(*create)(const HwDeviceArgs *a, char *err, size_t errlen);
     /* Add its node under `parent` (libfdt); 0 or a libfdt error. */
     int (*fdt_node)(void *fdt, int parent, const HwDeviceArgs *a);
+    /* A device on another device's bus (HW_BUS_VIRTIO_SERIAL): the
+       instance (as create returned it) whose bus it is on. NULL: none. */
+    void *(*parent)(void *dev);
 } HwDeviceType;
 
 /* The rows, NULL-terminated (hw/devices.c). */
@@ -170,6 +173,8 @@ typedef struct HwPlacedDevice {
     gpa_t base;                  /* 0 and size 0: no window */
     uint64_t size;
     unsigned irq;                /* line at the board's intc, 0: none */
+    const char *parent;          /* id of the device whose bus it is on
+                                    (a virtio-serial port's device), or NULL */
 } HwPlacedDevice;
 
 /* The devices m's board built, in build order, into out[max]; returns

@@ -230,7 +230,7 @@ static bool opt_serial(CoreConfig *cfg, const char *opt, const char *arg,
                        ShellCliResult *res)
 {
     (void)res;
-    /* mon:stdio multiplexes a monitor we do not have yet; as in QEMU,
+    /* mon:stdio multiplexes the monitor (shell/mon_stdio.c); as in QEMU,
        Ctrl-C there goes to the guest (the chardev turns signals off). The
        Ctrl-A keys work on plain stdio too. */
     if (strcmp(arg, "stdio") && strcmp(arg, "mon:stdio") && strcmp(arg, "null") &&
@@ -246,12 +246,12 @@ static bool opt_serial(CoreConfig *cfg, const char *opt, const char *arg,
 static bool opt_monitor(CoreConfig *cfg, const char *opt, const char *arg,
                         ShellCliResult *res)
 {
-    (void)cfg;
     (void)res;
     if (strcmp(arg, "none") != 0) {
-        return fail(opt, "'%s': there is no monitor yet; only 'none' is "
-                    "supported", arg);
+        return fail(opt, "'%s': only 'none' is supported (the monitor is "
+                    "on -serial mon:stdio, the default: Ctrl-A c)", arg);
     }
+    cfg->monitor_none = true;
     return true;
 }
 
@@ -683,7 +683,7 @@ static const CliOption options[] = {
     { "dtb", NULL, "FILE", "use this device tree instead of the generated one", opt_dtb },
     { "serial", NULL, "DEV", "serial port: mon:stdio (default; Ctrl-C goes to the guest), stdio, null, file:PATH, chardev:ID", opt_serial },
     { "chardev", NULL, "TYPE,id=ID[,OPT=VALUE...]|help", "character back end: stdio, null, file, pipe, pty, socket, ringbuf (-chardev help lists the options)", opt_chardev },
-    { "monitor", NULL, "none", "monitor (only none)", opt_monitor },
+    { "monitor", NULL, "none", "none: no monitor on mon:stdio (Ctrl-A c)", opt_monitor },
     { "nographic", NULL, NULL, "no display; serial on mon:stdio (always the case)", opt_nographic },
     { "display", NULL, "none", "display (only none)", opt_display },
     { "no-reboot", NULL, NULL, "exit instead of rebooting (always the case)", opt_no_reboot },

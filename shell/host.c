@@ -82,6 +82,64 @@ static void finish(CoreMachine *m)
 /* quit_typed once Ctrl-A x was typed (the exit kind may already say
    the guest ended: end of history). */
 static bool quit_typed;
+/* A host front end (the monitor) holds the machine (shell_host_hold). */
+static bool held_by_monitor;
+
+void shell_host_hold(bool held)
+{
+    held_by_monitor = held;
+}
+
+bool shell_host_held(void)
+{
+    return held_by_monitor;
+}
+
+void shell_host_interrupt(CoreMachine *m)
+{
+    (void)m;
+    on_signal(SIGINT);   /* the same flag, stop bit and wake-up */
+}
+
+/* A replay's terminal (shell_host_set_replay_input). */
+static BeChardev *replay_in;
+
+void shell_host_set_replay_input(BeChardev *chr)
+{
+    replay_in = chr;
+}
+
+static void drop(void *opaque, int port, const uint8_t *buf, size_t len)
+{
+    (void)opaque, (void)port, (void)buf, (void)len;   /* no door ports */
+}
+
+/* What was typed on a replay's terminal, through its mux: to the monitor
+   or the Ctrl-A keys, never to the machine. */
+static void read_replay_input(CoreMachine *m)
+{
+    uint8_t buf[256];
+    size_t n = be_chardev_read_nd(replay_in, buf, sizeof(buf));
+    bool quit = false;
+    be_mux_input(be_chardev_mux(replay_in), buf, n, drop, NULL, &quit);
+    if (quit && !quit_typed) {
+        shell_host_quit(m);
+    }
+}
+
+static int replay_in_fd(void)
+{
+    return replay_in ? be_chardev_input_fd(replay_in) : -1;
+}
+
+void shell_host_quit(CoreMachine *m)
+{
+    quit_typed = true;
+    held_by_monitor = false;
+    /* Nothing held reaches the guest from now on: SHUTDOWN ends the
+       trace (only END may follow it). */
+    core_run_shutdown(m, 0);
+}
 
 /* Host input of each serial port of the input door (port 0 the UART's
    console, 1.. virtio-serial ports): the chardev a front end registered
@@ -190,12 +248,8 @@ static bool read_source(CoreMachine *m, unsigned p)
     }
     bool quit = false;
     be_mux_input(mux, buf, n, hold, &d, &quit);
-    if (quit) {
-        quit_typed = true;
-        /* Nothing held reaches the guest from now on: SHUTDOWN ends the
-           trace (only END may follow it), and the machine stops here
-           anyway. */
-        core_run_shutdown(m, 0);
+    if (quit && !quit_typed) {
+        shell_host_quit(m);   /* the machine stops here anyway */
     }
     return d.ctrl_c;
 }
@@ -276,6 +330,23 @@ static bool connection_changes(CoreMachine *m, bool arrivals)
     return any;
 }
 
+static bool wait_loop(CoreMachine *m, struct pollfd *fds, unsigned n,
+                      bool ctrl_c_quits, const char *waiting, bool hold);
+
+/* While a host front end holds the machine: serve the input sources
+   (the monitor's typing reaches it through the mux) until it lets go or
+   the run ends. Returns the host ns spent held. */
+static uint64_t stay_held(CoreMachine *m)
+{
+    if (!held_by_monitor) {
+        return 0;
+    }
+    uint64_t t0 = be_host_monotonic_ns_nd();
+    wait_loop(m, NULL, 0, false, "while stopped by the monitor", true);
+    held_by_monitor = false;   /* released, or the run ends */
+    return be_host_monotonic_ns_nd() - t0;
+}
+
 /* Hand host input to the input door (and the log); true if any went.
    One poll waits for every port's source at once. */
 static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
@@ -313,6 +384,8 @@ static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
             read_source(m, port_of[i]);
         }
     }
+    /* The monitor's `stop`: no guest time passes while held. */
+    uint64_t held_ns = stay_held(m);
     bool took_any = connection_changes(m, true);
     for (unsigned i = 0; i < nsources; i++) {
         took_any |= sources[i].dispatch(sources[i].opaque, m, fds + first[i],
@@ -332,7 +405,8 @@ static bool poll_input(CoreMachine *m, int timeout_ms, uint64_t *waited_ns)
        (core_input_ready from a guest register access): a deterministic
        point, unlike this host-timed poll. */
     if (waited_ns) {
-        *waited_ns = be_host_monotonic_ns_nd() - t0;
+        uint64_t spent = be_host_monotonic_ns_nd() - t0;
+        *waited_ns = spent > held_ns ? spent - held_ns : 0;
     }
     return took_any;
 }
@@ -396,11 +470,13 @@ static unsigned fill_held_ports(CoreMachine *m, struct pollfd *p,
    for the machine anyway. */
 #define HELD_MIN_TIMEOUT_MS 20
 
-static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
-                       bool ctrl_c_quits, const char *waiting)
+/* wait_ready's loop; with hold, it returns (true) once the monitor
+   lets the machine go instead of when one of fds is ready. */
+static bool wait_loop(CoreMachine *m, struct pollfd *fds, unsigned n,
+                      bool ctrl_c_quits, const char *waiting, bool hold)
 {
     enum { MAX_SOURCE_FDS = 64 };
-    struct pollfd p[8 + CORE_INPUT_MAX_SERIAL + MAX_SOURCE_FDS];
+    struct pollfd p[9 + CORE_INPUT_MAX_SERIAL + MAX_SOURCE_FDS];
     unsigned port_of[CORE_INPUT_MAX_SERIAL];
     unsigned first[SHELL_HOST_MAX_SOURCES], count[SHELL_HOST_MAX_SOURCES];
     if (n > 6) {
@@ -414,13 +490,23 @@ static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
             return false;
         }
         if (quit_typed) {
-            return false;   /* Ctrl-A x (read_source said so) */
+            return false;   /* Ctrl-A x (read_source said so), `quit` */
+        }
+        if (hold && !held_by_monitor) {
+            return true;    /* the monitor's `cont` */
         }
         unsigned np = n;
-        memcpy(p, fds, n * sizeof(*p));
+        if (n) {
+            memcpy(p, fds, n * sizeof(*p));
+        }
         int con = input_fd(m);
         if (con >= 0 && source_room(m, 0) > 0) {
             p[np++] = (struct pollfd){ .fd = con, .events = POLLIN };
+        }
+        int rin_at = -1;
+        if (replay_in_fd() >= 0) {
+            rin_at = (int)np;
+            p[np++] = (struct pollfd){ .fd = replay_in_fd(), .events = POLLIN };
         }
         int sig_at = -1;
         if (signal_pipe[0] >= 0) {
@@ -462,6 +548,9 @@ static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
         if (r <= 0) {
             continue;
         }
+        if (rin_at >= 0 && p[rin_at].revents) {
+            read_replay_input(m);
+        }
         if (sig_at >= 0 && p[sig_at].revents) {
             char drain[16];
             while (read(signal_pipe[0], drain, sizeof(drain)) > 0) {
@@ -484,7 +573,24 @@ static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
     }
 }
 
+static bool wait_ready(CoreMachine *m, struct pollfd *fds, unsigned n,
+                       bool ctrl_c_quits, const char *waiting)
+{
+    return wait_loop(m, fds, n, ctrl_c_quits, waiting, false);
+}
+
+/* Replaying: the terminal's monitor, and its hold. */
+static void serve(CoreMachine *m)
+{
+    struct pollfd p = { .fd = replay_in_fd(), .events = POLLIN };
+    if (p.fd >= 0 && poll(&p, 1, 0) > 0) {
+        read_replay_input(m);
+    }
+    stay_held(m);
+}
+
 const CoreHostOps shell_host_ops = {
+    .serve = serve,
     .start = start,
     .finish = finish,
     .input_source = input_source,

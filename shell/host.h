@@ -6,6 +6,7 @@
 #ifndef SHELL_HOST_H
 #define SHELL_HOST_H
 
+#include "backends/chardev.h"
 #include "core/run.h"
 
 /* Install into m->host before running m. One machine runs at a time. */
@@ -37,5 +38,25 @@ typedef struct ShellHostSource {
 void shell_host_add_source(const ShellHostSource *src);
 /* Remove every source (the machine they feed is gone). */
 void shell_host_clear_sources(void);
+
+/* The machine held by a host front end (the mon:stdio monitor's `stop`):
+   at the next slice boundary the run loop stays in the host side, which
+   keeps serving every input source (the monitor's typing included: its
+   `cont` releases the hold) without running the machine. Held time is
+   no guest time: an idle wait the hold interrupted counts only the host
+   time outside the hold. */
+void shell_host_hold(bool held);
+bool shell_host_held(void);
+
+/* End the run as Ctrl-A x does (the monitor's `quit`): a recording logs
+   the shutdown at the current icount and takes no more input. */
+void shell_host_quit(CoreMachine *m);
+/* Stop the run as SIGINT does (Ctrl-C typed to a replay's terminal). */
+void shell_host_interrupt(CoreMachine *m);
+
+/* A replay's terminal (a mon:stdio chardev whose mux has only rewind's
+   own front ends: the monitor): read between slices and while the
+   machine is held, never for the machine. NULL: none. */
+void shell_host_set_replay_input(BeChardev *chr);
 
 #endif

@@ -117,6 +117,9 @@ static void show_device(ShOut *out, CoreMachine *m, unsigned i,
     sh_json_str(out, "type", type);
     sh_json_str(out, "id", d->id);
     sh_json_str(out, "bus", bus_name(pl ? pl->bus : HW_BUS_SYSTEM));
+    if (pl && pl->parent) {
+        sh_json_str(out, "parent", pl->parent);
+    }
     if (pl && pl->size && pl->bus == HW_BUS_SYSTEM) {
         sh_printf(out, "%s  mmio 0x%016" PRIx64 "/0x%" PRIx64 "\n", indent,
                   pl->base, pl->size);
@@ -139,6 +142,28 @@ static void show_device(ShOut *out, CoreMachine *m, unsigned i,
         sh_printf(out, "%s  (no saved state)\n", indent);
     }
     sh_json_end(out);
+}
+
+/* The devices on device i's own bus (a virtio-serial-device's ports),
+   under it. */
+static void show_children(ShOut *out, CoreMachine *m, unsigned i,
+                          const HwPlacedDevice *const *where,
+                          const char *indent)
+{
+    bool any = false;
+    char deeper[64];
+    snprintf(deeper, sizeof(deeper), "%s  ", indent);
+    for (unsigned k = 0; k < m->ndevices; k++) {
+        if (where[k] && where[k]->parent &&
+            strcmp(where[k]->parent, m->devices[i].id) == 0) {
+            if (!any) {
+                sh_printf(out, "%sbus: %s\n", indent,
+                          bus_name(where[k]->bus));
+                any = true;
+            }
+            show_device(out, m, k, where[k], deeper);
+        }
+    }
 }
 
 int sh_look_devices(CoreMachine *m, int argc, char **argv, ShOut *out)
@@ -177,13 +202,16 @@ int sh_look_devices(CoreMachine *m, int argc, char **argv, ShOut *out)
                     any = true;
                 }
                 show_device(out, m, k, where[k], "      ");
+                show_children(out, m, k, where, "        ");
             }
         }
     }
-    /* Devices on another device's bus (virtio-serial ports). */
+    /* A port whose device the board did not name (not reached on virt):
+       still listed, on a bus of its own. */
     bool any = false;
     for (unsigned i = 0; i < m->ndevices; i++) {
-        if (where[i] && where[i]->bus == HW_BUS_VIRTIO_SERIAL) {
+        if (where[i] && where[i]->bus == HW_BUS_VIRTIO_SERIAL &&
+            !where[i]->parent) {
             if (!any) {
                 sh_printf(out, "bus: virtio-serial-bus\n");
                 any = true;

@@ -30,6 +30,7 @@
 #include "shell/host.h"
 #include "shell/monitor.h"
 #include "shell/progress.h"
+#include "shell/mon_stdio.h"
 #include "shell/shcmd.h"
 #include "shell/diff.h"
 #include "shell/jitcheck.h"
@@ -261,7 +262,10 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
             return EXIT_USAGE;
         }
     }
+    /* Ctrl-A c's monitor on -serial mon:stdio (-nographic) */
+    ShMonStdio *mon = sh_mon_stdio_attach(m, cfg);
     int status = exit_status(m, core_run(m));
+    sh_mon_stdio_free(mon);
     stop_gdb(m, stub);
     char rr_err[1024] = "";
     if (rr && rr_record_end(rr, rr_err, sizeof(rr_err)) != 0) {
@@ -609,7 +613,9 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
         return EXIT_UNUSABLE;
     }
     /* Replay never reads the host's input and never writes a user's
-       files: console to stdout (or nowhere), no device-tree dump. */
+       files: console to stdout (or nowhere), no device-tree dump. A
+       recording made with the monitor replays with it on a terminal. */
+    CoreConfig recorded = cfg;
     cfg.serial = a.opts.quiet ? "null" : "stdout";
     shell_cli_replay_config(&cfg, a.dir);
     if (a.jit != CORE_JIT_DEFAULT) {
@@ -684,8 +690,12 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
             gdb_stub_set_monitor(stub, shell_monitor_command, mon);
         }
     }
+    ShMonStdio *mon_stdio = verify || a.opts.quiet || a.gdb || a.gdb_wait
+        ? NULL
+        : sh_mon_stdio_attach_replay(m, &recorded);
     core_run(m);
     sh_progress_slot_end(&bar);
+    sh_mon_stdio_free(mon_stdio);
     print_exit_detail(m);
     stop_gdb(m, stub);
     shell_monitor_free(mon);

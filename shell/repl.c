@@ -14,6 +14,7 @@
 #define _GNU_SOURCE   /* ppoll */
 #include "shell/repl.h"
 #include "shell/host.h"
+#include "backends/chardev.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -380,6 +381,11 @@ static CoreRunCmd fe_stopped(void *opaque, CoreMachine *m, const CoreStop *why)
     if (ctx->mv.kind != SH_MV_NONE) {
         if (sh_motion_next(ctx, why, &cmd)) {
             return cmd;
+        }
+        if (ctx->out == stdout) {
+            /* the guest's console may have left a line open */
+            fflush(stdout);
+            be_chardev_stdout_end_line();
         }
         shell_emit(ctx, &ctx->mvout, ctx->mvcmd);
     } else if (why->reason == CORE_STOP_EXITED && !ctx->quit &&

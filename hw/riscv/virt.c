@@ -612,6 +612,13 @@ size_t hw_virt_devices(CoreMachine *m, HwPlacedDevice *out, size_t max)
             o->size = v->size;
             o->irq = v->irq + (unsigned)slot;
         }
+        void *parent = d->type->parent && d->dev ? d->type->parent(d->dev)
+                                                 : NULL;
+        for (unsigned k = 0; parent && k < b->ndevs; k++) {
+            if (b->devs[k].dev == parent) {
+                o->parent = b->devs[k].args.id;
+            }
+        }
     }
     return b->ndevs;
 }

@@ -707,6 +707,12 @@ static void *serialport_create(const HwDeviceArgs *a, char *err,
     return port_create(a, false, err, errlen);
 }
 
+/* The virtio-serial-device a port plugged into (`devices` lists it there). */
+static void *port_parent(void *dev)
+{
+    return ((VserPort *)dev)->vser;
+}
+
 const HwDeviceType hw_virtio_serial_type = {
     .name = "virtio-serial-device",
     .desc = "virtio console device with multiple ports (virtio-serial); "
@@ -725,6 +731,7 @@ const HwDeviceType hw_virtconsole_type = {
     .user_creatable = true,
     .props = console_props,
     .create = console_create,
+    .parent = port_parent,
 };
 
 const HwDeviceType hw_virtserialport_type = {
@@ -735,4 +742,5 @@ const HwDeviceType hw_virtserialport_type = {
     .user_creatable = true,
     .props = serialport_props,
     .create = serialport_create,
+    .parent = port_parent,
 };

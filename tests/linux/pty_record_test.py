@@ -95,12 +95,16 @@ if ok:
             f"recorder status {term.proc.poll()}; screen:\n" + term.text(at)[-800:])
     command(b"echo rc-$?\r", b"rc-130", "sleep died of SIGINT (status 130)")
 
-    # Ctrl-A h lists the escape keys; Ctrl-A c says there is no monitor.
+    # Ctrl-A h lists the escape keys; Ctrl-A c goes to the monitor and
+    # back; a monitor command looks at the running kernel.
     start = term.mark()
     term.type(b"\x01h")
     for key in (b"C-a h", b"C-a x", b"C-a c", b"C-a C-a"):
         step(f"Ctrl-A h lists {key.decode()}", key, 30, start)
-    command(b"\x01c", b"no monitor", "Ctrl-A c says there is no monitor")
+    command(b"\x01c", b"(rewind) ", "Ctrl-A c goes to the monitor")
+    command(b"info registers\r", b"satp", "the monitor's info registers")
+    command(b"\x01c", b"input goes to input port 0 (the UART)",
+            "Ctrl-A c again goes back to the guest")
     # Ctrl-A Ctrl-A types one Ctrl-A: the shell's line editor moves to the
     # start of the line, so "cho lit..." becomes "echo lit...".
     command(b"cho lit-$((4+4))\x01\x01e\r", b"lit-8",

@@ -6,8 +6,8 @@ for its cursor position, status and attributes like busybox's does:
   the guest then reads the RTC; the recorder must keep the event stream in
   order, exit 0 and leave a complete trace that `verify` passes;
 - Ctrl-C reaches the guest as byte 0x03 (logged as input), Ctrl-A h lists
-  the escape keys, Ctrl-A c says there is no monitor, Ctrl-A Ctrl-A types
-  a Ctrl-A, Ctrl-A x quits with a complete trace;
+  the escape keys, Ctrl-A c goes to the monitor and back, Ctrl-A Ctrl-A
+  types a Ctrl-A, Ctrl-A x quits with a complete trace;
 - replay to a terminal sends it none of the recorded queries (a terminal
   would answer them into the user's shell), while replay to a pipe gives
   the recorded bytes unchanged."""
@@ -56,7 +56,9 @@ start = term.mark()
 term.type(b"\x01h")
 for key in (b"C-a h", b"C-a x", b"C-a c", b"C-a C-a"):
     step(term, f"Ctrl-A h lists {key.decode()}", key, 20, start)
-typed(term, b"\x01c", b"no monitor", "Ctrl-A c says there is no monitor")
+typed(term, b"\x01c", b"(rewind) ", "Ctrl-A c goes to the monitor")
+typed(term, b"\x01c", b"input goes to input port 0 (the UART)",
+      "Ctrl-A c again goes back to the guest")
 typed(term, b"\x01\x01\r", b"got: ^A", "Ctrl-A Ctrl-A types a Ctrl-A")
 typed(term, b"quit\r", b"PASS tty", "the guest ends")
 status = term.wait(t.limit(60))

@@ -23,6 +23,7 @@ are SERIAL_CONNECT events that the replay, with no socket, feeds.
 Start-up errors name the option at fault, exit 1 and leave no trace.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -166,5 +167,32 @@ for args, want in errors:
     rc, out, err = run(exe, "record", "-o", bad, *base, *args, timeout=60)
     t.check(rc == 1 and want in err and not os.path.exists(bad),
             f"error for {' '.join(args[:6])}", err)
+
+# `devices` (QEMU's info qtree) lists each port under the virtio-serial
+# device it plugged into (the first one with a free port: vs0 here; vs1
+# has none).
+nulls = [a for i in range(3) for a in ("-chardev", f"null,id=n{i}")]
+rc, out, err = run(exe, "shell", "--quiet", "-c", "devices", "--", *base,
+                   "-device", "virtio-serial-device,id=vs0",
+                   "-device", "virtio-serial-device,id=vs1",
+                   "-device", "virtconsole,chardev=n0,id=p0",
+                   "-device", "virtserialport,chardev=n1,id=p1,name=n1",
+                   "-device", "virtconsole,chardev=n2,id=p2", *nulls)
+tree = [ln for ln in out.splitlines() if re.match(r" *(bus|dev): ", ln)]
+want = ['      dev: virtio-serial-device, id "vs0"',
+        '        bus: virtio-serial-bus',
+        '          dev: virtconsole, id "p0"',
+        '          dev: virtserialport, id "p1"',
+        '          dev: virtconsole, id "p2"',
+        '  dev: virtio-mmio, id "virtio-mmio6"',
+        '    bus: virtio-bus',
+        '      dev: virtio-serial-device, id "vs1"',
+        '  dev: virtio-mmio, id "virtio-mmio5"']
+at = tree.index(want[0]) if want[0] in tree else -1
+t.check(rc == 0 and at >= 0 and tree[at:at + len(want)] == want and
+        tree.count("        bus: virtio-serial-bus") == 1 and
+        "bus: virtio-serial-bus" not in tree,
+        "devices lists each port under its virtio-serial device",
+        out + err)
 shutil.rmtree(tmp)
 t.finish()

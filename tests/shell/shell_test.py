@@ -99,6 +99,19 @@ t.check(re.search(r"^icount \d+  time 0\.\d{9}s  hart 0  M-mode  pc "
                   r"0x%016x <bump>  \S+" % SYM["bump"], out, re.M),
         "text stop line: icount, time, hart, privilege, pc <symbol>, insn", out)
 
+# The guest's console shows while the machine runs; a stop in the middle
+# of a console line (rt_putc writes one byte per call) starts the stop
+# line on a line of its own, and one after a whole line adds no blank line.
+st, out, _ = run(REWIND, "shell", T, "-c", "break rt_putc; continue; "
+                 "continue; continue; delete; continue")
+t.check(st == 0 and re.search(r"^g\nbreakpoint 1, hart 0\nicount \d+ ", out,
+                              re.M) and
+        re.search(r"^d\nbreakpoint 1, hart 0\n", out, re.M) and
+        "PASS gdb target (2 checks)\nend of the trace\nicount" in out and
+        "\n\n" not in out,
+        "a stop line after guest output without a newline starts a new "
+        "line; after a newline no blank line", out)
+
 # 3. Breakpoints forwards and backwards, by symbol and with a hart condition.
 st, r, _ = shell(T, "break bump", "continue", "continue", "continue",
                  "reverse-continue", "reverse-continue", "reverse-continue",
