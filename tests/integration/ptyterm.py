@@ -7,6 +7,7 @@ plays the user's terminal at the other end.
     term.type(b"echo hi\r")                     # keys as a terminal sends them
     term.type(b"\x03")                          # Ctrl-C
     status = term.wait(60)                      # exit status
+    with Terminal([...]) as term: ...           # killed at the end of the block
     term.screen, term.queries, term.answers     # output; queries; replies
 
 Like a real terminal it answers the queries a program may send: cursor
@@ -29,6 +30,8 @@ import subprocess
 import termios
 import threading
 import time
+
+import rwtest
 
 ROWS, COLS = 24, 80
 
@@ -68,9 +71,11 @@ class Terminal:
             # A default disposition, whatever the test runner had.
             signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave,
-                                     stderr=slave, env=env, close_fds=True,
-                                     preexec_fn=make_ctty)
+        # In a session of its own, the program escapes meson's kill of the
+        # test's process group: rwtest.spawn kills it when the test ends.
+        self.proc = rwtest.spawn(argv, stdin=slave, stdout=slave,
+                                 stderr=slave, env=env, close_fds=True,
+                                 preexec_fn=make_ctty)
         os.close(slave)
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
@@ -177,12 +182,19 @@ class Terminal:
         try:
             status = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            rwtest.stop(self.proc)
             status = None
         self._reader.join(10)
         os.close(self.master)
         return status
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            rwtest.stop(self.proc)
+        return False
 
     def text(self, start=0):
         with self._cond:

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run  # noqa: E402
+from rwtest import Suite, run, spawn  # noqa: E402
 
 exe, echo_elf, hello_elf = (os.path.abspath(a) for a in sys.argv[1:4])
 t = Suite("chardev")
@@ -39,8 +39,8 @@ ECHO = b"echo: first byte 0x0000000000000001, 7 bytes: [\x01\x01hello]\n"
 
 
 def start(*args):
-    return subprocess.Popen([exe, *args], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return spawn([exe, *args], stdin=subprocess.DEVNULL,
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def stderr_line(p, pattern, timeout=60):

@@ -29,7 +29,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run  # noqa: E402
+from rwtest import Suite, run, spawn  # noqa: E402
 
 exe, driver, traps_elf, irq_elf = sys.argv[1:5]
 t = Suite("dindex")
@@ -121,8 +121,8 @@ t.check(sorted(os.listdir(copy)) == sorted(os.listdir(tr)),
         "trace index leaves no extra files", str(os.listdir(copy)))
 # On a terminal, the progress bar: drawn on stderr, then erased.
 master, slave = os.openpty()
-p = subprocess.Popen([exe, "trace", "index", copy], stdin=subprocess.DEVNULL,
-                     stdout=subprocess.PIPE, stderr=slave)
+p = spawn([exe, "trace", "index", copy], stdin=subprocess.DEVNULL,
+          stdout=subprocess.PIPE, stderr=slave)
 os.close(slave)
 screen = b""
 while True:

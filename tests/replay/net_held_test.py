@@ -21,20 +21,20 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run  # noqa: E402
+from rwtest import Suite, run, spawn  # noqa: E402
 
 exe, guest = sys.argv[1:3]
 t = Suite("net-held")
 tmp = tempfile.mkdtemp()
 d = os.path.join(tmp, "held.rwd")
 gdb_path = os.path.join(tmp, "gdb.sock")
-p = subprocess.Popen([exe, "record", "-o", d, "-S", "-gdb", f"unix:{gdb_path}",
-                      "-M", "virt", "-bios", "none", "-nographic",
-                      "-kernel", guest,
-                      "-netdev", "user,id=n0,hostfwd=tcp::0-:80",
-                      "-device", "virtio-net-device,netdev=n0"],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                     stderr=subprocess.PIPE)
+p = spawn([exe, "record", "-o", d, "-S", "-gdb", f"unix:{gdb_path}",
+           "-M", "virt", "-bios", "none", "-nographic",
+           "-kernel", guest,
+           "-netdev", "user,id=n0,hostfwd=tcp::0-:80",
+           "-device", "virtio-net-device,netdev=n0"],
+          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+          stderr=subprocess.PIPE)
 
 
 def stderr_until(pattern, seconds):
