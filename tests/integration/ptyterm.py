@@ -50,6 +50,16 @@ QUERY = re.compile(
 PARTIAL = re.compile(rb"\x1b(?:\[[?>=]?[0-9;$]*|\][^\x07\x1b]*|P[^\x1b]*)?\Z")
 
 
+def make_ctty():
+    """For Popen's preexec_fn, with stdin on a pty's slave: a session of
+    its own with that pty as its controlling terminal, as a shell gives a
+    program it starts (a Ctrl-C typed there is a SIGINT)."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    # A default disposition, whatever the test runner had.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     def __init__(self, argv, env=None, answer=True):
         self.answer = answer
@@ -64,12 +74,6 @@ class Terminal:
         fcntl.ioctl(slave, termios.TIOCSWINSZ,
                     struct.pack("HHHH", ROWS, COLS, 0, 0))
         self.master = master
-
-        def make_ctty():
-            os.setsid()
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-            # A default disposition, whatever the test runner had.
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
 
         # In a session of its own, the program escapes meson's kill of the
         # test's process group: rwtest.spawn kills it when the test ends.

@@ -176,6 +176,25 @@ def start_gdb_server(exe, *args, gdb_spec="tcp::0", timeout=60, **popen):
     raise RuntimeError(f"rewind did not report its gdb server: {seen!r}")
 
 
+def read_match(f, pattern, seconds):
+    """Read the pipe f (a file object or fd) until pattern (bytes regex)
+    matches what was read, it closes, or seconds pass; returns (match or
+    None, the bytes read)."""
+    fd = f if isinstance(f, int) else f.fileno()
+    buf = b""
+    end = time.monotonic() + seconds
+    while True:
+        m = re.search(pattern, buf)
+        left = end - time.monotonic()
+        if m or left <= 0:
+            return m, buf
+        if select.select([fd], [], [], min(left, 1))[0]:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None, buf
+            buf += chunk
+
+
 def sock_read_until(sock, marker, seconds):
     """Bytes read from sock until marker came, it closed, or seconds
     passed."""
