@@ -29,7 +29,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, spawn  # noqa: E402
+from rwtest import Suite, run, running  # noqa: E402
 
 exe, driver, traps_elf, irq_elf = sys.argv[1:5]
 t = Suite("dindex")
@@ -121,20 +121,20 @@ t.check(sorted(os.listdir(copy)) == sorted(os.listdir(tr)),
         "trace index leaves no extra files", str(os.listdir(copy)))
 # On a terminal, the progress bar: drawn on stderr, then erased.
 master, slave = os.openpty()
-p = spawn([exe, "trace", "index", copy], stdin=subprocess.DEVNULL,
-          stdout=subprocess.PIPE, stderr=slave)
-os.close(slave)
-screen = b""
-while True:
-    try:
-        data = os.read(master, 4096)
-    except OSError:      # EIO: the child closed its end
-        break
-    if not data:
-        break
-    screen += data
-os.close(master)
-p.wait(timeout=300)
+with running([exe, "trace", "index", copy], stdin=subprocess.DEVNULL,
+             stdout=subprocess.PIPE, stderr=slave) as p:
+    os.close(slave)
+    screen = b""
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:      # EIO: the child closed its end
+            break
+        if not data:
+            break
+        screen += data
+    os.close(master)
+    p.wait(timeout=300)
 t.check(p.returncode == 0 and re.search(rb"\rindexing \[[# ]+\] +\d+%", screen)
         and screen.endswith(b"\r\x1b[K"),
         "trace index on a terminal: a progress bar, erased at the end",
