@@ -49,6 +49,8 @@ BeDriveParse be_drive_parse(const char *arg, CoreConfig *cfg,
 /* One -blockdev argument. */
 bool be_blockdev_parse(const char *arg, CoreConfig *cfg, char *err,
                        size_t errlen);
+/* Free the strings the two parsers gave cfg's drives (none left). */
+void be_drive_opts_free(CoreConfig *cfg);
 
 /* The drive (not consumed) with this id, or NULL. */
 const CoreDriveOpt *be_drive_find(const CoreConfig *cfg, const char *id);

@@ -266,7 +266,7 @@ bool be_blockdev_parse(const char *arg, CoreConfig *cfg, char *err,
                      "with that node-name", file);
             goto out;
         }
-        d.filename = below->filename;
+        d.filename = strdup(below->filename);   /* each node owns its strings */
         d.readonly = ro || below->readonly;
     }
     d.id = strdup(node);
@@ -276,13 +276,21 @@ bool be_blockdev_parse(const char *arg, CoreConfig *cfg, char *err,
             snprintf(err, errlen, "out of memory");
         }
         free((char *)d.id);
-        if (is_file) {
-            free((char *)d.filename);
-        }
+        free((char *)d.filename);
     } else if (below) {
         below->consumed = true;   /* the raw node stands for it now */
     }
 out:
     free(copy);
     return ok;
+}
+
+void be_drive_opts_free(CoreConfig *cfg)
+{
+    for (unsigned i = 0; i < cfg->ndrives; i++) {
+        free((char *)cfg->drives[i].id);
+        free((char *)cfg->drives[i].filename);
+        free((char *)cfg->drives[i].input_name);
+    }
+    cfg->ndrives = 0;
 }

@@ -150,3 +150,12 @@ size_t be_rng_read_nd(const CoreConfig *cfg, const char *id, uint8_t *buf,
     }
     return done;
 }
+
+void be_object_opts_free(CoreConfig *cfg)
+{
+    for (unsigned i = 0; i < cfg->nobjects; i++) {
+        free((char *)cfg->objects[i].id);
+        free((char *)cfg->objects[i].filename);
+    }
+    cfg->nobjects = 0;
+}

@@ -17,6 +17,8 @@ typedef enum BeObjectParse { BE_OBJ_OK, BE_OBJ_HELP, BE_OBJ_ERROR } BeObjectPars
 /* One -object argument ("help" and "TYPE,help" print to stdout). */
 BeObjectParse be_object_parse(const char *arg, CoreConfig *cfg, char *err,
                               size_t errlen);
+/* Free the strings be_object_parse gave cfg's objects (none left). */
+void be_object_opts_free(CoreConfig *cfg);
 
 /* Every rng-random file can be opened for reading (start of a live run
    or a recording; a replay does not call it). */

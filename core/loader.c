@@ -58,13 +58,29 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
     return code;
 }
 
-static uint64_t le(const uint8_t *p, unsigned bytes)
+uint64_t core_le(const uint8_t *p, unsigned bytes)
 {
     uint64_t v = 0;
     for (unsigned i = 0; i < bytes; i++) {
         v |= (uint64_t)p[i] << (8 * i);
     }
     return v;
+}
+
+bool core_elf64le_check(const char *path, const uint8_t *h, char *err,
+                        size_t errlen)
+{
+    if (h[4] != 2) {
+        fail(err, errlen, 0, "%s: %s ELF, expected ELF64", path,
+             h[4] == 1 ? "32-bit" : "unknown-class");
+        return false;
+    }
+    if (h[5] != 1) {
+        fail(err, errlen, 0, "%s: %s ELF, expected little-endian", path,
+             h[5] == 2 ? "big-endian" : "unknown-endian");
+        return false;
+    }
+    return true;
 }
 
 static const char *machine_name(unsigned machine)
@@ -240,15 +256,10 @@ static bool write_zeros(CoreAddrSpace *as, gpa_t addr, uint64_t len)
 static int check_header(const char *path, const uint8_t *h, uint16_t machine,
                         char *err, size_t errlen)
 {
-    if (h[4] != 2) {
-        return fail(err, errlen, -ENOEXEC, "%s: %s ELF, expected ELF64", path,
-                    h[4] == 1 ? "32-bit" : "unknown-class");
+    if (!core_elf64le_check(path, h, err, errlen)) {
+        return -ENOEXEC;
     }
-    if (h[5] != 1) {
-        return fail(err, errlen, -ENOEXEC, "%s: %s ELF, expected little-endian",
-                    path, h[5] == 2 ? "big-endian" : "unknown-endian");
-    }
-    unsigned type = le(h + 16, 2), mach = le(h + 18, 2);
+    unsigned type = core_le(h + 16, 2), mach = core_le(h + 18, 2);
     if (mach != machine) {
         return fail(err, errlen, -ENOEXEC, "%s: ELF for machine %u (%s), expected %s (%u)",
                     path, mach, machine_name(mach), machine_name(machine), machine);
@@ -257,9 +268,10 @@ static int check_header(const char *path, const uint8_t *h, uint16_t machine,
         return fail(err, errlen, -ENOEXEC, "%s: ELF type %u, expected an executable",
                     path, type);
     }
-    if (le(h + 54, 2) < PHDR_SIZE) {
+    if (core_le(h + 54, 2) < PHDR_SIZE) {
         return fail(err, errlen, -ENOEXEC, "%s: program header entries of %u bytes, "
-                    "expected at least %u", path, (unsigned)le(h + 54, 2), PHDR_SIZE);
+                    "expected at least %u", path, (unsigned)core_le(h + 54, 2),
+                    PHDR_SIZE);
     }
     return 0;
 }
@@ -275,8 +287,8 @@ static int read_segments(CoreAddrSpace *as, const char *path, int fd,
                          uint64_t fsize, const uint8_t *h, Segment **out,
                          char *err, size_t errlen)
 {
-    uint64_t phoff = le(h + 32, 8);
-    unsigned phentsize = le(h + 54, 2), phnum = le(h + 56, 2);
+    uint64_t phoff = core_le(h + 32, 8);
+    unsigned phentsize = core_le(h + 54, 2), phnum = core_le(h + 56, 2);
     Segment *segs = calloc(phnum ? phnum : 1, sizeof(*segs));
     int nsegs = 0;
 
@@ -294,11 +306,11 @@ static int read_segments(CoreAddrSpace *as, const char *path, int fd,
             free(segs);
             return fail(err, errlen, -EIO, "%s: cannot read program header %u", path, i);
         }
-        if (le(ph, 4) != PT_LOAD) {
+        if (core_le(ph, 4) != PT_LOAD) {
             continue;
         }
-        Segment s = { .offset = le(ph + 8, 8), .paddr = le(ph + 24, 8),
-                      .filesz = le(ph + 32, 8), .memsz = le(ph + 40, 8) };
+        Segment s = { .offset = core_le(ph + 8, 8), .paddr = core_le(ph + 24, 8),
+                      .filesz = core_le(ph + 32, 8), .memsz = core_le(ph + 40, 8) };
         if (s.memsz == 0) {
             continue;
         }
@@ -372,7 +384,7 @@ static int load_elf_fd(CoreAddrSpace *as, const char *path, int fd,
         return nsegs;
     }
 
-    CoreLoadedImage img = { .entry = le(h + 24, 8), .low = UINT64_MAX,
+    CoreLoadedImage img = { .entry = core_le(h + 24, 8), .low = UINT64_MAX,
                             .high = 0, .is_elf = true };
     for (int i = 0; i < nsegs && rc == 0; i++) {
         const Segment *s = &segs[i];

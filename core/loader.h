@@ -38,4 +38,12 @@ bool core_file_is_elf(const char *path);
    read or an error. */
 bool core_read_at(int fd, uint64_t off, void *buf, size_t len);
 
+/* The little-endian unsigned integer of `bytes` (1..8) bytes at p. */
+uint64_t core_le(const uint8_t *p, unsigned bytes);
+/* Is the ELF identification at h (its first 6 bytes: magic, class, data)
+   ELF64 little-endian, the only kind rewind reads? If not, false with
+   "PATH: 32-bit ELF, expected ELF64" or "... expected little-endian". */
+bool core_elf64le_check(const char *path, const uint8_t *h, char *err,
+                        size_t errlen);
+
 #endif

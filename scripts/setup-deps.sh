@@ -9,6 +9,7 @@ packages=(
   libzstd-dev libsqlite3-dev libreadline-dev libglib2.0-dev libslirp-dev
   libcapstone-dev libfdt-dev device-tree-compiler
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
+  gcc-riscv64-linux-gnu linux-libc-dev-riscv64-cross
   qemu-system-misc opensbi gdb-multiarch python3
   cpio file debian-archive-keyring ca-certificates iproute2 e2fsprogs xz-utils
 )

@@ -559,7 +559,7 @@ static bool opt_nic(CoreConfig *cfg, const char *opt, const char *arg,
         return false;
     }
     /* The config keeps pointers to both strings: they live as long as
-       the process, like argv. */
+       the process, like argv (tests/lsan.supp says so to LeakSanitizer). */
     size_t cap = strlen(arg) + 64;
     char *nds = malloc(cap), *devs = malloc(cap), *copy = strdup(arg);
     if (!nds || !devs || !copy) {
@@ -813,6 +813,7 @@ ShellCliResult shell_cli_parse(int argc, char **argv, CoreConfig *cfg)
         if (a[0] != '-' || a[1] == 0) {
             fprintf(stderr, "rewind: unexpected argument '%s' "
                     "(options start with '-'; see rewind --help)\n", a);
+            shell_cli_free(cfg);
             return SHELL_CLI_ERROR;
         }
         const char *name = a + 1 + (a[1] == '-');
@@ -820,6 +821,7 @@ ShellCliResult shell_cli_parse(int argc, char **argv, CoreConfig *cfg)
         if (!o) {
             fprintf(stderr, "rewind: unsupported option '%s' "
                     "(see rewind --help)\n", a);
+            shell_cli_free(cfg);
             return SHELL_CLI_ERROR;
         }
         const char *arg = NULL;
@@ -827,14 +829,23 @@ ShellCliResult shell_cli_parse(int argc, char **argv, CoreConfig *cfg)
             if (i + 1 >= argc) {
                 fprintf(stderr, "rewind: %s needs an argument (%s)\n", a,
                         o->argname);
+                shell_cli_free(cfg);
                 return SHELL_CLI_ERROR;
             }
             arg = argv[++i];
         }
         ShellCliResult res = SHELL_CLI_ERROR;
         if (!o->handler(cfg, o->name, arg, &res)) {
+            shell_cli_free(cfg);
             return res;
         }
     }
     return SHELL_CLI_OK;
+}
+
+void shell_cli_free(CoreConfig *cfg)
+{
+    hw_device_opts_free(cfg);
+    be_drive_opts_free(cfg);
+    be_object_opts_free(cfg);
 }

@@ -15,8 +15,13 @@ typedef enum ShellCliResult {
 } ShellCliResult;
 
 /* Parse the options after the subcommand. Help output goes to stdout,
-   errors to stderr (prefixed "rewind: "). */
+   errors to stderr (prefixed "rewind: "). On SHELL_CLI_OK the caller
+   frees cfg with shell_cli_free once no machine built from it is left;
+   otherwise nothing is left to free. */
 ShellCliResult shell_cli_parse(int argc, char **argv, CoreConfig *cfg);
+
+/* What shell_cli_parse allocated in cfg (the -device options). */
+void shell_cli_free(CoreConfig *cfg);
 
 /* Parse a QEMU-style size ("128M", "2G", "512" = MiB). */
 bool shell_cli_parse_size(const char *s, uint64_t *out);

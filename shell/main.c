@@ -319,7 +319,9 @@ static int cmd_run(int argc, char **argv)
         return res == SHELL_CLI_EXIT_OK ? 0 : EXIT_USAGE;
     }
     if (!cfg.rr_record_dir && !cfg.rr_replay_dir) {
-        return run_machine(&cfg, NULL, 0, false, 0, NULL);
+        int status = run_machine(&cfg, NULL, 0, false, 0, NULL);
+        shell_cli_free(&cfg);
+        return status;
     }
     /* QEMU spelling of a recording or replay: the options without rr=. */
     char **clean = calloc((size_t)argc + 1, sizeof(char *));
@@ -345,6 +347,7 @@ static int cmd_run(int argc, char **argv)
     free(clean);
     free((char *)cfg.rr_record_dir);   /* strndup'd by the -icount parser */
     free((char *)cfg.rr_replay_dir);
+    shell_cli_free(&cfg);
     return status;
 }
 
@@ -394,6 +397,9 @@ static int cmd_record(int argc, char **argv)
     } else {
         status = run_machine(&cfg, dir, interval, no_derived, n, rest);
     }
+    if (res == SHELL_CLI_OK) {
+        shell_cli_free(&cfg);
+    }
     free(rest);
     return status;
 }
@@ -416,12 +422,14 @@ typedef struct ReplayArgs {
     bool gdb_wait;
     bool allow_incomplete;
     CoreJitMode jit;     /* -accel: the engine, whatever recorded it */
+    bool verify;         /* `verify`, not `replay` */
 } ReplayArgs;
 
 static bool parse_replay_args(const char *cmd, int argc, char **argv,
                               ReplayArgs *a, bool verify)
 {
     memset(a, 0, sizeof(*a));
+    a->verify = verify;
     a->opts.warn = print_replay_warning;
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i];
@@ -580,6 +588,8 @@ static bool same_machine(const char *dir, int rargc, char **rargv, int argc,
     return false;
 }
 
+static int replay_machine(ReplayArgs a, RRSession *s, CoreConfig *cfg);
+
 static int do_replay(const char *cmd, int argc, char **argv, bool verify,
                      int expect_argc, char **expect_argv)
 {
@@ -612,18 +622,29 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
         rr_replay_finish(s, err, sizeof(err));
         return EXIT_UNUSABLE;
     }
+    int status = replay_machine(a, s, &cfg);
+    shell_cli_free(&cfg);
+    return status;
+}
+
+/* The rest of do_replay, on the recorded machine's configuration: build,
+   attach, seek, run, report. Finishes the session s. */
+static int replay_machine(ReplayArgs a, RRSession *s, CoreConfig *cfg)
+{
+    bool verify = a.verify;
+    char err[1024] = "";
     /* Replay never reads the host's input and never writes a user's
        files: console to stdout (or nowhere), no device-tree dump. A
        recording made with the monitor replays with it on a terminal. */
-    CoreConfig recorded = cfg;
-    cfg.serial = a.opts.quiet ? "null" : "stdout";
-    shell_cli_replay_config(&cfg, a.dir);
+    CoreConfig recorded = *cfg;
+    cfg->serial = a.opts.quiet ? "null" : "stdout";
+    shell_cli_replay_config(cfg, a.dir);
     if (a.jit != CORE_JIT_DEFAULT) {
-        cfg.jit = a.jit;
+        cfg->jit = a.jit;
     }
-    cfg.stats = a.stats;
-    cfg.trace_insns = a.trace;
-    CoreMachine *m = shell_build_machine(&cfg);
+    cfg->stats = a.stats;
+    cfg->trace_insns = a.trace;
+    CoreMachine *m = shell_build_machine(cfg);
     if (!m) {
         rr_replay_finish(s, err, sizeof(err));
         return EXIT_UNUSABLE;
@@ -670,10 +691,10 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
         core_machine_free(m);
         return EXIT_USAGE;
     }
-    cfg.gdb = a.gdb;
-    cfg.gdb_wait = a.gdb_wait;
+    cfg->gdb = a.gdb;
+    cfg->gdb_wait = a.gdb_wait;
     bool gdb_failed;
-    GdbStub *stub = start_gdb(m, &cfg, &gdb_failed);
+    GdbStub *stub = start_gdb(m, cfg, &gdb_failed);
     if (gdb_failed) {
         rr_replay_finish(s, err, sizeof(err));
         close_trace(trace);

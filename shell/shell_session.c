@@ -143,7 +143,8 @@ static void rearm(ShellCtx *ctx)
 
 /* Replay the trace in ctx->dir under the shell, from icount `from`.
    Returns the exit status. */
-static int run_replay(ShellCtx *ctx, const ShellArgs *a, uint64_t from)
+static int replay_with(ShellCtx *ctx, const ShellArgs *a, uint64_t from,
+                       CoreConfig *cfg)
 {
     char err[1024] = "";
     RRSession *s = rr_replay_open(ctx->dir, err, sizeof(err));
@@ -154,8 +155,7 @@ static int run_replay(ShellCtx *ctx, const ShellArgs *a, uint64_t from)
     int rargc;
     char **rargv;
     rr_replay_argv(s, &rargc, &rargv);
-    CoreConfig cfg;
-    if (shell_cli_parse(rargc, rargv, &cfg) != SHELL_CLI_OK) {
+    if (shell_cli_parse(rargc, rargv, cfg) != SHELL_CLI_OK) {
         fprintf(stderr, "rewind: %s: the recorded command line is not "
                 "accepted by this rewind\n", ctx->dir);
         rr_replay_finish(s, err, sizeof(err));
@@ -163,12 +163,12 @@ static int run_replay(ShellCtx *ctx, const ShellArgs *a, uint64_t from)
     }
     /* As `rewind replay`: no host input, no user file written; the
        console shows on stdout unless it would mix with JSON. */
-    cfg.serial = a->json || a->quiet ? "null" : "stdout";
-    shell_cli_replay_config(&cfg, ctx->dir);
-    cfg.gdb = NULL;
-    cfg.gdb_wait = false;
-    kernel_symbols(ctx, &cfg);
-    CoreMachine *m = shell_build_machine(&cfg);
+    cfg->serial = a->json || a->quiet ? "null" : "stdout";
+    shell_cli_replay_config(cfg, ctx->dir);
+    cfg->gdb = NULL;
+    cfg->gdb_wait = false;
+    kernel_symbols(ctx, cfg);
+    CoreMachine *m = shell_build_machine(cfg);
     if (!m) {
         rr_replay_finish(s, err, sizeof(err));
         return EXIT_UNUSABLE;
@@ -221,6 +221,17 @@ static int run_replay(ShellCtx *ctx, const ShellArgs *a, uint64_t from)
     return status;
 }
 
+/* The recorded (or live) machine's configuration lives as long as its
+   machine: parsed by the function, freed here. */
+static int run_replay(ShellCtx *ctx, const ShellArgs *a, uint64_t from)
+{
+    CoreConfig cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    int status = replay_with(ctx, a, from, &cfg);
+    shell_cli_free(&cfg);
+    return status;
+}
+
 /* Remove a temporary trace directory (flat: the trace's own files). */
 static void remove_dir(const char *dir)
 {
@@ -237,22 +248,21 @@ static void remove_dir(const char *dir)
     g_rmdir(dir);
 }
 
-static int run_live(ShellCtx *ctx, const ShellArgs *a)
+static int live_with(ShellCtx *ctx, const ShellArgs *a, CoreConfig *cfg)
 {
-    CoreConfig cfg;
-    ShellCliResult res = shell_cli_parse(a->run_argc, a->run_argv, &cfg);
+    ShellCliResult res = shell_cli_parse(a->run_argc, a->run_argv, cfg);
     if (res != SHELL_CLI_OK) {
         return res == SHELL_CLI_EXIT_OK ? 0 : EXIT_FAILED;
     }
-    if (cfg.rr_record_dir || cfg.rr_replay_dir || cfg.gdb) {
+    if (cfg->rr_record_dir || cfg->rr_replay_dir || cfg->gdb) {
         fprintf(stderr, "rewind: shell -- RUN-OPTIONS: drop -icount rr=... "
                 "and -gdb (the shell records and debugs the machine itself)\n");
         return EXIT_FAILED;
     }
     /* The terminal belongs to the shell's prompt: the guest's console
        shows on stdout, and takes no input. */
-    cfg.serial = a->json || a->quiet ? "null" : "stdout";
-    cfg.block_cow = true;
+    cfg->serial = a->json || a->quiet ? "null" : "stdout";
+    cfg->block_cow = true;
     char *tmp = NULL;
     if (a->out_dir) {
         snprintf(ctx->dir, sizeof(ctx->dir), "%s", a->out_dir);
@@ -269,10 +279,10 @@ static int run_live(ShellCtx *ctx, const ShellArgs *a)
     }
     /* As `rewind record`: the guest's disk writes go to overlay logs in
        the trace, never to the user's images. */
-    cfg.block_log_dir = ctx->dir;
-    cfg.block_log_record = true;
-    kernel_symbols(ctx, &cfg);
-    CoreMachine *m = shell_build_machine(&cfg);
+    cfg->block_log_dir = ctx->dir;
+    cfg->block_log_record = true;
+    kernel_symbols(ctx, cfg);
+    CoreMachine *m = shell_build_machine(cfg);
     if (!m) {
         if (tmp) {
             g_rmdir(tmp);
@@ -333,6 +343,15 @@ static int run_live(ShellCtx *ctx, const ShellArgs *a)
     } else {
         fprintf(stderr, "rewind: the session is recorded in %s\n", ctx->dir);
     }
+    return status;
+}
+
+static int run_live(ShellCtx *ctx, const ShellArgs *a)
+{
+    CoreConfig cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    int status = live_with(ctx, a, &cfg);
+    shell_cli_free(&cfg);
     return status;
 }
 

@@ -28,7 +28,6 @@
 
 #include "core/loader.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,15 +77,7 @@ static void *fail_null(char *err, size_t errlen, const char *fmt, ...)
     return NULL;
 }
 
-static uint64_t le(const uint8_t *p, unsigned bytes)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes; i++) {
-        v |= (uint64_t)p[i] << (8 * i);
-    }
-    return v;
-}
-
+/* The loader's readers of ELF fields (core/loader.h). */
 /* ---- building the table ---- */
 
 static SymTab *tab_new(void)
@@ -217,20 +208,7 @@ static bool src_read(const Src *s, uint64_t off, void *dst, uint64_t len)
         memcpy(dst, s->mem + off, len);
         return true;
     }
-    uint8_t *p = dst;
-    while (len) {
-        ssize_t r = pread(s->fd, p, len, (off_t)off);
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            return false;
-        }
-        p += r;
-        off += (uint64_t)r;
-        len -= (uint64_t)r;
-    }
-    return true;
+    return core_read_at(s->fd, off, dst, len);
 }
 
 typedef struct Shdr {
@@ -244,12 +222,12 @@ static bool read_shdr(const Src *s, uint64_t shoff, unsigned i, Shdr *sh)
     if (!src_read(s, shoff + (uint64_t)i * 64, b, sizeof(b))) {
         return false;
     }
-    sh->type = (uint32_t)le(b + 4, 4);
-    sh->addr = le(b + 16, 8);
-    sh->offset = le(b + 24, 8);
-    sh->size = le(b + 32, 8);
-    sh->link = (uint32_t)le(b + 40, 4);
-    sh->entsize = le(b + 56, 8);
+    sh->type = (uint32_t)core_le(b + 4, 4);
+    sh->addr = core_le(b + 16, 8);
+    sh->offset = core_le(b + 24, 8);
+    sh->size = core_le(b + 32, 8);
+    sh->link = (uint32_t)core_le(b + 40, 4);
+    sh->entsize = core_le(b + 56, 8);
     return true;
 }
 
@@ -271,16 +249,12 @@ static SymTab *parse_elf(const Src *s, const char *name, char *err,
     if (!src_read(s, 0, eh, sizeof(eh))) {
         return fail_null(err, errlen, "%s: ELF header truncated", name);
     }
-    if (eh[4] != 2) {
-        return fail_null(err, errlen, "%s: not a 64-bit ELF (class %u)",
-                         name, eh[4]);
+    if (!core_elf64le_check(name, eh, err, errlen)) {
+        return NULL;
     }
-    if (eh[5] != 1) {
-        return fail_null(err, errlen, "%s: not a little-endian ELF", name);
-    }
-    uint64_t shoff = le(eh + 40, 8);
-    unsigned shentsize = (unsigned)le(eh + 58, 2);
-    unsigned shnum = (unsigned)le(eh + 60, 2);
+    uint64_t shoff = core_le(eh + 40, 8);
+    unsigned shentsize = (unsigned)core_le(eh + 58, 2);
+    unsigned shnum = (unsigned)core_le(eh + 60, 2);
     if (shoff == 0 || shnum == 0) {
         return fail_null(err, errlen, "%s: ELF has no section headers, so "
                          "no symbol table", name);
@@ -355,10 +329,10 @@ static SymTab *parse_elf(const Src *s, const char *name, char *err,
     size_t nent = (size_t)(symsh.size / 24);
     for (size_t i = 1; i < nent; i++) {   /* entry 0 is reserved */
         const uint8_t *e = syms + i * 24;
-        uint32_t st_name = (uint32_t)le(e, 4);
+        uint32_t st_name = (uint32_t)core_le(e, 4);
         unsigned info = e[4];
-        unsigned shndx = (unsigned)le(e + 6, 2);
-        uint64_t value = le(e + 8, 8), size = le(e + 16, 8);
+        unsigned shndx = (unsigned)core_le(e + 6, 2);
+        uint64_t value = core_le(e + 8, 8), size = core_le(e + 16, 8);
         unsigned bind = info >> 4, type = info & 15;
         if (st_name >= strsh.size) {
             sym_free(t);

@@ -66,4 +66,5 @@ void sh_trace_close(ShTrace *t)
         core_machine_free(t->m);
         t->m = NULL;
     }
+    shell_cli_free(&t->cfg);
 }

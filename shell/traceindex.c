@@ -125,10 +125,12 @@ static int build(const char *dir, char *err, size_t errlen)
         return 2;
     }
     CoreConfig cfg;
+    memset(&cfg, 0, sizeof(cfg));
     CoreMachine *m = replay_machine(s, dir, &cfg, err, errlen);
     if (!m) {
         char dummy[64];
         rr_replay_finish(s, dummy, sizeof(dummy));
+        shell_cli_free(&cfg);
         return 2;
     }
     char *path = g_strdup_printf("%s/index.sqlite", dir);
@@ -174,6 +176,7 @@ out:
         rr_replay_finish(s, dummy, sizeof(dummy));
     }
     core_machine_free(m);
+    shell_cli_free(&cfg);
     return rc;
 }
 

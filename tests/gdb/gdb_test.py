@@ -29,6 +29,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from rwtest import start_gdb_server  # noqa: E402
+from ptyterm import make_ctty  # noqa: E402
 
 REWIND, ELF = sys.argv[1], sys.argv[2]
 GDB = sys.argv[3] if len(sys.argv) > 3 else "gdb-multiarch"
@@ -453,15 +454,8 @@ def start_on_pty():
     """rewind -S with stdin/stdout on a pseudo-terminal that is its
     controlling terminal (as in a shell); returns (Rewind, master fd,
     slave fd)."""
-    import fcntl
-    import termios
     master, slave = pty.openpty()
-
-    def own_terminal():
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    rw = Rewind(stdin=slave, stdout=slave, preexec_fn=own_terminal)
+    rw = Rewind(stdin=slave, stdout=slave, preexec_fn=make_ctty)
     return rw, master, slave
 
 

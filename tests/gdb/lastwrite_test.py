@@ -32,8 +32,7 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import start_gdb_server  # noqa: E402
+import gdbrun  # noqa: E402 (tests/gdb/gdbrun.py)
 
 REWIND, ELF, GDB, RNG_ELF, STEPS_ELF, SMP_ELF, PAIR_ELF = sys.argv[1:8]
 passed = failed = 0
@@ -53,36 +52,13 @@ tmp = tempfile.mkdtemp()
 
 
 def record(name, elf, every, *extra):
-    trace = os.path.join(tmp, name)
-    r = subprocess.run([REWIND, "record", "-o", trace, "--checkpoint-every",
-                        str(every), "-M", "virt", "-bios", "none", "-nographic",
-                        "-kernel", elf, *extra],
-                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                       check=True)
-    m = re.search(r"recorded (\d+) instructions", r.stderr)
-    return trace, int(m.group(1))
+    return gdbrun.record(REWIND, tmp, name, elf, every, *extra)
 
 
 def gdb_run(trace, elf, *commands):
     """out[i] is what commands[i] printed."""
-    rw, port = start_gdb_server(REWIND, "replay", trace, "-S",
-                                stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, text=True)
-    args = [GDB, "-batch", "-nx", "-ex", "set architecture riscv:rv64",
-            "-ex", f"file {elf}", "-ex", f"target remote 127.0.0.1:{port}"]
-    for i, c in enumerate(commands):
-        args += ["-ex", f"echo @@{i}@@\\n", "-ex", c]
-    g = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True, timeout=300)
-    try:
-        rw.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        rw.kill()
-    parts = re.split(r"^@@(\d+)@@\n", g.stdout, flags=re.M)
-    out = [""] * len(commands)
-    for k in range(1, len(parts) - 1, 2):
-        out[int(parts[k])] = parts[k + 1]
-    return out, g.stdout
+    r = gdbrun.GdbRun(REWIND, GDB, trace, elf, *commands)
+    return r.out, r.log
 
 
 def rewind(*args):

@@ -20,12 +20,10 @@ by docs/rewind.gdb), and that debugging leaves the replay identical.
 """
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import start_gdb_server  # noqa: E402
+import gdbrun  # noqa: E402 (tests/gdb/gdbrun.py)
 
 REWIND, ELF, GDB, SMP_ELF = sys.argv[1:5]
 GDB_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -47,14 +45,7 @@ tmp = tempfile.mkdtemp()
 
 
 def record(name, elf, every, smp=1):
-    trace = os.path.join(tmp, name)
-    r = subprocess.run([REWIND, "record", "-o", trace, "--checkpoint-every",
-                        str(every), "-M", "virt", "-bios", "none", "-nographic",
-                        "-smp", str(smp), "-kernel", elf],
-                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                       check=True)
-    m = re.search(r"recorded (\d+) instructions", r.stderr)
-    return trace, int(m.group(1))
+    return gdbrun.record(REWIND, tmp, name, elf, every, "-smp", str(smp))
 
 
 T100, T_LEN = record("t100.rwd", ELF, 100)
@@ -63,43 +54,11 @@ S1K, _ = record("s1k.rwd", SMP_ELF, 1000, smp=2)
 SBIG, _ = record("sbig.rwd", SMP_ELF, 10_000_000, smp=2)
 
 
-class Run:
-    """One replay under gdb: out[i] is what commands[i] printed."""
-
-    def __init__(self, trace, elf, *commands, script=True):
-        rw, port = start_gdb_server(REWIND, "replay", trace, "-S",
-                                    stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, text=True)
-        line = rw.stderr.readline()
-        assert "waiting for gdb" in line, line
-        args = [GDB, "-batch", "-nx"]
-        if script:
-            args += ["-x", GDB_SCRIPT]
-        args += ["-ex", "set architecture riscv:rv64", "-ex", f"file {elf}",
-                 "-ex", f"target remote 127.0.0.1:{port}"]
-        for i, c in enumerate(commands):
-            args += ["-ex", f"echo @@{i}@@\\n", "-ex", c]
-        g = subprocess.run(args, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, timeout=300)
-        try:
-            rw.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            rw.kill()
-        self.log = g.stdout
-        self.err = rw.stderr.read()
-        parts = re.split(r"^@@(\d+)@@\n", g.stdout, flags=re.M)
-        self.out = [""] * len(commands)
-        for k in range(1, len(parts) - 1, 2):
-            self.out[int(parts[k])] = parts[k + 1]
-
-    def value(self, i):
-        """The value of `p EXPR` command i printed, or None."""
-        m = re.search(r"^\$\d+ = (.*)$", self.out[i], re.M)
-        return m.group(1) if m else None
-
-    def icount(self, i):
-        m = re.fullmatch(r"icount (\d+)\n", self.out[i])
-        return int(m.group(1)) if m else None
+def Run(trace, elf, *commands, script=True):
+    """One replay under gdb (with docs/rewind.gdb unless script=False):
+    out[i] is what commands[i] printed."""
+    return gdbrun.GdbRun(REWIND, GDB, trace, elf, *commands,
+                         script=GDB_SCRIPT if script else None)
 
 
 def regs(text):

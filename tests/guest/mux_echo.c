@@ -13,112 +13,17 @@
  * received a line "q" the guest passes. It waits for input forever
  * otherwise: it runs only under tests/replay/mux_test.py.
  */
-#include "rt.h"
-#include "virtio_mmio.h"
+#include "vserial_drv.h"
 
-#define VS 0x10008000UL
 #define UART_RBR 0
 #define UART_LSR 5
 #define UART_LSR_DR 0x01
-#define QN 8
-#define NQ 4   /* port 0 rx/tx, control rx/tx */
-
-enum { EV_DEVICE_READY = 0, EV_PORT_READY = 3, EV_PORT_OPEN = 6 };
-
-struct queue {
-    struct desc desc[QN] __attribute__((aligned(16)));
-    volatile struct {
-        uint16_t flags, idx, ring[QN], used_event;
-    } avail __attribute__((aligned(2)));
-    volatile struct {
-        uint16_t flags, idx;
-        struct { uint32_t id, len; } ring[QN];
-        uint16_t avail_event;
-    } used __attribute__((aligned(4)));
-    uint16_t next_avail, last_used;
-};
-
-static struct queue qs[NQ];
-static uint8_t bufs[NQ][QN][64];
-
-static uint32_t rd(unsigned off)
-{
-    return *(volatile uint32_t *)(VS + off);
-}
-
-static void wr(unsigned off, uint32_t v)
-{
-    *(volatile uint32_t *)(VS + off) = v;
-}
-
-static void offer(unsigned q, uint16_t head)
-{
-    struct queue *Q = &qs[q];
-    Q->avail.ring[Q->next_avail % QN] = head;
-    Q->next_avail++;
-    __sync_synchronize();
-    Q->avail.idx = Q->next_avail;
-    __sync_synchronize();
-}
-
-static void post_rx(unsigned q, unsigned slot)
-{
-    qs[q].desc[slot] = (struct desc){ (uintptr_t)bufs[q][slot],
-                                      sizeof(bufs[q][slot]), F_WRITE, 0 };
-    offer(q, (uint16_t)slot);
-}
-
-static void send(unsigned q, const void *data, uint32_t len)
-{
-    struct queue *Q = &qs[q];
-    unsigned slot = Q->next_avail % QN;
-    memcpy(bufs[q][slot], data, len);
-    Q->desc[slot] = (struct desc){ (uintptr_t)bufs[q][slot], len, 0, 0 };
-    offer(q, (uint16_t)slot);
-    wr(QUEUE_NOTIFY, q);
-}
-
-static void send_ctrl(uint32_t id, uint16_t event, uint16_t value)
-{
-    struct { uint32_t id; uint16_t event, value; } m = { id, event, value };
-    send(3, &m, sizeof(m));
-}
-
-static uint8_t *take_used(unsigned q, uint32_t *len)
-{
-    struct queue *Q = &qs[q];
-    if (Q->used.idx == Q->last_used) {
-        return NULL;
-    }
-    unsigned e = Q->last_used++ % QN;
-    *len = Q->used.ring[e].len;
-    return bufs[q][Q->used.ring[e].id];
-}
 
 static void bring_up(void)
 {
     CHECK_EQ(rd(MAGIC), 0x74726976);
     CHECK_EQ(rd(DEVICE_ID), 3);
-    wr(STATUS, 0);
-    wr(STATUS, S_ACK | S_DRIVER);
-    wr(DRV_FEAT_SEL, 0);
-    wr(DRV_FEAT, 1u << 1);                    /* MULTIPORT */
-    wr(DRV_FEAT_SEL, 1);
-    wr(DRV_FEAT, 1);                          /* VERSION_1 */
-    wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-    CHECK(rd(STATUS) & S_FEATURES_OK);
-    for (unsigned q = 0; q < NQ; q++) {
-        wr(QUEUE_SEL, q);
-        wr(QUEUE_NUM, QN);
-        wr(DESC_LO, (uint32_t)(uintptr_t)qs[q].desc);
-        wr(DESC_HI, 0);
-        wr(DRIVER_LO, (uint32_t)(uintptr_t)&qs[q].avail);
-        wr(DRIVER_HI, 0);
-        wr(DEVICE_LO, (uint32_t)(uintptr_t)&qs[q].used);
-        wr(DEVICE_HI, 0);
-        wr(QUEUE_READY, 1);
-    }
-    wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+    vs_setup();
     for (unsigned s = 0; s < QN; s++) {
         post_rx(0, s);
         post_rx(2, s);

@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 
-from rwtest import Suite, run
+from rwtest import Suite, run, spawn
 
 exe, hello, count = sys.argv[1:4]
 t = Suite("cli")
@@ -271,8 +271,8 @@ def rsp(sock, packet):
 def debug_replay(args, path):
     """Start a replay with a gdb stub on unix socket path, ask it its
     icount, detach; returns (icount text, exit status, stderr)."""
-    p = subprocess.Popen([exe, *args], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = spawn([exe, *args], stdin=subprocess.DEVNULL,
+              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     sock = socket.socket(socket.AF_UNIX)
     end = time.time() + 30
     while True:

@@ -7,6 +7,7 @@ plays the user's terminal at the other end.
     term.type(b"echo hi\r")                     # keys as a terminal sends them
     term.type(b"\x03")                          # Ctrl-C
     status = term.wait(60)                      # exit status
+    with Terminal([...]) as term: ...           # killed at the end of the block
     term.screen, term.queries, term.answers     # output; queries; replies
 
 Like a real terminal it answers the queries a program may send: cursor
@@ -30,6 +31,8 @@ import termios
 import threading
 import time
 
+import rwtest
+
 ROWS, COLS = 24, 80
 
 # Sequences that make a terminal answer (ECMA-48 / xterm control sequences):
@@ -47,6 +50,16 @@ QUERY = re.compile(
 PARTIAL = re.compile(rb"\x1b(?:\[[?>=]?[0-9;$]*|\][^\x07\x1b]*|P[^\x1b]*)?\Z")
 
 
+def make_ctty():
+    """For Popen's preexec_fn, with stdin on a pty's slave: a session of
+    its own with that pty as its controlling terminal, as a shell gives a
+    program it starts (a Ctrl-C typed there is a SIGINT)."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    # A default disposition, whatever the test runner had.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     def __init__(self, argv, env=None, answer=True):
         self.answer = answer
@@ -62,15 +75,11 @@ class Terminal:
                     struct.pack("HHHH", ROWS, COLS, 0, 0))
         self.master = master
 
-        def make_ctty():
-            os.setsid()
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-            # A default disposition, whatever the test runner had.
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave,
-                                     stderr=slave, env=env, close_fds=True,
-                                     preexec_fn=make_ctty)
+        # In a session of its own, the program escapes meson's kill of the
+        # test's process group: rwtest.spawn kills it when the test ends.
+        self.proc = rwtest.spawn(argv, stdin=slave, stdout=slave,
+                                 stderr=slave, env=env, close_fds=True,
+                                 preexec_fn=make_ctty)
         os.close(slave)
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
@@ -177,12 +186,19 @@ class Terminal:
         try:
             status = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            rwtest.stop(self.proc)
             status = None
         self._reader.join(10)
         os.close(self.master)
         return status
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            rwtest.stop(self.proc)
+        return False
 
     def text(self, start=0):
         with self._cond:

@@ -1,12 +1,71 @@
 """Tiny helpers shared by the integration tests: run rewind, check results,
-print a closing 'N passed, M failed' line, exit non-zero on failure."""
+print a closing 'N passed, M failed' line, exit non-zero on failure.
+
+Every emulator a test starts in the background goes through spawn() (or
+running(), its context manager), never a bare subprocess.Popen: it is
+killed and waited for when the test ends, however it ends (a failed
+check, an exception, the timeout's SIGTERM from meson), so that a rewind
+waiting for a debugger (-S -gdb) never outlives its test."""
+import atexit
+import contextlib
 import os
 import re
 import select
+import signal
 import socket
 import subprocess
 import sys
 import time
+
+_live = []   # the processes spawn() started that may still run
+
+
+def spawn(argv, **popen):
+    """subprocess.Popen(argv, **popen), killed and reaped at the latest
+    when the test exits (stop() does it earlier)."""
+    p = subprocess.Popen(argv, **popen)
+    _live.append(p)
+    return p
+
+
+def stop(p, timeout=10):
+    """Kill p if it still runs and wait for it; returns its exit status."""
+    if p.poll() is None:
+        p.kill()
+    try:
+        status = p.wait(timeout)
+    except subprocess.TimeoutExpired:   # uninterruptible: leave it to init
+        status = None
+    if p in _live:
+        _live.remove(p)
+    return status
+
+
+@contextlib.contextmanager
+def running(argv, **popen):
+    """`with running([exe, ...]) as p:` -- p is stopped when the block
+    ends, by an exception or not."""
+    p = spawn(argv, **popen)
+    try:
+        yield p
+    finally:
+        stop(p)
+
+
+def _stop_all():
+    for p in list(_live):
+        stop(p)
+
+
+def _exit_on_signal(signum, frame):
+    # SystemExit runs the test's finally blocks, then _stop_all.
+    sys.exit(128 + signum)
+
+
+atexit.register(_stop_all)
+for _sig in (signal.SIGTERM, signal.SIGHUP):
+    if signal.getsignal(_sig) == signal.SIG_DFL:
+        signal.signal(_sig, _exit_on_signal)
 
 
 class Suite:
@@ -90,7 +149,7 @@ def start_gdb_server(exe, *args, gdb_spec="tcp::0", timeout=60, **popen):
     import select
     import time
     popen["stderr"] = subprocess.PIPE
-    p = subprocess.Popen([exe, *args, "-gdb", gdb_spec], **popen)
+    p = spawn([exe, *args, "-gdb", gdb_spec], **popen)
     fd = p.stderr.fileno()
     seen = b""
     deadline = time.monotonic() + timeout
@@ -113,9 +172,27 @@ def start_gdb_server(exe, *args, gdb_spec="tcp::0", timeout=60, **popen):
             if port != 0:
                 return p, port
             break   # port 0 is what was asked, not where it listens
-    p.kill()
-    p.wait()
+    stop(p)
     raise RuntimeError(f"rewind did not report its gdb server: {seen!r}")
+
+
+def read_match(f, pattern, seconds):
+    """Read the pipe f (a file object or fd) until pattern (bytes regex)
+    matches what was read, it closes, or seconds pass; returns (match or
+    None, the bytes read)."""
+    fd = f if isinstance(f, int) else f.fileno()
+    buf = b""
+    end = time.monotonic() + seconds
+    while True:
+        m = re.search(pattern, buf)
+        left = end - time.monotonic()
+        if m or left <= 0:
+            return m, buf
+        if select.select([fd], [], [], min(left, 1))[0]:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None, buf
+            buf += chunk
 
 
 def sock_read_until(sock, marker, seconds):

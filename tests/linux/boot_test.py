@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, stats, ensure_kit  # noqa: E402
+from rwtest import Suite, stats, ensure_kit, spawn  # noqa: E402
 
 exe, repo, kit = sys.argv[1:4]
 t = Suite("linux-boot")
@@ -65,10 +65,10 @@ t.check(stats(err).get("icount") == first[2].get("icount"), "same icount",
 t.check(stats(err).get("state_hash") == first[2].get("state_hash"), "same state hash")
 
 # Interactive: type on the serial console, read the answer.
-p = subprocess.Popen([exe, *base, "-smp", "2", "-initrd",
-                      os.path.join(kit, "initrd-shell.gz")],
-                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                     stderr=subprocess.STDOUT)
+p = spawn([exe, *base, "-smp", "2", "-initrd",
+           os.path.join(kit, "initrd-shell.gz")],
+          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+          stderr=subprocess.STDOUT)
 buf = b""
 
 

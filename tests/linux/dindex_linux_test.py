@@ -17,7 +17,7 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, ensure_kit  # noqa: E402
+from rwtest import Suite, run, ensure_kit, spawn  # noqa: E402
 
 exe, repo, kit, driver = sys.argv[1:5]
 t = Suite("linux-dindex")
@@ -26,13 +26,13 @@ tmp = tempfile.mkdtemp()
 trace = os.path.join(tmp, "boot.rwd")
 
 t0 = time.time()
-p = subprocess.Popen([exe, "record", "-o", trace, "-M", "virt", "-m", "512M",
-                      "-kernel", os.path.join(kit, "Image"),
-                      "-initrd", os.path.join(kit, "initrd.gz"),
-                      "-append", "console=ttyS0", "-nographic",
-                      "-rtc", "base=2026-01-01T00:00:00"],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                     stderr=subprocess.PIPE)
+p = spawn([exe, "record", "-o", trace, "-M", "virt", "-m", "512M",
+           "-kernel", os.path.join(kit, "Image"),
+           "-initrd", os.path.join(kit, "initrd.gz"),
+           "-append", "console=ttyS0", "-nographic",
+           "-rtc", "base=2026-01-01T00:00:00"],
+          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+          stderr=subprocess.PIPE)
 # While it records (a live shell's trace), the commands read the rows
 # flushed so far.
 live = ""

@@ -27,7 +27,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, ensure_kit, cpio_newc  # noqa: E402
+from rwtest import Suite, run, ensure_kit, cpio_newc, spawn  # noqa: E402
 
 exe, repo, kit = sys.argv[1:4]
 t = Suite("linux-net")
@@ -102,8 +102,8 @@ args = [exe, "record", "-o", trace, "-m", "256M",
         "-chardev", f"socket,id=gf,path={gf_path},server=on,wait=off",
         "-serial", "stdio"]
 t0 = time.time()
-p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                     stderr=subprocess.PIPE)
+p = spawn(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+          stderr=subprocess.PIPE)
 out = b""
 err = b""
 

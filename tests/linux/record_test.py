@@ -11,7 +11,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, ensure_kit  # noqa: E402
+from rwtest import Suite, run, ensure_kit, spawn  # noqa: E402
 
 exe, repo, kit = sys.argv[1:4]
 t = Suite("linux-record")
@@ -27,8 +27,8 @@ def session(smp):
             "-initrd", os.path.join(kit, "initrd-shell.gz"),
             "-append", "console=ttyS0", "-nographic"]
     t0 = time.time()
-    p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+    p = spawn(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+              stderr=subprocess.PIPE)
     buf = b""
 
     def wait_for(pattern, timeout):

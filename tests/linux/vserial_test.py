@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, ensure_kit, connect_chardevs, sock_read_until  # noqa: E402
+from rwtest import Suite, run, ensure_kit, connect_chardevs, sock_read_until, spawn  # noqa: E402
 
 exe, repo, kit = sys.argv[1:4]
 t = Suite("linux-vserial")
@@ -44,9 +44,9 @@ def read_until(sock, marker, timeout):
 
 
 t0 = time.monotonic()
-p = subprocess.Popen([exe, "record", "-o", trace, "--checkpoint-every",
-                      "300000000", *args], stdin=subprocess.DEVNULL,
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+p = spawn([exe, "record", "-o", trace, "--checkpoint-every",
+           "300000000", *args], stdin=subprocess.DEVNULL,
+          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 # wait=on: start-up waits for a client on each socket in turn.
 socks, err = connect_chardevs(p, (b"c0", b"c1"), t.limit(60))
 t.check(len(socks) == 2, "both sockets listen", err)

@@ -42,7 +42,14 @@ BUILDS = {
     "sanitize": ["-Dwerror=false", "-Db_sanitize=address,undefined",
                  "-Db_lundef=false", "-Dbuildtype=debug"],
 }
-SANITIZER_ENV = {"UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}
+# As scripts/test.sh runs the sanitizer build: a finding aborts the process
+# (SIGABRT, never an exit status a test may expect, such as 1).
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "halt_on_error=1:abort_on_error=1",
+    "LSAN_OPTIONS": "suppressions=" + os.path.join(ROOT, "tests", "lsan.supp")
+                    + ":print_suppressions=0",
+    "UBSAN_OPTIONS": "halt_on_error=1:abort_on_error=1:print_stacktrace=1",
+}
 
 
 class MutationError(Exception):

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run  # noqa: E402
+from rwtest import Suite, run, read_match, spawn  # noqa: E402
 
 exe, echo_elf, hello_elf = (os.path.abspath(a) for a in sys.argv[1:4])
 t = Suite("chardev")
@@ -39,26 +39,16 @@ ECHO = b"echo: first byte 0x0000000000000001, 7 bytes: [\x01\x01hello]\n"
 
 
 def start(*args):
-    return subprocess.Popen([exe, *args], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return spawn([exe, *args], stdin=subprocess.DEVNULL,
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def stderr_line(p, pattern, timeout=60):
     """Read p's stderr until a line matches; the match, or None."""
-    buf = b""
-    deadline = time.monotonic() + t.limit(timeout)
-    while time.monotonic() < deadline:
-        r, _, _ = select.select([p.stderr], [], [], 1)
-        if r:
-            d = os.read(p.stderr.fileno(), 4096)
-            if not d:
-                break
-            buf += d
-            m = re.search(pattern, buf)
-            if m:
-                return m
-    print("stderr so far:", buf)
-    return None
+    m, buf = read_match(p.stderr, pattern, t.limit(timeout))
+    if not m:
+        print("stderr so far:", buf)
+    return m
 
 
 def read_until(recv, marker, timeout=60):

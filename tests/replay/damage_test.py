@@ -25,7 +25,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, stats  # noqa: E402
+from rwtest import Suite, run, stats, spawn  # noqa: E402
 
 exe, hello, rv64i, workload = sys.argv[1:5]
 t = Suite("damage")
@@ -356,9 +356,9 @@ for name, drop in [("hash", lambda k: k.endswith(".hash")),
 
 # A recorder killed with SIGKILL (no END).
 d = os.path.join(tmp, "killed.rwd")
-p = subprocess.Popen([exe, "record", "-o", d, "--checkpoint-every", "20000000",
-                      *machine, "-kernel", workload], stdin=subprocess.DEVNULL,
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+p = spawn([exe, "record", "-o", d, "--checkpoint-every", "20000000",
+           *machine, "-kernel", workload], stdin=subprocess.DEVNULL,
+          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 deadline = time.monotonic() + 120
 while time.monotonic() < deadline and p.poll() is None:
     # Ready once a second checkpoint is on disk.
@@ -387,9 +387,9 @@ t.check('failures="0"' in xml and "<failure" not in xml,
 # A recorder stopped by SIGTERM writes SHUTDOWN, then END: verify goes on
 # to END and checks the final state.
 d = os.path.join(tmp, "term.rwd")
-p = subprocess.Popen([exe, "record", "-o", d, "--checkpoint-every", "20000000",
-                      *machine, "-kernel", workload], stdin=subprocess.DEVNULL,
-                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+p = spawn([exe, "record", "-o", d, "--checkpoint-every", "20000000",
+           *machine, "-kernel", workload], stdin=subprocess.DEVNULL,
+          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 deadline = time.monotonic() + 120
 while time.monotonic() < deadline and p.poll() is None:
     if os.path.exists(ck_path(d)) and len(records(ck_path(d))) >= 2:

@@ -5,15 +5,37 @@
  * timeline, or `trap-icount N` (the lookup behind `goto trap N`). Prints
  * the command's result as the shell does (sh_out_emit); exit 1 when the
  * command failed. Test-only: the shell's command table calls the same
- * functions.
+ * functions. `dix_driver --names [EID...]` prints the name tables
+ * instead (`syscall NR NAME NARGS` for each named call of 0..4095, then
+ * `sbi EID NAME` for each EID given), for syscall_names_test.py.
  */
 #include "shell/dindex.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* Every named system call, then the names of the SBI EIDs given. */
+static int print_names(int neids, char **eids)
+{
+    for (uint64_t nr = 0; nr < 4096; nr++) {
+        unsigned nargs;
+        const char *n = sh_dix_syscall_name(nr, &nargs);
+        if (n) {
+            printf("syscall %llu %s %u\n", (unsigned long long)nr, n, nargs);
+        }
+    }
+    for (int i = 0; i < neids; i++) {
+        const char *n = sh_dix_sbi_name(strtoull(eids[i], NULL, 0));
+        printf("sbi %s %s\n", eids[i], n ? n : "(none)");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--names") == 0) {
+        return print_names(argc - 2, argv + 2);
+    }
     bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
     int a = json ? 2 : 1;
     if (argc - a < 2) {

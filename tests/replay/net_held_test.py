@@ -21,37 +21,25 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run  # noqa: E402
+from rwtest import Suite, run, read_match, spawn  # noqa: E402
 
 exe, guest = sys.argv[1:3]
 t = Suite("net-held")
 tmp = tempfile.mkdtemp()
 d = os.path.join(tmp, "held.rwd")
 gdb_path = os.path.join(tmp, "gdb.sock")
-p = subprocess.Popen([exe, "record", "-o", d, "-S", "-gdb", f"unix:{gdb_path}",
-                      "-M", "virt", "-bios", "none", "-nographic",
-                      "-kernel", guest,
-                      "-netdev", "user,id=n0,hostfwd=tcp::0-:80",
-                      "-device", "virtio-net-device,netdev=n0"],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                     stderr=subprocess.PIPE)
+p = spawn([exe, "record", "-o", d, "-S", "-gdb", f"unix:{gdb_path}",
+           "-M", "virt", "-bios", "none", "-nographic",
+           "-kernel", guest,
+           "-netdev", "user,id=n0,hostfwd=tcp::0-:80",
+           "-device", "virtio-net-device,netdev=n0"],
+          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+          stderr=subprocess.PIPE)
 
 
 def stderr_until(pattern, seconds):
     """rewind's stderr up to a match of pattern (bytes), or None."""
-    buf = b""
-    end = time.monotonic() + t.limit(seconds)
-    while time.monotonic() < end:
-        m = re.search(pattern, buf)
-        if m:
-            return m, buf
-        r, _, _ = select.select([p.stderr], [], [], 1)
-        if r:
-            chunk = os.read(p.stderr.fileno(), 4096)
-            if not chunk:
-                break
-            buf += chunk
-    return None, buf
+    return read_match(p.stderr, pattern, t.limit(seconds))
 
 
 m, err = stderr_until(rb"hostfwd tcp 127\.0\.0\.1:(\d+) -> 10\.0\.2\.15:80\n"

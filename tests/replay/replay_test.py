@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, stats  # noqa: E402
+from rwtest import Suite, run, stats, spawn  # noqa: E402
 
 exe, hello, rv64i, spin, echo, steps = sys.argv[1:7]
 t = Suite("replay")
@@ -179,10 +179,10 @@ t.check(open(events, "rb").read() == good, "existing trace untouched")
 d = os.path.join(tmp, "killed.rwd")
 events = os.path.join(d, "events.zst")
 ckpts = os.path.join(d, "checkpoints.zst")
-p = subprocess.Popen([exe, "record", "-o", d, "--checkpoint-every", "50000000",
-                      *machine, "-kernel", spin],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL)
+p = spawn([exe, "record", "-o", d, "--checkpoint-every", "50000000",
+           *machine, "-kernel", spin],
+          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+          stderr=subprocess.DEVNULL)
 first = None
 deadline = time.monotonic() + 60
 while p.poll() is None and time.monotonic() < deadline:

@@ -45,7 +45,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, stats, start_gdb_server  # noqa: E402
+from rwtest import Suite, run, stats, start_gdb_server, spawn, stop  # noqa: E402
 
 exe, elf = sys.argv[1:3]
 t = Suite("virtio-blk")
@@ -278,8 +278,7 @@ try:
     g.wait(timeout=300)
 except (OSError, EOFError, subprocess.TimeoutExpired) as e:
     steps.append(f"error: {e}")
-    g.kill()
-    g.wait()
+    stop(g)
 gout, gerr = g.stdout.read(), g.stderr.read()
 t.check(len(steps) == 5 and all(" OK icount " in x for x in steps[:4]) and
         "replaylog:end" in steps[4] and "PASS virtio_blk" in gout and
@@ -428,9 +427,9 @@ with open(rw, "r+b") as f:
     t.check(rc == 1 and rw in err and "locked" in err,
             "a locked image is refused", err)
 # ... and two rewinds really exclude each other.
-p = subprocess.Popen([exe, "run", *base, *disks(), "-S", "-gdb",
-                      "unix:" + os.path.join(tmp, "gdb.sock")],
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+p = spawn([exe, "run", *base, *disks(), "-S", "-gdb",
+           "unix:" + os.path.join(tmp, "gdb.sock")],
+          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 try:
     for _ in range(2000):
         if os.path.exists(os.path.join(tmp, "gdb.sock")):
@@ -445,7 +444,6 @@ try:
             not os.path.exists(os.path.join(tmp, "l.rwd")),
             "a second rewind on the same image fails", err)
 finally:
-    p.kill()
-    p.wait()
+    stop(p)
 shutil.rmtree(tmp)
 t.finish()

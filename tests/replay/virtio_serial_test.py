@@ -31,7 +31,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, connect_chardevs, sock_read_until  # noqa: E402
+from rwtest import Suite, run, connect_chardevs, sock_read_until, spawn  # noqa: E402
 
 exe, elf = (os.path.abspath(a) for a in sys.argv[1:3])
 t = Suite("virtio-serial-replay")
@@ -51,9 +51,9 @@ def read_until(sock, marker, timeout=120):
     return sock_read_until(sock, marker, t.limit(timeout))
 
 
-p = subprocess.Popen([exe, "record", "-o", trace, *base, *devs, *chardevs],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                     stderr=subprocess.PIPE)
+p = spawn([exe, "record", "-o", trace, *base, *devs, *chardevs],
+          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+          stderr=subprocess.PIPE)
 # wait=on: start-up waits for a client on each socket in turn, before the
 # guest's first instruction, so none of the guest's output is dropped.
 socks, err = connect_chardevs(p, (b"c0", b"c1"), t.limit(60))

@@ -83,13 +83,8 @@ static void parse_tests(void)
               strstr(err, badb[i].want), "-blockdev %s: '%s'", badb[i].arg,
               err);
     }
-    for (unsigned i = 0; i < cfg.ndrives; i++) {
-        free((char *)cfg.drives[i].input_name);
-        free((char *)cfg.drives[i].id);
-        if (i != 3) {                 /* r0 shares f0's filename */
-            free((char *)cfg.drives[i].filename);
-        }
-    }
+    be_drive_opts_free(&cfg);
+    CHECK(cfg.ndrives == 0);
 }
 
 static void lock_tests(void)

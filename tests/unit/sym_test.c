@@ -99,8 +99,8 @@ static void test_elf(void)
         unsigned bytes;
         const char *want;
     } bad[] = {
-        { 4, 1, 1, "not a 64-bit ELF" },
-        { 5, 2, 1, "not a little-endian ELF" },
+        { 4, 1, 1, "32-bit ELF, expected ELF64" },
+        { 5, 2, 1, "big-endian ELF, expected little-endian" },
         { 58, 40, 2, "section header size 40" },
         { 60, 0, 2, "no section headers" },
         { 60, 0x4000, 2, "run past the end of the file" },
