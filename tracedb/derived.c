@@ -342,15 +342,9 @@ int tdb_derived_copy(sqlite3 *db, const char *old_path, char *err,
     return rc;
 }
 
-int tdb_writer_derived(TdbWriter *w, TdbDerived *d, bool final,
-                       uint64_t final_icount, char *err, size_t errlen)
+static int writer_derived(sqlite3 *db, TdbDerived *d, bool final,
+                          uint64_t final_icount, char *err, size_t errlen)
 {
-    TdbIndex *x = tdb_writer_index(w);
-    if (!x) {
-        snprintf(err, errlen, "index.sqlite: the recording's index is closed");
-        return -1;
-    }
-    sqlite3 *db = tdb_index_db(x);
     if (!d->marked) {
         /* From the first flush on, the tables are known to be filled by
            this recording (a live session reads them); derived_icount
@@ -362,4 +356,19 @@ int tdb_writer_derived(TdbWriter *w, TdbDerived *d, bool final,
     }
     return final ? tdb_derived_finish(d, db, final_icount, "record", err, errlen)
                  : tdb_derived_flush(d, db, true, err, errlen);
+}
+
+int tdb_writer_derived(TdbWriter *w, TdbDerived *d, bool final,
+                       uint64_t final_icount, char *err, size_t errlen)
+{
+    /* The writer's thread indexes frames through the same connection. */
+    TdbIndex *x = tdb_writer_index_lock(w);
+    if (!x) {
+        snprintf(err, errlen, "index.sqlite: the recording's index is closed");
+        return -1;
+    }
+    int rc = writer_derived(tdb_index_db(x), d, final, final_icount, err,
+                            errlen);
+    tdb_writer_index_unlock(w);
+    return rc;
 }

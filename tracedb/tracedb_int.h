@@ -160,8 +160,10 @@ int tdb_index_finish(TdbIndex *x);
 const char *tdb_index_error(TdbIndex *x);
 /* The index's connection (derived.c adds its tables' rows through it). */
 struct sqlite3 *tdb_index_db(TdbIndex *x);
-/* The recording's index, NULL once ended (derived.c). */
-TdbIndex *tdb_writer_index(TdbWriter *w);
+/* The recording's index, locked against the writer's thread, or NULL
+   (not locked) once ended or failed (derived.c); unlock after use. */
+TdbIndex *tdb_writer_index_lock(TdbWriter *w);
+void tdb_writer_index_unlock(TdbWriter *w);
 void tdb_index_close(TdbIndex *x);
 /* Frames indexed and schema version of an existing index; opens it
    read-only without creating -wal/-shm files when no writer has it open. */
