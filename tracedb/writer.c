@@ -186,8 +186,8 @@ static void trim_out(TdbWriter *w)
 
 /* Test hook (REWIND_TEST_WRITER_KILL=N): the process kills itself with
    SIGKILL when checkpoint N's record is in checkpoints.zst and the frame
-   of its CHECKPOINT event is not yet written, the window in which the
-   index must not name the checkpoint yet. */
+   of its CHECKPOINT event is about to be written: a recorder killed
+   mid-checkpoint, in the window where the index must not name it yet. */
 static void io_kill_point(TdbWriter *w, uint64_t ckpt)
 {
     if (w->io.kill_ckpt >= 0 && ckpt == (uint64_t)w->io.kill_ckpt) {
@@ -232,7 +232,29 @@ static int io_checkpoint(TdbWriter *w, Job *j)
     }
     j->n++;
     j->last_icount = ev.icount;
-    io_kill_point(w, io->ckpt_no - 1);
+    return 0;
+}
+
+/* Worker: job j's frame into events.zst. */
+static int io_write_frame(TdbWriter *w, Job *j)
+{
+    WriterIO *io = &w->io;
+    if (j->ckpt) {
+        io_kill_point(w, io->ckpt_no - 1);
+    }
+    return append_record(w, io->fd_ev, &io->ev_bytes, TDB_EVENTS_FILE,
+                         io->out.p, io->out.len);
+}
+
+/* Worker: job j's index rows, in one transaction. */
+static int io_index_frame(TdbWriter *w, Job *j, const TdbFrameInfo *info)
+{
+    pthread_mutex_lock(&w->idx_mu);
+    int rc = tdb_index_frame(w->idx, info, j->raw.p, j->raw.len);
+    pthread_mutex_unlock(&w->idx_mu);
+    if (rc < 0) {
+        return iofail(w, "%s/%s", w->dir, tdb_index_error(w->idx));
+    }
     return 0;
 }
 
@@ -257,16 +279,10 @@ static int io_frame(TdbWriter *w, Job *j)
         .first_icount = j->first_icount, .last_icount = j->last_icount,
         .n_events = j->n,
     };
-    if (append_record(w, io->fd_ev, &io->ev_bytes, TDB_EVENTS_FILE,
-                      io->out.p, io->out.len) < 0) {
+    /* The index may lag the files, never lead them: a reader (or a seek)
+       must not find a checkpoint or frame that is not in the file. */
+    if (io_write_frame(w, j) < 0 || io_index_frame(w, j, &info) < 0) {
         return -1;
-    }
-    /* After the write: the index may lag the files, never lead them. */
-    pthread_mutex_lock(&w->idx_mu);
-    int rc = tdb_index_frame(w->idx, &info, j->raw.p, j->raw.len);
-    pthread_mutex_unlock(&w->idx_mu);
-    if (rc < 0) {
-        return iofail(w, "%s/%s", w->dir, tdb_index_error(w->idx));
     }
     return 0;
 }
