@@ -139,6 +139,7 @@ static void take_checkpoint(RRSession *s, bool full)
     uint64_t hash;
     CoreBuf b = { 0 };
     b.data = tdb_writer_spare(s->w, &b.cap);
+    b.len = 0;   /* a reused buffer starts empty */
     core_snapshot_save_hashed(s->m, full, &b, &hash);
     flush_console(s);
     if (s->failed) {
