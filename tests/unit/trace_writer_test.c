@@ -98,13 +98,21 @@ static char *dump(const char *name, const char *sql)
         sqlite3_close(db);
         return out;
     }
-    while (sqlite3_step(q) == SQLITE_ROW && len + 512 < cap) {
+    while (sqlite3_step(q) == SQLITE_ROW) {
         for (int c = 0; c < sqlite3_column_count(q); c++) {
             const unsigned char *t = sqlite3_column_text(q, c);
-            len += (size_t)snprintf(out + len, cap - len, "%s|",
-                                    t ? (const char *)t : "NULL");
+            const char *v = t ? (const char *)t : "NULL";
+            size_t n = strlen(v);
+            if (len + n + 3 > cap) {
+                cap = 2 * (len + n + 3);
+                out = realloc(out, cap);
+            }
+            memcpy(out + len, v, n);
+            len += n;
+            out[len++] = '|';
         }
         out[len++] = '\n';
+        out[len] = 0;
     }
     sqlite3_finalize(q);
     sqlite3_close(db);
