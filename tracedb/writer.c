@@ -328,7 +328,7 @@ static void reap(TdbWriter *w)
             }
             j->blob = NULL;
         }
-        j->q.next = &w->spare_jobs->q;
+        j->q.next = (TdbQItem *)w->spare_jobs;   /* q is the first member */
         w->spare_jobs = j;
     }
 }
