@@ -66,6 +66,7 @@ typedef struct Job {
     uint64_t ck_icount, ck_hash;
     uint8_t *blob;              /* the snapshot, owned by the job */
     size_t blob_len, blob_cap;
+    struct TdbDerived *derived; /* or: a batch of derived rows, no frame */
 } Job;
 
 /* What only the worker touches (the caller's thread before the worker
@@ -296,6 +297,17 @@ static void io_run(TdbQItem *it, void *ctx)
     if (atomic_load(&w->io.failed)) {
         return;
     }
+    if (j->derived) {
+        char why[400];
+        pthread_mutex_lock(&w->idx_mu);
+        int rc = tdb_derived_write_batch(j->derived, tdb_index_db(w->idx),
+                                         why, sizeof(why));
+        pthread_mutex_unlock(&w->idx_mu);
+        if (rc < 0) {
+            iofail(w, "%s/%s", w->dir, why);
+        }
+        return;
+    }
     if (j->ckpt && io_checkpoint(w, j) < 0) {
         return;
     }
@@ -315,6 +327,8 @@ static void reap(TdbWriter *w)
     TdbQItem *it;
     while ((it = tdb_queue_done(w->queue))) {
         Job *j = (Job *)it;
+        tdb_derived_free(j->derived);
+        j->derived = NULL;
         if (j->blob) {
             size_t i = 0;
             while (i < SPARE_BLOBS && w->spare_blob[i]) {
@@ -461,6 +475,19 @@ int tdb_writer_append(TdbWriter *w, const TdbEvent *ev)
     }
     w->shut_down |= ev->kind == TDB_EV_SHUTDOWN;
     return w->raw.len >= TDB_FRAME_TARGET ? tdb_writer_flush(w) : 0;
+}
+
+int tdb_writer_push_derived(TdbWriter *w, struct TdbDerived *batch)
+{
+    Job *j = io_check(w) ? NULL : new_job(w);
+    if (!j) {
+        tdb_derived_free(batch);
+        return w->failed ? -1 : wfail(w, "%s: out of memory", w->dir);
+    }
+    j->derived = batch;
+    j->q.bytes = sizeof(*j) + 4096;   /* rows of 100 ms: small */
+    tdb_queue_push(w->queue, &j->q);
+    return io_check(w) ? -1 : 0;
 }
 
 void *tdb_writer_spare(TdbWriter *w, size_t *cap)

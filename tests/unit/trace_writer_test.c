@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "tracedb/trace.h"
+#include "tracedb/derived.h"
 #include "tracedb/tracedb_int.h"
 #include "tests/unit/check.h"
 
@@ -125,6 +126,8 @@ static void write_stream(TdbWriter *w)
 {
     uint64_t icount = 0, rng = 12345;
     uint8_t text[200];
+    char err[400];
+    TdbDerived *d = tdb_derived_new();
     for (int i = 0; i < 6000; i++) {
         rng = rng * 6364136223846793005ull + 1442695040888963407ull;
         icount += rng >> 54;
@@ -135,8 +138,15 @@ static void write_stream(TdbWriter *w)
         TdbEvent ev = { TDB_EV_CONSOLE, 0, icount, (uint32_t)n, text };
         CHECK(tdb_writer_append(w, &ev) == 0, "append: %s",
               tdb_writer_error(w));
+        if (i % 3 == 0) {
+            TdbTrapRow t = { .icount = icount, .cause = (uint32_t)i % 16,
+                             .pc = rng, .ecall = i % 2 == 0, .nr = 93 };
+            tdb_derived_trap(d, &t);
+        }
         if (i % 700 == 11) {
             CHECK(tdb_writer_flush(w) == 0, "flush");
+            CHECK(tdb_writer_derived(w, d, false, 0, err, sizeof(err)) == 0,
+                  "derived rows: %s", err);
         }
         if (i % 900 == 899) {
             size_t len = (size_t)(1 + i / 900) << 20;
@@ -150,6 +160,9 @@ static void write_stream(TdbWriter *w)
             free(tdb_writer_spare(w, &cap));
         }
     }
+    CHECK(tdb_writer_derived(w, d, true, icount, err, sizeof(err)) == 0,
+          "last derived rows: %s", err);
+    tdb_derived_free(d);
     CHECK(tdb_writer_close(w, icount + 5, 0xabcdef) == 0, "close");
 }
 
@@ -166,6 +179,9 @@ static void test_same_bytes(void)
         "SELECT * FROM checkpoints ORDER BY id",
         "SELECT * FROM events ORDER BY id",
         "SELECT * FROM console ORDER BY line",
+        "SELECT * FROM traps ORDER BY id",
+        "SELECT * FROM ecalls ORDER BY trap",
+        "SELECT * FROM meta WHERE key LIKE 'derived%' ORDER BY key",
     };
     for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
         char *a = dump("threaded", sqls[i]), *b = dump("sync", sqls[i]);
