@@ -7,6 +7,7 @@
 #include "tracedb/wqueue.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 
 struct TdbQueue {
@@ -82,7 +83,18 @@ TdbQueue *tdb_queue_new(size_t max_bytes, bool threaded, TdbQRun run,
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->work, NULL);
     pthread_cond_init(&q->room, NULL);
-    if (threaded && pthread_create(&q->thread, NULL, worker, q) != 0) {
+    /* The worker blocks every signal (it inherits the mask it is created
+       with): SIGINT, SIGTERM and the rest go to the machine's thread,
+       whose handlers and ppoll() masks expect them there. */
+    sigset_t all, old;
+    sigfillset(&all);
+    bool started = true;
+    if (threaded) {
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        started = pthread_create(&q->thread, NULL, worker, q) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    if (!started) {
         pthread_cond_destroy(&q->room);
         pthread_cond_destroy(&q->work);
         pthread_mutex_destroy(&q->mu);

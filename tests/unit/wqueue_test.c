@@ -3,14 +3,17 @@
  * once each, in push order, on the worker thread; the bytes queued stay
  * under the bound (the producer waits), a job larger than the bound goes
  * alone; finished jobs come back in order; the inline mode runs each job
- * inside push; freeing joins the worker after the last job. Also built
- * with ThreadSanitizer by scripts/test.sh when it can be.
+ * inside push; freeing joins the worker after the last job; the worker
+ * blocks signals (the machine's thread handles them). It also passes
+ * under ThreadSanitizer, built by hand:
+ *   gcc -fsanitize=thread -I. tracedb/wqueue.c tests/unit/wqueue_test.c
  */
 #include "tracedb/wqueue.h"
 #include "tests/unit/check.h"
 
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -27,6 +30,7 @@ typedef struct Ctx {
     int n;                      /* jobs run so far (worker only) */
     pthread_t runner;
     bool on_other_thread;
+    bool signals_open;          /* SIGINT or SIGTERM unblocked in a job */
     volatile uint64_t sink;
 } Ctx;
 
@@ -37,6 +41,10 @@ static void run(TdbQItem *it, void *opaque)
     x->runs++;
     c->order[c->n++] = x->id;
     c->on_other_thread |= !pthread_equal(pthread_self(), c->runner);
+    sigset_t cur;
+    pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    c->signals_open |= !sigismember(&cur, SIGINT) ||
+                       !sigismember(&cur, SIGTERM);
     /* Be slower than the producer now and then, so it has to wait. */
     for (int i = 0; i < (x->id % 7) * 2000; i++) {
         c->sink += (uint64_t)i;
@@ -77,6 +85,8 @@ static void test_threaded(void)
     }
     CHECK(bad == 0, "jobs ran once each in push order (%d out of place)", bad);
     CHECK(c.on_other_thread, "jobs ran on the worker thread");
+    CHECK(!c.signals_open, "the worker blocks signals (they go to the "
+          "machine's thread)");
     int back = 0, inorder = 1;
     TdbQItem *it;
     while ((it = tdb_queue_done(q))) {
