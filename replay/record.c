@@ -130,19 +130,27 @@ static void record_console(void *opaque, const uint8_t *buf, size_t len)
     record_port_console(opaque, 0, buf, len);
 }
 
-/* The snapshot and its hash come from one serialization, into a buffer
-   kept from one checkpoint to the next: a disk overlay or a burst of DMA
-   makes snapshots of tens of MiB, and a fresh buffer each time cost a
-   page fault per 4 KiB and an munmap (with the second serialization,
-   about a fifth of the CPU time of a 64 MiB dd read under record). */
+/* The snapshot and its hash come from one serialization, on this thread,
+   at the checkpoint's icount: the snapshot is the copy of the state (the
+   dirty pages, devices, harts) the trace writer's thread compresses and
+   writes while the machine runs on; that thread never reads the machine.
+   The buffer goes to the writer and comes back for a later checkpoint
+   (tdb_writer_spare): a disk overlay or a burst of DMA makes snapshots of
+   tens of MiB, and a fresh buffer each time cost a page fault per 4 KiB
+   and an munmap (about a fifth of the CPU time of a 64 MiB dd read under
+   record, with a second serialization). */
 static void take_checkpoint(RRSession *s, bool full)
 {
     uint64_t hash;
-    s->ckpt_buf.len = 0;
-    core_snapshot_save_hashed(s->m, full, &s->ckpt_buf, &hash);
+    CoreBuf b = { 0 };
+    b.data = tdb_writer_spare(s->w, &b.cap);
+    b.len = 0;   /* a reused buffer starts empty */
+    core_snapshot_save_hashed(s->m, full, &b, &hash);
     flush_console(s);
-    if (!s->failed && tdb_writer_checkpoint(s->w, s->m->icount, hash,
-                                            s->ckpt_buf.data, s->ckpt_buf.len)) {
+    if (s->failed) {
+        free(b.data);
+    } else if (tdb_writer_checkpoint_give(s->w, s->m->icount, hash, b.data,
+                                          b.len, b.cap)) {
         record_failed(s);
     }
 }
@@ -257,7 +265,6 @@ int rr_record_end(RRSession *s, char *err, size_t errlen)
     m->console_tap_opaque = NULL;
     m->journal = NULL;
     m->journal_ops = NULL;
-    core_buf_free(&s->ckpt_buf);
     free(s);
     return rc;
 }

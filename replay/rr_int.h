@@ -41,7 +41,6 @@ struct RRSession {
     size_t line_len;                    /* bytes after line[0] */
     unsigned line_port;                 /* console port of the open line */
     uint64_t line_icount;
-    CoreBuf ckpt_buf;             /* the last checkpoint's snapshot (reused) */
     bool failed;
     char fail_msg[640];           /* why the recording failed */
     struct RRDerive *derive;      /* the derived-event observer, or NULL */

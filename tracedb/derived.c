@@ -342,15 +342,9 @@ int tdb_derived_copy(sqlite3 *db, const char *old_path, char *err,
     return rc;
 }
 
-int tdb_writer_derived(TdbWriter *w, TdbDerived *d, bool final,
-                       uint64_t final_icount, char *err, size_t errlen)
+static int writer_derived(sqlite3 *db, TdbDerived *d, bool final,
+                          uint64_t final_icount, char *err, size_t errlen)
 {
-    TdbIndex *x = tdb_writer_index(w);
-    if (!x) {
-        snprintf(err, errlen, "index.sqlite: the recording's index is closed");
-        return -1;
-    }
-    sqlite3 *db = tdb_index_db(x);
     if (!d->marked) {
         /* From the first flush on, the tables are known to be filled by
            this recording (a live session reads them); derived_icount
@@ -362,4 +356,64 @@ int tdb_writer_derived(TdbWriter *w, TdbDerived *d, bool final,
     }
     return final ? tdb_derived_finish(d, db, final_icount, "record", err, errlen)
                  : tdb_derived_flush(d, db, true, err, errlen);
+}
+
+TdbDerived *tdb_derived_take(TdbDerived *d)
+{
+    TdbDerived *batch = malloc(sizeof(*batch));
+    if (!batch) {
+        return NULL;
+    }
+    *batch = *d;
+    d->traps = NULL;
+    d->irqs = NULL;
+    d->blks = NULL;
+    d->ntraps = d->traps_cap = d->nirqs = d->irqs_cap = 0;
+    d->nblks = d->blks_cap = 0;
+    d->next_id += batch->ntraps;   /* the batch numbers its traps */
+    d->lost = false;
+    d->marked = true;              /* the batch writes derived_by if due */
+    return batch;
+}
+
+int tdb_derived_write_batch(TdbDerived *batch, sqlite3 *db, char *err,
+                            size_t errlen)
+{
+    return writer_derived(db, batch, false, 0, err, errlen);
+}
+
+int tdb_writer_derived(TdbWriter *w, TdbDerived *d, bool final,
+                       uint64_t final_icount, char *err, size_t errlen)
+{
+    if (!final) {
+        /* The rows go to the writer's thread, after the frames flushed
+           before them, as a batch of their own. */
+        if (tdb_derived_pending(d) == 0 && d->marked && !d->lost) {
+            return 0;
+        }
+        TdbDerived *batch = tdb_derived_take(d);
+        if (!batch) {
+            snprintf(err, errlen, "index.sqlite: derived rows: out of memory");
+            return -1;
+        }
+        if (tdb_writer_push_derived(w, batch) < 0) {
+            snprintf(err, errlen, "%s", tdb_writer_error(w));
+            return -1;
+        }
+        return 0;
+    }
+    /* The end: after every batch, on this thread. */
+    if (tdb_writer_wait(w) < 0) {
+        snprintf(err, errlen, "%s", tdb_writer_error(w));
+        return -1;
+    }
+    TdbIndex *x = tdb_writer_index_lock(w);
+    if (!x) {
+        snprintf(err, errlen, "index.sqlite: the recording's index is closed");
+        return -1;
+    }
+    int rc = writer_derived(tdb_index_db(x), d, final, final_icount, err,
+                            errlen);
+    tdb_writer_index_unlock(w);
+    return rc;
 }

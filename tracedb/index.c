@@ -128,6 +128,13 @@ TdbIndex *tdb_index_create(const char *path, bool bulk, char *err, size_t errlen
     x->next_line = 1;
     int rc = sqlite3_open_v2(path, &x->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    /* A recording's index is written by the trace writer's thread while
+       the shell may add a bookmark through a connection of its own: the
+       one that finds the other's write lock waits for it (the shell's
+       waits 2 s). */
+    if (rc == SQLITE_OK && !bulk) {
+        sqlite3_busy_timeout(x->db, 10000);
+    }
     const char *pragmas = bulk
         ? "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";

@@ -160,12 +160,24 @@ TdbWriter *tdb_writer_create(const char *dir, const TdbKV *meta, size_t nmeta,
    TDB_FRAME_TARGET). ev->icount must not be below the previous event's.
    META, CHECKPOINT and END are written by the calls below, not here. */
 int tdb_writer_append(TdbWriter *w, const TdbEvent *ev);
-/* Ends the current frame now: one write(), then its index rows in one
-   transaction. No-op when the frame is empty. */
+/* Ends the current frame now and hands it to the writer's thread: one
+   write(), then its index rows in one transaction. No-op when the frame is
+   empty. Returns before the write; -1 reports an earlier failure. */
 int tdb_writer_flush(TdbWriter *w);
-/* Appends the blob to checkpoints.zst, then a CHECKPOINT event, and flushes. */
+/* Waits until everything handed over is written (and indexed). */
+int tdb_writer_wait(TdbWriter *w);
+/* Appends the blob to checkpoints.zst, then a CHECKPOINT event, and flushes
+   (on the writer's thread, from a copy of the blob). */
 int tdb_writer_checkpoint(TdbWriter *w, uint64_t icount, uint64_t state_hash,
                           const void *blob, size_t len);
+/* The same without a copy: the writer takes blob (malloc'd, cap bytes),
+   also on failure, and frees it or hands it back by tdb_writer_spare(). */
+int tdb_writer_checkpoint_give(TdbWriter *w, uint64_t icount,
+                               uint64_t state_hash, void *blob, size_t len,
+                               size_t cap);
+/* A blob buffer of an earlier checkpoint the writer is done with, for the
+   next snapshot (*cap its size), or NULL. The caller owns it. */
+void *tdb_writer_spare(TdbWriter *w, size_t *cap);
 /* Guest time at the end, stored in END (before tdb_writer_end/close). */
 void tdb_writer_set_guest_ns(TdbWriter *w, uint64_t guest_ns);
 /* Appends END, flushes and syncs both files, closes the index; w stays
@@ -177,7 +189,8 @@ int tdb_writer_close(TdbWriter *w, uint64_t final_icount, uint64_t final_hash);
 void tdb_writer_abort(TdbWriter *w);
 /* The last failure's message, "" if none. */
 const char *tdb_writer_error(TdbWriter *w);
-/* Bytes written so far to events.zst plus checkpoints.zst. */
+/* Bytes written to events.zst plus checkpoints.zst (waits for the
+   writer's thread). */
 uint64_t tdb_writer_bytes(TdbWriter *w);
 
 /* ---- reading ---- */

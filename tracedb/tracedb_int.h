@@ -160,8 +160,19 @@ int tdb_index_finish(TdbIndex *x);
 const char *tdb_index_error(TdbIndex *x);
 /* The index's connection (derived.c adds its tables' rows through it). */
 struct sqlite3 *tdb_index_db(TdbIndex *x);
-/* The recording's index, NULL once ended (derived.c). */
-TdbIndex *tdb_writer_index(TdbWriter *w);
+/* The recording's index, locked against the writer's thread, or NULL
+   (not locked) once ended or failed (derived.c); unlock after use. */
+TdbIndex *tdb_writer_index_lock(TdbWriter *w);
+void tdb_writer_index_unlock(TdbWriter *w);
+/* derived.c and the writer's thread: a batch of derived rows (taken from
+   the recording's buffer, tdb_derived_take) is written by the writer's
+   thread in order with the frames; the writer frees it. */
+struct TdbDerived;
+int tdb_writer_push_derived(TdbWriter *w, struct TdbDerived *batch);
+struct TdbDerived *tdb_derived_take(struct TdbDerived *d);
+int tdb_derived_write_batch(struct TdbDerived *batch, struct sqlite3 *db,
+                            char *err, size_t errlen);
+void tdb_derived_free(struct TdbDerived *d);
 void tdb_index_close(TdbIndex *x);
 /* Frames indexed and schema version of an existing index; opens it
    read-only without creating -wal/-shm files when no writer has it open. */

@@ -9,15 +9,30 @@
  * never holds a damaged frame followed by good ones. fdatasync() runs at
  * every checkpoint and at the end, for durability against power loss.
  *
+ * Compressing and writing happen on a worker thread (tracedb/wqueue.h):
+ * the caller's thread encodes events and hands each ended frame, and each
+ * checkpoint blob with the frame its CHECKPOINT event ends, over as a job
+ * that owns its bytes; the worker never sees anything else. Jobs run in
+ * order, each as the single-threaded writer ran it, so the files are byte
+ * for byte the same (REWIND_TRACE_WRITER=sync runs them inline, which the
+ * tests compare), and a killed recorder leaves a prefix of them. Only the
+ * worker writes the files and the frame rows; derived rows come from the
+ * caller's thread under idx_mu. Errors of the worker reach the caller at
+ * its next call.
+ *
  * The frame sequence starts with a frame holding only META, written by
  * tdb_writer_create(), so metadata is on disk before the first input.
  */
 #include "tracedb/tracedb_int.h"
+#include "tracedb/wqueue.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +47,44 @@
 
 #define ZSTD_LEVEL 1
 #define OUT_KEEP_MAX (64u << 20)   /* larger output buffers are not kept */
+/* Bytes of frames and snapshots handed to the worker and not yet written;
+   beyond this the recorder waits (a burst of large increments must not
+   pile up in memory). The first checkpoint of a Linux boot is ~40 MiB. */
+#define QUEUE_MAX ((size_t)256 << 20)
+#define SPARE_BLOBS 2              /* snapshot buffers kept for reuse */
+
+/* One frame to write, with the checkpoint its CHECKPOINT event announces
+   (ckpt): the worker writes the checkpoint record, adds the event (it
+   needs the record's offset and length) and writes the frame. */
+typedef struct Job {
+    TdbQItem q;                 /* first: the queue's link */
+    TdbBuf raw;                 /* encoded events of the frame */
+    uint64_t number, first_icount, last_icount;
+    uint32_t n;
+    bool final;
+    bool ckpt;
+    uint64_t ck_icount, ck_hash;
+    uint8_t *blob;              /* the snapshot, owned by the job */
+    size_t blob_len, blob_cap;
+    struct TdbDerived *derived; /* or: a batch of derived rows, no frame */
+} Job;
+
+/* What only the worker touches (the caller's thread before the worker
+   starts and after tdb_queue_wait). */
+typedef struct WriterIO {
+    int fd_ev, fd_ck;
+    uint64_t ev_bytes, ck_bytes;
+    uint64_t ckpt_no;
+    TdbBuf out;                 /* header + compressed data */
+    ZSTD_CCtx *cctx;
+    long kill_ckpt;             /* test hook, see io_kill_point */
+    char err[512];
+    atomic_bool failed;         /* set after err is written */
+} WriterIO;
 
 struct TdbWriter {
     char *dir;
-    int fd_ev, fd_ck;
-    uint64_t ev_bytes, ck_bytes;
-    uint64_t frame_no, ckpt_no;
+    uint64_t frame_no;         /* number of the next frame handed over */
     TdbBuf raw;                /* encoded events of the current frame */
     uint32_t n;
     uint64_t first_icount, last_icount;
@@ -47,10 +94,14 @@ struct TdbWriter {
     bool shut_down;            /* SHUTDOWN written: only END may follow */
     uint32_t harts;            /* from meta `harts` (1 when absent) */
     bool failed, ended;
-    TdbBuf out;                /* header + compressed data */
-    ZSTD_CCtx *cctx;
-    TdbIndex *idx;
     char err[512];
+    TdbQueue *queue;
+    Job *spare_jobs;           /* finished jobs, linked by q.next */
+    uint8_t *spare_blob[SPARE_BLOBS];
+    size_t spare_cap[SPARE_BLOBS];
+    WriterIO io;
+    pthread_mutex_t idx_mu;    /* the index: worker's frames, caller's rows */
+    TdbIndex *idx;
 };
 
 static int wfail(TdbWriter *w, const char *fmt, ...)
@@ -63,6 +114,31 @@ static int wfail(TdbWriter *w, const char *fmt, ...)
     return -1;
 }
 
+/* The worker's failure; jobs after it are dropped, and the caller sees it
+   at its next call (io_check). */
+static int iofail(TdbWriter *w, const char *fmt, ...)
+{
+    if (atomic_load(&w->io.failed)) {
+        return -1;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->io.err, sizeof(w->io.err), fmt, ap);
+    va_end(ap);
+    atomic_store(&w->io.failed, true);
+    return -1;
+}
+
+/* Caller's thread: takes over a failure of the worker. */
+static bool io_check(TdbWriter *w)
+{
+    if (!w->failed && atomic_load(&w->io.failed)) {
+        memcpy(w->err, w->io.err, sizeof(w->err));
+        w->failed = true;
+    }
+    return w->failed;
+}
+
 /* Appends to the file at the writer's offset *off, or cuts the file back
    to *off when the write fails. */
 static int append_record(TdbWriter *w, int fd, uint64_t *off,
@@ -72,39 +148,252 @@ static int append_record(TdbWriter *w, int fd, uint64_t *off,
         int e = errno;
         if (ftruncate(fd, (off_t)*off) != 0 ||
             lseek(fd, (off_t)*off, SEEK_SET) < 0) {
-            return wfail(w, "%s/%s: write: %s (and cannot cut back the "
-                         "partial record)", w->dir, name, strerror(e));
+            return iofail(w, "%s/%s: write: %s (and cannot cut back the "
+                          "partial record)", w->dir, name, strerror(e));
         }
-        return wfail(w, "%s/%s: write: %s", w->dir, name, strerror(e));
+        return iofail(w, "%s/%s: write: %s", w->dir, name, strerror(e));
     }
     *off += len;
     return 0;
 }
 
-/* Compresses src into w->out after a TDB_HDR_SIZE gap; returns the
+/* Compresses src into io.out after a TDB_HDR_SIZE gap; returns the
    compressed size or 0 on failure. */
 static size_t compress_into_out(TdbWriter *w, const void *src, size_t len)
 {
+    WriterIO *io = &w->io;
     size_t bound = ZSTD_compressBound(len);
-    w->out.len = 0;
-    if (tdb_buf_reserve(&w->out, TDB_HDR_SIZE + bound) < 0) {
-        wfail(w, "%s: out of memory compressing %zu bytes", w->dir, len);
+    io->out.len = 0;
+    if (tdb_buf_reserve(&io->out, TDB_HDR_SIZE + bound) < 0) {
+        iofail(w, "%s: out of memory compressing %zu bytes", w->dir, len);
         return 0;
     }
-    size_t n = ZSTD_compress2(w->cctx, w->out.p + TDB_HDR_SIZE, bound, src, len);
+    size_t n = ZSTD_compress2(io->cctx, io->out.p + TDB_HDR_SIZE, bound, src,
+                              len);
     if (ZSTD_isError(n)) {
-        wfail(w, "%s: zstd: %s", w->dir, ZSTD_getErrorName(n));
+        iofail(w, "%s: zstd: %s", w->dir, ZSTD_getErrorName(n));
         return 0;
     }
-    w->out.len = TDB_HDR_SIZE + n;
+    io->out.len = TDB_HDR_SIZE + n;
     return n;
 }
 
 static void trim_out(TdbWriter *w)
 {
-    if (w->out.cap > OUT_KEEP_MAX) {
-        tdb_buf_free(&w->out);
+    if (w->io.out.cap > OUT_KEEP_MAX) {
+        tdb_buf_free(&w->io.out);
     }
+}
+
+/* Test hook (REWIND_TEST_WRITER_KILL=N): the process kills itself with
+   SIGKILL when checkpoint N's record is in checkpoints.zst and the frame
+   of its CHECKPOINT event is about to be written: a recorder killed
+   mid-checkpoint, in the window where the index must not name it yet. */
+static void io_kill_point(TdbWriter *w, uint64_t ckpt)
+{
+    if (w->io.kill_ckpt >= 0 && ckpt == (uint64_t)w->io.kill_ckpt) {
+        raise(SIGKILL);
+    }
+}
+
+/* Worker: the checkpoint record of job j, then its CHECKPOINT event at
+   the end of j's frame. */
+static int io_checkpoint(TdbWriter *w, Job *j)
+{
+    WriterIO *io = &w->io;
+    size_t csize = compress_into_out(w, j->blob, j->blob_len);
+    if (csize == 0) {
+        return -1;
+    }
+    TdbCkptHdr h = {
+        .version = TDB_FORMAT_VERSION, .number = io->ckpt_no,
+        .icount = j->ck_icount, .state_hash = j->ck_hash,
+        .raw_len = j->blob_len, .data_len = csize,
+        .data_crc = tdb_crc32(0, io->out.p + TDB_HDR_SIZE, csize),
+    };
+    tdb_ckpt_hdr_encode(io->out.p, &h);
+    uint64_t offset = io->ck_bytes;
+    int rc = append_record(w, io->fd_ck, &io->ck_bytes, TDB_CKPTS_FILE,
+                           io->out.p, io->out.len);
+    trim_out(w);
+    if (rc < 0) {
+        return -1;
+    }
+    io->ckpt_no++;
+    uint8_t payload[TDB_EV_CHECKPOINT_LEN];
+    TdbEvCheckpoint ck = { j->ck_icount, j->ck_hash, offset,
+                           io->ck_bytes - offset };
+    TdbEvent ev = { .icount = j->ck_icount };
+    tdb_ev_checkpoint_encode(&ck, payload, sizeof(payload), &ev);
+    if (tdb_event_encode(&j->raw, &ev, j->n ? &j->last_icount : NULL) < 0) {
+        return iofail(w, "%s: out of memory", w->dir);
+    }
+    if (j->n == 0) {
+        j->first_icount = ev.icount;
+    }
+    j->n++;
+    j->last_icount = ev.icount;
+    return 0;
+}
+
+/* Worker: job j's frame into events.zst. */
+static int io_write_frame(TdbWriter *w, Job *j)
+{
+    WriterIO *io = &w->io;
+    if (j->ckpt) {
+        io_kill_point(w, io->ckpt_no - 1);
+    }
+    return append_record(w, io->fd_ev, &io->ev_bytes, TDB_EVENTS_FILE,
+                         io->out.p, io->out.len);
+}
+
+/* Worker: job j's index rows, in one transaction. */
+static int io_index_frame(TdbWriter *w, Job *j, const TdbFrameInfo *info)
+{
+    pthread_mutex_lock(&w->idx_mu);
+    int rc = tdb_index_frame(w->idx, info, j->raw.p, j->raw.len);
+    pthread_mutex_unlock(&w->idx_mu);
+    if (rc < 0) {
+        return iofail(w, "%s/%s", w->dir, tdb_index_error(w->idx));
+    }
+    return 0;
+}
+
+/* Worker: writes job j's frame, then its index rows. */
+static int io_frame(TdbWriter *w, Job *j)
+{
+    WriterIO *io = &w->io;
+    size_t csize = compress_into_out(w, j->raw.p, j->raw.len);
+    if (csize == 0) {
+        return -1;
+    }
+    TdbFrameHdr h = {
+        .version = TDB_FORMAT_VERSION, .number = j->number,
+        .first_icount = j->first_icount, .last_icount = j->last_icount,
+        .n_events = j->n, .flags = j->final ? TDB_FRAME_FINAL : 0,
+        .data_len = (uint32_t)csize, .raw_len = (uint32_t)j->raw.len,
+        .data_crc = tdb_crc32(0, io->out.p + TDB_HDR_SIZE, csize),
+    };
+    tdb_frame_hdr_encode(io->out.p, &h);
+    TdbFrameInfo info = {
+        .number = j->number, .offset = io->ev_bytes, .length = io->out.len,
+        .first_icount = j->first_icount, .last_icount = j->last_icount,
+        .n_events = j->n,
+    };
+    /* The index may lag the files, never lead them: a reader (or a seek)
+       must not find a checkpoint or frame that is not in the file. */
+    if (io_write_frame(w, j) < 0 || io_index_frame(w, j, &info) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* The worker's job (tracedb/wqueue.h): as the single-threaded writer did
+   it at a flush or a checkpoint. */
+static void io_run(TdbQItem *it, void *ctx)
+{
+    TdbWriter *w = ctx;
+    Job *j = (Job *)it;
+    if (atomic_load(&w->io.failed)) {
+        return;
+    }
+    if (j->derived) {
+        char why[400];
+        pthread_mutex_lock(&w->idx_mu);
+        int rc = tdb_derived_write_batch(j->derived, tdb_index_db(w->idx),
+                                         why, sizeof(why));
+        pthread_mutex_unlock(&w->idx_mu);
+        if (rc < 0) {
+            iofail(w, "%s/%s", w->dir, why);
+        }
+        return;
+    }
+    if (j->ckpt && io_checkpoint(w, j) < 0) {
+        return;
+    }
+    if (io_frame(w, j) < 0) {
+        return;
+    }
+    if (j->ckpt && (fdatasync(w->io.fd_ck) != 0 ||
+                    fdatasync(w->io.fd_ev) != 0)) {
+        iofail(w, "%s: fdatasync: %s", w->dir, strerror(errno));
+    }
+}
+
+/* Caller's thread: takes back the jobs the worker finished, keeping their
+   buffers for the next ones. */
+static void reap(TdbWriter *w)
+{
+    TdbQItem *it;
+    while ((it = tdb_queue_done(w->queue))) {
+        Job *j = (Job *)it;
+        tdb_derived_free(j->derived);
+        j->derived = NULL;
+        if (j->blob) {
+            size_t i = 0;
+            while (i < SPARE_BLOBS && w->spare_blob[i]) {
+                i++;
+            }
+            if (i < SPARE_BLOBS) {
+                w->spare_blob[i] = j->blob;
+                w->spare_cap[i] = j->blob_cap;
+            } else {
+                free(j->blob);
+            }
+            j->blob = NULL;
+        }
+        j->q.next = (TdbQItem *)w->spare_jobs;   /* q is the first member */
+        w->spare_jobs = j;
+    }
+}
+
+static Job *new_job(TdbWriter *w)
+{
+    reap(w);
+    Job *j = w->spare_jobs;
+    if (j) {
+        w->spare_jobs = (Job *)j->q.next;
+        TdbBuf raw = j->raw;
+        *j = (Job){ .raw = raw };
+        j->raw.len = 0;
+    } else {
+        j = calloc(1, sizeof(*j));
+    }
+    return j;
+}
+
+static void free_jobs(TdbWriter *w)
+{
+    while (w->spare_jobs) {
+        Job *j = w->spare_jobs;
+        w->spare_jobs = (Job *)j->q.next;
+        tdb_buf_free(&j->raw);
+        free(j);
+    }
+    for (size_t i = 0; i < SPARE_BLOBS; i++) {
+        free(w->spare_blob[i]);
+        w->spare_blob[i] = NULL;
+    }
+}
+
+/* Hands the current frame over as job j (which may carry a checkpoint);
+   the writer starts a new frame with j's old buffer. */
+static int hand_over(TdbWriter *w, Job *j)
+{
+    TdbBuf spare = j->raw;
+    j->raw = w->raw;
+    w->raw = spare;
+    w->raw.len = 0;
+    j->number = w->frame_no++;
+    j->first_icount = w->first_icount;
+    j->last_icount = w->last_icount;
+    j->n = w->n;
+    j->final = w->final;
+    j->q.bytes = j->raw.cap + j->blob_cap + sizeof(*j);
+    w->n = 0;
+    w->final = false;
+    tdb_queue_push(w->queue, &j->q);
+    return io_check(w) ? -1 : 0;
 }
 
 static int add_event(TdbWriter *w, const TdbEvent *ev)
@@ -124,46 +413,29 @@ static int add_event(TdbWriter *w, const TdbEvent *ev)
 
 int tdb_writer_flush(TdbWriter *w)
 {
-    if (w->failed) {
+    if (io_check(w)) {
         return -1;
     }
     if (w->n == 0) {
         return 0;
     }
-    size_t csize = compress_into_out(w, w->raw.p, w->raw.len);
-    if (csize == 0) {
-        return -1;
+    Job *j = new_job(w);
+    if (!j) {
+        return wfail(w, "%s: out of memory", w->dir);
     }
-    TdbFrameHdr h = {
-        .version = TDB_FORMAT_VERSION, .number = w->frame_no,
-        .first_icount = w->first_icount, .last_icount = w->last_icount,
-        .n_events = w->n, .flags = w->final ? TDB_FRAME_FINAL : 0,
-        .data_len = (uint32_t)csize, .raw_len = (uint32_t)w->raw.len,
-        .data_crc = tdb_crc32(0, w->out.p + TDB_HDR_SIZE, csize),
-    };
-    tdb_frame_hdr_encode(w->out.p, &h);
-    TdbFrameInfo info = {
-        .number = w->frame_no, .offset = w->ev_bytes, .length = w->out.len,
-        .first_icount = w->first_icount, .last_icount = w->last_icount,
-        .n_events = w->n,
-    };
-    if (append_record(w, w->fd_ev, &w->ev_bytes, TDB_EVENTS_FILE, w->out.p,
-                      w->out.len) < 0) {
-        return -1;
-    }
-    w->frame_no++;
-    if (tdb_index_frame(w->idx, &info, w->raw.p, w->raw.len) < 0) {
-        return wfail(w, "%s/%s", w->dir, tdb_index_error(w->idx));
-    }
-    w->raw.len = 0;
-    w->n = 0;
-    w->final = false;
-    return 0;
+    return hand_over(w, j);
+}
+
+int tdb_writer_wait(TdbWriter *w)
+{
+    tdb_queue_wait(w->queue);
+    reap(w);
+    return io_check(w) ? -1 : 0;
 }
 
 int tdb_writer_append(TdbWriter *w, const TdbEvent *ev)
 {
-    if (w->failed) {
+    if (io_check(w)) {
         return -1;
     }
     if (w->ended) {
@@ -205,48 +477,77 @@ int tdb_writer_append(TdbWriter *w, const TdbEvent *ev)
     return w->raw.len >= TDB_FRAME_TARGET ? tdb_writer_flush(w) : 0;
 }
 
-int tdb_writer_checkpoint(TdbWriter *w, uint64_t icount, uint64_t state_hash,
-                          const void *blob, size_t len)
+int tdb_writer_push_derived(TdbWriter *w, struct TdbDerived *batch)
 {
-    if (w->failed) {
+    Job *j = io_check(w) ? NULL : new_job(w);
+    if (!j) {
+        tdb_derived_free(batch);
+        return w->failed ? -1 : wfail(w, "%s: out of memory", w->dir);
+    }
+    j->derived = batch;
+    j->q.bytes = sizeof(*j) + 4096;   /* rows of 100 ms: small */
+    tdb_queue_push(w->queue, &j->q);
+    return io_check(w) ? -1 : 0;
+}
+
+void *tdb_writer_spare(TdbWriter *w, size_t *cap)
+{
+    reap(w);
+    for (size_t i = 0; i < SPARE_BLOBS; i++) {
+        if (w->spare_blob[i]) {
+            void *p = w->spare_blob[i];
+            *cap = w->spare_cap[i];
+            w->spare_blob[i] = NULL;
+            return p;
+        }
+    }
+    *cap = 0;
+    return NULL;
+}
+
+int tdb_writer_checkpoint_give(TdbWriter *w, uint64_t icount,
+                               uint64_t state_hash, void *blob, size_t len,
+                               size_t cap)
+{
+    if (io_check(w)) {
+        free(blob);
         return -1;
     }
     if (w->ended || w->shut_down || icount < w->prev_icount) {
+        free(blob);
         return wfail(w, "%s: checkpoint at icount %llu is %s", w->dir,
                      (unsigned long long)icount,
                      w->ended ? "after the END event"
                      : w->shut_down ? "after SHUTDOWN"
                                     : "before the previous event");
     }
-    size_t csize = compress_into_out(w, blob, len);
-    if (csize == 0) {
-        return -1;
+    Job *j = new_job(w);
+    if (!j) {
+        free(blob);
+        return wfail(w, "%s: out of memory", w->dir);
     }
-    TdbCkptHdr h = {
-        .version = TDB_FORMAT_VERSION, .number = w->ckpt_no, .icount = icount,
-        .state_hash = state_hash, .raw_len = len, .data_len = csize,
-        .data_crc = tdb_crc32(0, w->out.p + TDB_HDR_SIZE, csize),
-    };
-    tdb_ckpt_hdr_encode(w->out.p, &h);
-    uint64_t offset = w->ck_bytes;
-    int rc = append_record(w, w->fd_ck, &w->ck_bytes, TDB_CKPTS_FILE, w->out.p,
-                           w->out.len);
-    trim_out(w);
-    if (rc < 0) {
-        return -1;
+    j->ckpt = true;
+    j->ck_icount = icount;
+    j->ck_hash = state_hash;
+    j->blob = blob;
+    j->blob_len = len;
+    j->blob_cap = cap;
+    /* The CHECKPOINT event the worker adds ends this frame. */
+    w->prev_icount = icount;
+    return hand_over(w, j);
+}
+
+int tdb_writer_checkpoint(TdbWriter *w, uint64_t icount, uint64_t state_hash,
+                          const void *blob, size_t len)
+{
+    void *copy = malloc(len ? len : 1);
+    if (!copy) {
+        return wfail(w, "%s: out of memory copying a checkpoint of %zu "
+                     "bytes", w->dir, len);
     }
-    w->ckpt_no++;
-    uint8_t payload[TDB_EV_CHECKPOINT_LEN];
-    TdbEvCheckpoint ck = { icount, state_hash, offset, w->ck_bytes - offset };
-    TdbEvent ev = { .icount = icount };
-    tdb_ev_checkpoint_encode(&ck, payload, sizeof(payload), &ev);
-    if (add_event(w, &ev) < 0 || tdb_writer_flush(w) < 0) {
-        return -1;
-    }
-    if (fdatasync(w->fd_ck) != 0 || fdatasync(w->fd_ev) != 0) {
-        return wfail(w, "%s: fdatasync: %s", w->dir, strerror(errno));
-    }
-    return 0;
+    memcpy(copy, blob, len);
+    return tdb_writer_checkpoint_give(w, icount, state_hash, copy, len,
+                                      len ? len : 1);
 }
 
 static void sync_dir(const char *dir)
@@ -265,7 +566,7 @@ void tdb_writer_set_guest_ns(TdbWriter *w, uint64_t guest_ns)
 
 int tdb_writer_end(TdbWriter *w, uint64_t final_icount, uint64_t final_hash)
 {
-    if (w->ended || w->failed) {
+    if (w->ended || io_check(w)) {
         w->ended = true;
         return w->failed ? -1 : 0;
     }
@@ -279,33 +580,44 @@ int tdb_writer_end(TdbWriter *w, uint64_t final_icount, uint64_t final_hash)
     TdbEvent ev = { .icount = final_icount };
     tdb_ev_end_encode(&end, payload, sizeof(payload), &ev);
     w->ended = true;
-    if (add_event(w, &ev) < 0 || tdb_writer_flush(w) < 0) {
+    if (add_event(w, &ev) < 0 || tdb_writer_flush(w) < 0 ||
+        tdb_writer_wait(w) < 0) {
         return -1;
     }
     if (tdb_index_finish(w->idx) < 0) {
         return wfail(w, "%s/%s", w->dir, tdb_index_error(w->idx));
     }
+    pthread_mutex_lock(&w->idx_mu);
     tdb_index_close(w->idx);
     w->idx = NULL;
-    if (fdatasync(w->fd_ev) != 0 || fdatasync(w->fd_ck) != 0) {
+    pthread_mutex_unlock(&w->idx_mu);
+    if (fdatasync(w->io.fd_ev) != 0 || fdatasync(w->io.fd_ck) != 0) {
         return wfail(w, "%s: fdatasync: %s", w->dir, strerror(errno));
     }
     sync_dir(w->dir);
     return 0;
 }
 
+/* Joins the worker (after the jobs already handed over) and frees w. */
 static void writer_free(TdbWriter *w)
 {
+    if (w->queue) {
+        tdb_queue_wait(w->queue);
+        reap(w);
+        tdb_queue_free(w->queue);
+    }
+    free_jobs(w);
     tdb_index_close(w->idx);
-    if (w->fd_ev >= 0) {
-        close(w->fd_ev);
+    if (w->io.fd_ev >= 0) {
+        close(w->io.fd_ev);
     }
-    if (w->fd_ck >= 0) {
-        close(w->fd_ck);
+    if (w->io.fd_ck >= 0) {
+        close(w->io.fd_ck);
     }
-    ZSTD_freeCCtx(w->cctx);
+    ZSTD_freeCCtx(w->io.cctx);
     tdb_buf_free(&w->raw);
-    tdb_buf_free(&w->out);
+    tdb_buf_free(&w->io.out);
+    pthread_mutex_destroy(&w->idx_mu);
     free(w->dir);
     free(w);
 }
@@ -320,26 +632,41 @@ int tdb_writer_close(TdbWriter *w, uint64_t final_icount, uint64_t final_hash)
 void tdb_writer_abort(TdbWriter *w)
 {
     /* Like a killed recorder, minus the console line a reindex would also
-       recover from the flushed CONSOLE events. */
-    if (w->idx && !w->failed) {
+       recover from the flushed CONSOLE events. The frames already handed
+       over are written. */
+    if (w->queue) {
+        tdb_writer_wait(w);
+    }
+    if (w->idx && !io_check(w)) {
         tdb_index_finish(w->idx);
     }
     writer_free(w);
 }
 
-TdbIndex *tdb_writer_index(TdbWriter *w)
+TdbIndex *tdb_writer_index_lock(TdbWriter *w)
 {
-    return w->failed ? NULL : w->idx;
+    if (io_check(w) || !w->idx) {
+        return NULL;
+    }
+    pthread_mutex_lock(&w->idx_mu);
+    return w->idx;
+}
+
+void tdb_writer_index_unlock(TdbWriter *w)
+{
+    pthread_mutex_unlock(&w->idx_mu);
 }
 
 const char *tdb_writer_error(TdbWriter *w)
 {
+    io_check(w);
     return w->err;
 }
 
 uint64_t tdb_writer_bytes(TdbWriter *w)
 {
-    return w->ev_bytes + w->ck_bytes;
+    tdb_writer_wait(w);
+    return w->io.ev_bytes + w->io.ck_bytes;
 }
 
 /* ---- creation ---- */
@@ -508,26 +835,45 @@ TdbWriter *tdb_writer_create(const char *dir, const TdbKV *meta, size_t nmeta,
         remove_partial(dir, created);
         return NULL;
     }
-    w->fd_ev = w->fd_ck = -1;
+    w->io.fd_ev = w->io.fd_ck = -1;
+    w->io.kill_ckpt = -1;
+    pthread_mutex_init(&w->idx_mu, NULL);
     w->harts = (uint32_t)harts;
     char *ipath = tdb_path(dir, TDB_INDEX_FILE);
-    if ((w->fd_ev = open_new(w, TDB_EVENTS_FILE, err, errlen)) < 0 ||
-        (w->fd_ck = open_new(w, TDB_CKPTS_FILE, err, errlen)) < 0 || !ipath ||
-        !(w->idx = tdb_index_create(ipath, false, err, errlen))) {
+    if ((w->io.fd_ev = open_new(w, TDB_EVENTS_FILE, err, errlen)) < 0 ||
+        (w->io.fd_ck = open_new(w, TDB_CKPTS_FILE, err, errlen)) < 0 ||
+        !ipath || !(w->idx = tdb_index_create(ipath, false, err, errlen))) {
         free(ipath);
         writer_free(w);
         remove_partial(dir, created);
         return NULL;
     }
     free(ipath);
-    w->cctx = ZSTD_createCCtx();
-    if (!w->cctx ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel,
+    w->io.cctx = ZSTD_createCCtx();
+    if (!w->io.cctx ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(w->io.cctx,
+                                            ZSTD_c_compressionLevel,
                                             ZSTD_LEVEL)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1))) {
+        ZSTD_isError(ZSTD_CCtx_setParameter(w->io.cctx, ZSTD_c_checksumFlag,
+                                            1))) {
         wfail(w, "%s: cannot set up zstd", dir);
     }
-    if (w->failed || write_meta(w, meta, nmeta, inputs, ninputs) < 0) {
+    /* REWIND_TRACE_WRITER=sync: no worker thread, the jobs run inline
+       (the same bytes; the tests compare the two). */
+    const char *mode = getenv("REWIND_TRACE_WRITER");
+    const char *kill_at = getenv("REWIND_TEST_WRITER_KILL");
+    if (kill_at && *kill_at) {
+        w->io.kill_ckpt = strtol(kill_at, NULL, 10);
+    }
+    if (!w->failed) {
+        bool threaded = !(mode && strcmp(mode, "sync") == 0);
+        w->queue = tdb_queue_new(QUEUE_MAX, threaded, io_run, w);
+        if (!w->queue) {
+            wfail(w, "%s: cannot start the trace writer's thread", dir);
+        }
+    }
+    if (w->failed || write_meta(w, meta, nmeta, inputs, ninputs) < 0 ||
+        tdb_writer_wait(w) < 0) {
         snprintf(err, errlen, "%s", w->err);
         writer_free(w);
         remove_partial(dir, created);

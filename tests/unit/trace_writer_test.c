@@ -1,0 +1,275 @@
+/*
+ * Unit test of the trace writer's thread (tracedb/writer.c): the files a
+ * threaded writer makes are byte for byte those of the single-threaded
+ * mode (REWIND_TRACE_WRITER=sync) for the same calls, index rows included;
+ * a checkpoint is written from the writer's own copy (the caller's buffer
+ * may change at once); a snapshot buffer handed over comes back for reuse
+ * only once it is written. The worker is held back by taking the index
+ * lock, which it needs after each frame, so the cases are deterministic.
+ */
+#define _GNU_SOURCE
+#include "tracedb/trace.h"
+#include "tracedb/derived.h"
+#include "tracedb/tracedb_int.h"
+#include "tests/unit/check.h"
+
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char root[256];
+
+static const TdbKV meta[] = {
+    { "argv", "[\"rewind\"]" },
+    { "rewind_version", "test" },
+    { "created_utc", "2026-01-01T00:00:00Z" },
+};
+
+static char *dir_of(const char *name)
+{
+    static char buf[4][512];
+    static int slot;
+    char *p = buf[slot++ % 4];
+    snprintf(p, 512, "%s/%s", root, name);
+    return p;
+}
+
+static TdbWriter *create(const char *name, bool sync)
+{
+    char err[512];
+    if (sync) {
+        setenv("REWIND_TRACE_WRITER", "sync", 1);
+    } else {
+        unsetenv("REWIND_TRACE_WRITER");
+    }
+    TdbWriter *w = tdb_writer_create(dir_of(name), meta, 3, NULL, 0, err,
+                                     sizeof(err));
+    unsetenv("REWIND_TRACE_WRITER");
+    CHECK(w != NULL, "create %s: %s", name, err);
+    if (!w) {
+        exit(1);
+    }
+    return w;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    *len = 0;
+    if (!f) {
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = malloc((size_t)n + 1);
+    *len = fread(p, 1, (size_t)n, f);
+    fclose(f);
+    return p;
+}
+
+static bool same_file(const char *a, const char *b, const char *name)
+{
+    char pa[600], pb[600];
+    snprintf(pa, sizeof(pa), "%s/%s", dir_of(a), name);
+    snprintf(pb, sizeof(pb), "%s/%s", dir_of(b), name);
+    size_t la, lb;
+    uint8_t *x = slurp(pa, &la), *y = slurp(pb, &lb);
+    bool ok = x && y && la == lb && la > 0 && memcmp(x, y, la) == 0;
+    free(x);
+    free(y);
+    return ok;
+}
+
+/* One text line per row of `sql` in the trace's index. */
+static char *dump(const char *name, const char *sql)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/index.sqlite", dir_of(name));
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    size_t cap = 1 << 16, len = 0;
+    char *out = calloc(1, cap);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        snprintf(out, cap, "error: %s", sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return out;
+    }
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(q); c++) {
+            const unsigned char *t = sqlite3_column_text(q, c);
+            const char *v = t ? (const char *)t : "NULL";
+            size_t n = strlen(v);
+            if (len + n + 3 > cap) {
+                cap = 2 * (len + n + 3);
+                out = realloc(out, cap);
+            }
+            memcpy(out + len, v, n);
+            len += n;
+            out[len++] = '|';
+        }
+        out[len++] = '\n';
+        out[len] = 0;
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return out;
+}
+
+/* Events, flushes and checkpoints of a few MiB (so the worker lags behind
+   the caller) in a fixed order. */
+static void write_stream(TdbWriter *w)
+{
+    uint64_t icount = 0, rng = 12345;
+    uint8_t text[200];
+    char err[400];
+    TdbDerived *d = tdb_derived_new();
+    for (int i = 0; i < 6000; i++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        icount += rng >> 54;
+        size_t n = 1 + (size_t)(rng >> 57);
+        for (size_t k = 0; k < n; k++) {
+            text[k] = (uint8_t)('a' + (rng >> (k % 50)) % 26);
+        }
+        TdbEvent ev = { TDB_EV_CONSOLE, 0, icount, (uint32_t)n, text };
+        CHECK(tdb_writer_append(w, &ev) == 0, "append: %s",
+              tdb_writer_error(w));
+        if (i % 3 == 0) {
+            TdbTrapRow t = { .icount = icount, .cause = (uint32_t)i % 16,
+                             .pc = rng, .ecall = i % 2 == 0, .nr = 93 };
+            tdb_derived_trap(d, &t);
+        }
+        if (i % 700 == 11) {
+            CHECK(tdb_writer_flush(w) == 0, "flush");
+            CHECK(tdb_writer_derived(w, d, false, 0, err, sizeof(err)) == 0,
+                  "derived rows: %s", err);
+        }
+        if (i % 900 == 899) {
+            size_t len = (size_t)(1 + i / 900) << 20;
+            uint8_t *blob = malloc(len);
+            for (size_t k = 0; k < len; k++) {
+                blob[k] = (uint8_t)((k * 2654435761u) >> (k % 13 + 8));
+            }
+            CHECK(tdb_writer_checkpoint_give(w, icount, rng, blob, len,
+                                             len) == 0, "checkpoint");
+            size_t cap;
+            free(tdb_writer_spare(w, &cap));
+        }
+    }
+    CHECK(tdb_writer_derived(w, d, true, icount, err, sizeof(err)) == 0,
+          "last derived rows: %s", err);
+    tdb_derived_free(d);
+    CHECK(tdb_writer_close(w, icount + 5, 0xabcdef) == 0, "close");
+}
+
+static void test_same_bytes(void)
+{
+    write_stream(create("threaded", false));
+    write_stream(create("sync", true));
+    CHECK(same_file("threaded", "sync", "events.zst"),
+          "events.zst: threaded == single-threaded");
+    CHECK(same_file("threaded", "sync", "checkpoints.zst"),
+          "checkpoints.zst: threaded == single-threaded");
+    const char *sqls[] = {
+        "SELECT * FROM frames ORDER BY frame",
+        "SELECT * FROM checkpoints ORDER BY id",
+        "SELECT * FROM events ORDER BY id",
+        "SELECT * FROM console ORDER BY line",
+        "SELECT * FROM traps ORDER BY id",
+        "SELECT * FROM ecalls ORDER BY trap",
+        "SELECT * FROM meta WHERE key LIKE 'derived%' ORDER BY key",
+    };
+    for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+        char *a = dump("threaded", sqls[i]), *b = dump("sync", sqls[i]);
+        CHECK(strcmp(a, b) == 0 && strlen(a) > 20 && !strstr(a, "error"),
+              "index rows equal: %s", sqls[i]);
+        free(a);
+        free(b);
+    }
+}
+
+/* The caller overwrites its buffer right after tdb_writer_checkpoint, and
+   a buffer given with _give is not handed back before it is written. */
+static void test_own_copy(void)
+{
+    TdbWriter *w = create("copy", false);
+    uint8_t text[] = "x";
+    TdbEvent ev = { TDB_EV_CONSOLE, 0, 10, 1, text };
+    TdbIndex *x = tdb_writer_index_lock(w);   /* holds the worker back */
+    CHECK(x != NULL, "lock the index");
+    CHECK(tdb_writer_append(w, &ev) == 0 && tdb_writer_flush(w) == 0,
+          "a frame for the worker to stop at");
+    enum { LEN = 100000 };
+    uint8_t *mine = malloc(LEN), *want = malloc(LEN);
+    for (size_t k = 0; k < LEN; k++) {
+        mine[k] = want[k] = (uint8_t)(k * 7 + k / 300);
+    }
+    CHECK(tdb_writer_checkpoint(w, 20, 0x77, mine, LEN) == 0, "checkpoint");
+    memset(mine, 0xee, LEN);   /* the machine runs on */
+    uint8_t *given = malloc(LEN);
+    memcpy(given, want, LEN);
+    CHECK(tdb_writer_checkpoint_give(w, 30, 0x78, given, LEN, LEN) == 0,
+          "checkpoint given");
+    size_t cap;
+    void *back = tdb_writer_spare(w, &cap);
+    CHECK(back == NULL, "no buffer back while the worker has not written it");
+    free(back);
+    if (x) {
+        tdb_writer_index_unlock(w);
+    }
+    CHECK(tdb_writer_wait(w) == 0, "wait: %s", tdb_writer_error(w));
+    /* Both buffers come back now (the copy made for the first, too). */
+    size_t cap2;
+    back = tdb_writer_spare(w, &cap);
+    void *back2 = tdb_writer_spare(w, &cap2);
+    CHECK((back == given && cap == LEN) || (back2 == given && cap2 == LEN),
+          "the given buffer comes back once written");
+    free(back);
+    free(back2);
+    CHECK(tdb_writer_close(w, 40, 1) == 0, "close");
+
+    char err[512];
+    TdbReader *r = tdb_reader_open(dir_of("copy"), err, sizeof(err));
+    CHECK(r != NULL, "open: %s", err);
+    if (r) {
+        const TdbCheckpoint *cl;
+        CHECK(tdb_reader_checkpoints(r, &cl) == 2, "two checkpoints");
+        for (size_t i = 0; i < 2; i++) {
+            void *blob = NULL;
+            size_t len = 0;
+            CHECK(tdb_reader_load_checkpoint(r, i, &blob, &len) == 0 &&
+                  len == LEN && memcmp(blob, want, LEN) == 0,
+                  "checkpoint %zu holds the bytes at the time of the call", i);
+            free(blob);
+        }
+        tdb_reader_close(r);
+    }
+    free(mine);
+    free(want);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag,
+                  struct FTW *f)
+{
+    (void)st, (void)flag, (void)f;
+    return remove(p);
+}
+
+int main(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(root, sizeof(root), "%s/trace_writer_test.XXXXXX",
+             tmp ? tmp : "/tmp");
+    if (!mkdtemp(root)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_same_bytes();
+    test_own_copy();
+    nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return check_done("trace_writer");
+}
