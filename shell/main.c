@@ -614,6 +614,7 @@ static int do_replay(const char *cmd, int argc, char **argv, bool verify,
     }
     cfg.stats = a.stats;
     cfg.trace_insns = a.trace;
+    cfg.trace_jit = NULL;   /* a recorded --trace-jit writes nothing */
     CoreMachine *m = shell_build_machine(&cfg);
     if (!m) {
         rr_replay_finish(s, err, sizeof(err));

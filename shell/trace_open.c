@@ -28,6 +28,7 @@ bool sh_trace_open(const char *dir, ShTrace *t, char *err, size_t errlen)
     shell_cli_replay_config(cfg, dir);
     cfg->stats = false;
     cfg->trace_insns = NULL;
+    cfg->trace_jit = NULL;
     t->m = core_machine_new(cfg);
     char merr[512] = "";
     if (!t->m || !core_machine_init(t->m, merr, sizeof(merr))) {

@@ -146,6 +146,8 @@ struct RVCPU {
     uint32_t stuck_traps;    /* traps in a row with nothing retired */
     uint8_t trig_exec;       /* triggers armed for execute (bit i: i) */
     uint8_t trig_mem;        /* triggers armed for loads or stores */
+    uint8_t jit;             /* run whole blocks as host code (jit.c) */
+    void *jit_trace;         /* FILE * for --trace-jit, or NULL */
     RVInsn partial[RV_TB_MAX_INSNS + 1];  /* a block cut short by the
                                              instruction budget */
 };

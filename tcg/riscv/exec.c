@@ -38,6 +38,18 @@ static void trace_insn(RVCPU *cpu, const RVInsn *in)
 static inline uint32_t run_block(RVCPU *cpu, TB *tb, uint32_t n)
 {
     const RVInsn *ins = (const RVInsn *)tb->payload;
+    /* Host code runs whole blocks only (exact icount), never while
+       tracing (each instruction is traced from the interpreter). */
+    if (cpu->jit && n == tb->n_insns && tb->cached && !cpu->trace) {
+        const void *host = tb->host ? tb->host : rv_jit_compile(cpu, tb);
+        if (CORE_LIKELY(host != NULL)) {
+            cpu->exit_idx = n;
+            int r = ((RVJitFn)(uintptr_t)host)(cpu);
+            assert(r == RV_EXEC_JUMP || r == RV_EXEC_TRAP);
+            (void)r;
+            return cpu->exit_idx;
+        }
+    }
     if (CORE_UNLIKELY(n < tb->n_insns)) {
         /* Cut short by the budget: run a copy that ends after n. */
         memcpy(cpu->partial, ins, n * sizeof(RVInsn));
