@@ -167,7 +167,17 @@ static X86CodeBuf *code_buffer(RVCPU *cpu)
 typedef struct Gen {
     X86Emit e;
     X86Label exit;   /* leave with eax as the result */
+    const TB *tb;
+    bool chain;      /* exits to a constant pc may jump to the next block */
+    TB **slot_rw;    /* the block's link slots (writable view) */
+    TB *const *slot_rx;  /* the same, as the code reads them */
+    unsigned slots;  /* used so far */
 } Gen;
+
+/* Host code of every block starts with push rbx; mov rbx, rdi (4 bytes);
+   a chained jump enters after it, rbx and the stack already set. */
+#define CHAIN_ENTRY 4
+#define MAX_SLOTS 2
 
 static void load_x(Gen *g, int reg, unsigned r)
 {
@@ -198,6 +208,62 @@ static void call_helper(Gen *g, const void *fn, const void *arg)
     x86_call_reg(&g->e, X86_RAX);
     x86_test_rr(&g->e, false, X86_RAX, X86_RAX);
     x86_jcc(&g->e, X86_CC_NE, &g->exit);
+}
+
+/* Leave for pc, a constant, after the whole block retired; with
+   chaining, jump straight into the next block's host code when the run
+   loop would do nothing but enter it: no attention bit, its whole length
+   within the budget (exact icount), the block still valid (invalidation
+   and flushes), the same mode. The block is accounted for here (icount
+   base, instret, the budget), so exit_idx is 0 on leaving; a miss asks
+   the run loop to link the slot to the block it finds next. */
+static void chain_to(Gen *g, uint64_t pc)
+{
+    if (!g->chain || g->slots >= MAX_SLOTS) {
+        leave_to(g, pc);
+        return;
+    }
+    X86Emit *e = &g->e;
+    unsigned n = g->tb->n_insns;
+    unsigned s = g->slots++;
+    X86Label miss = X86_LABEL_INIT, out = X86_LABEL_INIT;
+    x86_mov_imm(e, X86_RAX, pc);
+    x86_store(e, 8, X86_RAX, CPU, OFF(pc));
+    x86_alu_mi(e, true, X86_ADD, CPU, OFF(instret), (int32_t)n);
+    x86_alu_mi(e, true, X86_ADD, CPU, OFF(icount_base), (int32_t)n);
+    x86_alu_mi(e, true, X86_SUB, CPU, OFF(chain_left), (int32_t)n);
+    x86_load(e, X86_RCX, CPU, OFF(machine));
+    x86_load(e, X86_RAX, CPU, OFF(icount_base));
+    x86_store(e, 8, X86_RAX, X86_RCX, (int32_t)offsetof(CoreMachine, icount));
+    x86_alu_mi(e, false, X86_CMP, X86_RCX,
+               (int32_t)offsetof(CoreMachine, attention), 0);
+    x86_jcc(e, X86_CC_NE, &out);
+    x86_mov_imm(e, X86_RCX, (uint64_t)(uintptr_t)&g->slot_rx[s]);
+    x86_load(e, X86_RCX, X86_RCX, 0);
+    x86_test_rr(e, true, X86_RCX, X86_RCX);
+    x86_jcc(e, X86_CC_E, &miss);
+    x86_alu_mi(e, false, X86_CMP, X86_RCX, (int32_t)offsetof(TB, valid), 0);
+    x86_jcc(e, X86_CC_E, &miss);
+    x86_alu_mi(e, false, X86_CMP, X86_RCX, (int32_t)offsetof(TB, flags),
+               (int32_t)g->tb->flags);
+    x86_jcc(e, X86_CC_NE, &miss);
+    /* n of the next block against what is left (signed: a disabled
+       budget of 0 has gone negative). */
+    x86_load32(e, X86_RAX, X86_RCX, (int32_t)offsetof(TB, n_insns));
+    x86_alu_rm(e, true, X86_CMP, X86_RAX, CPU, OFF(chain_left));
+    x86_jcc(e, X86_CC_G, &miss);
+    x86_store(e, 4, X86_RAX, CPU, OFF(exit_idx));
+    x86_load(e, X86_RAX, X86_RCX, (int32_t)offsetof(TB, host));
+    x86_alu_ri(e, true, X86_ADD, X86_RAX, CHAIN_ENTRY);
+    x86_jmp_reg(e, X86_RAX);
+    x86_bind(e, &miss);
+    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)&g->slot_rw[s]);
+    x86_store(e, 8, X86_RAX, CPU, OFF(chain_slot));
+    x86_bind(e, &out);
+    x86_alu_rr(e, false, X86_XOR, X86_RAX, X86_RAX);
+    x86_store(e, 4, X86_RAX, CPU, OFF(exit_idx));
+    x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
+    x86_jmp(e, &g->exit);
 }
 
 static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
@@ -273,7 +339,7 @@ static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
     load_x(g, X86_RAX, in->rs1);
     x86_alu_rm(&g->e, true, X86_CMP, X86_RAX, CPU, XOFF(in->rs2));
     x86_jcc(&g->e, (X86Cond)(taken ^ 1), &not_taken);
-    leave_to(g, in->pc + (uint64_t)in->imm);
+    chain_to(g, in->pc + (uint64_t)in->imm);
     x86_bind(&g->e, &not_taken);
 }
 
@@ -354,7 +420,7 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
     case K_JAL:
         x86_mov_imm(e, X86_RAX, in->pc + in->len);
         store_x(g, in->rd, X86_RAX);
-        leave_to(g, in->pc + (uint64_t)in->imm);
+        chain_to(g, in->pc + (uint64_t)in->imm);
         break;
     case K_JALR:
         /* The target first: rd may be rs1. */
@@ -443,7 +509,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     }
     const RVInsn *ins = (const RVInsn *)tb->payload;
     unsigned n = tb->n_insns;
-    size_t copies = 2 * n * sizeof(RVInsn);
+    size_t copies = 2 * n * sizeof(RVInsn) + MAX_SLOTS * sizeof(TB *);
     size_t need = copies + 64 + (size_t)n * RV_JIT_MAX_INSN_CODE + 128;
     uint8_t *w = x86_codebuf_room(cb, need);
     if (!w) {
@@ -463,16 +529,30 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         cw[2 * i + 1].pc = ins[i].pc + ins[i].len;
         cw[2 * i + 1].idx = (uint8_t)(ins[i].idx + 1);
     }
+    /* Chaining only from blocks that call no handler: nothing but a trap
+       (which leaves) can change the mode, the interrupt state or the
+       translations under them. */
+    bool chain = true;
+    for (unsigned i = 0; i < n; i++) {
+        chain &= kind_of(&ins[i]) != K_CALL;
+    }
+    TB **slot_rw = (TB **)(void *)&cw[2 * n];
+    memset(slot_rw, 0, MAX_SLOTS * sizeof(TB *));
     size_t code_off = (copies + 15) & ~(size_t)15;
-    Gen g = { .exit = X86_LABEL_INIT };
+    Gen g = { .exit = X86_LABEL_INIT, .tb = tb, .chain = chain,
+              .slot_rw = slot_rw,
+              .slot_rx = (TB *const *)(const void *)&crx[2 * n] };
     x86_init(&g.e, w + code_off, need - code_off);
     x86_push(&g.e, CPU);   /* also aligns the stack for calls */
     x86_mov_rr(&g.e, CPU, X86_RDI);
+    if (g.e.len != CHAIN_ENTRY) {
+        return NULL;   /* cannot happen: the prologue is fixed */
+    }
     for (unsigned i = 0; i < n; i++) {
         gen_insn(&g, &ins[i], &crx[2 * i]);
     }
     /* The sentinel: continue at the next pc. */
-    leave_to(&g, ins[n].pc);
+    chain_to(&g, ins[n].pc);
     x86_bind(&g.e, &g.exit);
     x86_pop(&g.e, CPU);
     x86_ret(&g.e);

@@ -236,6 +236,18 @@ void x86_alu_ri(X86Emit *e, bool w, X86Alu op, int dst, int32_t imm)
     }
 }
 
+void x86_alu_mi(X86Emit *e, bool w, X86Alu op, int base, int32_t disp,
+                int32_t imm)
+{
+    if (fits8(imm)) {
+        op_mem(e, w, false, 0x83, op, base, disp);
+        x86_byte(e, (uint8_t)(int8_t)imm);
+    } else {
+        op_mem(e, w, false, 0x81, op, base, disp);
+        x86_u32(e, (uint32_t)imm);
+    }
+}
+
 void x86_shift_ri(X86Emit *e, bool w, X86Shift op, int dst, uint8_t n)
 {
     if (!room(e)) {
@@ -311,6 +323,11 @@ void x86_pop(X86Emit *e, int reg)
 void x86_call_reg(X86Emit *e, int reg)
 {
     op_reg(e, false, 0xff, 2, reg);
+}
+
+void x86_jmp_reg(X86Emit *e, int reg)
+{
+    op_reg(e, false, 0xff, 4, reg);
 }
 
 void x86_ret(X86Emit *e)

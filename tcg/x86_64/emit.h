@@ -93,6 +93,9 @@ void x86_alu_rr(X86Emit *e, bool w, X86Alu op, int dst, int src);
 void x86_alu_rm(X86Emit *e, bool w, X86Alu op, int dst, int base, int32_t disp);
 /* op dst, imm32 (sign-extended for 64-bit). */
 void x86_alu_ri(X86Emit *e, bool w, X86Alu op, int dst, int32_t imm);
+/* op [base+disp], imm32 (w: qword, else dword). */
+void x86_alu_mi(X86Emit *e, bool w, X86Alu op, int base, int32_t disp,
+                int32_t imm);
 /* shift dst by imm8 / by cl. */
 void x86_shift_ri(X86Emit *e, bool w, X86Shift op, int dst, uint8_t n);
 void x86_shift_cl(X86Emit *e, bool w, X86Shift op, int dst);
@@ -107,6 +110,7 @@ void x86_setcc_zx(X86Emit *e, X86Cond cc, int reg);
 void x86_push(X86Emit *e, int reg);
 void x86_pop(X86Emit *e, int reg);
 void x86_call_reg(X86Emit *e, int reg);
+void x86_jmp_reg(X86Emit *e, int reg);
 void x86_ret(X86Emit *e);
 
 void x86_jcc(X86Emit *e, X86Cond cc, X86Label *l);

@@ -113,6 +113,12 @@ static void test_encodings(void)
         x86_pop(&e, X86_RBX); x86_ret(&e));
     ENC("call rax", x86_call_reg(&e, X86_RAX));
     ENC("call r11", x86_call_reg(&e, X86_R11));
+    ENC("jmp rax", x86_jmp_reg(&e, X86_RAX));
+    ENC("add qword ptr [rbx + 0x208], 0x80",
+        x86_alu_mi(&e, true, X86_ADD, X86_RBX, 0x208, 128));
+    ENC("sub qword ptr [rbx + 8], 3", x86_alu_mi(&e, true, X86_SUB, X86_RBX, 8, 3));
+    ENC("cmp dword ptr [rcx + 0x10], 0",
+        x86_alu_mi(&e, false, X86_CMP, X86_RCX, 16, 0));
     /* A forward jcc and jmp to one label, and a backward jmp. */
     ENC("jne 0x100c; jmp 0x100c; nop; jmp 0x100c",
         X86Label l = X86_LABEL_INIT; x86_jcc(&e, X86_CC_NE, &l);
