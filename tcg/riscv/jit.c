@@ -210,6 +210,10 @@ static void call_helper(Gen *g, const void *fn, const void *arg)
     x86_jcc(&g->e, X86_CC_NE, &g->exit);
 }
 
+static void chain_account(Gen *g, X86Label *out);
+static void chain_enter(Gen *g, X86Label *miss);
+static void chain_leave(Gen *g, X86Label *out);
+
 /* Leave for pc, a constant, after the whole block retired; with
    chaining, jump straight into the next block's host code when the run
    loop would do nothing but enter it: no attention bit, its whole length
@@ -224,11 +228,57 @@ static void chain_to(Gen *g, uint64_t pc)
         return;
     }
     X86Emit *e = &g->e;
-    unsigned n = g->tb->n_insns;
     unsigned s = g->slots++;
     X86Label miss = X86_LABEL_INIT, out = X86_LABEL_INIT;
     x86_mov_imm(e, X86_RAX, pc);
     x86_store(e, 8, X86_RAX, CPU, OFF(pc));
+    chain_account(g, &out);
+    x86_mov_imm(e, X86_RCX, (uint64_t)(uintptr_t)&g->slot_rx[s]);
+    x86_load(e, X86_RCX, X86_RCX, 0);
+    x86_test_rr(e, true, X86_RCX, X86_RCX);
+    x86_jcc(e, X86_CC_E, &miss);
+    chain_enter(g, &miss);
+    x86_bind(e, &miss);
+    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)&g->slot_rw[s]);
+    x86_store(e, 8, X86_RAX, CPU, OFF(chain_slot));
+    chain_leave(g, &out);
+}
+
+/* jalr (cpu->pc already set): with chaining, the next block through the
+   hart's jump cache, as the run loop would find it. */
+static void chain_indirect(Gen *g)
+{
+    X86Emit *e = &g->e;
+    if (!g->chain) {
+        x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
+        x86_jmp(e, &g->exit);
+        return;
+    }
+    X86Label out = X86_LABEL_INIT;
+    chain_account(g, &out);
+    x86_load(e, X86_RAX, CPU, OFF(pc));
+    x86_mov_rr(e, X86_RDX, X86_RAX);
+    x86_shift_ri(e, true, X86_SHR, X86_RDX, 1);
+    x86_alu_ri(e, false, X86_AND, X86_RDX, RV_JC_SIZE - 1);
+    x86_shift_ri(e, true, X86_SHL, X86_RDX, 3);
+    x86_alu_rr(e, true, X86_ADD, X86_RDX, CPU);
+    x86_load(e, X86_RCX, X86_RDX, OFF(jump_cache));
+    x86_test_rr(e, true, X86_RCX, X86_RCX);
+    x86_jcc(e, X86_CC_E, &out);
+    x86_alu_rm(e, true, X86_CMP, X86_RAX, X86_RCX, (int32_t)offsetof(TB, pc));
+    x86_jcc(e, X86_CC_NE, &out);
+    x86_alu_mi(e, true, X86_CMP, X86_RCX, (int32_t)offsetof(TB, host), 0);
+    x86_jcc(e, X86_CC_E, &out);
+    chain_enter(g, &out);
+    chain_leave(g, &out);
+}
+
+/* The block retired whole: account it as the run loop would; jump to
+   `out` if the run loop must look (attention). */
+static void chain_account(Gen *g, X86Label *out)
+{
+    X86Emit *e = &g->e;
+    unsigned n = g->tb->n_insns;
     x86_alu_mi(e, true, X86_ADD, CPU, OFF(instret), (int32_t)n);
     x86_alu_mi(e, true, X86_ADD, CPU, OFF(icount_base), (int32_t)n);
     x86_alu_mi(e, true, X86_SUB, CPU, OFF(chain_left), (int32_t)n);
@@ -237,29 +287,35 @@ static void chain_to(Gen *g, uint64_t pc)
     x86_store(e, 8, X86_RAX, X86_RCX, (int32_t)offsetof(CoreMachine, icount));
     x86_alu_mi(e, false, X86_CMP, X86_RCX,
                (int32_t)offsetof(CoreMachine, attention), 0);
-    x86_jcc(e, X86_CC_NE, &out);
-    x86_mov_imm(e, X86_RCX, (uint64_t)(uintptr_t)&g->slot_rx[s]);
-    x86_load(e, X86_RCX, X86_RCX, 0);
-    x86_test_rr(e, true, X86_RCX, X86_RCX);
-    x86_jcc(e, X86_CC_E, &miss);
+    x86_jcc(e, X86_CC_NE, out);
+}
+
+/* rcx = a TB with host code: enter it if it is valid, in this mode, and
+   fits the budget; else jump to `miss`. */
+static void chain_enter(Gen *g, X86Label *miss)
+{
+    X86Emit *e = &g->e;
     x86_alu_mi(e, false, X86_CMP, X86_RCX, (int32_t)offsetof(TB, valid), 0);
-    x86_jcc(e, X86_CC_E, &miss);
+    x86_jcc(e, X86_CC_E, miss);
     x86_alu_mi(e, false, X86_CMP, X86_RCX, (int32_t)offsetof(TB, flags),
                (int32_t)g->tb->flags);
-    x86_jcc(e, X86_CC_NE, &miss);
+    x86_jcc(e, X86_CC_NE, miss);
     /* n of the next block against what is left (signed: a disabled
        budget of 0 has gone negative). */
     x86_load32(e, X86_RAX, X86_RCX, (int32_t)offsetof(TB, n_insns));
     x86_alu_rm(e, true, X86_CMP, X86_RAX, CPU, OFF(chain_left));
-    x86_jcc(e, X86_CC_G, &miss);
+    x86_jcc(e, X86_CC_G, miss);
     x86_store(e, 4, X86_RAX, CPU, OFF(exit_idx));
     x86_load(e, X86_RAX, X86_RCX, (int32_t)offsetof(TB, host));
     x86_alu_ri(e, true, X86_ADD, X86_RAX, CHAIN_ENTRY);
     x86_jmp_reg(e, X86_RAX);
-    x86_bind(e, &miss);
-    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)&g->slot_rw[s]);
-    x86_store(e, 8, X86_RAX, CPU, OFF(chain_slot));
-    x86_bind(e, &out);
+}
+
+/* Leave after chain_account: exit_idx 0 (the block is accounted). */
+static void chain_leave(Gen *g, X86Label *out)
+{
+    X86Emit *e = &g->e;
+    x86_bind(e, out);
     x86_alu_rr(e, false, X86_XOR, X86_RAX, X86_RAX);
     x86_store(e, 4, X86_RAX, CPU, OFF(exit_idx));
     x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
@@ -345,7 +401,14 @@ static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
 
 /* rax = guest address; rcx = its data TLB entry; jumps to `slow` unless
    the entry's tag at tag_off matches and the access stays in the page
-   (rv_tlb_hit). On the fast path rax becomes the host address. */
+   (rv_tlb_hit). On the fast path rax becomes the host address.
+
+   One compare does both checks: the page of the access's last byte must
+   equal the tag of the entry indexed by its first byte. If the access
+   crosses into the next page, that page's number differs from the first
+   byte's in the index bits, while an entry only ever holds a tag with its
+   own index bits (or the invalid tag, which no page address equals): so
+   they never compare equal. */
 static void gen_tlb(Gen *g, const RVInsn *in, unsigned size, int32_t tag_off,
                     X86Label *slow)
 {
@@ -361,15 +424,12 @@ static void gen_tlb(Gen *g, const RVInsn *in, unsigned size, int32_t tag_off,
     x86_imul_rri(e, X86_RDX, X86_RDX, (int32_t)sizeof(RVTlbEntry));
     x86_alu_rr(e, true, X86_ADD, X86_RCX, X86_RDX);
     x86_mov_rr(e, X86_RDX, X86_RAX);
+    if (size > 1) {
+        x86_alu_ri(e, true, X86_ADD, X86_RDX, (int32_t)size - 1);
+    }
     x86_alu_ri(e, true, X86_AND, X86_RDX, (int32_t)RV_PAGE_MASK);
     x86_alu_rm(e, true, X86_CMP, X86_RDX, X86_RCX, tag_off);
     x86_jcc(e, X86_CC_NE, slow);
-    if (size > 1) {
-        x86_mov_rr(e, X86_RDX, X86_RAX);
-        x86_alu_ri(e, false, X86_AND, X86_RDX, RV_PAGE_SIZE - 1);
-        x86_alu_ri(e, false, X86_CMP, X86_RDX, (int32_t)(RV_PAGE_SIZE - size));
-        x86_jcc(e, X86_CC_A, slow);
-    }
     x86_alu_rm(e, true, X86_ADD, X86_RAX, X86_RCX,
                (int32_t)offsetof(RVTlbEntry, addend));
 }
@@ -430,8 +490,7 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
         x86_mov_imm(e, X86_RAX, in->pc + in->len);
         store_x(g, in->rd, X86_RAX);
         x86_store(e, 8, X86_RCX, CPU, OFF(pc));
-        x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
-        x86_jmp(e, &g->exit);
+        chain_indirect(g);
         break;
     case K_BEQ: gen_branch(g, in, X86_CC_E); break;
     case K_BNE: gen_branch(g, in, X86_CC_NE); break;
