@@ -35,6 +35,7 @@ struct TB {
     TB *page_next;
     const void *host;      /* host code running the whole block (a JIT's),
                               or NULL; goes with the TB on a flush */
+    uint32_t no_host;      /* a JIT could not translate it: do not retry */
     uint64_t payload[];    /* target instructions, 8-byte aligned */
 };
 

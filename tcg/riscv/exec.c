@@ -40,7 +40,8 @@ static inline uint32_t run_block(RVCPU *cpu, TB *tb, uint32_t n)
     const RVInsn *ins = (const RVInsn *)tb->payload;
     /* Host code runs whole blocks only (exact icount), never while
        tracing (each instruction is traced from the interpreter). */
-    if (cpu->jit && n == tb->n_insns && tb->cached && !cpu->trace) {
+    if (cpu->jit && n == tb->n_insns && tb->cached && !cpu->trace &&
+        !tb->no_host) {
         const void *host = tb->host ? tb->host : rv_jit_compile(cpu, tb);
         if (CORE_LIKELY(host != NULL)) {
             cpu->exit_idx = n;

@@ -42,9 +42,14 @@
 
 /* 32 MiB of host code: about 6000 blocks of Linux boot code. */
 #define RV_JIT_CODE_BYTES (32u << 20)
-/* Upper bound of the host code of one guest instruction (a load or store
-   with its slow path is about 120 bytes). */
+/* Upper bounds of host code: one guest instruction (a load or store with
+   its slow path is about 140 bytes), one exit with chaining (about 230:
+   a block has at most two constant exits and one indirect), and the
+   prologue and epilogue. A block that still does not fit is run by the
+   interpreter (tb->no_host), never retried. */
 #define RV_JIT_MAX_INSN_CODE 192
+#define RV_JIT_MAX_EXIT_CODE 320
+#define RV_JIT_FIXED_CODE 64
 
 typedef enum Kind {
     K_CALL = 0,
@@ -569,7 +574,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     const RVInsn *ins = (const RVInsn *)tb->payload;
     unsigned n = tb->n_insns;
     size_t copies = 2 * n * sizeof(RVInsn) + MAX_SLOTS * sizeof(TB *);
-    size_t need = copies + 64 + (size_t)n * RV_JIT_MAX_INSN_CODE + 128;
+    size_t need = copies + 16 + (size_t)n * RV_JIT_MAX_INSN_CODE +
+                  3 * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
     uint8_t *w = x86_codebuf_room(cb, need);
     if (!w) {
         /* Full: everything goes, host code and TBs together (this TB
@@ -605,7 +611,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     x86_push(&g.e, CPU);   /* also aligns the stack for calls */
     x86_mov_rr(&g.e, CPU, X86_RDI);
     if (g.e.len != CHAIN_ENTRY) {
-        return NULL;   /* cannot happen: the prologue is fixed */
+        tb->no_host = 1;   /* cannot happen: the prologue is fixed */
+        return NULL;
     }
     for (unsigned i = 0; i < n; i++) {
         gen_insn(&g, &ins[i], &crx[2 * i]);
@@ -616,7 +623,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     x86_pop(&g.e, CPU);
     x86_ret(&g.e);
     if (g.e.overflow) {
-        return NULL;   /* cannot happen with RV_JIT_MAX_INSN_CODE */
+        tb->no_host = 1;   /* the bounds above are wrong: interpret it */
+        return NULL;
     }
     const uint8_t *start = x86_codebuf_commit(cb, code_off + g.e.len);
     const uint8_t *code = start + code_off;

@@ -29,7 +29,9 @@ static bool room(X86Emit *e)
     return true;
 }
 
-void x86_byte(X86Emit *e, uint8_t b)
+/* The byte writers every encoder uses, static so they inline (exported
+   functions are not inlined in position-independent code). */
+static inline void put8(X86Emit *e, uint8_t b)
 {
     if (e->len < e->cap) {
         e->buf[e->len++] = b;
@@ -38,17 +40,30 @@ void x86_byte(X86Emit *e, uint8_t b)
     }
 }
 
+static inline void put32(X86Emit *e, uint32_t v)
+{
+    if (e->cap - e->len >= 4) {
+        memcpy(e->buf + e->len, &v, 4);
+        e->len += 4;
+    } else {
+        e->overflow = true;
+    }
+}
+
+void x86_byte(X86Emit *e, uint8_t b)
+{
+    put8(e, b);
+}
+
 void x86_u32(X86Emit *e, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) {
-        x86_byte(e, (uint8_t)(v >> (8 * i)));
-    }
+    put32(e, v);
 }
 
 void x86_u64(X86Emit *e, uint64_t v)
 {
-    x86_u32(e, (uint32_t)v);
-    x86_u32(e, (uint32_t)(v >> 32));
+    put32(e, (uint32_t)v);
+    put32(e, (uint32_t)(v >> 32));
 }
 
 static bool fits8(int64_t v)
@@ -61,7 +76,7 @@ static void rex(X86Emit *e, bool w, bool force, int reg, int rm)
     uint8_t r = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) |
                           ((rm & 8) ? 1 : 0));
     if (r != 0x40 || force) {
-        x86_byte(e, r);
+        put8(e, r);
     }
 }
 
@@ -69,9 +84,9 @@ static void rex(X86Emit *e, bool w, bool force, int reg, int rm)
 static void opcode(X86Emit *e, unsigned op)
 {
     if (op > 0xff) {
-        x86_byte(e, (uint8_t)(op >> 8));
+        put8(e, (uint8_t)(op >> 8));
     }
-    x86_byte(e, (uint8_t)op);
+    put8(e, (uint8_t)op);
 }
 
 /* ModRM (+SIB, disp) for [base + disp]. */
@@ -79,20 +94,20 @@ static void modrm_mem(X86Emit *e, int reg, int base, int32_t disp)
 {
     int rm = base & 7;
     int mod = (disp == 0 && rm != 5) ? 0 : fits8(disp) ? 1 : 2;
-    x86_byte(e, (uint8_t)((mod << 6) | ((reg & 7) << 3) | rm));
+    put8(e, (uint8_t)((mod << 6) | ((reg & 7) << 3) | rm));
     if (rm == 4) {
-        x86_byte(e, 0x24);   /* SIB: base only, no index */
+        put8(e, 0x24);   /* SIB: base only, no index */
     }
     if (mod == 1) {
-        x86_byte(e, (uint8_t)(int8_t)disp);
+        put8(e, (uint8_t)(int8_t)disp);
     } else if (mod == 2) {
-        x86_u32(e, (uint32_t)disp);
+        put32(e, (uint32_t)disp);
     }
 }
 
 static void modrm_reg(X86Emit *e, int reg, int rm)
 {
-    x86_byte(e, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
+    put8(e, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
 }
 
 /* op reg, [base+disp] in its usual shape. */
@@ -136,7 +151,7 @@ void x86_store(X86Emit *e, unsigned size, int src, int base, int32_t disp)
         break;
     case 2:
         if (room(e)) {
-            x86_byte(e, 0x66);
+            put8(e, 0x66);
             op_mem(e, false, false, 0x89, src, base, disp);
         }
         break;
@@ -152,7 +167,7 @@ void x86_store(X86Emit *e, unsigned size, int src, int base, int32_t disp)
 void x86_store_imm(X86Emit *e, int base, int32_t disp, int32_t imm)
 {
     op_mem(e, true, false, 0xc7, 0, base, disp);
-    x86_u32(e, (uint32_t)imm);
+    put32(e, (uint32_t)imm);
 }
 
 void x86_load_ext(X86Emit *e, unsigned size, bool sign, int dst, int base,
@@ -195,17 +210,18 @@ void x86_mov_imm(X86Emit *e, int dst, uint64_t imm)
     }
     if (imm <= UINT32_MAX) {
         rex(e, false, false, 0, dst);          /* mov r32, imm32 zero-extends */
-        x86_byte(e, (uint8_t)(0xb8 | (dst & 7)));
-        x86_u32(e, (uint32_t)imm);
+        put8(e, (uint8_t)(0xb8 | (dst & 7)));
+        put32(e, (uint32_t)imm);
     } else if ((int64_t)imm == (int32_t)imm) {
         rex(e, true, false, 0, dst);           /* mov r/m64, imm32 */
-        x86_byte(e, 0xc7);
+        put8(e, 0xc7);
         modrm_reg(e, 0, dst);
-        x86_u32(e, (uint32_t)imm);
+        put32(e, (uint32_t)imm);
     } else {
         rex(e, true, false, 0, dst);           /* movabs */
-        x86_byte(e, (uint8_t)(0xb8 | (dst & 7)));
-        x86_u64(e, imm);
+        put8(e, (uint8_t)(0xb8 | (dst & 7)));
+        put32(e, (uint32_t)imm);
+        put32(e, (uint32_t)(imm >> 32));
     }
 }
 
@@ -226,13 +242,13 @@ void x86_alu_ri(X86Emit *e, bool w, X86Alu op, int dst, int32_t imm)
     }
     rex(e, w, false, 0, dst);
     if (fits8(imm)) {
-        x86_byte(e, 0x83);
+        put8(e, 0x83);
         modrm_reg(e, op, dst);
-        x86_byte(e, (uint8_t)(int8_t)imm);
+        put8(e, (uint8_t)(int8_t)imm);
     } else {
-        x86_byte(e, 0x81);
+        put8(e, 0x81);
         modrm_reg(e, op, dst);
-        x86_u32(e, (uint32_t)imm);
+        put32(e, (uint32_t)imm);
     }
 }
 
@@ -241,10 +257,10 @@ void x86_alu_mi(X86Emit *e, bool w, X86Alu op, int base, int32_t disp,
 {
     if (fits8(imm)) {
         op_mem(e, w, false, 0x83, op, base, disp);
-        x86_byte(e, (uint8_t)(int8_t)imm);
+        put8(e, (uint8_t)(int8_t)imm);
     } else {
         op_mem(e, w, false, 0x81, op, base, disp);
-        x86_u32(e, (uint32_t)imm);
+        put32(e, (uint32_t)imm);
     }
 }
 
@@ -254,9 +270,9 @@ void x86_shift_ri(X86Emit *e, bool w, X86Shift op, int dst, uint8_t n)
         return;
     }
     rex(e, w, false, 0, dst);
-    x86_byte(e, 0xc1);
+    put8(e, 0xc1);
     modrm_reg(e, op, dst);
-    x86_byte(e, n);
+    put8(e, n);
 }
 
 void x86_shift_cl(X86Emit *e, bool w, X86Shift op, int dst)
@@ -275,9 +291,9 @@ void x86_imul_rri(X86Emit *e, int dst, int src, int32_t imm)
         return;
     }
     rex(e, true, false, dst, src);
-    x86_byte(e, 0x69);
+    put8(e, 0x69);
     modrm_reg(e, dst, src);
-    x86_u32(e, (uint32_t)imm);
+    put32(e, (uint32_t)imm);
 }
 
 void x86_test_rr(X86Emit *e, bool w, int a, int b)
@@ -291,16 +307,16 @@ void x86_setcc_zx(X86Emit *e, X86Cond cc, int reg)
         return;
     }
     rex(e, false, true, 0, reg);
-    x86_byte(e, 0x0f);
-    x86_byte(e, (uint8_t)(0x90 | cc));
+    put8(e, 0x0f);
+    put8(e, (uint8_t)(0x90 | cc));
     modrm_reg(e, 0, reg);
     /* movzx r32, r/m8 (REX so that 4-7 are the low bytes of rsp..rdi) */
     if (!room(e)) {
         return;
     }
     rex(e, false, true, reg, reg);
-    x86_byte(e, 0x0f);
-    x86_byte(e, 0xb6);
+    put8(e, 0x0f);
+    put8(e, 0xb6);
     modrm_reg(e, reg, reg);
 }
 
@@ -308,7 +324,7 @@ void x86_push(X86Emit *e, int reg)
 {
     if (room(e)) {
         rex(e, false, false, 0, reg);
-        x86_byte(e, (uint8_t)(0x50 | (reg & 7)));
+        put8(e, (uint8_t)(0x50 | (reg & 7)));
     }
 }
 
@@ -316,7 +332,7 @@ void x86_pop(X86Emit *e, int reg)
 {
     if (room(e)) {
         rex(e, false, false, 0, reg);
-        x86_byte(e, (uint8_t)(0x58 | (reg & 7)));
+        put8(e, (uint8_t)(0x58 | (reg & 7)));
     }
 }
 
@@ -333,7 +349,7 @@ void x86_jmp_reg(X86Emit *e, int reg)
 void x86_ret(X86Emit *e)
 {
     if (room(e)) {
-        x86_byte(e, 0xc3);
+        put8(e, 0xc3);
     }
 }
 
@@ -354,9 +370,9 @@ static void rel32(X86Emit *e, X86Label *l)
 {
     size_t at = e->len;
     if (l->pos >= 0) {
-        x86_u32(e, (uint32_t)(l->pos - (long)(at + 4)));
+        put32(e, (uint32_t)(l->pos - (long)(at + 4)));
     } else {
-        x86_u32(e, (uint32_t)l->chain);   /* -1 ends the chain */
+        put32(e, (uint32_t)l->chain);   /* -1 ends the chain */
         if (!e->overflow) {
             l->chain = (long)at;
         }
@@ -366,8 +382,8 @@ static void rel32(X86Emit *e, X86Label *l)
 void x86_jcc(X86Emit *e, X86Cond cc, X86Label *l)
 {
     if (room(e)) {
-        x86_byte(e, 0x0f);
-        x86_byte(e, (uint8_t)(0x80 | cc));
+        put8(e, 0x0f);
+        put8(e, (uint8_t)(0x80 | cc));
         rel32(e, l);
     }
 }
@@ -375,7 +391,7 @@ void x86_jcc(X86Emit *e, X86Cond cc, X86Label *l)
 void x86_jmp(X86Emit *e, X86Label *l)
 {
     if (room(e)) {
-        x86_byte(e, 0xe9);
+        put8(e, 0xe9);
         rel32(e, l);
     }
 }
