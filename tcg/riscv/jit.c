@@ -177,26 +177,109 @@ typedef struct Gen {
     TB **slot_rw;    /* the block's link slots (writable view) */
     TB *const *slot_rx;  /* the same, as the code reads them */
     unsigned slots;  /* used so far */
+    int8_t host[RV_REG_SINK + 1];  /* guest register -> host register
+                                      caching it in this block, or -1 */
+    uint32_t dirty;  /* cached registers newer than cpu->x[] here */
+    X86Label head;   /* the first instruction, cached registers loaded */
 } Gen;
 
-/* Host code of every block starts with push rbx; mov rbx, rdi (4 bytes);
-   a chained jump enters after it, rbx and the stack already set. */
-#define CHAIN_ENTRY 4
+/* Host code of every block starts with the same prologue (push rbx, rbp,
+   r12-r15; align the stack; rbx = cpu): a chained jump enters after it,
+   the registers saved once and the stack already set. Then the block
+   loads the guest registers it caches. */
+#define CHAIN_ENTRY 17
 #define MAX_SLOTS 2
+
+/* Guest registers cached in host registers within a block: callee-saved
+   ones, so helper calls keep them. */
+static const int cache_regs[] = { X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
+#define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
 
 static void load_x(Gen *g, int reg, unsigned r)
 {
-    x86_load(&g->e, reg, CPU, XOFF(r));
+    if (g->host[r] >= 0) {
+        x86_mov_rr(&g->e, reg, g->host[r]);
+    } else {
+        x86_load(&g->e, reg, CPU, XOFF(r));
+    }
 }
 
 static void store_x(Gen *g, unsigned r, int reg)
 {
-    x86_store(&g->e, 8, reg, CPU, XOFF(r));
+    if (g->host[r] >= 0) {
+        x86_mov_rr(&g->e, g->host[r], reg);
+        g->dirty |= 1u << r;
+    } else {
+        x86_store(&g->e, 8, reg, CPU, XOFF(r));
+    }
+}
+
+/* op dst, x[r] */
+static void alu_x(Gen *g, bool w, X86Alu op, int dst, unsigned r)
+{
+    if (g->host[r] >= 0) {
+        x86_alu_rr(&g->e, w, op, dst, g->host[r]);
+    } else {
+        x86_alu_rm(&g->e, w, op, dst, CPU, XOFF(r));
+    }
+}
+
+/* cpu->x[] up to date with the cached registers (before a helper runs
+   or the block is left). The dirty set stays: this may be on a path
+   that is not always taken, and storing again is harmless. */
+static void writeback(Gen *g)
+{
+    for (unsigned r = 1; r < 32; r++) {
+        if (g->dirty & (1u << r)) {
+            x86_store(&g->e, 8, g->host[r], CPU, XOFF(r));
+        }
+    }
+}
+
+/* Reload every cached register (after a handler that may write x[]). */
+static void reload(Gen *g)
+{
+    for (unsigned r = 1; r < 32; r++) {
+        if (g->host[r] >= 0) {
+            x86_load(&g->e, g->host[r], CPU, XOFF(r));
+        }
+    }
+}
+
+/* Pick the guest registers the block's inlined instructions use most. */
+static Kind kind_of(const RVInsn *in);
+static void choose_cache(Gen *g, const RVInsn *ins, unsigned n)
+{
+    unsigned uses[32] = { 0 };
+    for (unsigned i = 0; i < n; i++) {
+        if (kind_of(&ins[i]) == K_CALL) {
+            continue;
+        }
+        uses[ins[i].rs1 & 31]++;
+        uses[ins[i].rs2 & 31]++;
+        if (ins[i].rd < 32) {
+            uses[ins[i].rd]++;
+        }
+    }
+    memset(g->host, -1, sizeof(g->host));
+    for (unsigned k = 0; k < NCACHE; k++) {
+        unsigned best = 0;
+        for (unsigned r = 1; r < 32; r++) {
+            if (g->host[r] < 0 && uses[r] > uses[best]) {
+                best = r;
+            }
+        }
+        if (best == 0 || uses[best] < 2) {
+            break;
+        }
+        g->host[best] = (int8_t)cache_regs[k];
+    }
 }
 
 /* cpu->pc = pc; return RV_EXEC_JUMP. */
 static void leave_to(Gen *g, uint64_t pc)
 {
+    writeback(g);
     x86_mov_imm(&g->e, X86_RAX, pc);
     x86_store(&g->e, 8, X86_RAX, CPU, OFF(pc));
     x86_mov_imm(&g->e, X86_RAX, RV_EXEC_JUMP);
@@ -207,6 +290,7 @@ static void leave_to(Gen *g, uint64_t pc)
    block if it returned non-zero. */
 static void call_helper(Gen *g, const void *fn, const void *arg)
 {
+    writeback(g);
     x86_mov_rr(&g->e, X86_RDI, CPU);
     x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)arg);
     x86_mov_imm(&g->e, X86_RAX, (uint64_t)(uintptr_t)fn);
@@ -233,11 +317,27 @@ static void chain_to(Gen *g, uint64_t pc)
         return;
     }
     X86Emit *e = &g->e;
-    unsigned s = g->slots++;
     X86Label miss = X86_LABEL_INIT, out = X86_LABEL_INIT;
+    writeback(g);
     x86_mov_imm(e, X86_RAX, pc);
     x86_store(e, 8, X86_RAX, CPU, OFF(pc));
     chain_account(g, &out);
+    if (pc == g->tb->pc) {
+        /* A loop on itself: in this mode, its host registers hold x[];
+           still valid (a store to its page that did not touch it leaves
+           it running, but invalid: then the run loop translates again,
+           as it would after any block). */
+        x86_mov_imm(e, X86_RDX, (uint64_t)(uintptr_t)g->tb);
+        x86_alu_mi(e, false, X86_CMP, X86_RDX, (int32_t)offsetof(TB, valid), 0);
+        x86_jcc(e, X86_CC_E, &out);
+        x86_mov_imm(e, X86_RAX, g->tb->n_insns);
+        x86_alu_rm(e, true, X86_CMP, X86_RAX, CPU, OFF(chain_left));
+        x86_jcc(e, X86_CC_G, &out);
+        x86_jmp(e, &g->head);
+        chain_leave(g, &out);
+        return;
+    }
+    unsigned s = g->slots++;
     x86_mov_imm(e, X86_RCX, (uint64_t)(uintptr_t)&g->slot_rx[s]);
     x86_load(e, X86_RCX, X86_RCX, 0);
     x86_test_rr(e, true, X86_RCX, X86_RCX);
@@ -254,6 +354,7 @@ static void chain_to(Gen *g, uint64_t pc)
 static void chain_indirect(Gen *g)
 {
     X86Emit *e = &g->e;
+    writeback(g);
     if (!g->chain) {
         x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
         x86_jmp(e, &g->exit);
@@ -340,7 +441,7 @@ static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
 static void gen_alu_rr(Gen *g, const RVInsn *in, bool w, X86Alu op)
 {
     load_x(g, X86_RAX, in->rs1);
-    x86_alu_rm(&g->e, w, op, X86_RAX, CPU, XOFF(in->rs2));
+    alu_x(g, w, op, X86_RAX, in->rs2);
     if (!w) {
         x86_sext32(&g->e, X86_RAX);
     }
@@ -358,7 +459,7 @@ static void gen_set_ri(Gen *g, const RVInsn *in, X86Cond cc)
 static void gen_set_rr(Gen *g, const RVInsn *in, X86Cond cc)
 {
     load_x(g, X86_RAX, in->rs1);
-    x86_alu_rm(&g->e, true, X86_CMP, X86_RAX, CPU, XOFF(in->rs2));
+    alu_x(g, true, X86_CMP, X86_RAX, in->rs2);
     x86_setcc_zx(&g->e, cc, X86_RAX);
     store_x(g, in->rd, X86_RAX);
 }
@@ -368,7 +469,7 @@ static void gen_shift_i(Gen *g, const RVInsn *in, bool w, X86Shift op)
     if (w) {
         load_x(g, X86_RAX, in->rs1);
     } else {
-        x86_load32(&g->e, X86_RAX, CPU, XOFF(in->rs1));
+        load_x(g, X86_RAX, in->rs1);   /* only the low half is used */
     }
     x86_shift_ri(&g->e, w, op, X86_RAX, (uint8_t)in->imm);
     if (!w) {
@@ -385,7 +486,7 @@ static void gen_shift_r(Gen *g, const RVInsn *in, bool w, X86Shift op)
     if (w) {
         load_x(g, X86_RAX, in->rs1);
     } else {
-        x86_load32(&g->e, X86_RAX, CPU, XOFF(in->rs1));
+        load_x(g, X86_RAX, in->rs1);   /* only the low half is used */
     }
     x86_shift_cl(&g->e, w, op, X86_RAX);
     if (!w) {
@@ -398,7 +499,7 @@ static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
 {
     X86Label not_taken = X86_LABEL_INIT;
     load_x(g, X86_RAX, in->rs1);
-    x86_alu_rm(&g->e, true, X86_CMP, X86_RAX, CPU, XOFF(in->rs2));
+    alu_x(g, true, X86_CMP, X86_RAX, in->rs2);
     x86_jcc(&g->e, (X86Cond)(taken ^ 1), &not_taken);
     chain_to(g, in->pc + (uint64_t)in->imm);
     x86_bind(&g->e, &not_taken);
@@ -476,7 +577,12 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
     X86Emit *e = &g->e;
     switch (kind_of(in)) {
     case K_LUI:
-        x86_store_imm(e, CPU, XOFF(in->rd), (int32_t)in->imm);
+        if (g->host[in->rd] >= 0) {
+            x86_mov_imm(e, X86_RAX, (uint64_t)in->imm);
+            store_x(g, in->rd, X86_RAX);
+        } else {
+            x86_store_imm(e, CPU, XOFF(in->rd), (int32_t)in->imm);
+        }
         break;
     case K_AUIPC:
         x86_mov_imm(e, X86_RAX, in->pc + (uint64_t)in->imm);
@@ -545,7 +651,8 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
     case K_MUL:
     case K_MULW:
         load_x(g, X86_RAX, in->rs1);
-        x86_imul_rm(e, X86_RAX, CPU, XOFF(in->rs2));
+        load_x(g, X86_RCX, in->rs2);
+        x86_imul_rr(e, X86_RAX, X86_RCX);
         if (kind_of(in) == K_MULW) {
             x86_sext32(e, X86_RAX);
         }
@@ -555,6 +662,9 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
         break;   /* nothing to order: one hart runs at a time */
     default:
         call_helper(g, (const void *)(uintptr_t)in->fn, copy);
+        /* The handler may have written x[rd]; x[] and the cache agree. */
+        g->dirty = 0;
+        reload(g);
         break;
     }
 }
@@ -604,22 +714,34 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     TB **slot_rw = (TB **)(void *)&cw[2 * n];
     memset(slot_rw, 0, MAX_SLOTS * sizeof(TB *));
     size_t code_off = (copies + 15) & ~(size_t)15;
-    Gen g = { .exit = X86_LABEL_INIT, .tb = tb, .chain = chain,
+    Gen g = { .exit = X86_LABEL_INIT, .head = X86_LABEL_INIT, .tb = tb,
+              .chain = chain,
               .slot_rw = slot_rw,
               .slot_rx = (TB *const *)(const void *)&crx[2 * n] };
     x86_init(&g.e, w + code_off, need - code_off);
-    x86_push(&g.e, CPU);   /* also aligns the stack for calls */
+    x86_push(&g.e, CPU);
+    for (unsigned k = 0; k < NCACHE; k++) {
+        x86_push(&g.e, cache_regs[k]);
+    }
+    x86_alu_ri(&g.e, true, X86_SUB, X86_RSP, 8);   /* calls: 16-aligned */
     x86_mov_rr(&g.e, CPU, X86_RDI);
     if (g.e.len != CHAIN_ENTRY) {
         tb->no_host = 1;   /* cannot happen: the prologue is fixed */
         return NULL;
     }
+    choose_cache(&g, ins, n);
+    reload(&g);
+    x86_bind(&g.e, &g.head);
     for (unsigned i = 0; i < n; i++) {
         gen_insn(&g, &ins[i], &crx[2 * i]);
     }
     /* The sentinel: continue at the next pc. */
     chain_to(&g, ins[n].pc);
     x86_bind(&g.e, &g.exit);
+    x86_alu_ri(&g.e, true, X86_ADD, X86_RSP, 8);
+    for (unsigned k = NCACHE; k-- > 0;) {
+        x86_pop(&g.e, cache_regs[k]);
+    }
     x86_pop(&g.e, CPU);
     x86_ret(&g.e);
     if (g.e.overflow) {

@@ -285,6 +285,11 @@ void x86_imul_rm(X86Emit *e, int dst, int base, int32_t disp)
     op_mem(e, true, false, 0x0faf, dst, base, disp);
 }
 
+void x86_imul_rr(X86Emit *e, int dst, int src)
+{
+    op_reg(e, true, 0x0faf, dst, src);
+}
+
 void x86_imul_rri(X86Emit *e, int dst, int src, int32_t imm)
 {
     if (!room(e)) {

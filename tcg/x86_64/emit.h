@@ -101,6 +101,8 @@ void x86_shift_ri(X86Emit *e, bool w, X86Shift op, int dst, uint8_t n);
 void x86_shift_cl(X86Emit *e, bool w, X86Shift op, int dst);
 /* imul dst, [base+disp] (64-bit). */
 void x86_imul_rm(X86Emit *e, int dst, int base, int32_t disp);
+/* imul dst, src (64-bit). */
+void x86_imul_rr(X86Emit *e, int dst, int src);
 /* imul dst, src, imm32 (64-bit). */
 void x86_imul_rri(X86Emit *e, int dst, int src, int32_t imm);
 /* test a, b. */

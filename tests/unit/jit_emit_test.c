@@ -105,6 +105,7 @@ static void test_encodings(void)
     ENC("sar r12d, 0x1f", x86_shift_ri(&e, false, X86_SAR, X86_R12, 31));
     ENC("shr rax, cl", x86_shift_cl(&e, true, X86_SHR, X86_RAX));
     ENC("imul rax, qword ptr [rbx + 0x10]", x86_imul_rm(&e, X86_RAX, X86_RBX, 16));
+    ENC("imul r13, rcx", x86_imul_rr(&e, X86_R13, X86_RCX));
     ENC("imul rdx, rdx, 0x28", x86_imul_rri(&e, X86_RDX, X86_RDX, 40));
     ENC("test eax, eax", x86_test_rr(&e, false, X86_RAX, X86_RAX));
     ENC("setl al; movzx eax, al", x86_setcc_zx(&e, X86_CC_L, X86_RAX));
