@@ -82,7 +82,7 @@ bool rv_jit_wanted(CoreJitMode mode)
 {
     if (mode == CORE_JIT_DEFAULT) {
         const char *env = getenv("REWIND_JIT");
-        return env && strcmp(env, "on") == 0 && rv_jit_available();
+        return rv_jit_available() && !(env && strcmp(env, "off") == 0);
     }
     return mode == CORE_JIT_ON;
 }

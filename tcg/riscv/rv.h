@@ -44,8 +44,9 @@ bool rv_jit_available(void);
 void rv_cpu_set_jit(RVCPU *cpu, bool on);
 void rv_cpu_set_jit_trace(RVCPU *cpu, void *file);
 /* The engine -accel tcg,jit=... asks for: true for the JIT. CORE_JIT_DEFAULT
-   is the interpreter unless the environment variable REWIND_JIT is "on"
-   (how the test suite runs every test with the JIT). */
+   is the JIT where the host has a backend, unless the environment variable
+   REWIND_JIT is "off" (how the test suite runs every test with the
+   interpreter: meson test --setup interp). */
 bool rv_jit_wanted(CoreJitMode mode);
 
 /* CoreIrqHandler: n is the mip bit number, level 0/1. */
