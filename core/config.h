@@ -81,6 +81,8 @@ typedef struct CoreConfig {
                                   at once even while waiting for input */
     uint64_t max_insns;        /* 0 = unlimited */
     const char *trace_insns;   /* per-instruction trace file, or NULL */
+    const char *trace_jit;     /* --trace-jit: each JIT translation (guest
+                                  then host code) to this file, or NULL */
     bool nographic;
     bool monitor_none;         /* -monitor none: no monitor on mon:stdio */
     bool stats;                /* print icount and state hash at exit */

@@ -225,6 +225,7 @@ STRING_OPT(opt_initrd, initrd)
 STRING_OPT(opt_append, append)
 STRING_OPT(opt_dtb, dtb)
 STRING_OPT(opt_trace, trace_insns)
+STRING_OPT(opt_trace_jit, trace_jit)
 
 static bool opt_serial(CoreConfig *cfg, const char *opt, const char *arg,
                        ShellCliResult *res)
@@ -700,6 +701,7 @@ static const CliOption options[] = {
     { "S", NULL, NULL, "stop before the first instruction (wait for gdb)", opt_S },
     { "max-insns", NULL, "N", "stop after N instructions", opt_max_insns },
     { "trace", NULL, "FILE", "write every executed instruction to FILE (slow)", opt_trace },
+    { "trace-jit", NULL, "FILE", "write each block the JIT translates to FILE: guest, then host instructions", opt_trace_jit },
     { "stats", NULL, NULL, "print instruction count and state hash at exit", opt_stats },
     { "help", "h", NULL, "show this help", opt_help },
 };

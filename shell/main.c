@@ -644,6 +644,7 @@ static int replay_machine(ReplayArgs a, RRSession *s, CoreConfig *cfg)
     }
     cfg->stats = a.stats;
     cfg->trace_insns = a.trace;
+    cfg->trace_jit = NULL;   /* a recorded --trace-jit writes nothing */
     CoreMachine *m = shell_build_machine(cfg);
     if (!m) {
         rr_replay_finish(s, err, sizeof(err));

@@ -37,6 +37,7 @@ bool sh_trace_open_jit(const char *dir, ShTrace *t, CoreJitMode jit,
     if (jit != CORE_JIT_DEFAULT) {
         cfg->jit = jit;
     }
+    cfg->trace_jit = NULL;
     t->m = core_machine_new(cfg);
     char merr[512] = "";
     if (!t->m || !core_machine_init(t->m, merr, sizeof(merr))) {

@@ -59,6 +59,7 @@ static CoreMachine *replay_machine(RRSession *s, const char *dir,
     shell_cli_replay_config(cfg, dir);
     cfg->stats = false;
     cfg->trace_insns = NULL;
+    cfg->trace_jit = NULL;
     CoreMachine *m = core_machine_new(cfg);
     if (!m) {
         snprintf(err, errlen, "out of memory");

@@ -24,6 +24,9 @@ struct TBCache {
     GHashTable *pages;   /* gpa page -> TB* list head (page_next) */
     TBFlushHook flush_hook;
     void *flush_opaque;
+    void *code;                      /* a JIT's code buffer, or NULL */
+    void (*code_reset)(void *code);
+    void (*code_destroy)(void *code);
 };
 
 static inline uint32_t tb_hash(gva_t pc, gpa_t phys_pc, uint32_t flags)
@@ -67,6 +70,9 @@ void tb_cache_free(TBCache *c)
     }
     free_page_keys(c);
     g_hash_table_destroy(c->pages);
+    if (c->code && c->code_destroy) {
+        c->code_destroy(c->code);
+    }
     free(c->arena);
     free(c);
 }
@@ -75,6 +81,19 @@ void tb_cache_set_flush_hook(TBCache *c, TBFlushHook hook, void *opaque)
 {
     c->flush_hook = hook;
     c->flush_opaque = opaque;
+}
+
+void tb_cache_set_code(TBCache *c, void *code, void (*reset)(void *code),
+                       void (*destroy)(void *code))
+{
+    c->code = code;
+    c->code_reset = reset;
+    c->code_destroy = destroy;
+}
+
+void *tb_cache_code(const TBCache *c)
+{
+    return c->code;
 }
 
 TB *tb_lookup(TBCache *c, gva_t pc, gpa_t phys_pc, uint32_t flags)
@@ -93,6 +112,9 @@ void tb_flush(TBCache *c)
     memset(c->hash, 0, sizeof(c->hash));
     free_page_keys(c);
     c->used = 0;
+    if (c->code && c->code_reset) {
+        c->code_reset(c->code);
+    }
     if (c->flush_hook) {
         c->flush_hook(c->flush_opaque);
     }

@@ -33,6 +33,9 @@ struct TB {
     uint32_t cached;       /* 0 for one-off TBs that are not in the cache */
     TB *hash_next;
     TB *page_next;
+    const void *host;      /* host code running the whole block (a JIT's),
+                              or NULL; goes with the TB on a flush */
+    uint32_t no_host;      /* a JIT could not translate it: do not retry */
     uint64_t payload[];    /* target instructions, 8-byte aligned */
 };
 
@@ -44,6 +47,13 @@ void tb_cache_free(TBCache *c);
 
 /* Called after a full flush, so CPUs can drop cached TB pointers. */
 void tb_cache_set_flush_hook(TBCache *c, TBFlushHook hook, void *opaque);
+
+/* A JIT's code buffer lives as long as the cache and is emptied with it:
+   `reset(code)` runs on every flush (before the flush hook), so no host
+   code outlives its TB; `destroy(code)` runs in tb_cache_free. */
+void tb_cache_set_code(TBCache *c, void *code, void (*reset)(void *code),
+                       void (*destroy)(void *code));
+void *tb_cache_code(const TBCache *c);
 
 TB *tb_lookup(TBCache *c, gva_t pc, gpa_t phys_pc, uint32_t flags);
 

@@ -16,6 +16,7 @@
 #include "hw/registry.h"
 #include "tcg/riscv/rv.h"
 
+#include <errno.h>
 #include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,7 @@ typedef struct VirtBoard {
     Clint *clint;
     Plic *plic;
     BeChardev *serial;
+    FILE *trace_jit;            /* --trace-jit's file, or NULL */
     gpa_t platform_next;        /* next free address on the platform bus */
     unsigned platform_irqs;     /* platform-bus interrupts handed out */
     void *virtio[8];            /* the virtio-mmio transports, by slot */
@@ -146,6 +148,9 @@ static void virt_free(CoreMachine *m)
             be_chardev_close(b->serial);
         }
         tb_cache_free(b->tbs);
+        if (b->trace_jit) {
+            fclose(b->trace_jit);
+        }
         free(b);
     }
     m->board = NULL;
@@ -663,6 +668,12 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     tb_cache_set_flush_hook(b->tbs, flush_jump_caches, m);
     core_mem_set_code_write_hook(m->as, invalidate_code_page, b->tbs);
     core_mem_set_write_protect_hook(m->as, virt_write_protect, m);
+    if (cfg->jit == CORE_JIT_ON && !rv_jit_available()) {
+        snprintf(err, errlen, "-accel tcg,jit=on: this host has no JIT "
+                 "backend (x86-64 only); use jit=off");
+        return false;
+    }
+    bool jit = rv_jit_wanted(cfg->jit);
     m->cpu_ops = &rv_cpu_ops;
     m->ncpus = cfg->smp;
     for (unsigned h = 0; h < cfg->smp; h++) {
@@ -670,6 +681,23 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
         if (!m->cpus[h]) {
             snprintf(err, errlen, "out of memory");
             return false;
+        }
+        rv_cpu_set_jit(m->cpus[h], jit);
+    }
+    if (cfg->trace_jit) {
+        if (!jit) {
+            snprintf(err, errlen, "--trace-jit %s: the JIT is off "
+                     "(-accel tcg,jit=on)", cfg->trace_jit);
+            return false;
+        }
+        b->trace_jit = fopen(cfg->trace_jit, "w");
+        if (!b->trace_jit) {
+            snprintf(err, errlen, "--trace-jit %s: %s", cfg->trace_jit,
+                     strerror(errno));
+            return false;
+        }
+        for (unsigned h = 0; h < cfg->smp; h++) {
+            rv_cpu_set_jit_trace(m->cpus[h], b->trace_jit);
         }
     }
 

@@ -68,6 +68,25 @@ void rv_cpu_set_time_source(RVCPU *cpu, RVTimeFn fn, void *opaque)
     cpu->time_opaque = opaque;
 }
 
+void rv_cpu_set_jit(RVCPU *cpu, bool on)
+{
+    cpu->jit = on && rv_jit_available();
+}
+
+void rv_cpu_set_jit_trace(RVCPU *cpu, void *file)
+{
+    cpu->jit_trace = file;
+}
+
+bool rv_jit_wanted(CoreJitMode mode)
+{
+    if (mode == CORE_JIT_DEFAULT) {
+        const char *env = getenv("REWIND_JIT");
+        return rv_jit_available() && !(env && strcmp(env, "off") == 0);
+    }
+    return mode == CORE_JIT_ON;
+}
+
 void rv_cpu_set_trace(RVCPU *cpu, void *file)
 {
     cpu->trace = file;

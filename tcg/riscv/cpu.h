@@ -146,6 +146,12 @@ struct RVCPU {
     uint32_t stuck_traps;    /* traps in a row with nothing retired */
     uint8_t trig_exec;       /* triggers armed for execute (bit i: i) */
     uint8_t trig_mem;        /* triggers armed for loads or stores */
+    uint8_t jit;             /* run whole blocks as host code (jit.c) */
+    void *jit_trace;         /* FILE * for --trace-jit, or NULL */
+    int64_t chain_left;      /* JIT block chaining (jit.c): instructions
+                                the chained blocks may still retire */
+    void *chain_slot;        /* a chain exit that missed: where to link
+                                the next block (writable view), or NULL */
     RVInsn partial[RV_TB_MAX_INSNS + 1];  /* a block cut short by the
                                              instruction budget */
 };

@@ -38,6 +38,19 @@ static void trace_insn(RVCPU *cpu, const RVInsn *in)
 static inline uint32_t run_block(RVCPU *cpu, TB *tb, uint32_t n)
 {
     const RVInsn *ins = (const RVInsn *)tb->payload;
+    /* Host code runs whole blocks only (exact icount), never while
+       tracing (each instruction is traced from the interpreter). */
+    if (cpu->jit && n == tb->n_insns && tb->cached && !cpu->trace &&
+        !tb->no_host) {
+        const void *host = tb->host ? tb->host : rv_jit_compile(cpu, tb);
+        if (CORE_LIKELY(host != NULL)) {
+            cpu->exit_idx = n;
+            int r = ((RVJitFn)(uintptr_t)host)(cpu);
+            assert(r == RV_EXEC_JUMP || r == RV_EXEC_TRAP);
+            (void)r;
+            return cpu->exit_idx;
+        }
+    }
     if (CORE_UNLIKELY(n < tb->n_insns)) {
         /* Cut short by the budget: run a copy that ends after n. */
         memcpy(cpu->partial, ins, n * sizeof(RVInsn));
@@ -109,6 +122,7 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
         cpu->wfi = 0;
     }
     rv_check_interrupts(cpu);
+    cpu->chain_slot = NULL;   /* pc may have moved since (an interrupt) */
 
     while (done < budget) {
         if (CORE_UNLIKELY(m->debug != NULL) && breakpoint_stop(cpu)) {
@@ -135,15 +149,31 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
             n = 1;
             trace_insn(cpu, (const RVInsn *)tb->payload);
         }
+        /* JIT block chaining (jit.c): link the exit that missed to this
+           block, and say how far chained blocks may go: never past the
+           budget, and not at all when every block must come back here
+           (a debugger's breakpoints, this hart's execute triggers). */
+        bool no_chain = m->debug != NULL || cpu->trig_exec != 0;
+        if (cpu->chain_slot) {
+            if (tb->host && !no_chain) {
+                *(TB **)cpu->chain_slot = tb;
+            }
+            cpu->chain_slot = NULL;
+        }
+        cpu->chain_left = no_chain ? 0 : (int64_t)(left < INT64_MAX ? left : INT64_MAX);
+        uint64_t base = cpu->icount_base;
         uint32_t retired = run_block(cpu, tb, n);
-        if (retired) {
+        /* Blocks the JIT chained to before this exit are accounted for
+           already (icount_base and instret moved on). */
+        uint64_t chained = cpu->icount_base - base;
+        if (retired || chained) {
             cpu->stuck_traps = 0;
         } else if (no_progress(cpu)) {
             break;
         }
         m->icount = cpu->icount_base + retired;
         cpu->instret += retired;
-        done += retired;
+        done += chained + retired;
         if (CORE_UNLIKELY(m->attention || cpu->wfi)) {
             if (m->attention & CORE_ATTN_IRQ) {
                 rv_check_interrupts(cpu);

@@ -36,6 +36,19 @@ void rv_cpu_free(RVCPU *cpu);
 void rv_cpu_reset(RVCPU *cpu, gva_t pc);
 void rv_cpu_set_time_source(RVCPU *cpu, RVTimeFn fn, void *opaque);
 
+/* The JIT: does this host have a backend (x86-64)? Hosts without one run
+   the interpreter. rv_cpu_set_jit turns it on for a hart (ignored without
+   a backend); rv_cpu_set_jit_trace writes every block it translates, the
+   guest instructions then the host ones, to a FILE * (NULL: off). */
+bool rv_jit_available(void);
+void rv_cpu_set_jit(RVCPU *cpu, bool on);
+void rv_cpu_set_jit_trace(RVCPU *cpu, void *file);
+/* The engine -accel tcg,jit=... asks for: true for the JIT. CORE_JIT_DEFAULT
+   is the JIT where the host has a backend, unless the environment variable
+   REWIND_JIT is "off" (how the test suite runs every test with the
+   interpreter: meson test --setup interp). */
+bool rv_jit_wanted(CoreJitMode mode);
+
 /* CoreIrqHandler: n is the mip bit number, level 0/1. */
 void rv_cpu_irq_handler(void *opaque, int n, int level);
 

@@ -130,6 +130,13 @@ void rv_set_priv(RVCPU *cpu, unsigned priv);
    handler). */
 TB *rv_tb_find(RVCPU *cpu);
 
+/* The JIT (jit.c): host code running all of tb from its first
+   instruction, int fn(RVCPU *) with a handler's return values (cpu.h), or
+   NULL when it cannot be made now (the code buffer was full and has been
+   flushed with the TB cache: run tb in the interpreter this time). */
+typedef int (*RVJitFn)(RVCPU *cpu);
+const void *rv_jit_compile(RVCPU *cpu, TB *tb);
+
 /* TB mode flags: what a translation depends on besides its address. */
 static inline uint32_t rv_tb_flags(const RVCPU *cpu)
 {

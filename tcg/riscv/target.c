@@ -40,6 +40,7 @@ static void cpu_tb_flushed_op(void *opaque)
 {
     RVCPU *cpu = opaque;
     memset(cpu->jump_cache, 0, sizeof(cpu->jump_cache));
+    cpu->chain_slot = NULL;   /* it pointed into the emptied code buffer */
 }
 
 static void cpu_tlb_flush_op(void *cpu)

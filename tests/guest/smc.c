@@ -6,7 +6,8 @@
  * caches translations: rewriting a function that has already run (32-bit
  * and 16-bit instructions), rewriting it again and again, building code
  * in a data buffer, and a store that rewrites the very next instruction
- * in straight-line code right before a fence.i.  Without fence.i the
+ * in straight-line code right before a fence.i, and rewriting the block
+ * that a jump from another page leads to (a JIT's chained jump).  Without fence.i the
  * outcome is unspecified; the test prints which one it saw.
  */
 #include "rt.h"
@@ -25,6 +26,8 @@ extern uint32_t smc_func[];
 extern uint16_t smc_cfunc[];
 uint64_t smc_next(uint32_t insn);
 uint64_t smc_next_nofence(uint32_t insn);
+extern uint32_t smc_chain_target[];
+uint64_t smc_chain(void);
 
 typedef uint64_t (*Fn)(uint64_t);
 
@@ -106,10 +109,27 @@ static void test_next_instruction(void)
     CHECK(r == 99 || r == 100);
 }
 
+/* A block that jumps to another page, run until translators link it to
+   the next block, then the next block rewritten again and again. */
+static void test_chained_block(void)
+{
+    volatile uint32_t *t = smc_chain_target;
+
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ(smc_chain(), 1);
+    for (int k = 2; k < 40; k++) {
+        t[0] = ADDI_A0_A0(k);
+        fence_i();
+        for (int i = 0; i < 4; i++)
+            CHECK_EQ(smc_chain(), (uint64_t)k);
+    }
+}
+
 int main(void)
 {
     test_patch_function();
     test_jit_buffer();
     test_next_instruction();
+    test_chained_block();
     return rt_pass("smc");
 }

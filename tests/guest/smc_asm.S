@@ -49,3 +49,21 @@ smc_next_nofence:
 1:  addi    a0, zero, 7
     ret
     .option pop
+
+/* Returns 1 until the instruction at smc_chain_target is rewritten. The
+ * jump to another page makes a block that a JIT may chain straight into
+ * the next one; rewriting that page must cut the chain (the block at
+ * smc_chain itself is not touched, so it stays translated). */
+    .globl smc_chain
+    .globl smc_chain_target
+    .balign 4
+smc_chain:
+    .option push
+    .option norvc
+    addi    a0, zero, 0
+    j       smc_chain_target
+    .balign 4096
+smc_chain_target:
+    addi    a0, a0, 1
+    ret
+    .option pop

@@ -1,0 +1,811 @@
+/*
+ * The JIT: a translation block's decoded instructions (RVInsn, translate.c)
+ * become one x86-64 host function, int block(RVCPU *cpu), with the same
+ * contract as running the block in the interpreter from its first
+ * instruction to its end (exec.c run_block): it returns RV_EXEC_JUMP or
+ * RV_EXEC_TRAP with cpu->pc set, and cpu->exit_idx left at the block
+ * length unless a helper set it (a trap, a store that hit code or a
+ * device). See docs/jit.md.
+ *
+ * Guest registers stay in cpu->x[] (rbx holds cpu for the whole block);
+ * each inlined instruction loads its sources and stores its result. What
+ * is inlined: the RV64I/M integer instructions below (ALU, immediates,
+ * word forms, shifts, lui/auipc, jal/jalr, branches, mul/mulw) and the
+ * integer loads and stores with the software TLB's fast path of
+ * mem_access.h; their slow path calls rv_load_slow/rv_store_slow with the
+ * instruction's own RVInsn, which set the icount for devices from in->idx,
+ * take traps and report stores into code exactly as in the interpreter.
+ * Everything else is a call to the interpreter's handler: handlers
+ * continue with in[1] (RV_NEXT), so each gets a private two-entry array
+ * in the code buffer: a copy of the instruction and a stub that returns
+ * RV_EXEC_NEXT; a non-zero return leaves the block as the handler set it.
+ *
+ * The run loop enters host code only for a whole block (exact icount:
+ * a block cut by the budget runs in the interpreter) and never while
+ * tracing. Host code is reachable only through its TB (tb->host): TB
+ * invalidation (valid = 0) and flushes make it unreachable, and a flush
+ * empties the code buffer with the TB arena (tb_cache_set_code).
+ */
+#include "tcg/riscv/rv_int.h"
+#include "tcg/riscv/decode.h"
+#include "tcg/riscv/disas.h"
+#include "tcg/riscv/mem_access.h"
+#include "tcg/x86_64/codebuf.h"
+#include "tcg/x86_64/emit.h"
+#include "core/machine.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 32 MiB of host code: about 6000 blocks of Linux boot code. */
+#define RV_JIT_CODE_BYTES (32u << 20)
+/* Upper bounds of host code: one guest instruction (a load or store with
+   its slow path is about 140 bytes), one exit with chaining (about 230:
+   a block has at most two constant exits and one indirect), and the
+   prologue and epilogue. A block that still does not fit is run by the
+   interpreter (tb->no_host), never retried. */
+#define RV_JIT_MAX_INSN_CODE 192
+#define RV_JIT_MAX_EXIT_CODE 320
+#define RV_JIT_FIXED_CODE 64
+
+typedef enum Kind {
+    K_CALL = 0,
+    K_LUI, K_AUIPC, K_JAL, K_JALR,
+    K_BEQ, K_BNE, K_BLT, K_BGE, K_BLTU, K_BGEU,
+    K_LB, K_LH, K_LW, K_LD, K_LBU, K_LHU, K_LWU,
+    K_SB, K_SH, K_SW, K_SD,
+    K_ADDI, K_SLTI, K_SLTIU, K_XORI, K_ORI, K_ANDI, K_SLLI, K_SRLI, K_SRAI,
+    K_ADD, K_SUB, K_SLL, K_SLT, K_SLTU, K_XOR, K_SRL, K_SRA, K_OR, K_AND,
+    K_ADDIW, K_SLLIW, K_SRLIW, K_SRAIW, K_ADDW, K_SUBW, K_SLLW, K_SRLW,
+    K_SRAW, K_MUL, K_MULW, K_FENCE,
+    K_COUNT
+} Kind;
+
+static const char *const kind_names[K_COUNT] = {
+    [K_LUI] = "lui", [K_AUIPC] = "auipc", [K_JAL] = "jal", [K_JALR] = "jalr",
+    [K_BEQ] = "beq", [K_BNE] = "bne", [K_BLT] = "blt", [K_BGE] = "bge",
+    [K_BLTU] = "bltu", [K_BGEU] = "bgeu",
+    [K_LB] = "lb", [K_LH] = "lh", [K_LW] = "lw", [K_LD] = "ld",
+    [K_LBU] = "lbu", [K_LHU] = "lhu", [K_LWU] = "lwu",
+    [K_SB] = "sb", [K_SH] = "sh", [K_SW] = "sw", [K_SD] = "sd",
+    [K_ADDI] = "addi", [K_SLTI] = "slti", [K_SLTIU] = "sltiu",
+    [K_XORI] = "xori", [K_ORI] = "ori", [K_ANDI] = "andi",
+    [K_SLLI] = "slli", [K_SRLI] = "srli", [K_SRAI] = "srai",
+    [K_ADD] = "add", [K_SUB] = "sub", [K_SLL] = "sll", [K_SLT] = "slt",
+    [K_SLTU] = "sltu", [K_XOR] = "xor", [K_SRL] = "srl", [K_SRA] = "sra",
+    [K_OR] = "or", [K_AND] = "and",
+    [K_ADDIW] = "addiw", [K_SLLIW] = "slliw", [K_SRLIW] = "srliw",
+    [K_SRAIW] = "sraiw", [K_ADDW] = "addw", [K_SUBW] = "subw",
+    [K_SLLW] = "sllw", [K_SRLW] = "srlw", [K_SRAW] = "sraw",
+    [K_MUL] = "mul", [K_MULW] = "mulw", [K_FENCE] = "fence",
+};
+
+/* in->op -> Kind, built once from the decode table's names (read-only
+   afterwards; it depends on nothing but the program). */
+#define MAX_OPS 1024
+static uint8_t op_kind[MAX_OPS];
+static bool kinds_ready;
+
+static void build_kinds(void)
+{
+    for (unsigned op = 0; op < MAX_OPS; op++) {
+        const RVOpDesc *d = rv_decode_op((uint16_t)op);
+        if (!d) {
+            break;
+        }
+        for (unsigned k = 1; k < K_COUNT; k++) {
+            if (strcmp(d->name, kind_names[k]) == 0) {
+                op_kind[op] = (uint8_t)k;
+                break;
+            }
+        }
+    }
+    kinds_ready = true;
+}
+
+static Kind kind_of(const RVInsn *in)
+{
+    if (in->op >= MAX_OPS) {
+        return K_CALL;   /* illegal encodings */
+    }
+    const RVOpDesc *d = rv_decode_op(in->op);
+    /* The translator may have put another handler there (an FP
+       instruction with FS off runs rv_exec_illegal): then call it. */
+    if (!d || d->fn != in->fn) {
+        return K_CALL;
+    }
+    return (Kind)op_kind[in->op];
+}
+
+/* The stub after a called instruction's copy: "continue". */
+static int stub_next(RVCPU *cpu, const RVInsn *in)
+{
+    (void)cpu;
+    (void)in;
+    return RV_EXEC_NEXT;
+}
+
+#define CPU X86_RBX
+#define XOFF(r) ((int32_t)(offsetof(RVCPU, x) + 8u * (r)))
+#define OFF(f) ((int32_t)offsetof(RVCPU, f))
+
+/* ---- the code buffer, one per TB cache (shared by the harts) ---- */
+
+static void codebuf_reset(void *cb)
+{
+    x86_codebuf_reset(cb);
+}
+
+static void codebuf_destroy(void *cb)
+{
+    x86_codebuf_free(cb);
+}
+
+bool rv_jit_available(void)
+{
+    return true;
+}
+
+static X86CodeBuf *code_buffer(RVCPU *cpu)
+{
+    X86CodeBuf *cb = tb_cache_code(cpu->tbs);
+    if (!cb) {
+        char err[160];
+        cb = x86_codebuf_new(RV_JIT_CODE_BYTES, err, sizeof(err));
+        if (!cb) {
+            /* Not an input error: the host refused executable memory.
+               Run interpreted and say so once. */
+            fprintf(stderr, "rewind: %s; running without the JIT\n", err);
+            cpu->jit = 0;
+            return NULL;
+        }
+        tb_cache_set_code(cpu->tbs, cb, codebuf_reset, codebuf_destroy);
+    }
+    return cb;
+}
+
+/* ---- code generation ---- */
+
+typedef struct Gen {
+    X86Emit e;
+    X86Label exit;   /* leave with eax as the result */
+    const TB *tb;
+    bool chain;      /* exits to a constant pc may jump to the next block */
+    TB **slot_rw;    /* the block's link slots (writable view) */
+    TB *const *slot_rx;  /* the same, as the code reads them */
+    unsigned slots;  /* used so far */
+    int8_t host[RV_REG_SINK + 1];  /* guest register -> host register
+                                      caching it in this block, or -1 */
+    uint32_t dirty;  /* cached registers newer than cpu->x[] here */
+    X86Label head;   /* the first instruction, cached registers loaded */
+} Gen;
+
+/* Host code of every block starts with the same prologue (push rbx, rbp,
+   r12-r15; align the stack; rbx = cpu): a chained jump enters after it,
+   the registers saved once and the stack already set. Then the block
+   loads the guest registers it caches. */
+#define CHAIN_ENTRY 17
+#define MAX_SLOTS 2
+
+/* Guest registers cached in host registers within a block: callee-saved
+   ones, so helper calls keep them. */
+static const int cache_regs[] = { X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
+#define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
+
+static void load_x(Gen *g, int reg, unsigned r)
+{
+    if (g->host[r] >= 0) {
+        x86_mov_rr(&g->e, reg, g->host[r]);
+    } else {
+        x86_load(&g->e, reg, CPU, XOFF(r));
+    }
+}
+
+static void store_x(Gen *g, unsigned r, int reg)
+{
+    if (g->host[r] >= 0) {
+        x86_mov_rr(&g->e, g->host[r], reg);
+        g->dirty |= 1u << r;
+    } else {
+        x86_store(&g->e, 8, reg, CPU, XOFF(r));
+    }
+}
+
+/* op dst, x[r] */
+static void alu_x(Gen *g, bool w, X86Alu op, int dst, unsigned r)
+{
+    if (g->host[r] >= 0) {
+        x86_alu_rr(&g->e, w, op, dst, g->host[r]);
+    } else {
+        x86_alu_rm(&g->e, w, op, dst, CPU, XOFF(r));
+    }
+}
+
+/* cpu->x[] up to date with the cached registers (before a helper runs
+   or the block is left). The dirty set stays: this may be on a path
+   that is not always taken, and storing again is harmless. */
+static void writeback(Gen *g)
+{
+    for (unsigned r = 1; r < 32; r++) {
+        if (g->dirty & (1u << r)) {
+            x86_store(&g->e, 8, g->host[r], CPU, XOFF(r));
+        }
+    }
+}
+
+/* Reload every cached register (after a handler that may write x[]). */
+static void reload(Gen *g)
+{
+    for (unsigned r = 1; r < 32; r++) {
+        if (g->host[r] >= 0) {
+            x86_load(&g->e, g->host[r], CPU, XOFF(r));
+        }
+    }
+}
+
+/* Pick the guest registers the block's inlined instructions use most. */
+static Kind kind_of(const RVInsn *in);
+static void choose_cache(Gen *g, const RVInsn *ins, unsigned n)
+{
+    unsigned uses[32] = { 0 };
+    for (unsigned i = 0; i < n; i++) {
+        if (kind_of(&ins[i]) == K_CALL) {
+            continue;
+        }
+        uses[ins[i].rs1 & 31]++;
+        uses[ins[i].rs2 & 31]++;
+        if (ins[i].rd < 32) {
+            uses[ins[i].rd]++;
+        }
+    }
+    memset(g->host, -1, sizeof(g->host));
+    for (unsigned k = 0; k < NCACHE; k++) {
+        unsigned best = 0;
+        for (unsigned r = 1; r < 32; r++) {
+            if (g->host[r] < 0 && uses[r] > uses[best]) {
+                best = r;
+            }
+        }
+        if (best == 0 || uses[best] < 2) {
+            break;
+        }
+        g->host[best] = (int8_t)cache_regs[k];
+    }
+}
+
+/* cpu->pc = pc; return RV_EXEC_JUMP. */
+static void leave_to(Gen *g, uint64_t pc)
+{
+    writeback(g);
+    x86_mov_imm(&g->e, X86_RAX, pc);
+    x86_store(&g->e, 8, X86_RAX, CPU, OFF(pc));
+    x86_mov_imm(&g->e, X86_RAX, RV_EXEC_JUMP);
+    x86_jmp(&g->e, &g->exit);
+}
+
+/* call fn(cpu, arg) with more arguments already in rdx/rcx/r8; leave the
+   block if it returned non-zero. */
+static void call_helper(Gen *g, const void *fn, const void *arg)
+{
+    writeback(g);
+    x86_mov_rr(&g->e, X86_RDI, CPU);
+    x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)arg);
+    x86_mov_imm(&g->e, X86_RAX, (uint64_t)(uintptr_t)fn);
+    x86_call_reg(&g->e, X86_RAX);
+    x86_test_rr(&g->e, false, X86_RAX, X86_RAX);
+    x86_jcc(&g->e, X86_CC_NE, &g->exit);
+}
+
+static void chain_account(Gen *g, X86Label *out);
+static void chain_enter(Gen *g, X86Label *miss);
+static void chain_leave(Gen *g, X86Label *out);
+
+/* Leave for pc, a constant, after the whole block retired; with
+   chaining, jump straight into the next block's host code when the run
+   loop would do nothing but enter it: no attention bit, its whole length
+   within the budget (exact icount), the block still valid (invalidation
+   and flushes), the same mode. The block is accounted for here (icount
+   base, instret, the budget), so exit_idx is 0 on leaving; a miss asks
+   the run loop to link the slot to the block it finds next. */
+static void chain_to(Gen *g, uint64_t pc)
+{
+    if (!g->chain || g->slots >= MAX_SLOTS) {
+        leave_to(g, pc);
+        return;
+    }
+    X86Emit *e = &g->e;
+    X86Label miss = X86_LABEL_INIT, out = X86_LABEL_INIT;
+    writeback(g);
+    x86_mov_imm(e, X86_RAX, pc);
+    x86_store(e, 8, X86_RAX, CPU, OFF(pc));
+    chain_account(g, &out);
+    if (pc == g->tb->pc) {
+        /* A loop on itself: in this mode, its host registers hold x[];
+           still valid (a store to its page that did not touch it leaves
+           it running, but invalid: then the run loop translates again,
+           as it would after any block). */
+        x86_mov_imm(e, X86_RDX, (uint64_t)(uintptr_t)g->tb);
+        x86_alu_mi(e, false, X86_CMP, X86_RDX, (int32_t)offsetof(TB, valid), 0);
+        x86_jcc(e, X86_CC_E, &out);
+        x86_mov_imm(e, X86_RAX, g->tb->n_insns);
+        x86_alu_rm(e, true, X86_CMP, X86_RAX, CPU, OFF(chain_left));
+        x86_jcc(e, X86_CC_G, &out);
+        x86_jmp(e, &g->head);
+        chain_leave(g, &out);
+        return;
+    }
+    unsigned s = g->slots++;
+    x86_mov_imm(e, X86_RCX, (uint64_t)(uintptr_t)&g->slot_rx[s]);
+    x86_load(e, X86_RCX, X86_RCX, 0);
+    x86_test_rr(e, true, X86_RCX, X86_RCX);
+    x86_jcc(e, X86_CC_E, &miss);
+    chain_enter(g, &miss);
+    x86_bind(e, &miss);
+    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)&g->slot_rw[s]);
+    x86_store(e, 8, X86_RAX, CPU, OFF(chain_slot));
+    chain_leave(g, &out);
+}
+
+/* jalr (cpu->pc already set): with chaining, the next block through the
+   hart's jump cache, as the run loop would find it. */
+static void chain_indirect(Gen *g)
+{
+    X86Emit *e = &g->e;
+    writeback(g);
+    if (!g->chain) {
+        x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
+        x86_jmp(e, &g->exit);
+        return;
+    }
+    X86Label out = X86_LABEL_INIT;
+    chain_account(g, &out);
+    x86_load(e, X86_RAX, CPU, OFF(pc));
+    x86_mov_rr(e, X86_RDX, X86_RAX);
+    x86_shift_ri(e, true, X86_SHR, X86_RDX, 1);
+    x86_alu_ri(e, false, X86_AND, X86_RDX, RV_JC_SIZE - 1);
+    x86_shift_ri(e, true, X86_SHL, X86_RDX, 3);
+    x86_alu_rr(e, true, X86_ADD, X86_RDX, CPU);
+    x86_load(e, X86_RCX, X86_RDX, OFF(jump_cache));
+    x86_test_rr(e, true, X86_RCX, X86_RCX);
+    x86_jcc(e, X86_CC_E, &out);
+    x86_alu_rm(e, true, X86_CMP, X86_RAX, X86_RCX, (int32_t)offsetof(TB, pc));
+    x86_jcc(e, X86_CC_NE, &out);
+    x86_alu_mi(e, true, X86_CMP, X86_RCX, (int32_t)offsetof(TB, host), 0);
+    x86_jcc(e, X86_CC_E, &out);
+    chain_enter(g, &out);
+    chain_leave(g, &out);
+}
+
+/* The block retired whole: account it as the run loop would; jump to
+   `out` if the run loop must look (attention). */
+static void chain_account(Gen *g, X86Label *out)
+{
+    X86Emit *e = &g->e;
+    unsigned n = g->tb->n_insns;
+    x86_alu_mi(e, true, X86_ADD, CPU, OFF(instret), (int32_t)n);
+    x86_alu_mi(e, true, X86_ADD, CPU, OFF(icount_base), (int32_t)n);
+    x86_alu_mi(e, true, X86_SUB, CPU, OFF(chain_left), (int32_t)n);
+    x86_load(e, X86_RCX, CPU, OFF(machine));
+    x86_load(e, X86_RAX, CPU, OFF(icount_base));
+    x86_store(e, 8, X86_RAX, X86_RCX, (int32_t)offsetof(CoreMachine, icount));
+    x86_alu_mi(e, false, X86_CMP, X86_RCX,
+               (int32_t)offsetof(CoreMachine, attention), 0);
+    x86_jcc(e, X86_CC_NE, out);
+}
+
+/* rcx = a TB with host code: enter it if it is valid, in this mode, and
+   fits the budget; else jump to `miss`. */
+static void chain_enter(Gen *g, X86Label *miss)
+{
+    X86Emit *e = &g->e;
+    x86_alu_mi(e, false, X86_CMP, X86_RCX, (int32_t)offsetof(TB, valid), 0);
+    x86_jcc(e, X86_CC_E, miss);
+    x86_alu_mi(e, false, X86_CMP, X86_RCX, (int32_t)offsetof(TB, flags),
+               (int32_t)g->tb->flags);
+    x86_jcc(e, X86_CC_NE, miss);
+    /* n of the next block against what is left (signed: a disabled
+       budget of 0 has gone negative). */
+    x86_load32(e, X86_RAX, X86_RCX, (int32_t)offsetof(TB, n_insns));
+    x86_alu_rm(e, true, X86_CMP, X86_RAX, CPU, OFF(chain_left));
+    x86_jcc(e, X86_CC_G, miss);
+    x86_store(e, 4, X86_RAX, CPU, OFF(exit_idx));
+    x86_load(e, X86_RAX, X86_RCX, (int32_t)offsetof(TB, host));
+    x86_alu_ri(e, true, X86_ADD, X86_RAX, CHAIN_ENTRY);
+    x86_jmp_reg(e, X86_RAX);
+}
+
+/* Leave after chain_account: exit_idx 0 (the block is accounted). */
+static void chain_leave(Gen *g, X86Label *out)
+{
+    X86Emit *e = &g->e;
+    x86_bind(e, out);
+    x86_alu_rr(e, false, X86_XOR, X86_RAX, X86_RAX);
+    x86_store(e, 4, X86_RAX, CPU, OFF(exit_idx));
+    x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
+    x86_jmp(e, &g->exit);
+}
+
+static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
+{
+    load_x(g, X86_RAX, in->rs1);
+    x86_alu_ri(&g->e, w, op, X86_RAX, (int32_t)in->imm);
+    if (!w) {
+        x86_sext32(&g->e, X86_RAX);
+    }
+    store_x(g, in->rd, X86_RAX);
+}
+
+static void gen_alu_rr(Gen *g, const RVInsn *in, bool w, X86Alu op)
+{
+    load_x(g, X86_RAX, in->rs1);
+    alu_x(g, w, op, X86_RAX, in->rs2);
+    if (!w) {
+        x86_sext32(&g->e, X86_RAX);
+    }
+    store_x(g, in->rd, X86_RAX);
+}
+
+static void gen_set_ri(Gen *g, const RVInsn *in, X86Cond cc)
+{
+    load_x(g, X86_RAX, in->rs1);
+    x86_alu_ri(&g->e, true, X86_CMP, X86_RAX, (int32_t)in->imm);
+    x86_setcc_zx(&g->e, cc, X86_RAX);
+    store_x(g, in->rd, X86_RAX);
+}
+
+static void gen_set_rr(Gen *g, const RVInsn *in, X86Cond cc)
+{
+    load_x(g, X86_RAX, in->rs1);
+    alu_x(g, true, X86_CMP, X86_RAX, in->rs2);
+    x86_setcc_zx(&g->e, cc, X86_RAX);
+    store_x(g, in->rd, X86_RAX);
+}
+
+static void gen_shift_i(Gen *g, const RVInsn *in, bool w, X86Shift op)
+{
+    if (w) {
+        load_x(g, X86_RAX, in->rs1);
+    } else {
+        load_x(g, X86_RAX, in->rs1);   /* only the low half is used */
+    }
+    x86_shift_ri(&g->e, w, op, X86_RAX, (uint8_t)in->imm);
+    if (!w) {
+        x86_sext32(&g->e, X86_RAX);
+    }
+    store_x(g, in->rd, X86_RAX);
+}
+
+/* The hardware masks the count to 6 (64-bit) or 5 (32-bit) bits, as the
+   RISC-V shifts do. */
+static void gen_shift_r(Gen *g, const RVInsn *in, bool w, X86Shift op)
+{
+    load_x(g, X86_RCX, in->rs2);
+    if (w) {
+        load_x(g, X86_RAX, in->rs1);
+    } else {
+        load_x(g, X86_RAX, in->rs1);   /* only the low half is used */
+    }
+    x86_shift_cl(&g->e, w, op, X86_RAX);
+    if (!w) {
+        x86_sext32(&g->e, X86_RAX);
+    }
+    store_x(g, in->rd, X86_RAX);
+}
+
+static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
+{
+    X86Label not_taken = X86_LABEL_INIT;
+    load_x(g, X86_RAX, in->rs1);
+    alu_x(g, true, X86_CMP, X86_RAX, in->rs2);
+    x86_jcc(&g->e, (X86Cond)(taken ^ 1), &not_taken);
+    chain_to(g, in->pc + (uint64_t)in->imm);
+    x86_bind(&g->e, &not_taken);
+}
+
+/* rax = guest address; rcx = its data TLB entry; jumps to `slow` unless
+   the entry's tag at tag_off matches and the access stays in the page
+   (rv_tlb_hit). On the fast path rax becomes the host address.
+
+   One compare does both checks: the page of the access's last byte must
+   equal the tag of the entry indexed by its first byte. If the access
+   crosses into the next page, that page's number differs from the first
+   byte's in the index bits, while an entry only ever holds a tag with its
+   own index bits (or the invalid tag, which no page address equals): so
+   they never compare equal. */
+static void gen_tlb(Gen *g, const RVInsn *in, unsigned size, int32_t tag_off,
+                    X86Label *slow)
+{
+    X86Emit *e = &g->e;
+    load_x(g, X86_RAX, in->rs1);
+    if (in->imm) {
+        x86_alu_ri(e, true, X86_ADD, X86_RAX, (int32_t)in->imm);
+    }
+    x86_load(e, X86_RCX, CPU, OFF(data_tlb));
+    x86_mov_rr(e, X86_RDX, X86_RAX);
+    x86_shift_ri(e, true, X86_SHR, X86_RDX, RV_PAGE_BITS);
+    x86_alu_ri(e, false, X86_AND, X86_RDX, RV_TLB_SIZE - 1);
+    x86_imul_rri(e, X86_RDX, X86_RDX, (int32_t)sizeof(RVTlbEntry));
+    x86_alu_rr(e, true, X86_ADD, X86_RCX, X86_RDX);
+    x86_mov_rr(e, X86_RDX, X86_RAX);
+    if (size > 1) {
+        x86_alu_ri(e, true, X86_ADD, X86_RDX, (int32_t)size - 1);
+    }
+    x86_alu_ri(e, true, X86_AND, X86_RDX, (int32_t)RV_PAGE_MASK);
+    x86_alu_rm(e, true, X86_CMP, X86_RDX, X86_RCX, tag_off);
+    x86_jcc(e, X86_CC_NE, slow);
+    x86_alu_rm(e, true, X86_ADD, X86_RAX, X86_RCX,
+               (int32_t)offsetof(RVTlbEntry, addend));
+}
+
+static void gen_load(Gen *g, const RVInsn *in, unsigned size, bool sign)
+{
+    X86Label slow = X86_LABEL_INIT, done = X86_LABEL_INIT;
+    gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_read), &slow);
+    x86_load_ext(&g->e, size, sign, X86_RAX, X86_RAX, 0);
+    store_x(g, in->rd, X86_RAX);
+    x86_jmp(&g->e, &done);
+    x86_bind(&g->e, &slow);
+    x86_mov_rr(&g->e, X86_RDX, X86_RAX);
+    x86_mov_imm(&g->e, X86_RCX, size);
+    call_helper(g, (const void *)(uintptr_t)rv_load_slow, in);
+    x86_load_ext(&g->e, size, sign, X86_RAX, CPU, OFF(load_result));
+    store_x(g, in->rd, X86_RAX);
+    x86_bind(&g->e, &done);
+}
+
+static void gen_store(Gen *g, const RVInsn *in, unsigned size)
+{
+    X86Label slow = X86_LABEL_INIT, done = X86_LABEL_INIT;
+    gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_write), &slow);
+    load_x(g, X86_RDX, in->rs2);
+    x86_store(&g->e, size, X86_RDX, X86_RAX, 0);
+    x86_jmp(&g->e, &done);
+    x86_bind(&g->e, &slow);
+    x86_mov_rr(&g->e, X86_RDX, X86_RAX);
+    x86_mov_imm(&g->e, X86_RCX, size);
+    load_x(g, X86_R8, in->rs2);
+    call_helper(g, (const void *)(uintptr_t)rv_store_slow, in);
+    x86_bind(&g->e, &done);
+}
+
+/* One instruction; `copy` is its two-entry array for a handler call. */
+static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
+{
+    X86Emit *e = &g->e;
+    switch (kind_of(in)) {
+    case K_LUI:
+        if (g->host[in->rd] >= 0) {
+            x86_mov_imm(e, X86_RAX, (uint64_t)in->imm);
+            store_x(g, in->rd, X86_RAX);
+        } else {
+            x86_store_imm(e, CPU, XOFF(in->rd), (int32_t)in->imm);
+        }
+        break;
+    case K_AUIPC:
+        x86_mov_imm(e, X86_RAX, in->pc + (uint64_t)in->imm);
+        store_x(g, in->rd, X86_RAX);
+        break;
+    case K_JAL:
+        x86_mov_imm(e, X86_RAX, in->pc + in->len);
+        store_x(g, in->rd, X86_RAX);
+        chain_to(g, in->pc + (uint64_t)in->imm);
+        break;
+    case K_JALR:
+        /* The target first: rd may be rs1. */
+        load_x(g, X86_RCX, in->rs1);
+        x86_alu_ri(e, true, X86_ADD, X86_RCX, (int32_t)in->imm);
+        x86_alu_ri(e, true, X86_AND, X86_RCX, -2);
+        x86_mov_imm(e, X86_RAX, in->pc + in->len);
+        store_x(g, in->rd, X86_RAX);
+        x86_store(e, 8, X86_RCX, CPU, OFF(pc));
+        chain_indirect(g);
+        break;
+    case K_BEQ: gen_branch(g, in, X86_CC_E); break;
+    case K_BNE: gen_branch(g, in, X86_CC_NE); break;
+    case K_BLT: gen_branch(g, in, X86_CC_L); break;
+    case K_BGE: gen_branch(g, in, X86_CC_GE); break;
+    case K_BLTU: gen_branch(g, in, X86_CC_B); break;
+    case K_BGEU: gen_branch(g, in, X86_CC_AE); break;
+    case K_LB: gen_load(g, in, 1, true); break;
+    case K_LH: gen_load(g, in, 2, true); break;
+    case K_LW: gen_load(g, in, 4, true); break;
+    case K_LD: gen_load(g, in, 8, false); break;
+    case K_LBU: gen_load(g, in, 1, false); break;
+    case K_LHU: gen_load(g, in, 2, false); break;
+    case K_LWU: gen_load(g, in, 4, false); break;
+    case K_SB: gen_store(g, in, 1); break;
+    case K_SH: gen_store(g, in, 2); break;
+    case K_SW: gen_store(g, in, 4); break;
+    case K_SD: gen_store(g, in, 8); break;
+    case K_ADDI: gen_alu_ri(g, in, true, X86_ADD); break;
+    case K_XORI: gen_alu_ri(g, in, true, X86_XOR); break;
+    case K_ORI: gen_alu_ri(g, in, true, X86_OR); break;
+    case K_ANDI: gen_alu_ri(g, in, true, X86_AND); break;
+    case K_ADDIW: gen_alu_ri(g, in, false, X86_ADD); break;
+    case K_SLTI: gen_set_ri(g, in, X86_CC_L); break;
+    case K_SLTIU: gen_set_ri(g, in, X86_CC_B); break;
+    case K_SLLI: gen_shift_i(g, in, true, X86_SHL); break;
+    case K_SRLI: gen_shift_i(g, in, true, X86_SHR); break;
+    case K_SRAI: gen_shift_i(g, in, true, X86_SAR); break;
+    case K_SLLIW: gen_shift_i(g, in, false, X86_SHL); break;
+    case K_SRLIW: gen_shift_i(g, in, false, X86_SHR); break;
+    case K_SRAIW: gen_shift_i(g, in, false, X86_SAR); break;
+    case K_ADD: gen_alu_rr(g, in, true, X86_ADD); break;
+    case K_SUB: gen_alu_rr(g, in, true, X86_SUB); break;
+    case K_XOR: gen_alu_rr(g, in, true, X86_XOR); break;
+    case K_OR: gen_alu_rr(g, in, true, X86_OR); break;
+    case K_AND: gen_alu_rr(g, in, true, X86_AND); break;
+    case K_ADDW: gen_alu_rr(g, in, false, X86_ADD); break;
+    case K_SUBW: gen_alu_rr(g, in, false, X86_SUB); break;
+    case K_SLT: gen_set_rr(g, in, X86_CC_L); break;
+    case K_SLTU: gen_set_rr(g, in, X86_CC_B); break;
+    case K_SLL: gen_shift_r(g, in, true, X86_SHL); break;
+    case K_SRL: gen_shift_r(g, in, true, X86_SHR); break;
+    case K_SRA: gen_shift_r(g, in, true, X86_SAR); break;
+    case K_SLLW: gen_shift_r(g, in, false, X86_SHL); break;
+    case K_SRLW: gen_shift_r(g, in, false, X86_SHR); break;
+    case K_SRAW: gen_shift_r(g, in, false, X86_SAR); break;
+    case K_MUL:
+    case K_MULW:
+        load_x(g, X86_RAX, in->rs1);
+        load_x(g, X86_RCX, in->rs2);
+        x86_imul_rr(e, X86_RAX, X86_RCX);
+        if (kind_of(in) == K_MULW) {
+            x86_sext32(e, X86_RAX);
+        }
+        store_x(g, in->rd, X86_RAX);
+        break;
+    case K_FENCE:
+        break;   /* nothing to order: one hart runs at a time */
+    default:
+        call_helper(g, (const void *)(uintptr_t)in->fn, copy);
+        /* The handler may have written x[rd]; x[] and the cache agree. */
+        g->dirty = 0;
+        reload(g);
+        break;
+    }
+}
+
+static void trace_block(RVCPU *cpu, const TB *tb, const uint8_t *code,
+                        size_t len);
+
+const void *rv_jit_compile(RVCPU *cpu, TB *tb)
+{
+    if (!kinds_ready) {
+        build_kinds();
+    }
+    X86CodeBuf *cb = code_buffer(cpu);
+    if (!cb) {
+        return NULL;
+    }
+    const RVInsn *ins = (const RVInsn *)tb->payload;
+    unsigned n = tb->n_insns;
+    size_t copies = 2 * n * sizeof(RVInsn) + MAX_SLOTS * sizeof(TB *);
+    size_t need = copies + 16 + (size_t)n * RV_JIT_MAX_INSN_CODE +
+                  3 * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
+    uint8_t *w = x86_codebuf_room(cb, need);
+    if (!w) {
+        /* Full: everything goes, host code and TBs together (this TB
+           stays readable until the arena is reused, so the caller runs
+           it in the interpreter this time). */
+        tb_flush(cpu->tbs);
+        return NULL;
+    }
+    /* The called instructions' private arrays, then the code. */
+    RVInsn *cw = (RVInsn *)(void *)w;
+    const RVInsn *crx = (const RVInsn *)(const void *)x86_codebuf_rx(cb, w);
+    for (unsigned i = 0; i < n; i++) {
+        cw[2 * i] = ins[i];
+        memset(&cw[2 * i + 1], 0, sizeof(RVInsn));
+        cw[2 * i + 1].fn = stub_next;
+        cw[2 * i + 1].pc = ins[i].pc + ins[i].len;
+        cw[2 * i + 1].idx = (uint8_t)(ins[i].idx + 1);
+    }
+    /* Chaining only from blocks that call no handler: nothing but a trap
+       (which leaves) can change the mode, the interrupt state or the
+       translations under them. */
+    bool chain = true;
+    for (unsigned i = 0; i < n; i++) {
+        chain &= kind_of(&ins[i]) != K_CALL;
+    }
+    TB **slot_rw = (TB **)(void *)&cw[2 * n];
+    memset(slot_rw, 0, MAX_SLOTS * sizeof(TB *));
+    size_t code_off = (copies + 15) & ~(size_t)15;
+    Gen g = { .exit = X86_LABEL_INIT, .head = X86_LABEL_INIT, .tb = tb,
+              .chain = chain,
+              .slot_rw = slot_rw,
+              .slot_rx = (TB *const *)(const void *)&crx[2 * n] };
+    x86_init(&g.e, w + code_off, need - code_off);
+    x86_push(&g.e, CPU);
+    for (unsigned k = 0; k < NCACHE; k++) {
+        x86_push(&g.e, cache_regs[k]);
+    }
+    x86_alu_ri(&g.e, true, X86_SUB, X86_RSP, 8);   /* calls: 16-aligned */
+    x86_mov_rr(&g.e, CPU, X86_RDI);
+    if (g.e.len != CHAIN_ENTRY) {
+        tb->no_host = 1;   /* cannot happen: the prologue is fixed */
+        return NULL;
+    }
+    choose_cache(&g, ins, n);
+    reload(&g);
+    x86_bind(&g.e, &g.head);
+    for (unsigned i = 0; i < n; i++) {
+        gen_insn(&g, &ins[i], &crx[2 * i]);
+    }
+    /* The sentinel: continue at the next pc. */
+    chain_to(&g, ins[n].pc);
+    x86_bind(&g.e, &g.exit);
+    x86_alu_ri(&g.e, true, X86_ADD, X86_RSP, 8);
+    for (unsigned k = NCACHE; k-- > 0;) {
+        x86_pop(&g.e, cache_regs[k]);
+    }
+    x86_pop(&g.e, CPU);
+    x86_ret(&g.e);
+    if (g.e.overflow) {
+        tb->no_host = 1;   /* the bounds above are wrong: interpret it */
+        return NULL;
+    }
+    const uint8_t *start = x86_codebuf_commit(cb, code_off + g.e.len);
+    const uint8_t *code = start + code_off;
+    tb->host = code;
+    if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
+        trace_block(cpu, tb, code, g.e.len);
+    }
+    return code;
+}
+
+/* ---- --trace-jit: the guest block, then its host code ---- */
+
+#ifdef REWIND_HAVE_CAPSTONE
+#include <capstone/capstone.h>
+
+static void disas_host(FILE *f, const uint8_t *code, size_t len)
+{
+    csh h;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+        fprintf(f, "  (capstone cannot open x86-64)\n");
+        return;
+    }
+    cs_insn *insn;
+    size_t count = cs_disasm(h, code, len, (uint64_t)(uintptr_t)code, 0, &insn);
+    for (size_t i = 0; i < count; i++) {
+        fprintf(f, "  0x%012" PRIx64 ":  %-8s %s\n", insn[i].address,
+                insn[i].mnemonic, insn[i].op_str);
+    }
+    if (count) {
+        cs_free(insn, count);
+    }
+    cs_close(&h);
+}
+#else
+static void disas_host(FILE *f, const uint8_t *code, size_t len)
+{
+    (void)code;
+    fprintf(f, "  (%zu bytes; built without capstone)\n", len);
+}
+#endif
+
+static void trace_block(RVCPU *cpu, const TB *tb, const uint8_t *code,
+                        size_t len)
+{
+    FILE *f = cpu->jit_trace;
+    const RVInsn *ins = (const RVInsn *)tb->payload;
+    fprintf(f, "IN: pc 0x%016" PRIx64 " phys 0x%" PRIx64 " flags %" PRIu32
+            " (%" PRIu32 " insns)\n", tb->pc, tb->phys_pc, tb->flags,
+            tb->n_insns);
+    for (unsigned i = 0; i < tb->n_insns; i++) {
+        char text[96];
+        uint32_t bits = ins[i].len == 2 ? ins[i].craw : ins[i].raw;
+        rv_disas(text, sizeof(text), bits, ins[i].pc);
+        fprintf(f, "  0x%016" PRIx64 ":  %0*" PRIx32 "  %s%s\n", ins[i].pc,
+                ins[i].len == 2 ? 4 : 8, bits, text,
+                kind_of(&ins[i]) == K_CALL ? "   [call]" : "");
+    }
+    fprintf(f, "OUT: %zu bytes\n", len);
+    disas_host(f, code, len);
+    fprintf(f, "\n");
+    fflush(f);
+}
