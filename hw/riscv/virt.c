@@ -682,6 +682,17 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
             snprintf(err, errlen, "out of memory");
             return false;
         }
+    }
+    char jit_err[200];
+    if (jit && !rv_jit_start(m->cpus[0], jit_err, sizeof(jit_err))) {
+        if (cfg->jit == CORE_JIT_ON) {
+            snprintf(err, errlen, "-accel tcg,jit=on: %s", jit_err);
+            return false;
+        }
+        fprintf(stderr, "rewind: %s; running without the JIT\n", jit_err);
+        jit = false;
+    }
+    for (unsigned h = 0; h < cfg->smp; h++) {
         rv_cpu_set_jit(m->cpus[h], jit);
     }
     if (cfg->trace_jit) {

@@ -149,20 +149,32 @@ bool rv_jit_available(void)
     return true;
 }
 
+bool rv_jit_start(RVCPU *cpu, char *err, size_t errlen)
+{
+    if (tb_cache_code(cpu->tbs)) {
+        return true;
+    }
+    X86CodeBuf *cb = x86_codebuf_new(RV_JIT_CODE_BYTES, err, errlen);
+    if (!cb) {
+        return false;
+    }
+    tb_cache_set_code(cpu->tbs, cb, codebuf_reset, codebuf_destroy);
+    return true;
+}
+
 static X86CodeBuf *code_buffer(RVCPU *cpu)
 {
     X86CodeBuf *cb = tb_cache_code(cpu->tbs);
     if (!cb) {
+        /* rv_jit_start made it when the machine was built; only a hart
+           turned to the JIT later (never so far) comes here. */
         char err[160];
-        cb = x86_codebuf_new(RV_JIT_CODE_BYTES, err, sizeof(err));
-        if (!cb) {
-            /* Not an input error: the host refused executable memory.
-               Run interpreted and say so once. */
+        if (!rv_jit_start(cpu, err, sizeof(err))) {
             fprintf(stderr, "rewind: %s; running without the JIT\n", err);
             cpu->jit = 0;
             return NULL;
         }
-        tb_cache_set_code(cpu->tbs, cb, codebuf_reset, codebuf_destroy);
+        cb = tb_cache_code(cpu->tbs);
     }
     return cb;
 }

@@ -3,8 +3,17 @@
  */
 #include "tcg/riscv/rv_int.h"
 
+#include <stdio.h>
+
 bool rv_jit_available(void)
 {
+    return false;
+}
+
+bool rv_jit_start(RVCPU *cpu, char *err, size_t errlen)
+{
+    (void)cpu;
+    snprintf(err, errlen, "this host has no JIT backend (x86-64 only)");
     return false;
 }
 

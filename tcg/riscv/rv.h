@@ -48,6 +48,10 @@ void rv_cpu_set_jit_trace(RVCPU *cpu, void *file);
    REWIND_JIT is "off" (how the test suite runs every test with the
    interpreter: meson test --setup interp). */
 bool rv_jit_wanted(CoreJitMode mode);
+/* Make the JIT's code buffer (shared by the harts of hart `cpu`'s
+   translation cache) before the run, so a host that refuses executable
+   memory is known at start-up: false, with the reason in err. */
+bool rv_jit_start(RVCPU *cpu, char *err, size_t errlen);
 
 /* CoreIrqHandler: n is the mip bit number, level 0/1. */
 void rv_cpu_irq_handler(void *opaque, int n, int level);

@@ -10,6 +10,8 @@
    other way round, and seeks agree.
 3. --trace-jit writes each translated block, guest then host code, and
    is refused without the JIT.
+4. A host that refuses executable memory: jit=on is refused at start-up;
+   the default says so and runs the interpreter.
 Usage: jit_test.py REWIND ELF...
 """
 import os
@@ -104,5 +106,31 @@ rc, out, err = run(exe, "run", *BOARD, *jit(False), "--trace-jit", tj,
                    "-kernel", elfs[0], timeout=60)
 t.check(rc != 0 and "--trace-jit" in err and "JIT is off" in err,
         "--trace-jit without the JIT is refused, naming the option", err)
+
+# 4. A host that refuses the code buffer (here a file-size limit below the
+# buffer's memfd): known at start-up. jit=on is an error naming the
+# option; the default says so once and runs the interpreter.
+def small_files():
+    import resource
+    import signal
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+
+def limited(*args):
+    import subprocess
+    p = subprocess.run([exe, "run", *BOARD, *args, "-kernel", elfs[-1]],
+                       preexec_fn=small_files, capture_output=True,
+                       text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+rc, out, err = limited(*jit(True))
+t.check(rc == 1 and "-accel tcg,jit=on" in err and "code buffer" in err and
+        out == "", "jit=on without a code buffer: refused at start-up", err)
+rc, out, err = limited()
+t.check(rc == 0 and "PASS" in out and err.count("running without the JIT") == 1,
+        "the default without a code buffer runs the interpreter, said once",
+        f"rc={rc} {err}")
 shutil.rmtree(tmp)
 t.finish()
