@@ -490,6 +490,8 @@ int sh_jit_check_cmd(int argc, char **argv)
     }
     for (int k = 0; k < 2 && !j.replaying; k++) {
         if (!config(&j, k, argc - i, argv + i)) {
+            shell_cli_free(&j.cfg[0]);
+            shell_cli_free(&j.cfg[1]);
             return JC_BAD;
         }
     }
@@ -499,6 +501,8 @@ int sh_jit_check_cmd(int argc, char **argv)
             if (k == 1) {
                 core_machine_free(j.m[0]);
             }
+            shell_cli_free(&j.cfg[0]);
+            shell_cli_free(&j.cfg[1]);
             return JC_BAD;
         }
         /* No input source, no signals, the wall clock at the epoch,
@@ -523,6 +527,8 @@ int sh_jit_check_cmd(int argc, char **argv)
     } else {
         core_machine_free(j.m[1]);
         core_machine_free(j.m[0]);
+        shell_cli_free(&j.cfg[1]);
+        shell_cli_free(&j.cfg[0]);
     }
     return rc;
 }

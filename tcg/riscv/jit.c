@@ -314,6 +314,7 @@ static void call_helper(Gen *g, const void *fn, const void *arg)
 static void chain_account(Gen *g, X86Label *out);
 static void chain_enter(Gen *g, X86Label *miss);
 static void chain_leave(Gen *g, X86Label *out);
+static void chain_indirect(Gen *g);
 
 /* Leave for pc, a constant, after the whole block retired; with
    chaining, jump straight into the next block's host code when the run
@@ -333,6 +334,15 @@ static void chain_to(Gen *g, uint64_t pc)
     writeback(g);
     x86_mov_imm(e, X86_RAX, pc);
     x86_store(e, 8, X86_RAX, CPU, OFF(pc));
+    if ((pc & RV_PAGE_MASK) != (g->tb->pc & RV_PAGE_MASK)) {
+        /* Another page may map elsewhere by the time this exit runs (a
+           new satp, an sfence.vma): a link made once would keep going to
+           the old translation. The hart's jump cache, flushed with its
+           TLB, finds the block of the current mapping. A target on this
+           block's own page is mapped with it, so a link stays right. */
+        chain_indirect(g);
+        return;
+    }
     chain_account(g, &out);
     if (pc == g->tb->pc) {
         /* A loop on itself: in this mode, its host registers hold x[];
