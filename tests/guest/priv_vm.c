@@ -58,6 +58,8 @@ enum {
     PG_U_X,         /* U code */
     PG_S_RW2,       /* S data for the U-mode test */
     PG_S_RO,        /* read-only S data */
+    PG_JX,          /* S code: a jump to the next page, PG_JY */
+    PG_JY,          /* S code, remapped during the chaining test */
     PG_COUNT
 };
 
@@ -113,6 +115,8 @@ static void build_tables(void)
         [PG_U_X] = PTE_V | PTE_R | PTE_X | PTE_U | PTE_A,
         [PG_S_RW2] = PTE_V | PTE_R | PTE_W | PTE_A | PTE_D,
         [PG_S_RO] = PTE_V | PTE_R | PTE_A,
+        [PG_JX] = PTE_V | PTE_R | PTE_X | PTE_A,
+        [PG_JY] = PTE_V | PTE_R | PTE_X | PTE_A,
     };
 
     for (unsigned i = 0; i < PG_COUNT; i++) {
@@ -405,6 +409,41 @@ static void test_sfence(void)
     sfence_all();
 }
 
+/* Code that jumps to another page, run until a JIT may have linked the
+ * jump to the block it found there; then that page is remapped to other
+ * code and fenced: the jump must reach the new code (a link kept across
+ * the remap would run the old translation). */
+#define INSN_J_NEXT_PAGE 0x0000106fu   /* jal x0, +4096 */
+#define INSN_LI_A0_7     0x00700513u   /* addi a0, x0, 7 */
+#define FRAME_JY2 FRAME(PG_COUNT + 1)
+
+static void put_insns(uint64_t frame, uint32_t a, uint32_t b)
+{
+    volatile uint32_t *p = (volatile uint32_t *)frame;
+
+    p[0] = a;
+    p[1] = b;
+    asm volatile("fence.i" ::: "memory");
+}
+
+static void test_chain_remap(void)
+{
+    put_insns(FRAME(PG_JX), INSN_J_NEXT_PAGE, INSN_RET);
+    put_insns(FRAME(PG_JY), INSN_LI_A0_42, INSN_RET);
+    put_insns(FRAME_JY2, INSN_LI_A0_7, INSN_RET);
+    RT_CSR_WRITE(satp, SATP_OF(SATP_SV39, root39a));
+    sfence_all();
+    for (unsigned i = 0; i < 4; i++)
+        CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 42);
+    l0[PG_JY] = pte(FRAME_JY2, PTE_V | PTE_R | PTE_X | PTE_A);
+    sfence_all();
+    for (unsigned i = 0; i < 4; i++)
+        CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 7);
+    l0[PG_JY] = pte(FRAME(PG_JY), PTE_V | PTE_R | PTE_X | PTE_A);
+    sfence_all();
+    CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 42);
+}
+
 static void test_satp_modes(void)
 {
     uint64_t off = (uintptr_t)&marker - 0x80000000UL;
@@ -513,6 +552,7 @@ int main(void)
     test_user_pages();
     test_accessed_dirty();
     test_sfence();
+    test_chain_remap();
     test_satp_modes();
     test_mprv();
     test_delegated();
