@@ -135,7 +135,9 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
                           !tb->valid)) {
             tb = rv_tb_find(cpu);
             if (CORE_UNLIKELY(!tb)) {
-                /* Fetch fault: the trap was taken, pc moved. */
+                /* Fetch fault: the trap was taken, pc moved; a link
+                   asked for by the last exit must not get the handler. */
+                cpu->chain_slot = NULL;
                 if (no_progress(cpu)) {
                     break;
                 }
