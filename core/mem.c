@@ -452,3 +452,17 @@ void core_mem_dirty_first(CoreMemRegion *r, uint64_t page)
     }
     core_bitmap_set(r->dirty_all, page);
 }
+
+void core_mem_flip_last_ram_byte(CoreAddrSpace *as)
+{
+    CoreMemRegion *top = NULL;
+    for (size_t i = 0; i < core_mem_region_count(as); i++) {
+        CoreMemRegion *r = core_mem_region(as, i);
+        top = r->kind == CORE_MEM_RAM ? r : top;
+    }
+    uint8_t b;
+    if (top && core_mem_read_bytes(as, top->base + top->size - 1, &b, 1)) {
+        b ^= 0x10;
+        core_mem_write_bytes(as, top->base + top->size - 1, &b, 1);
+    }
+}

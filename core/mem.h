@@ -90,6 +90,11 @@ uint8_t *core_mem_host_ptr(CoreAddrSpace *as, gpa_t addr, uint64_t len);
    range is not RAM/ROM. Invalidates translated code it overwrites. */
 bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
                           uint64_t len);
+
+/* Test-only (planted divergences): flip bit 4 of the last byte of the
+   highest RAM region, far above any test program's code, data and
+   stack. */
+void core_mem_flip_last_ram_byte(CoreAddrSpace *as);
 bool core_mem_read_bytes(CoreAddrSpace *as, gpa_t addr, void *dst,
                          uint64_t len);
 

@@ -98,16 +98,7 @@ static bool parse_perturb(JitCheck *j, const char *arg)
 static void perturb(CoreMachine *m, Perturb kind)
 {
     if (kind == PERTURB_RAM) {
-        CoreMemRegion *top = NULL;
-        for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
-            CoreMemRegion *r = core_mem_region(m->as, i);
-            top = r->kind == CORE_MEM_RAM ? r : top;
-        }
-        uint8_t b;
-        if (top && core_mem_read_bytes(m->as, top->base + top->size - 1, &b, 1)) {
-            b ^= 0x10;
-            core_mem_write_bytes(m->as, top->base + top->size - 1, &b, 1);
-        }
+        core_mem_flip_last_ram_byte(m->as);
         return;
     }
     enum { GDB_REG_GP = 3 };
