@@ -588,13 +588,7 @@ static int diff_open(ShTrace *ta, ShTrace *tb, TdbReader *ra, TdbReader *rb,
     }
     sh_json_u64(out, "first_difference", d);
     sh_json_u64(out, "bisect_steps", steps);
-    if (d == 0) {
-        sh_printf(out, "first difference at icount 0: the machines differ "
-                  "from the start\n");
-    } else {
-        sh_printf(out, "first difference at icount %" PRIu64 " (the states "
-                  "are equal at icount %" PRIu64 ")\n", d, d - 1);
-    }
+    sh_diff_first_line(out, d);
     if (rec.first_diff) {
         report_events(out, &rec);
     } else {
@@ -602,6 +596,17 @@ static int diff_open(ShTrace *ta, ShTrace *tb, TdbReader *ra, TdbReader *rb,
     }
     sh_diff_machines(out, ta->m, tb->m);
     return 1;
+}
+
+void sh_diff_first_line(ShOut *out, uint64_t d)
+{
+    if (d == 0) {
+        sh_printf(out, "first difference at icount 0: the machines differ "
+                  "from the start\n");
+    } else {
+        sh_printf(out, "first difference at icount %" PRIu64 " (the states "
+                  "are equal at icount %" PRIu64 ")\n", d, d - 1);
+    }
 }
 
 void sh_diff_machines(ShOut *out, CoreMachine *ma, CoreMachine *mb)

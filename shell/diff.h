@@ -56,6 +56,10 @@ int sh_diff(const char *dir, int argc, char **argv, ShOut *out,
    first bytes that differ (step 5 above; also `rewind jit-check`). */
 void sh_diff_machines(ShOut *out, CoreMachine *ma, CoreMachine *mb);
 
+/* "first difference at icount D (the states are equal at icount D-1)",
+   or that they differ from the start: `diff` and `jit-check` alike. */
+void sh_diff_first_line(ShOut *out, uint64_t d);
+
 /* `rewind diff A B [--json]` (argv after the command word). */
 int sh_diff_cmd(int argc, char **argv);
 

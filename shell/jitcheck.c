@@ -219,12 +219,8 @@ static int report(JitCheck *j, uint64_t d)
     advance(j, 1, d);
     sh_json_bool(out, "identical", false);
     sh_json_u64(out, "first_difference", d);
-    if (d == 0) {
-        sh_printf(out, "first difference at icount 0: the machines differ "
-                  "from the start\n");
-    } else {
-        sh_printf(out, "first difference at icount %" PRIu64 " (the states "
-                  "are equal at icount %" PRIu64 ")\n", d, d - 1);
+    sh_diff_first_line(out, d);
+    if (d != 0) {
         /* The trace line: "ICOUNT hHART PC ENCODING DISASSEMBLY". */
         const char *line = text && len ? text : "(none traced)\n";
         sh_printf(out, "instruction: %s%s", line,
