@@ -200,6 +200,20 @@ class Terminal:
             rwtest.stop(self.proc)
         return False
 
+    def typed(self, suite, keys, pattern, what, timeout=30):
+        """Type keys, wait for pattern after them, and check it in suite
+        (a rwtest.Suite) as `what`: (where the keys went, where the
+        pattern ends, or None)."""
+        start = self.mark()
+        self.type(keys)
+        timeout = suite.limit(timeout)
+        at = self.expect(pattern, timeout, start)
+        suite.check(at is not None, what,
+                    f"waited {timeout} s for {pattern!r}; exit status "
+                    f"{self.proc.poll()}; screen ends with:\n"
+                    f"{self.text(start)[-800:]!r}")
+        return start, at
+
     def text(self, start=0):
         with self._cond:
             return self.screen[start:].decode(errors="replace")

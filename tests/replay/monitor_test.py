@@ -34,20 +34,9 @@ machine = ["-M", "virt", "-bios", "none", "-nographic", "-kernel", elf]
 PROMPT = b"(rewind) "
 
 
-def typed(term, keys, pattern, what, timeout=30):
-    start = term.mark()
-    term.type(keys)
-    timeout = t.limit(timeout)
-    at = term.expect(pattern, timeout, start)
-    t.check(at is not None, what,
-            f"waited {timeout} s for {pattern!r}; exit status "
-            f"{term.proc.poll()}; screen ends with:\n{term.text(start)[-800:]!r}")
-    return start, at
-
-
 def command(term, line, pattern, what):
     """A monitor command: its answer, then the prompt again."""
-    start, at = typed(term, line + b"\r", pattern, what)
+    start, at = term.typed(t, line + b"\r", pattern, what)
     end = term.expect(PROMPT, t.limit(30), at or start)
     t.check(end is not None, f"the prompt after {line.decode()!r}",
             term.text(start)[-800:])
@@ -57,8 +46,8 @@ def command(term, line, pattern, what):
 # ---- a recording with monitor use ----
 trace = os.path.join(tmp, "mon.rwd")
 term = Terminal([exe, "record", "-o", trace, *machine])
-typed(term, b"", b"tick 2\r", "the guest ticks", 60)
-typed(term, b"\x01c", b"input goes to the monitor",
+term.typed(t, b"", b"tick 2\r", "the guest ticks", 60)
+term.typed(t, b"\x01c", b"input goes to the monitor",
       "Ctrl-A c switches to the monitor, which prompts")
 out = command(term, b"info registers", b"pc   0x",
               "info registers shows the pc")
@@ -80,7 +69,7 @@ m = re.search(r"icount (\d+)", out)
 t.check(stopped_at is not None and m is not None and m.group(1) == stopped_at,
         "the machine does not run while stopped",
         f"stop at {stopped_at}, later {m.group(1) if m else None}")
-typed(term, b"cont\r", b"tick ", "cont: the guest ticks again")
+term.typed(t, b"cont\r", b"tick ", "cont: the guest ticks again")
 command(term, b"info status", b"VM status: running", "info status after cont")
 command(term, b"frobnicate", b"error: unknown command 'frobnicate'",
         "a bad command is a one-line error")
@@ -89,10 +78,10 @@ command(term, b"stepi", b"error: stepi: the monitor does not move",
 command(term, b"info qtree", b"ns16550a", "info qtree lists the devices")
 command(term, b"info mtree", b"(prio 0, ram): ram", "info mtree")
 command(term, b"disas $pc 2", b"=> 0x", "disas at the pc")
-typed(term, b"\x01c", b"input goes to input port 0 (the UART)",
+term.typed(t, b"\x01c", b"input goes to input port 0 (the UART)",
       "Ctrl-A c goes back to the guest console")
-typed(term, b"x", b"got: 120", "the guest gets what is typed now")
-typed(term, b"q", b"PASS ticker", "the guest ends")
+term.typed(t, b"x", b"got: 120", "the guest gets what is typed now")
+term.typed(t, b"q", b"PASS ticker", "the guest ends")
 status = term.wait(t.limit(60))
 screen = term.text()
 t.check(status == 0 and "rewind: recorded" in screen, "the recorder exits 0",
@@ -117,8 +106,8 @@ t.check(rc == 0 and rows == ['port 0: "x"', 'port 0: "q"'],
 # ---- quit ends a recording: the trace is complete and verifies ----
 trace2 = os.path.join(tmp, "quit.rwd")
 term = Terminal([exe, "record", "-o", trace2, *machine])
-typed(term, b"", b"tick 1\r", "second recording: the guest ticks", 60)
-typed(term, b"\x01c", PROMPT, "second recording: the monitor")
+term.typed(t, b"", b"tick 1\r", "second recording: the guest ticks", 60)
+term.typed(t, b"\x01c", PROMPT, "second recording: the monitor")
 term.type(b"quit\r")
 status = term.wait(t.limit(60))
 t.check(status == 0 and "rewind: recorded" in term.text(),
@@ -132,8 +121,8 @@ t.check(rc == 0 and "replay identical" in err, "the quit trace verifies",
 
 # ---- rewind run: the same monitor ----
 term = Terminal([exe, "run", *machine])
-typed(term, b"", b"tick 1\r", "run: the guest ticks", 60)
-typed(term, b"\x01c", PROMPT, "run: Ctrl-A c reaches the monitor")
+term.typed(t, b"", b"tick 1\r", "run: the guest ticks", 60)
+term.typed(t, b"\x01c", PROMPT, "run: Ctrl-A c reaches the monitor")
 command(term, b"regs", b"pc   0x", "run: regs")
 term.type(b"quit\r")
 status = term.wait(t.limit(60))
@@ -142,10 +131,10 @@ t.check(status == 0, "run: quit ends it with status 0",
 
 # -monitor none (QEMU's): no monitor; Ctrl-A c leaves the input with the guest
 term = Terminal([exe, "run", *machine, "-monitor", "none"])
-typed(term, b"", b"tick 1\r", "-monitor none: the guest ticks", 60)
-typed(term, b"\x01c", b"there is no monitor",
+term.typed(t, b"", b"tick 1\r", "-monitor none: the guest ticks", 60)
+term.typed(t, b"\x01c", b"there is no monitor",
       "-monitor none: Ctrl-A c says there is no monitor")
-typed(term, b"q", b"PASS ticker", "-monitor none: the input stays the guest's")
+term.typed(t, b"q", b"PASS ticker", "-monitor none: the input stays the guest's")
 status = term.wait(t.limit(60))
 t.check(status == 0, "-monitor none: the run ends with the guest", str(status))
 
@@ -155,7 +144,7 @@ rc, out, err = run(exe, "record", "-o", long_trace, "-M", "virt", "-bios",
                    "none", "-nographic", "-kernel", long_elf, timeout=600)
 t.check(rc == 0, "recording the long guest", err)
 term = Terminal([exe, "replay", long_trace])
-typed(term, b"\x01c", b"input goes to the monitor\r\r\n" + PROMPT,
+term.typed(t, b"\x01c", b"input goes to the monitor\r\r\n" + PROMPT,
       "replay: Ctrl-A c reaches the monitor")
 out = command(term, b"stop", b"icount ", "replay: stop")
 m = re.search(r"icount (\d+)", out)
@@ -169,9 +158,9 @@ command(term, b"cont", b"", "replay: cont")
 command(term, b"info status", b"VM status: running", "replay: running")
 command(term, b"goto 5", b"error: goto: the monitor does not move",
         "replay: goto is refused")
-typed(term, b"\x01cabc", b"a replay takes no input",
+term.typed(t, b"\x01cabc", b"a replay takes no input",
       "replay: its console takes no input, and says so")
-typed(term, b"\x01c", PROMPT, "replay: back to the monitor")
+term.typed(t, b"\x01c", PROMPT, "replay: back to the monitor")
 term.type(b"quit\r")
 status = term.wait(t.limit(60))
 t.check(status == 0 and "replay stopped at icount" in term.text(),

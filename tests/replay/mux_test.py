@@ -31,33 +31,23 @@ term = Terminal([exe, "record", "-o", trace, "-M", "virt", "-bios", "none",
                  "-device", "virtconsole,chardev=s0"])
 
 
-def typed(keys, pattern, what, timeout=30):
-    start = term.mark()
-    term.type(keys)
-    timeout = t.limit(timeout)
-    at = term.expect(pattern, timeout, start)
-    t.check(at is not None, what,
-            f"waited {timeout} s for {pattern!r}; exit status "
-            f"{term.proc.poll()}; screen ends with:\n{term.text()[-800:]!r}")
-
-
-typed(b"", b"mux_echo: ready", "the guest is up", 60)
-typed(b"one\r", b"hvc got: [one]", "at start the virtconsole (attached "
+term.typed(t, b"", b"mux_echo: ready", "the guest is up", 60)
+term.typed(t, b"one\r", b"hvc got: [one]", "at start the virtconsole (attached "
       "last) takes the input")
-typed(b"\x01c", b"input goes to input port 0 (the UART)",
+term.typed(t, b"\x01c", b"input goes to input port 0 (the UART)",
       "Ctrl-A c moves the input to the UART")
-typed(b"two\r", b"uart got: [two]", "the UART gets what is typed now")
+term.typed(t, b"two\r", b"uart got: [two]", "the UART gets what is typed now")
 start = term.mark()
 term.type(b"\x01h")
 for key in (b"C-a h", b"C-a x", b"C-a c", b"C-a C-a"):
     at = term.expect(key, t.limit(20), start)
     t.check(at is not None, f"Ctrl-A h lists {key.decode()}", term.text(start))
-typed(b"\x01c", b"input goes to input port 1 (virtio-serial)",
+term.typed(t, b"\x01c", b"input goes to input port 1 (virtio-serial)",
       "Ctrl-A c again wraps round to the virtconsole")
-typed(b"\x01\x01three\r", b"hvc got: [\\x01three]",
+term.typed(t, b"\x01\x01three\r", b"hvc got: [\\x01three]",
       "Ctrl-A Ctrl-A gives the focused front end one Ctrl-A")
-typed(b"q\r", b"hvc got: [q]", "the virtconsole is done")
-typed(b"\x01cq\r", b"PASS mux_echo", "the UART is done, the guest passes")
+term.typed(t, b"q\r", b"hvc got: [q]", "the virtconsole is done")
+term.typed(t, b"\x01cq\r", b"PASS mux_echo", "the UART is done, the guest passes")
 status = term.wait(t.limit(60))
 screen = term.text()
 t.check(status == 0 and "rewind: recorded" in screen,
