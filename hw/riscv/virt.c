@@ -660,7 +660,7 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
         return false;
     }
 
-    b->tbs = tb_cache_new(64 * MiB);
+    b->tbs = tb_cache_new(256 * MiB);
     if (!b->tbs) {
         snprintf(err, errlen, "out of memory");
         return false;

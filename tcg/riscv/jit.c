@@ -39,9 +39,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-/* 32 MiB of host code: about 6000 blocks of Linux boot code. */
-#define RV_JIT_CODE_BYTES (32u << 20)
+/* 256 MiB of host code (only the pages written take memory): a Linux
+   boot translates about 100,000 blocks; with 32 MiB it flushed 30 times. */
+#define RV_JIT_CODE_BYTES (256u << 20)
 /* Upper bounds of host code: one guest instruction (a load or store with
    its slow path is about 140 bytes), one exit with chaining (about 230:
    a block has at most two constant exits and one indirect), and the
@@ -694,6 +696,32 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
 static void trace_block(RVCPU *cpu, const TB *tb, const uint8_t *code,
                         size_t len);
 
+/* REWIND_PERF_MAP=1: name every block in /tmp/perf-PID.map, the file
+   perf(1) reads to put symbols on JIT code ("guest_PC" per block). Host
+   side only: it changes nothing the guest sees. */
+static void perf_map_block(const TB *tb, const uint8_t *code, size_t len)
+{
+    static FILE *map;
+    static bool tried;
+    if (!tried) {
+        tried = true;
+        const char *env = getenv("REWIND_PERF_MAP");
+        if (env && strcmp(env, "0") != 0) {
+            char path[64];
+            snprintf(path, sizeof(path), "/tmp/perf-%ld.map", (long)getpid());
+            map = fopen(path, "w");
+            if (!map) {
+                fprintf(stderr, "rewind: REWIND_PERF_MAP: cannot create %s\n",
+                        path);
+            }
+        }
+    }
+    if (map) {
+        fprintf(map, "%" PRIxPTR " %zx guest_%" PRIx64 "\n",
+                (uintptr_t)code, len, tb->pc);
+    }
+}
+
 const void *rv_jit_compile(RVCPU *cpu, TB *tb)
 {
     if (!kinds_ready) {
@@ -773,6 +801,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     const uint8_t *start = x86_codebuf_commit(cb, code_off + g.e.len);
     const uint8_t *code = start + code_off;
     tb->host = code;
+    perf_map_block(tb, code, g.e.len);
     if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
         trace_block(cpu, tb, code, g.e.len);
     }
