@@ -6,8 +6,7 @@
 # recording with the JIT, and, when installed, qemu-system-riscv64 plain
 # and with -icount (the mode its record/replay needs; -smp 1 only: QEMU 7.2
 # hangs in -icount mode with more than one hart). Then the ratios to QEMU
-# plain (issue 13's goal: recording in <= 0.6x QEMU plain's time). Until
-# the JIT is merged, jit=on runs the interpreter.
+# plain (issue 13's goal: recording in <= 0.6x QEMU plain's time).
 #
 # usage: bench/boot.sh [REWIND] [SMP...]     (default: build/rewind, 1 4)
 #   env QEMU_ICOUNT  QEMU's -icount value (default: shift=0)

@@ -5,29 +5,38 @@
 # (the mode its record/replay needs), then the ratios (issue 13's goals:
 # recording at >= 1.5x QEMU plain's MIPS).
 #
-# usage: bench/run.sh [REWIND_BINARY [WORKLOAD_ELF]]
+# usage: bench/run.sh [--smoke] [REWIND_BINARY [WORKLOAD_ELF]]
+#   --smoke       the one-round workload (build/bench/workload_smoke.elf,
+#                 about 10^8 instructions) and one run each: checks that
+#                 the script and every emulator work (the bench-run test)
 #   env REWIND    rewind binary   (default: build/rewind next to this tree)
 #   env WORKLOAD  workload ELF    (default: build/bench/workload.elf)
 #   env QEMU      QEMU binary     (default: qemu-system-riscv64)
 #   env QEMU_ICOUNT  QEMU's -icount value (default: shift=0)
-#   env RUNS      runs per emulator, the fastest counts (default: 1)
+#   env RUNS      runs per emulator, the fastest counts (default: 3:
+#                 QEMU plain varies 2x and more between single runs)
 #
 # rewind runs with --stats and must print `icount=N` on stderr at exit;
 # that count (the program is deterministic) also gives QEMU's MIPS.  If
 # rewind is missing or prints no count, the count comes from the guest's
 # own "total instret" line, taken from QEMU's -icount run (where instret
-# counts instructions).  Until the JIT is merged, jit=on runs the
-# interpreter and the two rewind rows are equal.
+# counts instructions).
 # Exit status: 0 if every emulator that ran passed the workload.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+workload=workload.elf
+if [ "${1:-}" = --smoke ]; then
+    shift
+    workload=workload_smoke.elf
+    RUNS=${RUNS:-1}
+fi
 rewind=${1:-${REWIND:-$root/build/rewind}}
-elf=${2:-${WORKLOAD:-$root/build/bench/workload.elf}}
+elf=${2:-${WORKLOAD:-$root/build/bench/$workload}}
 qemu=${QEMU:-qemu-system-riscv64}
 qemu_icount=${QEMU_ICOUNT:-shift=0}
-runs=${RUNS:-1}
+runs=${RUNS:-3}
 machine=(-M virt -bios none -nographic)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -15,12 +15,14 @@
 Usage: jit_test.py REWIND ELF...
 """
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, stats  # noqa: E402
+from rwtest import Suite, run, spawn, stats  # noqa: E402
 
 exe = sys.argv[1]
 elfs = sys.argv[2:]
@@ -102,6 +104,22 @@ one = [b for b in text.split("\n\n") if "(1 insns)" in b and
                                      "bltu", "bgeu", "j", "jr"))]
 t.check(one, "one-instruction jump/branch blocks are translated",
         text[:400])
+# REWIND_PERF_MAP=1: /tmp/perf-PID.map names each block's host code, the
+# same address and size as --trace-jit shows, as guest_PC.
+p = spawn([exe, "run", *BOARD, *jit(True), "--trace-jit", tj, "-kernel",
+           elfs[0]], env=dict(os.environ, REWIND_PERF_MAP="1"),
+          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+rc = p.wait(120)
+perf_map = f"/tmp/perf-{p.pid}.map"
+lines = open(perf_map).read().splitlines() if os.path.exists(perf_map) else []
+if os.path.exists(perf_map):
+    os.unlink(perf_map)
+blocks = re.findall(r"^IN: pc 0x0*([0-9a-f]+) .*\n(?:  .*\n)*?OUT: (\d+) bytes\n"
+                    r"  0x([0-9a-f]+):", open(tj).read(), re.M)
+want = {f"{int(a, 16):x} {int(n):x} guest_{pc}" for pc, n, a in blocks}
+t.check(rc == 0 and blocks and set(lines) == want and len(lines) == len(blocks),
+        f"REWIND_PERF_MAP=1 names the {len(blocks)} translated blocks in "
+        "/tmp/perf-PID.map", f"{lines[:5]} vs {sorted(want)[:5]}")
 rc, out, err = run(exe, "run", *BOARD, *jit(False), "--trace-jit", tj,
                    "-kernel", elfs[0], timeout=60)
 t.check(rc != 0 and "--trace-jit" in err and "JIT is off" in err,
