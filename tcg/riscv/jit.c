@@ -10,7 +10,7 @@
  * Guest registers stay in cpu->x[] (rbx holds cpu for the whole block);
  * each inlined instruction loads its sources and stores its result. What
  * is inlined: the RV64I/M integer instructions below (ALU, immediates,
- * word forms, shifts, lui/auipc, jal/jalr, branches, mul/mulw) and the
+ * word forms, shifts, lui/auipc, jal/jalr, branches, multiply, divide) and the
  * integer loads and stores with the software TLB's fast path of
  * mem_access.h; their slow path calls rv_load_slow/rv_store_slow with the
  * instruction's own RVInsn, which set the icount for devices from in->idx,
@@ -18,7 +18,9 @@
  * Everything else is a call to the interpreter's handler: handlers
  * continue with in[1] (RV_NEXT), so each gets a private two-entry array
  * in the code buffer: a copy of the instruction and a stub that returns
- * RV_EXEC_NEXT; a non-zero return leaves the block as the handler set it.
+ * RV_EXEC_NEXT; a non-zero return leaves the block as the handler set it,
+ * except that a block-ending instruction's RV_EXEC_JUMP may chain
+ * (gen_call_end; what a handler must do for that: docs/jit.md).
  *
  * The run loop enters host code only for a whole block (exact icount:
  * a block cut by the budget runs in the interpreter) and never while
