@@ -10,8 +10,8 @@
  * Guest registers stay in cpu->x[] (rbx holds cpu for the whole block);
  * each inlined instruction loads its sources and stores its result. What
  * is inlined: the RV64I/M integer instructions below (ALU, immediates,
- * word forms, shifts, lui/auipc, jal/jalr, branches, multiply, divide) and the
- * integer loads and stores with the software TLB's fast path of
+ * word forms, shifts, lui/auipc, jal/jalr, branches, multiply, divide)
+ * and the integer loads and stores with the software TLB's fast path of
  * mem_access.h; their slow path calls rv_load_slow/rv_store_slow with the
  * instruction's own RVInsn, which set the icount for devices from in->idx,
  * take traps and report stores into code exactly as in the interpreter.
