@@ -10,15 +10,17 @@
  * Guest registers stay in cpu->x[] (rbx holds cpu for the whole block);
  * each inlined instruction loads its sources and stores its result. What
  * is inlined: the RV64I/M integer instructions below (ALU, immediates,
- * word forms, shifts, lui/auipc, jal/jalr, branches, mul/mulw) and the
- * integer loads and stores with the software TLB's fast path of
+ * word forms, shifts, lui/auipc, jal/jalr, branches, multiply, divide)
+ * and the integer loads and stores with the software TLB's fast path of
  * mem_access.h; their slow path calls rv_load_slow/rv_store_slow with the
  * instruction's own RVInsn, which set the icount for devices from in->idx,
  * take traps and report stores into code exactly as in the interpreter.
  * Everything else is a call to the interpreter's handler: handlers
  * continue with in[1] (RV_NEXT), so each gets a private two-entry array
  * in the code buffer: a copy of the instruction and a stub that returns
- * RV_EXEC_NEXT; a non-zero return leaves the block as the handler set it.
+ * RV_EXEC_NEXT; a non-zero return leaves the block as the handler set it,
+ * except that a block-ending instruction's RV_EXEC_JUMP may chain
+ * (gen_call_end; what a handler must do for that: docs/jit.md).
  *
  * The run loop enters host code only for a whole block (exact icount:
  * a block cut by the budget runs in the interpreter) and never while
@@ -63,6 +65,8 @@ typedef enum Kind {
     K_ADD, K_SUB, K_SLL, K_SLT, K_SLTU, K_XOR, K_SRL, K_SRA, K_OR, K_AND,
     K_ADDIW, K_SLLIW, K_SRLIW, K_SRAIW, K_ADDW, K_SUBW, K_SLLW, K_SRLW,
     K_SRAW, K_MUL, K_MULW, K_FENCE,
+    K_MULH, K_MULHSU, K_MULHU, K_DIV, K_DIVU, K_REM, K_REMU,
+    K_DIVW, K_DIVUW, K_REMW, K_REMUW,
     K_COUNT
 } Kind;
 
@@ -83,6 +87,10 @@ static const char *const kind_names[K_COUNT] = {
     [K_SRAIW] = "sraiw", [K_ADDW] = "addw", [K_SUBW] = "subw",
     [K_SLLW] = "sllw", [K_SRLW] = "srlw", [K_SRAW] = "sraw",
     [K_MUL] = "mul", [K_MULW] = "mulw", [K_FENCE] = "fence",
+    [K_MULH] = "mulh", [K_MULHSU] = "mulhsu", [K_MULHU] = "mulhu",
+    [K_DIV] = "div", [K_DIVU] = "divu", [K_REM] = "rem", [K_REMU] = "remu",
+    [K_DIVW] = "divw", [K_DIVUW] = "divuw", [K_REMW] = "remw",
+    [K_REMUW] = "remuw",
 };
 
 /* in->op -> Kind, built once from the decode table's names (read-only
@@ -595,6 +603,121 @@ static void gen_store(Gen *g, const RVInsn *in, unsigned size)
     x86_bind(&g->e, &done);
 }
 
+/* mulh, mulhsu, mulhu: the high half of the 128-bit product, which the
+   one-operand mul/imul leave in rdx. mulhsu (rs1 signed, rs2 unsigned) is
+   the unsigned product's high half minus rs2 when rs1 is negative
+   (rs1 = u - 2^64 * sign). */
+static void gen_mulh(Gen *g, const RVInsn *in, Kind k)
+{
+    X86Emit *e = &g->e;
+    load_x(g, X86_RAX, in->rs1);
+    load_x(g, X86_RCX, in->rs2);
+    if (k == K_MULHSU) {
+        x86_mov_rr(e, X86_R8, X86_RAX);
+        x86_shift_ri(e, true, X86_SAR, X86_R8, 63);
+        x86_alu_rr(e, true, X86_AND, X86_R8, X86_RCX);
+    }
+    x86_unary(e, true, k == K_MULH ? X86_IMUL1 : X86_MUL, X86_RCX);
+    if (k == K_MULHSU) {
+        x86_alu_rr(e, true, X86_SUB, X86_RDX, X86_R8);
+    }
+    store_x(g, in->rd, X86_RDX);
+}
+
+/* div[u][w], rem[u][w]. RISC-V defines every result (spec table 13.1:
+   by zero the quotient is all ones and the remainder the dividend; the
+   signed INT_MIN / -1 gives INT_MIN and 0), where the host's div/idiv
+   trap: a zero divisor is tested first, and a signed divisor of -1 is
+   done as a negation (quotient, wrapping as RISC-V does) or 0
+   (remainder), never by idiv. The W forms divide the low 32 bits (32-bit
+   operations) and sign-extend the 32-bit result. */
+static void gen_div(Gen *g, const RVInsn *in, bool sign, bool rem, bool w)
+{
+    X86Emit *e = &g->e;
+    bool q = !w;   /* 64-bit operations */
+    X86Label zero = X86_LABEL_INIT, go = X86_LABEL_INIT, done = X86_LABEL_INIT;
+    load_x(g, X86_RAX, in->rs1);
+    load_x(g, X86_RCX, in->rs2);
+    x86_test_rr(e, q, X86_RCX, X86_RCX);
+    x86_jcc(e, X86_CC_E, &zero);
+    if (sign) {
+        x86_alu_ri(e, q, X86_CMP, X86_RCX, -1);
+        x86_jcc(e, X86_CC_NE, &go);
+        if (rem) {
+            x86_alu_rr(e, false, X86_XOR, X86_RAX, X86_RAX);
+        } else {
+            x86_unary(e, q, X86_NEG, X86_RAX);
+        }
+        x86_jmp(e, &done);
+        x86_bind(e, &go);
+        x86_cqo(e, q);
+        x86_unary(e, q, X86_IDIV, X86_RCX);
+    } else {
+        x86_alu_rr(e, false, X86_XOR, X86_RDX, X86_RDX);
+        x86_unary(e, q, X86_DIV, X86_RCX);
+    }
+    if (rem) {
+        x86_mov_rr(e, X86_RAX, X86_RDX);
+    }
+    x86_jmp(e, &done);
+    x86_bind(e, &zero);
+    if (!rem) {
+        x86_mov_imm(e, X86_RAX, ~0ull);   /* the remainder is rax = rs1 */
+    }
+    x86_bind(e, &done);
+    if (w) {
+        x86_sext32(e, X86_RAX);
+    }
+    store_x(g, in->rd, X86_RAX);
+}
+
+/* A called instruction that ends the block (RV_OPF_END_TB: CSR access,
+   xRET, wfi, fence.i, sfence.vma, ecall, ebreak). Its handler returns
+   RV_EXEC_JUMP with cpu->pc set when it retired: the block is done, and
+   the exit chains like an indirect jump, through the hart's jump cache
+   and the checks of every chained exit (attention, budget, valid, the
+   block's mode). What the handler may have changed that the run loop
+   would look at is covered so (docs/jit.md, "Chaining out of handlers"):
+   interrupt enables, pending interrupts and mode changes by CSR writes,
+   mret and sret raise the attention word (exec_csr, exec_mret,
+   exec_sret); a translation change flushes the jump cache with the TLB;
+   a mode change (rv_tb_flags) is also checked here, so a handler that
+   forgot the attention word still cannot chain into a block of the old
+   mode; wfi sets cpu->wfi, checked here, as the run loop does. A trap
+   (RV_EXEC_TRAP: the instruction did not retire) leaves as it is. */
+static void gen_call_end(Gen *g, const RVInsn *in, const RVInsn *copy)
+{
+    X86Emit *e = &g->e;
+    X86Label next = X86_LABEL_INIT;
+    writeback(g);
+    x86_mov_rr(e, X86_RDI, CPU);
+    x86_mov_imm(e, X86_RSI, (uint64_t)(uintptr_t)copy);
+    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)in->fn);
+    x86_call_reg(e, X86_RAX);
+    /* x[] is current (written back, then the handler's rd). */
+    g->dirty = 0;
+    x86_test_rr(e, false, X86_RAX, X86_RAX);
+    x86_jcc(e, X86_CC_E, &next);
+    x86_alu_ri(e, false, X86_CMP, X86_RAX, RV_EXEC_JUMP);
+    x86_jcc(e, X86_CC_NE, &g->exit);
+    x86_alu_mi(e, false, X86_CMP, CPU, OFF(wfi), 0);
+    x86_jcc(e, X86_CC_NE, &g->exit);
+    x86_alu_mi(e, false, X86_CMP, CPU, OFF(exit_idx), (int32_t)g->tb->n_insns);
+    x86_jcc(e, X86_CC_NE, &g->exit);
+    /* rv_tb_flags(cpu) == this block's flags: priv | (FS != Off) << 2 */
+    x86_load32(e, X86_RDX, CPU, OFF(priv));
+    x86_load(e, X86_RCX, CPU, OFF(mstatus));
+    x86_alu_ri(e, true, X86_AND, X86_RCX, (int32_t)RV_MSTATUS_FS);
+    x86_setcc_zx(e, X86_CC_NE, X86_RCX);
+    x86_shift_ri(e, false, X86_SHL, X86_RCX, 2);
+    x86_alu_rr(e, false, X86_OR, X86_RDX, X86_RCX);
+    x86_alu_ri(e, false, X86_CMP, X86_RDX, (int32_t)g->tb->flags);
+    x86_jcc(e, X86_CC_NE, &g->exit);
+    chain_indirect(g);
+    x86_bind(e, &next);
+    reload(g);
+}
+
 /* One instruction; `copy` is its two-entry array for a handler call. */
 static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
 {
@@ -684,7 +807,24 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
         break;
     case K_FENCE:
         break;   /* nothing to order: one hart runs at a time */
+    case K_MULH:
+    case K_MULHSU:
+    case K_MULHU:
+        gen_mulh(g, in, kind_of(in));
+        break;
+    case K_DIV: gen_div(g, in, true, false, false); break;
+    case K_DIVU: gen_div(g, in, false, false, false); break;
+    case K_REM: gen_div(g, in, true, true, false); break;
+    case K_REMU: gen_div(g, in, false, true, false); break;
+    case K_DIVW: gen_div(g, in, true, false, true); break;
+    case K_DIVUW: gen_div(g, in, false, false, true); break;
+    case K_REMW: gen_div(g, in, true, true, true); break;
+    case K_REMUW: gen_div(g, in, false, true, true); break;
     default:
+        if (in->flags & RV_OPF_END_TB) {
+            gen_call_end(g, in, copy);
+            break;
+        }
         call_helper(g, (const void *)(uintptr_t)in->fn, copy);
         /* The handler may have written x[rd]; x[] and the cache agree. */
         g->dirty = 0;
@@ -754,13 +894,10 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         cw[2 * i + 1].pc = ins[i].pc + ins[i].len;
         cw[2 * i + 1].idx = (uint8_t)(ins[i].idx + 1);
     }
-    /* Chaining only from blocks that call no handler: nothing but a trap
-       (which leaves) can change the mode, the interrupt state or the
-       translations under them. */
+    /* Every block chains: what a handler changes that chaining relies on
+       either leaves the block or is checked at the chained exit
+       (gen_call_end, docs/jit.md "Chaining out of handlers"). */
     bool chain = true;
-    for (unsigned i = 0; i < n; i++) {
-        chain &= kind_of(&ins[i]) != K_CALL;
-    }
     TB **slot_rw = (TB **)(void *)&cw[2 * n];
     memset(slot_rw, 0, MAX_SLOTS * sizeof(TB *));
     size_t code_off = (copies + 15) & ~(size_t)15;

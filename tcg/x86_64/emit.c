@@ -301,6 +301,19 @@ void x86_imul_rri(X86Emit *e, int dst, int src, int32_t imm)
     put32(e, (uint32_t)imm);
 }
 
+void x86_unary(X86Emit *e, bool w, X86Unary op, int reg)
+{
+    op_reg(e, w, 0xf7, op, reg);
+}
+
+void x86_cqo(X86Emit *e, bool w)
+{
+    if (room(e)) {
+        rex(e, w, false, 0, 0);
+        put8(e, 0x99);
+    }
+}
+
 void x86_test_rr(X86Emit *e, bool w, int a, int b)
 {
     op_reg(e, w, 0x85, b, a);

@@ -105,6 +105,16 @@ void x86_imul_rm(X86Emit *e, int dst, int base, int32_t disp);
 void x86_imul_rr(X86Emit *e, int dst, int src);
 /* imul dst, src, imm32 (64-bit). */
 void x86_imul_rri(X86Emit *e, int dst, int src, int32_t imm);
+/* The 0xF7 group on a register: not, neg, the one-operand mul/imul
+   (rdx:rax = rax * reg) and div/idiv (rdx:rax / reg: quotient in rax,
+   remainder in rdx; the host traps on a zero divisor or overflow). */
+typedef enum X86Unary {
+    X86_NOT = 2, X86_NEG = 3, X86_MUL = 4, X86_IMUL1 = 5, X86_DIV = 6,
+    X86_IDIV = 7,
+} X86Unary;
+void x86_unary(X86Emit *e, bool w, X86Unary op, int reg);
+/* cqo (w) or cdq: rdx (edx) = the sign of rax (eax), for idiv. */
+void x86_cqo(X86Emit *e, bool w);
 /* test a, b. */
 void x86_test_rr(X86Emit *e, bool w, int a, int b);
 /* setcc low byte of reg (rax..rbx only) then zero-extend to 64 bits. */

@@ -6,7 +6,10 @@
  * cases the spec defines instead of trapping (division by zero: quotient
  * all ones, remainder = dividend; signed overflow INT_MIN / -1: quotient
  * INT_MIN, remainder 0), and every W form (low 32 bits in, sign-extended
- * 32-bit result out, upper input bits ignored).
+ * 32-bit result out, upper input bits ignored). The JIT inlines all of
+ * them (tcg/riscv/jit.c gen_mulh, gen_div): rd naming a source, rd = x0
+ * and a loop whose registers the JIT keeps in host registers are checked
+ * too, in both engines (guest and guest-interp suites).
  */
 #include "rt.h"
 #include "guest_asm.h"
@@ -108,10 +111,76 @@ static void test_div_w(void)
     CHECK_EQ(RR("remuw", 0x7fffffff00000009ULL, 4), 1);
 }
 
+/* op rd, rd, rd */
+#define SAME(op, a)                                                          \
+    ({ uint64_t r_ = (a);                                                    \
+       asm volatile(NORVC(op " %0, %0, %0") : "+r"(r_));                     \
+       r_; })
+
+/* op x0, a, b leaves x0 zero */
+#define TO_X0(op, a, b)                                                      \
+    ({ uint64_t r_;                                                          \
+       asm volatile(NORVC(op " zero, %1, %2\n mv %0, zero")                   \
+                    : "=r"(r_) : "r"((uint64_t)(a)), "r"((uint64_t)(b)));     \
+       r_; })
+
+static void test_alias(void)
+{
+    CHECK_EQ(SAME("div", 0), ALL1);
+    CHECK_EQ(SAME("div", 7), 1);
+    CHECK_EQ(SAME("div", MIN64), 1);
+    CHECK_EQ(SAME("div", ALL1), 1);
+    CHECK_EQ(SAME("rem", 0), 0);
+    CHECK_EQ(SAME("rem", ALL1), 0);
+    CHECK_EQ(SAME("remu", 0), 0);
+    CHECK_EQ(SAME("divu", 0), ALL1);
+    CHECK_EQ(SAME("divuw", 0x100000000ULL), ALL1);
+    CHECK_EQ(SAME("remuw", 0x100000000ULL), 0);
+    CHECK_EQ(SAME("divw", 0xffffffffULL), 1);
+    CHECK_EQ(SAME("remw", 0x80000000ULL), 0);
+    CHECK_EQ(SAME("mulhu", ALL1), 0xfffffffffffffffeULL);
+    CHECK_EQ(SAME("mulh", MIN64), 0x4000000000000000ULL);
+    CHECK_EQ(SAME("mulhsu", ALL1), ALL1);
+    CHECK_EQ(TO_X0("div", 42, 0), 0);
+    CHECK_EQ(TO_X0("remu", 42, 5), 0);
+    CHECK_EQ(TO_X0("mulhu", ALL1, ALL1), 0);
+}
+
+/* A loop: the JIT caches its busiest registers in host registers; every
+   special case of division meets them (d = 2, 1, 0, -1, ..., -4). The
+   expected sum comes from a model of the spec's table 13.1. */
+static void test_loop(void)
+{
+    uint64_t a = 0x9234567889abcdefULL, s = 0, n = 0, d = 3;
+    asm volatile(NORVC(
+        "1: addi %3, %3, -1\n"
+        "   div  t0, %0, %3\n"
+        "   rem  t1, %0, %3\n"
+        "   divuw t2, %0, %3\n"
+        "   mulhu t3, %0, %3\n"
+        "   mulhsu t4, %3, %0\n"
+        "   add  %1, %1, t0\n"
+        "   xor  %1, %1, t1\n"
+        "   add  %1, %1, t2\n"
+        "   xor  %1, %1, t3\n"
+        "   add  %1, %1, t4\n"
+        "   slli t0, %0, 1\n"
+        "   add  %0, %0, t0\n"
+        "   addi %0, %0, 1\n"
+        "   addi %2, %2, 1\n"
+        "   bge  %3, %4, 1b\n")
+        : "+r"(a), "+r"(s), "+r"(n), "+r"(d) : "r"(-3L)
+        : "t0", "t1", "t2", "t3", "t4");
+    CHECK_EQ(n, 7);
+    CHECK_EQ(s, 0x3229c74bfb4ec7ccULL);
+}
+
 int main(void)
 {
     test_mul();
     test_div();
     test_div_w();
+    test_alias();
+    test_loop();
     return rt_pass("rv64m");
 }

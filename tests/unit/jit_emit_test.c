@@ -107,6 +107,14 @@ static void test_encodings(void)
     ENC("imul rax, qword ptr [rbx + 0x10]", x86_imul_rm(&e, X86_RAX, X86_RBX, 16));
     ENC("imul r13, rcx", x86_imul_rr(&e, X86_R13, X86_RCX));
     ENC("imul rdx, rdx, 0x28", x86_imul_rri(&e, X86_RDX, X86_RDX, 40));
+    ENC("mul rcx", x86_unary(&e, true, X86_MUL, X86_RCX));
+    ENC("imul r12", x86_unary(&e, true, X86_IMUL1, X86_R12));
+    ENC("div r15", x86_unary(&e, true, X86_DIV, X86_R15));
+    ENC("idiv ecx", x86_unary(&e, false, X86_IDIV, X86_RCX));
+    ENC("neg rax", x86_unary(&e, true, X86_NEG, X86_RAX));
+    ENC("neg eax", x86_unary(&e, false, X86_NEG, X86_RAX));
+    ENC("cqo", x86_cqo(&e, true));
+    ENC("cdq", x86_cqo(&e, false));
     ENC("test eax, eax", x86_test_rr(&e, false, X86_RAX, X86_RAX));
     ENC("setl al; movzx eax, al", x86_setcc_zx(&e, X86_CC_L, X86_RAX));
     ENC("push rbx; push r12; pop r12; pop rbx; ret",
