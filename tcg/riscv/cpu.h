@@ -96,7 +96,7 @@ typedef struct RVTlbEntry {
 } RVTlbEntry;
 
 /* Jump cache: virtual pc -> translation block, flushed with the TLB. */
-#define RV_JC_BITS 14
+#define RV_JC_BITS 16
 #define RV_JC_SIZE (1u << RV_JC_BITS)
 typedef struct TB TB;
 
@@ -141,11 +141,13 @@ struct RVCPU {
     TB *jump_cache[RV_JC_SIZE];
     /* What flushes must clear (mmu.c): TLB entries filled (bit
        t * RV_TLB_SIZE + i) and jump-cache slots set since the last full
-       flush, and the 1 GiB regions (va bits 38..30) holding entries made
+       flush, and the 1 GiB regions (hashed) holding entries made
        from superpages (an sfence.vma of an address there flushes all). */
     uint64_t tlb_used[4 * RV_TLB_SIZE / 64];
     uint64_t jc_used[RV_JC_SIZE / 64];
     uint64_t tlb_super[512 / 64];
+    gpa_t pmp_pt_ok[4];      /* per walk level: a page of PTEs PMP allows
+                                S-mode to read whole (mmu.c), or ~0 */
     struct TBCache *tbs;     /* shared by all harts of the machine */
     uint64_t (*time_fn)(void *opaque);
     void *time_opaque;

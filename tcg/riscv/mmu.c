@@ -77,6 +77,7 @@ void rv_cpu_flush_tlb(RVCPU *cpu)
     FOR_USED_TLB_ENTRIES(cpu, e, { tlb_entry_clear(e); })
     memset(cpu->tlb_used, 0, sizeof(cpu->tlb_used));
     memset(cpu->tlb_super, 0, sizeof(cpu->tlb_super));
+    memset(cpu->pmp_pt_ok, 0xff, sizeof(cpu->pmp_pt_ok));   /* PMP changes */
     rv_cpu_flush_jump_cache(cpu);
     rv_update_tlb_mode(cpu);
 }
@@ -88,14 +89,17 @@ void rv_cpu_init_tlb(RVCPU *cpu)
     memset(cpu->tlb_used, 0, sizeof(cpu->tlb_used));
     memset(cpu->jc_used, 0, sizeof(cpu->jc_used));
     memset(cpu->tlb_super, 0, sizeof(cpu->tlb_super));
+    memset(cpu->pmp_pt_ok, 0xff, sizeof(cpu->pmp_pt_ok));
     rv_update_tlb_mode(cpu);
 }
 
-/* The 1 GiB region of va in tlb_super (Sv48 regions alias modulo 512:
-   that only makes a flush wider). */
+/* The 1 GiB region of va in tlb_super: va bits 38..30 folded with bits
+   47..39, so that Sv48's kernel linear map (0xffffaf80_00000000: bits
+   38..30 all zero) does not share a bit with user addresses near 0.
+   Two regions sharing a bit only make a flush wider. */
 static unsigned super_region(gva_t va)
 {
-    return (unsigned)(va >> 30) & 511;
+    return (unsigned)((va >> 30) ^ (va >> 39)) & 511;
 }
 
 void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va)
@@ -112,14 +116,20 @@ void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va)
     for (unsigned t = 0; t < 4; t++) {
         tlb_entry_clear(rv_tlb_entry(cpu->tlb[t], va));
     }
-    /* Blocks starting in the page: their jump-cache slots are one run
-       of RV_PAGE_SIZE / 2 (the index is pc >> 1). */
-    unsigned first = (unsigned)((va & RV_PAGE_MASK) >> 1) & (RV_JC_SIZE - 1);
+    /* Blocks starting in the page: their jump-cache slots are in one
+       run of RV_PAGE_SIZE / 2 (the index is pc >> 1), shared with other
+       pages' blocks, which stay. */
+    gva_t page = va & RV_PAGE_MASK;
+    unsigned first = (unsigned)(page >> 1) & (RV_JC_SIZE - 1);
     for (unsigned w = first / 64; w < (first + RV_PAGE_SIZE / 2) / 64; w++) {
         for (uint64_t m = cpu->jc_used[w]; m; m &= m - 1) {
-            cpu->jump_cache[w * 64 + (unsigned)__builtin_ctzll(m)] = NULL;
+            unsigned bit = (unsigned)__builtin_ctzll(m);
+            TB **slot = &cpu->jump_cache[w * 64 + bit];
+            if (!*slot || ((*slot)->pc & RV_PAGE_MASK) == page) {
+                *slot = NULL;
+                cpu->jc_used[w] &= ~(1ull << bit);
+            }
         }
-        cpu->jc_used[w] = 0;
     }
 }
 
@@ -208,9 +218,21 @@ static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
         unsigned vpn = (va >> (RV_PAGE_BITS + 9 * level)) & 0x1ff;
         gpa_t pte_addr = table + vpn * 8;
         uint8_t *p = core_mem_host_ptr(as, pte_addr, 8);
-        /* Page-table reads are implicit S-mode accesses (PMP applies). */
-        if (!p || !rv_pmp_allows(cpu, pte_addr, 8, RV_ACC_READ, RV_PRIV_S)) {
+        /* Page-table reads are implicit S-mode accesses (PMP applies).
+           A page of PTEs PMP allows whole is remembered per level until
+           the next TLB flush (every PMP change flushes). */
+        gpa_t pt_page = pte_addr & RV_PAGE_MASK;
+        if (!p) {
             return fault_cause(acc, false);
+        }
+        if (cpu->pmp_pt_ok[level] != pt_page) {
+            if (rv_pmp_allows(cpu, pt_page, RV_PAGE_SIZE, RV_ACC_READ,
+                              RV_PRIV_S)) {
+                cpu->pmp_pt_ok[level] = pt_page;
+            } else if (!rv_pmp_allows(cpu, pte_addr, 8, RV_ACC_READ,
+                                      RV_PRIV_S)) {
+                return fault_cause(acc, false);
+            }
         }
         uint64_t pte;
         memcpy(&pte, p, 8);
@@ -354,11 +376,15 @@ static int resolve(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
     if (cause) {
         return cause;
     }
-    if (!rv_pmp_allows(cpu, out->pa, size, acc, priv)) {
-        return fault_cause(acc, false);
-    }
+    /* If PMP allows the whole page, it allows any access inside it: the
+       first entry matching a byte of the page matches all of it, and no
+       lower entry matches any byte of the access. So one check does on
+       the common path. */
     out->cacheable = rv_pmp_allows(cpu, out->pa & RV_PAGE_MASK, RV_PAGE_SIZE,
                                    acc, priv);
+    if (!out->cacheable && !rv_pmp_allows(cpu, out->pa, size, acc, priv)) {
+        return fault_cause(acc, false);
+    }
     out->r = core_mem_find(cpu->machine->as, out->pa);
     if (!out->r) {
         return fault_cause(acc, false);

@@ -486,6 +486,27 @@ static void test_superpage_sfence(void)
     CHECK_EQ(run_ok(PRIV_S, fn_load, VA_MEGA + 0x5000), 0x6f6c64ULL);
 }
 
+/* PMP applies to the page walk's PTE reads (implicit S-mode accesses):
+ * once a PMP entry denies the page holding the leaf PTEs, a load through
+ * them takes an access fault, though the same walk succeeded just before
+ * (whatever a walk remembers about PMP goes with the PMP change). */
+#define CAUSE_LOAD_ACCESS 5
+
+static void test_pmp_on_walk(void)
+{
+    RT_CSR_WRITE(satp, SATP_OF(SATP_SV39, root39a));
+    sfence_all();
+    CHECK_EQ(run_ok(PRIV_S, fn_load, VA_PAGE(PG_S_RW) + 8),
+             *(volatile uint64_t *)(FRAME(PG_S_RW) + 8));
+    /* Entry 0, NAPOT over l0's 4 KiB, no permission: outranks entry 15. */
+    RT_CSR_WRITE(pmpaddr0, ((uintptr_t)l0 >> 2) | 0x1ffUL);
+    RT_CSR_SET(pmpcfg0, 0x18UL);
+    FAULT(PRIV_S, fn_load, VA_PAGE(PG_S_RW) + 8, CAUSE_LOAD_ACCESS);
+    RT_CSR_CLEAR(pmpcfg0, 0xffUL);
+    CHECK_EQ(run_ok(PRIV_S, fn_load, VA_PAGE(PG_S_RW) + 8),
+             *(volatile uint64_t *)(FRAME(PG_S_RW) + 8));
+}
+
 static void test_satp_modes(void)
 {
     uint64_t off = (uintptr_t)&marker - 0x80000000UL;
@@ -597,6 +618,7 @@ int main(void)
     test_chain_remap();
     test_chain_remap_by_address();
     test_superpage_sfence();
+    test_pmp_on_walk();
     test_satp_modes();
     test_mprv();
     test_delegated();
