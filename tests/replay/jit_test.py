@@ -102,6 +102,11 @@ one = [b for b in text.split("\n\n") if "(1 insns)" in b and
                                      "bltu", "bgeu", "j", "jr"))]
 t.check(one, "one-instruction jump/branch blocks are translated",
         text[:400])
+rc, out, err = run(exe, "run", *BOARD, *jit(False), "--trace-jit", tj,
+                   "-kernel", elfs[0], timeout=60)
+t.check(rc != 0 and "--trace-jit" in err and "JIT is off" in err,
+        "--trace-jit without the JIT is refused, naming the option", err)
+
 # Stores next to code invalidate nothing: smc.c stores 200 times around
 # smc_near (same page) and calls it in between; a page-wide invalidation
 # translated it once per store.
@@ -120,10 +125,6 @@ if smc:
     t.check(rc == 0 and len(near) == 1,
             "a store next to code keeps its translation (smc_near "
             "translated once)", f"rc {rc}, {len(near)} translations")
-rc, out, err = run(exe, "run", *BOARD, *jit(False), "--trace-jit", tj,
-                   "-kernel", elfs[0], timeout=60)
-t.check(rc != 0 and "--trace-jit" in err and "JIT is off" in err,
-        "--trace-jit without the JIT is refused, naming the option", err)
 
 # 4. A host that refuses the code buffer (here a file-size limit below the
 # buffer's memfd): known at start-up. jit=on is an error naming the
