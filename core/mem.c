@@ -324,15 +324,16 @@ void core_mem_notify_write(CoreAddrSpace *as, CoreMemRegion *r, gpa_t addr,
     if (!r->code_bitmap || len == 0) {
         return;
     }
-    gpa_t first = addr & CORE_PAGE_MASK;
-    gpa_t last = (addr + len - 1) & CORE_PAGE_MASK;
-    for (gpa_t page = first; page <= last; page += CORE_PAGE_SIZE) {
-        if (core_mem_page_has_code(r, page)) {
+    gpa_t end = addr + len;
+    while (addr < end) {
+        gpa_t page = addr & CORE_PAGE_MASK;
+        gpa_t next = page + CORE_PAGE_SIZE < end ? page + CORE_PAGE_SIZE : end;
+        if (core_mem_page_has_code(r, page) &&
+            (!as->code_hook ||
+             as->code_hook(as->code_hook_opaque, addr, next - addr))) {
             core_mem_set_code_page(r, page, false);
-            if (as->code_hook) {
-                as->code_hook(as->code_hook_opaque, page);
-            }
         }
+        addr = next;
     }
 }
 

@@ -215,8 +215,11 @@ void core_mem_set_write_protect_hook(CoreAddrSpace *as,
 /* Drop cached write permissions everywhere (calls the hook). */
 void core_mem_write_protect_all(CoreAddrSpace *as);
 
-/* Called when a write hits a code page: set by the TB cache. */
-typedef void (*CoreCodeWriteHook)(void *opaque, gpa_t page);
+/* Called when a write to [addr, addr+len) (inside one page) hits a code
+   page: set by the board (the TB cache invalidates the translations of
+   the bytes written). Returns true if the page holds no translated code
+   any more (its code bit is then cleared). */
+typedef bool (*CoreCodeWriteHook)(void *opaque, gpa_t addr, uint64_t len);
 void core_mem_set_code_write_hook(CoreAddrSpace *as, CoreCodeWriteHook hook,
                                   void *opaque);
 /* Report a write to [addr, addr+len) of RAM so code pages get invalidated. */

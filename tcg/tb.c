@@ -2,9 +2,11 @@
  * Translation-block cache (see tcg/tb.h).
  *
  * Lookup: a hash on (pc, phys_pc, flags) into chained buckets. Per-page
- * lists (a GHashTable from page address to the first TB of that page) make
- * invalidation proportional to the TBs of the page. Invalidation does not
- * call the flush hook: invalidated TBs stay in the arena marked invalid.
+ * records (a GHashTable from page address to a TBPage: the list of the
+ * page's TBs and a bitmap of the halfwords they were decoded from) make
+ * invalidation proportional to the TBs of the page, and let a write that
+ * touches no code invalidate nothing. Invalidation does not call the
+ * flush hook: invalidated TBs stay in the arena marked invalid.
  */
 #include "tcg/tb.h"
 
@@ -15,13 +17,23 @@
 #define HASH_BITS 16
 #define HASH_SIZE (1u << HASH_BITS)
 
+/* Instructions are halfword-aligned runs of halfwords: one bit per
+   halfword of the page is exact for any write. */
+#define PAGE_HALVES (CORE_PAGE_SIZE / 2)
+
+typedef struct TBPage {
+    gint64 key;                        /* page address (hash key) */
+    TB *head;                          /* its TBs, through page_next */
+    uint64_t code[PAGE_HALVES / 64];   /* halfwords some TB holds */
+} TBPage;
+
 struct TBCache {
     uint8_t *arena;
     size_t arena_size;
     size_t used;
     size_t last_alloc;
     TB *hash[HASH_SIZE];
-    GHashTable *pages;   /* gpa page -> TB* list head (page_next) */
+    GHashTable *pages;   /* gpa page -> TBPage (owns it) */
     TBFlushHook flush_hook;
     void *flush_opaque;
     void *code;                      /* a JIT's code buffer, or NULL */
@@ -58,9 +70,35 @@ static void free_page_keys(TBCache *c)
     gpointer key, value;
     g_hash_table_iter_init(&it, c->pages);
     while (g_hash_table_iter_next(&it, &key, &value)) {
-        g_free(key);
+        g_free(value);   /* the key lives in the TBPage */
     }
     g_hash_table_remove_all(c->pages);
+}
+
+/* Halfwords [lo, hi) of a page bitmap. */
+static void bits_set(uint64_t *b, unsigned lo, unsigned hi)
+{
+    for (unsigned i = lo; i < hi; i++) {
+        b[i / 64] |= 1ull << (i % 64);
+    }
+}
+
+static bool bits_any(const uint64_t *b, unsigned lo, unsigned hi)
+{
+    for (unsigned i = lo; i < hi; i++) {
+        if (b[i / 64] & (1ull << (i % 64))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The halfwords [lo, hi) a TB's code covers in its page. */
+static void tb_halves(const TB *tb, unsigned *lo, unsigned *hi)
+{
+    unsigned start = tb->phys_pc & (CORE_PAGE_SIZE - 1);
+    *lo = start / 2;
+    *hi = (start + tb->size + 1) / 2;
 }
 
 void tb_cache_free(TBCache *c)
@@ -152,17 +190,18 @@ void tb_insert(TBCache *c, TB *tb)
     tb->valid = 1;
     tb->cached = 1;
 
-    gpa_t page = tb->phys_pc & CORE_PAGE_MASK;
-    TB *head = g_hash_table_lookup(c->pages, &page);
-    tb->page_next = head;
-    gpointer orig_key = NULL;
-    if (g_hash_table_lookup_extended(c->pages, &page, &orig_key, NULL)) {
-        g_hash_table_insert(c->pages, orig_key, tb);
-    } else {
-        gint64 *key = g_new(gint64, 1);
-        *key = (gint64)page;
-        g_hash_table_insert(c->pages, key, tb);
+    gint64 page = (gint64)(tb->phys_pc & CORE_PAGE_MASK);
+    TBPage *p = g_hash_table_lookup(c->pages, &page);
+    if (!p) {
+        p = g_new0(TBPage, 1);
+        p->key = page;
+        g_hash_table_insert(c->pages, &p->key, p);
     }
+    tb->page_next = p->head;
+    p->head = tb;
+    unsigned lo, hi;
+    tb_halves(tb, &lo, &hi);
+    bits_set(p->code, lo, hi);
 }
 
 static void unlink_hash(TBCache *c, TB *tb)
@@ -179,15 +218,58 @@ static void unlink_hash(TBCache *c, TB *tb)
 
 void tb_invalidate_page(TBCache *c, gpa_t page)
 {
-    page &= CORE_PAGE_MASK;
-    gpointer key = NULL, value = NULL;
-    if (!g_hash_table_lookup_extended(c->pages, &page, &key, &value)) {
+    gint64 key = (gint64)(page & CORE_PAGE_MASK);
+    TBPage *p = g_hash_table_lookup(c->pages, &key);
+    if (!p) {
         return;
     }
-    g_hash_table_remove(c->pages, &page);
-    g_free(key);
-    for (TB *tb = value; tb; tb = tb->page_next) {
+    g_hash_table_remove(c->pages, &key);
+    for (TB *tb = p->head; tb; tb = tb->page_next) {
         unlink_hash(c, tb);
         tb->valid = 0;
     }
+    g_free(p);
+}
+
+unsigned tb_invalidate_range(TBCache *c, gpa_t addr, uint64_t len,
+                             const gva_t *pc)
+{
+    gint64 key = (gint64)(addr & CORE_PAGE_MASK);
+    TBPage *p = g_hash_table_lookup(c->pages, &key);
+    if (!p) {
+        return TB_INV_EMPTY;
+    }
+    uint64_t off = addr & (CORE_PAGE_SIZE - 1);
+    uint64_t end = off + len < CORE_PAGE_SIZE ? off + len : CORE_PAGE_SIZE;
+    if (len == 0 || !bits_any(p->code, off / 2, (end + 1) / 2)) {
+        return 0;   /* no code byte written: nothing is stale */
+    }
+    /* Drop the TBs the write overlaps; rebuild the bitmap from the
+       others (blocks overlap: a branch target inside another block). */
+    unsigned r = 0;
+    memset(p->code, 0, sizeof(p->code));
+    for (TB **pp = &p->head; *pp;) {
+        TB *tb = *pp;
+        uint64_t start = tb->phys_pc & (CORE_PAGE_SIZE - 1);
+        if (start < end && off < start + tb->size) {
+            *pp = tb->page_next;
+            unlink_hash(c, tb);
+            tb->valid = 0;
+            r |= TB_INV_ANY;
+            if (pc && *pc - tb->pc < tb->size) {
+                r |= TB_INV_PC;
+            }
+        } else {
+            unsigned lo, hi;
+            tb_halves(tb, &lo, &hi);
+            bits_set(p->code, lo, hi);
+            pp = &tb->page_next;
+        }
+    }
+    if (!p->head) {
+        g_hash_table_remove(c->pages, &key);
+        g_free(p);
+        r |= TB_INV_EMPTY;
+    }
+    return r;
 }

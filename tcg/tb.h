@@ -36,6 +36,8 @@ struct TB {
     const void *host;      /* host code running the whole block (a JIT's),
                               or NULL; goes with the TB on a flush */
     uint32_t no_host;      /* a JIT could not translate it: do not retry */
+    uint32_t size;         /* bytes of guest code from phys_pc (precise
+                              invalidation: tb_invalidate_range) */
     uint64_t payload[];    /* target instructions, 8-byte aligned */
 };
 
@@ -67,6 +69,16 @@ void tb_insert(TBCache *c, TB *tb);
 
 /* Invalidate every TB made from the guest-physical page (4 KiB). */
 void tb_invalidate_page(TBCache *c, gpa_t page);
+
+/* A write to [addr, addr+len) (inside one page): invalidate exactly the
+   TBs whose code bytes [phys_pc, phys_pc+size) it overlaps. Returns
+   TB_INV_* bits: ANY (some TB was invalidated), PC (one of them holds
+   the virtual address *pc; pc may be NULL), EMPTY (the page holds no
+   valid TB any more, also when it held none). A per-page bitmap of code
+   halfwords makes writes next to code cost one lookup. */
+enum { TB_INV_ANY = 1, TB_INV_PC = 2, TB_INV_EMPTY = 4 };
+unsigned tb_invalidate_range(TBCache *c, gpa_t addr, uint64_t len,
+                             const gva_t *pc);
 void tb_flush(TBCache *c);
 
 #endif

@@ -111,9 +111,9 @@ static void flush_jump_caches(void *opaque)
     }
 }
 
-static void invalidate_code_page(void *opaque, gpa_t page)
+static bool invalidate_code(void *opaque, gpa_t addr, uint64_t len)
 {
-    tb_invalidate_page(opaque, page);
+    return tb_invalidate_range(opaque, addr, len, NULL) & TB_INV_EMPTY;
 }
 
 /* Breakpoints or watchpoints changed: translations and TLB entries made
@@ -666,7 +666,7 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
         return false;
     }
     tb_cache_set_flush_hook(b->tbs, flush_jump_caches, m);
-    core_mem_set_code_write_hook(m->as, invalidate_code_page, b->tbs);
+    core_mem_set_code_write_hook(m->as, invalidate_code, b->tbs);
     core_mem_set_write_protect_hook(m->as, virt_write_protect, m);
     if (cfg->jit == CORE_JIT_ON && !rv_jit_available()) {
         snprintf(err, errlen, "-accel tcg,jit=on: this host has no JIT "

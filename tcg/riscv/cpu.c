@@ -59,7 +59,7 @@ void rv_cpu_reset(RVCPU *cpu, gva_t pc)
     cpu->res_value = 0;
     cpu->res_valid = 0;
     rv_trigger_reset(cpu);
-    rv_cpu_flush_tlb(cpu);
+    rv_cpu_init_tlb(cpu);
 }
 
 void rv_cpu_set_time_source(RVCPU *cpu, RVTimeFn fn, void *opaque)

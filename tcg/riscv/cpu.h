@@ -80,20 +80,23 @@ enum { RV_PRIV_U = 0, RV_PRIV_S = 1, RV_PRIV_M = 3 };
 #define RV_PAGE_SIZE (1ull << RV_PAGE_BITS)
 #define RV_PAGE_MASK (~(RV_PAGE_SIZE - 1))
 #define RV_TLB_INVALID (~0ull)
+#define RV_TLB_CODE_WRITE 1ull   /* never equals a page address */
 
 /* Debug triggers (Sdtrig, tcg/riscv/trigger.c), as many as QEMU 7.2 has. */
 #define RV_NTRIGGERS 2
 
 typedef struct RVTlbEntry {
     gva_t tag_read;     /* page address if reads may use the fast path */
-    gva_t tag_write;    /* page address if writes may use the fast path */
+    gva_t tag_write;    /* page address if writes may use the fast path;
+                           page | RV_TLB_CODE_WRITE: writable, but the page
+                           holds translated code (slow path, mmu.c) */
     gva_t tag_exec;     /* page address if fetches are allowed */
     uintptr_t addend;   /* host pointer = guest virtual address + addend */
     gpa_t phys_page;    /* guest-physical page address */
 } RVTlbEntry;
 
 /* Jump cache: virtual pc -> translation block, flushed with the TLB. */
-#define RV_JC_BITS 14
+#define RV_JC_BITS 16
 #define RV_JC_SIZE (1u << RV_JC_BITS)
 typedef struct TB TB;
 
@@ -136,11 +139,19 @@ struct RVCPU {
     RVTlbEntry *data_tlb;    /* tlb for loads/stores (priv or MPRV's MPP) */
     RVTlbEntry *fetch_tlb;   /* tlb for fetches (priv) */
     TB *jump_cache[RV_JC_SIZE];
+    /* What flushes must clear (mmu.c): TLB entries filled (bit
+       t * RV_TLB_SIZE + i) and jump-cache slots set since the last full
+       flush, and the 1 GiB regions (hashed) holding entries made
+       from superpages (an sfence.vma of an address there flushes all). */
+    uint64_t tlb_used[4 * RV_TLB_SIZE / 64];
+    uint64_t jc_used[RV_JC_SIZE / 64];
+    uint64_t tlb_super[512 / 64];
+    gpa_t pmp_pt_ok[4];      /* per walk level: a page of PTEs PMP allows
+                                S-mode to read whole (mmu.c), or ~0 */
     struct TBCache *tbs;     /* shared by all harts of the machine */
     uint64_t (*time_fn)(void *opaque);
     void *time_opaque;
     void *trace;             /* FILE * for -d in_asm style tracing, or NULL */
-    uint32_t code_written;   /* a store invalidated translated code */
     uint32_t exit_idx;       /* instructions of the block that retired */
     uint64_t load_result;    /* value of the last rv_load_slow */
     uint32_t stuck_traps;    /* traps in a row with nothing retired */

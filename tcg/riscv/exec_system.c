@@ -131,9 +131,14 @@ static int exec_sfence_vma(RVCPU *cpu, const RVInsn *in)
         (cpu->priv == RV_PRIV_S && (cpu->mstatus & RV_MSTATUS_TVM))) {
         return rv_raise_illegal(cpu, in);
     }
-    /* The TLB holds no ASIDs: any sfence.vma flushes it all, which is
-       always a correct (if conservative) implementation. */
-    rv_cpu_flush_tlb(cpu);
+    /* The TLB holds no ASIDs, so rs2 is ignored (flushing more than
+       asked is always correct). rs1 = x0: every translation; else only
+       those of that address (privileged spec 4.2.1). */
+    if (in->rs1 == 0) {
+        rv_cpu_flush_tlb(cpu);
+    } else {
+        rv_cpu_flush_tlb_page(cpu, cpu->x[in->rs1]);
+    }
     return next_insn(cpu, in);
 }
 

@@ -41,56 +41,124 @@ void rv_update_tlb_mode(RVCPU *cpu)
     cpu->data_tlb = cpu->tlb[rv_data_priv(cpu)];
 }
 
-static void tlb_clear(RVTlbEntry *tlb)
+/* Flushes clear only what was filled since the last full flush: a
+   Linux boot writes satp and runs sfence.vma tens of thousands of times,
+   and clearing all of the TLBs (40 KB) and the jump cache (128 KB) each
+   time was 4% of it. The bitmaps in RVCPU say what may be non-empty. */
+
+static void tlb_entry_clear(RVTlbEntry *e)
 {
     /* All-ones tags never match a page address (low bits are zero). */
-    memset(tlb, 0xff, sizeof(RVTlbEntry) * RV_TLB_SIZE);
+    e->tag_read = e->tag_write = e->tag_exec = RV_TLB_INVALID;
+}
+
+/* Calls fn on every TLB entry that may hold a tag (all four TLBs). */
+#define FOR_USED_TLB_ENTRIES(cpu, e, body)                                  \
+    for (unsigned w_ = 0; w_ < 4 * RV_TLB_SIZE / 64; w_++) {                \
+        for (uint64_t m_ = (cpu)->tlb_used[w_]; m_; m_ &= m_ - 1) {         \
+            unsigned k_ = w_ * 64 + (unsigned)__builtin_ctzll(m_);          \
+            RVTlbEntry *e = &(cpu)->tlb[k_ / RV_TLB_SIZE][k_ % RV_TLB_SIZE]; \
+            body                                                            \
+        }                                                                   \
+    }
+
+void rv_cpu_flush_jump_cache(RVCPU *cpu)
+{
+    for (unsigned w = 0; w < RV_JC_SIZE / 64; w++) {
+        for (uint64_t m = cpu->jc_used[w]; m; m &= m - 1) {
+            cpu->jump_cache[w * 64 + (unsigned)__builtin_ctzll(m)] = NULL;
+        }
+        cpu->jc_used[w] = 0;
+    }
 }
 
 void rv_cpu_flush_tlb(RVCPU *cpu)
 {
-    for (unsigned i = 0; i < 4; i++) {
-        tlb_clear(cpu->tlb[i]);
-    }
-    memset(cpu->jump_cache, 0, sizeof(cpu->jump_cache));
+    FOR_USED_TLB_ENTRIES(cpu, e, { tlb_entry_clear(e); })
+    memset(cpu->tlb_used, 0, sizeof(cpu->tlb_used));
+    memset(cpu->tlb_super, 0, sizeof(cpu->tlb_super));
+    memset(cpu->pmp_pt_ok, 0xff, sizeof(cpu->pmp_pt_ok));   /* PMP changes */
+    rv_cpu_flush_jump_cache(cpu);
     rv_update_tlb_mode(cpu);
+}
+
+void rv_cpu_init_tlb(RVCPU *cpu)
+{
+    memset(cpu->tlb, 0xff, sizeof(cpu->tlb));
+    memset(cpu->jump_cache, 0, sizeof(cpu->jump_cache));
+    memset(cpu->tlb_used, 0, sizeof(cpu->tlb_used));
+    memset(cpu->jc_used, 0, sizeof(cpu->jc_used));
+    memset(cpu->tlb_super, 0, sizeof(cpu->tlb_super));
+    memset(cpu->pmp_pt_ok, 0xff, sizeof(cpu->pmp_pt_ok));
+    rv_update_tlb_mode(cpu);
+}
+
+/* The 1 GiB region of va in tlb_super: va bits 38..30 folded with bits
+   47..39, so that Sv48's kernel linear map (0xffffaf80_00000000: bits
+   38..30 all zero) does not share a bit with user addresses near 0.
+   Two regions sharing a bit only make a flush wider. */
+static unsigned super_region(gva_t va)
+{
+    return (unsigned)((va >> 30) ^ (va >> 39)) & 511;
+}
+
+void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va)
+{
+    unsigned g = super_region(va);
+    if (cpu->tlb_super[g / 64] & (1ull << (g % 64))) {
+        /* Entries made from a superpage that covers va may sit at other
+           indices: privileged spec 4.2.1 asks for all of them to go. */
+        rv_cpu_flush_tlb(cpu);
+        return;
+    }
+    /* A 4 KiB leaf: only the entries of va's page can hold it; each
+       entry holds one page, so clearing the slot of va is enough. */
+    for (unsigned t = 0; t < 4; t++) {
+        tlb_entry_clear(rv_tlb_entry(cpu->tlb[t], va));
+    }
+    /* Blocks starting in the page: their jump-cache slots are in one
+       run of RV_PAGE_SIZE / 2 (the index is pc >> 1), shared with other
+       pages' blocks, which stay. */
+    gva_t page = va & RV_PAGE_MASK;
+    unsigned first = (unsigned)(page >> 1) & (RV_JC_SIZE - 1);
+    for (unsigned w = first / 64; w < (first + RV_PAGE_SIZE / 2) / 64; w++) {
+        for (uint64_t m = cpu->jc_used[w]; m; m &= m - 1) {
+            unsigned bit = (unsigned)__builtin_ctzll(m);
+            TB **slot = &cpu->jump_cache[w * 64 + bit];
+            if (!*slot || ((*slot)->pc & RV_PAGE_MASK) == page) {
+                *slot = NULL;
+                cpu->jc_used[w] &= ~(1ull << bit);
+            }
+        }
+    }
 }
 
 void rv_cpu_flush_data_tlb(RVCPU *cpu)
 {
     /* Fetch permission and the jump cache do not depend on SUM or MXR,
        which Linux toggles on every user copy: keep them. */
-    for (unsigned t = 0; t < 4; t++) {
-        RVTlbEntry *tlb = cpu->tlb[t];
-        for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
-            tlb[i].tag_read = RV_TLB_INVALID;
-            tlb[i].tag_write = RV_TLB_INVALID;
-        }
-    }
+    FOR_USED_TLB_ENTRIES(cpu, e, {
+        e->tag_read = RV_TLB_INVALID;
+        e->tag_write = RV_TLB_INVALID;
+    })
 }
 
 void rv_cpu_drop_write_tags(RVCPU *cpu)
 {
-    for (unsigned t = 0; t < 4; t++) {
-        RVTlbEntry *tlb = cpu->tlb[t];
-        for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
-            tlb[i].tag_write = RV_TLB_INVALID;
-        }
-    }
+    FOR_USED_TLB_ENTRIES(cpu, e, { e->tag_write = RV_TLB_INVALID; })
 }
 
 void rv_tlb_protect_code_page(CoreMachine *m, gpa_t page)
 {
     for (unsigned h = 0; h < m->ncpus; h++) {
         RVCPU *cpu = m->cpus[h];
-        for (unsigned t = 0; t < 4; t++) {
-            RVTlbEntry *tlb = cpu->tlb[t];
-            for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
-                if (tlb[i].phys_page == page) {
-                    tlb[i].tag_write = RV_TLB_INVALID;
-                }
+        FOR_USED_TLB_ENTRIES(cpu, e, {
+            if (e->phys_page == page && e->tag_write != RV_TLB_INVALID) {
+                /* Still writable, but through the slow path, which
+                   invalidates the code a store overwrites. */
+                e->tag_write |= RV_TLB_CODE_WRITE;
             }
-        }
+        })
     }
 }
 
@@ -104,26 +172,30 @@ static int fault_cause(RVAccess acc, bool page_fault)
 }
 
 static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
-                bool *writable_ok, bool debug);
+                bool *writable_ok, bool debug, unsigned *level);
 
 int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
                      gpa_t *pa, bool *writable_ok)
 {
-    return walk(cpu, va, acc, priv, pa, writable_ok, false);
+    unsigned level;
+    return walk(cpu, va, acc, priv, pa, writable_ok, false, &level);
 }
 
 int rv_mmu_lookup(RVCPU *cpu, gva_t va, unsigned priv, gpa_t *pa)
 {
     /* Debugger view: any mapped page counts as readable, and nothing in
        the page tables changes. */
-    return walk(cpu, va, RV_ACC_READ, priv, pa, NULL, true);
+    unsigned level;
+    return walk(cpu, va, RV_ACC_READ, priv, pa, NULL, true, &level);
 }
 
-/* `debug`: the debugger's view (no permission checks, no A/D updates). */
+/* `debug`: the debugger's view (no permission checks, no A/D updates).
+   *level: the leaf's level (0: a 4 KiB page; more: a superpage). */
 static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
-                bool *writable_ok, bool debug)
+                bool *writable_ok, bool debug, unsigned *level_out)
 {
     unsigned mode = cpu->satp >> 60;
+    *level_out = 0;
     if (priv == RV_PRIV_M || mode == 0) {
         *pa = va;
         if (writable_ok) {
@@ -146,9 +218,21 @@ static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
         unsigned vpn = (va >> (RV_PAGE_BITS + 9 * level)) & 0x1ff;
         gpa_t pte_addr = table + vpn * 8;
         uint8_t *p = core_mem_host_ptr(as, pte_addr, 8);
-        /* Page-table reads are implicit S-mode accesses (PMP applies). */
-        if (!p || !rv_pmp_allows(cpu, pte_addr, 8, RV_ACC_READ, RV_PRIV_S)) {
+        /* Page-table reads are implicit S-mode accesses (PMP applies).
+           A page of PTEs PMP allows whole is remembered per level until
+           the next TLB flush (every PMP change flushes). */
+        gpa_t pt_page = pte_addr & RV_PAGE_MASK;
+        if (!p) {
             return fault_cause(acc, false);
+        }
+        if (cpu->pmp_pt_ok[level] != pt_page) {
+            if (rv_pmp_allows(cpu, pt_page, RV_PAGE_SIZE, RV_ACC_READ,
+                              RV_PRIV_S)) {
+                cpu->pmp_pt_ok[level] = pt_page;
+            } else if (!rv_pmp_allows(cpu, pte_addr, 8, RV_ACC_READ,
+                                      RV_PRIV_S)) {
+                return fault_cause(acc, false);
+            }
         }
         uint64_t pte;
         memcpy(&pte, p, 8);
@@ -205,6 +289,7 @@ leaf_ok:;
             memcpy(p, &pte, 8);
             core_mem_notify_write(as, r, pte_addr, 8);
         }
+        *level_out = (unsigned)level;
         uint64_t vpn_low = (va >> RV_PAGE_BITS) & low_mask;
         *pa = ((ppn | vpn_low) << RV_PAGE_BITS) | (va & (RV_PAGE_SIZE - 1));
         if (writable_ok) {
@@ -215,12 +300,22 @@ leaf_ok:;
     return fault_cause(acc, true);
 }
 
+typedef struct Resolved {
+    gpa_t pa;
+    CoreMemRegion *r;
+    bool writable_ok;
+    bool cacheable;    /* PMP allows the whole page: the TLB may keep it */
+    unsigned level;    /* of the leaf PTE: > 0 for a superpage */
+} Resolved;
+
 /* Fill the TLB entry for va's page after a successful translation to a
    RAM/ROM region. */
-static void tlb_fill(const RVCPU *cpu, RVTlbEntry *tlb, gva_t va, gpa_t pa,
-                     CoreMemRegion *r, RVAccess acc, bool writable_ok)
+static void tlb_fill(RVCPU *cpu, RVTlbEntry *tlb, gva_t va,
+                     const Resolved *res, RVAccess acc)
 {
     const CoreMachine *m = cpu->machine;
+    gpa_t pa = res->pa;
+    CoreMemRegion *r = res->r;
     if (CORE_UNLIKELY(m->debug != NULL) && acc != RV_ACC_EXEC &&
         (core_debug_page_watched(m, va & RV_PAGE_MASK) ||
          core_debug_phys_page_watched(m, pa & RV_PAGE_MASK))) {
@@ -231,10 +326,23 @@ static void tlb_fill(const RVCPU *cpu, RVTlbEntry *tlb, gva_t va, gpa_t pa,
         return;   /* so do pages with load/store triggers (trigger.c) */
     }
     RVTlbEntry *e = rv_tlb_entry(tlb, va);
+    unsigned k = (unsigned)(e - cpu->tlb[0]);
+    cpu->tlb_used[k / 64] |= 1ull << (k % 64);
+    if (res->level > 0) {
+        /* One bit per 1 GiB region it may cover; a 512 GiB (Sv48) leaf
+           covers them all. */
+        if (res->level >= 3) {
+            memset(cpu->tlb_super, 0xff, sizeof(cpu->tlb_super));
+        } else {
+            unsigned g = super_region(va);
+            cpu->tlb_super[g / 64] |= 1ull << (g % 64);
+        }
+    }
     gva_t vpage = va & RV_PAGE_MASK;
     gpa_t ppage = pa & RV_PAGE_MASK;
     uintptr_t host = (uintptr_t)(r->host + (ppage - r->base));
-    if (e->tag_read != vpage && e->tag_exec != vpage && e->tag_write != vpage) {
+    if (e->tag_read != vpage && e->tag_exec != vpage &&
+        (e->tag_write & ~RV_TLB_CODE_WRITE) != vpage) {
         e->tag_read = e->tag_write = e->tag_exec = RV_TLB_INVALID;
     }
     e->addend = host - vpage;
@@ -244,41 +352,58 @@ static void tlb_fill(const RVCPU *cpu, RVTlbEntry *tlb, gva_t va, gpa_t pa,
     } else {
         e->tag_read = vpage;
     }
-    if (acc == RV_ACC_WRITE && writable_ok && r->kind == CORE_MEM_RAM &&
-        !core_mem_page_has_code(r, ppage)) {
-        /* Fast-path writes are invisible: count the page as written now. */
-        core_mem_mark_dirty(r, ppage, RV_PAGE_SIZE);
-        e->tag_write = vpage;
+    if (acc == RV_ACC_WRITE && res->writable_ok && r->kind == CORE_MEM_RAM) {
+        if (core_mem_page_has_code(r, ppage)) {
+            /* Writable, through the slow path (store_slow): it knows
+               the translation from this entry and marks dirty per store. */
+            e->tag_write = vpage | RV_TLB_CODE_WRITE;
+        } else {
+            /* Fast-path writes are invisible: count the page as written
+               now. */
+            core_mem_mark_dirty(r, ppage, RV_PAGE_SIZE);
+            e->tag_write = vpage;
+        }
     }
 }
-
-typedef struct Resolved {
-    gpa_t pa;
-    CoreMemRegion *r;
-    bool writable_ok;
-    bool cacheable;    /* PMP allows the whole page: the TLB may keep it */
-} Resolved;
 
 /* Translate, check PMP for [pa, pa+size) and find the region; returns 0 or
    an exception cause. */
 static int resolve(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
                    unsigned size, Resolved *out)
 {
-    int cause = rv_mmu_translate(cpu, va, acc, priv, &out->pa,
-                                 &out->writable_ok);
+    int cause = walk(cpu, va, acc, priv, &out->pa, &out->writable_ok, false,
+                     &out->level);
     if (cause) {
         return cause;
     }
-    if (!rv_pmp_allows(cpu, out->pa, size, acc, priv)) {
-        return fault_cause(acc, false);
-    }
+    /* If PMP allows the whole page, it allows any access inside it: the
+       first entry matching a byte of the page matches all of it, and no
+       lower entry matches any byte of the access. So one check does on
+       the common path. */
     out->cacheable = rv_pmp_allows(cpu, out->pa & RV_PAGE_MASK, RV_PAGE_SIZE,
                                    acc, priv);
+    if (!out->cacheable && !rv_pmp_allows(cpu, out->pa, size, acc, priv)) {
+        return fault_cause(acc, false);
+    }
     out->r = core_mem_find(cpu->machine->as, out->pa);
     if (!out->r) {
         return fault_cause(acc, false);
     }
     return 0;
+}
+
+/* A store wrote [pa, pa+size) of a page holding translated code:
+   invalidate the blocks made from those bytes. Returns true if the block
+   running the store may be one of them (a block holding the store's pc
+   was invalidated): it must not run on. */
+static bool code_written(RVCPU *cpu, const RVInsn *in, CoreMemRegion *r,
+                         gpa_t pa, unsigned size)
+{
+    unsigned inv = tb_invalidate_range(cpu->tbs, pa, size, &in->pc);
+    if (inv & TB_INV_EMPTY) {
+        core_mem_set_code_page(r, pa, false);
+    }
+    return inv & TB_INV_PC;
 }
 
 /* A debugger watches [addr, addr+size)? Record the stop; the block ends
@@ -378,7 +503,8 @@ static int load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
         return 0;
     }
     if (res.cacheable) {
-        tlb_fill(cpu, cpu->data_tlb, addr, res.pa, res.r, RV_ACC_READ, false);
+        res.writable_ok = false;
+        tlb_fill(cpu, cpu->data_tlb, addr, &res, RV_ACC_READ);
     }
     uint64_t v = 0;
     memcpy(&v, res.r->host + (res.pa - res.r->base), size);
@@ -426,12 +552,23 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         return leave ? leave_after(cpu, in) : 0;
     }
     Resolved res;
-    int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), size, &res);
-    if (cause) {
-        return rv_raise_exception(cpu, in, cause, addr);
+    RVTlbEntry *e = rv_tlb_entry(cpu->data_tlb, addr);
+    if (e->tag_write == ((addr & RV_PAGE_MASK) | RV_TLB_CODE_WRITE)) {
+        /* A writable RAM page holding code: translation, permissions,
+           PMP and watch checks were done when the entry was filled, and
+           anything changing them flushes the entry. */
+        res.pa = e->phys_page | (addr & (RV_PAGE_SIZE - 1));
+        res.r = core_mem_find(cpu->machine->as, res.pa);
+        res.cacheable = false;
+    } else {
+        int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), size,
+                            &res);
+        if (cause) {
+            return rv_raise_exception(cpu, in, cause, addr);
+        }
     }
     if (res.r->kind == CORE_MEM_MMIO) {
-        cause = mmio_access(cpu, in, res.r, res.pa, size, &val, true);
+        int cause = mmio_access(cpu, in, res.r, res.pa, size, &val, true);
         if (cause) {
             return rv_raise_exception(cpu, in, cause, addr);
         }
@@ -449,26 +586,27 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     core_mem_mark_dirty(res.r, res.pa, size);   /* before the write */
     memcpy(res.r->host + (res.pa - res.r->base), &val, size);
     check_watch(cpu, in, addr, size, true);
+    /* Only a write to the running block's own code makes it stale; a
+       write next to code (data sharing its page) leaves every block
+       valid and running. */
+    bool stale = core_mem_page_has_code(res.r, res.pa) &&
+                 code_written(cpu, in, res.r, res.pa, size);
     if (CORE_UNLIKELY(cpu->machine->attention & CORE_ATTN_STOP)) {
         /* A watch hit: the stop comes right after this store (blocks are
            not cut after every access for the physical watch). */
-        if (core_mem_page_has_code(res.r, res.pa)) {
-            core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
-        }
-        cpu->code_written = 0;
         return leave_after(cpu, in);
     }
-    if (core_mem_page_has_code(res.r, res.pa)) {
-        core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
-        cpu->code_written = 1;
-    }
     if (res.cacheable) {
-        tlb_fill(cpu, cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
-                 res.writable_ok);
+        tlb_fill(cpu, cpu->data_tlb, addr, &res, RV_ACC_WRITE);
+    } else if (e->tag_write == ((addr & RV_PAGE_MASK) | RV_TLB_CODE_WRITE) &&
+               !core_mem_page_has_code(res.r, res.pa)) {
+        /* The page's last block is gone: back to the fast path (as
+           tlb_fill would do). */
+        core_mem_mark_dirty(res.r, res.pa & RV_PAGE_MASK, RV_PAGE_SIZE);
+        e->tag_write = addr & RV_PAGE_MASK;
     }
-    if (cpu->code_written) {
+    if (stale) {
         /* The running block may be stale: leave it after this store. */
-        cpu->code_written = 0;
         return leave_after(cpu, in);
     }
     return 0;
@@ -512,11 +650,10 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         /* Rare: an atomic on a code page. Invalidate before the write;
            the block keeps running, which is safe because it holds
            decoded copies of its instructions. */
-        core_mem_notify_write(cpu->machine->as, res.r, res.pa, size);
+        code_written(cpu, in, res.r, res.pa, size);
     }
     if (res.cacheable) {
-        tlb_fill(cpu, cpu->data_tlb, addr, res.pa, res.r, RV_ACC_WRITE,
-                 res.writable_ok);
+        tlb_fill(cpu, cpu->data_tlb, addr, &res, RV_ACC_WRITE);
     }
     *host = res.r->host + (res.pa - res.r->base);
     core_mem_mark_dirty(res.r, res.pa, size);
@@ -579,7 +716,8 @@ int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
             *single = true;
             return 0;
         }
-        tlb_fill(cpu, cpu->fetch_tlb, pc, res.pa, res.r, RV_ACC_EXEC, false);
+        res.writable_ok = false;
+        tlb_fill(cpu, cpu->fetch_tlb, pc, &res, RV_ACC_EXEC);
     }
     *host_page = (const uint8_t *)(uintptr_t)(vpage + e->addend);
     *phys_page = e->phys_page;

@@ -19,6 +19,19 @@ bool rv_cpu_has_work(RVCPU *cpu);
 
 /* Flush the hart's TLBs and jump cache (satp, sfence.vma, TB flush). */
 void rv_cpu_flush_tlb(RVCPU *cpu);
+/* The same, without relying on what was tracked (a new hart). */
+void rv_cpu_init_tlb(RVCPU *cpu);
+/* sfence.vma of one virtual address: what may translate it. */
+void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va);
+/* Empty the jump cache (TB flush). */
+void rv_cpu_flush_jump_cache(RVCPU *cpu);
+/* Fill a jump-cache slot (tracked for the next flush). */
+static inline void rv_jump_cache_set(RVCPU *cpu, TB **slot, TB *tb)
+{
+    unsigned i = (unsigned)(slot - cpu->jump_cache);
+    cpu->jc_used[i / 64] |= 1ull << (i % 64);
+    *slot = tb;
+}
 /* Drop cached load/store permissions only (mstatus.SUM/MXR changed). */
 void rv_cpu_flush_data_tlb(RVCPU *cpu);
 /* Drop cached write permissions only (dirty tracking restarts). */

@@ -39,7 +39,7 @@ static void cpu_set_pc_op(void *cpu, gva_t addr)
 static void cpu_tb_flushed_op(void *opaque)
 {
     RVCPU *cpu = opaque;
-    memset(cpu->jump_cache, 0, sizeof(cpu->jump_cache));
+    rv_cpu_flush_jump_cache(cpu);
     cpu->chain_slot = NULL;   /* it pointed into the emptied code buffer */
 }
 

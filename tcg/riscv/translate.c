@@ -146,6 +146,7 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
         }
     }
     tb->n_insns = n;
+    tb->size = off - (pc & (RV_PAGE_SIZE - 1));
     set_sentinel(&insns[n], &insns[n - 1]);
     tb_shrink(cpu->tbs, tb, (n + 1) * sizeof(RVInsn));
     tb_insert(cpu->tbs, tb);
@@ -196,7 +197,7 @@ TB *rv_tb_find(RVCPU *cpu)
         }
     }
     if (!trigger) {
-        *slot = tb;
+        rv_jump_cache_set(cpu, slot, tb);
     }
     return tb;
 }

@@ -444,6 +444,69 @@ static void test_chain_remap(void)
     CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 42);
 }
 
+/* The same remap fenced by address only (sfence.vma rs1 = the page):
+ * the fence must drop what reaches the old code through that page (TLB
+ * entry, jump-cache entries of blocks in it). */
+static void test_chain_remap_by_address(void)
+{
+    RT_CSR_WRITE(satp, SATP_OF(SATP_SV39, root39a));
+    sfence_all();
+    for (unsigned i = 0; i < 4; i++)
+        CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 42);
+    l0[PG_JY] = pte(FRAME_JY2, PTE_V | PTE_R | PTE_X | PTE_A);
+    CHECK_EQ(run_ok(PRIV_S, fn_sfence_load, VA_PAGE(PG_JY)),
+             INSN_LI_A0_7 | ((uint64_t)INSN_RET << 32));
+    for (unsigned i = 0; i < 4; i++)
+        CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 7);
+    l0[PG_JY] = pte(FRAME(PG_JY), PTE_V | PTE_R | PTE_X | PTE_A);
+    sfence_all();
+    CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 42);
+}
+
+/* A megapage remapped, then sfence.vma of an address in it but another
+ * 4 KiB page than the one read before: the fence covers the whole leaf
+ * (privileged spec 4.2.1), so the page read before sees the new mapping
+ * too. */
+static void test_superpage_sfence(void)
+{
+    volatile uint64_t *old_pa = (volatile uint64_t *)(PA_MEGA + 0x5000);
+    volatile uint64_t *new_pa = (volatile uint64_t *)(PA_MEGA + 0x200000 + 0x5000);
+
+    *old_pa = 0x6f6c64ULL;
+    *new_pa = 0x6e6577ULL;
+    RT_CSR_WRITE(satp, SATP_OF(SATP_SV39, root39a));
+    sfence_all();
+    CHECK_EQ(run_ok(PRIV_S, fn_load, VA_MEGA + 0x5000), 0x6f6c64ULL);
+    l1[1] = pte(PA_MEGA + 0x200000, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    CHECK_EQ(run_ok(PRIV_S, fn_sfence_load, VA_MEGA + 0x1000),
+             *(volatile uint64_t *)(PA_MEGA + 0x200000 + 0x1000));
+    CHECK_EQ(run_ok(PRIV_S, fn_load, VA_MEGA + 0x5000), 0x6e6577ULL);
+    l1[1] = pte(PA_MEGA, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    sfence_all();
+    CHECK_EQ(run_ok(PRIV_S, fn_load, VA_MEGA + 0x5000), 0x6f6c64ULL);
+}
+
+/* PMP applies to the page walk's PTE reads (implicit S-mode accesses):
+ * once a PMP entry denies the page holding the leaf PTEs, a load through
+ * them takes an access fault, though the same walk succeeded just before
+ * (whatever a walk remembers about PMP goes with the PMP change). */
+#define CAUSE_LOAD_ACCESS 5
+
+static void test_pmp_on_walk(void)
+{
+    RT_CSR_WRITE(satp, SATP_OF(SATP_SV39, root39a));
+    sfence_all();
+    CHECK_EQ(run_ok(PRIV_S, fn_load, VA_PAGE(PG_S_RW) + 8),
+             *(volatile uint64_t *)(FRAME(PG_S_RW) + 8));
+    /* Entry 0, NAPOT over l0's 4 KiB, no permission: outranks entry 15. */
+    RT_CSR_WRITE(pmpaddr0, ((uintptr_t)l0 >> 2) | 0x1ffUL);
+    RT_CSR_SET(pmpcfg0, 0x18UL);
+    FAULT(PRIV_S, fn_load, VA_PAGE(PG_S_RW) + 8, CAUSE_LOAD_ACCESS);
+    RT_CSR_CLEAR(pmpcfg0, 0xffUL);
+    CHECK_EQ(run_ok(PRIV_S, fn_load, VA_PAGE(PG_S_RW) + 8),
+             *(volatile uint64_t *)(FRAME(PG_S_RW) + 8));
+}
+
 static void test_satp_modes(void)
 {
     uint64_t off = (uintptr_t)&marker - 0x80000000UL;
@@ -553,6 +616,9 @@ int main(void)
     test_accessed_dirty();
     test_sfence();
     test_chain_remap();
+    test_chain_remap_by_address();
+    test_superpage_sfence();
+    test_pmp_on_walk();
     test_satp_modes();
     test_mprv();
     test_delegated();

@@ -7,7 +7,9 @@
  * and 16-bit instructions), rewriting it again and again, building code
  * in a data buffer, and a store that rewrites the very next instruction
  * in straight-line code right before a fence.i, and rewriting the block
- * that a jump from another page leads to (a JIT's chained jump).  Without fence.i the
+ * that a jump from another page leads to (a JIT's chained jump), and
+ * stores next to code or one byte into it (invalidation is per byte, not
+ * per page).  Without fence.i the
  * outcome is unspecified; the test prints which one it saw.
  */
 #include "rt.h"
@@ -28,6 +30,10 @@ uint64_t smc_next(uint32_t insn);
 uint64_t smc_next_nofence(uint32_t insn);
 extern uint32_t smc_chain_target[];
 uint64_t smc_chain(void);
+extern volatile uint32_t smc_near_before[], smc_near_after[];
+uint64_t smc_near(uint64_t);
+uint64_t smc_byte(void);
+uint64_t smc_next_byte(uint64_t top);
 
 typedef uint64_t (*Fn)(uint64_t);
 
@@ -125,8 +131,40 @@ static void test_chained_block(void)
     }
 }
 
+/* Stores next to code (same page, no instruction byte written) leave
+   translations alone (jit_test.py checks that smc_near is translated
+   once); one byte stored into an instruction drops its translation. */
+static void test_precision(void)
+{
+    for (int i = 0; i < 100; i++) {
+        smc_near_before[0] = i;
+        CHECK_EQ(smc_near(i), (uint64_t)(i + 1717));
+        smc_near_after[0] = i;
+        CHECK_EQ(smc_near(0), 1717);
+    }
+    CHECK_EQ(smc_near_before[0] + smc_near_after[0], 198);
+
+    volatile uint8_t *b = (volatile uint8_t *)(uintptr_t)smc_byte;
+    CHECK_EQ(smc_byte(), 1);
+    /* Loads 1, 2, 4 and 8 MiB away share the page's slot in a direct-
+       mapped software TLB (up to 2^11 entries): the stores below then
+       find the page holding code when they fill its entry. */
+    for (uintptr_t d = 1 << 20; d <= 8 << 20; d <<= 1)
+        (void)*(volatile uint32_t *)((uintptr_t)smc_byte + d);
+    b[3] = 0x10;                   /* imm 0x001 -> 0x101 */
+    fence_i();
+    CHECK_EQ(smc_byte(), 0x101);
+    b[3] = 0x7f;                   /* -> 0x7f1 */
+    fence_i();
+    CHECK_EQ(smc_byte(), 0x7f1);
+
+    CHECK_EQ(smc_next_byte(0x10), 0x107);
+    CHECK_EQ(smc_next_byte(0x20), 0x207);
+}
+
 int main(void)
 {
+    test_precision();
     test_patch_function();
     test_jit_buffer();
     test_next_instruction();

@@ -67,3 +67,48 @@ smc_chain_target:
     addi    a0, a0, 1
     ret
     .option pop
+
+/* Data sharing a page with code (as compilers and hand-written assembly
+ * place it): smc.c stores to smc_near_before and smc_near_after, the
+ * words right around smc_near, between calls. No instruction is written,
+ * so smc_near must stay translated (jit_test.py counts its translations
+ * in --trace-jit: once, not once per store). */
+    .globl smc_near_before
+    .globl smc_near
+    .globl smc_near_after
+    .balign 8
+smc_near_before:
+    .word   0
+smc_near:
+    .option push
+    .option norvc
+    addi    a0, a0, 1717
+    ret
+    .option pop
+smc_near_after:
+    .word   0
+
+/* Returns 1 until smc.c stores one byte into its first instruction (the
+ * top byte: imm[11:4]); that store alone must drop the translation. */
+    .globl smc_byte
+    .balign 4
+smc_byte:
+    .option push
+    .option norvc
+    addi    a0, zero, 1
+    ret
+    .option pop
+
+/* a0 = a byte stored over the top byte of the instruction at 1: (imm
+ * bits 11:4 of addi a0, zero, 7), made visible with fence.i and run. */
+    .globl smc_next_byte
+    .balign 4
+smc_next_byte:
+    .option push
+    .option norvc
+    lla     t0, 1f
+    sb      a0, 3(t0)
+    fence.i
+1:  addi    a0, zero, 7
+    ret
+    .option pop
