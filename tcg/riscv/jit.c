@@ -275,6 +275,9 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n)
             uses[ins[i].rd]++;
         }
     }
+    /* x0 is never cached: its count (the unused rs2 of every I-type
+       instruction) must not be the bar the others have to beat. */
+    uses[0] = 0;
     memset(g->host, -1, sizeof(g->host));
     for (unsigned k = 0; k < NCACHE; k++) {
         unsigned best = 0;
@@ -693,8 +696,8 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
     }
 }
 
-static void trace_block(RVCPU *cpu, const TB *tb, const uint8_t *code,
-                        size_t len);
+static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
+                        const uint8_t *code, size_t len);
 
 /* REWIND_PERF_MAP=1: name every block in /tmp/perf-PID.map, the file
    perf(1) reads to put symbols on JIT code ("guest_PC" per block). Host
@@ -803,7 +806,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     tb->host = code;
     perf_map_block(tb, code, g.e.len);
     if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
-        trace_block(cpu, tb, code, g.e.len);
+        trace_block(cpu, tb, g.host, code, g.e.len);
     }
     return code;
 }
@@ -839,8 +842,8 @@ static void disas_host(FILE *f, const uint8_t *code, size_t len)
 }
 #endif
 
-static void trace_block(RVCPU *cpu, const TB *tb, const uint8_t *code,
-                        size_t len)
+static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
+                        const uint8_t *code, size_t len)
 {
     FILE *f = cpu->jit_trace;
     const RVInsn *ins = (const RVInsn *)tb->payload;
@@ -855,6 +858,14 @@ static void trace_block(RVCPU *cpu, const TB *tb, const uint8_t *code,
                 ins[i].len == 2 ? 4 : 8, bits, text,
                 kind_of(&ins[i]) == K_CALL ? "   [call]" : "");
     }
+    /* The guest registers the block keeps in host registers. */
+    fprintf(f, "CACHE:");
+    for (unsigned r = 1; r < 32; r++) {
+        if (cache[r] >= 0) {
+            fprintf(f, " %s", rv_reg_name(r));
+        }
+    }
+    fprintf(f, "\n");
     fprintf(f, "OUT: %zu bytes\n", len);
     disas_host(f, code, len);
     fprintf(f, "\n");

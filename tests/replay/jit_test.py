@@ -15,6 +15,7 @@
 Usage: jit_test.py REWIND ELF...
 """
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -102,6 +103,38 @@ one = [b for b in text.split("\n\n") if "(1 insns)" in b and
                                      "bltu", "bgeu", "j", "jr"))]
 t.check(one, "one-instruction jump/branch blocks are translated",
         text[:400])
+# Register caching: each block keeps the guest registers its inlined
+# instructions use most (at least twice, up to five) in host registers,
+# listed on its CACHE: line. The uses are counted here from the
+# disassembly (x0 never counts); a compressed or pseudo form may show
+# fewer operands than the instruction uses, so this count is a lower
+# bound and the check holds for any correct choice.
+ABI = {"ra", "sp", "gp", "tp", "fp"} | {f"t{i}" for i in range(7)} | \
+    {f"s{i}" for i in range(12)} | {f"a{i}" for i in range(8)}
+short = []
+for b in text.split("\n\n"):
+    lines = b.split("\n")
+    cache = next((ln.split()[1:] for ln in lines
+                  if ln.startswith("CACHE:")), None)
+    if not lines[0].startswith("IN:") or cache is None:
+        continue
+    uses = {}
+    for ln in lines[1:]:
+        if ln.startswith("CACHE:"):
+            break
+        if "[call]" in ln:
+            continue
+        parts = ln.split(None, 3)   # pc, bits, mnemonic, operands
+        ops = parts[3] if len(parts) > 3 else ""
+        for tok in re.split(r"[,()\s]+", ops):
+            if tok in ABI:
+                uses[tok] = uses.get(tok, 0) + 1
+    hot = [r for r, c in uses.items() if c >= 2]
+    if len(cache) < min(5, len(hot)) or not set(cache) <= set(uses):
+        short.append(f"{lines[0]}: uses {uses}, cached {cache}")
+t.check(text.count("CACHE:") == text.count("IN: pc") and not short,
+        "blocks keep their most used guest registers in host registers",
+        "\n  ".join(short[:5]))
 rc, out, err = run(exe, "run", *BOARD, *jit(False), "--trace-jit", tj,
                    "-kernel", elfs[0], timeout=60)
 t.check(rc != 0 and "--trace-jit" in err and "JIT is off" in err,
