@@ -144,9 +144,13 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
    - leave: restores them and returns eax to the run loop; every exit of
      every block jumps there;
    - sync: settles the chained blocks' accounting (rv_chain_settle) and
-     sets m->icount, before any helper call; clobbers only rax and r11. */
+     sets m->icount, before any helper call; clobbers only rax and r11;
+   - jump_pc: cpu->pc = rax, return RV_EXEC_JUMP (exit_idx as preset);
+   - out_pc / out: [cpu->pc = rax,] exit_idx = 0 (the block accounted
+     itself in chain_left), return RV_EXEC_JUMP. */
 #define SHARED_ENTER 0
-static long shared_leave = -1, shared_sync = -1;
+static long shared_leave = -1, shared_sync = -1, shared_jump_pc = -1,
+            shared_out_pc = -1, shared_out = -1;
 
 /* Guest registers cached in host registers within a block: callee-saved
    ones, so helper calls keep them. */
@@ -155,12 +159,12 @@ static const int cache_regs[] = { X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
 
 static void emit_shared(X86CodeBuf *cb)
 {
-    uint8_t *w = x86_codebuf_room(cb, 128);
+    uint8_t *w = x86_codebuf_room(cb, 256);
     if (!w) {
         return;   /* cannot happen: the buffer was just emptied */
     }
     X86Emit e;
-    x86_init(&e, w, 128);
+    x86_init(&e, w, 256);
     x86_push(&e, CPU);
     for (unsigned k = 0; k < NCACHE; k++) {
         x86_push(&e, cache_regs[k]);
@@ -188,6 +192,18 @@ static void emit_shared(X86CodeBuf *cb)
     x86_load(&e, X86_RAX, CPU, OFF(icount_base));
     x86_store(&e, 8, X86_RAX, X86_R11, (int32_t)offsetof(CoreMachine, icount));
     x86_ret(&e);
+    X86Label leave = X86_LABEL_AT(shared_leave);
+    shared_jump_pc = (long)e.len;
+    x86_store(&e, 8, X86_RAX, CPU, OFF(pc));
+    x86_mov_imm(&e, X86_RAX, RV_EXEC_JUMP);
+    x86_jmp(&e, &leave);
+    shared_out_pc = (long)e.len;
+    x86_store(&e, 8, X86_RAX, CPU, OFF(pc));
+    shared_out = (long)e.len;
+    x86_alu_rr(&e, false, X86_XOR, X86_RAX, X86_RAX);
+    x86_store(&e, 4, X86_RAX, CPU, OFF(exit_idx));
+    x86_mov_imm(&e, X86_RAX, RV_EXEC_JUMP);
+    x86_jmp(&e, &leave);
     x86_codebuf_commit(cb, e.len);
 }
 
@@ -263,6 +279,7 @@ typedef struct Gen {
     X86Emit e;
     X86Label exit;   /* leave with eax as the result (shared code) */
     X86Label sync;   /* settle the accounting before a helper (shared) */
+    X86Label jump_pc, out_pc, out;   /* shared exits (emit_shared) */
     const TB *tb;
     bool chain;      /* exits to a constant pc may jump to the next block */
     TB **slot_rw;    /* the block's link slots (writable view) */
@@ -382,9 +399,8 @@ static void store_pc(Gen *g, uint64_t pc)
 static void leave_to(Gen *g, uint64_t pc)
 {
     writeback(g);
-    store_pc(g, pc);
-    x86_mov_imm(&g->e, X86_RAX, RV_EXEC_JUMP);
-    x86_jmp(&g->e, &g->exit);
+    x86_mov_imm(&g->e, X86_RAX, pc);
+    x86_jmp(&g->e, &g->jump_pc);
 }
 
 /* call fn(cpu, arg) with more arguments already in rdx/rcx/r8; leave the
@@ -545,12 +561,11 @@ static void chain_leave(Gen *g, X86Label *out, bool set_pc, uint64_t pc)
     X86Emit *e = &g->e;
     x86_bind(e, out);
     if (set_pc) {
-        store_pc(g, pc);
+        x86_mov_imm(e, X86_RAX, pc);
+        x86_jmp(e, &g->out_pc);
+    } else {
+        x86_jmp(e, &g->out);
     }
-    x86_alu_rr(e, false, X86_XOR, X86_RAX, X86_RAX);
-    x86_store(e, 4, X86_RAX, CPU, OFF(exit_idx));
-    x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
-    x86_jmp(e, &g->exit);
 }
 
 /* A cached rd is computed in place (no round trip through rax). */
@@ -565,10 +580,11 @@ static int cached_rd(Gen *g, const RVInsn *in)
 
 static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
 {
-    int hd = w ? cached_rd(g, in) : -1;
+    int hd = cached_rd(g, in);
     if (hd >= 0) {
         int32_t imm = (int32_t)in->imm;
-        if (op == X86_ADD && in->rd != in->rs1 && g->host[in->rs1] >= 0) {
+        if (w && op == X86_ADD && in->rd != in->rs1 &&
+            g->host[in->rs1] >= 0) {
             x86_lea(&g->e, hd, g->host[in->rs1], imm);
             return;
         }
@@ -576,7 +592,10 @@ static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
             load_x(g, hd, in->rs1);
         }
         if (imm != 0 || op == X86_AND) {
-            x86_alu_ri(&g->e, true, op, hd, imm);
+            x86_alu_ri(&g->e, w, op, hd, imm);
+        }
+        if (!w) {
+            x86_sext32(&g->e, hd);
         }
         return;
     }
@@ -590,13 +609,20 @@ static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
 
 static void gen_alu_rr(Gen *g, const RVInsn *in, bool w, X86Alu op)
 {
-    if (w && g->host[in->rd] >= 0 &&
-        (in->rd == in->rs1 || in->rd != in->rs2)) {
+    unsigned a = in->rs1, b = in->rs2;
+    if (in->rd == b && a != b && op != X86_SUB) {
+        a = in->rs2;   /* commutative: rd op= the other one */
+        b = in->rs1;
+    }
+    if (g->host[in->rd] >= 0 && (in->rd == a || in->rd != b)) {
         int hd = cached_rd(g, in);
-        if (in->rd != in->rs1) {
-            load_x(g, hd, in->rs1);
+        if (in->rd != a) {
+            load_x(g, hd, a);
         }
-        alu_x(g, true, op, hd, in->rs2);
+        alu_x(g, w, op, hd, b);
+        if (!w) {
+            x86_sext32(&g->e, hd);
+        }
         return;
     }
     load_x(g, X86_RAX, in->rs1);
@@ -625,12 +651,15 @@ static void gen_set_rr(Gen *g, const RVInsn *in, X86Cond cc)
 
 static void gen_shift_i(Gen *g, const RVInsn *in, bool w, X86Shift op)
 {
-    int hd = w ? cached_rd(g, in) : -1;
+    int hd = cached_rd(g, in);
     if (hd >= 0) {
         if (in->rd != in->rs1) {
             load_x(g, hd, in->rs1);
         }
-        x86_shift_ri(&g->e, true, op, hd, (uint8_t)in->imm);
+        x86_shift_ri(&g->e, w, op, hd, (uint8_t)in->imm);
+        if (!w) {
+            x86_sext32(&g->e, hd);
+        }
         return;
     }
     if (w) {
@@ -665,8 +694,12 @@ static void gen_shift_r(Gen *g, const RVInsn *in, bool w, X86Shift op)
 static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
 {
     X86Label not_taken = X86_LABEL_INIT;
-    load_x(g, X86_RAX, in->rs1);
-    alu_x(g, true, X86_CMP, X86_RAX, in->rs2);
+    int a = g->host[in->rs1];
+    if (a < 0) {
+        a = X86_RAX;
+        load_x(g, a, in->rs1);
+    }
+    alu_x(g, true, X86_CMP, a, in->rs2);
     x86_jcc(&g->e, (X86Cond)(taken ^ 1), &not_taken);
     chain_to(g, in->pc + (uint64_t)in->imm);
     x86_bind(&g->e, &not_taken);
@@ -729,8 +762,13 @@ static void gen_load(Gen *g, const RVInsn *in, unsigned size, bool sign)
 {
     Slow *sl = new_slow(g, in, size, sign, false);
     gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_read), &sl->entry);
-    x86_load_ext(&g->e, size, sign, X86_RAX, X86_RAX, 0);
-    store_x(g, in->rd, X86_RAX);
+    int hd = cached_rd(g, in);
+    if (hd >= 0) {
+        x86_load_ext(&g->e, size, sign, hd, X86_RAX, 0);
+    } else {
+        x86_load_ext(&g->e, size, sign, X86_RAX, X86_RAX, 0);
+        store_x(g, in->rd, X86_RAX);
+    }
     x86_bind(&g->e, &sl->back);
 }
 
@@ -848,17 +886,26 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
     case K_SRLW: gen_shift_r(g, in, false, X86_SHR); break;
     case K_SRAW: gen_shift_r(g, in, false, X86_SAR); break;
     case K_MUL:
-        if (g->host[in->rd] >= 0 && in->rd == in->rs1) {
+    case K_MULW:
+        if (g->host[in->rd] >= 0) {
+            /* The low 64 (or 32) bits of a product do not depend on
+               the operands' order or signedness. */
+            unsigned a = in->rd == in->rs2 ? in->rs2 : in->rs1;
+            unsigned b = a == in->rs1 ? in->rs2 : in->rs1;
             int hd = cached_rd(g, in);
-            if (g->host[in->rs2] >= 0) {
-                x86_imul_rr(e, hd, g->host[in->rs2]);
+            if (in->rd != a) {
+                load_x(g, hd, a);
+            }
+            if (g->host[b] >= 0) {
+                x86_imul_rr(e, hd, g->host[b]);
             } else {
-                x86_imul_rm(e, hd, CPU, XOFF(in->rs2));
+                x86_imul_rm(e, hd, CPU, XOFF(b));
+            }
+            if (kind_of(in) == K_MULW) {
+                x86_sext32(e, hd);
             }
             break;
         }
-        /* fall through */
-    case K_MULW:
         load_x(g, X86_RAX, in->rs1);
         load_x(g, X86_RCX, in->rs2);
         x86_imul_rr(e, X86_RAX, X86_RCX);
@@ -965,6 +1012,9 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     long at = (long)(x86_codebuf_used(cb) + code_off);
     Gen g = { .exit = X86_LABEL_AT(shared_leave - at),
               .sync = X86_LABEL_AT(shared_sync - at),
+              .jump_pc = X86_LABEL_AT(shared_jump_pc - at),
+              .out_pc = X86_LABEL_AT(shared_out_pc - at),
+              .out = X86_LABEL_AT(shared_out - at),
               .head = X86_LABEL_INIT, .tb = tb, .chain = chain,
               .slot_rw = slot_rw, .slot_rx = slot_rx,
               .attention = (const void *)&cpu->machine->attention };
