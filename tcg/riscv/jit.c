@@ -808,26 +808,34 @@ static void gen_slow_paths(Gen *g)
     }
 }
 
+/* x[rd] = a constant. */
+static void set_x_imm(Gen *g, unsigned rd, uint64_t v)
+{
+    int hd = g->host[rd];
+    if (hd >= 0) {
+        x86_mov_imm(&g->e, hd, v);
+        g->dirty |= 1u << rd;
+    } else if (v == (uint64_t)(int64_t)(int32_t)v) {
+        x86_store_imm(&g->e, CPU, XOFF(rd), (int32_t)v);
+    } else {
+        x86_mov_imm(&g->e, X86_RAX, v);
+        x86_store(&g->e, 8, X86_RAX, CPU, XOFF(rd));
+    }
+}
+
 /* One instruction; `copy` is its two-entry array for a handler call. */
 static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
 {
     X86Emit *e = &g->e;
     switch (kind_of(in)) {
     case K_LUI:
-        if (g->host[in->rd] >= 0) {
-            x86_mov_imm(e, X86_RAX, (uint64_t)in->imm);
-            store_x(g, in->rd, X86_RAX);
-        } else {
-            x86_store_imm(e, CPU, XOFF(in->rd), (int32_t)in->imm);
-        }
+        set_x_imm(g, in->rd, (uint64_t)in->imm);
         break;
     case K_AUIPC:
-        x86_mov_imm(e, X86_RAX, in->pc + (uint64_t)in->imm);
-        store_x(g, in->rd, X86_RAX);
+        set_x_imm(g, in->rd, in->pc + (uint64_t)in->imm);
         break;
     case K_JAL:
-        x86_mov_imm(e, X86_RAX, in->pc + in->len);
-        store_x(g, in->rd, X86_RAX);
+        set_x_imm(g, in->rd, in->pc + in->len);
         chain_to(g, in->pc + (uint64_t)in->imm);
         break;
     case K_JALR:
