@@ -290,6 +290,8 @@ typedef struct Gen {
     uint32_t dirty;  /* cached registers newer than cpu->x[] here */
     X86Label head;   /* the first instruction, cached registers loaded */
     const void *attention;   /* &m->attention */
+    bool tlb_reg;    /* TLB_REG holds cpu->data_tlb (a block with loads
+                        or stores) */
     Slow slow[RV_TB_MAX_INSNS];
     unsigned nslow;
 } Gen;
@@ -298,6 +300,8 @@ typedef struct Gen {
    caches; enter (shared) has saved the host registers and set rbx, and a
    chained jump comes straight in. */
 #define MAX_SLOTS 2
+/* cpu->data_tlb, loaded once at a block's start and after each helper. */
+#define TLB_REG X86_R10
 
 static void load_x(Gen *g, int reg, unsigned r)
 {
@@ -418,6 +422,11 @@ static void call_helper(Gen *g, const void *fn, const void *arg)
     x86_call_reg(&g->e, X86_RAX);
     x86_test_rr(&g->e, false, X86_RAX, X86_RAX);
     x86_jcc(&g->e, X86_CC_NE, &g->exit);
+    if (g->tlb_reg) {
+        /* Caller-saved, and the helper may have changed data_tlb
+           (privilege, MPRV). */
+        x86_load(&g->e, TLB_REG, CPU, OFF(data_tlb));
+    }
 }
 
 static void chain_account(Gen *g, X86Label *out);
@@ -727,9 +736,8 @@ static void gen_tlb(Gen *g, const RVInsn *in, unsigned size, int32_t tag_off,
             x86_alu_ri(e, true, X86_ADD, X86_RAX, (int32_t)in->imm);
         }
     }
-    /* rcx = the TLB, rdx = 5 * index: entries are 40 bytes, addressed
-       as [rcx + rdx*8] (no multiply). */
-    x86_load(e, X86_RCX, CPU, OFF(data_tlb));
+    /* TLB_REG = the TLB, rdx = 5 * index: entries are 40 bytes,
+       addressed as [TLB_REG + rdx*8] (no multiply). */
     x86_mov_rr(e, X86_RDX, X86_RAX);
     x86_shift_ri(e, true, X86_SHR, X86_RDX, RV_PAGE_BITS);
     x86_alu_ri(e, false, X86_AND, X86_RDX, RV_TLB_SIZE - 1);
@@ -740,9 +748,9 @@ static void gen_tlb(Gen *g, const RVInsn *in, unsigned size, int32_t tag_off,
         x86_mov_rr(e, X86_R11, X86_RAX);
     }
     x86_alu_ri(e, true, X86_AND, X86_R11, (int32_t)RV_PAGE_MASK);
-    x86_alu_rm_idx(e, true, X86_CMP, X86_R11, X86_RCX, X86_RDX, 8, tag_off);
+    x86_alu_rm_idx(e, true, X86_CMP, X86_R11, TLB_REG, X86_RDX, 8, tag_off);
     x86_jcc(e, X86_CC_NE, slow);
-    x86_alu_rm_idx(e, true, X86_ADD, X86_RAX, X86_RCX, X86_RDX, 8,
+    x86_alu_rm_idx(e, true, X86_ADD, X86_RAX, TLB_REG, X86_RDX, 8,
                    (int32_t)offsetof(RVTlbEntry, addend));
 }
 
@@ -1029,6 +1037,13 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     x86_init(&g.e, w + code_off, need - code_off);
     choose_cache(&g, ins, n);
     reload(&g);
+    for (unsigned i = 0; i < n; i++) {
+        Kind k = kind_of(&ins[i]);
+        g.tlb_reg |= k >= K_LB && k <= K_SD;
+    }
+    if (g.tlb_reg) {
+        x86_load(&g.e, TLB_REG, CPU, OFF(data_tlb));
+    }
     x86_bind(&g.e, &g.head);
     if (chain) {
         /* A loop back to the head (chain_self) keeps the cached
