@@ -147,10 +147,20 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
      sets m->icount, before any helper call; clobbers only rax and r11;
    - jump_pc: cpu->pc = rax, return RV_EXEC_JUMP (exit_idx as preset);
    - out_pc / out: [cpu->pc = rax,] exit_idx = 0 (the block accounted
-     itself in chain_left), return RV_EXEC_JUMP. */
+     itself in chain_left), return RV_EXEC_JUMP;
+   - load/store slow paths (TLB_REG below): rax = the guest address,
+     rsi = the instruction, r8 = a store's value, the cached registers
+     written back; sync, rv_load_slow/rv_store_slow, and either leave the
+     block (a trap, a store into code) or return, TLB_REG reloaded, with
+     a load's value in rax. */
 #define SHARED_ENTER 0
+#define SHARED_BYTES 1536
+/* cpu->data_tlb, loaded once at a block's start and after each helper. */
+#define TLB_REG X86_R10
 static long shared_leave = -1, shared_sync = -1, shared_jump_pc = -1,
             shared_out_pc = -1, shared_out = -1;
+/* TLB misses: load_slow[log2 size][sign], store_slow[log2 size]. */
+static long shared_load[4][2], shared_store[4];
 
 /* Guest registers cached in host registers within a block: callee-saved
    ones, so helper calls keep them. */
@@ -159,12 +169,12 @@ static const int cache_regs[] = { X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
 
 static void emit_shared(X86CodeBuf *cb)
 {
-    uint8_t *w = x86_codebuf_room(cb, 256);
+    uint8_t *w = x86_codebuf_room(cb, SHARED_BYTES);
     if (!w) {
         return;   /* cannot happen: the buffer was just emptied */
     }
     X86Emit e;
-    x86_init(&e, w, 256);
+    x86_init(&e, w, SHARED_BYTES);
     x86_push(&e, CPU);
     for (unsigned k = 0; k < NCACHE; k++) {
         x86_push(&e, cache_regs[k]);
@@ -204,6 +214,41 @@ static void emit_shared(X86CodeBuf *cb)
     x86_store(&e, 4, X86_RAX, CPU, OFF(exit_idx));
     x86_mov_imm(&e, X86_RAX, RV_EXEC_JUMP);
     x86_jmp(&e, &leave);
+    /* Out of a slow path's call: drop its return address, leave. */
+    long drop_leave = (long)e.len;
+    x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
+    x86_jmp(&e, &leave);
+    X86Label sync = X86_LABEL_AT(shared_sync);
+    for (unsigned kind = 0; kind < 12; kind++) {
+        bool store = kind >= 8;
+        unsigned lg = store ? kind - 8 : kind / 2;
+        bool sign = !store && (kind & 1);
+        X86Label out = X86_LABEL_AT(drop_leave);
+        if (store) {
+            shared_store[lg] = (long)e.len;
+        } else {
+            shared_load[lg][sign] = (long)e.len;
+        }
+        x86_mov_rr(&e, X86_RDX, X86_RAX);
+        x86_call(&e, &sync);
+        x86_mov_imm(&e, X86_RCX, 1u << lg);
+        x86_mov_rr(&e, X86_RDI, CPU);
+        x86_alu_ri(&e, true, X86_SUB, X86_RSP, 8);   /* 16-aligned */
+        x86_mov_imm(&e, X86_RAX, store ? (uint64_t)(uintptr_t)rv_store_slow
+                                       : (uint64_t)(uintptr_t)rv_load_slow);
+        x86_call_reg(&e, X86_RAX);
+        x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
+        x86_test_rr(&e, false, X86_RAX, X86_RAX);
+        x86_jcc(&e, X86_CC_NE, &out);
+        x86_load(&e, TLB_REG, CPU, OFF(data_tlb));
+        if (!store) {
+            x86_load_ext(&e, 1u << lg, sign, X86_RAX, CPU, OFF(load_result));
+        }
+        x86_ret(&e);
+    }
+    if (e.overflow) {
+        abort();   /* the room above is a constant: cannot happen */
+    }
     x86_codebuf_commit(cb, e.len);
 }
 
@@ -292,6 +337,7 @@ typedef struct Gen {
     const void *attention;   /* &m->attention */
     bool tlb_reg;    /* TLB_REG holds cpu->data_tlb (a block with loads
                         or stores) */
+    long at;         /* the code's offset in the buffer */
     Slow slow[RV_TB_MAX_INSNS];
     unsigned nslow;
 } Gen;
@@ -300,8 +346,6 @@ typedef struct Gen {
    caches; enter (shared) has saved the host registers and set rbx, and a
    chained jump comes straight in. */
 #define MAX_SLOTS 2
-/* cpu->data_tlb, loaded once at a block's start and after each helper. */
-#define TLB_REG X86_R10
 
 static void load_x(Gen *g, int reg, unsigned r)
 {
@@ -794,22 +838,35 @@ static void gen_store(Gen *g, const RVInsn *in, unsigned size)
 }
 
 /* The TLB misses: rax = the guest address. */
+static unsigned log2_size(unsigned size)
+{
+    return size == 8 ? 3 : size == 4 ? 2 : size == 2 ? 1 : 0;
+}
+
+/* The cached registers written back, then the shared slow path of the
+   access with rsi = the instruction (emit_shared). */
+static void slow_call(Gen *g, X86Label *stub, const RVInsn *in)
+{
+    writeback(g);
+    x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)in);
+    x86_call(&g->e, stub);
+}
+
 static void gen_slow_paths(Gen *g)
 {
     for (unsigned i = 0; i < g->nslow; i++) {
         Slow *sl = &g->slow[i];
         const RVInsn *in = sl->in;
+        unsigned lg = log2_size(sl->size);
         g->dirty = sl->dirty;
         x86_bind(&g->e, &sl->entry);
-        x86_mov_rr(&g->e, X86_RDX, X86_RAX);
-        x86_mov_imm(&g->e, X86_RCX, sl->size);
         if (sl->store) {
+            X86Label store = X86_LABEL_AT(shared_store[lg] - g->at);
             load_x(g, X86_R8, in->rs2);
-            call_helper(g, (const void *)(uintptr_t)rv_store_slow, in);
+            slow_call(g, &store, in);
         } else {
-            call_helper(g, (const void *)(uintptr_t)rv_load_slow, in);
-            x86_load_ext(&g->e, sl->size, sl->sign, X86_RAX, CPU,
-                         OFF(load_result));
+            X86Label load = X86_LABEL_AT(shared_load[lg][sl->sign] - g->at);
+            slow_call(g, &load, in);
             store_x(g, in->rd, X86_RAX);
         }
         x86_jmp(&g->e, &sl->back);
@@ -1033,7 +1090,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
               .out = X86_LABEL_AT(shared_out - at),
               .head = X86_LABEL_INIT, .tb = tb, .chain = chain,
               .slot_rw = slot_rw, .slot_rx = slot_rx,
-              .attention = (const void *)&cpu->machine->attention };
+              .attention = (const void *)&cpu->machine->attention,
+              .at = at };
     x86_init(&g.e, w + code_off, need - code_off);
     choose_cache(&g, ins, n);
     reload(&g);
