@@ -161,6 +161,10 @@ struct RVCPU {
     void *jit_trace;         /* FILE * for --trace-jit, or NULL */
     int64_t chain_left;      /* JIT block chaining (jit.c): instructions
                                 the chained blocks may still retire */
+    int64_t chain_mark;      /* chain_left when icount_base, instret and
+                                m->icount were last brought up to date
+                                (rv_chain_settle): chained blocks
+                                account only in chain_left */
     void *chain_slot;        /* a chain exit that missed: where to link
                                 the next block (writable view), or NULL */
     RVInsn partial[RV_TB_MAX_INSNS + 1];  /* a block cut short by the

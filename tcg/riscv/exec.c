@@ -45,7 +45,8 @@ static inline uint32_t run_block(RVCPU *cpu, TB *tb, uint32_t n)
         const void *host = tb->host ? tb->host : rv_jit_compile(cpu, tb);
         if (CORE_LIKELY(host != NULL)) {
             cpu->exit_idx = n;
-            int r = ((RVJitFn)(uintptr_t)host)(cpu);
+            int r = rv_jit_run(cpu, host);
+            rv_chain_settle(cpu);
             assert(r == RV_EXEC_JUMP || r == RV_EXEC_TRAP);
             (void)r;
             return cpu->exit_idx;
@@ -163,6 +164,7 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
             cpu->chain_slot = NULL;
         }
         cpu->chain_left = no_chain ? 0 : (int64_t)(left < INT64_MAX ? left : INT64_MAX);
+        cpu->chain_mark = cpu->chain_left;
         uint64_t base = cpu->icount_base;
         uint32_t retired = run_block(cpu, tb, n);
         /* Blocks the JIT chained to before this exit are accounted for

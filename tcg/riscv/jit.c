@@ -144,9 +144,126 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
 
 /* ---- the code buffer, one per TB cache (shared by the harts) ---- */
 
+/* Code every block shares, at the start of each code buffer (written
+   again after every flush, the same bytes at the same offsets in every
+   buffer, so their offsets are program constants):
+   - enter(cpu, block): saves the callee-saved registers, aligns the
+     stack, rbx = cpu, jumps to the block (rv_jit_run calls it);
+   - leave: restores them and returns eax to the run loop; every exit of
+     every block jumps there;
+   - sync: settles the chained blocks' accounting (rv_chain_settle) and
+     sets m->icount, before any helper call; clobbers only rax and r11;
+   - jump_pc: cpu->pc = rax, return RV_EXEC_JUMP (exit_idx as preset);
+   - out_pc / out: [cpu->pc = rax,] exit_idx = 0 (the block accounted
+     itself in chain_left), return RV_EXEC_JUMP;
+   - load/store slow paths (TLB_REG below): rax = the guest address,
+     rsi = the instruction, r8 = a store's value, the cached registers
+     written back; sync, rv_load_slow/rv_store_slow, and either leave the
+     block (a trap, a store into code) or return, TLB_REG reloaded, with
+     a load's value in rax. */
+#define SHARED_ENTER 0
+#define SHARED_BYTES 1536
+/* cpu->data_tlb, loaded once at a block's start and after each helper. */
+#define TLB_REG X86_R10
+static long shared_leave = -1, shared_sync = -1, shared_jump_pc = -1,
+            shared_out_pc = -1, shared_out = -1;
+/* TLB misses: load_slow[log2 size][sign], store_slow[log2 size]. */
+static long shared_load[4][2], shared_store[4];
+
+/* Guest registers cached in host registers within a block: callee-saved
+   ones, so helper calls keep them. */
+static const int cache_regs[] = { X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
+#define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
+
+static void emit_shared(X86CodeBuf *cb)
+{
+    uint8_t *w = x86_codebuf_room(cb, SHARED_BYTES);
+    if (!w) {
+        return;   /* cannot happen: the buffer was just emptied */
+    }
+    X86Emit e;
+    x86_init(&e, w, SHARED_BYTES);
+    x86_push(&e, CPU);
+    for (unsigned k = 0; k < NCACHE; k++) {
+        x86_push(&e, cache_regs[k]);
+    }
+    x86_alu_ri(&e, true, X86_SUB, X86_RSP, 8);   /* calls: 16-aligned */
+    x86_mov_rr(&e, CPU, X86_RDI);
+    x86_jmp_reg(&e, X86_RSI);
+    shared_leave = (long)e.len;
+    x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
+    for (unsigned k = NCACHE; k-- > 0;) {
+        x86_pop(&e, cache_regs[k]);
+    }
+    x86_pop(&e, CPU);
+    x86_ret(&e);
+    shared_sync = (long)e.len;
+    /* rax = hops since the last settle; icount_base and instret move on
+       by it, m->icount = icount_base, chain_mark = chain_left. */
+    x86_load(&e, X86_RAX, CPU, OFF(chain_mark));
+    x86_alu_rm(&e, true, X86_SUB, X86_RAX, CPU, OFF(chain_left));
+    x86_alu_mr(&e, true, X86_ADD, CPU, OFF(icount_base), X86_RAX);
+    x86_alu_mr(&e, true, X86_ADD, CPU, OFF(instret), X86_RAX);
+    x86_load(&e, X86_RAX, CPU, OFF(chain_left));
+    x86_store(&e, 8, X86_RAX, CPU, OFF(chain_mark));
+    x86_load(&e, X86_R11, CPU, OFF(machine));
+    x86_load(&e, X86_RAX, CPU, OFF(icount_base));
+    x86_store(&e, 8, X86_RAX, X86_R11, (int32_t)offsetof(CoreMachine, icount));
+    x86_ret(&e);
+    X86Label leave = X86_LABEL_AT(shared_leave);
+    shared_jump_pc = (long)e.len;
+    x86_store(&e, 8, X86_RAX, CPU, OFF(pc));
+    x86_mov_imm(&e, X86_RAX, RV_EXEC_JUMP);
+    x86_jmp(&e, &leave);
+    shared_out_pc = (long)e.len;
+    x86_store(&e, 8, X86_RAX, CPU, OFF(pc));
+    shared_out = (long)e.len;
+    x86_alu_rr(&e, false, X86_XOR, X86_RAX, X86_RAX);
+    x86_store(&e, 4, X86_RAX, CPU, OFF(exit_idx));
+    x86_mov_imm(&e, X86_RAX, RV_EXEC_JUMP);
+    x86_jmp(&e, &leave);
+    /* Out of a slow path's call: drop its return address, leave. */
+    long drop_leave = (long)e.len;
+    x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
+    x86_jmp(&e, &leave);
+    X86Label sync = X86_LABEL_AT(shared_sync);
+    for (unsigned kind = 0; kind < 12; kind++) {
+        bool store = kind >= 8;
+        unsigned lg = store ? kind - 8 : kind / 2;
+        bool sign = !store && (kind & 1);
+        X86Label out = X86_LABEL_AT(drop_leave);
+        if (store) {
+            shared_store[lg] = (long)e.len;
+        } else {
+            shared_load[lg][sign] = (long)e.len;
+        }
+        x86_mov_rr(&e, X86_RDX, X86_RAX);
+        x86_call(&e, &sync);
+        x86_mov_imm(&e, X86_RCX, 1u << lg);
+        x86_mov_rr(&e, X86_RDI, CPU);
+        x86_alu_ri(&e, true, X86_SUB, X86_RSP, 8);   /* 16-aligned */
+        x86_mov_imm(&e, X86_RAX, store ? (uint64_t)(uintptr_t)rv_store_slow
+                                       : (uint64_t)(uintptr_t)rv_load_slow);
+        x86_call_reg(&e, X86_RAX);
+        x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
+        x86_test_rr(&e, false, X86_RAX, X86_RAX);
+        x86_jcc(&e, X86_CC_NE, &out);
+        x86_load(&e, TLB_REG, CPU, OFF(data_tlb));
+        if (!store) {
+            x86_load_ext(&e, 1u << lg, sign, X86_RAX, CPU, OFF(load_result));
+        }
+        x86_ret(&e);
+    }
+    if (e.overflow) {
+        abort();   /* the room above is a constant: cannot happen */
+    }
+    x86_codebuf_commit(cb, e.len);
+}
+
 static void codebuf_reset(void *cb)
 {
     x86_codebuf_reset(cb);
+    emit_shared(cb);
 }
 
 static void codebuf_destroy(void *cb)
@@ -168,8 +285,18 @@ bool rv_jit_start(RVCPU *cpu, char *err, size_t errlen)
     if (!cb) {
         return false;
     }
+    emit_shared(cb);
     tb_cache_set_code(cpu->tbs, cb, codebuf_reset, codebuf_destroy);
     return true;
+}
+
+int rv_jit_run(RVCPU *cpu, const void *host)
+{
+    const uint8_t *enter = x86_codebuf_base(tb_cache_code(cpu->tbs)) +
+                           SHARED_ENTER;
+    int (*fn)(RVCPU *, const void *);
+    memcpy(&fn, &enter, sizeof(fn));
+    return fn(cpu, host);
 }
 
 static X86CodeBuf *code_buffer(RVCPU *cpu)
@@ -191,9 +318,21 @@ static X86CodeBuf *code_buffer(RVCPU *cpu)
 
 /* ---- code generation ---- */
 
+/* A load's or store's TLB miss, emitted after the block's exits so the
+   hot path stays contiguous. */
+typedef struct Slow {
+    const RVInsn *in;
+    X86Label entry, back;
+    uint32_t dirty;   /* the cached registers newer than x[] there */
+    uint8_t size;
+    bool sign, store;
+} Slow;
+
 typedef struct Gen {
     X86Emit e;
-    X86Label exit;   /* leave with eax as the result */
+    X86Label exit;   /* leave with eax as the result (shared code) */
+    X86Label sync;   /* settle the accounting before a helper (shared) */
+    X86Label jump_pc, out_pc, out;   /* shared exits (emit_shared) */
     const TB *tb;
     bool chain;      /* exits to a constant pc may jump to the next block */
     TB **slot_rw;    /* the block's link slots (writable view) */
@@ -203,19 +342,18 @@ typedef struct Gen {
                                       caching it in this block, or -1 */
     uint32_t dirty;  /* cached registers newer than cpu->x[] here */
     X86Label head;   /* the first instruction, cached registers loaded */
+    const void *attention;   /* &m->attention */
+    bool tlb_reg;    /* TLB_REG holds cpu->data_tlb (a block with loads
+                        or stores) */
+    long at;         /* the code's offset in the buffer */
+    Slow slow[RV_TB_MAX_INSNS];
+    unsigned nslow;
 } Gen;
 
-/* Host code of every block starts with the same prologue (push rbx, rbp,
-   r12-r15; align the stack; rbx = cpu): a chained jump enters after it,
-   the registers saved once and the stack already set. Then the block
-   loads the guest registers it caches. */
-#define CHAIN_ENTRY 17
+/* A block's host code starts with the loads of the guest registers it
+   caches; enter (shared) has saved the host registers and set rbx, and a
+   chained jump comes straight in. */
 #define MAX_SLOTS 2
-
-/* Guest registers cached in host registers within a block: callee-saved
-   ones, so helper calls keep them. */
-static const int cache_regs[] = { X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
-#define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
 
 static void load_x(Gen *g, int reg, unsigned r)
 {
@@ -283,6 +421,9 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n)
             uses[ins[i].rd]++;
         }
     }
+    /* x0 is never cached: its count (the unused rs2 of every I-type
+       instruction) must not be the bar the others have to beat. */
+    uses[0] = 0;
     memset(g->host, -1, sizeof(g->host));
     for (unsigned k = 0; k < NCACHE; k++) {
         unsigned best = 0;
@@ -298,20 +439,34 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n)
     }
 }
 
+/* cpu->pc = pc (a sign-extended imm32 when it fits: low and kernel
+   addresses). */
+static void store_pc(Gen *g, uint64_t pc)
+{
+    if (pc == (uint64_t)(int64_t)(int32_t)pc) {
+        x86_store_imm(&g->e, CPU, OFF(pc), (int32_t)pc);
+    } else {
+        x86_mov_imm(&g->e, X86_RAX, pc);
+        x86_store(&g->e, 8, X86_RAX, CPU, OFF(pc));
+    }
+}
+
 /* cpu->pc = pc; return RV_EXEC_JUMP. */
 static void leave_to(Gen *g, uint64_t pc)
 {
     writeback(g);
     x86_mov_imm(&g->e, X86_RAX, pc);
-    x86_store(&g->e, 8, X86_RAX, CPU, OFF(pc));
-    x86_mov_imm(&g->e, X86_RAX, RV_EXEC_JUMP);
-    x86_jmp(&g->e, &g->exit);
+    x86_jmp(&g->e, &g->jump_pc);
 }
 
 /* call fn(cpu, arg) with more arguments already in rdx/rcx/r8; leave the
    block if it returned non-zero. */
 static void call_helper(Gen *g, const void *fn, const void *arg)
 {
+    /* Blocks chained to before this one are accounted only in
+       chain_left: icount_base, instret and m->icount are brought up to
+       this block's start, as the interpreter has them (rv_icount_at). */
+    x86_call(&g->e, &g->sync);
     writeback(g);
     x86_mov_rr(&g->e, X86_RDI, CPU);
     x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)arg);
@@ -319,12 +474,18 @@ static void call_helper(Gen *g, const void *fn, const void *arg)
     x86_call_reg(&g->e, X86_RAX);
     x86_test_rr(&g->e, false, X86_RAX, X86_RAX);
     x86_jcc(&g->e, X86_CC_NE, &g->exit);
+    if (g->tlb_reg) {
+        /* Caller-saved, and the helper may have changed data_tlb
+           (privilege, MPRV). */
+        x86_load(&g->e, TLB_REG, CPU, OFF(data_tlb));
+    }
 }
 
 static void chain_account(Gen *g, X86Label *out);
 static void chain_enter(Gen *g, X86Label *miss);
-static void chain_leave(Gen *g, X86Label *out);
+static void chain_leave(Gen *g, X86Label *out, bool set_pc, uint64_t pc);
 static void chain_indirect(Gen *g);
+static void chain_self(Gen *g);
 
 /* Leave for pc, a constant, after the whole block retired; with
    chaining, jump straight into the next block's host code when the run
@@ -341,34 +502,22 @@ static void chain_to(Gen *g, uint64_t pc)
     }
     X86Emit *e = &g->e;
     X86Label miss = X86_LABEL_INIT, out = X86_LABEL_INIT;
+    if (pc == g->tb->pc) {
+        chain_self(g);
+        return;
+    }
     writeback(g);
-    x86_mov_imm(e, X86_RAX, pc);
-    x86_store(e, 8, X86_RAX, CPU, OFF(pc));
     if ((pc & RV_PAGE_MASK) != (g->tb->pc & RV_PAGE_MASK)) {
         /* Another page may map elsewhere by the time this exit runs (a
            new satp, an sfence.vma): a link made once would keep going to
            the old translation. The hart's jump cache, flushed with its
            TLB, finds the block of the current mapping. A target on this
            block's own page is mapped with it, so a link stays right. */
+        store_pc(g, pc);
         chain_indirect(g);
         return;
     }
     chain_account(g, &out);
-    if (pc == g->tb->pc) {
-        /* A loop on itself: in this mode, its host registers hold x[];
-           still valid (a store to its page that did not touch it leaves
-           it running, but invalid: then the run loop translates again,
-           as it would after any block). */
-        x86_mov_imm(e, X86_RDX, (uint64_t)(uintptr_t)g->tb);
-        x86_alu_mi(e, false, X86_CMP, X86_RDX, (int32_t)offsetof(TB, valid), 0);
-        x86_jcc(e, X86_CC_E, &out);
-        x86_mov_imm(e, X86_RAX, g->tb->n_insns);
-        x86_alu_rm(e, true, X86_CMP, X86_RAX, CPU, OFF(chain_left));
-        x86_jcc(e, X86_CC_G, &out);
-        x86_jmp(e, &g->head);
-        chain_leave(g, &out);
-        return;
-    }
     unsigned s = g->slots++;
     x86_mov_imm(e, X86_RCX, (uint64_t)(uintptr_t)&g->slot_rx[s]);
     x86_load(e, X86_RCX, X86_RCX, 0);
@@ -378,7 +527,29 @@ static void chain_to(Gen *g, uint64_t pc)
     x86_bind(e, &miss);
     x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)&g->slot_rw[s]);
     x86_store(e, 8, X86_RAX, CPU, OFF(chain_slot));
-    chain_leave(g, &out);
+    chain_leave(g, &out, true, pc);
+}
+
+/* A loop on itself: in this mode, its host registers already hold x[]
+   (written back only on the way out); still valid (a store to its page
+   that did not touch it leaves it running, but invalid: then the run
+   loop translates again, as it would after any block). */
+static void chain_self(Gen *g)
+{
+    X86Emit *e = &g->e;
+    X86Label out = X86_LABEL_INIT;
+    chain_account(g, &out);
+    x86_mov_imm(e, X86_RDX, (uint64_t)(uintptr_t)g->tb);
+    x86_alu_mi(e, false, X86_CMP, X86_RDX, (int32_t)offsetof(TB, valid), 0);
+    x86_jcc(e, X86_CC_E, &out);
+    x86_alu_mi(e, true, X86_CMP, CPU, OFF(chain_left),
+               (int32_t)g->tb->n_insns);
+    x86_jcc(e, X86_CC_L, &out);
+    x86_jmp(e, &g->head);
+    x86_bind(e, &out);
+    writeback(g);
+    X86Label out2 = X86_LABEL_INIT;
+    chain_leave(g, &out2, true, g->tb->pc);
 }
 
 /* jalr (cpu->pc already set): with chaining, the next block through the
@@ -408,23 +579,20 @@ static void chain_indirect(Gen *g)
     x86_alu_mi(e, true, X86_CMP, X86_RCX, (int32_t)offsetof(TB, host), 0);
     x86_jcc(e, X86_CC_E, &out);
     chain_enter(g, &out);
-    chain_leave(g, &out);
+    chain_leave(g, &out, false, 0);
 }
 
-/* The block retired whole: account it as the run loop would; jump to
-   `out` if the run loop must look (attention). */
+/* The block retired whole: account it in the budget only (one
+   read-modify-write per hop; icount_base, instret and m->icount follow
+   lazily: rv_chain_settle when host code returns, the shared sync before
+   a helper call); jump to `out` if the run loop must look (attention). */
 static void chain_account(Gen *g, X86Label *out)
 {
     X86Emit *e = &g->e;
     unsigned n = g->tb->n_insns;
-    x86_alu_mi(e, true, X86_ADD, CPU, OFF(instret), (int32_t)n);
-    x86_alu_mi(e, true, X86_ADD, CPU, OFF(icount_base), (int32_t)n);
     x86_alu_mi(e, true, X86_SUB, CPU, OFF(chain_left), (int32_t)n);
-    x86_load(e, X86_RCX, CPU, OFF(machine));
-    x86_load(e, X86_RAX, CPU, OFF(icount_base));
-    x86_store(e, 8, X86_RAX, X86_RCX, (int32_t)offsetof(CoreMachine, icount));
-    x86_alu_mi(e, false, X86_CMP, X86_RCX,
-               (int32_t)offsetof(CoreMachine, attention), 0);
+    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)g->attention);
+    x86_alu_mi(e, false, X86_CMP, X86_RAX, 0, 0);
     x86_jcc(e, X86_CC_NE, out);
 }
 
@@ -444,24 +612,54 @@ static void chain_enter(Gen *g, X86Label *miss)
     x86_alu_rm(e, true, X86_CMP, X86_RAX, CPU, OFF(chain_left));
     x86_jcc(e, X86_CC_G, miss);
     x86_store(e, 4, X86_RAX, CPU, OFF(exit_idx));
-    x86_load(e, X86_RAX, X86_RCX, (int32_t)offsetof(TB, host));
-    x86_alu_ri(e, true, X86_ADD, X86_RAX, CHAIN_ENTRY);
-    x86_jmp_reg(e, X86_RAX);
+    x86_jmp_mem(e, X86_RCX, (int32_t)offsetof(TB, host));
 }
 
-/* Leave after chain_account: exit_idx 0 (the block is accounted). */
-static void chain_leave(Gen *g, X86Label *out)
+/* Leave after chain_account: exit_idx 0 (the block is accounted), pc
+   set unless the exit did (an indirect one). */
+static void chain_leave(Gen *g, X86Label *out, bool set_pc, uint64_t pc)
 {
     X86Emit *e = &g->e;
     x86_bind(e, out);
-    x86_alu_rr(e, false, X86_XOR, X86_RAX, X86_RAX);
-    x86_store(e, 4, X86_RAX, CPU, OFF(exit_idx));
-    x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
-    x86_jmp(e, &g->exit);
+    if (set_pc) {
+        x86_mov_imm(e, X86_RAX, pc);
+        x86_jmp(e, &g->out_pc);
+    } else {
+        x86_jmp(e, &g->out);
+    }
+}
+
+/* A cached rd is computed in place (no round trip through rax). */
+static int cached_rd(Gen *g, const RVInsn *in)
+{
+    int hd = g->host[in->rd];
+    if (hd >= 0) {
+        g->dirty |= 1u << in->rd;
+    }
+    return hd;
 }
 
 static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
 {
+    int hd = cached_rd(g, in);
+    if (hd >= 0) {
+        int32_t imm = (int32_t)in->imm;
+        if (w && op == X86_ADD && in->rd != in->rs1 &&
+            g->host[in->rs1] >= 0) {
+            x86_lea(&g->e, hd, g->host[in->rs1], imm);
+            return;
+        }
+        if (in->rd != in->rs1) {
+            load_x(g, hd, in->rs1);
+        }
+        if (imm != 0 || op == X86_AND) {
+            x86_alu_ri(&g->e, w, op, hd, imm);
+        }
+        if (!w) {
+            x86_sext32(&g->e, hd);
+        }
+        return;
+    }
     load_x(g, X86_RAX, in->rs1);
     x86_alu_ri(&g->e, w, op, X86_RAX, (int32_t)in->imm);
     if (!w) {
@@ -472,6 +670,22 @@ static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
 
 static void gen_alu_rr(Gen *g, const RVInsn *in, bool w, X86Alu op)
 {
+    unsigned a = in->rs1, b = in->rs2;
+    if (in->rd == b && a != b && op != X86_SUB) {
+        a = in->rs2;   /* commutative: rd op= the other one */
+        b = in->rs1;
+    }
+    if (g->host[in->rd] >= 0 && (in->rd == a || in->rd != b)) {
+        int hd = cached_rd(g, in);
+        if (in->rd != a) {
+            load_x(g, hd, a);
+        }
+        alu_x(g, w, op, hd, b);
+        if (!w) {
+            x86_sext32(&g->e, hd);
+        }
+        return;
+    }
     load_x(g, X86_RAX, in->rs1);
     alu_x(g, w, op, X86_RAX, in->rs2);
     if (!w) {
@@ -498,6 +712,17 @@ static void gen_set_rr(Gen *g, const RVInsn *in, X86Cond cc)
 
 static void gen_shift_i(Gen *g, const RVInsn *in, bool w, X86Shift op)
 {
+    int hd = cached_rd(g, in);
+    if (hd >= 0) {
+        if (in->rd != in->rs1) {
+            load_x(g, hd, in->rs1);
+        }
+        x86_shift_ri(&g->e, w, op, hd, (uint8_t)in->imm);
+        if (!w) {
+            x86_sext32(&g->e, hd);
+        }
+        return;
+    }
     if (w) {
         load_x(g, X86_RAX, in->rs1);
     } else {
@@ -530,8 +755,12 @@ static void gen_shift_r(Gen *g, const RVInsn *in, bool w, X86Shift op)
 static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
 {
     X86Label not_taken = X86_LABEL_INIT;
-    load_x(g, X86_RAX, in->rs1);
-    alu_x(g, true, X86_CMP, X86_RAX, in->rs2);
+    int a = g->host[in->rs1];
+    if (a < 0) {
+        a = X86_RAX;
+        load_x(g, a, in->rs1);
+    }
+    alu_x(g, true, X86_CMP, a, in->rs2);
     x86_jcc(&g->e, (X86Cond)(taken ^ 1), &not_taken);
     chain_to(g, in->pc + (uint64_t)in->imm);
     x86_bind(&g->e, &not_taken);
@@ -551,56 +780,120 @@ static void gen_tlb(Gen *g, const RVInsn *in, unsigned size, int32_t tag_off,
                     X86Label *slow)
 {
     X86Emit *e = &g->e;
-    load_x(g, X86_RAX, in->rs1);
-    if (in->imm) {
-        x86_alu_ri(e, true, X86_ADD, X86_RAX, (int32_t)in->imm);
+    if (g->host[in->rs1] >= 0 && in->imm) {
+        x86_lea(e, X86_RAX, g->host[in->rs1], (int32_t)in->imm);
+    } else {
+        load_x(g, X86_RAX, in->rs1);
+        if (in->imm) {
+            x86_alu_ri(e, true, X86_ADD, X86_RAX, (int32_t)in->imm);
+        }
     }
-    x86_load(e, X86_RCX, CPU, OFF(data_tlb));
+    /* TLB_REG = the TLB, rdx = 5 * index: entries are 40 bytes,
+       addressed as [TLB_REG + rdx*8] (no multiply). */
     x86_mov_rr(e, X86_RDX, X86_RAX);
     x86_shift_ri(e, true, X86_SHR, X86_RDX, RV_PAGE_BITS);
     x86_alu_ri(e, false, X86_AND, X86_RDX, RV_TLB_SIZE - 1);
-    x86_imul_rri(e, X86_RDX, X86_RDX, (int32_t)sizeof(RVTlbEntry));
-    x86_alu_rr(e, true, X86_ADD, X86_RCX, X86_RDX);
-    x86_mov_rr(e, X86_RDX, X86_RAX);
+    x86_lea_idx(e, X86_RDX, X86_RDX, X86_RDX, 4, 0);
     if (size > 1) {
-        x86_alu_ri(e, true, X86_ADD, X86_RDX, (int32_t)size - 1);
+        x86_lea(e, X86_R11, X86_RAX, (int32_t)size - 1);
+    } else {
+        x86_mov_rr(e, X86_R11, X86_RAX);
     }
-    x86_alu_ri(e, true, X86_AND, X86_RDX, (int32_t)RV_PAGE_MASK);
-    x86_alu_rm(e, true, X86_CMP, X86_RDX, X86_RCX, tag_off);
+    x86_alu_ri(e, true, X86_AND, X86_R11, (int32_t)RV_PAGE_MASK);
+    x86_alu_rm_idx(e, true, X86_CMP, X86_R11, TLB_REG, X86_RDX, 8, tag_off);
     x86_jcc(e, X86_CC_NE, slow);
-    x86_alu_rm(e, true, X86_ADD, X86_RAX, X86_RCX,
-               (int32_t)offsetof(RVTlbEntry, addend));
+    x86_alu_rm_idx(e, true, X86_ADD, X86_RAX, TLB_REG, X86_RDX, 8,
+                   (int32_t)offsetof(RVTlbEntry, addend));
+}
+
+/* The fast path inline; the miss (rv_load_slow/rv_store_slow) goes out
+   of line, after the block's exits (gen_slow_paths), and comes back. */
+static Slow *new_slow(Gen *g, const RVInsn *in, unsigned size, bool sign,
+                      bool store)
+{
+    Slow *sl = &g->slow[g->nslow++];
+    *sl = (Slow){ .in = in, .entry = X86_LABEL_INIT, .back = X86_LABEL_INIT,
+                  .dirty = g->dirty, .size = (uint8_t)size, .sign = sign,
+                  .store = store };
+    return sl;
 }
 
 static void gen_load(Gen *g, const RVInsn *in, unsigned size, bool sign)
 {
-    X86Label slow = X86_LABEL_INIT, done = X86_LABEL_INIT;
-    gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_read), &slow);
-    x86_load_ext(&g->e, size, sign, X86_RAX, X86_RAX, 0);
-    store_x(g, in->rd, X86_RAX);
-    x86_jmp(&g->e, &done);
-    x86_bind(&g->e, &slow);
-    x86_mov_rr(&g->e, X86_RDX, X86_RAX);
-    x86_mov_imm(&g->e, X86_RCX, size);
-    call_helper(g, (const void *)(uintptr_t)rv_load_slow, in);
-    x86_load_ext(&g->e, size, sign, X86_RAX, CPU, OFF(load_result));
-    store_x(g, in->rd, X86_RAX);
-    x86_bind(&g->e, &done);
+    Slow *sl = new_slow(g, in, size, sign, false);
+    gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_read), &sl->entry);
+    int hd = cached_rd(g, in);
+    if (hd >= 0) {
+        x86_load_ext(&g->e, size, sign, hd, X86_RAX, 0);
+    } else {
+        x86_load_ext(&g->e, size, sign, X86_RAX, X86_RAX, 0);
+        store_x(g, in->rd, X86_RAX);
+    }
+    x86_bind(&g->e, &sl->back);
 }
 
 static void gen_store(Gen *g, const RVInsn *in, unsigned size)
 {
-    X86Label slow = X86_LABEL_INIT, done = X86_LABEL_INIT;
-    gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_write), &slow);
-    load_x(g, X86_RDX, in->rs2);
-    x86_store(&g->e, size, X86_RDX, X86_RAX, 0);
-    x86_jmp(&g->e, &done);
-    x86_bind(&g->e, &slow);
-    x86_mov_rr(&g->e, X86_RDX, X86_RAX);
-    x86_mov_imm(&g->e, X86_RCX, size);
-    load_x(g, X86_R8, in->rs2);
-    call_helper(g, (const void *)(uintptr_t)rv_store_slow, in);
-    x86_bind(&g->e, &done);
+    Slow *sl = new_slow(g, in, size, false, true);
+    gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_write), &sl->entry);
+    int v = g->host[in->rs2];
+    if (v < 0) {
+        v = X86_RDX;
+        load_x(g, v, in->rs2);
+    }
+    x86_store(&g->e, size, v, X86_RAX, 0);
+    x86_bind(&g->e, &sl->back);
+}
+
+/* The TLB misses: rax = the guest address. */
+static unsigned log2_size(unsigned size)
+{
+    return size == 8 ? 3 : size == 4 ? 2 : size == 2 ? 1 : 0;
+}
+
+/* The cached registers written back, then the shared slow path of the
+   access with rsi = the instruction (emit_shared). */
+static void slow_call(Gen *g, X86Label *stub, const RVInsn *in)
+{
+    writeback(g);
+    x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)in);
+    x86_call(&g->e, stub);
+}
+
+static void gen_slow_paths(Gen *g)
+{
+    for (unsigned i = 0; i < g->nslow; i++) {
+        Slow *sl = &g->slow[i];
+        const RVInsn *in = sl->in;
+        unsigned lg = log2_size(sl->size);
+        g->dirty = sl->dirty;
+        x86_bind(&g->e, &sl->entry);
+        if (sl->store) {
+            X86Label store = X86_LABEL_AT(shared_store[lg] - g->at);
+            load_x(g, X86_R8, in->rs2);
+            slow_call(g, &store, in);
+        } else {
+            X86Label load = X86_LABEL_AT(shared_load[lg][sl->sign] - g->at);
+            slow_call(g, &load, in);
+            store_x(g, in->rd, X86_RAX);
+        }
+        x86_jmp(&g->e, &sl->back);
+    }
+}
+
+/* x[rd] = a constant. */
+static void set_x_imm(Gen *g, unsigned rd, uint64_t v)
+{
+    int hd = g->host[rd];
+    if (hd >= 0) {
+        x86_mov_imm(&g->e, hd, v);
+        g->dirty |= 1u << rd;
+    } else if (v == (uint64_t)(int64_t)(int32_t)v) {
+        x86_store_imm(&g->e, CPU, XOFF(rd), (int32_t)v);
+    } else {
+        x86_mov_imm(&g->e, X86_RAX, v);
+        x86_store(&g->e, 8, X86_RAX, CPU, XOFF(rd));
+    }
 }
 
 /* mulh, mulhsu, mulhu: the high half of the 128-bit product, which the
@@ -689,6 +982,9 @@ static void gen_call_end(Gen *g, const RVInsn *in, const RVInsn *copy)
 {
     X86Emit *e = &g->e;
     X86Label next = X86_LABEL_INIT;
+    /* As call_helper: icount_base, instret and m->icount brought to this
+       block's start first (CSR reads of the counters, time). */
+    x86_call(e, &g->sync);
     writeback(g);
     x86_mov_rr(e, X86_RDI, CPU);
     x86_mov_imm(e, X86_RSI, (uint64_t)(uintptr_t)copy);
@@ -715,6 +1011,9 @@ static void gen_call_end(Gen *g, const RVInsn *in, const RVInsn *copy)
     x86_jcc(e, X86_CC_NE, &g->exit);
     chain_indirect(g);
     x86_bind(e, &next);
+    if (g->tlb_reg) {
+        x86_load(e, TLB_REG, CPU, OFF(data_tlb));
+    }
     reload(g);
 }
 
@@ -724,20 +1023,13 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
     X86Emit *e = &g->e;
     switch (kind_of(in)) {
     case K_LUI:
-        if (g->host[in->rd] >= 0) {
-            x86_mov_imm(e, X86_RAX, (uint64_t)in->imm);
-            store_x(g, in->rd, X86_RAX);
-        } else {
-            x86_store_imm(e, CPU, XOFF(in->rd), (int32_t)in->imm);
-        }
+        set_x_imm(g, in->rd, (uint64_t)in->imm);
         break;
     case K_AUIPC:
-        x86_mov_imm(e, X86_RAX, in->pc + (uint64_t)in->imm);
-        store_x(g, in->rd, X86_RAX);
+        set_x_imm(g, in->rd, in->pc + (uint64_t)in->imm);
         break;
     case K_JAL:
-        x86_mov_imm(e, X86_RAX, in->pc + in->len);
-        store_x(g, in->rd, X86_RAX);
+        set_x_imm(g, in->rd, in->pc + in->len);
         chain_to(g, in->pc + (uint64_t)in->imm);
         break;
     case K_JALR:
@@ -797,6 +1089,25 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
     case K_SRAW: gen_shift_r(g, in, false, X86_SAR); break;
     case K_MUL:
     case K_MULW:
+        if (g->host[in->rd] >= 0) {
+            /* The low 64 (or 32) bits of a product do not depend on
+               the operands' order or signedness. */
+            unsigned a = in->rd == in->rs2 ? in->rs2 : in->rs1;
+            unsigned b = a == in->rs1 ? in->rs2 : in->rs1;
+            int hd = cached_rd(g, in);
+            if (in->rd != a) {
+                load_x(g, hd, a);
+            }
+            if (g->host[b] >= 0) {
+                x86_imul_rr(e, hd, g->host[b]);
+            } else {
+                x86_imul_rm(e, hd, CPU, XOFF(b));
+            }
+            if (kind_of(in) == K_MULW) {
+                x86_sext32(e, hd);
+            }
+            break;
+        }
         load_x(g, X86_RAX, in->rs1);
         load_x(g, X86_RCX, in->rs2);
         x86_imul_rr(e, X86_RAX, X86_RCX);
@@ -833,8 +1144,8 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
     }
 }
 
-static void trace_block(RVCPU *cpu, const TB *tb, const uint8_t *code,
-                        size_t len);
+static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
+                        const uint8_t *code, size_t len);
 
 /* REWIND_PERF_MAP=1: name every block in /tmp/perf-PID.map, the file
    perf(1) reads to put symbols on JIT code ("guest_PC" per block). Host
@@ -873,7 +1184,18 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     }
     const RVInsn *ins = (const RVInsn *)tb->payload;
     unsigned n = tb->n_insns;
-    size_t copies = 2 * n * sizeof(RVInsn) + MAX_SLOTS * sizeof(TB *);
+    /* Chaining only from blocks that call no handler: nothing but a trap
+       (which leaves) can change the mode, the interrupt state or the
+       translations under them. */
+    unsigned ncall = 0;
+    for (unsigned i = 0; i < n; i++) {
+        ncall += kind_of(&ins[i]) == K_CALL;
+    }
+    /* Every block chains: what a handler changes that chaining relies on
+       either leaves the block or is checked at the chained exit
+       (gen_call_end, docs/jit.md "Chaining out of handlers"). */
+    bool chain = true;
+    size_t copies = MAX_SLOTS * sizeof(TB *) + 2 * ncall * sizeof(RVInsn);
     size_t need = copies + 16 + (size_t)n * RV_JIT_MAX_INSN_CODE +
                   3 * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
     uint8_t *w = x86_codebuf_room(cb, need);
@@ -884,53 +1206,73 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         tb_flush(cpu->tbs);
         return NULL;
     }
-    /* The called instructions' private arrays, then the code. */
-    RVInsn *cw = (RVInsn *)(void *)w;
-    const RVInsn *crx = (const RVInsn *)(const void *)x86_codebuf_rx(cb, w);
-    for (unsigned i = 0; i < n; i++) {
-        cw[2 * i] = ins[i];
-        memset(&cw[2 * i + 1], 0, sizeof(RVInsn));
-        cw[2 * i + 1].fn = stub_next;
-        cw[2 * i + 1].pc = ins[i].pc + ins[i].len;
-        cw[2 * i + 1].idx = (uint8_t)(ins[i].idx + 1);
-    }
-    /* Every block chains: what a handler changes that chaining relies on
-       either leaves the block or is checked at the chained exit
-       (gen_call_end, docs/jit.md "Chaining out of handlers"). */
-    bool chain = true;
-    TB **slot_rw = (TB **)(void *)&cw[2 * n];
+    /* The link slots, the private arrays of the instructions that call
+       their handler (a copy, then a stub that continues), then the code. */
+    TB **slot_rw = (TB **)(void *)w;
+    TB *const *slot_rx = (TB *const *)(const void *)x86_codebuf_rx(cb, w);
     memset(slot_rw, 0, MAX_SLOTS * sizeof(TB *));
+    RVInsn *cw = (RVInsn *)(void *)(w + MAX_SLOTS * sizeof(TB *));
+    const RVInsn *crx = (const RVInsn *)(const void *)
+        x86_codebuf_rx(cb, (const uint8_t *)cw);
+    const RVInsn *copy_of[RV_TB_MAX_INSNS];
+    for (unsigned i = 0, k = 0; i < n; i++) {
+        copy_of[i] = NULL;
+        if (kind_of(&ins[i]) != K_CALL) {
+            continue;
+        }
+        cw[2 * k] = ins[i];
+        memset(&cw[2 * k + 1], 0, sizeof(RVInsn));
+        cw[2 * k + 1].fn = stub_next;
+        cw[2 * k + 1].pc = ins[i].pc + ins[i].len;
+        cw[2 * k + 1].idx = (uint8_t)(ins[i].idx + 1);
+        copy_of[i] = &crx[2 * k];
+        k++;
+    }
     size_t code_off = (copies + 15) & ~(size_t)15;
-    Gen g = { .exit = X86_LABEL_INIT, .head = X86_LABEL_INIT, .tb = tb,
-              .chain = chain,
-              .slot_rw = slot_rw,
-              .slot_rx = (TB *const *)(const void *)&crx[2 * n] };
+    /* The shared code is at the buffer's start: its labels are bound at
+       negative positions (both views keep the distances). */
+    long at = (long)(x86_codebuf_used(cb) + code_off);
+    Gen g = { .exit = X86_LABEL_AT(shared_leave - at),
+              .sync = X86_LABEL_AT(shared_sync - at),
+              .jump_pc = X86_LABEL_AT(shared_jump_pc - at),
+              .out_pc = X86_LABEL_AT(shared_out_pc - at),
+              .out = X86_LABEL_AT(shared_out - at),
+              .head = X86_LABEL_INIT, .tb = tb, .chain = chain,
+              .slot_rw = slot_rw, .slot_rx = slot_rx,
+              .attention = (const void *)&cpu->machine->attention,
+              .at = at };
     x86_init(&g.e, w + code_off, need - code_off);
-    x86_push(&g.e, CPU);
-    for (unsigned k = 0; k < NCACHE; k++) {
-        x86_push(&g.e, cache_regs[k]);
-    }
-    x86_alu_ri(&g.e, true, X86_SUB, X86_RSP, 8);   /* calls: 16-aligned */
-    x86_mov_rr(&g.e, CPU, X86_RDI);
-    if (g.e.len != CHAIN_ENTRY) {
-        tb->no_host = 1;   /* cannot happen: the prologue is fixed */
-        return NULL;
-    }
     choose_cache(&g, ins, n);
     reload(&g);
-    x86_bind(&g.e, &g.head);
     for (unsigned i = 0; i < n; i++) {
-        gen_insn(&g, &ins[i], &crx[2 * i]);
+        Kind k = kind_of(&ins[i]);
+        g.tlb_reg |= k >= K_LB && k <= K_SD;
+    }
+    if (g.tlb_reg) {
+        x86_load(&g.e, TLB_REG, CPU, OFF(data_tlb));
+    }
+    x86_bind(&g.e, &g.head);
+    if (chain) {
+        /* A loop back to the head (chain_self) keeps the cached
+           registers unwritten: from the head on, every cached register
+           the block writes may be newer than x[]. */
+        for (unsigned i = 0; i < n; i++) {
+            Kind k = kind_of(&ins[i]);
+            bool to_head = (k == K_JAL || (k >= K_BEQ && k <= K_BGEU)) &&
+                           ins[i].pc + (uint64_t)ins[i].imm == tb->pc;
+            for (unsigned j = 0; to_head && j < n; j++) {
+                if (ins[j].rd < 32 && g.host[ins[j].rd] >= 0) {
+                    g.dirty |= 1u << ins[j].rd;
+                }
+            }
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        gen_insn(&g, &ins[i], copy_of[i]);
     }
     /* The sentinel: continue at the next pc. */
     chain_to(&g, ins[n].pc);
-    x86_bind(&g.e, &g.exit);
-    x86_alu_ri(&g.e, true, X86_ADD, X86_RSP, 8);
-    for (unsigned k = NCACHE; k-- > 0;) {
-        x86_pop(&g.e, cache_regs[k]);
-    }
-    x86_pop(&g.e, CPU);
-    x86_ret(&g.e);
+    gen_slow_paths(&g);
     if (g.e.overflow) {
         tb->no_host = 1;   /* the bounds above are wrong: interpret it */
         return NULL;
@@ -940,7 +1282,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     tb->host = code;
     perf_map_block(tb, code, g.e.len);
     if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
-        trace_block(cpu, tb, code, g.e.len);
+        trace_block(cpu, tb, g.host, code, g.e.len);
     }
     return code;
 }
@@ -976,8 +1318,8 @@ static void disas_host(FILE *f, const uint8_t *code, size_t len)
 }
 #endif
 
-static void trace_block(RVCPU *cpu, const TB *tb, const uint8_t *code,
-                        size_t len)
+static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
+                        const uint8_t *code, size_t len)
 {
     FILE *f = cpu->jit_trace;
     const RVInsn *ins = (const RVInsn *)tb->payload;
@@ -992,6 +1334,14 @@ static void trace_block(RVCPU *cpu, const TB *tb, const uint8_t *code,
                 ins[i].len == 2 ? 4 : 8, bits, text,
                 kind_of(&ins[i]) == K_CALL ? "   [call]" : "");
     }
+    /* The guest registers the block keeps in host registers. */
+    fprintf(f, "CACHE:");
+    for (unsigned r = 1; r < 32; r++) {
+        if (cache[r] >= 0) {
+            fprintf(f, " %s", rv_reg_name(r));
+        }
+    }
+    fprintf(f, "\n");
     fprintf(f, "OUT: %zu bytes\n", len);
     disas_host(f, code, len);
     fprintf(f, "\n");

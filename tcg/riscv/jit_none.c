@@ -23,3 +23,10 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     (void)tb;
     return NULL;
 }
+
+int rv_jit_run(RVCPU *cpu, const void *host)
+{
+    (void)cpu;
+    (void)host;
+    return RV_EXEC_TRAP;   /* never called: rv_jit_compile gives no code */
+}

@@ -147,8 +147,22 @@ TB *rv_tb_find(RVCPU *cpu);
    instruction, int fn(RVCPU *) with a handler's return values (cpu.h), or
    NULL when it cannot be made now (the code buffer was full and has been
    flushed with the TB cache: run tb in the interpreter this time). */
-typedef int (*RVJitFn)(RVCPU *cpu);
 const void *rv_jit_compile(RVCPU *cpu, TB *tb);
+/* Run host code from rv_jit_compile: the block's return value. */
+int rv_jit_run(RVCPU *cpu, const void *host);
+
+/* Chained blocks (jit.c) account in cpu->chain_left only; this brings
+   icount_base (the start of the block that ran last) and instret up to
+   date. Host code does the same (and sets m->icount) before every helper
+   call, so a helper or handler always sees them exact, as in the
+   interpreter (rv_icount_at). A no-op when nothing chained. */
+static inline void rv_chain_settle(RVCPU *cpu)
+{
+    uint64_t hops = (uint64_t)(cpu->chain_mark - cpu->chain_left);
+    cpu->icount_base += hops;
+    cpu->instret += hops;
+    cpu->chain_mark = cpu->chain_left;
+}
 
 /* TB mode flags: what a translation depends on besides its address. */
 static inline uint32_t rv_tb_flags(const RVCPU *cpu)

@@ -94,6 +94,11 @@ void x86_codebuf_reset(X86CodeBuf *cb)
     cb->used = 0;
 }
 
+const uint8_t *x86_codebuf_base(const X86CodeBuf *cb)
+{
+    return cb->rx;
+}
+
 size_t x86_codebuf_used(const X86CodeBuf *cb)
 {
     return cb->used;

@@ -41,6 +41,8 @@ const uint8_t *x86_codebuf_commit(X86CodeBuf *cb, size_t used);
 const uint8_t *x86_codebuf_rx(const X86CodeBuf *cb, const uint8_t *rw);
 /* Forget every translation. */
 void x86_codebuf_reset(X86CodeBuf *cb);
+/* Executable address of the buffer's first byte. */
+const uint8_t *x86_codebuf_base(const X86CodeBuf *cb);
 size_t x86_codebuf_used(const X86CodeBuf *cb);
 size_t x86_codebuf_size(const X86CodeBuf *cb);
 

@@ -235,6 +235,11 @@ void x86_alu_rm(X86Emit *e, bool w, X86Alu op, int dst, int base, int32_t disp)
     op_mem(e, w, false, 0x03u + 8u * op, dst, base, disp);
 }
 
+void x86_alu_mr(X86Emit *e, bool w, X86Alu op, int base, int32_t disp, int src)
+{
+    op_mem(e, w, false, 0x01u + 8u * (unsigned)op, src, base, disp);
+}
+
 void x86_alu_ri(X86Emit *e, bool w, X86Alu op, int dst, int32_t imm)
 {
     if (!room(e)) {
@@ -364,6 +369,52 @@ void x86_jmp_reg(X86Emit *e, int reg)
     op_reg(e, false, 0xff, 4, reg);
 }
 
+void x86_jmp_mem(X86Emit *e, int base, int32_t disp)
+{
+    op_mem(e, false, false, 0xff, 4, base, disp);
+}
+
+void x86_lea(X86Emit *e, int dst, int base, int32_t disp)
+{
+    op_mem(e, true, false, 0x8d, dst, base, disp);
+}
+
+/* [base + index*scale + disp] with a SIB byte (index is never rsp). */
+static void op_sib(X86Emit *e, bool w, unsigned op, int reg, int base,
+                   int index, unsigned scale, int32_t disp)
+{
+    if (!room(e)) {
+        return;
+    }
+    uint8_t r = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) |
+                          ((index & 8) ? 2 : 0) | ((base & 8) ? 1 : 0));
+    if (r != 0x40) {
+        put8(e, r);
+    }
+    opcode(e, op);
+    int mod = (disp == 0 && (base & 7) != 5) ? 0 : fits8(disp) ? 1 : 2;
+    unsigned ss = scale == 8 ? 3 : scale == 4 ? 2 : scale == 2 ? 1 : 0;
+    put8(e, (uint8_t)((mod << 6) | ((reg & 7) << 3) | 4));
+    put8(e, (uint8_t)((ss << 6) | ((index & 7) << 3) | (base & 7)));
+    if (mod == 1) {
+        put8(e, (uint8_t)(int8_t)disp);
+    } else if (mod == 2) {
+        put32(e, (uint32_t)disp);
+    }
+}
+
+void x86_lea_idx(X86Emit *e, int dst, int base, int index, unsigned scale,
+                 int32_t disp)
+{
+    op_sib(e, true, 0x8d, dst, base, index, scale, disp);
+}
+
+void x86_alu_rm_idx(X86Emit *e, bool w, X86Alu op, int dst, int base,
+                    int index, unsigned scale, int32_t disp)
+{
+    op_sib(e, w, 0x03u + 8u * (unsigned)op, dst, base, index, scale, disp);
+}
+
 void x86_ret(X86Emit *e)
 {
     if (room(e)) {
@@ -387,7 +438,7 @@ static uint32_t get32_at(const X86Emit *e, size_t at)
 static void rel32(X86Emit *e, X86Label *l)
 {
     size_t at = e->len;
-    if (l->pos >= 0) {
+    if (l->pos != X86_UNBOUND) {
         put32(e, (uint32_t)(l->pos - (long)(at + 4)));
     } else {
         put32(e, (uint32_t)l->chain);   /* -1 ends the chain */
@@ -402,6 +453,14 @@ void x86_jcc(X86Emit *e, X86Cond cc, X86Label *l)
     if (room(e)) {
         put8(e, 0x0f);
         put8(e, (uint8_t)(0x80 | cc));
+        rel32(e, l);
+    }
+}
+
+void x86_call(X86Emit *e, X86Label *l)
+{
+    if (room(e)) {
+        put8(e, 0xe8);
         rel32(e, l);
     }
 }

@@ -28,6 +28,7 @@
 #ifndef TCG_X86_64_EMIT_H
 #define TCG_X86_64_EMIT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,10 +61,14 @@ typedef struct X86Emit {
 } X86Emit;
 
 typedef struct X86Label {
-    long pos;    /* bound offset, or -1 */
+    long pos;    /* bound offset (negative: before the buffer), or
+                    X86_UNBOUND */
     long chain;  /* offset of the last pending rel32 field, or -1 */
 } X86Label;
-#define X86_LABEL_INIT { -1, -1 }
+#define X86_UNBOUND LONG_MIN
+#define X86_LABEL_INIT { X86_UNBOUND, -1 }
+/* A label at a fixed offset from the start of the buffer. */
+#define X86_LABEL_AT(off) { (off), -1 }
 
 void x86_init(X86Emit *e, uint8_t *buf, size_t cap);
 
@@ -91,6 +96,8 @@ void x86_mov_imm(X86Emit *e, int dst, uint64_t imm);
 void x86_alu_rr(X86Emit *e, bool w, X86Alu op, int dst, int src);
 /* op dst, [base+disp]. */
 void x86_alu_rm(X86Emit *e, bool w, X86Alu op, int dst, int base, int32_t disp);
+/* op [base+disp], src. */
+void x86_alu_mr(X86Emit *e, bool w, X86Alu op, int base, int32_t disp, int src);
 /* op dst, imm32 (sign-extended for 64-bit). */
 void x86_alu_ri(X86Emit *e, bool w, X86Alu op, int dst, int32_t imm);
 /* op [base+disp], imm32 (w: qword, else dword). */
@@ -123,10 +130,24 @@ void x86_push(X86Emit *e, int reg);
 void x86_pop(X86Emit *e, int reg);
 void x86_call_reg(X86Emit *e, int reg);
 void x86_jmp_reg(X86Emit *e, int reg);
+/* jmp qword [base+disp]. */
+void x86_jmp_mem(X86Emit *e, int base, int32_t disp);
+/* lea dst, [base+disp] / [base + index*scale + disp] (scale 1, 2, 4, 8;
+   index not rsp). */
+void x86_lea(X86Emit *e, int dst, int base, int32_t disp);
+void x86_lea_idx(X86Emit *e, int dst, int base, int index, unsigned scale,
+                 int32_t disp);
+/* op dst, [base + index*scale + disp]. */
+void x86_alu_rm_idx(X86Emit *e, bool w, X86Alu op, int dst, int base,
+                    int index, unsigned scale, int32_t disp);
 void x86_ret(X86Emit *e);
 
 void x86_jcc(X86Emit *e, X86Cond cc, X86Label *l);
 void x86_jmp(X86Emit *e, X86Label *l);
+/* call to a label (rel32). A label may be bound outside the buffer being
+   written (a negative position: code shared by the blocks, placed before
+   them in the same code buffer, whose views keep relative distances). */
+void x86_call(X86Emit *e, X86Label *l);
 void x86_bind(X86Emit *e, X86Label *l);
 
 #endif

@@ -593,6 +593,36 @@ static void test_vectored(void)
     priv_irq_hook = 0;
 }
 
+/* A loop the JIT runs as one block jumping back to its own head, its
+   cached registers written back only on the way out: a load in it faults
+   on the fourth pass, and the trap must see that pass's a0 and a1 (else
+   the handler resumes with stale ones, and the loop faults again). */
+static uint64_t self_loop_ptrs[6];
+static uint64_t self_loop_cell = 7;
+
+static void test_self_loop_fault(void)
+{
+    uint64_t passes, end, sum;
+
+    for (unsigned i = 0; i < 6; i++) {
+        self_loop_ptrs[i] = (uintptr_t)&self_loop_cell;
+    }
+    self_loop_ptrs[3] = 0x200000;   /* nothing there: access fault */
+    priv_expect(PRIV_M, RT_CAUSE_LOAD_ACCESS);
+    asm volatile(".option push\n .option norvc\n"
+                 " mv a0, %3\n li a1, 0\n addi a2, %3, 48\n li a3, 0\n"
+                 "1: ld t2, 0(a0)\n ld t1, 0(t2)\n addi a0, a0, 8\n"
+                 " addi a1, a1, 1\n add a3, a3, t1\n bne a0, a2, 1b\n"
+                 " mv %0, a1\n mv %1, a0\n mv %2, a3\n .option pop"
+                 : "=r"(passes), "=r"(end), "=r"(sum)
+                 : "r"(self_loop_ptrs)
+                 : "a0", "a1", "a2", "a3", "t1", "t2", "memory");
+    PRIV_CHECK_TRAP(PRIV_M, RT_CAUSE_LOAD_ACCESS);
+    CHECK_EQ(passes, 6);
+    CHECK_EQ(end, (uintptr_t)&self_loop_ptrs[6]);
+    CHECK_EQ(sum, 6 * 7);
+}
+
 int main(void)
 {
     priv_init();
@@ -604,5 +634,6 @@ int main(void)
     test_sstatus_view();
     test_sie_sip();
     test_vectored();
+    test_self_loop_fault();
     return rt_pass("priv_traps");
 }

@@ -123,6 +123,21 @@ static void test_encodings(void)
     ENC("call rax", x86_call_reg(&e, X86_RAX));
     ENC("call r11", x86_call_reg(&e, X86_R11));
     ENC("jmp rax", x86_jmp_reg(&e, X86_RAX));
+    ENC("add qword ptr [rbx + 0x208], rax",
+        x86_alu_mr(&e, true, X86_ADD, X86_RBX, 0x208, X86_RAX));
+    ENC("sub dword ptr [r12], r9d",
+        x86_alu_mr(&e, false, X86_SUB, X86_R12, 0, X86_R9));
+    ENC("jmp qword ptr [rcx + 0x30]", x86_jmp_mem(&e, X86_RCX, 0x30));
+    ENC("lea rdx, [rax + 7]", x86_lea(&e, X86_RDX, X86_RAX, 7));
+    ENC("lea r8, [r12 + 0x100]", x86_lea(&e, X86_R8, X86_R12, 0x100));
+    ENC("lea rdx, [rdx + rdx*4]",
+        x86_lea_idx(&e, X86_RDX, X86_RDX, X86_RDX, 4, 0));
+    ENC("lea rax, [r13 + r9*8 - 8]",
+        x86_lea_idx(&e, X86_RAX, X86_R13, X86_R9, 8, -8));
+    ENC("cmp rdx, qword ptr [rcx + rax*8 + 0x208]",
+        x86_alu_rm_idx(&e, true, X86_CMP, X86_RDX, X86_RCX, X86_RAX, 8, 0x208));
+    ENC("add rax, qword ptr [rbp + rdx*8]",
+        x86_alu_rm_idx(&e, true, X86_ADD, X86_RAX, X86_RBP, X86_RDX, 8, 0));
     ENC("add qword ptr [rbx + 0x208], 0x80",
         x86_alu_mi(&e, true, X86_ADD, X86_RBX, 0x208, 128));
     ENC("sub qword ptr [rbx + 8], 3", x86_alu_mi(&e, true, X86_SUB, X86_RBX, 8, 3));
@@ -133,6 +148,12 @@ static void test_encodings(void)
         X86Label l = X86_LABEL_INIT; x86_jcc(&e, X86_CC_NE, &l);
         x86_jmp(&e, &l); x86_byte(&e, 0x90); x86_bind(&e, &l);
         x86_jmp(&e, &l));
+    /* A label bound before the buffer (code shared by blocks). */
+    ENC("call 0xff0; jmp 0xff0",
+        X86Label l = X86_LABEL_AT(-16); x86_call(&e, &l); x86_jmp(&e, &l));
+    ENC("call 0x1005; call 0x1005",
+        X86Label l = X86_LABEL_INIT; x86_call(&e, &l); x86_bind(&e, &l);
+        x86_call(&e, &l));
 }
 
 /* Building and running functions in the code buffer. */
