@@ -185,6 +185,34 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
     core_snapshot_save_hashed(m, full, out, NULL);
 }
 
+/* Room for the RAM part of a snapshot, reserved at once: grown page by
+   page, the buffer of a large snapshot (the first checkpoint of a Linux
+   boot is 24 MiB) was reallocated and copied several times on the
+   recorder's thread. Full snapshots count touched pages (zero ones are
+   skipped later, so this may be more than needed), increments the
+   dirty ones. */
+static void reserve_ram(CoreMachine *m, CoreDirtyClient *cc, bool full,
+                        CoreBuf *out)
+{
+    size_t need = 0;
+    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
+        CoreMemRegion *r = core_mem_region(m->as, i);
+        if (r->kind != CORE_MEM_RAM) {
+            continue;
+        }
+        uint64_t pages = core_mem_page_count(r);
+        const uint8_t *bits = full ? r->touched : core_mem_dirty_bits(cc, r);
+        uint64_t n = 0;
+        for (uint64_t p = 0; p < pages; p++) {
+            n += core_bitmap_test(bits, p);
+        }
+        uint64_t groups = (pages + CORE_SNAPSHOT_GROUP_PAGES - 1) /
+                          CORE_SNAPSHOT_GROUP_PAGES;
+        need += 4 * 8 + n * (8 + CORE_PAGE_SIZE) + groups * 8;
+    }
+    core_buf_reserve(out, need);
+}
+
 void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
                                uint64_t *hash)
 {
@@ -206,6 +234,7 @@ void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
         nram += core_mem_region(m->as, i)->kind == CORE_MEM_RAM;
     }
     put32(out, nram);
+    reserve_ram(m, cc, full, out);
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         CoreMemRegion *r = core_mem_region(m->as, i);
         if (r->kind != CORE_MEM_RAM) {

@@ -39,6 +39,19 @@ void core_buf_append(CoreBuf *b, const void *data, size_t len)
     b->len += len;
 }
 
+void core_buf_reserve(CoreBuf *b, size_t len)
+{
+    if (b->len + len <= b->cap) {
+        return;
+    }
+    uint8_t *p = realloc(b->data, b->len + len);
+    if (!p) {
+        abort();   /* out of memory, as in core_buf_append */
+    }
+    b->data = p;
+    b->cap = b->len + len;
+}
+
 void core_buf_free(CoreBuf *b)
 {
     free(b->data);

@@ -140,6 +140,9 @@ struct CoreBuf {
 };
 
 void core_buf_append(CoreBuf *b, const void *data, size_t len);
+/* Room for len more bytes in one allocation (appends up to it do not
+   reallocate). */
+void core_buf_reserve(CoreBuf *b, size_t len);
 void core_buf_free(CoreBuf *b);
 
 void core_state_save(const CoreStateDesc *desc, const void *opaque, CoreBuf *out);
