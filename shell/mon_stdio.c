@@ -29,6 +29,7 @@ struct ShMonStdio {
     char line[512];
     size_t len;
     bool cr;              /* the last byte was CR: a following LF is its */
+    uint8_t esc;          /* inside an escape sequence (see skip_escape) */
     bool quit;            /* `quit` was typed: no prompt any more */
     bool own_chr;         /* a replay's terminal, opened here */
     bool told;            /* a replay said once that it takes no input */
@@ -150,12 +151,43 @@ static void run_line(ShMonStdio *mon, const char *line)
     free(text);
 }
 
+/* Escape sequences from the terminal are dropped whole, not typed: the
+   answer to a cursor-position query the guest sent just before Ctrl-A c
+   (ESC [ 24 ; 11 R) and keys such as the arrows (ESC [ A, ESC O A).
+   Returns true while `ch` belongs to one. */
+enum { ESC_NONE, ESC_START, ESC_CSI, ESC_SS3 };
+static bool skip_escape(ShMonStdio *mon, uint8_t ch)
+{
+    switch (mon->esc) {
+    case ESC_NONE:
+        if (ch != 0x1b) {
+            return false;
+        }
+        mon->esc = ESC_START;
+        return true;
+    case ESC_START:
+        mon->esc = ch == '[' ? ESC_CSI : ch == 'O' ? ESC_SS3 : ESC_NONE;
+        return true;
+    case ESC_CSI:
+        if (ch >= 0x40 && ch <= 0x7e) {
+            mon->esc = ESC_NONE;   /* the final byte */
+        }
+        return true;
+    default:
+        mon->esc = ESC_NONE;       /* SS3's one key byte */
+        return true;
+    }
+}
+
 /* Bytes typed while the monitor has the focus. */
 static void receive(void *opaque, const uint8_t *buf, size_t n)
 {
     ShMonStdio *mon = opaque;
     for (size_t i = 0; i < n; i++) {
         uint8_t ch = buf[i];
+        if (skip_escape(mon, ch)) {
+            continue;
+        }
         bool after_cr = mon->cr;
         mon->cr = ch == '\r';
         if (ch == '\n' && after_cr) {

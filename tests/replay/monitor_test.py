@@ -54,6 +54,11 @@ out = command(term, b"info registers", b"pc   0x",
 t.check(re.search(r"hart 0  M-mode.*pc 0x0000000080", out) is not None,
         "info registers: hart 0's pc in the program", out)
 command(term, b"info status", b"VM status: running", "info status: running")
+# A terminal's escape sequences are not typed text: a late answer to the
+# guest's cursor-position query and arrow keys (CSI and SS3 forms) in the
+# middle of a command leave it as typed.
+command(term, b"info st\x1b[24;11R\x1b[D\x1bOCatus", b"VM status: running",
+        "info status with a CPR reply and arrow keys inside it")
 out = command(term, b"stop", b"icount ", "stop holds the machine")
 m = re.search(r"icount (\d+)", out)
 stopped_at = m.group(1) if m else None
