@@ -459,9 +459,9 @@ static void leave_to(Gen *g, uint64_t pc)
     x86_jmp(&g->e, &g->jump_pc);
 }
 
-/* call fn(cpu, arg) with more arguments already in rdx/rcx/r8; leave the
-   block if it returned non-zero. */
-static void call_helper(Gen *g, const void *fn, const void *arg)
+/* call fn(cpu, arg) with more arguments already in rdx/rcx/r8, the
+   counters settled and x[] written back first; rax = its result. */
+static void call_fn(Gen *g, const void *fn, const void *arg)
 {
     /* Blocks chained to before this one are accounted only in
        chain_left: icount_base, instret and m->icount are brought up to
@@ -472,13 +472,25 @@ static void call_helper(Gen *g, const void *fn, const void *arg)
     x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)arg);
     x86_mov_imm(&g->e, X86_RAX, (uint64_t)(uintptr_t)fn);
     x86_call_reg(&g->e, X86_RAX);
-    x86_test_rr(&g->e, false, X86_RAX, X86_RAX);
-    x86_jcc(&g->e, X86_CC_NE, &g->exit);
+}
+
+/* After a helper returned into the block: TLB_REG is caller-saved, and
+   the helper may have changed data_tlb (privilege, MPRV). */
+static void reload_tlb_reg(Gen *g)
+{
     if (g->tlb_reg) {
-        /* Caller-saved, and the helper may have changed data_tlb
-           (privilege, MPRV). */
         x86_load(&g->e, TLB_REG, CPU, OFF(data_tlb));
     }
+}
+
+/* call fn(cpu, arg) with more arguments already in rdx/rcx/r8; leave the
+   block if it returned non-zero. */
+static void call_helper(Gen *g, const void *fn, const void *arg)
+{
+    call_fn(g, fn, arg);
+    x86_test_rr(&g->e, false, X86_RAX, X86_RAX);
+    x86_jcc(&g->e, X86_CC_NE, &g->exit);
+    reload_tlb_reg(g);
 }
 
 static void chain_account(Gen *g, X86Label *out);
@@ -982,14 +994,8 @@ static void gen_call_end(Gen *g, const RVInsn *in, const RVInsn *copy)
 {
     X86Emit *e = &g->e;
     X86Label next = X86_LABEL_INIT;
-    /* As call_helper: icount_base, instret and m->icount brought to this
-       block's start first (CSR reads of the counters, time). */
-    x86_call(e, &g->sync);
-    writeback(g);
-    x86_mov_rr(e, X86_RDI, CPU);
-    x86_mov_imm(e, X86_RSI, (uint64_t)(uintptr_t)copy);
-    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)in->fn);
-    x86_call_reg(e, X86_RAX);
+    /* Counters settled first, as for every helper (CSR reads of them). */
+    call_fn(g, (const void *)(uintptr_t)in->fn, copy);
     /* x[] is current (written back, then the handler's rd). */
     g->dirty = 0;
     x86_test_rr(e, false, X86_RAX, X86_RAX);
@@ -1011,9 +1017,7 @@ static void gen_call_end(Gen *g, const RVInsn *in, const RVInsn *copy)
     x86_jcc(e, X86_CC_NE, &g->exit);
     chain_indirect(g);
     x86_bind(e, &next);
-    if (g->tlb_reg) {
-        x86_load(e, TLB_REG, CPU, OFF(data_tlb));
-    }
+    reload_tlb_reg(g);
     reload(g);
 }
 
@@ -1248,9 +1252,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         Kind k = kind_of(&ins[i]);
         g.tlb_reg |= k >= K_LB && k <= K_SD;
     }
-    if (g.tlb_reg) {
-        x86_load(&g.e, TLB_REG, CPU, OFF(data_tlb));
-    }
+    reload_tlb_reg(&g);
     x86_bind(&g.e, &g.head);
     if (chain) {
         /* A loop back to the head (chain_self) keeps the cached
