@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Record/replay and reverse-debugging figures (not a test: prints numbers).
 
-usage: bench/rr_bench.py [BUILD_DIR]
+usage: bench/rr_bench.py [--runs N] [--overhead-only] [BUILD_DIR]
 
 - record overhead with the JIT (-accel tcg,jit=on, both sides): CPU
   workload and Linux boot, run vs record wall time (until the JIT is
@@ -12,7 +12,14 @@ usage: bench/rr_bench.py [BUILD_DIR]
 - seek latency to random points of a 10^10-instruction trace;
 - reverse-stepi / reverse-continue latency from gdb deep in a trace;
 - QEMU's own -icount rr=record on the same boot, when installed.
+
+--runs N alternates run and record N times for the overhead figures and
+prints the median and the range of the N ratios, for wall time and for
+CPU time (user + system of the whole process, the writer's thread
+included): on a shared machine one pair of runs varies by more than the
+overhead itself. --overhead-only stops after the overhead figures.
 """
+import argparse
 import os
 import random
 import re
@@ -24,7 +31,15 @@ import tempfile
 import time
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "build")
+ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+ap.add_argument("build", nargs="?", default=os.path.join(root, "build"),
+                metavar="BUILD_DIR")
+ap.add_argument("--runs", type=int, default=1,
+                help="run/record pairs for the overhead figures (default 1)")
+ap.add_argument("--overhead-only", action="store_true",
+                help="only the record overhead figures")
+args = ap.parse_args()
+build = args.build
 rw = os.path.join(build, "rewind")
 kit = os.path.join(build, "guest-kit")
 tmp = tempfile.mkdtemp()
@@ -34,6 +49,16 @@ def timed(args, **kw):
     t0 = time.monotonic()
     p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, **kw)
     return time.monotonic() - t0, p
+
+
+def timed_cpu(args):
+    """Wall and CPU seconds (user + system, all threads) of one command."""
+    before = os.times()
+    t, p = timed(args)
+    after = os.times()
+    cpu = (after.children_user - before.children_user +
+           after.children_system - before.children_system)
+    return t, cpu, p
 
 
 def size(path):
@@ -56,11 +81,29 @@ def icount_of(trace):
 ACCEL = ["-accel", "tcg,jit=on"]
 
 
+def pct(ratios):
+    m = statistics.median(ratios)
+    return (f"{100 * (m - 1):+.1f}% (range {100 * (min(ratios) - 1):+.1f}% to "
+            f"{100 * (max(ratios) - 1):+.1f}%)")
+
+
 def run_vs_record(name, machine):
     machine = [*machine, *ACCEL]
-    t_run, _ = timed([rw, "run", *machine])
     d = os.path.join(tmp, name + ".rwd")
-    t_rec, p = timed([rw, "record", "-o", d, *machine])
+    walls, cpus, runs, recs = [], [], [], []
+    for _ in range(args.runs):
+        t_run, c_run, _ = timed_cpu([rw, "run", *machine])
+        shutil.rmtree(d, ignore_errors=True)
+        t_rec, c_rec, p = timed_cpu([rw, "record", "-o", d, *machine])
+        walls.append(t_rec / t_run)
+        cpus.append(c_rec / c_run)
+        runs.append(t_run)
+        recs.append(t_rec)
+    if args.runs > 1:
+        print(f"{name}: {args.runs} alternating pairs: record overhead, wall "
+              f"{pct(walls)}, CPU {pct(cpus)}; run {min(runs):.2f}-"
+              f"{max(runs):.2f} s, record {min(recs):.2f}-{max(recs):.2f} s")
+    t_run, t_rec = statistics.median(runs), statistics.median(recs)
     t_rep, _ = timed([rw, "replay", d, "--quiet", *ACCEL])
     n = icount_of(d)
     ev = size(os.path.join(d, "events.zst"))
@@ -87,6 +130,10 @@ linux = ["-M", "virt", "-m", "512M", "-smp", "2", "-kernel", os.path.join(kit, "
 if have_kit:
     boot = run_vs_record("linux-boot", linux)
     print(info(boot))
+if args.overhead_only:
+    shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(0)
+if have_kit:
 
     # Idle guest: boot the shell image, let it sit idle (no input, idle time
     # skipped at once), then stop it. Bytes per idle guest minute.

@@ -1,8 +1,8 @@
 /*
  * Machine snapshots and the state hash (see core/snapshot.h).
  *
- * Layout, format version 2 (little-endian):
- *   "RWSN" u32 version u32 full
+ * Layout, format version 3 (little-endian):
+ *   "RWSN" u32 version u32 kind: 1 full, 0 increment, 2 boot (format 3)
  *   u64 icount, idle_ns, sched_hart, sched_left
  *   u32 ncpus, then one CoreState record per hart (core/state.h)
  *   u32 ndevices-with-state, then per device:
@@ -12,6 +12,24 @@
  *       then npages times (u64 page index, 4096 bytes: CORE_PAGE_SIZE),
  *       then u64 ngroups and ngroups group hashes
  *
+ * A page entry whose index has bit 63 set (SNAP_PAGE_ZERO, format 3) is
+ * a page of zeros and has no bytes after it. Increments write them: a
+ * Linux boot's increments are two thirds pages the kernel just cleared
+ * (35 MiB of 55 MiB in the first one), which the recorder would copy and
+ * the trace writer compress for nothing. Full snapshots never need them
+ * (loading one clears RAM first), so they still skip zero pages.
+ *
+ * A boot snapshot (kind 2, format 3) is a full snapshot of a machine that
+ * has not run since its inputs were loaded, without the RAM pages: those
+ * are the firmware, kernel, initrd and device tree, which any machine
+ * built from the same command line and input files has too (a replay
+ * checks the files' hashes before it starts). The recorder's first
+ * checkpoint is one, which spares it copying and compressing the images
+ * (23 MiB for the Linux boot). It keeps the group hashes. Restoring it
+ * needs that RAM from elsewhere: core_snapshot_load leaves RAM as it is,
+ * and the caller first loads a full snapshot of its own freshly built
+ * machine (replay/timeline.c) and then checks the state hash.
+ *
  * Devices are found by id, so their order may change between builds. A
  * device of the snapshot that the machine lacks, or a device of the
  * machine (with state) that the snapshot lacks, is refused by id: either
@@ -19,7 +37,8 @@
  * from it would diverge later instead of failing now. Both are checked
  * before any device is loaded.
  *
- * Format version 1 (builds before per-device ids) is the same without the
+ * Format version 2 is version 3 without zero-page entries. Format
+ * version 1 (builds before per-device ids) is the same without the
  * id and type before each device record; its devices are in the machine's
  * registration order, which a trace pins (it records the command line), so
  * it is still read, by order. Other versions are refused, naming both.
@@ -39,8 +58,10 @@
 #include <sys/mman.h>
 
 #define SNAP_MAGIC "RWSN"
-#define SNAP_VERSION 2
+#define SNAP_VERSION 3
 #define SNAP_VERSION_BY_ORDER 1   /* devices by order, no ids */
+#define SNAP_VERSION_NO_ZERO 2    /* device ids, no zero-page entries */
+#define SNAP_PAGE_ZERO (1ull << 63)   /* page entry: zeros, no bytes */
 _Static_assert(CORE_PAGE_SIZE == 4096, "snapshots store 4096-byte pages");
 
 static void put64(CoreBuf *b, uint64_t v)
@@ -53,10 +74,11 @@ static void put32(CoreBuf *b, uint32_t v)
     core_buf_append(b, &v, 4);
 }
 
+static const uint8_t zero_page[CORE_PAGE_SIZE];
+
 static bool page_is_zero(const uint8_t *p)
 {
-    static const uint8_t zero[CORE_PAGE_SIZE];
-    return memcmp(p, zero, CORE_PAGE_SIZE) == 0;
+    return memcmp(p, zero_page, CORE_PAGE_SIZE) == 0;
 }
 
 /* The dirty-page client called name (registered on first use; its pages
@@ -185,15 +207,44 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
     core_snapshot_save_hashed(m, full, out, NULL);
 }
 
+enum { SNAP_INCREMENT = 0, SNAP_FULL = 1, SNAP_BOOT = 2 };
+
+static void save_kind(CoreMachine *m, uint32_t kind, CoreBuf *out,
+                      uint64_t *hash);
+
+void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
+                               uint64_t *hash)
+{
+    save_kind(m, full ? SNAP_FULL : SNAP_INCREMENT, out, hash);
+}
+
+void core_snapshot_save_boot_hashed(CoreMachine *m, CoreBuf *out,
+                                    uint64_t *hash)
+{
+    save_kind(m, SNAP_BOOT, out, hash);
+}
+
+bool core_snapshot_is_boot(const uint8_t *data, size_t len)
+{
+    uint32_t v[2];
+    if (len < 12 || memcmp(data, SNAP_MAGIC, 4) != 0) {
+        return false;
+    }
+    memcpy(v, data + 4, 8);
+    return v[0] > SNAP_VERSION_NO_ZERO && v[0] <= SNAP_VERSION &&
+           v[1] == SNAP_BOOT;
+}
+
 /* Room for the RAM part of a snapshot, reserved at once: grown page by
-   page, the buffer of a large snapshot (the first checkpoint of a Linux
-   boot is 24 MiB) was reallocated and copied several times on the
+   page, the buffer of a large snapshot (an increment of a Linux boot
+   reaches 20 MiB) was reallocated and copied several times on the
    recorder's thread. Full snapshots count touched pages (zero ones are
    skipped later, so this may be more than needed), increments the
    dirty ones. */
-static void reserve_ram(CoreMachine *m, CoreDirtyClient *cc, bool full,
+static void reserve_ram(CoreMachine *m, CoreDirtyClient *cc, uint32_t kind,
                         CoreBuf *out)
 {
+    bool full = kind == SNAP_FULL;
     size_t need = 0;
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         CoreMemRegion *r = core_mem_region(m->as, i);
@@ -203,7 +254,7 @@ static void reserve_ram(CoreMachine *m, CoreDirtyClient *cc, bool full,
         uint64_t pages = core_mem_page_count(r);
         const uint8_t *bits = full ? r->touched : core_mem_dirty_bits(cc, r);
         uint64_t n = 0;
-        for (uint64_t p = 0; p < pages; p++) {
+        for (uint64_t p = 0; p < pages && kind != SNAP_BOOT; p++) {
             n += core_bitmap_test(bits, p);
         }
         uint64_t groups = (pages + CORE_SNAPSHOT_GROUP_PAGES - 1) /
@@ -213,14 +264,15 @@ static void reserve_ram(CoreMachine *m, CoreDirtyClient *cc, bool full,
     core_buf_reserve(out, need);
 }
 
-void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
-                               uint64_t *hash)
+static void save_kind(CoreMachine *m, uint32_t kind, CoreBuf *out,
+                      uint64_t *hash)
 {
+    bool full = kind == SNAP_FULL;
     CoreHash h;
     core_hash_init(&h);
     core_buf_append(out, SNAP_MAGIC, 4);
     put32(out, SNAP_VERSION);
-    put32(out, full);
+    put32(out, kind);
     save_devices(m, out, SNAP_VERSION, hash ? &h : NULL);
     if (hash) {
         hash_ram(m, &h);
@@ -234,7 +286,7 @@ void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
         nram += core_mem_region(m->as, i)->kind == CORE_MEM_RAM;
     }
     put32(out, nram);
-    reserve_ram(m, cc, full, out);
+    reserve_ram(m, cc, kind, out);
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         CoreMemRegion *r = core_mem_region(m->as, i);
         if (r->kind != CORE_MEM_RAM) {
@@ -246,14 +298,17 @@ void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
         size_t count_at = out->len;
         put64(out, 0);
         uint64_t n = 0;
-        for (uint64_t p = 0; p < pages; p++) {
+        for (uint64_t p = 0; p < pages && kind != SNAP_BOOT; p++) {
             const uint8_t *host = core_mem_page_host(r, p);
             /* Untouched pages are zero: a full snapshot skips them without
                reading them. */
             bool want = full ? core_bitmap_test(r->touched, p) &&
                                    !page_is_zero(host)
                              : core_bitmap_test(core_mem_dirty_bits(cc, r), p);
-            if (want) {
+            if (want && !full && page_is_zero(host)) {
+                put64(out, p | SNAP_PAGE_ZERO);
+                n++;
+            } else if (want) {
                 put64(out, p);
                 core_buf_append(out, host, CORE_PAGE_SIZE);
                 n++;
@@ -313,6 +368,18 @@ static const uint8_t *take(Cursor *c, size_t n)
     const uint8_t *p = c->data + c->pos;
     c->pos += n;
     return p;
+}
+
+/* One entry of a RAM page list: the page index, and its bytes or NULL for
+   a page of zeros (format 3). false if truncated. */
+static bool get_page(Cursor *c, uint32_t version, uint64_t *page,
+                     const uint8_t **bytes)
+{
+    uint64_t e = get(c, 8);
+    bool zero = version > SNAP_VERSION_NO_ZERO && (e & SNAP_PAGE_ZERO);
+    *page = zero ? e & ~SNAP_PAGE_ZERO : e;
+    *bytes = zero ? NULL : take(c, CORE_PAGE_SIZE);
+    return !c->bad;
 }
 
 /* A u8-counted string of a device entry; NULL if truncated. */
@@ -488,9 +555,9 @@ static uint32_t snap_header(Cursor *c, char *err, size_t errlen)
         return 0;
     }
     uint32_t version = (uint32_t)get(c, 4);
-    if (version != SNAP_VERSION && version != SNAP_VERSION_BY_ORDER) {
+    if (version < SNAP_VERSION_BY_ORDER || version > SNAP_VERSION) {
         say(err, errlen, "snapshot format version %u, this build reads "
-            "versions %d and %d", version, SNAP_VERSION_BY_ORDER,
+            "versions %d to %d", version, SNAP_VERSION_BY_ORDER,
             SNAP_VERSION);
         return 0;
     }
@@ -522,7 +589,11 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
     if (!version) {
         return -1;
     }
-    bool full = get(&c, 4);
+    uint32_t kind = (uint32_t)get(&c, 4);
+    bool full = kind == SNAP_FULL;
+    if (kind > (version > SNAP_VERSION_NO_ZERO ? SNAP_BOOT : SNAP_FULL)) {
+        return say(err, errlen, "snapshot of unknown kind %u", kind);
+    }
     if (load_state(m, &c, version, err, errlen)) {
         return -1;
     }
@@ -538,13 +609,15 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
         }
         uint64_t n = get(&c, 8);
         for (uint64_t i = 0; i < n && !c.bad; i++) {
-            uint64_t p = get(&c, 8);
-            const uint8_t *src = take(&c, CORE_PAGE_SIZE);
-            if (!src || p >= core_mem_page_count(r)) {
+            uint64_t p;
+            const uint8_t *src;
+            if (!get_page(&c, version, &p, &src) ||
+                p >= core_mem_page_count(r)) {
                 return say(err, errlen, "snapshot page out of range or "
                            "truncated");
             }
-            memcpy(core_mem_page_host(r, p), src, CORE_PAGE_SIZE);
+            memcpy(core_mem_page_host(r, p), src ? src : zero_page,
+                   CORE_PAGE_SIZE);
             gpa_t addr = core_mem_page_addr(r, p);
             core_mem_mark_dirty(r, addr, CORE_PAGE_SIZE);
             core_mem_notify_write(m->as, r, addr, CORE_PAGE_SIZE);
@@ -680,7 +753,12 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
     if (!version) {
         return -1;
     }
-    bool full = get(&c, 4);
+    uint32_t kind = (uint32_t)get(&c, 4);
+    bool full = kind == SNAP_FULL;
+    if (kind > (version > SNAP_VERSION_NO_ZERO ? SNAP_BOOT : SNAP_FULL)) {
+        snprintf(why, whylen, "it is a snapshot of unknown kind %u", kind);
+        return -1;
+    }
     CoreDirtyClient *cc = dirty_client(m, CKPT_CLIENT);
     char what[256];
     int diffs = compare_state(m, &c, version, what, sizeof(what), 0);
@@ -704,12 +782,16 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
         uint64_t pages = core_mem_page_count(r), n = get(&c, 8), expect = 0;
         /* Pages must come in increasing order (as saved), so one walk
            over the bitmap finds pages the snapshot should have had. */
+        /* A boot snapshot's RAM is the inputs' (the state hash covers
+           it): nothing is required. */
         const uint8_t *must = full ? r->touched
-                              : since_last ? core_mem_dirty_bits(cc, r) : NULL;
+                              : since_last && kind == SNAP_INCREMENT
+                                  ? core_mem_dirty_bits(cc, r) : NULL;
         for (uint64_t i = 0; i <= n && !c.bad; i++) {
-            uint64_t p = i < n ? get(&c, 8) : pages;
-            const uint8_t *src = i < n ? take(&c, CORE_PAGE_SIZE) : NULL;
-            if (i < n && (!src || p >= pages || p < expect)) {
+            uint64_t p = pages;
+            const uint8_t *src = NULL;
+            if (i < n && (!get_page(&c, version, &p, &src) || p >= pages ||
+                          p < expect)) {
                 snprintf(why, whylen, "page list out of order or truncated");
                 return -1;
             }
@@ -721,8 +803,9 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
                     return -1;
                 }
             }
-            if (src &&
-                memcmp(src, core_mem_page_host(r, p), CORE_PAGE_SIZE) != 0) {
+            if (i < n && memcmp(src ? src : zero_page,
+                                core_mem_page_host(r, p),
+                                CORE_PAGE_SIZE) != 0) {
                 snprintf(why, whylen, "its RAM page 0x%llx differs",
                          (unsigned long long)core_mem_page_addr(r, p));
                 return -1;
@@ -771,8 +854,10 @@ void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,
     for (uint32_t k = 0; k < nram && !c.bad; k++) {
         gpa_t base = get(&c, 8);
         get(&c, 8);
-        uint64_t n = get(&c, 8);
-        take(&c, n * (8 + CORE_PAGE_SIZE));
+        uint64_t n = get(&c, 8), p;
+        const uint8_t *src;
+        for (uint64_t i = 0; i < n && get_page(&c, version, &p, &src); i++) {
+        }
         uint64_t groups = get(&c, 8);
         CoreMemRegion *r = core_mem_find(m->as, base);
         unsigned shown = 0;

@@ -32,6 +32,16 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out);
 void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
                                uint64_t *hash);
 
+/* A boot snapshot of m (see core/snapshot.c): the state of a machine
+   that has not run since its inputs were loaded, without its RAM pages
+   (a recording's first checkpoint). */
+void core_snapshot_save_boot_hashed(CoreMachine *m, CoreBuf *out,
+                                    uint64_t *hash);
+
+/* Is this a boot snapshot? Loading one leaves RAM alone: the caller puts
+   the RAM of a freshly built machine back first. */
+bool core_snapshot_is_boot(const uint8_t *data, size_t len);
+
 /* Apply a snapshot. A full one first resets RAM to zero. Devices are
    found by id (core/snapshot.c says which mismatches are refused). Returns
    0, or -1 with a message in err (the machine may then be partly

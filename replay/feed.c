@@ -974,6 +974,9 @@ bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
     }
     s->m = m;
     s->opts = *opts;
+    /* Nothing ran yet: this is the RAM of the recording's first
+       checkpoint, which a boot snapshot does not carry. */
+    core_snapshot_save(m, true, &s->boot);
     m->journal = s;
     m->journal_ops = &replay_journal;
     if (m->serial_backend) {
@@ -1024,6 +1027,7 @@ RRResult rr_replay_finish(RRSession *s, char *summary, size_t len)
     }
     free(s->argv);
     free(s->pending_data);
+    core_buf_free(&s->boot);
     for (unsigned p = 0; p < CORE_CONSOLE_PORTS; p++) {
         g_byte_array_free(s->expect_console[p], TRUE);
         g_byte_array_free(s->actual_console[p], TRUE);

@@ -130,7 +130,12 @@ static void record_console(void *opaque, const uint8_t *buf, size_t len)
     record_port_console(opaque, 0, buf, len);
 }
 
-/* The snapshot and its hash come from one serialization, on this thread,
+/* The first checkpoint is a boot snapshot (core/snapshot.h): the machine
+   has not run, its RAM is the input images, which a replay loads and
+   checks itself; copying and compressing them cost the recording more
+   than all later checkpoints of a Linux boot together.
+
+   The snapshot and its hash come from one serialization, on this thread,
    at the checkpoint's icount: the snapshot is the copy of the state (the
    dirty pages, devices, harts) the trace writer's thread compresses and
    writes while the machine runs on; that thread never reads the machine.
@@ -139,13 +144,17 @@ static void record_console(void *opaque, const uint8_t *buf, size_t len)
    tens of MiB, and a fresh buffer each time cost a page fault per 4 KiB
    and an munmap (about a fifth of the CPU time of a 64 MiB dd read under
    record, with a second serialization). */
-static void take_checkpoint(RRSession *s, bool full)
+static void take_checkpoint(RRSession *s, bool boot)
 {
     uint64_t hash;
     CoreBuf b = { 0 };
     b.data = tdb_writer_spare(s->w, &b.cap);
     b.len = 0;   /* a reused buffer starts empty */
-    core_snapshot_save_hashed(s->m, full, &b, &hash);
+    if (boot) {
+        core_snapshot_save_boot_hashed(s->m, &b, &hash);
+    } else {
+        core_snapshot_save_hashed(s->m, false, &b, &hash);
+    }
     flush_console(s);
     if (s->failed) {
         free(b.data);

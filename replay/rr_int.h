@@ -62,6 +62,10 @@ struct RRSession {
     bool fallback_warned;         /* a damaged checkpoint was reported */
     RRResult result;
     bool done;
+    /* The machine as built from the inputs, before it ran (a full
+       snapshot taken by rr_replay_attach): the RAM a boot checkpoint
+       (core/snapshot.h) restores. */
+    CoreBuf boot;
     char report[4096];
     char goto_err[320];          /* why the debugger's last goto failed */
     /* A seek being reported to opts.progress: from this icount, this many

@@ -199,8 +199,21 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
             break;
         }
         char lerr[256];
-        int lrc = core_snapshot_load(m, blob, len, lerr, sizeof(lerr));
+        bool boot = core_snapshot_is_boot(blob, len);
+        /* A boot snapshot has no RAM: the machine's own, as built, first;
+           the state hash then says that it was the recording's. */
+        int lrc = boot ? core_snapshot_load(m, s->boot.data, s->boot.len,
+                                            lerr, sizeof(lerr)) : 0;
+        if (lrc == 0) {
+            lrc = core_snapshot_load(m, blob, len, lerr, sizeof(lerr));
+        }
         free(blob);
+        if (lrc == 0 && boot && core_machine_state_hash(m) != ck.state_hash) {
+            snprintf(lerr, sizeof(lerr), "the machine built from the inputs "
+                     "does not have the recorded state (hash %016" PRIx64
+                     ")", ck.state_hash);
+            lrc = -1;
+        }
         if (lrc != 0) {
             /* Partly restored: no earlier checkpoint is in place either. */
             snprintf(err, errlen, "checkpoint at icount %" PRIu64 ": %s",

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HASH_BITS 16
+#define HASH_BITS 18
 #define HASH_SIZE (1u << HASH_BITS)
 
 /* Instructions are halfword-aligned runs of halfwords: one bit per
@@ -39,6 +39,7 @@ struct TBCache {
     void *code;                      /* a JIT's code buffer, or NULL */
     void (*code_reset)(void *code);
     void (*code_destroy)(void *code);
+    void (*code_unlink)(void *code, TB *tb);
 };
 
 static inline uint32_t tb_hash(gva_t pc, gpa_t phys_pc, uint32_t flags)
@@ -134,6 +135,20 @@ void *tb_cache_code(const TBCache *c)
     return c->code;
 }
 
+void tb_cache_set_unlink(TBCache *c, void (*unlink)(void *code, TB *tb))
+{
+    c->code_unlink = unlink;
+}
+
+/* valid = 0, and no jump of host code enters it any more. */
+static void tb_kill(TBCache *c, TB *tb)
+{
+    tb->valid = 0;
+    if (tb->jit_links && c->code_unlink) {
+        c->code_unlink(c->code, tb);
+    }
+}
+
 TB *tb_lookup(TBCache *c, gva_t pc, gpa_t phys_pc, uint32_t flags)
 {
     for (TB *tb = c->hash[tb_hash(pc, phys_pc, flags)]; tb;
@@ -226,7 +241,7 @@ void tb_invalidate_page(TBCache *c, gpa_t page)
     g_hash_table_remove(c->pages, &key);
     for (TB *tb = p->head; tb; tb = tb->page_next) {
         unlink_hash(c, tb);
-        tb->valid = 0;
+        tb_kill(c, tb);
     }
     g_free(p);
 }
@@ -254,7 +269,7 @@ unsigned tb_invalidate_range(TBCache *c, gpa_t addr, uint64_t len,
         if (start < end && off < start + tb->size) {
             *pp = tb->page_next;
             unlink_hash(c, tb);
-            tb->valid = 0;
+            tb_kill(c, tb);
             r |= TB_INV_ANY;
             if (pc && *pc - tb->pc < tb->size) {
                 r |= TB_INV_PC;

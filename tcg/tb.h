@@ -38,6 +38,10 @@ struct TB {
     uint32_t no_host;      /* a JIT could not translate it: do not retry */
     uint32_t size;         /* bytes of guest code from phys_pc (precise
                               invalidation: tb_invalidate_range) */
+    const void *host_chain;  /* where a JIT's chained jumps enter host (a
+                              budget check first), or NULL */
+    void *jit_links;       /* a JIT's jumps patched to enter this block:
+                              undone (code_unlink) when it is invalidated */
     uint64_t payload[];    /* target instructions, 8-byte aligned */
 };
 
@@ -56,6 +60,10 @@ void tb_cache_set_flush_hook(TBCache *c, TBFlushHook hook, void *opaque);
 void tb_cache_set_code(TBCache *c, void *code, void (*reset)(void *code),
                        void (*destroy)(void *code));
 void *tb_cache_code(const TBCache *c);
+/* `unlink(code, tb)` runs when tb is invalidated (valid = 0) while its
+   host code stays in the buffer: the JIT undoes the jumps patched to go
+   straight into it (tb->jit_links), so none can enter it again. */
+void tb_cache_set_unlink(TBCache *c, void (*unlink)(void *code, TB *tb));
 
 TB *tb_lookup(TBCache *c, gva_t pc, gpa_t phys_pc, uint32_t flags);
 

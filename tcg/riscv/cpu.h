@@ -74,7 +74,7 @@ int rv_exec_block_end(RVCPU *cpu, const RVInsn *in);
 enum { RV_PRIV_U = 0, RV_PRIV_S = 1, RV_PRIV_M = 3 };
 
 /* Software TLB: direct-mapped, one per privilege level used for access. */
-#define RV_TLB_BITS 8
+#define RV_TLB_BITS 10
 #define RV_TLB_SIZE (1u << RV_TLB_BITS)
 #define RV_PAGE_BITS 12
 #define RV_PAGE_SIZE (1ull << RV_PAGE_BITS)
@@ -92,12 +92,14 @@ typedef struct RVTlbEntry {
                            holds translated code (slow path, mmu.c) */
     gva_t tag_exec;     /* page address if fetches are allowed */
     uintptr_t addend;   /* host pointer = guest virtual address + addend */
-    gpa_t phys_page;    /* guest-physical page address */
-} RVTlbEntry;
+} RVTlbEntry;           /* 32 bytes: generated code indexes it with a shift
+                           (jit.c gen_tlb); the guest-physical page of each
+                           entry is kept apart, in RVCPU.tlb_phys */
 
 /* Jump cache: virtual pc -> translation block, flushed with the TLB. */
 #define RV_JC_BITS 16
 #define RV_JC_SIZE (1u << RV_JC_BITS)
+#define RV_JC_PAGE_BITS (1u << 16)
 typedef struct TB TB;
 
 struct RVCPU {
@@ -136,8 +138,19 @@ struct RVCPU {
     uint64_t icount_base;    /* global icount before the first insn of the
                                 block being executed */
     RVTlbEntry tlb[4][RV_TLB_SIZE];  /* indexed by privilege (2 unused) */
+    gpa_t tlb_phys[4][RV_TLB_SIZE];  /* guest-physical page of each entry */
     RVTlbEntry *data_tlb;    /* tlb for loads/stores (priv or MPRV's MPP) */
     RVTlbEntry *fetch_tlb;   /* tlb for fetches (priv) */
+    /* The direct window (mmu.c rv_dwin_update, jit.c gen_load): while
+       loads need no translation and nothing keeps any RAM page off the
+       TLB's read fast path (no PMP rule limiting it, no watchpoint, no
+       load/store trigger), a load of [addr, addr + 8) with addr -
+       dwin_base < dwin_limit reads host memory at addr + dwin_addend.
+       dwin_limit 0: closed. Recomputed with data_tlb (every change of
+       those conditions goes through rv_update_tlb_mode). */
+    gpa_t dwin_base;
+    uint64_t dwin_limit;
+    uintptr_t dwin_addend;
     TB *jump_cache[RV_JC_SIZE];
     /* What flushes must clear (mmu.c): TLB entries filled (bit
        t * RV_TLB_SIZE + i) and jump-cache slots set since the last full
@@ -146,6 +159,19 @@ struct RVCPU {
     uint64_t tlb_used[4 * RV_TLB_SIZE / 64];
     uint64_t jc_used[RV_JC_SIZE / 64];
     uint64_t tlb_super[512 / 64];
+    /* Entries and slots that survive a change of address space (satp
+       write, sfence.vma with rs2 != x0): their translation is global (a
+       G bit on the walk's path) or needs no satp (M-mode, Bare). Same
+       indices as tlb_used and jc_used. */
+    uint64_t tlb_global[4 * RV_TLB_SIZE / 64];
+    uint64_t jc_global[RV_JC_SIZE / 64];
+    /* Virtual pages (hashed: bit (va >> 12) % RV_JC_PAGE_BITS) that may
+       have blocks in the jump cache, [0] non-global and [1] global: an
+       sfence.vma of a page with none looks at no slot. */
+    uint64_t jc_pages[2][RV_JC_PAGE_BITS / 64];
+    /* Entries whose read/write permission relied on mstatus.SUM or MXR
+       being set: clearing either drops them (setting one drops nothing). */
+    uint64_t tlb_wide[4 * RV_TLB_SIZE / 64];
     gpa_t pmp_pt_ok[4];      /* per walk level: a page of PTEs PMP allows
                                 S-mode to read whole (mmu.c), or ~0 */
     struct TBCache *tbs;     /* shared by all harts of the machine */

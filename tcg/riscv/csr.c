@@ -64,10 +64,10 @@ static void mstatus_write(RVCPU *cpu, uint64_t val, uint64_t mask)
     cpu->mstatus = s & ~RV_MSTATUS_SD;
     uint64_t xlate = RV_MSTATUS_MPRV | RV_MSTATUS_MPP | RV_MSTATUS_SUM |
                      RV_MSTATUS_MXR;
-    if ((old ^ s) & (RV_MSTATUS_SUM | RV_MSTATUS_MXR)) {
-        rv_cpu_flush_data_tlb(cpu);
-        rv_update_tlb_mode(cpu);
-    } else if ((old ^ s) & xlate) {
+    if (old & ~s & (RV_MSTATUS_SUM | RV_MSTATUS_MXR)) {
+        rv_cpu_flush_wide_tlb(cpu);
+    }
+    if ((old ^ s) & xlate) {
         rv_update_tlb_mode(cpu);
     }
 }
@@ -325,8 +325,16 @@ CSR_WRITE_FN(satp_write)
     if (mode != 0 && mode != 8 && mode != 9) {
         return 0;   /* unsupported modes leave satp unchanged (WARL) */
     }
+    uint64_t old = cpu->satp;
     cpu->satp = val;
-    rv_cpu_flush_tlb(cpu);
+    /* A new MODE takes effect at once for every translation, global
+       ones included (privileged spec 4.2.1); a new ASID or root only
+       for the non-global ones. */
+    if ((old ^ val) >> 60) {
+        rv_cpu_flush_tlb(cpu);
+    } else {
+        rv_cpu_flush_tlb_nonglobal(cpu);
+    }
     return 0;
 }
 

@@ -159,7 +159,7 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
         bool no_chain = m->debug != NULL || cpu->trig_exec != 0;
         if (cpu->chain_slot) {
             if (tb->host && !no_chain) {
-                *(TB **)cpu->chain_slot = tb;
+                rv_jit_link(cpu->chain_slot, tb);
             }
             cpu->chain_slot = NULL;
         }

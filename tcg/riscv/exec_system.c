@@ -131,13 +131,18 @@ static int exec_sfence_vma(RVCPU *cpu, const RVInsn *in)
         (cpu->priv == RV_PRIV_S && (cpu->mstatus & RV_MSTATUS_TVM))) {
         return rv_raise_illegal(cpu, in);
     }
-    /* The TLB holds no ASIDs, so rs2 is ignored (flushing more than
-       asked is always correct). rs1 = x0: every translation; else only
-       those of that address (privileged spec 4.2.1). */
-    if (in->rs1 == 0) {
-        rv_cpu_flush_tlb(cpu);
+    /* rs1 = x0: every translation; else only those of that address.
+       rs2 != x0: one address space, whose fence leaves global mappings
+       (privileged spec 4.2.1). The TLB holds no ASIDs, so rs2's value is
+       ignored: every non-global entry goes (flushing more than asked is
+       always correct). */
+    bool keep_global = in->rs2 != 0;
+    if (in->rs1 != 0) {
+        rv_cpu_flush_tlb_page(cpu, cpu->x[in->rs1], keep_global);
+    } else if (keep_global) {
+        rv_cpu_flush_tlb_nonglobal(cpu);
     } else {
-        rv_cpu_flush_tlb_page(cpu, cpu->x[in->rs1]);
+        rv_cpu_flush_tlb(cpu);
     }
     return next_insn(cpu, in);
 }

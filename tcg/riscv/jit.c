@@ -24,9 +24,11 @@
  *
  * The run loop enters host code only for a whole block (exact icount:
  * a block cut by the budget runs in the interpreter) and never while
- * tracing. Host code is reachable only through its TB (tb->host): TB
- * invalidation (valid = 0) and flushes make it unreachable, and a flush
- * empties the code buffer with the TB arena (tb_cache_set_code).
+ * tracing. Host code is reachable only through its TB (tb->host,
+ * tb->host_chain) and through jumps patched into it (JitLink): TB
+ * invalidation (tb_kill: valid = 0, then jit_unlink undoes those jumps)
+ * and flushes make it unreachable, and a flush empties the code buffer
+ * with the TB arena (tb_cache_set_code).
  */
 #include "tcg/riscv/rv_int.h"
 #include "tcg/riscv/decode.h"
@@ -47,13 +49,14 @@
    boot translates about 100,000 blocks; with 32 MiB it flushed 30 times. */
 #define RV_JIT_CODE_BYTES (256u << 20)
 /* Upper bounds of host code: one guest instruction (a load or store with
-   its slow path is about 140 bytes), one exit with chaining (about 230:
+   its slow path is about 140 bytes, an M-mode load with the out-of-line
+   TLB path of the direct window about 200), one exit with chaining (about 230:
    a block has at most two constant exits and one indirect), and the
    prologue and epilogue. A block that still does not fit is run by the
    interpreter (tb->no_host), never retried. */
-#define RV_JIT_MAX_INSN_CODE 192
+#define RV_JIT_MAX_INSN_CODE 224
 #define RV_JIT_MAX_EXIT_CODE 320
-#define RV_JIT_FIXED_CODE 64
+#define RV_JIT_FIXED_CODE 128
 
 typedef enum Kind {
     K_CALL = 0,
@@ -159,12 +162,15 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
    - load/store slow paths (TLB_REG below): rax = the guest address,
      rsi = the instruction, r8 = a store's value, the cached registers
      written back; sync, rv_load_slow/rv_store_slow, and either leave the
-     block (a trap, a store into code) or return, TLB_REG reloaded, with
-     a load's value in rax. */
+     block (a trap, a store into code) or return, TLB_REG and DWIN_REG
+     reloaded, with a load's value in rax. */
 #define SHARED_ENTER 0
 #define SHARED_BYTES 1536
 /* cpu->data_tlb, loaded once at a block's start and after each helper. */
 #define TLB_REG X86_R10
+/* cpu->dwin_addend in M-mode blocks with loads (gen_load_direct), loaded
+   with TLB_REG. */
+#define DWIN_REG X86_R9
 static long shared_leave = -1, shared_sync = -1, shared_jump_pc = -1,
             shared_out_pc = -1, shared_out = -1;
 /* TLB misses: load_slow[log2 size][sign], store_slow[log2 size]. */
@@ -249,6 +255,7 @@ static void emit_shared(X86CodeBuf *cb)
         x86_test_rr(&e, false, X86_RAX, X86_RAX);
         x86_jcc(&e, X86_CC_NE, &out);
         x86_load(&e, TLB_REG, CPU, OFF(data_tlb));
+        x86_load(&e, DWIN_REG, CPU, OFF(dwin_addend));
         if (!store) {
             x86_load_ext(&e, 1u << lg, sign, X86_RAX, CPU, OFF(load_result));
         }
@@ -259,6 +266,8 @@ static void emit_shared(X86CodeBuf *cb)
     }
     x86_codebuf_commit(cb, e.len);
 }
+
+static void jit_unlink(void *code, TB *tb);
 
 static void codebuf_reset(void *cb)
 {
@@ -287,6 +296,7 @@ bool rv_jit_start(RVCPU *cpu, char *err, size_t errlen)
     }
     emit_shared(cb);
     tb_cache_set_code(cpu->tbs, cb, codebuf_reset, codebuf_destroy);
+    tb_cache_set_unlink(cpu->tbs, jit_unlink);
     return true;
 }
 
@@ -323,9 +333,10 @@ static X86CodeBuf *code_buffer(RVCPU *cpu)
 typedef struct Slow {
     const RVInsn *in;
     X86Label entry, back;
+    X86Label direct_miss;   /* a direct load outside the window: the TLB */
     uint32_t dirty;   /* the cached registers newer than x[] there */
     uint8_t size;
-    bool sign, store;
+    bool sign, store, direct;
 } Slow;
 
 typedef struct Gen {
@@ -335,9 +346,12 @@ typedef struct Gen {
     X86Label jump_pc, out_pc, out;   /* shared exits (emit_shared) */
     const TB *tb;
     bool chain;      /* exits to a constant pc may jump to the next block */
-    TB **slot_rw;    /* the block's link slots (writable view) */
-    TB *const *slot_rx;  /* the same, as the code reads them */
-    unsigned slots;  /* used so far */
+    struct JitLink *links;  /* the block's patchable jumps (writable view) */
+    unsigned nlinks; /* used so far */
+    long link_site[3], link_miss[3];  /* their rel32 fields and where
+                                         they go unlinked (code offsets) */
+    int self_link;   /* the back edge of a loop on itself, or -1 */
+    X86Label bail;   /* the chained entry's budget check failed */
     int8_t host[RV_REG_SINK + 1];  /* guest register -> host register
                                       caching it in this block, or -1 */
     uint32_t dirty;  /* cached registers newer than cpu->x[] here */
@@ -345,15 +359,79 @@ typedef struct Gen {
     const void *attention;   /* &m->attention */
     bool tlb_reg;    /* TLB_REG holds cpu->data_tlb (a block with loads
                         or stores) */
+    bool dwin;       /* loads try the direct window first (an M-mode
+                        block with loads); DWIN_REG holds dwin_addend */
     long at;         /* the code's offset in the buffer */
     Slow slow[RV_TB_MAX_INSNS];
     unsigned nslow;
 } Gen;
 
-/* A block's host code starts with the loads of the guest registers it
-   caches; enter (shared) has saved the host registers and set rbx, and a
-   chained jump comes straight in. */
-#define MAX_SLOTS 2
+/* A block's host code starts with its chained entry (tb->host_chain: a
+   chained jump's budget check, exit_idx = n), then (tb->host, where the
+   run loop enters through the shared enter) the loads of the guest
+   registers it caches. */
+
+/* A jump of host code into another block's host code (or a loop's back
+   edge to its own head), patched through the writable view: to the
+   target's chained entry once the run loop found the block that follows
+   (rv_jit_link), back to `miss` when the target is invalidated
+   (jit_unlink). It lives in the exiting block's area of the code buffer,
+   so a flush forgets it with the code. A linked jump enters a block that
+   is valid and of the exit's mode, always: links are only made to such
+   blocks (the exit runs in the mode of its block: docs/jit.md), and
+   every invalidation undoes the links into the block it invalidates
+   (tb.c tb_kill). */
+typedef struct JitLink {
+    struct JitLink *next;   /* the next jump into the same target */
+    TB *target;             /* linked to, or NULL */
+    uint8_t *site;          /* the jump's rel32 (writable view) */
+    const uint8_t *end;     /* the end of the jump (executable view) */
+    const uint8_t *miss;    /* where it goes unlinked (executable view) */
+    uint32_t flags;         /* the exiting block's mode flags */
+} JitLink;
+#define MAX_LINKS 3
+
+static void link_patch(JitLink *l, const uint8_t *to)
+{
+    int32_t rel = (int32_t)(to - l->end);
+    memcpy(l->site, &rel, sizeof(rel));
+}
+
+void rv_jit_link(void *link, TB *tb)
+{
+    JitLink *l = link;
+    if (l->target || !tb->valid || !tb->host_chain || tb->flags != l->flags) {
+        return;
+    }
+    l->target = tb;
+    l->next = tb->jit_links;
+    tb->jit_links = l;
+    link_patch(l, tb->host_chain);
+}
+
+/* tb was invalidated (tb.c): every jump into it goes back to its miss
+   path (a chained exit then asks the run loop again, a loop's back edge
+   leaves). */
+static void jit_unlink(void *code, TB *tb)
+{
+    (void)code;
+    for (JitLink *l = tb->jit_links, *next; l; l = next) {
+        next = l->next;
+        link_patch(l, l->miss);
+        l->target = NULL;
+        l->next = NULL;
+    }
+    tb->jit_links = NULL;
+}
+
+/* mov dword [rbx+disp32], imm32 */
+static void store_imm32(X86Emit *e, int32_t disp, uint32_t imm)
+{
+    x86_byte(e, 0xc7);
+    x86_byte(e, 0x83);   /* mod 10 (disp32), /0, rm = rbx */
+    x86_u32(e, (uint32_t)disp);
+    x86_u32(e, imm);
+}
 
 static void load_x(Gen *g, int reg, unsigned r)
 {
@@ -481,6 +559,9 @@ static void reload_tlb_reg(Gen *g)
     if (g->tlb_reg) {
         x86_load(&g->e, TLB_REG, CPU, OFF(data_tlb));
     }
+    if (g->dwin) {
+        x86_load(&g->e, DWIN_REG, CPU, OFF(dwin_addend));
+    }
 }
 
 /* call fn(cpu, arg) with more arguments already in rdx/rcx/r8; leave the
@@ -508,7 +589,7 @@ static void chain_self(Gen *g);
    the run loop to link the slot to the block it finds next. */
 static void chain_to(Gen *g, uint64_t pc)
 {
-    if (!g->chain || g->slots >= MAX_SLOTS) {
+    if (!g->chain || g->nlinks >= MAX_LINKS) {
         leave_to(g, pc);
         return;
     }
@@ -530,35 +611,39 @@ static void chain_to(Gen *g, uint64_t pc)
         return;
     }
     chain_account(g, &out);
-    unsigned s = g->slots++;
-    x86_mov_imm(e, X86_RCX, (uint64_t)(uintptr_t)&g->slot_rx[s]);
-    x86_load(e, X86_RCX, X86_RCX, 0);
-    x86_test_rr(e, true, X86_RCX, X86_RCX);
-    x86_jcc(e, X86_CC_E, &miss);
-    chain_enter(g, &miss);
+    /* jmp rel32, to the next block's chained entry once linked (its
+       budget check there), to `miss` until then and after the next
+       block is invalidated. */
+    unsigned k = g->nlinks++;
+    x86_jmp(e, &miss);
+    g->link_site[k] = (long)e->len - 4;
     x86_bind(e, &miss);
-    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)&g->slot_rw[s]);
+    g->link_miss[k] = (long)e->len;
+    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)&g->links[k]);
     x86_store(e, 8, X86_RAX, CPU, OFF(chain_slot));
     chain_leave(g, &out, true, pc);
 }
 
 /* A loop on itself: in this mode, its host registers already hold x[]
-   (written back only on the way out); still valid (a store to its page
-   that did not touch it leaves it running, but invalid: then the run
-   loop translates again, as it would after any block). */
+   (written back only on the way out). The back edge is a link to the
+   block itself (jge rel32), made at translation: when the block is
+   invalidated while it runs (a store to its page from a device's DMA
+   during an MMIO access, an AMO on its code; a guest store into the
+   running block leaves it at once) jit_unlink points it at the way out,
+   and the run loop translates again, as it would after any block. */
 static void chain_self(Gen *g)
 {
     X86Emit *e = &g->e;
     X86Label out = X86_LABEL_INIT;
     chain_account(g, &out);
-    x86_mov_imm(e, X86_RDX, (uint64_t)(uintptr_t)g->tb);
-    x86_alu_mi(e, false, X86_CMP, X86_RDX, (int32_t)offsetof(TB, valid), 0);
-    x86_jcc(e, X86_CC_E, &out);
     x86_alu_mi(e, true, X86_CMP, CPU, OFF(chain_left),
                (int32_t)g->tb->n_insns);
-    x86_jcc(e, X86_CC_L, &out);
-    x86_jmp(e, &g->head);
+    unsigned k = g->nlinks++;
+    x86_jcc(e, X86_CC_GE, &g->head);
+    g->link_site[k] = (long)e->len - 4;
+    g->self_link = (int)k;
     x86_bind(e, &out);
+    g->link_miss[k] = (long)e->len;
     writeback(g);
     X86Label out2 = X86_LABEL_INIT;
     chain_leave(g, &out2, true, g->tb->pc);
@@ -588,7 +673,7 @@ static void chain_indirect(Gen *g)
     x86_jcc(e, X86_CC_E, &out);
     x86_alu_rm(e, true, X86_CMP, X86_RAX, X86_RCX, (int32_t)offsetof(TB, pc));
     x86_jcc(e, X86_CC_NE, &out);
-    x86_alu_mi(e, true, X86_CMP, X86_RCX, (int32_t)offsetof(TB, host), 0);
+    x86_alu_mi(e, true, X86_CMP, X86_RCX, (int32_t)offsetof(TB, host_chain), 0);
     x86_jcc(e, X86_CC_E, &out);
     chain_enter(g, &out);
     chain_leave(g, &out, false, 0);
@@ -608,8 +693,8 @@ static void chain_account(Gen *g, X86Label *out)
     x86_jcc(e, X86_CC_NE, out);
 }
 
-/* rcx = a TB with host code: enter it if it is valid, in this mode, and
-   fits the budget; else jump to `miss`. */
+/* rcx = a TB with host code: enter it if it is valid and in this mode
+   (its chained entry checks the budget); else jump to `miss`. */
 static void chain_enter(Gen *g, X86Label *miss)
 {
     X86Emit *e = &g->e;
@@ -618,13 +703,22 @@ static void chain_enter(Gen *g, X86Label *miss)
     x86_alu_mi(e, false, X86_CMP, X86_RCX, (int32_t)offsetof(TB, flags),
                (int32_t)g->tb->flags);
     x86_jcc(e, X86_CC_NE, miss);
-    /* n of the next block against what is left (signed: a disabled
-       budget of 0 has gone negative). */
-    x86_load32(e, X86_RAX, X86_RCX, (int32_t)offsetof(TB, n_insns));
-    x86_alu_rm(e, true, X86_CMP, X86_RAX, CPU, OFF(chain_left));
-    x86_jcc(e, X86_CC_G, miss);
-    x86_store(e, 4, X86_RAX, CPU, OFF(exit_idx));
-    x86_jmp_mem(e, X86_RCX, (int32_t)offsetof(TB, host));
+    x86_jmp_mem(e, X86_RCX, (int32_t)offsetof(TB, host_chain));
+}
+
+/* The chained entry, before the cached registers' loads: a chained jump
+   (a link or the jump cache) comes here with the exiting block accounted;
+   this block runs only if its whole length fits what is left of the
+   budget (signed: a disabled budget of 0 has gone negative), else the
+   run loop takes over at its pc (`bail`, after the exits). exit_idx =
+   n, as the run loop presets it. */
+static void chain_entry(Gen *g)
+{
+    X86Emit *e = &g->e;
+    uint32_t n = g->tb->n_insns;
+    x86_alu_mi(e, true, X86_CMP, CPU, OFF(chain_left), (int32_t)n);
+    x86_jcc(e, X86_CC_L, &g->bail);
+    store_imm32(e, OFF(exit_idx), n);
 }
 
 /* Leave after chain_account: exit_idx 0 (the block is accounted), pc
@@ -778,9 +872,14 @@ static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
     x86_bind(&g->e, &not_taken);
 }
 
-/* rax = guest address; rcx = its data TLB entry; jumps to `slow` unless
-   the entry's tag at tag_off matches and the access stays in the page
-   (rv_tlb_hit). On the fast path rax becomes the host address.
+/* The TLB's fast path of an access at x[rs1] + imm: jumps to `slow`
+   unless the entry's tag at tag_off matches and the access stays in the
+   page (rv_tlb_hit); on the fast path rdx = the entry's addend, so the
+   access is at [base + rdx + imm], base being the returned register
+   (rs1's host register, or rax holding x[rs1]). The address itself is
+   never formed: rdx (the index) and r11 (the tag) are computed from the
+   base each, so the path from rs1 to the host access is shr, and, lea,
+   the addend's load and the access.
 
    One compare does both checks: the page of the access's last byte must
    equal the tag of the entry indexed by its first byte. If the access
@@ -788,34 +887,41 @@ static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
    byte's in the index bits, while an entry only ever holds a tag with its
    own index bits (or the invalid tag, which no page address equals): so
    they never compare equal. */
-static void gen_tlb(Gen *g, const RVInsn *in, unsigned size, int32_t tag_off,
-                    X86Label *slow)
+#define TLB_ENTRY_BITS 5
+_Static_assert(sizeof(RVTlbEntry) == 1u << TLB_ENTRY_BITS,
+               "gen_tlb indexes the TLB with a shift");
+
+static int gen_tlb(Gen *g, const RVInsn *in, unsigned size, int32_t tag_off,
+                   X86Label *slow)
 {
     X86Emit *e = &g->e;
-    if (g->host[in->rs1] >= 0 && in->imm) {
-        x86_lea(e, X86_RAX, g->host[in->rs1], (int32_t)in->imm);
-    } else {
-        load_x(g, X86_RAX, in->rs1);
-        if (in->imm) {
-            x86_alu_ri(e, true, X86_ADD, X86_RAX, (int32_t)in->imm);
-        }
+    int base = g->host[in->rs1];
+    if (base < 0) {
+        base = X86_RAX;
+        load_x(g, base, in->rs1);
     }
-    /* TLB_REG = the TLB, rdx = 5 * index: entries are 40 bytes,
-       addressed as [TLB_REG + rdx*8] (no multiply). */
-    x86_mov_rr(e, X86_RDX, X86_RAX);
-    x86_shift_ri(e, true, X86_SHR, X86_RDX, RV_PAGE_BITS);
-    x86_alu_ri(e, false, X86_AND, X86_RDX, RV_TLB_SIZE - 1);
-    x86_lea_idx(e, X86_RDX, X86_RDX, X86_RDX, 4, 0);
-    if (size > 1) {
-        x86_lea(e, X86_R11, X86_RAX, (int32_t)size - 1);
+    int32_t imm = (int32_t)in->imm, last = imm + (int32_t)size - 1;
+    if (imm) {
+        x86_lea(e, X86_RDX, base, imm);
     } else {
-        x86_mov_rr(e, X86_R11, X86_RAX);
+        x86_mov_rr(e, X86_RDX, base);
     }
+    if (last) {
+        x86_lea(e, X86_R11, base, last);
+    } else {
+        x86_mov_rr(e, X86_R11, base);
+    }
+    /* TLB_REG = the TLB, rdx = the entry's offset in it: entries are
+       32 bytes, so the page number's low bits shifted into place. */
+    x86_shift_ri(e, true, X86_SHR, X86_RDX, RV_PAGE_BITS - TLB_ENTRY_BITS);
+    x86_alu_ri(e, false, X86_AND, X86_RDX,
+               (int32_t)((RV_TLB_SIZE - 1) << TLB_ENTRY_BITS));
     x86_alu_ri(e, true, X86_AND, X86_R11, (int32_t)RV_PAGE_MASK);
-    x86_alu_rm_idx(e, true, X86_CMP, X86_R11, TLB_REG, X86_RDX, 8, tag_off);
+    x86_alu_rm_idx(e, true, X86_CMP, X86_R11, TLB_REG, X86_RDX, 1, tag_off);
     x86_jcc(e, X86_CC_NE, slow);
-    x86_alu_rm_idx(e, true, X86_ADD, X86_RAX, TLB_REG, X86_RDX, 8,
-                   (int32_t)offsetof(RVTlbEntry, addend));
+    x86_load_ext_idx(e, 8, false, X86_RDX, TLB_REG, X86_RDX, 1,
+                     (int32_t)offsetof(RVTlbEntry, addend));
+    return base;
 }
 
 /* The fast path inline; the miss (rv_load_slow/rv_store_slow) goes out
@@ -825,20 +931,59 @@ static Slow *new_slow(Gen *g, const RVInsn *in, unsigned size, bool sign,
 {
     Slow *sl = &g->slow[g->nslow++];
     *sl = (Slow){ .in = in, .entry = X86_LABEL_INIT, .back = X86_LABEL_INIT,
-                  .dirty = g->dirty, .size = (uint8_t)size, .sign = sign,
+                  .direct_miss = X86_LABEL_INIT, .dirty = g->dirty, .size = (uint8_t)size, .sign = sign,
                   .store = store };
     return sl;
 }
 
+/* A load through the direct window (an M-mode block; RVCPU.dwin_*,
+   mmu.c rv_dwin_update): if addr - dwin_base < dwin_limit, the value is
+   at addr + DWIN_REG, with no TLB lookup on the way from the address to
+   the load (the bounds check runs beside it and is predicted). Outside
+   the window, or while it is closed (limit 0: MPRV with paging, PMP
+   rules, watchpoints, triggers), the TLB path runs out of line
+   (gen_slow_paths), then the slow path as before. */
+static void gen_load_direct(Gen *g, const RVInsn *in, unsigned size, bool sign)
+{
+    X86Emit *e = &g->e;
+    Slow *sl = new_slow(g, in, size, sign, false);
+    sl->direct = true;
+    int base = g->host[in->rs1];
+    if (base < 0) {
+        base = X86_RAX;
+        load_x(g, base, in->rs1);
+    }
+    int32_t imm = (int32_t)in->imm;
+    if (imm) {
+        x86_lea(e, X86_R11, base, imm);
+    } else {
+        x86_mov_rr(e, X86_R11, base);
+    }
+    x86_alu_rm(e, true, X86_SUB, X86_R11, CPU, OFF(dwin_base));
+    x86_alu_rm(e, true, X86_CMP, X86_R11, CPU, OFF(dwin_limit));
+    x86_jcc(e, X86_CC_AE, &sl->direct_miss);
+    int hd = cached_rd(g, in);
+    x86_load_ext_idx(e, size, sign, hd >= 0 ? hd : X86_RAX, base, DWIN_REG,
+                     1, imm);
+    if (hd < 0) {
+        store_x(g, in->rd, X86_RAX);
+    }
+    x86_bind(e, &sl->back);
+}
+
 static void gen_load(Gen *g, const RVInsn *in, unsigned size, bool sign)
 {
+    if (g->dwin) {
+        gen_load_direct(g, in, size, sign);
+        return;
+    }
     Slow *sl = new_slow(g, in, size, sign, false);
-    gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_read), &sl->entry);
+    int base = gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_read),
+                       &sl->entry);
     int hd = cached_rd(g, in);
-    if (hd >= 0) {
-        x86_load_ext(&g->e, size, sign, hd, X86_RAX, 0);
-    } else {
-        x86_load_ext(&g->e, size, sign, X86_RAX, X86_RAX, 0);
+    x86_load_ext_idx(&g->e, size, sign, hd >= 0 ? hd : X86_RAX, base, X86_RDX,
+                     1, (int32_t)in->imm);
+    if (hd < 0) {
         store_x(g, in->rd, X86_RAX);
     }
     x86_bind(&g->e, &sl->back);
@@ -847,17 +992,17 @@ static void gen_load(Gen *g, const RVInsn *in, unsigned size, bool sign)
 static void gen_store(Gen *g, const RVInsn *in, unsigned size)
 {
     Slow *sl = new_slow(g, in, size, false, true);
-    gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_write), &sl->entry);
+    int base = gen_tlb(g, in, size, (int32_t)offsetof(RVTlbEntry, tag_write),
+                       &sl->entry);
     int v = g->host[in->rs2];
     if (v < 0) {
-        v = X86_RDX;
+        v = X86_RCX;
         load_x(g, v, in->rs2);
     }
-    x86_store(&g->e, size, v, X86_RAX, 0);
+    x86_store_idx(&g->e, size, v, base, X86_RDX, (int32_t)in->imm);
     x86_bind(&g->e, &sl->back);
 }
 
-/* The TLB misses: rax = the guest address. */
 static unsigned log2_size(unsigned size)
 {
     return size == 8 ? 3 : size == 4 ? 2 : size == 2 ? 1 : 0;
@@ -879,7 +1024,32 @@ static void gen_slow_paths(Gen *g)
         const RVInsn *in = sl->in;
         unsigned lg = log2_size(sl->size);
         g->dirty = sl->dirty;
+        if (sl->direct) {
+            /* Outside the direct window: the TLB's fast path, then back
+               (rd's store_x below marks it dirty, as inline). */
+            x86_bind(&g->e, &sl->direct_miss);
+            int base = gen_tlb(g, in, sl->size,
+                               (int32_t)offsetof(RVTlbEntry, tag_read),
+                               &sl->entry);
+            int hd = g->host[in->rd];
+            x86_load_ext_idx(&g->e, sl->size, sl->sign,
+                             hd >= 0 ? hd : X86_RAX, base, X86_RDX, 1,
+                             (int32_t)in->imm);
+            if (hd < 0) {
+                store_x(g, in->rd, X86_RAX);
+            }
+            x86_jmp(&g->e, &sl->back);
+        }
         x86_bind(&g->e, &sl->entry);
+        /* rax = the guest address (the inline path never formed it). */
+        if (g->host[in->rs1] >= 0) {
+            x86_lea(&g->e, X86_RAX, g->host[in->rs1], (int32_t)in->imm);
+        } else {
+            load_x(g, X86_RAX, in->rs1);
+            if (in->imm) {
+                x86_alu_ri(&g->e, true, X86_ADD, X86_RAX, (int32_t)in->imm);
+            }
+        }
         if (sl->store) {
             X86Label store = X86_LABEL_AT(shared_store[lg] - g->at);
             load_x(g, X86_R8, in->rs2);
@@ -1199,7 +1369,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
        either leaves the block or is checked at the chained exit
        (gen_call_end, docs/jit.md "Chaining out of handlers"). */
     bool chain = true;
-    size_t copies = MAX_SLOTS * sizeof(TB *) + 2 * ncall * sizeof(RVInsn);
+    size_t copies = MAX_LINKS * sizeof(JitLink) + 2 * ncall * sizeof(RVInsn);
     size_t need = copies + 16 + (size_t)n * RV_JIT_MAX_INSN_CODE +
                   3 * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
     uint8_t *w = x86_codebuf_room(cb, need);
@@ -1210,12 +1380,11 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         tb_flush(cpu->tbs);
         return NULL;
     }
-    /* The link slots, the private arrays of the instructions that call
+    /* The links, the private arrays of the instructions that call
        their handler (a copy, then a stub that continues), then the code. */
-    TB **slot_rw = (TB **)(void *)w;
-    TB *const *slot_rx = (TB *const *)(const void *)x86_codebuf_rx(cb, w);
-    memset(slot_rw, 0, MAX_SLOTS * sizeof(TB *));
-    RVInsn *cw = (RVInsn *)(void *)(w + MAX_SLOTS * sizeof(TB *));
+    JitLink *links = (JitLink *)(void *)w;
+    memset(links, 0, MAX_LINKS * sizeof(JitLink));
+    RVInsn *cw = (RVInsn *)(void *)(w + MAX_LINKS * sizeof(JitLink));
     const RVInsn *crx = (const RVInsn *)(const void *)
         x86_codebuf_rx(cb, (const uint8_t *)cw);
     const RVInsn *copy_of[RV_TB_MAX_INSNS];
@@ -1242,15 +1411,21 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
               .out_pc = X86_LABEL_AT(shared_out_pc - at),
               .out = X86_LABEL_AT(shared_out - at),
               .head = X86_LABEL_INIT, .tb = tb, .chain = chain,
-              .slot_rw = slot_rw, .slot_rx = slot_rx,
+              .links = links, .self_link = -1, .bail = X86_LABEL_INIT,
               .attention = (const void *)&cpu->machine->attention,
               .at = at };
     x86_init(&g.e, w + code_off, need - code_off);
     choose_cache(&g, ins, n);
+    if (chain) {
+        chain_entry(&g);
+    }
+    size_t entry_off = g.e.len;
     reload(&g);
     for (unsigned i = 0; i < n; i++) {
         Kind k = kind_of(&ins[i]);
         g.tlb_reg |= k >= K_LB && k <= K_SD;
+        /* M-mode blocks: loads mostly need no translation (MPRV aside). */
+        g.dwin |= k >= K_LB && k <= K_LWU && (tb->flags & 3) == RV_PRIV_M;
     }
     reload_tlb_reg(&g);
     x86_bind(&g.e, &g.head);
@@ -1274,6 +1449,13 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     }
     /* The sentinel: continue at the next pc. */
     chain_to(&g, ins[n].pc);
+    if (chain) {
+        /* The chained entry's budget check failed: the run loop goes on
+           at this block (the one before it is accounted). */
+        x86_bind(&g.e, &g.bail);
+        x86_mov_imm(&g.e, X86_RAX, tb->pc);
+        x86_jmp(&g.e, &g.out_pc);
+    }
     gen_slow_paths(&g);
     if (g.e.overflow) {
         tb->no_host = 1;   /* the bounds above are wrong: interpret it */
@@ -1281,12 +1463,27 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     }
     const uint8_t *start = x86_codebuf_commit(cb, code_off + g.e.len);
     const uint8_t *code = start + code_off;
-    tb->host = code;
+    for (unsigned k = 0; k < g.nlinks; k++) {
+        links[k].site = w + code_off + g.link_site[k];
+        links[k].end = code + g.link_site[k] + 4;
+        links[k].miss = code + g.link_miss[k];
+        links[k].flags = tb->flags;
+    }
+    if (g.self_link >= 0) {
+        /* The back edge already jumps to the head: it is a link to this
+           block, undone if the block is invalidated. */
+        JitLink *l = &links[g.self_link];
+        l->target = tb;
+        l->next = tb->jit_links;
+        tb->jit_links = l;
+    }
+    tb->host = code + entry_off;
+    tb->host_chain = chain ? code : NULL;
     perf_map_block(tb, code, g.e.len);
     if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
         trace_block(cpu, tb, g.host, code, g.e.len);
     }
-    return code;
+    return tb->host;   /* the run loop enters after the chained entry */
 }
 
 /* ---- --trace-jit: the guest block, then its host code ---- */

@@ -11,6 +11,7 @@
 #include "tcg/riscv/rv_int.h"
 #include "tcg/riscv/mem_access.h"
 #include "tcg/riscv/rv.h"
+#include "core/bitmap.h"
 #include "core/debug.h"
 #include "core/machine.h"
 
@@ -21,6 +22,7 @@
 #define PTE_W (1u << 2)
 #define PTE_X (1u << 3)
 #define PTE_U (1u << 4)
+#define PTE_G (1u << 5)
 #define PTE_A (1u << 6)
 #define PTE_D (1u << 7)
 #define PTE_PPN_MASK ((1ull << 44) - 1)
@@ -35,16 +37,83 @@ static unsigned rv_data_priv(const RVCPU *cpu)
     return cpu->priv;
 }
 
+/* The direct window (RVCPU.dwin_*): open while a load of any RAM address
+   would take the TLB's read fast path once its entry was filled, so that
+   generated code may skip the TLB (jit.c gen_load): no translation (data
+   privilege M or satp Bare), no watchpoint (tlb_fill keeps watched pages
+   out), no load or store trigger (the same), and PMP allowing reads of
+   the whole RAM region at the data privilege (an access inside it then
+   matches no entry partly). Closed otherwise; loads then go through the
+   TLB as before. Called with every change of those conditions: privilege
+   and MPRV/MPP changes (rv_update_tlb_mode), satp, PMP, watchpoint and
+   trigger changes and state loads (rv_cpu_flush_tlb), and from a load's
+   slow path while closed, since RAM may be added after the hart's
+   reset. */
+void rv_dwin_update(RVCPU *cpu)
+{
+    cpu->dwin_limit = 0;
+    unsigned priv = rv_data_priv(cpu);
+    const CoreMachine *m = cpu->machine;
+    if ((priv != RV_PRIV_M && (cpu->satp >> 60) != 0) || !m || !m->as ||
+        cpu->trig_mem != 0 || (m->debug && m->debug->nwp)) {
+        return;
+    }
+    /* The largest RAM region: a board has one main RAM. */
+    CoreMemRegion *ram = NULL;
+    size_t n = core_mem_region_count(m->as);
+    for (size_t i = 0; i < n; i++) {
+        CoreMemRegion *r = core_mem_region(m->as, i);
+        if (r->kind == CORE_MEM_RAM && r->size >= 8 &&
+            (!ram || r->size > ram->size)) {
+            ram = r;
+        }
+    }
+    if (!ram || !rv_pmp_allows(cpu, ram->base, ram->size, RV_ACC_READ, priv)) {
+        return;
+    }
+    cpu->dwin_base = ram->base;
+    cpu->dwin_addend = (uintptr_t)ram->host - (uintptr_t)ram->base;
+    cpu->dwin_limit = ram->size - 7;   /* every byte of an 8-byte access */
+}
+
 void rv_update_tlb_mode(RVCPU *cpu)
 {
     cpu->fetch_tlb = cpu->tlb[cpu->priv];
     cpu->data_tlb = cpu->tlb[rv_data_priv(cpu)];
+    rv_dwin_update(cpu);
 }
 
 /* Flushes clear only what was filled since the last full flush: a
    Linux boot writes satp and runs sfence.vma tens of thousands of times,
    and clearing all of the TLBs (40 KB) and the jump cache (128 KB) each
-   time was 4% of it. The bitmaps in RVCPU say what may be non-empty. */
+   time was 4% of it. The bitmaps in RVCPU say what may be non-empty.
+
+   Global translations (a G bit on the walk's path, privileged spec
+   4.3.1: "mappings that exist in all address spaces"; also M-mode's and
+   Bare's, which read no page table) outlive a change of address space:
+   a satp write that keeps MODE and sfence.vma with rs2 != x0 leave them
+   (4.2.1: such a fence does not invalidate entries of global mappings),
+   so the kernel's TLB entries and jump-cache slots survive Linux's
+   context switches. Entries of the other, non-global translations carry
+   no ASID: every change of address space drops all of them (flushing
+   more than asked is always allowed), so a hit is always what a walk of
+   the current satp would give as long as the guest fences what it
+   changes. */
+
+static inline bool bit_get(const uint64_t *b, unsigned k)
+{
+    return (b[k / 64] >> (k % 64)) & 1;
+}
+
+static inline void bit_put(uint64_t *b, unsigned k, bool v)
+{
+    b[k / 64] = (b[k / 64] & ~(1ull << (k % 64))) | ((uint64_t)v << (k % 64));
+}
+
+static inline unsigned tlb_index(const RVCPU *cpu, const RVTlbEntry *e)
+{
+    return (unsigned)(e - cpu->tlb[0]);
+}
 
 static void tlb_entry_clear(RVTlbEntry *e)
 {
@@ -62,6 +131,14 @@ static void tlb_entry_clear(RVTlbEntry *e)
         }                                                                   \
     }
 
+/* The guest-physical page of a TLB entry (apart from the entry, which
+   stays 32 bytes for generated code). */
+static gpa_t *tlb_phys(RVCPU *cpu, const RVTlbEntry *e)
+{
+    size_t k = (size_t)(e - &cpu->tlb[0][0]);   /* row-major over tlb[4][] */
+    return &cpu->tlb_phys[k / RV_TLB_SIZE][k % RV_TLB_SIZE];
+}
+
 void rv_cpu_flush_jump_cache(RVCPU *cpu)
 {
     for (unsigned w = 0; w < RV_JC_SIZE / 64; w++) {
@@ -69,13 +146,58 @@ void rv_cpu_flush_jump_cache(RVCPU *cpu)
             cpu->jump_cache[w * 64 + (unsigned)__builtin_ctzll(m)] = NULL;
         }
         cpu->jc_used[w] = 0;
+        cpu->jc_global[w] = 0;
     }
+    memset(cpu->jc_pages, 0, sizeof(cpu->jc_pages));
+}
+
+static unsigned jc_page_bit(gva_t va)
+{
+    return (unsigned)(va >> RV_PAGE_BITS) % RV_JC_PAGE_BITS;
+}
+
+void rv_cpu_flush_tlb_nonglobal(RVCPU *cpu)
+{
+    for (unsigned w = 0; w < 4 * RV_TLB_SIZE / 64; w++) {
+        for (uint64_t m = cpu->tlb_used[w] & ~cpu->tlb_global[w]; m;
+             m &= m - 1) {
+            unsigned k = w * 64 + (unsigned)__builtin_ctzll(m);
+            tlb_entry_clear(&cpu->tlb[k / RV_TLB_SIZE][k % RV_TLB_SIZE]);
+        }
+        cpu->tlb_used[w] &= cpu->tlb_global[w];
+    }
+    for (unsigned w = 0; w < RV_JC_SIZE / 64; w++) {
+        for (uint64_t m = cpu->jc_used[w] & ~cpu->jc_global[w]; m;
+             m &= m - 1) {
+            cpu->jump_cache[w * 64 + (unsigned)__builtin_ctzll(m)] = NULL;
+        }
+        cpu->jc_used[w] &= cpu->jc_global[w];
+    }
+    memset(cpu->jc_pages[0], 0, sizeof(cpu->jc_pages[0]));
+    /* tlb_super stays: global superpages may still be held (at worst a
+       later sfence.vma by address flushes more). */
+}
+
+void rv_jump_cache_set(RVCPU *cpu, TB **slot, TB *tb)
+{
+    unsigned i = (unsigned)(slot - cpu->jump_cache);
+    cpu->jc_used[i / 64] |= 1ull << (i % 64);
+    /* The block was found through the fetch TLB entry of its pc (just
+       filled or hit by rv_fetch_page): it is reachable in every address
+       space where that translation is. */
+    RVTlbEntry *e = rv_tlb_entry(cpu->fetch_tlb, tb->pc);
+    bool global = bit_get(cpu->tlb_global, tlb_index(cpu, e));
+    bit_put(cpu->jc_global, i, global);
+    bit_put(cpu->jc_pages[global], jc_page_bit(tb->pc), true);
+    *slot = tb;
 }
 
 void rv_cpu_flush_tlb(RVCPU *cpu)
 {
     FOR_USED_TLB_ENTRIES(cpu, e, { tlb_entry_clear(e); })
     memset(cpu->tlb_used, 0, sizeof(cpu->tlb_used));
+    memset(cpu->tlb_global, 0, sizeof(cpu->tlb_global));
+    memset(cpu->tlb_wide, 0, sizeof(cpu->tlb_wide));
     memset(cpu->tlb_super, 0, sizeof(cpu->tlb_super));
     memset(cpu->pmp_pt_ok, 0xff, sizeof(cpu->pmp_pt_ok));   /* PMP changes */
     rv_cpu_flush_jump_cache(cpu);
@@ -88,6 +210,10 @@ void rv_cpu_init_tlb(RVCPU *cpu)
     memset(cpu->jump_cache, 0, sizeof(cpu->jump_cache));
     memset(cpu->tlb_used, 0, sizeof(cpu->tlb_used));
     memset(cpu->jc_used, 0, sizeof(cpu->jc_used));
+    memset(cpu->tlb_global, 0, sizeof(cpu->tlb_global));
+    memset(cpu->jc_global, 0, sizeof(cpu->jc_global));
+    memset(cpu->jc_pages, 0, sizeof(cpu->jc_pages));
+    memset(cpu->tlb_wide, 0, sizeof(cpu->tlb_wide));
     memset(cpu->tlb_super, 0, sizeof(cpu->tlb_super));
     memset(cpu->pmp_pt_ok, 0xff, sizeof(cpu->pmp_pt_ok));
     rv_update_tlb_mode(cpu);
@@ -102,30 +228,46 @@ static unsigned super_region(gva_t va)
     return (unsigned)((va >> 30) ^ (va >> 39)) & 511;
 }
 
-void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va)
+void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va, bool keep_global)
 {
     unsigned g = super_region(va);
     if (cpu->tlb_super[g / 64] & (1ull << (g % 64))) {
         /* Entries made from a superpage that covers va may sit at other
            indices: privileged spec 4.2.1 asks for all of them to go. */
-        rv_cpu_flush_tlb(cpu);
+        if (keep_global) {
+            rv_cpu_flush_tlb_nonglobal(cpu);
+        } else {
+            rv_cpu_flush_tlb(cpu);
+        }
         return;
     }
     /* A 4 KiB leaf: only the entries of va's page can hold it; each
        entry holds one page, so clearing the slot of va is enough. */
     for (unsigned t = 0; t < 4; t++) {
-        tlb_entry_clear(rv_tlb_entry(cpu->tlb[t], va));
+        RVTlbEntry *e = rv_tlb_entry(cpu->tlb[t], va);
+        if (!keep_global || !bit_get(cpu->tlb_global, tlb_index(cpu, e))) {
+            tlb_entry_clear(e);
+        }
     }
     /* Blocks starting in the page: their jump-cache slots are in one
        run of RV_PAGE_SIZE / 2 (the index is pc >> 1), shared with other
-       pages' blocks, which stay. */
+       pages' blocks, which stay. Most fenced pages (Linux fences each
+       user page it maps) have none: the page filter says so without
+       reading the blocks of that run. */
+    unsigned pb = jc_page_bit(va);
+    if (!bit_get(cpu->jc_pages[0], pb) &&
+        (keep_global || !bit_get(cpu->jc_pages[1], pb))) {
+        return;
+    }
     gva_t page = va & RV_PAGE_MASK;
     unsigned first = (unsigned)(page >> 1) & (RV_JC_SIZE - 1);
     for (unsigned w = first / 64; w < (first + RV_PAGE_SIZE / 2) / 64; w++) {
         for (uint64_t m = cpu->jc_used[w]; m; m &= m - 1) {
             unsigned bit = (unsigned)__builtin_ctzll(m);
             TB **slot = &cpu->jump_cache[w * 64 + bit];
-            if (!*slot || ((*slot)->pc & RV_PAGE_MASK) == page) {
+            if (!*slot || (((*slot)->pc & RV_PAGE_MASK) == page &&
+                           !(keep_global &&
+                             bit_get(cpu->jc_global, w * 64 + bit)))) {
                 *slot = NULL;
                 cpu->jc_used[w] &= ~(1ull << bit);
             }
@@ -133,14 +275,21 @@ void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va)
     }
 }
 
-void rv_cpu_flush_data_tlb(RVCPU *cpu)
+void rv_cpu_flush_wide_tlb(RVCPU *cpu)
 {
     /* Fetch permission and the jump cache do not depend on SUM or MXR,
-       which Linux toggles on every user copy: keep them. */
-    FOR_USED_TLB_ENTRIES(cpu, e, {
-        e->tag_read = RV_TLB_INVALID;
-        e->tag_write = RV_TLB_INVALID;
-    })
+       which Linux toggles on every user copy (10,000 times in a boot):
+       keep them, and the loads and stores that needed neither bit. */
+    for (unsigned w = 0; w < 4 * RV_TLB_SIZE / 64; w++) {
+        for (uint64_t m = cpu->tlb_used[w] & cpu->tlb_wide[w]; m;
+             m &= m - 1) {
+            unsigned k = w * 64 + (unsigned)__builtin_ctzll(m);
+            RVTlbEntry *e = &cpu->tlb[k / RV_TLB_SIZE][k % RV_TLB_SIZE];
+            e->tag_read = RV_TLB_INVALID;
+            e->tag_write = RV_TLB_INVALID;
+        }
+        cpu->tlb_wide[w] = 0;
+    }
 }
 
 void rv_cpu_drop_write_tags(RVCPU *cpu)
@@ -153,7 +302,8 @@ void rv_tlb_protect_code_page(CoreMachine *m, gpa_t page)
     for (unsigned h = 0; h < m->ncpus; h++) {
         RVCPU *cpu = m->cpus[h];
         FOR_USED_TLB_ENTRIES(cpu, e, {
-            if (e->phys_page == page && e->tag_write != RV_TLB_INVALID) {
+            if (*tlb_phys(cpu, e) == page &&
+                e->tag_write != RV_TLB_INVALID) {
                 /* Still writable, but through the slow path, which
                    invalidates the code a store overwrites. */
                 e->tag_write |= RV_TLB_CODE_WRITE;
@@ -171,31 +321,37 @@ static int fault_cause(RVAccess acc, bool page_fault)
     return page_fault ? page[acc] : access[acc];
 }
 
+/* What a TLB entry made from a walk depends on. */
+typedef struct WalkInfo {
+    unsigned level;    /* of the leaf: 0 a 4 KiB page, more a superpage */
+    bool global;       /* no ASID: G on the path, or no page table read */
+    bool wide;         /* allowed only because SUM or MXR is set */
+} WalkInfo;
+
 static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
-                bool *writable_ok, bool debug, unsigned *level);
+                bool *writable_ok, bool debug, WalkInfo *info);
 
 int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
                      gpa_t *pa, bool *writable_ok)
 {
-    unsigned level;
-    return walk(cpu, va, acc, priv, pa, writable_ok, false, &level);
+    WalkInfo info;
+    return walk(cpu, va, acc, priv, pa, writable_ok, false, &info);
 }
 
 int rv_mmu_lookup(RVCPU *cpu, gva_t va, unsigned priv, gpa_t *pa)
 {
     /* Debugger view: any mapped page counts as readable, and nothing in
        the page tables changes. */
-    unsigned level;
-    return walk(cpu, va, RV_ACC_READ, priv, pa, NULL, true, &level);
+    WalkInfo info;
+    return walk(cpu, va, RV_ACC_READ, priv, pa, NULL, true, &info);
 }
 
-/* `debug`: the debugger's view (no permission checks, no A/D updates).
-   *level: the leaf's level (0: a 4 KiB page; more: a superpage). */
+/* `debug`: the debugger's view (no permission checks, no A/D updates). */
 static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
-                bool *writable_ok, bool debug, unsigned *level_out)
+                bool *writable_ok, bool debug, WalkInfo *info)
 {
     unsigned mode = cpu->satp >> 60;
-    *level_out = 0;
+    *info = (WalkInfo){ .level = 0, .global = true, .wide = false };
     if (priv == RV_PRIV_M || mode == 0) {
         *pa = va;
         if (writable_ok) {
@@ -214,6 +370,8 @@ static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
     }
     CoreAddrSpace *as = cpu->machine->as;
     gpa_t table = (cpu->satp & PTE_PPN_MASK) << RV_PAGE_BITS;
+    /* Global if any PTE on the path has G (privileged spec 4.3.1). */
+    info->global = false;
     for (int level = levels - 1; level >= 0; level--) {
         unsigned vpn = (va >> (RV_PAGE_BITS + 9 * level)) & 0x1ff;
         gpa_t pte_addr = table + vpn * 8;
@@ -241,6 +399,7 @@ static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
             return fault_cause(acc, true);
         }
         uint64_t ppn = (pte >> 10) & PTE_PPN_MASK;
+        info->global |= (pte & PTE_G) != 0;
         if (!(pte & (PTE_R | PTE_X))) {
             if (pte & (PTE_A | PTE_D | PTE_U)) {
                 return fault_cause(acc, true);
@@ -276,6 +435,10 @@ static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
         if (!ok) {
             return fault_cause(acc, true);
         }
+        /* Reached only with SUM (S on a U page) or MXR (a read of an
+           execute-only page): clearing the bit must drop the entry. */
+        info->wide = (priv == RV_PRIV_S && user) ||
+                     (acc == RV_ACC_READ && !(pte & PTE_R));
 leaf_ok:;
         uint64_t low_mask = (1ull << (9 * level)) - 1;
         if (ppn & low_mask) {
@@ -289,7 +452,7 @@ leaf_ok:;
             memcpy(p, &pte, 8);
             core_mem_notify_write(as, r, pte_addr, 8);
         }
-        *level_out = (unsigned)level;
+        info->level = (unsigned)level;
         uint64_t vpn_low = (va >> RV_PAGE_BITS) & low_mask;
         *pa = ((ppn | vpn_low) << RV_PAGE_BITS) | (va & (RV_PAGE_SIZE - 1));
         if (writable_ok) {
@@ -305,7 +468,7 @@ typedef struct Resolved {
     CoreMemRegion *r;
     bool writable_ok;
     bool cacheable;    /* PMP allows the whole page: the TLB may keep it */
-    unsigned level;    /* of the leaf PTE: > 0 for a superpage */
+    WalkInfo walk;     /* leaf level, global, SUM/MXR dependence */
 } Resolved;
 
 /* Fill the TLB entry for va's page after a successful translation to a
@@ -328,10 +491,10 @@ static void tlb_fill(RVCPU *cpu, RVTlbEntry *tlb, gva_t va,
     RVTlbEntry *e = rv_tlb_entry(tlb, va);
     unsigned k = (unsigned)(e - cpu->tlb[0]);
     cpu->tlb_used[k / 64] |= 1ull << (k % 64);
-    if (res->level > 0) {
+    if (res->walk.level > 0) {
         /* One bit per 1 GiB region it may cover; a 512 GiB (Sv48) leaf
            covers them all. */
-        if (res->level >= 3) {
+        if (res->walk.level >= 3) {
             memset(cpu->tlb_super, 0xff, sizeof(cpu->tlb_super));
         } else {
             unsigned g = super_region(va);
@@ -344,15 +507,23 @@ static void tlb_fill(RVCPU *cpu, RVTlbEntry *tlb, gva_t va,
     if (e->tag_read != vpage && e->tag_exec != vpage &&
         (e->tag_write & ~RV_TLB_CODE_WRITE) != vpage) {
         e->tag_read = e->tag_write = e->tag_exec = RV_TLB_INVALID;
+        bit_put(cpu->tlb_global, k, res->walk.global);
+        bit_put(cpu->tlb_wide, k, res->walk.wide);
+    } else {
+        /* More access kinds of the same page: global only if every walk
+           that filled it was, wide if any was. */
+        bit_put(cpu->tlb_global, k,
+                bit_get(cpu->tlb_global, k) && res->walk.global);
+        bit_put(cpu->tlb_wide, k, bit_get(cpu->tlb_wide, k) || res->walk.wide);
     }
     e->addend = host - vpage;
-    e->phys_page = ppage;
+    *tlb_phys(cpu, e) = ppage;
     if (acc == RV_ACC_EXEC) {
         e->tag_exec = vpage;
     } else {
         e->tag_read = vpage;
     }
-    if (acc == RV_ACC_WRITE && res->writable_ok && r->kind == CORE_MEM_RAM) {
+    if (acc != RV_ACC_EXEC && res->writable_ok && r->kind == CORE_MEM_RAM) {
         if (core_mem_page_has_code(r, ppage)) {
             /* Writable, through the slow path (store_slow): it knows
                the translation from this entry and marks dirty per store. */
@@ -372,7 +543,7 @@ static int resolve(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
                    unsigned size, Resolved *out)
 {
     int cause = walk(cpu, va, acc, priv, &out->pa, &out->writable_ok, false,
-                     &out->level);
+                     &out->walk);
     if (cause) {
         return cause;
     }
@@ -473,6 +644,27 @@ static int mmio_access(RVCPU *cpu, const RVInsn *in, CoreMemRegion *r,
     return 0;
 }
 
+/* A load's walk found a page its PTE lets stores use as they are
+   (writable, A and D set: a store's walk would change nothing): may the
+   TLB entry take write permission too, saving that walk (half of a
+   Linux boot's walks were the first store after a load)? Only if PMP
+   allows writes to the whole page and the page is already dirty for
+   every tracker, since fast-path writes are not seen (tlb_fill would
+   otherwise mark the page dirty on a mere read). */
+static bool store_ready(RVCPU *cpu, const Resolved *res)
+{
+    CoreMemRegion *r = res->r;
+    if (r->kind != CORE_MEM_RAM) {
+        return false;
+    }
+    if (r->dirty_all &&
+        !core_bitmap_test(r->dirty_all, core_mem_page_index(r, res->pa))) {
+        return false;
+    }
+    return rv_pmp_allows(cpu, res->pa & RV_PAGE_MASK, RV_PAGE_SIZE,
+                         RV_ACC_WRITE, rv_data_priv(cpu));
+}
+
 static int load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
 {
     uint64_t *val = &cpu->load_result;
@@ -503,7 +695,7 @@ static int load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
         return 0;
     }
     if (res.cacheable) {
-        res.writable_ok = false;
+        res.writable_ok = res.writable_ok && store_ready(cpu, &res);
         tlb_fill(cpu, cpu->data_tlb, addr, &res, RV_ACC_READ);
     }
     uint64_t v = 0;
@@ -516,6 +708,9 @@ static int load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
 /* Debug triggers match the whole access, before any part of it. */
 int rv_load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
 {
+    if (CORE_UNLIKELY(cpu->dwin_limit == 0)) {
+        rv_dwin_update(cpu);
+    }
     if (CORE_UNLIKELY(cpu->trig_mem != 0)) {
         int rc = rv_trigger_mem_check(cpu, in, addr, size, true, false);
         if (rc) {
@@ -557,7 +752,7 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         /* A writable RAM page holding code: translation, permissions,
            PMP and watch checks were done when the entry was filled, and
            anything changing them flushes the entry. */
-        res.pa = e->phys_page | (addr & (RV_PAGE_SIZE - 1));
+        res.pa = *tlb_phys(cpu, e) | (addr & (RV_PAGE_SIZE - 1));
         res.r = core_mem_find(cpu->machine->as, res.pa);
         res.cacheable = false;
     } else {
@@ -637,6 +832,15 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     }
     if (addr & (size - 1)) {
         return rv_raise_exception(cpu, in, RV_EXC_STORE_MISALIGNED, addr);
+    }
+    RVTlbEntry *e = rv_tlb_entry(cpu->data_tlb, addr);
+    if (CORE_LIKELY(e->tag_write == (addr & RV_PAGE_MASK))) {
+        /* A store's fast path: writable (so readable) RAM holding no
+           code, not watched, PMP allowing the page, already dirty;
+           aligned, so inside the page. Spinlocks' AMOs and SCs (half a
+           million in a Linux boot) walked the page table each time. */
+        *host = (void *)(uintptr_t)(addr + e->addend);
+        return 0;
     }
     Resolved res;
     int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), size, &res);
@@ -720,6 +924,6 @@ int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
         tlb_fill(cpu, cpu->fetch_tlb, pc, &res, RV_ACC_EXEC);
     }
     *host_page = (const uint8_t *)(uintptr_t)(vpage + e->addend);
-    *phys_page = e->phys_page;
+    *phys_page = *tlb_phys(cpu, e);
     return 0;
 }

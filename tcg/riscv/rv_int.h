@@ -21,19 +21,21 @@ bool rv_cpu_has_work(RVCPU *cpu);
 void rv_cpu_flush_tlb(RVCPU *cpu);
 /* The same, without relying on what was tracked (a new hart). */
 void rv_cpu_init_tlb(RVCPU *cpu);
-/* sfence.vma of one virtual address: what may translate it. */
-void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va);
+/* A change of address space (satp write keeping MODE, sfence.vma x0
+   with rs2 != x0): drop the TLB entries and jump-cache slots of
+   non-global translations (mmu.c). */
+void rv_cpu_flush_tlb_nonglobal(RVCPU *cpu);
+/* sfence.vma of one virtual address: what may translate it; with
+   keep_global (rs2 != x0) not the entries of global translations. */
+void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va, bool keep_global);
 /* Empty the jump cache (TB flush). */
 void rv_cpu_flush_jump_cache(RVCPU *cpu);
-/* Fill a jump-cache slot (tracked for the next flush). */
-static inline void rv_jump_cache_set(RVCPU *cpu, TB **slot, TB *tb)
-{
-    unsigned i = (unsigned)(slot - cpu->jump_cache);
-    cpu->jc_used[i / 64] |= 1ull << (i % 64);
-    *slot = tb;
-}
-/* Drop cached load/store permissions only (mstatus.SUM/MXR changed). */
-void rv_cpu_flush_data_tlb(RVCPU *cpu);
+/* Fill a jump-cache slot with tb, found through the fetch TLB entry of
+   its pc (tracked for the next flush, global if that entry is). */
+void rv_jump_cache_set(RVCPU *cpu, TB **slot, TB *tb);
+/* mstatus.SUM or MXR was cleared: drop the load/store permissions that
+   needed it (setting either drops nothing: it only allows more). */
+void rv_cpu_flush_wide_tlb(RVCPU *cpu);
 /* Drop cached write permissions only (dirty tracking restarts). */
 void rv_cpu_drop_write_tags(RVCPU *cpu);
 
@@ -70,6 +72,8 @@ int rv_mmu_lookup(RVCPU *cpu, gva_t va, unsigned priv, gpa_t *pa);
 
 /* Re-point data_tlb/fetch_tlb after a change of priv or MPRV/MPP. */
 void rv_update_tlb_mode(RVCPU *cpu);
+/* Open or close the direct window of loads (RVCPU.dwin_*, mmu.c). */
+void rv_dwin_update(RVCPU *cpu);
 
 /* Fetch support: host pointer to the page holding pc and its physical
    address; returns 0 or an exception cause (instruction page/access
@@ -150,6 +154,10 @@ TB *rv_tb_find(RVCPU *cpu);
 const void *rv_jit_compile(RVCPU *cpu, TB *tb);
 /* Run host code from rv_jit_compile: the block's return value. */
 int rv_jit_run(RVCPU *cpu, const void *host);
+/* A chained exit missed (cpu->chain_slot, its link): make it jump
+   straight into tb's host code from now on, if tb may follow it (the
+   same mode flags); undone when tb is invalidated or flushed. */
+void rv_jit_link(void *link, TB *tb);
 
 /* Chained blocks (jit.c) account in cpu->chain_left only; this brings
    icount_base (the start of the block that ran last) and instret up to

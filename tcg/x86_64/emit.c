@@ -380,15 +380,16 @@ void x86_lea(X86Emit *e, int dst, int base, int32_t disp)
 }
 
 /* [base + index*scale + disp] with a SIB byte (index is never rsp). */
-static void op_sib(X86Emit *e, bool w, unsigned op, int reg, int base,
-                   int index, unsigned scale, int32_t disp)
+static void op_sib_rex(X86Emit *e, bool w, bool force_rex, unsigned op,
+                       int reg, int base, int index, unsigned scale,
+                       int32_t disp)
 {
     if (!room(e)) {
         return;
     }
     uint8_t r = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) |
                           ((index & 8) ? 2 : 0) | ((base & 8) ? 1 : 0));
-    if (r != 0x40) {
+    if (r != 0x40 || force_rex) {
         put8(e, r);
     }
     opcode(e, op);
@@ -403,6 +404,12 @@ static void op_sib(X86Emit *e, bool w, unsigned op, int reg, int base,
     }
 }
 
+static void op_sib(X86Emit *e, bool w, unsigned op, int reg, int base,
+                   int index, unsigned scale, int32_t disp)
+{
+    op_sib_rex(e, w, false, op, reg, base, index, scale, disp);
+}
+
 void x86_lea_idx(X86Emit *e, int dst, int base, int index, unsigned scale,
                  int32_t disp)
 {
@@ -413,6 +420,45 @@ void x86_alu_rm_idx(X86Emit *e, bool w, X86Alu op, int dst, int base,
                     int index, unsigned scale, int32_t disp)
 {
     op_sib(e, w, 0x03u + 8u * (unsigned)op, dst, base, index, scale, disp);
+}
+
+void x86_load_ext_idx(X86Emit *e, unsigned size, bool sign, int dst, int base,
+                      int index, unsigned scale, int32_t disp)
+{
+    switch (size) {
+    case 1:
+        op_sib(e, true, sign ? 0x0fbe : 0x0fb6, dst, base, index, scale, disp);
+        break;
+    case 2:
+        op_sib(e, true, sign ? 0x0fbf : 0x0fb7, dst, base, index, scale, disp);
+        break;
+    case 4:
+        op_sib(e, sign, sign ? 0x63 : 0x8b, dst, base, index, scale, disp);
+        break;
+    default:
+        op_sib(e, true, 0x8b, dst, base, index, scale, disp);
+        break;
+    }
+}
+
+void x86_store_idx(X86Emit *e, unsigned size, int src, int base, int index,
+                   int32_t disp)
+{
+    switch (size) {
+    case 1:
+        /* A REX prefix makes 4-7 mean spl..dil rather than ah..bh. */
+        op_sib_rex(e, false, true, 0x88, src, base, index, 1, disp);
+        break;
+    case 2:
+        if (room(e)) {
+            put8(e, 0x66);
+            op_sib(e, false, 0x89, src, base, index, 1, disp);
+        }
+        break;
+    default:
+        op_sib(e, size == 8, 0x89, src, base, index, 1, disp);
+        break;
+    }
 }
 
 void x86_ret(X86Emit *e)

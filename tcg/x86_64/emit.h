@@ -140,6 +140,12 @@ void x86_lea_idx(X86Emit *e, int dst, int base, int index, unsigned scale,
 /* op dst, [base + index*scale + disp]. */
 void x86_alu_rm_idx(X86Emit *e, bool w, X86Alu op, int dst, int base,
                     int index, unsigned scale, int32_t disp);
+/* x86_load_ext from [base + index*scale + disp], x86_store to
+   [base + index + disp] (index not rsp). */
+void x86_load_ext_idx(X86Emit *e, unsigned size, bool sign, int dst, int base,
+                      int index, unsigned scale, int32_t disp);
+void x86_store_idx(X86Emit *e, unsigned size, int src, int base, int index,
+                   int32_t disp);
 void x86_ret(X86Emit *e);
 
 void x86_jcc(X86Emit *e, X86Cond cc, X86Label *l);

@@ -236,6 +236,23 @@ def test_watchpoint():
     check("exited normally" in out and status == 0, "exit after watching", out)
 
 
+def test_read_watchpoint():
+    # A read watchpoint stops after each load of gdb_counter (bump reads
+    # it in `+=` and again in its return), in M-mode code that runs as
+    # host code: loads must not bypass the watch.
+    cmds = ["break main", "continue", "rwatch gdb_counter", "continue",
+            "continue", "delete", "continue"]
+    out, status, guest, _ = gdb_session(cmds)
+    first = cmd_out(out, cmds, "continue", 1)
+    second = cmd_out(out, cmds, "continue", 2)
+    check(re.search(r"Hardware read watchpoint 2: gdb_counter\s+Value = 0\b",
+                    first), "read watchpoint: the first load reads 0", out)
+    check(re.search(r"Hardware read watchpoint 2: gdb_counter\s+Value = 1\b",
+                    second), "read watchpoint: the next load reads 1", out)
+    check("exited normally" in out and status == 0,
+          "exit after the read watchpoint", out)
+
+
 def test_threads():
     cmds = ["info threads", "thread 3", "p/x $mhartid", "continue"]
     out, status, _, _ = gdb_session(cmds, smp=4)
@@ -516,7 +533,7 @@ def test_wait_ends():
 
 
 def main():
-    for t in (test_basics, test_watchpoint, test_threads,
+    for t in (test_basics, test_watchpoint, test_read_watchpoint, test_threads,
               test_monitor_and_reverse, test_raw_protocol,
               test_second_client, test_wait_ends):
         print(f"== {t.__name__}")

@@ -366,12 +366,39 @@ static void test_locked(void)
     CHECK_EQ(run_ok(PRIV_M, fn_call, RGN(4)), 42);
     run_ok(PRIV_M, fn_sw, RGN(5));                   /* above the top */
     run_ok(PRIV_M, fn_sw, RGN(3) + 0xffc);           /* below the bottom */
+
+    /* 13: locked NAPOT with no permission: M-mode loads fault too (a
+     * JIT must not read RAM behind PMP's back in M-mode). */
+    pmp_set(13, napot(RGN(6), 0x1000), PMP_NAPOT | PMP_L);
+    FAULT(PRIV_M, fn_lw, RGN(6) + 8, LOAD_AF);
+    FAULT(PRIV_M, fn_ld, RGN(6) + 0xff8, LOAD_AF);
+    CHECK_EQ(run_ok(PRIV_M, fn_lw, RGN(7) + 8), (7u << 16) | 2);
+}
+
+/* The last bytes of RAM (virt's default 128 MiB) load in M-mode, and a
+ * load running past its end faults: a JIT's bounds of RAM must hold to
+ * the byte. */
+#define RAM_END 0x88000000UL
+
+static void test_ram_end(void)
+{
+    *(volatile uint64_t *)(RAM_END - 8) = 0x1122334455667788UL;
+    CHECK_EQ(run_ok(PRIV_M, fn_ld, RAM_END - 8), 0x1122334455667788UL);
+    CHECK_EQ(run_ok(PRIV_M, fn_lw, RAM_END - 4), 0x11223344);
+    priv_expect(PRIV_M, LOAD_AF);
+    fn_ld(RAM_END - 4);
+    PRIV_CHECK_TRAP(PRIV_M, LOAD_AF);
+    priv_expect(PRIV_M, LOAD_AF);
+    fn_lw(RAM_END);
+    PRIV_CHECK_TRAP(PRIV_M, LOAD_AF);
+    CHECK_EQ(priv_trap.tval, RAM_END);
 }
 
 int main(void)
 {
     priv_init();
     fill();
+    test_ram_end();
     test_no_entries();
     test_regions();
     test_locked();

@@ -7,6 +7,8 @@
  *     root39b  the same with the RAM gigapage U = 1, for U-mode code
  *     root48   Sv48 root: entry 0 reuses root39a as its level-2 table,
  *              entry 1 maps 0x80_0000_0000 (reachable in Sv48 only)
+ *     root39c  another address space (ASID 2 in test_asid): root39a with
+ *              PG_AS_* mapped to other frames
  * Sv39 layout:
  *     0x0000_0000 1 GiB  -> PA 0 (MMIO: UART, finisher for S)   gigapage
  *     0x8000_0000 1 GiB  -> PA 0x8000_0000 (this program)      gigapage
@@ -31,6 +33,7 @@
 #define PTE_U (1UL << 4)
 #define PTE_A (1UL << 6)
 #define PTE_D (1UL << 7)
+#define PTE_G (1UL << 5)
 #define PTE_RWX_AD (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
 
 #define SATP_SV39 (8UL << 60)
@@ -60,6 +63,9 @@ enum {
     PG_S_RO,        /* read-only S data */
     PG_JX,          /* S code: a jump to the next page, PG_JY */
     PG_JY,          /* S code, remapped during the chaining test */
+    PG_AS_DATA,     /* S data, another frame in root39c */
+    PG_AS_CODE,     /* S code, other code in root39c */
+    PG_AS_G,        /* global S data (G), another frame in root39c */
     PG_COUNT
 };
 
@@ -72,6 +78,9 @@ static uint64_t root48[512] __attribute__((aligned(4096)));
 static uint64_t l2_48hi[512] __attribute__((aligned(4096)));
 static uint64_t l1[512] __attribute__((aligned(4096)));
 static uint64_t l0[512] __attribute__((aligned(4096)));
+static uint64_t root39c[512] __attribute__((aligned(4096)));
+static uint64_t l1c[512] __attribute__((aligned(4096)));
+static uint64_t l0c[512] __attribute__((aligned(4096)));
 
 static volatile uint64_t marker = 0x6d61726b65720a00ULL;
 
@@ -117,6 +126,9 @@ static void build_tables(void)
         [PG_S_RO] = PTE_V | PTE_R | PTE_A,
         [PG_JX] = PTE_V | PTE_R | PTE_X | PTE_A,
         [PG_JY] = PTE_V | PTE_R | PTE_X | PTE_A,
+        [PG_AS_DATA] = PTE_V | PTE_R | PTE_W | PTE_A | PTE_D,
+        [PG_AS_CODE] = PTE_V | PTE_R | PTE_X | PTE_A,
+        [PG_AS_G] = PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D,
     };
 
     for (unsigned i = 0; i < PG_COUNT; i++) {
@@ -194,6 +206,30 @@ static uint64_t fn_switch_load(uint64_t va)
 static uint64_t fn_sfence_load(uint64_t va)
 {
     asm volatile("sfence.vma %0, zero" : : "r"(va) : "memory");
+    return fn_load(va);
+}
+
+/* satp := next_satp without a fence, then the load. */
+static uint64_t fn_switch_nofence_load(uint64_t va)
+{
+    RT_CSR_WRITE(satp, next_satp);
+    return fn_load(va);
+}
+
+#define ASID_A 1UL
+#define ASID_C 2UL
+
+/* sfence.vma x0, rs2 = ASID_A (every non-global mapping of ASID 1). */
+static uint64_t fn_sfence_asid_load(uint64_t va)
+{
+    asm volatile("sfence.vma zero, %0" : : "r"(ASID_A) : "memory");
+    return fn_load(va);
+}
+
+/* sfence.vma rs1 = va, rs2 = ASID_A. */
+static uint64_t fn_sfence_va_asid_load(uint64_t va)
+{
+    asm volatile("sfence.vma %0, %1" : : "r"(va), "r"(ASID_A) : "memory");
     return fn_load(va);
 }
 
@@ -302,6 +338,15 @@ static void test_basic_sv39(void)
              ((uint64_t)INSN_RET << 32) | INSN_LI_A0_42);
     FAULT(PRIV_S, fn_call, VA_PAGE(PG_U_X), FETCH_F);
     RT_CSR_CLEAR(mstatus, MSTATUS_SUM);
+    /* Clearing SUM takes effect at once (4.2.1), on the pages just used
+     * through it too. */
+    FAULT(PRIV_S, fn_load, VA_PAGE(PG_U_RW), LOAD_F);
+    FAULT(PRIV_S, fn_store, VA_PAGE(PG_U_RW) + 8, STORE_F);
+    /* Setting it again needs no fence either. */
+    RT_CSR_SET(mstatus, MSTATUS_SUM);
+    CHECK_EQ(run_ok(PRIV_S, fn_load, VA_PAGE(PG_U_RW) + 8), 0x5354524f5245ULL);
+    RT_CSR_CLEAR(mstatus, MSTATUS_SUM);
+    FAULT(PRIV_S, fn_load, VA_PAGE(PG_U_RW) + 8, LOAD_F);
 
     /* Non-canonical addresses (bits 63:39 must equal bit 38). */
     FAULT(PRIV_S, fn_load, 0x0000004000000000UL, LOAD_F);
@@ -545,6 +590,104 @@ static void test_satp_modes(void)
              0x1000000000000001ULL);
 }
 
+/* Two address spaces (ASIDs 1 and 2) mapping the same addresses to
+ * other frames and code (4.1.11 satp, 4.2.1 sfence.vma). A translation
+ * cache that survives satp writes must tell them apart. */
+#define PAT_AS_A  0xa1a1000000000000ULL
+#define PAT_AS_C  0xc2c2000000000000ULL
+#define PAT_AS_N  0x5e5e000000000000ULL
+#define PAT_G_A   0x6a6a000000000000ULL
+#define PAT_G_C   0x6c6c000000000000ULL
+#define FRAME_AS_C    FRAME(PG_COUNT + 2)
+#define FRAME_AS_CODE FRAME(PG_COUNT + 3)
+#define FRAME_G_C     FRAME(PG_COUNT + 4)
+#define FRAME_AS_NEW  FRAME(PG_COUNT + 5)
+
+static void build_root39c(void)
+{
+    fill_frame(PG_AS_DATA, PAT_AS_A);
+    fill_frame(PG_COUNT + 2, PAT_AS_C);
+    fill_frame(PG_COUNT + 5, PAT_AS_N);
+    fill_frame(PG_AS_G, PAT_G_A);
+    fill_frame(PG_COUNT + 4, PAT_G_C);
+    put_insns(FRAME(PG_AS_CODE), INSN_LI_A0_42, INSN_RET);
+    put_insns(FRAME_AS_CODE, INSN_LI_A0_7, INSN_RET);
+    for (unsigned i = 0; i < 512; i++) {
+        root39c[i] = root39a[i];
+        l1c[i] = l1[i];
+        l0c[i] = l0[i];
+    }
+    root39c[4] = pte((uintptr_t)l1c, PTE_V);
+    l1c[0] = pte((uintptr_t)l0c, PTE_V);
+    l0c[PG_AS_DATA] = pte(FRAME_AS_C, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    l0c[PG_AS_CODE] = pte(FRAME_AS_CODE, PTE_V | PTE_R | PTE_X | PTE_A);
+    /* A G mapping that differs between the two: a software bug (4.3.1),
+     * after which either frame may be seen; used only to print which. */
+    l0c[PG_AS_G] = pte(FRAME_G_C, PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D);
+}
+
+static void test_asid(void)
+{
+    uint64_t sa = SATP_OF(SATP_SV39, root39a) | (ASID_A << 44);
+    uint64_t sc = SATP_OF(SATP_SV39, root39c) | (ASID_C << 44);
+    uint64_t data = VA_PAGE(PG_AS_DATA), code = VA_PAGE(PG_AS_CODE);
+    uint64_t g = VA_PAGE(PG_AS_G), v;
+
+    build_root39c();
+    RT_CSR_WRITE(satp, sa);
+    sfence_all();
+    CHECK_EQ(RT_CSR_READ(satp), sa);
+    /* Rounds, so that blocks are translated, cached and chained. */
+    for (unsigned i = 0; i < 4; i++) {
+        CHECK_EQ(run_ok(PRIV_S, fn_load, data), PAT_AS_A);
+        CHECK_EQ(run_ok(PRIV_S, fn_call, code), 42);
+    }
+    CHECK_EQ(run_ok(PRIV_S, fn_load, g), PAT_G_A);
+    /* Another ASID takes effect at once, without a fence (4.2.1). */
+    RT_CSR_WRITE(satp, sc);
+    for (unsigned i = 0; i < 4; i++) {
+        CHECK_EQ(run_ok(PRIV_S, fn_load, data), PAT_AS_C);
+        CHECK_EQ(run_ok(PRIV_S, fn_call, code), 7);
+    }
+    v = run_ok(PRIV_S, fn_load, g);
+    CHECK(v == PAT_G_A || v == PAT_G_C);
+    rt_puts(v == PAT_G_A
+            ? "priv_vm: global translation kept across a satp write\n"
+            : "priv_vm: global translation walked again after a satp write\n");
+    /* And back, still without a fence. */
+    RT_CSR_WRITE(satp, sa);
+    for (unsigned i = 0; i < 4; i++) {
+        CHECK_EQ(run_ok(PRIV_S, fn_load, data), PAT_AS_A);
+        CHECK_EQ(run_ok(PRIV_S, fn_call, code), 42);
+    }
+    /* Remapped, fenced for ASID 1 only (rs1 = x0, rs2 != x0): the new
+     * frame. */
+    l0[PG_AS_DATA] = pte(FRAME_AS_NEW, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    CHECK_EQ(run_ok(PRIV_S, fn_sfence_asid_load, data), PAT_AS_N);
+    CHECK_EQ(run_ok(PRIV_S, fn_load, data + 8), PAT_AS_N + 1);
+    /* Back, fenced by address and ASID. */
+    l0[PG_AS_DATA] = pte(FRAME(PG_AS_DATA), PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    CHECK_EQ(run_ok(PRIV_S, fn_sfence_va_asid_load, data), PAT_AS_A);
+    CHECK_EQ(run_ok(PRIV_S, fn_load, data + 8), PAT_AS_A + 1);
+    /* Code remapped, fenced for the ASID: the new code runs. */
+    CHECK_EQ(run_ok(PRIV_S, fn_call, code), 42);
+    l0[PG_AS_CODE] = pte(FRAME_AS_CODE, PTE_V | PTE_R | PTE_X | PTE_A);
+    run_ok(PRIV_S, fn_sfence_asid_load, data);
+    for (unsigned i = 0; i < 4; i++)
+        CHECK_EQ(run_ok(PRIV_S, fn_call, code), 7);
+    l0[PG_AS_CODE] = pte(FRAME(PG_AS_CODE), PTE_V | PTE_R | PTE_X | PTE_A);
+    sfence_all();
+    /* A new MODE applies to global mappings too, at once: Bare, where
+     * that address is no memory. */
+    CHECK_EQ(run_ok(PRIV_S, fn_load, g), PAT_G_A);
+    next_satp = 0;
+    FAULT(PRIV_S, fn_switch_nofence_load, g, RT_CAUSE_LOAD_ACCESS);
+    RT_CSR_WRITE(satp, sa);
+    CHECK_EQ(run_ok(PRIV_S, fn_load, g), PAT_G_A);
+    RT_CSR_WRITE(satp, SATP_OF(SATP_SV39, root39a));
+    sfence_all();
+}
+
 static void test_mprv(void)
 {
     uint64_t v = 0, va = VA_PAGE(PG_S_RW) + 0x40, bad = VA_PAGE(PG_INVALID);
@@ -571,6 +714,17 @@ static void test_mprv(void)
                  : "+&r"(v) : "r"(va), "r"(MSTATUS_MPRV) : "memory");
     PRIV_CHECK_TRAP(PRIV_M, LOAD_F);
     CHECK_EQ(priv_trap.tval, va);
+    /* So does this program's own RAM (an S page), which M reaches
+     * untranslated without MPRV: a JIT's untranslated fast path for
+     * M-mode loads must not apply. */
+    RT_CSR_CLEAR(mstatus, MSTATUS_MPP);
+    priv_expect(PRIV_M, LOAD_F);
+    asm volatile("csrs mstatus, %2\n"
+                 "ld %0, 0(%1)\n"
+                 "csrc mstatus, %2\n"
+                 : "+&r"(v) : "r"(&marker), "r"(MSTATUS_MPRV) : "memory");
+    PRIV_CHECK_TRAP(PRIV_M, LOAD_F);
+    CHECK_EQ(priv_trap.tval, (uintptr_t)&marker);
     /* A translated M-mode access faults into M itself.  (The handler's
      * mret leaves MPP = U; MPRV is cleared before the next access.) */
     RT_CSR_SET(mstatus, MSTATUS_MPP_S);
@@ -618,6 +772,7 @@ int main(void)
     test_chain_remap();
     test_chain_remap_by_address();
     test_superpage_sfence();
+    test_asid();
     test_pmp_on_walk();
     test_satp_modes();
     test_mprv();

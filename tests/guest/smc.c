@@ -9,7 +9,8 @@
  * in straight-line code right before a fence.i, and rewriting the block
  * that a jump from another page leads to (a JIT's chained jump), and
  * stores next to code or one byte into it (invalidation is per byte, not
- * per page).  Without fence.i the
+ * per page), and rewriting a 32-bit instruction that straddles two pages
+ * (an emulator may remember its decoding).  Without fence.i the
  * outcome is unspecified; the test prints which one it saw.
  */
 #include "rt.h"
@@ -30,6 +31,10 @@ uint64_t smc_next(uint32_t insn);
 uint64_t smc_next_nofence(uint32_t insn);
 extern uint32_t smc_chain_target[];
 uint64_t smc_chain(void);
+extern uint32_t smc_link_target[];
+uint64_t smc_link(void);
+extern uint32_t smc_amo_insn[];
+uint64_t smc_amo_loop(uint64_t n);
 extern volatile uint32_t smc_near_before[], smc_near_after[];
 uint64_t smc_near(uint64_t);
 uint64_t smc_byte(void);
@@ -94,6 +99,31 @@ static void test_jit_buffer(void)
     }
 }
 
+/* addi a0, a0, k at the last halfword of a page, its upper half on the
+ * next page, then ret: rewritten each round (both halves, or only the
+ * upper one, which holds the immediate), each version run a few times. */
+static uint16_t straddle[4096] __attribute__((aligned(4096)));
+
+static void test_straddle(void)
+{
+    volatile uint16_t *h = straddle;
+    const void *entry = &straddle[2047];
+
+    h[2049] = (uint16_t)RET;
+    h[2050] = (uint16_t)(RET >> 16);
+    for (int round = 0; round < 12; round++) {
+        int k = round * 37 - 200;
+        uint32_t insn = ADDI_A0_A0(k);
+
+        if (round == 0 || round % 3)
+            h[2047] = (uint16_t)insn;
+        h[2048] = (uint16_t)(insn >> 16);
+        fence_i();
+        for (int i = 0; i < 3; i++)
+            CHECK_EQ(call(entry, 1000 + i), (uint64_t)(1000 + i + k));
+    }
+}
+
 static void test_next_instruction(void)
 {
     uint64_t r;
@@ -115,19 +145,46 @@ static void test_next_instruction(void)
     CHECK(r == 99 || r == 100);
 }
 
-/* A block that jumps to another page, run until translators link it to
-   the next block, then the next block rewritten again and again. */
-static void test_chained_block(void)
+/* Runs `block` until translators link it to the block at `next`, then
+   rewrites that next block again and again: each run must see the new
+   code. */
+static void check_rewritten_next(uint64_t (*block)(void),
+                                 volatile uint32_t *next)
 {
-    volatile uint32_t *t = smc_chain_target;
-
     for (int i = 0; i < 5; i++)
-        CHECK_EQ(smc_chain(), 1);
+        CHECK_EQ(block(), 1);
     for (int k = 2; k < 40; k++) {
-        t[0] = ADDI_A0_A0(k);
+        next[0] = ADDI_A0_A0(k);
         fence_i();
         for (int i = 0; i < 4; i++)
-            CHECK_EQ(smc_chain(), (uint64_t)k);
+            CHECK_EQ(block(), (uint64_t)k);
+    }
+}
+
+/* A block that jumps to another page (linked through the jump cache). */
+static void test_chained_block(void)
+{
+    check_rewritten_next(smc_chain, smc_chain_target);
+}
+
+/* The same with the next block on the same page (a JIT links the jump
+   straight into it): the link must not outlive the next block. */
+static void test_linked_block(void)
+{
+    check_rewritten_next(smc_link, smc_link_target);
+}
+
+/* A loop that rewrites its own instruction with an AMO (no fence.i: the
+   outcome is rewind's, the same in both engines: each iteration runs the
+   instruction as it was when the iteration began). */
+static void test_amo_self_loop(void)
+{
+    volatile uint32_t *t = smc_amo_insn;
+
+    for (uint64_t n = 1; n <= 12; n++) {
+        t[0] = ADDI_A0_A0(1);
+        fence_i();
+        CHECK_EQ(smc_amo_loop(n), n * (n + 1) / 2);
     }
 }
 
@@ -167,7 +224,10 @@ int main(void)
     test_precision();
     test_patch_function();
     test_jit_buffer();
+    test_straddle();
     test_next_instruction();
     test_chained_block();
+    test_linked_block();
+    test_amo_self_loop();
     return rt_pass("smc");
 }

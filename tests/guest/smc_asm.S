@@ -112,3 +112,44 @@ smc_next_byte:
 1:  addi    a0, zero, 7
     ret
     .option pop
+
+/* Returns 1 until the instruction at smc_link_target is rewritten. The
+ * jump stays on the page: a JIT links this block's exit straight to the
+ * next block (a patched jump); rewriting smc_link_target must undo it. */
+    .globl smc_link
+    .globl smc_link_target
+    .balign 64
+smc_link:
+    .option push
+    .option norvc
+    addi    a0, zero, 0
+    j       smc_link_target
+smc_link_target:
+    addi    a0, a0, 1
+    ret
+    .option pop
+
+/* a0 = the sum over a0 iterations of a loop on itself whose amoadd.w adds
+ * 1 to the immediate of its own addi at smc_amo_insn each time (no
+ * fence.i). rewind runs every iteration with the instruction as it was
+ * when the iteration started, in both engines: the AMO invalidates the
+ * running block, which finishes its iteration from its decoded copy; a
+ * JIT's back edge to the block's head must then leave (it is a link that
+ * the invalidation undoes). From 1: 1 + 2 + ... + n. */
+    .globl smc_amo_loop
+    .globl smc_amo_insn
+    .balign 64
+smc_amo_loop:
+    .option push
+    .option norvc
+    mv      a2, a0
+    li      a0, 0
+    lla     a1, smc_amo_insn
+    li      a3, 1 << 20
+1:  amoadd.w zero, a3, (a1)
+smc_amo_insn:
+    addi    a0, a0, 1
+    addi    a2, a2, -1
+    bnez    a2, 1b
+    ret
+    .option pop

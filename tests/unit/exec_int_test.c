@@ -374,7 +374,7 @@ int main(void)
     RVTlbEntry *e = rv_tlb_entry(cpu->data_tlb, DATA_PAGE);
     e->tag_read = e->tag_write = DATA_PAGE;
     e->addend = (uintptr_t)page - DATA_PAGE;
-    e->phys_page = DATA_PAGE;
+    cpu->tlb_phys[RV_PRIV_M][e - cpu->data_tlb] = DATA_PAGE;
 
     test_alu();
     test_muldiv();

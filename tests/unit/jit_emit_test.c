@@ -84,6 +84,28 @@ static void test_encodings(void)
         x86_load_ext(&e, 2, false, X86_RCX, X86_RBX, 4));
     ENC("movsxd rax, dword ptr [rax]", x86_load_ext(&e, 4, true, X86_RAX, X86_RAX, 0));
     ENC("mov eax, dword ptr [rax]", x86_load_ext(&e, 4, false, X86_RAX, X86_RAX, 0));
+    ENC("movzx rbp, byte ptr [r13 + r9 - 0x400]",
+        x86_load_ext_idx(&e, 1, false, X86_RBP, X86_R13, X86_R9, 1, -0x400));
+    ENC("movsx r12, word ptr [rbp + r9]",
+        x86_load_ext_idx(&e, 2, true, X86_R12, X86_RBP, X86_R9, 1, 0));
+    ENC("movsxd rax, dword ptr [rax + r9 + 8]",
+        x86_load_ext_idx(&e, 4, true, X86_RAX, X86_RAX, X86_R9, 1, 8));
+    ENC("mov r14d, dword ptr [r12 + r9]",
+        x86_load_ext_idx(&e, 4, false, X86_R14, X86_R12, X86_R9, 1, 0));
+    ENC("mov r15, qword ptr [rax + r9 + 0x7ff]",
+        x86_load_ext_idx(&e, 8, false, X86_R15, X86_RAX, X86_R9, 1, 0x7ff));
+    ENC("mov rdx, qword ptr [r10 + rdx*8 + 0x18]",
+        x86_load_ext_idx(&e, 8, false, X86_RDX, X86_R10, X86_RDX, 8, 0x18));
+    ENC("mov byte ptr [rax + rdx - 1], bpl",
+        x86_store_idx(&e, 1, X86_RBP, X86_RAX, X86_RDX, -1));
+    ENC("mov byte ptr [r13 + rdx], cl",
+        x86_store_idx(&e, 1, X86_RCX, X86_R13, X86_RDX, 0));
+    ENC("mov word ptr [rbp + rdx + 0x10], r12w",
+        x86_store_idx(&e, 2, X86_R12, X86_RBP, X86_RDX, 16));
+    ENC("mov dword ptr [r12 + rdx], ecx",
+        x86_store_idx(&e, 4, X86_RCX, X86_R12, X86_RDX, 0));
+    ENC("mov qword ptr [rax + rdx + 0x7ff], r15",
+        x86_store_idx(&e, 8, X86_R15, X86_RAX, X86_RDX, 0x7ff));
     ENC("movsxd r11, r11d", x86_sext32(&e, X86_R11));
     ENC("mov rdi, rbx", x86_mov_rr(&e, X86_RDI, X86_RBX));
     ENC("mov eax, 0x1000", x86_mov_imm(&e, X86_RAX, 0x1000));

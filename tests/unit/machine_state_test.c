@@ -89,7 +89,9 @@ int main(void)
     core_snapshot_save(a, true, &snap);
 
     cfg.max_insns = 0;
-    CoreMachine *b = th_machine(&cfg), *p;
+    CoreMachine *b = th_machine(&cfg), *p, *q;
+    char why0[256] = "";
+    uint8_t byte;
     char err[256] = "";
     CHECK(core_snapshot_load(b, snap.data, snap.len, err, sizeof(err)) == 0, "snapshot loads");
     CHECK(b->icount == 123457, "icount restored");
@@ -140,11 +142,74 @@ int main(void)
     CHECK(a->icount == b->icount && core_machine_state_hash(a) ==
           core_machine_state_hash(b), "restored machine runs on identically");
 
+    /* An increment stores a page the guest cleared as an entry without
+       bytes (format 3), and loading it clears the page. */
+    p = th_machine(&cfg);
+    CoreBuf base = { 0 }, inc1 = { 0 }, inc2 = { 0 };
+    core_snapshot_save(p, true, &base);
+    uint8_t page[4096];
+    memset(page, 0x77, sizeof(page));
+    CHECK(core_mem_write_bytes(p->as, 0x80400000, page, sizeof(page)));
+    core_snapshot_save(p, false, &inc1);
+    memset(page, 0, sizeof(page));
+    CHECK(core_mem_write_bytes(p->as, 0x80400000, page, sizeof(page)));
+    uint64_t hash_p = core_machine_state_hash(p);
+    core_snapshot_save(p, false, &inc2);
+    CHECK(inc2.len + 4096 <= inc1.len, "a cleared page is stored without its "
+          "bytes (%zu, %zu)", inc2.len, inc1.len);
+    CHECK(core_snapshot_check(p, inc2.data, inc2.len, false, why0,
+                              sizeof(why0)) == 0, "check: %s", why0);
+    q = th_machine(&cfg);
+    err[0] = 0;
+    CHECK(core_snapshot_load(q, base.data, base.len, err, sizeof(err)) == 0 &&
+          core_snapshot_load(q, inc1.data, inc1.len, err, sizeof(err)) == 0 &&
+          core_mem_read_bytes(q->as, 0x80400000, &byte, 1) && byte == 0x77,
+          "the page written: %s", err);
+    CHECK(core_snapshot_load(q, inc2.data, inc2.len, err, sizeof(err)) == 0 &&
+          core_mem_read_bytes(q->as, 0x80400000, &byte, 1) && byte == 0 &&
+          core_machine_state_hash(q) == hash_p, "the page cleared again: %s",
+          err);
+    /* The entry's flag bit: the entry is last, before the group count and
+       the 64 group hashes of 64 MiB. */
+    CHECK(inc2.data[inc2.len - 8 * 64 - 8 - 1] == 0x80, "zero-page flag");
+    inc2.data[inc2.len - 8 * 64 - 8 - 1] ^= 0x80;
+    CHECK(core_snapshot_check(q, inc2.data, inc2.len, false, why0,
+                              sizeof(why0)) != 0, "a flag-less zero entry is "
+          "truncated data");
+    core_machine_free(q);
+
+    /* A boot snapshot has the state of a machine that has not run, without
+       its RAM: restoring it on a machine that ran takes the RAM of one as
+       built, then the snapshot. */
+    q = th_machine(&cfg);
+    CoreBuf boot = { 0 }, built = { 0 };
+    uint64_t hash_boot;
+    core_snapshot_save_boot_hashed(q, &boot, &hash_boot);
+    core_snapshot_save(q, true, &built);
+    CHECK(core_snapshot_is_boot(boot.data, boot.len) &&
+          !core_snapshot_is_boot(built.data, built.len), "boot kind");
+    CHECK(hash_boot == core_machine_state_hash(q) &&
+          boot.len + 4096 <= built.len, "boot: the hash, not the pages "
+          "(%zu, %zu)", boot.len, built.len);
+    CHECK(core_snapshot_check(q, boot.data, boot.len, true, why0,
+                              sizeof(why0)) == 0, "boot check: %s", why0);
+    err[0] = 0;
+    CHECK(core_snapshot_load(p, built.data, built.len, err, sizeof(err)) == 0 &&
+          core_snapshot_load(p, boot.data, boot.len, err, sizeof(err)) == 0 &&
+          core_machine_state_hash(p) == hash_boot, "boot restored: %s", err);
+    core_machine_free(q);
+    core_machine_free(p);
+    core_buf_free(&base);
+    core_buf_free(&inc1);
+    core_buf_free(&inc2);
+    core_buf_free(&boot);
+    core_buf_free(&built);
+
     /* RAM written before anything hashed (the loader's writes) counts in
        the first hash: clients that register late see earlier writes. */
     p = th_machine(&cfg);
-    CoreMachine *q = th_machine(&cfg);
-    uint8_t byte = 0x5a;
+    q = th_machine(&cfg);
+    byte = 0x5a;
     CHECK(core_mem_write_bytes(q->as, 0x80400000, &byte, 1));
     CHECK(core_machine_state_hash(p) != core_machine_state_hash(q),
           "a byte written before the first hash changes it");
@@ -224,10 +289,10 @@ int main(void)
     /* An unknown snapshot format is refused naming the versions. */
     CoreBuf future = { 0 };
     core_buf_append(&future, snap.data, snap.len);
-    future.data[4] = 3;
+    future.data[4] = 4;
     p = th_machine(&cfg);
     CHECK(core_snapshot_load(p, future.data, future.len, err, sizeof(err)) != 0 &&
-          strstr(err, "format version 3") && strstr(err, "1 and 2"),
+          strstr(err, "format version 4") && strstr(err, "1 to 3"),
           "future format refused: %s", err);
     core_machine_free(p);
     core_buf_free(&future);

@@ -6,9 +6,15 @@
  * undefined behaviour (a negative value shifted left is undefined in C;
  * UBSan aborts this test in build-asan if the check does that).
  * Privileged spec 10.6 (Sv39), 10.3.2 (virtual address translation).
+ *
+ * Then the TLB entry a load fills: it takes write permission too (a
+ * store needs no walk) only when PMP allows writes to the page and the
+ * page is already dirty for every dirty-page client (stores on the fast
+ * path are not seen by them).
  */
 #include "core/machine.h"
 #include "core/mem.h"
+#include "tcg/riscv/mem_access.h"
 #include "tcg/riscv/rv.h"
 #include "tcg/riscv/rv_int.h"
 #include "tests/unit/check.h"
@@ -72,6 +78,37 @@ int main(void)
               "%s (va %016" PRIx64 ": rc %d, pa %016" PRIx64 ")",
               cases[i].what, cases[i].va, rc, pa);
     }
+
+    /* A load from S fills the data TLB. */
+    cpu->priv = RV_PRIV_S;
+    rv_update_tlb_mode(cpu);
+    const gva_t va = 0xffffffffc0002000ull;
+    const gpa_t pa = 0x80002000ull;
+    RVInsn in = { .pc = 0xffffffffc0000000ull, .len = 4 };
+    CoreMemRegion *ram = core_mem_find(m->as, pa);
+    CoreDirtyClient *client = core_mem_dirty_client_new(m->as, "mmu_test",
+                                                        NULL, NULL);
+    CHECK(ram && client);
+    uint8_t one = 1;
+    CHECK(core_mem_write_bytes(m->as, pa, &one, 1));
+    core_mem_dirty_clear(client, ram);   /* the page is clean for it */
+    rv_cpu_flush_tlb(cpu);
+    CHECK(rv_load_slow(cpu, &in, va, 8) == 0 && cpu->load_result == 1);
+    CHECK(rv_tlb_entry(cpu->data_tlb, va)->tag_read == va &&
+          rv_tlb_entry(cpu->data_tlb, va)->tag_write != va,
+          "a load's fill takes no write permission on a clean page");
+    CHECK(core_mem_write_bytes(m->as, pa, &one, 1));   /* dirty now */
+    rv_cpu_flush_tlb(cpu);
+    CHECK(rv_load_slow(cpu, &in, va, 8) == 0);
+    CHECK(rv_tlb_entry(cpu->data_tlb, va)->tag_write == va,
+          "a load's fill takes write permission on a dirty writable page");
+    /* PMP entry 0 read-only: no write permission from a load. */
+    cpu->pmpcfg[0] = 0x19;
+    rv_cpu_flush_tlb(cpu);
+    CHECK(rv_load_slow(cpu, &in, va, 8) == 0);
+    CHECK(rv_tlb_entry(cpu->data_tlb, va)->tag_read == va &&
+          rv_tlb_entry(cpu->data_tlb, va)->tag_write != va,
+          "a load's fill takes no write permission PMP denies");
     core_machine_free(m);
     return check_done("mmu");
 }

@@ -3,6 +3,8 @@
  * tb_invalidate_range): a write drops exactly the blocks whose code bytes
  * it overlaps, blocks that overlap each other included, and nothing when it
  * touches no code byte; the page's record goes with its last block.
+ * Every invalidation of a block with a JIT's links into it calls the
+ * unlink hook for it, once (tb_kill), so no patched jump outlives it.
  */
 #include "tcg/tb.h"
 #include "tests/unit/check.h"
@@ -19,6 +21,17 @@ static TB *add(TBCache *c, uint64_t off, uint32_t size)
     tb->size = size;
     tb_insert(c, tb);
     return tb;
+}
+
+/* The unlink hook: counts, and drops the links as the JIT does. */
+static unsigned unlinked;
+static TB *last_unlinked;
+static void unlink_hook(void *code, TB *tb)
+{
+    (void)code;
+    unlinked++;
+    last_unlinked = tb;
+    tb->jit_links = NULL;
 }
 
 static bool found(TBCache *c, const TB *tb)
@@ -62,6 +75,22 @@ int main(void)
     CHECK(!e->valid);
     CHECK(tb_invalidate_range(c, PAGE + 0xfff, 1, NULL) == TB_INV_EMPTY);
     CHECK(tb_invalidate_range(c, PAGE + 0x1000, 4, NULL) == TB_INV_EMPTY);
+
+    /* Blocks with links into them: each invalidation unlinks them. */
+    static int dummy_link;
+    tb_cache_set_unlink(c, unlink_hook);
+    a = add(c, 0x300, 8);
+    b = add(c, 0x308, 8);
+    a->jit_links = &dummy_link;
+    CHECK(tb_invalidate_range(c, PAGE + 0x30a, 1, NULL) == TB_INV_ANY);
+    CHECK(unlinked == 0);               /* b had no links */
+    CHECK(tb_invalidate_range(c, PAGE + 0x300, 1, NULL) ==
+          (TB_INV_ANY | TB_INV_EMPTY));
+    CHECK(unlinked == 1 && last_unlinked == a && !a->valid);
+    a = add(c, 0x300, 8);
+    a->jit_links = &dummy_link;
+    tb_invalidate_page(c, PAGE);
+    CHECK(unlinked == 2 && last_unlinked == a && !a->jit_links);
 
     /* Whole-page invalidation still drops everything; a flush empties. */
     a = add(c, 0x100, 8);

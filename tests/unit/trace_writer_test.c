@@ -4,7 +4,8 @@
  * mode (REWIND_TRACE_WRITER=sync) for the same calls, index rows included;
  * a checkpoint is written from the writer's own copy (the caller's buffer
  * may change at once); a snapshot buffer handed over comes back for reuse
- * only once it is written. The worker is held back by taking the index
+ * only once it is written, the largest first, with its room beyond the
+ * snapshot already mapped by the writer's thread. The worker is held back by taking the index
  * lock, which it needs after each frame, so the cases are deterministic.
  */
 #define _GNU_SOURCE
@@ -14,10 +15,12 @@
 #include "tests/unit/check.h"
 
 #include <ftw.h>
+#include <malloc.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static char root[256];
@@ -252,6 +255,57 @@ static void test_own_copy(void)
     free(want);
 }
 
+/* Pages of [p, p + len) that are in memory (mincore), page-aligned
+   inward. */
+static size_t resident_pages(const uint8_t *p, size_t len, size_t *total)
+{
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + pg - 1) & ~(pg - 1);
+    uintptr_t hi = ((uintptr_t)p + len) & ~(pg - 1);
+    *total = (hi - lo) / pg;
+    unsigned char *vec = calloc(*total ? *total : 1, 1);
+    size_t n = 0;
+    if (vec && mincore((void *)lo, hi - lo, vec) == 0) {
+        for (size_t i = 0; i < *total; i++) {
+            n += vec[i] & 1;
+        }
+    }
+    free(vec);
+    return n;
+}
+
+/* A snapshot buffer reserved for more than the snapshot (the recorder
+   reserves room for every dirty page; zero pages take none) comes back
+   with that room in memory, so a later, larger snapshot does not fault on
+   the machine's thread; and the recorder gets the largest spare first. */
+static void test_spare_room(void)
+{
+    TdbWriter *w = create("room", false);
+    enum { USED = 1 << 16, ROOM = 16 << 20 };
+    /* meson sets MALLOC_PERTURB_, which fills (so maps) what malloc
+       returns: not here. */
+    mallopt(M_PERTURB, 0);
+    uint8_t *small = malloc(USED), *big = malloc(ROOM);
+    memset(small, 1, USED);
+    memset(big, 2, USED);
+    size_t total;
+    size_t in = resident_pages(big + ROOM / 2, ROOM / 2, &total);
+    CHECK(total > 0 && in < total, "the room starts unmapped (%zu of %zu "
+          "pages in memory)", in, total);
+    CHECK(tdb_writer_checkpoint_give(w, 10, 1, big, USED, ROOM) == 0 &&
+          tdb_writer_checkpoint_give(w, 20, 2, small, USED, USED) == 0,
+          "two checkpoints given");
+    CHECK(tdb_writer_wait(w) == 0, "wait: %s", tdb_writer_error(w));
+    in = resident_pages(big + ROOM / 2, ROOM / 2, &total);
+    CHECK(in == total, "the room is in memory: %zu of %zu pages", in, total);
+    size_t cap;
+    void *back = tdb_writer_spare(w, &cap);
+    CHECK(back == big && cap == ROOM, "the largest spare comes first");
+    free(back);
+    free(tdb_writer_spare(w, &cap));
+    CHECK(tdb_writer_close(w, 30, 3) == 0, "close");
+}
+
 static int rm_one(const char *p, const struct stat *st, int flag,
                   struct FTW *f)
 {
@@ -270,6 +324,7 @@ int main(void)
     }
     test_same_bytes();
     test_own_copy();
+    test_spare_room();
     nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return check_done("trace_writer");
 }
