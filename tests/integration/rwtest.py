@@ -80,6 +80,12 @@ class Suite:
         else:
             self.failed += 1
             print(f"FAIL: {what}" + (f"\n  {detail}" if detail else ""))
+            if os.environ.get("REWIND_FAIL_FAST") == "1":
+                # The mutation runner only needs to know that a check
+                # fails: the rest of the test would not change that.
+                print(f"{self.name}: stopped at the first failure "
+                      "(REWIND_FAIL_FAST=1)")
+                sys.exit(1)
 
     def limit(self, seconds):
         """How long to wait for something that should come: once a check

@@ -15,6 +15,9 @@ everything.
     tests/mutations/run.py --list      list them and their tests
     tests/mutations/run.py --jobs 2    two workers, each with its own copy
                                        and build (default: one per core)
+    tests/mutations/run.py --no-baseline
+                                       no unmutated run of the tests first
+                                       (after the suite passed: test.sh)
 
 Prints one line per mutation ("caught by TEST..." or "SURVIVED ...") and a
 summary; exits 1 if any mutation survived or could not be applied or
@@ -54,6 +57,9 @@ SANITIZER_ENV = {
 
 class MutationError(Exception):
     pass
+
+
+TARGETS = {}   # build dir -> {test name: ninja targets} (test_targets)
 
 
 def unescape(text):
@@ -166,9 +172,16 @@ def test_results(build):
     return out
 
 
-def run_tests(build, names, procs):
+def run_tests(build, names, procs, fail_fast=False):
+    """Runs the tests; with fail_fast, a test of tests/integration/rwtest.py
+    stops at its first failed check (REWIND_FAIL_FAST=1): a mutation only
+    needs one, and most of the mutation stage's time was the rest of the
+    tests' checks after the one that caught it."""
+    env = dict(os.environ, **SANITIZER_ENV)
+    if fail_fast:
+        env["REWIND_FAIL_FAST"] = "1"
     sh(["meson", "test", "-C", build, "--no-rebuild", "--num-processes", str(procs),
-        *names], env=dict(os.environ, **SANITIZER_ENV))
+        *names], env=env)
     return test_results(build)
 
 
@@ -179,9 +192,33 @@ def fail_lines(stdout, limit=3):
     return "".join(f"\n    {l[:160]}" for l in lines[:limit]) + more
 
 
-def build_tree(build):
-    p = sh(["ninja", "-C", build])
+def build_tree(build, targets=None):
+    """ninja in `build`: everything, or only `targets` (ninja's names)."""
+    p = sh(["ninja", "-C", build, *(targets or [])])
     return p.returncode == 0, (p.stdout + p.stderr)[-2000:]
+
+
+def test_targets(build):
+    """{test name: the ninja targets it runs}: the files of the targets
+    each test depends on (meson's `depends`, its executable). Building
+    only those after a mutation skips relinking the dozens of programs a
+    changed library goes into; a program a test uses without declaring
+    it would stay unmutated, so the mutation would survive: a loud
+    failure, never a false catch."""
+    p = sh(["meson", "introspect", build, "--targets", "--tests"])
+    if p.returncode != 0:
+        raise MutationError(f"meson introspect {build} failed: {p.stderr.strip()}")
+    info = json.loads(p.stdout)
+    files = {t["id"]: [os.path.relpath(f, build) for f in t["filename"]]
+             for t in info["targets"]}
+    out = {}
+    for t in info["tests"]:
+        names = [f for d in t["depends"] for f in files.get(d, [])]
+        exe = t["cmd"][0] if t["cmd"] else ""
+        if os.path.isabs(exe) and exe.startswith(os.path.abspath(build) + os.sep):
+            names.append(os.path.relpath(exe, build))
+        out[t["name"]] = sorted(set(names))
+    return out
 
 
 def prepare_build(build, src, kind, muts, t0, procs, baseline=True):
@@ -196,6 +233,10 @@ def prepare_build(build, src, kind, muts, t0, procs, baseline=True):
     ok, log = build_tree(build)
     if not ok:
         return f"the unmutated copy does not build in {build}:\n{log}"
+    try:
+        TARGETS[build] = test_targets(build)
+    except (MutationError, ValueError, KeyError) as e:
+        return str(e)
     p = sh(["meson", "test", "-C", build, "--list"])
     registered = {line.split(" / ", 1)[1].strip() for line in p.stdout.splitlines()
                   if " / " in line}
@@ -229,6 +270,11 @@ def main():
                     help="workers, each with its own copy and build, each "
                          "running its tests one at a time (default: one "
                          "per core)")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="skip the run of the listed tests without any "
+                         "mutation: only right just after the whole suite "
+                         "passed on the same files (scripts/test.sh "
+                         "does that)")
     args = ap.parse_args()
 
     paths = sorted(glob.glob(os.path.join(HERE, "*.mutation")))
@@ -283,7 +329,8 @@ def main():
     def prepare(i, w):
         for kind in kinds if i == 0 else ["default"]:
             b = w["build"] if kind == "default" else f"{w['build']}-{kind}"
-            err = prepare_build(b, w["src"], kind, muts, t0, procs, baseline=(i == 0))
+            err = prepare_build(b, w["src"], kind, muts, t0, procs,
+                                baseline=(i == 0 and not args.no_baseline))
             if err:
                 errors.append(err)
                 return
@@ -344,12 +391,13 @@ def run_one(m, w, procs, report):
             f.write(original.replace(m["find"], m["replace"], 1))
         t1 = time.monotonic()
         build = w["builds"][m["build"]]
-        ok, log = build_tree(build)
+        targets = sorted({f for t in m["tests"] for f in TARGETS[build].get(t, [])})
+        ok, log = build_tree(build, targets or None)
         if not ok:
             report("broken", f"{m['name']}: ERROR: does not compile with the mutation "
                              f"(fix {m['name']}.mutation):\n{log}")
             return
-        res = run_tests(build, m["tests"], procs)
+        res = run_tests(build, m["tests"], procs, fail_fast=True)
         failed = [t for t in m["tests"] if res.get(t, ("",))[0]
                   in ("FAIL", "TIMEOUT", "ERROR", "UNEXPECTEDPASS")]
         passed = [t for t in m["tests"] if t not in failed]
