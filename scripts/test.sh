@@ -25,7 +25,13 @@ if [ "${1:-}" = "--update-expected" ]; then
   exit 0
 fi
 
+# Each stage's wall time, printed at the end (CI's budget is watched).
+stage_t0=$SECONDS
+stages=()
+stage_done() { stages+=("$1 $((SECONDS - stage_t0)) s"); stage_t0=$SECONDS; }
+
 bash scripts/build.sh || exit 1
+stage_done build
 
 # The registered tests, suite by suite, must be the expected ones.
 registered=$(list_tests)
@@ -47,6 +53,7 @@ fi
 
 meson test -C build --print-errorlogs --num-processes 2 | tee build/test-summary.txt
 status=${PIPESTATUS[0]}
+stage_done suite
 
 if [ -f build-asan/build.ninja ]; then
   meson setup --reconfigure build-asan >/dev/null || exit 1
@@ -55,6 +62,7 @@ else
     -Dbuildtype=debug -Dwerror=true >/dev/null || exit 1
 fi
 ninja -C build-asan || exit 1
+stage_done "sanitizer build"
 # A finding aborts the process (SIGABRT: never an exit status a test may
 # expect, such as 1), so it fails the test. LeakSanitizer is on, with the
 # few allocations that live as long as the process in tests/lsan.supp.
@@ -65,6 +73,7 @@ UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --no-suite linux --print-errorlogs \
   --num-processes 2 | tee build-asan/test-summary.txt
 asan_status=${PIPESTATUS[0]}
+stage_done "sanitizer suite"
 
 # Deliberate bugs: every one must make its tests fail. The unmutated
 # run of their tests (the baseline) is the suite that just ran: skipped
@@ -76,6 +85,7 @@ else
   python3 tests/mutations/run.py
 fi
 mutation_status=$?
+stage_done mutations
 
 sums="build/test-summary.txt build-asan/test-summary.txt"
 count() { awk "$1 { n += \$NF } END { print n + 0 }" $sums; }
@@ -89,6 +99,7 @@ if [ "$skipped" -gt 0 ]; then
   echo "tests: skipped (a skip is a failure here):"
   grep -h ' SKIP ' $sums | sed 's/^/  /'
 fi
+echo "stages: $(IFS=,; echo "${stages[*]}" | sed 's/,/, /g')"
 echo "tests: $ok passed, $bad failed, $skipped skipped"
 [ "$status" -eq 0 ] && [ "$asan_status" -eq 0 ] && [ "$bad" -eq 0 ] &&
   [ "$skipped" -eq 0 ] && [ "$list_status" -eq 0 ] && [ "$mutation_status" -eq 0 ]
