@@ -129,6 +129,21 @@ def parse(path):
     return m
 
 
+def suite_durations():
+    """{test name: seconds} from the last run of the suite in ./build, if
+    any (only used to start the longest mutations first)."""
+    out = {}
+    try:
+        with open(os.path.join(ROOT, "build", "meson-logs", "testlog.json")) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    out[r["name"].split(" / ")[-1]] = float(r.get("duration") or 0)
+    except (OSError, ValueError, KeyError):
+        pass
+    return out
+
+
 def sh(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
@@ -322,34 +337,17 @@ def main():
         return 2
 
     # Sanitizer builds are slow to make: only worker 0 has one, and it takes
-    # every mutation that needs it.
+    # every mutation that needs it. Each worker starts on the mutations as
+    # soon as its own copy is built; the longest first (by the suite's last
+    # test times), so that no worker is left with a long one at the end.
     kinds = sorted({m["build"] for m in muts})
     errors = []
-
-    def prepare(i, w):
-        for kind in kinds if i == 0 else ["default"]:
-            b = w["build"] if kind == "default" else f"{w['build']}-{kind}"
-            err = prepare_build(b, w["src"], kind, muts, t0, procs,
-                                baseline=(i == 0 and not args.no_baseline))
-            if err:
-                errors.append(err)
-                return
-            w["builds"][kind] = b
-
-    threads = [threading.Thread(target=prepare, args=(i, w)) for i, w in enumerate(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        print(f"mutations: error: {errors[0]}", file=sys.stderr)
-        return 2
-
     pinned = [m for m in muts if m["build"] != "default"]
     shared = queue.Queue()
-    for m in muts:
-        if m["build"] == "default":
-            shared.put(m)
+    est = suite_durations()
+    for m in sorted((m for m in muts if m["build"] == "default"),
+                    key=lambda m: -sum(est.get(t, 30.0) for t in m["tests"])):
+        shared.put(m)
     lock = threading.Lock()
     counts = {"caught": 0, "survived": 0, "broken": 0}
 
@@ -359,8 +357,16 @@ def main():
             print(text, flush=True)
 
     def work(i, w):
+        for kind in kinds if i == 0 else ["default"]:
+            b = w["build"] if kind == "default" else f"{w['build']}-{kind}"
+            err = prepare_build(b, w["src"], kind, muts, t0, procs,
+                                baseline=(i == 0 and not args.no_baseline))
+            if err:
+                errors.append(err)
+                return
+            w["builds"][kind] = b
         mine = list(pinned) if i == 0 else []
-        while True:
+        while not errors:
             if mine:
                 m = mine.pop(0)
             else:
@@ -375,6 +381,9 @@ def main():
         t.start()
     for t in threads:
         t.join()
+    if errors:
+        print(f"mutations: error: {errors[0]}", file=sys.stderr)
+        return 2
     print(f"mutations: {counts['caught']} caught, {counts['survived']} survived, "
           f"{counts['broken']} errors ({time.monotonic() - t0:.0f} s, {jobs} workers)")
     return 0 if counts["caught"] == len(muts) else 1
