@@ -137,7 +137,13 @@ TdbIndex *tdb_index_create(const char *path, bool bulk, char *err, size_t errlen
     }
     const char *pragmas = bulk
         ? "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+          /* Back into the database every 32 pages (SQLite's default is
+             1000): the log of a recording's many small commits stayed
+             near 4 MB, and reached a file-size limit before the files
+             that hold the trace did (a full disk cut the recording at
+             whichever file the timing of the commits picked). */
+          "PRAGMA wal_autocheckpoint=32;";
     char version[16];
     snprintf(version, sizeof(version), "%d", TDB_SCHEMA_VERSION);
     if (rc != SQLITE_OK ||
