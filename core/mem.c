@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "core/bitmap.h"
 #include "core/hash.h"
+#include "core/hostmem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,10 @@ static CoreMemRegion *add_backed(CoreAddrSpace *as, const char *name,
     if (host == MAP_FAILED) {
         return NULL;
     }
+    /* Huge pages: a booting guest touches RAM throughout, a fault per
+       4 KiB cost the Linux boot a fifth of its faults. Pages the guest
+       never touches stay unbacked within the untouched 2 MiB ranges. */
+    core_hostmem_advise_huge(host, size);
     uint8_t *bitmap = core_bitmap_new(size >> CORE_PAGE_BITS);
     if (!bitmap) {
         munmap(host, size);
