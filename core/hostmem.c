@@ -28,3 +28,21 @@ void core_hostmem_advise_huge(void *p, size_t len)
     (void)len;
 #endif
 }
+
+void *core_hostmem_alloc(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        return NULL;
+    }
+    core_hostmem_advise_huge(p, len);
+    return p;
+}
+
+void core_hostmem_free(void *p, size_t len)
+{
+    if (p) {
+        munmap(p, len);
+    }
+}

@@ -13,6 +13,9 @@
  *     void *p = malloc(len);
  *     core_hostmem_advise_huge(p, len);   // a hint: no error, no effect
  *                                          // on what the buffer holds
+ *     uint8_t *arena = core_hostmem_alloc(256 << 20);   // zeros, marked
+ *     ...
+ *     core_hostmem_free(arena, 256 << 20);
  *
  * Only host memory behaviour changes: nothing here reaches guest state.
  */
@@ -32,5 +35,11 @@ size_t core_hostmem_huge_span(uintptr_t addr, size_t len, uintptr_t *start);
 /* Ask for huge pages on the whole huge pages inside [p, p + len). The
    contents stay as they are; a kernel without THP ignores it. */
 void core_hostmem_advise_huge(void *p, size_t len);
+
+/* len bytes of zeros on huge pages, backed only where touched (not
+   malloc: MALLOC_PERTURB_, which meson sets for tests, would write every
+   byte of it), or NULL. Freed with core_hostmem_free(p, len). */
+void *core_hostmem_alloc(size_t len);
+void core_hostmem_free(void *p, size_t len);
 
 #endif

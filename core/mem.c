@@ -159,8 +159,7 @@ static CoreMemRegion *add_backed(CoreAddrSpace *as, const char *name,
     return r;
 }
 
-/* Hash of an all-zero page (what untouched RAM pages hash to). */
-static uint64_t zero_page_hash(void)
+uint64_t core_mem_zero_page_hash(void)
 {
     static uint64_t hash;
     static bool done;
@@ -193,7 +192,7 @@ CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
     }
     /* RAM starts zero: only pages written later (loaders included, through
        core_mem_mark_dirty) need hashing or saving. */
-    uint64_t zero = zero_page_hash();
+    uint64_t zero = core_mem_zero_page_hash();
     for (uint64_t p = 0; p < pages; p++) {
         r->page_hash[p] = zero;
     }
@@ -354,7 +353,7 @@ void core_mem_ram_reset_zero(CoreMemRegion *r)
         }
     }
     core_bitmap_zero(r->touched, pages);
-    uint64_t zero = zero_page_hash();
+    uint64_t zero = core_mem_zero_page_hash();
     for (uint64_t p = 0; p < pages; p++) {
         r->page_hash[p] = zero;
     }

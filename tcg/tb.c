@@ -56,14 +56,13 @@ TBCache *tb_cache_new(size_t arena_bytes)
     if (!c) {
         return NULL;
     }
-    c->arena = malloc(arena_bytes);
+    /* Filled from one end: a fault per 2 MiB, not per 4 KiB (a Linux
+       boot decodes tens of MiB of blocks into it). */
+    c->arena = core_hostmem_alloc(arena_bytes);
     if (!c->arena) {
         free(c);
         return NULL;
     }
-    /* Filled from one end: a fault per 2 MiB, not per 4 KiB (a Linux
-       boot decodes tens of MiB of blocks into it). */
-    core_hostmem_advise_huge(c->arena, arena_bytes);
     c->arena_size = arena_bytes;
     c->pages = g_hash_table_new(g_int64_hash, g_int64_equal);
     return c;
@@ -116,7 +115,7 @@ void tb_cache_free(TBCache *c)
     if (c->code && c->code_destroy) {
         c->code_destroy(c->code);
     }
-    free(c->arena);
+    core_hostmem_free(c->arena, c->arena_size);
     free(c);
 }
 
