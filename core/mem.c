@@ -139,9 +139,9 @@ static CoreMemRegion *add_backed(CoreAddrSpace *as, const char *name,
     if (host == MAP_FAILED) {
         return NULL;
     }
-    /* Huge pages: a booting guest touches RAM throughout, a fault per
-       4 KiB cost the Linux boot a fifth of its faults. Pages the guest
-       never touches stay unbacked within the untouched 2 MiB ranges. */
+    /* Huge pages (core/hostmem.h): a booting guest touches its RAM all
+       over, and its RAM was a quarter of the host page faults of a Linux
+       boot. 2 MiB ranges the guest never touches stay unbacked. */
     core_hostmem_advise_huge(host, size);
     uint8_t *bitmap = core_bitmap_new(size >> CORE_PAGE_BITS);
     if (!bitmap) {
