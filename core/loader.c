@@ -188,6 +188,34 @@ int core_read_file(const char *path, uint64_t max, void **data, size_t *size,
     return 0;
 }
 
+/* Bytes of a file copied into guest memory per read. */
+#define COPY_CHUNK ((size_t)256 << 10)
+
+/* Copy len bytes of fd from off to guest address addr, a chunk at a
+   time: a whole image in one host buffer (a 31 MiB kernel) cost a page
+   fault per 4 KiB of it on every start, record and replay. 0, -ENOMEM,
+   -EIO (read) or -ERANGE (not all RAM or ROM). */
+static int copy_in(CoreAddrSpace *as, int fd, uint64_t off, gpa_t addr,
+                   uint64_t len)
+{
+    uint8_t *buf = malloc(len < COPY_CHUNK ? (len ? len : 1) : COPY_CHUNK);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    int rc = 0;
+    for (uint64_t done = 0; done < len && rc == 0;) {
+        size_t n = len - done < COPY_CHUNK ? (size_t)(len - done) : COPY_CHUNK;
+        if (!core_read_at(fd, off + done, buf, n)) {
+            rc = -EIO;
+        } else if (!core_mem_write_bytes(as, addr + done, buf, n)) {
+            rc = -ERANGE;
+        }
+        done += n;
+    }
+    free(buf);
+    return rc;
+}
+
 /* True if every byte of [addr, addr+len) is RAM or ROM. */
 static bool fits_in_memory(CoreAddrSpace *as, gpa_t addr, uint64_t len)
 {
@@ -388,18 +416,17 @@ static int load_elf_fd(CoreAddrSpace *as, const char *path, int fd,
                             .high = 0, .is_elf = true };
     for (int i = 0; i < nsegs && rc == 0; i++) {
         const Segment *s = &segs[i];
-        uint8_t *data = malloc(s->filesz ? s->filesz : 1);
-        if (!data) {
+        int crc = copy_in(as, fd, s->offset, s->paddr, s->filesz);
+        if (crc == -ENOMEM) {
             rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
-        } else if (!core_read_at(fd, s->offset, data, s->filesz)) {
+        } else if (crc == -EIO) {
             rc = fail(err, errlen, -EIO, "%s: read error in segment at 0x%" PRIx64,
                       path, s->paddr);
-        } else if (!core_mem_write_bytes(as, s->paddr, data, s->filesz) ||
+        } else if (crc < 0 ||
                    !write_zeros(as, s->paddr + s->filesz, s->memsz - s->filesz)) {
             rc = fail(err, errlen, -ERANGE, "%s: cannot write segment at 0x%" PRIx64,
                       path, s->paddr);
         }
-        free(data);
         if (s->paddr < img.low) {
             img.low = s->paddr;
         }
@@ -425,17 +452,15 @@ static int load_raw_fd(CoreAddrSpace *as, const char *path, int fd,
         return fail(err, errlen, -ERANGE, "%s: 0x%" PRIx64 " bytes at 0x%" PRIx64
                     " do not fit in RAM", path, fsize, addr);
     }
-    uint8_t *data = malloc(fsize);
-    int rc = 0;
-    if (!data) {
+    int rc = copy_in(as, fd, 0, addr, fsize);
+    if (rc == -ENOMEM) {
         rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
-    } else if (!core_read_at(fd, 0, data, fsize)) {
+    } else if (rc == -EIO) {
         rc = fail(err, errlen, -EIO, "%s: read error", path);
-    } else if (!core_mem_write_bytes(as, addr, data, fsize)) {
+    } else if (rc < 0) {
         rc = fail(err, errlen, -ERANGE, "%s: cannot write 0x%" PRIx64 " bytes at 0x%"
                   PRIx64, path, fsize, addr);
     }
-    free(data);
     if (rc == 0 && out) {
         *out = (CoreLoadedImage){ .entry = addr, .low = addr,
                                   .high = addr + fsize, .is_elf = false };

@@ -203,6 +203,9 @@ static inline void core_mem_mark_dirty(CoreMemRegion *r, gpa_t addr,
     }
 }
 
+/* The hash of a page of zeros: what untouched RAM pages hash to. */
+uint64_t core_mem_zero_page_hash(void);
+
 /* RAM reads as zero again (snapshot restore): page hashes reset, nothing
    dirty or touched. */
 void core_mem_ram_reset_zero(CoreMemRegion *r);

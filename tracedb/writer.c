@@ -52,7 +52,6 @@
    pile up in memory). An increment of a Linux boot reaches 20 MiB. */
 #define QUEUE_MAX ((size_t)256 << 20)
 #define SPARE_BLOBS 2              /* snapshot buffers kept for reuse */
-#define PREFAULT_MAX ((size_t)64 << 20)   /* see prefault_spare */
 
 /* One frame to write, with the checkpoint its CHECKPOINT event announces
    (ckpt): the worker writes the checkpoint record, adds the event (it
@@ -164,6 +163,13 @@ static size_t compress_into_out(TdbWriter *w, const void *src, size_t len)
 {
     WriterIO *io = &w->io;
     size_t bound = ZSTD_compressBound(len);
+    if (io->out.cap < TDB_HDR_SIZE + bound) {
+        /* A new buffer, not a realloc: the old bytes are not needed, and
+           copying them faulted in the whole new one (up to 64 MiB for a
+           Linux boot's first increment) where zstd fills only the
+           compressed size. */
+        tdb_buf_free(&io->out);
+    }
     io->out.len = 0;
     if (tdb_buf_reserve(&io->out, TDB_HDR_SIZE + bound) < 0) {
         iofail(w, "%s: out of memory compressing %zu bytes", w->dir, len);
@@ -289,24 +295,6 @@ static int io_frame(TdbWriter *w, Job *j)
     return 0;
 }
 
-/* Worker: touches the room of a snapshot buffer beyond the snapshot (the
-   recorder reserved it for every dirty page; zero pages took none), one
-   byte a page, before it goes back to the recorder (tdb_writer_spare).
-   A snapshot larger than any before then fills memory that is already
-   mapped instead of taking a page fault per 4 KiB on the machine's
-   thread (a Linux boot's largest increment, 20 MiB, cost it 30 ms of
-   faults). The bytes there are not part of anything written. */
-static void prefault_spare(const TdbWriter *w, Job *j)
-{
-    if (!tdb_queue_threaded(w->queue)) {
-        return;   /* inline: the faults would be on the machine's thread */
-    }
-    size_t end = j->blob_cap < PREFAULT_MAX ? j->blob_cap : PREFAULT_MAX;
-    for (size_t i = j->blob_len; i < end; i += 4096) {
-        ((volatile uint8_t *)j->blob)[i] = 0;
-    }
-}
-
 /* The worker's job (tracedb/wqueue.h): as the single-threaded writer did
    it at a flush or a checkpoint. */
 static void io_run(TdbQItem *it, void *ctx)
@@ -336,9 +324,6 @@ static void io_run(TdbQItem *it, void *ctx)
     if (j->ckpt && (fdatasync(w->io.fd_ck) != 0 ||
                     fdatasync(w->io.fd_ev) != 0)) {
         iofail(w, "%s: fdatasync: %s", w->dir, strerror(errno));
-    }
-    if (j->ckpt && j->blob) {
-        prefault_spare(w, j);
     }
 }
 
@@ -519,7 +504,7 @@ int tdb_writer_push_derived(TdbWriter *w, struct TdbDerived *batch)
 void *tdb_writer_spare(TdbWriter *w, size_t *cap)
 {
     reap(w);
-    /* The largest: its memory is mapped already (prefault_spare). */
+    /* The largest: its memory is mapped already. */
     size_t best = SPARE_BLOBS;
     for (size_t i = 0; i < SPARE_BLOBS; i++) {
         if (w->spare_blob[i] &&

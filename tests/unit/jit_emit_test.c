@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 static csh cs;
 
@@ -296,6 +297,49 @@ static void test_codebuf(void)
     CHECK(jit_views() == 0, ": both views unmapped");
 }
 
+/* Whether the page of the code buffer's RW view at w is in memory. */
+static bool resident(const uint8_t *w)
+{
+    unsigned char v = 0;
+    uintptr_t page = (uintptr_t)w & ~(uintptr_t)4095;
+    return mincore((void *)page, 4096, &v) == 0 && (v & 1);
+}
+
+/* The RW view is populated a 2 MiB chunk ahead of what room() hands out
+   (one system call instead of a write fault per page), not all at once. */
+static void test_codebuf_populated(void)
+{
+    void *probe = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    bool can = probe != MAP_FAILED &&
+               madvise(probe, 4096, 23 /* MADV_POPULATE_WRITE */) == 0;
+    if (probe != MAP_FAILED) {
+        munmap(probe, 4096);
+    }
+    if (!can) {
+        printf("jit_emit: no MADV_POPULATE_WRITE here, not checked\n");
+        return;
+    }
+    const size_t MB = (size_t)1 << 20;
+    char err[160] = "";
+    X86CodeBuf *cb = x86_codebuf_new(6 * MB, err, sizeof(err));
+    CHECK(cb != NULL, ": %s", err);
+    if (!cb) {
+        return;
+    }
+    uint8_t *w = x86_codebuf_room(cb, 100);
+    CHECK(w && resident(w) && resident(w + 2 * MB - 1),
+          ": the first chunk is populated");
+    CHECK(w && !resident(w + 2 * MB), ": the next one is not yet");
+    x86_codebuf_commit(cb, 2 * MB - 64);
+    uint8_t *w2 = x86_codebuf_room(cb, 4096);
+    CHECK(w2 == w + 2 * MB - 64 && resident(w + 2 * MB) &&
+          resident(w + 4 * MB - 1), ": room across the chunk's end "
+          "populates the next chunk");
+    CHECK(!resident(w + 4 * MB), ": and no further");
+    x86_codebuf_free(cb);
+}
+
 /* An emitter never writes past its room, and says so. */
 static void test_overflow(void)
 {
@@ -323,6 +367,7 @@ int main(void)
     }
     test_encodings();
     test_codebuf();
+    test_codebuf_populated();
     test_overflow();
     cs_close(&cs);
     return check_done("jit_emit");

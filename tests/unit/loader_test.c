@@ -174,6 +174,43 @@ static void test_raw_image(void)
     core_mem_free(as);
 }
 
+/* Images larger than the loader's read buffer (256 KiB): every chunk at
+   its own address, from its own file offset. */
+static void test_large_images(void)
+{
+    enum { BIG = 600 * 1024, HDR = 64 + 56 };
+    static uint8_t buf[HDR + BIG];
+    const char *raw = tmp_path("big.bin"), *elf = tmp_path("big.elf");
+    CoreAddrSpace *as = new_as();
+    CoreLoadedImage img;
+    char err[256] = "";
+    uint8_t *ram = core_mem_host_ptr(as, RAM_BASE, RAM_SIZE);
+
+    for (size_t i = 0; i < BIG; i++) {
+        buf[i] = (uint8_t)(i * 7 + (i >> 12));
+    }
+    buf[0] = 0x13;   /* code, not text */
+    write_file(raw, buf, BIG);
+    CHECK(core_load_raw(as, raw, RAM_BASE + 0x1000, &img, err,
+                        sizeof(err)) == 0, "raw: %s", err);
+    CHECK(memcmp(ram + 0x1000, buf, BIG) == 0, "raw image intact");
+    CHECK(ram[0xfff] == 0xaa && ram[0x1000 + BIG] == 0xaa);
+
+    TestSeg seg = { RAM_BASE + 0x2000, BIG, BIG + 100, 0 };
+    memset(ram, 0xaa, RAM_SIZE);
+    size_t len = make_elf(buf, 243, RAM_BASE + 0x2000, &seg, 1);
+    for (size_t i = 0; i < BIG; i++) {
+        buf[HDR + i] = (uint8_t)(i * 5 + (i >> 12));
+    }
+    write_file(elf, buf, len);
+    CHECK(core_load_elf(as, elf, 243, &img, err, sizeof(err)) == 0,
+          "elf: %s", err);
+    CHECK(memcmp(ram + 0x2000, buf + HDR, BIG) == 0, "segment intact");
+    CHECK(ram[0x2000 + BIG] == 0 && ram[0x2000 + BIG + 99] == 0 &&
+          ram[0x2000 + BIG + 100] == 0xaa, "zero fill after it");
+    core_mem_free(as);
+}
+
 static void test_missing_file(void)
 {
     const char *path = tmp_path("nonexistent.elf");
@@ -395,6 +432,7 @@ int main(void)
     }
     test_elf_segments_loaded_by_paddr();
     test_raw_image();
+    test_large_images();
     test_missing_file();
     test_garbage_is_not_elf();
     test_wrong_architecture();
@@ -406,7 +444,7 @@ int main(void)
 
     const char *names[] = { "good.elf", "raw.bin", "garbage.elf", "x86.elf",
                             "trunc.elf", "outside.elf", "overlap.elf",
-                            "garbage.bin" };
+                            "garbage.bin", "big.bin", "big.elf" };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         unlink(tmp_path(names[i]));
     }

@@ -178,6 +178,23 @@ int main(void)
           "truncated data");
     core_machine_free(q);
 
+    /* A page written and cleared again hashes as a page never written
+       (the state hash takes a cleared page's hash without hashing it). */
+    q = th_machine(&cfg);
+    uint64_t hash_fresh = core_machine_state_hash(q);
+    memset(page, 0x77, sizeof(page));
+    core_mem_write_bytes(q->as, 0x80600000, page, sizeof(page));
+    CHECK(core_machine_state_hash(q) != hash_fresh, "a written page counts");
+    memset(page, 0, sizeof(page));
+    core_mem_write_bytes(q->as, 0x80600000, page, sizeof(page));
+    CHECK(core_machine_state_hash(q) == hash_fresh, "a cleared page hashes "
+          "as an untouched one");
+    page[4095] = 1;
+    core_mem_write_bytes(q->as, 0x80600000, page, sizeof(page));
+    CHECK(core_machine_state_hash(q) != hash_fresh, "a page zero but for "
+          "its last byte is not a cleared page");
+    core_machine_free(q);
+
     /* A boot snapshot has the state of a machine that has not run, without
        its RAM: restoring it on a machine that ran takes the RAM of one as
        built, then the snapshot. */
