@@ -157,6 +157,28 @@ rc, out, err = run(exe, "run", *BOARD, *jit(False), "--trace-jit", tj,
 t.check(rc != 0 and "--trace-jit" in err and "JIT is off" in err,
         "--trace-jit without the JIT is refused, naming the option", err)
 
+# Registers across links (jit_regs.c): a link whose target keeps the
+# same guest registers in the same host registers passes them in place;
+# its swap case trades two registers (a cycle: one moves, the other is
+# written back and loaded) and its carry case keeps s1 in a block that
+# does not use it.
+regs = [e for e in elfs if os.path.basename(e) == "jit_regs.elf"]
+if regs:
+    rc, out, err = run(exe, "run", *BOARD, *jit(True), "--trace-jit", tj,
+                       "-kernel", regs[0], timeout=60)
+    text = open(tj).read() if os.path.exists(tj) else ""
+    links = re.findall(r"^LINK: to pc \S+: kept (\d+), moved (\d+), "
+                       r"stored (\d+), loaded (\d+)$", text, re.M)
+    t.check(rc == 0 and ("0", "1", "2", "1") in links and
+            any(int(k) >= 4 for k, _, _, _ in links),
+            "links pass cached registers on: kept in place, a swap",
+            "\n".join(re.findall(r"^LINK.*$", text, re.M)[:20]))
+    carry = [b for b in text.split("\n\n") if "addi a5,a5,1" in b and
+             "slli a5,a5,0x1" in b]
+    t.check(len(carry) == 1 and "\nCARRY: s1\n" in carry[0],
+            "a block passes on a register it does not use",
+            carry[0][:600] if carry else text[:400])
+
 # Stores next to code invalidate nothing: smc.c stores 200 times around
 # smc_near (same page) and calls it in between; a page-wide invalidation
 # translated it once per store.
