@@ -416,6 +416,7 @@ static void link_patch(JitLink *l, const uint8_t *to)
 }
 
 static void store_imm32(X86Emit *e, int32_t disp, uint32_t imm);
+static void disas_host(FILE *f, const uint8_t *code, size_t len);
 
 /* Room for a way in: the budget check, exit_idx, NCACHE stores, NCACHE
    moves or loads, the jump. */
@@ -424,6 +425,7 @@ static void store_imm32(X86Emit *e, int32_t disp, uint32_t imm);
 /* What a way in does with the cache registers (--trace-jit's LINK line). */
 typedef struct WayIn {
     unsigned kept, moved, stored, loaded;
+    size_t len;   /* bytes of code */
 } WayIn;
 
 /* A link's way into its target, emitted in the code buffer when the link
@@ -519,6 +521,7 @@ static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
     if (e.overflow) {
         abort();   /* WAY_IN_BYTES is a bound: cannot happen */
     }
+    st->len = e.len;
     return x86_codebuf_commit(cb, e.len);
 }
 
@@ -539,8 +542,10 @@ void rv_jit_link(RVCPU *cpu, void *link, TB *tb)
     link_patch(l, in);
     if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
         fprintf(cpu->jit_trace, "LINK: to pc 0x%016" PRIx64 ": kept %u, "
-                "moved %u, stored %u, loaded %u\n\n", tb->pc, st.kept,
+                "moved %u, stored %u, loaded %u\n", tb->pc, st.kept,
                 st.moved, st.stored, st.loaded);
+        disas_host(cpu->jit_trace, in, st.len);
+        fprintf(cpu->jit_trace, "\n");
     }
 }
 
@@ -619,15 +624,17 @@ static void reload(Gen *g)
     }
 }
 
-/* Pick the guest registers the block's inlined instructions use most;
-   those the block before kept in a cache register (`prev`, its
-   JitLink.guest, or NULL) get the same one where it is free, so that its
-   link passes them on in place (way_in). */
+/* Pick the guest registers the block's inlined instructions use most
+   (among those used as often, first those the block before kept in a
+   cache register, `prev`, its JitLink.guest, or NULL, then those the
+   block writes: values that flow from block to block); those the block
+   before kept get the same cache register where it is free, so that
+   its link passes them on in place (way_in). */
 static Kind kind_of(const RVInsn *in);
 static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
                          const int8_t *prev)
 {
-    unsigned uses[32] = { 0 };
+    unsigned uses[32] = { 0 }, score[32] = { 0 };
     for (unsigned i = 0; i < n; i++) {
         if (kind_of(&ins[i]) == K_CALL) {
             continue;
@@ -636,21 +643,31 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
         uses[ins[i].rs2 & 31]++;
         if (ins[i].rd < 32) {
             uses[ins[i].rd]++;
+            score[ins[i].rd] |= 1;
+        }
+    }
+    for (unsigned k = 0; prev && k < NCACHE; k++) {
+        if (prev[k] > 0 && prev[k] < 32) {
+            score[prev[k]] |= 2;
         }
     }
     /* x0 is never cached: its count (the unused rs2 of every I-type
        instruction) must not be the bar the others have to beat. */
     uses[0] = 0;
+    score[0] = 0;
+    for (unsigned r = 1; r < 32; r++) {
+        score[r] += 4 * uses[r];
+    }
     memset(g->host, -1, sizeof(g->host));
     bool chosen[32] = { false }, taken[NCACHE] = { false };
     for (unsigned k = 0; k < NCACHE; k++) {
         unsigned best = 0;
         for (unsigned r = 1; r < 32; r++) {
-            if (!chosen[r] && uses[r] > uses[best]) {
+            if (!chosen[r] && uses[r] && score[r] > score[best]) {
                 best = r;
             }
         }
-        if (best == 0 || uses[best] < 2) {
+        if (best == 0) {
             break;
         }
         chosen[best] = true;

@@ -9,9 +9,10 @@
  * linked, and checks every register against values computed here. Blocks
  * entered through `jalr` are translated without a hint, so their choice
  * of host registers is their own (ascending guest register order):
- * - swap: Q (a1 only) links to P, so P keeps a1 where Q did and a0 in
- *   the next host register; R (a0 and a1, its own order) then links to
- *   P: the two registers trade places, a cycle of moves;
+ * - swap: Q (a1 only) links to P, so P keeps a1 where Q did, then t1
+ *   and a0 in the next host registers; R (t1, a0, a1 in its own order)
+ *   then links to P: the three registers trade places, a cycle of moves
+ *   (one of them goes through x[]);
  * - carry: A writes s1 and links to B, which does not use s1 (only a5)
  *   and keeps it in A's host register only to pass it on; B leaves
  *   through `jr`, which must write s1 back.
@@ -42,7 +43,9 @@ static void test_swap(void)
                      "2: add %0, %0, %1\n"   /* P: a0, a1 twice each */
                      "xor %1, %1, %0\n"
                      "jr t1\n"
-                     "3: addi %0, %0, 3\n"   /* R: a0 and a1, twice each */
+                     "3: addi %0, %0, 3\n"   /* R: t1, a0, a1 */
+                     "add %0, %0, t1\n"
+                     "sub %0, %0, t1\n"
                      "addi %1, %1, 5\n"
                      "j 2b\n"
                      "9:\n"
