@@ -432,14 +432,14 @@ typedef struct WayIn {
    is made: the target's budget check (else the exit's `out`: x[] written
    back, the run loop goes on at the target), exit_idx = n as the run
    loop presets it, then the exiting block's cache registers become the
-   target's: a guest register both keep in the same host register stays
-   there (no round trip through x[], whose store-to-load latency was on
-   the dependency chains of loops spanning blocks); one the target keeps
-   elsewhere moves; the exiting block's newer registers that do not stay
-   are written back, and the target's other registers are loaded. Then
-   the target's code after its own loads (JitEntry.warm), which counts
-   every cached register as newer than x[] (rv_jit_compile). NULL if the
-   buffer is full. */
+   target's: the exiting block's registers newer than x[] are written
+   back (so x[] is up to date at every block entry, as the target's
+   code assumes), a guest register both keep in the same host register
+   stays there (not loaded again: the store-to-load latency of the
+   round trip through x[] was on the dependency chains of loops spanning
+   blocks; the stores are not), one the target keeps elsewhere moves,
+   and the target's other registers are loaded. Then the target's code
+   after its own loads (JitEntry.warm). NULL if the buffer is full. */
 static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
                              WayIn *st)
 {
@@ -462,7 +462,7 @@ static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
     *st = (WayIn){ 0 };
     for (unsigned k = 0; k < NCACHE; k++) {
         int r = l->guest[k];
-        if (r > 0 && (l->dirty >> r & 1) && to->guest[k] != r) {
+        if (r > 0 && (l->dirty >> r & 1)) {
             x86_store(&e, 8, cache_regs[k], CPU, XOFF(r));
             st->stored++;
         }
@@ -484,7 +484,7 @@ static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
     }
     /* Moves first; one into a register another pending move reads
        waits. In a cycle one of them loads from x[] instead (written back
-       above if it was newer: it does not stay in its register). */
+       above if it was newer). */
     for (;;) {
         int pick = -1, cyc = -1;
         for (unsigned j = 0; j < NCACHE && pick < 0; j++) {
@@ -696,8 +696,8 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
         taken[k] = true;
     }
     /* Cache registers left free carry the block before's registers on
-       (loaded at the cold entry, written back on the way out like the
-       others), so that a chain of blocks passes them in place. */
+       (loaded at the cold entry; never written, so never written back),
+       so that a chain of blocks passes them in place. */
     for (unsigned k = 0; prev && k < NCACHE; k++) {
         int r = prev[k];
         if (!taken[k] && r > 0 && r < 32 && g->host[r] < 0) {
@@ -815,9 +815,9 @@ static void chain_to(Gen *g, uint64_t pc)
     }
     chain_account(g, &out);
     /* jmp rel32, to the way into the next block once linked (way_in:
-       its budget check, the cached registers passed on), to `miss`
-       until then and after the next block is invalidated. Only `miss`
-       and `out` write x[] back. */
+       its budget check, x[] written back, the cached registers passed
+       on), to `miss` until then and after the next block is
+       invalidated, which write x[] back here. */
     unsigned k = g->nlinks++;
     g->link_dirty[k] = g->dirty;
     x86_jmp(e, &miss);
@@ -1648,13 +1648,18 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     reload_tlb_reg(&g);
     x86_bind(&g.e, &g.head);
     if (chain) {
-        /* A link's way in (way_in) enters after the loads with cache
-           registers that may be newer than x[], and a loop back to the
-           head (chain_self) keeps them unwritten: from the head on,
-           every cached register counts as newer than x[]. */
-        for (unsigned r = 1; r < 32; r++) {
-            if (g.host[r] >= 0) {
-                g.dirty |= 1u << r;
+        /* A loop back to the head (chain_self) keeps the cached
+           registers unwritten: from the head on, every cached register
+           the block writes may be newer than x[]. (A link's way in
+           enters with x[] up to date, as the run loop does.) */
+        for (unsigned i = 0; i < n; i++) {
+            Kind k = kind_of(&ins[i]);
+            bool to_head = (k == K_JAL || (k >= K_BEQ && k <= K_BGEU)) &&
+                           ins[i].pc + (uint64_t)ins[i].imm == tb->pc;
+            for (unsigned j = 0; to_head && j < n; j++) {
+                if (ins[j].rd < 32 && g.host[ins[j].rd] >= 0) {
+                    g.dirty |= 1u << ins[j].rd;
+                }
             }
         }
     }

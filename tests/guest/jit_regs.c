@@ -14,8 +14,8 @@
  *   then links to P: the three registers trade places, a cycle of moves
  *   (one of them goes through x[]);
  * - carry: A writes s1 and links to B, which does not use s1 (only a5)
- *   and keeps it in A's host register only to pass it on; B leaves
- *   through `jr`, which must write s1 back.
+ *   and keeps it in A's host register only to pass it on; B never
+ *   writes s1 back, so the way in must have (B leaves through `jr`).
  * jit-cross stops this guest at many icounts with both engines and reads
  * the LINK lines of its --trace-jit.
  */
