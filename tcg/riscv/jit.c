@@ -25,10 +25,11 @@
  * The run loop enters host code only for a whole block (exact icount:
  * a block cut by the budget runs in the interpreter) and never while
  * tracing. Host code is reachable only through its TB (tb->host,
- * tb->host_chain) and through jumps patched into it (JitLink): TB
- * invalidation (tb_kill: valid = 0, then jit_unlink undoes those jumps)
- * and flushes make it unreachable, and a flush empties the code buffer
- * with the TB arena (tb_cache_set_code).
+ * tb->host_chain) and through jumps patched into it (JitLink, each
+ * through its way in: way_in passes the cached guest registers on in
+ * host registers): TB invalidation (tb_kill: valid = 0, then jit_unlink
+ * undoes those jumps) and flushes make it unreachable, and a flush
+ * empties the code buffer with the TB arena (tb_cache_set_code).
  */
 #include "tcg/riscv/rv_int.h"
 #include "tcg/riscv/decode.h"
