@@ -193,6 +193,10 @@ struct RVCPU {
                                 account only in chain_left */
     void *chain_slot;        /* a chain exit that missed: where to link
                                 the next block (writable view), or NULL */
+    const void *jit_hint;    /* while the run loop enters a block not yet
+                                translated after such an exit: its link,
+                                whose register choice the translation
+                                follows where it can (jit.c), or NULL */
     RVInsn partial[RV_TB_MAX_INSNS + 1];  /* a block cut short by the
                                              instruction budget */
 };

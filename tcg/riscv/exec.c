@@ -159,7 +159,11 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
         bool no_chain = m->debug != NULL || cpu->trig_exec != 0;
         if (cpu->chain_slot) {
             if (tb->host && !no_chain) {
-                rv_jit_link(cpu->chain_slot, tb);
+                rv_jit_link(cpu, cpu->chain_slot, tb);
+            } else if (!no_chain) {
+                /* Translated below: it keeps what it shares with the
+                   block before in the same host registers (jit.c). */
+                cpu->jit_hint = cpu->chain_slot;
             }
             cpu->chain_slot = NULL;
         }
@@ -167,6 +171,7 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
         cpu->chain_mark = cpu->chain_left;
         uint64_t base = cpu->icount_base;
         uint32_t retired = run_block(cpu, tb, n);
+        cpu->jit_hint = NULL;
         /* Blocks the JIT chained to before this exit are accounted for
            already (icount_base and instret moved on). */
         uint64_t chained = cpu->icount_base - base;

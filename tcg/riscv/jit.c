@@ -25,10 +25,11 @@
  * The run loop enters host code only for a whole block (exact icount:
  * a block cut by the budget runs in the interpreter) and never while
  * tracing. Host code is reachable only through its TB (tb->host,
- * tb->host_chain) and through jumps patched into it (JitLink): TB
- * invalidation (tb_kill: valid = 0, then jit_unlink undoes those jumps)
- * and flushes make it unreachable, and a flush empties the code buffer
- * with the TB arena (tb_cache_set_code).
+ * tb->host_chain) and through jumps patched into it (JitLink, each
+ * through its way in: way_in passes the cached guest registers on in
+ * host registers): TB invalidation (tb_kill: valid = 0, then jit_unlink
+ * undoes those jumps) and flushes make it unreachable, and a flush
+ * empties the code buffer with the TB arena (tb_cache_set_code).
  */
 #include "tcg/riscv/rv_int.h"
 #include "tcg/riscv/decode.h"
@@ -350,11 +351,15 @@ typedef struct Gen {
     unsigned nlinks; /* used so far */
     long link_site[3], link_miss[3];  /* their rel32 fields and where
                                          they go unlinked (code offsets) */
+    long link_out[3];  /* where they leave for the run loop, x[] written
+                          back (code offsets) */
+    uint32_t link_dirty[3];  /* the cached registers newer than x[] there */
     int self_link;   /* the back edge of a loop on itself, or -1 */
     X86Label bail;   /* the chained entry's budget check failed */
     int8_t host[RV_REG_SINK + 1];  /* guest register -> host register
                                       caching it in this block, or -1 */
     uint32_t dirty;  /* cached registers newer than cpu->x[] here */
+    uint32_t carried;  /* cached only to pass them on (choose_cache) */
     X86Label head;   /* the first instruction, cached registers loaded */
     const void *attention;   /* &m->attention */
     bool tlb_reg;    /* TLB_REG holds cpu->data_tlb (a block with loads
@@ -387,9 +392,23 @@ typedef struct JitLink {
     uint8_t *site;          /* the jump's rel32 (writable view) */
     const uint8_t *end;     /* the end of the jump (executable view) */
     const uint8_t *miss;    /* where it goes unlinked (executable view) */
+    const uint8_t *out;     /* where it leaves for the run loop at the
+                               target's pc, x[] written back (a warm
+                               entry's budget check failed) */
     uint32_t flags;         /* the exiting block's mode flags */
+    uint32_t dirty;         /* cached guest registers newer than x[] at
+                               the jump (bit per guest register) */
+    int8_t guest[NCACHE];   /* the guest register cache_regs[k] holds in
+                               the exiting block, or 0 */
 } JitLink;
 #define MAX_LINKS 3
+
+/* What a link needs to know of its target, just before its code (read
+   through the executable view). */
+typedef struct JitEntry {
+    const uint8_t *warm;    /* after the cached registers' loads */
+    int8_t guest[NCACHE];   /* as JitLink.guest, for this block */
+} JitEntry;
 
 static void link_patch(JitLink *l, const uint8_t *to)
 {
@@ -397,16 +416,138 @@ static void link_patch(JitLink *l, const uint8_t *to)
     memcpy(l->site, &rel, sizeof(rel));
 }
 
-void rv_jit_link(void *link, TB *tb)
+static void store_imm32(X86Emit *e, int32_t disp, uint32_t imm);
+static void disas_host(FILE *f, const uint8_t *code, size_t len);
+
+/* Room for a way in: the budget check, exit_idx, NCACHE stores, NCACHE
+   moves or loads, the jump. */
+#define WAY_IN_BYTES 160
+
+/* What a way in does with the cache registers (--trace-jit's LINK line). */
+typedef struct WayIn {
+    unsigned kept, moved, stored, loaded;
+    size_t len;   /* bytes of code */
+} WayIn;
+
+/* A link's way into its target, emitted in the code buffer when the link
+   is made: the target's budget check (else the exit's `out`: x[] written
+   back, the run loop goes on at the target), exit_idx = n as the run
+   loop presets it, then the exiting block's cache registers become the
+   target's: the exiting block's registers newer than x[] are written
+   back (so x[] is up to date at every block entry, as the target's
+   code assumes), a guest register both keep in the same host register
+   stays there (not loaded again: the store-to-load latency of the
+   round trip through x[] was on the dependency chains of loops spanning
+   blocks; the stores are not), one the target keeps elsewhere moves,
+   and the target's other registers are loaded. Then the target's code
+   after its own loads (JitEntry.warm). NULL if the buffer is full. */
+static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
+                             WayIn *st)
+{
+    X86CodeBuf *cb = tb_cache_code(cpu->tbs);
+    const JitEntry *to = (const JitEntry *)(const void *)
+        (tb->host_chain - sizeof(JitEntry));
+    uint8_t *w = x86_codebuf_room(cb, WAY_IN_BYTES);
+    if (!w) {
+        return NULL;
+    }
+    const uint8_t *base = x86_codebuf_base(cb);
+    long at = (long)(x86_codebuf_rx(cb, w) - base);
+    X86Emit e;
+    x86_init(&e, w, WAY_IN_BYTES);
+    X86Label out = X86_LABEL_AT((l->out - base) - at);
+    X86Label warm = X86_LABEL_AT((to->warm - base) - at);
+    x86_alu_mi(&e, true, X86_CMP, CPU, OFF(chain_left), (int32_t)tb->n_insns);
+    x86_jcc(&e, X86_CC_L, &out);
+    store_imm32(&e, OFF(exit_idx), tb->n_insns);
+    *st = (WayIn){ 0 };
+    for (unsigned k = 0; k < NCACHE; k++) {
+        int r = l->guest[k];
+        if (r > 0 && (l->dirty >> r & 1)) {
+            x86_store(&e, 8, cache_regs[k], CPU, XOFF(r));
+            st->stored++;
+        }
+    }
+    /* from[j]: the cache register holding the guest register the
+       target keeps in cache_regs[j], or -1 (load it from x[]). */
+    int from[NCACHE];
+    bool pending[NCACHE];
+    for (unsigned j = 0; j < NCACHE; j++) {
+        int r = to->guest[j];
+        pending[j] = r > 0 && l->guest[j] != r;
+        st->kept += r > 0 && l->guest[j] == r;
+        from[j] = -1;
+        for (unsigned i = 0; i < NCACHE; i++) {
+            if (r > 0 && l->guest[i] == r) {
+                from[j] = (int)i;
+            }
+        }
+    }
+    /* Moves first; one into a register another pending move reads
+       waits. In a cycle one of them loads from x[] instead (written back
+       above if it was newer). */
+    for (;;) {
+        int pick = -1, cyc = -1;
+        for (unsigned j = 0; j < NCACHE && pick < 0; j++) {
+            if (!pending[j] || from[j] < 0) {
+                continue;
+            }
+            cyc = (int)j;
+            bool read = false;
+            for (unsigned i = 0; i < NCACHE; i++) {
+                read |= pending[i] && from[i] == (int)j;
+            }
+            if (!read) {
+                pick = (int)j;
+            }
+        }
+        if (pick < 0 && cyc < 0) {
+            break;
+        }
+        if (pick < 0) {
+            from[cyc] = -1;
+            continue;
+        }
+        x86_mov_rr(&e, cache_regs[pick], cache_regs[from[pick]]);
+        pending[pick] = false;
+        st->moved++;
+    }
+    for (unsigned j = 0; j < NCACHE; j++) {
+        if (pending[j]) {
+            x86_load(&e, cache_regs[j], CPU, XOFF((unsigned)to->guest[j]));
+            st->loaded++;
+        }
+    }
+    x86_jmp(&e, &warm);
+    if (e.overflow) {
+        abort();   /* WAY_IN_BYTES is a bound: cannot happen */
+    }
+    st->len = e.len;
+    return x86_codebuf_commit(cb, e.len);
+}
+
+void rv_jit_link(RVCPU *cpu, void *link, TB *tb)
 {
     JitLink *l = link;
     if (l->target || !tb->valid || !tb->host_chain || tb->flags != l->flags) {
         return;
     }
+    WayIn st;
+    const uint8_t *in = way_in(cpu, l, tb, &st);
+    if (!in) {
+        return;   /* the buffer is full: the next translation flushes it */
+    }
     l->target = tb;
     l->next = tb->jit_links;
     tb->jit_links = l;
-    link_patch(l, tb->host_chain);
+    link_patch(l, in);
+    if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
+        fprintf(cpu->jit_trace, "LINK: to pc 0x%016" PRIx64 ": kept %u, "
+                "moved %u, stored %u, loaded %u\n", tb->pc, st.kept,
+                st.moved, st.stored, st.loaded);
+        disas_host(cpu->jit_trace, in, st.len);
+        fprintf(cpu->jit_trace, "\n");
+    }
 }
 
 /* tb was invalidated (tb.c): every jump into it goes back to its miss
@@ -484,11 +625,17 @@ static void reload(Gen *g)
     }
 }
 
-/* Pick the guest registers the block's inlined instructions use most. */
+/* Pick the guest registers the block's inlined instructions use most
+   (among those used as often, first those the block before kept in a
+   cache register, `prev`, its JitLink.guest, or NULL, then those the
+   block writes: values that flow from block to block); those the block
+   before kept get the same cache register where it is free, so that
+   its link passes them on in place (way_in). */
 static Kind kind_of(const RVInsn *in);
-static void choose_cache(Gen *g, const RVInsn *ins, unsigned n)
+static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
+                         const int8_t *prev)
 {
-    unsigned uses[32] = { 0 };
+    unsigned uses[32] = { 0 }, score[32] = { 0 };
     for (unsigned i = 0; i < n; i++) {
         if (kind_of(&ins[i]) == K_CALL) {
             continue;
@@ -497,23 +644,81 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n)
         uses[ins[i].rs2 & 31]++;
         if (ins[i].rd < 32) {
             uses[ins[i].rd]++;
+            score[ins[i].rd] |= 1;
+        }
+    }
+    for (unsigned k = 0; prev && k < NCACHE; k++) {
+        if (prev[k] > 0 && prev[k] < 32) {
+            score[prev[k]] |= 2;
         }
     }
     /* x0 is never cached: its count (the unused rs2 of every I-type
        instruction) must not be the bar the others have to beat. */
     uses[0] = 0;
+    score[0] = 0;
+    for (unsigned r = 1; r < 32; r++) {
+        score[r] += 4 * uses[r];
+    }
     memset(g->host, -1, sizeof(g->host));
+    bool chosen[32] = { false }, taken[NCACHE] = { false };
     for (unsigned k = 0; k < NCACHE; k++) {
         unsigned best = 0;
         for (unsigned r = 1; r < 32; r++) {
-            if (g->host[r] < 0 && uses[r] > uses[best]) {
+            if (!chosen[r] && uses[r] && score[r] > score[best]) {
                 best = r;
             }
         }
-        if (best == 0 || uses[best] < 2) {
+        if (best == 0) {
             break;
         }
-        g->host[best] = (int8_t)cache_regs[k];
+        chosen[best] = true;
+    }
+    for (unsigned k = 0; prev && k < NCACHE; k++) {
+        int r = prev[k];
+        if (r > 0 && r < 32 && chosen[r] && g->host[r] < 0) {
+            g->host[r] = (int8_t)cache_regs[k];
+            taken[k] = true;
+        }
+    }
+    /* The others where the block before kept nothing, then anywhere. */
+    for (unsigned r = 1; r < 32; r++) {
+        if (!chosen[r] || g->host[r] >= 0) {
+            continue;
+        }
+        unsigned k = 0;
+        while (k < NCACHE && (taken[k] || (prev && prev[k] > 0))) {
+            k++;
+        }
+        if (k == NCACHE) {
+            for (k = 0; taken[k]; k++) {
+            }
+        }
+        g->host[r] = (int8_t)cache_regs[k];
+        taken[k] = true;
+    }
+    /* Cache registers left free carry the block before's registers on
+       (loaded at the cold entry; never written, so never written back),
+       so that a chain of blocks passes them in place. */
+    for (unsigned k = 0; prev && k < NCACHE; k++) {
+        int r = prev[k];
+        if (!taken[k] && r > 0 && r < 32 && g->host[r] < 0) {
+            g->host[r] = (int8_t)cache_regs[k];
+            g->carried |= 1u << r;
+            taken[k] = true;
+        }
+    }
+}
+
+/* The guest register each cache register holds in this block, or 0. */
+static void cache_map(const Gen *g, int8_t guest[NCACHE])
+{
+    memset(guest, 0, NCACHE);
+    for (unsigned r = 1; r < 32; r++) {
+        for (unsigned k = 0; g->host[r] >= 0 && k < NCACHE; k++) {
+            if (cache_regs[k] == g->host[r]) {
+                guest[k] = (int8_t)r;
+            }
+        }
     }
 }
 
@@ -599,7 +804,6 @@ static void chain_to(Gen *g, uint64_t pc)
         chain_self(g);
         return;
     }
-    writeback(g);
     if ((pc & RV_PAGE_MASK) != (g->tb->pc & RV_PAGE_MASK)) {
         /* Another page may map elsewhere by the time this exit runs (a
            new satp, an sfence.vma): a link made once would keep going to
@@ -611,17 +815,23 @@ static void chain_to(Gen *g, uint64_t pc)
         return;
     }
     chain_account(g, &out);
-    /* jmp rel32, to the next block's chained entry once linked (its
-       budget check there), to `miss` until then and after the next
-       block is invalidated. */
+    /* jmp rel32, to the way into the next block once linked (way_in:
+       its budget check, x[] written back, the cached registers passed
+       on), to `miss` until then and after the next block is
+       invalidated, which write x[] back here. */
     unsigned k = g->nlinks++;
+    g->link_dirty[k] = g->dirty;
     x86_jmp(e, &miss);
     g->link_site[k] = (long)e->len - 4;
     x86_bind(e, &miss);
     g->link_miss[k] = (long)e->len;
     x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)&g->links[k]);
     x86_store(e, 8, X86_RAX, CPU, OFF(chain_slot));
-    chain_leave(g, &out, true, pc);
+    x86_bind(e, &out);
+    g->link_out[k] = (long)e->len;
+    writeback(g);
+    x86_mov_imm(e, X86_RAX, pc);
+    x86_jmp(e, &g->out_pc);
 }
 
 /* A loop on itself: in this mode, its host registers already hold x[]
@@ -1319,7 +1529,7 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
 }
 
 static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
-                        const uint8_t *code, size_t len);
+                        uint32_t carried, const uint8_t *code, size_t len);
 
 /* REWIND_PERF_MAP=1: name every block in /tmp/perf-PID.map, the file
    perf(1) reads to put symbols on JIT code ("guest_PC" per block). Host
@@ -1358,6 +1568,13 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     }
     const RVInsn *ins = (const RVInsn *)tb->payload;
     unsigned n = tb->n_insns;
+    /* The link of the block that ran before, read before the buffer may
+       be flushed below. */
+    int8_t prev[NCACHE];
+    const JitLink *hint = cpu->jit_hint;
+    if (hint) {
+        memcpy(prev, hint->guest, sizeof(prev));
+    }
     /* Chaining only from blocks that call no handler: nothing but a trap
        (which leaves) can change the mode, the interrupt state or the
        translations under them. */
@@ -1369,7 +1586,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
        either leaves the block or is checked at the chained exit
        (gen_call_end, docs/jit.md "Chaining out of handlers"). */
     bool chain = true;
-    size_t copies = MAX_LINKS * sizeof(JitLink) + 2 * ncall * sizeof(RVInsn);
+    size_t copies = MAX_LINKS * sizeof(JitLink) + 2 * ncall * sizeof(RVInsn) +
+                    sizeof(JitEntry);
     size_t need = copies + 16 + (size_t)n * RV_JIT_MAX_INSN_CODE +
                   3 * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
     uint8_t *w = x86_codebuf_room(cb, need);
@@ -1415,12 +1633,13 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
               .attention = (const void *)&cpu->machine->attention,
               .at = at };
     x86_init(&g.e, w + code_off, need - code_off);
-    choose_cache(&g, ins, n);
+    choose_cache(&g, ins, n, hint ? prev : NULL);
     if (chain) {
         chain_entry(&g);
     }
     size_t entry_off = g.e.len;
     reload(&g);
+    size_t warm_off = g.e.len;
     for (unsigned i = 0; i < n; i++) {
         Kind k = kind_of(&ins[i]);
         g.tlb_reg |= k >= K_LB && k <= K_SD;
@@ -1432,7 +1651,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     if (chain) {
         /* A loop back to the head (chain_self) keeps the cached
            registers unwritten: from the head on, every cached register
-           the block writes may be newer than x[]. */
+           the block writes may be newer than x[]. (A link's way in
+           enters with x[] up to date, as the run loop does.) */
         for (unsigned i = 0; i < n; i++) {
             Kind k = kind_of(&ins[i]);
             bool to_head = (k == K_JAL || (k >= K_BEQ && k <= K_BGEU)) &&
@@ -1463,11 +1683,17 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     }
     const uint8_t *start = x86_codebuf_commit(cb, code_off + g.e.len);
     const uint8_t *code = start + code_off;
+    JitEntry *entry = (JitEntry *)(void *)(w + code_off - sizeof(JitEntry));
+    entry->warm = code + warm_off;
+    cache_map(&g, entry->guest);
     for (unsigned k = 0; k < g.nlinks; k++) {
         links[k].site = w + code_off + g.link_site[k];
         links[k].end = code + g.link_site[k] + 4;
         links[k].miss = code + g.link_miss[k];
+        links[k].out = code + g.link_out[k];
         links[k].flags = tb->flags;
+        links[k].dirty = g.link_dirty[k];
+        cache_map(&g, links[k].guest);
     }
     if (g.self_link >= 0) {
         /* The back edge already jumps to the head: it is a link to this
@@ -1481,7 +1707,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     tb->host_chain = chain ? code : NULL;
     perf_map_block(tb, code, g.e.len);
     if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
-        trace_block(cpu, tb, g.host, code, g.e.len);
+        trace_block(cpu, tb, g.host, g.carried, code, g.e.len);
     }
     return tb->host;   /* the run loop enters after the chained entry */
 }
@@ -1518,7 +1744,7 @@ static void disas_host(FILE *f, const uint8_t *code, size_t len)
 #endif
 
 static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
-                        const uint8_t *code, size_t len)
+                        uint32_t carried, const uint8_t *code, size_t len)
 {
     FILE *f = cpu->jit_trace;
     const RVInsn *ins = (const RVInsn *)tb->payload;
@@ -1533,10 +1759,17 @@ static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
                 ins[i].len == 2 ? 4 : 8, bits, text,
                 kind_of(&ins[i]) == K_CALL ? "   [call]" : "");
     }
-    /* The guest registers the block keeps in host registers. */
+    /* The guest registers the block keeps in host registers for its own
+       use, then those it only passes on (choose_cache). */
     fprintf(f, "CACHE:");
     for (unsigned r = 1; r < 32; r++) {
-        if (cache[r] >= 0) {
+        if (cache[r] >= 0 && !(carried >> r & 1)) {
+            fprintf(f, " %s", rv_reg_name(r));
+        }
+    }
+    fprintf(f, "\nCARRY:");
+    for (unsigned r = 1; r < 32; r++) {
+        if (carried >> r & 1) {
             fprintf(f, " %s", rv_reg_name(r));
         }
     }

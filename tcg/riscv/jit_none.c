@@ -31,8 +31,9 @@ int rv_jit_run(RVCPU *cpu, const void *host)
     return RV_EXEC_TRAP;   /* never called: rv_jit_compile gives no code */
 }
 
-void rv_jit_link(void *link, TB *tb)
+void rv_jit_link(RVCPU *cpu, void *link, TB *tb)
 {
+    (void)cpu;
     (void)link;
     (void)tb;   /* never called: no host code, no chained exits */
 }

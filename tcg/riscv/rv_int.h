@@ -157,7 +157,7 @@ int rv_jit_run(RVCPU *cpu, const void *host);
 /* A chained exit missed (cpu->chain_slot, its link): make it jump
    straight into tb's host code from now on, if tb may follow it (the
    same mode flags); undone when tb is invalidated or flushed. */
-void rv_jit_link(void *link, TB *tb);
+void rv_jit_link(RVCPU *cpu, void *link, TB *tb);
 
 /* Chained blocks (jit.c) account in cpu->chain_left only; this brings
    icount_base (the start of the block that ran last) and instret up to

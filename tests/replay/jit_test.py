@@ -105,8 +105,9 @@ one = [b for b in text.split("\n\n") if "(1 insns)" in b and
 t.check(one, "one-instruction jump/branch blocks are translated",
         text[:400])
 # Register caching: each block keeps the guest registers its inlined
-# instructions use most (at least twice, up to five) in host registers,
-# listed on its CACHE: line. The uses are counted here from the
+# instructions use most (those used at least twice first, up to five) in
+# host registers, listed on its CACHE: line (the registers it only
+# carries for the next block are on its CARRY: line). The uses are counted here from the
 # disassembly (x0 never counts); a compressed or pseudo form may show
 # fewer operands than the instruction uses, so this count is a lower
 # bound and the check holds for any correct choice.
@@ -130,6 +131,9 @@ for b in text.split("\n\n"):
         for tok in re.split(r"[,()\s]+", ops):
             if tok in ABI:
                 uses[tok] = uses.get(tok, 0) + 1
+        # c.jal and c.jalr write ra without naming it
+        if len(parts) > 2 and parts[2] in ("c.jal", "c.jalr"):
+            uses["ra"] = uses.get("ra", 0) + 1
     hot = [r for r, c in uses.items() if c >= 2]
     if len(cache) < min(5, len(hot)) or not set(cache) <= set(uses):
         short.append(f"{lines[0]}: uses {uses}, cached {cache}")
@@ -156,6 +160,28 @@ rc, out, err = run(exe, "run", *BOARD, *jit(False), "--trace-jit", tj,
                    "-kernel", elfs[0], timeout=60)
 t.check(rc != 0 and "--trace-jit" in err and "JIT is off" in err,
         "--trace-jit without the JIT is refused, naming the option", err)
+
+# Registers across links (jit_regs.c): a link whose target keeps the
+# same guest registers in the same host registers passes them in place;
+# its swap case rotates three registers (a cycle: two move, the third is
+# written back and loaded) and its carry case keeps s1 in a block that
+# does not use it.
+regs = [e for e in elfs if os.path.basename(e) == "jit_regs.elf"]
+if regs:
+    rc, out, err = run(exe, "run", *BOARD, *jit(True), "--trace-jit", tj,
+                       "-kernel", regs[0], timeout=60)
+    text = open(tj).read() if os.path.exists(tj) else ""
+    links = re.findall(r"^LINK: to pc \S+: kept (\d+), moved (\d+), "
+                       r"stored (\d+), loaded (\d+)$", text, re.M)
+    t.check(rc == 0 and ("0", "2", "2", "1") in links and
+            any(int(k) >= 4 for k, _, _, _ in links),
+            "links pass cached registers on: kept in place, a swap",
+            "\n".join(re.findall(r"^LINK.*$", text, re.M)[:20]))
+    carry = [b for b in text.split("\n\n") if "addi a5,a5,1" in b and
+             "slli a5,a5,0x1" in b]
+    t.check(len(carry) == 1 and "\nCARRY: s1\n" in carry[0],
+            "a block passes on a register it does not use",
+            carry[0][:600] if carry else text[:400])
 
 # Stores next to code invalidate nothing: smc.c stores 200 times around
 # smc_near (same page) and calls it in between; a page-wide invalidation
