@@ -6,7 +6,18 @@
  * The software TLB caches, per virtual page, a host addend and which
  * access kinds may take the fast path: reads and fetches of RAM/ROM, and
  * writes to RAM pages that are writable, dirty and hold no translated
- * code. Everything else comes here on every access (MMIO, code pages).
+ * code or page tables. Everything else comes here on every access
+ * (MMIO, code pages, page-table pages).
+ *
+ * The TLB is never stale: every entry (and jump-cache slot) is what a
+ * walk of the current page tables would give now, with nothing for that
+ * walk to write (A set, and D where the entry may write). Stores to the
+ * pages walks read drop what they change (ptpage.c), and satp writes
+ * keep global entries only when the new root leads to them. So a flush
+ * at any time, by anything (checkpoints, debugger, snapshot loads), only
+ * costs walks, never changes what the guest sees, and nothing of the TLB
+ * is saved in snapshots. The cost: stores to page tables take the slow
+ * path (docs/jit.md has the figures).
  */
 #include "tcg/riscv/rv_int.h"
 #include "tcg/riscv/mem_access.h"
@@ -96,9 +107,8 @@ void rv_update_tlb_mode(RVCPU *cpu)
    so the kernel's TLB entries and jump-cache slots survive Linux's
    context switches. Entries of the other, non-global translations carry
    no ASID: every change of address space drops all of them (flushing
-   more than asked is always allowed), so a hit is always what a walk of
-   the current satp would give as long as the guest fences what it
-   changes. */
+   more than asked is always allowed). A hit is always what a walk of
+   the current satp would give, fenced or not (ptpage.c). */
 
 static inline bool bit_get(const uint64_t *b, unsigned k)
 {
