@@ -33,6 +33,8 @@ struct CoreAddrSpace {
     void *code_hook_opaque;
     CoreWriteProtectHook wp_hook;
     void *wp_hook_opaque;
+    CorePtWriteHook pt_hook;
+    void *pt_hook_opaque;
     CoreMemWriteObserver write_obs;
     void *write_obs_opaque;
     const char *dma_source;
@@ -48,6 +50,24 @@ void core_mem_set_write_observer(CoreAddrSpace *as, CoreMemWriteObserver fn,
 void core_mem_set_dma_source(CoreAddrSpace *as, const char *name)
 {
     as->dma_source = name;
+}
+
+void core_mem_set_pt_write_hook(CoreAddrSpace *as, CorePtWriteHook hook,
+                                void *opaque)
+{
+    as->pt_hook = hook;
+    as->pt_hook_opaque = opaque;
+}
+
+void core_mem_clear_pt_pages(CoreAddrSpace *as)
+{
+    for (size_t i = 0; i < as->n; i++) {
+        CoreMemRegion *r = &as->regions[i];
+        if (r->pt_any) {
+            core_bitmap_zero(r->pt_bitmap, core_mem_page_count(r));
+            r->pt_any = false;
+        }
+    }
 }
 
 void core_mem_set_write_protect_hook(CoreAddrSpace *as,
@@ -80,6 +100,8 @@ void core_mem_free(CoreAddrSpace *as)
             munmap(r->host, r->size);
         }
         free(r->code_bitmap);
+        free(r->pt_bitmap);
+        free(r->pt_info);
         free(r->dirty_all);
         for (unsigned k = 0; k < CORE_MEM_DIRTY_CLIENTS; k++) {
             free(r->dirty[k]);
@@ -182,7 +204,10 @@ CoreMemRegion *core_mem_add_ram(CoreAddrSpace *as, const char *name,
     r->dirty_all = core_bitmap_new(pages);
     r->touched = core_bitmap_new(pages);
     r->page_hash = malloc(pages * sizeof(uint64_t));
-    if (!r->dirty_all || !r->touched || !r->page_hash) {
+    r->pt_bitmap = core_bitmap_new(pages);
+    r->pt_info = calloc(pages, sizeof(uint64_t));
+    if (!r->dirty_all || !r->touched || !r->page_hash || !r->pt_bitmap ||
+        !r->pt_info) {
         return NULL;   /* freed with the address space */
     }
     for (unsigned k = 0; k < CORE_MEM_DIRTY_CLIENTS; k++) {
@@ -252,6 +277,16 @@ uint8_t *core_mem_host_ptr(CoreAddrSpace *as, gpa_t addr, uint64_t len)
     return r->host + (addr - r->base);
 }
 
+static bool writes_pt_page(const CoreMemRegion *r, gpa_t addr, uint64_t len)
+{
+    for (gpa_t p = addr & CORE_PAGE_MASK; p < addr + len; p += CORE_PAGE_SIZE) {
+        if (core_mem_page_is_pt(r, p)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
                           uint64_t len)
 {
@@ -266,6 +301,9 @@ bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
         core_mem_mark_dirty(r, addr, n);   /* before the write */
         memcpy(r->host + off, s, n);
         core_mem_notify_write(as, r, addr, n);
+        if (r->pt_bitmap && as->pt_hook && writes_pt_page(r, addr, n)) {
+            as->pt_hook(as->pt_hook_opaque);
+        }
         if (as->write_obs) {
             as->write_obs(as->write_obs_opaque, addr, n, as->dma_source);
         }

@@ -7,7 +7,9 @@
  *
  * The address space also tracks, per RAM/ROM page, whether translated code
  * was made from it ("code pages"), so that writes to such pages can
- * invalidate the translation blocks (see tcg/tb.h).
+ * invalidate the translation blocks (see tcg/tb.h), and which RAM pages
+ * a CPU's page-table walks have read ("page-table pages"), so that writes
+ * to them can drop the translations the CPU cached from them.
  *
  * Usage:
  *     CoreAddrSpace *as = core_mem_new();
@@ -60,6 +62,15 @@ typedef struct CoreMemRegion {
                                  hash (core/snapshot.c) */
     uint8_t *touched;         /* RAM: pages ever written (all others are
                                  still zero) */
+    /* RAM: one bit per page a CPU's page-table walk read a PTE from
+       (core_mem_set_pt_page); a write to it may change what the CPU's
+       TLB holds, so the CPU sends its stores to such pages through its
+       slow path and other writers call the page-table hook. pt_info
+       holds, per flagged page, what the CPU's walks read it as (the
+       CPU's own encoding; meaningless where the bit is clear). */
+    uint8_t *pt_bitmap;
+    uint64_t *pt_info;
+    bool pt_any;              /* some bit set since the last clear */
     struct CoreAddrSpace *as; /* the address space it belongs to */
     const CoreMemOps *ops;    /* MMIO */
     void *opaque;             /* MMIO */
@@ -87,7 +98,8 @@ CoreMemRegion *core_mem_find(CoreAddrSpace *as, gpa_t addr);
 uint8_t *core_mem_host_ptr(CoreAddrSpace *as, gpa_t addr, uint64_t len);
 
 /* Copy bytes into RAM/ROM (loaders, DMA). Returns false if any byte of the
-   range is not RAM/ROM. Invalidates translated code it overwrites. */
+   range is not RAM/ROM. Invalidates translated code it overwrites, and
+   calls the page-table hook if it wrote to a page-table page. */
 bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
                           uint64_t len);
 
@@ -146,6 +158,26 @@ static inline bool core_mem_page_has_code(const CoreMemRegion *r, gpa_t addr)
     return core_bitmap_test(r->code_bitmap, core_mem_page_index(r, addr));
 }
 void core_mem_set_code_page(CoreMemRegion *r, gpa_t addr, bool has_code);
+
+/* Page-table pages (RAM only: false for ROM and MMIO). */
+static inline bool core_mem_page_is_pt(const CoreMemRegion *r, gpa_t addr)
+{
+    return r->pt_bitmap &&
+           core_bitmap_test(r->pt_bitmap, core_mem_page_index(r, addr));
+}
+static inline void core_mem_set_pt_page(CoreMemRegion *r, gpa_t addr)
+{
+    core_bitmap_set(r->pt_bitmap, core_mem_page_index(r, addr));
+    r->pt_any = true;
+}
+/* No page is a page-table page any more (every CPU's TLB is empty). */
+void core_mem_clear_pt_pages(CoreAddrSpace *as);
+/* Called after core_mem_write_bytes wrote to a page-table page (a
+   device's DMA, a debugger, a loader): set by the board, which drops
+   every CPU's cached translations. */
+typedef void (*CorePtWriteHook)(void *opaque);
+void core_mem_set_pt_write_hook(CoreAddrSpace *as, CorePtWriteHook hook,
+                                void *opaque);
 
 /*
  * Dirty-page clients. Anything that needs "pages written since I last

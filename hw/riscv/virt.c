@@ -127,6 +127,18 @@ static void virt_debug_changed(CoreMachine *m)
     }
 }
 
+/* A device, debugger or loader wrote a page-table page: the harts'
+   translations made from it must go (a block running an MMIO access
+   that caused it must not chain on: attention). */
+static void virt_pt_written(void *opaque)
+{
+    CoreMachine *m = opaque;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        m->cpu_ops->tlb_flush(m->cpus[i]);
+    }
+    core_machine_attention(m, CORE_ATTN_IRQ);
+}
+
 /* Dirty-page tracking restarts: CPUs must fault again on their first write
    to each page. */
 static void virt_write_protect(void *opaque)
@@ -668,6 +680,7 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     tb_cache_set_flush_hook(b->tbs, flush_jump_caches, m);
     core_mem_set_code_write_hook(m->as, invalidate_code, b->tbs);
     core_mem_set_write_protect_hook(m->as, virt_write_protect, m);
+    core_mem_set_pt_write_hook(m->as, virt_pt_written, m);
     if (cfg->jit == CORE_JIT_ON && !rv_jit_available()) {
         snprintf(err, errlen, "-accel tcg,jit=on: this host has no JIT "
                  "backend (x86-64 only); use jit=off");

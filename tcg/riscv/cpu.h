@@ -80,7 +80,7 @@ enum { RV_PRIV_U = 0, RV_PRIV_S = 1, RV_PRIV_M = 3 };
 #define RV_PAGE_SIZE (1ull << RV_PAGE_BITS)
 #define RV_PAGE_MASK (~(RV_PAGE_SIZE - 1))
 #define RV_TLB_INVALID (~0ull)
-#define RV_TLB_CODE_WRITE 1ull   /* never equals a page address */
+#define RV_TLB_SLOW_WRITE 1ull   /* never equals a page address */
 
 /* Debug triggers (Sdtrig, tcg/riscv/trigger.c), as many as QEMU 7.2 has. */
 #define RV_NTRIGGERS 2
@@ -88,8 +88,9 @@ enum { RV_PRIV_U = 0, RV_PRIV_S = 1, RV_PRIV_M = 3 };
 typedef struct RVTlbEntry {
     gva_t tag_read;     /* page address if reads may use the fast path */
     gva_t tag_write;    /* page address if writes may use the fast path;
-                           page | RV_TLB_CODE_WRITE: writable, but the page
-                           holds translated code (slow path, mmu.c) */
+                           page | RV_TLB_SLOW_WRITE: writable, but the page
+                           holds translated code or page tables (slow
+                           path, mmu.c) */
     gva_t tag_exec;     /* page address if fetches are allowed */
     uintptr_t addend;   /* host pointer = guest virtual address + addend */
 } RVTlbEntry;           /* 32 bytes: generated code indexes it with a shift
@@ -165,6 +166,13 @@ struct RVCPU {
        indices as tlb_used and jc_used. */
     uint64_t tlb_global[4 * RV_TLB_SIZE / 64];
     uint64_t jc_global[RV_JC_SIZE / 64];
+    /* Top-level PTE indices the page-table walks of global entries went
+       through (ptpage.c): a satp write keeps those entries only if the
+       new root holds the same PTEs there. Cleared by full flushes. */
+    uint64_t tlb_top[512 / 64];
+    /* Anything filled (TLB entry, jump-cache slot) since the last full
+       flush: when no hart has, no page needs its page-table flag. */
+    uint8_t tlb_filled;
     /* Virtual pages (hashed: bit (va >> 12) % RV_JC_PAGE_BITS) that may
        have blocks in the jump cache, [0] non-global and [1] global: an
        sfence.vma of a page with none looks at no slot. */

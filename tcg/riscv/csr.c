@@ -327,14 +327,7 @@ CSR_WRITE_FN(satp_write)
     }
     uint64_t old = cpu->satp;
     cpu->satp = val;
-    /* A new MODE takes effect at once for every translation, global
-       ones included (privileged spec 4.2.1); a new ASID or root only
-       for the non-global ones. */
-    if ((old ^ val) >> 60) {
-        rv_cpu_flush_tlb(cpu);
-    } else {
-        rv_cpu_flush_tlb_nonglobal(cpu);
-    }
+    rv_pt_satp_written(cpu, old);
     return 0;
 }
 

@@ -6,7 +6,18 @@
  * The software TLB caches, per virtual page, a host addend and which
  * access kinds may take the fast path: reads and fetches of RAM/ROM, and
  * writes to RAM pages that are writable, dirty and hold no translated
- * code. Everything else comes here on every access (MMIO, code pages).
+ * code or page tables. Everything else comes here on every access
+ * (MMIO, code pages, page-table pages).
+ *
+ * The TLB is never stale: every entry (and jump-cache slot) is what a
+ * walk of the current page tables would give now, with nothing for that
+ * walk to write (A set, and D where the entry may write). Stores to the
+ * pages walks read drop what they change (ptpage.c), and satp writes
+ * keep global entries only when the new root leads to them. So a flush
+ * at any time, by anything (checkpoints, debugger, snapshot loads), only
+ * costs walks, never changes what the guest sees, and nothing of the TLB
+ * is saved in snapshots. The cost: stores to page tables take the slow
+ * path (docs/jit.md has the figures).
  */
 #include "tcg/riscv/rv_int.h"
 #include "tcg/riscv/mem_access.h"
@@ -96,9 +107,8 @@ void rv_update_tlb_mode(RVCPU *cpu)
    so the kernel's TLB entries and jump-cache slots survive Linux's
    context switches. Entries of the other, non-global translations carry
    no ASID: every change of address space drops all of them (flushing
-   more than asked is always allowed), so a hit is always what a walk of
-   the current satp would give as long as the guest fences what it
-   changes. */
+   more than asked is always allowed). A hit is always what a walk of
+   the current satp would give, fenced or not (ptpage.c). */
 
 static inline bool bit_get(const uint64_t *b, unsigned k)
 {
@@ -189,6 +199,7 @@ void rv_jump_cache_set(RVCPU *cpu, TB **slot, TB *tb)
     bool global = bit_get(cpu->tlb_global, tlb_index(cpu, e));
     bit_put(cpu->jc_global, i, global);
     bit_put(cpu->jc_pages[global], jc_page_bit(tb->pc), true);
+    cpu->tlb_filled = 1;
     *slot = tb;
 }
 
@@ -199,9 +210,12 @@ void rv_cpu_flush_tlb(RVCPU *cpu)
     memset(cpu->tlb_global, 0, sizeof(cpu->tlb_global));
     memset(cpu->tlb_wide, 0, sizeof(cpu->tlb_wide));
     memset(cpu->tlb_super, 0, sizeof(cpu->tlb_super));
+    memset(cpu->tlb_top, 0, sizeof(cpu->tlb_top));
     memset(cpu->pmp_pt_ok, 0xff, sizeof(cpu->pmp_pt_ok));   /* PMP changes */
     rv_cpu_flush_jump_cache(cpu);
     rv_update_tlb_mode(cpu);
+    cpu->tlb_filled = 0;
+    rv_pt_forget_if_empty(cpu->machine);
 }
 
 void rv_cpu_init_tlb(RVCPU *cpu)
@@ -215,7 +229,9 @@ void rv_cpu_init_tlb(RVCPU *cpu)
     memset(cpu->jc_pages, 0, sizeof(cpu->jc_pages));
     memset(cpu->tlb_wide, 0, sizeof(cpu->tlb_wide));
     memset(cpu->tlb_super, 0, sizeof(cpu->tlb_super));
+    memset(cpu->tlb_top, 0, sizeof(cpu->tlb_top));
     memset(cpu->pmp_pt_ok, 0xff, sizeof(cpu->pmp_pt_ok));
+    cpu->tlb_filled = 0;
     rv_update_tlb_mode(cpu);
 }
 
@@ -228,21 +244,11 @@ static unsigned super_region(gva_t va)
     return (unsigned)((va >> 30) ^ (va >> 39)) & 511;
 }
 
-void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va, bool keep_global)
+/* The TLB entries and jump-cache slots that may hold va's page (with
+   keep_global, not those of global translations). */
+static void flush_page_slots(RVCPU *cpu, gva_t va, bool keep_global)
 {
-    unsigned g = super_region(va);
-    if (cpu->tlb_super[g / 64] & (1ull << (g % 64))) {
-        /* Entries made from a superpage that covers va may sit at other
-           indices: privileged spec 4.2.1 asks for all of them to go. */
-        if (keep_global) {
-            rv_cpu_flush_tlb_nonglobal(cpu);
-        } else {
-            rv_cpu_flush_tlb(cpu);
-        }
-        return;
-    }
-    /* A 4 KiB leaf: only the entries of va's page can hold it; each
-       entry holds one page, so clearing the slot of va is enough. */
+    /* Each entry holds one page, so clearing the slot of va is enough. */
     for (unsigned t = 0; t < 4; t++) {
         RVTlbEntry *e = rv_tlb_entry(cpu->tlb[t], va);
         if (!keep_global || !bit_get(cpu->tlb_global, tlb_index(cpu, e))) {
@@ -275,6 +281,28 @@ void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va, bool keep_global)
     }
 }
 
+void rv_cpu_flush_tlb_page(RVCPU *cpu, gva_t va, bool keep_global)
+{
+    unsigned g = super_region(va);
+    if (cpu->tlb_super[g / 64] & (1ull << (g % 64))) {
+        /* Entries made from a superpage that covers va may sit at other
+           indices: privileged spec 4.2.1 asks for all of them to go. */
+        if (keep_global) {
+            rv_cpu_flush_tlb_nonglobal(cpu);
+        } else {
+            rv_cpu_flush_tlb(cpu);
+        }
+        return;
+    }
+    /* A 4 KiB leaf: only the entries of va's page can hold it. */
+    flush_page_slots(cpu, va, keep_global);
+}
+
+void rv_cpu_flush_tlb_va(RVCPU *cpu, gva_t va)
+{
+    flush_page_slots(cpu, va, false);
+}
+
 void rv_cpu_flush_wide_tlb(RVCPU *cpu)
 {
     /* Fetch permission and the jump cache do not depend on SUM or MXR,
@@ -297,7 +325,7 @@ void rv_cpu_drop_write_tags(RVCPU *cpu)
     FOR_USED_TLB_ENTRIES(cpu, e, { e->tag_write = RV_TLB_INVALID; })
 }
 
-void rv_tlb_protect_code_page(CoreMachine *m, gpa_t page)
+void rv_tlb_protect_page(CoreMachine *m, gpa_t page)
 {
     for (unsigned h = 0; h < m->ncpus; h++) {
         RVCPU *cpu = m->cpus[h];
@@ -305,8 +333,9 @@ void rv_tlb_protect_code_page(CoreMachine *m, gpa_t page)
             if (*tlb_phys(cpu, e) == page &&
                 e->tag_write != RV_TLB_INVALID) {
                 /* Still writable, but through the slow path, which
-                   invalidates the code a store overwrites. */
-                e->tag_write |= RV_TLB_CODE_WRITE;
+                   invalidates the code or the translations a store
+                   changes. */
+                e->tag_write |= RV_TLB_SLOW_WRITE;
             }
         })
     }
@@ -326,6 +355,8 @@ typedef struct WalkInfo {
     unsigned level;    /* of the leaf: 0 a 4 KiB page, more a superpage */
     bool global;       /* no ASID: G on the path, or no page table read */
     bool wide;         /* allowed only because SUM or MXR is set */
+    bool paged;        /* read a page table (not M-mode or Bare) */
+    unsigned top;      /* then the index of its top-level PTE */
 } WalkInfo;
 
 static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
@@ -351,7 +382,7 @@ static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
                 bool *writable_ok, bool debug, WalkInfo *info)
 {
     unsigned mode = cpu->satp >> 60;
-    *info = (WalkInfo){ .level = 0, .global = true, .wide = false };
+    *info = (WalkInfo){ .level = 0, .global = true };
     if (priv == RV_PRIV_M || mode == 0) {
         *pa = va;
         if (writable_ok) {
@@ -372,16 +403,24 @@ static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
     gpa_t table = (cpu->satp & PTE_PPN_MASK) << RV_PAGE_BITS;
     /* Global if any PTE on the path has G (privileged spec 4.3.1). */
     info->global = false;
+    info->paged = true;
+    info->top = (va >> (RV_PAGE_BITS + 9 * (levels - 1))) & 0x1ff;
     for (int level = levels - 1; level >= 0; level--) {
         unsigned vpn = (va >> (RV_PAGE_BITS + 9 * level)) & 0x1ff;
         gpa_t pte_addr = table + vpn * 8;
-        uint8_t *p = core_mem_host_ptr(as, pte_addr, 8);
+        CoreMemRegion *pr = core_mem_find(as, pte_addr);
         /* Page-table reads are implicit S-mode accesses (PMP applies).
            A page of PTEs PMP allows whole is remembered per level until
            the next TLB flush (every PMP change flushes). */
         gpa_t pt_page = pte_addr & RV_PAGE_MASK;
-        if (!p) {
+        if (!pr || !pr->host) {
             return fault_cause(acc, false);
+        }
+        uint8_t *p = pr->host + (pte_addr - pr->base);
+        if (!debug && pr->pt_bitmap) {
+            /* What the TLB will hold depends on this PTE: stores to its
+               page must drop it (ptpage.c). */
+            rv_pt_walked(cpu, pr, pte_addr, (unsigned)level, va, levels);
         }
         if (cpu->pmp_pt_ok[level] != pt_page) {
             if (rv_pmp_allows(cpu, pt_page, RV_PAGE_SIZE, RV_ACC_READ,
@@ -447,10 +486,11 @@ leaf_ok:;
         uint64_t need = PTE_A | (acc == RV_ACC_WRITE ? PTE_D : 0);
         if (!debug && (pte & need) != need) {
             pte |= need;
-            CoreMemRegion *r = core_mem_find(as, pte_addr);
-            core_mem_mark_dirty(r, pte_addr, 8);   /* before the write */
+            /* Sets only bits every cached translation of this PTE
+               assumes already: nothing to drop (no rv_pt_write). */
+            core_mem_mark_dirty(pr, pte_addr, 8);   /* before the write */
             memcpy(p, &pte, 8);
-            core_mem_notify_write(as, r, pte_addr, 8);
+            core_mem_notify_write(as, pr, pte_addr, 8);
         }
         info->level = (unsigned)level;
         uint64_t vpn_low = (va >> RV_PAGE_BITS) & low_mask;
@@ -491,6 +531,10 @@ static void tlb_fill(RVCPU *cpu, RVTlbEntry *tlb, gva_t va,
     RVTlbEntry *e = rv_tlb_entry(tlb, va);
     unsigned k = (unsigned)(e - cpu->tlb[0]);
     cpu->tlb_used[k / 64] |= 1ull << (k % 64);
+    cpu->tlb_filled = 1;
+    if (res->walk.global && res->walk.paged) {
+        bit_put(cpu->tlb_top, res->walk.top, true);
+    }
     if (res->walk.level > 0) {
         /* One bit per 1 GiB region it may cover; a 512 GiB (Sv48) leaf
            covers them all. */
@@ -505,7 +549,7 @@ static void tlb_fill(RVCPU *cpu, RVTlbEntry *tlb, gva_t va,
     gpa_t ppage = pa & RV_PAGE_MASK;
     uintptr_t host = (uintptr_t)(r->host + (ppage - r->base));
     if (e->tag_read != vpage && e->tag_exec != vpage &&
-        (e->tag_write & ~RV_TLB_CODE_WRITE) != vpage) {
+        (e->tag_write & ~RV_TLB_SLOW_WRITE) != vpage) {
         e->tag_read = e->tag_write = e->tag_exec = RV_TLB_INVALID;
         bit_put(cpu->tlb_global, k, res->walk.global);
         bit_put(cpu->tlb_wide, k, res->walk.wide);
@@ -524,10 +568,11 @@ static void tlb_fill(RVCPU *cpu, RVTlbEntry *tlb, gva_t va,
         e->tag_read = vpage;
     }
     if (acc != RV_ACC_EXEC && res->writable_ok && r->kind == CORE_MEM_RAM) {
-        if (core_mem_page_has_code(r, ppage)) {
+        if (core_mem_page_has_code(r, ppage) ||
+            core_mem_page_is_pt(r, ppage)) {
             /* Writable, through the slow path (store_slow): it knows
                the translation from this entry and marks dirty per store. */
-            e->tag_write = vpage | RV_TLB_CODE_WRITE;
+            e->tag_write = vpage | RV_TLB_SLOW_WRITE;
         } else {
             /* Fast-path writes are invisible: count the page as written
                now. */
@@ -748,7 +793,7 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     }
     Resolved res;
     RVTlbEntry *e = rv_tlb_entry(cpu->data_tlb, addr);
-    if (e->tag_write == ((addr & RV_PAGE_MASK) | RV_TLB_CODE_WRITE)) {
+    if (e->tag_write == ((addr & RV_PAGE_MASK) | RV_TLB_SLOW_WRITE)) {
         /* A writable RAM page holding code: translation, permissions,
            PMP and watch checks were done when the entry was filled, and
            anything changing them flushes the entry. */
@@ -778,6 +823,12 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     if (res.r->kind == CORE_MEM_ROM) {
         return rv_raise_exception(cpu, in, RV_EXC_STORE_ACCESS, addr);
     }
+    /* A store to a page table: drop the translations the PTEs it
+       changes gave, in every hart, before anyone can use them again. */
+    unsigned pt = 0;
+    if (CORE_UNLIKELY(core_mem_page_is_pt(res.r, res.pa))) {
+        pt = rv_pt_write(cpu, res.r, res.pa, size, &val, in->pc);
+    }
     core_mem_mark_dirty(res.r, res.pa, size);   /* before the write */
     memcpy(res.r->host + (res.pa - res.r->base), &val, size);
     check_watch(cpu, in, addr, size, true);
@@ -791,17 +842,21 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
            not cut after every access for the physical watch). */
         return leave_after(cpu, in);
     }
-    if (res.cacheable) {
+    if (res.cacheable && !pt) {
+        /* (After a store that dropped translations, res may be one of
+           them: no fill then.) */
         tlb_fill(cpu, cpu->data_tlb, addr, &res, RV_ACC_WRITE);
-    } else if (e->tag_write == ((addr & RV_PAGE_MASK) | RV_TLB_CODE_WRITE) &&
-               !core_mem_page_has_code(res.r, res.pa)) {
+    } else if (e->tag_write == ((addr & RV_PAGE_MASK) | RV_TLB_SLOW_WRITE) &&
+               !core_mem_page_has_code(res.r, res.pa) &&
+               !core_mem_page_is_pt(res.r, res.pa)) {
         /* The page's last block is gone: back to the fast path (as
            tlb_fill would do). */
         core_mem_mark_dirty(res.r, res.pa & RV_PAGE_MASK, RV_PAGE_SIZE);
         e->tag_write = addr & RV_PAGE_MASK;
     }
-    if (stale) {
-        /* The running block may be stale: leave it after this store. */
+    if (stale || (pt & RV_PT_REFETCH)) {
+        /* The running block may be stale, or its page may map elsewhere
+           now: leave it after this store (the next fetch walks). */
         return leave_after(cpu, in);
     }
     return 0;
@@ -856,7 +911,18 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
            decoded copies of its instructions. */
         code_written(cpu, in, res.r, res.pa, size);
     }
-    if (res.cacheable) {
+    unsigned pt = 0;
+    if (CORE_UNLIKELY(core_mem_page_is_pt(res.r, res.pa))) {
+        /* An AMO on a PTE (Linux clears A bits so): its new value is
+           not known yet, so whatever the PTE gave goes. The block runs
+           on to its end (an AMO cannot leave it), but no chained jump
+           follows: the next block is found through a fresh walk. */
+        pt = rv_pt_write(cpu, res.r, res.pa, size, NULL, in->pc);
+        if (pt & RV_PT_REFETCH) {
+            core_machine_attention(cpu->machine, CORE_ATTN_IRQ);
+        }
+    }
+    if (res.cacheable && !pt) {
         tlb_fill(cpu, cpu->data_tlb, addr, &res, RV_ACC_WRITE);
     }
     *host = res.r->host + (res.pa - res.r->base);

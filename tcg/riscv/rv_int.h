@@ -38,6 +38,29 @@ void rv_jump_cache_set(RVCPU *cpu, TB **slot, TB *tb);
 void rv_cpu_flush_wide_tlb(RVCPU *cpu);
 /* Drop cached write permissions only (dirty tracking restarts). */
 void rv_cpu_drop_write_tags(RVCPU *cpu);
+/* The TLB entries and jump-cache slots of va's page, global or not (a
+   PTE mapping it changed). */
+void rv_cpu_flush_tlb_va(RVCPU *cpu, gva_t va);
+
+/* Page-table pages (ptpage.c): a walk read the PTE at pte_addr, in RAM
+   region r, at `level` of a `levels`-level walk of va: flag its page. */
+void rv_pt_walked(RVCPU *cpu, CoreMemRegion *r, gpa_t pte_addr,
+                  unsigned level, gva_t va, unsigned levels);
+/* Before a store of `size` bytes (inside one page) of *val (NULL: an
+   AMO, value not known) at pa, in a flagged page of r, by the block
+   running at pc: drop, in every hart, what the PTEs it changes gave.
+   Returns RV_PT_* bits: something dropped; the translation of pc's page
+   may be gone (the running block must not go on to the next). */
+enum { RV_PT_DROPPED = 1, RV_PT_REFETCH = 2 };
+unsigned rv_pt_write(RVCPU *cpu, CoreMemRegion *r, gpa_t pa, unsigned size,
+                     const uint64_t *val, gva_t pc);
+/* Flush every hart's TLB and jump cache (then no page stays flagged). */
+void rv_pt_drop_all(CoreMachine *m);
+/* After a full flush: if no hart caches anything, clear every flag. */
+void rv_pt_forget_if_empty(CoreMachine *m);
+/* satp was written (old value old_satp): flush what the new value
+   invalidates and flag the new root. */
+void rv_pt_satp_written(RVCPU *cpu, uint64_t old_satp);
 
 /* Per-instruction trace: if f != NULL, every retired instruction is
    written there (icount, hart, pc, encoding, disassembly). Slow. */
@@ -82,8 +105,8 @@ int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
                   gpa_t *phys_page, bool *single);
 
 /* Remove fast-path write permission for a guest-physical page from every
-   hart's TLB (the page now holds translated code). */
-void rv_tlb_protect_code_page(CoreMachine *m, gpa_t page);
+   hart's TLB (the page now holds translated code or page tables). */
+void rv_tlb_protect_page(CoreMachine *m, gpa_t page);
 
 /* Traps. */
 void rv_take_trap(RVCPU *cpu, bool interrupt, unsigned cause, uint64_t tval,

@@ -166,7 +166,7 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
     CoreMemRegion *r = core_mem_find(as, phys_page);
     if (r && r->code_bitmap && !core_mem_page_has_code(r, phys_page)) {
         core_mem_set_code_page(r, phys_page, true);
-        rv_tlb_protect_code_page(cpu->machine, phys_page);
+        rv_tlb_protect_page(cpu->machine, phys_page);
     }
     return tb;
 }
