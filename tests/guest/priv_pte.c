@@ -19,13 +19,6 @@
  */
 #include "priv.h"
 
-#define PTE_V (1UL << 0)
-#define PTE_R (1UL << 1)
-#define PTE_W (1UL << 2)
-#define PTE_X (1UL << 3)
-#define PTE_G (1UL << 5)
-#define PTE_A (1UL << 6)
-#define PTE_D (1UL << 7)
 
 #define SATP_SV39 (8UL << 60)
 #define SATP_OF(root) (SATP_SV39 | ((uintptr_t)(root) >> 12))

@@ -12,12 +12,6 @@
  */
 #include "priv.h"
 
-#define PTE_V (1UL << 0)
-#define PTE_R (1UL << 1)
-#define PTE_W (1UL << 2)
-#define PTE_X (1UL << 3)
-#define PTE_A (1UL << 6)
-#define PTE_D (1UL << 7)
 
 #define VA_PAGE(i)  (0x100000000UL + 0x1000UL * (i))
 #define FRAME(i)    (0x80a00000UL + 0x1000UL * (i))

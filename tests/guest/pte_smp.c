@@ -12,12 +12,6 @@
  */
 #include "priv.h"
 
-#define PTE_V (1UL << 0)
-#define PTE_R (1UL << 1)
-#define PTE_W (1UL << 2)
-#define PTE_X (1UL << 3)
-#define PTE_A (1UL << 6)
-#define PTE_D (1UL << 7)
 #define RW (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
 
 #define VA         0x100000000UL

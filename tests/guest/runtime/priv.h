@@ -42,6 +42,16 @@
 #define PRIV_S 1u
 #define PRIV_M 3u
 
+/* Sv39/Sv48 PTE bits (privileged spec 4.3.1). */
+#define PTE_V (1UL << 0)
+#define PTE_R (1UL << 1)
+#define PTE_W (1UL << 2)
+#define PTE_X (1UL << 3)
+#define PTE_U (1UL << 4)
+#define PTE_G (1UL << 5)
+#define PTE_A (1UL << 6)
+#define PTE_D (1UL << 7)
+
 /* mstatus / sstatus bits, privileged spec 3.1.6. */
 #define MSTATUS_SIE  (1UL << 1)
 #define MSTATUS_MIE  (1UL << 3)
