@@ -5,7 +5,9 @@
  * The host runs every hart in one thread, one instruction at a time, so an
  * AMO is a plain read-modify-write through the host pointer rv_amo_ptr
  * gives; that call also checks natural alignment, permissions and code-page
- * invalidation. aq/rl need no action for the same reason.
+ * invalidation, and says when the block must end after the access (it
+ * rewrote the block's own code or a PTE mapping it). aq/rl need no action
+ * for the same reason.
  *
  * LR/SC: LR records the address and the value it read; SC succeeds only if
  * the reservation is valid, for the same address, and memory still holds
@@ -57,16 +59,19 @@ static int do_sc(RVCPU *cpu, const RVInsn *in, unsigned size)
         RV_NEXT(cpu, in);
     }
     int r = rv_amo_ptr(cpu, in, addr, size, &host);
-    if (CORE_UNLIKELY(r)) {
+    if (CORE_UNLIKELY(r == RV_EXEC_TRAP)) {
         return r;
     }
     memcpy(&cur, host, size);   /* little-endian host: low bytes first */
     if (cur != cpu->res_value) {
         cpu->x[in->rd] = 1;
-        RV_NEXT(cpu, in);
+    } else {
+        memcpy(host, &src, size);
+        cpu->x[in->rd] = 0;
     }
-    memcpy(host, &src, size);
-    cpu->x[in->rd] = 0;
+    if (CORE_UNLIKELY(r)) {
+        return rv_leave_after(cpu, in);
+    }
     RV_NEXT(cpu, in);
 }
 
@@ -82,7 +87,7 @@ static int ex_sc_d(RVCPU *cpu, const RVInsn *in) { return do_sc(cpu, in, 8); }
     {                                                                    \
         void *host;                                                      \
         int r = rv_amo_ptr(cpu, in, cpu->x[in->rs1], 4, &host);          \
-        if (CORE_UNLIKELY(r)) {                                          \
+        if (CORE_UNLIKELY(r == RV_EXEC_TRAP)) {                          \
             return r;                                                    \
         }                                                                \
         uint32_t a, b = (uint32_t)cpu->x[in->rs2];                       \
@@ -90,7 +95,10 @@ static int ex_sc_d(RVCPU *cpu, const RVInsn *in) { return do_sc(cpu, in, 8); }
         uint32_t v = (op);                                               \
         memcpy(host, &v, 4);                                             \
         cpu->x[in->rd] = sext32(a);                                      \
-        RV_NEXT(cpu, in);                                             \
+        if (CORE_UNLIKELY(r)) {                                          \
+            return rv_leave_after(cpu, in);                              \
+        }                                                                \
+        RV_NEXT(cpu, in);                                                \
     }
 
 #define AMO_D(name, op)                                                  \
@@ -98,7 +106,7 @@ static int ex_sc_d(RVCPU *cpu, const RVInsn *in) { return do_sc(cpu, in, 8); }
     {                                                                    \
         void *host;                                                      \
         int r = rv_amo_ptr(cpu, in, cpu->x[in->rs1], 8, &host);          \
-        if (CORE_UNLIKELY(r)) {                                          \
+        if (CORE_UNLIKELY(r == RV_EXEC_TRAP)) {                          \
             return r;                                                    \
         }                                                                \
         uint64_t a, b = cpu->x[in->rs2];                                 \
@@ -106,7 +114,10 @@ static int ex_sc_d(RVCPU *cpu, const RVInsn *in) { return do_sc(cpu, in, 8); }
         uint64_t v = (op);                                               \
         memcpy(host, &v, 8);                                             \
         cpu->x[in->rd] = a;                                              \
-        RV_NEXT(cpu, in);                                             \
+        if (CORE_UNLIKELY(r)) {                                          \
+            return rv_leave_after(cpu, in);                              \
+        }                                                                \
+        RV_NEXT(cpu, in);                                                \
     }
 
 AMO_W(amoswap, b)

@@ -28,9 +28,21 @@ int rv_store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
                   uint64_t val);
 
 /* Translate an aligned read-modify-write access (AMO, SC) to a host
-   pointer. Raises store/AMO address-misaligned, access or page faults. */
+   pointer. Returns RV_EXEC_TRAP after raising store/AMO address-
+   misaligned, access or page faults; otherwise the caller does the access
+   and, on RV_EXEC_JUMP, leaves the block after it (rv_leave_after): the
+   access changes the running block's own code or the mapping of its page,
+   so the next instruction must be fetched again, as after a store. */
 int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
                void **host);
+
+/* Retire `in` and leave its block: the next instruction is fetched anew. */
+static inline int rv_leave_after(RVCPU *cpu, const RVInsn *in)
+{
+    cpu->pc = in->pc + in->len;
+    cpu->exit_idx = in->idx + 1;
+    return RV_EXEC_JUMP;
+}
 
 static inline RVTlbEntry *rv_tlb_entry(RVTlbEntry *tlb, gva_t addr)
 {

@@ -656,12 +656,6 @@ static void check_watch(RVCPU *cpu, const RVInsn *in, gva_t addr,
 }
 
 /* Leave the block after `in`, which retired. */
-static int leave_after(RVCPU *cpu, const RVInsn *in)
-{
-    cpu->pc = in->pc + in->len;
-    cpu->exit_idx = in->idx + 1;
-    return RV_EXEC_JUMP;
-}
 
 static int mmio_access(RVCPU *cpu, const RVInsn *in, CoreMemRegion *r,
                        gpa_t pa, unsigned size, uint64_t *val, bool write)
@@ -789,7 +783,7 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
             }
             leave |= rc != 0;
         }
-        return leave ? leave_after(cpu, in) : 0;
+        return leave ? rv_leave_after(cpu, in) : 0;
     }
     Resolved res;
     RVTlbEntry *e = rv_tlb_entry(cpu->data_tlb, addr);
@@ -816,7 +810,7 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         /* A device write may stop the machine or raise an interrupt:
            end the block so the run loop sees it at once. */
         if (cpu->machine->attention) {
-            return leave_after(cpu, in);
+            return rv_leave_after(cpu, in);
         }
         return 0;
     }
@@ -840,7 +834,7 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     if (CORE_UNLIKELY(cpu->machine->attention & CORE_ATTN_STOP)) {
         /* A watch hit: the stop comes right after this store (blocks are
            not cut after every access for the physical watch). */
-        return leave_after(cpu, in);
+        return rv_leave_after(cpu, in);
     }
     if (res.cacheable && !pt) {
         /* (After a store that dropped translations, res may be one of
@@ -857,7 +851,7 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     if (stale || (pt & RV_PT_REFETCH)) {
         /* The running block may be stale, or its page may map elsewhere
            now: leave it after this store (the next fetch walks). */
-        return leave_after(cpu, in);
+        return rv_leave_after(cpu, in);
     }
     return 0;
 }
@@ -905,22 +899,21 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     if (res.r->kind != CORE_MEM_RAM) {
         return rv_raise_exception(cpu, in, RV_EXC_STORE_ACCESS, addr);
     }
+    /* As for a store (store_slow): an atomic on the running block's own
+       code, or on a PTE that may map its page elsewhere, ends the block
+       after it, so the next instruction is always fetched anew, wherever
+       a budget or a debugger happens to cut blocks. */
+    bool leave = false;
     if (core_mem_page_has_code(res.r, res.pa)) {
-        /* Rare: an atomic on a code page. Invalidate before the write;
-           the block keeps running, which is safe because it holds
-           decoded copies of its instructions. */
-        code_written(cpu, in, res.r, res.pa, size);
+        /* Rare: invalidate before the write. */
+        leave = code_written(cpu, in, res.r, res.pa, size);
     }
     unsigned pt = 0;
     if (CORE_UNLIKELY(core_mem_page_is_pt(res.r, res.pa))) {
         /* An AMO on a PTE (Linux clears A bits so): its new value is
-           not known yet, so whatever the PTE gave goes. The block runs
-           on to its end (an AMO cannot leave it), but no chained jump
-           follows: the next block is found through a fresh walk. */
+           not known yet, so whatever the PTE gave goes. */
         pt = rv_pt_write(cpu, res.r, res.pa, size, NULL, in->pc);
-        if (pt & RV_PT_REFETCH) {
-            core_machine_attention(cpu->machine, CORE_ATTN_IRQ);
-        }
+        leave |= (pt & RV_PT_REFETCH) != 0;
     }
     if (res.cacheable && !pt) {
         tlb_fill(cpu, cpu->data_tlb, addr, &res, RV_ACC_WRITE);
@@ -930,7 +923,7 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
     /* An AMO reads and writes. */
     check_watch(cpu, in, addr, size, true);
     check_watch(cpu, in, addr, size, false);
-    return 0;
+    return leave ? RV_EXEC_JUMP : RV_EXEC_NEXT;
 }
 
 bool rv_debug_translate(RVCPU *cpu, gva_t va, gpa_t *pa)

@@ -61,6 +61,7 @@ static void put_insns(unsigned frame, uint32_t a, uint32_t b, uint32_t c)
 }
 
 #define INSN_SD_A1_0_A0  0x00b53023u   /* sd a1, 0(a0) */
+#define INSN_AMOSWAP_D_A1_A0 0x08b5302fu   /* amoswap.d zero, a1, (a0) */
 #define INSN_LI_A0(v)    (0x00000513u | ((uint32_t)(v) << 20))
 #define INSN_RET         0x00008067u
 #define INSN_NOP         0x00000013u
@@ -245,6 +246,28 @@ static void test_remap_self(void)
     }
 }
 
+/* The same with an AMO: it ends the running block as the store does, so
+ * the next instruction is fetched through the new PTE in both engines,
+ * wherever blocks happen to be cut. */
+static void test_remap_self_amo(void)
+{
+    put_insns(PG_SELF, INSN_AMOSWAP_D_A1_A0, INSN_LI_A0(1), INSN_RET);
+    put_insns(11, INSN_AMOSWAP_D_A1_A0, INSN_LI_A0(3), INSN_RET);
+    uint64_t to_self = pte(FRAME(PG_SELF), PTE_V | PTE_R | PTE_X | PTE_A);
+    uint64_t to_other = pte(FRAME(11), PTE_V | PTE_R | PTE_X | PTE_A);
+    for (unsigned k = 0; k < 3; k++) {
+        l0[PG_SELF] = to_self;
+        self_pte = to_self;
+        CHECK_EQ(run_ok(fn_call_self, VA_PAGE(PG_SELF)), 1);
+        self_pte = to_other;
+        CHECK_EQ(run_ok(fn_call_self, VA_PAGE(PG_SELF)), 3);
+        CHECK_EQ(l0[PG_SELF], to_other);
+        self_pte = to_self;
+        CHECK_EQ(run_ok(fn_call_self, VA_PAGE(PG_SELF)), 1);
+    }
+    l0[PG_SELF] = to_self;
+}
+
 /* A global mapping of root_a is not in root_b: switching to root_b
  * without a fence must not keep it. */
 static void test_satp_global(void)
@@ -271,6 +294,7 @@ int main(void)
     test_accessed_dirty();
     test_remap_code();
     test_remap_self();
+    test_remap_self_amo();
     test_satp_global();
     RT_CSR_WRITE(satp, 0);
     return rt_pass("priv_pte");

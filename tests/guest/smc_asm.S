@@ -131,11 +131,11 @@ smc_link_target:
 
 /* a0 = the sum over a0 iterations of a loop on itself whose amoadd.w adds
  * 1 to the immediate of its own addi at smc_amo_insn each time (no
- * fence.i). rewind runs every iteration with the instruction as it was
- * when the iteration started, in both engines: the AMO invalidates the
- * running block, which finishes its iteration from its decoded copy; a
- * JIT's back edge to the block's head must then leave (it is a link that
- * the invalidation undoes). From 1: 1 + 2 + ... + n. */
+ * fence.i). rewind, in both engines, ends the running block after an AMO
+ * that rewrites it, as after a store, so the addi always runs as just
+ * rewritten: from 1, 2 + 3 + ... + (n + 1). (Were the block to run on
+ * from its decoded copy, where blocks happen to end, at an icount
+ * deadline or a breakpoint, would decide which addi runs.) */
     .globl smc_amo_loop
     .globl smc_amo_insn
     .balign 64
