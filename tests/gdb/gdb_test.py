@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import start_gdb_server  # noqa: E402
+from rwtest import fail_fast, start_gdb_server  # noqa: E402
 from ptyterm import make_ctty  # noqa: E402
 
 REWIND, ELF = sys.argv[1], sys.argv[2]
@@ -44,6 +44,7 @@ def check(cond, what, output=""):
         if output:
             print("---- output ----\n" + output + "\n----------------")
         failures.append(what)
+        fail_fast("gdb")
 
 
 def limit(seconds):

@@ -33,6 +33,7 @@ import sys
 import tempfile
 
 import gdbrun  # noqa: E402 (tests/gdb/gdbrun.py)
+from rwtest import fail_fast  # noqa: E402 (on the path gdbrun set)
 
 REWIND, ELF, GDB, RNG_ELF, STEPS_ELF, SMP_ELF, PAIR_ELF = sys.argv[1:8]
 passed = failed = 0
@@ -46,6 +47,7 @@ def check(cond, what, output=""):
     else:
         failed += 1
         print(f"FAIL {what}" + (f"\n---- output ----\n{output}\n----" if output else ""))
+        fail_fast("last-write")
 
 
 tmp = tempfile.mkdtemp()

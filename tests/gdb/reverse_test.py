@@ -24,6 +24,7 @@ import sys
 import tempfile
 
 import gdbrun  # noqa: E402 (tests/gdb/gdbrun.py)
+from rwtest import fail_fast  # noqa: E402 (on the path gdbrun set)
 
 REWIND, ELF, GDB, SMP_ELF = sys.argv[1:5]
 GDB_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -39,6 +40,7 @@ def check(cond, what, output=""):
     else:
         failed += 1
         print(f"FAIL {what}" + (f"\n---- output ----\n{output}\n----" if output else ""))
+        fail_fast("gdb-reverse")
 
 
 tmp = tempfile.mkdtemp()

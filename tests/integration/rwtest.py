@@ -68,6 +68,15 @@ for _sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(_sig, _exit_on_signal)
 
 
+def fail_fast(name):
+    """After a failed check: end the test at once under REWIND_FAIL_FAST=1.
+    The mutation runner only needs to know that a check fails; the rest
+    of the test would not change that, and its waits would cost minutes."""
+    if os.environ.get("REWIND_FAIL_FAST") == "1":
+        print(f"{name}: stopped at the first failure (REWIND_FAIL_FAST=1)")
+        sys.exit(1)
+
+
 class Suite:
     def __init__(self, name):
         self.name = name
@@ -80,12 +89,7 @@ class Suite:
         else:
             self.failed += 1
             print(f"FAIL: {what}" + (f"\n  {detail}" if detail else ""))
-            if os.environ.get("REWIND_FAIL_FAST") == "1":
-                # The mutation runner only needs to know that a check
-                # fails: the rest of the test would not change that.
-                print(f"{self.name}: stopped at the first failure "
-                      "(REWIND_FAIL_FAST=1)")
-                sys.exit(1)
+            fail_fast(self.name)
 
     def limit(self, seconds):
         """How long to wait for something that should come: once a check
