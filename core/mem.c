@@ -47,6 +47,19 @@ void core_mem_set_write_observer(CoreAddrSpace *as, CoreMemWriteObserver fn,
     as->write_obs_opaque = opaque;
 }
 
+bool core_mem_write_observed(const CoreAddrSpace *as)
+{
+    return as->write_obs != NULL;
+}
+
+void core_mem_observe_write(CoreAddrSpace *as, gpa_t addr, uint64_t len,
+                            const CoreMemWriter *who)
+{
+    if (as->write_obs) {
+        as->write_obs(as->write_obs_opaque, addr, len, who);
+    }
+}
+
 void core_mem_set_dma_source(CoreAddrSpace *as, const char *name)
 {
     as->dma_source = name;
@@ -305,7 +318,8 @@ bool core_mem_write_bytes(CoreAddrSpace *as, gpa_t addr, const void *src,
             as->pt_hook(as->pt_hook_opaque);
         }
         if (as->write_obs) {
-            as->write_obs(as->write_obs_opaque, addr, n, as->dma_source);
+            CoreMemWriter who = { .device = as->dma_source };
+            as->write_obs(as->write_obs_opaque, addr, n, &who);
         }
         addr += n;
         s += n;

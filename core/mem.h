@@ -110,15 +110,29 @@ void core_mem_flip_last_ram_byte(CoreAddrSpace *as);
 bool core_mem_read_bytes(CoreAddrSpace *as, gpa_t addr, void *dst,
                          uint64_t len);
 
-/* Who writes RAM through core_mem_write_bytes (devices' DMA; CPU stores
-   never come here): `fn` (NULL: none) is called after each write with
-   the range and the name of the device that last declared itself with
-   core_mem_set_dma_source (NULL: none did). replay/lastwrite.c uses it
-   to find a device's writes to a range. */
+/* Who wrote RAM other than by a CPU store (those are seen through
+   core_debug_phys_watch): a device's DMA through core_mem_write_bytes, or
+   a hart's page walker setting A/D bits in a PTE. */
+typedef struct CoreMemWriter {
+    /* DMA: the device that last declared itself with
+       core_mem_set_dma_source (NULL: none did); NULL for a page walk. */
+    const char *device;
+    bool walker;        /* a page walk's A/D update, for... */
+    unsigned hart;      /* ...this hart's access... */
+    uint64_t pc;        /* ...by the instruction at pc (a fetch: its own) */
+} CoreMemWriter;
+/* `fn` (NULL: none) is called after each such write, with the range.
+   replay/lastwrite.c uses it to find the writes to a range. */
 typedef void (*CoreMemWriteObserver)(void *opaque, gpa_t addr, uint64_t len,
-                                     const char *source);
+                                     const CoreMemWriter *who);
 void core_mem_set_write_observer(CoreAddrSpace *as, CoreMemWriteObserver fn,
                                  void *opaque);
+/* Is an observer set? (Writers that are not DMA check before describing
+   themselves: the check is all a run without one pays.) */
+bool core_mem_write_observed(const CoreAddrSpace *as);
+/* Tell the observer, if any, that `who` wrote [addr, addr+len). */
+void core_mem_observe_write(CoreAddrSpace *as, gpa_t addr, uint64_t len,
+                            const CoreMemWriter *who);
 /* The device about to write (a static or long-lived string). */
 void core_mem_set_dma_source(CoreAddrSpace *as, const char *name);
 

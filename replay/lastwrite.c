@@ -2,7 +2,7 @@
  * The last writes to a memory range before the current point of a replay
  * (replay/lastwrite.h): a backwards search, interval by interval, that
  * replays each interval with a physical write watch and the address
- * space's DMA observer. It reuses the timeline's seek (rr_seek) and the
+ * space's write observer (DMA, page walks). It reuses the timeline's seek (rr_seek) and the
  * run loop's collecting mode (core_run_collecting, as reverse-continue).
  */
 #include "replay/lastwrite.h"
@@ -64,6 +64,21 @@ static void take_values(Scan *sc, RRWrite *w)
     memcpy(sc->cur, now, sc->vlen);
 }
 
+/* The bytes of the instruction at pc, through hart's translation. */
+static void read_insn(CoreMachine *m, RRWrite *w)
+{
+    const CoreCpuOps *ops = m->cpu_ops;
+    if (w->hart < m->ncpus &&
+        ops->mem_access(m->cpus[w->hart], w->pc, w->insn, 2, false) == 2) {
+        w->insn_len = (w->insn[0] & 3) == 3 ? 4 : 2;
+        if (w->insn_len == 4 &&
+            ops->mem_access(m->cpus[w->hart], w->pc + 2, w->insn + 2, 2,
+                            false) != 2) {
+            w->insn_len = 0;
+        }
+    }
+}
+
 /* A hart's store hit the watch: the stop comes right after the store. */
 static void on_store(void *opaque, const CoreStop *st)
 {
@@ -73,30 +88,32 @@ static void on_store(void *opaque, const CoreStop *st)
         return;
     }
     RRWrite w = { .icount = m->icount - 1, .hart = st->hart, .pc = st->pc };
-    const CoreCpuOps *ops = m->cpu_ops;
-    if (st->hart < m->ncpus &&
-        ops->mem_access(m->cpus[st->hart], st->pc, w.insn, 2, false) == 2) {
-        w.insn_len = (w.insn[0] & 3) == 3 ? 4 : 2;
-        if (w.insn_len == 4 &&
-            ops->mem_access(m->cpus[st->hart], st->pc + 2, w.insn + 2, 2,
-                            false) != 2) {
-            w.insn_len = 0;
-        }
-    }
+    read_insn(m, &w);
     take_values(sc, &w);
     g_array_append_val(sc->hits, w);
 }
 
-/* A device wrote guest RAM (core_mem_write_bytes). */
-static void on_dma(void *opaque, gpa_t addr, uint64_t len, const char *source)
+/* A device's DMA (core_mem_write_bytes), or a hart's page walker setting
+   A/D bits (m->icount is then the accessing instruction's). */
+static void on_write(void *opaque, gpa_t addr, uint64_t len,
+                     const CoreMemWriter *who)
 {
     Scan *sc = opaque;
     if (!(addr < sc->paddr + sc->len && sc->paddr < addr + len)) {
         return;
     }
-    RRWrite w = { .icount = sc->m->icount, .dma = true,
+    RRWrite w = { .icount = sc->m->icount,
                   .paddr = addr > sc->paddr ? addr : sc->paddr };
-    snprintf(w.device, sizeof(w.device), "%s", source ? source : "a device");
+    if (who->walker) {
+        w.walk = true;
+        w.hart = who->hart;
+        w.pc = who->pc;
+        read_insn(sc->m, &w);
+    } else {
+        w.dma = true;
+        snprintf(w.device, sizeof(w.device), "%s",
+                 who->device ? who->device : "a device");
+    }
     take_values(sc, &w);
     g_array_append_val(sc->hits, w);
 }
@@ -184,7 +201,7 @@ long rr_find_writes(RRSession *s, uint64_t paddr, uint64_t len, size_t max,
     d->nbp = 0;
     d->nwp = 0;
     core_debug_phys_watch(m, paddr, len);
-    core_mem_set_write_observer(m->as, on_dma, NULL);
+    core_mem_set_write_observer(m->as, on_write, NULL);
 
     Scan sc = { .m = m, .paddr = paddr, .len = len,
                 .vlen = len <= RR_WRITE_VALUE_MAX ? (unsigned)len : 0,
@@ -203,7 +220,7 @@ long rr_find_writes(RRSession *s, uint64_t paddr, uint64_t len, size_t max,
         if (sc.vlen) {
             core_mem_read_bytes(m->as, paddr, sc.cur, sc.vlen);
         }
-        core_mem_set_write_observer(m->as, on_dma, &sc);
+        core_mem_set_write_observer(m->as, on_write, &sc);
         bool reached = core_run_collecting(m, end, on_store, &sc);
         core_mem_set_write_observer(m->as, NULL, NULL);
         stats.intervals++;

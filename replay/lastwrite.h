@@ -2,7 +2,8 @@
  * Who wrote this memory, and when? The engine behind the shell's
  * `last-write` and `history` (shell/search.h): on a replay session at
  * icount T, find the most recent stores to any byte of a physical range
- * before T, by a hart (icount, hart, pc, the instruction's bytes) or by a
+ * before T, by a hart (icount, hart, pc, the instruction's bytes), by a
+ * hart's page walker (A/D bits set for an instruction's access) or by a
  * device's DMA (the device's name).
  *
  * The search goes backwards one interval at a time, between the restore
@@ -11,10 +12,11 @@
  * before the end of the interval, replay it forwards with a physical
  * write watch on the range (core_debug_phys_watch: every hart's stores,
  * whatever their virtual address) and the address space's write observer
- * (devices' DMA, core/mem.h), keep the hits, and go one interval further
- * back only while fewer than N were found. The cost grows with the
- * distance to the writes, not with T. The session is put back at T
- * afterwards, and its state hash is checked to be the one it had.
+ * (devices' DMA and page walkers' A/D updates, core/mem.h), keep the
+ * hits, and go one interval further back only while fewer than N were
+ * found. The cost grows with the distance to the writes, not with T. The
+ * session is put back at T afterwards, and its state hash is checked to
+ * be the one it had.
  */
 #ifndef REPLAY_LASTWRITE_H
 #define REPLAY_LASTWRITE_H
@@ -32,12 +34,16 @@ typedef struct RRWrite {
        the device's timer (timers run before the instruction). */
     uint64_t icount;
     bool dma;
-    unsigned hart;              /* CPU store */
-    uint64_t pc;                /* CPU store: the instruction's address */
-    uint8_t insn[4];            /* CPU store: its bytes, insn_len of them */
+    /* A page walk: the hart's walker set A/D bits in a PTE for the access
+       of the instruction at pc (its fetch, or its load or store), at the
+       icount of that instruction (a `goto` there shows the old value). */
+    bool walk;
+    unsigned hart;              /* CPU store, page walk */
+    uint64_t pc;                /* CPU store, page walk: the instruction */
+    uint8_t insn[4];            /* CPU store, page walk: its bytes, insn_len of them */
     unsigned insn_len;          /* 0: could not be read */
     char device[64];            /* DMA: who ("virtio-rng (virtio-mmio0)") */
-    uint64_t paddr;             /* DMA: the first byte of the range written */
+    uint64_t paddr;             /* DMA, page walk: the first byte written */
     bool have_values;           /* range <= RR_WRITE_VALUE_MAX bytes */
     uint8_t old_bytes[RR_WRITE_VALUE_MAX];
     uint8_t new_bytes[RR_WRITE_VALUE_MAX];

@@ -103,15 +103,24 @@ static void print_write(ShOut *out, const RRWrite *w, unsigned vlen)
             }
             rv_disas(dis, sizeof(dis), raw, w->pc);
         }
-        sh_json_str(out, "kind", "cpu");
+        sh_json_str(out, "kind", w->walk ? "walk" : "cpu");
         sh_json_u64(out, "hart", w->hart);
         sh_json_u64(out, "pc", w->pc);
         sh_json_str(out, "insn", insn);
         sh_json_str(out, "disas", w->insn_len ? dis : NULL);
+        if (w->walk) {
+            sh_json_u64(out, "paddr", w->paddr);
+        }
         sh_printf(out, "  icount %" PRIu64 "  hart %u  pc 0x%" PRIx64
                   "  %0*" PRIx32 "  %s", w->icount, w->hart, w->pc,
                   (int)(2 * (w->insn_len ? w->insn_len : 2)), raw,
                   w->insn_len ? dis : "(instruction not readable)");
+        if (w->walk) {
+            /* Not the instruction's own store: its access made the
+               hart's page walker set A/D bits in a PTE. */
+            sh_printf(out, "  (page walk: A/D bits at physical 0x%" PRIx64
+                      ")", w->paddr);
+        }
     }
     if (w->have_values) {
         char a[2 * RR_WRITE_VALUE_MAX + 8], b[2 * RR_WRITE_VALUE_MAX + 8];

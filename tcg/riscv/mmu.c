@@ -359,14 +359,15 @@ typedef struct WalkInfo {
     unsigned top;      /* then the index of its top-level PTE */
 } WalkInfo;
 
-static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
-                bool *writable_ok, bool debug, WalkInfo *info);
+static int walk(RVCPU *cpu, const RVInsn *in, gva_t va, RVAccess acc,
+                unsigned priv, gpa_t *pa, bool *writable_ok, bool debug,
+                WalkInfo *info);
 
-int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
-                     gpa_t *pa, bool *writable_ok)
+int rv_mmu_translate(RVCPU *cpu, const RVInsn *in, gva_t va, RVAccess acc,
+                     unsigned priv, gpa_t *pa, bool *writable_ok)
 {
     WalkInfo info;
-    return walk(cpu, va, acc, priv, pa, writable_ok, false, &info);
+    return walk(cpu, in, va, acc, priv, pa, writable_ok, false, &info);
 }
 
 int rv_mmu_lookup(RVCPU *cpu, gva_t va, unsigned priv, gpa_t *pa)
@@ -374,12 +375,30 @@ int rv_mmu_lookup(RVCPU *cpu, gva_t va, unsigned priv, gpa_t *pa)
     /* Debugger view: any mapped page counts as readable, and nothing in
        the page tables changes. */
     WalkInfo info;
-    return walk(cpu, va, RV_ACC_READ, priv, pa, NULL, true, &info);
+    return walk(cpu, NULL, va, RV_ACC_READ, priv, pa, NULL, true, &info);
 }
 
-/* `debug`: the debugger's view (no permission checks, no A/D updates). */
-static int walk(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv, gpa_t *pa,
-                bool *writable_ok, bool debug, WalkInfo *info)
+/* The walker set A/D bits in the PTE at pte_addr, for the access of `in`
+   (NULL: fetching va at a block's start). Only a search for the writes to
+   a range (replay/lastwrite.c) watches: tell it who, and when (the
+   instruction's exact icount, as before a device access). */
+static void walker_wrote(RVCPU *cpu, const RVInsn *in, gva_t va,
+                         gpa_t pte_addr)
+{
+    CoreMachine *m = cpu->machine;
+    if (in) {
+        m->icount = rv_icount_at(cpu, in);
+    }
+    CoreMemWriter who = { .walker = true, .hart = (unsigned)cpu->mhartid,
+                          .pc = in ? in->pc : va };
+    core_mem_observe_write(m->as, pte_addr, 8, &who);
+}
+
+/* `debug`: the debugger's view (no permission checks, no A/D updates).
+   `in`: the instruction whose access this is (NULL: a fetch, or none). */
+static int walk(RVCPU *cpu, const RVInsn *in, gva_t va, RVAccess acc,
+                unsigned priv, gpa_t *pa, bool *writable_ok, bool debug,
+                WalkInfo *info)
 {
     unsigned mode = cpu->satp >> 60;
     *info = (WalkInfo){ .level = 0, .global = true };
@@ -491,6 +510,9 @@ leaf_ok:;
             core_mem_mark_dirty(pr, pte_addr, 8);   /* before the write */
             memcpy(p, &pte, 8);
             core_mem_notify_write(as, pr, pte_addr, 8);
+            if (CORE_UNLIKELY(core_mem_write_observed(as))) {
+                walker_wrote(cpu, in, va, pte_addr);
+            }
         }
         info->level = (unsigned)level;
         uint64_t vpn_low = (va >> RV_PAGE_BITS) & low_mask;
@@ -584,11 +606,11 @@ static void tlb_fill(RVCPU *cpu, RVTlbEntry *tlb, gva_t va,
 
 /* Translate, check PMP for [pa, pa+size) and find the region; returns 0 or
    an exception cause. */
-static int resolve(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
-                   unsigned size, Resolved *out)
+static int resolve(RVCPU *cpu, const RVInsn *in, gva_t va, RVAccess acc,
+                   unsigned priv, unsigned size, Resolved *out)
 {
-    int cause = walk(cpu, va, acc, priv, &out->pa, &out->writable_ok, false,
-                     &out->walk);
+    int cause = walk(cpu, in, va, acc, priv, &out->pa, &out->writable_ok,
+                     false, &out->walk);
     if (cause) {
         return cause;
     }
@@ -721,7 +743,7 @@ static int load_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size)
         return 0;
     }
     Resolved res;
-    int cause = resolve(cpu, addr, RV_ACC_READ, rv_data_priv(cpu), size, &res);
+    int cause = resolve(cpu, in, addr, RV_ACC_READ, rv_data_priv(cpu), size, &res);
     if (cause) {
         return rv_raise_exception(cpu, in, cause, addr);
     }
@@ -768,9 +790,9 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         gpa_t pa;
         unsigned priv = rv_data_priv(cpu);
         gva_t second = (addr + size - 1) & RV_PAGE_MASK;
-        int cause = rv_mmu_translate(cpu, addr, RV_ACC_WRITE, priv, &pa, NULL);
+        int cause = rv_mmu_translate(cpu, in, addr, RV_ACC_WRITE, priv, &pa, NULL);
         if (!cause) {
-            cause = rv_mmu_translate(cpu, second, RV_ACC_WRITE, priv, &pa, NULL);
+            cause = rv_mmu_translate(cpu, in, second, RV_ACC_WRITE, priv, &pa, NULL);
         }
         if (cause) {
             return rv_raise_exception(cpu, in, cause, addr);
@@ -795,7 +817,7 @@ static int store_slow(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         res.r = core_mem_find(cpu->machine->as, res.pa);
         res.cacheable = false;
     } else {
-        int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), size,
+        int cause = resolve(cpu, in, addr, RV_ACC_WRITE, rv_data_priv(cpu), size,
                             &res);
         if (cause) {
             return rv_raise_exception(cpu, in, cause, addr);
@@ -892,7 +914,7 @@ int rv_amo_ptr(RVCPU *cpu, const RVInsn *in, gva_t addr, unsigned size,
         return 0;
     }
     Resolved res;
-    int cause = resolve(cpu, addr, RV_ACC_WRITE, rv_data_priv(cpu), size, &res);
+    int cause = resolve(cpu, in, addr, RV_ACC_WRITE, rv_data_priv(cpu), size, &res);
     if (cause) {
         return rv_raise_exception(cpu, in, cause, addr);
     }
@@ -964,7 +986,7 @@ int rv_fetch_page(RVCPU *cpu, gva_t pc, const uint8_t **host_page,
     if (e->tag_exec != vpage) {
         Resolved res;
         /* Fetch permission is checked per page: a block never leaves it. */
-        int cause = resolve(cpu, pc, RV_ACC_EXEC, cpu->priv, 2, &res);
+        int cause = resolve(cpu, NULL, pc, RV_ACC_EXEC, cpu->priv, 2, &res);
         if (cause) {
             return cause;
         }

@@ -80,9 +80,10 @@ typedef enum RVAccess { RV_ACC_READ, RV_ACC_WRITE, RV_ACC_EXEC } RVAccess;
 /* Translate va for an access at privilege `priv` (already adjusted for
    MPRV). On success returns 0 and sets *pa and, if not NULL, *writable_ok
    (the TLB may cache write permission: the page is writable and dirty).
-   On failure returns the exception cause. Updates A/D bits. */
-int rv_mmu_translate(RVCPU *cpu, gva_t va, RVAccess acc, unsigned priv,
-                     gpa_t *pa, bool *writable_ok);
+   On failure returns the exception cause. Updates A/D bits, for the
+   access of `in` (NULL: none; a fetch). */
+int rv_mmu_translate(RVCPU *cpu, const RVInsn *in, gva_t va, RVAccess acc,
+                     unsigned priv, gpa_t *pa, bool *writable_ok);
 
 /* PMP: may an access of len bytes at pa with privilege priv proceed? */
 bool rv_pmp_allows(const RVCPU *cpu, gpa_t pa, uint64_t len, RVAccess acc,

@@ -23,6 +23,10 @@ page without code (stores there take the TLB fast path): a history of it
 must have every store, 3 instructions apart, counting down.
 pair.S stores two neighbouring variables in turn: watching the second
 only, every store to it is seen (4 instructions apart).
+priv_pte.c clears A and D of a PTE with AMOs and accesses its page: the
+page walker's A/D updates are writes too (at the icount of the accessing
+instruction), so the PTE's history chains and a `goto` to each shows the
+old value, the instruction after it the new one.
 Bad input gets a one-line error and a non-zero status.
 """
 import json
@@ -35,7 +39,7 @@ import tempfile
 import gdbrun  # noqa: E402 (tests/gdb/gdbrun.py)
 from rwtest import fail_fast  # noqa: E402 (on the path gdbrun set)
 
-REWIND, ELF, GDB, RNG_ELF, STEPS_ELF, SMP_ELF, PAIR_ELF = sys.argv[1:8]
+REWIND, ELF, GDB, RNG_ELF, STEPS_ELF, SMP_ELF, PAIR_ELF, PTE_ELF = sys.argv[1:9]
 passed = failed = 0
 
 
@@ -205,6 +209,39 @@ check(len(ws) == 5 and
       all((w.get("disas") or "").startswith("sd t0,8(t3)") for w in ws),
       "history of a variable whose neighbour is stored in between: every "
       "store, 4 instructions apart", r.stdout + r.stderr)
+
+# The page walker's A/D updates: l0[PG_AD] (l0 + 8) of priv_pte.c.
+PTE, _ = record("pte.rwd", PTE_ELF, 20000)
+nm = subprocess.run(["riscv64-unknown-elf-nm", PTE_ELF], capture_output=True,
+                    text=True, check=True).stdout
+pte = int(re.search(r"^([0-9a-f]+) [bB] l0$", nm, re.M).group(1), 16) + 8
+j, r = rewind_json("history", PTE, "end", "-p", hex(pte), "12")
+ws = j["writes"] if j else []
+walks = [w for w in ws if w.get("kind") == "walk"]
+check(len(ws) == 12 and len(walks) >= 4 and
+      all(ws[i]["new"] == ws[i + 1]["old"] for i in range(11)) and
+      all(w["paddr"] == pte and w["hart"] == 0 for w in walks) and
+      all(re.match(r"(c\.)?(ld|sd) ", w.get("disas") or "") for w in walks),
+      "history of a PTE: the walker's A/D updates for loads and stores "
+      "among the AMOs that clear them, values chained", r.stdout + r.stderr)
+if walks:
+    w = walks[-1]
+    n = w["icount"]
+    r = rewind("shell", PTE, "-c",
+               f"goto {n}; x/1gx {hex(pte)}; goto {n + 1}; x/1gx {hex(pte)}")
+    got = re.findall(r"^icount (\d+) .* pc 0x0*([0-9a-f]+) ", r.stdout, re.M)
+    vals = re.findall(r"<l0\+8>:\s+0x([0-9a-f]+)", r.stdout)
+    le = lambda v: int.from_bytes(bytes.fromhex(v), "little")  # noqa: E731
+    check(len(got) == 2 and got[0] == (str(n), "%x" % w["pc"]) and
+          len(vals) == 2 and int(vals[0], 16) == le(w["old"]) and
+          int(vals[1], 16) == le(w["new"]),
+          "  a walk's icount is its instruction's: goto there shows its pc "
+          "and the old PTE, one instruction later the new one",
+          r.stdout + r.stderr)
+    r = rewind("shell", PTE, "-c", f"goto {n + 1}; last-write -p {hex(pte)}")
+    check(f"icount {n}  hart 0  pc 0x{w['pc']:x}" in r.stdout and
+          f"(page walk: A/D bits at physical 0x{pte:x})" in r.stdout,
+          "  the shell's last-write names the walk", r.stdout + r.stderr)
 
 # Bad input: one line, non-zero status.
 for args, want in (((T100, "300", "nosuchsym"), "bad address 'nosuchsym'"),

@@ -72,7 +72,7 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         gpa_t pa = 0;
-        int rc = rv_mmu_translate(cpu, cases[i].va, RV_ACC_READ, RV_PRIV_S,
+        int rc = rv_mmu_translate(cpu, NULL, cases[i].va, RV_ACC_READ, RV_PRIV_S,
                                   &pa, NULL);
         CHECK(rc == cases[i].rc && (rc != 0 || pa == cases[i].pa),
               "%s (va %016" PRIx64 ": rc %d, pa %016" PRIx64 ")",
