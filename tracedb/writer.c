@@ -25,7 +25,6 @@
  */
 #include "tracedb/tracedb_int.h"
 #include "tracedb/wqueue.h"
-#include "core/hostmem.h"   /* a hint for host memory, no machine state */
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,7 +77,7 @@ typedef struct WriterIO {
     uint64_t ev_bytes, ck_bytes;
     uint64_t ckpt_no;
     TdbBuf out;                 /* header + compressed data (on huge
-                                   pages: core_hostmem_alloc) */
+                                   pages: map_out) */
     ZSTD_CCtx *cctx;
     long kill_ckpt;             /* test hook, see io_kill_point */
     char err[512];
@@ -159,16 +159,28 @@ static int append_record(TdbWriter *w, int fd, uint64_t *off,
     return 0;
 }
 
-/* io.out's mapping: a multiple of 2 MiB, at least one huge page. */
-static size_t out_size(size_t need)
+#define OUT_HUGE ((size_t)2 << 20)   /* a transparent huge page */
+
+/* A mapping of cap bytes (a multiple of OUT_HUGE) marked for huge pages,
+   or NULL. Not malloc: meson's MALLOC_PERTURB_ would write all of it. */
+static uint8_t *map_out(size_t cap)
 {
-    return (need + CORE_HOSTMEM_HUGE - 1) / CORE_HOSTMEM_HUGE *
-           CORE_HOSTMEM_HUGE;
+    void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, cap, MADV_HUGEPAGE);   /* a hint: no THP, no harm */
+#endif
+    return p;
 }
 
 static void free_out(WriterIO *io)
 {
-    core_hostmem_free(io->out.p, io->out.cap);
+    if (io->out.p) {
+        munmap(io->out.p, io->out.cap);
+    }
     io->out = (TdbBuf){ 0 };
 }
 
@@ -180,14 +192,16 @@ static size_t compress_into_out(TdbWriter *w, const void *src, size_t len)
     size_t bound = ZSTD_compressBound(len);
     if (io->out.cap < TDB_HDR_SIZE + bound) {
         /* A new mapping, not a larger copy: the old bytes are not needed.
-           It is on huge pages (core/hostmem.h), where zstd's output takes
+           It is on huge pages (as the snapshot buffers are, see
+           docs/architecture.md "Host memory"), where zstd's output takes
            a page fault per 2 MiB instead of per 4 KiB: a Linux boot's
            recording took 2000 of them in 4 KiB pages, which cost the
            writer's thread about as much as its write()s. Only the
            compressed size is ever touched. */
         free_out(io);
-        size_t cap = out_size(TDB_HDR_SIZE + bound);
-        io->out.p = core_hostmem_alloc(cap);
+        size_t cap = (TDB_HDR_SIZE + bound + OUT_HUGE - 1) / OUT_HUGE *
+                     OUT_HUGE;
+        io->out.p = map_out(cap);
         if (!io->out.p) {
             iofail(w, "%s: out of memory compressing %zu bytes", w->dir, len);
             return 0;
