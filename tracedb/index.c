@@ -149,8 +149,8 @@ TdbIndex *tdb_index_create(const char *path, bool bulk, char *err, size_t errlen
              whichever file the timing of the commits picked).
              synchronous=OFF while recording: with NORMAL every one of
              those checkpoints synced the log and the database (85
-             fdatasyncs in a Linux boot, a third of the trace writer's
-             kernel time), for a file that is not authoritative (a reindex
+             fdatasyncs in a Linux boot's recording, against the trace
+             files' 18), for a file that is not authoritative (a reindex
              rebuilds it). A killed recorder leaves it intact all the
              same (the kernel has the writes); only a power loss may
              leave it for a reindex. tdb_index_finish syncs it. */
