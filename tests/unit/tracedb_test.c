@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -433,6 +434,22 @@ static void test_round_trip(void)
     CHECK(stat(wal, &wst) == 0 && wst.st_size <= 64 * (4096 + 24) + 32,
           "index WAL bounded: %lld bytes",
           (long long)(stat(wal, &wst) == 0 ? wst.st_size : -1));
+    /* While recording, the index's connection takes no lock of its own
+       (the writer's idx_mu keeps its two threads apart) and syncs
+       nothing (each of those WAL checkpoints synced two files). */
+    TdbIndex *ix = tdb_writer_index_lock(w);
+    CHECK(ix != NULL, "writer index");
+    if (ix) {
+        sqlite3 *db = tdb_index_db(ix);
+        sqlite3_stmt *st = NULL;
+        CHECK(sqlite3_db_mutex(db) == NULL, "index connection without mutex");
+        CHECK(sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &st, NULL) ==
+                  SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+                  sqlite3_column_int(st, 0) == 0,
+              "recording index: synchronous=OFF");
+        sqlite3_finalize(st);
+        tdb_writer_index_unlock(w);
+    }
     uint8_t endp[16] = { 0 };   /* final hash, guest ns (not set: 0) */
     tdb_put_u64(endp, main_final_hash);
     push(s, TDB_EV_END, 0, s->icount + 7, endp, 16);
@@ -886,6 +903,90 @@ static void test_newer_version(void)
     stream_free(&s);
 }
 
+/* Whether the kernel gives huge pages to regions marked for them. */
+static bool thp_madvise_works(void)
+{
+    char line[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (!f) {
+        return false;
+    }
+    bool ok = fgets(line, sizeof(line), f) && !strstr(line, "[never]");
+    fclose(f);
+    return ok;
+}
+
+static long minor_faults(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt;
+}
+
+/* The writer compresses a large checkpoint into a buffer on huge pages:
+   16 MiB that do not compress fill 4096 fresh 4 KiB pages otherwise, a
+   page fault each (the blob given here is touched already). */
+static void test_output_on_huge_pages(void)
+{
+    if (!thp_madvise_works()) {
+        printf("tracedb: no transparent huge pages here, the writer's "
+               "output buffer not checked\n");
+        return;
+    }
+    size_t len = 16u << 20;
+    uint8_t *blob = malloc(len);
+    CHECK(blob != NULL);
+    if (!blob) {
+        return;
+    }
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < len; i += 8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        memcpy(blob + i, &x, 8);
+    }
+    TdbWriter *w = create("huge");
+    long before = minor_faults();
+    CHECK(tdb_writer_checkpoint_give(w, 1, 2, blob, len, len) == 0 &&
+          tdb_writer_wait(w) == 0, "checkpoint: %s", tdb_writer_error(w));
+    long faults = minor_faults() - before;
+    CHECK(faults < 1024, "%ld page faults compressing 16 MiB (4096 on "
+          "4 KiB pages)", faults);
+    CHECK(tdb_writer_close(w, 1, 2) == 0, "close");
+}
+
+static int synchronous_of(TdbIndex *x)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(tdb_index_db(x), "PRAGMA synchronous", -1, &st,
+                           NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* A recording's index syncs nothing while the recording runs (it is not
+   authoritative), and is synced from tdb_index_finish on: closing then
+   checkpoints its log into the database durably. */
+static void test_index_durability(void)
+{
+    char *path = trace_dir("durability.sqlite");
+    char err[256];
+    TdbIndex *x = tdb_index_create(path, false, err, sizeof(err));
+    CHECK(x != NULL, "index create: %s", err);
+    if (x) {
+        CHECK(synchronous_of(x) == 0, "recording: synchronous %d, want 0 "
+              "(OFF)", synchronous_of(x));
+        CHECK(tdb_index_finish(x) == 0, "finish");
+        CHECK(synchronous_of(x) == 1, "finished: synchronous %d, want 1 "
+              "(NORMAL)", synchronous_of(x));
+        tdb_index_close(x);
+    }
+}
+
 int main(void)
 {
     /* tmpfs when there is one: the truncation and corruption loops
@@ -908,6 +1009,8 @@ int main(void)
     test_corruption();
     test_reindex();
     test_newer_version();
+    test_index_durability();
+    test_output_on_huge_pages();
     stream_free(&main_stream);
     rm_rf(root);
     return check_done("tracedb");
