@@ -42,7 +42,10 @@ static inline uint32_t run_block(RVCPU *cpu, TB *tb, uint32_t n)
        tracing (each instruction is traced from the interpreter). */
     if (cpu->jit && n == tb->n_insns && tb->cached && !cpu->trace &&
         !tb->no_host) {
-        const void *host = tb->host ? tb->host : rv_jit_compile(cpu, tb);
+        const void *host = tb->host;
+        if (!host && ++tb->runs >= cpu->jit_threshold) {
+            host = rv_jit_compile(cpu, tb);
+        }
         if (CORE_LIKELY(host != NULL)) {
             cpu->exit_idx = n;
             int r = rv_jit_run(cpu, host);
