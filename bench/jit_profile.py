@@ -5,11 +5,14 @@ the JIT's blocks.
 usage: bench/jit_profile.py PERF_DATA PERF_MAP [TOP]
 
 PERF_MAP is the /tmp/perf-PID.map that rewind writes with
-REWIND_PERF_MAP=1 (one line per translated block: address, size,
-guest_PC). perf itself does not apply it to the JIT's memfd mapping, so
+REWIND_PERF_MAP=1 (one line per piece of host code: address, size,
+name: guest_PC for a block, jit_link_PC for a link's way into the block
+at PC, jit_enter, jit_sync, jit_load_4s... for the code the blocks
+share). perf itself does not apply it to the JIT's memfd mapping, so
 this script reads `perf script` and looks each sample up in the map;
 samples outside the JIT code keep perf's symbol. Prints the share of
-samples in JIT code, then the TOP (default 40) blocks and functions.
+samples in JIT code (blocks, ways in, shared code), then the TOP
+(default 40) blocks and functions.
 """
 import bisect
 import collections
@@ -40,6 +43,15 @@ for l in out.splitlines():
         sym = p[1] if len(p) > 1 else '?'
         cnt[sym + ' ' + (p[-1] if len(p) > 2 else '')] += 1
 jit = sum(v for k, v in cnt.items() if k.startswith('JIT'))
-print(f"samples {tot}, in JIT code {100*jit/tot:.1f}%")
+part = collections.Counter()
+for k, v in cnt.items():
+    if k.startswith('JIT guest_'):
+        part['blocks'] += v
+    elif k.startswith('JIT jit_link_'):
+        part['ways in'] += v
+    elif k.startswith('JIT'):
+        part['shared'] += v
+print(f"samples {tot}, in JIT code {100*jit/tot:.1f}% (" +
+      ", ".join(f"{k} {100*v/tot:.1f}%" for k, v in part.most_common()) + ")")
 for k, v in cnt.most_common(int(sys.argv[3]) if len(sys.argv) > 3 else 40):
     print(f"{100*v/tot:6.2f}% {k}")

@@ -63,6 +63,13 @@ typedef enum CoreJitMode {
     CORE_JIT_OFF,              /* the interpreter */
 } CoreJitMode;
 
+/* The JIT translates a block on its Nth whole run and interprets it
+   before (docs/jit.md, "Tiered translation"): most blocks of a boot run a
+   few times, and a translation costs as much as interpreting a block
+   hundreds of times. */
+#define CORE_JIT_THRESHOLD_DEFAULT 16u
+#define CORE_JIT_THRESHOLD_MAX 1000000u
+
 typedef struct CoreConfig {
     const char *machine;       /* "virt" */
     const char *cpu;           /* "rv64" */
@@ -115,6 +122,11 @@ typedef struct CoreConfig {
                                   trace whose logs rebuild checkpoints */
     bool block_log_record;     /* block_log_dir is being recorded */
     CoreJitMode jit;           /* not part of the run's state (see above) */
+    uint32_t jit_threshold;    /* -accel tcg,jit-threshold=N: the JIT
+                                  translates a block on its Nth whole run
+                                  (interpreted before); 0: the default
+                                  (rv_jit_threshold_wanted). Not part of
+                                  the run's state either */
 } CoreConfig;
 
 /* The -object with this id, or NULL. */

@@ -168,7 +168,7 @@ static bool opt_smp(CoreConfig *cfg, const char *opt, const char *arg,
 }
 
 bool shell_cli_parse_accel(const char *opt, const char *arg,
-                           CoreJitMode *jit)
+                           CoreJitMode *jit, uint32_t *jit_threshold)
 {
     char tok[64];
     size_t n = strcspn(arg, ",");
@@ -184,8 +184,16 @@ bool shell_cli_parse_accel(const char *opt, const char *arg,
             *jit = CORE_JIT_ON;
         } else if (strcmp(tok, "jit=off") == 0) {
             *jit = CORE_JIT_OFF;
+        } else if (strncmp(tok, "jit-threshold=", 14) == 0) {
+            uint64_t v;
+            if (!parse_uint(tok + 14, CORE_JIT_THRESHOLD_MAX, &v) || v == 0) {
+                return fail(opt, "'%s': expected a run count from 1 to "
+                            "1000000", tok);
+            }
+            *jit_threshold = (uint32_t)v;
         } else {
-            return fail(opt, "unsupported tcg property '%s' (jit=on|off)", tok);
+            return fail(opt, "unsupported tcg property '%s' "
+                        "(jit=on|off, jit-threshold=N)", tok);
         }
     }
     return true;
@@ -203,11 +211,15 @@ static bool opt_accel(CoreConfig *cfg, const char *opt, const char *arg,
         printf("tcg options:\n"
                "  jit=on|off    translate guest blocks to host code (on: the\n"
                "                default where the host has a JIT backend) or\n"
-               "                interpret them (off); the run is the same\n");
+               "                interpret them (off); the run is the same\n"
+               "  jit-threshold=N  the JIT translates a block on its Nth\n"
+               "                run, interpreting it before (1: at once;\n"
+               "                default %u; the run is the same)\n",
+               CORE_JIT_THRESHOLD_DEFAULT);
         *res = SHELL_CLI_EXIT_OK;
         return false;
     }
-    return shell_cli_parse_accel(opt, arg, &cfg->jit);
+    return shell_cli_parse_accel(opt, arg, &cfg->jit, &cfg->jit_threshold);
 }
 
 #define STRING_OPT(fn, field)                                              \
@@ -675,7 +687,7 @@ static const CliOption options[] = {
     { "cpu", NULL, "MODEL", "CPU model: rv64", opt_cpu },
     { "m", NULL, "SIZE", "RAM size, e.g. 128M, 2G (default 128M)", opt_memory },
     { "smp", NULL, "N", "number of harts (default 1)", opt_smp },
-    { "accel", NULL, "tcg[,jit=on|off]", "accelerator (only tcg; -accel tcg,help)",
+    { "accel", NULL, "tcg[,jit=on|off][,jit-threshold=N]", "accelerator (only tcg; -accel tcg,help)",
       opt_accel },
     { "bios", NULL, "FILE|none|default", "firmware (default: OpenSBI fw_dynamic)", opt_bios },
     { "kernel", NULL, "FILE", "kernel or bare-metal program (ELF or raw)", opt_kernel },
@@ -717,13 +729,14 @@ void shell_cli_print_usage(void)
            "                    tables; 'trace index' adds them later)\n"
            "  replay DIR [--until ICOUNT] [--seek ICOUNT] [--quiet] [--stats]\n"
            "             [--trace FILE] [-s | -gdb SPEC] [-S] [--allow-incomplete]\n"
-           "             [-accel tcg,jit=on|off]\n"
+           "             [-accel tcg,jit=on|off[,jit-threshold=N]]\n"
            "                    replay a trace bit for bit, checking checkpoints;\n"
            "                    --seek jumps there through the nearest checkpoint\n"
            "                    and stops, or goes on from there with --until,\n"
            "                    a debugger (-s, -gdb, -S) or --trace (and says\n"
            "                    so when it has to use an earlier checkpoint)\n"
-           "  verify DIR [--junit FILE] [--allow-incomplete] [-accel tcg,jit=on|off]\n"
+           "  verify DIR [--junit FILE] [--allow-incomplete]\n"
+           "             [-accel tcg,jit=on|off[,jit-threshold=N]]\n"
            "                    headless replay checking every event, every\n"
            "                    checkpoint and the final state: exit 0 identical,\n"
            "                    1 divergence, 2 unusable or damaged trace,\n"

@@ -39,9 +39,10 @@ char *shell_cli_strip_rr(const char *arg);
    (cfg->serial) and what to print. */
 void shell_cli_replay_config(CoreConfig *cfg, const char *dir);
 
-/* -accel NAME[,jit=on|off]: false (message printed naming opt) if bad. */
+/* -accel NAME[,jit=on|off][,jit-threshold=N]: false (message printed
+   naming opt) if bad; what is not given is left as it was. */
 bool shell_cli_parse_accel(const char *opt, const char *arg,
-                           CoreJitMode *jit);
+                           CoreJitMode *jit, uint32_t *jit_threshold);
 
 /* Do two command lines give the same machine (ignoring -s, -S, -gdb,
    --stats, --trace and one or two leading dashes)? If not, *diff_a and

@@ -411,6 +411,9 @@ static bool config(JitCheck *j, int k, int argc, char **argv)
     cfg->max_insns = 0;       /* the check stops the machines itself */
     cfg->stats = false;
     cfg->jit = k == 0 ? CORE_JIT_OFF : CORE_JIT_ON;
+    if (!cfg->jit_threshold) {
+        cfg->jit_threshold = 1;   /* B: every block as host code */
+    }
     return true;
 }
 
@@ -464,7 +467,7 @@ int sh_jit_check_cmd(int argc, char **argv)
     for (int k = 0; k < 2 && j.replaying; k++) {
         char err[1024];
         if (!sh_trace_open_jit(argv[i], &j.trace[k],
-                               k == 0 ? CORE_JIT_OFF : CORE_JIT_ON, err,
+                               k == 0 ? CORE_JIT_OFF : CORE_JIT_ON, 1, err,
                                sizeof(err))) {
             fprintf(stderr, "rewind: jit-check: %s\n", err);
             if (k == 1) {

@@ -7,7 +7,8 @@
  *   record   -o DIR [--checkpoint-every N] [--no-derived] MACHINE-OPTIONS
  *   replay   DIR [--until N] [--seek N] [--quiet] [--stats] [--trace FILE]
  *            [--allow-incomplete]
- *   verify   DIR [--junit FILE] [--allow-incomplete] [-accel tcg,jit=on|off]
+ *   verify   DIR [--junit FILE] [--allow-incomplete]
+ *            [-accel tcg,jit=on|off[,jit-threshold=N]]
  *   info     DIR
  *   query    DIR "SQL"
  *   trace    reindex DIR | index DIR | timeline DIR -o FILE.svg
@@ -422,6 +423,7 @@ typedef struct ReplayArgs {
     bool gdb_wait;
     bool allow_incomplete;
     CoreJitMode jit;     /* -accel: the engine, whatever recorded it */
+    uint32_t jit_threshold;  /* -accel tcg,jit-threshold=N, or 0 */
     bool verify;         /* `verify`, not `replay` */
 } ReplayArgs;
 
@@ -484,7 +486,8 @@ static bool parse_replay_args(const char *cmd, int argc, char **argv,
         } else if (strcmp(o, "--allow-incomplete") == 0) {
             a->allow_incomplete = true;
         } else if (strcmp(o, "-accel") == 0 && more) {
-            if (!shell_cli_parse_accel("accel", argv[++i], &a->jit)) {
+            if (!shell_cli_parse_accel("accel", argv[++i], &a->jit,
+                                       &a->jit_threshold)) {
                 return false;
             }
         } else if (verify && strcmp(o, "--junit") == 0 && more) {
@@ -641,6 +644,9 @@ static int replay_machine(ReplayArgs a, RRSession *s, CoreConfig *cfg)
     shell_cli_replay_config(cfg, a.dir);
     if (a.jit != CORE_JIT_DEFAULT) {
         cfg->jit = a.jit;
+    }
+    if (a.jit_threshold) {
+        cfg->jit_threshold = a.jit_threshold;
     }
     cfg->stats = a.stats;
     cfg->trace_insns = a.trace;

@@ -10,11 +10,11 @@
 
 bool sh_trace_open(const char *dir, ShTrace *t, char *err, size_t errlen)
 {
-    return sh_trace_open_jit(dir, t, CORE_JIT_DEFAULT, err, errlen);
+    return sh_trace_open_jit(dir, t, CORE_JIT_DEFAULT, 0, err, errlen);
 }
 
 bool sh_trace_open_jit(const char *dir, ShTrace *t, CoreJitMode jit,
-                       char *err, size_t errlen)
+                       uint32_t jit_threshold, char *err, size_t errlen)
 {
     memset(t, 0, sizeof(*t));
     t->dir = dir;
@@ -36,6 +36,9 @@ bool sh_trace_open_jit(const char *dir, ShTrace *t, CoreJitMode jit,
     cfg->trace_insns = NULL;
     if (jit != CORE_JIT_DEFAULT) {
         cfg->jit = jit;
+    }
+    if (jit_threshold) {
+        cfg->jit_threshold = jit_threshold;
     }
     cfg->trace_jit = NULL;
     t->m = core_machine_new(cfg);

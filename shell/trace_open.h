@@ -22,10 +22,11 @@ typedef struct ShTrace {
 /* Opens dir and restores its first checkpoint; false with a message
    naming dir in err. t must stay where it is until sh_trace_close. */
 bool sh_trace_open(const char *dir, ShTrace *t, char *err, size_t errlen);
-/* The same with the engine chosen (-accel tcg,jit=on|off), whatever
-   recorded it (`rewind jit-check TRACE`); CORE_JIT_DEFAULT: as recorded. */
+/* The same with the engine chosen (-accel tcg,jit=on|off and
+   jit-threshold=N), whatever recorded it (`rewind jit-check TRACE`);
+   CORE_JIT_DEFAULT and 0: as recorded. */
 bool sh_trace_open_jit(const char *dir, ShTrace *t, CoreJitMode jit,
-                       char *err, size_t errlen);
+                       uint32_t jit_threshold, char *err, size_t errlen);
 void sh_trace_close(ShTrace *t);
 
 #endif

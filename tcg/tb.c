@@ -1,7 +1,8 @@
 /*
  * Translation-block cache (see tcg/tb.h).
  *
- * Lookup: a hash on (pc, phys_pc, flags) into chained buckets. Per-page
+ * Lookup: a hash on (pc, phys_pc, flags) into chained buckets (2 MiB of
+ * them, on one huge page: core/hostmem.h). Per-page
  * records (a GHashTable from page address to a TBPage: the list of the
  * page's TBs and a bitmap of the halfwords they were decoded from) make
  * invalidation proportional to the TBs of the page, and let a write that
@@ -33,7 +34,7 @@ struct TBCache {
     size_t arena_size;
     size_t used;
     size_t last_alloc;
-    TB *hash[HASH_SIZE];
+    TB **hash;           /* HASH_SIZE buckets: 2 MiB, one huge page */
     GHashTable *pages;   /* gpa page -> TBPage (owns it) */
     TBFlushHook flush_hook;
     void *flush_opaque;
@@ -64,6 +65,14 @@ TBCache *tb_cache_new(size_t arena_bytes)
         return NULL;
     }
     c->arena_size = arena_bytes;
+    /* Lookups hit random buckets: on 4 KiB pages nearly each one was a
+       TLB miss, and the first touch of each page a fault. */
+    c->hash = core_hostmem_alloc(HASH_SIZE * sizeof(TB *));
+    if (!c->hash) {
+        core_hostmem_free(c->arena, arena_bytes);
+        free(c);
+        return NULL;
+    }
     c->pages = g_hash_table_new(g_int64_hash, g_int64_equal);
     return c;
 }
@@ -116,6 +125,7 @@ void tb_cache_free(TBCache *c)
         c->code_destroy(c->code);
     }
     core_hostmem_free(c->arena, c->arena_size);
+    core_hostmem_free(c->hash, HASH_SIZE * sizeof(TB *));
     free(c);
 }
 
@@ -165,7 +175,7 @@ TB *tb_lookup(TBCache *c, gva_t pc, gpa_t phys_pc, uint32_t flags)
 
 void tb_flush(TBCache *c)
 {
-    memset(c->hash, 0, sizeof(c->hash));
+    memset(c->hash, 0, HASH_SIZE * sizeof(TB *));
     free_page_keys(c);
     c->used = 0;
     if (c->code && c->code_reset) {

@@ -42,6 +42,8 @@ struct TB {
                               budget check first), or NULL */
     void *jit_links;       /* a JIT's jumps patched to enter this block:
                               undone (code_unlink) when it is invalidated */
+    uint32_t runs;         /* whole runs in the interpreter while a JIT
+                              waits for the block to prove hot */
     uint64_t payload[];    /* target instructions, 8-byte aligned */
 };
 

@@ -705,8 +705,10 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
         fprintf(stderr, "rewind: %s; running without the JIT\n", jit_err);
         jit = false;
     }
+    uint32_t threshold = rv_jit_threshold_wanted(cfg->jit_threshold);
     for (unsigned h = 0; h < cfg->smp; h++) {
         rv_cpu_set_jit(m->cpus[h], jit);
+        rv_cpu_set_jit_threshold(m->cpus[h], threshold);
     }
     if (cfg->trace_jit) {
         if (!jit) {

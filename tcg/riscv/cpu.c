@@ -78,6 +78,27 @@ void rv_cpu_set_jit_trace(RVCPU *cpu, void *file)
     cpu->jit_trace = file;
 }
 
+uint32_t rv_jit_threshold_wanted(uint32_t n)
+{
+    if (n) {
+        return n;
+    }
+    const char *env = getenv("REWIND_JIT_THRESHOLD");
+    if (env && *env) {
+        char *end;
+        unsigned long v = strtoul(env, &end, 10);
+        if (!*end && v >= 1 && v <= CORE_JIT_THRESHOLD_MAX) {
+            return (uint32_t)v;
+        }
+    }
+    return CORE_JIT_THRESHOLD_DEFAULT;
+}
+
+void rv_cpu_set_jit_threshold(RVCPU *cpu, uint32_t n)
+{
+    cpu->jit_threshold = n;
+}
+
 bool rv_jit_wanted(CoreJitMode mode)
 {
     if (mode == CORE_JIT_DEFAULT) {

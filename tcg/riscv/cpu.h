@@ -192,6 +192,9 @@ struct RVCPU {
     uint8_t trig_exec;       /* triggers armed for execute (bit i: i) */
     uint8_t trig_mem;        /* triggers armed for loads or stores */
     uint8_t jit;             /* run whole blocks as host code (jit.c) */
+    uint32_t jit_threshold;  /* translate a block on its Nth whole run
+                                (0 and 1: at once); it is interpreted
+                                before */
     void *jit_trace;         /* FILE * for --trace-jit, or NULL */
     int64_t chain_left;      /* JIT block chaining (jit.c): instructions
                                 the chained blocks may still retire */

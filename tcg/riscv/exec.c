@@ -42,7 +42,13 @@ static inline uint32_t run_block(RVCPU *cpu, TB *tb, uint32_t n)
        tracing (each instruction is traced from the interpreter). */
     if (cpu->jit && n == tb->n_insns && tb->cached && !cpu->trace &&
         !tb->no_host) {
-        const void *host = tb->host ? tb->host : rv_jit_compile(cpu, tb);
+        /* Tiered: translated on its jit_threshold-th whole run, since
+           most blocks run a few times and a translation costs hundreds
+           of interpreted runs (docs/jit.md). Guest history only. */
+        const void *host = tb->host;
+        if (!host && ++tb->runs >= cpu->jit_threshold) {
+            host = rv_jit_compile(cpu, tb);
+        }
         if (CORE_LIKELY(host != NULL)) {
             cpu->exit_idx = n;
             int r = rv_jit_run(cpu, host);

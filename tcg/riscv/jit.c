@@ -182,6 +182,9 @@ static long shared_load[4][2], shared_store[4];
 static const int cache_regs[] = { X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
 #define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
 
+static void perf_map_name(const uint8_t *code, size_t len, const char *fmt,
+                          uint64_t arg);
+
 static void emit_shared(X86CodeBuf *cb)
 {
     uint8_t *w = x86_codebuf_room(cb, SHARED_BYTES);
@@ -265,7 +268,26 @@ static void emit_shared(X86CodeBuf *cb)
     if (e.overflow) {
         abort();   /* the room above is a constant: cannot happen */
     }
-    x86_codebuf_commit(cb, e.len);
+    const uint8_t *code = x86_codebuf_commit(cb, e.len);
+    perf_map_name(code, (size_t)shared_leave, "jit_enter", 0);
+    perf_map_name(code + shared_leave, (size_t)(shared_sync - shared_leave),
+                  "jit_leave", 0);
+    perf_map_name(code + shared_sync, (size_t)(shared_jump_pc - shared_sync),
+                  "jit_sync", 0);
+    perf_map_name(code + shared_jump_pc, (size_t)(shared_load[0][0] -
+                  shared_jump_pc), "jit_exit", 0);
+    for (unsigned kind = 0; kind < 12; kind++) {
+        bool store = kind >= 8;
+        unsigned lg = store ? kind - 8 : kind / 2;
+        long at = store ? shared_store[lg] : shared_load[lg][kind & 1];
+        long end = kind == 11 ? (long)e.len
+                   : kind >= 7 ? shared_store[kind - 7]
+                   : shared_load[(kind + 1) / 2][(kind + 1) & 1];
+        perf_map_name(code + at, (size_t)(end - at),
+                      store ? "jit_store_%" PRIu64
+                      : kind & 1 ? "jit_load_%" PRIu64 "s" : "jit_load_%" PRIu64,
+                      (uint64_t)1 << lg);
+    }
 }
 
 static void jit_unlink(void *code, TB *tb);
@@ -523,7 +545,9 @@ static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
         abort();   /* WAY_IN_BYTES is a bound: cannot happen */
     }
     st->len = e.len;
-    return x86_codebuf_commit(cb, e.len);
+    const uint8_t *code = x86_codebuf_commit(cb, e.len);
+    perf_map_name(code, e.len, "jit_link_%" PRIx64, tb->pc);
+    return code;
 }
 
 void rv_jit_link(RVCPU *cpu, void *link, TB *tb)
@@ -1531,10 +1555,14 @@ static void gen_insn(Gen *g, const RVInsn *in, const RVInsn *copy)
 static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
                         uint32_t carried, const uint8_t *code, size_t len);
 
-/* REWIND_PERF_MAP=1: name every block in /tmp/perf-PID.map, the file
-   perf(1) reads to put symbols on JIT code ("guest_PC" per block). Host
+/* REWIND_PERF_MAP=1: name every piece of host code in /tmp/perf-PID.map,
+   the file perf(1) reads to put symbols on JIT code: "guest_PC" per
+   block, "jit_link_PC" per way into the block at PC, "jit_enter",
+   "jit_leave", "jit_sync", "jit_exit" and "jit_load_N[s]",
+   "jit_store_N" for the code shared by the blocks (emit_shared). Host
    side only: it changes nothing the guest sees. */
-static void perf_map_block(const TB *tb, const uint8_t *code, size_t len)
+static void perf_map_name(const uint8_t *code, size_t len, const char *fmt,
+                          uint64_t arg)
 {
     static FILE *map;
     static bool tried;
@@ -1551,9 +1579,10 @@ static void perf_map_block(const TB *tb, const uint8_t *code, size_t len)
             }
         }
     }
-    if (map) {
-        fprintf(map, "%" PRIxPTR " %zx guest_%" PRIx64 "\n",
-                (uintptr_t)code, len, tb->pc);
+    if (map && len) {
+        fprintf(map, "%" PRIxPTR " %zx ", (uintptr_t)code, len);
+        fprintf(map, fmt, arg);
+        fputc('\n', map);
     }
 }
 
@@ -1705,7 +1734,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     }
     tb->host = code + entry_off;
     tb->host_chain = chain ? code : NULL;
-    perf_map_block(tb, code, g.e.len);
+    perf_map_name(code, g.e.len, "guest_%" PRIx64, tb->pc);
     if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
         trace_block(cpu, tb, g.host, g.carried, code, g.e.len);
     }

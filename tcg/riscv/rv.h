@@ -48,6 +48,14 @@ void rv_cpu_set_jit_trace(RVCPU *cpu, void *file);
    REWIND_JIT is "off" (how the test suite runs every test with the
    interpreter: meson test --setup interp). */
 bool rv_jit_wanted(CoreJitMode mode);
+/* The run on which the JIT translates a block (-accel tcg,jit-threshold=N;
+   the blocks run in the interpreter before): `n`, or for 0 the
+   environment variable REWIND_JIT_THRESHOLD if it holds a valid count
+   (the test suite's default setup sets 1: every block is translated at
+   once, so the tests check the JIT's code everywhere), else
+   CORE_JIT_THRESHOLD_DEFAULT. */
+uint32_t rv_jit_threshold_wanted(uint32_t n);
+void rv_cpu_set_jit_threshold(RVCPU *cpu, uint32_t n);
 /* Make the JIT's code buffer (shared by the harts of hart `cpu`'s
    translation cache) before the run, so a host that refuses executable
    memory is known at start-up: false, with the reason in err. */

@@ -141,7 +141,8 @@ t.check(text.count("CACHE:") == text.count("IN: pc") and not short,
         "blocks keep their most used guest registers in host registers",
         "\n  ".join(short[:5]))
 # REWIND_PERF_MAP=1: /tmp/perf-PID.map names each block's host code, the
-# same address and size as --trace-jit shows, as guest_PC.
+# same address and size as --trace-jit shows, as guest_PC; the code the
+# blocks share and the ways in of links have names of their own.
 p = spawn([exe, "run", *BOARD, *jit(True), "--trace-jit", tj, "-kernel",
            elfs[0]], env=dict(os.environ, REWIND_PERF_MAP="1"),
           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -153,9 +154,17 @@ if os.path.exists(perf_map):
 blocks = re.findall(r"^IN: pc 0x0*([0-9a-f]+) .*\n(?:(?!IN: ).*\n)*?OUT: (\d+) bytes\n"
                     r"  0x([0-9a-f]+):", open(tj).read(), re.M)
 want = {f"{int(a, 16):x} {int(n):x} guest_{pc}" for pc, n, a in blocks}
-t.check(rc == 0 and blocks and set(lines) == want and len(lines) == len(blocks),
+named = [ln for ln in lines if ln.split()[-1].startswith("guest_")]
+t.check(rc == 0 and blocks and set(named) == want and len(named) == len(blocks),
         f"REWIND_PERF_MAP=1 names the {len(blocks)} translated blocks in "
-        "/tmp/perf-PID.map", f"{lines[:5]} vs {sorted(want)[:5]}")
+        "/tmp/perf-PID.map", f"{named[:5]} vs {sorted(want)[:5]}")
+stubs = {ln.split()[-1] for ln in lines} - {ln.split()[-1] for ln in named}
+links = re.findall(r"^LINK: to pc 0x0*([0-9a-f]+):", open(tj).read(), re.M)
+t.check({"jit_enter", "jit_leave", "jit_sync", "jit_exit", "jit_load_4s",
+         "jit_store_8"} <= stubs and links and
+        {f"jit_link_{pc}" for pc in links} <= stubs,
+        "REWIND_PERF_MAP=1 names the shared code and the links' ways in",
+        f"{sorted(stubs)[:20]}, links to {links[:5]}")
 rc, out, err = run(exe, "run", *BOARD, *jit(False), "--trace-jit", tj,
                    "-kernel", elfs[0], timeout=60)
 t.check(rc != 0 and "--trace-jit" in err and "JIT is off" in err,
