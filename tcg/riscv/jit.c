@@ -25,13 +25,13 @@
  * The run loop enters host code only for a whole block (exact icount:
  * a block cut by the budget runs in the interpreter) and never while
  * tracing. Host code is reachable only through its TB (tb->host,
- * tb->host_chain) and through jumps patched into it (JitLink, each
- * through its way in: way_in passes the cached guest registers on in
- * host registers): TB invalidation (tb_kill: valid = 0, then jit_unlink
+ * tb->host_chain) and through jumps patched into it (JitLink,
+ * jit_link.c, each through its way in: way_in passes the cached guest
+ * registers on in host registers): TB invalidation (tb_kill: valid = 0, then rv_jit_unlink
  * undoes those jumps) and flushes make it unreachable, and a flush
  * empties the code buffer with the TB arena (tb_cache_set_code).
  */
-#include "tcg/riscv/rv_int.h"
+#include "tcg/riscv/jit_int.h"
 #include "tcg/riscv/decode.h"
 #include "tcg/riscv/disas.h"
 #include "tcg/riscv/mem_access.h"
@@ -142,10 +142,6 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
     return RV_EXEC_NEXT;
 }
 
-#define CPU X86_RBX
-#define XOFF(r) ((int32_t)(offsetof(RVCPU, x) + 8u * (r)))
-#define OFF(f) ((int32_t)offsetof(RVCPU, f))
-
 /* ---- the code buffer, one per TB cache (shared by the harts) ---- */
 
 /* Code every block shares, at the start of each code buffer (written
@@ -177,10 +173,9 @@ static long shared_leave = -1, shared_sync = -1, shared_jump_pc = -1,
 /* TLB misses: load_slow[log2 size][sign], store_slow[log2 size]. */
 static long shared_load[4][2], shared_store[4];
 
-/* Guest registers cached in host registers within a block: callee-saved
-   ones, so helper calls keep them. */
-static const int cache_regs[] = { X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
-#define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
+const int rv_jit_cache_regs[RV_JIT_NCACHE] = {
+    X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15
+};
 
 static void emit_shared(X86CodeBuf *cb)
 {
@@ -191,16 +186,16 @@ static void emit_shared(X86CodeBuf *cb)
     X86Emit e;
     x86_init(&e, w, SHARED_BYTES);
     x86_push(&e, CPU);
-    for (unsigned k = 0; k < NCACHE; k++) {
-        x86_push(&e, cache_regs[k]);
+    for (unsigned k = 0; k < RV_JIT_NCACHE; k++) {
+        x86_push(&e, rv_jit_cache_regs[k]);
     }
     x86_alu_ri(&e, true, X86_SUB, X86_RSP, 8);   /* calls: 16-aligned */
     x86_mov_rr(&e, CPU, X86_RDI);
     x86_jmp_reg(&e, X86_RSI);
     shared_leave = (long)e.len;
     x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
-    for (unsigned k = NCACHE; k-- > 0;) {
-        x86_pop(&e, cache_regs[k]);
+    for (unsigned k = RV_JIT_NCACHE; k-- > 0;) {
+        x86_pop(&e, rv_jit_cache_regs[k]);
     }
     x86_pop(&e, CPU);
     x86_ret(&e);
@@ -268,8 +263,6 @@ static void emit_shared(X86CodeBuf *cb)
     x86_codebuf_commit(cb, e.len);
 }
 
-static void jit_unlink(void *code, TB *tb);
-
 static void codebuf_reset(void *cb)
 {
     x86_codebuf_reset(cb);
@@ -297,7 +290,7 @@ bool rv_jit_start(RVCPU *cpu, char *err, size_t errlen)
     }
     emit_shared(cb);
     tb_cache_set_code(cpu->tbs, cb, codebuf_reset, codebuf_destroy);
-    tb_cache_set_unlink(cpu->tbs, jit_unlink);
+    tb_cache_set_unlink(cpu->tbs, rv_jit_unlink);
     return true;
 }
 
@@ -347,13 +340,14 @@ typedef struct Gen {
     X86Label jump_pc, out_pc, out;   /* shared exits (emit_shared) */
     const TB *tb;
     bool chain;      /* exits to a constant pc may jump to the next block */
-    struct JitLink *links;  /* the block's patchable jumps (writable view) */
+    JitLink *links;  /* the block's patchable jumps (writable view) */
     unsigned nlinks; /* used so far */
-    long link_site[3], link_miss[3];  /* their rel32 fields and where
-                                         they go unlinked (code offsets) */
-    long link_out[3];  /* where they leave for the run loop, x[] written
-                          back (code offsets) */
-    uint32_t link_dirty[3];  /* the cached registers newer than x[] there */
+    /* Their rel32 fields, where they go unlinked, and where they leave
+       for the run loop with x[] written back (code offsets); the cached
+       registers newer than x[] at each. */
+    long link_site[RV_JIT_MAX_LINKS], link_miss[RV_JIT_MAX_LINKS];
+    long link_out[RV_JIT_MAX_LINKS];
+    uint32_t link_dirty[RV_JIT_MAX_LINKS];
     int self_link;   /* the back edge of a loop on itself, or -1 */
     X86Label bail;   /* the chained entry's budget check failed */
     int8_t host[RV_REG_SINK + 1];  /* guest register -> host register
@@ -376,203 +370,6 @@ typedef struct Gen {
    run loop enters through the shared enter) the loads of the guest
    registers it caches. */
 
-/* A jump of host code into another block's host code (or a loop's back
-   edge to its own head), patched through the writable view: to the
-   target's chained entry once the run loop found the block that follows
-   (rv_jit_link), back to `miss` when the target is invalidated
-   (jit_unlink). It lives in the exiting block's area of the code buffer,
-   so a flush forgets it with the code. A linked jump enters a block that
-   is valid and of the exit's mode, always: links are only made to such
-   blocks (the exit runs in the mode of its block: docs/jit.md), and
-   every invalidation undoes the links into the block it invalidates
-   (tb.c tb_kill). */
-typedef struct JitLink {
-    struct JitLink *next;   /* the next jump into the same target */
-    TB *target;             /* linked to, or NULL */
-    uint8_t *site;          /* the jump's rel32 (writable view) */
-    const uint8_t *end;     /* the end of the jump (executable view) */
-    const uint8_t *miss;    /* where it goes unlinked (executable view) */
-    const uint8_t *out;     /* where it leaves for the run loop at the
-                               target's pc, x[] written back (a warm
-                               entry's budget check failed) */
-    uint32_t flags;         /* the exiting block's mode flags */
-    uint32_t dirty;         /* cached guest registers newer than x[] at
-                               the jump (bit per guest register) */
-    int8_t guest[NCACHE];   /* the guest register cache_regs[k] holds in
-                               the exiting block, or 0 */
-} JitLink;
-#define MAX_LINKS 3
-
-/* What a link needs to know of its target, just before its code (read
-   through the executable view). */
-typedef struct JitEntry {
-    const uint8_t *warm;    /* after the cached registers' loads */
-    int8_t guest[NCACHE];   /* as JitLink.guest, for this block */
-} JitEntry;
-
-static void link_patch(JitLink *l, const uint8_t *to)
-{
-    int32_t rel = (int32_t)(to - l->end);
-    memcpy(l->site, &rel, sizeof(rel));
-}
-
-static void store_imm32(X86Emit *e, int32_t disp, uint32_t imm);
-static void disas_host(FILE *f, const uint8_t *code, size_t len);
-
-/* Room for a way in: the budget check, exit_idx, NCACHE stores, NCACHE
-   moves or loads, the jump. */
-#define WAY_IN_BYTES 160
-
-/* What a way in does with the cache registers (--trace-jit's LINK line). */
-typedef struct WayIn {
-    unsigned kept, moved, stored, loaded;
-    size_t len;   /* bytes of code */
-} WayIn;
-
-/* A link's way into its target, emitted in the code buffer when the link
-   is made: the target's budget check (else the exit's `out`: x[] written
-   back, the run loop goes on at the target), exit_idx = n as the run
-   loop presets it, then the exiting block's cache registers become the
-   target's: the exiting block's registers newer than x[] are written
-   back (so x[] is up to date at every block entry, as the target's
-   code assumes), a guest register both keep in the same host register
-   stays there (not loaded again: the store-to-load latency of the
-   round trip through x[] was on the dependency chains of loops spanning
-   blocks; the stores are not), one the target keeps elsewhere moves,
-   and the target's other registers are loaded. Then the target's code
-   after its own loads (JitEntry.warm). NULL if the buffer is full. */
-static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
-                             WayIn *st)
-{
-    X86CodeBuf *cb = tb_cache_code(cpu->tbs);
-    const JitEntry *to = (const JitEntry *)(const void *)
-        (tb->host_chain - sizeof(JitEntry));
-    uint8_t *w = x86_codebuf_room(cb, WAY_IN_BYTES);
-    if (!w) {
-        return NULL;
-    }
-    const uint8_t *base = x86_codebuf_base(cb);
-    long at = (long)(x86_codebuf_rx(cb, w) - base);
-    X86Emit e;
-    x86_init(&e, w, WAY_IN_BYTES);
-    X86Label out = X86_LABEL_AT((l->out - base) - at);
-    X86Label warm = X86_LABEL_AT((to->warm - base) - at);
-    x86_alu_mi(&e, true, X86_CMP, CPU, OFF(chain_left), (int32_t)tb->n_insns);
-    x86_jcc(&e, X86_CC_L, &out);
-    store_imm32(&e, OFF(exit_idx), tb->n_insns);
-    *st = (WayIn){ 0 };
-    for (unsigned k = 0; k < NCACHE; k++) {
-        int r = l->guest[k];
-        if (r > 0 && (l->dirty >> r & 1)) {
-            x86_store(&e, 8, cache_regs[k], CPU, XOFF(r));
-            st->stored++;
-        }
-    }
-    /* from[j]: the cache register holding the guest register the
-       target keeps in cache_regs[j], or -1 (load it from x[]). */
-    int from[NCACHE];
-    bool pending[NCACHE];
-    for (unsigned j = 0; j < NCACHE; j++) {
-        int r = to->guest[j];
-        pending[j] = r > 0 && l->guest[j] != r;
-        st->kept += r > 0 && l->guest[j] == r;
-        from[j] = -1;
-        for (unsigned i = 0; i < NCACHE; i++) {
-            if (r > 0 && l->guest[i] == r) {
-                from[j] = (int)i;
-            }
-        }
-    }
-    /* Moves first; one into a register another pending move reads
-       waits. In a cycle one of them loads from x[] instead (written back
-       above if it was newer). */
-    for (;;) {
-        int pick = -1, cyc = -1;
-        for (unsigned j = 0; j < NCACHE && pick < 0; j++) {
-            if (!pending[j] || from[j] < 0) {
-                continue;
-            }
-            cyc = (int)j;
-            bool read = false;
-            for (unsigned i = 0; i < NCACHE; i++) {
-                read |= pending[i] && from[i] == (int)j;
-            }
-            if (!read) {
-                pick = (int)j;
-            }
-        }
-        if (pick < 0 && cyc < 0) {
-            break;
-        }
-        if (pick < 0) {
-            from[cyc] = -1;
-            continue;
-        }
-        x86_mov_rr(&e, cache_regs[pick], cache_regs[from[pick]]);
-        pending[pick] = false;
-        st->moved++;
-    }
-    for (unsigned j = 0; j < NCACHE; j++) {
-        if (pending[j]) {
-            x86_load(&e, cache_regs[j], CPU, XOFF((unsigned)to->guest[j]));
-            st->loaded++;
-        }
-    }
-    x86_jmp(&e, &warm);
-    if (e.overflow) {
-        abort();   /* WAY_IN_BYTES is a bound: cannot happen */
-    }
-    st->len = e.len;
-    return x86_codebuf_commit(cb, e.len);
-}
-
-void rv_jit_link(RVCPU *cpu, void *link, TB *tb)
-{
-    JitLink *l = link;
-    if (l->target || !tb->valid || !tb->host_chain || tb->flags != l->flags) {
-        return;
-    }
-    WayIn st;
-    const uint8_t *in = way_in(cpu, l, tb, &st);
-    if (!in) {
-        return;   /* the buffer is full: the next translation flushes it */
-    }
-    l->target = tb;
-    l->next = tb->jit_links;
-    tb->jit_links = l;
-    link_patch(l, in);
-    if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
-        fprintf(cpu->jit_trace, "LINK: to pc 0x%016" PRIx64 ": kept %u, "
-                "moved %u, stored %u, loaded %u\n", tb->pc, st.kept,
-                st.moved, st.stored, st.loaded);
-        disas_host(cpu->jit_trace, in, st.len);
-        fprintf(cpu->jit_trace, "\n");
-    }
-}
-
-/* tb was invalidated (tb.c): every jump into it goes back to its miss
-   path (a chained exit then asks the run loop again, a loop's back edge
-   leaves). */
-static void jit_unlink(void *code, TB *tb)
-{
-    (void)code;
-    for (JitLink *l = tb->jit_links, *next; l; l = next) {
-        next = l->next;
-        link_patch(l, l->miss);
-        l->target = NULL;
-        l->next = NULL;
-    }
-    tb->jit_links = NULL;
-}
-
-/* mov dword [rbx+disp32], imm32 */
-static void store_imm32(X86Emit *e, int32_t disp, uint32_t imm)
-{
-    x86_byte(e, 0xc7);
-    x86_byte(e, 0x83);   /* mod 10 (disp32), /0, rm = rbx */
-    x86_u32(e, (uint32_t)disp);
-    x86_u32(e, imm);
-}
 
 static void load_x(Gen *g, int reg, unsigned r)
 {
@@ -647,7 +444,7 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
             score[ins[i].rd] |= 1;
         }
     }
-    for (unsigned k = 0; prev && k < NCACHE; k++) {
+    for (unsigned k = 0; prev && k < RV_JIT_NCACHE; k++) {
         if (prev[k] > 0 && prev[k] < 32) {
             score[prev[k]] |= 2;
         }
@@ -660,8 +457,8 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
         score[r] += 4 * uses[r];
     }
     memset(g->host, -1, sizeof(g->host));
-    bool chosen[32] = { false }, taken[NCACHE] = { false };
-    for (unsigned k = 0; k < NCACHE; k++) {
+    bool chosen[32] = { false }, taken[RV_JIT_NCACHE] = { false };
+    for (unsigned k = 0; k < RV_JIT_NCACHE; k++) {
         unsigned best = 0;
         for (unsigned r = 1; r < 32; r++) {
             if (!chosen[r] && uses[r] && score[r] > score[best]) {
@@ -673,10 +470,10 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
         }
         chosen[best] = true;
     }
-    for (unsigned k = 0; prev && k < NCACHE; k++) {
+    for (unsigned k = 0; prev && k < RV_JIT_NCACHE; k++) {
         int r = prev[k];
         if (r > 0 && r < 32 && chosen[r] && g->host[r] < 0) {
-            g->host[r] = (int8_t)cache_regs[k];
+            g->host[r] = (int8_t)rv_jit_cache_regs[k];
             taken[k] = true;
         }
     }
@@ -686,23 +483,23 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
             continue;
         }
         unsigned k = 0;
-        while (k < NCACHE && (taken[k] || (prev && prev[k] > 0))) {
+        while (k < RV_JIT_NCACHE && (taken[k] || (prev && prev[k] > 0))) {
             k++;
         }
-        if (k == NCACHE) {
+        if (k == RV_JIT_NCACHE) {
             for (k = 0; taken[k]; k++) {
             }
         }
-        g->host[r] = (int8_t)cache_regs[k];
+        g->host[r] = (int8_t)rv_jit_cache_regs[k];
         taken[k] = true;
     }
     /* Cache registers left free carry the block before's registers on
        (loaded at the cold entry; never written, so never written back),
        so that a chain of blocks passes them in place. */
-    for (unsigned k = 0; prev && k < NCACHE; k++) {
+    for (unsigned k = 0; prev && k < RV_JIT_NCACHE; k++) {
         int r = prev[k];
         if (!taken[k] && r > 0 && r < 32 && g->host[r] < 0) {
-            g->host[r] = (int8_t)cache_regs[k];
+            g->host[r] = (int8_t)rv_jit_cache_regs[k];
             g->carried |= 1u << r;
             taken[k] = true;
         }
@@ -710,12 +507,12 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
 }
 
 /* The guest register each cache register holds in this block, or 0. */
-static void cache_map(const Gen *g, int8_t guest[NCACHE])
+static void cache_map(const Gen *g, int8_t guest[RV_JIT_NCACHE])
 {
-    memset(guest, 0, NCACHE);
+    memset(guest, 0, RV_JIT_NCACHE);
     for (unsigned r = 1; r < 32; r++) {
-        for (unsigned k = 0; g->host[r] >= 0 && k < NCACHE; k++) {
-            if (cache_regs[k] == g->host[r]) {
+        for (unsigned k = 0; g->host[r] >= 0 && k < RV_JIT_NCACHE; k++) {
+            if (rv_jit_cache_regs[k] == g->host[r]) {
                 guest[k] = (int8_t)r;
             }
         }
@@ -794,7 +591,7 @@ static void chain_self(Gen *g);
    the run loop to link the slot to the block it finds next. */
 static void chain_to(Gen *g, uint64_t pc)
 {
-    if (!g->chain || g->nlinks >= MAX_LINKS) {
+    if (!g->chain || g->nlinks >= RV_JIT_MAX_LINKS) {
         leave_to(g, pc);
         return;
     }
@@ -839,7 +636,7 @@ static void chain_to(Gen *g, uint64_t pc)
    block itself (jge rel32), made at translation: when the block is
    invalidated while it runs (a store to its page from a device's DMA
    during an MMIO access, an AMO on its code; a guest store into the
-   running block leaves it at once) jit_unlink points it at the way out,
+   running block leaves it at once) rv_jit_unlink points it at the way out,
    and the run loop translates again, as it would after any block. */
 static void chain_self(Gen *g)
 {
@@ -928,7 +725,7 @@ static void chain_entry(Gen *g)
     uint32_t n = g->tb->n_insns;
     x86_alu_mi(e, true, X86_CMP, CPU, OFF(chain_left), (int32_t)n);
     x86_jcc(e, X86_CC_L, &g->bail);
-    store_imm32(e, OFF(exit_idx), n);
+    rv_jit_store_imm32(e, OFF(exit_idx), n);
 }
 
 /* Leave after chain_account: exit_idx 0 (the block is accounted), pc
@@ -1570,7 +1367,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     unsigned n = tb->n_insns;
     /* The link of the block that ran before, read before the buffer may
        be flushed below. */
-    int8_t prev[NCACHE];
+    int8_t prev[RV_JIT_NCACHE];
     const JitLink *hint = cpu->jit_hint;
     if (hint) {
         memcpy(prev, hint->guest, sizeof(prev));
@@ -1586,7 +1383,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
        either leaves the block or is checked at the chained exit
        (gen_call_end, docs/jit.md "Chaining out of handlers"). */
     bool chain = true;
-    size_t copies = MAX_LINKS * sizeof(JitLink) + 2 * ncall * sizeof(RVInsn) +
+    size_t copies = RV_JIT_MAX_LINKS * sizeof(JitLink) + 2 * ncall * sizeof(RVInsn) +
                     sizeof(JitEntry);
     size_t need = copies + 16 + (size_t)n * RV_JIT_MAX_INSN_CODE +
                   3 * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
@@ -1601,8 +1398,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     /* The links, the private arrays of the instructions that call
        their handler (a copy, then a stub that continues), then the code. */
     JitLink *links = (JitLink *)(void *)w;
-    memset(links, 0, MAX_LINKS * sizeof(JitLink));
-    RVInsn *cw = (RVInsn *)(void *)(w + MAX_LINKS * sizeof(JitLink));
+    memset(links, 0, RV_JIT_MAX_LINKS * sizeof(JitLink));
+    RVInsn *cw = (RVInsn *)(void *)(w + RV_JIT_MAX_LINKS * sizeof(JitLink));
     const RVInsn *crx = (const RVInsn *)(const void *)
         x86_codebuf_rx(cb, (const uint8_t *)cw);
     const RVInsn *copy_of[RV_TB_MAX_INSNS];
@@ -1698,10 +1495,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     if (g.self_link >= 0) {
         /* The back edge already jumps to the head: it is a link to this
            block, undone if the block is invalidated. */
-        JitLink *l = &links[g.self_link];
-        l->target = tb;
-        l->next = tb->jit_links;
-        tb->jit_links = l;
+        rv_jit_link_self(&links[g.self_link], tb);
     }
     tb->host = code + entry_off;
     tb->host_chain = chain ? code : NULL;
@@ -1717,7 +1511,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
 #ifdef REWIND_HAVE_CAPSTONE
 #include <capstone/capstone.h>
 
-static void disas_host(FILE *f, const uint8_t *code, size_t len)
+void rv_jit_disas_host(FILE *f, const uint8_t *code, size_t len)
 {
     csh h;
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
@@ -1736,7 +1530,7 @@ static void disas_host(FILE *f, const uint8_t *code, size_t len)
     cs_close(&h);
 }
 #else
-static void disas_host(FILE *f, const uint8_t *code, size_t len)
+void rv_jit_disas_host(FILE *f, const uint8_t *code, size_t len)
 {
     (void)code;
     fprintf(f, "  (%zu bytes; built without capstone)\n", len);
@@ -1775,7 +1569,7 @@ static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
     }
     fprintf(f, "\n");
     fprintf(f, "OUT: %zu bytes\n", len);
-    disas_host(f, code, len);
+    rv_jit_disas_host(f, code, len);
     fprintf(f, "\n");
     fflush(f);
 }
