@@ -148,9 +148,11 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
    again after every flush, the same bytes at the same offsets in every
    buffer, so their offsets are program constants):
    - enter(cpu, block): saves the callee-saved registers, aligns the
-     stack, rbx = cpu, jumps to the block (rv_jit_run calls it);
-   - leave: restores them and returns eax to the run loop; every exit of
-     every block jumps there;
+     stack, rbx = cpu, loads the live registers (below), jumps to the
+     block (rv_jit_run calls it);
+   - leave: stores LEFT_REG back, restores the callee-saved registers
+     and returns eax to the run loop; every exit of every block jumps
+     there;
    - sync: settles the chained blocks' accounting (rv_chain_settle) and
      sets m->icount, before any helper call; clobbers only rax and r11;
    - jump_pc: cpu->pc = rax, return RV_EXEC_JUMP (exit_idx as preset);
@@ -159,15 +161,22 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
    - load/store slow paths (TLB_REG below): rax = the guest address,
      rsi = the instruction, r8 = a store's value, the cached registers
      written back; sync, rv_load_slow/rv_store_slow, and either leave the
-     block (a trap, a store into code) or return, TLB_REG and DWIN_REG
-     reloaded, with a load's value in rax. */
+     block (a trap, a store into code) or return, the live registers
+     reloaded, with a load's value in rax.
+   The live registers hold the same values in all host code, whichever
+   block runs (so a hop from block to block loads none of them): they
+   are loaded by enter and again after every call (they are
+   caller-saved, and a helper may change what they hold: data_tlb with
+   the privilege or MPRV, the direct window). */
 #define SHARED_ENTER 0
 #define SHARED_BYTES 1536
-/* cpu->data_tlb, loaded once at a block's start and after each helper. */
+/* Live registers: cpu->data_tlb (gen_tlb); cpu->dwin_addend and
+   -cpu->dwin_base (M-mode loads, gen_load_direct); &m->attention
+   (chain_account); and LEFT_REG (jit_int.h), cpu->chain_left. */
 #define TLB_REG X86_R10
-/* cpu->dwin_addend in M-mode blocks with loads (gen_load_direct), loaded
-   with TLB_REG. */
 #define DWIN_REG X86_R9
+#define DWIN_NEG_BASE_REG X86_R8
+#define ATTN_REG X86_RSI
 static long shared_leave = -1, shared_sync = -1, shared_jump_pc = -1,
             shared_out_pc = -1, shared_out = -1;
 /* TLB misses: load_slow[log2 size][sign], store_slow[log2 size]. */
@@ -176,6 +185,19 @@ static long shared_load[4][2], shared_store[4];
 const int rv_jit_cache_regs[RV_JIT_NCACHE] = {
     X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15
 };
+
+/* Load the live registers (emit_shared); clobbers nothing else. */
+static void load_live(X86Emit *e)
+{
+    x86_load(e, TLB_REG, CPU, OFF(data_tlb));
+    x86_load(e, DWIN_REG, CPU, OFF(dwin_addend));
+    x86_load(e, DWIN_NEG_BASE_REG, CPU, OFF(dwin_base));
+    x86_unary(e, true, X86_NEG, DWIN_NEG_BASE_REG);
+    x86_load(e, LEFT_REG, CPU, OFF(chain_left));
+    x86_load(e, ATTN_REG, CPU, OFF(machine));
+    x86_alu_ri(e, true, X86_ADD, ATTN_REG,
+               (int32_t)offsetof(CoreMachine, attention));
+}
 
 static void emit_shared(X86CodeBuf *cb)
 {
@@ -191,8 +213,11 @@ static void emit_shared(X86CodeBuf *cb)
     }
     x86_alu_ri(&e, true, X86_SUB, X86_RSP, 8);   /* calls: 16-aligned */
     x86_mov_rr(&e, CPU, X86_RDI);
-    x86_jmp_reg(&e, X86_RSI);
+    x86_mov_rr(&e, X86_RAX, X86_RSI);
+    load_live(&e);
+    x86_jmp_reg(&e, X86_RAX);
     shared_leave = (long)e.len;
+    x86_store(&e, 8, LEFT_REG, CPU, OFF(chain_left));
     x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
     for (unsigned k = RV_JIT_NCACHE; k-- > 0;) {
         x86_pop(&e, rv_jit_cache_regs[k]);
@@ -202,12 +227,12 @@ static void emit_shared(X86CodeBuf *cb)
     shared_sync = (long)e.len;
     /* rax = hops since the last settle; icount_base and instret move on
        by it, m->icount = icount_base, chain_mark = chain_left. */
+    x86_store(&e, 8, LEFT_REG, CPU, OFF(chain_left));
     x86_load(&e, X86_RAX, CPU, OFF(chain_mark));
-    x86_alu_rm(&e, true, X86_SUB, X86_RAX, CPU, OFF(chain_left));
+    x86_alu_rr(&e, true, X86_SUB, X86_RAX, LEFT_REG);
     x86_alu_mr(&e, true, X86_ADD, CPU, OFF(icount_base), X86_RAX);
     x86_alu_mr(&e, true, X86_ADD, CPU, OFF(instret), X86_RAX);
-    x86_load(&e, X86_RAX, CPU, OFF(chain_left));
-    x86_store(&e, 8, X86_RAX, CPU, OFF(chain_mark));
+    x86_store(&e, 8, LEFT_REG, CPU, OFF(chain_mark));
     x86_load(&e, X86_R11, CPU, OFF(machine));
     x86_load(&e, X86_RAX, CPU, OFF(icount_base));
     x86_store(&e, 8, X86_RAX, X86_R11, (int32_t)offsetof(CoreMachine, icount));
@@ -248,10 +273,9 @@ static void emit_shared(X86CodeBuf *cb)
                                        : (uint64_t)(uintptr_t)rv_load_slow);
         x86_call_reg(&e, X86_RAX);
         x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
+        load_live(&e);
         x86_test_rr(&e, false, X86_RAX, X86_RAX);
         x86_jcc(&e, X86_CC_NE, &out);
-        x86_load(&e, TLB_REG, CPU, OFF(data_tlb));
-        x86_load(&e, DWIN_REG, CPU, OFF(dwin_addend));
         if (!store) {
             x86_load_ext(&e, 1u << lg, sign, X86_RAX, CPU, OFF(load_result));
         }
@@ -355,11 +379,8 @@ typedef struct Gen {
     uint32_t dirty;  /* cached registers newer than cpu->x[] here */
     uint32_t carried;  /* cached only to pass them on (choose_cache) */
     X86Label head;   /* the first instruction, cached registers loaded */
-    const void *attention;   /* &m->attention */
-    bool tlb_reg;    /* TLB_REG holds cpu->data_tlb (a block with loads
-                        or stores) */
     bool dwin;       /* loads try the direct window first (an M-mode
-                        block with loads); DWIN_REG holds dwin_addend */
+                        block with loads) */
     long at;         /* the code's offset in the buffer */
     Slow slow[RV_TB_MAX_INSNS];
     unsigned nslow;
@@ -552,18 +573,7 @@ static void call_fn(Gen *g, const void *fn, const void *arg)
     x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)arg);
     x86_mov_imm(&g->e, X86_RAX, (uint64_t)(uintptr_t)fn);
     x86_call_reg(&g->e, X86_RAX);
-}
-
-/* After a helper returned into the block: TLB_REG is caller-saved, and
-   the helper may have changed data_tlb (privilege, MPRV). */
-static void reload_tlb_reg(Gen *g)
-{
-    if (g->tlb_reg) {
-        x86_load(&g->e, TLB_REG, CPU, OFF(data_tlb));
-    }
-    if (g->dwin) {
-        x86_load(&g->e, DWIN_REG, CPU, OFF(dwin_addend));
-    }
+    load_live(&g->e);
 }
 
 /* call fn(cpu, arg) with more arguments already in rdx/rcx/r8; leave the
@@ -573,7 +583,6 @@ static void call_helper(Gen *g, const void *fn, const void *arg)
     call_fn(g, fn, arg);
     x86_test_rr(&g->e, false, X86_RAX, X86_RAX);
     x86_jcc(&g->e, X86_CC_NE, &g->exit);
-    reload_tlb_reg(g);
 }
 
 static void chain_account(Gen *g, X86Label *out);
@@ -643,8 +652,7 @@ static void chain_self(Gen *g)
     X86Emit *e = &g->e;
     X86Label out = X86_LABEL_INIT;
     chain_account(g, &out);
-    x86_alu_mi(e, true, X86_CMP, CPU, OFF(chain_left),
-               (int32_t)g->tb->n_insns);
+    x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)g->tb->n_insns);
     unsigned k = g->nlinks++;
     x86_jcc(e, X86_CC_GE, &g->head);
     g->link_site[k] = (long)e->len - 4;
@@ -694,9 +702,8 @@ static void chain_account(Gen *g, X86Label *out)
 {
     X86Emit *e = &g->e;
     unsigned n = g->tb->n_insns;
-    x86_alu_mi(e, true, X86_SUB, CPU, OFF(chain_left), (int32_t)n);
-    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)g->attention);
-    x86_alu_mi(e, false, X86_CMP, X86_RAX, 0, 0);
+    x86_alu_ri(e, true, X86_SUB, LEFT_REG, (int32_t)n);
+    x86_alu_mi(e, false, X86_CMP, ATTN_REG, 0, 0);
     x86_jcc(e, X86_CC_NE, out);
 }
 
@@ -723,7 +730,7 @@ static void chain_entry(Gen *g)
 {
     X86Emit *e = &g->e;
     uint32_t n = g->tb->n_insns;
-    x86_alu_mi(e, true, X86_CMP, CPU, OFF(chain_left), (int32_t)n);
+    x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)n);
     x86_jcc(e, X86_CC_L, &g->bail);
     rv_jit_store_imm32(e, OFF(exit_idx), n);
 }
@@ -961,12 +968,8 @@ static void gen_load_direct(Gen *g, const RVInsn *in, unsigned size, bool sign)
         load_x(g, base, in->rs1);
     }
     int32_t imm = (int32_t)in->imm;
-    if (imm) {
-        x86_lea(e, X86_R11, base, imm);
-    } else {
-        x86_mov_rr(e, X86_R11, base);
-    }
-    x86_alu_rm(e, true, X86_SUB, X86_R11, CPU, OFF(dwin_base));
+    /* r11 = addr - dwin_base in one lea (the live -dwin_base). */
+    x86_lea_idx(e, X86_R11, base, DWIN_NEG_BASE_REG, 1, imm);
     x86_alu_rm(e, true, X86_CMP, X86_R11, CPU, OFF(dwin_limit));
     x86_jcc(e, X86_CC_AE, &sl->direct_miss);
     int hd = cached_rd(g, in);
@@ -1095,13 +1098,13 @@ static void gen_mulh(Gen *g, const RVInsn *in, Kind k)
     load_x(g, X86_RAX, in->rs1);
     load_x(g, X86_RCX, in->rs2);
     if (k == K_MULHSU) {
-        x86_mov_rr(e, X86_R8, X86_RAX);
-        x86_shift_ri(e, true, X86_SAR, X86_R8, 63);
-        x86_alu_rr(e, true, X86_AND, X86_R8, X86_RCX);
+        x86_mov_rr(e, X86_R11, X86_RAX);
+        x86_shift_ri(e, true, X86_SAR, X86_R11, 63);
+        x86_alu_rr(e, true, X86_AND, X86_R11, X86_RCX);
     }
     x86_unary(e, true, k == K_MULH ? X86_IMUL1 : X86_MUL, X86_RCX);
     if (k == K_MULHSU) {
-        x86_alu_rr(e, true, X86_SUB, X86_RDX, X86_R8);
+        x86_alu_rr(e, true, X86_SUB, X86_RDX, X86_R11);
     }
     store_x(g, in->rd, X86_RDX);
 }
@@ -1194,7 +1197,6 @@ static void gen_call_end(Gen *g, const RVInsn *in, const RVInsn *copy)
     x86_jcc(e, X86_CC_NE, &g->exit);
     chain_indirect(g);
     x86_bind(e, &next);
-    reload_tlb_reg(g);
     reload(g);
 }
 
@@ -1427,7 +1429,6 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
               .out = X86_LABEL_AT(shared_out - at),
               .head = X86_LABEL_INIT, .tb = tb, .chain = chain,
               .links = links, .self_link = -1, .bail = X86_LABEL_INIT,
-              .attention = (const void *)&cpu->machine->attention,
               .at = at };
     x86_init(&g.e, w + code_off, need - code_off);
     choose_cache(&g, ins, n, hint ? prev : NULL);
@@ -1439,11 +1440,9 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     size_t warm_off = g.e.len;
     for (unsigned i = 0; i < n; i++) {
         Kind k = kind_of(&ins[i]);
-        g.tlb_reg |= k >= K_LB && k <= K_SD;
         /* M-mode blocks: loads mostly need no translation (MPRV aside). */
         g.dwin |= k >= K_LB && k <= K_LWU && (tb->flags & 3) == RV_PRIV_M;
     }
-    reload_tlb_reg(&g);
     x86_bind(&g.e, &g.head);
     if (chain) {
         /* A loop back to the head (chain_self) keeps the cached

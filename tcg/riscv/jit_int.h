@@ -19,6 +19,12 @@
 #define CPU X86_RBX
 #define XOFF(r) ((int32_t)(offsetof(RVCPU, x) + 8u * (r)))
 #define OFF(f) ((int32_t)offsetof(RVCPU, f))
+/* cpu->chain_left while host code runs (jit.c emit_shared): what is left
+   of the budget for chained blocks, counted down by each hop in a
+   register rather than in memory (a hop's check then waits for no store
+   to forward). The shared enter loads it, leave and sync store it back,
+   and it is loaded again after every call (it is caller-saved). */
+#define LEFT_REG X86_RDI
 
 /* Guest registers cached in host registers within a block: callee-saved
    ones, so helper calls keep them (jit.c choose_cache). */

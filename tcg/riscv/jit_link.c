@@ -58,7 +58,7 @@ static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
     x86_init(&e, w, WAY_IN_BYTES);
     X86Label out = X86_LABEL_AT((l->out - base) - at);
     X86Label warm = X86_LABEL_AT((to->warm - base) - at);
-    x86_alu_mi(&e, true, X86_CMP, CPU, OFF(chain_left), (int32_t)tb->n_insns);
+    x86_alu_ri(&e, true, X86_CMP, LEFT_REG, (int32_t)tb->n_insns);
     x86_jcc(&e, X86_CC_L, &out);
     rv_jit_store_imm32(&e, OFF(exit_idx), tb->n_insns);
     *st = (WayIn){ 0 };
