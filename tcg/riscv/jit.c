@@ -27,9 +27,10 @@
  * tracing. Host code is reachable only through its TB (tb->host,
  * tb->host_chain) and through jumps patched into it (JitLink,
  * jit_link.c, each through its way in: way_in passes the cached guest
- * registers on in host registers): TB invalidation (tb_kill: valid = 0, then rv_jit_unlink
- * undoes those jumps) and flushes make it unreachable, and a flush
- * empties the code buffer with the TB arena (tb_cache_set_code).
+ * registers on in host registers): TB invalidation (tb_kill: valid = 0,
+ * then rv_jit_unlink undoes those jumps) and flushes make it unreachable,
+ * and a flush empties the code buffer with the TB arena
+ * (tb_cache_set_code).
  */
 #include "tcg/riscv/jit_int.h"
 #include "tcg/riscv/decode.h"
@@ -1385,7 +1386,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
        either leaves the block or is checked at the chained exit
        (gen_call_end, docs/jit.md "Chaining out of handlers"). */
     bool chain = true;
-    size_t copies = RV_JIT_MAX_LINKS * sizeof(JitLink) + 2 * ncall * sizeof(RVInsn) +
+    size_t copies = RV_JIT_MAX_LINKS * sizeof(JitLink) +
+                    2 * ncall * sizeof(RVInsn) +
                     sizeof(JitEntry);
     size_t need = copies + 16 + (size_t)n * RV_JIT_MAX_INSN_CODE +
                   3 * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;

@@ -53,8 +53,9 @@ typedef struct JitLink {
     uint32_t flags;         /* the exiting block's mode flags */
     uint32_t dirty;         /* cached guest registers newer than x[] at
                                the jump (bit per guest register) */
-    int8_t guest[RV_JIT_NCACHE];   /* the guest register rv_jit_cache_regs[k] holds in
-                               the exiting block, or 0 */
+    int8_t guest[RV_JIT_NCACHE];   /* the guest register
+                                      rv_jit_cache_regs[k] holds in the
+                                      exiting block, or 0 */
 } JitLink;
 #define RV_JIT_MAX_LINKS 3   /* a block's patchable jumps, at most */
 

@@ -20,8 +20,8 @@ static void link_patch(JitLink *l, const uint8_t *to)
     memcpy(l->site, &rel, sizeof(rel));
 }
 
-/* Room for a way in: the budget check, exit_idx, RV_JIT_NCACHE stores, RV_JIT_NCACHE
-   moves or loads, the jump. */
+/* Room for a way in: the budget check, exit_idx, RV_JIT_NCACHE stores,
+   RV_JIT_NCACHE moves or loads, the jump. */
 #define WAY_IN_BYTES 160
 
 /* What a way in does with the cache registers (--trace-jit's LINK line). */
@@ -115,7 +115,8 @@ static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
     }
     for (unsigned j = 0; j < RV_JIT_NCACHE; j++) {
         if (pending[j]) {
-            x86_load(&e, rv_jit_cache_regs[j], CPU, XOFF((unsigned)to->guest[j]));
+            x86_load(&e, rv_jit_cache_regs[j], CPU,
+                     XOFF((unsigned)to->guest[j]));
             st->loaded++;
         }
     }
