@@ -25,13 +25,14 @@
  * The run loop enters host code only for a whole block (exact icount:
  * a block cut by the budget runs in the interpreter) and never while
  * tracing. Host code is reachable only through its TB (tb->host,
- * tb->host_chain) and through jumps patched into it (JitLink, each
- * through its way in: way_in passes the cached guest registers on in
- * host registers): TB invalidation (tb_kill: valid = 0, then jit_unlink
- * undoes those jumps) and flushes make it unreachable, and a flush
- * empties the code buffer with the TB arena (tb_cache_set_code).
+ * tb->host_chain) and through jumps patched into it (JitLink,
+ * jit_link.c, each through its way in: way_in passes the cached guest
+ * registers on in host registers): TB invalidation (tb_kill: valid = 0,
+ * then rv_jit_unlink undoes those jumps) and flushes make it unreachable,
+ * and a flush empties the code buffer with the TB arena
+ * (tb_cache_set_code).
  */
-#include "tcg/riscv/rv_int.h"
+#include "tcg/riscv/jit_int.h"
 #include "tcg/riscv/decode.h"
 #include "tcg/riscv/disas.h"
 #include "tcg/riscv/mem_access.h"
@@ -142,19 +143,17 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
     return RV_EXEC_NEXT;
 }
 
-#define CPU X86_RBX
-#define XOFF(r) ((int32_t)(offsetof(RVCPU, x) + 8u * (r)))
-#define OFF(f) ((int32_t)offsetof(RVCPU, f))
-
 /* ---- the code buffer, one per TB cache (shared by the harts) ---- */
 
 /* Code every block shares, at the start of each code buffer (written
    again after every flush, the same bytes at the same offsets in every
    buffer, so their offsets are program constants):
    - enter(cpu, block): saves the callee-saved registers, aligns the
-     stack, rbx = cpu, jumps to the block (rv_jit_run calls it);
-   - leave: restores them and returns eax to the run loop; every exit of
-     every block jumps there;
+     stack, rbx = cpu, loads the live registers (below), jumps to the
+     block (rv_jit_run calls it);
+   - leave: stores LEFT_REG back, restores the callee-saved registers
+     and returns eax to the run loop; every exit of every block jumps
+     there;
    - sync: settles the chained blocks' accounting (rv_chain_settle) and
      sets m->icount, before any helper call; clobbers only rax and r11;
    - jump_pc: cpu->pc = rax, return RV_EXEC_JUMP (exit_idx as preset);
@@ -163,27 +162,43 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
    - load/store slow paths (TLB_REG below): rax = the guest address,
      rsi = the instruction, r8 = a store's value, the cached registers
      written back; sync, rv_load_slow/rv_store_slow, and either leave the
-     block (a trap, a store into code) or return, TLB_REG and DWIN_REG
-     reloaded, with a load's value in rax. */
+     block (a trap, a store into code) or return, the live registers
+     reloaded, with a load's value in rax.
+   The live registers hold the same values in all host code, whichever
+   block runs (so a hop from block to block loads none of them): they
+   are loaded by enter and again after every call (they are
+   caller-saved, and a helper may change what they hold: data_tlb with
+   the privilege or MPRV, the direct window). */
 #define SHARED_ENTER 0
 #define SHARED_BYTES 1536
-/* cpu->data_tlb, loaded once at a block's start and after each helper. */
+/* Live registers: cpu->data_tlb (gen_tlb); cpu->dwin_addend and
+   -cpu->dwin_base (M-mode loads, gen_load_direct); &m->attention
+   (chain_account); and LEFT_REG (jit_int.h), cpu->chain_left. */
 #define TLB_REG X86_R10
-/* cpu->dwin_addend in M-mode blocks with loads (gen_load_direct), loaded
-   with TLB_REG. */
 #define DWIN_REG X86_R9
+#define DWIN_NEG_BASE_REG X86_R8
+#define ATTN_REG X86_RSI
 static long shared_leave = -1, shared_sync = -1, shared_jump_pc = -1,
             shared_out_pc = -1, shared_out = -1;
 /* TLB misses: load_slow[log2 size][sign], store_slow[log2 size]. */
 static long shared_load[4][2], shared_store[4];
 
-/* Guest registers cached in host registers within a block: callee-saved
-   ones, so helper calls keep them. */
-static const int cache_regs[] = { X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
-#define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
+const int rv_jit_cache_regs[RV_JIT_NCACHE] = {
+    X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15
+};
 
-static void perf_map_name(const uint8_t *code, size_t len, const char *fmt,
-                          uint64_t arg);
+/* Load the live registers (emit_shared); clobbers nothing else. */
+static void load_live(X86Emit *e)
+{
+    x86_load(e, TLB_REG, CPU, OFF(data_tlb));
+    x86_load(e, DWIN_REG, CPU, OFF(dwin_addend));
+    x86_load(e, DWIN_NEG_BASE_REG, CPU, OFF(dwin_base));
+    x86_unary(e, true, X86_NEG, DWIN_NEG_BASE_REG);
+    x86_load(e, LEFT_REG, CPU, OFF(chain_left));
+    x86_load(e, ATTN_REG, CPU, OFF(machine));
+    x86_alu_ri(e, true, X86_ADD, ATTN_REG,
+               (int32_t)offsetof(CoreMachine, attention));
+}
 
 static void emit_shared(X86CodeBuf *cb)
 {
@@ -194,28 +209,31 @@ static void emit_shared(X86CodeBuf *cb)
     X86Emit e;
     x86_init(&e, w, SHARED_BYTES);
     x86_push(&e, CPU);
-    for (unsigned k = 0; k < NCACHE; k++) {
-        x86_push(&e, cache_regs[k]);
+    for (unsigned k = 0; k < RV_JIT_NCACHE; k++) {
+        x86_push(&e, rv_jit_cache_regs[k]);
     }
     x86_alu_ri(&e, true, X86_SUB, X86_RSP, 8);   /* calls: 16-aligned */
     x86_mov_rr(&e, CPU, X86_RDI);
-    x86_jmp_reg(&e, X86_RSI);
+    x86_mov_rr(&e, X86_RAX, X86_RSI);
+    load_live(&e);
+    x86_jmp_reg(&e, X86_RAX);
     shared_leave = (long)e.len;
+    x86_store(&e, 8, LEFT_REG, CPU, OFF(chain_left));
     x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
-    for (unsigned k = NCACHE; k-- > 0;) {
-        x86_pop(&e, cache_regs[k]);
+    for (unsigned k = RV_JIT_NCACHE; k-- > 0;) {
+        x86_pop(&e, rv_jit_cache_regs[k]);
     }
     x86_pop(&e, CPU);
     x86_ret(&e);
     shared_sync = (long)e.len;
     /* rax = hops since the last settle; icount_base and instret move on
        by it, m->icount = icount_base, chain_mark = chain_left. */
+    x86_store(&e, 8, LEFT_REG, CPU, OFF(chain_left));
     x86_load(&e, X86_RAX, CPU, OFF(chain_mark));
-    x86_alu_rm(&e, true, X86_SUB, X86_RAX, CPU, OFF(chain_left));
+    x86_alu_rr(&e, true, X86_SUB, X86_RAX, LEFT_REG);
     x86_alu_mr(&e, true, X86_ADD, CPU, OFF(icount_base), X86_RAX);
     x86_alu_mr(&e, true, X86_ADD, CPU, OFF(instret), X86_RAX);
-    x86_load(&e, X86_RAX, CPU, OFF(chain_left));
-    x86_store(&e, 8, X86_RAX, CPU, OFF(chain_mark));
+    x86_store(&e, 8, LEFT_REG, CPU, OFF(chain_mark));
     x86_load(&e, X86_R11, CPU, OFF(machine));
     x86_load(&e, X86_RAX, CPU, OFF(icount_base));
     x86_store(&e, 8, X86_RAX, X86_R11, (int32_t)offsetof(CoreMachine, icount));
@@ -256,10 +274,9 @@ static void emit_shared(X86CodeBuf *cb)
                                        : (uint64_t)(uintptr_t)rv_load_slow);
         x86_call_reg(&e, X86_RAX);
         x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
+        load_live(&e);
         x86_test_rr(&e, false, X86_RAX, X86_RAX);
         x86_jcc(&e, X86_CC_NE, &out);
-        x86_load(&e, TLB_REG, CPU, OFF(data_tlb));
-        x86_load(&e, DWIN_REG, CPU, OFF(dwin_addend));
         if (!store) {
             x86_load_ext(&e, 1u << lg, sign, X86_RAX, CPU, OFF(load_result));
         }
@@ -269,13 +286,14 @@ static void emit_shared(X86CodeBuf *cb)
         abort();   /* the room above is a constant: cannot happen */
     }
     const uint8_t *code = x86_codebuf_commit(cb, e.len);
-    perf_map_name(code, (size_t)shared_leave, "jit_enter", 0);
-    perf_map_name(code + shared_leave, (size_t)(shared_sync - shared_leave),
-                  "jit_leave", 0);
-    perf_map_name(code + shared_sync, (size_t)(shared_jump_pc - shared_sync),
-                  "jit_sync", 0);
-    perf_map_name(code + shared_jump_pc, (size_t)(shared_load[0][0] -
-                  shared_jump_pc), "jit_exit", 0);
+    rv_jit_perf_map_name(code, (size_t)shared_leave, "jit_enter", 0);
+    rv_jit_perf_map_name(code + shared_leave,
+                         (size_t)(shared_sync - shared_leave), "jit_leave", 0);
+    rv_jit_perf_map_name(code + shared_sync,
+                         (size_t)(shared_jump_pc - shared_sync), "jit_sync", 0);
+    rv_jit_perf_map_name(code + shared_jump_pc,
+                         (size_t)(shared_load[0][0] - shared_jump_pc),
+                         "jit_exit", 0);
     for (unsigned kind = 0; kind < 12; kind++) {
         bool store = kind >= 8;
         unsigned lg = store ? kind - 8 : kind / 2;
@@ -283,14 +301,13 @@ static void emit_shared(X86CodeBuf *cb)
         long end = kind == 11 ? (long)e.len
                    : kind >= 7 ? shared_store[kind - 7]
                    : shared_load[(kind + 1) / 2][(kind + 1) & 1];
-        perf_map_name(code + at, (size_t)(end - at),
-                      store ? "jit_store_%" PRIu64
-                      : kind & 1 ? "jit_load_%" PRIu64 "s" : "jit_load_%" PRIu64,
-                      (uint64_t)1 << lg);
+        rv_jit_perf_map_name(code + at, (size_t)(end - at),
+                             store ? "jit_store_%" PRIu64
+                             : kind & 1 ? "jit_load_%" PRIu64 "s"
+                             : "jit_load_%" PRIu64,
+                             (uint64_t)1 << lg);
     }
 }
-
-static void jit_unlink(void *code, TB *tb);
 
 static void codebuf_reset(void *cb)
 {
@@ -319,7 +336,7 @@ bool rv_jit_start(RVCPU *cpu, char *err, size_t errlen)
     }
     emit_shared(cb);
     tb_cache_set_code(cpu->tbs, cb, codebuf_reset, codebuf_destroy);
-    tb_cache_set_unlink(cpu->tbs, jit_unlink);
+    tb_cache_set_unlink(cpu->tbs, rv_jit_unlink);
     return true;
 }
 
@@ -369,13 +386,14 @@ typedef struct Gen {
     X86Label jump_pc, out_pc, out;   /* shared exits (emit_shared) */
     const TB *tb;
     bool chain;      /* exits to a constant pc may jump to the next block */
-    struct JitLink *links;  /* the block's patchable jumps (writable view) */
+    JitLink *links;  /* the block's patchable jumps (writable view) */
     unsigned nlinks; /* used so far */
-    long link_site[3], link_miss[3];  /* their rel32 fields and where
-                                         they go unlinked (code offsets) */
-    long link_out[3];  /* where they leave for the run loop, x[] written
-                          back (code offsets) */
-    uint32_t link_dirty[3];  /* the cached registers newer than x[] there */
+    /* Their rel32 fields, where they go unlinked, and where they leave
+       for the run loop with x[] written back (code offsets); the cached
+       registers newer than x[] at each. */
+    long link_site[RV_JIT_MAX_LINKS], link_miss[RV_JIT_MAX_LINKS];
+    long link_out[RV_JIT_MAX_LINKS];
+    uint32_t link_dirty[RV_JIT_MAX_LINKS];
     int self_link;   /* the back edge of a loop on itself, or -1 */
     X86Label bail;   /* the chained entry's budget check failed */
     int8_t host[RV_REG_SINK + 1];  /* guest register -> host register
@@ -383,11 +401,8 @@ typedef struct Gen {
     uint32_t dirty;  /* cached registers newer than cpu->x[] here */
     uint32_t carried;  /* cached only to pass them on (choose_cache) */
     X86Label head;   /* the first instruction, cached registers loaded */
-    const void *attention;   /* &m->attention */
-    bool tlb_reg;    /* TLB_REG holds cpu->data_tlb (a block with loads
-                        or stores) */
     bool dwin;       /* loads try the direct window first (an M-mode
-                        block with loads); DWIN_REG holds dwin_addend */
+                        block with loads) */
     long at;         /* the code's offset in the buffer */
     Slow slow[RV_TB_MAX_INSNS];
     unsigned nslow;
@@ -398,205 +413,6 @@ typedef struct Gen {
    run loop enters through the shared enter) the loads of the guest
    registers it caches. */
 
-/* A jump of host code into another block's host code (or a loop's back
-   edge to its own head), patched through the writable view: to the
-   target's chained entry once the run loop found the block that follows
-   (rv_jit_link), back to `miss` when the target is invalidated
-   (jit_unlink). It lives in the exiting block's area of the code buffer,
-   so a flush forgets it with the code. A linked jump enters a block that
-   is valid and of the exit's mode, always: links are only made to such
-   blocks (the exit runs in the mode of its block: docs/jit.md), and
-   every invalidation undoes the links into the block it invalidates
-   (tb.c tb_kill). */
-typedef struct JitLink {
-    struct JitLink *next;   /* the next jump into the same target */
-    TB *target;             /* linked to, or NULL */
-    uint8_t *site;          /* the jump's rel32 (writable view) */
-    const uint8_t *end;     /* the end of the jump (executable view) */
-    const uint8_t *miss;    /* where it goes unlinked (executable view) */
-    const uint8_t *out;     /* where it leaves for the run loop at the
-                               target's pc, x[] written back (a warm
-                               entry's budget check failed) */
-    uint32_t flags;         /* the exiting block's mode flags */
-    uint32_t dirty;         /* cached guest registers newer than x[] at
-                               the jump (bit per guest register) */
-    int8_t guest[NCACHE];   /* the guest register cache_regs[k] holds in
-                               the exiting block, or 0 */
-} JitLink;
-#define MAX_LINKS 3
-
-/* What a link needs to know of its target, just before its code (read
-   through the executable view). */
-typedef struct JitEntry {
-    const uint8_t *warm;    /* after the cached registers' loads */
-    int8_t guest[NCACHE];   /* as JitLink.guest, for this block */
-} JitEntry;
-
-static void link_patch(JitLink *l, const uint8_t *to)
-{
-    int32_t rel = (int32_t)(to - l->end);
-    memcpy(l->site, &rel, sizeof(rel));
-}
-
-static void store_imm32(X86Emit *e, int32_t disp, uint32_t imm);
-static void disas_host(FILE *f, const uint8_t *code, size_t len);
-
-/* Room for a way in: the budget check, exit_idx, NCACHE stores, NCACHE
-   moves or loads, the jump. */
-#define WAY_IN_BYTES 160
-
-/* What a way in does with the cache registers (--trace-jit's LINK line). */
-typedef struct WayIn {
-    unsigned kept, moved, stored, loaded;
-    size_t len;   /* bytes of code */
-} WayIn;
-
-/* A link's way into its target, emitted in the code buffer when the link
-   is made: the target's budget check (else the exit's `out`: x[] written
-   back, the run loop goes on at the target), exit_idx = n as the run
-   loop presets it, then the exiting block's cache registers become the
-   target's: the exiting block's registers newer than x[] are written
-   back (so x[] is up to date at every block entry, as the target's
-   code assumes), a guest register both keep in the same host register
-   stays there (not loaded again: the store-to-load latency of the
-   round trip through x[] was on the dependency chains of loops spanning
-   blocks; the stores are not), one the target keeps elsewhere moves,
-   and the target's other registers are loaded. Then the target's code
-   after its own loads (JitEntry.warm). NULL if the buffer is full. */
-static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
-                             WayIn *st)
-{
-    X86CodeBuf *cb = tb_cache_code(cpu->tbs);
-    const JitEntry *to = (const JitEntry *)(const void *)
-        (tb->host_chain - sizeof(JitEntry));
-    uint8_t *w = x86_codebuf_room(cb, WAY_IN_BYTES);
-    if (!w) {
-        return NULL;
-    }
-    const uint8_t *base = x86_codebuf_base(cb);
-    long at = (long)(x86_codebuf_rx(cb, w) - base);
-    X86Emit e;
-    x86_init(&e, w, WAY_IN_BYTES);
-    X86Label out = X86_LABEL_AT((l->out - base) - at);
-    X86Label warm = X86_LABEL_AT((to->warm - base) - at);
-    x86_alu_mi(&e, true, X86_CMP, CPU, OFF(chain_left), (int32_t)tb->n_insns);
-    x86_jcc(&e, X86_CC_L, &out);
-    store_imm32(&e, OFF(exit_idx), tb->n_insns);
-    *st = (WayIn){ 0 };
-    for (unsigned k = 0; k < NCACHE; k++) {
-        int r = l->guest[k];
-        if (r > 0 && (l->dirty >> r & 1)) {
-            x86_store(&e, 8, cache_regs[k], CPU, XOFF(r));
-            st->stored++;
-        }
-    }
-    /* from[j]: the cache register holding the guest register the
-       target keeps in cache_regs[j], or -1 (load it from x[]). */
-    int from[NCACHE];
-    bool pending[NCACHE];
-    for (unsigned j = 0; j < NCACHE; j++) {
-        int r = to->guest[j];
-        pending[j] = r > 0 && l->guest[j] != r;
-        st->kept += r > 0 && l->guest[j] == r;
-        from[j] = -1;
-        for (unsigned i = 0; i < NCACHE; i++) {
-            if (r > 0 && l->guest[i] == r) {
-                from[j] = (int)i;
-            }
-        }
-    }
-    /* Moves first; one into a register another pending move reads
-       waits. In a cycle one of them loads from x[] instead (written back
-       above if it was newer). */
-    for (;;) {
-        int pick = -1, cyc = -1;
-        for (unsigned j = 0; j < NCACHE && pick < 0; j++) {
-            if (!pending[j] || from[j] < 0) {
-                continue;
-            }
-            cyc = (int)j;
-            bool read = false;
-            for (unsigned i = 0; i < NCACHE; i++) {
-                read |= pending[i] && from[i] == (int)j;
-            }
-            if (!read) {
-                pick = (int)j;
-            }
-        }
-        if (pick < 0 && cyc < 0) {
-            break;
-        }
-        if (pick < 0) {
-            from[cyc] = -1;
-            continue;
-        }
-        x86_mov_rr(&e, cache_regs[pick], cache_regs[from[pick]]);
-        pending[pick] = false;
-        st->moved++;
-    }
-    for (unsigned j = 0; j < NCACHE; j++) {
-        if (pending[j]) {
-            x86_load(&e, cache_regs[j], CPU, XOFF((unsigned)to->guest[j]));
-            st->loaded++;
-        }
-    }
-    x86_jmp(&e, &warm);
-    if (e.overflow) {
-        abort();   /* WAY_IN_BYTES is a bound: cannot happen */
-    }
-    st->len = e.len;
-    const uint8_t *code = x86_codebuf_commit(cb, e.len);
-    perf_map_name(code, e.len, "jit_link_%" PRIx64, tb->pc);
-    return code;
-}
-
-void rv_jit_link(RVCPU *cpu, void *link, TB *tb)
-{
-    JitLink *l = link;
-    if (l->target || !tb->valid || !tb->host_chain || tb->flags != l->flags) {
-        return;
-    }
-    WayIn st;
-    const uint8_t *in = way_in(cpu, l, tb, &st);
-    if (!in) {
-        return;   /* the buffer is full: the next translation flushes it */
-    }
-    l->target = tb;
-    l->next = tb->jit_links;
-    tb->jit_links = l;
-    link_patch(l, in);
-    if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
-        fprintf(cpu->jit_trace, "LINK: to pc 0x%016" PRIx64 ": kept %u, "
-                "moved %u, stored %u, loaded %u\n", tb->pc, st.kept,
-                st.moved, st.stored, st.loaded);
-        disas_host(cpu->jit_trace, in, st.len);
-        fprintf(cpu->jit_trace, "\n");
-    }
-}
-
-/* tb was invalidated (tb.c): every jump into it goes back to its miss
-   path (a chained exit then asks the run loop again, a loop's back edge
-   leaves). */
-static void jit_unlink(void *code, TB *tb)
-{
-    (void)code;
-    for (JitLink *l = tb->jit_links, *next; l; l = next) {
-        next = l->next;
-        link_patch(l, l->miss);
-        l->target = NULL;
-        l->next = NULL;
-    }
-    tb->jit_links = NULL;
-}
-
-/* mov dword [rbx+disp32], imm32 */
-static void store_imm32(X86Emit *e, int32_t disp, uint32_t imm)
-{
-    x86_byte(e, 0xc7);
-    x86_byte(e, 0x83);   /* mod 10 (disp32), /0, rm = rbx */
-    x86_u32(e, (uint32_t)disp);
-    x86_u32(e, imm);
-}
 
 static void load_x(Gen *g, int reg, unsigned r)
 {
@@ -671,7 +487,7 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
             score[ins[i].rd] |= 1;
         }
     }
-    for (unsigned k = 0; prev && k < NCACHE; k++) {
+    for (unsigned k = 0; prev && k < RV_JIT_NCACHE; k++) {
         if (prev[k] > 0 && prev[k] < 32) {
             score[prev[k]] |= 2;
         }
@@ -684,8 +500,8 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
         score[r] += 4 * uses[r];
     }
     memset(g->host, -1, sizeof(g->host));
-    bool chosen[32] = { false }, taken[NCACHE] = { false };
-    for (unsigned k = 0; k < NCACHE; k++) {
+    bool chosen[32] = { false }, taken[RV_JIT_NCACHE] = { false };
+    for (unsigned k = 0; k < RV_JIT_NCACHE; k++) {
         unsigned best = 0;
         for (unsigned r = 1; r < 32; r++) {
             if (!chosen[r] && uses[r] && score[r] > score[best]) {
@@ -697,10 +513,10 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
         }
         chosen[best] = true;
     }
-    for (unsigned k = 0; prev && k < NCACHE; k++) {
+    for (unsigned k = 0; prev && k < RV_JIT_NCACHE; k++) {
         int r = prev[k];
         if (r > 0 && r < 32 && chosen[r] && g->host[r] < 0) {
-            g->host[r] = (int8_t)cache_regs[k];
+            g->host[r] = (int8_t)rv_jit_cache_regs[k];
             taken[k] = true;
         }
     }
@@ -710,23 +526,23 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
             continue;
         }
         unsigned k = 0;
-        while (k < NCACHE && (taken[k] || (prev && prev[k] > 0))) {
+        while (k < RV_JIT_NCACHE && (taken[k] || (prev && prev[k] > 0))) {
             k++;
         }
-        if (k == NCACHE) {
+        if (k == RV_JIT_NCACHE) {
             for (k = 0; taken[k]; k++) {
             }
         }
-        g->host[r] = (int8_t)cache_regs[k];
+        g->host[r] = (int8_t)rv_jit_cache_regs[k];
         taken[k] = true;
     }
     /* Cache registers left free carry the block before's registers on
        (loaded at the cold entry; never written, so never written back),
        so that a chain of blocks passes them in place. */
-    for (unsigned k = 0; prev && k < NCACHE; k++) {
+    for (unsigned k = 0; prev && k < RV_JIT_NCACHE; k++) {
         int r = prev[k];
         if (!taken[k] && r > 0 && r < 32 && g->host[r] < 0) {
-            g->host[r] = (int8_t)cache_regs[k];
+            g->host[r] = (int8_t)rv_jit_cache_regs[k];
             g->carried |= 1u << r;
             taken[k] = true;
         }
@@ -734,12 +550,12 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
 }
 
 /* The guest register each cache register holds in this block, or 0. */
-static void cache_map(const Gen *g, int8_t guest[NCACHE])
+static void cache_map(const Gen *g, int8_t guest[RV_JIT_NCACHE])
 {
-    memset(guest, 0, NCACHE);
+    memset(guest, 0, RV_JIT_NCACHE);
     for (unsigned r = 1; r < 32; r++) {
-        for (unsigned k = 0; g->host[r] >= 0 && k < NCACHE; k++) {
-            if (cache_regs[k] == g->host[r]) {
+        for (unsigned k = 0; g->host[r] >= 0 && k < RV_JIT_NCACHE; k++) {
+            if (rv_jit_cache_regs[k] == g->host[r]) {
                 guest[k] = (int8_t)r;
             }
         }
@@ -779,18 +595,7 @@ static void call_fn(Gen *g, const void *fn, const void *arg)
     x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)arg);
     x86_mov_imm(&g->e, X86_RAX, (uint64_t)(uintptr_t)fn);
     x86_call_reg(&g->e, X86_RAX);
-}
-
-/* After a helper returned into the block: TLB_REG is caller-saved, and
-   the helper may have changed data_tlb (privilege, MPRV). */
-static void reload_tlb_reg(Gen *g)
-{
-    if (g->tlb_reg) {
-        x86_load(&g->e, TLB_REG, CPU, OFF(data_tlb));
-    }
-    if (g->dwin) {
-        x86_load(&g->e, DWIN_REG, CPU, OFF(dwin_addend));
-    }
+    load_live(&g->e);
 }
 
 /* call fn(cpu, arg) with more arguments already in rdx/rcx/r8; leave the
@@ -800,7 +605,6 @@ static void call_helper(Gen *g, const void *fn, const void *arg)
     call_fn(g, fn, arg);
     x86_test_rr(&g->e, false, X86_RAX, X86_RAX);
     x86_jcc(&g->e, X86_CC_NE, &g->exit);
-    reload_tlb_reg(g);
 }
 
 static void chain_account(Gen *g, X86Label *out);
@@ -818,7 +622,7 @@ static void chain_self(Gen *g);
    the run loop to link the slot to the block it finds next. */
 static void chain_to(Gen *g, uint64_t pc)
 {
-    if (!g->chain || g->nlinks >= MAX_LINKS) {
+    if (!g->chain || g->nlinks >= RV_JIT_MAX_LINKS) {
         leave_to(g, pc);
         return;
     }
@@ -862,16 +666,15 @@ static void chain_to(Gen *g, uint64_t pc)
    (written back only on the way out). The back edge is a link to the
    block itself (jge rel32), made at translation: when the block is
    invalidated while it runs (a store to its page from a device's DMA
-   during an MMIO access, an AMO on its code; a guest store into the
-   running block leaves it at once) jit_unlink points it at the way out,
-   and the run loop translates again, as it would after any block. */
+   during an MMIO access; a guest store or AMO into the running block
+   leaves it at once) rv_jit_unlink points it at the way out, and the run
+   loop translates again, as it would after any block. */
 static void chain_self(Gen *g)
 {
     X86Emit *e = &g->e;
     X86Label out = X86_LABEL_INIT;
     chain_account(g, &out);
-    x86_alu_mi(e, true, X86_CMP, CPU, OFF(chain_left),
-               (int32_t)g->tb->n_insns);
+    x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)g->tb->n_insns);
     unsigned k = g->nlinks++;
     x86_jcc(e, X86_CC_GE, &g->head);
     g->link_site[k] = (long)e->len - 4;
@@ -921,9 +724,8 @@ static void chain_account(Gen *g, X86Label *out)
 {
     X86Emit *e = &g->e;
     unsigned n = g->tb->n_insns;
-    x86_alu_mi(e, true, X86_SUB, CPU, OFF(chain_left), (int32_t)n);
-    x86_mov_imm(e, X86_RAX, (uint64_t)(uintptr_t)g->attention);
-    x86_alu_mi(e, false, X86_CMP, X86_RAX, 0, 0);
+    x86_alu_ri(e, true, X86_SUB, LEFT_REG, (int32_t)n);
+    x86_alu_mi(e, false, X86_CMP, ATTN_REG, 0, 0);
     x86_jcc(e, X86_CC_NE, out);
 }
 
@@ -950,9 +752,9 @@ static void chain_entry(Gen *g)
 {
     X86Emit *e = &g->e;
     uint32_t n = g->tb->n_insns;
-    x86_alu_mi(e, true, X86_CMP, CPU, OFF(chain_left), (int32_t)n);
+    x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)n);
     x86_jcc(e, X86_CC_L, &g->bail);
-    store_imm32(e, OFF(exit_idx), n);
+    rv_jit_store_imm32(e, OFF(exit_idx), n);
 }
 
 /* Leave after chain_account: exit_idx 0 (the block is accounted), pc
@@ -1188,12 +990,8 @@ static void gen_load_direct(Gen *g, const RVInsn *in, unsigned size, bool sign)
         load_x(g, base, in->rs1);
     }
     int32_t imm = (int32_t)in->imm;
-    if (imm) {
-        x86_lea(e, X86_R11, base, imm);
-    } else {
-        x86_mov_rr(e, X86_R11, base);
-    }
-    x86_alu_rm(e, true, X86_SUB, X86_R11, CPU, OFF(dwin_base));
+    /* r11 = addr - dwin_base in one lea (the live -dwin_base). */
+    x86_lea_idx(e, X86_R11, base, DWIN_NEG_BASE_REG, 1, imm);
     x86_alu_rm(e, true, X86_CMP, X86_R11, CPU, OFF(dwin_limit));
     x86_jcc(e, X86_CC_AE, &sl->direct_miss);
     int hd = cached_rd(g, in);
@@ -1322,13 +1120,13 @@ static void gen_mulh(Gen *g, const RVInsn *in, Kind k)
     load_x(g, X86_RAX, in->rs1);
     load_x(g, X86_RCX, in->rs2);
     if (k == K_MULHSU) {
-        x86_mov_rr(e, X86_R8, X86_RAX);
-        x86_shift_ri(e, true, X86_SAR, X86_R8, 63);
-        x86_alu_rr(e, true, X86_AND, X86_R8, X86_RCX);
+        x86_mov_rr(e, X86_R11, X86_RAX);
+        x86_shift_ri(e, true, X86_SAR, X86_R11, 63);
+        x86_alu_rr(e, true, X86_AND, X86_R11, X86_RCX);
     }
     x86_unary(e, true, k == K_MULH ? X86_IMUL1 : X86_MUL, X86_RCX);
     if (k == K_MULHSU) {
-        x86_alu_rr(e, true, X86_SUB, X86_RDX, X86_R8);
+        x86_alu_rr(e, true, X86_SUB, X86_RDX, X86_R11);
     }
     store_x(g, in->rd, X86_RDX);
 }
@@ -1421,7 +1219,6 @@ static void gen_call_end(Gen *g, const RVInsn *in, const RVInsn *copy)
     x86_jcc(e, X86_CC_NE, &g->exit);
     chain_indirect(g);
     x86_bind(e, &next);
-    reload_tlb_reg(g);
     reload(g);
 }
 
@@ -1557,11 +1354,11 @@ static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
 
 /* REWIND_PERF_MAP=1: name every piece of host code in /tmp/perf-PID.map,
    the file perf(1) reads to put symbols on JIT code: "guest_PC" per
-   block, "jit_link_PC" per way into the block at PC, "jit_enter",
-   "jit_leave", "jit_sync", "jit_exit" and "jit_load_N[s]",
+   block, "jit_link_PC" per way into the block at PC (jit_link.c),
+   "jit_enter", "jit_leave", "jit_sync", "jit_exit" and "jit_load_N[s]",
    "jit_store_N" for the code shared by the blocks (emit_shared). Host
    side only: it changes nothing the guest sees. */
-static void perf_map_name(const uint8_t *code, size_t len, const char *fmt,
+void rv_jit_perf_map_name(const uint8_t *code, size_t len, const char *fmt,
                           uint64_t arg)
 {
     static FILE *map;
@@ -1599,7 +1396,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     unsigned n = tb->n_insns;
     /* The link of the block that ran before, read before the buffer may
        be flushed below. */
-    int8_t prev[NCACHE];
+    int8_t prev[RV_JIT_NCACHE];
     const JitLink *hint = cpu->jit_hint;
     if (hint) {
         memcpy(prev, hint->guest, sizeof(prev));
@@ -1615,7 +1412,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
        either leaves the block or is checked at the chained exit
        (gen_call_end, docs/jit.md "Chaining out of handlers"). */
     bool chain = true;
-    size_t copies = MAX_LINKS * sizeof(JitLink) + 2 * ncall * sizeof(RVInsn) +
+    size_t copies = RV_JIT_MAX_LINKS * sizeof(JitLink) +
+                    2 * ncall * sizeof(RVInsn) +
                     sizeof(JitEntry);
     size_t need = copies + 16 + (size_t)n * RV_JIT_MAX_INSN_CODE +
                   3 * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
@@ -1630,8 +1428,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     /* The links, the private arrays of the instructions that call
        their handler (a copy, then a stub that continues), then the code. */
     JitLink *links = (JitLink *)(void *)w;
-    memset(links, 0, MAX_LINKS * sizeof(JitLink));
-    RVInsn *cw = (RVInsn *)(void *)(w + MAX_LINKS * sizeof(JitLink));
+    memset(links, 0, RV_JIT_MAX_LINKS * sizeof(JitLink));
+    RVInsn *cw = (RVInsn *)(void *)(w + RV_JIT_MAX_LINKS * sizeof(JitLink));
     const RVInsn *crx = (const RVInsn *)(const void *)
         x86_codebuf_rx(cb, (const uint8_t *)cw);
     const RVInsn *copy_of[RV_TB_MAX_INSNS];
@@ -1659,7 +1457,6 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
               .out = X86_LABEL_AT(shared_out - at),
               .head = X86_LABEL_INIT, .tb = tb, .chain = chain,
               .links = links, .self_link = -1, .bail = X86_LABEL_INIT,
-              .attention = (const void *)&cpu->machine->attention,
               .at = at };
     x86_init(&g.e, w + code_off, need - code_off);
     choose_cache(&g, ins, n, hint ? prev : NULL);
@@ -1671,11 +1468,9 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     size_t warm_off = g.e.len;
     for (unsigned i = 0; i < n; i++) {
         Kind k = kind_of(&ins[i]);
-        g.tlb_reg |= k >= K_LB && k <= K_SD;
         /* M-mode blocks: loads mostly need no translation (MPRV aside). */
         g.dwin |= k >= K_LB && k <= K_LWU && (tb->flags & 3) == RV_PRIV_M;
     }
-    reload_tlb_reg(&g);
     x86_bind(&g.e, &g.head);
     if (chain) {
         /* A loop back to the head (chain_self) keeps the cached
@@ -1727,14 +1522,11 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     if (g.self_link >= 0) {
         /* The back edge already jumps to the head: it is a link to this
            block, undone if the block is invalidated. */
-        JitLink *l = &links[g.self_link];
-        l->target = tb;
-        l->next = tb->jit_links;
-        tb->jit_links = l;
+        rv_jit_link_self(&links[g.self_link], tb);
     }
     tb->host = code + entry_off;
     tb->host_chain = chain ? code : NULL;
-    perf_map_name(code, g.e.len, "guest_%" PRIx64, tb->pc);
+    rv_jit_perf_map_name(code, g.e.len, "guest_%" PRIx64, tb->pc);
     if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
         trace_block(cpu, tb, g.host, g.carried, code, g.e.len);
     }
@@ -1746,7 +1538,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
 #ifdef REWIND_HAVE_CAPSTONE
 #include <capstone/capstone.h>
 
-static void disas_host(FILE *f, const uint8_t *code, size_t len)
+void rv_jit_disas_host(FILE *f, const uint8_t *code, size_t len)
 {
     csh h;
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
@@ -1765,7 +1557,7 @@ static void disas_host(FILE *f, const uint8_t *code, size_t len)
     cs_close(&h);
 }
 #else
-static void disas_host(FILE *f, const uint8_t *code, size_t len)
+void rv_jit_disas_host(FILE *f, const uint8_t *code, size_t len)
 {
     (void)code;
     fprintf(f, "  (%zu bytes; built without capstone)\n", len);
@@ -1804,7 +1596,7 @@ static void trace_block(RVCPU *cpu, const TB *tb, const int8_t *cache,
     }
     fprintf(f, "\n");
     fprintf(f, "OUT: %zu bytes\n", len);
-    disas_host(f, code, len);
+    rv_jit_disas_host(f, code, len);
     fprintf(f, "\n");
     fflush(f);
 }
