@@ -226,46 +226,38 @@ static void test_remap_code(void)
     CHECK_EQ(run_ok(fn_call, VA_PAGE(PG_CODE)), 42);
 }
 
-/* Code that remaps its own page: the instruction after the store comes
- * from the new frame. */
-static void test_remap_self(void)
+/* Code whose first instruction (`first`: a store or an AMO of a1 to
+ * l0[PG_SELF]) remaps its own page to `frame`, which holds the same code
+ * but for its second instruction (li a0, `other`): the instruction after
+ * it comes from the new frame. A store and an AMO both end the running
+ * block, in both engines, wherever blocks happen to be cut. */
+static void check_remap_self(uint32_t first, unsigned frame, unsigned other)
 {
-    put_insns(PG_SELF, INSN_SD_A1_0_A0, INSN_LI_A0(1), INSN_RET);
-    put_insns(10, INSN_SD_A1_0_A0, INSN_LI_A0(2), INSN_RET);
+    put_insns(PG_SELF, first, INSN_LI_A0(1), INSN_RET);
+    put_insns(frame, first, INSN_LI_A0(other), INSN_RET);
     uint64_t to_self = pte(FRAME(PG_SELF), PTE_V | PTE_R | PTE_X | PTE_A);
-    uint64_t to_other = pte(FRAME(10), PTE_V | PTE_R | PTE_X | PTE_A);
+    uint64_t to_other = pte(FRAME(frame), PTE_V | PTE_R | PTE_X | PTE_A);
     for (unsigned k = 0; k < 3; k++) {
         l0[PG_SELF] = to_self;
         self_pte = to_self;
         CHECK_EQ(run_ok(fn_call_self, VA_PAGE(PG_SELF)), 1);
         self_pte = to_other;
-        CHECK_EQ(run_ok(fn_call_self, VA_PAGE(PG_SELF)), 2);
-        CHECK_EQ(l0[PG_SELF], to_other);
-        self_pte = to_self;
-        CHECK_EQ(run_ok(fn_call_self, VA_PAGE(PG_SELF)), 1);
-    }
-}
-
-/* The same with an AMO: it ends the running block as the store does, so
- * the next instruction is fetched through the new PTE in both engines,
- * wherever blocks happen to be cut. */
-static void test_remap_self_amo(void)
-{
-    put_insns(PG_SELF, INSN_AMOSWAP_D_A1_A0, INSN_LI_A0(1), INSN_RET);
-    put_insns(11, INSN_AMOSWAP_D_A1_A0, INSN_LI_A0(3), INSN_RET);
-    uint64_t to_self = pte(FRAME(PG_SELF), PTE_V | PTE_R | PTE_X | PTE_A);
-    uint64_t to_other = pte(FRAME(11), PTE_V | PTE_R | PTE_X | PTE_A);
-    for (unsigned k = 0; k < 3; k++) {
-        l0[PG_SELF] = to_self;
-        self_pte = to_self;
-        CHECK_EQ(run_ok(fn_call_self, VA_PAGE(PG_SELF)), 1);
-        self_pte = to_other;
-        CHECK_EQ(run_ok(fn_call_self, VA_PAGE(PG_SELF)), 3);
+        CHECK_EQ(run_ok(fn_call_self, VA_PAGE(PG_SELF)), other);
         CHECK_EQ(l0[PG_SELF], to_other);
         self_pte = to_self;
         CHECK_EQ(run_ok(fn_call_self, VA_PAGE(PG_SELF)), 1);
     }
     l0[PG_SELF] = to_self;
+}
+
+static void test_remap_self(void)
+{
+    check_remap_self(INSN_SD_A1_0_A0, 10, 2);
+}
+
+static void test_remap_self_amo(void)
+{
+    check_remap_self(INSN_AMOSWAP_D_A1_A0, 11, 3);
 }
 
 /* A global mapping of root_a is not in root_b: switching to root_b

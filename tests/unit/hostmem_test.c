@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "core/state.h"
 #include "tests/unit/check.h"
+#include "tests/unit/thp.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,19 +25,6 @@ static bool span_is(uintptr_t addr, size_t len, uintptr_t start, size_t n)
     uintptr_t s;
     size_t got = core_hostmem_huge_span(addr, len, &s);
     return got == n && (n == 0 || s == start);
-}
-
-/* Whether the kernel gives huge pages to regions marked for them. */
-static bool thp_madvise_works(void)
-{
-    char line[128] = "";
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    if (!f) {
-        return false;
-    }
-    bool ok = fgets(line, sizeof(line), f) && !strstr(line, "[never]");
-    fclose(f);
-    return ok;
 }
 
 /* The VmFlags of the mapping holding addr has "hg" (marked for huge

@@ -14,6 +14,7 @@
 #include "tracedb/trace.h"
 #include "tracedb/tracedb_int.h"   /* tdb_crc32 */
 #include "tests/unit/check.h"
+#include "tests/unit/thp.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -901,19 +902,6 @@ static void test_newer_version(void)
     tdb_reader_close(r);
     free(file);
     stream_free(&s);
-}
-
-/* Whether the kernel gives huge pages to regions marked for them. */
-static bool thp_madvise_works(void)
-{
-    char line[128] = "";
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    if (!f) {
-        return false;
-    }
-    bool ok = fgets(line, sizeof(line), f) && !strstr(line, "[never]");
-    fclose(f);
-    return ok;
 }
 
 static long minor_faults(void)
