@@ -113,14 +113,6 @@ static uint64_t fn_clear_d_store(uint64_t i)
     return fn_store(VA_PAGE(i));
 }
 
-static uint64_t fn_call(uint64_t va)
-{
-    register uint64_t a0 asm("a0") = 0;
-
-    asm volatile("jalr ra, 0(%1)" : "+r"(a0) : "r"(va) : "ra", "memory");
-    return a0;
-}
-
 /* Calls the code at va with a0 = &l0[PG_SELF], a1 = self_pte: its first
  * instruction stores a1 there, remapping its own page. */
 static volatile uint64_t self_pte;
@@ -218,12 +210,12 @@ static void test_remap_code(void)
     put_insns(9, INSN_LI_A0(7), INSN_RET, INSN_NOP);
     l0[PG_CODE] = pte(FRAME(PG_CODE), PTE_V | PTE_R | PTE_X | PTE_A);
     for (unsigned k = 0; k < 4; k++)
-        CHECK_EQ(run_ok(fn_call, VA_PAGE(PG_CODE)), 42);
+        CHECK_EQ(run_ok(priv_call_code, VA_PAGE(PG_CODE)), 42);
     l0[PG_CODE] = pte(FRAME(9), PTE_V | PTE_R | PTE_X | PTE_A);
     for (unsigned k = 0; k < 4; k++)
-        CHECK_EQ(run_ok(fn_call, VA_PAGE(PG_CODE)), 7);
+        CHECK_EQ(run_ok(priv_call_code, VA_PAGE(PG_CODE)), 7);
     l0[PG_CODE] = pte(FRAME(PG_CODE), PTE_V | PTE_R | PTE_X | PTE_A);
-    CHECK_EQ(run_ok(fn_call, VA_PAGE(PG_CODE)), 42);
+    CHECK_EQ(run_ok(priv_call_code, VA_PAGE(PG_CODE)), 42);
 }
 
 /* Code whose first instruction (`first`: a store or an AMO of a1 to

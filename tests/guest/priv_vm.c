@@ -177,15 +177,6 @@ static uint64_t fn_amo(uint64_t va)
     return old;
 }
 
-/* Calls the code at va; a fetch fault resumes at the return address. */
-static uint64_t fn_call(uint64_t va)
-{
-    register uint64_t a0 asm("a0") = 0;
-
-    asm volatile("jalr ra, 0(%1)" : "+r"(a0) : "r"(va) : "ra", "memory");
-    return a0;
-}
-
 static volatile uint64_t next_satp;
 
 static uint64_t fn_switch_load(uint64_t va)
@@ -291,24 +282,24 @@ static void test_basic_sv39(void)
     FAULT(PRIV_S, fn_load, VA_PAGE(PG_INVALID) + 0x18, LOAD_F);
     FAULT(PRIV_S, fn_store, VA_PAGE(PG_INVALID) + 0x20, STORE_F);
     FAULT(PRIV_S, fn_amo, VA_PAGE(PG_INVALID), STORE_F);
-    FAULT(PRIV_S, fn_call, VA_PAGE(PG_INVALID), FETCH_F);
+    FAULT(PRIV_S, priv_call_code, VA_PAGE(PG_INVALID), FETCH_F);
     /* Unmapped (zero root entry). */
     FAULT(PRIV_S, fn_load, 0x200000000UL, LOAD_F);
 
     /* W without R is reserved. */
     FAULT(PRIV_S, fn_load, VA_PAGE(PG_W_ONLY), LOAD_F);
     FAULT(PRIV_S, fn_store, VA_PAGE(PG_W_ONLY) + 8, STORE_F);
-    FAULT(PRIV_S, fn_call, VA_PAGE(PG_W_ONLY), FETCH_F);
+    FAULT(PRIV_S, priv_call_code, VA_PAGE(PG_W_ONLY), FETCH_F);
 
     /* Read-only page: store and AMO fault with cause 15. */
     CHECK_EQ(run_ok(PRIV_S, fn_load, VA_PAGE(PG_S_RO)), 0xa000000000000000ULL);
     FAULT(PRIV_S, fn_store, VA_PAGE(PG_S_RO) + 0x28, STORE_F);
     FAULT(PRIV_S, fn_amo, VA_PAGE(PG_S_RO) + 0x30, STORE_F);
     /* Data pages are not executable. */
-    FAULT(PRIV_S, fn_call, VA_PAGE(PG_S_RW), FETCH_F);
+    FAULT(PRIV_S, priv_call_code, VA_PAGE(PG_S_RW), FETCH_F);
 
     /* Execute-only page: runs, reads fault unless MXR. */
-    CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_S_XONLY)), 42);
+    CHECK_EQ(run_ok(PRIV_S, priv_call_code, VA_PAGE(PG_S_XONLY)), 42);
     FAULT(PRIV_S, fn_load, VA_PAGE(PG_S_XONLY), LOAD_F);
     FAULT(PRIV_S, fn_store, VA_PAGE(PG_S_XONLY), STORE_F);
     RT_CSR_SET(mstatus, MSTATUS_MXR);
@@ -321,14 +312,14 @@ static void test_basic_sv39(void)
     /* U page from S: needs SUM for data, never executable. */
     FAULT(PRIV_S, fn_load, VA_PAGE(PG_U_RW), LOAD_F);
     FAULT(PRIV_S, fn_store, VA_PAGE(PG_U_RW) + 8, STORE_F);
-    FAULT(PRIV_S, fn_call, VA_PAGE(PG_U_X), FETCH_F);
+    FAULT(PRIV_S, priv_call_code, VA_PAGE(PG_U_X), FETCH_F);
     RT_CSR_SET(mstatus, MSTATUS_SUM);
     CHECK_EQ(run_ok(PRIV_S, fn_load, VA_PAGE(PG_U_RW)), 0x2000000000000000ULL);
     run_ok(PRIV_S, fn_store, VA_PAGE(PG_U_RW) + 8);
     CHECK_EQ(*(volatile uint64_t *)(FRAME(PG_U_RW) + 8), 0x5354524f5245ULL);
     CHECK_EQ(run_ok(PRIV_S, fn_load, VA_PAGE(PG_U_X)),
              ((uint64_t)INSN_RET << 32) | INSN_LI_A0_42);
-    FAULT(PRIV_S, fn_call, VA_PAGE(PG_U_X), FETCH_F);
+    FAULT(PRIV_S, priv_call_code, VA_PAGE(PG_U_X), FETCH_F);
     RT_CSR_CLEAR(mstatus, MSTATUS_SUM);
     /* Clearing SUM takes effect at once (4.2.1), on the pages just used
      * through it too. */
@@ -343,7 +334,7 @@ static void test_basic_sv39(void)
     /* Non-canonical addresses (bits 63:39 must equal bit 38). */
     FAULT(PRIV_S, fn_load, 0x0000004000000000UL, LOAD_F);
     FAULT(PRIV_S, fn_store, 0x8000000080000000UL, STORE_F);
-    FAULT(PRIV_S, fn_call, 0x0000008000001000UL, FETCH_F);
+    FAULT(PRIV_S, priv_call_code, 0x0000008000001000UL, FETCH_F);
     FAULT(PRIV_S, fn_load, VA_SV48_ONLY, LOAD_F);
     /* Canonical but unmapped upper half. */
     FAULT(PRIV_S, fn_load, 0xffffffc000000000UL, LOAD_F);
@@ -377,13 +368,13 @@ static void test_user_pages(void)
     CHECK_EQ(run_ok(PRIV_U, fn_load, VA_PAGE(PG_U_RW) + 16),
              0x2000000000000002ULL);
     run_ok(PRIV_U, fn_store, VA_PAGE(PG_U_RW) + 24);
-    CHECK_EQ(run_ok(PRIV_U, fn_call, VA_PAGE(PG_U_X)), 42);
+    CHECK_EQ(run_ok(PRIV_U, priv_call_code, VA_PAGE(PG_U_X)), 42);
     /* S pages from U fault whatever SUM says. */
     RT_CSR_SET(mstatus, MSTATUS_SUM);
     FAULT(PRIV_U, fn_load, VA_PAGE(PG_S_RW2), LOAD_F);
     FAULT(PRIV_U, fn_store, VA_PAGE(PG_S_RW2) + 8, STORE_F);
     FAULT(PRIV_U, fn_amo, VA_PAGE(PG_S_RW2) + 16, STORE_F);
-    FAULT(PRIV_U, fn_call, VA_PAGE(PG_S_XONLY), FETCH_F);
+    FAULT(PRIV_U, priv_call_code, VA_PAGE(PG_S_XONLY), FETCH_F);
     RT_CSR_CLEAR(mstatus, MSTATUS_SUM);
     /* MXR applies to U too. */
     RT_CSR_SET(mstatus, MSTATUS_MXR);
@@ -418,7 +409,7 @@ static void test_accessed_dirty(void)
     /* Fetch sets A. */
     l0[PG_S_XONLY] = pte(FRAME(PG_S_XONLY), PTE_V | PTE_X);
     sfence_all();
-    CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_S_XONLY)), 42);
+    CHECK_EQ(run_ok(PRIV_S, priv_call_code, VA_PAGE(PG_S_XONLY)), 42);
     CHECK_EQ(l0[PG_S_XONLY] & (PTE_A | PTE_D), PTE_A);
 }
 
@@ -471,14 +462,14 @@ static void test_chain_remap(void)
     RT_CSR_WRITE(satp, SATP_OF(SATP_SV39, root39a));
     sfence_all();
     for (unsigned i = 0; i < 4; i++)
-        CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 42);
+        CHECK_EQ(run_ok(PRIV_S, priv_call_code, VA_PAGE(PG_JX)), 42);
     l0[PG_JY] = pte(FRAME_JY2, PTE_V | PTE_R | PTE_X | PTE_A);
     sfence_all();
     for (unsigned i = 0; i < 4; i++)
-        CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 7);
+        CHECK_EQ(run_ok(PRIV_S, priv_call_code, VA_PAGE(PG_JX)), 7);
     l0[PG_JY] = pte(FRAME(PG_JY), PTE_V | PTE_R | PTE_X | PTE_A);
     sfence_all();
-    CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 42);
+    CHECK_EQ(run_ok(PRIV_S, priv_call_code, VA_PAGE(PG_JX)), 42);
 }
 
 /* The same remap fenced by address only (sfence.vma rs1 = the page):
@@ -489,15 +480,15 @@ static void test_chain_remap_by_address(void)
     RT_CSR_WRITE(satp, SATP_OF(SATP_SV39, root39a));
     sfence_all();
     for (unsigned i = 0; i < 4; i++)
-        CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 42);
+        CHECK_EQ(run_ok(PRIV_S, priv_call_code, VA_PAGE(PG_JX)), 42);
     l0[PG_JY] = pte(FRAME_JY2, PTE_V | PTE_R | PTE_X | PTE_A);
     CHECK_EQ(run_ok(PRIV_S, fn_sfence_load, VA_PAGE(PG_JY)),
              INSN_LI_A0_7 | ((uint64_t)INSN_RET << 32));
     for (unsigned i = 0; i < 4; i++)
-        CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 7);
+        CHECK_EQ(run_ok(PRIV_S, priv_call_code, VA_PAGE(PG_JX)), 7);
     l0[PG_JY] = pte(FRAME(PG_JY), PTE_V | PTE_R | PTE_X | PTE_A);
     sfence_all();
-    CHECK_EQ(run_ok(PRIV_S, fn_call, VA_PAGE(PG_JX)), 42);
+    CHECK_EQ(run_ok(PRIV_S, priv_call_code, VA_PAGE(PG_JX)), 42);
 }
 
 /* A megapage remapped, then sfence.vma of an address in it but another
@@ -632,14 +623,14 @@ static void test_asid(void)
     /* Rounds, so that blocks are translated, cached and chained. */
     for (unsigned i = 0; i < 4; i++) {
         CHECK_EQ(run_ok(PRIV_S, fn_load, data), PAT_AS_A);
-        CHECK_EQ(run_ok(PRIV_S, fn_call, code), 42);
+        CHECK_EQ(run_ok(PRIV_S, priv_call_code, code), 42);
     }
     CHECK_EQ(run_ok(PRIV_S, fn_load, g), PAT_G_A);
     /* Another ASID takes effect at once, without a fence (4.2.1). */
     RT_CSR_WRITE(satp, sc);
     for (unsigned i = 0; i < 4; i++) {
         CHECK_EQ(run_ok(PRIV_S, fn_load, data), PAT_AS_C);
-        CHECK_EQ(run_ok(PRIV_S, fn_call, code), 7);
+        CHECK_EQ(run_ok(PRIV_S, priv_call_code, code), 7);
     }
     v = run_ok(PRIV_S, fn_load, g);
     CHECK(v == PAT_G_A || v == PAT_G_C);
@@ -650,7 +641,7 @@ static void test_asid(void)
     RT_CSR_WRITE(satp, sa);
     for (unsigned i = 0; i < 4; i++) {
         CHECK_EQ(run_ok(PRIV_S, fn_load, data), PAT_AS_A);
-        CHECK_EQ(run_ok(PRIV_S, fn_call, code), 42);
+        CHECK_EQ(run_ok(PRIV_S, priv_call_code, code), 42);
     }
     /* Remapped, fenced for ASID 1 only (rs1 = x0, rs2 != x0): the new
      * frame. */
@@ -662,11 +653,11 @@ static void test_asid(void)
     CHECK_EQ(run_ok(PRIV_S, fn_sfence_va_asid_load, data), PAT_AS_A);
     CHECK_EQ(run_ok(PRIV_S, fn_load, data + 8), PAT_AS_A + 1);
     /* Code remapped, fenced for the ASID: the new code runs. */
-    CHECK_EQ(run_ok(PRIV_S, fn_call, code), 42);
+    CHECK_EQ(run_ok(PRIV_S, priv_call_code, code), 42);
     l0[PG_AS_CODE] = pte(FRAME_AS_CODE, PTE_V | PTE_R | PTE_X | PTE_A);
     run_ok(PRIV_S, fn_sfence_asid_load, data);
     for (unsigned i = 0; i < 4; i++)
-        CHECK_EQ(run_ok(PRIV_S, fn_call, code), 7);
+        CHECK_EQ(run_ok(PRIV_S, priv_call_code, code), 7);
     l0[PG_AS_CODE] = pte(FRAME(PG_AS_CODE), PTE_V | PTE_R | PTE_X | PTE_A);
     sfence_all();
     /* A new MODE applies to global mappings too, at once: Bare, where
@@ -745,7 +736,7 @@ static void test_delegated(void)
     CHECK_EQ(RT_CSR_READ(stval), va);
     CHECK_EQ(priv_trap.status & MSTATUS_SPP, MSTATUS_SPP);
     priv_expect(PRIV_S, FETCH_F);
-    priv_run(PRIV_S, fn_call, VA_PAGE(PG_U_X));
+    priv_run(PRIV_S, priv_call_code, VA_PAGE(PG_U_X));
     PRIV_CHECK_TRAP(PRIV_S, FETCH_F);
     CHECK_EQ(priv_trap.tval, VA_PAGE(PG_U_X));
     CHECK_EQ(priv_trap.epc, VA_PAGE(PG_U_X));

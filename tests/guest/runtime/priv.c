@@ -185,3 +185,11 @@ void priv_init(void)
     priv_irq_hook = 0;
     priv_irq_count = 0;
 }
+
+uint64_t priv_call_code(uint64_t va)
+{
+    register uint64_t a0 asm("a0") = 0;
+
+    asm volatile("jalr ra, 0(%1)" : "+r"(a0) : "r"(va) : "ra", "memory");
+    return a0;
+}

@@ -137,6 +137,11 @@ void priv_init(void);
 /* Runs fn(arg) in `mode` (PRIV_U, PRIV_S or PRIV_M); returns its result. */
 uint64_t priv_run(unsigned mode, uint64_t (*fn)(uint64_t), uint64_t arg);
 
+/* A body for priv_run: calls the code at va (placed there at run time)
+ * with a0 = 0 and returns its a0. A fetch fault there resumes at the
+ * return address, so the call returns. */
+uint64_t priv_call_code(uint64_t va);
+
 /* Arms the handlers for exactly one exception `cause` taken at `level`. */
 void priv_expect(unsigned level, uint64_t cause);
 /* Same, accepting either of two causes: for the few cases where QEMU 7.2
