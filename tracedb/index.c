@@ -74,6 +74,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 struct TdbIndex {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
+    TdbDerivedStmts *derived;   /* derived.c's, prepared on first use */
     bool bulk;
     uint64_t next_event, next_line, next_ckpt;
     /* Per console port: bytes since the last line end, the icount of the
@@ -354,6 +355,11 @@ struct sqlite3 *tdb_index_db(TdbIndex *x)
     return x ? x->db : NULL;
 }
 
+TdbDerivedStmts **tdb_index_derived_stmts(TdbIndex *x)
+{
+    return &x->derived;
+}
+
 const char *tdb_index_error(TdbIndex *x)
 {
     return x->err;
@@ -367,6 +373,7 @@ void tdb_index_close(TdbIndex *x)
     for (int i = 0; i < ST_COUNT; i++) {
         sqlite3_finalize(x->st[i]);
     }
+    tdb_derived_stmts_free(x->derived);
     sqlite3_close(x->db);
     for (unsigned p = 0; p < TDB_SERIAL_PORTS; p++) {
         tdb_buf_free(&x->line[p]);

@@ -170,8 +170,14 @@ void tdb_writer_index_unlock(TdbWriter *w);
 struct TdbDerived;
 int tdb_writer_push_derived(TdbWriter *w, struct TdbDerived *batch);
 struct TdbDerived *tdb_derived_take(struct TdbDerived *d);
-int tdb_derived_write_batch(struct TdbDerived *batch, struct sqlite3 *db,
+int tdb_derived_write_batch(struct TdbDerived *batch, TdbIndex *x,
                             char *err, size_t errlen);
+/* The derived rows' INSERT statements of a connection, kept by its
+   TdbIndex across batches (derived.c prepares them, the index's close
+   finalizes them). */
+typedef struct TdbDerivedStmts TdbDerivedStmts;
+TdbDerivedStmts **tdb_index_derived_stmts(TdbIndex *x);
+void tdb_derived_stmts_free(TdbDerivedStmts *s);
 void tdb_derived_free(struct TdbDerived *d);
 void tdb_index_close(TdbIndex *x);
 /* Frames indexed and schema version of an existing index; opens it

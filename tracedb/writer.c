@@ -341,8 +341,8 @@ static void io_run(TdbQItem *it, void *ctx)
     if (j->derived) {
         char why[400];
         pthread_mutex_lock(&w->idx_mu);
-        int rc = tdb_derived_write_batch(j->derived, tdb_index_db(w->idx),
-                                         why, sizeof(why));
+        int rc = tdb_derived_write_batch(j->derived, w->idx, why,
+                                         sizeof(why));
         pthread_mutex_unlock(&w->idx_mu);
         if (rc < 0) {
             iofail(w, "%s/%s", w->dir, why);

@@ -5,7 +5,8 @@
  * a checkpoint is written from the writer's own copy (the caller's buffer
  * may change at once); a snapshot buffer handed over comes back for reuse
  * only once it is written, the largest first, with its room beyond the
- * snapshot already mapped by the writer's thread. The worker is held back by taking the index
+ * snapshot already mapped by the writer's thread; derived rows are
+ * stored exactly as given, however a batch splits into INSERTs. The worker is held back by taking the index
  * lock, which it needs after each frame, so the cases are deterministic.
  */
 #define _GNU_SOURCE
@@ -195,6 +196,78 @@ static void test_same_bytes(void)
     }
 }
 
+/* Every value of the derived rows as given: traps and ecalls are written
+   32 rows to an INSERT and the rest one by one (tracedb/derived.c), so
+   the batches here have 32-row groups, remainders and ecalls at uneven
+   places, and the statements are reused from batch to batch. */
+static void trap_of(unsigned i, TdbTrapRow *t)
+{
+    *t = (TdbTrapRow){ .icount = 1000 + 7ull * i, .hart = i % 3,
+                       .cause = i % 16, .irq = i % 5 == 0,
+                       .pc = 0xffffffff80000000ull + 4 * i, .tval = i * i,
+                       .priv_from = i % 2, .priv_to = 1 + i % 3,
+                       .ecall = i % 3 == 0 || i % 7 == 0, .nr = 64 + i };
+    for (int a = 0; a < 7; a++) {
+        t->args[a] = 100ull * i + (unsigned)a;
+    }
+}
+
+static void test_derived_rows(void)
+{
+    static const unsigned batches[] = { 100, 32, 5, 64, 0, 33 };
+    TdbWriter *w = create("derived", false);
+    TdbDerived *d = tdb_derived_new();
+    char err[400];
+    unsigned n = 0;
+    for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
+        for (unsigned k = 0; k < batches[b]; k++, n++) {
+            TdbTrapRow t;
+            trap_of(n, &t);
+            tdb_derived_trap(d, &t);
+        }
+        CHECK(tdb_writer_derived(w, d, false, 0, err, sizeof(err)) == 0,
+              "derived batch %zu: %s", b, err);
+    }
+    CHECK(tdb_writer_derived(w, d, true, 5000, err, sizeof(err)) == 0,
+          "last derived rows: %s", err);
+    tdb_derived_free(d);
+    CHECK(tdb_writer_close(w, 5000, 1) == 0, "close");
+
+    char *traps = dump("derived", "SELECT * FROM traps ORDER BY id");
+    char *ecalls = dump("derived", "SELECT * FROM ecalls ORDER BY trap");
+    size_t cap = 1 << 16, tl = 0, el = 0;
+    char *want_t = calloc(1, cap), *want_e = calloc(1, cap);
+    for (unsigned i = 0; i < n; i++) {
+        TdbTrapRow t;
+        trap_of(i, &t);
+        tl += (size_t)snprintf(want_t + tl, cap - tl,
+                               "%u|%llu|%u|%u|%d|%lld|%llu|%u|%u|\n", i + 1,
+                               (unsigned long long)t.icount, t.hart, t.cause,
+                               t.irq, (long long)t.pc,
+                               (unsigned long long)t.tval, t.priv_from,
+                               t.priv_to);
+        if (t.ecall) {
+            el += (size_t)snprintf(want_e + el, cap - el,
+                                   "%u|%llu|%u|%u|%llu|", i + 1,
+                                   (unsigned long long)t.icount, t.hart,
+                                   t.priv_from, (unsigned long long)t.nr);
+            for (int a = 0; a < 7; a++) {
+                el += (size_t)snprintf(want_e + el, cap - el, "%llu|",
+                                       (unsigned long long)t.args[a]);
+            }
+            el += (size_t)snprintf(want_e + el, cap - el, "\n");
+        }
+    }
+    CHECK(strcmp(traps, want_t) == 0, "traps rows as given:\n%.400s\n"
+          "want:\n%.400s", traps, want_t);
+    CHECK(strcmp(ecalls, want_e) == 0, "ecalls rows as given:\n%.400s\n"
+          "want:\n%.400s", ecalls, want_e);
+    free(traps);
+    free(ecalls);
+    free(want_t);
+    free(want_e);
+}
+
 /* The caller overwrites its buffer right after tdb_writer_checkpoint, and
    a buffer given with _give is not handed back before it is written. */
 static void test_own_copy(void)
@@ -329,6 +402,7 @@ int main(void)
     test_same_bytes();
     test_own_copy();
     test_spare_room();
+    test_derived_rows();
     nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return check_done("trace_writer");
 }
