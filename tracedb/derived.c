@@ -166,14 +166,20 @@ void tdb_derived_stmts_free(TdbDerivedStmts *s)
     }
 }
 
-/* "INSERT INTO table VALUES(?,...),(?,...)...": rows groups of cols. */
-static int prepare_rows(sqlite3 *db, const char *table, int cols, int rows,
-                        sqlite3_stmt **st)
+/* *st, or prepared into it first: "INSERT INTO table VALUES(?,...),
+   (?,...)...", rows groups of cols. Only the statements a batch needs
+   are prepared (`rewind trace index` flushes small batches with
+   statements of their own). NULL on failure. */
+static sqlite3_stmt *rows_stmt(sqlite3 *db, sqlite3_stmt **st,
+                               const char *table, int cols, int rows)
 {
+    if (*st) {
+        return *st;
+    }
     size_t cap = 64 + (size_t)rows * (2 * (size_t)cols + 2);
     char *sql = malloc(cap);
     if (!sql) {
-        return -1;
+        return NULL;
     }
     size_t n = (size_t)snprintf(sql, cap, "INSERT INTO %s VALUES", table);
     for (int r = 0; r < rows; r++) {
@@ -187,10 +193,12 @@ static int prepare_rows(sqlite3 *db, const char *table, int cols, int rows,
         }
     }
     sql[n] = '\0';
-    int rc = sqlite3_prepare_v2(db, sql, (int)n, st, NULL) == SQLITE_OK ? 0
-                                                                       : -1;
+    if (sqlite3_prepare_v2(db, sql, (int)n, st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+    }
     free(sql);
-    return rc;
+    return *st;
 }
 
 static TdbDerivedStmts *stmts_for(sqlite3 *db, TdbDerivedStmts **cache)
@@ -205,15 +213,6 @@ static TdbDerivedStmts *stmts_for(sqlite3 *db, TdbDerivedStmts **cache)
         return NULL;
     }
     s->db = db;
-    if (prepare_rows(db, "traps", 9, 1, &s->trap1) < 0 ||
-        prepare_rows(db, "traps", 9, ROWS_PER_INSERT, &s->trapn) < 0 ||
-        prepare_rows(db, "ecalls", 12, 1, &s->ecall1) < 0 ||
-        prepare_rows(db, "ecalls", 12, ROWS_PER_INSERT, &s->ecalln) < 0 ||
-        prepare_rows(db, "irqs", 4, 1, &s->irq) < 0 ||
-        prepare_rows(db, "blk_requests", 7, 1, &s->blk) < 0) {
-        tdb_derived_stmts_free(s);
-        return NULL;
-    }
     *cache = s;
     return s;
 }
@@ -250,7 +249,21 @@ static void bind_ecall(sqlite3_stmt *e, int base, uint64_t id,
    then their ecalls the same way. Trap i is number first + i. */
 static int insert_traps(TdbDerived *d, TdbDerivedStmts *s, uint64_t first)
 {
-    size_t i = 0;
+    sqlite3 *db = s->db;
+    size_t i = 0, necalls = 0;
+    for (size_t k = 0; k < d->ntraps; k++) {
+        necalls += d->traps[k].ecall;
+    }
+    if ((d->ntraps >= ROWS_PER_INSERT &&
+         !rows_stmt(db, &s->trapn, "traps", 9, ROWS_PER_INSERT)) ||
+        (d->ntraps % ROWS_PER_INSERT &&
+         !rows_stmt(db, &s->trap1, "traps", 9, 1)) ||
+        (necalls >= ROWS_PER_INSERT &&
+         !rows_stmt(db, &s->ecalln, "ecalls", 12, ROWS_PER_INSERT)) ||
+        (necalls % ROWS_PER_INSERT &&
+         !rows_stmt(db, &s->ecall1, "ecalls", 12, 1))) {
+        return -1;
+    }
     for (; i + ROWS_PER_INSERT <= d->ntraps; i += ROWS_PER_INSERT) {
         for (int k = 0; k < ROWS_PER_INSERT; k++) {
             bind_trap(s->trapn, 9 * k, first + i + k, &d->traps[i + k]);
@@ -297,7 +310,8 @@ static int insert_rows(TdbDerived *d, sqlite3 *db, TdbDerivedStmts **cache,
 {
     TdbDerivedStmts *s = stmts_for(db, cache);
     int rc = 0;
-    if (!s) {
+    if (!s || (d->nirqs && !rows_stmt(db, &s->irq, "irqs", 4, 1)) ||
+        (d->nblks && !rows_stmt(db, &s->blk, "blk_requests", 7, 1))) {
         rc = dfail(db, "derived rows", err, errlen);
     } else if (insert_traps(d, s, d->next_id) < 0) {
         rc = dfail(db, "traps", err, errlen);
@@ -329,9 +343,11 @@ static int insert_rows(TdbDerived *d, sqlite3 *db, TdbDerivedStmts **cache,
             rc = dfail(db, "blk_requests", err, errlen);
         }
     }
-    if (s) {
-        /* The text bound with SQLITE_STATIC belongs to the batch. */
+    /* The text bound with SQLITE_STATIC belongs to the batch. */
+    if (s && s->irq) {
         sqlite3_clear_bindings(s->irq);
+    }
+    if (s && s->blk) {
         sqlite3_clear_bindings(s->blk);
     }
     d->ntraps = 0;
