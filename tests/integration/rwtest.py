@@ -102,10 +102,11 @@ class Suite:
         sys.exit(1 if self.failed or not self.passed else 0)
 
 
-def run(exe, *args, timeout=60, stdin=subprocess.DEVNULL):
-    """Run rewind; returns (exit status, stdout, stderr)."""
+def run(exe, *args, timeout=60, stdin=subprocess.DEVNULL, env=None):
+    """Run rewind (env: the environment, default this one's); returns
+    (exit status, stdout, stderr)."""
     p = subprocess.run([exe, *args], stdin=stdin, capture_output=True,
-                       timeout=timeout)
+                       timeout=timeout, env=env)
     return (p.returncode, p.stdout.decode(errors="replace"),
             p.stderr.decode(errors="replace"))
 
