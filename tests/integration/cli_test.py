@@ -202,7 +202,8 @@ t.check(rc == 1 and "REWIND_JIT_THRESHOLD='abc'" in err,
 rc, out, err = run(exe, "record", "-bios", "none", "-kernel", hello)
 t.check(rc == 1 and "-o" in err, "record without -o", err)
 rc, out, err = run(exe, "shell")
-t.check(rc == 1 and "shell" in err, "shell not available yet", err)
+t.check(rc == 1 and "trace directory" in err and "--" in err,
+        "shell without a trace or RUN-OPTIONS", err)
 rc, out, err = run(exe, "frobnicate")
 t.check(rc == 1 and "frobnicate" in err, "unknown command", err)
 rc, out, err = run(exe, "run", "-bios", "none")
