@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import fail_fast, start_gdb_server  # noqa: E402
+from rwtest import fail_fast, start_gdb_server, wait_limit  # noqa: E402
 from ptyterm import make_ctty  # noqa: E402
 
 REWIND, ELF = sys.argv[1], sys.argv[2]
@@ -48,9 +48,9 @@ def check(cond, what, output=""):
 
 
 def limit(seconds):
-    """How long to wait for something that should come: once a check has
-    failed, 3 s at most, so that a broken build fails in seconds."""
-    return min(seconds, 3) if failures else seconds
+    """How long to wait for something that should come (rwtest's
+    wait_limit: 3 s at most once a check has failed)."""
+    return wait_limit(seconds, failures)
 
 
 class Rewind:
