@@ -114,7 +114,7 @@ def gdb_session(commands, smp=1, timeout=60):
         # One pipe for both streams keeps errors next to their command.
         g = subprocess.run(args, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, timeout=timeout)
+                           text=True, timeout=limit(timeout))
         out = g.stdout
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode() + "\n(gdb timed out)"

@@ -186,7 +186,7 @@ def start_gdb_server(exe, *args, gdb_spec="tcp::0", timeout=60, **popen):
     p = spawn([exe, *args, "-gdb", gdb_spec], **popen)
     fd = p.stderr.fileno()
     seen = b""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + wait_limit(timeout, False)
     while True:
         # One byte at a time, so that nothing after the line is consumed.
         left = deadline - time.monotonic()
