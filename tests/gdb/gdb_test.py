@@ -534,9 +534,13 @@ def test_wait_ends():
 
 
 def main():
-    for t in (test_basics, test_watchpoint, test_read_watchpoint, test_threads,
-              test_monitor_and_reverse, test_raw_protocol,
-              test_second_client, test_wait_ends):
+    # The sessions are independent. The two that end rewind by a signal
+    # or refuse a second gdb come first: they take a few seconds, and a
+    # mutation of those paths fails there at once (the mutation runner
+    # stops at the first failure) instead of after every other session.
+    for t in (test_wait_ends, test_second_client, test_basics,
+              test_watchpoint, test_read_watchpoint, test_threads,
+              test_monitor_and_reverse, test_raw_protocol):
         print(f"== {t.__name__}")
         try:
             t()
