@@ -196,6 +196,12 @@ bool shell_cli_parse_accel(const char *opt, const char *arg,
                         "(jit=on|off, jit-threshold=N)", tok);
         }
     }
+    /* On the options gathered so far, so that neither order nor a second
+       -accel hides it: the threshold means nothing to the interpreter. */
+    if (*jit == CORE_JIT_OFF && *jit_threshold) {
+        return fail(opt, "%s: jit-threshold=N needs the JIT, not jit=off",
+                    arg);
+    }
     return true;
 }
 
@@ -214,7 +220,8 @@ static bool opt_accel(CoreConfig *cfg, const char *opt, const char *arg,
                "                interpret them (off); the run is the same\n"
                "  jit-threshold=N  the JIT translates a block on its Nth\n"
                "                run, interpreting it before (1: at once;\n"
-               "                default %u; the run is the same)\n",
+               "                default %u; the run is the same); an error\n"
+               "                with jit=off\n",
                CORE_JIT_THRESHOLD_DEFAULT);
         *res = SHELL_CLI_EXIT_OK;
         return false;
@@ -687,7 +694,7 @@ static const CliOption options[] = {
     { "cpu", NULL, "MODEL", "CPU model: rv64", opt_cpu },
     { "m", NULL, "SIZE", "RAM size, e.g. 128M, 2G (default 128M)", opt_memory },
     { "smp", NULL, "N", "number of harts (default 1)", opt_smp },
-    { "accel", NULL, "tcg[,jit=on|off][,jit-threshold=N]", "accelerator (only tcg; -accel tcg,help)",
+    { "accel", NULL, "tcg[,jit=on|off][,jit-threshold=N]", "accelerator (only tcg; -accel tcg,help); jit-threshold only with the JIT",
       opt_accel },
     { "bios", NULL, "FILE|none|default", "firmware (default: OpenSBI fw_dynamic)", opt_bios },
     { "kernel", NULL, "FILE", "kernel or bare-metal program (ELF or raw)", opt_kernel },
@@ -703,7 +710,7 @@ static const CliOption options[] = {
     { "icount", NULL, "[shift=]N[,sleep=on|off][,rr=record|replay,rrfile=DIR]", "2^N ns of guest time per instruction (default 3); sleep=off: idle time passes at once even while waiting for input; rr=record: record to DIR; rr=replay: as 'rewind replay DIR' (same machine options as recorded; -s, -S, -gdb allowed)", opt_icount },
     { "rtc", NULL, "base=utc|DATE", "real-time clock start (default: host time when first read)", opt_rtc },
     { "device", NULL, "TYPE[,PROP=VALUE...][,id=ID]|help|TYPE,help", "add a device (-device help lists the types, -device TYPE,help their properties)", opt_device },
-    { "netdev", NULL, "user,id=ID[,net=ADDR/BITS][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostfwd=tcp|udp:[HADDR]:HPORT-[GADDR]:GPORT][,restrict=on|off]|help", "network back end: libslirp user networking (-netdev user,help lists the options; hostfwd binds 127.0.0.1 unless HADDR is given)", opt_netdev },
+    { "netdev", NULL, "user,id=ID[,net=ADDR/BITS][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostname=NAME][,hostfwd=tcp|udp:[HADDR]:HPORT-[GADDR]:GPORT][,guestfwd=[tcp]:[SERVER]:PORT-cmd:COMMAND|chardev:ID][,restrict=on|off]|help", "network back end: libslirp user networking (-netdev user,help lists the options; hostfwd binds 127.0.0.1 unless HADDR is given)", opt_netdev },
     { "nic", NULL, "user[,model=virtio-net-device][,mac=MAC][,USER-OPTIONS]|none", "shorthand for -netdev user plus -device virtio-net-device on it", opt_nic },
     { "object", NULL, "rng-random,id=ID[,filename=FILE]|rng-builtin,id=ID|help", "add a host back end object (-object help lists the types)", opt_object },
     { "drive", NULL, "file=F[,format=raw][,if=none|virtio][,id=ID][,readonly=on][,snapshot=on]", "a raw disk image; if=none is taken by -device virtio-blk-device,drive=ID, if=virtio adds that device (qcow2: convert with qemu-img convert -O raw)", opt_drive },
@@ -788,7 +795,11 @@ void shell_cli_print_usage(void)
     printf("\nOn stdio, Ctrl-A x quits and Ctrl-A Ctrl-A sends Ctrl-A.\n"
            "Exit status: the guest's (test finisher: pass 0, fail N), "
            "1 for a usage error, 3 if the guest halted forever,\n"
-           "4 if a hart traps forever without retiring an instruction.\n");
+           "4 if a hart traps forever without retiring an instruction.\n"
+           "Environment: REWIND_JIT=on|off chooses the engine when -accel does\n"
+           "not (default on where the host has a JIT), REWIND_JIT_THRESHOLD=N\n"
+           "the jit-threshold (1 to %u); any other value is an error.\n",
+           CORE_JIT_THRESHOLD_MAX);
 }
 
 static bool opt_help(CoreConfig *cfg, const char *opt, const char *arg,

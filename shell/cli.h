@@ -40,7 +40,9 @@ char *shell_cli_strip_rr(const char *arg);
 void shell_cli_replay_config(CoreConfig *cfg, const char *dir);
 
 /* -accel NAME[,jit=on|off][,jit-threshold=N]: false (message printed
-   naming opt) if bad; what is not given is left as it was. */
+   naming opt) if bad, or if jit=off and a jit-threshold are both set
+   (counting what *jit and *jit_threshold held before); what is not given
+   is left as it was. */
 bool shell_cli_parse_accel(const char *opt, const char *arg,
                            CoreJitMode *jit, uint32_t *jit_threshold);
 

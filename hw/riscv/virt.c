@@ -686,7 +686,13 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
                  "backend (x86-64 only); use jit=off");
         return false;
     }
-    bool jit = rv_jit_wanted(cfg->jit);
+    bool jit;
+    uint32_t threshold;
+    if (!rv_jit_wanted(cfg->jit, &jit, err, errlen) ||
+        !rv_jit_threshold_wanted(cfg->jit_threshold, &threshold, err,
+                                 errlen)) {
+        return false;
+    }
     m->cpu_ops = &rv_cpu_ops;
     m->ncpus = cfg->smp;
     for (unsigned h = 0; h < cfg->smp; h++) {
@@ -705,7 +711,6 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
         fprintf(stderr, "rewind: %s; running without the JIT\n", jit_err);
         jit = false;
     }
-    uint32_t threshold = rv_jit_threshold_wanted(cfg->jit_threshold);
     for (unsigned h = 0; h < cfg->smp; h++) {
         rv_cpu_set_jit(m->cpus[h], jit);
         rv_cpu_set_jit_threshold(m->cpus[h], threshold);

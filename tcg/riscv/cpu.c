@@ -8,6 +8,8 @@
 #include "tcg/riscv/rv.h"
 #include "tcg/riscv/rv_int.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,20 +80,29 @@ void rv_cpu_set_jit_trace(RVCPU *cpu, void *file)
     cpu->jit_trace = file;
 }
 
-uint32_t rv_jit_threshold_wanted(uint32_t n)
+bool rv_jit_threshold_wanted(uint32_t n, uint32_t *threshold, char *err,
+                             size_t errlen)
 {
-    if (n) {
-        return n;
-    }
+    *threshold = CORE_JIT_THRESHOLD_DEFAULT;
     const char *env = getenv("REWIND_JIT_THRESHOLD");
     if (env && *env) {
+        /* Checked even when -accel gives N: a typo in the environment
+           is reported, never a silent default. */
         char *end;
-        unsigned long v = strtoul(env, &end, 10);
-        if (!*end && v >= 1 && v <= CORE_JIT_THRESHOLD_MAX) {
-            return (uint32_t)v;
+        errno = 0;
+        unsigned long long v = strtoull(env, &end, 10);
+        if (*end || errno || *env < '0' || *env > '9' || v < 1 ||
+            v > CORE_JIT_THRESHOLD_MAX) {
+            snprintf(err, errlen, "REWIND_JIT_THRESHOLD='%s': expected a run "
+                     "count from 1 to %u", env, CORE_JIT_THRESHOLD_MAX);
+            return false;
         }
+        *threshold = (uint32_t)v;
     }
-    return CORE_JIT_THRESHOLD_DEFAULT;
+    if (n) {
+        *threshold = n;
+    }
+    return true;
 }
 
 void rv_cpu_set_jit_threshold(RVCPU *cpu, uint32_t n)
@@ -99,13 +110,17 @@ void rv_cpu_set_jit_threshold(RVCPU *cpu, uint32_t n)
     cpu->jit_threshold = n;
 }
 
-bool rv_jit_wanted(CoreJitMode mode)
+bool rv_jit_wanted(CoreJitMode mode, bool *jit, char *err, size_t errlen)
 {
-    if (mode == CORE_JIT_DEFAULT) {
-        const char *env = getenv("REWIND_JIT");
-        return rv_jit_available() && !(env && strcmp(env, "off") == 0);
+    const char *env = getenv("REWIND_JIT");
+    bool env_off = env && strcmp(env, "off") == 0;
+    if (env && *env && !env_off && strcmp(env, "on") != 0) {
+        snprintf(err, errlen, "REWIND_JIT='%s': expected on or off", env);
+        return false;
     }
-    return mode == CORE_JIT_ON;
+    *jit = mode == CORE_JIT_DEFAULT ? rv_jit_available() && !env_off
+                                    : mode == CORE_JIT_ON;
+    return true;
 }
 
 void rv_cpu_set_trace(RVCPU *cpu, void *file)

@@ -43,18 +43,21 @@ void rv_cpu_set_time_source(RVCPU *cpu, RVTimeFn fn, void *opaque);
 bool rv_jit_available(void);
 void rv_cpu_set_jit(RVCPU *cpu, bool on);
 void rv_cpu_set_jit_trace(RVCPU *cpu, void *file);
-/* The engine -accel tcg,jit=... asks for: true for the JIT. CORE_JIT_DEFAULT
-   is the JIT where the host has a backend, unless the environment variable
-   REWIND_JIT is "off" (how the test suite runs every test with the
-   interpreter: meson test --setup interp). */
-bool rv_jit_wanted(CoreJitMode mode);
+/* The engine -accel tcg,jit=... asks for, in *jit: true for the JIT.
+   CORE_JIT_DEFAULT is the JIT where the host has a backend, unless the
+   environment variable REWIND_JIT is "off" (how the test suite runs every
+   test with the interpreter: meson test --setup interp). REWIND_JIT other
+   than unset, empty, "on" or "off": false, with a message naming it. */
+bool rv_jit_wanted(CoreJitMode mode, bool *jit, char *err, size_t errlen);
 /* The run on which the JIT translates a block (-accel tcg,jit-threshold=N;
-   the blocks run in the interpreter before): `n`, or for 0 the
-   environment variable REWIND_JIT_THRESHOLD if it holds a valid count
-   (the test suite's default setup sets 1: every block is translated at
-   once, so the tests check the JIT's code everywhere), else
-   CORE_JIT_THRESHOLD_DEFAULT. */
-uint32_t rv_jit_threshold_wanted(uint32_t n);
+   the blocks run in the interpreter before), in *threshold: `n`, or for 0
+   the environment variable REWIND_JIT_THRESHOLD (the test suite's default
+   setup sets 1: every block is translated at once, so the tests check the
+   JIT's code everywhere), else CORE_JIT_THRESHOLD_DEFAULT. A
+   REWIND_JIT_THRESHOLD that is set but not a count from 1 to
+   CORE_JIT_THRESHOLD_MAX: false, with a message naming it. */
+bool rv_jit_threshold_wanted(uint32_t n, uint32_t *threshold, char *err,
+                             size_t errlen);
 void rv_cpu_set_jit_threshold(RVCPU *cpu, uint32_t n);
 /* Make the JIT's code buffer (shared by the harts of hart `cpu`'s
    translation cache) before the run, so a host that refuses executable

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import fail_fast, start_gdb_server  # noqa: E402
+from rwtest import fail_fast, start_gdb_server, wait_limit  # noqa: E402
 from ptyterm import make_ctty  # noqa: E402
 
 REWIND, ELF = sys.argv[1], sys.argv[2]
@@ -48,9 +48,9 @@ def check(cond, what, output=""):
 
 
 def limit(seconds):
-    """How long to wait for something that should come: once a check has
-    failed, 3 s at most, so that a broken build fails in seconds."""
-    return min(seconds, 3) if failures else seconds
+    """How long to wait for something that should come (rwtest's
+    wait_limit: 3 s at most once a check has failed)."""
+    return wait_limit(seconds, failures)
 
 
 class Rewind:
@@ -114,7 +114,7 @@ def gdb_session(commands, smp=1, timeout=60):
         # One pipe for both streams keeps errors next to their command.
         g = subprocess.run(args, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, timeout=timeout)
+                           text=True, timeout=limit(timeout))
         out = g.stdout
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode() + "\n(gdb timed out)"
@@ -534,9 +534,13 @@ def test_wait_ends():
 
 
 def main():
-    for t in (test_basics, test_watchpoint, test_read_watchpoint, test_threads,
-              test_monitor_and_reverse, test_raw_protocol,
-              test_second_client, test_wait_ends):
+    # The sessions are independent. The two that end rewind by a signal
+    # or refuse a second gdb come first: they take a few seconds, and a
+    # mutation of those paths fails there at once (the mutation runner
+    # stops at the first failure) instead of after every other session.
+    for t in (test_wait_ends, test_second_client, test_basics,
+              test_watchpoint, test_read_watchpoint, test_threads,
+              test_monitor_and_reverse, test_raw_protocol):
         print(f"== {t.__name__}")
         try:
             t()

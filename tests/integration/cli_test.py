@@ -135,6 +135,10 @@ for args, needle in [
     (["-accel", "tcg,jit-threshold=0"], "jit-threshold=0"),
     (["-accel", "tcg,jit-threshold=many"], "jit-threshold=many"),
     (["-accel", "tcg,jit-threshold=1000001"], "jit-threshold=1000001"),
+    (["-accel", "tcg,jit=off,jit-threshold=4"], "needs the JIT"),
+    (["-accel", "tcg,jit-threshold=4,jit=off"], "needs the JIT"),
+    (["-accel", "tcg,jit=off", "-accel", "tcg,jit-threshold=4"],
+     "needs the JIT"),
     (["-serial", "pty"], "pty"),
     (["-monitor", "stdio"], "stdio"),
     (["-display", "gtk"], "gtk"),
@@ -149,10 +153,57 @@ for args, needle in [
     t.check(rc == 1 and needle in err and "rewind:" in err,
             f"refuse {args}", f"rc={rc} err={err!r}")
 
+# The threshold means nothing to the interpreter: with jit=off it is an
+# error in replay and verify too (parsed by the same function).
+rc, out, err = run(exe, "verify", tmp, "-accel", "tcg,jit=off,jit-threshold=2")
+t.check(rc != 0 and "needs the JIT" in err, "verify: jit=off,jit-threshold",
+        f"rc={rc} err={err!r}")
+rc, out, err = run(exe, "run", "--help")
+t.check(rc == 0 and "jit-threshold only with the JIT" in out and
+        "REWIND_JIT_THRESHOLD" in out, "--help: jit-threshold and the "
+        "environment", out)
+rc, out, err = run(exe, "run", "-accel", "tcg,help")
+t.check(rc == 0 and "an error\n                with jit=off" in out,
+        "-accel tcg,help: not with jit=off", out)
+
+# The environment's engine and threshold: a value that is not one is an
+# error naming the variable and the value, never a silent default.
+for var, val, good in [
+    ("REWIND_JIT_THRESHOLD", "abc", False),
+    ("REWIND_JIT_THRESHOLD", "0", False),
+    ("REWIND_JIT_THRESHOLD", "-1", False),
+    ("REWIND_JIT_THRESHOLD", "99999999999", False),
+    ("REWIND_JIT_THRESHOLD", "1000001", False),
+    ("REWIND_JIT_THRESHOLD", "7x", False),
+    ("REWIND_JIT_THRESHOLD", "1000000", True),
+    ("REWIND_JIT_THRESHOLD", "1", True),
+    ("REWIND_JIT_THRESHOLD", "", True),
+    ("REWIND_JIT", "maybe", False),
+    ("REWIND_JIT", "1", False),
+    ("REWIND_JIT", "on", True),
+    ("REWIND_JIT", "off", True),
+    ("REWIND_JIT", "", True),
+]:
+    env = dict(os.environ, **{var: val})
+    rc, out, err = run(exe, "run", "-bios", "none", "-kernel", hello, env=env)
+    if good:
+        t.check(rc == 0 and "PASS" in out, f"{var}={val!r} accepted",
+                f"rc={rc} err={err!r}")
+    else:
+        t.check(rc == 1 and f"{var}='{val}'" in err and "rewind:" in err,
+                f"{var}={val!r} refused", f"rc={rc} err={err!r}")
+# An explicit -accel jit-threshold does not hide a bad environment value.
+env = dict(os.environ, REWIND_JIT_THRESHOLD="abc")
+rc, out, err = run(exe, "run", "-bios", "none", "-kernel", hello,
+                   "-accel", "tcg,jit-threshold=2", env=env)
+t.check(rc == 1 and "REWIND_JIT_THRESHOLD='abc'" in err,
+        "REWIND_JIT_THRESHOLD='abc' refused with -accel jit-threshold", err)
+
 rc, out, err = run(exe, "record", "-bios", "none", "-kernel", hello)
 t.check(rc == 1 and "-o" in err, "record without -o", err)
 rc, out, err = run(exe, "shell")
-t.check(rc == 1 and "shell" in err, "shell not available yet", err)
+t.check(rc == 1 and "trace directory" in err and "--" in err,
+        "shell without a trace or RUN-OPTIONS", err)
 rc, out, err = run(exe, "frobnicate")
 t.check(rc == 1 and "frobnicate" in err, "unknown command", err)
 rc, out, err = run(exe, "run", "-bios", "none")

@@ -77,6 +77,31 @@ def fail_fast(name):
         sys.exit(1)
 
 
+def fail_fast_wait():
+    """The longest a test waits for something under REWIND_FAIL_FAST=1 (the
+    mutation runner), or None: REWIND_FAIL_FAST_WAIT seconds, default 10.
+    What a test waits for comes within a second or two on a passing run
+    (the tests with most waits pass with REWIND_FAIL_FAST_WAIT=3 at load
+    11; the slowest waits are a whole gdb-multiarch run and chardev's
+    reconnect=1 retry); the 30-60 s waits are for a machine loaded by the
+    whole suite. Under a mutation the awaited output often never comes,
+    and those waits were most of the mutation stage's time."""
+    if os.environ.get("REWIND_FAIL_FAST") != "1":
+        return None
+    return float(os.environ.get("REWIND_FAIL_FAST_WAIT", "10"))
+
+
+def wait_limit(seconds, failed):
+    """How long to wait for something that should come: `seconds`; once a
+    check has failed (`failed`), 3 s at most, so that a broken build fails
+    in seconds instead of minutes; under REWIND_FAIL_FAST=1,
+    fail_fast_wait() at most."""
+    if failed:
+        return min(seconds, 3)
+    cap = fail_fast_wait()
+    return min(seconds, cap) if cap is not None else seconds
+
+
 class Suite:
     def __init__(self, name):
         self.name = name
@@ -92,20 +117,19 @@ class Suite:
             fail_fast(self.name)
 
     def limit(self, seconds):
-        """How long to wait for something that should come: once a check
-        has failed, 3 s at most, so that a broken build fails in seconds
-        instead of minutes."""
-        return min(seconds, 3) if self.failed else seconds
+        """How long to wait for something that should come (wait_limit)."""
+        return wait_limit(seconds, self.failed)
 
     def finish(self):
         print(f"{self.name}: {self.passed} passed, {self.failed} failed")
         sys.exit(1 if self.failed or not self.passed else 0)
 
 
-def run(exe, *args, timeout=60, stdin=subprocess.DEVNULL):
-    """Run rewind; returns (exit status, stdout, stderr)."""
+def run(exe, *args, timeout=60, stdin=subprocess.DEVNULL, env=None):
+    """Run rewind (env: the environment, default this one's); returns
+    (exit status, stdout, stderr)."""
     p = subprocess.run([exe, *args], stdin=stdin, capture_output=True,
-                       timeout=timeout)
+                       timeout=timeout, env=env)
     return (p.returncode, p.stdout.decode(errors="replace"),
             p.stderr.decode(errors="replace"))
 
@@ -162,7 +186,7 @@ def start_gdb_server(exe, *args, gdb_spec="tcp::0", timeout=60, **popen):
     p = spawn([exe, *args, "-gdb", gdb_spec], **popen)
     fd = p.stderr.fileno()
     seen = b""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + wait_limit(timeout, False)
     while True:
         # One byte at a time, so that nothing after the line is consumed.
         left = deadline - time.monotonic()

@@ -406,13 +406,15 @@ def run_one(m, w, procs, report):
             report("broken", f"{m['name']}: ERROR: does not compile with the mutation "
                              f"(fix {m['name']}.mutation):\n{log}")
             return
+        built = time.monotonic() - t1
         res = run_tests(build, m["tests"], procs, fail_fast=True)
         failed = [t for t in m["tests"] if res.get(t, ("",))[0]
                   in ("FAIL", "TIMEOUT", "ERROR", "UNEXPECTEDPASS")]
         passed = [t for t in m["tests"] if t not in failed]
         secs = time.monotonic() - t1
         if not passed:
-            report("caught", f"{m['name']}: caught by {' '.join(failed)} ({secs:.0f} s)"
+            report("caught", f"{m['name']}: caught by {' '.join(failed)} "
+                   f"({secs:.0f} s, build {built:.0f} s)"
                    + "".join(fail_lines(res[t][1]) for t in failed))
         else:
             report("survived", f"{m['name']}: SURVIVED: "

@@ -24,7 +24,7 @@ import tempfile
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run  # noqa: E402
+from rwtest import Suite, run, wait_limit  # noqa: E402
 
 exe, hello = sys.argv[1:3]
 t = Suite("hostile")
@@ -36,7 +36,7 @@ hung = []   # commands that hung: once one has, the rest get 2 s to show it
 
 
 def limit():
-    return 2 if hung else LIMIT
+    return 2 if hung else wait_limit(LIMIT, False)
 
 META, SERIAL_RX, SHUTDOWN, CONSOLE, CHECKPOINT, END = 1, 2, 5, 16, 17, 18
 PORT_CONSOLE = 19

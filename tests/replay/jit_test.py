@@ -12,6 +12,7 @@
    is refused without the JIT.
 4. A host that refuses executable memory: jit=on is refused at start-up;
    the default says so and runs the interpreter.
+3 and 4 run first: they are a few runs, 1 and 2 hundreds.
 Usage: jit_test.py REWIND ELF...
 """
 import os
@@ -42,52 +43,6 @@ def run_stats(elf, on, limit=None):
     s = stats(err)
     return rc, out, (s.get("icount"), s.get("state_hash"))
 
-
-for elf in elfs:
-    name = os.path.basename(elf)
-    rc_i, out_i, end_i = run_stats(elf, False)
-    rc_j, out_j, end_j = run_stats(elf, True)
-    t.check(rc_i == rc_j == 0 and out_i == out_j and end_i == end_j,
-            f"{name}: same console and end state, JIT and interpreter",
-            f"interp {rc_i} {end_i}, jit {rc_j} {end_j}\n{out_j[-400:]}")
-    total = int(end_i[0] or 0)
-    # Points everywhere in the run, most of them inside blocks.
-    points = sorted({min(total - 1, total * k // 17 + k * 7)
-                     for k in range(1, 17)} |
-                    {max(1, total - d) for d in (1, 2, 3, 5, 17)})
-    bad = []
-    for n in points:
-        a = run_stats(elf, False, n)[2]
-        b = run_stats(elf, True, n)[2]
-        if a != b or a[0] != str(n):
-            bad.append(f"--max-insns {n}: interp {a}, jit {b}")
-    t.check(not bad, f"{name}: same icount and state at {len(points)} stops",
-            "\n  ".join(bad[:5]))
-
-# Cross-engine record and verify (priv_irq: timer interrupts at exact
-# icounts; the first ELF given otherwise).
-rec_elf = next((e for e in elfs if "priv_irq" in e), elfs[0])
-for rec_on in (True, False):
-    d = os.path.join(tmp, f"rec-{rec_on}.rwd")
-    rc, out, err = run(exe, "record", "-o", d, "--checkpoint-every", "5000",
-                       *BOARD, *jit(rec_on), "-kernel", rec_elf, timeout=300)
-    t.check(rc == 0 and "PASS" in out,
-            f"record with jit={'on' if rec_on else 'off'}", out + err)
-    rc, out, err = run(exe, "verify", d, *jit(not rec_on), timeout=300)
-    t.check(rc == 0 and "replay identical" in err,
-            f"recorded with jit={'on' if rec_on else 'off'}, verified with "
-            f"jit={'off' if rec_on else 'on'}", err)
-    total = int(stats(run(exe, "replay", d, "--quiet", "--stats")[2])
-                .get("icount", "0"))
-    bad = []
-    for n in (total // 3 + 1, total // 2 + 3, total - 7):
-        a = stats(run(exe, "replay", d, "--quiet", "--seek", str(n),
-                      "--stats", *jit(False))[2])
-        b = stats(run(exe, "replay", d, "--quiet", "--seek", str(n),
-                      "--stats", *jit(True))[2])
-        if a.get("state_hash") != b.get("state_hash") or a.get("icount") != str(n):
-            bad.append(f"{n}: {a} vs {b}")
-    t.check(not bad, "seeks agree between the engines", "\n  ".join(bad))
 
 # --trace-jit.
 tj = os.path.join(tmp, "jit.txt")
@@ -254,5 +209,54 @@ rc, out, err = limited()
 t.check(rc == 0 and "PASS" in out and err.count("running without the JIT") == 1,
         "the default without a code buffer runs the interpreter, said once",
         f"rc={rc} {err}")
+# 1 and 2 last: they take most of the test's time (hundreds of runs),
+# and a mutation the checks above catch is then caught in seconds (the
+# mutation runner stops at the first failed check).
+for elf in elfs:
+    name = os.path.basename(elf)
+    rc_i, out_i, end_i = run_stats(elf, False)
+    rc_j, out_j, end_j = run_stats(elf, True)
+    t.check(rc_i == rc_j == 0 and out_i == out_j and end_i == end_j,
+            f"{name}: same console and end state, JIT and interpreter",
+            f"interp {rc_i} {end_i}, jit {rc_j} {end_j}\n{out_j[-400:]}")
+    total = int(end_i[0] or 0)
+    # Points everywhere in the run, most of them inside blocks.
+    points = sorted({min(total - 1, total * k // 17 + k * 7)
+                     for k in range(1, 17)} |
+                    {max(1, total - d) for d in (1, 2, 3, 5, 17)})
+    bad = []
+    for n in points:
+        a = run_stats(elf, False, n)[2]
+        b = run_stats(elf, True, n)[2]
+        if a != b or a[0] != str(n):
+            bad.append(f"--max-insns {n}: interp {a}, jit {b}")
+    t.check(not bad, f"{name}: same icount and state at {len(points)} stops",
+            "\n  ".join(bad[:5]))
+
+# Cross-engine record and verify (priv_irq: timer interrupts at exact
+# icounts; the first ELF given otherwise).
+rec_elf = next((e for e in elfs if "priv_irq" in e), elfs[0])
+for rec_on in (True, False):
+    d = os.path.join(tmp, f"rec-{rec_on}.rwd")
+    rc, out, err = run(exe, "record", "-o", d, "--checkpoint-every", "5000",
+                       *BOARD, *jit(rec_on), "-kernel", rec_elf, timeout=300)
+    t.check(rc == 0 and "PASS" in out,
+            f"record with jit={'on' if rec_on else 'off'}", out + err)
+    rc, out, err = run(exe, "verify", d, *jit(not rec_on), timeout=300)
+    t.check(rc == 0 and "replay identical" in err,
+            f"recorded with jit={'on' if rec_on else 'off'}, verified with "
+            f"jit={'off' if rec_on else 'on'}", err)
+    total = int(stats(run(exe, "replay", d, "--quiet", "--stats")[2])
+                .get("icount", "0"))
+    bad = []
+    for n in (total // 3 + 1, total // 2 + 3, total - 7):
+        a = stats(run(exe, "replay", d, "--quiet", "--seek", str(n),
+                      "--stats", *jit(False))[2])
+        b = stats(run(exe, "replay", d, "--quiet", "--seek", str(n),
+                      "--stats", *jit(True))[2])
+        if a.get("state_hash") != b.get("state_hash") or a.get("icount") != str(n):
+            bad.append(f"{n}: {a} vs {b}")
+    t.check(not bad, "seeks agree between the engines", "\n  ".join(bad))
+
 shutil.rmtree(tmp)
 t.finish()
