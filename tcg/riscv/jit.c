@@ -409,13 +409,16 @@ typedef struct Slow {
 
 typedef struct Gen {
     X86Emit e;
-    X86Label exit;   /* leave with eax as the result (shared code) */
+    X86Label exit;   /* leave with eax as the result (shared code; a
+                        biased block's own, which unbiases first) */
     X86Label sync;   /* settle the accounting before a helper (shared) */
     X86Label live;   /* the live registers after a call (shared) */
     X86Label jump_pc, out_pc, out;   /* shared exits (emit_shared) */
     const TB *tb;
     bool chain;      /* exits to a constant pc may jump to the next block */
     bool preset;     /* its entries set exit_idx = n (JitEntry.preset) */
+    uint32_t bias;   /* n if the block loops on itself: LEFT_REG counts
+                        the running iteration as retired (unbias) */
     JitLink *links;  /* the block's patchable jumps (writable view) */
     unsigned nlinks; /* used so far */
     /* Their rel32 fields, where they go unlinked, and where they leave
@@ -604,6 +607,26 @@ static void store_pc(Gen *g, uint64_t pc)
     }
 }
 
+/* A loop on itself keeps its budget biased (Gen.bias): LEFT_REG is what
+   is left after the running iteration, as if it had retired, so that
+   the back edge is `sub rdi, n; jns head`. Wherever the accounting is
+   read (sync before a call, leave) or the block leaves unaccounted, the
+   bias is taken off first (unbias), and put back after a call (rebias:
+   the shared `live` reloaded the unbiased budget). */
+static void unbias(Gen *g)
+{
+    if (g->bias) {
+        x86_alu_ri(&g->e, true, X86_ADD, LEFT_REG, (int32_t)g->bias);
+    }
+}
+
+static void rebias(Gen *g)
+{
+    if (g->bias) {
+        x86_alu_ri(&g->e, true, X86_SUB, LEFT_REG, (int32_t)g->bias);
+    }
+}
+
 /* exit_idx = n where a way out relies on it (jump_pc) in a block whose
    entries do not set it (Gen.preset). */
 static void exit_idx_whole(Gen *g)
@@ -618,6 +641,7 @@ static void leave_to(Gen *g, uint64_t pc)
 {
     writeback(g);
     exit_idx_whole(g);
+    unbias(g);
     x86_mov_imm(&g->e, X86_RAX, pc);
     x86_jmp(&g->e, &g->jump_pc);
 }
@@ -629,6 +653,7 @@ static void call_fn(Gen *g, const void *fn, const void *arg)
     /* Blocks chained to before this one are accounted only in
        chain_left: icount_base, instret and m->icount are brought up to
        this block's start, as the interpreter has them (rv_icount_at). */
+    unbias(g);
     x86_call(&g->e, &g->sync);
     writeback(g);
     x86_mov_rr(&g->e, X86_RDI, CPU);
@@ -636,6 +661,7 @@ static void call_fn(Gen *g, const void *fn, const void *arg)
     x86_mov_imm(&g->e, X86_RAX, (uint64_t)(uintptr_t)fn);
     x86_call_reg(&g->e, X86_RAX);
     x86_call(&g->e, &g->live);
+    rebias(g);
 }
 
 /* call fn(cpu, arg) with more arguments already in rdx/rcx/r8; leave the
@@ -713,14 +739,23 @@ static void chain_self(Gen *g)
 {
     X86Emit *e = &g->e;
     X86Label out = X86_LABEL_INIT;
-    chain_account(g);
-    x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)g->tb->n_insns);
     unsigned k = g->nlinks++;
-    x86_jcc(e, X86_CC_GE, &g->head);
+    if (g->bias) {
+        /* This iteration is accounted already (the bias): account the
+           next one, and go on if it fits (what is left stays >= 0). */
+        x86_alu_ri(e, true, X86_SUB, LEFT_REG, (int32_t)g->bias);
+        x86_jcc(e, X86_CC_GE, &g->head);
+    } else {
+        chain_account(g);
+        x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)g->tb->n_insns);
+        x86_jcc(e, X86_CC_GE, &g->head);
+    }
     g->link_site[k] = (long)e->len - 4;
     g->self_link = (int)k;
     x86_bind(e, &out);
     g->link_miss[k] = (long)e->len;
+    /* The next iteration did not start: its share of the budget back. */
+    unbias(g);
     writeback(g);
     X86Label out2 = X86_LABEL_INIT;
     chain_leave(g, &out2, true, g->tb->pc);
@@ -766,7 +801,9 @@ static void chain_indirect(Gen *g)
    CORE_SCHED_QUANTUM, runs out (docs/jit.md, "Block chaining"). */
 static void chain_account(Gen *g)
 {
-    x86_alu_ri(&g->e, true, X86_SUB, LEFT_REG, (int32_t)g->tb->n_insns);
+    if (!g->bias) {   /* else accounted since the head (Gen.bias) */
+        x86_alu_ri(&g->e, true, X86_SUB, LEFT_REG, (int32_t)g->tb->n_insns);
+    }
 }
 
 /* rcx = a TB with host code: enter it if it is valid and in this mode
@@ -1088,7 +1125,9 @@ static void slow_call(Gen *g, X86Label *stub, const RVInsn *in)
 {
     writeback(g);
     x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)in);
+    unbias(g);
     x86_call(&g->e, stub);
+    rebias(g);
 }
 
 static void gen_slow_paths(Gen *g)
@@ -1515,7 +1554,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         /* M-mode blocks: loads mostly need no translation (MPRV aside). */
         g.dwin |= k >= K_LB && k <= K_LWU && (tb->flags & 3) == RV_PRIV_M;
     }
-    x86_bind(&g.e, &g.head);
+    bool loops = false;
     if (chain) {
         /* A loop back to the head (chain_self) keeps the cached
            registers unwritten: from the head on, every cached register
@@ -1525,6 +1564,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
             Kind k = kind_of(&ins[i]);
             bool to_head = (k == K_JAL || (k >= K_BEQ && k <= K_BGEU)) &&
                            ins[i].pc + (uint64_t)ins[i].imm == tb->pc;
+            loops |= to_head;
             for (unsigned j = 0; to_head && j < n; j++) {
                 if (ins[j].rd < 32 && g.host[ins[j].rd] >= 0) {
                     g.dirty |= 1u << ins[j].rd;
@@ -1532,6 +1572,14 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
             }
         }
     }
+    if (loops) {
+        /* The budget biased by the first iteration (Gen.bias): every
+           entry, the run loop's and the ways in, comes through here. */
+        g.bias = n;
+        g.exit = (X86Label)X86_LABEL_INIT;
+        rebias(&g);
+    }
+    x86_bind(&g.e, &g.head);
     for (unsigned i = 0; i < n; i++) {
         gen_insn(&g, &ins[i], copy_of[i]);
     }
@@ -1543,6 +1591,14 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         x86_bind(&g.e, &g.bail);
         x86_mov_imm(&g.e, X86_RAX, tb->pc);
         x86_jmp(&g.e, &g.out_pc);
+    }
+    if (g.bias) {
+        /* Out with the helper's result (a trap, a handler's jump): the
+           block is not accounted, the run loop counts its exit_idx. */
+        x86_bind(&g.e, &g.exit);
+        unbias(&g);
+        X86Label leave = X86_LABEL_AT(shared_leave - at);
+        x86_jmp(&g.e, &leave);
     }
     gen_slow_paths(&g);
     if (g.e.overflow) {
