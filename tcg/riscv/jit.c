@@ -801,7 +801,10 @@ static void chain_indirect(Gen *g)
    CORE_SCHED_QUANTUM, runs out (docs/jit.md, "Block chaining"). */
 static void chain_account(Gen *g)
 {
-    if (!g->bias) {   /* else accounted since the head (Gen.bias) */
+    /* A biased block (a loop on itself) counted its n instructions at its
+       head already: an exit that retires fewer (one leaving mid-block)
+       must add the difference back, as unbias does for a whole block. */
+    if (!g->bias) {
         x86_alu_ri(&g->e, true, X86_SUB, LEFT_REG, (int32_t)g->tb->n_insns);
     }
 }
