@@ -156,6 +156,9 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
      there;
    - sync: settles the chained blocks' accounting (rv_chain_settle) and
      sets m->icount, before any helper call; clobbers only rax and r11;
+   - live: loads the live registers, after every call and at the enter,
+     and stops the chain at its next hop if the attention word is set
+     (CHAIN_STOPPED);
    - jump_pc: cpu->pc = rax, return RV_EXEC_JUMP (exit_idx as preset);
    - out_pc / out: [cpu->pc = rax,] exit_idx = 0 (the block accounted
      itself in chain_left), return RV_EXEC_JUMP;
@@ -166,26 +169,34 @@ static int stub_next(RVCPU *cpu, const RVInsn *in)
      reloaded, with a load's value in rax.
    The live registers hold the same values in all host code, whichever
    block runs (so a hop from block to block loads none of them): they
-   are loaded by enter and again after every call (they are
+   are loaded by enter and again after every call (`live`; they are
    caller-saved, and a helper may change what they hold: data_tlb with
    the privilege or MPRV, the direct window). */
 #define SHARED_ENTER 0
 #define SHARED_BYTES 1536
 /* Live registers: cpu->data_tlb (gen_tlb); cpu->dwin_addend and
-   -cpu->dwin_base (M-mode loads, gen_load_direct); &m->attention
-   (chain_account); and LEFT_REG (jit_int.h), cpu->chain_left. */
+   -cpu->dwin_base (M-mode loads, gen_load_direct); and LEFT_REG
+   (jit_int.h), cpu->chain_left. (Until session 22 rsi held
+   &m->attention for every hop's check.) */
 #define TLB_REG X86_R10
 #define DWIN_REG X86_R9
 #define DWIN_NEG_BASE_REG X86_R8
-#define ATTN_REG X86_RSI
-static long shared_leave = -1, shared_sync = -1, shared_jump_pc = -1,
-            shared_out_pc = -1, shared_out = -1;
+static long shared_leave = -1, shared_sync = -1, shared_live = -1,
+            shared_jump_pc = -1, shared_out_pc = -1, shared_out = -1;
 /* TLB misses: load_slow[log2 size][sign], store_slow[log2 size]. */
 static long shared_load[4][2], shared_store[4];
 
 const int rv_jit_cache_regs[RV_JIT_NCACHE] = {
     X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15
 };
+
+/* LEFT_REG (and chain_mark) once the attention word was seen set after
+   a call or at the enter (shared `live`): every budget check that
+   follows fails (chained entries, ways in, loop back edges: `cmp rdi, n`
+   is signed), so the chain stops at the next hop, after the whole block,
+   where the interpreter's run loop looks at the word. chain_mark moves
+   with it, so chain_mark - chain_left still counts the hops exactly. */
+#define CHAIN_STOPPED (INT64_MIN / 4)
 
 /* Load the live registers (emit_shared); clobbers nothing else. */
 static void load_live(X86Emit *e)
@@ -195,9 +206,6 @@ static void load_live(X86Emit *e)
     x86_load(e, DWIN_NEG_BASE_REG, CPU, OFF(dwin_base));
     x86_unary(e, true, X86_NEG, DWIN_NEG_BASE_REG);
     x86_load(e, LEFT_REG, CPU, OFF(chain_left));
-    x86_load(e, ATTN_REG, CPU, OFF(machine));
-    x86_alu_ri(e, true, X86_ADD, ATTN_REG,
-               (int32_t)offsetof(CoreMachine, attention));
 }
 
 static void emit_shared(X86CodeBuf *cb)
@@ -215,7 +223,8 @@ static void emit_shared(X86CodeBuf *cb)
     x86_alu_ri(&e, true, X86_SUB, X86_RSP, 8);   /* calls: 16-aligned */
     x86_mov_rr(&e, CPU, X86_RDI);
     x86_mov_rr(&e, X86_RAX, X86_RSI);
-    load_live(&e);
+    X86Label live = X86_LABEL_INIT;
+    x86_call(&e, &live);
     x86_jmp_reg(&e, X86_RAX);
     shared_leave = (long)e.len;
     x86_store(&e, 8, LEFT_REG, CPU, OFF(chain_left));
@@ -237,6 +246,23 @@ static void emit_shared(X86CodeBuf *cb)
     x86_load(&e, X86_R11, CPU, OFF(machine));
     x86_load(&e, X86_RAX, CPU, OFF(icount_base));
     x86_store(&e, 8, X86_RAX, X86_R11, (int32_t)offsetof(CoreMachine, icount));
+    x86_ret(&e);
+    /* The live registers again (after every call, and at the enter);
+       if the attention word is set, the chain stops at the next hop
+       (CHAIN_STOPPED): hops do not look at the word themselves. Clobbers
+       the live registers, rsi and the flags. */
+    shared_live = (long)e.len;
+    x86_bind(&e, &live);
+    load_live(&e);
+    X86Label stop = X86_LABEL_INIT;
+    x86_load(&e, X86_RSI, CPU, OFF(machine));
+    x86_alu_mi(&e, false, X86_CMP, X86_RSI,
+               (int32_t)offsetof(CoreMachine, attention), 0);
+    x86_jcc(&e, X86_CC_NE, &stop);
+    x86_ret(&e);
+    x86_bind(&e, &stop);
+    x86_mov_imm(&e, LEFT_REG, (uint64_t)CHAIN_STOPPED);
+    x86_store(&e, 8, LEFT_REG, CPU, OFF(chain_mark));
     x86_ret(&e);
     X86Label leave = X86_LABEL_AT(shared_leave);
     shared_jump_pc = (long)e.len;
@@ -274,7 +300,7 @@ static void emit_shared(X86CodeBuf *cb)
                                        : (uint64_t)(uintptr_t)rv_load_slow);
         x86_call_reg(&e, X86_RAX);
         x86_alu_ri(&e, true, X86_ADD, X86_RSP, 8);
-        load_live(&e);
+        x86_call(&e, &live);
         x86_test_rr(&e, false, X86_RAX, X86_RAX);
         x86_jcc(&e, X86_CC_NE, &out);
         if (!store) {
@@ -290,7 +316,9 @@ static void emit_shared(X86CodeBuf *cb)
     rv_jit_perf_map_name(code + shared_leave,
                          (size_t)(shared_sync - shared_leave), "jit_leave", 0);
     rv_jit_perf_map_name(code + shared_sync,
-                         (size_t)(shared_jump_pc - shared_sync), "jit_sync", 0);
+                         (size_t)(shared_live - shared_sync), "jit_sync", 0);
+    rv_jit_perf_map_name(code + shared_live,
+                         (size_t)(shared_jump_pc - shared_live), "jit_live", 0);
     rv_jit_perf_map_name(code + shared_jump_pc,
                          (size_t)(shared_load[0][0] - shared_jump_pc),
                          "jit_exit", 0);
@@ -381,11 +409,16 @@ typedef struct Slow {
 
 typedef struct Gen {
     X86Emit e;
-    X86Label exit;   /* leave with eax as the result (shared code) */
+    X86Label exit;   /* leave with eax as the result (shared code; a
+                        biased block's own, which unbiases first) */
     X86Label sync;   /* settle the accounting before a helper (shared) */
+    X86Label live;   /* the live registers after a call (shared) */
     X86Label jump_pc, out_pc, out;   /* shared exits (emit_shared) */
     const TB *tb;
     bool chain;      /* exits to a constant pc may jump to the next block */
+    bool preset;     /* its entries set exit_idx = n (JitEntry.preset) */
+    uint32_t bias;   /* n if the block loops on itself: LEFT_REG counts
+                        the running iteration as retired (unbias) */
     JitLink *links;  /* the block's patchable jumps (writable view) */
     unsigned nlinks; /* used so far */
     /* Their rel32 fields, where they go unlinked, and where they leave
@@ -574,10 +607,41 @@ static void store_pc(Gen *g, uint64_t pc)
     }
 }
 
+/* A loop on itself keeps its budget biased (Gen.bias): LEFT_REG is what
+   is left after the running iteration, as if it had retired, so that
+   the back edge is `sub rdi, n; jns head`. Wherever the accounting is
+   read (sync before a call, leave) or the block leaves unaccounted, the
+   bias is taken off first (unbias), and put back after a call (rebias:
+   the shared `live` reloaded the unbiased budget). */
+static void unbias(Gen *g)
+{
+    if (g->bias) {
+        x86_alu_ri(&g->e, true, X86_ADD, LEFT_REG, (int32_t)g->bias);
+    }
+}
+
+static void rebias(Gen *g)
+{
+    if (g->bias) {
+        x86_alu_ri(&g->e, true, X86_SUB, LEFT_REG, (int32_t)g->bias);
+    }
+}
+
+/* exit_idx = n where a way out relies on it (jump_pc) in a block whose
+   entries do not set it (Gen.preset). */
+static void exit_idx_whole(Gen *g)
+{
+    if (!g->preset) {
+        rv_jit_store_imm32(&g->e, OFF(exit_idx), g->tb->n_insns);
+    }
+}
+
 /* cpu->pc = pc; return RV_EXEC_JUMP. */
 static void leave_to(Gen *g, uint64_t pc)
 {
     writeback(g);
+    exit_idx_whole(g);
+    unbias(g);
     x86_mov_imm(&g->e, X86_RAX, pc);
     x86_jmp(&g->e, &g->jump_pc);
 }
@@ -589,13 +653,15 @@ static void call_fn(Gen *g, const void *fn, const void *arg)
     /* Blocks chained to before this one are accounted only in
        chain_left: icount_base, instret and m->icount are brought up to
        this block's start, as the interpreter has them (rv_icount_at). */
+    unbias(g);
     x86_call(&g->e, &g->sync);
     writeback(g);
     x86_mov_rr(&g->e, X86_RDI, CPU);
     x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)arg);
     x86_mov_imm(&g->e, X86_RAX, (uint64_t)(uintptr_t)fn);
     x86_call_reg(&g->e, X86_RAX);
-    load_live(&g->e);
+    x86_call(&g->e, &g->live);
+    rebias(g);
 }
 
 /* call fn(cpu, arg) with more arguments already in rdx/rcx/r8; leave the
@@ -607,7 +673,7 @@ static void call_helper(Gen *g, const void *fn, const void *arg)
     x86_jcc(&g->e, X86_CC_NE, &g->exit);
 }
 
-static void chain_account(Gen *g, X86Label *out);
+static void chain_account(Gen *g);
 static void chain_enter(Gen *g, X86Label *miss);
 static void chain_leave(Gen *g, X86Label *out, bool set_pc, uint64_t pc);
 static void chain_indirect(Gen *g);
@@ -642,7 +708,7 @@ static void chain_to(Gen *g, uint64_t pc)
         chain_indirect(g);
         return;
     }
-    chain_account(g, &out);
+    chain_account(g);
     /* jmp rel32, to the way into the next block once linked (way_in:
        its budget check, x[] written back, the cached registers passed
        on), to `miss` until then and after the next block is
@@ -673,14 +739,23 @@ static void chain_self(Gen *g)
 {
     X86Emit *e = &g->e;
     X86Label out = X86_LABEL_INIT;
-    chain_account(g, &out);
-    x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)g->tb->n_insns);
     unsigned k = g->nlinks++;
-    x86_jcc(e, X86_CC_GE, &g->head);
+    if (g->bias) {
+        /* This iteration is accounted already (the bias): account the
+           next one, and go on if it fits (what is left stays >= 0). */
+        x86_alu_ri(e, true, X86_SUB, LEFT_REG, (int32_t)g->bias);
+        x86_jcc(e, X86_CC_GE, &g->head);
+    } else {
+        chain_account(g);
+        x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)g->tb->n_insns);
+        x86_jcc(e, X86_CC_GE, &g->head);
+    }
     g->link_site[k] = (long)e->len - 4;
     g->self_link = (int)k;
     x86_bind(e, &out);
     g->link_miss[k] = (long)e->len;
+    /* The next iteration did not start: its share of the budget back. */
+    unbias(g);
     writeback(g);
     X86Label out2 = X86_LABEL_INIT;
     chain_leave(g, &out2, true, g->tb->pc);
@@ -693,12 +768,13 @@ static void chain_indirect(Gen *g)
     X86Emit *e = &g->e;
     writeback(g);
     if (!g->chain) {
+        exit_idx_whole(g);
         x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
         x86_jmp(e, &g->exit);
         return;
     }
     X86Label out = X86_LABEL_INIT;
-    chain_account(g, &out);
+    chain_account(g);
     x86_load(e, X86_RAX, CPU, OFF(pc));
     x86_mov_rr(e, X86_RDX, X86_RAX);
     x86_shift_ri(e, true, X86_SHR, X86_RDX, 1);
@@ -716,17 +792,21 @@ static void chain_indirect(Gen *g)
     chain_leave(g, &out, false, 0);
 }
 
-/* The block retired whole: account it in the budget only (one
-   read-modify-write per hop; icount_base, instret and m->icount follow
-   lazily: rv_chain_settle when host code returns, the shared sync before
-   a helper call); jump to `out` if the run loop must look (attention). */
-static void chain_account(Gen *g, X86Label *out)
+/* The block retired whole: account it in the budget only (icount_base,
+   instret and m->icount follow lazily: rv_chain_settle when host code
+   returns, the shared sync before a helper call). The attention word is
+   not looked at here: a call that left it set made the budget fail
+   (shared `live`, CHAIN_STOPPED), and one set asynchronously (a
+   signal) is seen by the run loop once the budget, at most
+   CORE_SCHED_QUANTUM, runs out (docs/jit.md, "Block chaining"). */
+static void chain_account(Gen *g)
 {
-    X86Emit *e = &g->e;
-    unsigned n = g->tb->n_insns;
-    x86_alu_ri(e, true, X86_SUB, LEFT_REG, (int32_t)n);
-    x86_alu_mi(e, false, X86_CMP, ATTN_REG, 0, 0);
-    x86_jcc(e, X86_CC_NE, out);
+    /* A biased block (a loop on itself) counted its n instructions at its
+       head already: an exit that retires fewer (one leaving mid-block)
+       must add the difference back, as unbias does for a whole block. */
+    if (!g->bias) {
+        x86_alu_ri(&g->e, true, X86_SUB, LEFT_REG, (int32_t)g->tb->n_insns);
+    }
 }
 
 /* rcx = a TB with host code: enter it if it is valid and in this mode
@@ -747,14 +827,16 @@ static void chain_enter(Gen *g, X86Label *miss)
    this block runs only if its whole length fits what is left of the
    budget (signed: a disabled budget of 0 has gone negative), else the
    run loop takes over at its pc (`bail`, after the exits). exit_idx =
-   n, as the run loop presets it. */
+   n, as the run loop presets it, if the block needs it (Gen.preset). */
 static void chain_entry(Gen *g)
 {
     X86Emit *e = &g->e;
     uint32_t n = g->tb->n_insns;
     x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)n);
     x86_jcc(e, X86_CC_L, &g->bail);
-    rv_jit_store_imm32(e, OFF(exit_idx), n);
+    if (g->preset) {
+        rv_jit_store_imm32(e, OFF(exit_idx), n);
+    }
 }
 
 /* Leave after chain_account: exit_idx 0 (the block is accounted), pc
@@ -1046,7 +1128,9 @@ static void slow_call(Gen *g, X86Label *stub, const RVInsn *in)
 {
     writeback(g);
     x86_mov_imm(&g->e, X86_RSI, (uint64_t)(uintptr_t)in);
+    unbias(g);
     x86_call(&g->e, stub);
+    rebias(g);
 }
 
 static void gen_slow_paths(Gen *g)
@@ -1452,11 +1536,13 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     long at = (long)(x86_codebuf_used(cb) + code_off);
     Gen g = { .exit = X86_LABEL_AT(shared_leave - at),
               .sync = X86_LABEL_AT(shared_sync - at),
+              .live = X86_LABEL_AT(shared_live - at),
               .jump_pc = X86_LABEL_AT(shared_jump_pc - at),
               .out_pc = X86_LABEL_AT(shared_out_pc - at),
               .out = X86_LABEL_AT(shared_out - at),
               .head = X86_LABEL_INIT, .tb = tb, .chain = chain,
               .links = links, .self_link = -1, .bail = X86_LABEL_INIT,
+              .preset = ncall > 0,
               .at = at };
     x86_init(&g.e, w + code_off, need - code_off);
     choose_cache(&g, ins, n, hint ? prev : NULL);
@@ -1471,7 +1557,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         /* M-mode blocks: loads mostly need no translation (MPRV aside). */
         g.dwin |= k >= K_LB && k <= K_LWU && (tb->flags & 3) == RV_PRIV_M;
     }
-    x86_bind(&g.e, &g.head);
+    bool loops = false;
     if (chain) {
         /* A loop back to the head (chain_self) keeps the cached
            registers unwritten: from the head on, every cached register
@@ -1481,6 +1567,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
             Kind k = kind_of(&ins[i]);
             bool to_head = (k == K_JAL || (k >= K_BEQ && k <= K_BGEU)) &&
                            ins[i].pc + (uint64_t)ins[i].imm == tb->pc;
+            loops |= to_head;
             for (unsigned j = 0; to_head && j < n; j++) {
                 if (ins[j].rd < 32 && g.host[ins[j].rd] >= 0) {
                     g.dirty |= 1u << ins[j].rd;
@@ -1488,6 +1575,14 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
             }
         }
     }
+    if (loops) {
+        /* The budget biased by the first iteration (Gen.bias): every
+           entry, the run loop's and the ways in, comes through here. */
+        g.bias = n;
+        g.exit = (X86Label)X86_LABEL_INIT;
+        rebias(&g);
+    }
+    x86_bind(&g.e, &g.head);
     for (unsigned i = 0; i < n; i++) {
         gen_insn(&g, &ins[i], copy_of[i]);
     }
@@ -1500,6 +1595,14 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         x86_mov_imm(&g.e, X86_RAX, tb->pc);
         x86_jmp(&g.e, &g.out_pc);
     }
+    if (g.bias) {
+        /* Out with the helper's result (a trap, a handler's jump): the
+           block is not accounted, the run loop counts its exit_idx. */
+        x86_bind(&g.e, &g.exit);
+        unbias(&g);
+        X86Label leave = X86_LABEL_AT(shared_leave - at);
+        x86_jmp(&g.e, &leave);
+    }
     gen_slow_paths(&g);
     if (g.e.overflow) {
         tb->no_host = 1;   /* the bounds above are wrong: interpret it */
@@ -1509,6 +1612,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     const uint8_t *code = start + code_off;
     JitEntry *entry = (JitEntry *)(void *)(w + code_off - sizeof(JitEntry));
     entry->warm = code + warm_off;
+    entry->preset = g.preset;
     cache_map(&g, entry->guest);
     for (unsigned k = 0; k < g.nlinks; k++) {
         links[k].site = w + code_off + g.link_site[k];

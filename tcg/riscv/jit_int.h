@@ -64,6 +64,12 @@ typedef struct JitLink {
 typedef struct JitEntry {
     const uint8_t *warm;    /* after the cached registers' loads */
     int8_t guest[RV_JIT_NCACHE];   /* as JitLink.guest, for this block */
+    /* Its entries set exit_idx = n, as the run loop does before it
+       enters: only blocks that call a handler read it (a handler's
+       RV_EXEC_JUMP leaves with it, gen_call_end compares it). Every
+       other way out sets it: 0 after a hop, the instruction's index
+       from a trap or a store that leaves, n on an unchained exit. */
+    bool preset;
 } JitEntry;
 
 

@@ -33,7 +33,7 @@ typedef struct WayIn {
 /* A link's way into its target, emitted in the code buffer when the link
    is made: the target's budget check (else the exit's `out`: x[] written
    back, the run loop goes on at the target), exit_idx = n as the run
-   loop presets it, then the exiting block's cache registers become the
+   loop presets it if the target reads it (JitEntry.preset), then the exiting block's cache registers become the
    target's: the exiting block's registers newer than x[] are written
    back (so x[] is up to date at every block entry, as the target's
    code assumes), a guest register both keep in the same host register
@@ -60,7 +60,9 @@ static const uint8_t *way_in(RVCPU *cpu, const JitLink *l, const TB *tb,
     X86Label warm = X86_LABEL_AT((to->warm - base) - at);
     x86_alu_ri(&e, true, X86_CMP, LEFT_REG, (int32_t)tb->n_insns);
     x86_jcc(&e, X86_CC_L, &out);
-    rv_jit_store_imm32(&e, OFF(exit_idx), tb->n_insns);
+    if (to->preset) {
+        rv_jit_store_imm32(&e, OFF(exit_idx), tb->n_insns);
+    }
     *st = (WayIn){ 0 };
     for (unsigned k = 0; k < RV_JIT_NCACHE; k++) {
         int r = l->guest[k];
