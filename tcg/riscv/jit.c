@@ -798,7 +798,7 @@ static void chain_indirect(Gen *g)
    not looked at here: a call that left it set made the budget fail
    (shared `live`, CHAIN_STOPPED), and one set asynchronously (a
    signal) is seen by the run loop once the budget, at most
-   CORE_SCHED_QUANTUM, runs out (docs/jit.md, "Block chaining"). */
+   CORE_POLL_INTERVAL (core/run.c), runs out (docs/jit.md, "Block chaining"). */
 static void chain_account(Gen *g)
 {
     /* A biased block (a loop on itself) counted its n instructions at its
