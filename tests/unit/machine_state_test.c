@@ -142,6 +142,20 @@ int main(void)
     CHECK(a->icount == b->icount && core_machine_state_hash(a) ==
           core_machine_state_hash(b), "restored machine runs on identically");
 
+    /* A lone hart runs on without quanta (accel/tcg.c), but its
+       scheduler state is what cuts at every quantum would have left:
+       123457 = 30 quanta of 4096 and 577, so 3519 are left of the 31st
+       (snapshots and state hashes as before lone harts ran on). */
+    CoreConfig one = cfg;
+    one.smp = 1;
+    one.max_insns = 123457;
+    p = th_machine(&one);
+    core_run(p);
+    CHECK(p->icount == 123457 && p->sched_hart == 0 &&
+          p->sched_left == CORE_SCHED_QUANTUM - 123457 % CORE_SCHED_QUANTUM,
+          "a lone hart's quantum left: %u", (unsigned)p->sched_left);
+    core_machine_free(p);
+
     /* An increment stores a page the guest cleared as an entry without
        bytes (format 3), and loading it clears the page. */
     p = th_machine(&cfg);
