@@ -66,6 +66,9 @@ struct RVInsn {
 
 /* Longest translation block, in instructions. */
 #define RV_TB_MAX_INSNS 128
+/* Conditional branches in the middle of a block, at most (translate.c):
+   the one after them ends it. */
+#define RV_TB_MAX_SIDE_EXITS 8
 
 /* Ends every block: moves pc past the last instruction and leaves. */
 int rv_exec_block_end(RVCPU *cpu, const RVInsn *in);

@@ -128,8 +128,10 @@ static Kind kind_of(const RVInsn *in)
     }
     const RVOpDesc *d = rv_decode_op(in->op);
     /* The translator may have put another handler there (an FP
-       instruction with FS off runs rv_exec_illegal): then call it. */
-    if (!d || d->fn != in->fn) {
+       instruction with FS off runs rv_exec_illegal): then call it. A
+       branch in the middle of its block has its side-exit variant. */
+    if (!d || (d->fn != in->fn && !((in->flags & RV_OPF_BRANCH) &&
+                                    rv_exec_side_exit(d->fn) == in->fn))) {
         return K_CALL;
     }
     return (Kind)op_kind[in->op];
@@ -379,6 +381,14 @@ typedef struct Slow {
     bool sign, store, direct;
 } Slow;
 
+/* A taken branch in the middle of the block (a side exit), emitted after
+   the block's end so the not-taken path stays contiguous. */
+typedef struct Side {
+    const RVInsn *in;
+    X86Label entry;
+    uint32_t dirty;   /* the cached registers newer than x[] there */
+} Side;
+
 typedef struct Gen {
     X86Emit e;
     X86Label exit;   /* leave with eax as the result (shared code) */
@@ -388,13 +398,18 @@ typedef struct Gen {
     bool chain;      /* exits to a constant pc may jump to the next block */
     JitLink *links;  /* the block's patchable jumps (writable view) */
     unsigned nlinks; /* used so far */
+    unsigned maxlinks;   /* room for so many in links */
+    /* Instructions retired at the exit being emitted: the block's length,
+       or up to a side exit's branch. */
+    uint32_t retired;
     /* Their rel32 fields, where they go unlinked, and where they leave
        for the run loop with x[] written back (code offsets); the cached
        registers newer than x[] at each. */
     long link_site[RV_JIT_MAX_LINKS], link_miss[RV_JIT_MAX_LINKS];
     long link_out[RV_JIT_MAX_LINKS];
     uint32_t link_dirty[RV_JIT_MAX_LINKS];
-    int self_link;   /* the back edge of a loop on itself, or -1 */
+    uint32_t self_links;   /* back edges of a loop on itself (bit per
+                              link: the last branch and side exits) */
     X86Label bail;   /* the chained entry's budget check failed */
     int8_t host[RV_REG_SINK + 1];  /* guest register -> host register
                                       caching it in this block, or -1 */
@@ -406,6 +421,8 @@ typedef struct Gen {
     long at;         /* the code's offset in the buffer */
     Slow slow[RV_TB_MAX_INSNS];
     unsigned nslow;
+    Side side[RV_TB_MAX_SIDE_EXITS];
+    unsigned nside;
 } Gen;
 
 /* A block's host code starts with its chained entry (tb->host_chain: a
@@ -476,14 +493,28 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
                          const int8_t *prev)
 {
     unsigned uses[32] = { 0 }, score[32] = { 0 };
+    /* A use counts as often as it is likely to run: less after each side
+       exit (a taken branch in the middle leaves the rest undone), much
+       more up to a back edge to the head (the loop's body, which then
+       runs without leaving the block). */
+    unsigned loop_end = 0;
     for (unsigned i = 0; i < n; i++) {
+        if ((ins[i].flags & RV_OPF_BRANCH) &&
+            ins[i].pc + (uint64_t)ins[i].imm == g->tb->pc) {
+            loop_end = i + 1;
+        }
+    }
+    unsigned sides = 0;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned w = (8u >> (sides < 3 ? sides : 3)) * (i < loop_end ? 8 : 1);
+        sides += (ins[i].flags & RV_OPF_BRANCH) != 0;
         if (kind_of(&ins[i]) == K_CALL) {
             continue;
         }
-        uses[ins[i].rs1 & 31]++;
-        uses[ins[i].rs2 & 31]++;
+        uses[ins[i].rs1 & 31] += w;
+        uses[ins[i].rs2 & 31] += w;
         if (ins[i].rd < 32) {
-            uses[ins[i].rd]++;
+            uses[ins[i].rd] += w;
             score[ins[i].rd] |= 1;
         }
     }
@@ -574,10 +605,20 @@ static void store_pc(Gen *g, uint64_t pc)
     }
 }
 
+/* Leaving without accounting (the run loop does it from exit_idx): a
+   side exit says how much of the block retired. */
+static void side_exit_idx(Gen *g)
+{
+    if (g->retired != g->tb->n_insns) {
+        rv_jit_store_imm32(&g->e, OFF(exit_idx), g->retired);
+    }
+}
+
 /* cpu->pc = pc; return RV_EXEC_JUMP. */
 static void leave_to(Gen *g, uint64_t pc)
 {
     writeback(g);
+    side_exit_idx(g);
     x86_mov_imm(&g->e, X86_RAX, pc);
     x86_jmp(&g->e, &g->jump_pc);
 }
@@ -622,7 +663,7 @@ static void chain_self(Gen *g);
    the run loop to link the slot to the block it finds next. */
 static void chain_to(Gen *g, uint64_t pc)
 {
-    if (!g->chain || g->nlinks >= RV_JIT_MAX_LINKS) {
+    if (!g->chain || g->nlinks >= g->maxlinks) {
         leave_to(g, pc);
         return;
     }
@@ -678,7 +719,7 @@ static void chain_self(Gen *g)
     unsigned k = g->nlinks++;
     x86_jcc(e, X86_CC_GE, &g->head);
     g->link_site[k] = (long)e->len - 4;
-    g->self_link = (int)k;
+    g->self_links |= 1u << k;
     x86_bind(e, &out);
     g->link_miss[k] = (long)e->len;
     writeback(g);
@@ -693,6 +734,7 @@ static void chain_indirect(Gen *g)
     X86Emit *e = &g->e;
     writeback(g);
     if (!g->chain) {
+        side_exit_idx(g);
         x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
         x86_jmp(e, &g->exit);
         return;
@@ -716,15 +758,15 @@ static void chain_indirect(Gen *g)
     chain_leave(g, &out, false, 0);
 }
 
-/* The block retired whole: account it in the budget only (one
+/* The block retired (whole, or up to a side exit: g->retired): account
+   it in the budget only (one
    read-modify-write per hop; icount_base, instret and m->icount follow
    lazily: rv_chain_settle when host code returns, the shared sync before
    a helper call); jump to `out` if the run loop must look (attention). */
 static void chain_account(Gen *g, X86Label *out)
 {
     X86Emit *e = &g->e;
-    unsigned n = g->tb->n_insns;
-    x86_alu_ri(e, true, X86_SUB, LEFT_REG, (int32_t)n);
+    x86_alu_ri(e, true, X86_SUB, LEFT_REG, (int32_t)g->retired);
     x86_alu_mi(e, false, X86_CMP, ATTN_REG, 0, 0);
     x86_jcc(e, X86_CC_NE, out);
 }
@@ -894,6 +936,9 @@ static void gen_shift_r(Gen *g, const RVInsn *in, bool w, X86Shift op)
     store_x(g, in->rd, X86_RAX);
 }
 
+/* A conditional branch. The block's last one exits both ways; one in the
+   middle (a side exit) jumps out of line when taken (gen_side_exits) and
+   falls through to the next instruction. */
 static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
 {
     X86Label not_taken = X86_LABEL_INIT;
@@ -903,9 +948,32 @@ static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
         load_x(g, a, in->rs1);
     }
     alu_x(g, true, X86_CMP, a, in->rs2);
+    if (in->idx + 1u < g->tb->n_insns) {
+        Side *s = &g->side[g->nside++];
+        *s = (Side){ .in = in, .entry = X86_LABEL_INIT, .dirty = g->dirty };
+        x86_jcc(&g->e, taken, &s->entry);
+        return;
+    }
     x86_jcc(&g->e, (X86Cond)(taken ^ 1), &not_taken);
     chain_to(g, in->pc + (uint64_t)in->imm);
     x86_bind(&g->e, &not_taken);
+}
+
+/* The side exits, after the block's end: each leaves (or chains) as the
+   block's last branch would, with the registers newer than x[] at its
+   branch and only the instructions up to it retired. */
+static void gen_side_exits(Gen *g)
+{
+    uint32_t dirty = g->dirty;
+    for (unsigned k = 0; k < g->nside; k++) {
+        const Side *s = &g->side[k];
+        x86_bind(&g->e, &g->side[k].entry);
+        g->dirty = s->dirty;
+        g->retired = s->in->idx + 1u;
+        chain_to(g, s->in->pc + (uint64_t)s->in->imm);
+    }
+    g->dirty = dirty;
+    g->retired = g->tb->n_insns;
 }
 
 /* The TLB's fast path of an access at x[rs1] + imm: jumps to `slow`
@@ -1404,19 +1472,23 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     /* Chaining only from blocks that call no handler: nothing but a trap
        (which leaves) can change the mode, the interrupt state or the
        translations under them. */
-    unsigned ncall = 0;
+    unsigned ncall = 0, nbranch = 0;
     for (unsigned i = 0; i < n; i++) {
         ncall += kind_of(&ins[i]) == K_CALL;
+        nbranch += (ins[i].flags & RV_OPF_BRANCH) != 0;
     }
+    /* Patchable jumps: one per branch (taken), a jal's and the fall
+       through at the end. */
+    unsigned maxlinks = nbranch + 2;
     /* Every block chains: what a handler changes that chaining relies on
        either leaves the block or is checked at the chained exit
        (gen_call_end, docs/jit.md "Chaining out of handlers"). */
     bool chain = true;
-    size_t copies = RV_JIT_MAX_LINKS * sizeof(JitLink) +
+    size_t copies = maxlinks * sizeof(JitLink) +
                     2 * ncall * sizeof(RVInsn) +
                     sizeof(JitEntry);
     size_t need = copies + 16 + (size_t)n * RV_JIT_MAX_INSN_CODE +
-                  3 * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
+                  (3 + nbranch) * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
     uint8_t *w = x86_codebuf_room(cb, need);
     if (!w) {
         /* Full: everything goes, host code and TBs together (this TB
@@ -1428,8 +1500,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     /* The links, the private arrays of the instructions that call
        their handler (a copy, then a stub that continues), then the code. */
     JitLink *links = (JitLink *)(void *)w;
-    memset(links, 0, RV_JIT_MAX_LINKS * sizeof(JitLink));
-    RVInsn *cw = (RVInsn *)(void *)(w + RV_JIT_MAX_LINKS * sizeof(JitLink));
+    memset(links, 0, maxlinks * sizeof(JitLink));
+    RVInsn *cw = (RVInsn *)(void *)(w + maxlinks * sizeof(JitLink));
     const RVInsn *crx = (const RVInsn *)(const void *)
         x86_codebuf_rx(cb, (const uint8_t *)cw);
     const RVInsn *copy_of[RV_TB_MAX_INSNS];
@@ -1456,7 +1528,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
               .out_pc = X86_LABEL_AT(shared_out_pc - at),
               .out = X86_LABEL_AT(shared_out - at),
               .head = X86_LABEL_INIT, .tb = tb, .chain = chain,
-              .links = links, .self_link = -1, .bail = X86_LABEL_INIT,
+              .links = links, .maxlinks = maxlinks, .retired = n,
+              .bail = X86_LABEL_INIT,
               .at = at };
     x86_init(&g.e, w + code_off, need - code_off);
     choose_cache(&g, ins, n, hint ? prev : NULL);
@@ -1493,6 +1566,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     }
     /* The sentinel: continue at the next pc. */
     chain_to(&g, ins[n].pc);
+    gen_side_exits(&g);
     if (chain) {
         /* The chained entry's budget check failed: the run loop goes on
            at this block (the one before it is accounted). */
@@ -1519,10 +1593,12 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         links[k].dirty = g.link_dirty[k];
         cache_map(&g, links[k].guest);
     }
-    if (g.self_link >= 0) {
-        /* The back edge already jumps to the head: it is a link to this
+    for (unsigned k = 0; k < g.nlinks; k++) {
+        /* A back edge already jumps to the head: it is a link to this
            block, undone if the block is invalidated. */
-        rv_jit_link_self(&links[g.self_link], tb);
+        if (g.self_links >> k & 1) {
+            rv_jit_link_self(&links[k], tb);
+        }
     }
     tb->host = code + entry_off;
     tb->host_chain = chain ? code : NULL;
