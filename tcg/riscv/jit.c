@@ -416,6 +416,8 @@ typedef struct Gen {
     uint32_t dirty;  /* cached registers newer than cpu->x[] here */
     uint32_t carried;  /* cached only to pass them on (choose_cache) */
     X86Label head;   /* the first instruction, cached registers loaded */
+    X86Label at_insn[RV_TB_MAX_INSNS];   /* instructions jumped to from
+                                            inside the block */
     bool dwin;       /* loads try the direct window first (an M-mode
                         block with loads) */
     long at;         /* the code's offset in the buffer */
@@ -489,24 +491,27 @@ static void reload(Gen *g)
    before kept get the same cache register where it is free, so that
    its link passes them on in place (way_in). */
 static Kind kind_of(const RVInsn *in);
+static int insn_at(const Gen *g, uint64_t pc);
 static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
                          const int8_t *prev)
 {
     unsigned uses[32] = { 0 }, score[32] = { 0 };
     /* A use counts as often as it is likely to run: less after each side
        exit (a taken branch in the middle leaves the rest undone), much
-       more up to a back edge to the head (the loop's body, which then
-       runs without leaving the block). */
-    unsigned loop_end = 0;
+       more between a jump back into the block and its target (a loop's
+       body, which then runs without leaving the block: chain_inside). */
+    bool loop[RV_TB_MAX_INSNS] = { false };
     for (unsigned i = 0; i < n; i++) {
-        if ((ins[i].flags & RV_OPF_BRANCH) &&
-            ins[i].pc + (uint64_t)ins[i].imm == g->tb->pc) {
-            loop_end = i + 1;
+        Kind k = kind_of(&ins[i]);
+        int t = k == K_JAL || (k >= K_BEQ && k <= K_BGEU)
+                ? insn_at(g, ins[i].pc + (uint64_t)ins[i].imm) : -1;
+        for (int j = t; j >= 0 && j <= (int)i; j++) {
+            loop[j] = true;
         }
     }
     unsigned sides = 0;
     for (unsigned i = 0; i < n; i++) {
-        unsigned w = (8u >> (sides < 3 ? sides : 3)) * (i < loop_end ? 8 : 1);
+        unsigned w = (8u >> (sides < 3 ? sides : 3)) * (loop[i] ? 8 : 1);
         sides += (ins[i].flags & RV_OPF_BRANCH) != 0;
         if (kind_of(&ins[i]) == K_CALL) {
             continue;
@@ -652,7 +657,8 @@ static void chain_account(Gen *g, X86Label *out);
 static void chain_enter(Gen *g, X86Label *miss);
 static void chain_leave(Gen *g, X86Label *out, bool set_pc, uint64_t pc);
 static void chain_indirect(Gen *g);
-static void chain_self(Gen *g);
+static void chain_inside(Gen *g, unsigned t);
+static int insn_at(const Gen *g, uint64_t pc);
 
 /* Leave for pc, a constant, after the whole block retired; with
    chaining, jump straight into the next block's host code when the run
@@ -669,8 +675,9 @@ static void chain_to(Gen *g, uint64_t pc)
     }
     X86Emit *e = &g->e;
     X86Label miss = X86_LABEL_INIT, out = X86_LABEL_INIT;
-    if (pc == g->tb->pc) {
-        chain_self(g);
+    int t = insn_at(g, pc);
+    if (t >= 0) {
+        chain_inside(g, (unsigned)t);
         return;
     }
     if ((pc & RV_PAGE_MASK) != (g->tb->pc & RV_PAGE_MASK)) {
@@ -703,28 +710,58 @@ static void chain_to(Gen *g, uint64_t pc)
     x86_jmp(e, &g->out_pc);
 }
 
-/* A loop on itself: in this mode, its host registers already hold x[]
-   (written back only on the way out). The back edge is a link to the
-   block itself (jge rel32), made at translation: when the block is
+/* The index of this block's instruction at pc, or -1. */
+static int insn_at(const Gen *g, uint64_t pc)
+{
+    const RVInsn *ins = (const RVInsn *)g->tb->payload;
+    for (unsigned i = 0; i < g->tb->n_insns; i++) {
+        if (ins[i].pc == pc) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* A jump to this block's own instruction t (its head: a loop on
+   itself; or one in its middle, forward or back, since branches no
+   longer end blocks): the run loop would find the block at that pc and
+   run it, so the jump does a hop's work and goes on in this block's
+   code, its host registers already holding x[] (written back only on
+   the way out; rv_jit_compile makes t's dirty set cover every
+   register the block writes). The accounting rebases the block: from t
+   on, instruction i is the (i - t)-th of a block of n - t, so after
+   retiring `retired` it takes retired - t off the budget (negative for
+   a forward jump), and the rest of the block fits if the budget, so
+   moved, is at least n (exact icount; icount_base follows lazily, so
+   rv_icount_at stays exact from t on). The jump is a link to the block
+   itself (jge rel32), made at translation: when the block is
    invalidated while it runs (a store to its page from a device's DMA
    during an MMIO access; a guest store or AMO into the running block
    leaves it at once) rv_jit_unlink points it at the way out, and the run
-   loop translates again, as it would after any block. */
-static void chain_self(Gen *g)
+   loop translates again, as it would after any block. The way out
+   accounts what retired and leaves for t's pc. */
+static void chain_inside(Gen *g, unsigned t)
 {
     X86Emit *e = &g->e;
     X86Label out = X86_LABEL_INIT;
+    uint32_t retired = g->retired;
+    g->retired = retired - t;
     chain_account(g, &out);
+    g->retired = retired;
     x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)g->tb->n_insns);
     unsigned k = g->nlinks++;
-    x86_jcc(e, X86_CC_GE, &g->head);
+    x86_jcc(e, X86_CC_GE, t ? &g->at_insn[t] : &g->head);
     g->link_site[k] = (long)e->len - 4;
     g->self_links |= 1u << k;
     x86_bind(e, &out);
     g->link_miss[k] = (long)e->len;
+    if (t) {
+        x86_alu_ri(e, true, X86_SUB, LEFT_REG, (int32_t)t);
+    }
     writeback(g);
     X86Label out2 = X86_LABEL_INIT;
-    chain_leave(g, &out2, true, g->tb->pc);
+    const RVInsn *ins = (const RVInsn *)g->tb->payload;
+    chain_leave(g, &out2, true, ins[t].pc);
 }
 
 /* jalr (cpu->pc already set): with chaining, the next block through the
@@ -1532,6 +1569,9 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
               .bail = X86_LABEL_INIT,
               .at = at };
     x86_init(&g.e, w + code_off, need - code_off);
+    for (unsigned i = 0; i < n; i++) {
+        g.at_insn[i] = (X86Label)X86_LABEL_INIT;
+    }
     choose_cache(&g, ins, n, hint ? prev : NULL);
     if (chain) {
         chain_entry(&g);
@@ -1545,23 +1585,30 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         g.dwin |= k >= K_LB && k <= K_LWU && (tb->flags & 3) == RV_PRIV_M;
     }
     x86_bind(&g.e, &g.head);
-    if (chain) {
-        /* A loop back to the head (chain_self) keeps the cached
-           registers unwritten: from the head on, every cached register
-           the block writes may be newer than x[]. (A link's way in
-           enters with x[] up to date, as the run loop does.) */
-        for (unsigned i = 0; i < n; i++) {
-            Kind k = kind_of(&ins[i]);
-            bool to_head = (k == K_JAL || (k >= K_BEQ && k <= K_BGEU)) &&
-                           ins[i].pc + (uint64_t)ins[i].imm == tb->pc;
-            for (unsigned j = 0; to_head && j < n; j++) {
-                if (ins[j].rd < 32 && g.host[ins[j].rd] >= 0) {
-                    g.dirty |= 1u << ins[j].rd;
-                }
-            }
+    /* A jump to the block's own instruction (chain_inside) keeps the
+       cached registers unwritten: from its target on, every cached
+       register the block writes may be newer than x[]. (A link's way in
+       enters with x[] up to date, as the run loop does.) */
+    bool jumped_to[RV_TB_MAX_INSNS] = { false };
+    uint32_t written = 0;
+    for (unsigned i = 0; chain && i < n; i++) {
+        Kind k = kind_of(&ins[i]);
+        int t = k == K_JAL || (k >= K_BEQ && k <= K_BGEU)
+                ? insn_at(&g, ins[i].pc + (uint64_t)ins[i].imm) : -1;
+        if (t >= 0) {
+            jumped_to[t] = true;
+        }
+        if (ins[i].rd < 32 && g.host[ins[i].rd] >= 0) {
+            written |= 1u << ins[i].rd;
         }
     }
     for (unsigned i = 0; i < n; i++) {
+        if (jumped_to[i]) {
+            g.dirty |= written;
+            if (i > 0) {
+                x86_bind(&g.e, &g.at_insn[i]);
+            }
+        }
         gen_insn(&g, &ins[i], copy_of[i]);
     }
     /* The sentinel: continue at the next pc. */
