@@ -14,6 +14,9 @@
  * - loop: a loop whose back edge (bnez to the block's head) is in the
  *   middle of the block it heads, with a forward side exit out of the
  *   loop and the rest of the block after it;
+ * - inner: a loop whose head is the block's second instruction, left by
+ *   a side exit out of the block: the registers the loop wrote must be
+ *   written back there on every round, not only the first;
  * - page: a side exit whose target is on the next page (chained through
  *   the jump cache, not linked).
  * jit-cross stops this guest at many icounts with both engines.
@@ -30,7 +33,7 @@ static uint64_t skip(uint64_t a, uint64_t b, uint64_t *n)
     register uint64_t ra1 asm("a1") = b;
     register uint64_t acc asm("a2") = 0;
     uint64_t t0, t1;
-    asm volatile(".option push\n.option norvc\n"
+    asm volatile(".option push\n.option norvc\n.option norelax\n"
                  "csrr %[t0], instret\n"
                  "beq %[a], %[b], 1f\n"
                  "ori %[acc], %[acc], 1\n"
@@ -79,7 +82,7 @@ static uint64_t loop(uint64_t iters, uint64_t stop, uint64_t *n)
     register uint64_t s asm("a1") = stop;
     register uint64_t sum asm("a2") = 0;
     uint64_t t0, t1;
-    asm volatile(".option push\n.option norvc\n"
+    asm volatile(".option push\n.option norvc\n.option norelax\n"
                  "csrr %[t0], instret\n"
                  "j 2f\n"
                  ".balign 64\n"
@@ -99,12 +102,44 @@ static uint64_t loop(uint64_t iters, uint64_t stop, uint64_t *n)
     return sum;
 }
 
+/* The inner case: like loop(), but the loop starts at the block's
+   second instruction and the early way out leaves the block. */
+static uint64_t inner(uint64_t iters, uint64_t stop, uint64_t *n,
+                      uint64_t *left)
+{
+    register uint64_t c asm("a0") = iters;
+    register uint64_t s asm("a1") = stop;
+    register uint64_t sum asm("a2") = 0;
+    uint64_t t0, t1;
+    asm volatile(".option push\n.option norvc\n.option norelax\n"
+                 "csrr %[t0], instret\n"
+                 "j 2f\n"
+                 ".balign 64\n"
+                 "2: addi %[sum], %[sum], 1\n"   /* the block's head */
+                 "5: addi %[sum], %[sum], 3\n"   /* the loop's head */
+                 "beq %[c], %[s], 3f\n"         /* out of the block */
+                 "addi %[c], %[c], -1\n"
+                 "bnez %[c], 5b\n"              /* back edge, mid-block */
+                 "addi %[sum], %[sum], 1000\n"
+                 "j 4f\n"
+                 "3: slli %[sum], %[sum], 1\n"
+                 "4: csrr %[t1], instret\n"
+                 ".option pop\n"
+                 : [sum] "+r"(sum), [c] "+r"(c), [t0] "=&r"(t0),
+                   [t1] "=&r"(t1)
+                 : [s] "r"(s)
+                 : "memory");
+    *n = t1 - t0;
+    *left = c;
+    return sum;
+}
+
 /* The page case: a side exit to the next page when a == b. */
 static uint64_t page(uint64_t a, uint64_t b, uint64_t *n)
 {
     register uint64_t acc asm("a2") = 0;
     uint64_t t0, t1;
-    asm volatile(".option push\n.option norvc\n"
+    asm volatile(".option push\n.option norvc\n.option norelax\n"
                  "csrr %[t0], instret\n"
                  "j 2f\n"
                  ".balign 4096\n"
@@ -167,6 +202,29 @@ int main(void)
         sum <<= 1;
         want_n += 2;   /* slli, csrr */
         CHECK_EQ(loop(iters, stop, &n), sum);
+        CHECK_EQ(n, want_n);
+    }
+    for (unsigned r = 0; r < ROUNDS; r++) {
+        uint64_t iters = 2 + r % 5, stop = r % 3 == 0 ? 0 : 1 + r % 2, n, c;
+        uint64_t sum = 1, want_n = 3, want_c = iters;   /* csrr, j, addi */
+        for (;;) {
+            sum += 3;
+            want_n += 2;   /* addi, beq */
+            if (want_c == stop) {
+                sum <<= 1;
+                want_n++;   /* slli */
+                break;
+            }
+            want_c--;
+            want_n += 2;   /* addi, bnez */
+            if (want_c == 0) {
+                sum += 1000;
+                want_n += 2;   /* addi, j */
+                break;
+            }
+        }
+        CHECK_EQ(inner(iters, stop, &n, &c), sum);
+        CHECK_EQ(c, want_c);
         CHECK_EQ(n, want_n);
     }
     for (unsigned r = 0; r < ROUNDS; r++) {
