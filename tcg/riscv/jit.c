@@ -20,7 +20,10 @@
  * in the code buffer: a copy of the instruction and a stub that returns
  * RV_EXEC_NEXT; a non-zero return leaves the block as the handler set it,
  * except that a block-ending instruction's RV_EXEC_JUMP may chain
- * (gen_call_end; what a handler must do for that: docs/jit.md).
+ * (gen_call_end; what a handler must do for that: docs/jit.md). A
+ * conditional branch in the middle of the block is a side exit
+ * (gen_side_exits, out of line), and a jump to an instruction of the
+ * block itself goes on in its code (chain_inside).
  *
  * The run loop enters host code only for a whole block (exact icount:
  * a block cut by the budget runs in the interpreter) and never while
@@ -53,7 +56,8 @@
 /* Upper bounds of host code: one guest instruction (a load or store with
    its slow path is about 140 bytes, an M-mode load with the out-of-line
    TLB path of the direct window about 200), one exit with chaining (about 230:
-   a block has at most two constant exits and one indirect), and the
+   a block has a constant exit per branch, one for a jal or its end and
+   one indirect), and the
    prologue and epilogue. A block that still does not fit is run by the
    interpreter (tb->no_host), never retried. */
 #define RV_JIT_MAX_INSN_CODE 224
