@@ -67,8 +67,12 @@ struct RVInsn {
 /* Longest translation block, in instructions. */
 #define RV_TB_MAX_INSNS 128
 /* Conditional branches in the middle of a block, at most (translate.c):
-   the one after them ends it. */
+   the one after them ends it. The environment variable REWIND_SIDE_EXITS
+   chooses 0..RV_TB_MAX_SIDE_EXITS; the default, 0, ends every block at
+   its first branch (side exits paid nothing on the CPU mix or the boot
+   yet: docs/jit.md "Side exits"). */
 #define RV_TB_MAX_SIDE_EXITS 8
+#define RV_TB_SIDE_EXITS_DEFAULT 0
 
 /* Ends every block: moves pc past the last instruction and leaves. */
 int rv_exec_block_end(RVCPU *cpu, const RVInsn *in);

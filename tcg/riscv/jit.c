@@ -503,19 +503,20 @@ static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
     /* A use counts as often as it is likely to run: less after each side
        exit (a taken branch in the middle leaves the rest undone), much
        more between a jump back into the block and its target (a loop's
-       body, which then runs without leaving the block: chain_inside). */
-    bool loop[RV_TB_MAX_INSNS] = { false };
+       body, which then runs without leaving the block: chain_inside),
+       more again in an inner loop. */
+    uint8_t depth[RV_TB_MAX_INSNS] = { 0 };   /* loops around each */
     for (unsigned i = 0; i < n; i++) {
         Kind k = kind_of(&ins[i]);
         int t = k == K_JAL || (k >= K_BEQ && k <= K_BGEU)
                 ? insn_at(g, ins[i].pc + (uint64_t)ins[i].imm) : -1;
         for (int j = t; j >= 0 && j <= (int)i; j++) {
-            loop[j] = true;
+            depth[j] += depth[j] < 3;
         }
     }
     unsigned sides = 0;
     for (unsigned i = 0; i < n; i++) {
-        unsigned w = (8u >> (sides < 3 ? sides : 3)) * (loop[i] ? 8 : 1);
+        unsigned w = (8u >> (sides < 3 ? sides : 3)) << (3 * depth[i]);
         sides += (ins[i].flags & RV_OPF_BRANCH) != 0;
         if (kind_of(&ins[i]) == K_CALL) {
             continue;

@@ -4,11 +4,12 @@
  *
  * A block ends after an instruction flagged RV_OPF_END_TB (jumps, system
  * instructions), at the end of the guest page, or after RV_TB_MAX_INSNS.
- * A conditional branch does not end it (up to RV_TB_MAX_SIDE_EXITS of
- * them in a block): not taken, the block goes on; taken, it is a side
- * exit, whose handler variant (rv_exec_side_exit) says how much of the
- * block retired. Loops that branch at every step (heapsort's sift-down)
- * then run as a few long blocks instead of hopping between short ones. An instruction that straddles
+ * With REWIND_SIDE_EXITS=N (N <= RV_TB_MAX_SIDE_EXITS; default
+ * RV_TB_SIDE_EXITS_DEFAULT) the first N conditional branches do not end
+ * it: not taken, the block goes on; taken, it is a side exit, whose
+ * handler variant (rv_exec_side_exit) says how much of the block
+ * retired. Loops that branch at every step (heapsort's sift-down) then
+ * run as a few long blocks instead of hopping between short ones. An instruction that straddles
  * two pages gets a block of its own that is not cached (it depends on two
  * page mappings); its decoding is reused while the same instruction bits
  * come back at the same pc (a few of them ran 110,000 times in a Linux
@@ -28,6 +29,22 @@
 #include <string.h>
 
 static TB *scratch_tb;   /* storage for an uncached page-straddling block */
+
+/* Branches a block may go on past (REWIND_SIDE_EXITS, read once: every
+   block of the process is cut the same way). A host choice like jit=:
+   both engines and any value run the same instructions. */
+static unsigned side_exits_max(void)
+{
+    static int max = -1;
+    if (max < 0) {
+        const char *env = getenv("REWIND_SIDE_EXITS");
+        char *end;
+        long v = env ? strtol(env, &end, 10) : -1;
+        max = env && *env && !*end && v >= 0 && v <= RV_TB_MAX_SIDE_EXITS
+              ? (int)v : RV_TB_SIDE_EXITS_DEFAULT;
+    }
+    return (unsigned)max;
+}
 
 static uint32_t read_u16(const uint8_t *p)
 {
@@ -128,7 +145,7 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
     unsigned n = 0;
     const CoreDebug *dbg = cpu->machine->debug;
     bool triggers = rv_trigger_any_exec(cpu->machine);
-    unsigned side_exits = 0;
+    unsigned side_exits = 0, max_side_exits = side_exits_max();
     while (n < RV_TB_MAX_INSNS && off < RV_PAGE_SIZE) {
         gva_t ipc = (pc & RV_PAGE_MASK) | off;
         if (dbg && n > 0 && core_debug_has_breakpoint(cpu->machine, ipc)) {
@@ -155,7 +172,7 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
             break;
         }
         if ((in->flags & RV_OPF_BRANCH) &&
-            side_exits++ == RV_TB_MAX_SIDE_EXITS) {
+            side_exits++ == max_side_exits) {
             break;
         }
         if (dbg && dbg->nwp && is_memory_op(in->raw)) {
