@@ -19,7 +19,9 @@
  *   written back there on every round, not only the first;
  * - page: a side exit whose target is on the next page (chained through
  *   the jump cache, not linked).
- * jit-cross stops this guest at many icounts with both engines.
+ * Side exits are off by default: meson runs this guest, and jit-cross
+ * all of its guests, with REWIND_SIDE_EXITS=8. jit-cross stops this
+ * guest at many icounts with both engines.
  */
 #include "rt.h"
 
