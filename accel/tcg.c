@@ -3,7 +3,8 @@
  *
  * Every decision here depends only on guest state and the icount, never
  * on the host: hart h runs CORE_SCHED_QUANTUM instructions (fewer if it
- * starts waiting for an interrupt), then hart h+1; a run is cut at the next
+ * starts waiting for an interrupt), then hart h+1 (a lone hart runs on
+ * without quanta); a run is cut at the next
  * timer deadline so the timer fires at the same instruction in every run.
  * When all harts wait, virtual time jumps to the next deadline (an idle skip).
  */
@@ -58,12 +59,24 @@ static CoreAccelStop tcg_run(CoreMachine *m, uint64_t until_icount)
             }
             continue;
         }
-        uint64_t budget = min3(m->sched_left, until_icount - m->icount,
+        /* A lone hart has no one to share with: its run is cut only by
+           the limit and the next deadline (a quantum would only end
+           its host-code chains every 4096 instructions and run the
+           block that crosses the cut in the interpreter). */
+        uint64_t share = m->ncpus > 1 ? m->sched_left : UINT64_MAX;
+        uint64_t budget = min3(share, until_icount - m->icount,
                                core_timer_next_icount(m) - m->icount);
         if (budget == 0) {
             budget = 1;   /* deadline rounding: never stall */
         }
         uint64_t n = ops->run(cpu, budget);
+        if (n >= m->sched_left && m->ncpus == 1) {
+            /* The quanta it ran through, as if cut at each one: the
+               same state (and state hash) as before lone harts ran on. */
+            uint64_t into_last = (n - m->sched_left) % CORE_SCHED_QUANTUM;
+            m->sched_left = CORE_SCHED_QUANTUM - into_last;
+            n = 0;
+        }
         m->sched_left -= n < m->sched_left ? n : m->sched_left;
         if (m->sched_left == 0 || !ops->has_work(cpu)) {
             m->sched_hart = (m->sched_hart + 1) % m->ncpus;
