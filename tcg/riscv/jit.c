@@ -1055,14 +1055,21 @@ static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
         load_x(g, a, in->rs1);
     }
     alu_x(g, true, X86_CMP, a, in->rs2);
-    if (in->idx + 1u < g->tb->n_insns) {
+    uint64_t target = in->pc + (uint64_t)in->imm;
+    int t = g->bias ? insn_at(g, target) : -1;
+    if (in->idx + 1u < g->tb->n_insns && !(t >= 0 && t <= in->idx)) {
         Side *s = &g->side[g->nside++];
         *s = (Side){ .in = in, .entry = X86_LABEL_INIT, .dirty = g->dirty };
         x86_jcc(&g->e, taken, &s->entry);
         return;
     }
+    /* The last branch, or a loop's back edge in the middle (a jump back
+       inside the block, taken on every pass but the last): inline, so
+       that the loop takes one host branch per pass. */
     x86_jcc(&g->e, (X86Cond)(taken ^ 1), &not_taken);
-    chain_to(g, in->pc + (uint64_t)in->imm);
+    g->retired = in->idx + 1u;
+    chain_to(g, target);
+    g->retired = g->tb->n_insns;
     x86_bind(&g->e, &not_taken);
 }
 
