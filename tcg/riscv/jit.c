@@ -962,6 +962,23 @@ static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
 static void gen_alu_rr(Gen *g, const RVInsn *in, bool w, X86Alu op)
 {
     unsigned a = in->rs1, b = in->rs2;
+    if (w && (op == X86_ADD || op == X86_OR || op == X86_XOR) &&
+        (a == 0 || b == 0)) {
+        /* A move (c.mv is add rd, x0, rs2): x0 is never loaded. */
+        unsigned r = a ? a : b;
+        int hd = cached_rd(g, in);
+        if (hd >= 0) {
+            if (in->rd != r) {
+                load_x(g, hd, r);
+            }
+        } else if (g->host[r] >= 0) {
+            store_x(g, in->rd, g->host[r]);
+        } else {
+            load_x(g, X86_RAX, r);
+            store_x(g, in->rd, X86_RAX);
+        }
+        return;
+    }
     if (in->rd == b && a != b && op != X86_SUB) {
         a = in->rs2;   /* commutative: rd op= the other one */
         b = in->rs1;
