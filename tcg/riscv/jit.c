@@ -930,8 +930,17 @@ static int cached_rd(Gen *g, const RVInsn *in)
     return hd;
 }
 
+static void set_x_imm(Gen *g, unsigned rd, uint64_t v);
+
 static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
 {
+    if (in->rs1 == 0) {
+        /* li (c.li is addi rd, x0, imm): a constant, x0 never loaded.
+           The immediate is 12 bits, sign-extended: addiw's sum is it. */
+        int64_t v = op == X86_AND ? 0 : (int64_t)in->imm;
+        set_x_imm(g, in->rd, (uint64_t)v);
+        return;
+    }
     int hd = cached_rd(g, in);
     if (hd >= 0) {
         int32_t imm = (int32_t)in->imm;
