@@ -1029,24 +1029,23 @@ static void gen_set_rr(Gen *g, const RVInsn *in, X86Cond cc)
 
 static void gen_shift_i(Gen *g, const RVInsn *in, bool w, X86Shift op)
 {
+    /* A 32-bit shift leaves the upper half zero; srliw by 1 or more
+       leaves bit 31 zero too, so its sign extension is that already. */
+    bool sext = !w && !(op == X86_SHR && (in->imm & 31) != 0);
     int hd = cached_rd(g, in);
     if (hd >= 0) {
         if (in->rd != in->rs1) {
             load_x(g, hd, in->rs1);
         }
         x86_shift_ri(&g->e, w, op, hd, (uint8_t)in->imm);
-        if (!w) {
+        if (sext) {
             x86_sext32(&g->e, hd);
         }
         return;
     }
-    if (w) {
-        load_x(g, X86_RAX, in->rs1);
-    } else {
-        load_x(g, X86_RAX, in->rs1);   /* only the low half is used */
-    }
+    load_x(g, X86_RAX, in->rs1);   /* shiftw: only the low half is used */
     x86_shift_ri(&g->e, w, op, X86_RAX, (uint8_t)in->imm);
-    if (!w) {
+    if (sext) {
         x86_sext32(&g->e, X86_RAX);
     }
     store_x(g, in->rd, X86_RAX);
@@ -1075,12 +1074,23 @@ static void gen_shift_r(Gen *g, const RVInsn *in, bool w, X86Shift op)
 static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
 {
     X86Label not_taken = X86_LABEL_INIT;
-    int a = g->host[in->rs1];
-    if (a < 0) {
-        a = X86_RAX;
-        load_x(g, a, in->rs1);
+    int a = g->host[in->rs1], b = g->host[in->rs2];
+    if (in->rs2 == 0 && a >= 0) {
+        x86_test_rr(&g->e, true, a, a);   /* beqz, bnez, bltz, bgez */
+    } else if (a < 0 && b >= 0) {
+        /* x[rs1] - x[rs2] with x[rs1] in memory: cmp [x[rs1]], b. */
+        x86_alu_mr(&g->e, true, X86_CMP, CPU, XOFF(in->rs1), b);
+    } else {
+        if (a < 0) {
+            a = X86_RAX;
+            load_x(g, a, in->rs1);
+        }
+        if (in->rs2 == 0) {
+            x86_test_rr(&g->e, true, a, a);
+        } else {
+            alu_x(g, true, X86_CMP, a, in->rs2);
+        }
     }
-    alu_x(g, true, X86_CMP, a, in->rs2);
     uint64_t target = in->pc + (uint64_t)in->imm;
     int t = g->bias ? insn_at(g, target) : -1;
     if (in->idx + 1u < g->tb->n_insns && !(t >= 0 && t <= in->idx)) {
