@@ -380,7 +380,10 @@ static void save_kind(CoreMachine *m, uint32_t kind, CoreBuf *out,
             put64(out, group_hash(r, g));
         }
     }
-    preimages_reset(m, true);
+    /* Pre-images only for an increment to come: a full snapshot is
+       taken by tools that never save one (jit-check, diff), and copying
+       pages for them would cost every first write. */
+    preimages_reset(m, kind != SNAP_FULL);
     /* Writes from now on belong to the next increment. */
     core_mem_write_protect_all(m->as);
 }
