@@ -176,6 +176,7 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
     s->have_pending = false;
     s->consumed = 0;
     uint64_t used = 0, used_icount = 0, n_used = 0, bad_icount = 0;
+    uint64_t used_hash = 0;
     char why[600] = "";
     TdbEvent ev;
     int rc;
@@ -222,6 +223,7 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
         }
         used = s->consumed;
         used_icount = ev.icount;
+        used_hash = ck.state_hash;
         n_used++;
     }
     if (rc < 0 && !why[0]) {
@@ -236,6 +238,16 @@ int rr_seek(RRSession *s, uint64_t icount, char *err, size_t errlen)
             snprintf(err, errlen, "no checkpoint at or before icount %"
                      PRIu64, icount);
         }
+        return -1;
+    }
+    /* Increments build on each other (a page as the XOR of its old and
+       new content, format 4): the state reached must be the recorded
+       one. The page hashes follow the pages the loads wrote, so this
+       costs a hash of those only. */
+    if (core_machine_state_hash(m) != used_hash) {
+        snprintf(err, errlen, "checkpoint at icount %" PRIu64 ": the state "
+                 "restored does not have the recorded hash %016" PRIx64
+                 " (trace damaged)", used_icount, used_hash);
         return -1;
     }
     if (why[0] && !s->fallback_warned) {

@@ -293,6 +293,35 @@ t.check(rc == 2 and f"rewind: trace damaged: checkpoint at icount {c0['icount']}
         "page 0x" in err and "differs: restoring it would not give the "
         "recorded state\n" in err, "checkpoint that would restore another state", err)
 
+# replay --seek through such a checkpoint: increments build on each other
+# (XOR page entries), so the state a seek restores is checked against the
+# hash recorded with the last checkpoint it used.
+skd = copy(sk, "seek-ckram.rwd")
+skdata = open(ck_path(skd), "rb").read()
+cs = [c for c in sk_ck if c["icount"] <= target][-1]
+sblob = bytearray(unzstd(skdata[cs["data"]:cs["end"]], cs["raw_len"]))
+groups = next(g for g in range(1, 1 << 20)
+              if u64(sblob, len(sblob) - 8 * g - 8) == g)
+pages_end = len(sblob) - 8 * groups - 8
+t.check(len(sblob) > 8192 and u64(sblob, pages_end - 8) >> 63 == 0 and
+        u64(sblob, pages_end - 4104) & ~(1 << 62) < 1 << 40,
+        "the seek's checkpoint ends with a page entry that carries bytes",
+        cs["icount"])
+sblob[pages_end - 4096 + 100] ^= 0x40
+comp = mkzstd(bytes(sblob), 19)
+room = cs["end"] - cs["data"] - len(comp)
+t.check(room >= 8, "recompressed seek blob fits its record", room)
+pad = struct.pack("<II", 0x184D2A50, room - 8) + bytes(room - 8)
+h = bytearray(skdata[cs["off"]:cs["data"]])
+struct.pack_into("<I", h, 56, zlib.crc32(comp + pad))
+with open(ck_path(skd), "r+b") as f:
+    f.seek(cs["off"])
+    f.write(seal(h) + comp + pad)
+rc, out, err = run(exe, "replay", skd, "--quiet", "--seek", str(target))
+t.check(rc == 2 and f"--seek {target}: checkpoint at icount {cs['icount']}: "
+        "the state restored does not have the recorded hash " in err,
+        "--seek through a checkpoint that restores another state", err)
+
 # A valid record more than the event log announces.
 d = copy(good, "ckextra.rwd")
 c5 = ckpts[5]
