@@ -124,12 +124,18 @@ for f in "$INIT_TEMPLATE" "$VIRTIO_INIT" "$UDHCPC_SCRIPT" "$DISK_TEST" "$VIRTIO_
     [ -r "$f" ] || die "missing $f (part of the kit's sources)"
 done
 for c in dpkg-deb:dpkg cpio:cpio gzip:gzip sha256sum:coreutils file:file xz:xz-utils \
-    mke2fs:e2fsprogs debugfs:e2fsprogs; do
+    mke2fs:e2fsprogs debugfs:e2fsprogs flock:util-linux; do
     need_cmd "${c%%:*}" "${c#*:}"
 done
 
 mkdir -p "$CACHE" "$OUT" || die "cannot create $CACHE or $OUT"
 CACHE=$(cd "$CACHE" && pwd)
+# Runs at the same time (the Linux tests each make sure of the kit, in
+# parallel) take turns: one kit directory is made by one run at a time,
+# and the shared cache (downloads, extracted packages) is filled by one
+# run at a time; fd 9 and fd 8 hold the locks until the script exits.
+exec 9>"$OUT/.lock" && flock 9 || die "cannot lock $OUT/.lock"
+exec 8>"$CACHE/.lock" && flock 8 || die "cannot lock $CACHE/.lock"
 APTDIR=$CACHE/apt
 DEBS=$CACHE/debs
 RESOLVED=$CACHE/resolved.env
@@ -270,6 +276,43 @@ if [ "$UPDATE" -eq 0 ] && cache_valid; then
 else
     fetch_packages
     cache_valid || die "cache in $CACHE inconsistent right after download; remove it and retry"
+fi
+
+# --------------------------------------------------------- up to date ----
+# Everything the kit's bytes depend on: the packages (by sha256), this
+# script and the files it bakes in, the knobs, the tools that pack the
+# images. kit.env records it; when it matches and every file still has the
+# sha256 kit.env lists, the kit is the one this run would make again
+# (builds are byte-for-byte reproducible) and the run stops here: the
+# ~25 s build then happens once per kit directory, not once per test.
+inputs_sha256() {
+    {
+        cat "$RESOLVED"
+        sha256sum "${BASH_SOURCE[0]}" "$INIT_TEMPLATE" "$VIRTIO_INIT" "$UDHCPC_SCRIPT" \
+            "$DISK_TEST" "$VIRTIO_TEST" "$VSERIAL_TEST" | cut -d' ' -f1
+        if [ -n "$TEST_SCRIPT" ]; then sha256sum <"$TEST_SCRIPT"; else echo "default test script"; fi
+        echo "modules=$VIRTIO_MODULES epoch=$EPOCH rootfs=$ROOTFS_SIZE"
+        mke2fs -V 2>&1; cpio --version | head -n1; gzip --version | head -n1
+        xz --version | head -n1
+    } | sha256sum | cut -d' ' -f1
+}
+INPUTS_SHA256=$(inputs_sha256)
+kit_up_to_date() {
+    [ -r "$OUT/kit.env" ] || return 1
+    local want f key
+    want=$(sed -n 's/^KIT_INPUTS_SHA256=//p' "$OUT/kit.env")
+    [ "$want" = "$INPUTS_SHA256" ] || return 1
+    for f in Image:IMAGE initrd.gz:INITRD initrd-shell.gz:INITRD_SHELL \
+        initrd-virtio.gz:INITRD_VIRTIO rootfs.ext4:ROOTFS; do
+        key=KIT_${f#*:}_SHA256
+        want=$(sed -n "s/^$key=//p" "$OUT/kit.env")
+        [ -n "$want" ] && [ -r "$OUT/${f%%:*}" ] || return 1
+        echo "$want  $OUT/${f%%:*}" | sha256sum -c --status || return 1
+    done
+}
+if [ "$CHECK" -eq 0 ] && kit_up_to_date; then
+    log "kit in $OUT is up to date (same packages, scripts and tools; every file as kit.env lists it)"
+    exit 0
 fi
 
 # ------------------------------------------------------------ extract ----
@@ -432,6 +475,7 @@ install_if_changed() { # tmp final
 # says which are built in. Modules ship xz-compressed: they are stored
 # decompressed, busybox insmod passes the file to init_module() as is.
 MDIR=$(EXTRACT_TAG=.modules extract "$KIT_KERNEL_DEB" './usr/lib/modules/*')
+flock -u 8   # the cache is only read from here on
 MROOT="$MDIR/usr/lib/modules/$KRELEASE"
 [ -d "$MROOT" ] || die "no usr/lib/modules/$KRELEASE in $KIT_KERNEL_DEB"
 [ -r "$MROOT/modules.builtin" ] || die "no modules.builtin in $KIT_KERNEL_DEB"
@@ -567,6 +611,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
     echo "KIT_VIRTIO_MODULES=\"${MOD_ORDER[*]##*/}\""
     echo "KIT_BUILTIN_MODULES=\"${MOD_BUILTIN[*]:-}\""
     echo "KIT_SOURCE_DATE_EPOCH=$EPOCH"
+    echo "KIT_INPUTS_SHA256=$INPUTS_SHA256"
 } >"$OUT/kit.env.tmp"
 install_if_changed "$OUT/kit.env.tmp" "$OUT/kit.env"
 
