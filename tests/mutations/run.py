@@ -177,13 +177,15 @@ def sync_tree(src_dir):
 
 
 def test_results(build):
-    """{test name: meson result} from the last `meson test` run."""
+    """{test name: (meson result, stdout, seconds)} from the last `meson
+    test` run."""
     out = {}
     with open(os.path.join(build, "meson-logs", "testlog.json")) as f:
         for line in f:
             if line.strip():
                 r = json.loads(line)
-                out[r["name"].split(" / ")[-1]] = (r["result"], r.get("stdout") or "")
+                out[r["name"].split(" / ")[-1]] = (r["result"], r.get("stdout") or "",
+                                                   float(r.get("duration") or 0))
     return out
 
 
@@ -412,9 +414,14 @@ def run_one(m, w, procs, report):
                   in ("FAIL", "TIMEOUT", "ERROR", "UNEXPECTEDPASS")]
         passed = [t for t in m["tests"] if t not in failed]
         secs = time.monotonic() - t1
+        # Each test's time and, when not a plain failure, its result (a
+        # TIMEOUT is a test that waited for meson's limit: the slow ones).
+        each = " ".join(f"{t} {res[t][2]:.0f} s"
+                        + ("" if res[t][0] == "FAIL" else f" {res[t][0]}")
+                        for t in failed)
         if not passed:
             report("caught", f"{m['name']}: caught by {' '.join(failed)} "
-                   f"({secs:.0f} s, build {built:.0f} s)"
+                   f"({secs:.0f} s, build {built:.0f} s; {each})"
                    + "".join(fail_lines(res[t][1]) for t in failed))
         else:
             report("survived", f"{m['name']}: SURVIVED: "
