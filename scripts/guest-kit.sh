@@ -124,7 +124,7 @@ for f in "$INIT_TEMPLATE" "$VIRTIO_INIT" "$UDHCPC_SCRIPT" "$DISK_TEST" "$VIRTIO_
     [ -r "$f" ] || die "missing $f (part of the kit's sources)"
 done
 for c in dpkg-deb:dpkg cpio:cpio gzip:gzip sha256sum:coreutils file:file xz:xz-utils \
-    mke2fs:e2fsprogs debugfs:e2fsprogs flock:util-linux; do
+    mke2fs:e2fsprogs debugfs:e2fsprogs flock:util-linux python3:python3; do
     need_cmd "${c%%:*}" "${c#*:}"
 done
 
@@ -549,11 +549,18 @@ build_rootfs() { # out
             die "busybox applet table of $KIT_BUSYBOX_DEB not understood (no '$a' in it)" \
                 "the table is read by busybox_applets in $0"
     done
+    local links=()
     for a in $applets; do
         for d in bin sbin usr/bin usr/sbin; do
-            [ -e "$root/$d/$a" ] || [ -L "$root/$d/$a" ] || ln -s /bin/busybox "$root/$d/$a"
+            [ -e "$root/$d/$a" ] || [ -L "$root/$d/$a" ] || links+=("$root/$d/$a")
         done
     done
+    # All ~1600 links from one process, in the same order as one `ln -s`
+    # each would make them (a fork and exec each were most of the kit's
+    # build time: 15-35 s on a loaded 2-core machine).
+    python3 -c 'import os, sys
+for p in sys.argv[1:]:
+    os.symlink("/bin/busybox", p)' "${links[@]}"
     [ ! -L "$root/bin/linuxrc" ] || ln -s /bin/busybox "$root/linuxrc"
     fix_modes "$root"
     conf="$root.conf" cmds="$root.debugfs"
