@@ -85,6 +85,8 @@ Kernel command line knobs read by /init:
 options:
   --update       refresh the package lists and fetch newer packages if any
   --script FILE  bake FILE as /etc/rewind-test.sh instead of the default
+  --status       build nothing: exit 0 if the kit is up to date (a run
+                 would keep it), 1 (saying why) if a run would build it
   --check        afterwards boot the images in qemu-system-riscv64 and
                  check the markers (and that the shell answers); root on
                  virtio-blk (write, then read back on a second boot), and
@@ -105,12 +107,13 @@ need_cmd() { # cmd package
     die "'$1' not found" "install it: apt-get install $2"
 }
 
-UPDATE=0 CHECK=0 TEST_SCRIPT=""
+UPDATE=0 CHECK=0 STATUS=0 TEST_SCRIPT=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --help|-h) usage; exit 0 ;;
     --update) UPDATE=1 ;;
     --check) CHECK=1 ;;
+    --status) STATUS=1 ;;
     --script)
         [ $# -ge 2 ] || die "--script needs a file"
         TEST_SCRIPT=$2; shift
@@ -273,6 +276,9 @@ cache_valid() {
 
 if [ "$UPDATE" -eq 0 ] && cache_valid; then
     log "using cached packages ($KIT_KERNEL_DEB, $KIT_BUSYBOX_DEB); --update to refresh"
+elif [ "$STATUS" -eq 1 ]; then
+    log "kit in $OUT is not up to date: the packages are not in the cache $CACHE"
+    exit 1
 else
     fetch_packages
     cache_valid || die "cache in $CACHE inconsistent right after download; remove it and retry"
@@ -297,19 +303,27 @@ inputs_sha256() {
     } | sha256sum | cut -d' ' -f1
 }
 INPUTS_SHA256=$(inputs_sha256)
-kit_up_to_date() {
+kit_up_to_date() { # when not, STALE says why
+    STALE="no kit.env"
     [ -r "$OUT/kit.env" ] || return 1
     local want f key
     want=$(sed -n 's/^KIT_INPUTS_SHA256=//p' "$OUT/kit.env")
+    STALE="made from other inputs (packages, scripts, knobs or tools)"
     [ "$want" = "$INPUTS_SHA256" ] || return 1
     for f in Image:IMAGE initrd.gz:INITRD initrd-shell.gz:INITRD_SHELL \
         initrd-virtio.gz:INITRD_VIRTIO rootfs.ext4:ROOTFS; do
         key=KIT_${f#*:}_SHA256
         want=$(sed -n "s/^$key=//p" "$OUT/kit.env")
+        STALE="${f%%:*} is missing or not the file kit.env lists"
         [ -n "$want" ] && [ -r "$OUT/${f%%:*}" ] || return 1
         echo "$want  $OUT/${f%%:*}" | sha256sum -c --status || return 1
     done
 }
+if [ "$STATUS" -eq 1 ]; then
+    kit_up_to_date || { log "kit in $OUT is not up to date: $STALE"; exit 1; }
+    log "kit in $OUT is up to date"
+    exit 0
+fi
 if [ "$CHECK" -eq 0 ] && kit_up_to_date; then
     log "kit in $OUT is up to date (same packages, scripts and tools; every file as kit.env lists it)"
     exit 0

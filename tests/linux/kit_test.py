@@ -6,7 +6,7 @@ each after the modules it depends on (their own "depends=" field), and the
 scripts, owned by root; kit.env lists both; a second build from the same
 packages is byte-identical; a module that does not exist is a clear error;
 a kit made before is kept when nothing it is made from changed and every
-file is intact, and built again otherwise."""
+file is intact, and built again otherwise (--status says which)."""
 import gzip
 import os
 import shutil
@@ -104,26 +104,33 @@ for link in ("/bin/mount", "/sbin/switch_root", "/usr/sbin/udhcpc", "/usr/bin/wg
 
 with tempfile.TemporaryDirectory() as tmp:
     # A kit made before is taken as it is only when this run would make the
-    # same bytes: same inputs, every file as kit.env lists it.
+    # same bytes: same inputs, every file as kit.env lists it (--status
+    # says whether a run would build it, and builds nothing).
     copy = os.path.join(tmp, "copy")
     shutil.copytree(kit, copy)
-    r = subprocess.run(["bash", script], env=dict(os.environ, REWIND_KIT_DIR=copy),
-                       capture_output=True, text=True, timeout=1800)
+
+    def kit_run(*args, **env):
+        return subprocess.run(["bash", script, *args], capture_output=True, text=True,
+                              timeout=1800,
+                              env=dict(os.environ, REWIND_KIT_DIR=copy, **env))
+    r = kit_run()
     t.check(r.returncode == 0 and "is up to date" in r.stderr,
             "a kit made before is up to date (not built again)", r.stderr[-1500:])
-    r = subprocess.run(["bash", script], capture_output=True, text=True, timeout=1800,
-                       env=dict(os.environ, REWIND_KIT_DIR=copy,
-                                REWIND_KIT_EXTRA_MODULES="no_such_module"))
-    t.check(r.returncode == 1 and "kernel module no_such_module: neither built in" in r.stderr,
-            "other inputs (one more module): the kit is built again, not up to date",
+    r = kit_run("--status")
+    t.check(r.returncode == 0 and "is up to date" in r.stderr, "--status: up to date",
+            r.stderr[-1500:])
+    r = kit_run("--status", REWIND_KIT_EXTRA_MODULES="virtio_input")
+    t.check(r.returncode == 1 and "not up to date: made from other inputs" in r.stderr,
+            "--status with one more module: not up to date (other inputs)",
             f"rc={r.returncode} {r.stderr[-800:]}")
     with open(os.path.join(copy, "initrd-shell.gz"), "ab") as f:
         f.write(b"\0")
-    r = subprocess.run(["bash", script], env=dict(os.environ, REWIND_KIT_DIR=copy),
-                       capture_output=True, text=True, timeout=1800)
-    t.check(r.returncode == 0 and "is up to date" not in r.stderr
-            and sha(os.path.join(copy, "initrd-shell.gz")) == sha(os.path.join(kit, "initrd-shell.gz")),
-            "a kit file changed since kit.env: the kit is built again", r.stderr[-1500:])
+    r = kit_run("--status")
+    t.check(r.returncode == 1 and "not up to date: initrd-shell.gz is missing or not the file"
+            in r.stderr, "--status after initrd-shell.gz changed: not up to date",
+            f"rc={r.returncode} {r.stderr[-800:]}")
+    t.check(sha(os.path.join(copy, "initrd-shell.gz")) != sha(os.path.join(kit, "initrd-shell.gz")),
+            "--status builds nothing")
 
     again = os.path.join(tmp, "kit")
     r = subprocess.run(["bash", script], env=dict(os.environ, REWIND_KIT_DIR=again),
