@@ -285,7 +285,7 @@ def main():
     ap.add_argument("--jobs", "-j", type=int,
                     default=os.cpu_count() or 1,
                     help="workers, each with its own copy and build, each "
-                         "running its tests one at a time (default: one "
+                         "running one mutation at a time (default: one "
                          "per core)")
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the run of the listed tests without any "
