@@ -290,7 +290,8 @@ fi
 # images. kit.env records it; when it matches and every file still has the
 # sha256 kit.env lists, the kit is the one this run would make again
 # (builds are byte-for-byte reproducible) and the run stops here: the
-# ~25 s build then happens once per kit directory, not once per test.
+# build (10-30 s on a loaded 2-core machine) then happens once per kit
+# directory, not once per test.
 inputs_sha256() {
     {
         cat "$RESOLVED"
