@@ -5,6 +5,7 @@
 #include "core/machine.h"
 #include "core/input.h"
 #include "core/run.h"
+#include "core/preimage.h"
 #include "core/undo.h"
 
 #include <stdio.h>
@@ -65,6 +66,7 @@ void core_machine_free(CoreMachine *m)
     }
     core_debug_detach(m);
     core_undo_clear(m);
+    core_preimage_free(m->preimages);
     for (unsigned i = 0; i < m->ndevices; i++) {
         if (m->devices[i].ops->free) {
             m->devices[i].ops->free(m->devices[i].opaque);

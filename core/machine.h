@@ -142,6 +142,9 @@ struct CoreMachine {
     void *journal;
     const struct CoreJournalOps *journal_ops;
     void *undo;                      /* in-memory restore points (undo.c) */
+    /* Pre-images of the pages written since the last checkpoint
+       (core/preimage.h), or NULL before the first snapshot. */
+    struct CorePreimages *preimages;
     CoreDebug *debug;         /* attached debugger, or NULL */
     /* Board hook: breakpoints/watchpoints changed (drop translations). */
     void (*debug_changed)(CoreMachine *m);

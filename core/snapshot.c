@@ -50,6 +50,7 @@
 #include "core/snapshot.h"
 #include "core/bitmap.h"
 #include "core/hash.h"
+#include "core/preimage.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,10 +59,12 @@
 #include <sys/mman.h>
 
 #define SNAP_MAGIC "RWSN"
-#define SNAP_VERSION 3
+#define SNAP_VERSION 4
 #define SNAP_VERSION_BY_ORDER 1   /* devices by order, no ids */
 #define SNAP_VERSION_NO_ZERO 2    /* device ids, no zero-page entries */
+#define SNAP_VERSION_NO_XOR 3     /* zero pages, no XOR entries */
 #define SNAP_PAGE_ZERO (1ull << 63)   /* page entry: zeros, no bytes */
+#define SNAP_PAGE_XOR (1ull << 62)    /* page entry: bytes XOR old page */
 _Static_assert(CORE_PAGE_SIZE == 4096, "snapshots store 4096-byte pages");
 
 static void put64(CoreBuf *b, uint64_t v)
@@ -95,6 +98,44 @@ static CoreDirtyClient *dirty_client(CoreMachine *m, const char *name)
 
 #define CKPT_CLIENT "checkpoint"   /* pages written since the last one */
 #define HASH_CLIENT "state-hash"   /* pages whose page_hash is stale */
+
+/* The checkpoint client, which keeps the pre-images of the pages it
+   finds written (core/preimage.h) in m->preimages. */
+static CoreDirtyClient *ckpt_client(CoreMachine *m)
+{
+    CoreDirtyClient *c = core_mem_dirty_client_find(m->as, CKPT_CLIENT);
+    if (c) {
+        return c;
+    }
+    if (!m->preimages && !(m->preimages = core_preimage_new())) {
+        return dirty_client(m, CKPT_CLIENT);   /* no XOR entries then */
+    }
+    c = core_mem_dirty_client_new(m->as, CKPT_CLIENT, core_preimage_capture,
+                                  m->preimages);
+    return c ? c : dirty_client(m, CKPT_CLIENT);
+}
+
+/* After the checkpoint client's bits were cleared: RAM as it is now is
+   the reference of the next increment (known) or, after a load, of
+   nothing until the next checkpoint. */
+static void preimages_reset(CoreMachine *m, bool known)
+{
+    if (m->preimages) {
+        core_preimage_reset(m->preimages, known);
+    }
+}
+
+/* dst = a XOR b, one page. */
+static void xor_page(uint8_t *dst, const uint8_t *a, const uint8_t *b)
+{
+    for (size_t i = 0; i < CORE_PAGE_SIZE; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        x ^= y;
+        memcpy(dst + i, &x, 8);
+    }
+}
 
 /* Bring the cached page hashes of every RAM region up to date. */
 static void update_page_hashes(CoreMachine *m)
@@ -286,7 +327,7 @@ static void save_kind(CoreMachine *m, uint32_t kind, CoreBuf *out,
     } else {
         update_page_hashes(m);
     }
-    CoreDirtyClient *cc = dirty_client(m, CKPT_CLIENT);
+    CoreDirtyClient *cc = ckpt_client(m);
     uint32_t nram = 0;
     for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
         nram += core_mem_region(m->as, i)->kind == CORE_MEM_RAM;
@@ -311,8 +352,18 @@ static void save_kind(CoreMachine *m, uint32_t kind, CoreBuf *out,
             bool want = full ? core_bitmap_test(r->touched, p) &&
                                    !page_is_zero(host)
                              : core_bitmap_test(core_mem_dirty_bits(cc, r), p);
+            const uint8_t *old = NULL;
             if (want && !full && page_is_zero(host)) {
                 put64(out, p | SNAP_PAGE_ZERO);
+                n++;
+            } else if (want && !full && m->preimages &&
+                       core_preimage_get(m->preimages, r, p, &old) && old) {
+                /* Written since the previous checkpoint, which had it
+                   non-zero: the difference (see core/preimage.h). */
+                put64(out, p | SNAP_PAGE_XOR);
+                core_buf_reserve(out, CORE_PAGE_SIZE);
+                xor_page(out->data + out->len, host, old);
+                out->len += CORE_PAGE_SIZE;
                 n++;
             } else if (want) {
                 put64(out, p);
@@ -329,6 +380,10 @@ static void save_kind(CoreMachine *m, uint32_t kind, CoreBuf *out,
             put64(out, group_hash(r, g));
         }
     }
+    /* Pre-images only for an increment to come: a full snapshot is
+       taken by tools that never save one (jit-check, diff), and copying
+       pages for them would cost every first write. */
+    preimages_reset(m, kind != SNAP_FULL);
     /* Writes from now on belong to the next increment. */
     core_mem_write_protect_all(m->as);
 }
@@ -377,13 +432,16 @@ static const uint8_t *take(Cursor *c, size_t n)
 }
 
 /* One entry of a RAM page list: the page index, and its bytes or NULL for
-   a page of zeros (format 3). false if truncated. */
+   a page of zeros (format 3); *xor says the bytes are the XOR of the page
+   and its content at the previous checkpoint (format 4). false if
+   truncated. */
 static bool get_page(Cursor *c, uint32_t version, uint64_t *page,
-                     const uint8_t **bytes)
+                     const uint8_t **bytes, bool *xor)
 {
     uint64_t e = get(c, 8);
     bool zero = version > SNAP_VERSION_NO_ZERO && (e & SNAP_PAGE_ZERO);
-    *page = zero ? e & ~SNAP_PAGE_ZERO : e;
+    *xor = version > SNAP_VERSION_NO_XOR && !zero && (e & SNAP_PAGE_XOR);
+    *page = e & ~(zero ? SNAP_PAGE_ZERO : *xor ? SNAP_PAGE_XOR : 0);
     *bytes = zero ? NULL : take(c, CORE_PAGE_SIZE);
     return !c->bad;
 }
@@ -617,15 +675,22 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
         for (uint64_t i = 0; i < n && !c.bad; i++) {
             uint64_t p;
             const uint8_t *src;
-            if (!get_page(&c, version, &p, &src) ||
-                p >= core_mem_page_count(r)) {
+            bool xor;
+            if (!get_page(&c, version, &p, &src, &xor) ||
+                p >= core_mem_page_count(r) || (xor && full)) {
                 return say(err, errlen, "snapshot page out of range or "
                            "truncated");
             }
-            memcpy(core_mem_page_host(r, p), src ? src : zero_page,
-                   CORE_PAGE_SIZE);
             gpa_t addr = core_mem_page_addr(r, p);
-            core_mem_mark_dirty(r, addr, CORE_PAGE_SIZE);
+            uint8_t *host = core_mem_page_host(r, p);
+            core_mem_mark_dirty(r, addr, CORE_PAGE_SIZE);   /* before */
+            if (xor) {
+                /* RAM holds the previous checkpoint's page: restoring
+                   checkpoint k loads every increment before it first. */
+                xor_page(host, host, src);
+            } else {
+                memcpy(host, src ? src : zero_page, CORE_PAGE_SIZE);
+            }
             core_mem_notify_write(m->as, r, addr, CORE_PAGE_SIZE);
         }
         uint64_t groups = get(&c, 8);
@@ -634,6 +699,8 @@ int core_snapshot_load(CoreMachine *m, const uint8_t *data, size_t len,
     if (c.bad) {
         return say(err, errlen, "snapshot truncated");
     }
+    /* Pages written from here on have no known checkpoint content. */
+    preimages_reset(m, false);
     core_mem_write_protect_all(m->as);
     return 0;
 }
@@ -742,6 +809,33 @@ static int compare_state(CoreMachine *m, Cursor *c, uint32_t version,
     return diffs;
 }
 
+/* Whether page p of r is what a snapshot entry restores: its bytes (NULL:
+   zeros), or with xor the page at the previous checkpoint XOR the bytes.
+   That old page is known from the pre-image the checkpoint client kept
+   (core/preimage.h), only when the pages written since the previous check
+   are known (since_last) and the page had one; otherwise an XOR entry
+   cannot be checked here and is taken as it is (the state hash, checked
+   before, covers RAM). */
+static bool page_matches(CoreMachine *m, CoreMemRegion *r, uint64_t p,
+                         const uint8_t *src, bool xor, bool since_last)
+{
+    const uint8_t *host = core_mem_page_host(r, p);
+    if (!xor) {
+        return memcmp(src ? src : zero_page, host, CORE_PAGE_SIZE) == 0;
+    }
+    const uint8_t *old;
+    if (!since_last || !m->preimages ||
+        !core_preimage_get(m->preimages, r, p, &old)) {
+        return true;
+    }
+    if (!old) {
+        return memcmp(src, host, CORE_PAGE_SIZE) == 0;
+    }
+    uint8_t want[CORE_PAGE_SIZE];
+    xor_page(want, old, src);
+    return memcmp(want, host, CORE_PAGE_SIZE) == 0;
+}
+
 /* First page of r at or after p set in bitmap, or `pages`. */
 static uint64_t next_bit(const uint8_t *bitmap, uint64_t p, uint64_t pages)
 {
@@ -765,7 +859,7 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
         snprintf(why, whylen, "it is a snapshot of unknown kind %u", kind);
         return -1;
     }
-    CoreDirtyClient *cc = dirty_client(m, CKPT_CLIENT);
+    CoreDirtyClient *cc = ckpt_client(m);
     char what[256];
     int diffs = compare_state(m, &c, version, what, sizeof(what), 0);
     if (diffs < 0) {
@@ -796,8 +890,9 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
         for (uint64_t i = 0; i <= n && !c.bad; i++) {
             uint64_t p = pages;
             const uint8_t *src = NULL;
-            if (i < n && (!get_page(&c, version, &p, &src) || p >= pages ||
-                          p < expect)) {
+            bool xor = false;
+            if (i < n && (!get_page(&c, version, &p, &src, &xor) ||
+                          p >= pages || p < expect || (xor && full))) {
                 snprintf(why, whylen, "page list out of order or truncated");
                 return -1;
             }
@@ -809,9 +904,7 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
                     return -1;
                 }
             }
-            if (i < n && memcmp(src ? src : zero_page,
-                                core_mem_page_host(r, p),
-                                CORE_PAGE_SIZE) != 0) {
+            if (i < n && !page_matches(m, r, p, src, xor, since_last)) {
                 snprintf(why, whylen, "its RAM page 0x%llx differs",
                          (unsigned long long)core_mem_page_addr(r, p));
                 return -1;
@@ -830,6 +923,7 @@ int core_snapshot_check(CoreMachine *m, const uint8_t *data, size_t len,
             core_mem_dirty_clear(cc, r);
         }
     }
+    preimages_reset(m, true);
     core_mem_write_protect_all(m->as);
     return 0;
 }
@@ -862,7 +956,9 @@ void core_snapshot_diff(CoreMachine *m, const uint8_t *data, size_t len,
         get(&c, 8);
         uint64_t n = get(&c, 8), p;
         const uint8_t *src;
-        for (uint64_t i = 0; i < n && get_page(&c, version, &p, &src); i++) {
+        bool xor;
+        for (uint64_t i = 0; i < n && get_page(&c, version, &p, &src, &xor);
+             i++) {
         }
         uint64_t groups = get(&c, 8);
         CoreMemRegion *r = core_mem_find(m->as, base);

@@ -798,7 +798,9 @@ void shell_cli_print_usage(void)
            "4 if a hart traps forever without retiring an instruction.\n"
            "Environment: REWIND_JIT=on|off chooses the engine when -accel does\n"
            "not (default on where the host has a JIT), REWIND_JIT_THRESHOLD=N\n"
-           "the jit-threshold (1 to %u); any other value is an error.\n",
+           "the jit-threshold (1 to %u), REWIND_SIDE_EXITS=N the conditional "
+           "branches a\nblock goes on past (0 to 8, default 8; the same "
+           "instructions run either way);\nany other value is an error.\n",
            CORE_JIT_THRESHOLD_MAX);
 }
 

@@ -688,9 +688,11 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     }
     bool jit;
     uint32_t threshold;
+    unsigned side_exits;
     if (!rv_jit_wanted(cfg->jit, &jit, err, errlen) ||
         !rv_jit_threshold_wanted(cfg->jit_threshold, &threshold, err,
-                                 errlen)) {
+                                 errlen) ||
+        !rv_side_exits_wanted(&side_exits, err, errlen)) {
         return false;
     }
     m->cpu_ops = &rv_cpu_ops;
@@ -714,6 +716,7 @@ static bool virt_init(CoreMachine *m, char *err, size_t errlen)
     for (unsigned h = 0; h < cfg->smp; h++) {
         rv_cpu_set_jit(m->cpus[h], jit);
         rv_cpu_set_jit_threshold(m->cpus[h], threshold);
+        rv_cpu_set_side_exits(m->cpus[h], side_exits);
     }
     if (cfg->trace_jit) {
         if (!jit) {

@@ -27,6 +27,7 @@ RVCPU *rv_cpu_new(CoreMachine *m, unsigned hartid, TBCache *tbs)
     cpu->machine = m;
     cpu->mhartid = hartid;
     cpu->tbs = tbs;
+    cpu->side_exits = RV_TB_SIDE_EXITS_DEFAULT;
     rv_cpu_reset(cpu, 0x1000);
     return cpu;
 }
@@ -108,6 +109,30 @@ bool rv_jit_threshold_wanted(uint32_t n, uint32_t *threshold, char *err,
 void rv_cpu_set_jit_threshold(RVCPU *cpu, uint32_t n)
 {
     cpu->jit_threshold = n;
+}
+
+bool rv_side_exits_wanted(unsigned *n, char *err, size_t errlen)
+{
+    *n = RV_TB_SIDE_EXITS_DEFAULT;
+    const char *env = getenv("REWIND_SIDE_EXITS");
+    if (env && *env) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(env, &end, 10);
+        if (*end || errno || *env < '0' || *env > '9' ||
+            v > RV_TB_MAX_SIDE_EXITS) {
+            snprintf(err, errlen, "REWIND_SIDE_EXITS='%s': expected a "
+                     "count from 0 to %u", env, RV_TB_MAX_SIDE_EXITS);
+            return false;
+        }
+        *n = (unsigned)v;
+    }
+    return true;
+}
+
+void rv_cpu_set_side_exits(RVCPU *cpu, unsigned n)
+{
+    cpu->side_exits = (uint8_t)n;
 }
 
 bool rv_jit_wanted(CoreJitMode mode, bool *jit, char *err, size_t errlen)

@@ -66,6 +66,12 @@ struct RVInsn {
 
 /* Longest translation block, in instructions. */
 #define RV_TB_MAX_INSNS 128
+/* Conditional branches in the middle of a block, at most (translate.c):
+   the one after them ends it. The environment variable REWIND_SIDE_EXITS
+   chooses 0..RV_TB_MAX_SIDE_EXITS (0 ends every block at its first
+   branch; docs/jit.md "Side exits"). */
+#define RV_TB_MAX_SIDE_EXITS 8
+#define RV_TB_SIDE_EXITS_DEFAULT 8
 
 /* Ends every block: moves pc past the last instruction and leaves. */
 int rv_exec_block_end(RVCPU *cpu, const RVInsn *in);
@@ -196,6 +202,8 @@ struct RVCPU {
                                 (0 and 1: at once); it is interpreted
                                 before */
     void *jit_trace;         /* FILE * for --trace-jit, or NULL */
+    uint8_t side_exits;      /* branches a block goes on past
+                                (translate.c, rv_side_exits_wanted) */
     int64_t chain_left;      /* JIT block chaining (jit.c): instructions
                                 the chained blocks may still retire */
     int64_t chain_mark;      /* chain_left when icount_base, instret and

@@ -48,11 +48,15 @@ enum {
     RV_OPF_FP     = 1 << 1,  /* needs mstatus.FS != Off */
     RV_OPF_LOAD   = 1 << 2,
     RV_OPF_STORE  = 1 << 3,
+    RV_OPF_BRANCH = 1 << 4,  /* a conditional branch: ends its block only as
+                                its last instruction; before that, taken, it
+                                is a side exit (rv_exec_side_exit) */
 };
 
 /* Flag sets named in insn.def's flags column. */
 #define RV_ROWF_0     0
 #define RV_ROWF_END   RV_OPF_END_TB
+#define RV_ROWF_BR    RV_OPF_BRANCH
 #define RV_ROWF_LD    RV_OPF_LOAD
 #define RV_ROWF_ST    RV_OPF_STORE
 #define RV_ROWF_RMW   (RV_OPF_LOAD | RV_OPF_STORE)
@@ -111,5 +115,12 @@ const RVOpDesc *rv_decode_op(uint16_t op);
 
 /* Handler for illegal encodings: raises the illegal-instruction exception. */
 int rv_exec_illegal(RVCPU *cpu, const RVInsn *in);
+
+/* The variant of a conditional branch's handler for a branch that is not
+   its block's last instruction: taken, it also sets cpu->exit_idx to
+   in->idx + 1 (the rest of the block did not run). Chosen once by the
+   translator, so the branch at a block's end pays no test. NULL if fn is
+   not a branch's handler. */
+RVExecFn rv_exec_side_exit(RVExecFn fn);
 
 #endif

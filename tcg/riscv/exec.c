@@ -59,14 +59,27 @@ static inline uint32_t run_block(RVCPU *cpu, TB *tb, uint32_t n)
         }
     }
     if (CORE_UNLIKELY(n < tb->n_insns)) {
-        /* Cut short by the budget: run a copy that ends after n. */
-        memcpy(cpu->partial, ins, n * sizeof(RVInsn));
-        RVInsn *end = &cpu->partial[n];
-        memset(end, 0, sizeof(*end));
-        end->fn = rv_exec_block_end;
-        end->pc = ins[n].pc;
-        end->idx = (uint8_t)n;
-        ins = cpu->partial;
+        /* Cut short by the budget: the entry after the n-th becomes an
+           end for this run, then is put back. In place rather than in a
+           copy: a block with side exits (taken branches in its middle)
+           is cut again and again at the end of a slice, a few
+           instructions further each time, and copying it each time cost
+           more than the loop it ends. Nothing reads the entry meanwhile
+           (handlers read only their own and, continuing, the next; a TB
+           flush in the run keeps the arena's memory and allocates
+           nothing until the run loop translates again). */
+        RVInsn *cut = (RVInsn *)&ins[n];
+        RVInsn saved = *cut;
+        memset(cut, 0, sizeof(*cut));
+        cut->fn = rv_exec_block_end;
+        cut->pc = saved.pc;
+        cut->idx = (uint8_t)n;
+        cpu->exit_idx = n;
+        int r = ins[0].fn(cpu, ins);
+        *cut = saved;
+        assert(r == RV_EXEC_JUMP || r == RV_EXEC_TRAP);
+        (void)r;
+        return cpu->exit_idx;
     }
     cpu->exit_idx = n;
     int r = ins[0].fn(cpu, ins);

@@ -9,9 +9,11 @@
  * since rd may name one of them.
  *
  * Control flow: taken jumps and branches set cpu->pc and return
- * RV_EXEC_JUMP; a branch not taken continues with RV_NEXT (the block's
- * sentinel then moves pc to pc + len). C is always enabled, so targets only need 2-byte
- * alignment, which bit 0 of every offset already guarantees.
+ * RV_EXEC_JUMP; a branch not taken continues with RV_NEXT (the next
+ * instruction of its block, or the block's sentinel, which moves pc to
+ * pc + len: a branch ends its block only as its last instruction). C is
+ * always enabled, so targets only need 2-byte alignment, which bit 0 of
+ * every offset already guarantees.
  */
 #include "tcg/riscv/decode.h"
 #include "tcg/riscv/mem_access.h"
@@ -56,6 +58,9 @@ static int ex_jalr(RVCPU *cpu, const RVInsn *in)
 
 /* ---- conditional branches ---- */
 
+/* Two handlers per branch: ex_NAME ends its block (exit_idx stays the
+   block length the run loop preset), ex_NAME_side is in the middle of
+   one and says how much of it retired when taken. */
 #define BRANCH(name, cond)                                   \
     static int ex_##name(RVCPU *cpu, const RVInsn *in)       \
     {                                                        \
@@ -63,7 +68,16 @@ static int ex_jalr(RVCPU *cpu, const RVInsn *in)
             cpu->pc = in->pc + (uint64_t)in->imm;            \
             return RV_EXEC_JUMP;                             \
         }                                                    \
-        RV_NEXT(cpu, in);                                 \
+        RV_NEXT(cpu, in);                                    \
+    }                                                        \
+    static int ex_##name##_side(RVCPU *cpu, const RVInsn *in) \
+    {                                                        \
+        if (cond) {                                          \
+            cpu->pc = in->pc + (uint64_t)in->imm;            \
+            cpu->exit_idx = in->idx + 1u;                    \
+            return RV_EXEC_JUMP;                             \
+        }                                                    \
+        RV_NEXT(cpu, in);                                    \
     }
 
 BRANCH(beq, RS1 == RS2)
@@ -72,6 +86,21 @@ BRANCH(blt, (int64_t)RS1 < (int64_t)RS2)
 BRANCH(bge, (int64_t)RS1 >= (int64_t)RS2)
 BRANCH(bltu, RS1 < RS2)
 BRANCH(bgeu, RS1 >= RS2)
+
+RVExecFn rv_exec_side_exit(RVExecFn fn)
+{
+    static const RVExecFn pairs[][2] = {
+        { ex_beq, ex_beq_side },   { ex_bne, ex_bne_side },
+        { ex_blt, ex_blt_side },   { ex_bge, ex_bge_side },
+        { ex_bltu, ex_bltu_side }, { ex_bgeu, ex_bgeu_side },
+    };
+    for (unsigned i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        if (pairs[i][0] == fn || pairs[i][1] == fn) {
+            return pairs[i][1];
+        }
+    }
+    return NULL;
+}
 
 /* ---- loads and stores (misaligned accesses are allowed) ---- */
 

@@ -20,7 +20,10 @@
  * in the code buffer: a copy of the instruction and a stub that returns
  * RV_EXEC_NEXT; a non-zero return leaves the block as the handler set it,
  * except that a block-ending instruction's RV_EXEC_JUMP may chain
- * (gen_call_end; what a handler must do for that: docs/jit.md).
+ * (gen_call_end; what a handler must do for that: docs/jit.md). A
+ * conditional branch in the middle of the block is a side exit
+ * (gen_side_exits, out of line), and a jump to an instruction of the
+ * block itself goes on in its code (chain_inside).
  *
  * The run loop enters host code only for a whole block (exact icount:
  * a block cut by the budget runs in the interpreter) and never while
@@ -53,7 +56,8 @@
 /* Upper bounds of host code: one guest instruction (a load or store with
    its slow path is about 140 bytes, an M-mode load with the out-of-line
    TLB path of the direct window about 200), one exit with chaining (about 230:
-   a block has at most two constant exits and one indirect), and the
+   a block has a constant exit per branch, one for a jal or its end and
+   one indirect), and the
    prologue and epilogue. A block that still does not fit is run by the
    interpreter (tb->no_host), never retried. */
 #define RV_JIT_MAX_INSN_CODE 224
@@ -128,8 +132,10 @@ static Kind kind_of(const RVInsn *in)
     }
     const RVOpDesc *d = rv_decode_op(in->op);
     /* The translator may have put another handler there (an FP
-       instruction with FS off runs rv_exec_illegal): then call it. */
-    if (!d || d->fn != in->fn) {
+       instruction with FS off runs rv_exec_illegal): then call it. A
+       branch in the middle of its block has its side-exit variant. */
+    if (!d || (d->fn != in->fn && !((in->flags & RV_OPF_BRANCH) &&
+                                    rv_exec_side_exit(d->fn) == in->fn))) {
         return K_CALL;
     }
     return (Kind)op_kind[in->op];
@@ -407,6 +413,14 @@ typedef struct Slow {
     bool sign, store, direct;
 } Slow;
 
+/* A taken branch in the middle of the block (a side exit), emitted after
+   the block's end so the not-taken path stays contiguous. */
+typedef struct Side {
+    const RVInsn *in;
+    X86Label entry;
+    uint32_t dirty;   /* the cached registers newer than x[] there */
+} Side;
+
 typedef struct Gen {
     X86Emit e;
     X86Label exit;   /* leave with eax as the result (shared code; a
@@ -417,28 +431,38 @@ typedef struct Gen {
     const TB *tb;
     bool chain;      /* exits to a constant pc may jump to the next block */
     bool preset;     /* its entries set exit_idx = n (JitEntry.preset) */
-    uint32_t bias;   /* n if the block loops on itself: LEFT_REG counts
-                        the running iteration as retired (unbias) */
+    uint32_t bias;   /* n if the block jumps to its own instructions (a
+                        loop): LEFT_REG counts the running pass to the
+                        block's end as retired (unbias) */
     JitLink *links;  /* the block's patchable jumps (writable view) */
     unsigned nlinks; /* used so far */
+    unsigned maxlinks;   /* room for so many in links */
+    /* Instructions retired at the exit being emitted: the block's length,
+       or up to a side exit's branch. */
+    uint32_t retired;
     /* Their rel32 fields, where they go unlinked, and where they leave
        for the run loop with x[] written back (code offsets); the cached
        registers newer than x[] at each. */
     long link_site[RV_JIT_MAX_LINKS], link_miss[RV_JIT_MAX_LINKS];
     long link_out[RV_JIT_MAX_LINKS];
     uint32_t link_dirty[RV_JIT_MAX_LINKS];
-    int self_link;   /* the back edge of a loop on itself, or -1 */
+    uint32_t self_links;   /* back edges of a loop on itself (bit per
+                              link: the last branch and side exits) */
     X86Label bail;   /* the chained entry's budget check failed */
     int8_t host[RV_REG_SINK + 1];  /* guest register -> host register
                                       caching it in this block, or -1 */
     uint32_t dirty;  /* cached registers newer than cpu->x[] here */
     uint32_t carried;  /* cached only to pass them on (choose_cache) */
     X86Label head;   /* the first instruction, cached registers loaded */
+    X86Label at_insn[RV_TB_MAX_INSNS];   /* instructions jumped to from
+                                            inside the block */
     bool dwin;       /* loads try the direct window first (an M-mode
                         block with loads) */
     long at;         /* the code's offset in the buffer */
     Slow slow[RV_TB_MAX_INSNS];
     unsigned nslow;
+    Side side[RV_TB_MAX_SIDE_EXITS];
+    unsigned nside;
 } Gen;
 
 /* A block's host code starts with its chained entry (tb->host_chain: a
@@ -505,18 +529,36 @@ static void reload(Gen *g)
    before kept get the same cache register where it is free, so that
    its link passes them on in place (way_in). */
 static Kind kind_of(const RVInsn *in);
+static int insn_at(const Gen *g, uint64_t pc);
 static void choose_cache(Gen *g, const RVInsn *ins, unsigned n,
                          const int8_t *prev)
 {
     unsigned uses[32] = { 0 }, score[32] = { 0 };
+    /* A use counts as often as it is likely to run: less after each side
+       exit (a taken branch in the middle leaves the rest undone), much
+       more between a jump back into the block and its target (a loop's
+       body, which then runs without leaving the block: chain_inside),
+       more again in an inner loop. */
+    uint8_t depth[RV_TB_MAX_INSNS] = { 0 };   /* loops around each */
     for (unsigned i = 0; i < n; i++) {
+        Kind k = kind_of(&ins[i]);
+        int t = k == K_JAL || (k >= K_BEQ && k <= K_BGEU)
+                ? insn_at(g, ins[i].pc + (uint64_t)ins[i].imm) : -1;
+        for (int j = t; j >= 0 && j <= (int)i; j++) {
+            depth[j] += depth[j] < 3;
+        }
+    }
+    unsigned sides = 0;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned w = (8u >> (sides < 3 ? sides : 3)) << (3 * depth[i]);
+        sides += (ins[i].flags & RV_OPF_BRANCH) != 0;
         if (kind_of(&ins[i]) == K_CALL) {
             continue;
         }
-        uses[ins[i].rs1 & 31]++;
-        uses[ins[i].rs2 & 31]++;
+        uses[ins[i].rs1 & 31] += w;
+        uses[ins[i].rs2 & 31] += w;
         if (ins[i].rd < 32) {
-            uses[ins[i].rd]++;
+            uses[ins[i].rd] += w;
             score[ins[i].rd] |= 1;
         }
     }
@@ -607,12 +649,13 @@ static void store_pc(Gen *g, uint64_t pc)
     }
 }
 
-/* A loop on itself keeps its budget biased (Gen.bias): LEFT_REG is what
-   is left after the running iteration, as if it had retired, so that
-   the back edge is `sub rdi, n; jns head`. Wherever the accounting is
-   read (sync before a call, leave) or the block leaves unaccounted, the
-   bias is taken off first (unbias), and put back after a call (rebias:
-   the shared `live` reloaded the unbiased budget). */
+/* A block with a jump to its own instructions (a loop: chain_inside)
+   keeps its budget biased (Gen.bias): LEFT_REG is what is left after the
+   running pass to the block's end, as if it had retired, so that a back
+   edge is `sub rdi, k; jge target`. Wherever the accounting is read (sync
+   before a call, leave) or the block leaves unaccounted, the bias is
+   taken off first (unbias), and put back after a call (rebias: the
+   shared `live` reloaded the unbiased budget). */
 static void unbias(Gen *g)
 {
     if (g->bias) {
@@ -627,12 +670,14 @@ static void rebias(Gen *g)
     }
 }
 
-/* exit_idx = n where a way out relies on it (jump_pc) in a block whose
-   entries do not set it (Gen.preset). */
-static void exit_idx_whole(Gen *g)
+/* Leaving without accounting (jump_pc, the exit: the run loop counts
+   exit_idx): exit_idx = how much of the block retired (g->retired: n,
+   or up to a side exit's branch), unless the entries set it already
+   (Gen.preset) and it is n. */
+static void exit_idx_retired(Gen *g)
 {
-    if (!g->preset) {
-        rv_jit_store_imm32(&g->e, OFF(exit_idx), g->tb->n_insns);
+    if (!g->preset || g->retired != g->tb->n_insns) {
+        rv_jit_store_imm32(&g->e, OFF(exit_idx), g->retired);
     }
 }
 
@@ -640,7 +685,7 @@ static void exit_idx_whole(Gen *g)
 static void leave_to(Gen *g, uint64_t pc)
 {
     writeback(g);
-    exit_idx_whole(g);
+    exit_idx_retired(g);
     unbias(g);
     x86_mov_imm(&g->e, X86_RAX, pc);
     x86_jmp(&g->e, &g->jump_pc);
@@ -677,7 +722,8 @@ static void chain_account(Gen *g);
 static void chain_enter(Gen *g, X86Label *miss);
 static void chain_leave(Gen *g, X86Label *out, bool set_pc, uint64_t pc);
 static void chain_indirect(Gen *g);
-static void chain_self(Gen *g);
+static void chain_inside(Gen *g, unsigned t);
+static int insn_at(const Gen *g, uint64_t pc);
 
 /* Leave for pc, a constant, after the whole block retired; with
    chaining, jump straight into the next block's host code when the run
@@ -688,14 +734,15 @@ static void chain_self(Gen *g);
    the run loop to link the slot to the block it finds next. */
 static void chain_to(Gen *g, uint64_t pc)
 {
-    if (!g->chain || g->nlinks >= RV_JIT_MAX_LINKS) {
+    if (!g->chain || g->nlinks >= g->maxlinks) {
         leave_to(g, pc);
         return;
     }
     X86Emit *e = &g->e;
     X86Label miss = X86_LABEL_INIT, out = X86_LABEL_INIT;
-    if (pc == g->tb->pc) {
-        chain_self(g);
+    int t = g->bias ? insn_at(g, pc) : -1;
+    if (t >= 0) {
+        chain_inside(g, (unsigned)t);
         return;
     }
     if ((pc & RV_PAGE_MASK) != (g->tb->pc & RV_PAGE_MASK)) {
@@ -728,37 +775,54 @@ static void chain_to(Gen *g, uint64_t pc)
     x86_jmp(e, &g->out_pc);
 }
 
-/* A loop on itself: in this mode, its host registers already hold x[]
-   (written back only on the way out). The back edge is a link to the
-   block itself (jge rel32), made at translation: when the block is
+/* The index of this block's instruction at pc, or -1. */
+static int insn_at(const Gen *g, uint64_t pc)
+{
+    const RVInsn *ins = (const RVInsn *)g->tb->payload;
+    for (unsigned i = 0; i < g->tb->n_insns; i++) {
+        if (ins[i].pc == pc) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* A jump to this block's own instruction t (its head: a loop on
+   itself; or one in its middle, forward or back, since branches no
+   longer end blocks): the run loop would find the block at that pc and
+   run it, so the jump does a hop's work and goes on in this block's
+   code, its host registers already holding x[] (written back only on
+   the way out; rv_jit_compile makes t's dirty set cover every
+   register the block writes). The accounting rebases the block: from t
+   on, instruction i is the (i - t)-th of a block of n - t, so after
+   retiring `retired` it takes retired - t off the budget (negative for
+   a forward jump), and the rest of the block fits if the budget, so
+   moved, is at least n (exact icount; icount_base follows lazily, so
+   rv_icount_at stays exact from t on). The jump is a link to the block
+   itself (jge rel32), made at translation: when the block is
    invalidated while it runs (a store to its page from a device's DMA
    during an MMIO access; a guest store or AMO into the running block
    leaves it at once) rv_jit_unlink points it at the way out, and the run
-   loop translates again, as it would after any block. */
-static void chain_self(Gen *g)
+   loop translates again, as it would after any block. The way out
+   accounts what retired and leaves for t's pc. */
+static void chain_inside(Gen *g, unsigned t)
 {
     X86Emit *e = &g->e;
-    X86Label out = X86_LABEL_INIT;
+    /* Biased (rv_jit_compile biases every block that jumps inside
+       itself): this pass is accounted to the block's end already. */
     unsigned k = g->nlinks++;
-    if (g->bias) {
-        /* This iteration is accounted already (the bias): account the
-           next one, and go on if it fits (what is left stays >= 0). */
-        x86_alu_ri(e, true, X86_SUB, LEFT_REG, (int32_t)g->bias);
-        x86_jcc(e, X86_CC_GE, &g->head);
-    } else {
-        chain_account(g);
-        x86_alu_ri(e, true, X86_CMP, LEFT_REG, (int32_t)g->tb->n_insns);
-        x86_jcc(e, X86_CC_GE, &g->head);
-    }
+    x86_alu_ri(e, true, X86_SUB, LEFT_REG, (int32_t)(g->retired - t));
+    x86_jcc(e, X86_CC_GE, t ? &g->at_insn[t] : &g->head);
     g->link_site[k] = (long)e->len - 4;
-    g->self_link = (int)k;
-    x86_bind(e, &out);
+    g->self_links |= 1u << k;
     g->link_miss[k] = (long)e->len;
-    /* The next iteration did not start: its share of the budget back. */
-    unbias(g);
+    /* The pass from t did not start: what it would take back, less
+       the t instructions before it that did run. */
+    x86_alu_ri(e, true, X86_ADD, LEFT_REG, (int32_t)(g->bias - t));
     writeback(g);
     X86Label out2 = X86_LABEL_INIT;
-    chain_leave(g, &out2, true, g->tb->pc);
+    const RVInsn *ins = (const RVInsn *)g->tb->payload;
+    chain_leave(g, &out2, true, ins[t].pc);
 }
 
 /* jalr (cpu->pc already set): with chaining, the next block through the
@@ -768,7 +832,7 @@ static void chain_indirect(Gen *g)
     X86Emit *e = &g->e;
     writeback(g);
     if (!g->chain) {
-        exit_idx_whole(g);
+        exit_idx_retired(g);
         x86_mov_imm(e, X86_RAX, RV_EXEC_JUMP);
         x86_jmp(e, &g->exit);
         return;
@@ -792,20 +856,23 @@ static void chain_indirect(Gen *g)
     chain_leave(g, &out, false, 0);
 }
 
-/* The block retired whole: account it in the budget only (icount_base,
-   instret and m->icount follow lazily: rv_chain_settle when host code
-   returns, the shared sync before a helper call). The attention word is
-   not looked at here: a call that left it set made the budget fail
-   (shared `live`, CHAIN_STOPPED), and one set asynchronously (a
-   signal) is seen by the run loop once the budget, at most
-   CORE_POLL_INTERVAL (core/run.c), runs out (docs/jit.md, "Block chaining"). */
+/* The block retired (whole, or up to a side exit: g->retired): account
+   it in the budget only (icount_base, instret and m->icount follow
+   lazily: rv_chain_settle when host code returns, the shared sync before
+   a helper call). The attention word is not looked at here: a call that
+   left it set made the budget fail (shared `live`, CHAIN_STOPPED), and
+   one set asynchronously (a signal) is seen by the run loop once the
+   budget, at most CORE_POLL_INTERVAL (core/run.c), runs out (docs/jit.md,
+   "Block chaining"). */
 static void chain_account(Gen *g)
 {
-    /* A biased block (a loop on itself) counted its n instructions at its
-       head already: an exit that retires fewer (one leaving mid-block)
-       must add the difference back, as unbias does for a whole block. */
+    /* A biased block counted its n instructions already: an exit that
+       retires fewer (a side exit) adds the difference back. */
     if (!g->bias) {
-        x86_alu_ri(&g->e, true, X86_SUB, LEFT_REG, (int32_t)g->tb->n_insns);
+        x86_alu_ri(&g->e, true, X86_SUB, LEFT_REG, (int32_t)g->retired);
+    } else if (g->retired != g->bias) {
+        x86_alu_ri(&g->e, true, X86_ADD, LEFT_REG,
+                   (int32_t)(g->bias - g->retired));
     }
 }
 
@@ -863,8 +930,17 @@ static int cached_rd(Gen *g, const RVInsn *in)
     return hd;
 }
 
+static void set_x_imm(Gen *g, unsigned rd, uint64_t v);
+
 static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
 {
+    if (in->rs1 == 0) {
+        /* li (c.li is addi rd, x0, imm): a constant, x0 never loaded.
+           The immediate is 12 bits, sign-extended: addiw's sum is it. */
+        int64_t v = op == X86_AND ? 0 : (int64_t)in->imm;
+        set_x_imm(g, in->rd, (uint64_t)v);
+        return;
+    }
     int hd = cached_rd(g, in);
     if (hd >= 0) {
         int32_t imm = (int32_t)in->imm;
@@ -895,6 +971,23 @@ static void gen_alu_ri(Gen *g, const RVInsn *in, bool w, X86Alu op)
 static void gen_alu_rr(Gen *g, const RVInsn *in, bool w, X86Alu op)
 {
     unsigned a = in->rs1, b = in->rs2;
+    if (w && (op == X86_ADD || op == X86_OR || op == X86_XOR) &&
+        (a == 0 || b == 0)) {
+        /* A move (c.mv is add rd, x0, rs2): x0 is never loaded. */
+        unsigned r = a ? a : b;
+        int hd = cached_rd(g, in);
+        if (hd >= 0) {
+            if (in->rd != r) {
+                load_x(g, hd, r);
+            }
+        } else if (g->host[r] >= 0) {
+            store_x(g, in->rd, g->host[r]);
+        } else {
+            load_x(g, X86_RAX, r);
+            store_x(g, in->rd, X86_RAX);
+        }
+        return;
+    }
     if (in->rd == b && a != b && op != X86_SUB) {
         a = in->rs2;   /* commutative: rd op= the other one */
         b = in->rs1;
@@ -936,24 +1029,23 @@ static void gen_set_rr(Gen *g, const RVInsn *in, X86Cond cc)
 
 static void gen_shift_i(Gen *g, const RVInsn *in, bool w, X86Shift op)
 {
+    /* A 32-bit shift leaves the upper half zero; srliw by 1 or more
+       leaves bit 31 zero too, so its sign extension is that already. */
+    bool sext = !w && !(op == X86_SHR && (in->imm & 31) != 0);
     int hd = cached_rd(g, in);
     if (hd >= 0) {
         if (in->rd != in->rs1) {
             load_x(g, hd, in->rs1);
         }
         x86_shift_ri(&g->e, w, op, hd, (uint8_t)in->imm);
-        if (!w) {
+        if (sext) {
             x86_sext32(&g->e, hd);
         }
         return;
     }
-    if (w) {
-        load_x(g, X86_RAX, in->rs1);
-    } else {
-        load_x(g, X86_RAX, in->rs1);   /* only the low half is used */
-    }
+    load_x(g, X86_RAX, in->rs1);   /* shiftw: only the low half is used */
     x86_shift_ri(&g->e, w, op, X86_RAX, (uint8_t)in->imm);
-    if (!w) {
+    if (sext) {
         x86_sext32(&g->e, X86_RAX);
     }
     store_x(g, in->rd, X86_RAX);
@@ -976,18 +1068,62 @@ static void gen_shift_r(Gen *g, const RVInsn *in, bool w, X86Shift op)
     store_x(g, in->rd, X86_RAX);
 }
 
+/* A conditional branch. The block's last one exits both ways; one in the
+   middle (a side exit) jumps out of line when taken (gen_side_exits) and
+   falls through to the next instruction. */
 static void gen_branch(Gen *g, const RVInsn *in, X86Cond taken)
 {
     X86Label not_taken = X86_LABEL_INIT;
-    int a = g->host[in->rs1];
-    if (a < 0) {
-        a = X86_RAX;
-        load_x(g, a, in->rs1);
+    int a = g->host[in->rs1], b = g->host[in->rs2];
+    if (in->rs2 == 0 && a >= 0) {
+        x86_test_rr(&g->e, true, a, a);   /* beqz, bnez, bltz, bgez */
+    } else if (a < 0 && b >= 0) {
+        /* x[rs1] - x[rs2] with x[rs1] in memory: cmp [x[rs1]], b. */
+        x86_alu_mr(&g->e, true, X86_CMP, CPU, XOFF(in->rs1), b);
+    } else {
+        if (a < 0) {
+            a = X86_RAX;
+            load_x(g, a, in->rs1);
+        }
+        if (in->rs2 == 0) {
+            x86_test_rr(&g->e, true, a, a);
+        } else {
+            alu_x(g, true, X86_CMP, a, in->rs2);
+        }
     }
-    alu_x(g, true, X86_CMP, a, in->rs2);
+    uint64_t target = in->pc + (uint64_t)in->imm;
+    int t = g->bias ? insn_at(g, target) : -1;
+    if (in->idx + 1u < g->tb->n_insns && !(t >= 0 && t <= in->idx)) {
+        Side *s = &g->side[g->nside++];
+        *s = (Side){ .in = in, .entry = X86_LABEL_INIT, .dirty = g->dirty };
+        x86_jcc(&g->e, taken, &s->entry);
+        return;
+    }
+    /* The last branch, or a loop's back edge in the middle (a jump back
+       inside the block, taken on every pass but the last): inline, so
+       that the loop takes one host branch per pass. */
     x86_jcc(&g->e, (X86Cond)(taken ^ 1), &not_taken);
-    chain_to(g, in->pc + (uint64_t)in->imm);
+    g->retired = in->idx + 1u;
+    chain_to(g, target);
+    g->retired = g->tb->n_insns;
     x86_bind(&g->e, &not_taken);
+}
+
+/* The side exits, after the block's end: each leaves (or chains) as the
+   block's last branch would, with the registers newer than x[] at its
+   branch and only the instructions up to it retired. */
+static void gen_side_exits(Gen *g)
+{
+    uint32_t dirty = g->dirty;
+    for (unsigned k = 0; k < g->nside; k++) {
+        const Side *s = &g->side[k];
+        x86_bind(&g->e, &g->side[k].entry);
+        g->dirty = s->dirty;
+        g->retired = s->in->idx + 1u;
+        chain_to(g, s->in->pc + (uint64_t)s->in->imm);
+    }
+    g->dirty = dirty;
+    g->retired = g->tb->n_insns;
 }
 
 /* The TLB's fast path of an access at x[rs1] + imm: jumps to `slow`
@@ -1488,19 +1624,23 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     /* Chaining only from blocks that call no handler: nothing but a trap
        (which leaves) can change the mode, the interrupt state or the
        translations under them. */
-    unsigned ncall = 0;
+    unsigned ncall = 0, nbranch = 0;
     for (unsigned i = 0; i < n; i++) {
         ncall += kind_of(&ins[i]) == K_CALL;
+        nbranch += (ins[i].flags & RV_OPF_BRANCH) != 0;
     }
+    /* Patchable jumps: one per branch (taken), a jal's and the fall
+       through at the end. */
+    unsigned maxlinks = nbranch + 2;
     /* Every block chains: what a handler changes that chaining relies on
        either leaves the block or is checked at the chained exit
        (gen_call_end, docs/jit.md "Chaining out of handlers"). */
     bool chain = true;
-    size_t copies = RV_JIT_MAX_LINKS * sizeof(JitLink) +
+    size_t copies = maxlinks * sizeof(JitLink) +
                     2 * ncall * sizeof(RVInsn) +
                     sizeof(JitEntry);
     size_t need = copies + 16 + (size_t)n * RV_JIT_MAX_INSN_CODE +
-                  3 * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
+                  (3 + nbranch) * RV_JIT_MAX_EXIT_CODE + RV_JIT_FIXED_CODE;
     uint8_t *w = x86_codebuf_room(cb, need);
     if (!w) {
         /* Full: everything goes, host code and TBs together (this TB
@@ -1512,8 +1652,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
     /* The links, the private arrays of the instructions that call
        their handler (a copy, then a stub that continues), then the code. */
     JitLink *links = (JitLink *)(void *)w;
-    memset(links, 0, RV_JIT_MAX_LINKS * sizeof(JitLink));
-    RVInsn *cw = (RVInsn *)(void *)(w + RV_JIT_MAX_LINKS * sizeof(JitLink));
+    memset(links, 0, maxlinks * sizeof(JitLink));
+    RVInsn *cw = (RVInsn *)(void *)(w + maxlinks * sizeof(JitLink));
     const RVInsn *crx = (const RVInsn *)(const void *)
         x86_codebuf_rx(cb, (const uint8_t *)cw);
     const RVInsn *copy_of[RV_TB_MAX_INSNS];
@@ -1541,10 +1681,13 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
               .out_pc = X86_LABEL_AT(shared_out_pc - at),
               .out = X86_LABEL_AT(shared_out - at),
               .head = X86_LABEL_INIT, .tb = tb, .chain = chain,
-              .links = links, .self_link = -1, .bail = X86_LABEL_INIT,
-              .preset = ncall > 0,
+              .links = links, .maxlinks = maxlinks, .retired = n,
+              .bail = X86_LABEL_INIT, .preset = ncall > 0,
               .at = at };
     x86_init(&g.e, w + code_off, need - code_off);
+    for (unsigned i = 0; i < n; i++) {
+        g.at_insn[i] = (X86Label)X86_LABEL_INIT;
+    }
     choose_cache(&g, ins, n, hint ? prev : NULL);
     if (chain) {
         chain_entry(&g);
@@ -1557,37 +1700,44 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         /* M-mode blocks: loads mostly need no translation (MPRV aside). */
         g.dwin |= k >= K_LB && k <= K_LWU && (tb->flags & 3) == RV_PRIV_M;
     }
-    bool loops = false;
-    if (chain) {
-        /* A loop back to the head (chain_self) keeps the cached
-           registers unwritten: from the head on, every cached register
-           the block writes may be newer than x[]. (A link's way in
-           enters with x[] up to date, as the run loop does.) */
-        for (unsigned i = 0; i < n; i++) {
-            Kind k = kind_of(&ins[i]);
-            bool to_head = (k == K_JAL || (k >= K_BEQ && k <= K_BGEU)) &&
-                           ins[i].pc + (uint64_t)ins[i].imm == tb->pc;
-            loops |= to_head;
-            for (unsigned j = 0; to_head && j < n; j++) {
-                if (ins[j].rd < 32 && g.host[ins[j].rd] >= 0) {
-                    g.dirty |= 1u << ins[j].rd;
-                }
-            }
+    /* A jump to the block's own instruction (chain_inside) keeps the
+       cached registers unwritten: from its target on, every cached
+       register the block writes may be newer than x[]. (A link's way in
+       enters with x[] up to date, as the run loop does.) */
+    bool jumped_to[RV_TB_MAX_INSNS] = { false }, loops = false;
+    uint32_t written = 0;
+    for (unsigned i = 0; chain && i < n; i++) {
+        Kind k = kind_of(&ins[i]);
+        int t = k == K_JAL || (k >= K_BEQ && k <= K_BGEU)
+                ? insn_at(&g, ins[i].pc + (uint64_t)ins[i].imm) : -1;
+        if (t >= 0) {
+            jumped_to[t] = true;
+            loops = true;
+        }
+        if (ins[i].rd < 32 && g.host[ins[i].rd] >= 0) {
+            written |= 1u << ins[i].rd;
         }
     }
     if (loops) {
-        /* The budget biased by the first iteration (Gen.bias): every
-           entry, the run loop's and the ways in, comes through here. */
+        /* The budget biased by the first pass (Gen.bias): every entry,
+           the run loop's and the ways in, comes through here. */
         g.bias = n;
         g.exit = (X86Label)X86_LABEL_INIT;
         rebias(&g);
     }
     x86_bind(&g.e, &g.head);
     for (unsigned i = 0; i < n; i++) {
+        if (jumped_to[i]) {
+            g.dirty |= written;
+            if (i > 0) {
+                x86_bind(&g.e, &g.at_insn[i]);
+            }
+        }
         gen_insn(&g, &ins[i], copy_of[i]);
     }
     /* The sentinel: continue at the next pc. */
     chain_to(&g, ins[n].pc);
+    gen_side_exits(&g);
     if (chain) {
         /* The chained entry's budget check failed: the run loop goes on
            at this block (the one before it is accounted). */
@@ -1623,10 +1773,12 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         links[k].dirty = g.link_dirty[k];
         cache_map(&g, links[k].guest);
     }
-    if (g.self_link >= 0) {
-        /* The back edge already jumps to the head: it is a link to this
+    for (unsigned k = 0; k < g.nlinks; k++) {
+        /* A back edge already jumps to the head: it is a link to this
            block, undone if the block is invalidated. */
-        rv_jit_link_self(&links[g.self_link], tb);
+        if (g.self_links >> k & 1) {
+            rv_jit_link_self(&links[k], tb);
+        }
     }
     tb->host = code + entry_off;
     tb->host_chain = chain ? code : NULL;

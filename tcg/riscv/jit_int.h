@@ -57,7 +57,9 @@ typedef struct JitLink {
                                       rv_jit_cache_regs[k] holds in the
                                       exiting block, or 0 */
 } JitLink;
-#define RV_JIT_MAX_LINKS 3   /* a block's patchable jumps, at most */
+/* A block's patchable jumps, at most: its side exits, its last branch's
+   (or jal's) and the fall through at its end (jit.c). */
+#define RV_JIT_MAX_LINKS (RV_TB_MAX_SIDE_EXITS + 2)
 
 /* What a link needs to know of its target, just before its code (read
    through the executable view). */

@@ -59,6 +59,13 @@ bool rv_jit_wanted(CoreJitMode mode, bool *jit, char *err, size_t errlen);
 bool rv_jit_threshold_wanted(uint32_t n, uint32_t *threshold, char *err,
                              size_t errlen);
 void rv_cpu_set_jit_threshold(RVCPU *cpu, uint32_t n);
+/* The conditional branches a block goes on past (side exits), in *n:
+   the environment variable REWIND_SIDE_EXITS (0 to RV_TB_MAX_SIDE_EXITS;
+   0: every branch ends its block), else RV_TB_SIDE_EXITS_DEFAULT. A host
+   choice like jit=: any value runs the same instructions. Set but not
+   such a count: false, with a message naming it. */
+bool rv_side_exits_wanted(unsigned *n, char *err, size_t errlen);
+void rv_cpu_set_side_exits(RVCPU *cpu, unsigned n);
 /* Make the JIT's code buffer (shared by the harts of hart `cpu`'s
    translation cache) before the run, so a host that refuses executable
    memory is known at start-up: false, with the reason in err. */

@@ -2,9 +2,16 @@
  * Building translation blocks: decode guest instructions once into an
  * array of RVInsn stored in a TB (tcg/tb.h).
  *
- * A block ends after an instruction flagged RV_OPF_END_TB, at the end of
- * the guest page, or after RV_TB_MAX_INSNS. An instruction that straddles
- * two pages gets a block of its own that is not cached (it depends on two
+ * A block ends after an instruction flagged RV_OPF_END_TB (jumps, system
+ * instructions), at the end of the guest page, or after RV_TB_MAX_INSNS.
+ * The first cpu->side_exits conditional branches (REWIND_SIDE_EXITS,
+ * default RV_TB_SIDE_EXITS_DEFAULT) do not end it: not taken, the block
+ * goes on; taken, it is a side exit, whose handler variant
+ * (rv_exec_side_exit) says how much of the block retired. Loops that
+ * branch at every step (heapsort's sift-down) then run as a few long
+ * blocks instead of hopping between short ones.
+ *
+ * An instruction that straddles two pages gets a block of its own that is not cached (it depends on two
  * page mappings); its decoding is reused while the same instruction bits
  * come back at the same pc (a few of them ran 110,000 times in a Linux
  * boot).
@@ -123,6 +130,7 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
     unsigned n = 0;
     const CoreDebug *dbg = cpu->machine->debug;
     bool triggers = rv_trigger_any_exec(cpu->machine);
+    unsigned side_exits = 0;
     while (n < RV_TB_MAX_INSNS && off < RV_PAGE_SIZE) {
         gva_t ipc = (pc & RV_PAGE_MASK) | off;
         if (dbg && n > 0 && core_debug_has_breakpoint(cpu->machine, ipc)) {
@@ -148,12 +156,21 @@ static TB *translate(RVCPU *cpu, const uint8_t *page, gpa_t phys_page,
         if (in->flags & RV_OPF_END_TB) {
             break;
         }
+        if ((in->flags & RV_OPF_BRANCH) &&
+            side_exits++ == cpu->side_exits) {
+            break;
+        }
         if (dbg && dbg->nwp && is_memory_op(in->raw)) {
             break;   /* a watchpoint hit stops right after the access */
         }
         if (dbg && dbg->pwatch_len && (in->raw & 0x7f) == RV_OPC_AMO) {
             break;   /* the physical watch: stores leave their block on a
                         hit (mmu.c), an AMO cannot, so it ends one */
+        }
+    }
+    for (unsigned i = 0; i + 1 < n; i++) {
+        if (insns[i].flags & RV_OPF_BRANCH) {
+            insns[i].fn = rv_exec_side_exit(insns[i].fn);
         }
     }
     tb->n_insns = n;

@@ -16,6 +16,8 @@ tmp = tempfile.mkdtemp()
 
 rc, out, err = run(exe, "--help")
 t.check(rc == 0 and "-kernel" in out and "-icount" in out, "--help", out + err)
+t.check("REWIND_SIDE_EXITS=N" in out and "(0 to 8, default 8" in out,
+        "--help: REWIND_SIDE_EXITS and its range", out)
 rc, out, err = run(exe, "--version")
 t.check(rc == 0 and out.startswith("rewind "), "--version", out)
 rc, out, err = run(exe, "run", "-machine", "help")
@@ -183,6 +185,12 @@ for var, val, good in [
     ("REWIND_JIT", "on", True),
     ("REWIND_JIT", "off", True),
     ("REWIND_JIT", "", True),
+    ("REWIND_SIDE_EXITS", "9", False),
+    ("REWIND_SIDE_EXITS", "-1", False),
+    ("REWIND_SIDE_EXITS", "x", False),
+    ("REWIND_SIDE_EXITS", "8", True),
+    ("REWIND_SIDE_EXITS", "0", True),
+    ("REWIND_SIDE_EXITS", "", True),
 ]:
     env = dict(os.environ, **{var: val})
     rc, out, err = run(exe, "run", "-bios", "none", "-kernel", hello, env=env)

@@ -256,6 +256,13 @@ for rec_on in (True, False):
     t.check(rc == 0 and "replay identical" in err,
             f"recorded with jit={'on' if rec_on else 'off'}, verified with "
             f"jit={'off' if rec_on else 'on'}", err)
+    if rec_on:
+        # Side exits are a host choice too: blocks cut at every branch
+        # run the same instructions.
+        rc, out, err = run(exe, "verify", d, *jit(True), timeout=300,
+                           env=dict(os.environ, REWIND_SIDE_EXITS="0"))
+        t.check(rc == 0 and "replay identical" in err,
+                "recorded with side exits (8), verified without (0)", err)
     total = int(stats(run(exe, "replay", d, "--quiet", "--stats")[2])
                 .get("icount", "0"))
     bad = []
