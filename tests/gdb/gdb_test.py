@@ -500,10 +500,13 @@ def test_wait_ends():
         stop = c.recv_packet()
     except (OSError, EOFError) as e:
         stop = f"(no stop reply: {e!r})"
+    # The reply first: without it, rewind most likely still runs, and
+    # (fail-fast) the test ends here rather than after waiting for its exit.
+    check(stop == "W8f", "SIGTERM while stopped for gdb: W reply", stop)
     status, _, err = rw.finish(timeout=20)
-    check(stop == "W8f" and status == 143 and
+    check(status == 143 and
           "rewind: stopped by SIGTERM while stopped for gdb" in err,
-          "SIGTERM while stopped for gdb: W reply, message, status 143",
+          "SIGTERM while stopped for gdb: message, status 143",
           f"{stop}\nstatus {status}\n{err}")
     # Keys typed on the terminal: Ctrl-C (a signal while the terminal
     # generates them, a byte in a raw terminal that does not) and Ctrl-A x.

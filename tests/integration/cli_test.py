@@ -281,7 +281,8 @@ t.check(rc == 0 and out.startswith("rewind "), "-version", out + err)
 
 cp0 = os.path.join(tmp, "cp0.rwd")
 rc, out, err = run(exe, "record", "-o", cp0, "--checkpoint-every", "0",
-                   "-bios", "none", "-nographic", "-kernel", count, timeout=20)
+                   "-bios", "none", "-nographic", "-kernel", count,
+                   timeout=t.limit(20))
 t.check(rc == 1 and "--checkpoint-every 0" in err and not os.path.exists(cp0),
         "record --checkpoint-every 0: message, exit 1, no trace", f"rc={rc} {err!r}")
 

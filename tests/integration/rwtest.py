@@ -155,6 +155,7 @@ def ensure_kit(name, repo, kit):
     if os.environ.get("REWIND_SKIP_LINUX") == "1" and not os.environ.get("CI"):
         print(f"SKIP: REWIND_SKIP_LINUX=1 ({name} did not run)")
         sys.exit(77)
+    t0 = time.monotonic()
     k = subprocess.run(["bash", os.path.join(repo, "scripts", "guest-kit.sh")],
                        env=dict(os.environ, REWIND_KIT_DIR=kit),
                        capture_output=True, text=True, timeout=1800)
@@ -162,6 +163,10 @@ def ensure_kit(name, repo, kit):
         print("FAIL: scripts/guest-kit.sh could not provide the guest kit:")
         print(k.stdout[-3000:], k.stderr[-3000:])
         sys.exit(1)
+    # Built here, or found up to date (perhaps after waiting for another
+    # test's build of it: guest-kit.sh takes a lock).
+    print(f"guest kit: {'up to date' if 'is up to date' in k.stderr else 'built'}"
+          f" after {time.monotonic() - t0:.1f} s")
 
 
 # ---- gdb server startup (-gdb tcp::0) -------------------------------------

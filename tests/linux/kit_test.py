@@ -4,9 +4,12 @@ qemu-system-riscv64): initrd-virtio.gz holds the modules of its load order,
 each after the modules it depends on (their own "depends=" field), and the
 /init stages; rootfs.ext4 is a clean ext4 with the kit's /init and test
 scripts, owned by root; kit.env lists both; a second build from the same
-packages is byte-identical; a module that does not exist is a clear error."""
+packages is byte-identical; a module that does not exist is a clear error;
+a kit made before is kept when nothing it is made from changed and every
+file is intact, and built again otherwise (--status says which)."""
 import gzip
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -100,13 +103,37 @@ for link in ("/bin/mount", "/sbin/switch_root", "/usr/sbin/udhcpc", "/usr/bin/wg
             f"rootfs.ext4: {link} links to busybox (so /init writes no links)")
 
 with tempfile.TemporaryDirectory() as tmp:
-    again = os.path.join(tmp, "kit")
-    r = subprocess.run(["bash", script], env=dict(os.environ, REWIND_KIT_DIR=again),
-                       capture_output=True, text=True, timeout=1800)
-    t.check(r.returncode == 0, "a second kit build succeeds", r.stderr[-1500:])
-    for f in ("Image", "initrd.gz", "initrd-shell.gz", "initrd-virtio.gz", "rootfs.ext4"):
-        t.check(r.returncode == 0 and sha(os.path.join(again, f)) == sha(os.path.join(kit, f)),
-                f"{f} is byte-identical when built again")
+    # A kit made before is taken as it is only when this run would make the
+    # same bytes: same inputs, every file as kit.env lists it (--status
+    # says whether a run would build it, and builds nothing).
+    copy = os.path.join(tmp, "copy")
+    shutil.copytree(kit, copy)
+
+    def kit_run(*args, **env):
+        return subprocess.run(["bash", script, *args], capture_output=True, text=True,
+                              timeout=1800,
+                              env=dict(os.environ, REWIND_KIT_DIR=copy, **env))
+    r = kit_run()
+    t.check(r.returncode == 0 and "is up to date" in r.stderr,
+            "a kit made before is up to date (not built again)", r.stderr[-1500:])
+    r = kit_run("--status")
+    t.check(r.returncode == 0 and "is up to date" in r.stderr, "--status: up to date",
+            r.stderr[-1500:])
+    r = kit_run("--status", REWIND_KIT_EXTRA_MODULES="virtio_input")
+    t.check(r.returncode == 1 and "not up to date: made from other inputs" in r.stderr,
+            "--status with one more module: not up to date (other inputs)",
+            f"rc={r.returncode} {r.stderr[-800:]}")
+    with open(os.path.join(copy, "initrd-shell.gz"), "ab") as f:
+        f.write(b"\0")
+    r = kit_run("--status")
+    t.check(r.returncode == 1 and "not up to date: initrd-shell.gz is missing or not the file"
+            in r.stderr, "--status after initrd-shell.gz changed: not up to date",
+            f"rc={r.returncode} {r.stderr[-800:]}")
+    t.check(sha(os.path.join(copy, "initrd-shell.gz")) != sha(os.path.join(kit, "initrd-shell.gz")),
+            "--status builds nothing")
+
+    # First: a mutant build that goes on without the module fails here,
+    # one build sooner.
     bad = os.path.join(tmp, "bad")
     r = subprocess.run(["bash", script], capture_output=True, text=True, timeout=1800,
                        env=dict(os.environ, REWIND_KIT_DIR=bad,
@@ -115,4 +142,12 @@ with tempfile.TemporaryDirectory() as tmp:
             and not os.path.exists(os.path.join(bad, "initrd-virtio.gz")),
             "a module that does not exist: exit 1, named, no initrd-virtio.gz",
             f"rc={r.returncode} {r.stderr[-800:]}")
+
+    again = os.path.join(tmp, "kit")
+    r = subprocess.run(["bash", script], env=dict(os.environ, REWIND_KIT_DIR=again),
+                       capture_output=True, text=True, timeout=1800)
+    t.check(r.returncode == 0, "a second kit build succeeds", r.stderr[-1500:])
+    for f in ("Image", "initrd.gz", "initrd-shell.gz", "initrd-virtio.gz", "rootfs.ext4"):
+        t.check(r.returncode == 0 and sha(os.path.join(again, f)) == sha(os.path.join(kit, f)),
+                f"{f} is byte-identical when built again")
 t.finish()

@@ -177,13 +177,15 @@ def sync_tree(src_dir):
 
 
 def test_results(build):
-    """{test name: meson result} from the last `meson test` run."""
+    """{test name: (meson result, stdout, seconds)} from the last `meson
+    test` run."""
     out = {}
     with open(os.path.join(build, "meson-logs", "testlog.json")) as f:
         for line in f:
             if line.strip():
                 r = json.loads(line)
-                out[r["name"].split(" / ")[-1]] = (r["result"], r.get("stdout") or "")
+                out[r["name"].split(" / ")[-1]] = (r["result"], r.get("stdout") or "",
+                                                   float(r.get("duration") or 0))
     return out
 
 
@@ -283,7 +285,7 @@ def main():
     ap.add_argument("--jobs", "-j", type=int,
                     default=os.cpu_count() or 1,
                     help="workers, each with its own copy and build, each "
-                         "running its tests one at a time (default: one "
+                         "running one mutation at a time (default: one "
                          "per core)")
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the run of the listed tests without any "
@@ -407,14 +409,24 @@ def run_one(m, w, procs, report):
                              f"(fix {m['name']}.mutation):\n{log}")
             return
         built = time.monotonic() - t1
-        res = run_tests(build, m["tests"], procs, fail_fast=True)
+        # A mutation's tests side by side: most of a slow one's time is a
+        # wait (for output a mutant never gives), which leaves the core
+        # idle; the checks' CPU time is the same either way.
+        res = run_tests(build, m["tests"], max(procs, min(len(m["tests"]),
+                                                          os.cpu_count() or 1)),
+                        fail_fast=True)
         failed = [t for t in m["tests"] if res.get(t, ("",))[0]
                   in ("FAIL", "TIMEOUT", "ERROR", "UNEXPECTEDPASS")]
         passed = [t for t in m["tests"] if t not in failed]
         secs = time.monotonic() - t1
+        # Each test's time and, when not a plain failure, its result (a
+        # TIMEOUT is a test that waited for meson's limit: the slow ones).
+        each = " ".join(f"{t} {res[t][2]:.0f} s"
+                        + ("" if res[t][0] == "FAIL" else f" {res[t][0]}")
+                        for t in failed)
         if not passed:
             report("caught", f"{m['name']}: caught by {' '.join(failed)} "
-                   f"({secs:.0f} s, build {built:.0f} s)"
+                   f"({secs:.0f} s, build {built:.0f} s; {each})"
                    + "".join(fail_lines(res[t][1]) for t in failed))
         else:
             report("survived", f"{m['name']}: SURVIVED: "

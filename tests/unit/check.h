@@ -16,10 +16,12 @@
 #ifndef TESTS_UNIT_CHECK_H
 #define TESTS_UNIT_CHECK_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static unsigned check_passed, check_failed;
 
@@ -57,6 +59,32 @@ static inline int check_done(const char *name)
 {
     printf("%s: %u passed, %u failed\n", name, check_passed, check_failed);
     return check_failed != 0;
+}
+
+static const char *check_hang_what;
+
+static inline void check_hang_alarm(int sig)
+{
+    static const char head[] = "FAIL: hung: ", tail[] = "\n";
+    (void)sig;
+    fflush(stdout);   /* not async-signal-safe; the process ends anyway */
+    (void)!write(1, head, sizeof(head) - 1);
+    (void)!write(1, check_hang_what, strlen(check_hang_what));
+    (void)!write(1, tail, sizeof(tail) - 1);
+    _exit(1);
+}
+
+/* Around a call that must return at once and that a bug would block
+   forever (an open() of a FIFO): check_hang_guard(10, "what") before it
+   ends the test with "FAIL: hung: what" after 10 s instead of at meson's
+   timeout; check_hang_guard(0, NULL) after it disarms the guard. */
+static inline void check_hang_guard(unsigned seconds, const char *what)
+{
+    if (seconds) {
+        check_hang_what = what;
+        signal(SIGALRM, check_hang_alarm);
+    }
+    alarm(seconds);
 }
 
 #endif

@@ -408,6 +408,7 @@ static void test_not_regular_files(void)
         perror(fifo);
         exit(2);
     }
+    check_hang_guard(10, "a loader waits on a FIFO");
     CHECK(core_load_image(as, fifo, 243, RAM_BASE, NULL, err, sizeof(err)) < 0);
     CHECK(contains(err, fifo) && contains(err, "a FIFO, not a regular file"));
     CHECK(core_load_raw(as, fifo, RAM_BASE, NULL, err, sizeof(err)) < 0);
@@ -418,6 +419,7 @@ static void test_not_regular_files(void)
     CHECK(core_load_elf(as, dir, 243, NULL, err, sizeof(err)) < 0);
     CHECK(contains(err, "a directory"));
     CHECK(!core_file_is_elf(fifo));
+    check_hang_guard(0, NULL);
     CHECK(ram_untouched(as));
     unlink(fifo);
     core_mem_free(as);

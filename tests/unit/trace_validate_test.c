@@ -289,6 +289,7 @@ static void test_not_regular(void)
     static const char *const names[] = { "events.zst", "checkpoints.zst",
                                          "index.sqlite", "index.sqlite-wal" };
     char err[512], dir[300], path[400];
+    check_hang_guard(10, "a trace command waits on a FIFO");
     for (size_t i = 0; i < 4; i++) {
         for (int fifo = 0; fifo < 2; fifo++) {
             snprintf(dir, sizeof(dir), "%s/nr%zu%d", root, i, fifo);
@@ -312,6 +313,7 @@ static void test_not_regular(void)
             }
         }
     }
+    check_hang_guard(0, NULL);
 }
 
 int main(void)
