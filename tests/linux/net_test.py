@@ -142,10 +142,17 @@ gf_request = []
 
 def serve_guestfwd():
     end = time.time() + 1200
-    while not os.path.exists(gf_path) and time.time() < end:
-        time.sleep(0.1)
     c = socket.socket(socket.AF_UNIX)
-    c.connect(gf_path)
+    while True:
+        # The path exists from rewind's bind(), before its listen(): a
+        # connect in between is refused (seen under load), so retry.
+        try:
+            c.connect(gf_path)
+            break
+        except (FileNotFoundError, ConnectionRefusedError):
+            if time.time() > end:
+                raise
+            time.sleep(0.1)
     c.settimeout(1200)
     req = b""
     while b"\r\n\r\n" not in req:
