@@ -262,11 +262,29 @@ d = copy(good, "ckram.rwd")
 data = open(ck_path(d), "rb").read()
 
 
-def last_page_has_bytes(c):
-    blob = unzstd(data[c["data"]:c["end"]], c["raw_len"])
+def pages_end_of(blob):
+    """Where a snapshot blob's page entries end (its group table after)."""
     groups = next(g for g in range(1, 1 << 20)
                   if u64(blob, len(blob) - 8 * g - 8) == g)
-    end = len(blob) - 8 * groups - 8
+    return len(blob) - 8 * groups - 8
+
+
+def rewrite_checkpoint(d, data, c, blob, what):
+    """Checkpoint c's record in d with `blob`, recompressed to its size."""
+    comp = mkzstd(bytes(blob), 19)
+    room = c["end"] - c["data"] - len(comp)
+    t.check(room >= 8, what, room)
+    pad = struct.pack("<II", 0x184D2A50, room - 8) + bytes(room - 8)
+    h = bytearray(data[c["off"]:c["data"]])
+    struct.pack_into("<I", h, 56, zlib.crc32(comp + pad))
+    with open(ck_path(d), "r+b") as f:
+        f.seek(c["off"])
+        f.write(seal(h) + comp + pad)
+
+
+def last_page_has_bytes(c):
+    blob = unzstd(data[c["data"]:c["end"]], c["raw_len"])
+    end = pages_end_of(blob)
     # a data page's entry is its index, 4096 bytes before the end; a zero
     # page's (bit 63 set) is the last 8 bytes
     return len(blob) > 8192 and u64(blob, end - 8) >> 63 == 0 and \
@@ -275,19 +293,8 @@ def last_page_has_bytes(c):
 
 c0 = next(c for c in ckpts[1:] if last_page_has_bytes(c))
 blob = bytearray(unzstd(data[c0["data"]:c0["end"]], c0["raw_len"]))
-groups = next(g for g in range(1, 1 << 20)
-              if u64(blob, len(blob) - 8 * g - 8) == g)
-pages_end = len(blob) - 8 * groups - 8
-blob[pages_end - 4096 + 100] ^= 0x40           # inside the last page
-comp = mkzstd(bytes(blob), 19)
-room = c0["end"] - c0["data"] - len(comp)
-t.check(room >= 8, "recompressed blob fits its record", room)
-pad = struct.pack("<II", 0x184D2A50, room - 8) + bytes(room - 8)
-h = bytearray(data[c0["off"]:c0["data"]])
-struct.pack_into("<I", h, 56, zlib.crc32(comp + pad))
-with open(ck_path(d), "r+b") as f:
-    f.seek(c0["off"])
-    f.write(seal(h) + comp + pad)
+blob[pages_end_of(blob) - 4096 + 100] ^= 0x40   # inside the last page
+rewrite_checkpoint(d, data, c0, blob, "recompressed blob fits its record")
 rc, out, err = verify(d)
 t.check(rc == 2 and f"rewind: trace damaged: checkpoint at icount {c0['icount']}: its RAM "
         "page 0x" in err and "differs: restoring it would not give the "
@@ -300,23 +307,14 @@ skd = copy(sk, "seek-ckram.rwd")
 skdata = open(ck_path(skd), "rb").read()
 cs = [c for c in sk_ck if c["icount"] <= target][-1]
 sblob = bytearray(unzstd(skdata[cs["data"]:cs["end"]], cs["raw_len"]))
-groups = next(g for g in range(1, 1 << 20)
-              if u64(sblob, len(sblob) - 8 * g - 8) == g)
-pages_end = len(sblob) - 8 * groups - 8
+pages_end = pages_end_of(sblob)
 t.check(len(sblob) > 8192 and u64(sblob, pages_end - 8) >> 63 == 0 and
         u64(sblob, pages_end - 4104) & ~(1 << 62) < 1 << 40,
         "the seek's checkpoint ends with a page entry that carries bytes",
         cs["icount"])
 sblob[pages_end - 4096 + 100] ^= 0x40
-comp = mkzstd(bytes(sblob), 19)
-room = cs["end"] - cs["data"] - len(comp)
-t.check(room >= 8, "recompressed seek blob fits its record", room)
-pad = struct.pack("<II", 0x184D2A50, room - 8) + bytes(room - 8)
-h = bytearray(skdata[cs["off"]:cs["data"]])
-struct.pack_into("<I", h, 56, zlib.crc32(comp + pad))
-with open(ck_path(skd), "r+b") as f:
-    f.seek(cs["off"])
-    f.write(seal(h) + comp + pad)
+rewrite_checkpoint(skd, skdata, cs, sblob,
+                   "recompressed seek blob fits its record")
 rc, out, err = run(exe, "replay", skd, "--quiet", "--seek", str(target))
 t.check(rc == 2 and f"--seek {target}: checkpoint at icount {cs['icount']}: "
         "the state restored does not have the recorded hash " in err,
