@@ -18,4 +18,8 @@ uint64_t be_host_wallclock_ns_nd(void);
 /* Host monotonic time in ns, for measuring how long the host waited. */
 uint64_t be_host_monotonic_ns_nd(void);
 
+/* CPU time the calling thread used, in ns (0 if unknown): the host's
+   cost of some work, for statistics printed to the user. */
+uint64_t be_host_thread_cpu_ns_nd(void);
+
 #endif

@@ -146,7 +146,7 @@ static void record_console(void *opaque, const uint8_t *buf, size_t len)
    record, with a second serialization). */
 static void take_checkpoint(RRSession *s, bool boot)
 {
-    uint64_t hash;
+    uint64_t hash, t0 = be_host_thread_cpu_ns_nd();
     CoreBuf b = { 0 };
     b.data = tdb_writer_spare(s->w, &b.cap);
     b.len = 0;   /* a reused buffer starts empty */
@@ -155,6 +155,9 @@ static void take_checkpoint(RRSession *s, bool boot)
     } else {
         core_snapshot_save_hashed(s->m, false, &b, &hash);
     }
+    s->cost.checkpoints++;
+    s->cost.snapshot_bytes += b.len;
+    s->cost.capture_ns += be_host_thread_cpu_ns_nd() - t0;
     flush_console(s);
     if (s->failed) {
         free(b.data);
@@ -265,6 +268,8 @@ int rr_record_end(RRSession *s, char *err, size_t errlen)
                      tdb_writer_error(s->w));
             rc = -1;
         }
+        s->cost.writer_cpu_ns = tdb_writer_worker_cpu_ns(s->w);
+        s->cost.trace_bytes = tdb_writer_bytes(s->w);
         tdb_writer_close(s->w, m->icount, 0);   /* frees; already ended */
     }
     if (m->serial_backend) {
@@ -274,6 +279,9 @@ int rr_record_end(RRSession *s, char *err, size_t errlen)
     m->console_tap_opaque = NULL;
     m->journal = NULL;
     m->journal_ops = NULL;
+    if (s->opts.cost) {
+        *s->opts.cost = s->cost;
+    }
     free(s);
     return rc;
 }

@@ -77,7 +77,20 @@ typedef struct RROptions {
     void (*progress)(void *opaque, uint64_t done, uint64_t total);
     void *progress_opaque;
     bool progress_whole;
+    /* Record: filled by rr_record_end when not NULL (`record -stats`). */
+    struct RRRecordCost *cost;
 } RROptions;
+
+/* What a recording cost the host (figures for a person, never for the
+   guest: host CPU time is not deterministic). */
+typedef struct RRRecordCost {
+    uint64_t checkpoints;        /* taken, the boot snapshot included */
+    uint64_t snapshot_bytes;     /* their uncompressed size */
+    uint64_t capture_ns;         /* machine thread CPU in taking them */
+    uint64_t writer_cpu_ns;      /* writer thread CPU (compress, write,
+                                    index) */
+    uint64_t trace_bytes;        /* events.zst + checkpoints.zst */
+} RRRecordCost;
 
 #define RR_PROGRESS_MIN_SEEK (1ull << 25)
 

@@ -44,6 +44,7 @@ struct RRSession {
     bool failed;
     char fail_msg[640];           /* why the recording failed */
     struct RRDerive *derive;      /* the derived-event observer, or NULL */
+    RRRecordCost cost;            /* for opts.cost */
 
     /* replay */
     TdbReader *r;

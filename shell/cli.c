@@ -721,7 +721,7 @@ static const CliOption options[] = {
     { "max-insns", NULL, "N", "stop after N instructions", opt_max_insns },
     { "trace", NULL, "FILE", "write every executed instruction to FILE (slow)", opt_trace },
     { "trace-jit", NULL, "FILE", "write each block the JIT translates to FILE: guest, then host instructions", opt_trace_jit },
-    { "stats", NULL, NULL, "print instruction count and state hash at exit", opt_stats },
+    { "stats", NULL, NULL, "print instruction count and state hash at exit (record: also what recording cost the host)", opt_stats },
     { "help", "h", NULL, "show this help", opt_help },
 };
 

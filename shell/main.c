@@ -180,6 +180,16 @@ static void print_stats(CoreMachine *m)
             core_exit_kind_name(m->exit_kind));
 }
 
+/* What recording cost the host: host CPU times, so they differ from run
+   to run (the guest never sees them). */
+static void print_record_cost(const RRRecordCost *c)
+{
+    fprintf(stderr, "record: checkpoints=%" PRIu64 " snapshot_bytes=%" PRIu64
+            " capture_cpu_ms=%.1f writer_cpu_ms=%.1f trace_bytes=%" PRIu64
+            "\n", c->checkpoints, c->snapshot_bytes, c->capture_ns / 1e6,
+            c->writer_cpu_ns / 1e6, c->trace_bytes);
+}
+
 /* Start the GDB stub of cfg (if any) and attach it. NULL without -gdb;
    *failed reports an error (printed). */
 static GdbStub *start_gdb(CoreMachine *m, const CoreConfig *cfg, bool *failed)
@@ -250,9 +260,10 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
         return EXIT_USAGE;
     }
     RRSession *rr = NULL;
+    RRRecordCost cost = { 0 };
     if (record_dir) {
         RROptions opts = { .checkpoint_interval = interval,
-                           .no_derived = no_derived };
+                           .no_derived = no_derived, .cost = &cost };
         char err[512] = "";
         rr = rr_record_begin(m, record_dir, argc, argv, &opts, err, sizeof(err));
         if (!rr) {
@@ -278,6 +289,9 @@ static int run_machine(CoreConfig *cfg, const char *record_dir,
     }
     if (cfg->stats) {
         print_stats(m);
+        if (rr) {
+            print_record_cost(&cost);
+        }
     }
     close_trace(trace);
     core_machine_free(m);

@@ -192,6 +192,9 @@ const char *tdb_writer_error(TdbWriter *w);
 /* Bytes written to events.zst plus checkpoints.zst (waits for the
    writer's thread). */
 uint64_t tdb_writer_bytes(TdbWriter *w);
+/* CPU time of the writer's thread so far, ns (0 with
+   REWIND_TRACE_WRITER=sync, whose work is the caller's). */
+uint64_t tdb_writer_worker_cpu_ns(TdbWriter *w);
 
 /* ---- reading ---- */
 

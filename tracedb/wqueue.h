@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct TdbQItem {
     struct TdbQItem *next;
@@ -36,6 +37,9 @@ void tdb_queue_wait(TdbQueue *q);
 /* The most bytes queued (pushed, not yet run) at any time. */
 size_t tdb_queue_peak(TdbQueue *q);
 bool tdb_queue_threaded(const TdbQueue *q);
+/* CPU time the worker thread used so far, in ns (0 single-threaded): the
+   price of writing the trace, for `record -stats`. */
+uint64_t tdb_queue_worker_cpu_ns(TdbQueue *q);
 /* Waits for the jobs, joins the worker and frees q; jobs not taken back
    with tdb_queue_done are the caller's: call it until NULL first. */
 void tdb_queue_free(TdbQueue *q);

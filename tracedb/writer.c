@@ -720,6 +720,11 @@ uint64_t tdb_writer_bytes(TdbWriter *w)
     return w->io.ev_bytes + w->io.ck_bytes;
 }
 
+uint64_t tdb_writer_worker_cpu_ns(TdbWriter *w)
+{
+    return w->queue ? tdb_queue_worker_cpu_ns(w->queue) : 0;
+}
+
 /* ---- creation ---- */
 
 static const char *bad_meta_key(const TdbKV *meta, size_t i)

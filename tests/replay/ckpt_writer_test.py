@@ -10,8 +10,13 @@
    its CHECKPOINT event is not): the index names no checkpoint that is not
    announced in events.zst, and the trace verifies up to its last flushed
    frame (exit 3, incomplete) and seeks there.
+3. `record -stats` says what the recording cost: as many checkpoints as
+   the index has, the bytes of the two trace files, and the writer
+   thread's CPU time (none when REWIND_TRACE_WRITER=sync runs its jobs on
+   the machine's thread); `run -stats` has no such line.
 """
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -86,5 +91,41 @@ t.check(rc == 3 and "identical up to icount 50000000" in err
         "verify up to the last flushed frame (exit 3)", err)
 rc, out, err = run(exe, "replay", d, "--quiet", "--seek", "50000000")
 t.check(rc == 0, "seek to the last checkpoint announced", err)
+
+# 3. What the recording cost (record -stats).
+def cost_of(err):
+    m = re.search(r"^record: checkpoints=(\d+) snapshot_bytes=(\d+) "
+                  r"capture_cpu_ms=([\d.]+) writer_cpu_ms=([\d.]+) "
+                  r"trace_bytes=(\d+)$", err, re.M)
+    return m and (int(m[1]), int(m[2]), float(m[3]), float(m[4]), int(m[5]))
+
+
+for mode in ("threaded", "sync"):
+    env = {"REWIND_TRACE_WRITER": "sync"} if mode == "sync" else {}
+    d, rc, err = record(f"stats-{mode}.rwd", steps, env, "-stats",
+                        "--checkpoint-every", "100000")
+    cost = cost_of(err)
+    t.check(rc == 0 and cost is not None, f"record -stats ({mode}): a "
+            "record: line", err)
+    if not cost:
+        continue
+    n, raw, capture, writer, trace = cost
+    rows = query(d, "SELECT count(*) FROM checkpoints").split()
+    files = sum(os.path.getsize(os.path.join(d, f))
+                for f in ("events.zst", "checkpoints.zst"))
+    t.check(rows[-1:] == [str(n)] and n > 40,
+            f"record -stats ({mode}): checkpoints= is the index's count",
+            f"{n} vs {rows}")
+    t.check(trace == files, f"record -stats ({mode}): trace_bytes= is the "
+            "size of events.zst + checkpoints.zst", f"{trace} vs {files}")
+    t.check(raw > os.path.getsize(os.path.join(d, "checkpoints.zst")),
+            f"record -stats ({mode}): snapshot_bytes= counts them "
+            "uncompressed", str(cost))
+    t.check((writer > 0) == (mode == "threaded") and capture > 0,
+            f"record -stats ({mode}): the writer thread's CPU time "
+            "(0 without one), the capture's", str(cost))
+rc, out, err = run(exe, "run", "-stats", *machine, "-kernel", steps)
+t.check(rc == 0 and "icount=" in err and "record:" not in err,
+        "run -stats: no record: line", err)
 
 t.finish()
