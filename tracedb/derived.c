@@ -508,18 +508,21 @@ static int writer_derived(TdbIndex *x, TdbDerived *d, bool final,
                  : 0;
 }
 
-TdbDerived *tdb_derived_take(TdbDerived *d)
+TdbDerived *tdb_derived_take(TdbDerived *d, TdbDerived *spare)
 {
-    TdbDerived *batch = malloc(sizeof(*batch));
+    TdbDerived *batch = spare ? spare : malloc(sizeof(*batch));
     if (!batch) {
         return NULL;
     }
+    TdbDerived old = spare ? *spare : (TdbDerived){ 0 };
     *batch = *d;
-    d->traps = NULL;
-    d->irqs = NULL;
-    d->blks = NULL;
-    d->ntraps = d->traps_cap = d->nirqs = d->irqs_cap = 0;
-    d->nblks = d->blks_cap = 0;
+    d->traps = old.traps;
+    d->traps_cap = old.traps_cap;
+    d->irqs = old.irqs;
+    d->irqs_cap = old.irqs_cap;
+    d->blks = old.blks;
+    d->blks_cap = old.blks_cap;
+    d->ntraps = d->nirqs = d->nblks = 0;
     d->next_id += batch->ntraps;   /* the batch numbers its traps */
     d->lost = false;
     d->marked = true;              /* the batch writes derived_by if due */
@@ -541,8 +544,10 @@ int tdb_writer_derived(TdbWriter *w, TdbDerived *d, bool final,
         if (tdb_derived_pending(d) == 0 && d->marked && !d->lost) {
             return 0;
         }
-        TdbDerived *batch = tdb_derived_take(d);
+        TdbDerived *spare = tdb_writer_spare_rows(w);
+        TdbDerived *batch = tdb_derived_take(d, spare);
         if (!batch) {
+            tdb_derived_free(spare);
             snprintf(err, errlen, "index.sqlite: derived rows: out of memory");
             return -1;
         }

@@ -166,10 +166,17 @@ TdbIndex *tdb_writer_index_lock(TdbWriter *w);
 void tdb_writer_index_unlock(TdbWriter *w);
 /* derived.c and the writer's thread: a batch of derived rows (taken from
    the recording's buffer, tdb_derived_take) is written by the writer's
-   thread in order with the frames; the writer frees it. */
+   thread in order with the frames; the writer frees it, or keeps one
+   written batch (tdb_writer_spare_rows, NULL if none) whose arrays the
+   recording's buffer takes over: filled again, they cost no new memory
+   (fresh arrays for every batch were 800 page faults of a Linux boot). */
 struct TdbDerived;
 int tdb_writer_push_derived(TdbWriter *w, struct TdbDerived *batch);
-struct TdbDerived *tdb_derived_take(struct TdbDerived *d);
+struct TdbDerived *tdb_writer_spare_rows(TdbWriter *w);
+/* The rows of d as a batch (spare, if not NULL, becomes it); d goes on
+   empty, with spare's arrays. NULL when out of memory. */
+struct TdbDerived *tdb_derived_take(struct TdbDerived *d,
+                                    struct TdbDerived *spare);
 int tdb_derived_write_batch(struct TdbDerived *batch, TdbIndex *x,
                             char *err, size_t errlen);
 /* The derived rows' INSERT statements of a connection, kept by its

@@ -101,6 +101,7 @@ struct TdbWriter {
     Job *spare_jobs;           /* finished jobs, linked by q.next */
     uint8_t *spare_blob[SPARE_BLOBS];
     size_t spare_cap[SPARE_BLOBS];
+    struct TdbDerived *spare_rows;   /* a written batch, for its arrays */
     WriterIO io;
     pthread_mutex_t idx_mu;    /* the index: worker's frames, caller's rows */
     TdbIndex *idx;
@@ -368,7 +369,11 @@ static void reap(TdbWriter *w)
     TdbQItem *it;
     while ((it = tdb_queue_done(w->queue))) {
         Job *j = (Job *)it;
-        tdb_derived_free(j->derived);
+        if (j->derived && !w->spare_rows) {
+            w->spare_rows = j->derived;
+        } else {
+            tdb_derived_free(j->derived);
+        }
         j->derived = NULL;
         if (j->blob) {
             /* Keep the largest buffers: an empty slot, else the smallest. */
@@ -522,6 +527,14 @@ int tdb_writer_append(TdbWriter *w, const TdbEvent *ev)
     return w->raw.len >= TDB_FRAME_TARGET ? tdb_writer_flush(w) : 0;
 }
 
+struct TdbDerived *tdb_writer_spare_rows(TdbWriter *w)
+{
+    reap(w);
+    struct TdbDerived *d = w->spare_rows;
+    w->spare_rows = NULL;
+    return d;
+}
+
 int tdb_writer_push_derived(TdbWriter *w, struct TdbDerived *batch)
 {
     Job *j = io_check(w) ? NULL : new_job(w);
@@ -658,6 +671,7 @@ static void writer_free(TdbWriter *w)
         tdb_queue_free(w->queue);
     }
     free_jobs(w);
+    tdb_derived_free(w->spare_rows);
     tdb_index_close(w->idx);
     if (w->io.fd_ev >= 0) {
         close(w->io.fd_ev);
