@@ -22,6 +22,7 @@
  *     kernel.elf: ELF for machine 62 (x86-64), expected RISC-V (243)
  */
 #include "core/loader.h"
+#include "core/hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,10 +194,11 @@ int core_read_file(const char *path, uint64_t max, void **data, size_t *size,
 
 /* Copy len bytes of fd from off to guest address addr, a chunk at a
    time: a whole image in one host buffer (a 31 MiB kernel) cost a page
-   fault per 4 KiB of it on every start, record and replay. 0, -ENOMEM,
-   -EIO (read) or -ERANGE (not all RAM or ROM). */
+   fault per 4 KiB of it on every start, record and replay. With h, the
+   bytes also go into that hash as they pass. 0, -ENOMEM, -EIO (read) or
+   -ERANGE (not all RAM or ROM). */
 static int copy_in(CoreAddrSpace *as, int fd, uint64_t off, gpa_t addr,
-                   uint64_t len)
+                   uint64_t len, CoreHash *h)
 {
     uint8_t *buf = malloc(len < COPY_CHUNK ? (len ? len : 1) : COPY_CHUNK);
     if (!buf) {
@@ -209,6 +211,8 @@ static int copy_in(CoreAddrSpace *as, int fd, uint64_t off, gpa_t addr,
             rc = -EIO;
         } else if (!core_mem_write_bytes(as, addr + done, buf, n)) {
             rc = -ERANGE;
+        } else if (h) {
+            core_hash_update(h, buf, n);
         }
         done += n;
     }
@@ -416,7 +420,7 @@ static int load_elf_fd(CoreAddrSpace *as, const char *path, int fd,
                             .high = 0, .is_elf = true };
     for (int i = 0; i < nsegs && rc == 0; i++) {
         const Segment *s = &segs[i];
-        int crc = copy_in(as, fd, s->offset, s->paddr, s->filesz);
+        int crc = copy_in(as, fd, s->offset, s->paddr, s->filesz, NULL);
         if (crc == -ENOMEM) {
             rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
         } else if (crc == -EIO) {
@@ -452,7 +456,9 @@ static int load_raw_fd(CoreAddrSpace *as, const char *path, int fd,
         return fail(err, errlen, -ERANGE, "%s: 0x%" PRIx64 " bytes at 0x%" PRIx64
                     " do not fit in RAM", path, fsize, addr);
     }
-    int rc = copy_in(as, fd, 0, addr, fsize);
+    CoreHash h;
+    core_hash_init(&h);
+    int rc = copy_in(as, fd, 0, addr, fsize, &h);
     if (rc == -ENOMEM) {
         rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
     } else if (rc == -EIO) {
@@ -463,7 +469,9 @@ static int load_raw_fd(CoreAddrSpace *as, const char *path, int fd,
     }
     if (rc == 0 && out) {
         *out = (CoreLoadedImage){ .entry = addr, .low = addr,
-                                  .high = addr + fsize, .is_elf = false };
+                                  .high = addr + fsize, .is_elf = false,
+                                  .whole_file = true, .file_size = fsize,
+                                  .file_hash = core_hash_final(&h) };
     }
     return rc;
 }

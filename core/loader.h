@@ -12,6 +12,10 @@ typedef struct CoreLoadedImage {
     gpa_t low;       /* lowest byte loaded */
     gpa_t high;      /* one past the highest byte loaded */
     bool is_elf;
+    /* The whole file went into memory (raw images): its size and content
+       hash (core_hash_bytes of the file), computed as it was copied. */
+    bool whole_file;
+    uint64_t file_size, file_hash;
 } CoreLoadedImage;
 
 /* Opens a regular file for reading without ever blocking: a FIFO, a

@@ -4,6 +4,7 @@
  */
 #include "core/machine.h"
 #include "core/input.h"
+#include "core/loader.h"
 #include "core/run.h"
 #include "core/preimage.h"
 #include "core/undo.h"
@@ -139,6 +140,28 @@ void core_machine_request_exit(CoreMachine *m, CoreExitKind kind, int code)
         m->exit_code = code;
     }
     m->attention |= CORE_ATTN_EXIT;
+}
+
+void core_machine_note_loaded(CoreMachine *m, const char *path,
+                              const CoreLoadedImage *img)
+{
+    if (img->whole_file && m->nloaded < CORE_MAX_INPUTS) {
+        m->loaded[m->nloaded++] = (CoreLoadedInput){ path, img->file_size,
+                                                     img->file_hash };
+    }
+}
+
+bool core_machine_loaded_hash(const CoreMachine *m, const char *path,
+                              uint64_t *size, uint64_t *hash)
+{
+    for (unsigned i = 0; i < m->nloaded; i++) {
+        if (strcmp(m->loaded[i].path, path) == 0) {
+            *size = m->loaded[i].size;
+            *hash = m->loaded[i].hash;
+            return true;
+        }
+    }
+    return false;
 }
 
 size_t core_machine_inputs(const CoreConfig *cfg, const char **names,

@@ -959,7 +959,7 @@ bool rr_replay_attach(RRSession *s, CoreMachine *m, const RROptions *opts,
         }
         uint64_t size;
         char hex[17];
-        if (!rr_hash_file(paths[j], &size, hex)) {
+        if (!rr_input_hash(m, paths[j], &size, hex)) {
             snprintf(err, errlen, "%s %s: cannot read it (recorded from %s)",
                      rec[i].name, paths[j], rec[i].path);
             return false;

@@ -177,7 +177,7 @@ RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
     char hashes[CORE_MAX_INPUTS][17];
     for (size_t i = 0; i < n; i++) {
         uint64_t size;
-        if (!rr_hash_file(paths[i], &size, hashes[i])) {
+        if (!rr_input_hash(m, paths[i], &size, hashes[i])) {
             snprintf(err, errlen, "%s: cannot read %s", paths[i], names[i]);
             return NULL;
         }

@@ -89,8 +89,11 @@ struct RRSession {
 
 /* ---- session.c ---- */
 
-/* Hash a file's content; false if it cannot be read. */
-bool rr_hash_file(const char *path, uint64_t *size, char hex[17]);
+/* The size and content hash of input file path of m: as the loader read
+   it when it read it whole, else from the file; false if it cannot be
+   read. */
+bool rr_input_hash(const CoreMachine *m, const char *path, uint64_t *size,
+                   char hex[17]);
 
 /* ---- feed.c: replaying ---- */
 

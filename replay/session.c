@@ -1,7 +1,8 @@
 /*
  * What recording and replaying share (see replay/rr_int.h): the hash of an
  * input file, by which a replay knows it loads the recorded kernel,
- * firmware and device tree, and whether a session has ended.
+ * firmware and device tree (the loader's, for the images it read whole),
+ * and whether a session has ended.
  */
 #include "replay/rr_int.h"
 #include "core/hash.h"
@@ -11,9 +12,14 @@
 #include <stdio.h>
 #include <unistd.h>
 
-bool rr_hash_file(const char *path, uint64_t *size, char hex[17])
+bool rr_input_hash(const CoreMachine *m, const char *path, uint64_t *size,
+                   char hex[17])
 {
-    uint64_t fsize;
+    uint64_t fsize, loaded;
+    if (core_machine_loaded_hash(m, path, size, &loaded)) {
+        snprintf(hex, 17, "%016" PRIx64, loaded);
+        return true;
+    }
     char err[8];
     int fd = core_open_input(path, &fsize, err, sizeof(err));
     FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;

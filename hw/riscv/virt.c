@@ -313,6 +313,7 @@ static bool virt_load_images(CoreMachine *m, char *err, size_t errlen)
         if (core_load_image(m->as, bios, EM_RISCV, dram, &img, err, errlen)) {
             return false;
         }
+        core_machine_note_loaded(m, bios, &img);
         start = img.entry;
         /* The kernel goes at the next 2 MiB boundary after the firmware
            (RV64 kernels need 2 MiB alignment). */
@@ -323,6 +324,7 @@ static bool virt_load_images(CoreMachine *m, char *err, size_t errlen)
                             err, errlen)) {
             return false;
         }
+        core_machine_note_loaded(m, cfg->kernel, &img);
         kernel_entry = img.entry;
         if (strcmp(bios, "none") == 0) {
             start = img.entry;
@@ -344,6 +346,7 @@ static bool virt_load_images(CoreMachine *m, char *err, size_t errlen)
         if (core_load_raw(m->as, cfg->initrd, initrd_start, &img, err, errlen)) {
             return false;
         }
+        core_machine_note_loaded(m, cfg->initrd, &img);
         initrd_end = img.high;
     }
     gpa_t fdt_addr;
