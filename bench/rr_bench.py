@@ -17,7 +17,11 @@ usage: bench/rr_bench.py [--runs N] [--overhead-only] [BUILD_DIR]
 prints the median and the range of the N ratios, for wall time and for
 CPU time (user + system of the whole process, the writer's thread
 included): on a shared machine one pair of runs varies by more than the
-overhead itself. --overhead-only stops after the overhead figures.
+overhead itself; also the fastest of each side (the least disturbed
+runs), and what `record -stats` says the recording cost the host: the
+writer thread's CPU time and the machine thread's time taking the
+checkpoints, thread clocks that the rest of the machine's load hardly
+moves. --overhead-only stops after the overhead figures.
 """
 import argparse
 import os
@@ -90,19 +94,37 @@ def pct(ratios):
 def run_vs_record(name, machine):
     machine = [*machine, *ACCEL]
     d = os.path.join(tmp, name + ".rwd")
-    walls, cpus, runs, recs = [], [], [], []
+    walls, cpus, runs, recs, crun, crec, costs = [], [], [], [], [], [], []
     for _ in range(args.runs):
         t_run, c_run, _ = timed_cpu([rw, "run", *machine])
         shutil.rmtree(d, ignore_errors=True)
-        t_rec, c_rec, p = timed_cpu([rw, "record", "-o", d, *machine])
+        t_rec, c_rec, p = timed_cpu([rw, "record", "-o", d, "-stats",
+                                     *machine])
         walls.append(t_rec / t_run)
         cpus.append(c_rec / c_run)
         runs.append(t_run)
         recs.append(t_rec)
+        crun.append(c_run)
+        crec.append(c_rec)
+        m = re.search(rb"capture_cpu_ms=([\d.]+) writer_cpu_ms=([\d.]+)",
+                      p.stderr)
+        if m:
+            costs.append((float(m[1]), float(m[2])))
     if args.runs > 1:
         print(f"{name}: {args.runs} alternating pairs: record overhead, wall "
               f"{pct(walls)}, CPU {pct(cpus)}; run {min(runs):.2f}-"
               f"{max(runs):.2f} s, record {min(recs):.2f}-{max(recs):.2f} s")
+        print(f"{name}: fastest of each: wall {min(runs):.3f} -> "
+              f"{min(recs):.3f} s ({100 * (min(recs) / min(runs) - 1):+.1f}%), "
+              f"CPU {min(crun):.3f} -> {min(crec):.3f} s "
+              f"({100 * (min(crec) / min(crun) - 1):+.1f}%)")
+    if costs:
+        cap = statistics.median(c[0] for c in costs)
+        wr = statistics.median(c[1] for c in costs)
+        base = statistics.median(crun) * 1000
+        print(f"{name}: record -stats (median): checkpoints taken by the "
+              f"machine thread {cap:.0f} ms, writer thread {wr:.0f} ms CPU: "
+              f"{100 * (cap + wr) / base:.1f}% of the run's CPU time")
     t_run, t_rec = statistics.median(runs), statistics.median(recs)
     t_rep, _ = timed([rw, "replay", d, "--quiet", *ACCEL])
     n = icount_of(d)
