@@ -256,19 +256,222 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out)
 
 enum { SNAP_INCREMENT = 0, SNAP_FULL = 1, SNAP_BOOT = 2 };
 
-static void save_kind(CoreMachine *m, uint32_t kind, CoreBuf *out,
-                      uint64_t *hash);
+/* Where a snapshot's bytes go: one buffer that grows to hold them all,
+   or, with a sink, pieces handed over as they fill (buf is the current
+   one, never grown: its memory is the sink's). */
+typedef struct SnapOut {
+    CoreBuf *buf;
+    const CoreSnapshotSink *sink;
+    bool failed;                /* the sink refused: drop the rest */
+} SnapOut;
+
+/* buf has room for n more bytes (n at most a piece's size). */
+static bool out_room(SnapOut *o, size_t n)
+{
+    if (!o->sink) {
+        core_buf_reserve(o->buf, n);
+    } else if (!o->failed && o->buf->len + n > o->buf->cap) {
+        o->failed = !o->sink->give(o->sink->opaque, o->buf, true) ||
+                    o->buf->len + n > o->buf->cap;
+    }
+    return !o->failed;
+}
+
+static void emit(SnapOut *o, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    while (n && !o->failed) {
+        size_t part = n;
+        if (o->sink) {
+            out_room(o, 1);
+            size_t room = o->buf->cap - o->buf->len;
+            part = n < room ? n : room;
+        } else {
+            core_buf_reserve(o->buf, n);
+        }
+        if (o->failed) {
+            break;
+        }
+        memcpy(o->buf->data + o->buf->len, p, part);
+        o->buf->len += part;
+        p += part;
+        n -= part;
+    }
+}
+
+static void emit64(SnapOut *o, uint64_t v)
+{
+    emit(o, &v, 8);
+}
+
+/* Which pages of RAM region r a snapshot of this kind stores, as bits
+   in `stored` (one per page), and its page entries' bytes. Each test of a
+   page for zeros happens here, once: a dirty page of zeros is an entry
+   without bytes, a full snapshot leaves zero pages out. */
+static uint64_t plan_region(const CoreMemRegion *r, CoreDirtyClient *cc,
+                            uint32_t kind, uint8_t *nonzero, uint64_t *n)
+{
+    uint64_t pages = core_mem_page_count(r), bytes = 0;
+    const uint8_t *bits = kind == SNAP_FULL ? r->touched
+                                            : core_mem_dirty_bits(cc, r);
+    *n = 0;
+    for (uint64_t p = 0; p < pages && kind != SNAP_BOOT; p++) {
+        if (!core_bitmap_test(bits, p)) {
+            continue;
+        }
+        bool zero = page_is_zero(core_mem_page_host(r, p));
+        if (!zero) {
+            core_bitmap_set(nonzero, p);
+        }
+        if (!zero || kind == SNAP_INCREMENT) {
+            (*n)++;
+            bytes += 8 + (zero ? 0 : CORE_PAGE_SIZE);
+        }
+    }
+    return bytes;
+}
+
+/* Region r's part of a snapshot: header, page entries (as plan_region
+   chose them), group hashes. */
+static void save_region(CoreMachine *m, CoreMemRegion *r, CoreDirtyClient *cc,
+                        uint32_t kind, const uint8_t *nonzero, uint64_t n,
+                        SnapOut *o)
+{
+    bool full = kind == SNAP_FULL;
+    uint64_t pages = core_mem_page_count(r);
+    const uint8_t *bits = full ? r->touched : core_mem_dirty_bits(cc, r);
+    emit64(o, r->base);
+    emit64(o, r->size);
+    emit64(o, n);
+    for (uint64_t p = 0; p < pages && kind != SNAP_BOOT && !o->failed; p++) {
+        if (!core_bitmap_test(bits, p)) {
+            continue;
+        }
+        const uint8_t *host = core_mem_page_host(r, p);
+        const uint8_t *old = NULL;
+        if (!core_bitmap_test(nonzero, p)) {
+            if (!full) {
+                emit64(o, p | SNAP_PAGE_ZERO);
+            }
+        } else if (!full && m->preimages &&
+                   core_preimage_get(m->preimages, r, p, &old) && old) {
+            /* Written since the previous checkpoint, which had it
+               non-zero: the difference (see core/preimage.h). */
+            emit64(o, p | SNAP_PAGE_XOR);
+            if (out_room(o, CORE_PAGE_SIZE)) {
+                xor_page(o->buf->data + o->buf->len, host, old);
+                o->buf->len += CORE_PAGE_SIZE;
+            }
+        } else {
+            emit64(o, p);
+            emit(o, host, CORE_PAGE_SIZE);
+        }
+    }
+    uint64_t groups = (pages + CORE_SNAPSHOT_GROUP_PAGES - 1) /
+                      CORE_SNAPSHOT_GROUP_PAGES;
+    emit64(o, groups);
+    for (uint64_t g = 0; g < groups; g++) {
+        emit64(o, group_hash(r, g));
+    }
+}
+
+/* The snapshot of m of this kind into o (and, with hash, the state hash
+   from the same serialization). Its size is known before its first byte
+   (a sink is told it first): the header, harts and devices are
+   serialized apart, every RAM page it stores is tested for zeros once
+   beforehand. false when the sink refused. */
+static bool save_kind(CoreMachine *m, uint32_t kind, SnapOut *o,
+                      uint64_t *hash)
+{
+    CoreBuf head = { 0 };
+    CoreHash h;
+    core_hash_init(&h);
+    core_buf_append(&head, SNAP_MAGIC, 4);
+    put32(&head, SNAP_VERSION);
+    put32(&head, kind);
+    save_devices(m, &head, SNAP_VERSION, hash ? &h : NULL);
+    if (hash) {
+        hash_ram(m, &h);
+        *hash = core_hash_final(&h);
+    } else {
+        update_page_hashes(m);
+    }
+    CoreDirtyClient *cc = ckpt_client(m);
+    size_t nregions = core_mem_region_count(m->as);
+    uint32_t nram = 0;
+    uint64_t total = head.len + 4, *count = calloc(nregions + 1, 8);
+    uint8_t **nonzero = calloc(nregions + 1, sizeof(*nonzero));
+    bool ok = count && nonzero;
+    for (size_t i = 0; ok && i < nregions; i++) {
+        CoreMemRegion *r = core_mem_region(m->as, i);
+        if (r->kind != CORE_MEM_RAM) {
+            continue;
+        }
+        uint64_t pages = core_mem_page_count(r);
+        uint64_t groups = (pages + CORE_SNAPSHOT_GROUP_PAGES - 1) /
+                          CORE_SNAPSHOT_GROUP_PAGES;
+        nonzero[i] = core_bitmap_new(pages);
+        ok = nonzero[i] != NULL;
+        if (ok) {
+            nram++;
+            total += 3 * 8 + plan_region(r, cc, kind, nonzero[i], &count[i]) +
+                     8 + groups * 8;
+        }
+    }
+    if (!ok) {
+        fprintf(stderr, "rewind: out of memory taking a snapshot\n");
+        abort();   /* as core_buf_append does */
+    }
+    if (o->sink) {
+        o->failed = !o->sink->begin(o->sink->opaque, total);
+    } else {
+        core_buf_reserve(o->buf, total);
+    }
+    emit(o, head.data, head.len);
+    core_buf_free(&head);
+    emit(o, &nram, 4);
+    for (size_t i = 0; i < nregions; i++) {
+        CoreMemRegion *r = core_mem_region(m->as, i);
+        if (r->kind == CORE_MEM_RAM) {
+            save_region(m, r, cc, kind, nonzero[i], count[i], o);
+            core_mem_dirty_clear(cc, r);
+        }
+        free(nonzero[i]);
+    }
+    free(nonzero);
+    free(count);
+    if (o->sink && !o->failed) {
+        o->failed = !o->sink->give(o->sink->opaque, o->buf, false);
+    }
+    /* Pre-images only for an increment to come: a full snapshot is
+       taken by tools that never save one (jit-check, diff), and copying
+       pages for them would cost every first write. */
+    preimages_reset(m, kind != SNAP_FULL);
+    /* Writes from now on belong to the next increment. */
+    core_mem_write_protect_all(m->as);
+    return !o->failed;
+}
 
 void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
                                uint64_t *hash)
 {
-    save_kind(m, full ? SNAP_FULL : SNAP_INCREMENT, out, hash);
+    SnapOut o = { out, NULL, false };
+    save_kind(m, full ? SNAP_FULL : SNAP_INCREMENT, &o, hash);
 }
 
 void core_snapshot_save_boot_hashed(CoreMachine *m, CoreBuf *out,
                                     uint64_t *hash)
 {
-    save_kind(m, SNAP_BOOT, out, hash);
+    SnapOut o = { out, NULL, false };
+    save_kind(m, SNAP_BOOT, &o, hash);
+}
+
+bool core_snapshot_save_increment_to(CoreMachine *m,
+                                     const CoreSnapshotSink *sink,
+                                     CoreBuf *piece, uint64_t *hash)
+{
+    SnapOut o = { piece, sink, false };
+    return save_kind(m, SNAP_INCREMENT, &o, hash);
 }
 
 bool core_snapshot_is_boot(const uint8_t *data, size_t len)
@@ -280,112 +483,6 @@ bool core_snapshot_is_boot(const uint8_t *data, size_t len)
     memcpy(v, data + 4, 8);
     return v[0] > SNAP_VERSION_NO_ZERO && v[0] <= SNAP_VERSION &&
            v[1] == SNAP_BOOT;
-}
-
-/* Room for the RAM part of a snapshot, reserved at once: grown page by
-   page, the buffer of a large snapshot (an increment of a Linux boot
-   reaches 20 MiB) was reallocated and copied several times on the
-   recorder's thread. Full snapshots count touched pages (zero ones are
-   skipped later, so this may be more than needed), increments the
-   dirty ones. */
-static void reserve_ram(CoreMachine *m, CoreDirtyClient *cc, uint32_t kind,
-                        CoreBuf *out)
-{
-    bool full = kind == SNAP_FULL;
-    size_t need = 0;
-    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
-        CoreMemRegion *r = core_mem_region(m->as, i);
-        if (r->kind != CORE_MEM_RAM) {
-            continue;
-        }
-        uint64_t pages = core_mem_page_count(r);
-        const uint8_t *bits = full ? r->touched : core_mem_dirty_bits(cc, r);
-        uint64_t n = 0;
-        for (uint64_t p = 0; p < pages && kind != SNAP_BOOT; p++) {
-            n += core_bitmap_test(bits, p);
-        }
-        uint64_t groups = (pages + CORE_SNAPSHOT_GROUP_PAGES - 1) /
-                          CORE_SNAPSHOT_GROUP_PAGES;
-        need += 4 * 8 + n * (8 + CORE_PAGE_SIZE) + groups * 8;
-    }
-    core_buf_reserve(out, need);
-}
-
-static void save_kind(CoreMachine *m, uint32_t kind, CoreBuf *out,
-                      uint64_t *hash)
-{
-    bool full = kind == SNAP_FULL;
-    CoreHash h;
-    core_hash_init(&h);
-    core_buf_append(out, SNAP_MAGIC, 4);
-    put32(out, SNAP_VERSION);
-    put32(out, kind);
-    save_devices(m, out, SNAP_VERSION, hash ? &h : NULL);
-    if (hash) {
-        hash_ram(m, &h);
-        *hash = core_hash_final(&h);
-    } else {
-        update_page_hashes(m);
-    }
-    CoreDirtyClient *cc = ckpt_client(m);
-    uint32_t nram = 0;
-    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
-        nram += core_mem_region(m->as, i)->kind == CORE_MEM_RAM;
-    }
-    put32(out, nram);
-    reserve_ram(m, cc, kind, out);
-    for (size_t i = 0; i < core_mem_region_count(m->as); i++) {
-        CoreMemRegion *r = core_mem_region(m->as, i);
-        if (r->kind != CORE_MEM_RAM) {
-            continue;
-        }
-        uint64_t pages = core_mem_page_count(r);
-        put64(out, r->base);
-        put64(out, r->size);
-        size_t count_at = out->len;
-        put64(out, 0);
-        uint64_t n = 0;
-        for (uint64_t p = 0; p < pages && kind != SNAP_BOOT; p++) {
-            const uint8_t *host = core_mem_page_host(r, p);
-            /* Untouched pages are zero: a full snapshot skips them without
-               reading them. */
-            bool want = full ? core_bitmap_test(r->touched, p) &&
-                                   !page_is_zero(host)
-                             : core_bitmap_test(core_mem_dirty_bits(cc, r), p);
-            const uint8_t *old = NULL;
-            if (want && !full && page_is_zero(host)) {
-                put64(out, p | SNAP_PAGE_ZERO);
-                n++;
-            } else if (want && !full && m->preimages &&
-                       core_preimage_get(m->preimages, r, p, &old) && old) {
-                /* Written since the previous checkpoint, which had it
-                   non-zero: the difference (see core/preimage.h). */
-                put64(out, p | SNAP_PAGE_XOR);
-                core_buf_reserve(out, CORE_PAGE_SIZE);
-                xor_page(out->data + out->len, host, old);
-                out->len += CORE_PAGE_SIZE;
-                n++;
-            } else if (want) {
-                put64(out, p);
-                core_buf_append(out, host, CORE_PAGE_SIZE);
-                n++;
-            }
-        }
-        memcpy(out->data + count_at, &n, 8);
-        core_mem_dirty_clear(cc, r);
-        uint64_t groups = (pages + CORE_SNAPSHOT_GROUP_PAGES - 1) /
-                          CORE_SNAPSHOT_GROUP_PAGES;
-        put64(out, groups);
-        for (uint64_t g = 0; g < groups; g++) {
-            put64(out, group_hash(r, g));
-        }
-    }
-    /* Pre-images only for an increment to come: a full snapshot is
-       taken by tools that never save one (jit-check, diff), and copying
-       pages for them would cost every first write. */
-    preimages_reset(m, kind != SNAP_FULL);
-    /* Writes from now on belong to the next increment. */
-    core_mem_write_protect_all(m->as);
 }
 
 /* A reader over a snapshot blob that fails softly on truncation. */

@@ -32,6 +32,27 @@ void core_snapshot_save(CoreMachine *m, bool full, CoreBuf *out);
 void core_snapshot_save_hashed(CoreMachine *m, bool full, CoreBuf *out,
                                uint64_t *hash);
 
+/* Where a streamed snapshot goes (a recorder's trace writer): told its
+   size first, then handed its bytes a piece at a time, so a snapshot of
+   tens of MiB never sits whole in memory. give() takes piece's piece->len
+   bytes and, with more, leaves an empty buffer in *piece with room for
+   at least a page entry (8 + CORE_PAGE_SIZE bytes), never reallocated by
+   the snapshot; without, the last piece, it leaves none. Either returns
+   false to give up (the writer failed). */
+typedef struct CoreSnapshotSink {
+    bool (*begin)(void *opaque, uint64_t total);
+    bool (*give)(void *opaque, CoreBuf *piece, bool more);
+    void *opaque;
+} CoreSnapshotSink;
+
+/* An incremental snapshot (the bytes core_snapshot_save_hashed would
+   append) streamed to sink through *piece (an empty buffer of the sink's,
+   as give leaves it), and its state hash. false if the sink gave up; the
+   machine's side (written pages, pre-images) is done all the same. */
+bool core_snapshot_save_increment_to(CoreMachine *m,
+                                     const CoreSnapshotSink *sink,
+                                     CoreBuf *piece, uint64_t *hash);
+
 /* A boot snapshot of m (see core/snapshot.c): the state of a machine
    that has not run since its inputs were loaded, without its RAM pages
    (a recording's first checkpoint). */

@@ -178,6 +178,16 @@ int tdb_writer_checkpoint_give(TdbWriter *w, uint64_t icount,
 /* A blob buffer of an earlier checkpoint the writer is done with, for the
    next snapshot (*cap its size), or NULL. The caller owns it. */
 void *tdb_writer_spare(TdbWriter *w, size_t *cap);
+/* A checkpoint streamed in pieces, its memory bounded: begin with its
+   uncompressed size; fill pieces (tdb_writer_stream_piece: an empty
+   buffer of *cap bytes, waiting while the writer's thread holds them
+   all) and give each back with the bytes it holds (len 0: unused);
+   end as tdb_writer_checkpoint does. The pieces must add up to the
+   size announced, or the writer fails. */
+int tdb_writer_stream_begin(TdbWriter *w, uint64_t total);
+void *tdb_writer_stream_piece(TdbWriter *w, size_t *cap);
+int tdb_writer_stream_give(TdbWriter *w, void *piece, size_t len);
+int tdb_writer_stream_end(TdbWriter *w, uint64_t icount, uint64_t state_hash);
 /* Guest time at the end, stored in END (before tdb_writer_end/close). */
 void tdb_writer_set_guest_ns(TdbWriter *w, uint64_t guest_ns);
 /* Appends END, flushes and syncs both files, closes the index; w stays

@@ -149,6 +149,17 @@ TdbQItem *tdb_queue_done(TdbQueue *q)
     return it;
 }
 
+bool tdb_queue_wait_done(TdbQueue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (!q->done_head && q->pending) {
+        pthread_cond_wait(&q->room, &q->mu);
+    }
+    bool done = q->done_head != NULL;
+    pthread_mutex_unlock(&q->mu);
+    return done;
+}
+
 void tdb_queue_wait(TdbQueue *q)
 {
     pthread_mutex_lock(&q->mu);

@@ -32,6 +32,9 @@ TdbQueue *tdb_queue_new(size_t max_bytes, bool threaded, TdbQRun run,
 void tdb_queue_push(TdbQueue *q, TdbQItem *it);
 /* One job that has run, oldest first, or NULL; never waits. */
 TdbQItem *tdb_queue_done(TdbQueue *q);
+/* Waits until a job has run and not been taken back yet (true), or none
+   is left to run (false). */
+bool tdb_queue_wait_done(TdbQueue *q);
 /* Waits until every job pushed so far has run. */
 void tdb_queue_wait(TdbQueue *q);
 /* The most bytes queued (pushed, not yet run) at any time. */

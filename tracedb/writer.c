@@ -53,6 +53,13 @@
    pile up in memory). An increment of a Linux boot reaches 20 MiB. */
 #define QUEUE_MAX ((size_t)256 << 20)
 #define SPARE_BLOBS 2              /* snapshot buffers kept for reuse */
+/* A streamed snapshot (tdb_writer_stream_*) goes through at most
+   PIECES_MAX buffers of PIECE_BYTES: the recorder fills one while the
+   worker compresses the others, and waits when all are queued. A Linux
+   boot's largest increment (21 MiB) held whole cost its first touch on
+   every recording. */
+#define PIECE_BYTES ((size_t)2 << 20)
+#define PIECES_MAX 4
 
 /* One frame to write, with the checkpoint its CHECKPOINT event announces
    (ckpt): the worker writes the checkpoint record, adds the event (it
@@ -67,6 +74,11 @@ typedef struct Job {
     uint64_t ck_icount, ck_hash;
     uint8_t *blob;              /* the snapshot, owned by the job */
     size_t blob_len, blob_cap;
+    bool streamed;              /* or: its bytes came as piece jobs */
+    uint8_t *piece;             /* or: a piece of a streamed snapshot */
+    size_t piece_len;
+    bool stream_first;          /* the piece starts it, stream_total long */
+    uint64_t stream_total;
     struct TdbDerived *derived; /* or: a batch of derived rows, no frame */
 } Job;
 
@@ -78,6 +90,7 @@ typedef struct WriterIO {
     uint64_t ckpt_no;
     TdbBuf out;                 /* header + compressed data (on huge
                                    pages: map_out) */
+    uint64_t stream_total;      /* the streamed snapshot's raw size */
     ZSTD_CCtx *cctx;
     long kill_ckpt;             /* test hook, see io_kill_point */
     char err[512];
@@ -102,6 +115,10 @@ struct TdbWriter {
     uint8_t *spare_blob[SPARE_BLOBS];
     size_t spare_cap[SPARE_BLOBS];
     struct TdbDerived *spare_rows;   /* a written batch, for its arrays */
+    uint8_t *spare_piece[PIECES_MAX];   /* pieces of streamed snapshots */
+    unsigned nspare_pieces, npieces;    /* kept; mapped in all */
+    bool stream_first;                  /* no piece given since begin */
+    uint64_t stream_total;
     WriterIO io;
     pthread_mutex_t idx_mu;    /* the index: worker's frames, caller's rows */
     TdbIndex *idx;
@@ -187,7 +204,7 @@ static void free_out(WriterIO *io)
 
 /* Compresses src into io.out after a TDB_HDR_SIZE gap; returns the
    compressed size or 0 on failure. */
-static size_t compress_into_out(TdbWriter *w, const void *src, size_t len)
+static bool out_room(TdbWriter *w, size_t len)
 {
     WriterIO *io = &w->io;
     size_t bound = ZSTD_compressBound(len);
@@ -205,11 +222,21 @@ static size_t compress_into_out(TdbWriter *w, const void *src, size_t len)
         io->out.p = map_out(cap);
         if (!io->out.p) {
             iofail(w, "%s: out of memory compressing %zu bytes", w->dir, len);
-            return 0;
+            return false;
         }
         io->out.cap = cap;
     }
     io->out.len = 0;
+    return true;
+}
+
+static size_t compress_into_out(TdbWriter *w, const void *src, size_t len)
+{
+    WriterIO *io = &w->io;
+    size_t bound = ZSTD_compressBound(len);
+    if (!out_room(w, len)) {
+        return 0;
+    }
     size_t n = ZSTD_compress2(io->cctx, io->out.p + TDB_HDR_SIZE, bound, src,
                               len);
     if (ZSTD_isError(n)) {
@@ -218,6 +245,53 @@ static size_t compress_into_out(TdbWriter *w, const void *src, size_t len)
     }
     io->out.len = TDB_HDR_SIZE + n;
     return n;
+}
+
+/* Worker: a piece of a streamed snapshot into io.out (the first one
+   starts a zstd frame of the announced size after a TDB_HDR_SIZE gap). */
+static int io_piece(TdbWriter *w, Job *j)
+{
+    WriterIO *io = &w->io;
+    if (j->stream_first) {
+        if (!out_room(w, j->stream_total)) {
+            return -1;
+        }
+        if (ZSTD_isError(ZSTD_CCtx_reset(io->cctx, ZSTD_reset_session_only)) ||
+            ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(io->cctx,
+                                                     j->stream_total))) {
+            return iofail(w, "%s: zstd: cannot start a frame", w->dir);
+        }
+        io->out.len = TDB_HDR_SIZE;
+        io->stream_total = j->stream_total;
+    }
+    ZSTD_outBuffer ob = { io->out.p, io->out.cap, io->out.len };
+    ZSTD_inBuffer ib = { j->piece, j->piece_len, 0 };
+    while (ib.pos < ib.size) {
+        size_t r = ZSTD_compressStream2(io->cctx, &ob, &ib, ZSTD_e_continue);
+        if (ZSTD_isError(r) || ob.pos == ob.size) {
+            return iofail(w, "%s: zstd: %s", w->dir, ZSTD_isError(r)
+                          ? ZSTD_getErrorName(r) : "output full");
+        }
+    }
+    io->out.len = ob.pos;
+    return 0;
+}
+
+/* Worker: ends the streamed snapshot's frame; its compressed size, or 0
+   (also when its pieces did not add up to the announced size). */
+static size_t io_stream_end(TdbWriter *w)
+{
+    WriterIO *io = &w->io;
+    ZSTD_outBuffer ob = { io->out.p, io->out.cap, io->out.len };
+    ZSTD_inBuffer ib = { NULL, 0, 0 };
+    size_t r = ZSTD_compressStream2(io->cctx, &ob, &ib, ZSTD_e_end);
+    if (ZSTD_isError(r) || r != 0) {
+        iofail(w, "%s: zstd: %s", w->dir, ZSTD_isError(r)
+               ? ZSTD_getErrorName(r) : "output full");
+        return 0;
+    }
+    io->out.len = ob.pos;
+    return ob.pos - TDB_HDR_SIZE;
 }
 
 static void trim_out(TdbWriter *w)
@@ -243,14 +317,16 @@ static void io_kill_point(TdbWriter *w, uint64_t ckpt)
 static int io_checkpoint(TdbWriter *w, Job *j)
 {
     WriterIO *io = &w->io;
-    size_t csize = compress_into_out(w, j->blob, j->blob_len);
+    size_t csize = j->streamed ? io_stream_end(w)
+                               : compress_into_out(w, j->blob, j->blob_len);
     if (csize == 0) {
         return -1;
     }
     TdbCkptHdr h = {
         .version = TDB_FORMAT_VERSION, .number = io->ckpt_no,
         .icount = j->ck_icount, .state_hash = j->ck_hash,
-        .raw_len = j->blob_len, .data_len = csize,
+        .raw_len = j->streamed ? io->stream_total : j->blob_len,
+        .data_len = csize,
         .data_crc = tdb_crc32(0, io->out.p + TDB_HDR_SIZE, csize),
     };
     tdb_ckpt_hdr_encode(io->out.p, &h);
@@ -350,6 +426,10 @@ static void io_run(TdbQItem *it, void *ctx)
         }
         return;
     }
+    if (j->piece) {
+        io_piece(w, j);
+        return;
+    }
     if (j->ckpt && io_checkpoint(w, j) < 0) {
         return;
     }
@@ -375,6 +455,10 @@ static void reap(TdbWriter *w)
             tdb_derived_free(j->derived);
         }
         j->derived = NULL;
+        if (j->piece) {
+            w->spare_piece[w->nspare_pieces++] = j->piece;
+            j->piece = NULL;
+        }
         if (j->blob) {
             /* Keep the largest buffers: an empty slot, else the smallest. */
             size_t i = 0;
@@ -423,6 +507,9 @@ static void free_jobs(TdbWriter *w)
     for (size_t i = 0; i < SPARE_BLOBS; i++) {
         free(w->spare_blob[i]);
         w->spare_blob[i] = NULL;
+    }
+    while (w->nspare_pieces) {
+        munmap(w->spare_piece[--w->nspare_pieces], PIECE_BYTES);
     }
 }
 
@@ -596,6 +683,91 @@ int tdb_writer_checkpoint_give(TdbWriter *w, uint64_t icount,
     j->blob = blob;
     j->blob_len = len;
     j->blob_cap = cap;
+    /* The CHECKPOINT event the worker adds ends this frame. */
+    w->prev_icount = icount;
+    return hand_over(w, j);
+}
+
+int tdb_writer_stream_begin(TdbWriter *w, uint64_t total)
+{
+    if (io_check(w)) {
+        return -1;
+    }
+    w->stream_first = true;
+    w->stream_total = total;
+    return 0;
+}
+
+void *tdb_writer_stream_piece(TdbWriter *w, size_t *cap)
+{
+    *cap = 0;
+    for (;;) {
+        reap(w);
+        if (io_check(w)) {
+            return NULL;
+        }
+        if (w->nspare_pieces) {
+            *cap = PIECE_BYTES;
+            return w->spare_piece[--w->nspare_pieces];
+        }
+        if (w->npieces < PIECES_MAX) {
+            uint8_t *p = map_out(PIECE_BYTES);
+            if (!p) {
+                wfail(w, "%s: out of memory for a checkpoint", w->dir);
+                return NULL;
+            }
+            w->npieces++;
+            *cap = PIECE_BYTES;
+            return p;
+        }
+        if (!tdb_queue_wait_done(w->queue)) {   /* the worker frees one */
+            wfail(w, "%s: every checkpoint piece is held (a program error)",
+                  w->dir);
+            return NULL;
+        }
+    }
+}
+
+int tdb_writer_stream_give(TdbWriter *w, void *piece, size_t len)
+{
+    Job *j = len && !io_check(w) ? new_job(w) : NULL;
+    if (!j) {
+        w->spare_piece[w->nspare_pieces++] = piece;   /* back, unused */
+        return len == 0 ? 0 : w->failed ? -1
+                            : wfail(w, "%s: out of memory", w->dir);
+    }
+    j->piece = piece;
+    j->piece_len = len;
+    j->stream_first = w->stream_first;
+    j->stream_total = w->stream_total;
+    w->stream_first = false;
+    j->q.bytes = sizeof(*j) + PIECE_BYTES;
+    tdb_queue_push(w->queue, &j->q);
+    return io_check(w) ? -1 : 0;
+}
+
+int tdb_writer_stream_end(TdbWriter *w, uint64_t icount, uint64_t state_hash)
+{
+    if (io_check(w)) {
+        return -1;
+    }
+    if (w->ended || w->shut_down || icount < w->prev_icount ||
+        w->stream_first) {
+        return wfail(w, "%s: checkpoint at icount %llu is %s", w->dir,
+                     (unsigned long long)icount,
+                     w->ended ? "after the END event"
+                     : w->shut_down ? "after SHUTDOWN"
+                     : w->stream_first ? "empty"
+                                       : "before the previous event");
+    }
+    Job *j = new_job(w);
+    if (!j) {
+        return wfail(w, "%s: out of memory", w->dir);
+    }
+    j->ckpt = true;
+    j->streamed = true;
+    j->ck_icount = icount;
+    j->ck_hash = state_hash;
     /* The CHECKPOINT event the worker adds ends this frame. */
     w->prev_icount = icount;
     return hand_over(w, j);

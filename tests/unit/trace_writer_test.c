@@ -6,7 +6,10 @@
  * may change at once); a snapshot buffer handed over comes back for reuse
  * only once it is written, the largest first, with its room beyond the
  * snapshot already mapped by the writer's thread; derived rows are
- * stored exactly as given, however a batch splits into INSERTs. The worker is held back by taking the index
+ * stored exactly as given, however a batch splits into INSERTs; a
+ * checkpoint streamed in pieces is stored as the same bytes given whole,
+ * through no more than four pieces of memory, and one whose pieces do not
+ * add up to the size announced fails the writer. The worker is held back by taking the index
  * lock, which it needs after each frame, so the cases are deterministic.
  */
 #define _GNU_SOURCE
@@ -383,6 +386,86 @@ static void test_spare_room(void)
     CHECK(tdb_writer_close(w, 30, 3) == 0, "close");
 }
 
+/* A 12 MiB checkpoint streamed in pieces (more than the writer's pieces
+   hold at once, so the recorder waits for the worker to give one back),
+   threaded and single-threaded: the bytes a reader loads are the bytes
+   given, as from tdb_writer_checkpoint; the pieces are four buffers
+   reused. A stream that gives fewer bytes than it announced fails. */
+static void test_streamed(void)
+{
+    enum { LEN = 12 << 20 };
+    uint8_t *want = malloc(LEN);
+    for (size_t k = 0; k < LEN; k++) {
+        want[k] = (uint8_t)(k % 4096 < 300 ? k * 13 + k / 5000 : 0);
+    }
+    for (int sync = 0; sync < 2; sync++) {
+        const char *name = sync ? "stream-sync" : "stream";
+        TdbWriter *w = create(name, sync);
+        CHECK(tdb_writer_checkpoint(w, 10, 0x51, want, LEN) == 0, "whole");
+        CHECK(tdb_writer_stream_begin(w, LEN) == 0, "%s: begin", name);
+        void *seen[8];
+        size_t nseen = 0, off = 0;
+        while (off < LEN) {
+            size_t cap;
+            uint8_t *p = tdb_writer_stream_piece(w, &cap);
+            CHECK(p != NULL && cap >= 4096 + 8, "%s: a piece at %zu: %s",
+                  name, off, tdb_writer_error(w));
+            if (!p) {
+                break;
+            }
+            size_t k = 0;
+            while (k < nseen && seen[k] != p) {
+                k++;
+            }
+            if (k == nseen && nseen < 8) {
+                seen[nseen++] = p;
+            }
+            size_t n = LEN - off < cap - 100 ? LEN - off : cap - 100;
+            memcpy(p, want + off, n);
+            CHECK(tdb_writer_stream_give(w, p, n) == 0, "%s: give", name);
+            off += n;
+        }
+        CHECK(tdb_writer_stream_end(w, 20, 0x52) == 0, "%s: end", name);
+        CHECK(nseen <= 4, "%s: %zu piece buffers for a 12 MiB checkpoint",
+              name, nseen);
+        CHECK(tdb_writer_close(w, 30, 3) == 0, "%s: close: %s", name,
+              tdb_writer_error(w));
+        char err[512];
+        TdbReader *r = tdb_reader_open(dir_of(name), err, sizeof(err));
+        CHECK(r != NULL, "open: %s", err);
+        const TdbCheckpoint *cl;
+        for (size_t i = 0; r && i < 2 && tdb_reader_checkpoints(r, &cl) == 2;
+             i++) {
+            void *blob = NULL;
+            size_t len = 0;
+            CHECK(tdb_reader_load_checkpoint(r, i, &blob, &len) == 0 &&
+                  len == LEN && memcmp(blob, want, LEN) == 0,
+                  "%s: checkpoint %zu (%s) holds the bytes given", name, i,
+                  i ? "streamed" : "whole");
+            free(blob);
+        }
+        CHECK(r && tdb_reader_checkpoints(r, &cl) == 2, "%s: two "
+              "checkpoints", name);
+        if (r) {
+            tdb_reader_close(r);
+        }
+    }
+    TdbWriter *w = create("stream-short", false);
+    size_t cap;
+    uint8_t *p = NULL;
+    CHECK(tdb_writer_stream_begin(w, 5000) == 0 &&
+          (p = tdb_writer_stream_piece(w, &cap)) != NULL, "short: begin");
+    if (p) {
+        memcpy(p, want, 4000);
+        tdb_writer_stream_give(w, p, 4000);
+    }
+    tdb_writer_stream_end(w, 20, 0x52);
+    CHECK(tdb_writer_wait(w) != 0 && strstr(tdb_writer_error(w), "zstd"),
+          "short: the writer fails (%s)", tdb_writer_error(w));
+    CHECK(tdb_writer_close(w, 30, 3) != 0, "short: close fails");
+    free(want);
+}
+
 static int rm_one(const char *p, const struct stat *st, int flag,
                   struct FTW *f)
 {
@@ -403,6 +486,7 @@ int main(void)
     test_own_copy();
     test_spare_room();
     test_derived_rows();
+    test_streamed();
     nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return check_done("trace_writer");
 }
