@@ -8,7 +8,7 @@
  * snapshot already mapped by the writer's thread; derived rows are
  * stored exactly as given, however a batch splits into INSERTs; a
  * checkpoint streamed in pieces is stored as the same bytes given whole,
- * through no more than four pieces of memory, and one whose pieces do not
+ * through no more than two pieces of memory, and one whose pieces do not
  * add up to the size announced fails the writer. The worker is held back by taking the index
  * lock, which it needs after each frame, so the cases are deterministic.
  */
@@ -389,7 +389,7 @@ static void test_spare_room(void)
 /* A 12 MiB checkpoint streamed in pieces (more than the writer's pieces
    hold at once, so the recorder waits for the worker to give one back),
    threaded and single-threaded: the bytes a reader loads are the bytes
-   given, as from tdb_writer_checkpoint; the pieces are four buffers
+   given, as from tdb_writer_checkpoint; the pieces are two buffers
    reused. A stream that gives fewer bytes than it announced fails. */
 static void test_streamed(void)
 {
@@ -426,7 +426,7 @@ static void test_streamed(void)
             off += n;
         }
         CHECK(tdb_writer_stream_end(w, 20, 0x52) == 0, "%s: end", name);
-        CHECK(nseen <= 4, "%s: %zu piece buffers for a 12 MiB checkpoint",
+        CHECK(nseen <= 2, "%s: %zu piece buffers for a 12 MiB checkpoint",
               name, nseen);
         CHECK(tdb_writer_close(w, 30, 3) == 0, "%s: close: %s", name,
               tdb_writer_error(w));
