@@ -139,15 +139,13 @@ static void record_console(void *opaque, const uint8_t *buf, size_t len)
    at the checkpoint's icount: the snapshot is the copy of the state (the
    dirty pages, devices, harts) the trace writer's thread compresses and
    writes while the machine runs on; that thread never reads the machine.
-   The buffer goes to the writer and comes back for a later checkpoint
-   (tdb_writer_spare): a disk overlay or a burst of DMA makes snapshots of
-   tens of MiB, and a fresh buffer each time cost a page fault per 4 KiB
-   and an munmap (about a fifth of the CPU time of a 64 MiB dd read under
-   record, with a second serialization). Later checkpoints are streamed
-   (stream_checkpoint): a few pieces of the writer's, filled while it
-   compresses the previous ones, instead of one buffer as large as the
-   largest increment (21 MiB in a Linux boot), whose first touch the host
-   charges on every recording. */
+   Checkpoints after the boot snapshot are streamed (stream_checkpoint)
+   through two pieces of the writer's, filled while it compresses the
+   other: a disk overlay or a burst of DMA makes snapshots of tens of
+   MiB (a Linux boot's largest is 21 MiB), and a buffer that size, even
+   kept from one checkpoint to the next, cost its first touch on every
+   recording (fresh buffers each time had cost a fifth of the CPU time of
+   a 64 MiB dd read under record). */
 /* The trace writer as the sink of a streamed snapshot (core/snapshot.h):
    its pieces, never the whole increment, are in memory at once. */
 static bool stream_begin(void *opaque, uint64_t total)
@@ -196,8 +194,6 @@ static void take_checkpoint(RRSession *s, bool boot)
         return;
     }
     CoreBuf b = { 0 };
-    b.data = tdb_writer_spare(s->w, &b.cap);
-    b.len = 0;   /* a reused buffer starts empty */
     if (boot) {
         core_snapshot_save_boot_hashed(s->m, &b, &hash);
     } else {

@@ -171,13 +171,10 @@ int tdb_writer_wait(TdbWriter *w);
 int tdb_writer_checkpoint(TdbWriter *w, uint64_t icount, uint64_t state_hash,
                           const void *blob, size_t len);
 /* The same without a copy: the writer takes blob (malloc'd, cap bytes),
-   also on failure, and frees it or hands it back by tdb_writer_spare(). */
+   also on failure, and frees it once written. */
 int tdb_writer_checkpoint_give(TdbWriter *w, uint64_t icount,
                                uint64_t state_hash, void *blob, size_t len,
                                size_t cap);
-/* A blob buffer of an earlier checkpoint the writer is done with, for the
-   next snapshot (*cap its size), or NULL. The caller owns it. */
-void *tdb_writer_spare(TdbWriter *w, size_t *cap);
 /* A checkpoint streamed in pieces, its memory bounded: begin with its
    uncompressed size; fill pieces (tdb_writer_stream_piece: an empty
    buffer of *cap bytes, waiting while the writer's thread holds them

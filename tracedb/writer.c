@@ -52,7 +52,6 @@
    beyond this the recorder waits (a burst of large increments must not
    pile up in memory). An increment of a Linux boot reaches 20 MiB. */
 #define QUEUE_MAX ((size_t)256 << 20)
-#define SPARE_BLOBS 2              /* snapshot buffers kept for reuse */
 /* A streamed snapshot (tdb_writer_stream_*) goes through at most
    PIECES_MAX buffers of PIECE_BYTES: the recorder fills one while the
    worker compresses the other, and waits when both are queued (it fills
@@ -113,8 +112,6 @@ struct TdbWriter {
     char err[512];
     TdbQueue *queue;
     Job *spare_jobs;           /* finished jobs, linked by q.next */
-    uint8_t *spare_blob[SPARE_BLOBS];
-    size_t spare_cap[SPARE_BLOBS];
     struct TdbDerived *spare_rows;   /* a written batch, for its arrays */
     uint8_t *spare_piece[PIECES_MAX];   /* pieces of streamed snapshots */
     unsigned nspare_pieces, npieces;    /* kept; mapped in all */
@@ -460,23 +457,8 @@ static void reap(TdbWriter *w)
             w->spare_piece[w->nspare_pieces++] = j->piece;
             j->piece = NULL;
         }
-        if (j->blob) {
-            /* Keep the largest buffers: an empty slot, else the smallest. */
-            size_t i = 0;
-            for (size_t k = 1; k < SPARE_BLOBS && w->spare_blob[i]; k++) {
-                if (!w->spare_blob[k] || w->spare_cap[k] < w->spare_cap[i]) {
-                    i = k;
-                }
-            }
-            if (w->spare_blob[i] && w->spare_cap[i] >= j->blob_cap) {
-                free(j->blob);
-            } else {
-                free(w->spare_blob[i]);
-                w->spare_blob[i] = j->blob;
-                w->spare_cap[i] = j->blob_cap;
-            }
-            j->blob = NULL;
-        }
+        free(j->blob);
+        j->blob = NULL;
         j->q.next = (TdbQItem *)w->spare_jobs;   /* q is the first member */
         w->spare_jobs = j;
     }
@@ -504,10 +486,6 @@ static void free_jobs(TdbWriter *w)
         w->spare_jobs = (Job *)j->q.next;
         tdb_buf_free(&j->raw);
         free(j);
-    }
-    for (size_t i = 0; i < SPARE_BLOBS; i++) {
-        free(w->spare_blob[i]);
-        w->spare_blob[i] = NULL;
     }
     while (w->nspare_pieces) {
         munmap(w->spare_piece[--w->nspare_pieces], PIECE_BYTES);
@@ -634,27 +612,6 @@ int tdb_writer_push_derived(TdbWriter *w, struct TdbDerived *batch)
     j->q.bytes = sizeof(*j) + 4096;   /* rows of 100 ms: small */
     tdb_queue_push(w->queue, &j->q);
     return io_check(w) ? -1 : 0;
-}
-
-void *tdb_writer_spare(TdbWriter *w, size_t *cap)
-{
-    reap(w);
-    /* The largest: its memory is mapped already. */
-    size_t best = SPARE_BLOBS;
-    for (size_t i = 0; i < SPARE_BLOBS; i++) {
-        if (w->spare_blob[i] &&
-            (best == SPARE_BLOBS || w->spare_cap[i] > w->spare_cap[best])) {
-            best = i;
-        }
-    }
-    if (best == SPARE_BLOBS) {
-        *cap = 0;
-        return NULL;
-    }
-    void *p = w->spare_blob[best];
-    *cap = w->spare_cap[best];
-    w->spare_blob[best] = NULL;
-    return p;
 }
 
 int tdb_writer_checkpoint_give(TdbWriter *w, uint64_t icount,

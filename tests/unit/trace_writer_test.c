@@ -3,14 +3,13 @@
  * threaded writer makes are byte for byte those of the single-threaded
  * mode (REWIND_TRACE_WRITER=sync) for the same calls, index rows included;
  * a checkpoint is written from the writer's own copy (the caller's buffer
- * may change at once); a snapshot buffer handed over comes back for reuse
- * only once it is written, the largest first, with its room beyond the
- * snapshot already mapped by the writer's thread; derived rows are
+ * may change at once) or from the buffer handed over; derived rows are
  * stored exactly as given, however a batch splits into INSERTs; a
  * checkpoint streamed in pieces is stored as the same bytes given whole,
  * through no more than two pieces of memory, and one whose pieces do not
- * add up to the size announced fails the writer. The worker is held back by taking the index
- * lock, which it needs after each frame, so the cases are deterministic.
+ * add up to the size announced fails the writer. The worker is held back
+ * by taking the index lock, which it needs after each frame, so the cases
+ * are deterministic.
  */
 #define _GNU_SOURCE
 #include "tracedb/trace.h"
@@ -19,12 +18,10 @@
 #include "tests/unit/check.h"
 
 #include <ftw.h>
-#include <malloc.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 static char root[256];
@@ -163,8 +160,6 @@ static void write_stream(TdbWriter *w)
             }
             CHECK(tdb_writer_checkpoint_give(w, icount, rng, blob, len,
                                              len) == 0, "checkpoint");
-            size_t cap;
-            free(tdb_writer_spare(w, &cap));
         }
     }
     CHECK(tdb_writer_derived(w, d, true, icount, err, sizeof(err)) == 0,
@@ -293,22 +288,10 @@ static void test_own_copy(void)
     memcpy(given, want, LEN);
     CHECK(tdb_writer_checkpoint_give(w, 30, 0x78, given, LEN, LEN) == 0,
           "checkpoint given");
-    size_t cap;
-    void *back = tdb_writer_spare(w, &cap);
-    CHECK(back == NULL, "no buffer back while the worker has not written it");
-    free(back);
     if (x) {
         tdb_writer_index_unlock(w);
     }
     CHECK(tdb_writer_wait(w) == 0, "wait: %s", tdb_writer_error(w));
-    /* Both buffers come back now (the copy made for the first, too). */
-    size_t cap2;
-    back = tdb_writer_spare(w, &cap);
-    void *back2 = tdb_writer_spare(w, &cap2);
-    CHECK((back == given && cap == LEN) || (back2 == given && cap2 == LEN),
-          "the given buffer comes back once written");
-    free(back);
-    free(back2);
     CHECK(tdb_writer_close(w, 40, 1) == 0, "close");
 
     char err[512];
@@ -329,61 +312,6 @@ static void test_own_copy(void)
     }
     free(mine);
     free(want);
-}
-
-/* Pages of [p, p + len) that are in memory (mincore), page-aligned
-   inward. */
-static size_t resident_pages(const uint8_t *p, size_t len, size_t *total)
-{
-    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = ((uintptr_t)p + pg - 1) & ~(pg - 1);
-    uintptr_t hi = ((uintptr_t)p + len) & ~(pg - 1);
-    *total = (hi - lo) / pg;
-    unsigned char *vec = calloc(*total ? *total : 1, 1);
-    size_t n = 0;
-    if (vec && mincore((void *)lo, hi - lo, vec) == 0) {
-        for (size_t i = 0; i < *total; i++) {
-            n += vec[i] & 1;
-        }
-    }
-    free(vec);
-    return n;
-}
-
-/* A snapshot buffer reserved for more than the snapshot (the recorder
-   reserves room for every dirty page; zero pages take none) comes back
-   with that room as it was: the writer's thread does not map memory
-   nobody may write (it once did, a fault per 4 KiB of up to 64 MiB per
-   checkpoint; snapshot buffers are on huge pages now, core/hostmem.h);
-   and the recorder gets the largest spare first. */
-static void test_spare_room(void)
-{
-    TdbWriter *w = create("room", false);
-    enum { USED = 1 << 16, ROOM = 16 << 20 };
-    /* meson sets MALLOC_PERTURB_, which fills (so maps) what malloc
-       returns: not here. */
-    mallopt(M_PERTURB, 0);
-    uint8_t *small = malloc(USED), *big = malloc(ROOM);
-    memset(small, 1, USED);
-    memset(big, 2, USED);
-    size_t total;
-    size_t in = resident_pages(big + ROOM / 2, ROOM / 2, &total);
-    CHECK(total > 0 && in < total, "the room starts unmapped (%zu of %zu "
-          "pages in memory)", in, total);
-    CHECK(tdb_writer_checkpoint_give(w, 10, 1, big, USED, ROOM) == 0 &&
-          tdb_writer_checkpoint_give(w, 20, 2, small, USED, USED) == 0,
-          "two checkpoints given");
-    CHECK(tdb_writer_wait(w) == 0, "wait: %s", tdb_writer_error(w));
-    size_t before = in;
-    in = resident_pages(big + ROOM / 2, ROOM / 2, &total);
-    CHECK(in == before, "the room is left alone: %zu of %zu pages in "
-          "memory, %zu before", in, total, before);
-    size_t cap;
-    void *back = tdb_writer_spare(w, &cap);
-    CHECK(back == big && cap == ROOM, "the largest spare comes first");
-    free(back);
-    free(tdb_writer_spare(w, &cap));
-    CHECK(tdb_writer_close(w, 30, 3) == 0, "close");
 }
 
 /* A 12 MiB checkpoint streamed in pieces (more than the writer's pieces
@@ -484,7 +412,6 @@ int main(void)
     }
     test_same_bytes();
     test_own_copy();
-    test_spare_room();
     test_derived_rows();
     test_streamed();
     nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
