@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Record/replay and reverse-debugging figures (not a test: prints numbers).
 
-usage: bench/rr_bench.py [--runs N] [--overhead-only] [BUILD_DIR]
+usage: bench/rr_bench.py [--runs N] [--warm] [--overhead-only] [BUILD_DIR]
 
 - record overhead with the JIT (-accel tcg,jit=on, both sides): CPU
   workload and Linux boot, run vs record wall time (until the JIT is
@@ -21,7 +21,12 @@ overhead itself; also the fastest of each side (the least disturbed
 runs), and what `record -stats` says the recording cost the host: the
 writer thread's CPU time and the machine thread's time taking the
 checkpoints, thread clocks that the rest of the machine's load hardly
-moves. --overhead-only stops after the overhead figures.
+moves. --warm runs each timed command once untimed just before: on a VM
+whose host reclaims freed memory, the process that needs more memory
+than the one before it pays for its first touch, and alternating run
+and record hands that to the record every time; warm, each side finds
+the memory of its own kind. --overhead-only stops after the overhead
+figures.
 """
 import argparse
 import os
@@ -40,6 +45,8 @@ ap.add_argument("build", nargs="?", default=os.path.join(root, "build"),
                 metavar="BUILD_DIR")
 ap.add_argument("--runs", type=int, default=1,
                 help="run/record pairs for the overhead figures (default 1)")
+ap.add_argument("--warm", action="store_true",
+                help="run each timed command once untimed just before it")
 ap.add_argument("--overhead-only", action="store_true",
                 help="only the record overhead figures")
 args = ap.parse_args()
@@ -96,7 +103,12 @@ def run_vs_record(name, machine):
     d = os.path.join(tmp, name + ".rwd")
     walls, cpus, runs, recs, crun, crec, costs = [], [], [], [], [], [], []
     for _ in range(args.runs):
+        if args.warm:
+            timed([rw, "run", *machine])
         t_run, c_run, _ = timed_cpu([rw, "run", *machine])
+        if args.warm:
+            shutil.rmtree(d, ignore_errors=True)
+            timed([rw, "record", "-o", d, *machine])
         shutil.rmtree(d, ignore_errors=True)
         t_rec, c_rec, p = timed_cpu([rw, "record", "-o", d, "-stats",
                                      *machine])
@@ -111,7 +123,7 @@ def run_vs_record(name, machine):
         if m:
             costs.append((float(m[1]), float(m[2])))
     if args.runs > 1:
-        print(f"{name}: {args.runs} alternating pairs: record overhead, wall "
+        print(f"{name}: {args.runs} alternating pairs{' (warm)' if args.warm else ''}: record overhead, wall "
               f"{pct(walls)}, CPU {pct(cpus)}; run {min(runs):.2f}-"
               f"{max(runs):.2f} s, record {min(recs):.2f}-{max(recs):.2f} s")
         print(f"{name}: fastest of each: wall {min(runs):.3f} -> "
