@@ -304,10 +304,11 @@ static void emit64(SnapOut *o, uint64_t v)
     emit(o, &v, 8);
 }
 
-/* Which pages of RAM region r a snapshot of this kind stores, as bits
-   in `stored` (one per page), and its page entries' bytes. Each test of a
-   page for zeros happens here, once: a dirty page of zeros is an entry
-   without bytes, a full snapshot leaves zero pages out. */
+/* The page entries of RAM region r in a snapshot of this kind: their
+   number in *n, their bytes returned, and a bit in `nonzero` for each
+   page stored with its bytes. Each test of a page for zeros happens
+   here, once: a dirty page of zeros is an entry without bytes, a full
+   snapshot leaves zero pages out. */
 static uint64_t plan_region(const CoreMemRegion *r, CoreDirtyClient *cc,
                             uint32_t kind, uint8_t *nonzero, uint64_t *n)
 {

@@ -688,6 +688,9 @@ void *tdb_writer_stream_piece(TdbWriter *w, size_t *cap)
 
 int tdb_writer_stream_give(TdbWriter *w, void *piece, size_t len)
 {
+    if (!piece) {   /* none was to be had: the writer failed */
+        return len ? -1 : 0;
+    }
     Job *j = len && !io_check(w) ? new_job(w) : NULL;
     if (!j) {
         w->spare_piece[w->nspare_pieces++] = piece;   /* back, unused */
