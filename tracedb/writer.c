@@ -614,21 +614,24 @@ int tdb_writer_push_derived(TdbWriter *w, struct TdbDerived *batch)
     return io_check(w) ? -1 : 0;
 }
 
-int tdb_writer_checkpoint_give(TdbWriter *w, uint64_t icount,
-                               uint64_t state_hash, void *blob, size_t len,
-                               size_t cap)
+/* Hands the current frame over with a checkpoint at icount (its blob,
+   or the pieces streamed before): the worker writes its record and ends
+   the frame with its CHECKPOINT event. Takes blob, also on failure. */
+static int give_checkpoint(TdbWriter *w, uint64_t icount, uint64_t state_hash,
+                           bool streamed, void *blob, size_t len, size_t cap)
 {
     if (io_check(w)) {
         free(blob);
         return -1;
     }
-    if (w->ended || w->shut_down || icount < w->prev_icount) {
+    bool empty = streamed && w->stream_first;
+    if (w->ended || w->shut_down || icount < w->prev_icount || empty) {
         free(blob);
         return wfail(w, "%s: checkpoint at icount %llu is %s", w->dir,
                      (unsigned long long)icount,
                      w->ended ? "after the END event"
                      : w->shut_down ? "after SHUTDOWN"
-                                    : "before the previous event");
+                     : empty ? "empty" : "before the previous event");
     }
     Job *j = new_job(w);
     if (!j) {
@@ -636,14 +639,21 @@ int tdb_writer_checkpoint_give(TdbWriter *w, uint64_t icount,
         return wfail(w, "%s: out of memory", w->dir);
     }
     j->ckpt = true;
+    j->streamed = streamed;
     j->ck_icount = icount;
     j->ck_hash = state_hash;
     j->blob = blob;
     j->blob_len = len;
     j->blob_cap = cap;
-    /* The CHECKPOINT event the worker adds ends this frame. */
     w->prev_icount = icount;
     return hand_over(w, j);
+}
+
+int tdb_writer_checkpoint_give(TdbWriter *w, uint64_t icount,
+                               uint64_t state_hash, void *blob, size_t len,
+                               size_t cap)
+{
+    return give_checkpoint(w, icount, state_hash, false, blob, len, cap);
 }
 
 int tdb_writer_stream_begin(TdbWriter *w, uint64_t total)
@@ -709,29 +719,7 @@ int tdb_writer_stream_give(TdbWriter *w, void *piece, size_t len)
 
 int tdb_writer_stream_end(TdbWriter *w, uint64_t icount, uint64_t state_hash)
 {
-    if (io_check(w)) {
-        return -1;
-    }
-    if (w->ended || w->shut_down || icount < w->prev_icount ||
-        w->stream_first) {
-        return wfail(w, "%s: checkpoint at icount %llu is %s", w->dir,
-                     (unsigned long long)icount,
-                     w->ended ? "after the END event"
-                     : w->shut_down ? "after SHUTDOWN"
-                     : w->stream_first ? "empty"
-                                       : "before the previous event");
-    }
-    Job *j = new_job(w);
-    if (!j) {
-        return wfail(w, "%s: out of memory", w->dir);
-    }
-    j->ckpt = true;
-    j->streamed = true;
-    j->ck_icount = icount;
-    j->ck_hash = state_hash;
-    /* The CHECKPOINT event the worker adds ends this frame. */
-    w->prev_icount = icount;
-    return hand_over(w, j);
+    return give_checkpoint(w, icount, state_hash, true, NULL, 0, 0);
 }
 
 int tdb_writer_checkpoint(TdbWriter *w, uint64_t icount, uint64_t state_hash,
