@@ -669,6 +669,14 @@ static int load_state(CoreMachine *m, Cursor *cur, uint32_t version,
     } else if (match_devices(m, c, ndev, dev, err, errlen)) {
         return -1;
     }
+    /* The clock first: a device's post_load reads it (the CLINT compares
+       mtime with mtimecmp and arms its timers), and seen from the state
+       being replaced, a point restored backwards would find its timers
+       already expired. */
+    m->icount = clock[0];
+    m->idle_ns = clock[1];
+    m->sched_hart = (uint32_t)clock[2];
+    m->sched_left = clock[3];
     for (unsigned i = 0; i < m->ncpus; i++) {
         if (core_state_load(m->cpu_ops->state, m->cpus[i], data, len,
                             &harts.pos, why, sizeof(why))) {
@@ -687,10 +695,6 @@ static int load_state(CoreMachine *m, Cursor *cur, uint32_t version,
             return say(err, errlen, "device '%s': %s", d->id, why);
         }
     }
-    m->icount = clock[0];
-    m->idle_ns = clock[1];
-    m->sched_hart = (uint32_t)clock[2];
-    m->sched_left = clock[3];
     *cur = c;
     return 0;
 }

@@ -4,7 +4,9 @@ console (commands whose output depends on the input and on time: date,
 checkpoint hash identical, with -smp 1 and -smp 4, at the JIT's default
 translation threshold (and verified at threshold 1). Also: record overhead
 and replay speed figures for the log."""
+import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -70,6 +72,36 @@ def session(smp):
     return d, buf, took
 
 
+def search_across_timer(d):
+    """last-write from just after a machine timer interrupt: the search
+    replays from the restore point before it, where the CLINT's deadline
+    is still ahead. Restored seeing the later clock, the CLINT raised
+    MTIP at once, the replay diverged and last-write said "a replay bug".
+    The address: OpenSBI's scratch word that its trap entry stores t0 to
+    (72 bytes into the hart's mscratch area), written by that interrupt."""
+    rc, out, err = run(exe, "query", d, "SELECT icount FROM traps WHERE "
+                       "hart = 0 AND cause = 7 AND irq = 1 "
+                       "ORDER BY icount DESC LIMIT 1 OFFSET 2")
+    x = int(out.split()[-1]) if rc == 0 and out.split()[-1].isdigit() else 0
+    at = x + 1000
+    rc, out, err = run(exe, "shell", d, "-c", f"goto {at}; regs 0")
+    m = re.search(r"mscratch +0x([0-9a-f]+)", out)
+    t.check(x > 0 and m is not None, "smp4: a timer interrupt of hart 0 and "
+            "its mscratch", out + err)
+    if not m:
+        return
+    addr = int(m.group(1), 16) + 72
+    rc, out, err = run(exe, "last-write", "--json", d, str(at), "-p",
+                       hex(addr), "8")
+    j = json.loads(out) if rc == 0 and out.startswith("{") else {}
+    w = (j.get("writes") or [{}])[0]
+    t.check(rc == 0 and j.get("ok") and x <= w.get("icount", -1) < at and
+            w.get("hart") == 0,
+            f"smp4: last-write {at} instructions in, across the timer "
+            f"interrupt at {x}: found hart 0's trap-entry store after it, "
+            "back at the start state unchanged", out + err)
+
+
 for smp in (1, 4):
     d, console, took = session(smp)
     rc, out, err = run(exe, "info", d)
@@ -97,5 +129,7 @@ for smp in (1, 4):
     rc, out, err = run(exe, "query", d,
                        "SELECT count(*) FROM console WHERE text LIKE '%typed-42%'")
     t.check(rc == 0 and int(out.split()[-1]) >= 1, f"smp{smp}: console indexed", out + err)
+    if smp == 4:
+        search_across_timer(d)
     print(f"smp{smp}: recorded session {took:.1f} s wall, replay {replay_time:.1f} s")
 t.finish()
