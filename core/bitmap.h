@@ -11,6 +11,8 @@
  *     uint8_t *dirty = core_bitmap_new(pages);       // all clear; free()
  *     core_bitmap_set(dirty, p);
  *     if (core_bitmap_test(dirty, p)) { ... }
+ *     for (p = core_bitmap_next(dirty, 0, pages); p < pages;
+ *          p = core_bitmap_next(dirty, p + 1, pages)) { ... }
  *     core_bitmap_zero(dirty, pages);
  */
 #ifndef CORE_BITMAP_H
@@ -46,6 +48,29 @@ static inline void core_bitmap_set(uint8_t *map, uint64_t i)
 static inline void core_bitmap_clear(uint8_t *map, uint64_t i)
 {
     map[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+
+/* The first set bit at or after i, or nbits if none: sparse maps (the
+   dirty pages of a few hundred MiB of RAM) are skipped 64 bits at a
+   time. */
+static inline uint64_t core_bitmap_next(const uint8_t *map, uint64_t i,
+                                        uint64_t nbits)
+{
+    while (i < nbits) {
+        if ((i & 63) == 0 && nbits - i >= 64) {
+            uint64_t w;
+            memcpy(&w, map + (i >> 3), 8);
+            if (w == 0) {
+                i += 64;
+                continue;
+            }
+        }
+        if (core_bitmap_test(map, i)) {
+            return i;
+        }
+        i++;
+    }
+    return nbits;
 }
 
 /* Clear all nbits bits. */

@@ -148,18 +148,17 @@ static void update_page_hashes(CoreMachine *m)
             continue;
         }
         uint64_t pages = core_mem_page_count(r);
-        for (uint64_t p = 0; p < pages; p++) {
-            if (core_bitmap_test(core_mem_dirty_bits(hc, r), p)) {
-                /* Most pages a Linux boot dirties it has cleared (two
-                   thirds of the first increment): comparing with zeros
-                   stops at the first byte of any other page and spares
-                   hashing them. */
-                const uint8_t *host = core_mem_page_host(r, p);
-                r->page_hash[p] = page_is_zero(host)
-                                      ? core_mem_zero_page_hash()
-                                      : core_hash_bytes(host, CORE_PAGE_SIZE);
-                any = true;
-            }
+        const uint8_t *bits = core_mem_dirty_bits(hc, r);
+        for (uint64_t p = core_bitmap_next(bits, 0, pages); p < pages;
+             p = core_bitmap_next(bits, p + 1, pages)) {
+            /* Most pages a Linux boot dirties it has cleared (two thirds
+               of the first increment): comparing with zeros stops at the
+               first byte of any other page and spares hashing them. */
+            const uint8_t *host = core_mem_page_host(r, p);
+            r->page_hash[p] = page_is_zero(host)
+                                  ? core_mem_zero_page_hash()
+                                  : core_hash_bytes(host, CORE_PAGE_SIZE);
+            any = true;
         }
         core_mem_dirty_clear(hc, r);
     }
@@ -316,10 +315,11 @@ static uint64_t plan_region(const CoreMemRegion *r, CoreDirtyClient *cc,
     const uint8_t *bits = kind == SNAP_FULL ? r->touched
                                             : core_mem_dirty_bits(cc, r);
     *n = 0;
-    for (uint64_t p = 0; p < pages && kind != SNAP_BOOT; p++) {
-        if (!core_bitmap_test(bits, p)) {
-            continue;
-        }
+    if (kind == SNAP_BOOT) {
+        return 0;
+    }
+    for (uint64_t p = core_bitmap_next(bits, 0, pages); p < pages;
+         p = core_bitmap_next(bits, p + 1, pages)) {
         bool zero = page_is_zero(core_mem_page_host(r, p));
         if (!zero) {
             core_bitmap_set(nonzero, p);
@@ -344,10 +344,8 @@ static void save_region(CoreMachine *m, CoreMemRegion *r, CoreDirtyClient *cc,
     emit64(o, r->base);
     emit64(o, r->size);
     emit64(o, n);
-    for (uint64_t p = 0; p < pages && kind != SNAP_BOOT && !o->failed; p++) {
-        if (!core_bitmap_test(bits, p)) {
-            continue;
-        }
+    for (uint64_t p = kind == SNAP_BOOT ? pages : core_bitmap_next(bits, 0, pages);
+         p < pages && !o->failed; p = core_bitmap_next(bits, p + 1, pages)) {
         const uint8_t *host = core_mem_page_host(r, p);
         const uint8_t *old = NULL;
         if (!core_bitmap_test(nonzero, p)) {

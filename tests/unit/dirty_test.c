@@ -4,11 +4,14 @@
  * others; a client registered late starts with every page written so far;
  * first_write runs once per page a client sees become dirty (before the
  * write, with the old content still there); and marking a page every
- * client already has dirty calls nothing.
+ * client already has dirty calls nothing. core_bitmap_next visits exactly
+ * the set bits, in order, whatever their place in a 64-bit word.
  */
+#include "core/bitmap.h"
 #include "core/mem.h"
 #include "tests/unit/check.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define BASE 0x80000000ull
@@ -38,8 +41,58 @@ static void write_byte(CoreAddrSpace *as, gpa_t addr, uint8_t v)
     CHECK(core_mem_write_bytes(as, addr, &v, 1));
 }
 
+/* Walk a map with core_bitmap_next and compare with bit tests. */
+static bool next_visits_set_bits(const uint8_t *map, uint64_t nbits)
+{
+    uint64_t want = 0, got = core_bitmap_next(map, 0, nbits);
+    for (;; got = core_bitmap_next(map, got + 1, nbits)) {
+        while (want < nbits && !core_bitmap_test(map, want)) {
+            want++;
+        }
+        if (got != want) {
+            return false;
+        }
+        if (got >= nbits) {
+            return true;
+        }
+        want++;
+    }
+}
+
+static void test_bitmap_next(void)
+{
+    const uint64_t sizes[] = { 1, 7, 63, 64, 65, 127, 128, 200, 1000 };
+    for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        uint64_t n = sizes[k];
+        uint8_t *map = core_bitmap_new(n);
+        CHECK(core_bitmap_next(map, 0, n) == n, "%llu bits, none set",
+              (unsigned long long)n);
+        /* Each bit alone, then patterns with a fixed stride. */
+        bool ok = true;
+        for (uint64_t i = 0; i < n; i++) {
+            core_bitmap_set(map, i);
+            ok &= core_bitmap_next(map, 0, n) == i &&
+                  core_bitmap_next(map, i, n) == i &&
+                  core_bitmap_next(map, i + 1, n) == n;
+            core_bitmap_clear(map, i);
+        }
+        CHECK(ok, "%llu bits: each bit alone is found", (unsigned long long)n);
+        for (uint64_t stride = 1; stride < 70; stride += 3) {
+            core_bitmap_zero(map, n);
+            for (uint64_t i = stride / 2; i < n; i += stride) {
+                core_bitmap_set(map, i);
+            }
+            ok &= next_visits_set_bits(map, n);
+        }
+        CHECK(ok, "%llu bits: strided patterns visited exactly",
+              (unsigned long long)n);
+        free(map);
+    }
+}
+
 int main(void)
 {
+    test_bitmap_next();
     CoreAddrSpace *as = core_mem_new();
     CoreMemRegion *r = core_mem_add_ram(as, "ram", BASE,
                                         PAGES * CORE_PAGE_SIZE);
