@@ -118,10 +118,10 @@ def run_vs_record(name, machine):
         recs.append(t_rec)
         crun.append(c_run)
         crec.append(c_rec)
-        m = re.search(rb"capture_cpu_ms=([\d.]+) writer_cpu_ms=([\d.]+)",
-                      p.stderr)
+        m = re.search(rb"capture_cpu_ms=([\d.]+) capture_wall_ms=([\d.]+) "
+                      rb"writer_cpu_ms=([\d.]+)", p.stderr)
         if m:
-            costs.append((float(m[1]), float(m[2])))
+            costs.append((float(m[1]), float(m[3]), float(m[2])))
     if args.runs > 1:
         print(f"{name}: {args.runs} alternating pairs{' (warm)' if args.warm else ''}: record overhead, wall "
               f"{pct(walls)}, CPU {pct(cpus)}; run {min(runs):.2f}-"
@@ -133,10 +133,14 @@ def run_vs_record(name, machine):
     if costs:
         cap = statistics.median(c[0] for c in costs)
         wr = statistics.median(c[1] for c in costs)
+        capw = statistics.median(c[2] for c in costs)
         base = statistics.median(crun) * 1000
         print(f"{name}: record -stats (median): checkpoints taken by the "
               f"machine thread {cap:.0f} ms, writer thread {wr:.0f} ms CPU: "
-              f"{100 * (cap + wr) / base:.1f}% of the run's CPU time")
+              f"{100 * (cap + wr) / base:.1f}% of the run's CPU time; the "
+              f"machine thread's wall time in checkpoints {capw:.0f} ms "
+              f"({100 * capw / base:.1f}% of the run), waits for the "
+              "writer included")
     t_run, t_rec = statistics.median(runs), statistics.median(recs)
     t_rep, _ = timed([rw, "replay", d, "--quiet", *ACCEL])
     n = icount_of(d)

@@ -182,10 +182,12 @@ static bool stream_checkpoint(RRSession *s, uint64_t *hash)
 static void take_checkpoint(RRSession *s, bool boot)
 {
     uint64_t hash, t0 = be_host_thread_cpu_ns_nd();
+    uint64_t w0 = be_host_monotonic_ns_nd();
     s->cost.checkpoints++;
     if (!boot && !s->failed) {
         bool ok = stream_checkpoint(s, &hash);
         s->cost.capture_ns += be_host_thread_cpu_ns_nd() - t0;
+        s->cost.capture_wall_ns += be_host_monotonic_ns_nd() - w0;
         flush_console(s);
         if (!ok || (!s->failed &&
                     tdb_writer_stream_end(s->w, s->m->icount, hash) != 0)) {
@@ -201,6 +203,7 @@ static void take_checkpoint(RRSession *s, bool boot)
     }
     s->cost.snapshot_bytes += b.len;
     s->cost.capture_ns += be_host_thread_cpu_ns_nd() - t0;
+    s->cost.capture_wall_ns += be_host_monotonic_ns_nd() - w0;
     flush_console(s);
     if (s->failed) {
         free(b.data);

@@ -87,6 +87,8 @@ typedef struct RRRecordCost {
     uint64_t checkpoints;        /* taken, the boot snapshot included */
     uint64_t snapshot_bytes;     /* their uncompressed size */
     uint64_t capture_ns;         /* machine thread CPU in taking them */
+    uint64_t capture_wall_ns;    /* its time taking them, waits for the
+                                    writer to free a piece included */
     uint64_t writer_cpu_ns;      /* writer thread CPU (compress, write,
                                     index) */
     uint64_t trace_bytes;        /* events.zst + checkpoints.zst */

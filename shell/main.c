@@ -185,8 +185,9 @@ static void print_stats(CoreMachine *m)
 static void print_record_cost(const RRRecordCost *c)
 {
     fprintf(stderr, "record: checkpoints=%" PRIu64 " snapshot_bytes=%" PRIu64
-            " capture_cpu_ms=%.1f writer_cpu_ms=%.1f trace_bytes=%" PRIu64
-            "\n", c->checkpoints, c->snapshot_bytes, c->capture_ns / 1e6,
+            " capture_cpu_ms=%.1f capture_wall_ms=%.1f writer_cpu_ms=%.1f"
+            " trace_bytes=%" PRIu64 "\n", c->checkpoints, c->snapshot_bytes,
+            c->capture_ns / 1e6, c->capture_wall_ns / 1e6,
             c->writer_cpu_ns / 1e6, c->trace_bytes);
 }
 

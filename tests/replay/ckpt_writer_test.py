@@ -95,9 +95,10 @@ t.check(rc == 0, "seek to the last checkpoint announced", err)
 # 3. What the recording cost (record -stats).
 def cost_of(err):
     m = re.search(r"^record: checkpoints=(\d+) snapshot_bytes=(\d+) "
-                  r"capture_cpu_ms=([\d.]+) writer_cpu_ms=([\d.]+) "
-                  r"trace_bytes=(\d+)$", err, re.M)
-    return m and (int(m[1]), int(m[2]), float(m[3]), float(m[4]), int(m[5]))
+                  r"capture_cpu_ms=([\d.]+) capture_wall_ms=([\d.]+) "
+                  r"writer_cpu_ms=([\d.]+) trace_bytes=(\d+)$", err, re.M)
+    return m and (int(m[1]), int(m[2]), float(m[3]), float(m[5]), int(m[6]),
+                  float(m[4]))
 
 
 for mode in ("threaded", "sync"):
@@ -109,7 +110,7 @@ for mode in ("threaded", "sync"):
             "record: line", err)
     if not cost:
         continue
-    n, raw, capture, writer, trace = cost
+    n, raw, capture, writer, trace, capture_wall = cost
     rows = query(d, "SELECT count(*) FROM checkpoints").split()
     files = sum(os.path.getsize(os.path.join(d, f))
                 for f in ("events.zst", "checkpoints.zst"))
@@ -124,6 +125,10 @@ for mode in ("threaded", "sync"):
     t.check((writer > 0) == (mode == "threaded") and capture > 0,
             f"record -stats ({mode}): the writer thread's CPU time "
             "(0 without one), the capture's", str(cost))
+    # Thread CPU time never exceeds wall time (0.1 ms: the rounding).
+    t.check(capture_wall + 0.1 >= capture,
+            f"record -stats ({mode}): capture_wall_ms= the capture's "
+            "wall time, at least its CPU time", str(cost))
 rc, out, err = run(exe, "run", "-stats", *machine, "-kernel", steps)
 t.check(rc == 0 and "icount=" in err and "record:" not in err,
         "run -stats: no record: line", err)
