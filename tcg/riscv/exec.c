@@ -174,12 +174,12 @@ uint64_t rv_cpu_run(RVCPU *cpu, uint64_t budget)
         /* JIT block chaining (jit.c): link the exit that missed to this
            block, and say how far chained blocks may go: never past the
            budget, and not at all when every block must come back here
-           (a debugger's breakpoints, this hart's execute triggers). A
-           debugger without breakpoints (watchpoints, last-write's
-           physical watch) chains: its stops come through the attention
-           word, which ends a chain at its next hop. */
-        bool no_chain = (m->debug != NULL && m->debug->nbp != 0) ||
-                        cpu->trig_exec != 0;
+           (this hart's execute triggers). A debugger's breakpoints close
+           the blocks at their pcs to chained jumps (jit.c, Gen.closed),
+           so every entry to one comes through breakpoint_stop; its other
+           stops (watchpoints, last-write's physical watch) come through
+           the attention word, which ends a chain at its next hop. */
+        bool no_chain = cpu->trig_exec != 0;
         if (cpu->chain_slot) {
             if (tb->host && !no_chain) {
                 rv_jit_link(cpu, cpu->chain_slot, tb);

@@ -41,6 +41,7 @@
 #include "tcg/riscv/mem_access.h"
 #include "tcg/x86_64/codebuf.h"
 #include "tcg/x86_64/emit.h"
+#include "core/debug.h"
 #include "core/machine.h"
 
 #include <inttypes.h>
@@ -430,6 +431,8 @@ typedef struct Gen {
     X86Label jump_pc, out_pc, out;   /* shared exits (emit_shared) */
     const TB *tb;
     bool chain;      /* exits to a constant pc may jump to the next block */
+    bool closed;     /* no chained jump may enter: a debugger's breakpoint
+                        is at its pc (the run loop must see every entry) */
     bool preset;     /* its entries set exit_idx = n (JitEntry.preset) */
     uint32_t bias;   /* n if the block jumps to its own instructions (a
                         loop): LEFT_REG counts the running pass to the
@@ -779,7 +782,9 @@ static void chain_to(Gen *g, uint64_t pc)
 static int insn_at(const Gen *g, uint64_t pc)
 {
     const RVInsn *ins = (const RVInsn *)g->tb->payload;
-    for (unsigned i = 0; i < g->tb->n_insns; i++) {
+    /* A closed block's head is entered only from the run loop: a loop
+       back to it leaves the block. */
+    for (unsigned i = g->closed ? 1 : 0; i < g->tb->n_insns; i++) {
         if (ins[i].pc == pc) {
             return (int)i;
         }
@@ -1681,6 +1686,8 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
               .out_pc = X86_LABEL_AT(shared_out_pc - at),
               .out = X86_LABEL_AT(shared_out - at),
               .head = X86_LABEL_INIT, .tb = tb, .chain = chain,
+              .closed = cpu->machine->debug &&
+                        core_debug_has_breakpoint(cpu->machine, tb->pc),
               .links = links, .maxlinks = maxlinks, .retired = n,
               .bail = X86_LABEL_INIT, .preset = ncall > 0,
               .at = at };
@@ -1781,7 +1788,7 @@ const void *rv_jit_compile(RVCPU *cpu, TB *tb)
         }
     }
     tb->host = code + entry_off;
-    tb->host_chain = chain ? code : NULL;
+    tb->host_chain = chain && !g.closed ? code : NULL;
     rv_jit_perf_map_name(code, g.e.len, "guest_%" PRIx64, tb->pc);
     if (CORE_UNLIKELY(cpu->jit_trace != NULL)) {
         trace_block(cpu, tb, g.host, g.carried, code, g.e.len);

@@ -194,6 +194,79 @@ if smc:
             "a store next to code keeps its translation (smc_near "
             "translated once)", f"rc {rc}, {len(near)} translations")
 
+# Breakpoints keep chaining (jit.c, Gen.closed): a block at a breakpoint
+# takes no chained jump, a loop on itself included, so with the JIT a
+# breakpoint at the head of such a loop stops on every pass, at the
+# icounts the interpreter stops at; without one, the replay chains as
+# fast as a plain one.
+rc, out, err = run(exe, "run", *BOARD, *jit(True), "--trace-jit", tj,
+                   "-kernel", elfs[0], timeout=120)
+
+
+def loop_target(block):
+    """The pc a jump back inside this block goes to (hex), or None."""
+    pcs = [int(m, 16) for m in re.findall(r"^  0x([0-9a-f]+):", block, re.M)]
+    for m in re.finditer(r"^  0x([0-9a-f]+):\s+\S+\s+c?\.?(?:j|b\w+)\s.*"
+                         r"0x([0-9a-f]+)$", block, re.M):
+        at, to = int(m[1], 16), int(m[2], 16)
+        if to in pcs and to <= at:
+            return f"{to:x}"
+    return None
+
+
+def return_sites(text):
+    """Block starts right after a call (jal/jalr ra): the returns reach
+    them through the hart's jump cache, not a link."""
+    starts = set(re.findall(r"^IN: pc 0x0*([0-9a-f]+) ", text, re.M))
+    sites = []
+    for m in re.finditer(r"^  0x([0-9a-f]+):\s+(\S+)\s+(c\.jalr?|jalr?)\s+"
+                         r"(ra,|ra$)?", text, re.M):
+        if m[4] or m[3].startswith("c."):
+            nxt = f"{int(m[1], 16) + len(m[2]) // 2:x}"
+            if nxt in starts and nxt not in sites:
+                sites.append(nxt)
+    return sites
+
+
+text = open(tj).read() if rc == 0 else ""
+loops = [loop_target(b) for b in text.split("\n\n")
+         if b.startswith("IN:") and back_edge.search(b)]
+loops = [pc for pc in loops if pc]
+rets = return_sites(text)
+bp_trace = os.path.join(tmp, "bp.rwd")
+rc, out, err = run(exe, "record", "-o", bp_trace, *BOARD, "-kernel",
+                   elfs[0], timeout=120)
+
+def stops_at(points, n):
+    """The icount and pc of the first n stops at breakpoints on points,
+    with each engine."""
+    cmds = "".join(f"break 0x{pc}; " for pc in points) + "continue; " * n
+    found = {}
+    for engine in ("jit", "interp"):
+        env = dict(os.environ, REWIND_JIT="off" if engine == "interp"
+                   else "on")
+        _, out, _ = run(exe, "shell", bp_trace, "-c", cmds, env=env,
+                        timeout=120)
+        found[engine] = re.findall(r"^icount (\d+) .* pc 0x0*([0-9a-f]+) ",
+                                   out, re.M)
+    return found
+
+
+stops = stops_at(loops[:1], 6) if loops and rc == 0 else {}
+t.check(stops and len(set(stops["jit"])) == 6 and
+        stops["jit"] == stops["interp"],
+        "a breakpoint at the head of a self-looping block stops every pass "
+        "with the JIT, where the interpreter does", f"{stops}")
+# Return sites, reached by ret through the jump cache (chain_indirect):
+# closed too.
+stops = stops_at(rets[:12], 40) if len(rets) >= 4 and rc == 0 else {}
+t.check(stops and len(set(stops["jit"])) >= 20 and
+        stops["jit"] == stops["interp"],
+        f"breakpoints after {len(rets[:12])} calls stop on every return "
+        "with the JIT, where the interpreter does",
+        f"{stops.get('jit', [])[:10]} vs {stops.get('interp', [])[:10]}")
+
+
 # 4. A host that refuses the code buffer (here a file-size limit below the
 # buffer's memfd): known at start-up. jit=on is an error naming the
 # option; the default says so once and runs the interpreter.
