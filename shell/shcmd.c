@@ -27,6 +27,10 @@ const ShCmd shcmd_table[] = {
       "print the stop line again: icount, guest time, hart, privilege, pc, "
       "instruction (`stop`, QEMU's spelling, does the same: the machine is "
       "stopped while the shell waits)", shcmd_where },
+    { "hash", "info hash", "hash",
+      "the state hash of the whole machine here (harts, devices, RAM), as "
+      "`--stats` and the trace's checkpoints give it: equal states, equal "
+      "hashes, however the shell got there", shcmd_hash },
     { "stepi", "si", "stepi [N]",
       "execute N instructions (1) of the current hart", shcmd_stepi },
     { "nexti", "ni", "nexti",
@@ -451,6 +455,21 @@ int shcmd_where(ShellCtx *ctx, int argc, char **argv, ShOut *out)
         return sh_error(out, "usage: %s", argv[0]);
     }
     sh_stop_line(ctx, ctx->hart, out);
+    return 0;
+}
+
+int shcmd_hash(ShellCtx *ctx, int argc, char **argv, ShOut *out)
+{
+    if (argc != 1) {
+        return sh_error(out, "usage: %s", argv[0]);
+    }
+    char hash[17];
+    snprintf(hash, sizeof(hash), "%016" PRIx64,
+             core_machine_state_hash(ctx->m));
+    sh_printf(out, "state hash %s at icount %" PRIu64 "\n", hash,
+              ctx->m->icount);
+    sh_json_str(out, "state_hash", hash);
+    sh_json_u64(out, "icount", ctx->m->icount);
     return 0;
 }
 

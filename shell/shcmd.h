@@ -144,6 +144,7 @@ void shell_emit(ShellCtx *ctx, ShOut *out, const char *cmd);
 int shcmd_help(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_quit(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_where(ShellCtx *ctx, int argc, char **argv, ShOut *out);
+int shcmd_hash(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_stepi(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_nexti(ShellCtx *ctx, int argc, char **argv, ShOut *out);
 int shcmd_continue(ShellCtx *ctx, int argc, char **argv, ShOut *out);

@@ -102,6 +102,38 @@ def search_across_timer(d):
             "back at the start state unchanged", out + err)
 
 
+def paths_agree(d):
+    """The shell reaches the same state by every path: backwards across
+    a timer interrupt (restore points or a checkpoint), forwards again,
+    reverse-stepi: each `hash` equals replay --seek's state hash there
+    (a checkpoint, then straight on)."""
+    # The first such interrupt 10^6 instructions or more after the last
+    # checkpoint but one: every seek below replays little.
+    rc, out, err = run(exe, "query", d, "SELECT min(icount) FROM traps "
+                       "WHERE hart = 0 AND cause = 7 AND irq = 1 AND icount"
+                       " > 1000000 + (SELECT icount FROM checkpoints "
+                       "ORDER BY icount DESC LIMIT 1 OFFSET 1)")
+    x = int(out.split()[-1]) if rc == 0 and out.split()[-1].isdigit() else 0
+    cmds = (f"goto {x + 1000}; hash; goto {x - 50000}; hash; "
+            f"goto {x + 1000}; hash; reverse-stepi 20; hash; "
+            f"goto {x - 1}; hash")
+    rc, out, err = run(exe, "shell", d, "-c", cmds, timeout=300)
+    got = re.findall(r"^state hash ([0-9a-f]{16}) at icount (\d+)$", out,
+                     re.M)
+    bad = []
+    for h, at in got:
+        rc2, _, err2 = run(exe, "replay", d, "--quiet", "--seek", at,
+                           "--stats", timeout=300)
+        m = re.search(r"icount=(\d+) .*state_hash=([0-9a-f]{16})", err2)
+        if not m or m[1] != at or m[2] != h:
+            bad.append(f"icount {at}: shell {h}, seek "
+                       f"{m[2] if m else err2[-200:]}")
+    t.check(x > 0 and len(got) == 5 and not bad,
+            f"smp4: the shell's hash after goto back and forth and "
+            f"reverse-stepi around the timer interrupt at {x} equals "
+            "replay --seek's", "\n".join(bad) or out + err)
+
+
 for smp in (1, 4):
     d, console, took = session(smp)
     rc, out, err = run(exe, "info", d)
@@ -130,6 +162,7 @@ for smp in (1, 4):
                        "SELECT count(*) FROM console WHERE text LIKE '%typed-42%'")
     t.check(rc == 0 and int(out.split()[-1]) >= 1, f"smp{smp}: console indexed", out + err)
     if smp == 4:
+        paths_agree(d)
         search_across_timer(d)
     print(f"smp{smp}: recorded session {took:.1f} s wall, replay {replay_time:.1f} s")
 t.finish()
