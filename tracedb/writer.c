@@ -28,6 +28,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -91,6 +92,7 @@ typedef struct WriterIO {
     TdbBuf out;                 /* header + compressed data (on huge
                                    pages: map_out) */
     uint64_t stream_total;      /* the streamed snapshot's raw size */
+    uint64_t stream_got;        /* and how much of it came so far */
     ZSTD_CCtx *cctx;
     long kill_ckpt;             /* test hook, see io_kill_point */
     char err[512];
@@ -245,51 +247,70 @@ static size_t compress_into_out(TdbWriter *w, const void *src, size_t len)
     return n;
 }
 
-/* Worker: a piece of a streamed snapshot into io.out (the first one
-   starts a zstd frame of the announced size after a TDB_HDR_SIZE gap). */
+/* The room the frames of a streamed snapshot of `total` bytes take at
+   most: one frame per piece, each within zstd's bound for its size. */
+static size_t stream_bound(uint64_t total)
+{
+    size_t pieces = (size_t)(total / PIECE_BYTES);
+    size_t last = (size_t)(total % PIECE_BYTES);
+    return pieces * ZSTD_compressBound(PIECE_BYTES) +
+           (last ? ZSTD_compressBound(last) : 0);
+}
+
+/* Worker: a piece of a streamed snapshot into io.out, as a zstd frame of
+   its own after the ones before (the first piece leaves a TDB_HDR_SIZE
+   gap). One frame per piece, not one per snapshot: compressed whole from
+   the piece, zstd copies nothing into a window of its own (a stream did:
+   7 ms of a Linux boot's recording), and the recorder waiting for a
+   piece waits that much less. A reader decompresses the frames of a
+   record as one (ZSTD_decompressDCtx takes consecutive frames). */
 static int io_piece(TdbWriter *w, Job *j)
 {
     WriterIO *io = &w->io;
     if (j->stream_first) {
-        if (!out_room(w, j->stream_total)) {
-            return -1;
-        }
-        if (ZSTD_isError(ZSTD_CCtx_reset(io->cctx, ZSTD_reset_session_only)) ||
-            ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(io->cctx,
-                                                     j->stream_total))) {
-            return iofail(w, "%s: zstd: cannot start a frame", w->dir);
+        size_t bound = stream_bound(j->stream_total);
+        if (io->out.cap < TDB_HDR_SIZE + bound) {
+            free_out(io);
+            size_t cap = (TDB_HDR_SIZE + bound + OUT_HUGE - 1) / OUT_HUGE *
+                         OUT_HUGE;
+            if (!(io->out.p = map_out(cap))) {
+                return iofail(w, "%s: out of memory compressing %" PRIu64
+                              " bytes", w->dir, j->stream_total);
+            }
+            io->out.cap = cap;
         }
         io->out.len = TDB_HDR_SIZE;
         io->stream_total = j->stream_total;
+        io->stream_got = 0;
     }
-    ZSTD_outBuffer ob = { io->out.p, io->out.cap, io->out.len };
-    ZSTD_inBuffer ib = { j->piece, j->piece_len, 0 };
-    while (ib.pos < ib.size) {
-        size_t r = ZSTD_compressStream2(io->cctx, &ob, &ib, ZSTD_e_continue);
-        if (ZSTD_isError(r) || ob.pos == ob.size) {
-            return iofail(w, "%s: zstd: %s", w->dir, ZSTD_isError(r)
-                          ? ZSTD_getErrorName(r) : "output full");
-        }
+    if (j->piece_len > PIECE_BYTES ||
+        io->stream_got + j->piece_len > io->stream_total) {
+        return iofail(w, "%s: a checkpoint's pieces exceed its announced "
+                      "size", w->dir);
     }
-    io->out.len = ob.pos;
+    size_t n = ZSTD_compress2(io->cctx, io->out.p + io->out.len,
+                              io->out.cap - io->out.len, j->piece,
+                              j->piece_len);
+    if (ZSTD_isError(n)) {
+        return iofail(w, "%s: zstd: %s", w->dir, ZSTD_getErrorName(n));
+    }
+    io->out.len += n;
+    io->stream_got += j->piece_len;
     return 0;
 }
 
-/* Worker: ends the streamed snapshot's frame; its compressed size, or 0
-   (also when its pieces did not add up to the announced size). */
+/* Worker: the streamed snapshot's compressed size, or 0 when its pieces
+   did not add up to the announced size. */
 static size_t io_stream_end(TdbWriter *w)
 {
     WriterIO *io = &w->io;
-    ZSTD_outBuffer ob = { io->out.p, io->out.cap, io->out.len };
-    ZSTD_inBuffer ib = { NULL, 0, 0 };
-    size_t r = ZSTD_compressStream2(io->cctx, &ob, &ib, ZSTD_e_end);
-    if (ZSTD_isError(r) || r != 0) {
-        iofail(w, "%s: zstd: %s", w->dir, ZSTD_isError(r)
-               ? ZSTD_getErrorName(r) : "output full");
+    if (io->stream_got != io->stream_total) {
+        iofail(w, "%s: a checkpoint's pieces add up to %" PRIu64 " bytes, "
+               "not the %" PRIu64 " announced", w->dir, io->stream_got,
+               io->stream_total);
         return 0;
     }
-    io->out.len = ob.pos;
-    return ob.pos - TDB_HDR_SIZE;
+    return io->out.len - TDB_HDR_SIZE;
 }
 
 static void trim_out(TdbWriter *w)

@@ -388,9 +388,24 @@ static void test_streamed(void)
         tdb_writer_stream_give(w, p, 4000);
     }
     tdb_writer_stream_end(w, 20, 0x52);
-    CHECK(tdb_writer_wait(w) != 0 && strstr(tdb_writer_error(w), "zstd"),
+    CHECK(tdb_writer_wait(w) != 0 &&
+          strstr(tdb_writer_error(w), "add up to 4000 bytes, not the 5000"),
           "short: the writer fails (%s)", tdb_writer_error(w));
     CHECK(tdb_writer_close(w, 30, 3) != 0, "short: close fails");
+    /* More than announced: refused at the piece that overflows. */
+    w = create("stream-long", false);
+    p = NULL;
+    CHECK(tdb_writer_stream_begin(w, 5000) == 0 &&
+          (p = tdb_writer_stream_piece(w, &cap)) != NULL, "long: begin");
+    if (p) {
+        memcpy(p, want, 6000);
+        tdb_writer_stream_give(w, p, 6000);
+    }
+    tdb_writer_stream_end(w, 20, 0x52);
+    CHECK(tdb_writer_wait(w) != 0 &&
+          strstr(tdb_writer_error(w), "exceed its announced size"),
+          "long: the writer fails (%s)", tdb_writer_error(w));
+    CHECK(tdb_writer_close(w, 30, 3) != 0, "long: close fails");
     free(want);
 }
 
