@@ -319,6 +319,26 @@ static void test_own_copy(void)
    threaded and single-threaded: the bytes a reader loads are the bytes
    given, as from tdb_writer_checkpoint; the pieces are two buffers
    reused. A stream that gives fewer bytes than it announced fails. */
+/* A streamed checkpoint announced as 5000 bytes whose one piece holds
+   `give`: the writer must fail with `why` in its message. */
+static void stream_wrong_size(const char *name, const uint8_t *bytes,
+                              size_t give, const char *why)
+{
+    TdbWriter *w = create(name, false);
+    size_t cap;
+    uint8_t *p = NULL;
+    CHECK(tdb_writer_stream_begin(w, 5000) == 0 &&
+          (p = tdb_writer_stream_piece(w, &cap)) != NULL, "%s: begin", name);
+    if (p) {
+        memcpy(p, bytes, give);
+        tdb_writer_stream_give(w, p, give);
+    }
+    tdb_writer_stream_end(w, 20, 0x52);
+    CHECK(tdb_writer_wait(w) != 0 && strstr(tdb_writer_error(w), why),
+          "%s: the writer fails (%s)", name, tdb_writer_error(w));
+    CHECK(tdb_writer_close(w, 30, 3) != 0, "%s: close fails", name);
+}
+
 static void test_streamed(void)
 {
     enum { LEN = 12 << 20 };
@@ -378,34 +398,11 @@ static void test_streamed(void)
             tdb_reader_close(r);
         }
     }
-    TdbWriter *w = create("stream-short", false);
-    size_t cap;
-    uint8_t *p = NULL;
-    CHECK(tdb_writer_stream_begin(w, 5000) == 0 &&
-          (p = tdb_writer_stream_piece(w, &cap)) != NULL, "short: begin");
-    if (p) {
-        memcpy(p, want, 4000);
-        tdb_writer_stream_give(w, p, 4000);
-    }
-    tdb_writer_stream_end(w, 20, 0x52);
-    CHECK(tdb_writer_wait(w) != 0 &&
-          strstr(tdb_writer_error(w), "add up to 4000 bytes, not the 5000"),
-          "short: the writer fails (%s)", tdb_writer_error(w));
-    CHECK(tdb_writer_close(w, 30, 3) != 0, "short: close fails");
-    /* More than announced: refused at the piece that overflows. */
-    w = create("stream-long", false);
-    p = NULL;
-    CHECK(tdb_writer_stream_begin(w, 5000) == 0 &&
-          (p = tdb_writer_stream_piece(w, &cap)) != NULL, "long: begin");
-    if (p) {
-        memcpy(p, want, 6000);
-        tdb_writer_stream_give(w, p, 6000);
-    }
-    tdb_writer_stream_end(w, 20, 0x52);
-    CHECK(tdb_writer_wait(w) != 0 &&
-          strstr(tdb_writer_error(w), "exceed its announced size"),
-          "long: the writer fails (%s)", tdb_writer_error(w));
-    CHECK(tdb_writer_close(w, 30, 3) != 0, "long: close fails");
+    /* Fewer bytes than announced, or more (refused at the piece that
+       overflows): the writer fails, naming the sizes. */
+    stream_wrong_size("stream-short", want, 4000,
+                      "add up to 4000 bytes, not the 5000");
+    stream_wrong_size("stream-long", want, 6000, "exceed its announced size");
     free(want);
 }
 
