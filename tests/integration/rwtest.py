@@ -134,6 +134,16 @@ def run(exe, *args, timeout=60, stdin=subprocess.DEVNULL, env=None):
             p.stderr.decode(errors="replace"))
 
 
+def flip_byte(path, at, bits):
+    """XOR the byte of file `path` at offset `at` with `bits` (damage a
+    trace or an input image in place)."""
+    with open(path, "r+b") as f:
+        f.seek(at)
+        b = f.read(1)
+        f.seek(at)
+        f.write(bytes([b[0] ^ bits]))
+
+
 def stats(stderr):
     """Parse the --stats line into a dict."""
     for line in stderr.splitlines():

@@ -25,7 +25,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, stats, spawn  # noqa: E402
+from rwtest import Suite, flip_byte, run, stats, spawn  # noqa: E402
 
 exe, hello, rv64i, workload = sys.argv[1:5]
 t = Suite("damage")
@@ -127,14 +127,6 @@ def copy(src, name):
     return d
 
 
-def poke(path, off, xor):
-    with open(path, "r+b") as f:
-        f.seek(off)
-        b = f.read(1)
-        f.seek(off)
-        f.write(bytes([b[0] ^ xor]))
-
-
 def verify(d, *extra):
     return run(exe, "verify", d, *extra, timeout=300)
 
@@ -182,7 +174,7 @@ for name, damage, why in [
 # A flipped byte in a checkpoint's data, then in a checkpoint's header.
 c3 = ckpts[3]
 d = copy(good, "ckdata.rwd")
-poke(ck_path(d), (c3["data"] + c3["end"]) // 2, 0x20)
+flip_byte(ck_path(d), (c3["data"] + c3["end"]) // 2, 0x20)
 rc, out, err = verify(d)
 t.check(rc == 2 and f"rewind: trace damaged: checkpoint at icount {c3['icount']}: "
         f"{d}/checkpoints.zst: checkpoint at icount {c3['icount']} (offset "
@@ -193,7 +185,7 @@ t.check(rc == 2 and "1 missing or damaged" in out and
         "info names the damaged checkpoint", out + err)
 c2 = ckpts[2]
 d = copy(good, "ckhdr.rwd")
-poke(ck_path(d), c2["off"] + 30, 0x01)
+flip_byte(ck_path(d), c2["off"] + 30, 0x01)
 rc, out, err = verify(d)
 t.check(rc == 2 and f"rewind: trace damaged: checkpoint at icount {c2['icount']}: "
         f"its record (offset {c2['off']} of checkpoints.zst) is missing: "
@@ -216,7 +208,7 @@ t.check(rc == 0 and "unusable" not in err and
         "--seek on the good trace is silent", err)
 d = copy(sk, "seek-damaged.rwd")
 c = sk_ck[2]
-poke(ck_path(d), (c["data"] + c["end"]) // 2, 0x20)
+flip_byte(ck_path(d), (c["data"] + c["end"]) // 2, 0x20)
 rc, out, err = run(exe, "replay", d, "--quiet", "--seek", str(target), "--stats")
 t.check(rc == 0 and c["icount"] == 2000000 and
         "rewind: checkpoint at icount 2000000 is unusable (" in err and
@@ -224,7 +216,7 @@ t.check(rc == 0 and c["icount"] == 2000000 and
         in err and stats(err).get("state_hash") == straight.get("state_hash"),
         "--seek says it fell back to an earlier checkpoint", err)
 d = copy(sk, "seek-ck0.rwd")
-poke(ck_path(d), sk_ck[0]["data"] + 10, 0x04)
+flip_byte(ck_path(d), sk_ck[0]["data"] + 10, 0x04)
 rc, out, err = run(exe, "replay", d, "--quiet", "--seek", str(target))
 t.check(rc == 2 and "--seek %d: the first checkpoint (icount 0) is unusable: "
         % target in err, "--seek with checkpoint 0 damaged", err)
@@ -235,7 +227,7 @@ rng = random.Random(8)
 missed = []
 for off in sorted(rng.sample(range(size), 40)):
     d = copy(good, "flip.rwd")
-    poke(ck_path(d), off, 1 << rng.randrange(8))
+    flip_byte(ck_path(d), off, 1 << rng.randrange(8))
     rc, out, err = verify(d)
     if rc != 2 or "rewind: trace damaged: " not in err:
         missed.append((off, rc, err.strip()[-200:]))

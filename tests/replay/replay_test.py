@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from rwtest import Suite, run, stats, spawn  # noqa: E402
+from rwtest import Suite, flip_byte, run, stats, spawn  # noqa: E402
 
 exe, hello, rv64i, spin, echo, steps = sys.argv[1:7]
 t = Suite("replay")
@@ -125,19 +125,10 @@ with open(junit) as f:
 t.check(rc == 0 and "<failure" not in xml and 'failures="0"' in xml, "JUnit pass", xml)
 
 # 5. A changed input image is refused, naming it.
-def flip(path, at, bits):
-    """XOR the byte of path at offset `at` with bits."""
-    with open(path, "r+b") as f:
-        f.seek(at)
-        b = f.read(1)
-        f.seek(at)
-        f.write(bytes([b[0] ^ bits]))
-
-
 kernel = os.path.join(tmp, "copy.elf")
 shutil.copy(hello, kernel)
 d, rc, _, err = record("copy.rwd", kernel)
-flip(kernel, 200, 0xff)
+flip_byte(kernel, 200, 0xff)
 rc, out, err = run(exe, "verify", d)
 t.check(rc == 2 and kernel in err and "differs" in err, "changed kernel refused", err)
 # A raw image (-initrd) is hashed as the loader copies it, 256 KiB at a
@@ -180,7 +171,7 @@ t.check(out.splitlines()[-1:] == [want], "the -initrd's recorded size and "
         "hash are the file's", f"{out} vs {want}")
 rc, out, err = run(exe, "verify", d)
 t.check(rc == 0, "verify with the -initrd unchanged", err)
-flip(initrd, 299999, 0x01)
+flip_byte(initrd, 299999, 0x01)
 rc, out, err = run(exe, "verify", d)
 t.check(rc == 2 and initrd in err and "differs" in err,
         "a changed last byte of a raw -initrd refused", err)
