@@ -202,12 +202,11 @@ static void free_out(WriterIO *io)
     io->out = (TdbBuf){ 0 };
 }
 
-/* Compresses src into io.out after a TDB_HDR_SIZE gap; returns the
-   compressed size or 0 on failure. */
-static bool out_room(TdbWriter *w, size_t len)
+/* io.out empty, with room for a TDB_HDR_SIZE gap and `bound` compressed
+   bytes (of `len` raw ones: the message if memory runs out). */
+static bool out_room(TdbWriter *w, size_t bound, uint64_t len)
 {
     WriterIO *io = &w->io;
-    size_t bound = ZSTD_compressBound(len);
     if (io->out.cap < TDB_HDR_SIZE + bound) {
         /* A new mapping, not a larger copy: the old bytes are not needed.
            It is on huge pages (as the snapshot buffers are, see
@@ -221,7 +220,8 @@ static bool out_room(TdbWriter *w, size_t len)
                      OUT_HUGE;
         io->out.p = map_out(cap);
         if (!io->out.p) {
-            iofail(w, "%s: out of memory compressing %zu bytes", w->dir, len);
+            iofail(w, "%s: out of memory compressing %" PRIu64 " bytes",
+                   w->dir, len);
             return false;
         }
         io->out.cap = cap;
@@ -230,11 +230,13 @@ static bool out_room(TdbWriter *w, size_t len)
     return true;
 }
 
+/* Compresses src into io.out after a TDB_HDR_SIZE gap; returns the
+   compressed size or 0 on failure. */
 static size_t compress_into_out(TdbWriter *w, const void *src, size_t len)
 {
     WriterIO *io = &w->io;
     size_t bound = ZSTD_compressBound(len);
-    if (!out_room(w, len)) {
+    if (!out_room(w, bound, len)) {
         return 0;
     }
     size_t n = ZSTD_compress2(io->cctx, io->out.p + TDB_HDR_SIZE, bound, src,
@@ -268,16 +270,8 @@ static int io_piece(TdbWriter *w, Job *j)
 {
     WriterIO *io = &w->io;
     if (j->stream_first) {
-        size_t bound = stream_bound(j->stream_total);
-        if (io->out.cap < TDB_HDR_SIZE + bound) {
-            free_out(io);
-            size_t cap = (TDB_HDR_SIZE + bound + OUT_HUGE - 1) / OUT_HUGE *
-                         OUT_HUGE;
-            if (!(io->out.p = map_out(cap))) {
-                return iofail(w, "%s: out of memory compressing %" PRIu64
-                              " bytes", w->dir, j->stream_total);
-            }
-            io->out.cap = cap;
+        if (!out_room(w, stream_bound(j->stream_total), j->stream_total)) {
+            return -1;
         }
         io->out.len = TDB_HDR_SIZE;
         io->stream_total = j->stream_total;
