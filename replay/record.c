@@ -213,6 +213,27 @@ static void take_checkpoint(RRSession *s, bool boot)
     }
 }
 
+/* REWIND_FLUSH_MS, host milliseconds between two flushes (1 to 10^6),
+   for a recorder slowed down on purpose: under valgrind (bench/rr_bench.py
+   --instructions) a run takes fifty times longer, and flushing every 100
+   ms of host time would write fifty times as many frames and index
+   transactions as the same recording at full speed. */
+static uint64_t flush_interval_ns(void)
+{
+    const char *v = getenv("REWIND_FLUSH_MS");
+    char *end;
+    unsigned long long ms = v && *v ? strtoull(v, &end, 10) : 0;
+    if (!v || !*v || *end || ms < 1 || ms > 1000000) {
+        if (v && *v) {
+            fprintf(stderr, "rewind: REWIND_FLUSH_MS=%s is not a number of "
+                    "milliseconds from 1 to 1000000; flushing every %llu ms\n",
+                    v, RR_FLUSH_INTERVAL_NS / 1000000);
+        }
+        return RR_FLUSH_INTERVAL_NS;
+    }
+    return ms * 1000000;
+}
+
 RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
                            char **argv, const RROptions *opts, char *err,
                            size_t errlen)
@@ -292,6 +313,7 @@ RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,
     take_checkpoint(s, true);
     s->next_checkpoint = opts->checkpoint_interval;
     s->last_flush_ns = be_host_monotonic_ns_nd();
+    s->flush_interval_ns = flush_interval_ns();
     return s;
 }
 
@@ -351,13 +373,13 @@ static bool record_at(void *j, bool idle)
     return !s->failed;
 }
 
-/* Flush the trace every RR_FLUSH_INTERVAL_NS of host time, so a killed
+/* Flush the trace every flush_interval_ns of host time, so a killed
    recorder loses at most that much. */
 static void record_tick(void *j)
 {
     RRSession *s = j;
     uint64_t now = be_host_monotonic_ns_nd();
-    if (now - s->last_flush_ns >= RR_FLUSH_INTERVAL_NS) {
+    if (now - s->last_flush_ns >= s->flush_interval_ns) {
         flush_console(s);
         if (!s->failed && tdb_writer_flush(s->w) != 0) {
             record_failed(s);

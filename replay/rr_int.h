@@ -18,7 +18,8 @@
 
 #include <glib.h>
 
-/* Host time between two flushes of a recording's trace. */
+/* Host time between two flushes of a recording's trace (unless
+   REWIND_FLUSH_MS says otherwise: see rr_record_begin). */
 #define RR_FLUSH_INTERVAL_NS 100000000ull
 /* Most machine options a trace records (and replay accepts). */
 #define RR_MAX_ARGS 56
@@ -37,6 +38,7 @@ struct RRSession {
     TdbWriter *w;
     uint64_t next_checkpoint;
     uint64_t last_flush_ns;
+    uint64_t flush_interval_ns;
     uint8_t line[1 + RR_CONSOLE_MAX];   /* [0]: port byte of PORT_CONSOLE */
     size_t line_len;                    /* bytes after line[0] */
     unsigned line_port;                 /* console port of the open line */

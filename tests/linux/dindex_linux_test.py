@@ -6,7 +6,9 @@ source 10) is raised and claimed; timer interrupts and SBI TIME calls
 are there; `rewind trace index` on a copy gives the same rows as the
 recording (the observer sees the same run), and its time and the index
 size are printed as figures; the timeline has one console-line mark per
-console line."""
+console line. REWIND_FLUSH_MS sets the recorder's flush interval: the
+same run recorded flushing every millisecond and every 1000 s has the
+same events, console lines and derived rows in many frames and in few."""
 import os
 import re
 import shutil
@@ -139,5 +141,46 @@ try:
             f"{len(marks)} vs {n_lines}")
 except (ET.ParseError, OSError) as e:
     t.check(False, "timeline SVG parses", str(e))
+
+# The flush interval (REWIND_FLUSH_MS, for bench/rr_bench.py --instructions
+# under valgrind): frames and derived batches come that often, the trace
+# says the same.
+def flushed(ms):
+    d = os.path.join(tmp, f"flush{ms}.rwd")
+    env = dict(os.environ, REWIND_FLUSH_MS=str(ms))
+    p = subprocess.run([exe, "record", "-o", d, "-M", "virt", "-m", "512M",
+                        "-kernel", os.path.join(kit, "Image"),
+                        "-initrd", os.path.join(kit, "initrd.gz"),
+                        "-append", "console=ttyS0", "-nographic",
+                        "-rtc", "base=2026-01-01T00:00:00"], env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=600)
+    t.check(p.returncode == 0 and b"REWIND_FLUSH_MS" not in p.stderr,
+            f"record with REWIND_FLUSH_MS={ms}", p.stderr.decode())
+    frames = int(query(d, "SELECT COUNT(*) FROM frames")[0][0])
+    # A flush writes the console text of an unfinished line as it is: the
+    # CONSOLE events are cut differently, the index's lines are the same.
+    content = [query(d, sql) for sql in (
+        "SELECT kind, icount, hart, summary FROM events WHERE kind NOT IN "
+        "('META', 'CONSOLE') ORDER BY id", "SELECT * FROM traps",
+        "SELECT * FROM ecalls", "SELECT * FROM irqs ORDER BY rowid",
+        "SELECT icount, text FROM console")]
+    return frames, content
+
+
+often, rare = flushed(1), flushed(1000000)
+t.check(often[0] > 2 * rare[0] and often[1] == rare[1] and
+        len(often[1][1]) > 1000,
+        "REWIND_FLUSH_MS=1: many more frames than 1000000, the same events "
+        "and derived rows", f"{often[0]} vs {rare[0]} frames, "
+        f"{len(often[1][1])} traps")
+p = subprocess.run([exe, "record", "-o", os.path.join(tmp, "bad.rwd"), "-M",
+                    "virt", "-bios", "none", "-nographic", "-kernel",
+                    os.path.join(kit, "Image"), "-max-insns", "1000"],
+                   env=dict(os.environ, REWIND_FLUSH_MS="0"),
+                   stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+t.check(p.returncode == 0 and b"REWIND_FLUSH_MS=0 is not a number of "
+        b"milliseconds from 1 to 1000000; flushing every 100 ms" in p.stderr,
+        "REWIND_FLUSH_MS=0: said, the default used", p.stderr.decode())
 
 t.finish()
