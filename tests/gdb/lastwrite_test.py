@@ -37,7 +37,7 @@ import sys
 import tempfile
 
 import gdbrun  # noqa: E402 (tests/gdb/gdbrun.py)
-from rwtest import fail_fast  # noqa: E402 (on the path gdbrun set)
+from rwtest import exit_cleaning, fail_fast  # noqa: E402 (on the path gdbrun set)
 
 REWIND, ELF, GDB, RNG_ELF, STEPS_ELF, SMP_ELF, PAIR_ELF, PTE_ELF = sys.argv[1:9]
 passed = failed = 0
@@ -257,4 +257,4 @@ check(r.returncode == 1 and "bad count '0'" in r.stderr, "history count 0",
       r.stderr)
 
 print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+exit_cleaning("gdb-lastwrite", not failed)

@@ -24,7 +24,7 @@ import sys
 import tempfile
 
 import gdbrun  # noqa: E402 (tests/gdb/gdbrun.py)
-from rwtest import fail_fast  # noqa: E402 (on the path gdbrun set)
+from rwtest import exit_cleaning, fail_fast  # noqa: E402 (on the path gdbrun set)
 
 REWIND, ELF, GDB, SMP_ELF = sys.argv[1:5]
 GDB_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -259,4 +259,4 @@ check("No more reverse-execution history" in r.out[8] and
       "later checkpoints still match after debugging", r.err + r.log)
 
 print(f"gdb-reverse: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+exit_cleaning("gdb-reverse", not failed)

@@ -5,19 +5,36 @@ Every emulator a test starts in the background goes through spawn() (or
 running(), its context manager), never a bare subprocess.Popen: it is
 killed and waited for when the test ends, however it ends (a failed
 check, an exception, the timeout's SIGTERM from meson), so that a rewind
-waiting for a debugger (-S -gdb) never outlives its test."""
+waiting for a debugger (-S -gdb) never outlives its test.
+
+Every directory a test makes with tempfile.mkdtemp (traces, disk images:
+a whole suite's came to gigabytes) is removed when the test passes
+(Suite.finish); a test that fails keeps them and names them."""
 import atexit
 import contextlib
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 _live = []   # the processes spawn() started that may still run
+_made = []   # the directories tempfile.mkdtemp made in this test
+_mkdtemp = tempfile.mkdtemp
+
+
+def _mkdtemp_kept(*args, **kwargs):
+    d = _mkdtemp(*args, **kwargs)
+    _made.append(d)
+    return d
+
+
+tempfile.mkdtemp = _mkdtemp_kept
 
 
 def spawn(argv, **popen):
@@ -122,7 +139,19 @@ class Suite:
 
     def finish(self):
         print(f"{self.name}: {self.passed} passed, {self.failed} failed")
-        sys.exit(1 if self.failed or not self.passed else 0)
+        exit_cleaning(self.name, not self.failed and self.passed)
+
+
+def exit_cleaning(name, ok):
+    """Exit 0 if ok, else 1; the test's temporary directories go if ok,
+    else they are named for a look."""
+    _stop_all()   # nothing still writes into them
+    for d in _made:
+        if ok:
+            shutil.rmtree(d, ignore_errors=True)
+        elif os.path.isdir(d):
+            print(f"{name}: kept {d} (the test failed)")
+    sys.exit(0 if ok else 1)
 
 
 def run(exe, *args, timeout=60, stdin=subprocess.DEVNULL, env=None):
