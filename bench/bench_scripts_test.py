@@ -3,6 +3,9 @@ not speed (machines are noisy):
 
     bench_scripts_test.py run  REPO REWIND   `bash bench/run.sh --smoke`
     bench_scripts_test.py boot REPO KIT      `bash bench/boot.sh build/rewind 1`
+    bench_scripts_test.py rr   REPO BUILD    `python3 bench/rr_bench.py`,
+                          `... --smoke`, `... --instructions --smoke`,
+                          `python3 bench/compare.py OLD_BUILD build`
 
 run: the one-round CPU mix with REWIND and WORKLOAD pointing at this
 build; every rewind row (JIT, interpreter, recording) and, QEMU being
@@ -10,7 +13,13 @@ installed (scripts/setup-deps.sh installs it; missing it is a failure,
 not a skip), both QEMU rows have a MIPS figure, the instruction count is
 rewind's own, and the ratios include the issue's goal line.
 boot: one -smp 1 boot per emulator to the shell marker and power-off,
-each row with both times, and the ratios to QEMU plain."""
+each row with both times, and the ratios to QEMU plain.
+rr: rr_bench.py's figures, each line with its numbers (record overhead
+of the CPU mix and the Linux boot, replay speed, seek and reverse-stepi
+latency, QEMU's -icount recording); --smoke's; --instructions --smoke's
+instruction counts under valgrind (installed by scripts/setup-deps.sh),
+the machine thread's at least the run's; compare.py with this build as
+both OLD_BUILD and build."""
 import os
 import re
 import shutil
@@ -82,6 +91,54 @@ elif mode == "boot":
                       r"goal <= 0\.6\)\s+marker\s+\d+\.\d\dx, power-off\s+"
                       r"\d+\.\d\dx$", out, re.M) is not None,
             "the goal's ratio line", out)
+elif mode == "rr":
+    build = os.path.abspath(sys.argv[3])
+    ensure_kit("the record/replay benchmark test", repo,
+               os.path.join(build, "guest-kit"))
+    same = os.path.isdir(os.path.join(repo, "build")) and \
+        os.path.samefile(os.path.join(repo, "build"), build)
+    t.check(shutil.which("valgrind") is not None,
+            "valgrind is installed (scripts/setup-deps.sh)")
+    fig = r"\d+\.\d\d s"
+    pct = r"[+-]\d+\.\d%"
+    for command, timeout, want in [
+        ("python3 bench/rr_bench.py", 1200,
+         [rf"^cpu-workload \(tcg,jit=on\): \d+ instructions; run {fig}, "
+          rf"record {fig} \(overhead {pct}\), replay {fig} \(replay/record "
+          r"speed \d+\.\d\dx\)$",
+          rf"^linux-boot \(tcg,jit=on\): \d+ instructions; run {fig}, "
+          rf"record {fig} \(overhead {pct}\), replay",
+          r"^seek to a random icount \(whole command, incl\. start-up\): "
+          r"median \d+ ms, max \d+ ms$",
+          r"^reverse-stepi at icount ~\d+: median \d+\.\d ms",
+          r"^qemu: boot with -icount \d+\.\d\d s, recording \d+\.\d\d s "
+          r"\(exit 0\)"]),
+        ("python3 bench/rr_bench.py --smoke", 300,
+         [rf"^cpu-workload \(tcg,jit=on\): \d+ instructions; run {fig}, "
+          rf"record {fig} \(overhead {pct}\)"]),
+        ("python3 bench/rr_bench.py --instructions --smoke", 600,
+         [r"^cpu-workload: host instructions: run (\d+\.\d+)e9; record: "
+          rf"machine thread (\d+\.\d+)e9 \({pct}\), trace writer "
+          rf"(\d+\.\d+)e9 \(\d+\.\d% of run\), together {pct}$"]),
+        ("python3 bench/compare.py OLD_BUILD build", 600,
+         [rf"^cpu-mix: B/A run time \d\.\d+ \({pct}\), record time "
+          rf"\d\.\d+ \({pct}\)$"])]:
+        t.check(command in readme, "the README shows " + command)
+        argv = command.replace("OLD_BUILD", "build").split()
+        if not same:   # a build directory other than build/
+            argv = [build if a == "build" else a for a in argv]
+            if "rr_bench" in command:
+                argv.append(build)
+        rc, out, err = run_script(argv, dict(os.environ), timeout)
+        t.check(rc == 0, command + ": exits 0", out[-2000:] + err[-2000:])
+        for pattern in want:
+            m = re.search(pattern, out, re.M)
+            t.check(m is not None, f"{command}: a line like {pattern}", out)
+            if m and "host instructions" in pattern:
+                run_i, machine_i, writer_i = (float(g) for g in m.groups())
+                t.check(run_i > 0.05 and machine_i >= 0.95 * run_i and
+                        writer_i >= 0, f"{command}: counts in proportion",
+                        m.group(0))
 else:
-    t.check(False, "mode is run or boot")
+    t.check(False, "mode is run, boot or rr")
 t.finish()

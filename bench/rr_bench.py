@@ -2,7 +2,7 @@
 """Record/replay and reverse-debugging figures (not a test: prints numbers).
 
 usage: bench/rr_bench.py [--runs N] [--warm] [--overhead-only] [--instructions]
-                        [BUILD_DIR]
+                        [--smoke] [BUILD_DIR]
 
 - record overhead with the JIT (-accel tcg,jit=on, both sides): CPU
   workload and Linux boot, run vs record wall time (until the JIT is
@@ -39,6 +39,10 @@ so they show what a change costs or saves (REWIND_FLUSH_MS=5000: the
 recorder flushes as often as at full speed). They leave out what the host
 kernel does (page faults, writes) and count instructions, not cycles
 (cache misses, the hash's multiplies in parallel).
+
+--smoke: the one-round CPU mix only (bench/run.sh --smoke's), for the
+record overhead or, with --instructions, its instruction counts: a
+check that the script works, in seconds.
 """
 import argparse
 import os
@@ -63,6 +67,8 @@ ap.add_argument("--overhead-only", action="store_true",
                 help="only the record overhead figures")
 ap.add_argument("--instructions", action="store_true",
                 help="the record overhead in host instructions (callgrind)")
+ap.add_argument("--smoke", action="store_true",
+                help="only the one-round CPU mix (a quick check)")
 args = ap.parse_args()
 build = args.build
 rw = os.path.join(build, "rewind")
@@ -209,9 +215,10 @@ def instructions(name, machine):
     shutil.rmtree(d, ignore_errors=True)
 
 
-workload = os.path.join(build, "bench", "workload.elf")
+workload = os.path.join(build, "bench", "workload_smoke.elf" if args.smoke
+                        else "workload.elf")
 cpu_mix = ["-M", "virt", "-bios", "none", "-nographic", "-kernel", workload]
-have_kit = subprocess.run(["bash", os.path.join(root, "scripts", "guest-kit.sh")],
+have_kit = not args.smoke and subprocess.run(["bash", os.path.join(root, "scripts", "guest-kit.sh")],
                           env=dict(os.environ, REWIND_KIT_DIR=kit),
                           capture_output=True).returncode == 0
 linux = ["-M", "virt", "-m", "512M", "-smp", "2", "-kernel", os.path.join(kit, "Image"),
@@ -233,7 +240,7 @@ boot = None
 if have_kit:
     boot = run_vs_record("linux-boot", linux)
     print(info(boot))
-if args.overhead_only:
+if args.overhead_only or args.smoke:
     shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(0)
 if have_kit:

@@ -10,7 +10,7 @@ packages=(
   libcapstone-dev libfdt-dev device-tree-compiler
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
   gcc-riscv64-linux-gnu linux-libc-dev-riscv64-cross
-  qemu-system-misc opensbi gdb-multiarch python3
+  qemu-system-misc opensbi gdb-multiarch python3 valgrind
   cpio file debian-archive-keyring ca-certificates iproute2 e2fsprogs xz-utils
 )
 
