@@ -145,11 +145,12 @@ TdbIndex *tdb_index_create(const char *path, bool bulk, char *err, size_t errlen
         : "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL; "
           /* synchronous first: the switch to WAL of the new, empty
              database then syncs nothing (four fdatasyncs, 0.7 ms of a
-             recording's start). Back into the database every 32 pages (SQLite's default is
-             1000): the log of a recording's many small commits stayed
-             near 4 MB, and reached a file-size limit before the files
-             that hold the trace did (a full disk cut the recording at
-             whichever file the timing of the commits picked).
+             recording's start). Back into the database every 32 pages
+             (SQLite's default is 1000): the log of a recording's many
+             small commits stayed near 4 MB, and reached a file-size
+             limit before the files that hold the trace did (a full
+             disk cut the recording at whichever file the timing of the
+             commits picked).
              synchronous=OFF while recording: with NORMAL every one of
              those checkpoints synced the log and the database (85
              fdatasyncs in a Linux boot's recording, against the trace
