@@ -12,8 +12,9 @@ build; every rewind row (JIT, interpreter, recording) and, QEMU being
 installed (scripts/setup-deps.sh installs it; missing it is a failure,
 not a skip), both QEMU rows have a MIPS figure, the instruction count is
 rewind's own, and the ratios include the issue's goal line.
-boot: one -smp 1 boot per emulator to the shell marker and power-off,
-each row with both times, and the ratios to QEMU plain.
+boot: an untimed warm-up boot, then one -smp 1 boot per emulator to the
+shell marker and power-off, each row with both times, and the ratios to
+QEMU plain.
 rr: rr_bench.py's figures, each line with its numbers (record overhead
 of the CPU mix and the Linux boot, replay speed, seek and reverse-stepi
 latency, QEMU's -icount recording); --smoke's; --instructions --smoke's
@@ -82,6 +83,8 @@ elif mode == "boot":
         argv[2] = built   # a build directory other than build/
     rc, out, err = run_script(argv, env, 1500)
     t.check(rc == 0, "boot.sh exits 0", out[-2000:] + err[-2000:])
+    t.check(out.startswith("warm-up: one untimed boot of rewind run"),
+            "an untimed boot before the timed rows", out[:300])
     secs = r"\d+\.\d\d s to shell marker,\s+\d+\.\d\d s to power-off"
     for row in ("rewind jit=on", "rewind jit=off", "rewind record, jit=on",
                 "qemu plain", "qemu -icount shift=0"):

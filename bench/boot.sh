@@ -6,7 +6,8 @@
 # recording with the JIT, and, when installed, qemu-system-riscv64 plain
 # and with -icount (the mode its record/replay needs; -smp 1 only: QEMU 7.2
 # hangs in -icount mode with more than one hart). Then the ratios to QEMU
-# plain (issue 13's goal: recording in <= 0.6x QEMU plain's time).
+# plain (issue 13's goal: recording in <= 0.6x QEMU plain's time). An
+# untimed boot comes first (see "warm-up" below).
 #
 # usage: bench/boot.sh [REWIND] [SMP...]     (default: build/rewind, 1 4)
 #   env QEMU_ICOUNT  QEMU's -icount value (default: shift=0)
@@ -51,6 +52,11 @@ qemu_icount=${QEMU_ICOUNT:-shift=0}
 trace=$(mktemp -d)
 trap 'rm -rf "$trace"' EXIT
 declare -A mark end
+# One boot, untimed, first: on a VM whose host takes freed memory back,
+# the first process to need memory pays for touching it, and the first
+# row was rewind's JIT (it came out slower than the recording after it).
+time_boot "$rewind" run "${args[@]}" -accel tcg,jit=on >/dev/null
+echo "warm-up: one untimed boot of rewind run (memory first touched there)"
 # row NAME KEY: one line of the table
 row() {
   printf 'smp %s  %-24s %7.2f s to shell marker, %7.2f s to power-off\n' \
