@@ -5,8 +5,7 @@ usage: bench/rr_bench.py [--runs N] [--warm] [--overhead-only] [--instructions]
                         [--smoke] [BUILD_DIR]
 
 - record overhead with the JIT (-accel tcg,jit=on, both sides): CPU
-  workload and Linux boot, run vs record wall time (until the JIT is
-  merged, jit=on runs the interpreter);
+  workload and Linux boot, run vs record wall time;
 - replay speed vs record speed;
 - trace size per 10^9 instructions and per minute of an idle booted guest,
   checkpoint size and interval;
@@ -218,9 +217,10 @@ def instructions(name, machine):
 workload = os.path.join(build, "bench", "workload_smoke.elf" if args.smoke
                         else "workload.elf")
 cpu_mix = ["-M", "virt", "-bios", "none", "-nographic", "-kernel", workload]
-have_kit = not args.smoke and subprocess.run(["bash", os.path.join(root, "scripts", "guest-kit.sh")],
-                          env=dict(os.environ, REWIND_KIT_DIR=kit),
-                          capture_output=True).returncode == 0
+have_kit = not args.smoke and subprocess.run(
+    ["bash", os.path.join(root, "scripts", "guest-kit.sh")],
+    env=dict(os.environ, REWIND_KIT_DIR=kit),
+    capture_output=True).returncode == 0
 linux = ["-M", "virt", "-m", "512M", "-smp", "2", "-kernel", os.path.join(kit, "Image"),
          "-initrd", os.path.join(kit, "initrd.gz"), "-append", "console=ttyS0",
          "-nographic"]

@@ -17,6 +17,7 @@
 #include "replay/derive.h"
 #include "backends/chardev.h"
 #include "backends/hostclock.h"
+#include "core/env.h"
 #include "core/input.h"
 #include "core/snapshot.h"
 
@@ -220,18 +221,16 @@ static void take_checkpoint(RRSession *s, bool boot)
    transactions as the same recording at full speed. */
 static uint64_t flush_interval_ns(void)
 {
-    const char *v = getenv("REWIND_FLUSH_MS");
-    char *end;
-    unsigned long long ms = v && *v ? strtoull(v, &end, 10) : 0;
-    if (!v || !*v || *end || ms < 1 || ms > 1000000) {
-        if (v && *v) {
-            fprintf(stderr, "rewind: REWIND_FLUSH_MS=%s is not a number of "
-                    "milliseconds from 1 to 1000000; flushing every %llu ms\n",
-                    v, RR_FLUSH_INTERVAL_NS / 1000000);
-        }
+    uint32_t ms = RR_FLUSH_INTERVAL_NS / 1000000;
+    char why[8];   /* the message below says more */
+    if (!core_env_count("REWIND_FLUSH_MS", "", 1, 1000000, &ms, why,
+                        sizeof(why))) {
+        fprintf(stderr, "rewind: REWIND_FLUSH_MS=%s is not a number of "
+                "milliseconds from 1 to 1000000; flushing every %llu ms\n",
+                getenv("REWIND_FLUSH_MS"), RR_FLUSH_INTERVAL_NS / 1000000);
         return RR_FLUSH_INTERVAL_NS;
     }
-    return ms * 1000000;
+    return (uint64_t)ms * 1000000;
 }
 
 RRSession *rr_record_begin(CoreMachine *m, const char *dir, int argc,

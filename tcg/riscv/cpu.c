@@ -7,8 +7,8 @@
  */
 #include "tcg/riscv/rv.h"
 #include "tcg/riscv/rv_int.h"
+#include "core/env.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,36 +81,14 @@ void rv_cpu_set_jit_trace(RVCPU *cpu, void *file)
     cpu->jit_trace = file;
 }
 
-/* *v = the environment variable `name`, a decimal count from lo to hi,
-   if it is set and not empty (else *v is left alone); anything else:
-   false, with a message naming it and saying what `what` it expects. */
-static bool env_count(const char *name, const char *what, unsigned lo,
-                      unsigned hi, uint32_t *v, char *err, size_t errlen)
-{
-    const char *env = getenv(name);
-    if (!env || !*env) {
-        return true;
-    }
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(env, &end, 10);
-    if (*end || errno || *env < '0' || *env > '9' || x < lo || x > hi) {
-        snprintf(err, errlen, "%s='%s': expected %s from %u to %u", name,
-                 env, what, lo, hi);
-        return false;
-    }
-    *v = (uint32_t)x;
-    return true;
-}
-
 bool rv_jit_threshold_wanted(uint32_t n, uint32_t *threshold, char *err,
                              size_t errlen)
 {
     *threshold = CORE_JIT_THRESHOLD_DEFAULT;
     /* Checked even when -accel gives N: a typo in the environment is
        reported, never a silent default. */
-    if (!env_count("REWIND_JIT_THRESHOLD", "a run count", 1,
-                   CORE_JIT_THRESHOLD_MAX, threshold, err, errlen)) {
+    if (!core_env_count("REWIND_JIT_THRESHOLD", "a run count", 1,
+                        CORE_JIT_THRESHOLD_MAX, threshold, err, errlen)) {
         return false;
     }
     if (n) {
@@ -127,8 +105,8 @@ void rv_cpu_set_jit_threshold(RVCPU *cpu, uint32_t n)
 bool rv_side_exits_wanted(unsigned *n, char *err, size_t errlen)
 {
     uint32_t v = RV_TB_SIDE_EXITS_DEFAULT;
-    bool ok = env_count("REWIND_SIDE_EXITS", "a count", 0,
-                        RV_TB_MAX_SIDE_EXITS, &v, err, errlen);
+    bool ok = core_env_count("REWIND_SIDE_EXITS", "a count", 0,
+                             RV_TB_MAX_SIDE_EXITS, &v, err, errlen);
     *n = v;
     return ok;
 }

@@ -3,9 +3,9 @@
 a test that passes leaves none of the directories it made with
 tempfile.mkdtemp; one that fails keeps them and names them."""
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
@@ -37,5 +37,5 @@ for ok in (True, False):
                     os.path.join(d, "trace")) and f"kept {d}" in p.stdout,
                 "a failing test's is kept and named", p.stdout)
         if d:
-            subprocess.run(["rm", "-rf", d])
+            shutil.rmtree(d, ignore_errors=True)
 t.finish()

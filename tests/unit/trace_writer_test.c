@@ -314,11 +314,6 @@ static void test_own_copy(void)
     free(want);
 }
 
-/* A 12 MiB checkpoint streamed in pieces (more than the writer's pieces
-   hold at once, so the recorder waits for the worker to give one back),
-   threaded and single-threaded: the bytes a reader loads are the bytes
-   given, as from tdb_writer_checkpoint; the pieces are two buffers
-   reused. A stream that gives fewer bytes than it announced fails. */
 /* A streamed checkpoint announced as 5000 bytes whose one piece holds
    `give`: the writer must fail with `why` in its message. */
 static void stream_wrong_size(const char *name, const uint8_t *bytes,
@@ -339,10 +334,14 @@ static void stream_wrong_size(const char *name, const uint8_t *bytes,
     CHECK(tdb_writer_close(w, 30, 3) != 0, "%s: close fails", name);
 }
 
+/* A 24 MiB checkpoint streamed in pieces (more than the writer's eight
+   pieces of 2 MiB hold at once, so the recorder waits for the worker to
+   give one back), threaded and single-threaded: the bytes a reader loads
+   are the bytes given, as from tdb_writer_checkpoint; the pieces are at
+   most eight buffers reused. A stream that gives fewer or more bytes than
+   it announced fails (stream_wrong_size). */
 static void test_streamed(void)
 {
-    /* More than the writer's eight pieces of 2 MiB hold: they come back
-       to be filled again. */
     enum { LEN = 24 << 20 };
     uint8_t *want = malloc(LEN);
     for (size_t k = 0; k < LEN; k++) {
